@@ -1,0 +1,96 @@
+#include "services/common/grpc_errors.h"
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
+namespace casecoord {
+
+std::string JapaneseMessageFor(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk: return "成功しました";
+    case StatusCode::kInvalidArgument: {
+      std::string text = "入力内容に誤りがあります";
+      for (const auto& v : status.field_violations()) text += "（" + v.field + "）";
+      return text;
+    }
+    case StatusCode::kNotFound: return "指定されたものが見つかりません";
+    case StatusCode::kAlreadyExists: return "既に存在します";
+    case StatusCode::kPermissionDenied: return "この操作を行う権限がありません";
+    case StatusCode::kUnauthenticated: return "利用者を確認できません（クライアント証明書を確認してください）";
+    case StatusCode::kResourceExhausted: return "要求が多すぎます。しばらくしてから再度お試しください";
+    case StatusCode::kFailedPrecondition: return "現在の状態ではこの操作はできません";
+    case StatusCode::kAborted: return "他の更新と競合しました。最新の内容を取得してやり直してください";
+    case StatusCode::kOutOfRange: return "範囲外の値です";
+    case StatusCode::kUnavailable: return "サービスを一時的に利用できません";
+    case StatusCode::kDeadlineExceeded: return "処理が時間内に終わりませんでした";
+    case StatusCode::kDataLoss: return "データが破損しています。管理者に連絡してください";
+    default: return "内部エラーが発生しました。管理者に連絡してください";
+  }
+}
+
+grpc::Status ToGrpcStatus(const Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  google::rpc::Status rich;
+  rich.set_code(static_cast<int>(status.code()));
+  rich.set_message(status.message());
+
+  google::rpc::ErrorInfo info;
+  info.set_reason(status.reason());
+  info.set_domain(kErrorDomain);
+  rich.add_details()->PackFrom(info);
+
+  if (!status.field_violations().empty()) {
+    google::rpc::BadRequest bad_request;
+    for (const auto& v : status.field_violations()) {
+      auto* out = bad_request.add_field_violations();
+      out->set_field(v.field);
+      out->set_description(v.description);
+    }
+    rich.add_details()->PackFrom(bad_request);
+  }
+
+  google::rpc::LocalizedMessage localized;
+  localized.set_locale("ja-JP");
+  localized.set_message(JapaneseMessageFor(status));
+  rich.add_details()->PackFrom(localized);
+
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), status.message(),
+                      rich.SerializeAsString());
+}
+
+Status FromGrpcStatus(const grpc::Status& grpc_status) {
+  if (grpc_status.ok()) return Status::Ok();
+  auto code = static_cast<StatusCode>(grpc_status.error_code());
+  google::rpc::Status rich;
+  if (grpc_status.error_details().empty() || !rich.ParseFromString(grpc_status.error_details())) {
+    return Status(code, "", grpc_status.error_message());
+  }
+  std::string reason;
+  google::rpc::BadRequest bad_request;
+  for (const auto& detail : rich.details()) {
+    google::rpc::ErrorInfo info;
+    if (detail.UnpackTo(&info)) reason = info.reason();
+    detail.UnpackTo(&bad_request);
+  }
+  Status status(code, reason, rich.message());
+  for (const auto& v : bad_request.field_violations()) status.AddViolation(v.field(), v.description());
+  return status;
+}
+
+std::string DescribeGrpcError(const grpc::Status& grpc_status) {
+  Status status = FromGrpcStatus(grpc_status);
+  std::string out = status.ToString();
+  for (const auto& v : status.field_violations()) {
+    out += "\n  field " + v.field + ": " + v.description;
+  }
+  google::rpc::Status rich;
+  if (rich.ParseFromString(grpc_status.error_details())) {
+    for (const auto& detail : rich.details()) {
+      google::rpc::LocalizedMessage localized;
+      if (detail.UnpackTo(&localized)) out += "\n  " + localized.message();
+    }
+  }
+  return out;
+}
+
+}  // namespace casecoord

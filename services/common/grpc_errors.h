@@ -1,0 +1,30 @@
+// The one place where casecoord errors become gRPC errors and back.
+//
+// A non-OK Status becomes a grpc::Status whose binary details are a google.rpc.Status carrying:
+// ErrorInfo (reason, domain "casecoord.jp"), BadRequest (one FieldViolation per invalid field) when
+// there are violations, and a LocalizedMessage in Japanese (ja-JP) for people.
+#pragma once
+
+#include <grpcpp/support/status.h>
+
+#include <string>
+
+#include "services/common/status.h"
+
+namespace casecoord {
+
+inline constexpr char kErrorDomain[] = "casecoord.jp";
+
+grpc::Status ToGrpcStatus(const Status& status);
+
+// Decodes the rich details of a grpc::Status (for clients and tests). Unknown or missing details
+// yield a Status with the bare code and message.
+Status FromGrpcStatus(const grpc::Status& status);
+
+// Japanese text for a reason (or, failing that, for the code); used in LocalizedMessage.
+std::string JapaneseMessageFor(const Status& status);
+
+// Multi-line human description: "INVALID_ARGUMENT: ... \n  field page_size: must be >= 0\n  (日本語)".
+std::string DescribeGrpcError(const grpc::Status& status);
+
+}  // namespace casecoord

@@ -1,0 +1,125 @@
+#include "services/storage/backup.h"
+
+#include <rocksdb/utilities/backup_engine.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+
+namespace casecoord::storage {
+namespace {
+
+std::mutex& BackupMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+rocksdb::BackupEngineOptions EngineOptions(const std::string& backup_dir, rocksdb::Env* env) {
+  rocksdb::BackupEngineOptions options(backup_dir, env);
+  options.share_table_files = true;
+  options.sync = true;
+  static const std::shared_ptr<rocksdb::Logger> logger = NewRoutedRocksLogger();
+  options.info_log = logger.get();
+  options.max_background_operations = 1;
+  return options;
+}
+
+BackupSummary Summarise(const rocksdb::BackupInfo& info) {
+  return BackupSummary{info.backup_id, info.timestamp, info.size, info.number_files};
+}
+
+uint64_t CountKeys(const Storage& storage) {
+  uint64_t keys = 0;
+  for (size_t i = 0; i < static_cast<size_t>(ColumnFamily::kCount); ++i) {
+    auto it = storage.NewIterator(static_cast<ColumnFamily>(i));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++keys;
+  }
+  return keys;
+}
+
+}  // namespace
+
+Result<BackupSummary> CreateBackup(Storage& storage, const std::string& backup_dir) {
+  std::lock_guard<std::mutex> lock(BackupMutex());
+  rocksdb::BackupEngine* raw = nullptr;
+  auto opened = rocksdb::BackupEngine::Open(EngineOptions(backup_dir, storage.env()),
+                                            storage.env(), &raw);
+  if (!opened.ok()) return FromRocksStatus(opened, "opening backup directory " + backup_dir);
+  std::unique_ptr<rocksdb::BackupEngine> engine(raw);
+  std::error_code error;
+  std::filesystem::permissions(backup_dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, error);
+
+  rocksdb::CreateBackupOptions create;
+  create.flush_before_backup = true;
+  uint32_t id = 0;
+  auto created = engine->CreateNewBackup(create, storage.db(), &id);
+  if (!created.ok()) return FromRocksStatus(created, "creating backup");
+  rocksdb::BackupInfo info;
+  auto described = engine->GetBackupInfo(id, &info);
+  if (!described.ok()) return FromRocksStatus(described, "describing backup");
+  return Summarise(info);
+}
+
+Result<std::vector<BackupSummary>> ListBackups(const std::string& backup_dir,
+                                               std::shared_ptr<const Keyring> keyring) {
+  std::vector<BackupSummary> out;
+  std::error_code error;
+  if (!std::filesystem::exists(backup_dir, error)) return out;
+  std::lock_guard<std::mutex> lock(BackupMutex());
+  auto env = keyring ? NewEncryptedEnv(keyring) : nullptr;
+  rocksdb::Env* use_env = env ? env.get() : rocksdb::Env::Default();
+  rocksdb::BackupEngineReadOnly* raw = nullptr;
+  auto opened =
+      rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir, use_env), use_env, &raw);
+  if (!opened.ok()) return FromRocksStatus(opened, "opening backup directory " + backup_dir);
+  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  std::vector<rocksdb::BackupInfo> infos;
+  engine->GetBackupInfo(&infos);
+  for (const auto& info : infos) out.push_back(Summarise(info));
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id > b.id; });
+  return out;
+}
+
+Result<uint64_t> RestoreBackup(const std::string& backup_dir, uint32_t id,
+                               const std::string& target_dir,
+                               std::shared_ptr<const Keyring> keyring) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (fs::exists(target_dir, error) && !fs::is_empty(target_dir, error)) {
+    return Status::FailedPrecondition("TARGET_NOT_EMPTY",
+                                      "restore target " + target_dir + " exists and is not empty");
+  }
+  if (!fs::exists(backup_dir, error)) {
+    return Status::NotFound("BACKUP_NOT_FOUND", "no backup directory " + backup_dir);
+  }
+  {
+    std::lock_guard<std::mutex> lock(BackupMutex());
+    auto env = keyring ? NewEncryptedEnv(keyring) : nullptr;
+    rocksdb::Env* use_env = env ? env.get() : rocksdb::Env::Default();
+    rocksdb::BackupEngineReadOnly* raw = nullptr;
+    auto opened =
+        rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir, use_env), use_env, &raw);
+    if (!opened.ok()) return FromRocksStatus(opened, "opening backup directory " + backup_dir);
+    std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+    rocksdb::BackupInfo info;
+    if (!engine->GetBackupInfo(id, &info).ok()) {
+      return Status::NotFound("BACKUP_NOT_FOUND", "no backup " + std::to_string(id));
+    }
+    auto verified = engine->VerifyBackup(id, /*verify_with_checksum=*/true);
+    if (!verified.ok()) return FromRocksStatus(verified, "verifying backup");
+    fs::create_directories(target_dir, error);
+    fs::permissions(target_dir, fs::perms::owner_all, fs::perm_options::replace, error);
+    auto restored = engine->RestoreDBFromBackup(id, target_dir, target_dir);
+    if (!restored.ok()) return FromRocksStatus(restored, "restoring backup");
+  }
+  StorageOptions options;
+  options.path = target_dir;
+  options.keyring = std::move(keyring);
+  options.create_if_missing = false;
+  auto restored = Storage::Open(options);
+  if (!restored.ok()) return restored.status();
+  return CountKeys(**restored);
+}
+
+}  // namespace casecoord::storage

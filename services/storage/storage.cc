@@ -1,0 +1,214 @@
+#include "services/storage/storage.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <cstdarg>
+#include <filesystem>
+
+#include "services/common/log.h"
+
+namespace casecoord::storage {
+namespace {
+
+class RoutedRocksLogger : public rocksdb::Logger {
+ public:
+  RoutedRocksLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char buffer[1024];
+    std::vsnprintf(buffer, sizeof(buffer), format, ap);
+    log::Write(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? log::Level::kError
+                                                           : log::Level::kWarning,
+               "rocksdb", {{"detail", buffer}});
+  }
+};
+
+rocksdb::Options BaseOptions(size_t block_cache_bytes) {
+  rocksdb::Options options;
+  options.create_missing_column_families = true;
+  options.max_background_jobs = 2;
+  options.bytes_per_sync = 1 << 20;
+  options.info_log = NewRoutedRocksLogger();
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.format_version = 5;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+Status TruncateTornWalFiles(const std::vector<std::string>& files) {
+  for (const auto& file : files) {
+    std::error_code error;
+    std::filesystem::resize_file(file, 0, error);
+    if (error) {
+      return Status::Internal("IO_ERROR", "cannot empty torn WAL " + file + ": " + error.message());
+    }
+    log::Warning("emptied a WAL file left shorter than its encryption header by a crash",
+                 {{"file", file}});
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::shared_ptr<rocksdb::Logger> NewRoutedRocksLogger() {
+  return std::make_shared<RoutedRocksLogger>();
+}
+
+Status FromRocksStatus(const rocksdb::Status& status, std::string_view context) {
+  if (status.ok()) return Status::Ok();
+  std::string message = std::string(context) + ": " + status.ToString();
+  if (status.IsNotFound()) return Status(StatusCode::kNotFound, "STORAGE_NOT_FOUND", message);
+  if (status.IsCorruption()) return Status(StatusCode::kDataLoss, "STORAGE_CORRUPTION", message);
+  if (status.IsInvalidArgument()) {
+    return Status(StatusCode::kFailedPrecondition, "STORAGE_INVALID_ARGUMENT", message);
+  }
+  if (status.IsBusy() || status.IsTryAgain() || status.IsTimedOut()) {
+    return Status(StatusCode::kUnavailable, "STORAGE_BUSY", message);
+  }
+  if (status.IsIOError() && status.ToString().find("lock") != std::string::npos) {
+    return Status(StatusCode::kFailedPrecondition, "STORAGE_LOCKED",
+                  message + " (is another caseserver using this data directory?)");
+  }
+  return Status(StatusCode::kInternal, "STORAGE_ERROR", message);
+}
+
+void WriteBatch::Put(ColumnFamily cf, std::string_view key, std::string_view value) {
+  batch_.Put(storage_.handle(cf), rocksdb::Slice(key.data(), key.size()),
+             rocksdb::Slice(value.data(), value.size()));
+}
+
+void WriteBatch::Delete(ColumnFamily cf, std::string_view key) {
+  batch_.Delete(storage_.handle(cf), rocksdb::Slice(key.data(), key.size()));
+}
+
+Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
+  if (options.path.empty()) return Status::InvalidArgument("data_dir", "must not be empty");
+  auto inspection = InspectDataDirectory(options.path, options.keyring.get());
+  if (!inspection.ok()) return inspection.status();
+  if (!inspection->has_database && !options.create_if_missing) {
+    return Status::NotFound("NO_DATABASE", "no database in " + options.path);
+  }
+  CASECOORD_RETURN_IF_ERROR(TruncateTornWalFiles(inspection->torn_wal_files));
+
+  std::error_code error;
+  std::filesystem::create_directories(options.path, error);
+  std::filesystem::permissions(options.path, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, error);
+  if (error) {
+    return Status::Internal("IO_ERROR", "cannot create " + options.path + ": " + error.message());
+  }
+
+  std::unique_ptr<Storage> storage(new Storage());
+  storage->path_ = options.path;
+  storage->keyring_ = options.keyring;
+  if (options.keyring) storage->env_ = NewEncryptedEnv(options.keyring);
+
+  rocksdb::Options db_options = BaseOptions(options.block_cache_bytes);
+  db_options.env = storage->env();
+  db_options.create_if_missing = options.create_if_missing;
+
+  std::vector<std::string> existing;
+  if (inspection->has_database) {
+    auto listed = rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing);
+    if (!listed.ok()) return FromRocksStatus(listed, "listing column families");
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (auto name : kColumnFamilyNames) {
+    descriptors.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions(db_options));
+  }
+  for (const auto& name : existing) {
+    bool known = false;
+    for (auto ours : kColumnFamilyNames) known = known || ours == name;
+    if (!known) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(db_options));
+  }
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw_db = nullptr;
+  auto opened = rocksdb::DB::Open(rocksdb::DBOptions(db_options), options.path, descriptors,
+                                  &handles, &raw_db);
+  if (!opened.ok()) return FromRocksStatus(opened, "opening " + options.path);
+  storage->db_.reset(raw_db);
+  for (size_t i = 0; i < handles.size(); ++i) {
+    if (i < storage->handles_.size()) {
+      storage->handles_[i] = handles[i];
+    } else {
+      storage->extra_handles_.push_back(handles[i]);
+    }
+  }
+  return storage;
+}
+
+Storage::~Storage() {
+  if (!db_) return;
+  for (auto* handle : handles_) {
+    if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle);
+  }
+  for (auto* handle : extra_handles_) db_->DestroyColumnFamilyHandle(handle);
+  auto closed = db_->Close();
+  if (!closed.ok()) log::Error("closing the database failed", {{"error", closed.ToString()}});
+  db_.reset();
+}
+
+rocksdb::Env* Storage::env() const { return env_ ? env_.get() : rocksdb::Env::Default(); }
+
+Status Storage::Commit(WriteBatch& batch) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;  // acknowledged means durable; concurrent writers share the fsync
+  return FromRocksStatus(db_->Write(write_options, &batch.batch_), "commit");
+}
+
+Result<std::optional<std::string>> Storage::Get(ColumnFamily cf, std::string_view key) const {
+  std::string value;
+  auto status = db_->Get(rocksdb::ReadOptions(), handle(cf), rocksdb::Slice(key.data(), key.size()),
+                         &value);
+  if (status.IsNotFound()) return std::optional<std::string>();
+  if (!status.ok()) return FromRocksStatus(status, "get");
+  return std::optional<std::string>(std::move(value));
+}
+
+std::unique_ptr<rocksdb::Iterator> Storage::NewIterator(ColumnFamily cf) const {
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));
+}
+
+Status Storage::CompactAll() {
+  std::vector<rocksdb::ColumnFamilyHandle*> all(handles_.begin(), handles_.end());
+  all.insert(all.end(), extra_handles_.begin(), extra_handles_.end());
+  CASECOORD_RETURN_IF_ERROR(FromRocksStatus(db_->Flush(rocksdb::FlushOptions(), all), "flush"));
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (auto* handle : all) {
+    CASECOORD_RETURN_IF_ERROR(
+        FromRocksStatus(db_->CompactRange(compact, handle, nullptr, nullptr), "compaction"));
+  }
+  return Status::Ok();
+}
+
+StorageStats Storage::Stats() const {
+  StorageStats stats;
+  stats.encrypted = encrypted();
+  if (keyring_) {
+    stats.cipher = "AES-256-CTR (per-file data key wrapped with AES-256-GCM)";
+    stats.current_key_id = keyring_->current().id();
+  }
+  for (auto* handle : handles_) {
+    uint64_t value = 0;
+    if (db_->GetIntProperty(handle, rocksdb::DB::Properties::kLiveSstFilesSize, &value)) {
+      stats.live_data_bytes += value;
+    }
+    if (db_->GetIntProperty(handle, rocksdb::DB::Properties::kEstimateNumKeys, &value)) {
+      stats.estimated_keys += value;
+    }
+  }
+  return stats;
+}
+
+}  // namespace casecoord::storage

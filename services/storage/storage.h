@@ -1,0 +1,116 @@
+// The one RocksDB database of a casecoord instance (one per municipality).
+//
+// Contract:
+// - Every file is encrypted through our EnvelopeEncryptionProvider when a keyring is given (the
+//   server always gives one; only benchmark baselines and tests open plaintext databases).
+// - Open() inspects the directory first and refuses, changing nothing, a plaintext database opened
+//   as encrypted, an encrypted one opened as plain, and files under a KEK that is not configured.
+// - Commit() is atomic across column families and returns only after the WAL is synced: an
+//   acknowledged write survives a crash. Concurrent committers share one fsync (group commit).
+// - RocksDB's info log never becomes a file: it is routed to our structured logger (warnings and
+//   errors only); keys hold identifiers, never personal data, so nothing personal reaches a log.
+//
+// Thread safety: all methods may be called concurrently, except that the object must outlive every
+// iterator it returned and must not be destroyed while calls are in flight.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "services/common/status.h"
+#include "services/storage/column_families.h"
+#include "services/storage/encryption.h"
+
+namespace casecoord::storage {
+
+struct StorageOptions {
+  // Data directory; created (mode 0700) if missing and `create_if_missing`.
+  std::string path;
+  // Keys for encryption at rest. nullptr opens a plaintext database (benchmarks and tests only).
+  std::shared_ptr<const Keyring> keyring;
+  // Default: true.
+  bool create_if_missing = true;
+  // Shared block cache for all column families. Default: 64 MiB.
+  size_t block_cache_bytes = size_t{64} << 20;
+};
+
+struct StorageStats {
+  bool encrypted = false;
+  std::string cipher;          // empty when not encrypted
+  std::string current_key_id;  // empty when not encrypted
+  uint64_t live_data_bytes = 0;
+  uint64_t estimated_keys = 0;
+};
+
+class Storage;
+
+// A set of changes committed atomically by Storage::Commit: a record, its index entries, its
+// statistics counters and its audit entry go in one batch.
+class WriteBatch {
+ public:
+  explicit WriteBatch(const Storage& storage) : storage_(storage) {}
+  void Put(ColumnFamily cf, std::string_view key, std::string_view value);
+  void Delete(ColumnFamily cf, std::string_view key);
+  size_t count() const { return static_cast<size_t>(batch_.Count()); }
+
+ private:
+  friend class Storage;
+  const Storage& storage_;
+  rocksdb::WriteBatch batch_;
+};
+
+class Storage {
+ public:
+  static Result<std::unique_ptr<Storage>> Open(const StorageOptions& options);
+  // Closes the column families and the database; pending writes were all synced already.
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  // Atomically applies `batch`; returns after the WAL is synced (never with disableWAL).
+  Status Commit(WriteBatch& batch);
+
+  // std::nullopt if the key is absent.
+  Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const;
+
+  // A consistent iterator over one column family; the caller owns it.
+  std::unique_ptr<rocksdb::Iterator> NewIterator(ColumnFamily cf) const;
+
+  // Flushes memtables and rewrites every table file (used by key rotation).
+  Status CompactAll();
+
+  StorageStats Stats() const;
+  bool encrypted() const { return keyring_ != nullptr; }
+  const std::string& path() const { return path_; }
+
+  // For services/storage (backup, rotation) only: the raw database and its Env.
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::Env* env() const;
+  rocksdb::ColumnFamilyHandle* handle(ColumnFamily cf) const {
+    return handles_[static_cast<size_t>(cf)];
+  }
+
+ private:
+  Storage() = default;
+
+  std::string path_;
+  std::shared_ptr<const Keyring> keyring_;
+  std::unique_ptr<rocksdb::Env> env_;  // must outlive db_
+  std::unique_ptr<rocksdb::DB> db_;
+  std::array<rocksdb::ColumnFamilyHandle*, static_cast<size_t>(ColumnFamily::kCount)> handles_{};
+  std::vector<rocksdb::ColumnFamilyHandle*> extra_handles_;  // families this build does not know
+};
+
+// Converts a RocksDB status into ours (reason STORAGE_<CODE>).
+Status FromRocksStatus(const rocksdb::Status& status, std::string_view context);
+
+// A RocksDB logger that forwards warnings and errors to casecoord::log instead of a LOG file.
+std::shared_ptr<rocksdb::Logger> NewRoutedRocksLogger();
+
+}  // namespace casecoord::storage
