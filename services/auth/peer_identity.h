@@ -1,0 +1,25 @@
+// Who is calling, read only from the TLS peer certificate (never from a request field or metadata).
+//
+// URI scheme: a client certificate names its user with a subjectAltName URI
+//   urn:casecoord:user:<user_id>
+// where <user_id> is 1 to 63 characters of lowercase letters, digits, '-' and '_'. A certificate
+// with no such URI, or with more than one, identifies nobody.
+#pragma once
+
+#include <grpcpp/security/auth_context.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace casecoord::auth {
+
+inline constexpr std::string_view kUserUriPrefix = "urn:casecoord:user:";
+
+// The user id from the peer certificate of a call, or nullopt.
+std::optional<std::string> UserIdFromAuthContext(const grpc::AuthContext& context);
+
+// The user id named by a PEM certificate's SAN URI, or nullopt.
+std::optional<std::string> UserIdFromCertificatePem(std::string_view pem);
+
+}  // namespace casecoord::auth

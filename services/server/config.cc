@@ -1,0 +1,169 @@
+#include "services/server/config.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace casecoord::server {
+namespace {
+
+using Apply = std::function<Status(ServerConfig&, const std::string&)>;
+
+Apply Text(std::string ServerConfig::*field, bool required = false, std::string name = "") {
+  return [field, required, name](ServerConfig& config, const std::string& value) {
+    if (required && value.empty()) return Status::InvalidArgument(name, "must be set");
+    config.*field = value;
+    return Status::Ok();
+  };
+}
+
+Apply Integer(int ServerConfig::*field, std::string name, int minimum, int maximum) {
+  return [=](ServerConfig& config, const std::string& value) {
+    char* end = nullptr;
+    long parsed = std::strtol(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || parsed < minimum || parsed > maximum) {
+      return Status::InvalidArgument(name, "must be an integer from " + std::to_string(minimum) +
+                                               " to " + std::to_string(maximum) + ", got \"" +
+                                               value + "\"");
+    }
+    config.*field = static_cast<int>(parsed);
+    return Status::Ok();
+  };
+}
+
+std::vector<ConfigOption> BuildOptions() {
+  return {
+      {"listen", "127.0.0.1:8443", "address:port to serve gRPC on (port 0 picks a free one)",
+       Text(&ServerConfig::listen, true, "listen")},
+      {"mode", "production",
+       "production (client certificates required) or development (client certificates optional)",
+       [](ServerConfig& config, const std::string& value) {
+         if (value == "production") {
+           config.mode = Mode::kProduction;
+         } else if (value == "development") {
+           config.mode = Mode::kDevelopment;
+         } else {
+           return Status::InvalidArgument("mode", "must be production or development");
+         }
+         return Status::Ok();
+       }},
+      {"municipality", "", "name of the municipality this instance serves",
+       Text(&ServerConfig::municipality)},
+      {"data-dir", "var/data/db", "RocksDB data directory (one per municipality)",
+       Text(&ServerConfig::data_dir, true, "data-dir")},
+      {"backup-dir", "var/data/backups", "directory for encrypted backups",
+       Text(&ServerConfig::backup_dir, true, "backup-dir")},
+      {"restore-dir", "var/data/restores", "root under which RestoreBackup creates directories",
+       Text(&ServerConfig::restore_dir, true, "restore-dir")},
+      {"tls-cert", "", "server certificate chain (PEM)", Text(&ServerConfig::tls_cert)},
+      {"tls-key", "", "server private key (PEM)", Text(&ServerConfig::tls_key)},
+      {"tls-client-ca", "", "CA bundle that client certificates must chain to (PEM)",
+       Text(&ServerConfig::tls_client_ca)},
+      {"kek-file", "", "file holding the key-encryption key, 64 hex digits, mode 0600 "
+                       "(otherwise the CASECOORD_KEK environment variable)",
+       Text(&ServerConfig::kek_file)},
+      {"previous-kek-files", "",
+       "comma-separated key files still accepted for reading (after a rotation)",
+       [](ServerConfig& config, const std::string& value) {
+         config.previous_kek_files.clear();
+         std::stringstream stream(value);
+         std::string item;
+         while (std::getline(stream, item, ',')) {
+           if (!item.empty()) config.previous_kek_files.push_back(item);
+         }
+         return Status::Ok();
+       }},
+      {"worker-threads", "16",
+       "threads for blocking storage work; more threads let more synced writes share one fsync",
+       Integer(&ServerConfig::worker_threads, "worker-threads", 1, 512)},
+      {"max-queued-requests", "10000", "requests waiting for a worker before RESOURCE_EXHAUSTED",
+       Integer(&ServerConfig::max_queued_requests, "max-queued-requests", 1, 1000000)},
+      {"max-message-bytes", "4194304", "largest request or response message",
+       Integer(&ServerConfig::max_message_bytes, "max-message-bytes", 1024, 64 << 20)},
+      {"keepalive-time-ms", "60000", "interval of HTTP/2 keepalive pings to idle clients",
+       Integer(&ServerConfig::keepalive_time_ms, "keepalive-time-ms", 1000, 3600000)},
+      {"keepalive-timeout-ms", "20000", "how long to wait for a keepalive ack",
+       Integer(&ServerConfig::keepalive_timeout_ms, "keepalive-timeout-ms", 1000, 600000)},
+      {"drain-ms", "2000",
+       "on SIGTERM, how long health reports NOT_SERVING before the listener closes",
+       Integer(&ServerConfig::drain_ms, "drain-ms", 0, 600000)},
+      {"shutdown-grace-ms", "10000", "how long in-flight calls may finish before cancellation",
+       Integer(&ServerConfig::shutdown_grace_ms, "shutdown-grace-ms", 0, 600000)},
+      {"log-level", "info", "debug, info, warning or error",
+       [](ServerConfig& config, const std::string& value) {
+         if (value != "debug" && value != "info" && value != "warning" && value != "error") {
+           return Status::InvalidArgument("log-level", "must be debug, info, warning or error");
+         }
+         config.log_level = value;
+         return Status::Ok();
+       }},
+  };
+}
+
+Result<std::map<std::string, std::string>> ReadConfigFile(const std::string& path) {
+  std::map<std::string, std::string> values;
+  if (path.empty()) return values;
+  std::ifstream in(path);
+  if (!in) return Status::InvalidArgument("config", "cannot read config file " + path);
+  std::string line;
+  int number = 0;
+  auto trim = [](std::string s) {
+    size_t begin = s.find_first_not_of(" \t\r");
+    size_t end = s.find_last_not_of(" \t\r");
+    return begin == std::string::npos ? std::string() : s.substr(begin, end - begin + 1);
+  };
+  while (std::getline(in, line)) {
+    ++number;
+    line = trim(line.substr(0, line.find('#')));
+    if (line.empty()) continue;
+    size_t equals = line.find('=');
+    if (equals == std::string::npos) {
+      return Status::InvalidArgument("config", path + ":" + std::to_string(number) +
+                                                   ": expected \"name = value\"");
+    }
+    values[trim(line.substr(0, equals))] = trim(line.substr(equals + 1));
+  }
+  return values;
+}
+
+}  // namespace
+
+const std::vector<ConfigOption>& ConfigOptions() {
+  static const std::vector<ConfigOption> options = BuildOptions();
+  return options;
+}
+
+std::string EnvironmentName(const std::string& option_name) {
+  std::string out = "CASECOORD_";
+  for (char c : option_name) out.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
+  return out;
+}
+
+std::optional<std::string> ProcessEnvironment(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+Result<ServerConfig> ResolveConfig(
+    const std::map<std::string, std::string>& flags, const std::string& config_file,
+    const std::function<std::optional<std::string>(const std::string&)>& getenv) {
+  auto file_values = ReadConfigFile(config_file);
+  if (!file_values.ok()) return file_values.status();
+  for (const auto& [key, value] : *file_values) {
+    bool known = false;
+    for (const auto& option : ConfigOptions()) known = known || option.name == key;
+    if (!known) return Status::InvalidArgument(key, "unknown setting in " + config_file);
+  }
+  ServerConfig config;
+  for (const auto& option : ConfigOptions()) {
+    std::string value = option.default_value;
+    if (auto it = file_values->find(option.name); it != file_values->end()) value = it->second;
+    if (auto env = getenv(EnvironmentName(option.name))) value = *env;
+    if (auto it = flags.find(option.name); it != flags.end()) value = it->second;
+    CASECOORD_RETURN_IF_ERROR(option.apply(config, value));
+  }
+  return config;
+}
+
+}  // namespace casecoord::server

@@ -1,0 +1,67 @@
+// caseserver configuration: one declarative table (kConfigOptions in config.cc) of every setting
+// with its default, help text and validation. Each setting can come from, in order of precedence:
+//   1. a command-line flag        --data-dir=/srv/casecoord/db
+//   2. an environment variable    CASECOORD_DATA_DIR=/srv/casecoord/db
+//   3. the optional config file   data-dir = /srv/casecoord/db     (--config FILE, '#' comments)
+//   4. the default in the table.
+// Secrets are not settings: the key-encryption key comes from --kek-file or CASECOORD_KEK only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "services/common/status.h"
+
+namespace casecoord::server {
+
+enum class Mode { kProduction, kDevelopment };
+
+struct ServerConfig {
+  std::string listen;
+  Mode mode = Mode::kProduction;
+  std::string municipality;
+  std::string data_dir;
+  std::string backup_dir;
+  std::string restore_dir;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  std::string kek_file;
+  std::vector<std::string> previous_kek_files;
+  int worker_threads = 0;
+  int max_queued_requests = 0;
+  int max_message_bytes = 0;
+  int keepalive_time_ms = 0;
+  int keepalive_timeout_ms = 0;
+  int drain_ms = 0;
+  int shutdown_grace_ms = 0;
+  std::string log_level;
+};
+
+struct ConfigOption {
+  std::string name;           // flag and file key, e.g. "data-dir"
+  std::string default_value;  // as text, parsed like any other source
+  std::string help;
+  std::function<Status(ServerConfig&, const std::string&)> apply;
+};
+
+const std::vector<ConfigOption>& ConfigOptions();
+
+// "data-dir" -> "CASECOORD_DATA_DIR".
+std::string EnvironmentName(const std::string& option_name);
+
+// Resolves every option from `flags` (name -> value, only those given), the environment (through
+// `getenv`), and `config_file` (may be empty). Unknown keys in the file and invalid values are
+// INVALID_ARGUMENT naming the option.
+Result<ServerConfig> ResolveConfig(
+    const std::map<std::string, std::string>& flags, const std::string& config_file,
+    const std::function<std::optional<std::string>(const std::string&)>& getenv);
+
+// The process environment, for ResolveConfig.
+std::optional<std::string> ProcessEnvironment(const std::string& name);
+
+}  // namespace casecoord::server

@@ -1,0 +1,223 @@
+// caseserver: the casecoord server and its offline maintenance commands.
+//
+//   caseserver serve      [settings]                 serve gRPC until SIGTERM/SIGINT
+//   caseserver keygen     --out FILE                 write a new key-encryption key (mode 0600)
+//   caseserver backup create|list [settings]         offline backup (server stopped) / list
+//   caseserver restore    --backup-id N --target DIR [settings]
+//   caseserver rotate-key --new-kek-file FILE [settings]
+//   caseserver settings                              print every setting and its default
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <thread>
+
+#include "services/common/log.h"
+#include "services/server/server.h"
+#include "services/storage/backup.h"
+#include "services/storage/key_source.h"
+#include "services/storage/rotation.h"
+
+namespace casecoord::server {
+namespace {
+
+int Fail(const Status& status) {
+  log::Error("caseserver failed", {{"error", status.ToString()}});
+  std::cerr << "caseserver: " << status.ToString() << "\n";
+  return 1;
+}
+
+// Keys must never reach a core file or a debugger attached by another user.
+void DisableCoreDumps() {
+  struct rlimit no_core {0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+log::Level ParseLevel(const std::string& level) {
+  if (level == "debug") return log::Level::kDebug;
+  if (level == "warning") return log::Level::kWarning;
+  if (level == "error") return log::Level::kError;
+  return log::Level::kInfo;
+}
+
+struct Settings {
+  std::map<std::string, std::string> flags;
+  std::string config_file;
+};
+
+void AddSettings(CLI::App* command, Settings* settings) {
+  command->add_option("--config", settings->config_file, "optional settings file (name = value)");
+  for (const auto& option : ConfigOptions()) {
+    command->add_option_function<std::string>(
+        "--" + option.name,
+        [settings, name = option.name](const std::string& value) { settings->flags[name] = value; },
+        option.help + " [" + EnvironmentName(option.name) + ", default \"" +
+            option.default_value + "\"]");
+  }
+}
+
+Result<ServerConfig> Resolve(const Settings& settings) {
+  auto config = ResolveConfig(settings.flags, settings.config_file, ProcessEnvironment);
+  if (config.ok()) log::SetMinimumLevel(ParseLevel(config->log_level));
+  return config;
+}
+
+int Serve(const ServerConfig& config) {
+  auto keyring = LoadKeyring(config);
+  if (!keyring.ok()) return Fail(keyring.status());
+  auto server = CaseServer::Start(config, *keyring);
+  if (!server.ok()) return Fail(server.status());
+
+  // Signals were blocked in every thread at start-up; this thread alone receives them.
+  std::thread signal_waiter([&server] {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    int received = 0;
+    sigwait(&signals, &received);
+    log::Info("signal received", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    (*server)->Shutdown();
+  });
+  (*server)->Wait();
+  signal_waiter.join();
+  return 0;
+}
+
+std::string FormatTime(int64_t seconds) {
+  std::time_t time = seconds;
+  std::tm local{};
+  localtime_r(&time, &local);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%d %H:%M:%S", &local);
+  return buffer;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  DisableCoreDumps();
+
+  CLI::App app{"caseserver: casecoord server (複合課題の支援調整記録システム)"};
+  app.require_subcommand(1);
+  Settings settings;
+
+  auto* serve = app.add_subcommand("serve", "serve gRPC until SIGTERM or SIGINT");
+  AddSettings(serve, &settings);
+
+  std::string keygen_out;
+  auto* keygen = app.add_subcommand("keygen", "write a new random key-encryption key (mode 0600)");
+  keygen->add_option("--out", keygen_out, "file to create")->required();
+
+  auto* backup = app.add_subcommand("backup", "offline backups (use casectl while serving)");
+  backup->require_subcommand(1);
+  auto* backup_create = backup->add_subcommand("create", "back up the stopped server's database");
+  AddSettings(backup_create, &settings);
+  auto* backup_list = backup->add_subcommand("list", "list backups");
+  AddSettings(backup_list, &settings);
+
+  uint32_t restore_id = 0;
+  std::string restore_target;
+  auto* restore = app.add_subcommand("restore", "restore a backup into a new directory");
+  restore->add_option("--backup-id", restore_id, "backup to restore")->required();
+  restore->add_option("--target", restore_target, "new, empty data directory")->required();
+  AddSettings(restore, &settings);
+
+  std::string new_kek_file;
+  auto* rotate = app.add_subcommand(
+      "rotate-key", "re-encrypt the stopped server's database under a new key-encryption key");
+  rotate->add_option("--new-kek-file", new_kek_file, "the new key (the old one: --kek-file)")
+      ->required();
+  AddSettings(rotate, &settings);
+
+  auto* list_settings = app.add_subcommand("settings", "print every setting and its default");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*list_settings) {
+    for (const auto& option : ConfigOptions()) {
+      std::cout << "--" << option.name << " / " << EnvironmentName(option.name) << " (default \""
+                << option.default_value << "\")\n    " << option.help << "\n";
+    }
+    return 0;
+  }
+  if (*keygen) {
+    auto key = storage::GenerateKeyFile(keygen_out);
+    if (!key.ok()) return Fail(key.status());
+    std::cout << "wrote key " << key->id() << " to " << keygen_out << "\n";
+    return 0;
+  }
+
+  auto config = Resolve(settings);
+  if (!config.ok()) return Fail(config.status());
+  if (*serve) return Serve(*config);
+
+  auto keyring = LoadKeyring(*config);
+  if (!keyring.ok()) return Fail(keyring.status());
+
+  if (*backup_create) {
+    storage::StorageOptions options;
+    options.path = config->data_dir;
+    options.keyring = *keyring;
+    options.create_if_missing = false;
+    auto storage = storage::Storage::Open(options);
+    if (!storage.ok()) return Fail(storage.status());
+    auto summary = storage::CreateBackup(**storage, config->backup_dir);
+    if (!summary.ok()) return Fail(summary.status());
+    std::cout << "backup " << summary->id << " created in " << config->backup_dir << " ("
+              << summary->file_count << " files, " << summary->size_bytes << " bytes)\n";
+    return 0;
+  }
+  if (*backup_list) {
+    auto backups = storage::ListBackups(config->backup_dir, *keyring);
+    if (!backups.ok()) return Fail(backups.status());
+    std::printf("%-6s %-19s %8s %12s\n", "ID", "CREATED", "FILES", "BYTES");
+    for (const auto& b : *backups) {
+      std::printf("%-6u %-19s %8u %12llu\n", b.id, FormatTime(b.timestamp_seconds).c_str(),
+                  b.file_count, static_cast<unsigned long long>(b.size_bytes));
+    }
+    return 0;
+  }
+  if (*restore) {
+    auto records = storage::RestoreBackup(config->backup_dir, restore_id, restore_target, *keyring);
+    if (!records.ok()) return Fail(records.status());
+    std::cout << "restored backup " << restore_id << " into " << restore_target << "; "
+              << *records << " records read back and verified\n";
+    return 0;
+  }
+  if (*rotate) {
+    auto new_key = storage::LoadKeyFile(new_kek_file);
+    if (!new_key.ok()) return Fail(new_key.status());
+    std::vector<storage::KeyEncryptionKey> readable;
+    for (const auto& id : (*keyring)->ids()) readable.push_back(*(*keyring)->Find(id));
+    auto rotating = std::make_shared<storage::Keyring>(*new_key, std::move(readable));
+    auto report = storage::RotateKey(config->data_dir, rotating);
+    if (!report.ok()) return Fail(report.status());
+    std::cout << "new key " << report->new_key_id << "; files re-encrypted by copy: "
+              << report->files_copied << "\n";
+    for (const auto& [id, count] : report->files_per_key_id) {
+      std::cout << "  key " << id << ": " << count << " files\n";
+    }
+    if (report->old_keys_unused) {
+      std::cout << "no file uses an old key any more; keep the old key only for older backups\n";
+      return 0;
+    }
+    std::cout << "some files still use an old key\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace casecoord::server
+
+int main(int argc, char** argv) { return casecoord::server::Main(argc, argv); }

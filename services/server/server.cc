@@ -1,0 +1,142 @@
+#include "services/server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include "services/admin/admin_service.h"
+#include "services/common/log.h"
+#include "services/storage/key_source.h"
+
+namespace casecoord::server {
+namespace {
+
+Result<std::string> ReadPem(const std::string& option, const std::string& path) {
+  if (path.empty()) return Status::InvalidArgument(option, "must be set (a PEM file)");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument(option, "cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+Result<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(const ServerConfig& config) {
+  auto cert = ReadPem("tls-cert", config.tls_cert);
+  if (!cert.ok()) return cert.status();
+  auto key = ReadPem("tls-key", config.tls_key);
+  if (!key.ok()) return key.status();
+  auto client_ca = ReadPem("tls-client-ca", config.tls_client_ca);
+  if (!client_ca.ok()) return client_ca.status();
+  grpc::SslServerCredentialsOptions options(
+      config.mode == Mode::kProduction
+          ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+          : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_root_certs = *client_ca;
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(options);
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const storage::Keyring>> LoadKeyring(const ServerConfig& config) {
+  Result<storage::KeyEncryptionKey> current =
+      config.kek_file.empty() ? storage::LoadKeyFromEnvironment("CASECOORD_KEK")
+                              : storage::LoadKeyFile(config.kek_file);
+  if (!current.ok()) {
+    if (current.status().reason() == "KEY_NOT_SET") {
+      return Status::FailedPrecondition(
+          "NO_KEY", "no key-encryption key: set --kek-file or the CASECOORD_KEK environment "
+                    "variable (caseserver keygen --out FILE makes one)");
+    }
+    return current.status();
+  }
+  std::vector<storage::KeyEncryptionKey> previous;
+  for (const auto& file : config.previous_kek_files) {
+    auto key = storage::LoadKeyFile(file);
+    if (!key.ok()) return key.status();
+    previous.push_back(std::move(key).value());
+  }
+  return std::shared_ptr<const storage::Keyring>(
+      std::make_shared<storage::Keyring>(std::move(current).value(), std::move(previous)));
+}
+
+Result<std::unique_ptr<CaseServer>> CaseServer::Start(
+    const ServerConfig& config, std::shared_ptr<const storage::Keyring> keyring) {
+  auto credentials = TlsCredentials(config);
+  if (!credentials.ok()) return credentials.status();
+
+  std::unique_ptr<CaseServer> server(new CaseServer());
+  server->config_ = config;
+  storage::StorageOptions storage_options;
+  storage_options.path = config.data_dir;
+  storage_options.keyring = keyring;
+  auto storage = storage::Storage::Open(storage_options);
+  if (!storage.ok()) return storage.status();
+  server->storage_ = std::move(storage).value();
+  server->workers_ = std::make_unique<WorkerPool>(config.worker_threads,
+                                                  config.max_queued_requests);
+
+  admin::AdminDependencies admin;
+  admin.storage = server->storage_.get();
+  admin.workers = server->workers_.get();
+  admin.keyring = keyring;
+  admin.backup_dir = config.backup_dir;
+  admin.restore_dir = config.restore_dir;
+  admin.version = kVersion;
+  admin.mode = config.mode == Mode::kProduction ? "production" : "development";
+  admin.municipality = config.municipality;
+  admin.start_time = std::chrono::system_clock::now();
+  server->admin_service_ = std::make_unique<admin::AdminService>(std::move(admin));
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen, *credentials, &server->port_);
+  builder.RegisterService(server->admin_service_.get());
+  builder.SetMaxReceiveMessageSize(config.max_message_bytes);
+  builder.SetMaxSendMessageSize(config.max_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, config.keepalive_time_ms);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, config.keepalive_timeout_ms);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_ || server->port_ == 0) {
+    return Status(StatusCode::kUnavailable, "BIND_FAILED", "cannot listen on " + config.listen);
+  }
+  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  log::Info("caseserver serving",
+            {{"listen", config.listen},
+             {"port", std::to_string(server->port_)},
+             {"mode", config.mode == Mode::kProduction ? "production" : "development"},
+             {"data_dir", config.data_dir},
+             {"key_id", keyring ? keyring->current().id() : ""}});
+  return server;
+}
+
+void CaseServer::Shutdown() {
+  std::lock_guard<std::mutex> lock(shutdown_mutex_);
+  if (shut_down_) return;
+  log::Info("shutting down: health NOT_SERVING, draining",
+            {{"drain_ms", std::to_string(config_.drain_ms)}});
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  std::this_thread::sleep_for(std::chrono::milliseconds(config_.drain_ms));
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    std::chrono::milliseconds(config_.shutdown_grace_ms));
+  workers_->Shutdown();
+  server_->Wait();
+  storage_.reset();  // last: every call that could touch it has finished
+  shut_down_ = true;
+  log::Info("shutdown complete");
+}
+
+void CaseServer::Wait() {
+  server_->Wait();
+  std::lock_guard<std::mutex> lock(shutdown_mutex_);  // until Shutdown() has closed storage
+}
+
+CaseServer::~CaseServer() {
+  if (server_) Shutdown();
+}
+
+}  // namespace casecoord::server

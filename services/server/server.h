@@ -1,0 +1,60 @@
+// The caseserver process's server object: storage, worker pool, gRPC services, health, reflection.
+//
+// Lifecycle: Start() opens the encrypted database and begins serving; Shutdown() turns health to
+// NOT_SERVING, waits drain_ms so load balancers stop routing, stops the listener, lets in-flight
+// calls finish within shutdown_grace_ms, stops the workers, and closes RocksDB last.
+//
+// Thread safety: Shutdown() and Wait() may be called from any thread, any number of times.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "services/common/status.h"
+#include "services/common/worker_pool.h"
+#include "services/server/config.h"
+#include "services/storage/storage.h"
+
+namespace casecoord::admin {
+class AdminService;
+}
+
+namespace casecoord::server {
+
+inline constexpr char kVersion[] = "0.1.0";
+
+// The keyring from --kek-file (or CASECOORD_KEK, cleared after reading) plus
+// --previous-kek-files. NO_KEY if neither is given.
+Result<std::shared_ptr<const storage::Keyring>> LoadKeyring(const ServerConfig& config);
+
+class CaseServer {
+ public:
+  static Result<std::unique_ptr<CaseServer>> Start(const ServerConfig& config,
+                                                   std::shared_ptr<const storage::Keyring> keyring);
+  ~CaseServer();
+  CaseServer(const CaseServer&) = delete;
+  CaseServer& operator=(const CaseServer&) = delete;
+
+  // The bound port (useful with listen port 0).
+  int port() const { return port_; }
+  void Shutdown();
+  // Blocks until Shutdown() has completed.
+  void Wait();
+
+ private:
+  CaseServer() = default;
+
+  ServerConfig config_;
+  int port_ = 0;
+  std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<admin::AdminService> admin_service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::mutex shutdown_mutex_;
+  bool shut_down_ = false;
+};
+
+}  // namespace casecoord::server

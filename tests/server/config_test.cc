@@ -1,0 +1,72 @@
+#include "services/server/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "services/auth/peer_identity.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
+
+namespace casecoord::server {
+namespace {
+
+std::optional<std::string> NoEnvironment(const std::string&) { return std::nullopt; }
+
+TEST(ConfigTest, DefaultsComeFromTheTable) {
+  auto config = ResolveConfig({}, "", NoEnvironment);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->listen, "127.0.0.1:8443");
+  EXPECT_EQ(config->mode, Mode::kProduction);
+  EXPECT_EQ(config->worker_threads, 16);
+  for (const auto& option : ConfigOptions()) EXPECT_FALSE(option.help.empty()) << option.name;
+}
+
+TEST(ConfigTest, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
+  testing::TempDir dir;
+  std::ofstream(dir.Sub("server.conf")) << "# comment\nworker-threads = 4\nlisten = file:1\n"
+                                           "municipality = 大阪市  # trailing comment\n";
+  auto environment = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "CASECOORD_LISTEN") return "env:2";
+    if (name == "CASECOORD_DATA_DIR") return "/env/data";
+    return std::nullopt;
+  };
+  auto config = ResolveConfig({{"data-dir", "/flag/data"}}, dir.Sub("server.conf"), environment);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->worker_threads, 4);      // file
+  EXPECT_EQ(config->listen, "env:2");        // environment over file
+  EXPECT_EQ(config->data_dir, "/flag/data");  // flag over environment
+  EXPECT_EQ(config->municipality, "大阪市");
+}
+
+TEST(ConfigTest, InvalidValuesAndUnknownKeysNameTheSetting) {
+  auto bad_number = ResolveConfig({{"worker-threads", "many"}}, "", NoEnvironment);
+  ASSERT_FALSE(bad_number.ok());
+  EXPECT_EQ(bad_number.status().field_violations().at(0).field, "worker-threads");
+  auto out_of_range = ResolveConfig({{"worker-threads", "0"}}, "", NoEnvironment);
+  EXPECT_FALSE(out_of_range.ok());
+  auto bad_mode = ResolveConfig({{"mode", "test"}}, "", NoEnvironment);
+  EXPECT_EQ(bad_mode.status().field_violations().at(0).field, "mode");
+
+  testing::TempDir dir;
+  std::ofstream(dir.Sub("server.conf")) << "wrokers = 3\n";
+  auto unknown = ResolveConfig({}, dir.Sub("server.conf"), NoEnvironment);
+  EXPECT_EQ(unknown.status().field_violations().at(0).field, "wrokers");
+  auto missing = ResolveConfig({}, dir.Sub("absent.conf"), NoEnvironment);
+  EXPECT_EQ(missing.status().field_violations().at(0).field, "config");
+  EXPECT_EQ(EnvironmentName("shutdown-grace-ms"), "CASECOORD_SHUTDOWN_GRACE_MS");
+}
+
+TEST(PeerIdentityTest, UserComesFromTheSanUriOnly) {
+  testing::TestCa ca;
+  EXPECT_EQ(auth::UserIdFromCertificatePem(ca.IssueClient("agency-staff").certificate_pem),
+            "agency-staff");
+  // A server certificate has no user URI; an invalid id is nobody.
+  EXPECT_EQ(auth::UserIdFromCertificatePem(ca.IssueServer().certificate_pem), std::nullopt);
+  EXPECT_EQ(auth::UserIdFromCertificatePem(ca.IssueClient("Bad User").certificate_pem),
+            std::nullopt);
+  EXPECT_EQ(auth::UserIdFromCertificatePem("not a certificate"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace casecoord::server

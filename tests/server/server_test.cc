@@ -1,0 +1,204 @@
+// Integration tests: the real caseserver on 127.0.0.1:0, real RocksDB, real mutual TLS.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "casecoord/v1/admin.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "services/common/grpc_errors.h"
+#include "tests/support/test_server.h"
+
+namespace casecoord {
+namespace {
+
+using grpc::health::v1::Health;
+using grpc::health::v1::HealthCheckRequest;
+using grpc::health::v1::HealthCheckResponse;
+using testing::TestServer;
+using testing::TestServerOptions;
+
+std::unique_ptr<grpc::ClientContext> ContextWithDeadline(int seconds = 10) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  return context;
+}
+
+grpc::Status GetInfo(const std::shared_ptr<grpc::Channel>& channel, v1::ServerInfo* info) {
+  auto stub = v1::Admin::NewStub(channel);
+  auto context = ContextWithDeadline(5);
+  return stub->GetServerInfo(context.get(), v1::GetServerInfoRequest(), info);
+}
+
+TEST(ServerTest, AnswersOverMutualTlsAndSeesTheCallerFromItsCertificate) {
+  TestServer server;
+  v1::ServerInfo info;
+  grpc::Status status = GetInfo(server.ChannelFor("coordinator"), &info);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(info.version(), server::kVersion);
+  EXPECT_EQ(info.mode(), "production");
+  EXPECT_EQ(info.municipality(), "テスト市");
+  EXPECT_EQ(info.caller_identity(), "urn:casecoord:user:coordinator");
+  EXPECT_TRUE(info.storage().encrypted());
+  EXPECT_EQ(info.storage().current_key_id(), server.keyring()->current().id());
+  EXPECT_GE(info.storage().column_families_size(), 6);
+}
+
+TEST(ServerTest, ClientWithoutCertificateOrFromAnotherCaCannotCall) {
+  TestServer server;
+  v1::ServerInfo info;
+  grpc::Status no_certificate = GetInfo(server.ChannelWithoutCertificate(), &info);
+  EXPECT_EQ(no_certificate.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << no_certificate.error_message();
+  grpc::Status other_ca = GetInfo(server.ChannelFromOtherCa("coordinator"), &info);
+  EXPECT_EQ(other_ca.error_code(), grpc::StatusCode::UNAVAILABLE) << other_ca.error_message();
+  // The same server still answers a properly authenticated client.
+  EXPECT_TRUE(GetInfo(server.ChannelFor("admin"), &info).ok());
+}
+
+TEST(ServerTest, DevelopmentModeAcceptsAClientWithoutCertificate) {
+  TestServerOptions options;
+  options.mode = server::Mode::kDevelopment;
+  TestServer server(options);
+  v1::ServerInfo info;
+  grpc::Status status = GetInfo(server.ChannelWithoutCertificate(), &info);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(info.mode(), "development");
+  EXPECT_EQ(info.caller_identity(), "");
+  // A certificate from a foreign CA is still refused.
+  EXPECT_FALSE(GetInfo(server.ChannelFromOtherCa("admin"), &info).ok());
+}
+
+TEST(ServerTest, HealthReportsServingThenNotServingOnShutdown) {
+  TestServerOptions options;
+  options.drain_ms = 1500;
+  TestServer server(options);
+  auto channel = server.ChannelFor("admin");
+  auto health = Health::NewStub(channel);
+  HealthCheckResponse response;
+  {
+    auto context = ContextWithDeadline();
+    ASSERT_TRUE(health->Check(context.get(), HealthCheckRequest(), &response).ok());
+    EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+  }
+  // A watcher sees the transition as it happens.
+  grpc::ClientContext watch_context;
+  watch_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto watch = health->Watch(&watch_context, HealthCheckRequest());
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+
+  auto stopped = std::async(std::launch::async, [&] { server.Stop(); });
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING);
+  {
+    // During the drain the listener is still open and says NOT_SERVING.
+    auto context = ContextWithDeadline();
+    grpc::Status status = health->Check(context.get(), HealthCheckRequest(), &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING);
+  }
+  watch_context.TryCancel();
+  watch->Finish().IgnoreError();
+  stopped.get();
+  v1::ServerInfo info;
+  EXPECT_FALSE(GetInfo(channel, &info).ok());
+}
+
+TEST(ServerTest, BackupsAreCreatedListedPagedAndRestored) {
+  TestServer server;
+  auto admin = v1::Admin::NewStub(server.ChannelFor("admin"));
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 3; ++i) {
+    v1::Backup backup;
+    auto context = ContextWithDeadline(30);
+    grpc::Status status = admin->CreateBackup(context.get(), v1::CreateBackupRequest(), &backup);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(backup.name(), "backups/" + std::to_string(backup.backup_id()));
+    EXPECT_GT(backup.file_count(), 0);
+    ids.push_back(backup.backup_id());
+  }
+
+  // Page through, two at a time: newest first, every backup exactly once.
+  std::vector<int64_t> listed;
+  v1::ListBackupsRequest request;
+  request.set_page_size(2);
+  int pages = 0;
+  do {
+    v1::ListBackupsResponse response;
+    auto context = ContextWithDeadline();
+    ASSERT_TRUE(admin->ListBackups(context.get(), request, &response).ok());
+    for (const auto& backup : response.backups()) listed.push_back(backup.backup_id());
+    request.set_page_token(response.next_page_token());
+    ++pages;
+  } while (!request.page_token().empty());
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(listed, std::vector<int64_t>(ids.rbegin(), ids.rend()));
+
+  // Restore the oldest into a new directory; the server verifies it by reading it back.
+  v1::RestoreBackupRequest restore;
+  restore.set_name("backups/" + std::to_string(ids.front()));
+  restore.set_target("check-2026");
+  v1::RestoreBackupResponse restored;
+  auto context = ContextWithDeadline(30);
+  grpc::Status status = admin->RestoreBackup(context.get(), restore, &restored);
+  ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  EXPECT_EQ(restored.directory(), server.config().restore_dir + "/check-2026");
+
+  // Restoring over it again changes nothing and says why.
+  auto again_context = ContextWithDeadline(30);
+  status = admin->RestoreBackup(again_context.get(), restore, &restored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(FromGrpcStatus(status).reason(), "TARGET_NOT_EMPTY");
+}
+
+TEST(ServerTest, BadRequestsNameEveryInvalidField) {
+  TestServer server;
+  auto admin = v1::Admin::NewStub(server.ChannelFor("admin"));
+
+  v1::ListBackupsRequest list;
+  list.set_page_size(-1);
+  v1::ListBackupsResponse listed;
+  auto context = ContextWithDeadline();
+  Status status = FromGrpcStatus(admin->ListBackups(context.get(), list, &listed));
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  ASSERT_EQ(status.field_violations().size(), 1u);
+  EXPECT_EQ(status.field_violations()[0].field, "page_size");
+
+  list.set_page_size(10);
+  list.set_page_token("forged-token");
+  auto token_context = ContextWithDeadline();
+  status = FromGrpcStatus(admin->ListBackups(token_context.get(), list, &listed));
+  ASSERT_EQ(status.field_violations().size(), 1u);
+  EXPECT_EQ(status.field_violations()[0].field, "page_token");
+
+  v1::RestoreBackupRequest restore;
+  restore.set_name("backup/x");
+  restore.set_target("../../etc");
+  v1::RestoreBackupResponse restored;
+  auto restore_context = ContextWithDeadline();
+  status = FromGrpcStatus(admin->RestoreBackup(restore_context.get(), restore, &restored));
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  ASSERT_EQ(status.field_violations().size(), 2u);
+  EXPECT_EQ(status.field_violations()[0].field, "name");
+  EXPECT_EQ(status.field_violations()[1].field, "target");
+  EXPECT_FALSE(std::filesystem::exists(server.config().restore_dir));
+}
+
+TEST(ServerTest, RefusesToStartOnAnotherKeysDatabaseWithoutTouchingIt) {
+  std::string data_dir;
+  server::ServerConfig config;
+  TestServer first;
+  config = first.config();
+  first.Stop();
+  auto before = testing::SnapshotDirectory(config.data_dir);
+  auto wrong = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());
+  auto started = server::CaseServer::Start(config, wrong);
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.status().reason(), "WRONG_KEY");
+  EXPECT_EQ(testing::SnapshotDirectory(config.data_dir), before);
+}
+
+}  // namespace
+}  // namespace casecoord
