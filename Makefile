@@ -1,0 +1,49 @@
+# casecoord developer entry points. `make run` and `make test` install what is missing first.
+BUILD_DIR ?= build
+ASAN_DIR  ?= build-asan
+JOBS      ?= $(shell nproc)
+DEV_DIR   ?= var/dev
+CASESERVER = $(BUILD_DIR)/services/server/caseserver
+CASECTL    = $(BUILD_DIR)/clients/cli/casectl
+
+.PHONY: all deps build run test test-unit test-asan bench format clean
+
+all: build
+
+deps:
+	@deploy/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+# Development server: local CA and certificates, a development key, an embedded RocksDB under
+# $(DEV_DIR). Stop it with Ctrl-C (SIGINT: graceful shutdown).
+run: build
+	@deploy/dev-setup.sh $(DEV_DIR) $(CASESERVER)
+	$(CASESERVER) serve --config deploy/dev.conf
+
+# The unit and integration suite, then the same suite under AddressSanitizer + UBSan.
+test: test-unit test-asan
+
+test-unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) --timeout 300
+
+test-asan: deps
+	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DCASECOORD_SANITIZE=ON \
+	      -DCASECOORD_BUILD_BENCH=OFF
+	cmake --build $(ASAN_DIR) -j$(JOBS)
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	  ctest --output-on-failure -j$(JOBS) --timeout 600
+
+bench: build
+	$(BUILD_DIR)/bench/storage_bench
+	$(BUILD_DIR)/bench/rpc_bench
+
+format:
+	find services clients tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)
