@@ -5,6 +5,8 @@
 #include <fstream>
 
 #include "services/auth/peer_identity.h"
+#include "services/server/server.h"
+#include "services/storage/key_source.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
 
@@ -66,6 +68,22 @@ TEST(PeerIdentityTest, UserComesFromTheSanUriOnly) {
   EXPECT_EQ(auth::UserIdFromCertificatePem(ca.IssueClient("Bad User").certificate_pem),
             std::nullopt);
   EXPECT_EQ(auth::UserIdFromCertificatePem("not a certificate"), std::nullopt);
+}
+
+TEST(KeyringTest, NoKeyIsAClearErrorAndAKeyFileIsUsed) {
+  unsetenv("CASECOORD_KEK");
+  ServerConfig config = *ResolveConfig({}, "", NoEnvironment);
+  auto none = LoadKeyring(config);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().reason(), "NO_KEY");
+
+  testing::TempDir dir;
+  auto written = storage::GenerateKeyFile(dir.Sub("kek"));
+  ASSERT_TRUE(written.ok());
+  config.kek_file = dir.Sub("kek");
+  auto loaded = LoadKeyring(config);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ((*loaded)->current().id(), written->id());
 }
 
 }  // namespace

@@ -1,0 +1,26 @@
+// Japanese fiscal years (年度): April 1 to March 31 in Japan Standard Time (UTC+9, no daylight
+// saving), named by the calendar year in which they start, and labelled by era: 2018 = 平成30年度
+// (H30), 2019 = 令和元年度 (R1; the era changed on 2019-05-01, but public bodies name the whole
+// fiscal year that began in April 2019 by the new era), 2024 = 令和6年度 (R6).
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace casecoord {
+
+// The fiscal year containing the civil date year-month (month 1..12).
+int FiscalYearOfDate(int year, int month);
+
+// The fiscal year containing `instant`, judged on the JST calendar.
+int FiscalYearOf(std::chrono::system_clock::time_point instant);
+
+struct EraLabels {
+  std::string short_label;  // "H30", "R1", "R6"; "S63" for 1988
+  std::string japanese;     // "平成30年度", "令和元年度", "令和6年度"
+};
+
+// Labels for fiscal years from 1926 (昭和元年度) on.
+EraLabels FiscalYearLabels(int fiscal_year);
+
+}  // namespace casecoord
