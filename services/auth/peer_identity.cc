@@ -21,8 +21,8 @@ bool ValidUserId(std::string_view id) {
 }  // namespace
 
 std::optional<std::string> UserIdFromCertificatePem(std::string_view pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
-                                                &BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
   if (!bio) return std::nullopt;
   std::unique_ptr<X509, decltype(&X509_free)> cert(
       PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
@@ -35,8 +35,9 @@ std::optional<std::string> UserIdFromCertificatePem(std::string_view pem) {
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
     if (name->type != GEN_URI) continue;
-    std::string_view uri(reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.uniformResourceIdentifier)),
-                         static_cast<size_t>(ASN1_STRING_length(name->d.uniformResourceIdentifier)));
+    std::string_view uri(
+        reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.uniformResourceIdentifier)),
+        static_cast<size_t>(ASN1_STRING_length(name->d.uniformResourceIdentifier)));
     if (uri.substr(0, kUserUriPrefix.size()) != kUserUriPrefix) continue;
     ++matches;
     std::string_view id = uri.substr(kUserUriPrefix.size());

@@ -28,8 +28,9 @@ EraLabels FiscalYearLabels(int fiscal_year) {
   for (const Era& era : kEras) {
     if (fiscal_year < era.first_fiscal_year) continue;
     const int number = fiscal_year - era.first_fiscal_year + 1;
-    return EraLabels{era.letter + std::to_string(number),
-                     std::string(era.name) + (number == 1 ? "元" : std::to_string(number)) + "年度"};
+    return EraLabels{
+        era.letter + std::to_string(number),
+        std::string(era.name) + (number == 1 ? "元" : std::to_string(number)) + "年度"};
   }
   return EraLabels{std::to_string(fiscal_year), std::to_string(fiscal_year) + "年度"};
 }

@@ -7,24 +7,37 @@ namespace casecoord {
 
 std::string JapaneseMessageFor(const Status& status) {
   switch (status.code()) {
-    case StatusCode::kOk: return "成功しました";
+    case StatusCode::kOk:
+      return "成功しました";
     case StatusCode::kInvalidArgument: {
       std::string text = "入力内容に誤りがあります";
       for (const auto& v : status.field_violations()) text += "（" + v.field + "）";
       return text;
     }
-    case StatusCode::kNotFound: return "指定されたものが見つかりません";
-    case StatusCode::kAlreadyExists: return "既に存在します";
-    case StatusCode::kPermissionDenied: return "この操作を行う権限がありません";
-    case StatusCode::kUnauthenticated: return "利用者を確認できません（クライアント証明書を確認してください）";
-    case StatusCode::kResourceExhausted: return "要求が多すぎます。しばらくしてから再度お試しください";
-    case StatusCode::kFailedPrecondition: return "現在の状態ではこの操作はできません";
-    case StatusCode::kAborted: return "他の更新と競合しました。最新の内容を取得してやり直してください";
-    case StatusCode::kOutOfRange: return "範囲外の値です";
-    case StatusCode::kUnavailable: return "サービスを一時的に利用できません";
-    case StatusCode::kDeadlineExceeded: return "処理が時間内に終わりませんでした";
-    case StatusCode::kDataLoss: return "データが破損しています。管理者に連絡してください";
-    default: return "内部エラーが発生しました。管理者に連絡してください";
+    case StatusCode::kNotFound:
+      return "指定されたものが見つかりません";
+    case StatusCode::kAlreadyExists:
+      return "既に存在します";
+    case StatusCode::kPermissionDenied:
+      return "この操作を行う権限がありません";
+    case StatusCode::kUnauthenticated:
+      return "利用者を確認できません（クライアント証明書を確認してください）";
+    case StatusCode::kResourceExhausted:
+      return "要求が多すぎます。しばらくしてから再度お試しください";
+    case StatusCode::kFailedPrecondition:
+      return "現在の状態ではこの操作はできません";
+    case StatusCode::kAborted:
+      return "他の更新と競合しました。最新の内容を取得してやり直してください";
+    case StatusCode::kOutOfRange:
+      return "範囲外の値です";
+    case StatusCode::kUnavailable:
+      return "サービスを一時的に利用できません";
+    case StatusCode::kDeadlineExceeded:
+      return "処理が時間内に終わりませんでした";
+    case StatusCode::kDataLoss:
+      return "データが破損しています。管理者に連絡してください";
+    default:
+      return "内部エラーが発生しました。管理者に連絡してください";
   }
 }
 
@@ -73,7 +86,8 @@ Status FromGrpcStatus(const grpc::Status& grpc_status) {
     detail.UnpackTo(&bad_request);
   }
   Status status(code, reason, rich.message());
-  for (const auto& v : bad_request.field_violations()) status.AddViolation(v.field(), v.description());
+  for (const auto& v : bad_request.field_violations())
+    status.AddViolation(v.field(), v.description());
   return status;
 }
 

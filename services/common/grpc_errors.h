@@ -24,7 +24,8 @@ Status FromGrpcStatus(const grpc::Status& status);
 // Japanese text for a reason (or, failing that, for the code); used in LocalizedMessage.
 std::string JapaneseMessageFor(const Status& status);
 
-// Multi-line human description: "INVALID_ARGUMENT: ... \n  field page_size: must be >= 0\n  (日本語)".
+// Multi-line human description: "INVALID_ARGUMENT: ... \n  field page_size: must be >= 0\n
+// (日本語)".
 std::string DescribeGrpcError(const grpc::Status& status);
 
 }  // namespace casecoord

@@ -28,9 +28,12 @@ std::string Base64UrlEncode(std::string_view bytes) {
 bool Base64UrlDecode(std::string_view text, std::string* bytes) {
   std::string padded(text);
   for (auto& c : padded) {
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
-    else if (c == '+' || c == '/' || c == '=') return false;
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (c == '+' || c == '/' || c == '=')
+      return false;
   }
   while (padded.size() % 4 != 0) padded.push_back('=');
   std::string out(padded.size(), '\0');
@@ -62,8 +65,7 @@ Result<PageRequest> ParsePageRequest(int32_t page_size, std::string_view page_to
     return Status::InvalidArgument("page_token", "not a page token issued by this server");
   }
   if (bytes.compare(1, digest.size(), digest) != 0) {
-    return Status::InvalidArgument("page_token",
-                                   "issued for a request with different parameters");
+    return Status::InvalidArgument("page_token", "issued for a request with different parameters");
   }
   request.after_key = bytes.substr(1 + digest.size());
   return request;

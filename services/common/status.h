@@ -1,6 +1,6 @@
 // A small value type for the outcome of an operation, used by every layer below the gRPC adapters.
-// Stores and storage return Status (or Result<T>); only services/common/grpc_errors.cc turns one into
-// a grpc::Status, so the error model is built in exactly one place.
+// Stores and storage return Status (or Result<T>); only services/common/grpc_errors.cc turns one
+// into a grpc::Status, so the error model is built in exactly one place.
 //
 // Thread safety: a Status is an immutable value once built; copies may be used from any thread.
 #pragma once
@@ -85,7 +85,7 @@ const char* StatusCodeName(StatusCode code);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return status_.ok(); }
@@ -105,8 +105,8 @@ class [[nodiscard]] Result {
 }  // namespace casecoord
 
 // Returns early from the enclosing function if `expr` (a Status) is not OK.
-#define CASECOORD_RETURN_IF_ERROR(expr)          \
-  do {                                           \
-    ::casecoord::Status _status_ = (expr);       \
-    if (!_status_.ok()) return _status_;         \
+#define CASECOORD_RETURN_IF_ERROR(expr)    \
+  do {                                     \
+    ::casecoord::Status _status_ = (expr); \
+    if (!_status_.ok()) return _status_;   \
   } while (0)

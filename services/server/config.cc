@@ -59,8 +59,9 @@ std::vector<ConfigOption> BuildOptions() {
       {"tls-key", "", "server private key (PEM)", Text(&ServerConfig::tls_key)},
       {"tls-client-ca", "", "CA bundle that client certificates must chain to (PEM)",
        Text(&ServerConfig::tls_client_ca)},
-      {"kek-file", "", "file holding the key-encryption key, 64 hex digits, mode 0600 "
-                       "(otherwise the CASECOORD_KEK environment variable)",
+      {"kek-file", "",
+       "file holding the key-encryption key, 64 hex digits, mode 0600 "
+       "(otherwise the CASECOORD_KEK environment variable)",
        Text(&ServerConfig::kek_file)},
       {"previous-kek-files", "",
        "comma-separated key files still accepted for reading (after a rotation)",
@@ -118,8 +119,8 @@ Result<std::map<std::string, std::string>> ReadConfigFile(const std::string& pat
     if (line.empty()) continue;
     size_t equals = line.find('=');
     if (equals == std::string::npos) {
-      return Status::InvalidArgument("config", path + ":" + std::to_string(number) +
-                                                   ": expected \"name = value\"");
+      return Status::InvalidArgument(
+          "config", path + ":" + std::to_string(number) + ": expected \"name = value\"");
     }
     values[trim(line.substr(0, equals))] = trim(line.substr(equals + 1));
   }

@@ -33,7 +33,9 @@ int Fail(const Status& status) {
 
 // Keys must never reach a core file or a debugger attached by another user.
 void DisableCoreDumps() {
-  struct rlimit no_core {0, 0};
+  struct rlimit no_core {
+    0, 0
+  };
   setrlimit(RLIMIT_CORE, &no_core);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
@@ -56,8 +58,8 @@ void AddSettings(CLI::App* command, Settings* settings) {
     command->add_option_function<std::string>(
         "--" + option.name,
         [settings, name = option.name](const std::string& value) { settings->flags[name] = value; },
-        option.help + " [" + EnvironmentName(option.name) + ", default \"" +
-            option.default_value + "\"]");
+        option.help + " [" + EnvironmentName(option.name) + ", default \"" + option.default_value +
+            "\"]");
   }
 }
 
@@ -166,11 +168,7 @@ int Main(int argc, char** argv) {
   if (!keyring.ok()) return Fail(keyring.status());
 
   if (*backup_create) {
-    storage::StorageOptions options;
-    options.path = config->data_dir;
-    options.keyring = *keyring;
-    options.create_if_missing = false;
-    auto storage = storage::Storage::Open(options);
+    auto storage = storage::Storage::OpenExisting(config->data_dir, *keyring);
     if (!storage.ok()) return Fail(storage.status());
     auto summary = storage::CreateBackup(**storage, config->backup_dir);
     if (!summary.ok()) return Fail(summary.status());
@@ -191,8 +189,8 @@ int Main(int argc, char** argv) {
   if (*restore) {
     auto records = storage::RestoreBackup(config->backup_dir, restore_id, restore_target, *keyring);
     if (!records.ok()) return Fail(records.status());
-    std::cout << "restored backup " << restore_id << " into " << restore_target << "; "
-              << *records << " records read back and verified\n";
+    std::cout << "restored backup " << restore_id << " into " << restore_target << "; " << *records
+              << " records read back and verified\n";
     return 0;
   }
   if (*rotate) {
@@ -203,8 +201,8 @@ int Main(int argc, char** argv) {
     auto rotating = std::make_shared<storage::Keyring>(*new_key, std::move(readable));
     auto report = storage::RotateKey(config->data_dir, rotating);
     if (!report.ok()) return Fail(report.status());
-    std::cout << "new key " << report->new_key_id << "; files re-encrypted by copy: "
-              << report->files_copied << "\n";
+    std::cout << "new key " << report->new_key_id
+              << "; files re-encrypted by copy: " << report->files_copied << "\n";
     for (const auto& [id, count] : report->files_per_key_id) {
       std::cout << "  key " << id << ": " << count << " files\n";
     }

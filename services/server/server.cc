@@ -29,9 +29,8 @@ Result<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(const ServerConf
   auto client_ca = ReadPem("tls-client-ca", config.tls_client_ca);
   if (!client_ca.ok()) return client_ca.status();
   grpc::SslServerCredentialsOptions options(
-      config.mode == Mode::kProduction
-          ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
-          : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+      config.mode == Mode::kProduction ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                       : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
   options.pem_root_certs = *client_ca;
   options.pem_key_cert_pairs.push_back({*key, *cert});
   return grpc::SslServerCredentials(options);
@@ -40,14 +39,15 @@ Result<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(const ServerConf
 }  // namespace
 
 Result<std::shared_ptr<const storage::Keyring>> LoadKeyring(const ServerConfig& config) {
-  Result<storage::KeyEncryptionKey> current =
-      config.kek_file.empty() ? storage::LoadKeyFromEnvironment("CASECOORD_KEK")
-                              : storage::LoadKeyFile(config.kek_file);
+  Result<storage::KeyEncryptionKey> current = config.kek_file.empty()
+                                                  ? storage::LoadKeyFromEnvironment("CASECOORD_KEK")
+                                                  : storage::LoadKeyFile(config.kek_file);
   if (!current.ok()) {
     if (current.status().reason() == "KEY_NOT_SET") {
       return Status::FailedPrecondition(
-          "NO_KEY", "no key-encryption key: set --kek-file or the CASECOORD_KEK environment "
-                    "variable (caseserver keygen --out FILE makes one)");
+          "NO_KEY",
+          "no key-encryption key: set --kek-file or the CASECOORD_KEK environment "
+          "variable (caseserver keygen --out FILE makes one)");
     }
     return current.status();
   }
@@ -74,8 +74,8 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   auto storage = storage::Storage::Open(storage_options);
   if (!storage.ok()) return storage.status();
   server->storage_ = std::move(storage).value();
-  server->workers_ = std::make_unique<WorkerPool>(config.worker_threads,
-                                                  config.max_queued_requests);
+  server->workers_ =
+      std::make_unique<WorkerPool>(config.worker_threads, config.max_queued_requests);
 
   admin::AdminDependencies admin;
   admin.storage = server->storage_.get();

@@ -37,13 +37,32 @@ uint64_t CountKeys(const Storage& storage) {
   return keys;
 }
 
+// A read-only engine over `backup_dir`, with the Env it reads through (the engine must not outlive
+// it).
+struct ReadOnlyEngine {
+  std::unique_ptr<rocksdb::Env> env;  // null for a plaintext backup directory
+  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine;
+};
+
+Result<ReadOnlyEngine> OpenReadOnly(const std::string& backup_dir,
+                                    std::shared_ptr<const Keyring> keyring) {
+  ReadOnlyEngine out;
+  if (keyring) out.env = NewEncryptedEnv(std::move(keyring));
+  rocksdb::Env* env = out.env ? out.env.get() : rocksdb::Env::Default();
+  rocksdb::BackupEngineReadOnly* raw = nullptr;
+  auto opened = rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir, env), env, &raw);
+  if (!opened.ok()) return FromRocksStatus(opened, "opening backup directory " + backup_dir);
+  out.engine.reset(raw);
+  return out;
+}
+
 }  // namespace
 
 Result<BackupSummary> CreateBackup(Storage& storage, const std::string& backup_dir) {
   std::lock_guard<std::mutex> lock(BackupMutex());
   rocksdb::BackupEngine* raw = nullptr;
-  auto opened = rocksdb::BackupEngine::Open(EngineOptions(backup_dir, storage.env()),
-                                            storage.env(), &raw);
+  auto opened =
+      rocksdb::BackupEngine::Open(EngineOptions(backup_dir, storage.env()), storage.env(), &raw);
   if (!opened.ok()) return FromRocksStatus(opened, "opening backup directory " + backup_dir);
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
   std::error_code error;
@@ -67,15 +86,10 @@ Result<std::vector<BackupSummary>> ListBackups(const std::string& backup_dir,
   std::error_code error;
   if (!std::filesystem::exists(backup_dir, error)) return out;
   std::lock_guard<std::mutex> lock(BackupMutex());
-  auto env = keyring ? NewEncryptedEnv(keyring) : nullptr;
-  rocksdb::Env* use_env = env ? env.get() : rocksdb::Env::Default();
-  rocksdb::BackupEngineReadOnly* raw = nullptr;
-  auto opened =
-      rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir, use_env), use_env, &raw);
-  if (!opened.ok()) return FromRocksStatus(opened, "opening backup directory " + backup_dir);
-  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  auto opened = OpenReadOnly(backup_dir, std::move(keyring));
+  if (!opened.ok()) return opened.status();
   std::vector<rocksdb::BackupInfo> infos;
-  engine->GetBackupInfo(&infos);
+  opened->engine->GetBackupInfo(&infos);
   for (const auto& info : infos) out.push_back(Summarise(info));
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id > b.id; });
   return out;
@@ -95,13 +109,9 @@ Result<uint64_t> RestoreBackup(const std::string& backup_dir, uint32_t id,
   }
   {
     std::lock_guard<std::mutex> lock(BackupMutex());
-    auto env = keyring ? NewEncryptedEnv(keyring) : nullptr;
-    rocksdb::Env* use_env = env ? env.get() : rocksdb::Env::Default();
-    rocksdb::BackupEngineReadOnly* raw = nullptr;
-    auto opened =
-        rocksdb::BackupEngineReadOnly::Open(EngineOptions(backup_dir, use_env), use_env, &raw);
-    if (!opened.ok()) return FromRocksStatus(opened, "opening backup directory " + backup_dir);
-    std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+    auto opened = OpenReadOnly(backup_dir, keyring);
+    if (!opened.ok()) return opened.status();
+    auto& engine = opened->engine;
     rocksdb::BackupInfo info;
     if (!engine->GetBackupInfo(id, &info).ok()) {
       return Status::NotFound("BACKUP_NOT_FOUND", "no backup " + std::to_string(id));
@@ -113,11 +123,7 @@ Result<uint64_t> RestoreBackup(const std::string& backup_dir, uint32_t id,
     auto restored = engine->RestoreDBFromBackup(id, target_dir, target_dir);
     if (!restored.ok()) return FromRocksStatus(restored, "restoring backup");
   }
-  StorageOptions options;
-  options.path = target_dir;
-  options.keyring = std::move(keyring);
-  options.create_if_missing = false;
-  auto restored = Storage::Open(options);
+  auto restored = Storage::OpenExisting(target_dir, std::move(keyring));
   if (!restored.ok()) return restored.status();
   return CountKeys(**restored);
 }

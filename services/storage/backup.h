@@ -5,7 +5,8 @@
 // shared between backups (incremental). Restoring a backup made before a key rotation needs the old
 // KEK in the keyring.
 //
-// Thread safety: backups of one directory are serialised internally; calls may come from any thread.
+// Thread safety: backups of one directory are serialised internally; calls may come from any
+// thread.
 #pragma once
 
 #include <cstdint>

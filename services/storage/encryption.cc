@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <rocksdb/file_system.h>
 
+#include <cctype>
 #include <climits>
 #include <cstring>
 #include <filesystem>
@@ -97,11 +98,13 @@ Result<KeyEncryptionKey> KeyEncryptionKey::FromBytes(std::string_view raw) {
 }
 
 Result<KeyEncryptionKey> KeyEncryptionKey::FromHex(std::string_view hex) {
-  while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.front()))) hex.remove_prefix(1);
+  while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.front())))
+    hex.remove_prefix(1);
   while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.remove_suffix(1);
   if (hex.size() != kKeyBytes * 2) {
-    return Status::InvalidArgument("key", "a key-encryption key must be 64 hexadecimal digits, got " +
-                                              std::to_string(hex.size()) + " characters");
+    return Status::InvalidArgument("key",
+                                   "a key-encryption key must be 64 hexadecimal digits, got " +
+                                       std::to_string(hex.size()) + " characters");
   }
   KeyEncryptionKey kek;
   for (size_t i = 0; i < kKeyBytes; ++i) {
@@ -193,8 +196,9 @@ FileHeader FileHeader::Create(const KeyEncryptionKey& kek,
 
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int out_len = 0;
-  bool ok = ctx && EVP_EncryptInit_ex2(ctx.get(), Aes256Gcm(), kek.bytes(),
-                                       header.wrap_nonce.data(), nullptr) == 1 &&
+  bool ok = ctx &&
+            EVP_EncryptInit_ex2(ctx.get(), Aes256Gcm(), kek.bytes(), header.wrap_nonce.data(),
+                                nullptr) == 1 &&
             EVP_EncryptUpdate(ctx.get(), nullptr, &out_len, reinterpret_cast<uint8_t*>(aad),
                               kAadBytes) == 1 &&
             EVP_EncryptUpdate(ctx.get(), header.wrapped_key.data(), &out_len, data_key->data(),
@@ -257,16 +261,15 @@ Status FileHeader::Unwrap(const KeyEncryptionKey& kek,
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int out_len = 0;
   auto tag_copy = tag;
-  bool ok = ctx &&
-            EVP_DecryptInit_ex2(ctx.get(), Aes256Gcm(), kek.bytes(), wrap_nonce.data(), nullptr) ==
-                1 &&
-            EVP_DecryptUpdate(ctx.get(), nullptr, &out_len, reinterpret_cast<uint8_t*>(aad),
-                              kAadBytes) == 1 &&
-            EVP_DecryptUpdate(ctx.get(), data_key->data(), &out_len, wrapped_key.data(),
-                              kKeyBytes) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, tag_copy.size(),
-                                tag_copy.data()) == 1 &&
-            EVP_DecryptFinal_ex(ctx.get(), data_key->data() + out_len, &out_len) == 1;
+  bool ok =
+      ctx &&
+      EVP_DecryptInit_ex2(ctx.get(), Aes256Gcm(), kek.bytes(), wrap_nonce.data(), nullptr) == 1 &&
+      EVP_DecryptUpdate(ctx.get(), nullptr, &out_len, reinterpret_cast<uint8_t*>(aad), kAadBytes) ==
+          1 &&
+      EVP_DecryptUpdate(ctx.get(), data_key->data(), &out_len, wrapped_key.data(), kKeyBytes) ==
+          1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, tag_copy.size(), tag_copy.data()) == 1 &&
+      EVP_DecryptFinal_ex(ctx.get(), data_key->data() + out_len, &out_len) == 1;
   if (!ok) {
     OPENSSL_cleanse(data_key->data(), data_key->size());
     return Status(StatusCode::kDataLoss, "HEADER_TAMPERED",
@@ -443,8 +446,9 @@ Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const 
       if (has_magic) {
         return Status::FailedPrecondition(
             "ENCRYPTED_DATABASE",
-            path + " is encrypted (" + name + " carries a casecoord encryption header) but no "
-                   "key-encryption key is configured; set --kek-file or CASECOORD_KEK");
+            path + " is encrypted (" + name +
+                " carries a casecoord encryption header) but no "
+                "key-encryption key is configured; set --kek-file or CASECOORD_KEK");
       }
       continue;
     }
@@ -453,19 +457,20 @@ Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const 
       continue;
     }
     if (!has_magic) {
-      return Status::FailedPrecondition(
-          "PLAINTEXT_DATABASE",
-          path + " holds unencrypted data (" + name + " has no casecoord encryption header); "
-                 "refusing to open it as an encrypted database");
+      return Status::FailedPrecondition("PLAINTEXT_DATABASE",
+                                        path + " holds unencrypted data (" + name +
+                                            " has no casecoord encryption header); "
+                                            "refusing to open it as an encrypted database");
     }
     if (size < kFileHeaderSize) {
-      return Status(StatusCode::kDataLoss, "TRUNCATED_FILE",
-                    name + " is shorter than its encryption header (" + std::to_string(size) +
-                        " bytes)");
+      return Status(
+          StatusCode::kDataLoss, "TRUNCATED_FILE",
+          name + " is shorter than its encryption header (" + std::to_string(size) + " bytes)");
     }
     auto header = FileHeader::Parse(bytes);
-    if (!header.ok()) return Status(header.status().code(), header.status().reason(),
-                                    name + ": " + header.status().message());
+    if (!header.ok())
+      return Status(header.status().code(), header.status().reason(),
+                    name + ": " + header.status().message());
     const KeyEncryptionKey* kek = keyring->Find(header->key_id);
     if (kek == nullptr) {
       std::string configured;

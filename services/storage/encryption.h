@@ -2,12 +2,12 @@
 //
 // Each file starts with a 4 KiB header (see FileHeader) holding a random per-file data key, wrapped
 // by the key-encryption key (KEK) with AES-256-GCM, and a random IV. The rest of the file is
-// AES-256-CTR under the data key, the counter derived from the file offset, so any byte range can be
-// read or written independently. RocksDB's built-in CTR provider is never used: its IVs repeat and
-// it encrypts 16 bytes per call.
+// AES-256-CTR under the data key, the counter derived from the file offset, so any byte range can
+// be read or written independently. RocksDB's built-in CTR provider is never used: its IVs repeat
+// and it encrypts 16 bytes per call.
 //
-// KEK rotation: a Keyring holds the current KEK (for new files) and previous KEKs (for reading files
-// written before a rotation). See rotation.h.
+// KEK rotation: a Keyring holds the current KEK (for new files) and previous KEKs (for reading
+// files written before a rotation). See rotation.h.
 #pragma once
 
 #include <rocksdb/env.h>
@@ -178,8 +178,9 @@ struct DirectoryInspection {
 
 // Checks a data directory before RocksDB opens it (Debian's RocksDB asserts, and would abort, on a
 // plaintext file read through the encrypted file system). With a keyring: every file must be ours
-// and under a configured KEK (reasons PLAINTEXT_DATABASE, WRONG_KEY, HEADER_TAMPERED, TRUNCATED_FILE).
-// Without one (a plaintext open): no file may carry our header (reason ENCRYPTED_DATABASE).
+// and under a configured KEK (reasons PLAINTEXT_DATABASE, WRONG_KEY, HEADER_TAMPERED,
+// TRUNCATED_FILE). Without one (a plaintext open): no file may carry our header (reason
+// ENCRYPTED_DATABASE).
 Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const Keyring* keyring);
 
 // Reads and parses the header of one file (for rotation reports and tests).

@@ -47,8 +47,8 @@ Result<KeyEncryptionKey> LoadKeyFile(const std::string& path) {
 Result<KeyEncryptionKey> LoadKeyFromEnvironment(const char* name) {
   char* value = std::getenv(name);
   if (value == nullptr) {
-    return Status::NotFound("KEY_NOT_SET", std::string("environment variable ") + name +
-                                               " is not set");
+    return Status::NotFound("KEY_NOT_SET",
+                            std::string("environment variable ") + name + " is not set");
   }
   auto key = KeyEncryptionKey::FromHex(value);
   OPENSSL_cleanse(value, std::strlen(value));
@@ -68,8 +68,8 @@ Result<KeyEncryptionKey> GenerateKeyFile(const std::string& path) {
   }
   KeyEncryptionKey key = KeyEncryptionKey::Generate();
   std::string hex = key.ToHex() + "\n";
-  bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) &&
-            ::fsync(fd) == 0;
+  bool ok =
+      ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
   ::close(fd);
   OPENSSL_cleanse(hex.data(), hex.size());
   if (!ok) return Status::Internal("IO_ERROR", "cannot write key file " + path);

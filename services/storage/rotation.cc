@@ -10,13 +10,8 @@
 namespace casecoord::storage {
 namespace {
 
-Status OpenAndClose(const std::string& path, std::shared_ptr<const Keyring> keyring,
-                    bool compact) {
-  StorageOptions options;
-  options.path = path;
-  options.keyring = std::move(keyring);
-  options.create_if_missing = false;
-  auto storage = Storage::Open(options);
+Status OpenAndClose(const std::string& path, std::shared_ptr<const Keyring> keyring, bool compact) {
+  auto storage = Storage::OpenExisting(path, std::move(keyring));
   if (!storage.ok()) return storage.status();
   if (compact) return (*storage)->CompactAll();
   return Status::Ok();
@@ -69,8 +64,8 @@ Result<RotationReport> RotateKey(const std::string& path, std::shared_ptr<const 
   auto inspection = InspectDataDirectory(path, keyring.get());
   if (!inspection.ok()) return inspection.status();
   report.files_per_key_id = inspection->files_per_key_id;
-  report.old_keys_unused = report.files_per_key_id.size() == 1 &&
-                           report.files_per_key_id.count(report.new_key_id) == 1;
+  report.old_keys_unused =
+      report.files_per_key_id.size() == 1 && report.files_per_key_id.count(report.new_key_id) == 1;
   log::Info("key rotation finished",
             {{"new_key_id", report.new_key_id},
              {"files_copied", std::to_string(report.files_copied)},

@@ -23,9 +23,9 @@ class RoutedRocksLogger : public rocksdb::Logger {
     if (level < GetInfoLogLevel()) return;
     char buffer[1024];
     std::vsnprintf(buffer, sizeof(buffer), format, ap);
-    log::Write(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? log::Level::kError
-                                                           : log::Level::kWarning,
-               "rocksdb", {{"detail", buffer}});
+    log::Write(
+        level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? log::Level::kError : log::Level::kWarning,
+        "rocksdb", {{"detail", buffer}});
   }
 };
 
@@ -147,6 +147,15 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   return storage;
 }
 
+Result<std::unique_ptr<Storage>> Storage::OpenExisting(const std::string& path,
+                                                       std::shared_ptr<const Keyring> keyring) {
+  StorageOptions options;
+  options.path = path;
+  options.keyring = std::move(keyring);
+  options.create_if_missing = false;
+  return Open(options);
+}
+
 Storage::~Storage() {
   if (!db_) return;
   for (auto* handle : handles_) {
@@ -168,8 +177,8 @@ Status Storage::Commit(WriteBatch& batch) {
 
 Result<std::optional<std::string>> Storage::Get(ColumnFamily cf, std::string_view key) const {
   std::string value;
-  auto status = db_->Get(rocksdb::ReadOptions(), handle(cf), rocksdb::Slice(key.data(), key.size()),
-                         &value);
+  auto status =
+      db_->Get(rocksdb::ReadOptions(), handle(cf), rocksdb::Slice(key.data(), key.size()), &value);
   if (status.IsNotFound()) return std::optional<std::string>();
   if (!status.ok()) return FromRocksStatus(status, "get");
   return std::optional<std::string>(std::move(value));

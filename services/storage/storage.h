@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "services/common/status.h"
 #include "services/storage/column_families.h"
@@ -68,6 +69,9 @@ class WriteBatch {
 class Storage {
  public:
   static Result<std::unique_ptr<Storage>> Open(const StorageOptions& options);
+  // Opens a database that must already exist (NO_DATABASE otherwise), with default options.
+  static Result<std::unique_ptr<Storage>> OpenExisting(const std::string& path,
+                                                       std::shared_ptr<const Keyring> keyring);
   // Closes the column families and the database; pending writes were all synced already.
   ~Storage();
   Storage(const Storage&) = delete;

@@ -1,11 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "services/common/grpc_errors.h"
 #include "services/common/worker_pool.h"
-
-#include <future>
 
 namespace casecoord {
 namespace {

@@ -35,8 +35,8 @@ TEST(ConfigTest, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
   };
   auto config = ResolveConfig({{"data-dir", "/flag/data"}}, dir.Sub("server.conf"), environment);
   ASSERT_TRUE(config.ok()) << config.status().ToString();
-  EXPECT_EQ(config->worker_threads, 4);      // file
-  EXPECT_EQ(config->listen, "env:2");        // environment over file
+  EXPECT_EQ(config->worker_threads, 4);       // file
+  EXPECT_EQ(config->listen, "env:2");         // environment over file
   EXPECT_EQ(config->data_dir, "/flag/data");  // flag over environment
   EXPECT_EQ(config->municipality, "大阪市");
 }

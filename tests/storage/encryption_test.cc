@@ -66,8 +66,8 @@ TEST(AesCtrCipherStreamTest, EachBlockAtItsOffsetMatchesNist) {
 TEST(AesCtrCipherStreamTest, UnalignedSplitCallsMatchNist) {
   auto stream = NistStream();
   // Pieces that start and end inside blocks, including single bytes.
-  const std::vector<std::pair<size_t, size_t>> pieces = {
-      {0, 5}, {5, 1}, {6, 17}, {23, 9}, {32, 1}, {33, 30}, {63, 1}};
+  const std::vector<std::pair<size_t, size_t>> pieces = {{0, 5},  {5, 1},   {6, 17}, {23, 9},
+                                                         {32, 1}, {33, 30}, {63, 1}};
   std::string data = kNistPlain;
   for (auto [offset, size] : pieces) {
     ASSERT_TRUE(stream.Encrypt(offset, data.data() + offset, size).ok());
@@ -170,7 +170,8 @@ TEST(EncryptedEnvTest, IvsAndDataKeysAreUniqueAcrossConcurrentlyCreatedFiles) {
         std::unique_ptr<rocksdb::FSWritableFile> file;
         std::string name = dir.Sub("f" + std::to_string(t) + "_" + std::to_string(i));
         ASSERT_TRUE(fs->NewWritableFile(name, rocksdb::FileOptions(), &file, nullptr).ok());
-        ASSERT_TRUE(file->Append("same plaintext in every file", rocksdb::IOOptions(), nullptr).ok());
+        ASSERT_TRUE(
+            file->Append("same plaintext in every file", rocksdb::IOOptions(), nullptr).ok());
         ASSERT_TRUE(file->Close(rocksdb::IOOptions(), nullptr).ok());
       }
     });

@@ -54,8 +54,8 @@ std::map<std::string, std::string> SnapshotDirectory(const std::string& dir) {
     ::stat(entry.path().c_str(), &info);
     std::string bytes = ReadAll(entry.path());
     out[fs::relative(entry.path(), dir).string()] = std::to_string(bytes.size()) + ":" +
-                                                     Sha256Hex(bytes) + ":" +
-                                                     std::to_string(info.st_mode & 07777);
+                                                    Sha256Hex(bytes) + ":" +
+                                                    std::to_string(info.st_mode & 07777);
   }
   return out;
 }

@@ -33,9 +33,7 @@ void TestServer::Stop() {
   if (server_) server_->Shutdown();
 }
 
-std::string TestServer::target() const {
-  return "localhost:" + std::to_string(server_->port());
-}
+std::string TestServer::target() const { return "localhost:" + std::to_string(server_->port()); }
 
 std::shared_ptr<grpc::Channel> TestServer::ChannelFor(const std::string& user_id) const {
   KeyPair pair = ca_.IssueClient(user_id);
