@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# First-start set-up for `make run`: a local PKI and a development key-encryption key.
+# First-start set-up for `make run`: a local PKI, a development key-encryption key and audit key.
 # Usage: deploy/dev-setup.sh DEV_DIR CASESERVER_BINARY. Idempotent.
 set -euo pipefail
 dev_dir=$1
@@ -9,7 +9,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/dev-pki.sh" "$dev_dir/pki"
 mkdir -p "$dev_dir/keys" "$dev_dir/data"
 chmod 700 "$dev_dir/keys" "$dev_dir/data"
-if [ ! -f "$dev_dir/keys/kek" ]; then
-  "$caseserver" keygen --out "$dev_dir/keys/kek"
-fi
+for key in kek audit; do
+  if [ ! -f "$dev_dir/keys/$key" ]; then
+    "$caseserver" keygen --out "$dev_dir/keys/$key"
+  fi
+done
 echo "dev-setup: casectl --ca $dev_dir/pki/ca.crt --cert $dev_dir/pki/users/admin.crt --key $dev_dir/pki/users/admin.key info" >&2

@@ -7,7 +7,6 @@
 
 #include "services/auth/peer_identity.h"
 #include "services/common/pagination.h"
-#include "services/common/reactor.h"
 #include "services/storage/backup.h"
 #include "services/storage/key_encoding.h"
 
@@ -48,20 +47,51 @@ bool ValidDirectoryName(const std::string& name) {
   return true;
 }
 
+uint64_t ReadPageSequence(const std::string& after_key) {
+  uint64_t sequence = 0;
+  storage::KeyReader reader(after_key);
+  return reader.ReadUint64(&sequence) ? sequence : 0;
+}
+
+std::string PageSequenceKey(uint64_t sequence) {
+  std::string key;
+  storage::AppendUint64(&key, sequence);
+  return key;
+}
+
+Result<std::optional<std::chrono::system_clock::time_point>> OptionalTime(
+    const google::protobuf::Timestamp& timestamp, bool present, const char* field) {
+  if (!present) return std::optional<std::chrono::system_clock::time_point>();
+  // The range google.protobuf.Timestamp documents: 0001-01-01 to 9999-12-31.
+  if (timestamp.seconds() < TimeUtil::kTimestampMinSeconds ||
+      timestamp.seconds() > TimeUtil::kTimestampMaxSeconds || timestamp.nanos() < 0 ||
+      timestamp.nanos() > 999999999) {
+    return Status::InvalidArgument(field, "not a valid timestamp");
+  }
+  return std::optional<std::chrono::system_clock::time_point>(
+      std::chrono::system_clock::time_point(std::chrono::duration_cast<
+                                            std::chrono::system_clock::duration>(
+          std::chrono::nanoseconds(TimeUtil::TimestampToNanoseconds(timestamp)))));
+}
+
 }  // namespace
+
+std::string AdminMethod(std::string_view rpc) {
+  return "/" + std::string(v1::Admin::service_full_name()) + "/" + std::string(rpc);
+}
 
 grpc::ServerUnaryReactor* AdminService::GetServerInfo(grpc::CallbackServerContext* context,
                                                       const v1::GetServerInfoRequest*,
                                                       v1::ServerInfo* response) {
-  auto caller = auth::UserIdFromAuthContext(*context->auth_context());
-  return RunOnWorkers(*deps_.workers, context, [this, response, caller] {
+  return deps_.gatekeeper->Handle(context, AdminMethod("GetServerInfo"), [this, response](
+                                                                             auth::Call& call) {
     response->set_version(deps_.version);
     response->set_mode(deps_.mode);
     response->set_municipality(deps_.municipality);
     *response->mutable_start_time() = TimeUtil::NanosecondsToTimestamp(
         std::chrono::duration_cast<std::chrono::nanoseconds>(deps_.start_time.time_since_epoch())
             .count());
-    if (caller) response->set_caller_identity(std::string(auth::kUserUriPrefix) + *caller);
+    response->set_caller_identity(std::string(auth::kUserUriPrefix) + call.caller().user_id);
     auto stats = deps_.storage->Stats();
     auto* out = response->mutable_storage();
     out->set_encrypted(stats.encrypted);
@@ -77,7 +107,9 @@ grpc::ServerUnaryReactor* AdminService::GetServerInfo(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* AdminService::CreateBackup(grpc::CallbackServerContext* context,
                                                      const v1::CreateBackupRequest*,
                                                      v1::Backup* response) {
-  return RunOnWorkers(*deps_.workers, context, [this, response] {
+  return deps_.gatekeeper->Handle(context, AdminMethod("CreateBackup"), [this, response](
+                                                                            auth::Call& call) {
+    call.set_resource("backups");
     auto summary = storage::CreateBackup(*deps_.storage, deps_.backup_dir);
     if (!summary.ok()) return summary.status();
     FillBackup(*summary, response);
@@ -88,7 +120,9 @@ grpc::ServerUnaryReactor* AdminService::CreateBackup(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* AdminService::ListBackups(grpc::CallbackServerContext* context,
                                                     const v1::ListBackupsRequest* request,
                                                     v1::ListBackupsResponse* response) {
-  return RunOnWorkers(*deps_.workers, context, [this, request, response] {
+  return deps_.gatekeeper->Handle(context, AdminMethod("ListBackups"), [this, request, response](
+                                                                           auth::Call& call) {
+    call.set_resource("backups");
     auto page = ParsePageRequest(request->page_size(), request->page_token(), "backups");
     if (!page.ok()) return page.status();
     auto backups = storage::ListBackups(deps_.backup_dir, deps_.keyring);
@@ -118,7 +152,9 @@ grpc::ServerUnaryReactor* AdminService::ListBackups(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* AdminService::RestoreBackup(grpc::CallbackServerContext* context,
                                                       const v1::RestoreBackupRequest* request,
                                                       v1::RestoreBackupResponse* response) {
-  return RunOnWorkers(*deps_.workers, context, [this, request, response] {
+  return deps_.gatekeeper->Handle(context, AdminMethod("RestoreBackup"), [this, request, response](
+                                                                             auth::Call& call) {
+    call.set_resource(request->name());
     auto id = ParseBackupName(request->name());
     Status invalid = id.ok() ? Status::Ok() : id.status();
     if (!ValidDirectoryName(request->target())) {
@@ -139,6 +175,169 @@ grpc::ServerUnaryReactor* AdminService::RestoreBackup(grpc::CallbackServerContex
     response->set_verified_records(static_cast<int64_t>(*verified));
     return Status::Ok();
   });
+}
+
+grpc::ServerUnaryReactor* AdminService::CreateUser(grpc::CallbackServerContext* context,
+                                                   const v1::CreateUserRequest* request,
+                                                   v1::User* response) {
+  return deps_.gatekeeper->Handle(context, AdminMethod("CreateUser"), [this, request, response](
+                                                                          auth::Call& call) {
+    call.set_resource("users/" + request->user_id());
+    call.HoldUntilCommitted(deps_.users->LockForWrite());
+    auto created = deps_.users->PrepareCreate(request->user_id(), request->user(), &call.changes());
+    if (!created.ok()) return created.status();
+    *response = *created;
+    call.OnCommitted([this, user = *created] { deps_.users->Publish(user); });
+    return Status::Ok();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::GetUser(grpc::CallbackServerContext* context,
+                                                const v1::GetUserRequest* request,
+                                                v1::User* response) {
+  return deps_.gatekeeper->Handle(context, AdminMethod("GetUser"), [this, request, response](
+                                                                       auth::Call& call) {
+    call.set_resource(request->name());
+    auto user_id = auth::UserRegistry::ParseUserName(request->name(), "name");
+    if (!user_id.ok()) return user_id.status();
+    auto user = deps_.users->Find(*user_id);
+    if (!user) return Status::NotFound("USER_NOT_FOUND", request->name() + " not found");
+    *response = *user;
+    return Status::Ok();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListUsers(grpc::CallbackServerContext* context,
+                                                  const v1::ListUsersRequest* request,
+                                                  v1::ListUsersResponse* response) {
+  return deps_.gatekeeper->Handle(context, AdminMethod("ListUsers"), [this, request, response](
+                                                                         auth::Call& call) {
+    call.set_resource("users");
+    auto page = ParsePageRequest(request->page_size(), request->page_token(), "users");
+    if (!page.ok()) return page.status();
+    bool more = false;
+    for (auto& user : deps_.users->List(page->after_key, page->size, &more)) {
+      *response->add_users() = std::move(user);
+    }
+    if (more) {
+      const std::string& last = response->users().rbegin()->name();
+      response->set_next_page_token(MakePageToken(last.substr(last.find('/') + 1), "users"));
+    }
+    return Status::Ok();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::UpdateUser(grpc::CallbackServerContext* context,
+                                                   const v1::UpdateUserRequest* request,
+                                                   v1::User* response) {
+  return deps_.gatekeeper->Handle(context, AdminMethod("UpdateUser"), [this, request, response](
+                                                                          auth::Call& call) {
+    call.set_resource(request->user().name());
+    call.HoldUntilCommitted(deps_.users->LockForWrite());
+    auto updated =
+        deps_.users->PrepareUpdate(request->user(), request->update_mask(), &call.changes());
+    if (!updated.ok()) return updated.status();
+    *response = *updated;
+    call.OnCommitted([this, user = *updated] { deps_.users->Publish(user); });
+    return Status::Ok();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListAuditEntries(
+    grpc::CallbackServerContext* context, const v1::ListAuditEntriesRequest* request,
+    v1::ListAuditEntriesResponse* response) {
+  return deps_.gatekeeper->Handle(
+      context, AdminMethod("ListAuditEntries"), [this, request, response](auth::Call& call) {
+        call.set_resource("auditEntries");
+        Status invalid;
+        if (!request->resource().empty() && !request->user_id().empty()) {
+          invalid = Status::InvalidArgument("user_id", "give either resource or user_id, not both");
+        }
+        auto start = OptionalTime(request->start_time(), request->has_start_time(), "start_time");
+        auto end = OptionalTime(request->end_time(), request->has_end_time(), "end_time");
+        for (const auto* time : {&start, &end}) {
+          if (time->ok()) continue;
+          if (invalid.ok()) {
+            invalid = time->status();
+          } else {
+            invalid.AddViolation(time->status().field_violations()[0].field, "not a valid timestamp");
+          }
+        }
+        if (!invalid.ok()) return invalid;
+        const std::string fingerprint = request->resource() + "|" + request->user_id() + "|" +
+                                        request->start_time().SerializeAsString() + "|" +
+                                        request->end_time().SerializeAsString();
+        auto page = ParsePageRequest(request->page_size(), request->page_token(), fingerprint);
+        if (!page.ok()) return page.status();
+        auth::AuditQuery query;
+        query.resource = request->resource();
+        query.user_id = request->user_id();
+        query.start = *start;
+        query.end = *end;
+        query.after_sequence = ReadPageSequence(page->after_key);
+        query.limit = page->size;
+        auto listed = deps_.audit->List(query);
+        if (!listed.ok()) return listed.status();
+        for (auto& entry : listed->entries) *response->add_entries() = std::move(entry);
+        if (listed->more) {
+          response->set_next_page_token(MakePageToken(
+              PageSequenceKey(static_cast<uint64_t>(response->entries().rbegin()->sequence())),
+              fingerprint));
+        }
+        return Status::Ok();
+      });
+}
+
+grpc::ServerUnaryReactor* AdminService::VerifyAuditChain(
+    grpc::CallbackServerContext* context, const v1::VerifyAuditChainRequest*,
+    v1::VerifyAuditChainResponse* response) {
+  return deps_.gatekeeper->Handle(context, AdminMethod("VerifyAuditChain"),
+                                  [this, response](auth::Call& call) {
+                                    call.set_resource("auditEntries");
+                                    auth::AuditVerification result = deps_.audit->Verify();
+                                    response->set_intact(result.intact);
+                                    response->set_entries_checked(result.entries_checked);
+                                    response->set_first_broken_sequence(
+                                        result.first_broken_sequence);
+                                    response->set_problem(result.problem);
+                                    return Status::Ok();
+                                  });
+}
+
+grpc::ServerUnaryReactor* AdminService::RequestEmergencyAccess(
+    grpc::CallbackServerContext* context, const v1::RequestEmergencyAccessRequest* request,
+    v1::EmergencyAccess* response) {
+  return deps_.gatekeeper->Handle(
+      context, AdminMethod("RequestEmergencyAccess"), [this, request, response](auth::Call& call) {
+        call.set_resource(request->resource());
+        auto grant = deps_.emergency->PrepareGrant(call.caller(), request->resource(),
+                                                   request->reason(), &call.changes());
+        if (!grant.ok()) return grant.status();
+        *response = *grant;
+        return Status::Ok();
+      });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListEmergencyAccesses(
+    grpc::CallbackServerContext* context, const v1::ListEmergencyAccessesRequest* request,
+    v1::ListEmergencyAccessesResponse* response) {
+  return deps_.gatekeeper->Handle(
+      context, AdminMethod("ListEmergencyAccesses"), [this, request, response](auth::Call& call) {
+        call.set_resource("emergencyAccesses");
+        auto page = ParsePageRequest(request->page_size(), request->page_token(), "emergency");
+        if (!page.ok()) return page.status();
+        bool more = false;
+        for (auto& grant :
+             deps_.emergency->List(ReadPageSequence(page->after_key), page->size, &more)) {
+          *response->add_emergency_accesses() = std::move(grant);
+        }
+        if (more) {
+          const std::string& last = response->emergency_accesses().rbegin()->name();
+          response->set_next_page_token(MakePageToken(
+              PageSequenceKey(std::stoull(last.substr(last.find('/') + 1))), "emergency"));
+        }
+        return Status::Ok();
+      });
 }
 
 }  // namespace casecoord::admin

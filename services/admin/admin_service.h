@@ -7,14 +7,18 @@
 #include <string>
 
 #include "casecoord/v1/admin.grpc.pb.h"
-#include "services/common/worker_pool.h"
+#include "services/auth/gatekeeper.h"
 #include "services/storage/storage.h"
 
 namespace casecoord::admin {
 
 struct AdminDependencies {
-  storage::Storage* storage = nullptr;  // not owned; outlives the service
-  WorkerPool* workers = nullptr;        // not owned; outlives the service
+  // Not owned; all outlive the service.
+  storage::Storage* storage = nullptr;
+  auth::Gatekeeper* gatekeeper = nullptr;
+  auth::UserRegistry* users = nullptr;
+  auth::AuditLog* audit = nullptr;
+  auth::EmergencyAccessStore* emergency = nullptr;
   std::shared_ptr<const storage::Keyring> keyring;
   std::string backup_dir;
   std::string restore_dir;
@@ -23,6 +27,9 @@ struct AdminDependencies {
   std::string municipality;
   std::chrono::system_clock::time_point start_time;
 };
+
+// Full gRPC method name of an Admin RPC: "/casecoord.v1.Admin/<rpc>".
+std::string AdminMethod(std::string_view rpc);
 
 class AdminService final : public v1::Admin::CallbackService {
  public:
@@ -40,6 +47,29 @@ class AdminService final : public v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* RestoreBackup(grpc::CallbackServerContext* context,
                                           const v1::RestoreBackupRequest* request,
                                           v1::RestoreBackupResponse* response) override;
+  grpc::ServerUnaryReactor* CreateUser(grpc::CallbackServerContext* context,
+                                       const v1::CreateUserRequest* request,
+                                       v1::User* response) override;
+  grpc::ServerUnaryReactor* GetUser(grpc::CallbackServerContext* context,
+                                    const v1::GetUserRequest* request, v1::User* response) override;
+  grpc::ServerUnaryReactor* ListUsers(grpc::CallbackServerContext* context,
+                                      const v1::ListUsersRequest* request,
+                                      v1::ListUsersResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateUser(grpc::CallbackServerContext* context,
+                                       const v1::UpdateUserRequest* request,
+                                       v1::User* response) override;
+  grpc::ServerUnaryReactor* ListAuditEntries(grpc::CallbackServerContext* context,
+                                             const v1::ListAuditEntriesRequest* request,
+                                             v1::ListAuditEntriesResponse* response) override;
+  grpc::ServerUnaryReactor* VerifyAuditChain(grpc::CallbackServerContext* context,
+                                             const v1::VerifyAuditChainRequest* request,
+                                             v1::VerifyAuditChainResponse* response) override;
+  grpc::ServerUnaryReactor* RequestEmergencyAccess(
+      grpc::CallbackServerContext* context, const v1::RequestEmergencyAccessRequest* request,
+      v1::EmergencyAccess* response) override;
+  grpc::ServerUnaryReactor* ListEmergencyAccesses(
+      grpc::CallbackServerContext* context, const v1::ListEmergencyAccessesRequest* request,
+      v1::ListEmergencyAccessesResponse* response) override;
 
  private:
   AdminDependencies deps_;

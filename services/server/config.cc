@@ -90,6 +90,27 @@ std::vector<ConfigOption> BuildOptions() {
        Integer(&ServerConfig::drain_ms, "drain-ms", 0, 600000)},
       {"shutdown-grace-ms", "10000", "how long in-flight calls may finish before cancellation",
        Integer(&ServerConfig::shutdown_grace_ms, "shutdown-grace-ms", 0, 600000)},
+      {"audit-key-file", "",
+       "file holding the audit HMAC key, 64 hex digits, mode 0600, kept apart from the data "
+       "(otherwise the CASECOORD_AUDIT_KEY environment variable)",
+       Text(&ServerConfig::audit_key_file)},
+      {"bootstrap-admin", "",
+       "user id created as the first admin at start-up if it does not exist yet",
+       Text(&ServerConfig::bootstrap_admin)},
+      {"demo-users", "false", "create one sample user per role at start-up (development only)",
+       [](ServerConfig& config, const std::string& value) {
+         if (value != "true" && value != "false") {
+           return Status::InvalidArgument("demo-users", "must be true or false");
+         }
+         config.demo_users = value == "true";
+         return Status::Ok();
+       }},
+      {"rate-limit-per-second", "200", "calls per second each user may sustain",
+       Integer(&ServerConfig::rate_limit_per_second, "rate-limit-per-second", 1, 1000000)},
+      {"rate-limit-burst", "400", "calls a user may make at once before the rate applies",
+       Integer(&ServerConfig::rate_limit_burst, "rate-limit-burst", 1, 1000000)},
+      {"break-glass-minutes", "60", "how long an emergency (break-glass) access lasts",
+       Integer(&ServerConfig::break_glass_minutes, "break-glass-minutes", 1, 24 * 60)},
       {"log-level", "info", "debug, info, warning or error",
        [](ServerConfig& config, const std::string& value) {
          if (value != "debug" && value != "info" && value != "warning" && value != "error") {

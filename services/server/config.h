@@ -4,7 +4,8 @@
 //   2. an environment variable    CASECOORD_DATA_DIR=/srv/casecoord/db
 //   3. the optional config file   data-dir = /srv/casecoord/db     (--config FILE, '#' comments)
 //   4. the default in the table.
-// Secrets are not settings: the key-encryption key comes from --kek-file or CASECOORD_KEK only.
+// Secrets are not settings: the key-encryption key comes from --kek-file or CASECOORD_KEK, and the
+// audit key from --audit-key-file or CASECOORD_AUDIT_KEY, never from a settings value itself.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +41,12 @@ struct ServerConfig {
   int drain_ms = 0;
   int shutdown_grace_ms = 0;
   std::string log_level;
+  std::string audit_key_file;
+  std::string bootstrap_admin;
+  bool demo_users = false;
+  int rate_limit_per_second = 0;
+  int rate_limit_burst = 0;
+  int break_glass_minutes = 0;
 };
 
 struct ConfigOption {

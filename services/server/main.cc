@@ -72,7 +72,9 @@ Result<ServerConfig> Resolve(const Settings& settings) {
 int Serve(const ServerConfig& config) {
   auto keyring = LoadKeyring(config);
   if (!keyring.ok()) return Fail(keyring.status());
-  auto server = CaseServer::Start(config, *keyring);
+  auto audit_key = LoadAuditKey(config);
+  if (!audit_key.ok()) return Fail(audit_key.status());
+  auto server = CaseServer::Start(config, *keyring, std::move(audit_key).value());
   if (!server.ok()) return Fail(server.status());
 
   // Signals were blocked in every thread at start-up; this thread alone receives them.

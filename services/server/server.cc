@@ -36,7 +36,70 @@ Result<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(const ServerConf
   return grpc::SslServerCredentials(options);
 }
 
+struct SeedUser {
+  const char* id;
+  const char* display_name;
+  v1::Role role;
+  const char* agency;
+};
+
+// Creates `seed` through the audit log (as the "system" user) unless it exists already.
+Status EnsureUser(storage::Storage& storage, auth::UserRegistry& users, auth::AuditLog& audit,
+                  const SeedUser& seed) {
+  if (users.Find(seed.id)) return Status::Ok();
+  v1::User user;
+  user.set_display_name(seed.display_name);
+  user.add_roles(seed.role);
+  user.set_agency(seed.agency);
+  auto lock = users.LockForWrite();
+  storage::WriteBatch batch(storage);
+  auto created = users.PrepareCreate(seed.id, user, &batch);
+  if (!created.ok()) return created.status();
+  auth::AuditRecord record{"system", "", "bootstrap", created->name(), "OK", "configuration", ""};
+  CASECOORD_RETURN_IF_ERROR(audit.Append(record, &batch));
+  users.Publish(*created);
+  log::Info("user created from configuration", {{"user", seed.id}});
+  return Status::Ok();
+}
+
+Status SeedUsers(const ServerConfig& config, storage::Storage& storage, auth::UserRegistry& users,
+                 auth::AuditLog& audit) {
+  if (!config.bootstrap_admin.empty()) {
+    CASECOORD_RETURN_IF_ERROR(EnsureUser(
+        storage, users, audit,
+        {config.bootstrap_admin.c_str(), "初期管理者 (bootstrap admin)", v1::ADMIN, ""}));
+  }
+  if (!config.demo_users) return Status::Ok();
+  static const SeedUser kDemoUsers[] = {
+      {"coordinator", "推進員 山田 (coordinator)", v1::COORDINATOR, ""},
+      {"agency-staff", "包括支援センター 佐藤 (agency staff)", v1::AGENCY_STAFF,
+       "agencies/demo-houkatsu"},
+      {"adviser", "アドバイザー 鈴木 (adviser)", v1::ADVISER, ""},
+      {"planner", "企画課 高橋 (planner)", v1::PLANNER, ""},
+      {"auditor", "監査 田中 (auditor)", v1::AUDITOR, ""},
+  };
+  for (const auto& seed : kDemoUsers) {
+    CASECOORD_RETURN_IF_ERROR(EnsureUser(storage, users, audit, seed));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+Result<std::string> LoadAuditKey(const ServerConfig& config) {
+  Result<storage::KeyEncryptionKey> key =
+      config.audit_key_file.empty() ? storage::LoadKeyFromEnvironment("CASECOORD_AUDIT_KEY")
+                                    : storage::LoadKeyFile(config.audit_key_file);
+  if (!key.ok()) {
+    if (key.status().reason() == "KEY_NOT_SET") {
+      return Status::FailedPrecondition(
+          "NO_AUDIT_KEY", "no audit key: set --audit-key-file or the CASECOORD_AUDIT_KEY "
+                          "environment variable (caseserver keygen --out FILE makes one)");
+    }
+    return key.status();
+  }
+  return std::string(reinterpret_cast<const char*>(key->bytes()), storage::kKeyBytes);
+}
 
 Result<std::shared_ptr<const storage::Keyring>> LoadKeyring(const ServerConfig& config) {
   Result<storage::KeyEncryptionKey> current = config.kek_file.empty()
@@ -62,7 +125,8 @@ Result<std::shared_ptr<const storage::Keyring>> LoadKeyring(const ServerConfig& 
 }
 
 Result<std::unique_ptr<CaseServer>> CaseServer::Start(
-    const ServerConfig& config, std::shared_ptr<const storage::Keyring> keyring) {
+    const ServerConfig& config, std::shared_ptr<const storage::Keyring> keyring,
+    std::string audit_key, const Clock& clock) {
   auto credentials = TlsCredentials(config);
   if (!credentials.ok()) return credentials.status();
 
@@ -77,9 +141,34 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   server->workers_ =
       std::make_unique<WorkerPool>(config.worker_threads, config.max_queued_requests);
 
+  auto users = auth::UserRegistry::Open(*server->storage_, clock);
+  if (!users.ok()) return users.status();
+  server->users_ = std::move(users).value();
+  auto audit = auth::AuditLog::Open(*server->storage_, std::move(audit_key), clock);
+  if (!audit.ok()) return audit.status();
+  server->audit_ = std::move(audit).value();
+  auto emergency = auth::EmergencyAccessStore::Open(
+      *server->storage_, std::chrono::minutes(config.break_glass_minutes), clock);
+  if (!emergency.ok()) return emergency.status();
+  server->emergency_ = std::move(emergency).value();
+  CASECOORD_RETURN_IF_ERROR(SeedUsers(config, *server->storage_, *server->users_, *server->audit_));
+  server->rate_limiter_ = std::make_unique<auth::RateLimiter>(config.rate_limit_per_second,
+                                                              config.rate_limit_burst, clock);
+  auth::GatekeeperDependencies gate;
+  gate.storage = server->storage_.get();
+  gate.users = server->users_.get();
+  gate.audit = server->audit_.get();
+  gate.rate_limiter = server->rate_limiter_.get();
+  gate.emergency = server->emergency_.get();
+  gate.workers = server->workers_.get();
+  server->gatekeeper_ = std::make_unique<auth::Gatekeeper>(gate);
+
   admin::AdminDependencies admin;
   admin.storage = server->storage_.get();
-  admin.workers = server->workers_.get();
+  admin.gatekeeper = server->gatekeeper_.get();
+  admin.users = server->users_.get();
+  admin.audit = server->audit_.get();
+  admin.emergency = server->emergency_.get();
   admin.keyring = keyring;
   admin.backup_dir = config.backup_dir;
   admin.restore_dir = config.restore_dir;

@@ -18,6 +18,8 @@
 #include "services/server/config.h"
 #include "services/storage/storage.h"
 
+#include "services/auth/gatekeeper.h"
+
 namespace casecoord::admin {
 class AdminService;
 }
@@ -30,10 +32,16 @@ inline constexpr char kVersion[] = "0.1.0";
 // --previous-kek-files. NO_KEY if neither is given.
 Result<std::shared_ptr<const storage::Keyring>> LoadKeyring(const ServerConfig& config);
 
+// The audit HMAC key from --audit-key-file or CASECOORD_AUDIT_KEY (cleared after reading).
+// NO_AUDIT_KEY if neither is given.
+Result<std::string> LoadAuditKey(const ServerConfig& config);
+
 class CaseServer {
  public:
   static Result<std::unique_ptr<CaseServer>> Start(const ServerConfig& config,
-                                                   std::shared_ptr<const storage::Keyring> keyring);
+                                                   std::shared_ptr<const storage::Keyring> keyring,
+                                                   std::string audit_key,
+                                                   const Clock& clock = SystemClock::Instance());
   ~CaseServer();
   CaseServer(const CaseServer&) = delete;
   CaseServer& operator=(const CaseServer&) = delete;
@@ -44,6 +52,9 @@ class CaseServer {
   // Blocks until Shutdown() has completed.
   void Wait();
 
+  // For tests that inject audit failures.
+  auth::AuditLog& audit_log() { return *audit_; }
+
  private:
   CaseServer() = default;
 
@@ -51,6 +62,11 @@ class CaseServer {
   int port_ = 0;
   std::unique_ptr<storage::Storage> storage_;
   std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<auth::UserRegistry> users_;
+  std::unique_ptr<auth::AuditLog> audit_;
+  std::unique_ptr<auth::EmergencyAccessStore> emergency_;
+  std::unique_ptr<auth::RateLimiter> rate_limiter_;
+  std::unique_ptr<auth::Gatekeeper> gatekeeper_;
   std::unique_ptr<admin::AdminService> admin_service_;
   std::unique_ptr<grpc::Server> server_;
   std::mutex shutdown_mutex_;

@@ -90,6 +90,24 @@ void WriteBatch::Delete(ColumnFamily cf, std::string_view key) {
   batch_.Delete(storage_.handle(cf), rocksdb::Slice(key.data(), key.size()));
 }
 
+void WriteBatch::Append(const WriteBatch& other) {
+  // Replays the other batch's records; RocksDB has no public batch concatenation.
+  struct Replay : rocksdb::WriteBatch::Handler {
+    const Storage& storage;
+    rocksdb::WriteBatch& target;
+    Replay(const Storage& s, rocksdb::WriteBatch& t) : storage(s), target(t) {}
+    rocksdb::Status PutCF(uint32_t id, const rocksdb::Slice& key,
+                          const rocksdb::Slice& value) override {
+      return target.Put(storage.handle_by_id(id), key, value);
+    }
+    rocksdb::Status DeleteCF(uint32_t id, const rocksdb::Slice& key) override {
+      return target.Delete(storage.handle_by_id(id), key);
+    }
+  } replay(storage_, batch_);
+  auto status = other.batch_.Iterate(&replay);
+  if (!status.ok()) std::abort();  // only Put and Delete are ever recorded
+}
+
 Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   if (options.path.empty()) return Status::InvalidArgument("data_dir", "must not be empty");
   auto inspection = InspectDataDirectory(options.path, options.keyring.get());
@@ -165,6 +183,16 @@ Storage::~Storage() {
   auto closed = db_->Close();
   if (!closed.ok()) log::Error("closing the database failed", {{"error", closed.ToString()}});
   db_.reset();
+}
+
+rocksdb::ColumnFamilyHandle* Storage::handle_by_id(uint32_t id) const {
+  for (auto* handle : handles_) {
+    if (handle != nullptr && handle->GetID() == id) return handle;
+  }
+  for (auto* handle : extra_handles_) {
+    if (handle->GetID() == id) return handle;
+  }
+  return nullptr;
 }
 
 rocksdb::Env* Storage::env() const { return env_ ? env_.get() : rocksdb::Env::Default(); }

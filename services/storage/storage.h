@@ -58,6 +58,8 @@ class WriteBatch {
   explicit WriteBatch(const Storage& storage) : storage_(storage) {}
   void Put(ColumnFamily cf, std::string_view key, std::string_view value);
   void Delete(ColumnFamily cf, std::string_view key);
+  // Adds every change of `other` (a batch of the same Storage) after this batch's own.
+  void Append(const WriteBatch& other);
   size_t count() const { return static_cast<size_t>(batch_.Count()); }
 
  private:
@@ -99,6 +101,8 @@ class Storage {
   rocksdb::ColumnFamilyHandle* handle(ColumnFamily cf) const {
     return handles_[static_cast<size_t>(cf)];
   }
+  // The handle with RocksDB's column family id `id`, or nullptr.
+  rocksdb::ColumnFamilyHandle* handle_by_id(uint32_t id) const;
 
  private:
   Storage() = default;

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "casecoord/v1/admin.grpc.pb.h"
+
 namespace casecoord::testing {
 
 TestServer::TestServer(TestServerOptions options) {
@@ -21,16 +23,55 @@ TestServer::TestServer(TestServerOptions options) {
   config_.tls_key = dir_.Sub("pki/server.key");
   config_.tls_client_ca = dir_.Sub("pki/ca.crt");
   config_.municipality = "テスト市";
+  config_.bootstrap_admin = "admin";
+  config_.rate_limit_per_second = options.rate_limit_per_second;
+  config_.rate_limit_burst = options.rate_limit_burst;
+  clock_ = options.clock != nullptr ? options.clock : &SystemClock::Instance();
   keyring_ = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());
-  auto started = server::CaseServer::Start(config_, keyring_);
+  auto audit_key = storage::KeyEncryptionKey::Generate();
+  audit_key_.assign(reinterpret_cast<const char*>(audit_key.bytes()), storage::kKeyBytes);
+  Restart();
+
+  auto admin = v1::Admin::NewStub(ChannelFor("admin"));
+  struct Sample {
+    const char* id;
+    v1::Role role;
+    const char* agency;
+  };
+  const Sample samples[] = {{"coordinator", v1::COORDINATOR, ""},
+                            {"agency-staff", v1::AGENCY_STAFF, "agencies/a1"},
+                            {"other-staff", v1::AGENCY_STAFF, "agencies/a2"},
+                            {"adviser", v1::ADVISER, ""},
+                            {"planner", v1::PLANNER, ""},
+                            {"auditor", v1::AUDITOR, ""},
+                            {"disabled", v1::ADMIN, ""}};
+  for (const auto& sample : samples) {
+    v1::CreateUserRequest request;
+    request.set_user_id(sample.id);
+    request.mutable_user()->set_display_name(std::string("テスト ") + sample.id);
+    request.mutable_user()->add_roles(sample.role);
+    request.mutable_user()->set_agency(sample.agency);
+    if (std::string(sample.id) == "disabled") request.mutable_user()->set_state(v1::User::DISABLED);
+    v1::User created;
+    grpc::ClientContext context;
+    auto status = admin->CreateUser(&context, request, &created);
+    if (!status.ok()) throw std::runtime_error("creating " + std::string(sample.id) + ": " +
+                                               status.error_message());
+  }
+}
+
+void TestServer::Restart() {
+  auto started = server::CaseServer::Start(config_, keyring_, audit_key_, *clock_);
   if (!started.ok()) throw std::runtime_error(started.status().ToString());
   server_ = std::move(started).value();
+  config_.listen = "127.0.0.1:" + std::to_string(server_->port());  // restarts keep the port
 }
 
 TestServer::~TestServer() { Stop(); }
 
 void TestServer::Stop() {
   if (server_) server_->Shutdown();
+  server_.reset();
 }
 
 std::string TestServer::target() const { return "localhost:" + std::to_string(server_->port()); }

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "clients/cli/client.h"
 #include "services/server/server.h"
@@ -16,7 +17,17 @@ struct TestServerOptions {
   server::Mode mode = server::Mode::kProduction;
   int drain_ms = 0;
   int worker_threads = 16;
+  int rate_limit_per_second = 100000;
+  int rate_limit_burst = 100000;
+  // Time for expiry checks; the system clock when null. Must outlive the server.
+  const Clock* clock = nullptr;
 };
+
+// Users every TestServer has, one per role ("agency-staff" works for agencies/a1; "other-staff",
+// also AGENCY_STAFF, for agencies/a2; "disabled" was an admin and is DISABLED).
+inline const std::vector<std::string> kSampleUsers = {
+    "admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor",
+    "disabled"};
 
 class TestServer {
  public:
@@ -26,6 +37,7 @@ class TestServer {
   server::CaseServer& server() { return *server_; }
   const server::ServerConfig& config() const { return config_; }
   std::shared_ptr<const storage::Keyring> keyring() const { return keyring_; }
+  const std::string& audit_key() const { return audit_key_; }
   const TestCa& ca() const { return ca_; }
   const TempDir& dir() const { return dir_; }
   std::string target() const;
@@ -39,12 +51,16 @@ class TestServer {
 
   // Stops the server (health NOT_SERVING, drain, close storage).
   void Stop();
+  // Starts a new server on the same data directory and keys (after Stop()).
+  void Restart();
 
  private:
   TempDir dir_;
   TestCa ca_;
   server::ServerConfig config_;
   std::shared_ptr<const storage::Keyring> keyring_;
+  std::string audit_key_;
+  const Clock* clock_ = nullptr;
   std::unique_ptr<server::CaseServer> server_;
 };
 

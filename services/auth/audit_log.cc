@@ -1,0 +1,332 @@
+#include "services/auth/audit_log.h"
+
+#include <google/protobuf/util/time_util.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "services/storage/key_encoding.h"
+
+namespace casecoord::auth {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using storage::ColumnFamily;
+
+constexpr size_t kHashBytes = 32;
+constexpr char kHeadKey[] = "audit-head";
+constexpr char kByUser[] = "audit-user";
+constexpr char kByResource[] = "audit-resource";
+constexpr char kByTime[] = "audit-time";
+
+std::string Sha256(std::string_view bytes) {
+  std::string out(kHashBytes, '\0');
+  unsigned int size = 0;
+  EVP_Digest(bytes.data(), bytes.size(), reinterpret_cast<unsigned char*>(out.data()), &size,
+             EVP_sha256(), nullptr);
+  return out;
+}
+
+std::string Hmac(const std::string& key, std::string_view bytes) {
+  std::string out(kHashBytes, '\0');
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+       reinterpret_cast<unsigned char*>(out.data()), &size);
+  return out;
+}
+
+bool SameBytes(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string SequenceKey(uint64_t sequence) {
+  std::string key;
+  storage::AppendUint64(&key, sequence);
+  return key;
+}
+
+std::string IndexKey(const char* index, std::string_view value, uint64_t sequence) {
+  std::string key;
+  storage::AppendString(&key, index);
+  storage::AppendString(&key, value);
+  storage::AppendUint64(&key, sequence);
+  return key;
+}
+
+std::string TimeIndexKey(int64_t micros, uint64_t sequence) {
+  std::string key;
+  storage::AppendString(&key, kByTime);
+  storage::AppendInt64(&key, micros);
+  storage::AppendUint64(&key, sequence);
+  return key;
+}
+
+std::string HeadBytes(uint64_t sequence, const std::string& hash) {
+  std::string bytes = "head";
+  storage::AppendUint64(&bytes, sequence);
+  return bytes + hash;
+}
+
+int64_t Micros(std::chrono::system_clock::time_point time) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::string CanonicalAuditBytes(const v1::AuditEntry& entry) {
+  std::string bytes;
+  storage::AppendUint64(&bytes, static_cast<uint64_t>(entry.sequence()));
+  storage::AppendInt64(&bytes, TimeUtil::TimestampToMicroseconds(entry.time()));
+  for (const std::string* field :
+       {&entry.user_id(), &entry.agency(), &entry.method(), &entry.resource(), &entry.outcome(),
+        &entry.legal_basis(), &entry.break_glass_reason(), &entry.previous_hash()}) {
+    storage::AppendString(&bytes, *field);
+  }
+  return bytes;
+}
+
+struct AuditLog::Pending {
+  const AuditRecord* record;
+  storage::WriteBatch* changes;
+  Status result;
+  bool done = false;
+};
+
+AuditLog::AuditLog(storage::Storage& storage, std::string key, const Clock& clock)
+    : storage_(storage), key_(std::move(key)), clock_(clock), last_hash_(kHashBytes, '\0') {}
+
+AuditLog::~AuditLog() = default;
+
+Result<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Storage& storage, std::string key,
+                                                 const Clock& clock) {
+  if (key.size() < 32) return Status::InvalidArgument("audit_key", "must be at least 32 bytes");
+  std::unique_ptr<AuditLog> log(new AuditLog(storage, std::move(key), clock));
+  auto head = storage.Get(ColumnFamily::kMeta, kHeadKey);
+  if (!head.ok()) return head.status();
+  if (head->has_value()) {
+    storage::KeyReader reader(**head);
+    uint64_t sequence = 0;
+    if (!reader.ReadUint64(&sequence) || (*head)->size() != 8 + 2 * kHashBytes) {
+      return Status(StatusCode::kDataLoss, "AUDIT_HEAD_CORRUPT", "the audit head is malformed");
+    }
+    std::string hash = (*head)->substr(8, kHashBytes);
+    std::string mac = (*head)->substr(8 + kHashBytes);
+    if (!SameBytes(mac, Hmac(log->key_, HeadBytes(sequence, hash)))) {
+      return Status(StatusCode::kFailedPrecondition, "AUDIT_KEY_MISMATCH",
+                    "the audit head does not verify under the configured audit key");
+    }
+    log->last_sequence_ = sequence;
+    log->last_hash_ = hash;
+    auto last = storage.Get(ColumnFamily::kAudit, SequenceKey(sequence));
+    v1::AuditEntry entry;
+    if (last.ok() && last->has_value() && entry.ParseFromString(**last)) {
+      log->last_micros_ = TimeUtil::TimestampToMicroseconds(entry.time());
+    }
+  }
+  return log;
+}
+
+void AuditLog::FailAppendsForTesting(Status status) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  injected_failure_ = std::move(status);
+}
+
+Status AuditLog::Append(const AuditRecord& record, storage::WriteBatch* changes) {
+  Pending me{&record, changes, Status::Ok()};
+  std::unique_lock<std::mutex> lock(mutex_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (!leader_active_) {
+      LeadGroup(lock);
+    } else {
+      group_done_.wait(lock);
+    }
+  }
+  return me.result;
+}
+
+// Called with the lock held; commits everything queued so far as one batch. The lock is released
+// during the commit so that the next group can gather meanwhile.
+void AuditLog::LeadGroup(std::unique_lock<std::mutex>& lock) {
+  leader_active_ = true;
+  std::deque<Pending*> group;
+  group.swap(queue_);
+  uint64_t sequence = last_sequence_;
+  std::string hash = last_hash_;
+  int64_t micros = std::max(last_micros_, Micros(clock_.Now()));
+  Status failure = injected_failure_;
+  lock.unlock();
+
+  storage::WriteBatch batch(storage_);
+  for (Pending* pending : group) {
+    if (pending->changes != nullptr) batch.Append(*pending->changes);
+    const AuditRecord& record = *pending->record;
+    v1::AuditEntry entry;
+    entry.set_sequence(static_cast<int64_t>(++sequence));
+    entry.set_name("auditEntries/" + std::to_string(sequence));
+    *entry.mutable_time() = TimeUtil::MicrosecondsToTimestamp(micros);
+    entry.set_user_id(record.user_id);
+    entry.set_agency(record.agency);
+    entry.set_method(record.method);
+    entry.set_resource(record.resource);
+    entry.set_outcome(record.outcome);
+    entry.set_legal_basis(record.legal_basis);
+    entry.set_break_glass_reason(record.break_glass_reason);
+    entry.set_previous_hash(hash);
+    hash = Sha256(CanonicalAuditBytes(entry));
+    entry.set_hash(hash);
+    entry.set_mac(Hmac(key_, hash));
+    batch.Put(ColumnFamily::kAudit, SequenceKey(sequence), entry.SerializeAsString());
+    batch.Put(ColumnFamily::kIndexes, IndexKey(kByUser, record.user_id, sequence), "");
+    batch.Put(ColumnFamily::kIndexes, IndexKey(kByResource, record.resource, sequence), "");
+    batch.Put(ColumnFamily::kIndexes, TimeIndexKey(micros, sequence), "");
+  }
+  std::string head;
+  storage::AppendUint64(&head, sequence);
+  head += hash;
+  head += Hmac(key_, HeadBytes(sequence, hash));
+  batch.Put(ColumnFamily::kMeta, kHeadKey, head);
+  Status status = failure.ok() ? storage_.Commit(batch) : failure;
+
+  lock.lock();
+  if (status.ok()) {
+    last_sequence_ = sequence;
+    last_hash_ = hash;
+    last_micros_ = micros;
+  }
+  for (Pending* pending : group) {
+    pending->result = status;
+    pending->done = true;
+  }
+  leader_active_ = false;
+  group_done_.notify_all();
+}
+
+AuditVerification AuditLog::Verify() const {
+  AuditVerification result;
+  auto broken = [&result](int64_t sequence, std::string problem) {
+    result.intact = false;
+    result.first_broken_sequence = sequence;
+    result.problem = std::move(problem);
+    return result;
+  };
+  uint64_t expected = 1;
+  std::string previous(kHashBytes, '\0');
+  auto it = storage_.NewIterator(ColumnFamily::kAudit);
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
+    storage::KeyReader reader(std::string_view(it->key().data(), it->key().size()));
+    uint64_t sequence = 0;
+    if (!reader.ReadUint64(&sequence) || !reader.done()) {
+      return broken(static_cast<int64_t>(expected), "malformed entry key");
+    }
+    if (sequence != expected) {
+      return broken(static_cast<int64_t>(expected), "entry missing (deleted)");
+    }
+    v1::AuditEntry entry;
+    if (!entry.ParseFromString(it->value().ToString())) {
+      return broken(static_cast<int64_t>(sequence), "entry unreadable (altered)");
+    }
+    if (entry.sequence() != static_cast<int64_t>(sequence)) {
+      return broken(static_cast<int64_t>(sequence),
+                    "entry " + std::to_string(entry.sequence()) + " found in this position "
+                    "(reordered)");
+    }
+    if (!SameBytes(entry.previous_hash(), previous)) {
+      return broken(static_cast<int64_t>(sequence),
+                    "does not follow its predecessor (reordered or predecessor replaced)");
+    }
+    const std::string hash = Sha256(CanonicalAuditBytes(entry));
+    if (!SameBytes(hash, entry.hash())) return broken(static_cast<int64_t>(sequence), "entry altered");
+    if (!SameBytes(entry.mac(), Hmac(key_, hash))) {
+      return broken(static_cast<int64_t>(sequence), "MAC invalid (forged entry or other key)");
+    }
+    previous = hash;
+    ++result.entries_checked;
+  }
+  const uint64_t last = expected - 1;
+  auto head = storage_.Get(ColumnFamily::kMeta, kHeadKey);
+  if (!head.ok() || !head->has_value()) {
+    if (last == 0) return result;
+    return broken(1, "audit head missing");
+  }
+  uint64_t head_sequence = 0;
+  storage::KeyReader reader(**head);
+  if (!reader.ReadUint64(&head_sequence) || (*head)->size() != 8 + 2 * kHashBytes) {
+    return broken(static_cast<int64_t>(last + 1), "audit head malformed");
+  }
+  const std::string head_hash = (*head)->substr(8, kHashBytes);
+  if (!SameBytes((*head)->substr(8 + kHashBytes), Hmac(key_, HeadBytes(head_sequence, head_hash)))) {
+    return broken(static_cast<int64_t>(last + 1), "audit head MAC invalid");
+  }
+  if (head_sequence > last) {
+    return broken(static_cast<int64_t>(last + 1),
+                  "entries " + std::to_string(last + 1) + " to " + std::to_string(head_sequence) +
+                      " missing (truncated)");
+  }
+  if (head_sequence < last || !SameBytes(head_hash, previous)) {
+    return broken(static_cast<int64_t>(head_sequence), "chain does not end at the signed head");
+  }
+  return result;
+}
+
+Result<AuditPage> AuditLog::List(const AuditQuery& query) const {
+  AuditPage page;
+  const int64_t start = query.start ? Micros(*query.start) : INT64_MIN;
+  const int64_t end = query.end ? Micros(*query.end) : INT64_MAX;
+  auto accept = [&](const std::string& value) -> int {  // 1 take, 0 skip, -1 stop
+    v1::AuditEntry entry;
+    if (!entry.ParseFromString(value)) return 0;
+    int64_t micros = TimeUtil::TimestampToMicroseconds(entry.time());
+    if (micros < start) return 0;
+    if (micros >= end) return -1;  // entries are in time order within every index
+    if (static_cast<int>(page.entries.size()) == query.limit) {
+      page.more = true;
+      return -1;
+    }
+    page.entries.push_back(std::move(entry));
+    return 1;
+  };
+
+  if (!query.resource.empty() || !query.user_id.empty()) {
+    const char* index = query.resource.empty() ? kByUser : kByResource;
+    const std::string& value = query.resource.empty() ? query.user_id : query.resource;
+    std::string prefix;
+    storage::AppendString(&prefix, index);
+    storage::AppendString(&prefix, value);
+    auto it = storage_.NewIterator(ColumnFamily::kIndexes);
+    for (it->Seek(IndexKey(index, value, query.after_sequence + 1));
+         it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      storage::KeyReader reader(
+          std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+      uint64_t sequence = 0;
+      if (!reader.ReadUint64(&sequence)) continue;
+      auto entry = storage_.Get(ColumnFamily::kAudit, SequenceKey(sequence));
+      if (!entry.ok()) return entry.status();
+      if (!entry->has_value()) continue;
+      if (accept(**entry) < 0) break;
+    }
+    return page;
+  }
+
+  uint64_t first = query.after_sequence + 1;
+  if (query.start) {
+    auto it = storage_.NewIterator(ColumnFamily::kIndexes);
+    it->Seek(TimeIndexKey(start, 0));
+    std::string prefix;
+    storage::AppendString(&prefix, kByTime);
+    if (!it->Valid() || !it->key().starts_with(prefix)) return page;
+    storage::KeyReader reader(
+        std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+    int64_t micros = 0;
+    uint64_t sequence = 0;
+    if (reader.ReadInt64(&micros) && reader.ReadUint64(&sequence)) first = std::max(first, sequence);
+  }
+  auto it = storage_.NewIterator(ColumnFamily::kAudit);
+  for (it->Seek(SequenceKey(first)); it->Valid(); it->Next()) {
+    if (accept(it->value().ToString()) < 0) break;
+  }
+  return page;
+}
+
+}  // namespace casecoord::auth

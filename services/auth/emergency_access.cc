@@ -1,0 +1,150 @@
+#include "services/auth/emergency_access.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "services/storage/key_encoding.h"
+
+namespace casecoord::auth {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using storage::ColumnFamily;
+
+constexpr char kGrant[] = "emergency-access";
+constexpr char kByUserResource[] = "emergency-by-user";
+
+std::string GrantKey(uint64_t id) {
+  std::string key;
+  storage::AppendString(&key, kGrant);
+  storage::AppendUint64(&key, id);
+  return key;
+}
+
+std::string GrantPrefix() {
+  std::string key;
+  storage::AppendString(&key, kGrant);
+  return key;
+}
+
+std::string UserResourcePrefix(const std::string& user_id, const std::string& resource) {
+  std::string key;
+  storage::AppendString(&key, kByUserResource);
+  storage::AppendString(&key, user_id);
+  storage::AppendString(&key, resource);
+  return key;
+}
+
+google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time) {
+  return TimeUtil::NanosecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count());
+}
+
+// True for text of nothing but ASCII and ideographic (U+3000) spaces.
+bool Blank(std::string_view text) {
+  static constexpr std::string_view kIdeographicSpace = "\u3000";
+  while (!text.empty()) {
+    if (text.front() == ' ' || text.front() == '\t' || text.front() == '\r' ||
+        text.front() == '\n') {
+      text.remove_prefix(1);
+    } else if (text.substr(0, kIdeographicSpace.size()) == kIdeographicSpace) {
+      text.remove_prefix(kIdeographicSpace.size());
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EmergencyAccessStore>> EmergencyAccessStore::Open(
+    storage::Storage& storage, std::chrono::minutes duration, const Clock& clock) {
+  std::unique_ptr<EmergencyAccessStore> store(new EmergencyAccessStore(storage, duration, clock));
+  const std::string prefix = GrantPrefix();
+  auto it = storage.NewIterator(ColumnFamily::kRecords);
+  it->SeekForPrev(storage::PrefixSuccessor(prefix));
+  if (it->Valid() && it->key().starts_with(prefix)) {
+    storage::KeyReader reader(
+        std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+    uint64_t id = 0;
+    if (reader.ReadUint64(&id)) store->last_id_ = id;
+  }
+  return store;
+}
+
+Result<v1::EmergencyAccess> EmergencyAccessStore::PrepareGrant(const Caller& caller,
+                                                               const std::string& resource,
+                                                               const std::string& reason,
+                                                               storage::WriteBatch* batch) {
+  Status status;
+  if (resource.empty() || resource.find('/') == std::string::npos) {
+    status = Status::InvalidArgument("resource", "must name a record, e.g. \"cases/R6-0042\"");
+  }
+  if (Blank(reason)) {
+    const char* description = "a reason is required to open a record outside your scope";
+    if (status.ok()) {
+      status = Status::InvalidArgument("reason", description);
+    } else {
+      status.AddViolation("reason", description);
+    }
+  }
+  if (!status.ok()) return status;
+  const auto now = clock_.Now();
+  const uint64_t id = ++last_id_;
+  v1::EmergencyAccess grant;
+  grant.set_name("emergencyAccesses/" + std::to_string(id));
+  grant.set_user_id(caller.user_id);
+  grant.set_resource(resource);
+  grant.set_reason(reason);
+  *grant.mutable_grant_time() = ToTimestamp(now);
+  *grant.mutable_expire_time() = ToTimestamp(now + duration_);
+  batch->Put(ColumnFamily::kRecords, GrantKey(id), grant.SerializeAsString());
+  std::string index = UserResourcePrefix(caller.user_id, resource);
+  storage::AppendUint64(&index, id);
+  batch->Put(ColumnFamily::kIndexes, index, "");
+  return grant;
+}
+
+std::optional<v1::EmergencyAccess> EmergencyAccessStore::ActiveGrant(
+    const std::string& user_id, const std::string& resource) const {
+  const std::string prefix = UserResourcePrefix(user_id, resource);
+  const auto now = TimeUtil::NanosecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch())
+          .count());
+  auto it = storage_.NewIterator(ColumnFamily::kIndexes);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    storage::KeyReader reader(
+        std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+    uint64_t id = 0;
+    if (!reader.ReadUint64(&id)) continue;
+    auto stored = storage_.Get(ColumnFamily::kRecords, GrantKey(id));
+    v1::EmergencyAccess grant;
+    if (!stored.ok() || !stored->has_value() || !grant.ParseFromString(**stored)) continue;
+    if (now < grant.expire_time()) return grant;
+  }
+  return std::nullopt;
+}
+
+std::vector<v1::EmergencyAccess> EmergencyAccessStore::List(uint64_t before_id, int limit,
+                                                            bool* more) const {
+  std::vector<v1::EmergencyAccess> out;
+  *more = false;
+  const std::string prefix = GrantPrefix();
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  if (before_id == 0) {
+    it->SeekForPrev(storage::PrefixSuccessor(prefix));
+  } else {
+    it->SeekForPrev(GrantKey(before_id - 1));
+  }
+  for (; it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+    if (static_cast<int>(out.size()) == limit) {
+      *more = true;
+      break;
+    }
+    v1::EmergencyAccess grant;
+    if (grant.ParseFromString(it->value().ToString())) out.push_back(std::move(grant));
+  }
+  return out;
+}
+
+}  // namespace casecoord::auth

@@ -1,0 +1,102 @@
+// The gate every RPC handler goes through, so that no handler hand-rolls authentication,
+// authorization or auditing.
+//
+// For each call, on a worker thread:
+//   1. the user comes from the TLS peer certificate (never from the request);
+//   2. the user's token bucket is charged (RESOURCE_EXHAUSTED when empty; not audited, so that a
+//      runaway client cannot flood the trail);
+//   3. an unknown or disabled user is UNAUTHENTICATED (audited);
+//   4. the policy table decides whether the user's roles allow the method (PERMISSION_DENIED,
+//      audited);
+//   5. the handler's work runs with a Call: it names the resource, reads, or prepares changes into
+//      call.changes() without committing them;
+//   6. unless the method is unaudited, the audit entry is appended, with the changes of a successful
+//      write in the same synced batch. If that fails, the call fails: no answer leaves unaudited;
+//   7. call.OnCommitted() callbacks run, then the reactor finishes.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "services/auth/audit_log.h"
+#include "services/auth/emergency_access.h"
+#include "services/auth/policy.h"
+#include "services/auth/rate_limiter.h"
+#include "services/auth/user_registry.h"
+#include "services/common/worker_pool.h"
+
+namespace casecoord::auth {
+
+class Gatekeeper;
+
+// What a handler's work sees of its call.
+class Call {
+ public:
+  const Caller& caller() const { return caller_; }
+  // Names the resource acted on, for the audit entry ("users/alice", or the collection "users").
+  void set_resource(std::string resource) { resource_ = std::move(resource); }
+  // Changes committed with the audit entry if the work returns OK.
+  storage::WriteBatch& changes() { return changes_; }
+  // Runs after the changes and the audit entry are durable (e.g. refresh a cache).
+  void OnCommitted(std::function<void()> callback) { on_committed_.push_back(std::move(callback)); }
+  // Keeps `lock` held until the call has committed (serialises read-check-write sequences).
+  void HoldUntilCommitted(std::unique_lock<std::mutex> lock) { locks_.push_back(std::move(lock)); }
+
+  // Record-level check. `in_normal_scope` is the domain's answer (team membership and so on). A
+  // record outside it is NOT_FOUND, unless the caller holds an unexpired break-glass grant for it,
+  // in which case access is allowed and the audit entry is marked "break-glass" with the reason.
+  Status CheckRecordAccess(const std::string& resource, bool in_normal_scope);
+
+ private:
+  friend class Gatekeeper;
+  Call(Caller caller, const storage::Storage& storage, const EmergencyAccessStore* emergency)
+      : caller_(std::move(caller)), changes_(storage), emergency_(emergency) {}
+
+  Caller caller_;
+  std::string resource_;
+  std::string legal_basis_;
+  std::string break_glass_reason_;
+  storage::WriteBatch changes_;
+  const EmergencyAccessStore* emergency_;
+  std::vector<std::function<void()>> on_committed_;
+  std::vector<std::unique_lock<std::mutex>> locks_;
+};
+
+struct GatekeeperDependencies {
+  storage::Storage* storage = nullptr;
+  UserRegistry* users = nullptr;
+  AuditLog* audit = nullptr;
+  RateLimiter* rate_limiter = nullptr;
+  EmergencyAccessStore* emergency = nullptr;
+  WorkerPool* workers = nullptr;
+  const Policy* policy = &Policy::Default();
+};
+
+class Gatekeeper {
+ public:
+  explicit Gatekeeper(GatekeeperDependencies deps) : deps_(deps) {}
+
+  // `method` is the full gRPC method name, e.g. "/casecoord.v1.Admin/GetUser".
+  grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* context, std::string_view method,
+                                   std::function<Status(Call&)> work);
+
+  // Runs steps 1-7 synchronously for the user `user_id` (nullopt: no certificate identity).
+  // Handle() calls this on a worker; exposed for the offline bootstrap and for tests.
+  Status Run(const std::optional<std::string>& user_id, std::string_view method,
+             const std::function<Status(Call&)>& work);
+
+ private:
+  Status Audit(const std::string& user_id, const std::string& agency, std::string_view method,
+               const std::string& resource, const Status& outcome, const std::string& legal_basis,
+               const std::string& break_glass_reason, storage::WriteBatch* changes);
+
+  GatekeeperDependencies deps_;
+};
+
+}  // namespace casecoord::auth

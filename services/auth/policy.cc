@@ -1,0 +1,65 @@
+#include "services/auth/policy.h"
+
+namespace casecoord::auth {
+namespace {
+
+using v1::Role;
+
+constexpr char kAdmin[] = "/casecoord.v1.Admin/";
+
+std::vector<MethodRule> DefaultRules() {
+  const std::set<Role> everyone = {Role::ADMIN,   Role::COORDINATOR, Role::AGENCY_STAFF,
+                                   Role::ADVISER, Role::PLANNER,     Role::AUDITOR};
+  auto admin = [](const char* name) { return std::string(kAdmin) + name; };
+  return {
+      {admin("GetServerInfo"), everyone, AuditKind::kNone},
+      {admin("CreateBackup"), {Role::ADMIN}, AuditKind::kWrite},
+      {admin("ListBackups"), {Role::ADMIN}, AuditKind::kRead},
+      {admin("RestoreBackup"), {Role::ADMIN}, AuditKind::kWrite},
+      {admin("CreateUser"), {Role::ADMIN}, AuditKind::kWrite},
+      {admin("GetUser"), {Role::ADMIN}, AuditKind::kRead},
+      {admin("ListUsers"), {Role::ADMIN}, AuditKind::kRead},
+      {admin("UpdateUser"), {Role::ADMIN}, AuditKind::kWrite},
+      {admin("ListAuditEntries"), {Role::AUDITOR}, AuditKind::kRead},
+      {admin("VerifyAuditChain"), {Role::AUDITOR, Role::ADMIN}, AuditKind::kRead},
+      {admin("RequestEmergencyAccess"), {Role::COORDINATOR}, AuditKind::kWrite},
+      {admin("ListEmergencyAccesses"), {Role::AUDITOR, Role::ADMIN}, AuditKind::kRead},
+  };
+}
+
+}  // namespace
+
+std::string RoleName(v1::Role role) { return v1::Role_Name(role); }
+
+const Policy& Policy::Default() {
+  static const Policy policy(DefaultRules());
+  return policy;
+}
+
+Policy::Policy(std::vector<MethodRule> rules) : rules_(std::move(rules)) {}
+
+const MethodRule* Policy::Find(std::string_view method) const {
+  for (const auto& rule : rules_) {
+    if (rule.method == method) return &rule;
+  }
+  return nullptr;
+}
+
+Status Policy::AuthorizeMethod(const Caller& caller, std::string_view method,
+                               std::string* legal_basis) const {
+  const MethodRule* rule = Find(method);
+  if (rule == nullptr) {
+    return Status::Internal("METHOD_WITHOUT_POLICY",
+                            std::string(method) + " has no access rule; refusing");
+  }
+  for (Role role : rule->roles) {
+    if (caller.Has(role)) {
+      *legal_basis = "role:" + RoleName(role);
+      return Status::Ok();
+    }
+  }
+  return Status(StatusCode::kPermissionDenied, "ROLE_NOT_ALLOWED",
+                "no role of user " + caller.user_id + " allows " + std::string(method));
+}
+
+}  // namespace casecoord::auth

@@ -1,0 +1,64 @@
+// The one access policy. Every RPC is listed in the method table (policy.cc) with the roles that may
+// call it and how it is audited; a method missing from the table is refused (fail closed), and the
+// access-matrix test fails for any RPC of the API that the table does not list.
+//
+// Two kinds of refusal:
+// - the caller's roles never allow the method: PERMISSION_DENIED;
+// - the method is allowed but the caller has no access to the particular record: NOT_FOUND, so that
+//   existence leaks nothing (domain stores ask CanSeeRecord-style questions of the policy).
+#pragma once
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "casecoord/v1/identity.pb.h"
+#include "services/common/status.h"
+
+namespace casecoord::auth {
+
+// An authenticated, active user, as the registry knows them.
+struct Caller {
+  std::string user_id;
+  std::string agency;
+  std::set<v1::Role> roles;
+  bool Has(v1::Role role) const { return roles.count(role) > 0; }
+};
+
+enum class AuditKind {
+  kNone,   // no personal data, no change (server info): not audited
+  kRead,   // reads personal data or the audit trail: audited before the answer leaves
+  kWrite,  // changes something: audited in the same batch as the change
+};
+
+struct MethodRule {
+  std::string method;  // "/casecoord.v1.Admin/GetUser"
+  std::set<v1::Role> roles;
+  AuditKind audit = AuditKind::kRead;
+};
+
+class Policy {
+ public:
+  // The table in policy.cc.
+  static const Policy& Default();
+
+  explicit Policy(std::vector<MethodRule> rules);
+
+  // nullptr if the method is not in the table.
+  const MethodRule* Find(std::string_view method) const;
+  const std::vector<MethodRule>& rules() const { return rules_; }
+
+  // PERMISSION_DENIED if none of the caller's roles may call `method`; INTERNAL (fail closed) if the
+  // method is not in the table. On success, `legal_basis` is "role:<ROLE>" for the first role that
+  // allows it.
+  Status AuthorizeMethod(const Caller& caller, std::string_view method,
+                         std::string* legal_basis) const;
+
+ private:
+  std::vector<MethodRule> rules_;
+};
+
+std::string RoleName(v1::Role role);
+
+}  // namespace casecoord::auth
