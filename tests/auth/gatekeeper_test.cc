@@ -1,0 +1,154 @@
+#include "services/auth/gatekeeper.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/temp_dir.h"
+
+namespace casecoord::auth {
+namespace {
+
+constexpr char kReadCase[] = "/test.Cases/GetCase";
+
+class GatekeeperTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage::StorageOptions options;
+    options.path = dir_.Sub("db");
+    options.keyring = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());
+    storage_ = std::move(storage::Storage::Open(options)).value();
+    users_ = std::move(UserRegistry::Open(*storage_, clock_)).value();
+    audit_ = std::move(AuditLog::Open(*storage_, std::string(32, 'a'), clock_)).value();
+    emergency_ =
+        std::move(EmergencyAccessStore::Open(*storage_, std::chrono::minutes(60), clock_)).value();
+    limiter_ = std::make_unique<RateLimiter>(1000, 1000, clock_);
+    AddUser("coord", v1::COORDINATOR);
+    AddUser("staff", v1::AGENCY_STAFF, "agencies/a1");
+    GatekeeperDependencies deps;
+    deps.storage = storage_.get();
+    deps.users = users_.get();
+    deps.audit = audit_.get();
+    deps.rate_limiter = limiter_.get();
+    deps.emergency = emergency_.get();
+    deps.policy = &policy_;
+    gatekeeper_ = std::make_unique<Gatekeeper>(deps);
+  }
+
+  void AddUser(const std::string& id, v1::Role role, const std::string& agency = "") {
+    v1::User user;
+    user.set_display_name(id);
+    user.add_roles(role);
+    user.set_agency(agency);
+    storage::WriteBatch batch(*storage_);
+    auto created = users_->PrepareCreate(id, user, &batch);
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    ASSERT_TRUE(storage_->Commit(batch).ok());
+    users_->Publish(*created);
+  }
+
+  // A record-level read of a case that is outside every caller's normal scope.
+  Status ReadOutOfScopeCase(const std::string& user) {
+    return gatekeeper_->Run(user, kReadCase, [](Call& call) {
+      call.set_resource("cases/R6-0042");
+      return call.CheckRecordAccess("cases/R6-0042", /*in_normal_scope=*/false);
+    });
+  }
+
+  Result<v1::EmergencyAccess> Grant(const std::string& user, const std::string& reason) {
+    Caller caller = *users_->FindActive(user);
+    storage::WriteBatch batch(*storage_);
+    auto grant = emergency_->PrepareGrant(caller, "cases/R6-0042", reason, &batch);
+    if (grant.ok()) {
+      EXPECT_TRUE(storage_->Commit(batch).ok());
+    }
+    return grant;
+  }
+
+  v1::AuditEntry LastEntry() {
+    AuditQuery query;
+    query.limit = 1000;
+    return audit_->List(query)->entries.back();
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_{std::chrono::system_clock::time_point(std::chrono::hours(490000))};
+  Policy policy_{{{kReadCase, {v1::COORDINATOR, v1::AGENCY_STAFF}, AuditKind::kRead}}};
+  std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<UserRegistry> users_;
+  std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<EmergencyAccessStore> emergency_;
+  std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<Gatekeeper> gatekeeper_;
+};
+
+TEST_F(GatekeeperTest, OutOfScopeRecordIsNotFoundAndTheAttemptIsAudited) {
+  EXPECT_EQ(ReadOutOfScopeCase("coord").code(), StatusCode::kNotFound);
+  v1::AuditEntry entry = LastEntry();
+  EXPECT_EQ(entry.outcome(), "NOT_FOUND");
+  EXPECT_EQ(entry.resource(), "cases/R6-0042");
+  EXPECT_EQ(entry.legal_basis(), "");
+}
+
+TEST_F(GatekeeperTest, BreakGlassNeedsAReasonIsMarkedAndExpires) {
+  EXPECT_EQ(Grant("coord", "").status().field_violations().at(0).field, "reason");
+  EXPECT_EQ(Grant("coord", " \u3000 ").status().field_violations().at(0).field, "reason");
+  ASSERT_TRUE(Grant("coord", "夜間の安否確認のため").ok());
+
+  ASSERT_TRUE(ReadOutOfScopeCase("coord").ok());
+  v1::AuditEntry entry = LastEntry();
+  EXPECT_EQ(entry.legal_basis(), "break-glass");
+  EXPECT_EQ(entry.break_glass_reason(), "夜間の安否確認のため");
+  EXPECT_EQ(entry.user_id(), "coord");
+
+  // A grant is personal: other users gain nothing from it.
+  EXPECT_EQ(ReadOutOfScopeCase("staff").code(), StatusCode::kNotFound);
+
+  clock_.Advance(std::chrono::minutes(59));
+  EXPECT_TRUE(ReadOutOfScopeCase("coord").ok());
+  clock_.Advance(std::chrono::minutes(2));
+  EXPECT_EQ(ReadOutOfScopeCase("coord").code(), StatusCode::kNotFound);
+
+  bool more = false;
+  auto listed = emergency_->List(0, 10, &more);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].reason(), "夜間の安否確認のため");
+}
+
+TEST_F(GatekeeperTest, AFailingAuditWriteMakesTheReadFail) {
+  int reads = 0;
+  auto read = [&reads](Call& call) {
+    call.set_resource("cases/R6-0001");
+    ++reads;
+    return Status::Ok();
+  };
+  audit_->FailAppendsForTesting(Status::Internal("INJECTED", "audit volume unavailable"));
+  Status refused = gatekeeper_->Run(std::string("staff"), kReadCase, read);
+  EXPECT_EQ(refused.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(refused.reason(), "AUDIT_UNAVAILABLE");
+  EXPECT_EQ(reads, 1);  // the work ran, but its answer was withheld
+  audit_->FailAppendsForTesting(Status::Ok());
+  EXPECT_TRUE(gatekeeper_->Run(std::string("staff"), kReadCase, read).ok());
+}
+
+TEST_F(GatekeeperTest, MethodsOutsideThePolicyTableAreRefused) {
+  Status refused = gatekeeper_->Run(std::string("coord"), "/test.Cases/DeleteEverything",
+                                    [](Call&) { return Status::Ok(); });
+  EXPECT_EQ(refused.code(), StatusCode::kInternal);
+  EXPECT_EQ(refused.reason(), "METHOD_WITHOUT_POLICY");
+}
+
+TEST(RateLimiterTest, RefillsAtTheConfiguredRate) {
+  ManualClock clock(std::chrono::system_clock::time_point(std::chrono::hours(1)));
+  RateLimiter limiter(2.0, 3.0, clock);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.TryAcquire("a"));
+  EXPECT_FALSE(limiter.TryAcquire("a"));
+  EXPECT_TRUE(limiter.TryAcquire("b"));  // buckets are per user
+  clock.Advance(std::chrono::milliseconds(500));
+  EXPECT_TRUE(limiter.TryAcquire("a"));
+  EXPECT_FALSE(limiter.TryAcquire("a"));
+  clock.Advance(std::chrono::seconds(60));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.TryAcquire("a"));  // never above the burst
+  EXPECT_FALSE(limiter.TryAcquire("a"));
+}
+
+}  // namespace
+}  // namespace casecoord::auth
