@@ -1,0 +1,260 @@
+// The access matrix: every RPC of the API, called by a caller of every kind, over the real server.
+//
+// kMatrix below must name every method of every casecoord service; a new RPC without an entry fails
+// MatrixCoversEveryRpcAndThePolicyTable. Each call is made with an empty request, which is enough to
+// see the gate's decision: a caller whose role is allowed gets past it (any answer but
+// UNAUTHENTICATED / PERMISSION_DENIED), one whose role is not gets PERMISSION_DENIED, an unknown or
+// disabled user gets UNAUTHENTICATED, and a client without a certificate cannot connect.
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
+
+#include <future>
+#include <map>
+#include <set>
+
+#include "casecoord/v1/admin.grpc.pb.h"
+#include "services/auth/policy.h"
+#include "services/common/grpc_errors.h"
+#include "tests/support/test_server.h"
+
+namespace casecoord {
+namespace {
+
+using testing::TestServer;
+
+// Every service of the API. Adding a service means adding it here.
+const std::vector<std::string> kServices = {"casecoord.v1.Admin"};
+
+// Method -> the users (from testing::kSampleUsers) whose role allows it.
+const std::map<std::string, std::set<std::string>> kMatrix = {
+    {"/casecoord.v1.Admin/GetServerInfo",
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+    {"/casecoord.v1.Admin/CreateBackup", {"admin"}},
+    {"/casecoord.v1.Admin/ListBackups", {"admin"}},
+    {"/casecoord.v1.Admin/RestoreBackup", {"admin"}},
+    {"/casecoord.v1.Admin/CreateUser", {"admin"}},
+    {"/casecoord.v1.Admin/GetUser", {"admin"}},
+    {"/casecoord.v1.Admin/ListUsers", {"admin"}},
+    {"/casecoord.v1.Admin/UpdateUser", {"admin"}},
+    {"/casecoord.v1.Admin/ListAuditEntries", {"auditor"}},
+    {"/casecoord.v1.Admin/VerifyAuditChain", {"auditor", "admin"}},
+    {"/casecoord.v1.Admin/RequestEmergencyAccess", {"coordinator"}},
+    {"/casecoord.v1.Admin/ListEmergencyAccesses", {"auditor", "admin"}},
+};
+
+grpc::Status CallEmpty(const std::shared_ptr<grpc::Channel>& channel, const std::string& method) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::ByteBuffer request;  // an empty message
+  grpc::Slice empty("");
+  request = grpc::ByteBuffer(&empty, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  return done.get_future().get();
+}
+
+struct ExpectedEntry {
+  std::string user_id;
+  std::string method;
+  std::string outcome;
+  bool operator==(const ExpectedEntry&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& out, const ExpectedEntry& e) {
+  return out << e.user_id << " " << e.method << " " << e.outcome;
+}
+
+std::vector<v1::AuditEntry> AuditEntriesAfter(TestServer& server, int64_t after) {
+  auto stub = v1::Admin::NewStub(server.ChannelFor("auditor"));
+  std::vector<v1::AuditEntry> out;
+  v1::ListAuditEntriesRequest request;
+  request.set_page_size(100);
+  do {
+    v1::ListAuditEntriesResponse response;
+    grpc::ClientContext context;
+    grpc::Status status = stub->ListAuditEntries(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    if (!status.ok()) break;
+    for (const auto& entry : response.entries()) {
+      if (entry.sequence() > after) out.push_back(entry);
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return out;
+}
+
+TEST(AccessMatrixTest, MatrixCoversEveryRpcAndThePolicyTable) {
+  std::set<std::string> api_methods;
+  for (const auto& name : kServices) {
+    const auto* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    ASSERT_NE(service, nullptr) << name;
+    for (int i = 0; i < service->method_count(); ++i) {
+      api_methods.insert("/" + name + "/" + service->method(i)->name());
+    }
+  }
+  std::set<std::string> matrix_methods;
+  for (const auto& [method, users] : kMatrix) matrix_methods.insert(method);
+  EXPECT_EQ(matrix_methods, api_methods) << "every RPC needs an access-matrix entry";
+  std::set<std::string> policy_methods;
+  for (const auto& rule : auth::Policy::Default().rules()) policy_methods.insert(rule.method);
+  EXPECT_EQ(policy_methods, api_methods) << "every RPC needs exactly one policy rule";
+}
+
+TEST(AccessMatrixTest, EveryRpcForEveryCallerAndTheAuditTrailRecordsExactlyThoseAccesses) {
+  TestServer server;
+  const int64_t before = [&] {
+    auto entries = AuditEntriesAfter(server, 0);
+    return entries.empty() ? 0 : entries.back().sequence() + 1;  // +1: that listing's own entry
+  }();
+
+  std::vector<std::string> callers = testing::kSampleUsers;
+  callers.push_back("unknown-user");  // a valid certificate for a user not in the registry
+  std::vector<ExpectedEntry> expected;
+  for (const auto& [method, allowed] : kMatrix) {
+    const auth::MethodRule* rule = auth::Policy::Default().Find(method);
+    ASSERT_NE(rule, nullptr);
+    for (const auto& caller : callers) {
+      grpc::Status status = CallEmpty(server.ChannelFor(caller), method);
+      const std::string what = caller + " -> " + method + ": " + DescribeGrpcError(status);
+      if (caller == "unknown-user" || caller == "disabled") {
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << what;
+      } else if (allowed.count(caller) > 0) {
+        EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << what;
+        EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << what;
+        EXPECT_NE(status.error_code(), grpc::StatusCode::UNAVAILABLE) << what;
+      } else {
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << what;
+      }
+      const bool passed_gate = status.error_code() != grpc::StatusCode::PERMISSION_DENIED &&
+                               status.error_code() != grpc::StatusCode::UNAUTHENTICATED;
+      if (!(passed_gate && rule->audit == auth::AuditKind::kNone)) {
+        expected.push_back(
+            {caller, method, StatusCodeName(static_cast<StatusCode>(status.error_code()))});
+      }
+    }
+    // No certificate: the TLS handshake fails, nothing reaches the server's handlers.
+    EXPECT_EQ(CallEmpty(server.ChannelWithoutCertificate(), method).error_code(),
+              grpc::StatusCode::UNAVAILABLE)
+        << method;
+  }
+
+  // Listing the trail is itself audited: entries past the matrix's are the listing's own calls.
+  std::vector<ExpectedEntry> recorded;
+  for (const auto& entry : AuditEntriesAfter(server, before)) {
+    ExpectedEntry seen{entry.user_id(), entry.method(), entry.outcome()};
+    if (recorded.size() < expected.size()) {
+      recorded.push_back(seen);
+    } else {
+      EXPECT_EQ(seen, (ExpectedEntry{"auditor", "/casecoord.v1.Admin/ListAuditEntries", "OK"}));
+    }
+  }
+  EXPECT_EQ(recorded, expected);
+
+  auto auditor = v1::Admin::NewStub(server.ChannelFor("auditor"));
+  v1::VerifyAuditChainResponse verified;
+  grpc::ClientContext context;
+  ASSERT_TRUE(auditor->VerifyAuditChain(&context, v1::VerifyAuditChainRequest(), &verified).ok());
+  EXPECT_TRUE(verified.intact()) << verified.problem();
+}
+
+TEST(AccessMatrixTest, OneUserOverTheRateLimitDoesNotSlowAnother) {
+  ManualClock clock(std::chrono::system_clock::now());  // frozen: no refill during the test
+  testing::TestServerOptions options;
+  options.clock = &clock;
+  options.rate_limit_per_second = 5;
+  options.rate_limit_burst = 20;  // the harness itself makes 7 calls as admin
+  TestServer server(options);
+  auto runaway = v1::Admin::NewStub(server.ChannelFor("planner"));
+  int ok = 0, exhausted = 0;
+  for (int i = 0; i < 30; ++i) {
+    v1::ServerInfo info;
+    grpc::ClientContext context;
+    grpc::Status status = runaway->GetServerInfo(&context, v1::GetServerInfoRequest(), &info);
+    if (status.ok()) ++ok;
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      ++exhausted;
+      EXPECT_EQ(FromGrpcStatus(status).reason(), "RATE_LIMITED");
+    }
+  }
+  EXPECT_EQ(ok, 20);
+  EXPECT_EQ(exhausted, 10);
+  auto other = v1::Admin::NewStub(server.ChannelFor("coordinator"));
+  for (int i = 0; i < 5; ++i) {
+    v1::ServerInfo info;
+    grpc::ClientContext context;
+    EXPECT_TRUE(other->GetServerInfo(&context, v1::GetServerInfoRequest(), &info).ok());
+  }
+}
+
+TEST(AccessMatrixTest, UsersAreManagedWithEtagsAndDisablingEndsAccess) {
+  TestServer server;
+  auto admin = v1::Admin::NewStub(server.ChannelFor("admin"));
+  v1::User user;
+  {
+    v1::GetUserRequest request;
+    request.set_name("users/planner");
+    grpc::ClientContext context;
+    ASSERT_TRUE(admin->GetUser(&context, request, &user).ok());
+    EXPECT_EQ(user.state(), v1::User::ACTIVE);
+  }
+  v1::UpdateUserRequest update;
+  *update.mutable_user() = user;
+  update.mutable_user()->set_state(v1::User::DISABLED);
+  update.mutable_update_mask()->add_paths("state");
+  v1::User disabled;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(admin->UpdateUser(&context, update, &disabled).ok());
+    EXPECT_NE(disabled.etag(), user.etag());
+  }
+  {
+    // The same (now stale) etag again: ABORTED, nothing changed.
+    update.mutable_user()->set_state(v1::User::ACTIVE);
+    grpc::ClientContext context;
+    v1::User unchanged;
+    EXPECT_EQ(admin->UpdateUser(&context, update, &unchanged).error_code(),
+              grpc::StatusCode::ABORTED);
+  }
+  v1::ServerInfo info;
+  grpc::ClientContext context;
+  auto planner = v1::Admin::NewStub(server.ChannelFor("planner"));
+  EXPECT_EQ(planner->GetServerInfo(&context, v1::GetServerInfoRequest(), &info).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  // Bad input names the fields and creates nothing.
+  v1::CreateUserRequest create;
+  create.set_user_id("Bad Id");
+  grpc::ClientContext create_context;
+  v1::User created;
+  Status refused = FromGrpcStatus(admin->CreateUser(&create_context, create, &created));
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  std::set<std::string> fields;
+  for (const auto& v : refused.field_violations()) fields.insert(v.field);
+  EXPECT_EQ(fields, (std::set<std::string>{"user.display_name", "user.roles", "user_id"}));
+}
+
+TEST(AccessMatrixTest, AReadWhoseAuditEntryCannotBeWrittenIsRefusedOverTheWire) {
+  TestServer server;
+  auto admin = v1::Admin::NewStub(server.ChannelFor("admin"));
+  v1::GetUserRequest request;
+  request.set_name("users/coordinator");
+  server.server().audit_log().FailAppendsForTesting(
+      Status::Internal("INJECTED", "audit volume unavailable"));
+  v1::User user;
+  grpc::ClientContext context;
+  grpc::Status status = admin->GetUser(&context, request, &user);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(FromGrpcStatus(status).reason(), "AUDIT_UNAVAILABLE");
+  EXPECT_EQ(user.display_name(), "");  // no personal data left the server
+  server.server().audit_log().FailAppendsForTesting(Status::Ok());
+  grpc::ClientContext again;
+  EXPECT_TRUE(admin->GetUser(&again, request, &user).ok());
+}
+
+}  // namespace
+}  // namespace casecoord
