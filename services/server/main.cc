@@ -5,6 +5,7 @@
 //   caseserver backup create|list [settings]         offline backup (server stopped) / list
 //   caseserver restore    --backup-id N --target DIR [settings]
 //   caseserver rotate-key --new-kek-file FILE [settings]
+//   caseserver audit verify [settings]               check the audit chain (server stopped)
 //   caseserver settings                              print every setting and its default
 #include <signal.h>
 #include <sys/prctl.h>
@@ -144,6 +145,12 @@ int Main(int argc, char** argv) {
       ->required();
   AddSettings(rotate, &settings);
 
+  auto* audit = app.add_subcommand("audit", "the audit trail (use casectl while serving)");
+  audit->require_subcommand(1);
+  auto* audit_verify = audit->add_subcommand(
+      "verify", "check the stopped server's audit hash chain and MACs; exit 3 if broken");
+  AddSettings(audit_verify, &settings);
+
   auto* list_settings = app.add_subcommand("settings", "print every setting and its default");
 
   CLI11_PARSE(app, argc, argv);
@@ -194,6 +201,23 @@ int Main(int argc, char** argv) {
     std::cout << "restored backup " << restore_id << " into " << restore_target << "; " << *records
               << " records read back and verified\n";
     return 0;
+  }
+  if (*audit_verify) {
+    auto audit_key = LoadAuditKey(*config);
+    if (!audit_key.ok()) return Fail(audit_key.status());
+    auto storage = storage::Storage::OpenExisting(config->data_dir, *keyring);
+    if (!storage.ok()) return Fail(storage.status());
+    auto log = auth::AuditLog::Open(**storage, std::move(audit_key).value());
+    if (!log.ok()) return Fail(log.status());
+    auth::AuditVerification result = (*log)->Verify();
+    if (result.intact) {
+      std::cout << "監査証跡は改ざんされていません / audit trail intact (" << result.entries_checked
+                << " entries)\n";
+      return 0;
+    }
+    std::cout << "監査証跡の破損 / audit trail BROKEN at entry " << result.first_broken_sequence
+              << ": " << result.problem << "\n";
+    return 3;
   }
   if (*rotate) {
     auto new_key = storage::LoadKeyFile(new_kek_file);
