@@ -5,20 +5,38 @@
 //   casectl backup create               take an online encrypted backup
 //   casectl backup list [--page-size N] list backups, newest first (all pages)
 //   casectl backup restore backups/N --target NAME
+//   casectl user create ID --name "表示名" --role ROLE [--role ROLE ...] [--agency agencies/X]
+//   casectl user get ID                 ID or users/ID
+//   casectl user list [--page-size N]   every user (all pages)
+//   casectl user update ID [--name ..] [--role ROLE ..] [--agency ..] [--state active|disabled]
+//   casectl user disable ID / casectl user enable ID
+//   casectl audit list [--resource R | --user U] [--since TIME] [--until TIME] [--limit N]
+//                                       oldest first; TIME is RFC 3339, 2026-11-22T09:00:00+09:00
+//   casectl audit verify                exit 0 when the audit trail is intact, 3 when broken
+//   casectl access request RESOURCE --reason "..."   break-glass access (coordinators)
+//   casectl access list [--page-size N] emergency accesses, newest first (all pages)
+// ROLE is one of admin, coordinator, agency_staff, adviser, planner, auditor. audit
+// list is for auditors, audit verify and access list for auditors and admins, user for admins.
 //
 // Connection (flags, or the environment variables in brackets):
 //   --server  [CASECTL_SERVER]  host:port, default localhost:8443
 //   --ca      [CASECTL_CA]      CA of the server certificate, default var/dev/pki/ca.crt
 //   --user    [CASECTL_USER]    shortcut for --cert/--key in var/dev/pki/users/<user>.{crt,key}
 //   --cert/--key [CASECTL_CERT/CASECTL_KEY]  client certificate and key
-// Output is for people by default; --json prints the API's JSON instead.
+// Output is for people by default; --json prints the API's JSON instead. Exit status: 0 success,
+// 1 the call failed, 2 bad usage or connection options, 3 the audit trail is broken.
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "casecoord/v1/admin.grpc.pb.h"
 #include "clients/cli/client.h"
@@ -85,6 +103,222 @@ std::string HumanBytes(int64_t bytes) {
   std::snprintf(buffer, sizeof(buffer), unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
   return buffer;
 }
+
+int UsageError(const std::string& message) {
+  std::cerr << "エラー / error: " << message << "\n";
+  return 2;
+}
+
+std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
+
+// --- Terminal display width --------------------------------------------------------------------
+
+// Decodes the UTF-8 code point at text[*pos] and advances *pos past it. A malformed or truncated
+// sequence yields U+FFFD and advances one byte, so any byte string can be measured.
+char32_t DecodeUtf8(std::string_view text, size_t* pos) {
+  const auto lead = static_cast<unsigned char>(text[*pos]);
+  const size_t length = lead < 0x80             ? 1
+                        : (lead & 0xE0) == 0xC0 ? 2
+                        : (lead & 0xF0) == 0xE0 ? 3
+                        : (lead & 0xF8) == 0xF0 ? 4
+                                                : 0;
+  if (length == 0 || *pos + length > text.size()) {
+    ++*pos;
+    return 0xFFFD;
+  }
+  char32_t code_point = length == 1 ? lead : lead & (0x7F >> length);
+  for (size_t i = 1; i < length; ++i) {
+    const auto next = static_cast<unsigned char>(text[*pos + i]);
+    if ((next & 0xC0) != 0x80) {
+      ++*pos;
+      return 0xFFFD;
+    }
+    code_point = (code_point << 6) | (next & 0x3F);
+  }
+  *pos += length;
+  return code_point;
+}
+
+// Columns a code point takes in a terminal: 2 for East Asian Wide and Fullwidth characters (Hangul
+// Jamo, CJK and kana, Hangul syllables, compatibility ideographs, vertical and fullwidth forms).
+int CodePointWidth(char32_t code_point) {
+  static constexpr std::pair<char32_t, char32_t> kWide[] = {
+      {0x1100, 0x115F}, {0x2E80, 0xA4CF}, {0xAC00, 0xD7A3}, {0xF900, 0xFAFF},
+      {0xFE30, 0xFE4F}, {0xFF00, 0xFF60}, {0xFFE0, 0xFFE6},
+  };
+  for (const auto& [first, last] : kWide) {
+    if (code_point >= first && code_point <= last) return 2;
+  }
+  return 1;
+}
+
+size_t DisplayWidth(std::string_view text) {
+  size_t width = 0;
+  for (size_t pos = 0; pos < text.size();) width += CodePointWidth(DecodeUtf8(text, &pos));
+  return width;
+}
+
+std::string PadRight(const std::string& text, size_t width) {
+  const size_t used = DisplayWidth(text);
+  return used >= width ? text : text + std::string(width - used, ' ');
+}
+
+using Row = std::vector<std::string>;
+
+// Columns aligned by display width, two spaces apart; the last column is not padded.
+void PrintTable(const Row& header, const std::vector<Row>& rows) {
+  std::vector<size_t> widths(header.size(), 0);
+  auto measure = [&widths](const Row& row) {
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+    }
+  };
+  measure(header);
+  for (const auto& row : rows) measure(row);
+  auto print = [&widths](const Row& row) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) line += "  ";
+      line += i + 1 == row.size() ? row[i] : PadRight(row[i], widths[i]);
+    }
+    std::cout << line << "\n";
+  };
+  print(header);
+  for (const auto& row : rows) print(row);
+}
+
+// "label  value" lines with the values aligned.
+void PrintFields(const std::vector<std::pair<std::string, std::string>>& fields) {
+  size_t width = 0;
+  for (const auto& field : fields) width = std::max(width, DisplayWidth(field.first));
+  for (const auto& [label, value] : fields) {
+    std::cout << PadRight(label, width) << "  " << value << "\n";
+  }
+}
+
+// --- Users -------------------------------------------------------------------------------------
+
+struct RoleName {
+  const char* name;
+  v1::Role role;
+};
+
+constexpr RoleName kRoleNames[] = {
+    {"admin", v1::ADMIN},     {"coordinator", v1::COORDINATOR}, {"agency_staff", v1::AGENCY_STAFF},
+    {"adviser", v1::ADVISER}, {"planner", v1::PLANNER},         {"auditor", v1::AUDITOR},
+};
+
+std::string ValidRoleNames() {
+  std::string names;
+  for (const auto& entry : kRoleNames) {
+    if (!names.empty()) names += ", ";
+    names += entry.name;
+  }
+  return names;
+}
+
+// Lowercase role names to v1::Role; on an unknown name, explains and returns false.
+bool ParseRoles(const std::vector<std::string>& names, std::vector<v1::Role>* roles,
+                std::string* error) {
+  roles->clear();
+  for (const auto& name : names) {
+    const auto* found = std::find_if(std::begin(kRoleNames), std::end(kRoleNames),
+                                     [&name](const RoleName& entry) { return name == entry.name; });
+    if (found == std::end(kRoleNames)) {
+      *error = "不明な役割 / unknown role \"" + name + "\" (valid roles: " + ValidRoleNames() + ")";
+      return false;
+    }
+    if (std::find(roles->begin(), roles->end(), found->role) == roles->end()) {
+      roles->push_back(found->role);
+    }
+  }
+  return true;
+}
+
+std::string RoleText(int role) {
+  for (const auto& entry : kRoleNames) {
+    if (entry.role == role) return entry.name;
+  }
+  return "role(" + std::to_string(role) + ")";
+}
+
+std::string RolesText(const google::protobuf::RepeatedField<int>& roles) {
+  std::string text;
+  for (int role : roles) {
+    if (!text.empty()) text += ",";
+    text += RoleText(role);
+  }
+  return OrDash(text);
+}
+
+std::string StateText(v1::User::State state) {
+  switch (state) {
+    case v1::User::ACTIVE:
+      return "active";
+    case v1::User::DISABLED:
+      return "disabled";
+    default:
+      return "unspecified";
+  }
+}
+
+// "alice" and "users/alice" both name users/alice.
+std::string UserName(const std::string& id) {
+  return id.rfind("users/", 0) == 0 ? id : "users/" + id;
+}
+
+std::string UserId(const std::string& id) { return id.rfind("users/", 0) == 0 ? id.substr(6) : id; }
+
+// "x" is taken as agencies/x; empty stays empty (no agency).
+std::string AgencyName(const std::string& agency) {
+  return agency.empty() || agency.find('/') != std::string::npos ? agency : "agencies/" + agency;
+}
+
+void PrintUser(const v1::User& user) {
+  PrintFields({
+      {"名前 / name", user.name()},
+      {"表示名 / display name", user.display_name()},
+      {"役割 / roles", RolesText(user.roles())},
+      {"所属 / agency", OrDash(user.agency())},
+      {"状態 / state", StateText(user.state())},
+      {"作成 / created", LocalTime(user.create_time())},
+      {"更新 / updated", LocalTime(user.update_time())},
+  });
+}
+
+// What `user update` changes; unset members are left alone (and left out of the update mask).
+struct UserChanges {
+  std::optional<std::string> display_name;
+  std::optional<std::vector<v1::Role>> roles;
+  std::optional<std::string> agency;
+  std::optional<v1::User::State> state;
+};
+
+// --- Audit trail -------------------------------------------------------------------------------
+
+// RFC 3339, e.g. 2026-11-22T09:00:00+09:00 or 2026-11-22T00:00:00Z.
+bool ParseTime(const std::string& option, const std::string& text,
+               google::protobuf::Timestamp* timestamp, std::string* error) {
+  if (TimeUtil::FromString(text, timestamp)) return true;
+  *error = "日時の形式が不正です / " + option + ": \"" + text +
+           "\" is not an RFC 3339 time (e.g. 2026-11-22T09:00:00+09:00)";
+  return false;
+}
+
+// "/casecoord.v1.Admin/GetUser" -> "Admin.GetUser".
+std::string ShortMethod(const std::string& method) {
+  const size_t slash = method.rfind('/');
+  if (slash == std::string::npos || slash == 0) return method;
+  const std::string service = method.substr(0, slash);
+  const size_t dot = service.rfind('.');
+  const std::string short_service = service.substr(dot == std::string::npos ? 1 : dot + 1);
+  return short_service + "." + method.substr(slash + 1);
+}
+
+struct AuditListOptions {
+  v1::ListAuditEntriesRequest request;
+  int limit = 0;  // 0: every entry
+};
 
 int Info(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>& channel) {
   auto stub = v1::Admin::NewStub(channel);
@@ -194,6 +428,237 @@ int BackupRestore(const GlobalOptions& options, const std::shared_ptr<grpc::Chan
   return 0;
 }
 
+int UserCreate(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>& channel,
+               const std::string& id, const std::string& display_name,
+               const std::vector<v1::Role>& roles, const std::string& agency) {
+  auto stub = v1::Admin::NewStub(channel);
+  v1::CreateUserRequest request;
+  request.set_user_id(UserId(id));
+  v1::User* user = request.mutable_user();
+  user->set_display_name(display_name);
+  user->set_agency(AgencyName(agency));
+  for (v1::Role role : roles) user->add_roles(role);
+  v1::User created;
+  auto context = NewContext(options);
+  grpc::Status status = stub->CreateUser(context.get(), request, &created);
+  if (!status.ok()) return ReportError(status);
+  if (options.json) {
+    PrintJson(created);
+  } else {
+    std::cout << "利用者を登録しました / user created: " << created.name() << "\n";
+    PrintUser(created);
+  }
+  return 0;
+}
+
+int UserGet(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>& channel,
+            const std::string& id) {
+  auto stub = v1::Admin::NewStub(channel);
+  v1::GetUserRequest request;
+  request.set_name(UserName(id));
+  v1::User user;
+  auto context = NewContext(options);
+  grpc::Status status = stub->GetUser(context.get(), request, &user);
+  if (!status.ok()) return ReportError(status);
+  if (options.json) {
+    PrintJson(user);
+  } else {
+    PrintUser(user);
+  }
+  return 0;
+}
+
+int UserList(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>& channel,
+             int page_size) {
+  auto stub = v1::Admin::NewStub(channel);
+  v1::ListUsersResponse all;
+  v1::ListUsersRequest request;
+  request.set_page_size(page_size);
+  do {
+    v1::ListUsersResponse page;
+    auto context = NewContext(options);
+    grpc::Status status = stub->ListUsers(context.get(), request, &page);
+    if (!status.ok()) return ReportError(status);
+    all.mutable_users()->MergeFrom(page.users());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  if (options.json) {
+    PrintJson(all);
+    return 0;
+  }
+  if (all.users().empty()) {
+    std::cout << "利用者はいません / no users\n";
+    return 0;
+  }
+  std::vector<Row> rows;
+  for (const auto& user : all.users()) {
+    rows.push_back({UserId(user.name()), user.display_name(), RolesText(user.roles()),
+                    OrDash(user.agency()), StateText(user.state())});
+  }
+  PrintTable({"ID", "表示名/NAME", "ROLES", "AGENCY", "STATE"}, rows);
+  return 0;
+}
+
+int UserUpdate(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>& channel,
+               const std::string& id, const UserChanges& changes) {
+  auto stub = v1::Admin::NewStub(channel);
+  v1::GetUserRequest get;
+  get.set_name(UserName(id));
+  v1::User current;
+  auto get_context = NewContext(options);
+  grpc::Status status = stub->GetUser(get_context.get(), get, &current);
+  if (!status.ok()) return ReportError(status);
+
+  v1::UpdateUserRequest request;
+  v1::User* user = request.mutable_user();
+  user->set_name(current.name());
+  user->set_etag(current.etag());
+  auto* paths = request.mutable_update_mask()->mutable_paths();
+  if (changes.display_name) {
+    user->set_display_name(*changes.display_name);
+    paths->Add("display_name");
+  }
+  if (changes.roles) {
+    for (v1::Role role : *changes.roles) user->add_roles(role);
+    paths->Add("roles");
+  }
+  if (changes.agency) {
+    user->set_agency(AgencyName(*changes.agency));
+    paths->Add("agency");
+  }
+  if (changes.state) {
+    user->set_state(*changes.state);
+    paths->Add("state");
+  }
+  v1::User updated;
+  auto context = NewContext(options);
+  status = stub->UpdateUser(context.get(), request, &updated);
+  if (!status.ok()) return ReportError(status);
+  if (options.json) {
+    PrintJson(updated);
+  } else {
+    std::cout << "利用者を更新しました / user updated: " << updated.name() << "\n";
+    PrintUser(updated);
+  }
+  return 0;
+}
+
+int AuditList(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>& channel,
+              const AuditListOptions& audit) {
+  auto stub = v1::Admin::NewStub(channel);
+  v1::ListAuditEntriesResponse all;
+  v1::ListAuditEntriesRequest request = audit.request;
+  const int page_size = request.page_size();
+  do {
+    if (audit.limit > 0) {
+      const int remaining = audit.limit - all.entries_size();
+      request.set_page_size(page_size > 0 ? std::min(page_size, remaining) : remaining);
+    }
+    v1::ListAuditEntriesResponse page;
+    auto context = NewContext(options);
+    grpc::Status status = stub->ListAuditEntries(context.get(), request, &page);
+    if (!status.ok()) return ReportError(status);
+    all.mutable_entries()->MergeFrom(page.entries());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty() && (audit.limit == 0 || all.entries_size() < audit.limit));
+  if (audit.limit > 0 && all.entries_size() > audit.limit) {
+    all.mutable_entries()->DeleteSubrange(audit.limit, all.entries_size() - audit.limit);
+  }
+  if (options.json) {
+    PrintJson(all);
+    return 0;
+  }
+  if (all.entries().empty()) {
+    std::cout << "監査記録はありません / no audit entries\n";
+    return 0;
+  }
+  std::vector<Row> rows;
+  for (const auto& entry : all.entries()) {
+    std::string basis = entry.legal_basis();
+    if (!entry.break_glass_reason().empty()) basis += " 理由: " + entry.break_glass_reason();
+    rows.push_back({std::to_string(entry.sequence()), LocalTime(entry.time()),
+                    OrDash(entry.user_id()), ShortMethod(entry.method()), OrDash(entry.resource()),
+                    entry.outcome(), OrDash(basis)});
+  }
+  PrintTable({"SEQ", "TIME", "USER", "METHOD", "RESOURCE", "OUTCOME", "BASIS"}, rows);
+  return 0;
+}
+
+int AuditVerify(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = v1::Admin::NewStub(channel);
+  v1::VerifyAuditChainResponse response;
+  auto context = NewContext(options);
+  grpc::Status status =
+      stub->VerifyAuditChain(context.get(), v1::VerifyAuditChainRequest(), &response);
+  if (!status.ok()) return ReportError(status);
+  if (options.json) {
+    PrintJson(response);
+  } else if (response.intact()) {
+    std::cout << "監査証跡は改ざんされていません / audit trail intact ("
+              << response.entries_checked() << " entries)\n";
+  } else {
+    std::cout << "監査証跡の破損 / audit trail BROKEN at entry " << response.first_broken_sequence()
+              << ": " << response.problem() << "\n";
+  }
+  return response.intact() ? 0 : 3;
+}
+
+int AccessRequest(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>& channel,
+                  const std::string& resource, const std::string& reason) {
+  auto stub = v1::Admin::NewStub(channel);
+  v1::RequestEmergencyAccessRequest request;
+  request.set_resource(resource);
+  request.set_reason(reason);
+  v1::EmergencyAccess access;
+  auto context = NewContext(options);
+  grpc::Status status = stub->RequestEmergencyAccess(context.get(), request, &access);
+  if (!status.ok()) return ReportError(status);
+  if (options.json) {
+    PrintJson(access);
+    return 0;
+  }
+  std::cout << "緊急アクセスを許可しました / emergency access granted: " << access.name() << "\n";
+  PrintFields({
+      {"対象 / resource", access.resource()},
+      {"理由 / reason", access.reason()},
+      {"期限 / expires", LocalTime(access.expire_time())},
+  });
+  std::cout << "この操作は監査証跡に記録されます / this access is marked in the audit trail\n";
+  return 0;
+}
+
+int AccessList(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>& channel,
+               int page_size) {
+  auto stub = v1::Admin::NewStub(channel);
+  v1::ListEmergencyAccessesResponse all;
+  v1::ListEmergencyAccessesRequest request;
+  request.set_page_size(page_size);
+  do {
+    v1::ListEmergencyAccessesResponse page;
+    auto context = NewContext(options);
+    grpc::Status status = stub->ListEmergencyAccesses(context.get(), request, &page);
+    if (!status.ok()) return ReportError(status);
+    all.mutable_emergency_accesses()->MergeFrom(page.emergency_accesses());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  if (options.json) {
+    PrintJson(all);
+    return 0;
+  }
+  if (all.emergency_accesses().empty()) {
+    std::cout << "緊急アクセスはありません / no emergency accesses\n";
+    return 0;
+  }
+  std::vector<Row> rows;
+  for (const auto& access : all.emergency_accesses()) {
+    rows.push_back({access.name(), access.user_id(), access.resource(),
+                    LocalTime(access.grant_time()), LocalTime(access.expire_time()),
+                    access.reason()});
+  }
+  PrintTable({"NAME", "USER", "RESOURCE", "GRANTED", "EXPIRES", "REASON"}, rows);
+  return 0;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -230,7 +695,122 @@ int Main(int argc, char** argv) {
   backup_restore->add_option("name", restore_name, "backups/{id}")->required();
   backup_restore->add_option("--target", restore_target, "new directory name")->required();
 
-  CLI11_PARSE(app, argc, argv);
+  auto* user = app.add_subcommand("user", "利用者 / users (admins)");
+  user->require_subcommand(1);
+  std::string user_id, display_name, agency, state;
+  std::vector<std::string> role_names;
+  const std::string role_help = "role, repeatable or comma-separated: " + ValidRoleNames();
+  auto* user_create = user->add_subcommand("create", "register a user (their certificate's id)");
+  user_create->add_option("id", user_id, "user id: lowercase letters, digits, '-' and '_'")
+      ->required();
+  user_create->add_option("--name", display_name, "display name, e.g. \"山田 太郎\"")->required();
+  user_create->add_option("--role", role_names, role_help)
+      ->required()
+      ->expected(1)
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  user_create->add_option("--agency", agency, "agencies/{agency_id}; required for agency_staff");
+  auto* user_get = user->add_subcommand("get", "show one user");
+  user_get->add_option("id", user_id, "ID or users/ID")->required();
+  auto* user_list = user->add_subcommand("list", "list every user");
+  user_list->add_option("--page-size", page_size, "users fetched per call");
+  auto* user_update = user->add_subcommand("update", "change the options given, nothing else");
+  user_update->add_option("id", user_id, "ID or users/ID")->required();
+  auto* update_name = user_update->add_option("--name", display_name, "new display name");
+  auto* update_roles = user_update->add_option("--role", role_names, role_help + " (replaces all)")
+                           ->expected(1)
+                           ->delimiter(',')
+                           ->allow_extra_args(false)
+                           ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  auto* update_agency =
+      user_update->add_option("--agency", agency, "agencies/{agency_id}; \"\" removes it");
+  auto* update_state = user_update->add_option("--state", state, "active or disabled");
+  auto* user_disable = user->add_subcommand("disable", "disable a user (same as --state disabled)");
+  user_disable->add_option("id", user_id, "ID or users/ID")->required();
+  auto* user_enable = user->add_subcommand("enable", "enable a user (same as --state active)");
+  user_enable->add_option("id", user_id, "ID or users/ID")->required();
+
+  auto* audit = app.add_subcommand("audit", "監査証跡 / audit trail (auditors)");
+  audit->require_subcommand(1);
+  auto* audit_list = audit->add_subcommand("list", "list audit entries, oldest first");
+  std::string audit_resource, audit_user, since, until;
+  int limit = 0;
+  auto* resource_option =
+      audit_list->add_option("--resource", audit_resource, "only entries for this resource");
+  audit_list->add_option("--user", audit_user, "only entries by this user (ID or users/ID)")
+      ->excludes(resource_option);
+  audit_list->add_option("--since", since,
+                         "from this RFC 3339 time, e.g. 2026-11-22T09:00:00+09:00");
+  audit_list->add_option("--until", until, "before this RFC 3339 time");
+  audit_list->add_option("--page-size", page_size, "entries fetched per call");
+  audit_list->add_option("--limit", limit, "stop after this many entries (default: all)");
+  auto* audit_verify = audit->add_subcommand("verify", "check the hash chain (exit 3 if broken)");
+
+  auto* access = app.add_subcommand("access", "緊急アクセス / emergency (break-glass) access");
+  access->require_subcommand(1);
+  std::string access_resource, access_reason;
+  auto* access_request =
+      access->add_subcommand("request", "open a record outside your scope (coordinators)");
+  access_request->add_option("resource", access_resource, "the record, e.g. cases/R6-0042")
+      ->required();
+  access_request->add_option("--reason", access_reason, "why it must be opened now")->required();
+  auto* access_list = access->add_subcommand("list", "list emergency accesses, newest first");
+  access_list->add_option("--page-size", page_size, "accesses fetched per call");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : 2;
+  }
+
+  // Arguments are checked before connecting, so usage errors never depend on the server.
+  std::vector<v1::Role> roles;
+  UserChanges changes;
+  AuditListOptions audit_options;
+  std::string error;
+  if (*user_create && !ParseRoles(role_names, &roles, &error)) return UsageError(error);
+  if (*user_update) {
+    if (update_name->count() > 0) changes.display_name = display_name;
+    if (update_roles->count() > 0) {
+      if (!ParseRoles(role_names, &roles, &error)) return UsageError(error);
+      changes.roles = roles;
+    }
+    if (update_agency->count() > 0) changes.agency = agency;
+    if (update_state->count() > 0) {
+      if (state == "active") {
+        changes.state = v1::User::ACTIVE;
+      } else if (state == "disabled") {
+        changes.state = v1::User::DISABLED;
+      } else {
+        return UsageError("不明な状態 / unknown state \"" + state +
+                          "\" (valid states: active, disabled)");
+      }
+    }
+    if (!changes.display_name && !changes.roles && !changes.agency && !changes.state) {
+      return UsageError(
+          "変更する項目がありません / nothing to update: give --name, --role, --agency or --state");
+    }
+  }
+  if (*user_disable) changes.state = v1::User::DISABLED;
+  if (*user_enable) changes.state = v1::User::ACTIVE;
+  if (*audit_list) {
+    if (limit < 0) {
+      return UsageError("--limit: must be 0 (all) or more, not " + std::to_string(limit));
+    }
+    v1::ListAuditEntriesRequest& request = audit_options.request;
+    request.set_resource(audit_resource);
+    request.set_user_id(UserId(audit_user));
+    if (!since.empty() && !ParseTime("--since", since, request.mutable_start_time(), &error)) {
+      return UsageError(error);
+    }
+    if (!until.empty() && !ParseTime("--until", until, request.mutable_end_time(), &error)) {
+      return UsageError(error);
+    }
+    request.set_page_size(page_size);
+    audit_options.limit = limit;
+  }
 
   if (!options.user.empty()) {
     options.connection.cert_file = options.pki_dir + "/users/" + options.user + ".crt";
@@ -246,6 +826,16 @@ int Main(int argc, char** argv) {
   if (*backup_create) return BackupCreate(options, *channel);
   if (*backup_list) return BackupList(options, *channel, page_size);
   if (*backup_restore) return BackupRestore(options, *channel, restore_name, restore_target);
+  if (*user_create) return UserCreate(options, *channel, user_id, display_name, roles, agency);
+  if (*user_get) return UserGet(options, *channel, user_id);
+  if (*user_list) return UserList(options, *channel, page_size);
+  if (*user_update || *user_disable || *user_enable) {
+    return UserUpdate(options, *channel, user_id, changes);
+  }
+  if (*audit_list) return AuditList(options, *channel, audit_options);
+  if (*audit_verify) return AuditVerify(options, *channel);
+  if (*access_request) return AccessRequest(options, *channel, access_resource, access_reason);
+  if (*access_list) return AccessList(options, *channel, page_size);
   return 0;
 }
 

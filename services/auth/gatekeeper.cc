@@ -22,6 +22,12 @@ grpc::ServerUnaryReactor* Gatekeeper::Handle(grpc::CallbackServerContext* contex
                                              std::function<Status(Call&)> work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::optional<std::string> user_id = UserIdFromAuthContext(*context->auth_context());
+  const MethodRule* rule = deps_.policy->Find(method);
+  if (rule != nullptr && rule->audit == AuditKind::kNone) {
+    // Unaudited methods touch only memory; a hop to a worker would cost more than the call.
+    reactor->Finish(ToGrpcStatus(Run(user_id, method, work)));
+    return reactor;
+  }
   bool queued = deps_.workers->Submit(
       [this, reactor, context, user_id = std::move(user_id), method = std::string(method),
        work = std::move(work)] {

@@ -19,7 +19,4 @@ inline constexpr std::string_view kUserUriPrefix = "urn:casecoord:user:";
 // The user id from the peer certificate of a call, or nullopt.
 std::optional<std::string> UserIdFromAuthContext(const grpc::AuthContext& context);
 
-// The user id named by a PEM certificate's SAN URI, or nullopt.
-std::optional<std::string> UserIdFromCertificatePem(std::string_view pem);
-
 }  // namespace casecoord::auth

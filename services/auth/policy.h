@@ -27,7 +27,8 @@ struct Caller {
 };
 
 enum class AuditKind {
-  kNone,   // no personal data, no change (server info): not audited
+  kNone,   // no personal data, no change, no storage I/O (server info): not audited, and run on
+           // the gRPC callback thread because it cannot block
   kRead,   // reads personal data or the audit trail: audited before the answer leaves
   kWrite,  // changes something: audited in the same batch as the change
 };

@@ -4,11 +4,9 @@
 
 #include <fstream>
 
-#include "services/auth/peer_identity.h"
 #include "services/server/server.h"
 #include "services/storage/key_source.h"
 #include "tests/support/temp_dir.h"
-#include "tests/support/test_pki.h"
 
 namespace casecoord::server {
 namespace {
@@ -57,17 +55,6 @@ TEST(ConfigTest, InvalidValuesAndUnknownKeysNameTheSetting) {
   auto missing = ResolveConfig({}, dir.Sub("absent.conf"), NoEnvironment);
   EXPECT_EQ(missing.status().field_violations().at(0).field, "config");
   EXPECT_EQ(EnvironmentName("shutdown-grace-ms"), "CASECOORD_SHUTDOWN_GRACE_MS");
-}
-
-TEST(PeerIdentityTest, UserComesFromTheSanUriOnly) {
-  testing::TestCa ca;
-  EXPECT_EQ(auth::UserIdFromCertificatePem(ca.IssueClient("agency-staff").certificate_pem),
-            "agency-staff");
-  // A server certificate has no user URI; an invalid id is nobody.
-  EXPECT_EQ(auth::UserIdFromCertificatePem(ca.IssueServer().certificate_pem), std::nullopt);
-  EXPECT_EQ(auth::UserIdFromCertificatePem(ca.IssueClient("Bad User").certificate_pem),
-            std::nullopt);
-  EXPECT_EQ(auth::UserIdFromCertificatePem("not a certificate"), std::nullopt);
 }
 
 TEST(KeyringTest, NoKeyIsAClearErrorAndAKeyFileIsUsed) {

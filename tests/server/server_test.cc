@@ -57,6 +57,13 @@ TEST(ServerTest, ClientWithoutCertificateOrFromAnotherCaCannotCall) {
   EXPECT_TRUE(GetInfo(server.ChannelFor("admin"), &info).ok());
 }
 
+TEST(ServerTest, ACertificateWhoseUriIsNotAValidUserIdIdentifiesNobody) {
+  TestServer server;
+  v1::ServerInfo info;
+  grpc::Status status = GetInfo(server.ChannelFor("Bad User"), &info);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+}
+
 TEST(ServerTest, DevelopmentModeConnectsWithoutCertificateButIdentifiesNobody) {
   TestServerOptions options;
   options.mode = server::Mode::kDevelopment;
