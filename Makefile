@@ -38,9 +38,9 @@ test-asan: deps
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  ctest --output-on-failure -j$(JOBS) --timeout 600
 
+# Every benchmark in bench/ (storage_bench, rpc_bench, audit_bench, ...); see docs/performance.md.
 bench: build
-	$(BUILD_DIR)/bench/storage_bench
-	$(BUILD_DIR)/bench/rpc_bench
+	@set -e; for b in $(BUILD_DIR)/bench/*_bench; do echo "== $$b"; $$b; done
 
 format:
 	find services clients tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
