@@ -115,12 +115,7 @@ class EchoServer {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(tls), &port_);
     builder.RegisterService(&service_);
-    builder.SetMaxReceiveMessageSize(config.max_message_bytes);
-    builder.SetMaxSendMessageSize(config.max_message_bytes);
-    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, config.keepalive_time_ms);
-    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, config.keepalive_timeout_ms);
-    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-    builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+    server::ApplyTransportSettings(config, builder);
     server_ = builder.BuildAndStart();
     if (!server_ || port_ == 0) {
       std::fprintf(stderr, "rpc_bench: the echo server could not listen\n");

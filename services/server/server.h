@@ -32,6 +32,10 @@ inline constexpr char kVersion[] = "0.1.0";
 // --previous-kek-files. NO_KEY if neither is given.
 Result<std::shared_ptr<const storage::Keyring>> LoadKeyring(const ServerConfig& config);
 
+// Applies the transport settings every caseserver listener uses (message size, keepalive), so
+// that benchmark baselines can be built with exactly the same ones.
+void ApplyTransportSettings(const ServerConfig& config, grpc::ServerBuilder& builder);
+
 // The audit HMAC key from --audit-key-file or CASECOORD_AUDIT_KEY (cleared after reading).
 // NO_AUDIT_KEY if neither is given.
 Result<std::string> LoadAuditKey(const ServerConfig& config);
