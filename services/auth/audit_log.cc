@@ -5,6 +5,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <future>
+
 #include "services/storage/key_encoding.h"
 
 namespace casecoord::auth {
@@ -86,17 +88,17 @@ std::string CanonicalAuditBytes(const v1::AuditEntry& entry) {
   return bytes;
 }
 
-struct AuditLog::Pending {
-  const AuditRecord* record;
-  storage::WriteBatch* changes;
-  Status result;
-  bool done = false;
-};
-
 AuditLog::AuditLog(storage::Storage& storage, std::string key, const Clock& clock)
     : storage_(storage), key_(std::move(key)), clock_(clock), last_hash_(kHashBytes, '\0') {}
 
-AuditLog::~AuditLog() = default;
+AuditLog::~AuditLog() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  work_available_.notify_all();
+  if (committer_.joinable()) committer_.join();  // drains the queue first
+}
 
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Storage& storage, std::string key,
                                                  const Clock& clock) {
@@ -124,6 +126,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Storage& storage, std:
       log->last_micros_ = TimeUtil::TimestampToMicroseconds(entry.time());
     }
   }
+  log->committer_ = std::thread([raw = log.get()] { raw->CommitLoop(); });
   return log;
 }
 
@@ -132,36 +135,49 @@ void AuditLog::FailAppendsForTesting(Status status) {
   injected_failure_ = std::move(status);
 }
 
-Status AuditLog::Append(const AuditRecord& record, storage::WriteBatch* changes) {
-  Pending me{&record, changes, Status::Ok()};
-  std::unique_lock<std::mutex> lock(mutex_);
-  queue_.push_back(&me);
-  while (!me.done) {
-    if (!leader_active_) {
-      LeadGroup(lock);
-    } else {
-      group_done_.wait(lock);
-    }
+void AuditLog::AppendAsync(AuditRecord record, storage::WriteBatch* changes,
+                           std::function<void(Status)> done) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(Pending{std::move(record), changes, std::move(done)});
   }
-  return me.result;
+  work_available_.notify_one();
 }
 
-// Called with the lock held; commits everything queued so far as one batch. The lock is released
-// during the commit so that the next group can gather meanwhile.
-void AuditLog::LeadGroup(std::unique_lock<std::mutex>& lock) {
-  leader_active_ = true;
-  std::deque<Pending*> group;
-  group.swap(queue_);
+Status AuditLog::Append(const AuditRecord& record, storage::WriteBatch* changes) {
+  std::promise<Status> outcome;
+  AppendAsync(record, changes, [&outcome](Status status) { outcome.set_value(std::move(status)); });
+  return outcome.get_future().get();
+}
+
+void AuditLog::CommitLoop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    work_available_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything queued has been committed
+    std::deque<Pending> group;
+    group.swap(queue_);
+    lock.unlock();
+    Status status = CommitGroup(group);
+    for (Pending& pending : group) pending.done(status);
+    lock.lock();
+  }
+}
+
+Status AuditLog::CommitGroup(const std::deque<Pending>& group) {
+  Status failure;
+  int64_t micros = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    failure = injected_failure_;
+    micros = std::max(last_micros_, Micros(clock_.Now()));
+  }
   uint64_t sequence = last_sequence_;
   std::string hash = last_hash_;
-  int64_t micros = std::max(last_micros_, Micros(clock_.Now()));
-  Status failure = injected_failure_;
-  lock.unlock();
-
   storage::WriteBatch batch(storage_);
-  for (Pending* pending : group) {
-    if (pending->changes != nullptr) batch.Append(*pending->changes);
-    const AuditRecord& record = *pending->record;
+  for (const Pending& pending : group) {
+    if (pending.changes != nullptr) batch.Append(*pending.changes);
+    const AuditRecord& record = pending.record;
     v1::AuditEntry entry;
     entry.set_sequence(static_cast<int64_t>(++sequence));
     entry.set_name("auditEntries/" + std::to_string(sequence));
@@ -188,19 +204,13 @@ void AuditLog::LeadGroup(std::unique_lock<std::mutex>& lock) {
   head += Hmac(key_, HeadBytes(sequence, hash));
   batch.Put(ColumnFamily::kMeta, kHeadKey, head);
   Status status = failure.ok() ? storage_.Commit(batch) : failure;
-
-  lock.lock();
   if (status.ok()) {
+    std::lock_guard<std::mutex> lock(mutex_);
     last_sequence_ = sequence;
     last_hash_ = hash;
     last_micros_ = micros;
   }
-  for (Pending* pending : group) {
-    pending->result = status;
-    pending->done = true;
-  }
-  leader_active_ = false;
-  group_done_.notify_all();
+  return status;
 }
 
 AuditVerification AuditLog::Verify() const {
@@ -228,16 +238,17 @@ AuditVerification AuditLog::Verify() const {
       return broken(static_cast<int64_t>(sequence), "entry unreadable (altered)");
     }
     if (entry.sequence() != static_cast<int64_t>(sequence)) {
-      return broken(static_cast<int64_t>(sequence),
-                    "entry " + std::to_string(entry.sequence()) + " found in this position "
-                    "(reordered)");
+      return broken(static_cast<int64_t>(sequence), "entry " + std::to_string(entry.sequence()) +
+                                                        " found in this position "
+                                                        "(reordered)");
     }
     if (!SameBytes(entry.previous_hash(), previous)) {
       return broken(static_cast<int64_t>(sequence),
                     "does not follow its predecessor (reordered or predecessor replaced)");
     }
     const std::string hash = Sha256(CanonicalAuditBytes(entry));
-    if (!SameBytes(hash, entry.hash())) return broken(static_cast<int64_t>(sequence), "entry altered");
+    if (!SameBytes(hash, entry.hash()))
+      return broken(static_cast<int64_t>(sequence), "entry altered");
     if (!SameBytes(entry.mac(), Hmac(key_, hash))) {
       return broken(static_cast<int64_t>(sequence), "MAC invalid (forged entry or other key)");
     }
@@ -256,13 +267,14 @@ AuditVerification AuditLog::Verify() const {
     return broken(static_cast<int64_t>(last + 1), "audit head malformed");
   }
   const std::string head_hash = (*head)->substr(8, kHashBytes);
-  if (!SameBytes((*head)->substr(8 + kHashBytes), Hmac(key_, HeadBytes(head_sequence, head_hash)))) {
+  if (!SameBytes((*head)->substr(8 + kHashBytes),
+                 Hmac(key_, HeadBytes(head_sequence, head_hash)))) {
     return broken(static_cast<int64_t>(last + 1), "audit head MAC invalid");
   }
   if (head_sequence > last) {
-    return broken(static_cast<int64_t>(last + 1),
-                  "entries " + std::to_string(last + 1) + " to " + std::to_string(head_sequence) +
-                      " missing (truncated)");
+    return broken(static_cast<int64_t>(last + 1), "entries " + std::to_string(last + 1) + " to " +
+                                                      std::to_string(head_sequence) +
+                                                      " missing (truncated)");
   }
   if (head_sequence < last || !SameBytes(head_hash, previous)) {
     return broken(static_cast<int64_t>(head_sequence), "chain does not end at the signed head");
@@ -320,7 +332,8 @@ Result<AuditPage> AuditLog::List(const AuditQuery& query) const {
         std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
     int64_t micros = 0;
     uint64_t sequence = 0;
-    if (reader.ReadInt64(&micros) && reader.ReadUint64(&sequence)) first = std::max(first, sequence);
+    if (reader.ReadInt64(&micros) && reader.ReadUint64(&sequence))
+      first = std::max(first, sequence);
   }
   auto it = storage_.NewIterator(ColumnFamily::kAudit);
   for (it->Seek(SequenceKey(first)); it->Valid(); it->Next()) {

@@ -2,13 +2,15 @@
 //
 // Every entry has a gap-free sequence number, the hash of its predecessor, its own hash
 // SHA-256(previous hash || canonical fields) and an HMAC-SHA256 of that hash under the audit key,
-// which is not stored with the data. A signed head record (last sequence and hash) is written in the
-// same batch, so truncating the tail is detected too. Verify() walks the whole chain.
+// which is not stored with the data. A signed head record (last sequence and hash) is written in
+// the same batch, so truncating the tail is detected too. Verify() walks the whole chain.
 //
-// Append() is the only way entries are written. It commits the entry together with the caller's
-// changes in one synced batch; concurrent callers are gathered into one batch by a leader (one fsync
-// for the group) while the chain stays in strict sequence order. If the commit fails, no entry of
-// the group exists and every caller gets the error.
+// Appends are the only way entries are written. Each commits the entry together with the caller's
+// changes in one synced batch. One committer thread takes everything queued while the previous
+// batch was being synced and commits it as the next batch (one fsync for the group), so the chain
+// stays in strict sequence order and callers need not hold a thread while they wait: AppendAsync
+// returns at once and calls back when the group is durable. If a commit fails, no entry of its
+// group exists and every callback gets the error.
 //
 // Thread safety: all methods may be called concurrently.
 #pragma once
@@ -17,10 +19,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "casecoord/v1/identity.pb.h"
@@ -68,7 +72,12 @@ class AuditLog {
                                                 const Clock& clock = SystemClock::Instance());
   ~AuditLog();
 
-  // Appends `record` and commits it with `changes` (may be null) atomically and durably.
+  // Queues `record` with `changes` (may be null; must stay valid until `done` runs) and returns.
+  // `done` runs on the committer thread once both are durable, or with the error; keep it short.
+  void AppendAsync(AuditRecord record, storage::WriteBatch* changes,
+                   std::function<void(Status)> done);
+
+  // AppendAsync, waiting for the outcome.
   Status Append(const AuditRecord& record, storage::WriteBatch* changes);
 
   AuditVerification Verify() const;
@@ -79,22 +88,30 @@ class AuditLog {
   void FailAppendsForTesting(Status status);
 
  private:
-  struct Pending;
+  struct Pending {
+    AuditRecord record;
+    storage::WriteBatch* changes;
+    std::function<void(Status)> done;
+  };
   AuditLog(storage::Storage& storage, std::string key, const Clock& clock);
-  void LeadGroup(std::unique_lock<std::mutex>& lock);
+  void CommitLoop();
+  // Builds and commits one group; returns the outcome. Called on the committer thread only.
+  Status CommitGroup(const std::deque<Pending>& group);
 
   storage::Storage& storage_;
   const std::string key_;
   const Clock& clock_;
 
   std::mutex mutex_;
-  std::condition_variable group_done_;
-  std::deque<Pending*> queue_;
-  bool leader_active_ = false;
+  std::condition_variable work_available_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  // Chain state; written by the committer thread only, read under mutex_ by Open().
   uint64_t last_sequence_ = 0;
   std::string last_hash_;
   int64_t last_micros_ = 0;
   Status injected_failure_;
+  std::thread committer_;  // last: started once everything above is initialised
 };
 
 // The canonical bytes hashed for an entry (exposed for tests that forge entries).

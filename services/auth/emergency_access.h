@@ -28,8 +28,7 @@ class EmergencyAccessStore {
   // Prepares a grant for `caller` on `resource` into `batch` (INVALID_ARGUMENT without a reason or
   // resource). Only coordinators reach this (the policy table).
   Result<v1::EmergencyAccess> PrepareGrant(const Caller& caller, const std::string& resource,
-                                           const std::string& reason,
-                                           storage::WriteBatch* batch);
+                                           const std::string& reason, storage::WriteBatch* batch);
 
   // The caller's unexpired grant on `resource`, if any.
   std::optional<v1::EmergencyAccess> ActiveGrant(const std::string& user_id,
@@ -39,8 +38,7 @@ class EmergencyAccessStore {
   std::vector<v1::EmergencyAccess> List(uint64_t before_id, int limit, bool* more) const;
 
  private:
-  EmergencyAccessStore(storage::Storage& storage, std::chrono::minutes duration,
-                       const Clock& clock)
+  EmergencyAccessStore(storage::Storage& storage, std::chrono::minutes duration, const Clock& clock)
       : storage_(storage), duration_(duration), clock_(clock) {}
 
   storage::Storage& storage_;

@@ -1,5 +1,7 @@
 #include "services/auth/gatekeeper.h"
 
+#include <future>
+
 #include "services/auth/peer_identity.h"
 #include "services/common/grpc_errors.h"
 
@@ -22,86 +24,113 @@ grpc::ServerUnaryReactor* Gatekeeper::Handle(grpc::CallbackServerContext* contex
                                              std::function<Status(Call&)> work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::optional<std::string> user_id = UserIdFromAuthContext(*context->auth_context());
+  auto finish = [reactor](Status status) { reactor->Finish(ToGrpcStatus(status)); };
   const MethodRule* rule = deps_.policy->Find(method);
   if (rule != nullptr && rule->audit == AuditKind::kNone) {
     // Unaudited methods touch only memory; a hop to a worker would cost more than the call.
-    reactor->Finish(ToGrpcStatus(Run(user_id, method, work)));
+    RunAsync(user_id, method, work, finish);
     return reactor;
   }
-  bool queued = deps_.workers->Submit(
-      [this, reactor, context, user_id = std::move(user_id), method = std::string(method),
-       work = std::move(work)] {
+  bool queued =
+      deps_.workers->Submit([this, context, user_id = std::move(user_id),
+                             method = std::string(method), work = std::move(work), finish] {
         if (context->IsCancelled()) {
-          reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before it ran"));
+          finish(Status(StatusCode::kCancelled, "CANCELLED", "cancelled before it ran"));
           return;
         }
-        reactor->Finish(ToGrpcStatus(Run(user_id, method, work)));
+        RunAsync(user_id, method, work, finish);
       });
   if (!queued) {
-    reactor->Finish(ToGrpcStatus(Status(StatusCode::kResourceExhausted, "SERVER_BUSY",
-                                        "the server's work queue is full or shutting down")));
+    finish(Status(StatusCode::kResourceExhausted, "SERVER_BUSY",
+                  "the server's work queue is full or shutting down"));
   }
   return reactor;
 }
 
 Status Gatekeeper::Run(const std::optional<std::string>& user_id, std::string_view method,
                        const std::function<Status(Call&)>& work) {
+  std::promise<Status> outcome;
+  RunAsync(user_id, method, work, [&outcome](Status status) { outcome.set_value(status); });
+  return outcome.get_future().get();
+}
+
+void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string_view method,
+                          const std::function<Status(Call&)>& work,
+                          std::function<void(Status)> done) {
   const std::string bucket = user_id.value_or("");
   if (!deps_.rate_limiter->TryAcquire(bucket)) {
-    return Status(StatusCode::kResourceExhausted, "RATE_LIMITED",
-                  "too many requests from this user; slow down and retry");
+    done(Status(StatusCode::kResourceExhausted, "RATE_LIMITED",
+                "too many requests from this user; slow down and retry"));
+    return;
   }
   std::optional<Caller> caller;
   if (user_id) caller = deps_.users->FindActive(*user_id);
   if (!caller) {
-    Status refused(StatusCode::kUnauthenticated, "UNKNOWN_OR_DISABLED_USER",
-                   user_id ? "user " + *user_id + " is not an active user"
-                           : "no client certificate identifies a user");
-    Status audited = Audit(bucket, "", method, "", refused, "", "", nullptr);
-    return audited.ok() ? refused : audited;
+    AuditRefusal(bucket, "", method,
+                 Status(StatusCode::kUnauthenticated, "UNKNOWN_OR_DISABLED_USER",
+                        user_id ? "user " + *user_id + " is not an active user"
+                                : "no client certificate identifies a user"),
+                 std::move(done));
+    return;
   }
   std::string legal_basis;
   Status authorized = deps_.policy->AuthorizeMethod(*caller, method, &legal_basis);
   if (!authorized.ok()) {
-    Status audited = Audit(caller->user_id, caller->agency, method, "", authorized, "", "", nullptr);
-    return audited.ok() ? authorized : audited;
+    AuditRefusal(caller->user_id, caller->agency, method, authorized, std::move(done));
+    return;
   }
   const MethodRule* rule = deps_.policy->Find(method);
 
-  Call call(*caller, *deps_.storage, deps_.emergency);
-  call.legal_basis_ = legal_basis;
-  Status outcome = work(call);
-  if (rule->audit != AuditKind::kNone) {
-    const bool commit_changes = outcome.ok() && rule->audit == AuditKind::kWrite;
-    Status audited = Audit(caller->user_id, caller->agency, method, call.resource_, outcome,
-                           outcome.ok() ? call.legal_basis_ : "", call.break_glass_reason_,
-                           commit_changes ? &call.changes_ : nullptr);
-    if (!audited.ok()) {
-      return Status(StatusCode::kUnavailable, "AUDIT_UNAVAILABLE",
-                    "the access could not be recorded in the audit trail, so it was refused: " +
-                        audited.message());
+  // Shared with the audit callback: the changes must live until they are committed.
+  std::shared_ptr<Call> call(new Call(*caller, *deps_.storage, deps_.emergency));
+  call->legal_basis_ = legal_basis;
+  Status outcome = work(*call);
+  if (rule->audit == AuditKind::kNone) {
+    if (call->changes_.count() > 0) {
+      outcome = Status::Internal("UNAUDITED_WRITE", std::string(method) + " may not change data");
     }
-  } else if (call.changes_.count() > 0) {
-    return Status::Internal("UNAUDITED_WRITE", std::string(method) + " may not change data");
+    done(outcome);
+    return;
   }
-  if (outcome.ok()) {
-    for (auto& callback : call.on_committed_) callback();
+  const bool commit_changes = outcome.ok() && rule->audit == AuditKind::kWrite;
+  AuditRecord record{caller->user_id,
+                     caller->agency,
+                     std::string(method),
+                     call->resource_,
+                     StatusCodeName(outcome.code()),
+                     outcome.ok() ? call->legal_basis_ : "",
+                     call->break_glass_reason_};
+  storage::WriteBatch* changes = commit_changes ? &call->changes_ : nullptr;
+  auto finish = [call, outcome, done = std::move(done)](Status audited) {
+    if (!audited.ok()) {
+      done(Status(StatusCode::kUnavailable, "AUDIT_UNAVAILABLE",
+                  "the access could not be recorded in the audit trail, so it was refused: " +
+                      audited.message()));
+      return;
+    }
+    if (outcome.ok()) {
+      for (auto& callback : call->on_committed_) callback();
+    }
+    done(outcome);
+  };
+  if (call->locks_.empty()) {
+    deps_.audit->AppendAsync(std::move(record), changes, std::move(finish));
+  } else {
+    // Wait here: the locks must be released by the thread that took them.
+    Status audited = deps_.audit->Append(record, changes);
+    finish(audited);
   }
-  return outcome;
 }
 
-Status Gatekeeper::Audit(const std::string& user_id, const std::string& agency,
-                         std::string_view method, const std::string& resource,
-                         const Status& outcome, const std::string& legal_basis,
-                         const std::string& break_glass_reason, storage::WriteBatch* changes) {
-  AuditRecord record{user_id,
-                     agency,
-                     std::string(method),
-                     resource,
-                     StatusCodeName(outcome.code()),
-                     legal_basis,
-                     break_glass_reason};
-  return deps_.audit->Append(record, changes);
+void Gatekeeper::AuditRefusal(const std::string& user_id, const std::string& agency,
+                              std::string_view method, const Status& refusal,
+                              std::function<void(Status)> done) {
+  AuditRecord record{user_id, agency, std::string(method), "", StatusCodeName(refusal.code()),
+                     "",      ""};
+  deps_.audit->AppendAsync(std::move(record), nullptr,
+                           [refusal, done = std::move(done)](Status audited) {
+                             done(audited.ok() ? refusal : audited);
+                           });
 }
 
 }  // namespace casecoord::auth

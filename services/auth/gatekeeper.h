@@ -10,8 +10,12 @@
 //      audited);
 //   5. the handler's work runs with a Call: it names the resource, reads, or prepares changes into
 //      call.changes() without committing them;
-//   6. unless the method is unaudited, the audit entry is appended, with the changes of a successful
-//      write in the same synced batch. If that fails, the call fails: no answer leaves unaudited;
+//   6. unless the method is unaudited, the audit entry is appended, with the changes of a
+//   successful
+//      write in the same synced batch. If that fails, the call fails: no answer leaves unaudited.
+//      The worker does not wait for the fsync: the audit log's committer finishes the call when the
+//      group is durable (calls that hold a lock wait, so that the lock is released where it was
+//      taken);
 //   7. call.OnCommitted() callbacks run, then the reactor finishes.
 #pragma once
 
@@ -86,15 +90,19 @@ class Gatekeeper {
   grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* context, std::string_view method,
                                    std::function<Status(Call&)> work);
 
-  // Runs steps 1-7 synchronously for the user `user_id` (nullopt: no certificate identity).
-  // Handle() calls this on a worker; exposed for the offline bootstrap and for tests.
+  // Runs steps 1-7 for the user `user_id` (nullopt: no certificate identity); `done` gets the
+  // call's outcome, on this thread or on the audit committer's. Handle() calls this on a worker.
+  void RunAsync(const std::optional<std::string>& user_id, std::string_view method,
+                const std::function<Status(Call&)>& work, std::function<void(Status)> done);
+
+  // RunAsync, waiting for the outcome (tests).
   Status Run(const std::optional<std::string>& user_id, std::string_view method,
              const std::function<Status(Call&)>& work);
 
  private:
-  Status Audit(const std::string& user_id, const std::string& agency, std::string_view method,
-               const std::string& resource, const Status& outcome, const std::string& legal_basis,
-               const std::string& break_glass_reason, storage::WriteBatch* changes);
+  // Audits a refusal, then reports `refusal` (or the audit failure) to `done`.
+  void AuditRefusal(const std::string& user_id, const std::string& agency, std::string_view method,
+                    const Status& refusal, std::function<void(Status)> done);
 
   GatekeeperDependencies deps_;
 };

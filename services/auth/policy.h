@@ -1,6 +1,6 @@
-// The one access policy. Every RPC is listed in the method table (policy.cc) with the roles that may
-// call it and how it is audited; a method missing from the table is refused (fail closed), and the
-// access-matrix test fails for any RPC of the API that the table does not list.
+// The one access policy. Every RPC is listed in the method table (policy.cc) with the roles that
+// may call it and how it is audited; a method missing from the table is refused (fail closed), and
+// the access-matrix test fails for any RPC of the API that the table does not list.
 //
 // Two kinds of refusal:
 // - the caller's roles never allow the method: PERMISSION_DENIED;
@@ -50,9 +50,9 @@ class Policy {
   const MethodRule* Find(std::string_view method) const;
   const std::vector<MethodRule>& rules() const { return rules_; }
 
-  // PERMISSION_DENIED if none of the caller's roles may call `method`; INTERNAL (fail closed) if the
-  // method is not in the table. On success, `legal_basis` is "role:<ROLE>" for the first role that
-  // allows it.
+  // PERMISSION_DENIED if none of the caller's roles may call `method`; INTERNAL (fail closed) if
+  // the method is not in the table. On success, `legal_basis` is "role:<ROLE>" for the first role
+  // that allows it.
   Status AuthorizeMethod(const Caller& caller, std::string_view method,
                          std::string* legal_basis) const;
 

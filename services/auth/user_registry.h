@@ -1,9 +1,9 @@
 // The registry of users: who may call, with which roles, for which agency.
 //
-// Every user is held in memory too (a city has hundreds, not millions), so that authenticating a call
-// costs no storage read. Changes are prepared into a WriteBatch that the caller commits together with
-// the audit entry; Publish() then updates the in-memory copy. Writers are serialised by
-// LockForWrite() so that etag checks and commits cannot interleave.
+// Every user is held in memory too (a city has hundreds, not millions), so that authenticating a
+// call costs no storage read. Changes are prepared into a WriteBatch that the caller commits
+// together with the audit entry; Publish() then updates the in-memory copy. Writers are serialised
+// by LockForWrite() so that etag checks and commits cannot interleave.
 //
 // Thread safety: all methods may be called concurrently.
 #pragma once

@@ -102,8 +102,9 @@ Result<std::string> LoadAuditKey(const ServerConfig& config) {
   if (!key.ok()) {
     if (key.status().reason() == "KEY_NOT_SET") {
       return Status::FailedPrecondition(
-          "NO_AUDIT_KEY", "no audit key: set --audit-key-file or the CASECOORD_AUDIT_KEY "
-                          "environment variable (caseserver keygen --out FILE makes one)");
+          "NO_AUDIT_KEY",
+          "no audit key: set --audit-key-file or the CASECOORD_AUDIT_KEY "
+          "environment variable (caseserver keygen --out FILE makes one)");
     }
     return key.status();
   }
@@ -218,6 +219,7 @@ void CaseServer::Shutdown() {
                     std::chrono::milliseconds(config_.shutdown_grace_ms));
   workers_->Shutdown();
   server_->Wait();
+  audit_.reset();    // drains its committer thread
   storage_.reset();  // last: every call that could touch it has finished
   shut_down_ = true;
   log::Info("shutdown complete");
