@@ -43,6 +43,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_stats.h"
 #include "casecoord/v1/admin.grpc.pb.h"
 #include "clients/cli/client.h"
 #include "services/auth/user_registry.h"
@@ -359,20 +360,6 @@ double ProcessCpuSeconds() {
   timespec now{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
   return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
-}
-
-double Percentile(std::vector<float>& samples, double fraction) {
-  if (samples.empty()) return NAN;
-  size_t index = std::min(samples.size() - 1, static_cast<size_t>(fraction * samples.size()));
-  std::nth_element(samples.begin(), samples.begin() + index, samples.end());
-  return samples[index];
-}
-
-double Median(std::vector<double> values) {
-  if (values.empty()) return NAN;
-  std::sort(values.begin(), values.end());
-  size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 Measurement ResultOf(Tally& tally) {

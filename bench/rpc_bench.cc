@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_stats.h"
 #include "casecoord/v1/admin.grpc.pb.h"
 #include "clients/cli/client.h"
 #include "services/common/log.h"
@@ -158,20 +159,6 @@ struct Measurement {
   double p50_us = NAN;
   double p99_us = NAN;
 };
-
-double Percentile(std::vector<float>& samples, double fraction) {
-  if (samples.empty()) return NAN;
-  size_t index = std::min(samples.size() - 1, static_cast<size_t>(fraction * samples.size()));
-  std::nth_element(samples.begin(), samples.begin() + index, samples.end());
-  return samples[index];
-}
-
-double Median(std::vector<double> values) {
-  if (values.empty()) return NAN;
-  std::sort(values.begin(), values.end());
-  size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 Measurement ResultOf(Tally& tally) {
   return Measurement{tally.calls / tally.seconds, Percentile(tally.latencies_us, 0.50),

@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_stats.h"
 #include "services/storage/encryption.h"
 #include "services/storage/storage.h"
 #include "tests/support/temp_dir.h"
@@ -146,20 +147,6 @@ struct Measurement {
   double p50_us = NAN;
   double p99_us = NAN;
 };
-
-double Percentile(std::vector<float>& samples, double fraction) {
-  if (samples.empty()) return NAN;
-  size_t index = std::min(samples.size() - 1, static_cast<size_t>(fraction * samples.size()));
-  std::nth_element(samples.begin(), samples.begin() + index, samples.end());
-  return samples[index];
-}
-
-double Median(std::vector<double> values) {
-  if (values.empty()) return NAN;
-  std::sort(values.begin(), values.end());
-  size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 using Op = std::function<bool(int thread, uint64_t n)>;
 
