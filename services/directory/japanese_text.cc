@@ -1,0 +1,184 @@
+#include "services/directory/japanese_text.h"
+
+#include <unicode/normalizer2.h>
+#include <unicode/stringpiece.h>
+#include <unicode/translit.h>
+#include <unicode/uchar.h>
+#include <unicode/uniset.h>
+#include <unicode/unistr.h>
+#include <unicode/utf16.h>
+#include <unicode/utf8.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "services/common/log.h"
+
+namespace casecoord::directory {
+namespace {
+
+constexpr UChar32 kReplacementCharacter = 0xFFFD;
+
+// ICU objects shared by all threads. Normalizer2 instances and frozen UnicodeSets are immutable
+// and documented as thread-safe; the transliterator is only a prototype that each thread clones,
+// so no Transliterator object is ever used by two threads at once.
+struct IcuTools {
+  const icu::Normalizer2* nfkc_casefold = nullptr;
+  const icu::Normalizer2* nfc = nullptr;
+  // Katakana to convert; also the transliterator's filter, which is how ー (script Common, so not
+  // in the set) and the excluded ヵ ヶ escape ICU's rules.
+  icu::UnicodeSet katakana;
+  std::unique_ptr<icu::Transliterator> katakana_to_hiragana;
+};
+
+[[noreturn]] void IcuSetupFailed(std::string_view what, UErrorCode status) {
+  log::Error("ICU data needed for directory search is missing",
+             {{"what", std::string(what)}, {"icu_status", u_errorName(status)}});
+  std::abort();
+}
+
+// ICU indexes text with int32_t; anything longer than that is cut (a cut sequence becomes U+FFFD).
+int32_t IcuLength(size_t size) {
+  return static_cast<int32_t>(std::min<size_t>(size, std::numeric_limits<int32_t>::max()));
+}
+
+const IcuTools* CreateIcuTools() {
+  auto tools = std::make_unique<IcuTools>();
+  UErrorCode status = U_ZERO_ERROR;
+  tools->nfkc_casefold = icu::Normalizer2::getNFKCCasefoldInstance(status);
+  if (U_FAILURE(status)) IcuSetupFailed("NFKC_Casefold", status);
+  tools->nfc = icu::Normalizer2::getNFCInstance(status);
+  if (U_FAILURE(status)) IcuSetupFailed("NFC", status);
+  tools->katakana.applyPattern(u"[[:sc=Katakana:]-[\\u30F5\\u30F6]]", status);
+  if (U_FAILURE(status)) IcuSetupFailed("katakana set", status);
+  tools->katakana.freeze();
+  tools->katakana_to_hiragana.reset(
+      icu::Transliterator::createInstance("Katakana-Hiragana", UTRANS_FORWARD, status));
+  if (U_FAILURE(status) || tools->katakana_to_hiragana == nullptr) {
+    IcuSetupFailed("Katakana-Hiragana", status);
+  }
+  tools->katakana_to_hiragana->adoptFilter(tools->katakana.clone());
+  return tools.release();
+}
+
+const IcuTools& Icu() {
+  // Never destroyed: thread_local clones may outlive static destruction at exit.
+  static const IcuTools* const tools = CreateIcuTools();
+  return *tools;
+}
+
+// Cloning is cheap (the rule data stays shared) and gives each thread an object nobody else uses.
+const icu::Transliterator& ThreadKatakanaToHiragana() {
+  thread_local const std::unique_ptr<const icu::Transliterator> transliterator(
+      Icu().katakana_to_hiragana->clone());
+  return *transliterator;
+}
+
+bool IsRemovedForSearch(UChar32 c) {
+  if (u_isUWhiteSpace(c)) return true;
+  if ((U_GET_GC_MASK(c) & (U_GC_P_MASK | U_GC_CC_MASK)) != 0) return true;
+  // Symbols, not punctuation, to Unicode, but what Shift_JIS converters map 〜 (WAVE DASH) and
+  // － (FULLWIDTH HYPHEN-MINUS) to, so that data from old systems matches what users type.
+  return c == u'~' || c == 0x2212;
+}
+
+// The code points of `utf8`, with each invalid sequence replaced by U+FFFD.
+std::vector<UChar32> DecodeUtf8(std::string_view utf8) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(utf8.data());
+  const int32_t length = IcuLength(utf8.size());
+  std::vector<UChar32> code_points;
+  code_points.reserve(static_cast<size_t>(length));
+  int32_t i = 0;
+  while (i < length) {
+    UChar32 c;
+    U8_NEXT(bytes, i, length, c);
+    code_points.push_back(c < 0 ? kReplacementCharacter : c);
+  }
+  return code_points;
+}
+
+void AppendUtf8(UChar32 c, std::string& out) {
+  uint8_t buffer[U8_MAX_LENGTH];
+  int32_t length = 0;
+  U8_APPEND_UNSAFE(buffer, length, c);
+  out.append(reinterpret_cast<const char*>(buffer), static_cast<size_t>(length));
+}
+
+}  // namespace
+
+std::string NormalizeForSearch(std::string_view utf8) {
+  const IcuTools& icu = Icu();
+  UErrorCode status = U_ZERO_ERROR;
+  icu::UnicodeString folded = icu.nfkc_casefold->normalize(
+      icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), IcuLength(utf8.size()))), status);
+  if (icu.katakana.span(folded, 0, USET_SPAN_NOT_CONTAINED) < folded.length()) {
+    ThreadKatakanaToHiragana().transliterate(folded);
+  }
+
+  icu::UnicodeString kept;
+  for (int32_t i = 0; i < folded.length();) {
+    const UChar32 c = folded.char32At(i);
+    i += U16_LENGTH(c);
+    if (!IsRemovedForSearch(c)) kept.append(c);
+  }
+  icu::UnicodeString composed = icu.nfc->normalize(kept, status);
+
+  // Normalizing valid UTF-16 fails only on allocation failure; an empty result then only makes
+  // this text unfindable.
+  std::string out;
+  if (U_SUCCESS(status)) composed.toUTF8String(out);
+  return out;
+}
+
+std::vector<std::string> CharacterNGrams(std::string_view normalized, int n) {
+  std::vector<std::string> grams;
+  if (n < 1 || normalized.empty()) return grams;
+  const std::vector<UChar32> code_points = DecodeUtf8(normalized);
+  const size_t gram_length = std::min(static_cast<size_t>(n), code_points.size());
+  std::unordered_set<std::string> seen;
+  for (size_t start = 0; start + gram_length <= code_points.size(); ++start) {
+    std::string gram;
+    for (size_t i = start; i < start + gram_length; ++i) AppendUtf8(code_points[i], gram);
+    if (seen.insert(gram).second) grams.push_back(std::move(gram));
+  }
+  return grams;
+}
+
+std::vector<std::string> IndexTerms(std::string_view text) {
+  const std::string normalized = NormalizeForSearch(text);
+  std::vector<std::string> terms = CharacterNGrams(normalized, 1);
+  // A one-character text's only "2-gram" is that character again.
+  std::unordered_set<std::string> seen(terms.begin(), terms.end());
+  for (std::string& bigram : CharacterNGrams(normalized, 2)) {
+    if (seen.insert(bigram).second) terms.push_back(std::move(bigram));
+  }
+  return terms;
+}
+
+std::vector<std::string> QueryTerms(std::string_view query) {
+  return CharacterNGrams(NormalizeForSearch(query), 2);
+}
+
+bool ContainsNormalized(std::string_view normalized_text, std::string_view normalized_query) {
+  return normalized_text.find(normalized_query) != std::string_view::npos;
+}
+
+size_t DisplayWidth(std::string_view utf8) {
+  size_t width = 0;
+  for (const UChar32 c : DecodeUtf8(utf8)) {
+    if ((U_GET_GC_MASK(c) & (U_GC_MN_MASK | U_GC_ME_MASK)) != 0) continue;
+    const int east_asian_width = u_getIntPropertyValue(c, UCHAR_EAST_ASIAN_WIDTH);
+    width += (east_asian_width == U_EA_WIDE || east_asian_width == U_EA_FULLWIDTH) ? 2 : 1;
+  }
+  return width;
+}
+
+}  // namespace casecoord::directory
