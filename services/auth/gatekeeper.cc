@@ -26,8 +26,7 @@ grpc::ServerUnaryReactor* Gatekeeper::Handle(grpc::CallbackServerContext* contex
   std::optional<std::string> user_id = UserIdFromAuthContext(*context->auth_context());
   auto finish = [reactor](Status status) { reactor->Finish(ToGrpcStatus(status)); };
   const MethodRule* rule = deps_.policy->Find(method);
-  if (rule != nullptr && rule->audit == AuditKind::kNone) {
-    // Unaudited methods touch only memory; a hop to a worker would cost more than the call.
+  if (rule != nullptr && rule->execution == Execution::kInline) {
     RunAsync(user_id, method, work, finish);
     return reactor;
   }

@@ -6,13 +6,16 @@ namespace {
 using v1::Role;
 
 constexpr char kAdmin[] = "/casecoord.v1.Admin/";
+constexpr char kDirectory[] = "/casecoord.v1.AgencyDirectory/";
 
 std::vector<MethodRule> DefaultRules() {
   const std::set<Role> everyone = {Role::ADMIN,   Role::COORDINATOR, Role::AGENCY_STAFF,
                                    Role::ADVISER, Role::PLANNER,     Role::AUDITOR};
   auto admin = [](const char* name) { return std::string(kAdmin) + name; };
+  auto directory = [](const char* name) { return std::string(kDirectory) + name; };
+  const std::set<Role> directory_editors = {Role::ADMIN, Role::COORDINATOR};
   return {
-      {admin("GetServerInfo"), everyone, AuditKind::kNone},
+      {admin("GetServerInfo"), everyone, AuditKind::kNone, Execution::kInline},
       {admin("CreateBackup"), {Role::ADMIN}, AuditKind::kWrite},
       {admin("ListBackups"), {Role::ADMIN}, AuditKind::kRead},
       {admin("RestoreBackup"), {Role::ADMIN}, AuditKind::kWrite},
@@ -24,6 +27,13 @@ std::vector<MethodRule> DefaultRules() {
       {admin("VerifyAuditChain"), {Role::AUDITOR, Role::ADMIN}, AuditKind::kRead},
       {admin("RequestEmergencyAccess"), {Role::COORDINATOR}, AuditKind::kWrite},
       {admin("ListEmergencyAccesses"), {Role::AUDITOR, Role::ADMIN}, AuditKind::kRead},
+      // The directory holds no personal data: reads are open to every user and not audited.
+      {directory("CreateAgency"), directory_editors, AuditKind::kWrite},
+      {directory("GetAgency"), everyone, AuditKind::kNone},
+      {directory("ListAgencies"), everyone, AuditKind::kNone},
+      {directory("UpdateAgency"), directory_editors, AuditKind::kWrite},
+      {directory("DeleteAgency"), directory_editors, AuditKind::kWrite},
+      {directory("SearchAgencies"), everyone, AuditKind::kNone},
   };
 }
 

@@ -27,16 +27,21 @@ struct Caller {
 };
 
 enum class AuditKind {
-  kNone,   // no personal data, no change, no storage I/O (server info): not audited, and run on
-           // the gRPC callback thread because it cannot block
+  kNone,   // no personal data and no change (server info, the agency directory): not audited
   kRead,   // reads personal data or the audit trail: audited before the answer leaves
   kWrite,  // changes something: audited in the same batch as the change
+};
+
+enum class Execution {
+  kWorker,  // may block on storage: runs on the worker pool
+  kInline,  // memory only and unaudited: runs on the gRPC callback thread (a hop costs more)
 };
 
 struct MethodRule {
   std::string method;  // "/casecoord.v1.Admin/GetUser"
   std::set<v1::Role> roles;
   AuditKind audit = AuditKind::kRead;
+  Execution execution = Execution::kWorker;
 };
 
 class Policy {

@@ -9,6 +9,7 @@
 
 #include "services/admin/admin_service.h"
 #include "services/common/log.h"
+#include "services/directory/directory_service.h"
 #include "services/storage/key_source.h"
 
 namespace casecoord::server {
@@ -187,12 +188,16 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   admin.municipality = config.municipality;
   admin.start_time = std::chrono::system_clock::now();
   server->admin_service_ = std::make_unique<admin::AdminService>(std::move(admin));
+  server->agencies_ = std::make_unique<directory::AgencyStore>(*server->storage_, clock);
+  server->directory_service_ =
+      std::make_unique<directory::DirectoryService>(*server->gatekeeper_, *server->agencies_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen, *credentials, &server->port_);
   builder.RegisterService(server->admin_service_.get());
+  builder.RegisterService(server->directory_service_.get());
   ApplyTransportSettings(config, builder);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {

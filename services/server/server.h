@@ -13,16 +13,19 @@
 #include <mutex>
 #include <string>
 
+#include "services/auth/gatekeeper.h"
 #include "services/common/status.h"
 #include "services/common/worker_pool.h"
 #include "services/server/config.h"
 #include "services/storage/storage.h"
 
-#include "services/auth/gatekeeper.h"
-
 namespace casecoord::admin {
 class AdminService;
 }
+namespace casecoord::directory {
+class AgencyStore;
+class DirectoryService;
+}  // namespace casecoord::directory
 
 namespace casecoord::server {
 
@@ -72,6 +75,8 @@ class CaseServer {
   std::unique_ptr<auth::RateLimiter> rate_limiter_;
   std::unique_ptr<auth::Gatekeeper> gatekeeper_;
   std::unique_ptr<admin::AdminService> admin_service_;
+  std::unique_ptr<directory::AgencyStore> agencies_;
+  std::unique_ptr<directory::DirectoryService> directory_service_;
   std::unique_ptr<grpc::Server> server_;
   std::mutex shutdown_mutex_;
   bool shut_down_ = false;

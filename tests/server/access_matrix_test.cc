@@ -24,7 +24,7 @@ namespace {
 using testing::TestServer;
 
 // Every service of the API. Adding a service means adding it here.
-const std::vector<std::string> kServices = {"casecoord.v1.Admin"};
+const std::vector<std::string> kServices = {"casecoord.v1.Admin", "casecoord.v1.AgencyDirectory"};
 
 // Method -> the users (from testing::kSampleUsers) whose role allows it.
 const std::map<std::string, std::set<std::string>> kMatrix = {
@@ -41,6 +41,15 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.Admin/VerifyAuditChain", {"auditor", "admin"}},
     {"/casecoord.v1.Admin/RequestEmergencyAccess", {"coordinator"}},
     {"/casecoord.v1.Admin/ListEmergencyAccesses", {"auditor", "admin"}},
+    {"/casecoord.v1.AgencyDirectory/CreateAgency", {"admin", "coordinator"}},
+    {"/casecoord.v1.AgencyDirectory/GetAgency",
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+    {"/casecoord.v1.AgencyDirectory/ListAgencies",
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+    {"/casecoord.v1.AgencyDirectory/UpdateAgency", {"admin", "coordinator"}},
+    {"/casecoord.v1.AgencyDirectory/DeleteAgency", {"admin", "coordinator"}},
+    {"/casecoord.v1.AgencyDirectory/SearchAgencies",
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
 };
 
 grpc::Status CallEmpty(const std::shared_ptr<grpc::Channel>& channel, const std::string& method) {

@@ -1,0 +1,201 @@
+#include "services/directory/agency_store.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "tests/support/temp_dir.h"
+
+namespace casecoord::directory {
+namespace {
+
+class AgencyStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage::StorageOptions options;
+    options.path = dir_.Sub("db");
+    options.keyring = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());
+    storage_ = std::move(storage::Storage::Open(options)).value();
+    store_ = std::make_unique<AgencyStore>(*storage_, clock_);
+  }
+
+  static v1::Agency Sample(const std::string& name, const std::string& kana,
+                           v1::AgencyKind kind = v1::COMMUNITY_GENERAL_SUPPORT_CENTER) {
+    v1::Agency agency;
+    agency.set_display_name(name);
+    agency.set_kana(kana);
+    agency.set_kind(kind);
+    agency.add_districts("kita");
+    agency.add_issue_tags("dementia");
+    agency.set_accepts_referrals(true);
+    return agency;
+  }
+
+  Result<v1::Agency> Create(const std::string& id, const v1::Agency& agency) {
+    storage::WriteBatch batch(*storage_);
+    auto created = store_->PrepareCreate(id, agency, &batch);
+    if (created.ok()) {
+      EXPECT_TRUE(storage_->Commit(batch).ok());
+    }
+    return created;
+  }
+
+  Result<v1::Agency> Update(const v1::Agency& patch, std::vector<std::string> paths) {
+    v1::FieldMask mask;
+    for (auto& path : paths) mask.add_paths(path);
+    storage::WriteBatch batch(*storage_);
+    auto updated = store_->PrepareUpdate(patch, mask, &batch);
+    if (updated.ok()) {
+      EXPECT_TRUE(storage_->Commit(batch).ok());
+    }
+    return updated;
+  }
+
+  std::set<std::string> SearchNames(const std::string& query) {
+    auto matches = store_->Search(query, 100);
+    EXPECT_TRUE(matches.ok()) << matches.status().ToString();
+    std::set<std::string> names;
+    if (matches.ok()) {
+      for (const auto& match : *matches) names.insert(match.agency().name());
+    }
+    return names;
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_{std::chrono::system_clock::time_point(std::chrono::hours(480000))};
+  std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<AgencyStore> store_;
+};
+
+TEST_F(AgencyStoreTest, CreateGetAndRefuseDuplicatesAndBadInput) {
+  auto created = Create("kita-houkatsu",
+                        Sample("北区地域包括支援センター", "キタクチイキホウカツシエンセンター"));
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(created->name(), "agencies/kita-houkatsu");
+  EXPECT_EQ(created->state(), v1::Agency::ACTIVE);
+  EXPECT_FALSE(created->etag().empty());
+  EXPECT_EQ(store_->Get("agencies/kita-houkatsu")->display_name(), "北区地域包括支援センター");
+  EXPECT_EQ(Create("kita-houkatsu", Sample("x", "えっくす")).status().code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->Get("agencies/nope").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->Get("nope").status().field_violations().at(0).field, "name");
+
+  v1::Agency bad;
+  bad.add_issue_tags("Not A Tag");
+  auto refused = Create("Bad", bad);
+  std::set<std::string> fields;
+  for (const auto& v : refused.status().field_violations()) fields.insert(v.field);
+  EXPECT_EQ(fields, (std::set<std::string>{"agency.display_name", "agency.kana", "agency.kind",
+                                           "agency.issue_tags", "agency_id"}));
+}
+
+TEST_F(AgencyStoreTest, UpdatesWithMasksAndEtagsAndReindexes) {
+  auto created = Create("a", Sample("南区社会福祉協議会", "ミナミクシャカイフクシキョウギカイ",
+                                    v1::SOCIAL_WELFARE_COUNCIL));
+  ASSERT_TRUE(created.ok());
+  v1::Agency patch;
+  patch.set_name("agencies/a");
+  patch.set_etag(created->etag());
+  patch.set_display_name("南区社協");
+  patch.set_phone("06-1234-5678");  // not in the mask: must not change
+  clock_.Advance(std::chrono::seconds(1));
+  auto updated = Update(patch, {"display_name"});
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ(updated->display_name(), "南区社協");
+  EXPECT_EQ(updated->phone(), "");
+  EXPECT_NE(updated->etag(), created->etag());
+
+  // The old etag is stale now: ABORTED and nothing changes.
+  patch.set_display_name("別の名前");
+  EXPECT_EQ(Update(patch, {"display_name"}).status().code(), StatusCode::kAborted);
+  EXPECT_EQ(store_->Get("agencies/a")->display_name(), "南区社協");
+
+  patch.clear_etag();
+  EXPECT_EQ(Update(patch, {"etag"}).status().field_violations().at(0).field, "update_mask");
+  EXPECT_EQ(Update(patch, {"colour"}).status().field_violations().at(0).field, "update_mask");
+  EXPECT_EQ(Update(patch, {}).status().field_violations().at(0).field, "update_mask");
+
+  // The index follows the name: the old words no longer find it, the reading still does.
+  EXPECT_TRUE(SearchNames("福祉協議会").empty());
+  EXPECT_EQ(SearchNames("社協"), (std::set<std::string>{"agencies/a"}));
+  EXPECT_EQ(SearchNames("きょうぎかい"), (std::set<std::string>{"agencies/a"}));
+}
+
+TEST_F(AgencyStoreTest, JapaneseSearchFoldsScriptsAndFindsShortSubstrings) {
+  ASSERT_TRUE(Create("kita-houkatsu",
+                     Sample("北区地域包括支援センター", "キタクチイキホウカツシエンセンター"))
+                  .ok());
+  ASSERT_TRUE(Create("kita-kikan", Sample("北区障害者基幹相談支援センター",
+                                          "キタクショウガイシャキカンソウダンシエンセンター",
+                                          v1::DISABILITY_CORE_CONSULTATION_CENTER))
+                  .ok());
+  ASSERT_TRUE(Create("npo-yorisoi", Sample("ＮＰＯ法人よりそいサポート",
+                                           "エヌピーオーホウジンヨリソイサポート", v1::NPO))
+                  .ok());
+
+  // A hiragana query finds a katakana reading.
+  EXPECT_EQ(SearchNames("ちいきほうかつ"), (std::set<std::string>{"agencies/kita-houkatsu"}));
+  // Two characters find substrings, and only real ones.
+  EXPECT_EQ(SearchNames("包括"), (std::set<std::string>{"agencies/kita-houkatsu"}));
+  EXPECT_EQ(SearchNames("北区"),
+            (std::set<std::string>{"agencies/kita-houkatsu", "agencies/kita-kikan"}));
+  // Half-width katakana and full-width Latin fold.
+  EXPECT_EQ(SearchNames("ｻﾎﾟｰﾄ"), (std::set<std::string>{"agencies/npo-yorisoi"}));
+  EXPECT_EQ(SearchNames("npo"), (std::set<std::string>{"agencies/npo-yorisoi"}));
+  EXPECT_TRUE(SearchNames("児童").empty());
+
+  auto matches = store_->Search("ほうかつ", 10);
+  ASSERT_EQ(matches->size(), 1u);
+  EXPECT_EQ(std::vector<std::string>(matches->at(0).matched_fields().begin(),
+                                     matches->at(0).matched_fields().end()),
+            std::vector<std::string>{"kana"});
+  EXPECT_EQ(store_->Search("　", 10).status().field_violations().at(0).field, "query");
+}
+
+TEST_F(AgencyStoreTest, DeleteRemovesTheRecordAndItsIndexEntries) {
+  auto created =
+      Create("gone", Sample("西区保健センター", "ニシクホケンセンター", v1::PUBLIC_HEALTH_CENTER));
+  ASSERT_TRUE(created.ok());
+  storage::WriteBatch stale(*storage_);
+  EXPECT_EQ(store_->PrepareDelete("agencies/gone", "wrong-etag", &stale).code(),
+            StatusCode::kAborted);
+  storage::WriteBatch batch(*storage_);
+  ASSERT_TRUE(store_->PrepareDelete("agencies/gone", created->etag(), &batch).ok());
+  ASSERT_TRUE(storage_->Commit(batch).ok());
+  EXPECT_EQ(store_->Get("agencies/gone").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(SearchNames("保健").empty());
+  auto index = storage_->NewIterator(storage::ColumnFamily::kIndexes);
+  index->SeekToFirst();
+  EXPECT_FALSE(index->Valid()) << "index entries left behind";
+}
+
+TEST_F(AgencyStoreTest, ListsWithFiltersAndPagesAcrossChanges) {
+  for (int i = 0; i < 7; ++i) {
+    auto agency = Sample("機関" + std::to_string(i), "きかん", i % 2 == 0 ? v1::NPO : v1::HOSPITAL);
+    if (i == 3) agency.set_state(v1::Agency::CLOSED);
+    ASSERT_TRUE(Create("a" + std::to_string(i), agency).ok());
+  }
+  auto filter = ParseAgencyFilter("kind = NPO AND state = ACTIVE AND district = \"kita\"");
+  ASSERT_TRUE(filter.ok()) << filter.status().ToString();
+  bool more = false;
+  auto first = store_->List(*filter, "", 2, &more);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_TRUE(more);
+  EXPECT_EQ(first->back().name(), "agencies/a2");
+  // An agency created behind the cursor does not shift the next page.
+  ASSERT_TRUE(Create("a1a", Sample("追加", "ついか", v1::NPO)).ok());
+  auto second = store_->List(*filter, "a2", 10, &more);
+  ASSERT_TRUE(second.ok());
+  std::vector<std::string> names;
+  for (const auto& agency : *second) names.push_back(agency.name());
+  EXPECT_EQ(names, (std::vector<std::string>{"agencies/a4", "agencies/a6"}));
+  EXPECT_FALSE(more);
+
+  EXPECT_EQ(ParseAgencyFilter("colour = red").status().field_violations().at(0).field, "filter");
+  EXPECT_FALSE(ParseAgencyFilter("kind = SPACESHIP").ok());
+  EXPECT_FALSE(ParseAgencyFilter("kind NPO").ok());
+}
+
+}  // namespace
+}  // namespace casecoord::directory
