@@ -68,9 +68,8 @@ Result<std::optional<std::chrono::system_clock::time_point>> OptionalTime(
       timestamp.nanos() > 999999999) {
     return Status::InvalidArgument(field, "not a valid timestamp");
   }
-  return std::optional<std::chrono::system_clock::time_point>(
-      std::chrono::system_clock::time_point(std::chrono::duration_cast<
-                                            std::chrono::system_clock::duration>(
+  return std::optional<std::chrono::system_clock::time_point>(std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
           std::chrono::nanoseconds(TimeUtil::TimestampToNanoseconds(timestamp)))));
 }
 
@@ -83,169 +82,171 @@ std::string AdminMethod(std::string_view rpc) {
 grpc::ServerUnaryReactor* AdminService::GetServerInfo(grpc::CallbackServerContext* context,
                                                       const v1::GetServerInfoRequest*,
                                                       v1::ServerInfo* response) {
-  return deps_.gatekeeper->Handle(context, AdminMethod("GetServerInfo"), [this, response](
-                                                                             auth::Call& call) {
-    response->set_version(deps_.version);
-    response->set_mode(deps_.mode);
-    response->set_municipality(deps_.municipality);
-    *response->mutable_start_time() = TimeUtil::NanosecondsToTimestamp(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(deps_.start_time.time_since_epoch())
-            .count());
-    response->set_caller_identity(std::string(auth::kUserUriPrefix) + call.caller().user_id);
-    auto stats = deps_.storage->Stats();
-    auto* out = response->mutable_storage();
-    out->set_encrypted(stats.encrypted);
-    out->set_cipher(stats.cipher);
-    out->set_current_key_id(stats.current_key_id);
-    for (auto name : storage::kColumnFamilyNames) out->add_column_families(std::string(name));
-    out->set_live_data_bytes(static_cast<int64_t>(stats.live_data_bytes));
-    out->set_estimated_keys(static_cast<int64_t>(stats.estimated_keys));
-    return Status::Ok();
-  });
+  return deps_.gatekeeper->Handle(
+      context, AdminMethod("GetServerInfo"), [this, response](auth::Call& call) {
+        response->set_version(deps_.version);
+        response->set_mode(deps_.mode);
+        response->set_municipality(deps_.municipality);
+        *response->mutable_start_time() =
+            TimeUtil::NanosecondsToTimestamp(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                 deps_.start_time.time_since_epoch())
+                                                 .count());
+        response->set_caller_identity(std::string(auth::kUserUriPrefix) + call.caller().user_id);
+        auto stats = deps_.storage->Stats();
+        auto* out = response->mutable_storage();
+        out->set_encrypted(stats.encrypted);
+        out->set_cipher(stats.cipher);
+        out->set_current_key_id(stats.current_key_id);
+        for (auto name : storage::kColumnFamilyNames) out->add_column_families(std::string(name));
+        out->set_live_data_bytes(static_cast<int64_t>(stats.live_data_bytes));
+        out->set_estimated_keys(static_cast<int64_t>(stats.estimated_keys));
+        return Status::Ok();
+      });
 }
 
 grpc::ServerUnaryReactor* AdminService::CreateBackup(grpc::CallbackServerContext* context,
                                                      const v1::CreateBackupRequest*,
                                                      v1::Backup* response) {
-  return deps_.gatekeeper->Handle(context, AdminMethod("CreateBackup"), [this, response](
-                                                                            auth::Call& call) {
-    call.set_resource("backups");
-    auto summary = storage::CreateBackup(*deps_.storage, deps_.backup_dir);
-    if (!summary.ok()) return summary.status();
-    FillBackup(*summary, response);
-    return Status::Ok();
-  });
+  return deps_.gatekeeper->Handle(
+      context, AdminMethod("CreateBackup"), [this, response](auth::Call& call) {
+        call.set_resource("backups");
+        auto summary = storage::CreateBackup(*deps_.storage, deps_.backup_dir);
+        if (!summary.ok()) return summary.status();
+        FillBackup(*summary, response);
+        return Status::Ok();
+      });
 }
 
 grpc::ServerUnaryReactor* AdminService::ListBackups(grpc::CallbackServerContext* context,
                                                     const v1::ListBackupsRequest* request,
                                                     v1::ListBackupsResponse* response) {
-  return deps_.gatekeeper->Handle(context, AdminMethod("ListBackups"), [this, request, response](
-                                                                           auth::Call& call) {
-    call.set_resource("backups");
-    auto page = ParsePageRequest(request->page_size(), request->page_token(), "backups");
-    if (!page.ok()) return page.status();
-    auto backups = storage::ListBackups(deps_.backup_dir, deps_.keyring);
-    if (!backups.ok()) return backups.status();
-    // Newest first; a page resumes below the last id returned (ids are never reused).
-    uint64_t below = UINT64_MAX;
-    if (!page->after_key.empty()) {
-      storage::KeyReader reader(page->after_key);
-      if (!reader.ReadUint64(&below)) {
-        return Status::InvalidArgument("page_token", "not a page token issued by this server");
-      }
-    }
-    for (const auto& backup : *backups) {
-      if (backup.id >= below) continue;
-      if (response->backups_size() == page->size) {
-        std::string last_key;
-        storage::AppendUint64(&last_key, response->backups().rbegin()->backup_id());
-        response->set_next_page_token(MakePageToken(last_key, "backups"));
-        break;
-      }
-      FillBackup(backup, response->add_backups());
-    }
-    return Status::Ok();
-  });
+  return deps_.gatekeeper->Handle(
+      context, AdminMethod("ListBackups"), [this, request, response](auth::Call& call) {
+        call.set_resource("backups");
+        auto page = ParsePageRequest(request->page_size(), request->page_token(), "backups");
+        if (!page.ok()) return page.status();
+        auto backups = storage::ListBackups(deps_.backup_dir, deps_.keyring);
+        if (!backups.ok()) return backups.status();
+        // Newest first; a page resumes below the last id returned (ids are never reused).
+        uint64_t below = UINT64_MAX;
+        if (!page->after_key.empty()) {
+          storage::KeyReader reader(page->after_key);
+          if (!reader.ReadUint64(&below)) {
+            return Status::InvalidArgument("page_token", "not a page token issued by this server");
+          }
+        }
+        for (const auto& backup : *backups) {
+          if (backup.id >= below) continue;
+          if (response->backups_size() == page->size) {
+            std::string last_key;
+            storage::AppendUint64(&last_key, response->backups().rbegin()->backup_id());
+            response->set_next_page_token(MakePageToken(last_key, "backups"));
+            break;
+          }
+          FillBackup(backup, response->add_backups());
+        }
+        return Status::Ok();
+      });
 }
 
 grpc::ServerUnaryReactor* AdminService::RestoreBackup(grpc::CallbackServerContext* context,
                                                       const v1::RestoreBackupRequest* request,
                                                       v1::RestoreBackupResponse* response) {
-  return deps_.gatekeeper->Handle(context, AdminMethod("RestoreBackup"), [this, request, response](
-                                                                             auth::Call& call) {
-    call.set_resource(request->name());
-    auto id = ParseBackupName(request->name());
-    Status invalid = id.ok() ? Status::Ok() : id.status();
-    if (!ValidDirectoryName(request->target())) {
-      const char* description =
-          "must be 1 to 63 lowercase letters, digits or '-', not starting with '-'";
-      if (invalid.ok()) {
-        invalid = Status::InvalidArgument("target", description);
-      } else {
-        invalid.AddViolation("target", description);
-      }
-    }
-    if (!invalid.ok()) return invalid;
-    std::string directory =
-        (std::filesystem::absolute(deps_.restore_dir) / request->target()).string();
-    auto verified = storage::RestoreBackup(deps_.backup_dir, *id, directory, deps_.keyring);
-    if (!verified.ok()) return verified.status();
-    response->set_directory(directory);
-    response->set_verified_records(static_cast<int64_t>(*verified));
-    return Status::Ok();
-  });
+  return deps_.gatekeeper->Handle(
+      context, AdminMethod("RestoreBackup"), [this, request, response](auth::Call& call) {
+        call.set_resource(request->name());
+        auto id = ParseBackupName(request->name());
+        Status invalid = id.ok() ? Status::Ok() : id.status();
+        if (!ValidDirectoryName(request->target())) {
+          const char* description =
+              "must be 1 to 63 lowercase letters, digits or '-', not starting with '-'";
+          if (invalid.ok()) {
+            invalid = Status::InvalidArgument("target", description);
+          } else {
+            invalid.AddViolation("target", description);
+          }
+        }
+        if (!invalid.ok()) return invalid;
+        std::string directory =
+            (std::filesystem::absolute(deps_.restore_dir) / request->target()).string();
+        auto verified = storage::RestoreBackup(deps_.backup_dir, *id, directory, deps_.keyring);
+        if (!verified.ok()) return verified.status();
+        response->set_directory(directory);
+        response->set_verified_records(static_cast<int64_t>(*verified));
+        return Status::Ok();
+      });
 }
 
 grpc::ServerUnaryReactor* AdminService::CreateUser(grpc::CallbackServerContext* context,
                                                    const v1::CreateUserRequest* request,
                                                    v1::User* response) {
-  return deps_.gatekeeper->Handle(context, AdminMethod("CreateUser"), [this, request, response](
-                                                                          auth::Call& call) {
-    call.set_resource("users/" + request->user_id());
-    call.HoldUntilCommitted(deps_.users->LockForWrite());
-    auto created = deps_.users->PrepareCreate(request->user_id(), request->user(), &call.changes());
-    if (!created.ok()) return created.status();
-    *response = *created;
-    call.OnCommitted([this, user = *created] { deps_.users->Publish(user); });
-    return Status::Ok();
-  });
+  return deps_.gatekeeper->Handle(
+      context, AdminMethod("CreateUser"), [this, request, response](auth::Call& call) {
+        call.set_resource("users/" + request->user_id());
+        call.HoldUntilCommitted(deps_.users->LockForWrite());
+        auto created =
+            deps_.users->PrepareCreate(request->user_id(), request->user(), &call.changes());
+        if (!created.ok()) return created.status();
+        *response = *created;
+        call.OnCommitted([this, user = *created] { deps_.users->Publish(user); });
+        return Status::Ok();
+      });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetUser(grpc::CallbackServerContext* context,
                                                 const v1::GetUserRequest* request,
                                                 v1::User* response) {
-  return deps_.gatekeeper->Handle(context, AdminMethod("GetUser"), [this, request, response](
-                                                                       auth::Call& call) {
-    call.set_resource(request->name());
-    auto user_id = auth::UserRegistry::ParseUserName(request->name(), "name");
-    if (!user_id.ok()) return user_id.status();
-    auto user = deps_.users->Find(*user_id);
-    if (!user) return Status::NotFound("USER_NOT_FOUND", request->name() + " not found");
-    *response = *user;
-    return Status::Ok();
-  });
+  return deps_.gatekeeper->Handle(
+      context, AdminMethod("GetUser"), [this, request, response](auth::Call& call) {
+        call.set_resource(request->name());
+        auto user_id = auth::UserRegistry::ParseUserName(request->name(), "name");
+        if (!user_id.ok()) return user_id.status();
+        auto user = deps_.users->Find(*user_id);
+        if (!user) return Status::NotFound("USER_NOT_FOUND", request->name() + " not found");
+        *response = *user;
+        return Status::Ok();
+      });
 }
 
 grpc::ServerUnaryReactor* AdminService::ListUsers(grpc::CallbackServerContext* context,
                                                   const v1::ListUsersRequest* request,
                                                   v1::ListUsersResponse* response) {
-  return deps_.gatekeeper->Handle(context, AdminMethod("ListUsers"), [this, request, response](
-                                                                         auth::Call& call) {
-    call.set_resource("users");
-    auto page = ParsePageRequest(request->page_size(), request->page_token(), "users");
-    if (!page.ok()) return page.status();
-    bool more = false;
-    for (auto& user : deps_.users->List(page->after_key, page->size, &more)) {
-      *response->add_users() = std::move(user);
-    }
-    if (more) {
-      const std::string& last = response->users().rbegin()->name();
-      response->set_next_page_token(MakePageToken(last.substr(last.find('/') + 1), "users"));
-    }
-    return Status::Ok();
-  });
+  return deps_.gatekeeper->Handle(
+      context, AdminMethod("ListUsers"), [this, request, response](auth::Call& call) {
+        call.set_resource("users");
+        auto page = ParsePageRequest(request->page_size(), request->page_token(), "users");
+        if (!page.ok()) return page.status();
+        bool more = false;
+        for (auto& user : deps_.users->List(page->after_key, page->size, &more)) {
+          *response->add_users() = std::move(user);
+        }
+        if (more) {
+          const std::string& last = response->users().rbegin()->name();
+          response->set_next_page_token(MakePageToken(last.substr(last.find('/') + 1), "users"));
+        }
+        return Status::Ok();
+      });
 }
 
 grpc::ServerUnaryReactor* AdminService::UpdateUser(grpc::CallbackServerContext* context,
                                                    const v1::UpdateUserRequest* request,
                                                    v1::User* response) {
-  return deps_.gatekeeper->Handle(context, AdminMethod("UpdateUser"), [this, request, response](
-                                                                          auth::Call& call) {
-    call.set_resource(request->user().name());
-    call.HoldUntilCommitted(deps_.users->LockForWrite());
-    auto updated =
-        deps_.users->PrepareUpdate(request->user(), request->update_mask(), &call.changes());
-    if (!updated.ok()) return updated.status();
-    *response = *updated;
-    call.OnCommitted([this, user = *updated] { deps_.users->Publish(user); });
-    return Status::Ok();
-  });
+  return deps_.gatekeeper->Handle(
+      context, AdminMethod("UpdateUser"), [this, request, response](auth::Call& call) {
+        call.set_resource(request->user().name());
+        call.HoldUntilCommitted(deps_.users->LockForWrite());
+        auto updated =
+            deps_.users->PrepareUpdate(request->user(), request->update_mask(), &call.changes());
+        if (!updated.ok()) return updated.status();
+        *response = *updated;
+        call.OnCommitted([this, user = *updated] { deps_.users->Publish(user); });
+        return Status::Ok();
+      });
 }
 
-grpc::ServerUnaryReactor* AdminService::ListAuditEntries(
-    grpc::CallbackServerContext* context, const v1::ListAuditEntriesRequest* request,
-    v1::ListAuditEntriesResponse* response) {
+grpc::ServerUnaryReactor* AdminService::ListAuditEntries(grpc::CallbackServerContext* context,
+                                                         const v1::ListAuditEntriesRequest* request,
+                                                         v1::ListAuditEntriesResponse* response) {
   return deps_.gatekeeper->Handle(
       context, AdminMethod("ListAuditEntries"), [this, request, response](auth::Call& call) {
         call.set_resource("auditEntries");
@@ -260,7 +261,8 @@ grpc::ServerUnaryReactor* AdminService::ListAuditEntries(
           if (invalid.ok()) {
             invalid = time->status();
           } else {
-            invalid.AddViolation(time->status().field_violations()[0].field, "not a valid timestamp");
+            invalid.AddViolation(time->status().field_violations()[0].field,
+                                 "not a valid timestamp");
           }
         }
         if (!invalid.ok()) return invalid;
@@ -288,20 +290,19 @@ grpc::ServerUnaryReactor* AdminService::ListAuditEntries(
       });
 }
 
-grpc::ServerUnaryReactor* AdminService::VerifyAuditChain(
-    grpc::CallbackServerContext* context, const v1::VerifyAuditChainRequest*,
-    v1::VerifyAuditChainResponse* response) {
-  return deps_.gatekeeper->Handle(context, AdminMethod("VerifyAuditChain"),
-                                  [this, response](auth::Call& call) {
-                                    call.set_resource("auditEntries");
-                                    auth::AuditVerification result = deps_.audit->Verify();
-                                    response->set_intact(result.intact);
-                                    response->set_entries_checked(result.entries_checked);
-                                    response->set_first_broken_sequence(
-                                        result.first_broken_sequence);
-                                    response->set_problem(result.problem);
-                                    return Status::Ok();
-                                  });
+grpc::ServerUnaryReactor* AdminService::VerifyAuditChain(grpc::CallbackServerContext* context,
+                                                         const v1::VerifyAuditChainRequest*,
+                                                         v1::VerifyAuditChainResponse* response) {
+  return deps_.gatekeeper->Handle(
+      context, AdminMethod("VerifyAuditChain"), [this, response](auth::Call& call) {
+        call.set_resource("auditEntries");
+        auth::AuditVerification result = deps_.audit->Verify();
+        response->set_intact(result.intact);
+        response->set_entries_checked(result.entries_checked);
+        response->set_first_broken_sequence(result.first_broken_sequence);
+        response->set_problem(result.problem);
+        return Status::Ok();
+      });
 }
 
 grpc::ServerUnaryReactor* AdminService::RequestEmergencyAccess(

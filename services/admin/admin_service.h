@@ -64,9 +64,9 @@ class AdminService final : public v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* VerifyAuditChain(grpc::CallbackServerContext* context,
                                              const v1::VerifyAuditChainRequest* request,
                                              v1::VerifyAuditChainResponse* response) override;
-  grpc::ServerUnaryReactor* RequestEmergencyAccess(
-      grpc::CallbackServerContext* context, const v1::RequestEmergencyAccessRequest* request,
-      v1::EmergencyAccess* response) override;
+  grpc::ServerUnaryReactor* RequestEmergencyAccess(grpc::CallbackServerContext* context,
+                                                   const v1::RequestEmergencyAccessRequest* request,
+                                                   v1::EmergencyAccess* response) override;
   grpc::ServerUnaryReactor* ListEmergencyAccesses(
       grpc::CallbackServerContext* context, const v1::ListEmergencyAccessesRequest* request,
       v1::ListEmergencyAccessesResponse* response) override;

@@ -26,7 +26,8 @@ class SystemClock final : public Clock {
 // A clock that moves only when told to. Thread safe.
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(std::chrono::system_clock::time_point start) : now_(start.time_since_epoch().count()) {}
+  explicit ManualClock(std::chrono::system_clock::time_point start)
+      : now_(start.time_since_epoch().count()) {}
   std::chrono::system_clock::time_point Now() const override {
     return std::chrono::system_clock::time_point(std::chrono::system_clock::duration(now_.load()));
   }

@@ -7,11 +7,10 @@
 //   caseserver rotate-key --new-kek-file FILE [settings]
 //   caseserver audit verify [settings]               check the audit chain (server stopped)
 //   caseserver settings                              print every setting and its default
+#include <absl/synchronization/mutex.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-
-#include <absl/synchronization/mutex.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>

@@ -1,7 +1,6 @@
 #include "services/auth/audit_log.h"
 
 #include <gtest/gtest.h>
-
 #include <openssl/evp.h>
 
 #include <thread>
@@ -40,8 +39,13 @@ class AuditLogTest : public ::testing::Test {
 
   void AppendMany(int count, const std::string& user = "alice") {
     for (int i = 0; i < count; ++i) {
-      AuditRecord record{user, "agencies/a1", "/casecoord.v1.Admin/GetUser",
-                         "users/u" + std::to_string(i % 3), "OK", "role:ADMIN", ""};
+      AuditRecord record{user,
+                         "agencies/a1",
+                         "/casecoord.v1.Admin/GetUser",
+                         "users/u" + std::to_string(i % 3),
+                         "OK",
+                         "role:ADMIN",
+                         ""};
       ASSERT_TRUE(log_->Append(record, nullptr).ok());
     }
   }

@@ -1,8 +1,8 @@
 // The access matrix: every RPC of the API, called by a caller of every kind, over the real server.
 //
 // kMatrix below must name every method of every casecoord service; a new RPC without an entry fails
-// MatrixCoversEveryRpcAndThePolicyTable. Each call is made with an empty request, which is enough to
-// see the gate's decision: a caller whose role is allowed gets past it (any answer but
+// MatrixCoversEveryRpcAndThePolicyTable. Each call is made with an empty request, which is enough
+// to see the gate's decision: a caller whose role is allowed gets past it (any answer but
 // UNAUTHENTICATED / PERMISSION_DENIED), one whose role is not gets PERMISSION_DENIED, an unknown or
 // disabled user gets UNAUTHENTICATED, and a client without a certificate cannot connect.
 #include <google/protobuf/descriptor.h>

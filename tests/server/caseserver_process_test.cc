@@ -122,9 +122,9 @@ TEST_F(CaseserverProcessTest, ServesThenStopsGracefullyOnSigterm) {
   ASSERT_GT(port, 0) << log;
 
   testing::KeyPair ops = ca_.IssueClient("ops");
-  auto channel = client::Connect(client::ConnectionPems{"localhost:" + std::to_string(port),
-                                                        ca_.root_pem(), ops.certificate_pem,
-                                                        ops.private_key_pem});
+  auto channel =
+      client::Connect(client::ConnectionPems{"localhost:" + std::to_string(port), ca_.root_pem(),
+                                             ops.certificate_pem, ops.private_key_pem});
   v1::ServerInfo info;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));

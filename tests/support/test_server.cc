@@ -55,8 +55,9 @@ TestServer::TestServer(TestServerOptions options) {
     v1::User created;
     grpc::ClientContext context;
     auto status = admin->CreateUser(&context, request, &created);
-    if (!status.ok()) throw std::runtime_error("creating " + std::string(sample.id) + ": " +
-                                               status.error_message());
+    if (!status.ok())
+      throw std::runtime_error("creating " + std::string(sample.id) + ": " +
+                               status.error_message());
   }
 }
 

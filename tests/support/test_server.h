@@ -25,9 +25,9 @@ struct TestServerOptions {
 
 // Users every TestServer has, one per role ("agency-staff" works for agencies/a1; "other-staff",
 // also AGENCY_STAFF, for agencies/a2; "disabled" was an admin and is DISABLED).
-inline const std::vector<std::string> kSampleUsers = {
-    "admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor",
-    "disabled"};
+inline const std::vector<std::string> kSampleUsers = {"admin",       "coordinator", "agency-staff",
+                                                      "other-staff", "adviser",     "planner",
+                                                      "auditor",     "disabled"};
 
 class TestServer {
  public:
