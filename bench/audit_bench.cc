@@ -43,6 +43,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/baseline_server.h"
 #include "bench/bench_stats.h"
 #include "casecoord/v1/admin.grpc.pb.h"
 #include "clients/cli/client.h"
@@ -162,18 +163,6 @@ Flags ParseFlags(int argc, char** argv) {
 
 // ---- the baselines ----
 
-// The floor: no worker hop, no storage, no identity, an empty response.
-class EchoAdminService final : public v1::Admin::CallbackService {
- public:
-  grpc::ServerUnaryReactor* GetServerInfo(grpc::CallbackServerContext* context,
-                                          const v1::GetServerInfoRequest*,
-                                          v1::ServerInfo*) override {
-    auto* reactor = context->DefaultReactor();
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
-  }
-};
-
 // caseserver's GetUser without the gatekeeper: the same hop to a worker and the same registry
 // lookup, then the answer.
 class UnauditedAdminService final : public v1::Admin::CallbackService {
@@ -206,38 +195,6 @@ class UnauditedAdminService final : public v1::Admin::CallbackService {
  private:
   const auth::UserRegistry& users_;
   WorkerPool& workers_;
-};
-
-// A gRPC server for `service` with the same TLS as caseserver in production (client certificates
-// required and verified against the CA) and the same channel arguments.
-class TlsServer {
- public:
-  TlsServer(const testing::TestCa& ca, const server::ServerConfig& config, grpc::Service* service) {
-    testing::KeyPair pair = ca.IssueServer();
-    grpc::SslServerCredentialsOptions tls(
-        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-    tls.pem_root_certs = ca.root_pem();
-    tls.pem_key_cert_pairs.push_back({pair.private_key_pem, pair.certificate_pem});
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(tls), &port_);
-    builder.RegisterService(service);
-    server::ApplyTransportSettings(config, builder);
-    server_ = builder.BuildAndStart();
-    if (!server_ || port_ == 0) {
-      std::fprintf(stderr, "audit_bench: a baseline server could not listen\n");
-      std::exit(1);
-    }
-  }
-  ~TlsServer() { Shutdown(); }
-
-  void Shutdown() {
-    if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  }
-  std::string target() const { return "localhost:" + std::to_string(port_); }
-
- private:
-  int port_ = 0;
-  std::unique_ptr<grpc::Server> server_;
 };
 
 template <typename T>
@@ -316,22 +273,10 @@ class UnauditedServer {
 
 enum class Method { kGetServerInfo, kGetUser };
 
-struct Target {
-  std::string name;
-  Method method;
+struct AuditTarget : Target {
+  Method method = Method::kGetServerInfo;
   bool audited = false;  // each successful call writes one audit entry
-  // Each channel is its own TLS connection (client::Connect uses a local subchannel pool).
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
 };
-
-void WaitConnected(const Target& target) {
-  for (const auto& channel : target.channels) {
-    if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
-      std::fprintf(stderr, "audit_bench: cannot connect to %s\n", target.name.c_str());
-      std::exit(1);
-    }
-  }
-}
 
 struct Tally {
   uint64_t calls = 0;  // started and completed inside the measured windows
@@ -381,7 +326,7 @@ std::atomic<uint64_t> g_audited_calls{0};
 // `concurrency` client threads, each with a blocking stub on channel (i mod channels), calling
 // back to back: warm-up, then a measured window in which only calls that start and complete inside
 // it count. Any failed call ends the program.
-void RunSlice(const Target& target, int concurrency, double warmup_seconds, double seconds,
+void RunSlice(const AuditTarget& target, int concurrency, double warmup_seconds, double seconds,
               Tally* tally) {
   const int channels = std::min<int>(concurrency, static_cast<int>(target.channels.size()));
   std::atomic<int> phase{0};  // 0 warm-up, 1 measuring, 2 stop
@@ -464,7 +409,7 @@ void RunSlice(const Target& target, int concurrency, double warmup_seconds, doub
 }
 
 constexpr size_t kTargets = 3;
-using Targets = std::array<const Target*, kTargets>;
+using Targets = std::array<const AuditTarget*, kTargets>;
 
 // Warms every target, then runs slices in the order o, reverse(o), o, ... (o = the targets
 // rotated by `rotation`) until each has had `seconds` of measured time.
@@ -504,9 +449,9 @@ int Main(int argc, char** argv) {
 
   // Every client is "admin" (the only role allowed to read users). The baselines ignore identity
   // but get the same kind of certificate.
-  Target echo_target{"echo", Method::kGetServerInfo, false, {}};
-  Target unaudited_target{"unaudited", Method::kGetUser, false, {}};
-  Target audited_target{"audited", Method::kGetUser, true, {}};
+  AuditTarget echo_target{{"echo", {}}, Method::kGetServerInfo, false};
+  AuditTarget unaudited_target{{"unaudited", {}}, Method::kGetUser, false};
+  AuditTarget audited_target{{"audited", {}}, Method::kGetUser, true};
   for (int i = 0; i < kMaxChannels; ++i) {
     testing::KeyPair pair = caseserver.ca().IssueClient(kCaller);
     for (auto* baseline : {&echo_target, &unaudited_target}) {
@@ -517,7 +462,7 @@ int Main(int argc, char** argv) {
     audited_target.channels.push_back(caseserver.ChannelFor(kCaller));
   }
   const Targets targets = {&echo_target, &unaudited_target, &audited_target};
-  for (const Target* target : targets) WaitConnected(*target);
+  for (const AuditTarget* target : targets) WaitConnected(*target);
   // TestServer's setup (creating the sample users) left entries of its own.
   const int64_t entries_before = caseserver.server().audit_log().Verify().entries_checked;
 

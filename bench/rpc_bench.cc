@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/baseline_server.h"
 #include "bench/bench_stats.h"
 #include "casecoord/v1/admin.grpc.pb.h"
 #include "clients/cli/client.h"
@@ -89,63 +90,6 @@ Flags ParseFlags(int argc, char** argv) {
     }
   }
   return flags;
-}
-
-// The floor: no worker hop, no storage, no identity parsing, an empty response.
-class EchoAdminService final : public v1::Admin::CallbackService {
- public:
-  grpc::ServerUnaryReactor* GetServerInfo(grpc::CallbackServerContext* context,
-                                          const v1::GetServerInfoRequest*,
-                                          v1::ServerInfo*) override {
-    auto* reactor = context->DefaultReactor();
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
-  }
-};
-
-// Same TLS as caseserver in production (client certificates required and verified against the
-// CA) and the same channel arguments, so the difference measured is our handler path alone.
-class EchoServer {
- public:
-  EchoServer(const testing::TestCa& ca, const server::ServerConfig& config) {
-    testing::KeyPair pair = ca.IssueServer();
-    grpc::SslServerCredentialsOptions tls(
-        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-    tls.pem_root_certs = ca.root_pem();
-    tls.pem_key_cert_pairs.push_back({pair.private_key_pem, pair.certificate_pem});
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(tls), &port_);
-    builder.RegisterService(&service_);
-    server::ApplyTransportSettings(config, builder);
-    server_ = builder.BuildAndStart();
-    if (!server_ || port_ == 0) {
-      std::fprintf(stderr, "rpc_bench: the echo server could not listen\n");
-      std::exit(1);
-    }
-  }
-  ~EchoServer() { server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2)); }
-
-  std::string target() const { return "localhost:" + std::to_string(port_); }
-
- private:
-  EchoAdminService service_;
-  int port_ = 0;
-  std::unique_ptr<grpc::Server> server_;
-};
-
-struct Target {
-  std::string name;
-  // Each channel is its own TLS connection (client::Connect uses a local subchannel pool).
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-};
-
-void WaitConnected(const Target& target) {
-  for (const auto& channel : target.channels) {
-    if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
-      std::fprintf(stderr, "rpc_bench: cannot connect to %s\n", target.name.c_str());
-      std::exit(1);
-    }
-  }
 }
 
 struct Tally {
@@ -247,7 +191,8 @@ int Main(int argc, char** argv) {
   log::SetMinimumLevel(log::Level::kWarning);
 
   testing::TestServer caseserver;  // production mode, mutual TLS, 16 workers
-  EchoServer echo(caseserver.ca(), caseserver.config());
+  EchoAdminService echo_service;
+  TlsServer echo(caseserver.ca(), caseserver.config(), &echo_service);
 
   // caseserver answers only registered, active users (an unknown one would be refused, and the
   // refusal audited with a synced write), so clients use the TestServer's sample users.
