@@ -34,6 +34,7 @@ std::vector<MethodRule> DefaultRules() {
       {directory("UpdateAgency"), directory_editors, AuditKind::kWrite},
       {directory("DeleteAgency"), directory_editors, AuditKind::kWrite},
       {directory("SearchAgencies"), everyone, AuditKind::kNone},
+      {directory("FindPartners"), everyone, AuditKind::kNone},
   };
 }
 

@@ -5,6 +5,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "services/directory/japanese_text.h"
@@ -20,6 +21,7 @@ using storage::ColumnFamily;
 constexpr char kAgencyPrefix[] = "agencies/";
 constexpr char kRecord[] = "agency";
 constexpr char kTerm[] = "agency-term";
+constexpr char kTag[] = "agency-tag";
 
 // Paths UpdateAgency may not touch: identity and server-maintained fields.
 const std::set<std::string> kImmutablePaths = {"name", "create_time", "update_time", "etag"};
@@ -51,12 +53,25 @@ std::string TermKey(const std::string& term, const std::string& id) {
   return key;
 }
 
-std::set<std::string> TermsOf(const v1::Agency& agency) {
-  std::set<std::string> terms;
+std::string TagPrefix(const std::string& tag) {
+  std::string key;
+  storage::AppendString(&key, kTag);
+  storage::AppendString(&key, tag);
+  return key;
+}
+
+// Every index key of an agency: one per n-gram of its name and reading, one per issue tag.
+std::set<std::string> IndexKeysOf(const std::string& id, const v1::Agency& agency) {
+  std::set<std::string> keys;
   for (const std::string* text : {&agency.display_name(), &agency.kana()}) {
-    for (auto& term : IndexTerms(*text)) terms.insert(std::move(term));
+    for (const auto& term : IndexTerms(*text)) keys.insert(TermKey(term, id));
   }
-  return terms;
+  for (const auto& tag : agency.issue_tags()) {
+    std::string key = TagPrefix(tag);
+    storage::AppendString(&key, id);
+    keys.insert(std::move(key));
+  }
+  return keys;
 }
 
 size_t CharacterCount(const std::string& text) {
@@ -201,13 +216,13 @@ void AgencyStore::Stamp(v1::Agency* agency) const {
 
 void AgencyStore::PutIndexed(const std::string& id, const v1::Agency& agency,
                              const v1::Agency* previous, storage::WriteBatch* batch) const {
-  std::set<std::string> terms = TermsOf(agency);
+  std::set<std::string> keys = IndexKeysOf(id, agency);
   if (previous != nullptr) {
-    for (const auto& term : TermsOf(*previous)) {
-      if (terms.count(term) == 0) batch->Delete(ColumnFamily::kIndexes, TermKey(term, id));
+    for (const auto& key : IndexKeysOf(id, *previous)) {
+      if (keys.count(key) == 0) batch->Delete(ColumnFamily::kIndexes, key);
     }
   }
-  for (const auto& term : terms) batch->Put(ColumnFamily::kIndexes, TermKey(term, id), "");
+  for (const auto& key : keys) batch->Put(ColumnFamily::kIndexes, key, "");
   batch->Put(ColumnFamily::kRecords, RecordKey(id), agency.SerializeAsString());
 }
 
@@ -287,8 +302,7 @@ Status AgencyStore::PrepareDelete(const std::string& name, const std::string& et
     return Status(StatusCode::kAborted, "STALE_ETAG", name + " changed since it was read");
   }
   const std::string id = name.substr(sizeof(kAgencyPrefix) - 1);
-  for (const auto& term : TermsOf(*stored))
-    batch->Delete(ColumnFamily::kIndexes, TermKey(term, id));
+  for (const auto& key : IndexKeysOf(id, *stored)) batch->Delete(ColumnFamily::kIndexes, key);
   batch->Delete(ColumnFamily::kRecords, RecordKey(id));
   return Status::Ok();
 }
@@ -355,6 +369,79 @@ Result<std::vector<v1::AgencyMatch>> AgencyStore::Search(const std::string& quer
     out.push_back(std::move(match));
   }
   return out;
+}
+
+Result<std::vector<v1::PartnerMatch>> AgencyStore::FindPartners(
+    const std::vector<std::string>& issue_tags, const std::string& district, int limit) const {
+  Status invalid;
+  auto violation = [&invalid](const char* field, const std::string& description) {
+    if (invalid.ok()) {
+      invalid = Status::InvalidArgument(field, description);
+    } else {
+      invalid.AddViolation(field, description);
+    }
+  };
+  if (issue_tags.empty()) violation("issue_tags", "give at least one tag");
+  for (const auto& tag : issue_tags) {
+    if (!ValidId(tag)) violation("issue_tags", "\"" + tag + "\" is not a tag");
+  }
+  if (!district.empty() && !ValidId(district)) violation("district", "not a district id");
+  if (!invalid.ok()) return invalid;
+
+  // Agency id -> the requested tags it covers, in request order.
+  std::map<std::string, std::vector<std::string>> covered;
+  std::set<std::string> distinct_tags;
+  for (const auto& tag : issue_tags) {
+    if (!distinct_tags.insert(tag).second) continue;
+    const std::string prefix = TagPrefix(tag);
+    auto it = storage_.NewIterator(ColumnFamily::kIndexes);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      storage::KeyReader reader(
+          std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+      std::string id;
+      if (reader.ReadString(&id)) covered[id].push_back(tag);
+    }
+  }
+  struct Ranked {
+    std::string reading;
+    v1::PartnerMatch match;
+  };
+  std::vector<Ranked> ranked;
+  for (auto& [id, tags] : covered) {
+    auto agency = Get(kAgencyPrefix + id);
+    if (!agency.ok()) continue;
+    if (agency->state() != v1::Agency::ACTIVE || !agency->accepts_referrals()) continue;
+    const auto& districts = agency->districts();
+    if (!district.empty() &&
+        std::find(districts.begin(), districts.end(), district) == districts.end()) {
+      continue;
+    }
+    Ranked entry{NormalizeForSearch(agency->kana()), {}};
+    std::string tag_list;
+    for (const auto& tag : tags) {
+      entry.match.add_covered_tags(tag);
+      tag_list += (tag_list.empty() ? "" : ", ") + tag;
+    }
+    entry.match.set_explanation("課題" + std::to_string(distinct_tags.size()) + "件中" +
+                                std::to_string(tags.size()) + "件に対応（" + tag_list + "）" +
+                                (district.empty() ? "" : "・" + district + " を担当") +
+                                "・他機関からの紹介を受付");
+    *entry.match.mutable_agency() = std::move(agency).value();
+    ranked.push_back(std::move(entry));
+  }
+  std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
+    if (a.match.covered_tags_size() != b.match.covered_tags_size()) {
+      return a.match.covered_tags_size() > b.match.covered_tags_size();
+    }
+    return a.reading != b.reading ? a.reading < b.reading
+                                  : a.match.agency().name() < b.match.agency().name();
+  });
+  std::vector<v1::PartnerMatch> partners;
+  for (auto& entry : ranked) {
+    if (static_cast<int>(partners.size()) == limit) break;
+    partners.push_back(std::move(entry.match));
+  }
+  return partners;
 }
 
 }  // namespace casecoord::directory

@@ -58,6 +58,11 @@ class AgencyStore {
   // Agencies whose name or reading contains `query` after normalisation (see japanese_text.h).
   Result<std::vector<v1::AgencyMatch>> Search(const std::string& query, int limit) const;
 
+  // Active agencies that accept referrals, serve `district` (if not empty) and cover at least one
+  // of `issue_tags`, most tags first (then by reading). Uses the tag index, not a scan.
+  Result<std::vector<v1::PartnerMatch>> FindPartners(const std::vector<std::string>& issue_tags,
+                                                     const std::string& district, int limit) const;
+
  private:
   Status Validate(const v1::Agency& agency) const;
   void Stamp(v1::Agency* agency) const;

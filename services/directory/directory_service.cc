@@ -103,4 +103,22 @@ grpc::ServerUnaryReactor* DirectoryService::SearchAgencies(grpc::CallbackServerC
       });
 }
 
+grpc::ServerUnaryReactor* DirectoryService::FindPartners(grpc::CallbackServerContext* context,
+                                                         const v1::FindPartnersRequest* request,
+                                                         v1::FindPartnersResponse* response) {
+  return gatekeeper_.Handle(
+      context, DirectoryMethod("FindPartners"), [this, request, response](auth::Call& call) {
+        call.set_resource("agencies");
+        if (request->page_size() < 0) {
+          return Status::InvalidArgument("page_size", "must not be negative");
+        }
+        int limit = request->page_size() == 0 ? 20 : std::min(request->page_size(), 200);
+        std::vector<std::string> tags(request->issue_tags().begin(), request->issue_tags().end());
+        auto partners = store_.FindPartners(tags, request->district(), limit);
+        if (!partners.ok()) return partners.status();
+        for (auto& partner : *partners) *response->add_partners() = std::move(partner);
+        return Status::Ok();
+      });
+}
+
 }  // namespace casecoord::directory

@@ -35,6 +35,9 @@ class DirectoryService final : public v1::AgencyDirectory::CallbackService {
   grpc::ServerUnaryReactor* SearchAgencies(grpc::CallbackServerContext* context,
                                            const v1::SearchAgenciesRequest* request,
                                            v1::SearchAgenciesResponse* response) override;
+  grpc::ServerUnaryReactor* FindPartners(grpc::CallbackServerContext* context,
+                                         const v1::FindPartnersRequest* request,
+                                         v1::FindPartnersResponse* response) override;
 
  private:
   auth::Gatekeeper& gatekeeper_;

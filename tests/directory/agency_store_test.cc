@@ -197,5 +197,64 @@ TEST_F(AgencyStoreTest, ListsWithFiltersAndPagesAcrossChanges) {
   EXPECT_FALSE(ParseAgencyFilter("kind NPO").ok());
 }
 
+TEST_F(AgencyStoreTest, PartnersAreRankedByTagsCoveredAndExplained) {
+  auto make = [](const std::string& name, const std::string& kana, std::vector<std::string> tags,
+                 std::string district, bool referrals = true,
+                 v1::Agency::State state = v1::Agency::ACTIVE) {
+    v1::Agency agency = Sample(name, kana);
+    agency.clear_issue_tags();
+    for (auto& tag : tags) agency.add_issue_tags(tag);
+    agency.clear_districts();
+    agency.add_districts(district);
+    agency.set_accepts_referrals(referrals);
+    agency.set_state(state);
+    return agency;
+  };
+  ASSERT_TRUE(
+      Create("houkatsu", make("地域包括", "チイキホウカツ", {"dementia", "8050"}, "kita")).ok());
+  ASSERT_TRUE(Create("kikan",
+                     make("基幹相談", "キカンソウダン", {"hikikomori", "8050", "dementia"}, "kita"))
+                  .ok());
+  ASSERT_TRUE(Create("yorisoi", make("よりそい", "ヨリソイ", {"debt"}, "kita")).ok());
+  ASSERT_TRUE(Create("minami", make("南の包括", "ミナミノホウカツ", {"dementia"}, "minami")).ok());
+  ASSERT_TRUE(
+      Create("closed", make("閉所", "ヘイショ", {"dementia"}, "kita", true, v1::Agency::CLOSED))
+          .ok());
+  ASSERT_TRUE(
+      Create("no-ref", make("紹介不可", "ショウカイフカ", {"dementia"}, "kita", false)).ok());
+
+  auto partners = store_->FindPartners({"8050", "dementia", "hikikomori"}, "kita", 10);
+  ASSERT_TRUE(partners.ok()) << partners.status().ToString();
+  std::vector<std::string> names;
+  for (const auto& p : *partners) names.push_back(p.agency().name());
+  EXPECT_EQ(names, (std::vector<std::string>{"agencies/kikan", "agencies/houkatsu"}));
+  EXPECT_EQ(std::vector<std::string>(partners->at(0).covered_tags().begin(),
+                                     partners->at(0).covered_tags().end()),
+            (std::vector<std::string>{"8050", "dementia", "hikikomori"}));
+  EXPECT_EQ(partners->at(1).explanation(),
+            "課題3件中2件に対応（8050, dementia）・kita を担当・他機関からの紹介を受付");
+
+  // Without a district every active, referring agency that covers a tag is proposed.
+  auto anywhere = store_->FindPartners({"dementia"}, "", 10);
+  EXPECT_EQ(anywhere->size(), 3u);
+
+  // The tag index follows updates.
+  v1::Agency patch;
+  patch.set_name("agencies/yorisoi");
+  patch.add_issue_tags("dementia");
+  v1::FieldMask mask;
+  mask.add_paths("issue_tags");
+  storage::WriteBatch batch(*storage_);
+  ASSERT_TRUE(store_->PrepareUpdate(patch, mask, &batch).ok());
+  ASSERT_TRUE(storage_->Commit(batch).ok());
+  EXPECT_EQ(store_->FindPartners({"debt"}, "", 10)->size(), 0u);
+  EXPECT_EQ(store_->FindPartners({"dementia"}, "kita", 10)->size(), 3u);
+
+  auto bad = store_->FindPartners({"Not A Tag"}, "Kita Ku", 10);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().field_violations().size(), 2u);
+  EXPECT_EQ(store_->FindPartners({}, "", 10).status().field_violations().at(0).field, "issue_tags");
+}
+
 }  // namespace
 }  // namespace casecoord::directory

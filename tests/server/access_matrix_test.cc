@@ -50,6 +50,8 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.AgencyDirectory/DeleteAgency", {"admin", "coordinator"}},
     {"/casecoord.v1.AgencyDirectory/SearchAgencies",
      {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+    {"/casecoord.v1.AgencyDirectory/FindPartners",
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
 };
 
 grpc::Status CallEmpty(const std::shared_ptr<grpc::Channel>& channel, const std::string& method) {
