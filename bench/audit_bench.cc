@@ -44,7 +44,7 @@
 #include <vector>
 
 #include "bench/baseline_server.h"
-#include "bench/bench_stats.h"
+#include "bench/bench_support.h"
 #include "casecoord/v1/admin.grpc.pb.h"
 #include "clients/cli/client.h"
 #include "services/auth/user_registry.h"
@@ -116,50 +116,6 @@ struct Flags {
   std::vector<int> concurrency = {1, 16, 64};
   int workers = 16;  // caseserver's default worker-threads
 };
-
-[[noreturn]] void Usage(const char* message) {
-  std::fprintf(
-      stderr,
-      "%s\nusage: audit_bench [--seconds S] [--rounds R] [--concurrency 1,16,64] [--workers 16]\n",
-      message);
-  std::exit(2);
-}
-
-Flags ParseFlags(int argc, char** argv) {
-  Flags flags;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view name = argv[i];
-    if (name == "--help" || name == "-h") Usage("audited read vs unaudited read vs echo.");
-    if (i + 1 >= argc) Usage(("missing value for " + std::string(name)).c_str());
-    std::string value = argv[++i];
-    if (name == "--concurrency") {
-      flags.concurrency.clear();
-      for (size_t start = 0; start <= value.size();) {
-        size_t comma = std::min(value.find(',', start), value.size());
-        int c = std::atoi(value.substr(start, comma - start).c_str());
-        if (c <= 0) Usage(("bad --concurrency " + value).c_str());
-        flags.concurrency.push_back(c);
-        start = comma + 1;
-      }
-      continue;
-    }
-    char* end = nullptr;
-    double number = std::strtod(value.c_str(), &end);
-    if (end == value.c_str() || *end != '\0' || number <= 0) {
-      Usage(("bad value for " + std::string(name) + ": " + value).c_str());
-    }
-    if (name == "--seconds") {
-      flags.seconds = number;
-    } else if (name == "--rounds") {
-      flags.rounds = std::max(1, static_cast<int>(number));
-    } else if (name == "--workers") {
-      flags.workers = std::max(1, static_cast<int>(number));
-    } else {
-      Usage(("unknown flag " + std::string(name)).c_str());
-    }
-  }
-  return flags;
-}
 
 // ---- the baselines ----
 
@@ -380,12 +336,7 @@ void RunSlice(const AuditTarget& target, int concurrency, double warmup_seconds,
       completed += done;
     });
   }
-  std::this_thread::sleep_for(std::chrono::duration<double>(warmup_seconds));
-  auto start = Clock::now();
-  phase = 1;
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  phase = 2;
-  auto end = Clock::now();
+  const double measured = MeasureWindow(phase, warmup_seconds, seconds);
   for (auto& client : clients) client.join();
   const auto slice_end = Clock::now();
   const double cpu_end = ProcessCpuSeconds();
@@ -399,7 +350,7 @@ void RunSlice(const AuditTarget& target, int concurrency, double warmup_seconds,
     tally->calls += mine.size();
     tally->latencies_us.insert(tally->latencies_us.end(), mine.begin(), mine.end());
   }
-  tally->seconds += std::chrono::duration<double>(end - start).count();
+  tally->seconds += measured;
   tally->completed += completed;
   tally->syncs += g_syncs.load() - syncs_before;
   tally->sync_nanos += g_sync_nanos.load() - sync_nanos_before;
@@ -437,7 +388,12 @@ std::array<Measurement, kTargets> Interleave(const Targets& targets, int concurr
 enum { kEcho = 0, kUnaudited = 1, kAudited = 2 };
 
 int Main(int argc, char** argv) {
-  Flags flags = ParseFlags(argc, argv);
+  Flags flags;
+  ParseFlags(argc, argv,
+             "audit_bench [--seconds S] [--rounds R] [--concurrency 1,16,64] [--workers 16]",
+             FlagSpec{{{"--seconds", &flags.seconds}},
+                      {{"--rounds", &flags.rounds}, {"--workers", &flags.workers}},
+                      {{"--concurrency", &flags.concurrency}}});
   // The servers' startup and shutdown lines would interleave with the table.
   log::SetMinimumLevel(log::Level::kWarning);
 

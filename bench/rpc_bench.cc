@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "bench/baseline_server.h"
-#include "bench/bench_stats.h"
+#include "bench/bench_support.h"
 #include "casecoord/v1/admin.grpc.pb.h"
 #include "clients/cli/client.h"
 #include "services/common/log.h"
@@ -51,46 +51,6 @@ struct Flags {
   int rounds = 3;
   std::vector<int> concurrency = {1, 16, 64};
 };
-
-[[noreturn]] void Usage(const char* message) {
-  std::fprintf(stderr, "%s\nusage: rpc_bench [--seconds S] [--rounds R] [--concurrency 1,16,64]\n",
-               message);
-  std::exit(2);
-}
-
-Flags ParseFlags(int argc, char** argv) {
-  Flags flags;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view name = argv[i];
-    if (name == "--help" || name == "-h") Usage("caseserver vs empty gRPC server, closed loop.");
-    if (i + 1 >= argc) Usage(("missing value for " + std::string(name)).c_str());
-    std::string value = argv[++i];
-    if (name == "--concurrency") {
-      flags.concurrency.clear();
-      for (size_t start = 0; start <= value.size();) {
-        size_t comma = std::min(value.find(',', start), value.size());
-        int c = std::atoi(value.substr(start, comma - start).c_str());
-        if (c <= 0) Usage(("bad --concurrency " + value).c_str());
-        flags.concurrency.push_back(c);
-        start = comma + 1;
-      }
-      continue;
-    }
-    char* end = nullptr;
-    double number = std::strtod(value.c_str(), &end);
-    if (end == value.c_str() || *end != '\0' || number <= 0) {
-      Usage(("bad value for " + std::string(name) + ": " + value).c_str());
-    }
-    if (name == "--seconds") {
-      flags.seconds = number;
-    } else if (name == "--rounds") {
-      flags.rounds = static_cast<int>(number);
-    } else {
-      Usage(("unknown flag " + std::string(name)).c_str());
-    }
-  }
-  return flags;
-}
 
 struct Tally {
   uint64_t calls = 0;
@@ -147,12 +107,7 @@ void RunSlice(const Target& target, int concurrency, double warmup_seconds, doub
       }
     });
   }
-  std::this_thread::sleep_for(std::chrono::duration<double>(warmup_seconds));
-  auto start = Clock::now();
-  phase = 1;
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  phase = 2;
-  auto end = Clock::now();
+  const double measured = MeasureWindow(phase, warmup_seconds, seconds);
   for (auto& client : clients) client.join();
   if (errors > 0) {
     // Failed calls are fast; counting them would flatter the target, so the figures are void.
@@ -163,7 +118,7 @@ void RunSlice(const Target& target, int concurrency, double warmup_seconds, doub
     tally->calls += mine.size();
     tally->latencies_us.insert(tally->latencies_us.end(), mine.begin(), mine.end());
   }
-  tally->seconds += std::chrono::duration<double>(end - start).count();
+  tally->seconds += measured;
 }
 
 // Warms both targets, then alternates slices A B B A A B ... (A = `first`) until each has had
@@ -186,7 +141,11 @@ std::array<Measurement, 2> Interleave(const std::array<const Target*, 2>& target
 }
 
 int Main(int argc, char** argv) {
-  Flags flags = ParseFlags(argc, argv);
+  Flags flags;
+  ParseFlags(argc, argv, "rpc_bench [--seconds S] [--rounds R] [--concurrency 1,16,64]",
+             FlagSpec{{{"--seconds", &flags.seconds}},
+                      {{"--rounds", &flags.rounds}},
+                      {{"--concurrency", &flags.concurrency}}});
   // The server's startup and shutdown lines would interleave with the table.
   log::SetMinimumLevel(log::Level::kWarning);
 

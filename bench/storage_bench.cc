@@ -28,7 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include "bench/bench_stats.h"
+#include "bench/bench_support.h"
 #include "services/storage/encryption.h"
 #include "services/storage/storage.h"
 #include "tests/support/temp_dir.h"
@@ -54,43 +54,6 @@ struct Flags {
   int read_threads = 4;
   int cache_mib = 8;
 };
-
-[[noreturn]] void Usage(const char* message) {
-  std::fprintf(stderr,
-               "%s\nusage: storage_bench [--seconds S] [--records N] [--rounds R] "
-               "[--read-threads T] [--cache-mib M]\n",
-               message);
-  std::exit(2);
-}
-
-Flags ParseFlags(int argc, char** argv) {
-  Flags flags;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view name = argv[i];
-    if (name == "--help" || name == "-h") Usage("Encrypted vs plaintext Storage throughput.");
-    if (i + 1 >= argc) Usage(("missing value for " + std::string(name)).c_str());
-    const char* value = argv[++i];
-    char* end = nullptr;
-    double number = std::strtod(value, &end);
-    if (end == value || *end != '\0' || number <= 0) {
-      Usage(("bad value for " + std::string(name) + ": " + value).c_str());
-    }
-    if (name == "--seconds") {
-      flags.seconds = number;
-    } else if (name == "--records") {
-      flags.records = static_cast<int>(number);
-    } else if (name == "--rounds") {
-      flags.rounds = static_cast<int>(number);
-    } else if (name == "--read-threads") {
-      flags.read_threads = static_cast<int>(number);
-    } else if (name == "--cache-mib") {
-      flags.cache_mib = static_cast<int>(number);
-    } else {
-      Usage(("unknown flag " + std::string(name)).c_str());
-    }
-  }
-  return flags;
-}
 
 [[noreturn]] void Die(const std::string& what, const Status& status) {
   std::fprintf(stderr, "storage_bench: %s: %s\n", what.c_str(), status.ToString().c_str());
@@ -191,12 +154,7 @@ void RunSlice(int threads, double warmup_seconds, double seconds, const Op& op, 
       }
     });
   }
-  std::this_thread::sleep_for(std::chrono::duration<double>(warmup_seconds));
-  auto start = Clock::now();
-  phase = 1;
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  phase = 2;
-  auto end = Clock::now();
+  const double measured = MeasureWindow(phase, warmup_seconds, seconds);
   for (auto& worker : workers) worker.join();
   if (failed) {
     std::fprintf(stderr, "storage_bench: an operation failed\n");
@@ -206,7 +164,7 @@ void RunSlice(int threads, double warmup_seconds, double seconds, const Op& op, 
     tally->ops += mine.size();
     tally->latencies_us.insert(tally->latencies_us.end(), mine.begin(), mine.end());
   }
-  tally->seconds += std::chrono::duration<double>(end - start).count();
+  tally->seconds += measured;
 }
 
 // The slice pattern A B B A A B B A ...: each variant runs first as often as second, and the two
@@ -395,7 +353,16 @@ Measurement MedianOf(const std::vector<Measurement>& runs) {
 }
 
 int Main(int argc, char** argv) {
-  Flags flags = ParseFlags(argc, argv);
+  Flags flags;
+  ParseFlags(
+      argc, argv,
+      "storage_bench [--seconds S] [--records N] [--rounds R] [--read-threads T] [--cache-mib M]",
+      FlagSpec{{{"--seconds", &flags.seconds}},
+               {{"--records", &flags.records},
+                {"--rounds", &flags.rounds},
+                {"--read-threads", &flags.read_threads},
+                {"--cache-mib", &flags.cache_mib}},
+               {}});
   std::printf(
       "storage_bench: %d rounds, %.1f s per measurement, records of %zu bytes (14-byte key + "
       "%zu-byte random value), %d read records, %d read threads, %d MiB block cache for reads, "
