@@ -15,6 +15,8 @@
 //   casectl audit verify                exit 0 when the audit trail is intact, 3 when broken
 //   casectl access request RESOURCE --reason "..."   break-glass access (coordinators)
 //   casectl access list [--page-size N] emergency accesses, newest first (all pages)
+//   casectl agency list|get|create|update|delete|search|partners|import|export|survey ...
+//                                       the agency directory; see agency_commands.h
 // ROLE is one of admin, coordinator, agency_staff, adviser, planner, auditor. audit
 // list is for auditors, audit verify and access list for auditors and admins, user for admins.
 //
@@ -25,175 +27,30 @@
 //   --cert/--key [CASECTL_CERT/CASECTL_KEY]  client certificate and key
 // Output is for people by default; --json prints the API's JSON instead. Exit status: 0 success,
 // 1 the call failed, 2 bad usage or connection options, 3 the audit trail is broken.
-#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <iostream>
 #include <optional>
-#include <string_view>
-#include <utility>
 #include <vector>
 
 #include "casecoord/v1/admin.grpc.pb.h"
+#include "clients/cli/agency_commands.h"
 #include "clients/cli/client.h"
+#include "clients/cli/command_support.h"
+#include "clients/cli/table.h"
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "services/common/grpc_errors.h"
 
 namespace casecoord::cli {
 namespace {
 
 using google::protobuf::util::TimeUtil;
 
-struct GlobalOptions {
-  client::ConnectionOptions connection;
-  std::string user;
-  std::string pki_dir = "var/dev/pki";
-  bool json = false;
-  int timeout_seconds = 30;
-};
-
 std::string EnvOr(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);
   return value != nullptr ? value : fallback;
-}
-
-std::unique_ptr<grpc::ClientContext> NewContext(const GlobalOptions& options) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() +
-                        std::chrono::seconds(options.timeout_seconds));
-  return context;
-}
-
-int ReportError(const grpc::Status& status) {
-  std::cerr << "エラー / error: " << DescribeGrpcError(status) << "\n";
-  return 1;
-}
-
-void PrintJson(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  std::cout << json;
-}
-
-std::string LocalTime(const google::protobuf::Timestamp& timestamp) {
-  std::time_t seconds = TimeUtil::TimestampToTimeT(timestamp);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%d %H:%M:%S", &local);
-  return buffer;
-}
-
-std::string HumanBytes(int64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
-  return buffer;
-}
-
-int UsageError(const std::string& message) {
-  std::cerr << "エラー / error: " << message << "\n";
-  return 2;
-}
-
-std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
-
-// --- Terminal display width --------------------------------------------------------------------
-
-// Decodes the UTF-8 code point at text[*pos] and advances *pos past it. A malformed or truncated
-// sequence yields U+FFFD and advances one byte, so any byte string can be measured.
-char32_t DecodeUtf8(std::string_view text, size_t* pos) {
-  const auto lead = static_cast<unsigned char>(text[*pos]);
-  const size_t length = lead < 0x80             ? 1
-                        : (lead & 0xE0) == 0xC0 ? 2
-                        : (lead & 0xF0) == 0xE0 ? 3
-                        : (lead & 0xF8) == 0xF0 ? 4
-                                                : 0;
-  if (length == 0 || *pos + length > text.size()) {
-    ++*pos;
-    return 0xFFFD;
-  }
-  char32_t code_point = length == 1 ? lead : lead & (0x7F >> length);
-  for (size_t i = 1; i < length; ++i) {
-    const auto next = static_cast<unsigned char>(text[*pos + i]);
-    if ((next & 0xC0) != 0x80) {
-      ++*pos;
-      return 0xFFFD;
-    }
-    code_point = (code_point << 6) | (next & 0x3F);
-  }
-  *pos += length;
-  return code_point;
-}
-
-// Columns a code point takes in a terminal: 2 for East Asian Wide and Fullwidth characters (Hangul
-// Jamo, CJK and kana, Hangul syllables, compatibility ideographs, vertical and fullwidth forms).
-int CodePointWidth(char32_t code_point) {
-  static constexpr std::pair<char32_t, char32_t> kWide[] = {
-      {0x1100, 0x115F}, {0x2E80, 0xA4CF}, {0xAC00, 0xD7A3}, {0xF900, 0xFAFF},
-      {0xFE30, 0xFE4F}, {0xFF00, 0xFF60}, {0xFFE0, 0xFFE6},
-  };
-  for (const auto& [first, last] : kWide) {
-    if (code_point >= first && code_point <= last) return 2;
-  }
-  return 1;
-}
-
-size_t DisplayWidth(std::string_view text) {
-  size_t width = 0;
-  for (size_t pos = 0; pos < text.size();) width += CodePointWidth(DecodeUtf8(text, &pos));
-  return width;
-}
-
-std::string PadRight(const std::string& text, size_t width) {
-  const size_t used = DisplayWidth(text);
-  return used >= width ? text : text + std::string(width - used, ' ');
-}
-
-using Row = std::vector<std::string>;
-
-// Columns aligned by display width, two spaces apart; the last column is not padded.
-void PrintTable(const Row& header, const std::vector<Row>& rows) {
-  std::vector<size_t> widths(header.size(), 0);
-  auto measure = [&widths](const Row& row) {
-    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
-      widths[i] = std::max(widths[i], DisplayWidth(row[i]));
-    }
-  };
-  measure(header);
-  for (const auto& row : rows) measure(row);
-  auto print = [&widths](const Row& row) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (i > 0) line += "  ";
-      line += i + 1 == row.size() ? row[i] : PadRight(row[i], widths[i]);
-    }
-    std::cout << line << "\n";
-  };
-  print(header);
-  for (const auto& row : rows) print(row);
-}
-
-// "label  value" lines with the values aligned.
-void PrintFields(const std::vector<std::pair<std::string, std::string>>& fields) {
-  size_t width = 0;
-  for (const auto& field : fields) width = std::max(width, DisplayWidth(field.first));
-  for (const auto& [label, value] : fields) {
-    std::cout << PadRight(label, width) << "  " << value << "\n";
-  }
 }
 
 // --- Users -------------------------------------------------------------------------------------
@@ -758,6 +615,8 @@ int Main(int argc, char** argv) {
   auto* access_list = access->add_subcommand("list", "list emergency accesses, newest first");
   access_list->add_option("--page-size", page_size, "accesses fetched per call");
 
+  AgencyCommands agency_commands(&app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -793,6 +652,9 @@ int Main(int argc, char** argv) {
           "変更する項目がありません / nothing to update: give --name, --role, --agency or --state");
     }
   }
+  if (agency_commands.Selected()) {
+    if (const int code = agency_commands.Prepare(); code != kExitOk) return code;
+  }
   if (*user_disable) changes.state = v1::User::DISABLED;
   if (*user_enable) changes.state = v1::User::ACTIVE;
   if (*audit_list) {
@@ -821,6 +683,7 @@ int Main(int argc, char** argv) {
     std::cerr << "エラー / error: " << channel.status().ToString() << "\n";
     return 2;
   }
+  if (agency_commands.Selected()) return agency_commands.Run(options, *channel);
   if (*info) return Info(options, *channel);
   if (*health) return Health(options, *channel);
   if (*backup_create) return BackupCreate(options, *channel);

@@ -23,27 +23,31 @@ grpc::ServerUnaryReactor* Gatekeeper::Handle(grpc::CallbackServerContext* contex
                                              std::string_view method,
                                              std::function<Status(Call&)> work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  Dispatch(context, method, std::move(work),
+           [reactor](Status status) { reactor->Finish(ToGrpcStatus(status)); });
+  return reactor;
+}
+
+void Gatekeeper::Dispatch(grpc::CallbackServerContext* context, std::string_view method,
+                          std::function<Status(Call&)> work, std::function<void(Status)> done) {
   std::optional<std::string> user_id = UserIdFromAuthContext(*context->auth_context());
-  auto finish = [reactor](Status status) { reactor->Finish(ToGrpcStatus(status)); };
   const MethodRule* rule = deps_.policy->Find(method);
   if (rule != nullptr && rule->execution == Execution::kInline) {
-    RunAsync(user_id, method, work, finish);
-    return reactor;
+    RunAsync(user_id, method, work, std::move(done));
+    return;
   }
-  bool queued =
-      deps_.workers->Submit([this, context, user_id = std::move(user_id),
-                             method = std::string(method), work = std::move(work), finish] {
-        if (context->IsCancelled()) {
-          finish(Status(StatusCode::kCancelled, "CANCELLED", "cancelled before it ran"));
-          return;
-        }
-        RunAsync(user_id, method, work, finish);
-      });
+  bool queued = deps_.workers->Submit([this, context, user_id = std::move(user_id),
+                                       method = std::string(method), work = std::move(work), done] {
+    if (context->IsCancelled()) {
+      done(Status(StatusCode::kCancelled, "CANCELLED", "cancelled before it ran"));
+      return;
+    }
+    RunAsync(user_id, method, work, done);
+  });
   if (!queued) {
-    finish(Status(StatusCode::kResourceExhausted, "SERVER_BUSY",
-                  "the server's work queue is full or shutting down"));
+    done(Status(StatusCode::kResourceExhausted, "SERVER_BUSY",
+                "the server's work queue is full or shutting down"));
   }
-  return reactor;
 }
 
 Status Gatekeeper::Run(const std::optional<std::string>& user_id, std::string_view method,

@@ -90,6 +90,11 @@ class Gatekeeper {
   grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* context, std::string_view method,
                                    std::function<Status(Call&)> work);
 
+  // Handle() for calls whose reactor is not the default unary one (streaming): `done` gets the
+  // outcome instead of a reactor being finished. `context` must stay valid until `done` runs.
+  void Dispatch(grpc::CallbackServerContext* context, std::string_view method,
+                std::function<Status(Call&)> work, std::function<void(Status)> done);
+
   // Runs steps 1-7 for the user `user_id` (nullopt: no certificate identity); `done` gets the
   // call's outcome, on this thread or on the audit committer's. Handle() calls this on a worker.
   void RunAsync(const std::optional<std::string>& user_id, std::string_view method,

@@ -35,6 +35,14 @@ std::vector<MethodRule> DefaultRules() {
       {directory("DeleteAgency"), directory_editors, AuditKind::kWrite},
       {directory("SearchAgencies"), everyone, AuditKind::kNone},
       {directory("FindPartners"), everyone, AuditKind::kNone},
+      {directory("ImportAgencies"), directory_editors, AuditKind::kWrite},
+      // A bulk copy of the directory leaving the server is worth a line in the trail.
+      {directory("ExportAgencies"), everyone, AuditKind::kRead},
+      // Survey answers are entered by the city from the returned questionnaires.
+      {directory("RecordCooperationSurveyAnswer"), directory_editors, AuditKind::kWrite},
+      {directory("ListCooperationSurveyAnswers"), everyone, AuditKind::kNone},
+      {directory("DeleteCooperationSurveyAnswer"), directory_editors, AuditKind::kWrite},
+      {directory("GetCooperationSurveySummary"), everyone, AuditKind::kNone},
   };
 }
 

@@ -1,5 +1,7 @@
 #include "services/common/fiscal_year.h"
 
+#include <cstdio>
+
 namespace casecoord {
 namespace {
 
@@ -22,6 +24,48 @@ int FiscalYearOf(std::chrono::system_clock::time_point instant) {
   const year_month_day date{jst};
   return FiscalYearOfDate(static_cast<int>(date.year()),
                           static_cast<int>(static_cast<unsigned>(date.month())));
+}
+
+std::optional<std::chrono::system_clock::time_point> JstMidnight(int year, int month, int day) {
+  using namespace std::chrono;
+  if (year < 1900 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31) {
+    return std::nullopt;
+  }
+  const year_month_day date{std::chrono::year(year),
+                            std::chrono::month(static_cast<unsigned>(month)),
+                            std::chrono::day(static_cast<unsigned>(day))};
+  if (!date.ok()) return std::nullopt;
+  return system_clock::time_point(sys_days(date)) - hours(9);
+}
+
+std::optional<std::chrono::system_clock::time_point> ParseJstDate(std::string_view text) {
+  // Splits "2024-04-01" or "2024/4/1" into digit runs; each part must be all digits.
+  const char separator = text.size() > 4 ? text[4] : '\0';
+  if (separator != '-' && separator != '/') return std::nullopt;
+  int parts[3] = {0, 0, 0};
+  int digits[3] = {0, 0, 0};
+  int part = 0;
+  for (char c : text) {
+    if (c == separator) {
+      if (++part > 2) return std::nullopt;
+    } else if (c >= '0' && c <= '9') {
+      parts[part] = parts[part] * 10 + (c - '0');
+      if (++digits[part] > (part == 0 ? 4 : 2)) return std::nullopt;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (part != 2 || digits[0] != 4 || digits[1] == 0 || digits[2] == 0) return std::nullopt;
+  return JstMidnight(parts[0], parts[1], parts[2]);
+}
+
+std::string FormatJstDate(std::chrono::system_clock::time_point instant) {
+  using namespace std::chrono;
+  const year_month_day date{floor<days>(instant + hours(9))};
+  char text[16];
+  std::snprintf(text, sizeof(text), "%04d-%02u-%02u", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  return text;
 }
 
 EraLabels FiscalYearLabels(int fiscal_year) {

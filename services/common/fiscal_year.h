@@ -5,7 +5,9 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace casecoord {
 
@@ -19,6 +21,18 @@ struct EraLabels {
   std::string short_label;  // "H30", "R1", "R6"; "S63" for 1988
   std::string japanese;     // "平成30年度", "令和元年度", "令和6年度"
 };
+
+// Midnight JST at the start of the civil date year-month-day; nullopt unless it is a real date of
+// the years 1900 to 9999.
+std::optional<std::chrono::system_clock::time_point> JstMidnight(int year, int month, int day);
+
+// A civil date written "YYYY-MM-DD" or "YYYY/MM/DD", month and day of one or two digits ("2024/4/1"
+// as Excel writes it), as JstMidnight; nullopt for anything else, including impossible dates and
+// mixed separators.
+std::optional<std::chrono::system_clock::time_point> ParseJstDate(std::string_view text);
+
+// The JST civil date of `instant` as "YYYY-MM-DD".
+std::string FormatJstDate(std::chrono::system_clock::time_point instant);
 
 // Labels for fiscal years from 1926 (昭和元年度) on.
 EraLabels FiscalYearLabels(int fiscal_year);

@@ -2,12 +2,16 @@
 
 #include <google/protobuf/field_mask.pb.h>
 #include <google/protobuf/util/field_mask_util.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
 
+#include "services/common/fiscal_year.h"
+#include "services/common/log.h"
+#include "services/common/text.h"
 #include "services/directory/japanese_text.h"
 #include "services/storage/key_encoding.h"
 
@@ -22,6 +26,12 @@ constexpr char kAgencyPrefix[] = "agencies/";
 constexpr char kRecord[] = "agency";
 constexpr char kTerm[] = "agency-term";
 constexpr char kTag[] = "agency-tag";
+constexpr char kKana[] = "agency-kana";
+// The index prefixes IndexKeysOf writes, and the version of their layout: bump the version when
+// either changes (or NormalizeForSearch / KanaSortKey do), so that start-up rebuilds them.
+constexpr const char* kIndexPrefixes[] = {kTerm, kTag, kKana};
+constexpr char kIndexVersionKey[] = "agency-index-version";
+constexpr char kIndexVersion[] = "2";
 
 // Paths UpdateAgency may not touch: identity and server-maintained fields.
 const std::set<std::string> kImmutablePaths = {"name", "create_time", "update_time", "etag"};
@@ -60,7 +70,26 @@ std::string TagPrefix(const std::string& tag) {
   return key;
 }
 
-// Every index key of an agency: one per n-gram of its name and reading, one per issue tag.
+std::string KanaPrefix() {
+  std::string key;
+  storage::AppendString(&key, kKana);
+  return key;
+}
+
+// Where an agency stands in kana order: its reading's collation key, then its id.
+std::string KanaPosition(const std::string& id, const v1::Agency& agency) {
+  std::string position;
+  storage::AppendString(&position, KanaSortKey(agency.kana()));
+  storage::AppendString(&position, id);
+  return position;
+}
+
+std::string IdOf(const v1::Agency& agency) {
+  return agency.name().substr(sizeof(kAgencyPrefix) - 1);
+}
+
+// Every index key of an agency: one per n-gram of its name and reading, one per issue tag, and its
+// place in kana order.
 std::set<std::string> IndexKeysOf(const std::string& id, const v1::Agency& agency) {
   std::set<std::string> keys;
   for (const std::string* text : {&agency.display_name(), &agency.kana()}) {
@@ -71,6 +100,7 @@ std::set<std::string> IndexKeysOf(const std::string& id, const v1::Agency& agenc
     storage::AppendString(&key, id);
     keys.insert(std::move(key));
   }
+  keys.insert(KanaPrefix() + KanaPosition(id, agency));
   return keys;
 }
 
@@ -93,11 +123,7 @@ std::string Unquote(std::string value) {
   return value;
 }
 
-std::string Trim(const std::string& text) {
-  size_t begin = text.find_first_not_of(' ');
-  size_t end = text.find_last_not_of(' ');
-  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
-}
+std::string Trimmed(std::string_view text) { return std::string(TrimSpaces(text)); }
 
 }  // namespace
 
@@ -112,28 +138,45 @@ bool AgencyFilter::Matches(const v1::Agency& agency) const {
                  agency.issue_tags().end()) {
     return false;
   }
+  if (field &&
+      std::find(agency.fields().begin(), agency.fields().end(), *field) == agency.fields().end()) {
+    return false;
+  }
+  if (verified_before_nanos && agency.has_last_verified_time() &&
+      TimeUtil::TimestampToNanoseconds(agency.last_verified_time()) >= *verified_before_nanos) {
+    return false;
+  }
   return true;
 }
 
 std::string AgencyFilter::Fingerprint() const {
   return "kind=" + (kind ? v1::AgencyKind_Name(*kind) : "") +
          ";state=" + (state ? v1::Agency::State_Name(*state) : "") +
-         ";district=" + district.value_or("") + ";tag=" + tag.value_or("");
+         ";field=" + (field ? v1::SupportField_Name(*field) : "") +
+         ";district=" + district.value_or("") + ";tag=" + tag.value_or("") + ";verified_before=" +
+         (verified_before_nanos ? std::to_string(*verified_before_nanos) : "");
 }
 
 Result<AgencyFilter> ParseAgencyFilter(const std::string& filter) {
   AgencyFilter parsed;
-  std::string rest = Trim(filter);
+  std::string rest = Trimmed(filter);
   while (!rest.empty()) {
     size_t and_at = rest.find(" AND ");
-    std::string clause = Trim(rest.substr(0, and_at));
-    rest = and_at == std::string::npos ? "" : Trim(rest.substr(and_at + 5));
-    size_t equals = clause.find('=');
-    if (equals == std::string::npos) {
+    std::string clause = Trimmed(rest.substr(0, and_at));
+    rest = and_at == std::string::npos ? "" : Trimmed(rest.substr(and_at + 5));
+    const size_t op = clause.find_first_of("=<>!:");
+    if (op == std::string::npos) {
       return Status::InvalidArgument("filter", "expected \"key = value\" in \"" + clause + "\"");
     }
-    const std::string key = Trim(clause.substr(0, equals));
-    const std::string value = Unquote(Trim(clause.substr(equals + 1)));
+    const std::string key = Trimmed(clause.substr(0, op));
+    const bool less_than = clause[op] == '<' && clause.compare(op, 2, "<=") != 0;
+    const bool is_time = key == "last_verified_time";
+    if (is_time ? !less_than : clause[op] != '=') {
+      return Status::InvalidArgument(
+          "filter",
+          "\"" + key + "\" supports only " + (is_time ? "<" : "=") + " in \"" + clause + "\"");
+    }
+    const std::string value = Unquote(Trimmed(clause.substr(op + 1)));
     if (key == "kind") {
       v1::AgencyKind kind;
       if (!v1::AgencyKind_Parse(value, &kind) || kind == v1::AGENCY_KIND_UNSPECIFIED) {
@@ -146,16 +189,43 @@ Result<AgencyFilter> ParseAgencyFilter(const std::string& filter) {
         return Status::InvalidArgument("filter", "unknown state \"" + value + "\"");
       }
       parsed.state = state;
+    } else if (key == "field") {
+      v1::SupportField field;
+      if (!v1::SupportField_Parse(value, &field) || field == v1::SUPPORT_FIELD_UNSPECIFIED) {
+        return Status::InvalidArgument("filter", "unknown field \"" + value + "\"");
+      }
+      parsed.field = field;
     } else if (key == "district") {
       parsed.district = value;
     } else if (key == "tag") {
       parsed.tag = value;
+    } else if (key == "last_verified_time") {
+      google::protobuf::Timestamp time;
+      if (auto midnight = ParseJstDate(value)) {
+        parsed.verified_before_nanos =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(midnight->time_since_epoch())
+                .count();
+      } else if (TimeUtil::FromString(value, &time)) {
+        parsed.verified_before_nanos = TimeUtil::TimestampToNanoseconds(time);
+      } else {
+        return Status::InvalidArgument(
+            "filter",
+            "last_verified_time takes \"YYYY-MM-DD\" or an RFC 3339 time, not \"" + value + "\"");
+      }
     } else {
-      return Status::InvalidArgument(
-          "filter", "cannot filter on \"" + key + "\"; use kind, state, district or tag");
+      return Status::InvalidArgument("filter", "cannot filter on \"" + key +
+                                                   "\"; use kind, state, field, district, tag or "
+                                                   "last_verified_time");
     }
   }
   return parsed;
+}
+
+Result<AgencyOrder> ParseAgencyOrder(const std::string& order_by) {
+  const std::string order = Trimmed(order_by);
+  if (order.empty() || order == "name") return AgencyOrder::kId;
+  if (order == "kana") return AgencyOrder::kKana;
+  return Status::InvalidArgument("order_by", "\"" + order + "\" is not an order; use \"kana\"");
 }
 
 Status AgencyStore::Validate(const v1::Agency& agency) const {
@@ -266,10 +336,8 @@ Result<v1::Agency> AgencyStore::PrepareCreate(const std::string& agency_id,
   return created;
 }
 
-Result<v1::Agency> AgencyStore::PrepareUpdate(const v1::Agency& patch, const v1::FieldMask& mask,
-                                              storage::WriteBatch* batch) const {
-  auto stored = Get(patch.name(), "agency.name");
-  if (!stored.ok()) return stored.status();
+Result<v1::Agency> AgencyStore::Merge(const v1::Agency& stored, const v1::Agency& patch,
+                                      const v1::FieldMask& mask) const {
   if (mask.paths().empty()) return Status::InvalidArgument("update_mask", "must name fields");
   google::protobuf::FieldMask paths;
   for (const auto& path : mask.paths()) {
@@ -279,18 +347,28 @@ Result<v1::Agency> AgencyStore::PrepareUpdate(const v1::Agency& patch, const v1:
     }
     paths.add_paths(path);
   }
+  v1::Agency merged = stored;
+  FieldMaskUtil::MergeOptions options;
+  options.set_replace_message_fields(true);
+  options.set_replace_repeated_fields(true);
+  FieldMaskUtil::MergeMessageTo(patch, paths, options, &merged);
+  CASECOORD_RETURN_IF_ERROR(Validate(merged));
+  return merged;
+}
+
+Result<v1::Agency> AgencyStore::PrepareUpdate(const v1::Agency& patch, const v1::FieldMask& mask,
+                                              storage::WriteBatch* batch) const {
+  auto stored = Get(patch.name(), "agency.name");
+  if (!stored.ok()) return stored.status();
+  if (mask.paths().empty()) return Status::InvalidArgument("update_mask", "must name fields");
   if (!patch.etag().empty() && patch.etag() != stored->etag()) {
     return Status(StatusCode::kAborted, "STALE_ETAG",
                   patch.name() + " changed since it was read; get it again");
   }
-  v1::Agency updated = *stored;
-  FieldMaskUtil::MergeOptions options;
-  options.set_replace_message_fields(true);
-  options.set_replace_repeated_fields(true);
-  FieldMaskUtil::MergeMessageTo(patch, paths, options, &updated);
-  CASECOORD_RETURN_IF_ERROR(Validate(updated));
-  Stamp(&updated);
-  PutIndexed(updated.name().substr(sizeof(kAgencyPrefix) - 1), updated, &*stored, batch);
+  auto updated = Merge(*stored, patch, mask);
+  if (!updated.ok()) return updated.status();
+  Stamp(&*updated);
+  PutIndexed(IdOf(*updated), *updated, &*stored, batch);
   return updated;
 }
 
@@ -301,33 +379,211 @@ Status AgencyStore::PrepareDelete(const std::string& name, const std::string& et
   if (!etag.empty() && etag != stored->etag()) {
     return Status(StatusCode::kAborted, "STALE_ETAG", name + " changed since it was read");
   }
-  const std::string id = name.substr(sizeof(kAgencyPrefix) - 1);
+  const std::string id = IdOf(*stored);
   for (const auto& key : IndexKeysOf(id, *stored)) batch->Delete(ColumnFamily::kIndexes, key);
   batch->Delete(ColumnFamily::kRecords, RecordKey(id));
   return Status::Ok();
 }
 
-Result<std::vector<v1::Agency>> AgencyStore::List(const AgencyFilter& filter,
-                                                  const std::string& after_id, int limit,
-                                                  bool* more) const {
-  std::vector<v1::Agency> out;
-  *more = false;
+Result<AgencyPage> AgencyStore::List(const AgencyFilter& filter, AgencyOrder order,
+                                     const std::string& after_key, int limit) const {
+  AgencyPage page;
+  // Id order walks the records; kana order walks the kana index, whose keys end with the id.
+  const bool by_kana = order == AgencyOrder::kKana;
   std::string prefix;
-  storage::AppendString(&prefix, kRecord);
-  auto it = storage_.NewIterator(ColumnFamily::kRecords);
-  it->Seek(after_id.empty() ? prefix : RecordKey(after_id));
-  for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  storage::AppendString(&prefix, by_kana ? kKana : kRecord);
+  const std::string start = after_key.empty() ? prefix
+                            : by_kana         ? prefix + after_key
+                                              : RecordKey(after_key);
+  auto it = storage_.NewIterator(by_kana ? ColumnFamily::kIndexes : ColumnFamily::kRecords);
+  bool more = false;
+  for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (!after_key.empty() && it->key() == start) continue;
     v1::Agency agency;
-    if (!agency.ParseFromString(it->value().ToString())) continue;
-    if (agency.name() == kAgencyPrefix + after_id || !filter.Matches(agency)) continue;
-    if (static_cast<int>(out.size()) == limit) {
-      *more = true;
+    if (by_kana) {
+      storage::KeyReader reader(
+          std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+      std::string sort_key, id;
+      if (!reader.ReadString(&sort_key) || !reader.ReadString(&id)) continue;
+      auto stored = Get(kAgencyPrefix + id);
+      if (!stored.ok()) continue;
+      agency = std::move(stored).value();
+    } else if (!agency.ParseFromString(it->value().ToString())) {
+      continue;
+    }
+    if (!filter.Matches(agency)) continue;
+    if (static_cast<int>(page.agencies.size()) == limit) {
+      more = true;
       break;
     }
-    out.push_back(std::move(agency));
+    page.agencies.push_back(std::move(agency));
   }
   if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "listing agencies");
-  return out;
+  if (more) {
+    const v1::Agency& last = page.agencies.back();
+    page.next_after_key = by_kana ? KanaPosition(IdOf(last), last) : IdOf(last);
+  }
+  return page;
+}
+
+Result<std::vector<v1::Agency>> AgencyStore::ListAll(const AgencyFilter& filter,
+                                                     AgencyOrder order) const {
+  std::vector<v1::Agency> all;
+  std::string after_key;
+  do {
+    auto page = List(filter, order, after_key, 1000);
+    if (!page.ok()) return page.status();
+    for (auto& agency : page->agencies) all.push_back(std::move(agency));
+    after_key = page->next_after_key;
+  } while (!after_key.empty());
+  return all;
+}
+
+namespace {
+
+v1::CsvEncoding ToProto(CsvEncoding encoding) {
+  switch (encoding) {
+    case CsvEncoding::kUtf8:
+      return v1::UTF8;
+    case CsvEncoding::kUtf8Bom:
+      return v1::UTF8_BOM;
+    case CsvEncoding::kCp932:
+      return v1::CP932;
+  }
+  return v1::CSV_ENCODING_UNSPECIFIED;
+}
+
+// Reports `status` (a refusal of the row on `line`) against the file's columns.
+void ReportRowProblem(const Status& status, const AgencyCsv& csv, int line,
+                      v1::ImportAgenciesResponse* response) {
+  auto add = [&](const std::string& path, const std::string& problem) {
+    v1::ImportProblem* reported = response->add_problems();
+    reported->set_line(line);
+    auto column = csv.column_of_path.find(path);
+    if (column != csv.column_of_path.end()) {
+      reported->set_column(column->second);
+      if (column->second < static_cast<int>(csv.header.size())) {
+        reported->set_column_name(csv.header[column->second]);
+      }
+    }
+    reported->set_problem(problem);
+  };
+  if (status.field_violations().empty()) {
+    add("agency_id", status.message());
+    return;
+  }
+  for (const auto& violation : status.field_violations()) {
+    // "agency.services[0].name" → "services"; "agency_id" stays.
+    std::string path = violation.field;
+    if (path.rfind("agency.", 0) == 0) path = path.substr(7);
+    path = path.substr(0, path.find_first_of(".["));
+    add(path, violation.description);
+  }
+}
+
+}  // namespace
+
+Result<v1::ImportAgenciesResponse> AgencyStore::PrepareImport(
+    const AgencyCsv& csv, const v1::AgencyImportOptions& options,
+    storage::WriteBatch* batch) const {
+  v1::ImportAgenciesResponse response;
+  response.set_detected_encoding(ToProto(csv.encoding));
+  response.set_rows_read(csv.rows_read);
+  std::set<int> rejected_lines;
+  for (const auto& problem : csv.problems) {
+    *response.add_problems() = problem;
+    // Line 1 is the header: its problems (unknown columns) are warnings that reject no row.
+    if (problem.line() > 1) rejected_lines.insert(problem.line());
+  }
+  v1::FieldMask mask;
+  for (const auto& path : csv.present_paths) {
+    if (path != "agency_id") mask.add_paths(path);
+  }
+  std::vector<storage::WriteBatch> accepted;
+  for (const AgencyCsvRow& row : csv.rows) {
+    storage::WriteBatch changes(storage_);
+    auto stored = storage_.Get(ColumnFamily::kRecords, RecordKey(row.agency_id));
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) {
+      auto created = PrepareCreate(row.agency_id, row.agency, &changes);
+      if (!created.ok()) {
+        ReportRowProblem(created.status(), csv, row.line, &response);
+        rejected_lines.insert(row.line);
+        continue;
+      }
+      response.set_created(response.created() + 1);
+      accepted.push_back(std::move(changes));
+      continue;
+    }
+    if (options.existing() == v1::AgencyImportOptions::SKIP) {
+      response.set_skipped(response.skipped() + 1);
+      continue;
+    }
+    if (options.existing() == v1::AgencyImportOptions::REJECT) {
+      ReportRowProblem(Status(StatusCode::kAlreadyExists, "AGENCY_EXISTS",
+                              "機関IDは登録済みです: " + row.agency_id),
+                       csv, row.line, &response);
+      rejected_lines.insert(row.line);
+      continue;
+    }
+    v1::Agency previous;
+    if (!previous.ParseFromString(**stored)) {
+      return Status(StatusCode::kDataLoss, "AGENCY_RECORD_CORRUPT",
+                    "agencies/" + row.agency_id + " is unreadable");
+    }
+    auto merged = Merge(previous, row.agency, mask);
+    if (!merged.ok()) {
+      ReportRowProblem(merged.status(), csv, row.line, &response);
+      rejected_lines.insert(row.line);
+      continue;
+    }
+    if (google::protobuf::util::MessageDifferencer::Equals(*merged, previous)) {
+      response.set_unchanged(response.unchanged() + 1);
+      continue;
+    }
+    Stamp(&*merged);
+    PutIndexed(row.agency_id, *merged, &previous, &changes);
+    response.set_updated(response.updated() + 1);
+    accepted.push_back(std::move(changes));
+  }
+  response.set_rejected(static_cast<int32_t>(rejected_lines.size()));
+  const bool apply =
+      !options.validate_only() && (rejected_lines.empty() || options.allow_partial());
+  if (apply) {
+    for (const auto& changes : accepted) batch->Append(changes);
+  }
+  response.set_applied(apply && !accepted.empty());
+  return response;
+}
+
+Result<int> AgencyStore::RebuildIndexesIfStale() {
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  auto version = storage_.Get(ColumnFamily::kMeta, kIndexVersionKey);
+  if (!version.ok()) return version.status();
+  if (version->has_value() && **version == kIndexVersion) return 0;
+  storage::WriteBatch batch(storage_);
+  for (const char* kind : kIndexPrefixes) {
+    std::string prefix;
+    storage::AppendString(&prefix, kind);
+    auto it = storage_.NewIterator(ColumnFamily::kIndexes);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      batch.Delete(ColumnFamily::kIndexes, it->key().ToStringView());
+    }
+    if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading the index");
+  }
+  auto all = ListAll(AgencyFilter{}, AgencyOrder::kId);
+  if (!all.ok()) return all.status();
+  for (const auto& agency : *all) {
+    for (const auto& key : IndexKeysOf(IdOf(agency), agency)) {
+      batch.Put(ColumnFamily::kIndexes, key, "");
+    }
+  }
+  batch.Put(ColumnFamily::kMeta, kIndexVersionKey, kIndexVersion);
+  CASECOORD_RETURN_IF_ERROR(storage_.Commit(batch));
+  log::Info("agency directory index rebuilt", {{"agencies", std::to_string(all->size())},
+                                               {"from_version", version->value_or("none")},
+                                               {"to_version", kIndexVersion}});
+  return static_cast<int>(all->size());
 }
 
 Result<std::vector<v1::AgencyMatch>> AgencyStore::Search(const std::string& query,

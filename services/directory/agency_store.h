@@ -16,6 +16,7 @@
 #include "casecoord/v1/directory.pb.h"
 #include "services/common/clock.h"
 #include "services/common/status.h"
+#include "services/directory/agency_csv.h"
 #include "services/storage/storage.h"
 
 namespace casecoord::directory {
@@ -24,16 +25,35 @@ namespace casecoord::directory {
 struct AgencyFilter {
   std::optional<v1::AgencyKind> kind;
   std::optional<v1::Agency::State> state;
+  std::optional<v1::SupportField> field;
   std::optional<std::string> district;
   std::optional<std::string> tag;
+  // Matches agencies last verified strictly before this time (ns since the epoch), or never.
+  std::optional<int64_t> verified_before_nanos;
   bool Matches(const v1::Agency& agency) const;
   // A canonical form, for binding page tokens to the filter.
   std::string Fingerprint() const;
 };
 
-// Parses "kind = WELFARE_OFFICE AND district = \"kita\"" (keys: kind, state, district, tag).
+// Parses the documented subset of AIP-160 of ListAgenciesRequest.filter, e.g.
+// "kind = WELFARE_OFFICE AND district = \"kita\" AND last_verified_time < \"2025-04-01\"".
 // INVALID_ARGUMENT on field "filter" naming what is wrong.
 Result<AgencyFilter> ParseAgencyFilter(const std::string& filter);
+
+enum class AgencyOrder {
+  kId,    // agency id
+  kKana,  // kana reading in Japanese collation order (ICU), then id
+};
+
+// "" or "name" → kId; "kana" → kKana. INVALID_ARGUMENT on field "order_by" otherwise.
+Result<AgencyOrder> ParseAgencyOrder(const std::string& order_by);
+
+struct AgencyPage {
+  std::vector<v1::Agency> agencies;
+  // Where the next page starts (an opaque key for ListAgencies page tokens); empty when this page
+  // is the last.
+  std::string next_after_key;
+};
 
 class AgencyStore {
  public:
@@ -51,9 +71,28 @@ class AgencyStore {
   Status PrepareDelete(const std::string& name, const std::string& etag,
                        storage::WriteBatch* batch) const;
 
-  // Agencies after `after_id` in id order that match `filter`; `more` if others follow.
-  Result<std::vector<v1::Agency>> List(const AgencyFilter& filter, const std::string& after_id,
-                                       int limit, bool* more) const;
+  // Up to `limit` agencies matching `filter` in `order`, strictly after `after_key` (empty: from
+  // the start; otherwise a next_after_key of an earlier page with the same order).
+  Result<AgencyPage> List(const AgencyFilter& filter, AgencyOrder order,
+                          const std::string& after_key, int limit) const;
+
+  // Every agency matching `filter`, in `order` (for export).
+  Result<std::vector<v1::Agency>> ListAll(const AgencyFilter& filter, AgencyOrder order) const;
+
+  // Applies a parsed CSV file (see ImportAgenciesRequest): each row becomes a create, or for an
+  // existing 機関ID an update of the file's columns, a skip or a problem (options.existing). Domain
+  // violations are reported against the row's columns. Unless options.validate_only is set, or
+  // the file has problems and options.allow_partial is not, every accepted row is prepared into
+  // `batch` (and response.applied is set when it holds any change). Rows equal to the stored
+  // agency are counted unchanged and not written.
+  Result<v1::ImportAgenciesResponse> PrepareImport(const AgencyCsv& csv,
+                                                   const v1::AgencyImportOptions& options,
+                                                   storage::WriteBatch* batch) const;
+
+  // Brings the derived index entries up to date with the records if they were written by an
+  // older version of this store (or never), in one synced batch. Call once at start-up, before
+  // serving. Returns the number of agencies re-indexed (0 when nothing was needed).
+  Result<int> RebuildIndexesIfStale();
 
   // Agencies whose name or reading contains `query` after normalisation (see japanese_text.h).
   Result<std::vector<v1::AgencyMatch>> Search(const std::string& query, int limit) const;
@@ -66,6 +105,9 @@ class AgencyStore {
  private:
   Status Validate(const v1::Agency& agency) const;
   void Stamp(v1::Agency* agency) const;
+  // `stored` with the mask's fields taken from `patch`, validated; not stamped.
+  Result<v1::Agency> Merge(const v1::Agency& stored, const v1::Agency& patch,
+                           const v1::FieldMask& mask) const;
   void PutIndexed(const std::string& id, const v1::Agency& agency, const v1::Agency* previous,
                   storage::WriteBatch* batch) const;
 

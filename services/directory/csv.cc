@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "services/common/text.h"
+
 namespace casecoord::directory {
 namespace {
 
@@ -296,29 +298,6 @@ Status Undecodable(std::string_view bytes, size_t offset, size_t length, const c
                     HexBytes(bytes.substr(offset, length)) + " at offset " +
                     std::to_string(offset) + " (line " +
                     std::to_string(LineOfOffset(bytes, offset)) + ") is invalid in " + likely);
-}
-
-// Trims ASCII spaces, tabs and ideographic spaces from both ends.
-std::string_view TrimSpaces(std::string_view text) {
-  for (;;) {
-    if (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-      text.remove_prefix(1);
-    } else if (text.starts_with(kIdeographicSpace)) {
-      text.remove_prefix(kIdeographicSpace.size());
-    } else {
-      break;
-    }
-  }
-  for (;;) {
-    if (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-      text.remove_suffix(1);
-    } else if (text.ends_with(kIdeographicSpace)) {
-      text.remove_suffix(kIdeographicSpace.size());
-    } else {
-      break;
-    }
-  }
-  return text;
 }
 
 // One record as read, before it is judged against the header.

@@ -1,6 +1,11 @@
 #include "services/directory/directory_service.h"
 
+#include <algorithm>
+
+#include "services/common/fiscal_year.h"
+#include "services/common/grpc_errors.h"
 #include "services/common/pagination.h"
+#include "services/directory/agency_csv.h"
 
 namespace casecoord::directory {
 
@@ -44,17 +49,17 @@ grpc::ServerUnaryReactor* DirectoryService::ListAgencies(grpc::CallbackServerCon
         call.set_resource("agencies");
         auto filter = ParseAgencyFilter(request->filter());
         if (!filter.ok()) return filter.status();
-        auto page =
-            ParsePageRequest(request->page_size(), request->page_token(), filter->Fingerprint());
+        auto order = ParseAgencyOrder(request->order_by());
+        if (!order.ok()) return order.status();
+        const std::string fingerprint =
+            filter->Fingerprint() + ";order=" + std::to_string(static_cast<int>(*order));
+        auto page = ParsePageRequest(request->page_size(), request->page_token(), fingerprint);
         if (!page.ok()) return page.status();
-        bool more = false;
-        auto agencies = store_.List(*filter, page->after_key, page->size, &more);
+        auto agencies = store_.List(*filter, *order, page->after_key, page->size);
         if (!agencies.ok()) return agencies.status();
-        for (auto& agency : *agencies) *response->add_agencies() = std::move(agency);
-        if (more) {
-          const std::string& last = response->agencies().rbegin()->name();
-          response->set_next_page_token(
-              MakePageToken(last.substr(last.find('/') + 1), filter->Fingerprint()));
+        for (auto& agency : agencies->agencies) *response->add_agencies() = std::move(agency);
+        if (!agencies->next_after_key.empty()) {
+          response->set_next_page_token(MakePageToken(agencies->next_after_key, fingerprint));
         }
         return Status::Ok();
       });
@@ -119,6 +124,236 @@ grpc::ServerUnaryReactor* DirectoryService::FindPartners(grpc::CallbackServerCon
         for (auto& partner : *partners) *response->add_partners() = std::move(partner);
         return Status::Ok();
       });
+}
+
+// Collects the chunks of the file, then hands it to the gatekeeper as one call.
+class DirectoryService::ImportReactor final
+    : public grpc::ServerReadReactor<v1::ImportAgenciesRequest> {
+ public:
+  ImportReactor(DirectoryService& service, grpc::CallbackServerContext* context,
+                v1::ImportAgenciesResponse* response)
+      : service_(service), context_(context), response_(response) {
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client has sent the whole file
+      Run(Status::Ok());
+      return;
+    }
+    if (messages_++ == 0) {
+      options_ = request_.options();
+    } else if (request_.has_options()) {
+      Run(Status::InvalidArgument("options", "only the first message may carry options"));
+      return;
+    }
+    if (file_.size() + request_.chunk().size() > kMaxImportBytes) {
+      Run(Status::InvalidArgument(
+          "chunk", "the file is larger than " + std::to_string(kMaxImportBytes >> 20) + " MiB"));
+      return;
+    }
+    file_.append(request_.chunk());
+    StartRead(&request_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  // Authorises, audits and (unless `refusal` is an error) imports; finishes the call.
+  void Run(Status refusal) {
+    service_.gatekeeper_.Dispatch(
+        context_, DirectoryMethod("ImportAgencies"),
+        [this, refusal](auth::Call& call) {
+          call.set_resource("agencies");
+          if (!refusal.ok()) return refusal;
+          auto csv = ParseAgencyCsv(file_);
+          if (!csv.ok()) return csv.status();
+          call.HoldUntilCommitted(service_.store_.LockForWrite());
+          auto result = service_.store_.PrepareImport(*csv, options_, &call.changes());
+          if (!result.ok()) return result.status();
+          *response_ = std::move(result).value();
+          return Status::Ok();
+        },
+        [this](Status status) { Finish(ToGrpcStatus(status)); });
+  }
+
+  DirectoryService& service_;
+  grpc::CallbackServerContext* context_;
+  v1::ImportAgenciesResponse* response_;
+  v1::ImportAgenciesRequest request_;
+  v1::AgencyImportOptions options_;
+  std::string file_;
+  int messages_ = 0;
+};
+
+grpc::ServerReadReactor<v1::ImportAgenciesRequest>* DirectoryService::ImportAgencies(
+    grpc::CallbackServerContext* context, v1::ImportAgenciesResponse* response) {
+  return new ImportReactor(*this, context, response);
+}
+
+// Builds the whole file on a worker (through the gatekeeper), then sends it in chunks.
+class DirectoryService::ExportReactor final
+    : public grpc::ServerWriteReactor<v1::ExportAgenciesResponse> {
+ public:
+  ExportReactor(DirectoryService& service, grpc::CallbackServerContext* context,
+                const v1::ExportAgenciesRequest* request)
+      : request_(*request) {
+    service.gatekeeper_.Dispatch(
+        context, DirectoryMethod("ExportAgencies"),
+        [this, &service](auth::Call& call) { return Build(service.store_, call); },
+        [this](Status status) {
+          if (!status.ok()) {
+            Finish(ToGrpcStatus(status));
+          } else {
+            WriteNext();
+          }
+        });
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading"));
+      return;
+    }
+    WriteNext();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  Status Build(const AgencyStore& store, auth::Call& call) {
+    call.set_resource("agencies");
+    auto filter = ParseAgencyFilter(request_.filter());
+    if (!filter.ok()) return filter.status();
+    auto order = ParseAgencyOrder(request_.order_by());
+    if (!order.ok()) return order.status();
+    auto agencies = store.ListAll(*filter, *order);
+    if (!agencies.ok()) return agencies.status();
+    const std::string date = FormatJstDate(std::chrono::system_clock::now());
+    std::string stamp;
+    std::copy_if(date.begin(), date.end(), std::back_inserter(stamp),
+                 [](char c) { return c != '-'; });
+    switch (request_.format()) {
+      case v1::CSV_UTF8_BOM:
+      case v1::CSV_CP932: {
+        const bool cp932 = request_.format() == v1::CSV_CP932;
+        auto csv = AgenciesToCsv(*agencies, cp932 ? CsvEncoding::kCp932 : CsvEncoding::kUtf8Bom);
+        if (!csv.ok()) {
+          if (csv.status().reason() == "UNMAPPABLE_CHARACTER") {
+            return Status::FailedPrecondition(
+                "UNMAPPABLE_CHARACTER",
+                csv.status().message() + "; export as CSV_UTF8_BOM instead");
+          }
+          return csv.status();
+        }
+        file_ = std::move(csv).value();
+        header_.set_content_type(cp932 ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8");
+        header_.set_file_name("agencies-" + stamp + ".csv");
+        break;
+      }
+      case v1::HSDS_JSON:
+        file_ = AgenciesToHsdsJson(*agencies);
+        header_.set_content_type("application/json");
+        header_.set_file_name("agencies-" + stamp + ".json");
+        break;
+      default:
+        return Status::InvalidArgument("format", "choose CSV_UTF8_BOM, CSV_CP932 or HSDS_JSON");
+    }
+    header_.set_total_bytes(static_cast<int64_t>(file_.size()));
+    header_.set_agency_count(static_cast<int32_t>(agencies->size()));
+    return Status::Ok();
+  }
+
+  void WriteNext() {
+    if (sent_ >= file_.size() && sent_any_) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    const size_t length = std::min(kExportChunkBytes, file_.size() - sent_);
+    response_ = header_;
+    response_.set_chunk(file_.substr(sent_, length));
+    sent_ += length;
+    sent_any_ = true;
+    StartWrite(&response_);
+  }
+
+  const v1::ExportAgenciesRequest request_;
+  v1::ExportAgenciesResponse header_;
+  v1::ExportAgenciesResponse response_;
+  std::string file_;
+  size_t sent_ = 0;
+  bool sent_any_ = false;
+};
+
+grpc::ServerWriteReactor<v1::ExportAgenciesResponse>* DirectoryService::ExportAgencies(
+    grpc::CallbackServerContext* context, const v1::ExportAgenciesRequest* request) {
+  return new ExportReactor(*this, context, request);
+}
+
+grpc::ServerUnaryReactor* DirectoryService::RecordCooperationSurveyAnswer(
+    grpc::CallbackServerContext* context, const v1::RecordCooperationSurveyAnswerRequest* request,
+    v1::CooperationSurveyAnswer* response) {
+  return gatekeeper_.Handle(context, DirectoryMethod("RecordCooperationSurveyAnswer"),
+                            [this, request, response](auth::Call& call) {
+                              call.set_resource(request->parent() + "/cooperationSurveys/" +
+                                                std::to_string(request->fiscal_year()));
+                              call.HoldUntilCommitted(surveys_.LockForWrite());
+                              auto answer = surveys_.PrepareRecord(
+                                  request->parent(), request->fiscal_year(),
+                                  request->close_cooperation(), "users/" + call.caller().user_id,
+                                  &call.changes());
+                              if (!answer.ok()) return answer.status();
+                              *response = std::move(answer).value();
+                              return Status::Ok();
+                            });
+}
+
+grpc::ServerUnaryReactor* DirectoryService::ListCooperationSurveyAnswers(
+    grpc::CallbackServerContext* context, const v1::ListCooperationSurveyAnswersRequest* request,
+    v1::ListCooperationSurveyAnswersResponse* response) {
+  return gatekeeper_.Handle(
+      context, DirectoryMethod("ListCooperationSurveyAnswers"),
+      [this, request, response](auth::Call& call) {
+        call.set_resource("agencies/-/cooperationSurveys/" +
+                          std::to_string(request->fiscal_year()));
+        const std::string fingerprint = "fiscal_year=" + std::to_string(request->fiscal_year());
+        auto page = ParsePageRequest(request->page_size(), request->page_token(), fingerprint);
+        if (!page.ok()) return page.status();
+        bool more = false;
+        auto answers = surveys_.List(request->fiscal_year(), page->after_key, page->size, &more);
+        if (!answers.ok()) return answers.status();
+        for (auto& answer : *answers) *response->add_answers() = std::move(answer);
+        if (more) {
+          response->set_next_page_token(
+              MakePageToken(AnswerAgencyId(*response->answers().rbegin()), fingerprint));
+        }
+        return Status::Ok();
+      });
+}
+
+grpc::ServerUnaryReactor* DirectoryService::DeleteCooperationSurveyAnswer(
+    grpc::CallbackServerContext* context, const v1::DeleteCooperationSurveyAnswerRequest* request,
+    v1::DeleteCooperationSurveyAnswerResponse*) {
+  return gatekeeper_.Handle(context, DirectoryMethod("DeleteCooperationSurveyAnswer"),
+                            [this, request](auth::Call& call) {
+                              call.set_resource(request->name());
+                              call.HoldUntilCommitted(surveys_.LockForWrite());
+                              return surveys_.PrepareDelete(request->name(), &call.changes());
+                            });
+}
+
+grpc::ServerUnaryReactor* DirectoryService::GetCooperationSurveySummary(
+    grpc::CallbackServerContext* context, const v1::GetCooperationSurveySummaryRequest* request,
+    v1::CooperationSurveySummary* response) {
+  return gatekeeper_.Handle(context, DirectoryMethod("GetCooperationSurveySummary"),
+                            [this, request, response](auth::Call& call) {
+                              call.set_resource("agencies/-/cooperationSurveys/" +
+                                                std::to_string(request->fiscal_year()));
+                              auto summary = surveys_.Summary(request->fiscal_year());
+                              if (!summary.ok()) return summary.status();
+                              *response = std::move(summary).value();
+                              return Status::Ok();
+                            });
 }
 
 }  // namespace casecoord::directory

@@ -5,6 +5,7 @@
 #include "casecoord/v1/directory.grpc.pb.h"
 #include "services/auth/gatekeeper.h"
 #include "services/directory/agency_store.h"
+#include "services/directory/cooperation_survey_store.h"
 
 namespace casecoord::directory {
 
@@ -13,9 +14,15 @@ std::string DirectoryMethod(std::string_view rpc);
 
 class DirectoryService final : public v1::AgencyDirectory::CallbackService {
  public:
-  // Both must outlive the service.
-  DirectoryService(auth::Gatekeeper& gatekeeper, AgencyStore& store)
-      : gatekeeper_(gatekeeper), store_(store) {}
+  // All must outlive the service.
+  DirectoryService(auth::Gatekeeper& gatekeeper, AgencyStore& store,
+                   CooperationSurveyStore& surveys)
+      : gatekeeper_(gatekeeper), store_(store), surveys_(surveys) {}
+
+  // The largest file ImportAgencies accepts, in bytes.
+  static constexpr size_t kMaxImportBytes = 64 << 20;
+  // The size of the chunks ExportAgencies sends, in bytes.
+  static constexpr size_t kExportChunkBytes = 1 << 20;
 
   grpc::ServerUnaryReactor* CreateAgency(grpc::CallbackServerContext* context,
                                          const v1::CreateAgencyRequest* request,
@@ -38,10 +45,30 @@ class DirectoryService final : public v1::AgencyDirectory::CallbackService {
   grpc::ServerUnaryReactor* FindPartners(grpc::CallbackServerContext* context,
                                          const v1::FindPartnersRequest* request,
                                          v1::FindPartnersResponse* response) override;
+  grpc::ServerReadReactor<v1::ImportAgenciesRequest>* ImportAgencies(
+      grpc::CallbackServerContext* context, v1::ImportAgenciesResponse* response) override;
+  grpc::ServerWriteReactor<v1::ExportAgenciesResponse>* ExportAgencies(
+      grpc::CallbackServerContext* context, const v1::ExportAgenciesRequest* request) override;
+  grpc::ServerUnaryReactor* RecordCooperationSurveyAnswer(
+      grpc::CallbackServerContext* context, const v1::RecordCooperationSurveyAnswerRequest* request,
+      v1::CooperationSurveyAnswer* response) override;
+  grpc::ServerUnaryReactor* ListCooperationSurveyAnswers(
+      grpc::CallbackServerContext* context, const v1::ListCooperationSurveyAnswersRequest* request,
+      v1::ListCooperationSurveyAnswersResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteCooperationSurveyAnswer(
+      grpc::CallbackServerContext* context, const v1::DeleteCooperationSurveyAnswerRequest* request,
+      v1::DeleteCooperationSurveyAnswerResponse* response) override;
+  grpc::ServerUnaryReactor* GetCooperationSurveySummary(
+      grpc::CallbackServerContext* context, const v1::GetCooperationSurveySummaryRequest* request,
+      v1::CooperationSurveySummary* response) override;
 
  private:
+  class ImportReactor;
+  class ExportReactor;
+
   auth::Gatekeeper& gatekeeper_;
   AgencyStore& store_;
+  CooperationSurveyStore& surveys_;
 };
 
 }  // namespace casecoord::directory

@@ -1,5 +1,7 @@
 #include "services/directory/japanese_text.h"
 
+#include <unicode/coll.h>
+#include <unicode/locid.h>
 #include <unicode/normalizer2.h>
 #include <unicode/stringpiece.h>
 #include <unicode/translit.h>
@@ -179,6 +181,26 @@ size_t DisplayWidth(std::string_view utf8) {
     width += (east_asian_width == U_EA_WIDE || east_asian_width == U_EA_FULLWIDTH) ? 2 : 1;
   }
   return width;
+}
+
+std::string KanaSortKey(std::string_view kana) {
+  const std::string normalized = NormalizeForSearch(kana);
+  // Collator::getSortKey is not documented as safe to call concurrently on one instance.
+  thread_local const std::unique_ptr<icu::Collator> collator = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    std::unique_ptr<icu::Collator> made(
+        icu::Collator::createInstance(icu::Locale::getJapanese(), status));
+    if (U_FAILURE(status)) made.reset();
+    return made;
+  }();
+  if (!collator) return normalized;
+  const icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(normalized.data(), static_cast<int32_t>(normalized.size())));
+  const int32_t length = collator->getSortKey(text, nullptr, 0);
+  std::string key(static_cast<size_t>(length), '\0');
+  collator->getSortKey(text, reinterpret_cast<uint8_t*>(key.data()), length);
+  while (!key.empty() && key.back() == '\0') key.pop_back();  // the terminator
+  return key;
 }
 
 }  // namespace casecoord::directory

@@ -61,6 +61,13 @@ std::vector<std::string> QueryTerms(std::string_view query);
 // query occurs in every text.
 bool ContainsNormalized(std::string_view normalized_text, std::string_view normalized_query);
 
+// A byte string whose byte-wise order is the Japanese dictionary order (五十音順, ICU's "ja"
+// collation) of the reading `kana`, after NormalizeForSearch, so that hiragana and katakana
+// spellings of one reading sort together. For index keys: compare with memcmp, never decode.
+// Uses a per-thread ICU collator; falls back to the normalized text if ICU has no Japanese
+// collation data (the order is then by code point, which for kana is nearly the same).
+std::string KanaSortKey(std::string_view kana);
+
 // The number of terminal columns `utf8` occupies: 2 per East Asian Wide or Fullwidth code point
 // (kanji, kana, ＡＢＣ), 0 per combining mark (general category Mn or Me), 1 per other code point,
 // including half-width katakana, East Asian Ambiguous characters and each invalid UTF-8 sequence.

@@ -105,6 +105,10 @@ std::vector<ConfigOption> BuildOptions() {
          config.demo_users = value == "true";
          return Status::Ok();
        }},
+      {"demo-directory", "",
+       "CSV file imported into the agency directory at start-up when the directory is empty "
+       "(development; the format of ImportAgencies)",
+       Text(&ServerConfig::demo_directory)},
       {"rate-limit-per-second", "200", "calls per second each user may sustain",
        Integer(&ServerConfig::rate_limit_per_second, "rate-limit-per-second", 1, 1000000)},
       {"rate-limit-burst", "400", "calls a user may make at once before the rate applies",

@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <thread>
 
 #include "services/admin/admin_service.h"
@@ -74,7 +75,7 @@ Status SeedUsers(const ServerConfig& config, storage::Storage& storage, auth::Us
   static const SeedUser kDemoUsers[] = {
       {"coordinator", "推進員 山田 (coordinator)", v1::COORDINATOR, ""},
       {"agency-staff", "包括支援センター 佐藤 (agency staff)", v1::AGENCY_STAFF,
-       "agencies/demo-houkatsu"},
+       "agencies/kita-houkatsu-1"},
       {"adviser", "アドバイザー 鈴木 (adviser)", v1::ADVISER, ""},
       {"planner", "企画課 高橋 (planner)", v1::PLANNER, ""},
       {"auditor", "監査 田中 (auditor)", v1::AUDITOR, ""},
@@ -82,6 +83,40 @@ Status SeedUsers(const ServerConfig& config, storage::Storage& storage, auth::Us
   for (const auto& seed : kDemoUsers) {
     CASECOORD_RETURN_IF_ERROR(EnsureUser(storage, users, audit, seed));
   }
+  return Status::Ok();
+}
+
+// Imports config.demo_directory (as the "system" user, audited) if the directory is empty.
+Status SeedDirectory(const ServerConfig& config, storage::Storage& storage,
+                     directory::AgencyStore& agencies, auth::AuditLog& audit) {
+  if (config.demo_directory.empty()) return Status::Ok();
+  auto first = agencies.List(directory::AgencyFilter{}, directory::AgencyOrder::kId, "", 1);
+  if (!first.ok()) return first.status();
+  if (!first->agencies.empty()) return Status::Ok();
+  std::ifstream in(config.demo_directory, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  if (!in) {
+    return Status::FailedPrecondition("DEMO_DIRECTORY_UNREADABLE",
+                                      "demo-directory: cannot read " + config.demo_directory);
+  }
+  auto csv = directory::ParseAgencyCsv(bytes.str());
+  if (!csv.ok()) return csv.status();
+  auto lock = agencies.LockForWrite();
+  storage::WriteBatch batch(storage);
+  auto imported = agencies.PrepareImport(*csv, v1::AgencyImportOptions(), &batch);
+  if (!imported.ok()) return imported.status();
+  if (imported->rejected() > 0) {
+    const v1::ImportProblem& problem = imported->problems(0);
+    return Status::FailedPrecondition(
+        "DEMO_DIRECTORY_INVALID", "demo-directory: " + config.demo_directory + " line " +
+                                      std::to_string(problem.line()) + " " + problem.column_name() +
+                                      ": " + problem.problem());
+  }
+  auth::AuditRecord record{"system", "", "bootstrap", "agencies", "OK", "configuration", ""};
+  CASECOORD_RETURN_IF_ERROR(audit.Append(record, &batch));
+  log::Info("demo directory loaded",
+            {{"file", config.demo_directory}, {"agencies", std::to_string(imported->created())}});
   return Status::Ok();
 }
 
@@ -189,8 +224,14 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   admin.start_time = std::chrono::system_clock::now();
   server->admin_service_ = std::make_unique<admin::AdminService>(std::move(admin));
   server->agencies_ = std::make_unique<directory::AgencyStore>(*server->storage_, clock);
-  server->directory_service_ =
-      std::make_unique<directory::DirectoryService>(*server->gatekeeper_, *server->agencies_);
+  auto reindexed = server->agencies_->RebuildIndexesIfStale();
+  if (!reindexed.ok()) return reindexed.status();
+  CASECOORD_RETURN_IF_ERROR(
+      SeedDirectory(config, *server->storage_, *server->agencies_, *server->audit_));
+  server->surveys_ = std::make_unique<directory::CooperationSurveyStore>(*server->storage_,
+                                                                         *server->agencies_, clock);
+  server->directory_service_ = std::make_unique<directory::DirectoryService>(
+      *server->gatekeeper_, *server->agencies_, *server->surveys_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -24,6 +24,7 @@ class AdminService;
 }
 namespace casecoord::directory {
 class AgencyStore;
+class CooperationSurveyStore;
 class DirectoryService;
 }  // namespace casecoord::directory
 
@@ -76,6 +77,7 @@ class CaseServer {
   std::unique_ptr<auth::Gatekeeper> gatekeeper_;
   std::unique_ptr<admin::AdminService> admin_service_;
   std::unique_ptr<directory::AgencyStore> agencies_;
+  std::unique_ptr<directory::CooperationSurveyStore> surveys_;
   std::unique_ptr<directory::DirectoryService> directory_service_;
   std::unique_ptr<grpc::Server> server_;
   std::mutex shutdown_mutex_;

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "services/common/fiscal_year.h"
 #include "tests/support/temp_dir.h"
 
 namespace casecoord::directory {
@@ -49,6 +50,27 @@ class AgencyStoreTest : public ::testing::Test {
       EXPECT_TRUE(storage_->Commit(batch).ok());
     }
     return updated;
+  }
+
+  static std::vector<std::string> Names(const std::vector<v1::Agency>& agencies) {
+    std::vector<std::string> names;
+    for (const auto& agency : agencies) names.push_back(agency.name());
+    return names;
+  }
+
+  std::vector<std::string> ListNames(const std::string& filter, AgencyOrder order, int page_size) {
+    auto parsed = ParseAgencyFilter(filter);
+    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
+    std::vector<std::string> names;
+    std::string after;
+    do {
+      auto page = store_->List(*parsed, order, after, page_size);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok()) break;
+      for (const auto& name : Names(page->agencies)) names.push_back(name);
+      after = page->next_after_key;
+    } while (!after.empty());
+    return names;
   }
 
   std::set<std::string> SearchNames(const std::string& query) {
@@ -177,20 +199,17 @@ TEST_F(AgencyStoreTest, ListsWithFiltersAndPagesAcrossChanges) {
   }
   auto filter = ParseAgencyFilter("kind = NPO AND state = ACTIVE AND district = \"kita\"");
   ASSERT_TRUE(filter.ok()) << filter.status().ToString();
-  bool more = false;
-  auto first = store_->List(*filter, "", 2, &more);
+  auto first = store_->List(*filter, AgencyOrder::kId, "", 2);
   ASSERT_TRUE(first.ok());
-  ASSERT_EQ(first->size(), 2u);
-  EXPECT_TRUE(more);
-  EXPECT_EQ(first->back().name(), "agencies/a2");
+  ASSERT_EQ(first->agencies.size(), 2u);
+  EXPECT_EQ(first->next_after_key, "a2");
+  EXPECT_EQ(first->agencies.back().name(), "agencies/a2");
   // An agency created behind the cursor does not shift the next page.
   ASSERT_TRUE(Create("a1a", Sample("追加", "ついか", v1::NPO)).ok());
-  auto second = store_->List(*filter, "a2", 10, &more);
+  auto second = store_->List(*filter, AgencyOrder::kId, first->next_after_key, 10);
   ASSERT_TRUE(second.ok());
-  std::vector<std::string> names;
-  for (const auto& agency : *second) names.push_back(agency.name());
-  EXPECT_EQ(names, (std::vector<std::string>{"agencies/a4", "agencies/a6"}));
-  EXPECT_FALSE(more);
+  EXPECT_EQ(Names(second->agencies), (std::vector<std::string>{"agencies/a4", "agencies/a6"}));
+  EXPECT_TRUE(second->next_after_key.empty());
 
   EXPECT_EQ(ParseAgencyFilter("colour = red").status().field_violations().at(0).field, "filter");
   EXPECT_FALSE(ParseAgencyFilter("kind = SPACESHIP").ok());
@@ -254,6 +273,105 @@ TEST_F(AgencyStoreTest, PartnersAreRankedByTagsCoveredAndExplained) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().field_violations().size(), 2u);
   EXPECT_EQ(store_->FindPartners({}, "", 10).status().field_violations().at(0).field, "issue_tags");
+}
+
+}  // namespace
+}  // namespace casecoord::directory
+
+namespace casecoord::directory {
+namespace {
+
+google::protobuf::Timestamp JstDay(const char* date) {
+  google::protobuf::Timestamp time;
+  time.set_seconds(std::chrono::duration_cast<std::chrono::seconds>(
+                       ParseJstDate(date).value().time_since_epoch())
+                       .count());
+  return time;
+}
+
+TEST_F(AgencyStoreTest, FiltersOnSupportFieldAndLastVerifiedDate) {
+  auto old = Sample("古い機関", "ふるい");
+  old.add_fields(v1::DISABILITY);
+  *old.mutable_last_verified_time() = JstDay("2024-03-31");
+  auto fresh = Sample("新しい機関", "あたらしい");
+  fresh.add_fields(v1::DISABILITY);
+  fresh.add_fields(v1::EMPLOYMENT);
+  *fresh.mutable_last_verified_time() = JstDay("2025-04-01");
+  auto never = Sample("未確認の機関", "みかくにん");
+  never.add_fields(v1::EMPLOYMENT);
+  ASSERT_TRUE(Create("old", old).ok());
+  ASSERT_TRUE(Create("fresh", fresh).ok());
+  ASSERT_TRUE(Create("never", never).ok());
+
+  EXPECT_EQ(ListNames("field = DISABILITY", AgencyOrder::kId, 10),
+            (std::vector<std::string>{"agencies/fresh", "agencies/old"}));
+  // Midnight JST of 2025-04-01 is not before itself; never-verified entries are due.
+  EXPECT_EQ(ListNames("last_verified_time < \"2025-04-01\"", AgencyOrder::kId, 10),
+            (std::vector<std::string>{"agencies/never", "agencies/old"}));
+  EXPECT_EQ(ListNames("last_verified_time < \"2025-03-31T15:00:01Z\"", AgencyOrder::kId, 10),
+            (std::vector<std::string>{"agencies/fresh", "agencies/never", "agencies/old"}));
+  EXPECT_EQ(
+      ListNames("field = EMPLOYMENT AND last_verified_time < \"2025-04-01\"", AgencyOrder::kId, 10),
+      (std::vector<std::string>{"agencies/never"}));
+
+  for (const char* bad : {"field = COOKING", "last_verified_time = \"2025-04-01\"",
+                          "last_verified_time < \"2025-02-30\"", "kind < NPO",
+                          "last_verified_time <= \"2025-04-01\""}) {
+    auto parsed = ParseAgencyFilter(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.status().field_violations().at(0).field, "filter") << bad;
+  }
+  EXPECT_NE(ParseAgencyFilter("field = DISABILITY")->Fingerprint(),
+            ParseAgencyFilter("field = EMPLOYMENT")->Fingerprint());
+}
+
+TEST_F(AgencyStoreTest, OrdersByKanaReadingAcrossScriptsAndPages) {
+  // Readings in either script and width sort as one syllabary (あいうえお順); ties go by id.
+  const std::vector<std::pair<std::string, std::string>> agencies = {
+      {"z-sakura", "サクラ"},  {"y-aoba", "あおば"},   {"x-kaede", "ｶｴﾃﾞ"},
+      {"w-ichou", "イチョウ"}, {"v-sakura", "さくら"}, {"u-nanohana", "ナノハナ"}};
+  for (const auto& [id, kana] : agencies) ASSERT_TRUE(Create(id, Sample("機関" + id, kana)).ok());
+  const std::vector<std::string> expected = {"agencies/y-aoba",   "agencies/w-ichou",
+                                             "agencies/x-kaede",  "agencies/v-sakura",
+                                             "agencies/z-sakura", "agencies/u-nanohana"};
+  EXPECT_EQ(ListNames("", AgencyOrder::kKana, 100), expected);
+  EXPECT_EQ(ListNames("", AgencyOrder::kKana, 1), expected);
+  EXPECT_EQ(ListNames("", AgencyOrder::kKana, 4), expected);
+
+  // A page boundary survives a change of reading of an agency already listed.
+  auto first = store_->List(AgencyFilter{}, AgencyOrder::kKana, "", 2);
+  ASSERT_TRUE(first.ok());
+  auto moved = *store_->Get("agencies/y-aoba");
+  moved.set_kana("ワカバ");
+  ASSERT_TRUE(Update(moved, {"kana"}).ok());
+  auto rest = store_->List(AgencyFilter{}, AgencyOrder::kKana, first->next_after_key, 100);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(Names(rest->agencies),
+            (std::vector<std::string>{"agencies/x-kaede", "agencies/v-sakura", "agencies/z-sakura",
+                                      "agencies/u-nanohana", "agencies/y-aoba"}));
+
+  EXPECT_EQ(ParseAgencyOrder("kana").value(), AgencyOrder::kKana);
+  EXPECT_EQ(ParseAgencyOrder("").value(), AgencyOrder::kId);
+  EXPECT_EQ(ParseAgencyOrder("colour desc").status().field_violations().at(0).field, "order_by");
+}
+
+TEST_F(AgencyStoreTest, RebuildsStaleIndexesOnceAtStartUp) {
+  ASSERT_TRUE(Create("kita", Sample("北区保健センター", "キタクホケンセンター")).ok());
+  // Version mismatch forces a rebuild; the index is then complete and the second call is a no-op.
+  {
+    storage::WriteBatch batch(*storage_);
+    batch.Put(storage::ColumnFamily::kMeta, "agency-index-version", "0");
+    auto index = storage_->NewIterator(storage::ColumnFamily::kIndexes);
+    for (index->SeekToFirst(); index->Valid(); index->Next()) {
+      batch.Delete(storage::ColumnFamily::kIndexes, index->key().ToStringView());
+    }
+    ASSERT_TRUE(storage_->Commit(batch).ok());
+  }
+  EXPECT_TRUE(SearchNames("保健").empty());
+  EXPECT_EQ(store_->RebuildIndexesIfStale().value(), 1);
+  EXPECT_EQ(SearchNames("ほけん"), (std::set<std::string>{"agencies/kita"}));
+  EXPECT_EQ(ListNames("", AgencyOrder::kKana, 10), (std::vector<std::string>{"agencies/kita"}));
+  EXPECT_EQ(store_->RebuildIndexesIfStale().value(), 0);
 }
 
 }  // namespace

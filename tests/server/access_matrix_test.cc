@@ -52,6 +52,15 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
      {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
     {"/casecoord.v1.AgencyDirectory/FindPartners",
      {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+    {"/casecoord.v1.AgencyDirectory/ImportAgencies", {"admin", "coordinator"}},
+    {"/casecoord.v1.AgencyDirectory/ExportAgencies",
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+    {"/casecoord.v1.AgencyDirectory/RecordCooperationSurveyAnswer", {"admin", "coordinator"}},
+    {"/casecoord.v1.AgencyDirectory/ListCooperationSurveyAnswers",
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+    {"/casecoord.v1.AgencyDirectory/DeleteCooperationSurveyAnswer", {"admin", "coordinator"}},
+    {"/casecoord.v1.AgencyDirectory/GetCooperationSurveySummary",
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
 };
 
 grpc::Status CallEmpty(const std::shared_ptr<grpc::Channel>& channel, const std::string& method) {

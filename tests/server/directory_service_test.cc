@@ -62,3 +62,244 @@ TEST(DirectoryServiceTest, CoordinatorMaintainsAndAnyUserSearchesInJapanese) {
 
 }  // namespace
 }  // namespace casecoord
+
+namespace casecoord {
+namespace {
+
+// Sends `file` to ImportAgencies in chunks of `chunk_bytes` (small chunks split UTF-8 and CP932
+// characters, which the server must reassemble).
+grpc::Status Import(v1::AgencyDirectory::Stub& stub, const std::string& file,
+                    const v1::AgencyImportOptions& options, v1::ImportAgenciesResponse* response,
+                    size_t chunk_bytes = 7) {
+  grpc::ClientContext context;
+  auto writer = stub.ImportAgencies(&context, response);
+  v1::ImportAgenciesRequest first;
+  *first.mutable_options() = options;
+  if (!writer->Write(first)) return writer->Finish();
+  for (size_t at = 0; at < file.size(); at += chunk_bytes) {
+    v1::ImportAgenciesRequest chunk;
+    chunk.set_chunk(file.substr(at, chunk_bytes));
+    if (!writer->Write(chunk)) break;
+  }
+  writer->WritesDone();
+  return writer->Finish();
+}
+
+grpc::Status Export(v1::AgencyDirectory::Stub& stub, v1::ExportFormat format, std::string* file,
+                    int* chunks, v1::ExportAgenciesResponse* last = nullptr) {
+  grpc::ClientContext context;
+  v1::ExportAgenciesRequest request;
+  request.set_format(format);
+  auto reader = stub.ExportAgencies(&context, request);
+  v1::ExportAgenciesResponse response;
+  file->clear();
+  *chunks = 0;
+  while (reader->Read(&response)) {
+    file->append(response.chunk());
+    ++*chunks;
+    if (last != nullptr) *last = response;
+  }
+  return reader->Finish();
+}
+
+int CountAgencies(v1::AgencyDirectory::Stub& stub) {
+  v1::ListAgenciesRequest request;
+  request.set_page_size(1000);
+  int count = 0;
+  do {
+    grpc::ClientContext context;
+    v1::ListAgenciesResponse response;
+    grpc::Status status = stub.ListAgencies(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << DescribeGrpcError(status);
+    if (!status.ok()) break;
+    count += response.agencies_size();
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return count;
+}
+
+constexpr char kHeader[] = "機関ID,機関名,フリガナ,種別,担当地区,課題タグ,紹介受付\r\n";
+
+TEST(DirectoryServiceTest, ImportIsAllOrNothingUnlessPartialAndReportsTheBadRowsLine) {
+  testing::TestServer server;
+  auto coordinator = v1::AgencyDirectory::NewStub(server.ChannelFor("coordinator"));
+  const std::string file =
+      std::string("\xEF\xBB\xBF") + kHeader +
+      "kita-1,北区第一包括,キタクダイイチホウカツ,地域包括支援センター,kita,"
+      "dementia、8050,可\r\n"
+      "bad-kind,何かの機関,ナニカ,役所,kita,,可\r\n"
+      "minami-npo,\"NPO法人\"\"みなみ\"\"\",ミナミ,NPO,minami,hikikomori,不可\r\n";
+  v1::AgencyImportOptions options;
+  v1::ImportAgenciesResponse all_or_nothing;
+  grpc::Status status = Import(*coordinator, file, options, &all_or_nothing);
+  ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  EXPECT_EQ(all_or_nothing.detected_encoding(), v1::UTF8_BOM);
+  EXPECT_EQ(all_or_nothing.rows_read(), 3);
+  EXPECT_EQ(all_or_nothing.rejected(), 1);
+  EXPECT_FALSE(all_or_nothing.applied());
+  ASSERT_EQ(all_or_nothing.problems_size(), 1);
+  EXPECT_EQ(all_or_nothing.problems(0).line(), 3);
+  EXPECT_EQ(all_or_nothing.problems(0).column(), 4);
+  EXPECT_EQ(all_or_nothing.problems(0).column_name(), "種別");
+  EXPECT_EQ(CountAgencies(*coordinator), 0) << "nothing is half-imported";
+
+  options.set_allow_partial(true);
+  v1::ImportAgenciesResponse partial;
+  ASSERT_TRUE(Import(*coordinator, file, options, &partial).ok());
+  EXPECT_TRUE(partial.applied());
+  EXPECT_EQ(partial.created(), 2);
+  EXPECT_EQ(partial.rejected(), 1);
+  EXPECT_EQ(CountAgencies(*coordinator), 2);
+
+  // A second import of the same rows changes nothing; REJECT refuses existing ids.
+  v1::ImportAgenciesResponse again;
+  ASSERT_TRUE(Import(*coordinator, file, options, &again).ok());
+  EXPECT_EQ(again.unchanged(), 2);
+  EXPECT_EQ(again.created() + again.updated(), 0);
+  EXPECT_FALSE(again.applied());
+  options.set_existing(v1::AgencyImportOptions::REJECT);
+  options.set_allow_partial(false);
+  v1::ImportAgenciesResponse rejected;
+  ASSERT_TRUE(Import(*coordinator, file, options, &rejected).ok());
+  EXPECT_EQ(rejected.rejected(), 3);
+
+  // Options belong in the first message only.
+  grpc::ClientContext context;
+  v1::ImportAgenciesResponse ignored;
+  auto writer = coordinator->ImportAgencies(&context, &ignored);
+  v1::ImportAgenciesRequest message;
+  ASSERT_TRUE(writer->Write(message));
+  message.mutable_options()->set_validate_only(true);
+  writer->Write(message);
+  writer->WritesDone();
+  Status refused = FromGrpcStatus(writer->Finish());
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.field_violations().at(0).field, "options");
+}
+
+TEST(DirectoryServiceTest, ExportsRoundTripThroughImportInEveryFormat) {
+  testing::TestServer server;
+  auto coordinator = v1::AgencyDirectory::NewStub(server.ChannelFor("coordinator"));
+  // Enough rows, with long text, for the export to need several chunks.
+  const int rows = 700;
+  std::string with_hours = std::string(kHeader);
+  with_hours.replace(with_hours.find("\r\n"), 2, ",受付時間\r\n");
+  std::string long_hours(2000, 'x');
+  std::string body;
+  for (int i = 0; i < rows; ++i) {
+    body += "agency-" + std::to_string(i) + ",架空市相談機関第" + std::to_string(i) +
+            "号（～①㈱）,カクウシソウダンキカン,福祉事務所,kita,debt,可,=平日" + long_hours +
+            "\r\n";
+  }
+  v1::ImportAgenciesResponse imported;
+  grpc::Status status =
+      Import(*coordinator, with_hours + body, v1::AgencyImportOptions(), &imported, 64 << 10);
+  ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  ASSERT_EQ(imported.created(), rows) << imported.DebugString();
+
+  auto planner = v1::AgencyDirectory::NewStub(server.ChannelFor("planner"));
+  for (v1::ExportFormat format : {v1::CSV_UTF8_BOM, v1::CSV_CP932}) {
+    std::string exported;
+    int chunks = 0;
+    v1::ExportAgenciesResponse last;
+    status = Export(*planner, format, &exported, &chunks, &last);
+    ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+    EXPECT_GT(chunks, 1);
+    EXPECT_EQ(last.total_bytes(), static_cast<int64_t>(exported.size()));
+    EXPECT_EQ(last.agency_count(), rows);
+    // The formula guard: a cell starting with '=' leaves as "'=…" and comes back as "=…".
+    EXPECT_NE(exported.find("'="), std::string::npos);
+    v1::AgencyImportOptions dry_run;
+    dry_run.set_validate_only(true);
+    v1::ImportAgenciesResponse reimported;
+    status = Import(*coordinator, exported, dry_run, &reimported, 64 << 10);
+    ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+    EXPECT_EQ(reimported.detected_encoding(), format == v1::CSV_CP932 ? v1::CP932 : v1::UTF8_BOM);
+    EXPECT_EQ(reimported.unchanged(), rows) << reimported.DebugString().substr(0, 2000);
+    EXPECT_EQ(reimported.problems_size(), 0);
+  }
+
+  std::string json;
+  int chunks = 0;
+  ASSERT_TRUE(Export(*planner, v1::HSDS_JSON, &json, &chunks).ok());
+  EXPECT_NE(json.find("\"organizations\""), std::string::npos);
+  EXPECT_NE(json.find("agency-699"), std::string::npos);
+
+  // Text with no Shift_JIS form cannot be exported as CP932, and the error says which.
+  v1::CreateAgencyRequest create;
+  create.set_agency_id("emoji");
+  create.mutable_agency()->set_display_name("にこにこ食堂😀");
+  create.mutable_agency()->set_kana("ニコニコショクドウ");
+  create.mutable_agency()->set_kind(v1::NPO);
+  v1::Agency created;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(coordinator->CreateAgency(&context, create, &created).ok());
+  }
+  std::string ignored;
+  Status refused = FromGrpcStatus(Export(*planner, v1::CSV_CP932, &ignored, &chunks));
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.message().find("emoji"), std::string::npos) << refused.message();
+}
+
+TEST(DirectoryServiceTest, SurveyAnswersFeedTheSharePlannersRead) {
+  testing::TestServer server;
+  auto coordinator = v1::AgencyDirectory::NewStub(server.ChannelFor("coordinator"));
+  v1::ImportAgenciesResponse imported;
+  ASSERT_TRUE(
+      Import(*coordinator,
+             std::string(kHeader) + "a,機関A,エー,NPO,kita,,可\r\nb,機関B,ビー,NPO,kita,,可\r\n",
+             v1::AgencyImportOptions(), &imported)
+          .ok());
+  for (auto [agency, close] : {std::pair{"agencies/a", true}, std::pair{"agencies/b", false}}) {
+    v1::RecordCooperationSurveyAnswerRequest request;
+    request.set_parent(agency);
+    request.set_fiscal_year(2025);
+    request.set_close_cooperation(close);
+    v1::CooperationSurveyAnswer answer;
+    grpc::ClientContext context;
+    grpc::Status status = coordinator->RecordCooperationSurveyAnswer(&context, request, &answer);
+    ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+    EXPECT_EQ(answer.recorded_by(), "users/coordinator");
+    EXPECT_EQ(answer.fiscal_year().era_label(), "R7");
+  }
+  auto planner = v1::AgencyDirectory::NewStub(server.ChannelFor("planner"));
+  v1::GetCooperationSurveySummaryRequest request;
+  request.set_fiscal_year(2025);
+  v1::CooperationSurveySummary summary;
+  grpc::ClientContext context;
+  ASSERT_TRUE(planner->GetCooperationSurveySummary(&context, request, &summary).ok());
+  EXPECT_EQ(summary.answered_agencies(), 2);
+  EXPECT_EQ(summary.close_cooperation_agencies(), 1);
+  EXPECT_DOUBLE_EQ(summary.close_cooperation_percent(), 50.0);
+}
+
+TEST(DirectoryServiceTest, TheDemoDirectoryIsLoadedOnceIntoAnEmptyDirectory) {
+  testing::TestServerOptions options;
+  options.demo_directory = std::string(CASECOORD_SOURCE_DIR) + "/deploy/demo/agencies.csv";
+  testing::TestServer server(options);
+  auto planner = v1::AgencyDirectory::NewStub(server.ChannelFor("planner"));
+  const int loaded = CountAgencies(*planner);
+  EXPECT_GE(loaded, 35);
+
+  // Districts are several, and partners can be found in them.
+  v1::FindPartnersRequest partners;
+  partners.add_issue_tags("dementia");
+  partners.add_issue_tags("8050");
+  partners.set_district("kita");
+  v1::FindPartnersResponse found;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(planner->FindPartners(&context, partners, &found).ok());
+  }
+  EXPECT_GT(found.partners_size(), 0);
+
+  // A restart finds the directory populated and loads nothing again.
+  server.Stop();
+  server.Restart();
+  planner = v1::AgencyDirectory::NewStub(server.ChannelFor("planner"));
+  EXPECT_EQ(CountAgencies(*planner), loaded);
+}
+
+}  // namespace
+}  // namespace casecoord

@@ -19,6 +19,8 @@ struct TestServerOptions {
   int worker_threads = 16;
   int rate_limit_per_second = 100000;
   int rate_limit_burst = 100000;
+  // A CSV file imported into the directory at start-up if it is empty (setting demo-directory).
+  std::string demo_directory = {};
   // Time for expiry checks; the system clock when null. Must outlive the server.
   const Clock* clock = nullptr;
 };

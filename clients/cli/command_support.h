@@ -1,0 +1,50 @@
+// What every casectl command shares: the global options, call contexts, errors and output helpers.
+#pragma once
+
+#include <google/protobuf/message.h>
+#include <google/protobuf/timestamp.pb.h>
+#include <grpcpp/grpcpp.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "clients/cli/client.h"
+
+namespace casecoord::cli {
+
+// Exit statuses of casectl.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;  // the call failed
+inline constexpr int kExitUsage = 2;   // bad usage or connection options
+
+struct GlobalOptions {
+  client::ConnectionOptions connection;
+  std::string user;
+  std::string pki_dir = "var/dev/pki";
+  bool json = false;
+  int timeout_seconds = 30;
+};
+
+// A context whose deadline is options.timeout_seconds from now.
+std::unique_ptr<grpc::ClientContext> NewContext(const GlobalOptions& options);
+
+// Prints the error (DescribeGrpcError) on stderr; returns kExitFailed.
+int ReportError(const grpc::Status& status);
+
+// Prints "エラー / error: message" on stderr; returns kExitUsage.
+int UsageError(const std::string& message);
+
+// The message as the API's JSON (proto field names), on standard output.
+void PrintJson(const google::protobuf::Message& message);
+
+// "2026-11-22 09:00:00" in the local time zone.
+std::string LocalTime(const google::protobuf::Timestamp& timestamp);
+
+// "512 B", "3.8 MiB".
+std::string HumanBytes(int64_t bytes);
+
+// "-" for an empty text.
+std::string OrDash(const std::string& text);
+
+}  // namespace casecoord::cli
