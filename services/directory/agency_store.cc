@@ -6,7 +6,6 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
-#include <map>
 #include <set>
 
 #include "services/common/fiscal_year.h"
@@ -25,13 +24,14 @@ using storage::ColumnFamily;
 constexpr char kAgencyPrefix[] = "agencies/";
 constexpr char kRecord[] = "agency";
 constexpr char kTerm[] = "agency-term";
-constexpr char kTag[] = "agency-tag";
 constexpr char kKana[] = "agency-kana";
+// Only ACTIVE agencies that accept referrals: (tag, district or "" for any, kana sort key, id).
+constexpr char kPartner[] = "agency-partner";
 // The index prefixes IndexKeysOf writes, and the version of their layout: bump the version when
 // either changes (or NormalizeForSearch / KanaSortKey do), so that start-up rebuilds them.
-constexpr const char* kIndexPrefixes[] = {kTerm, kTag, kKana};
+constexpr const char* kIndexPrefixes[] = {kTerm, kKana, kPartner};
 constexpr char kIndexVersionKey[] = "agency-index-version";
-constexpr char kIndexVersion[] = "2";
+constexpr char kIndexVersion[] = "3";
 
 // Paths UpdateAgency may not touch: identity and server-maintained fields.
 const std::set<std::string> kImmutablePaths = {"name", "create_time", "update_time", "etag"};
@@ -63,13 +63,6 @@ std::string TermKey(const std::string& term, const std::string& id) {
   return key;
 }
 
-std::string TagPrefix(const std::string& tag) {
-  std::string key;
-  storage::AppendString(&key, kTag);
-  storage::AppendString(&key, tag);
-  return key;
-}
-
 std::string KanaPrefix() {
   std::string key;
   storage::AppendString(&key, kKana);
@@ -84,23 +77,35 @@ std::string KanaPosition(const std::string& id, const v1::Agency& agency) {
   return position;
 }
 
+std::string PartnerPrefix(const std::string& tag, const std::string& district) {
+  std::string key;
+  storage::AppendString(&key, kPartner);
+  storage::AppendString(&key, tag);
+  storage::AppendString(&key, district);
+  return key;
+}
+
 std::string IdOf(const v1::Agency& agency) {
   return agency.name().substr(sizeof(kAgencyPrefix) - 1);
 }
 
-// Every index key of an agency: one per n-gram of its name and reading, one per issue tag, and its
-// place in kana order.
+// Every index key of an agency: one per n-gram of its name and reading, its place in kana order,
+// and, if it is a possible partner, one per issue tag and district served.
 std::set<std::string> IndexKeysOf(const std::string& id, const v1::Agency& agency) {
   std::set<std::string> keys;
   for (const std::string* text : {&agency.display_name(), &agency.kana()}) {
     for (const auto& term : IndexTerms(*text)) keys.insert(TermKey(term, id));
   }
-  for (const auto& tag : agency.issue_tags()) {
-    std::string key = TagPrefix(tag);
-    storage::AppendString(&key, id);
-    keys.insert(std::move(key));
-  }
   keys.insert(KanaPrefix() + KanaPosition(id, agency));
+  if (agency.state() == v1::Agency::ACTIVE && agency.accepts_referrals()) {
+    const std::string position = KanaPosition(id, agency);
+    for (const auto& tag : agency.issue_tags()) {
+      keys.insert(PartnerPrefix(tag, "") + position);
+      for (const auto& district : agency.districts()) {
+        keys.insert(PartnerPrefix(tag, district) + position);
+      }
+    }
+  }
   return keys;
 }
 
@@ -590,28 +595,52 @@ Result<std::vector<v1::AgencyMatch>> AgencyStore::Search(const std::string& quer
                                                          int limit) const {
   const std::vector<std::string> terms = QueryTerms(query);
   if (terms.empty()) return Status::InvalidArgument("query", "must contain a word to search for");
-  // Candidates hold every query term (n-gram index); the substring check then removes the
-  // n-gram false positives ("区役所" vs "区役場と市役所").
-  std::optional<std::set<std::string>> candidates;
+  // A candidate has every query term: walk the terms' posting lists (sorted by id) together,
+  // each cursor seeking forward to the largest id any of them is on (a leapfrog join), so the
+  // cost follows the number of matches rather than the length of the lists. Candidates are then
+  // confirmed by a substring check, which removes n-gram false positives ("区役所" vs
+  // "区役場と市役所"), until `limit` are found.
+  struct Cursor {
+    std::string prefix;
+    std::unique_ptr<rocksdb::Iterator> it;
+    std::string id;  // where it stands; empty before the first seek
+  };
+  std::vector<Cursor> cursors;
   for (const auto& term : terms) {
-    std::set<std::string> ids;
-    const std::string prefix = TermPrefix(term);
-    auto it = storage_.NewIterator(ColumnFamily::kIndexes);
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      storage::KeyReader reader(
-          std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
-      std::string id;
-      if (!reader.ReadString(&id)) continue;
-      if (!candidates || candidates->count(id) > 0) ids.insert(std::move(id));
-    }
-    candidates = std::move(ids);
-    if (candidates->empty()) break;
+    cursors.push_back({TermPrefix(term), storage_.NewIterator(ColumnFamily::kIndexes), ""});
   }
+  // Moves `cursor` to its first id >= `target`; false when its list has none.
+  auto seek = [](Cursor& cursor, const std::string& target) {
+    if (!cursor.id.empty() && cursor.id >= target) return true;
+    std::string key = cursor.prefix;
+    storage::AppendString(&key, target);
+    cursor.it->Seek(key);
+    if (!cursor.it->Valid() || !cursor.it->key().starts_with(cursor.prefix)) return false;
+    storage::KeyReader reader(std::string_view(cursor.it->key().data() + cursor.prefix.size(),
+                                               cursor.it->key().size() - cursor.prefix.size()));
+    return reader.ReadString(&cursor.id);
+  };
   const std::string normalized_query = NormalizeForSearch(query);
   std::vector<v1::AgencyMatch> out;
-  for (const auto& id : *candidates) {
-    if (static_cast<int>(out.size()) == limit) break;
-    auto agency = Get(kAgencyPrefix + id);
+  std::string target;
+  while (static_cast<int>(out.size()) < limit) {
+    bool exhausted = false;
+    bool aligned = true;
+    for (auto& cursor : cursors) {
+      if (!seek(cursor, target)) {
+        exhausted = true;
+        break;
+      }
+      if (cursor.id != target) {
+        target = cursor.id;
+        aligned = false;
+        break;
+      }
+    }
+    if (exhausted) break;
+    if (!aligned) continue;
+    auto agency = Get(kAgencyPrefix + target);
+    target.push_back('\0');  // the next candidate is strictly after this id
     if (!agency.ok()) continue;
     v1::AgencyMatch match;
     if (ContainsNormalized(NormalizeForSearch(agency->display_name()), normalized_query)) {
@@ -623,6 +652,11 @@ Result<std::vector<v1::AgencyMatch>> AgencyStore::Search(const std::string& quer
     if (match.matched_fields().empty()) continue;
     *match.mutable_agency() = std::move(agency).value();
     out.push_back(std::move(match));
+  }
+  for (const auto& cursor : cursors) {
+    if (!cursor.it->status().ok()) {
+      return storage::FromRocksStatus(cursor.it->status(), "searching agencies");
+    }
   }
   return out;
 }
@@ -644,58 +678,81 @@ Result<std::vector<v1::PartnerMatch>> AgencyStore::FindPartners(
   if (!district.empty() && !ValidId(district)) violation("district", "not a district id");
   if (!invalid.ok()) return invalid;
 
-  // Agency id -> the requested tags it covers, in request order.
-  std::map<std::string, std::vector<std::string>> covered;
-  std::set<std::string> distinct_tags;
+  // From the partner index, which holds only ACTIVE agencies that accept referrals under each of
+  // their tags and districts, ordered by kana reading then id. The requested tags' lists are
+  // merged in that order, so each agency arrives once with all the tags it covers, and the first
+  // `limit` arrivals of each coverage count are the best of that count. The walk stops as soon
+  // as `limit` agencies cover every tag (none after them can rank higher), so a one-tag query
+  // reads `limit` keys; only the agencies returned are loaded.
+  std::vector<std::string> tags;
   for (const auto& tag : issue_tags) {
-    if (!distinct_tags.insert(tag).second) continue;
-    const std::string prefix = TagPrefix(tag);
-    auto it = storage_.NewIterator(ColumnFamily::kIndexes);
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      storage::KeyReader reader(
-          std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
-      std::string id;
-      if (reader.ReadString(&id)) covered[id].push_back(tag);
-    }
+    if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
   }
-  struct Ranked {
-    std::string reading;
-    v1::PartnerMatch match;
+  struct Cursor {
+    std::string prefix;
+    std::unique_ptr<rocksdb::Iterator> it;
+    bool valid() const { return it->Valid() && it->key().starts_with(prefix); }
+    std::string_view position() const {
+      return std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size());
+    }
   };
-  std::vector<Ranked> ranked;
-  for (auto& [id, tags] : covered) {
-    auto agency = Get(kAgencyPrefix + id);
-    if (!agency.ok()) continue;
-    if (agency->state() != v1::Agency::ACTIVE || !agency->accepts_referrals()) continue;
-    const auto& districts = agency->districts();
-    if (!district.empty() &&
-        std::find(districts.begin(), districts.end(), district) == districts.end()) {
-      continue;
-    }
-    Ranked entry{NormalizeForSearch(agency->kana()), {}};
-    std::string tag_list;
-    for (const auto& tag : tags) {
-      entry.match.add_covered_tags(tag);
-      tag_list += (tag_list.empty() ? "" : ", ") + tag;
-    }
-    entry.match.set_explanation("課題" + std::to_string(distinct_tags.size()) + "件中" +
-                                std::to_string(tags.size()) + "件に対応（" + tag_list + "）" +
-                                (district.empty() ? "" : "・" + district + " を担当") +
-                                "・他機関からの紹介を受付");
-    *entry.match.mutable_agency() = std::move(agency).value();
-    ranked.push_back(std::move(entry));
+  std::vector<Cursor> cursors;
+  for (const auto& tag : tags) {
+    Cursor cursor{PartnerPrefix(tag, district), storage_.NewIterator(ColumnFamily::kIndexes)};
+    cursor.it->Seek(cursor.prefix);
+    cursors.push_back(std::move(cursor));
   }
-  std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
-    if (a.match.covered_tags_size() != b.match.covered_tags_size()) {
-      return a.match.covered_tags_size() > b.match.covered_tags_size();
+  struct Candidate {
+    std::string id;
+    std::vector<std::string> tags;  // the requested tags it covers, in request order
+  };
+  const size_t wanted = static_cast<size_t>(std::max(limit, 0));
+  // by_count[n - 1]: the first `wanted` agencies (in kana order) covering exactly n tags.
+  std::vector<std::vector<Candidate>> by_count(tags.size());
+  while (wanted > 0 && by_count.back().size() < wanted) {
+    std::optional<std::string_view> next;
+    for (const auto& cursor : cursors) {
+      if (cursor.valid() && (!next || cursor.position() < *next)) next = cursor.position();
     }
-    return a.reading != b.reading ? a.reading < b.reading
-                                  : a.match.agency().name() < b.match.agency().name();
-  });
+    if (!next) break;
+    const std::string position(*next);
+    Candidate candidate;
+    for (size_t i = 0; i < cursors.size(); ++i) {
+      if (cursors[i].valid() && cursors[i].position() == position) {
+        candidate.tags.push_back(tags[i]);
+        cursors[i].it->Next();
+      }
+    }
+    storage::KeyReader reader(position);
+    std::string sort_key;
+    if (!reader.ReadString(&sort_key) || !reader.ReadString(&candidate.id)) continue;
+    auto& level = by_count[candidate.tags.size() - 1];
+    if (level.size() < wanted) level.push_back(std::move(candidate));
+  }
+  for (const auto& cursor : cursors) {
+    if (!cursor.it->status().ok()) {
+      return storage::FromRocksStatus(cursor.it->status(), "finding partners");
+    }
+  }
   std::vector<v1::PartnerMatch> partners;
-  for (auto& entry : ranked) {
-    if (static_cast<int>(partners.size()) == limit) break;
-    partners.push_back(std::move(entry.match));
+  for (auto level = by_count.rbegin(); level != by_count.rend(); ++level) {
+    for (const Candidate& candidate : *level) {
+      if (partners.size() == wanted) return partners;
+      auto agency = Get(kAgencyPrefix + candidate.id);
+      if (!agency.ok()) continue;
+      v1::PartnerMatch match;
+      std::string tag_list;
+      for (const auto& tag : candidate.tags) {
+        match.add_covered_tags(tag);
+        tag_list += (tag_list.empty() ? "" : ", ") + tag;
+      }
+      match.set_explanation("課題" + std::to_string(tags.size()) + "件中" +
+                            std::to_string(candidate.tags.size()) + "件に対応（" + tag_list + "）" +
+                            (district.empty() ? "" : "・" + district + " を担当") +
+                            "・他機関からの紹介を受付");
+      *match.mutable_agency() = std::move(agency).value();
+      partners.push_back(std::move(match));
+    }
   }
   return partners;
 }

@@ -98,7 +98,8 @@ class AgencyStore {
   Result<std::vector<v1::AgencyMatch>> Search(const std::string& query, int limit) const;
 
   // Active agencies that accept referrals, serve `district` (if not empty) and cover at least one
-  // of `issue_tags`, most tags first (then by reading). Uses the tag index, not a scan.
+  // of `issue_tags`, most tags first (then by reading). Ranks from the partner index (keys
+  // only) and loads just the agencies returned.
   Result<std::vector<v1::PartnerMatch>> FindPartners(const std::vector<std::string>& issue_tags,
                                                      const std::string& district, int limit) const;
 

@@ -8,6 +8,7 @@
 #include <unicode/uchar.h>
 #include <unicode/uniset.h>
 #include <unicode/unistr.h>
+#include <unicode/uscript.h>
 #include <unicode/utf16.h>
 #include <unicode/utf8.h>
 
@@ -116,12 +117,46 @@ void AppendUtf8(UChar32 c, std::string& out) {
 
 }  // namespace
 
+// Converts, in place, the katakana of everyday text (ァ–ヴ, ヽ ヾ, ヷ–ヺ) to hiragana the way ICU's
+// Katakana-Hiragana transform does (ヴ → ゔ, ヷ → わ゙), keeping ヵ ヶ and ー. Returns false, leaving
+// `text` unchanged, if it has other katakana (ヿ, small ㇰ–ㇿ, archaic forms), which the caller
+// then gives to ICU. The point is speed: ICU runs every rule-based transform in the process under
+// one mutex, which made searches and partner queries wait for each other.
+bool MapCommonKatakanaToHiragana(icu::UnicodeString& text) {
+  constexpr UChar32 kSmallA = 0x30A1, kVu = 0x30F4, kSmallKa = 0x30F5, kSmallKe = 0x30F6;
+  constexpr UChar32 kVa = 0x30F7, kVo = 0x30FA, kIterationMark = 0x30FD, kVoicedIteration = 0x30FE;
+  constexpr UChar32 kCombiningVoicedMark = 0x3099;
+  constexpr UChar32 kToHiragana = 0x60;
+  // ヷ ヸ ヹ ヺ have no precomposed hiragana: わ ゐ ゑ を with the combining voiced mark.
+  constexpr UChar32 kVaBases[] = {0x308F, 0x3090, 0x3091, 0x3092};
+  icu::UnicodeString mapped;
+  for (int32_t i = 0; i < text.length();) {
+    const UChar32 c = text.char32At(i);
+    i += U16_LENGTH(c);
+    if (c >= kSmallA && c <= kVu) {
+      mapped.append(c - kToHiragana);
+    } else if (c == kIterationMark || c == kVoicedIteration) {
+      mapped.append(c - kToHiragana);
+    } else if (c >= kVa && c <= kVo) {
+      mapped.append(kVaBases[c - kVa]).append(kCombiningVoicedMark);
+    } else if (c == kSmallKa || c == kSmallKe ||
+               u_getIntPropertyValue(c, UCHAR_SCRIPT) != USCRIPT_KATAKANA) {
+      mapped.append(c);
+    } else {
+      return false;
+    }
+  }
+  text = std::move(mapped);
+  return true;
+}
+
 std::string NormalizeForSearch(std::string_view utf8) {
   const IcuTools& icu = Icu();
   UErrorCode status = U_ZERO_ERROR;
   icu::UnicodeString folded = icu.nfkc_casefold->normalize(
       icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), IcuLength(utf8.size()))), status);
-  if (icu.katakana.span(folded, 0, USET_SPAN_NOT_CONTAINED) < folded.length()) {
+  if (icu.katakana.span(folded, 0, USET_SPAN_NOT_CONTAINED) < folded.length() &&
+      !MapCommonKatakanaToHiragana(folded)) {
     ThreadKatakanaToHiragana().transliterate(folded);
   }
 

@@ -253,9 +253,25 @@ TEST_F(AgencyStoreTest, PartnersAreRankedByTagsCoveredAndExplained) {
   EXPECT_EQ(partners->at(1).explanation(),
             "課題3件中2件に対応（8050, dementia）・kita を担当・他機関からの紹介を受付");
 
+  // Coverage outranks reading order even when the page is short: アオバ comes first in kana order
+  // but covers one tag, 基幹 covers both.
+  ASSERT_TRUE(Create("aoba", make("あおば", "アオバ", {"hikikomori"}, "kita")).ok());
+  auto top = store_->FindPartners({"hikikomori", "8050", "hikikomori"}, "kita", 1);
+  ASSERT_TRUE(top.ok());
+  ASSERT_EQ(top->size(), 1u);
+  EXPECT_EQ(top->at(0).agency().name(), "agencies/kikan");
+  auto top3 = store_->FindPartners({"hikikomori", "8050"}, "kita", 3);
+  names.clear();
+  for (const auto& p : *top3) names.push_back(p.agency().name());
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"agencies/kikan", "agencies/aoba", "agencies/houkatsu"}));
+  EXPECT_EQ(top3->at(0).explanation(),
+            "課題2件中2件に対応（hikikomori, 8050）・kita を担当・他機関からの紹介を受付");
+
   // Without a district every active, referring agency that covers a tag is proposed.
   auto anywhere = store_->FindPartners({"dementia"}, "", 10);
   EXPECT_EQ(anywhere->size(), 3u);
+  EXPECT_EQ(store_->FindPartners({"dementia"}, "", 2)->size(), 2u);
 
   // The tag index follows updates.
   v1::Agency patch;

@@ -2,6 +2,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unicode/normalizer2.h>
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
 #include <unicode/utf8.h>
 
 #include <cstdint>
@@ -51,6 +54,34 @@ TEST(JapaneseTextTest, HiraganaQueryFindsKatakanaReading) {
   EXPECT_TRUE(ContainsNormalized(NormalizeForSearch(reading), NormalizeForSearch(query)));
   // And the other way round: a katakana query finds a reading stored in hiragana.
   EXPECT_TRUE(Matches("ちいきほうかつしえんせんたー", "センター"));
+}
+
+// The fast katakana mapping must agree with ICU's Katakana-Hiragana transform, which it replaced,
+// on every katakana letter except ヵ and ヶ (kept on purpose) and on rare katakana it hands to ICU.
+TEST(JapaneseTextTest, KatakanaMapAgreesWithIcuTransform) {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::Transliterator> icu_transform(
+      icu::Transliterator::createInstance("Katakana-Hiragana", UTRANS_FORWARD, status));
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  ASSERT_TRUE(U_SUCCESS(status));
+  std::vector<UChar32> letters;
+  for (UChar32 c = 0x30A1; c <= 0x30FA; ++c) {
+    if (c != 0x30F5 && c != 0x30F6) letters.push_back(c);
+  }
+  for (UChar32 c : {0x30FD, 0x30FE, 0x30FF, 0x31F0, 0x31FF}) letters.push_back(c);
+  for (UChar32 c : letters) {
+    icu::UnicodeString text(c);
+    std::string input;
+    text.toUTF8String(input);
+    icu_transform->transliterate(text);
+    icu::UnicodeString composed = nfc->normalize(text, status);
+    std::string expected;
+    composed.toUTF8String(expected);
+    EXPECT_EQ(NormalizeForSearch(input), expected) << "U+" << std::hex << c;
+    // Inside a word, too, where the fast path and ICU must not mix up neighbours.
+    EXPECT_EQ(NormalizeForSearch("カ" + input + "ー"), "か" + expected + "ー")
+        << "U+" << std::hex << c;
+  }
 }
 
 TEST(JapaneseTextTest, LongVowelMarkSurvivesKatakanaToHiragana) {

@@ -1,0 +1,1171 @@
+// The agency directory at city scale: caseserver (casecoord::testing::TestServer, production mode,
+// mutual TLS, 16 workers) is loaded with generated agencies through the real CreateAgency RPC (as
+// "admin", --load-concurrency threads), then SearchAgencies and FindPartners are measured against
+// an empty echo RPC (bench/baseline_server.h) in the same process:
+//   latency   one client, one call at a time (concurrency 1) over a real TLS connection on
+//             loopback: p50/p99 of each call as the client sees it, for echo, search and partners,
+//             overall and per query. Echo's figure is the transport; the rest is the server's.
+//   QPS       closed-loop clients at --concurrency (default 64) over min(concurrency, 8) TLS
+//             connections: search QPS / echo QPS and partners QPS / echo QPS.
+// Each client cycles through a fixed mix of queries (the tables list them). The three targets are
+// measured in alternating half-second slices (A B C C B A ..., the first target rotating each
+// round), so noise from the shared machine hits all alike; each ratio is the median of the
+// per-round ratios. A call counts if it completes inside a slice's measured window; calls still in
+// flight at its end are cancelled, and the next slice waits until the process is idle. Goals:
+// p99 <= 2 ms at concurrency 1 and QPS ratio >= 0.7 at concurrency 64, for both methods.
+//
+// For attribution the program also builds an in-process copy of the same directory (an encrypted
+// storage::Storage with the server's options and its own directory::AgencyStore, written in
+// batches) and times AgencyStore::Search and FindPartners there per query, without gRPC, TLS, the
+// gatekeeper or the worker hop: wall time and thread CPU time, first as loaded (in memtables),
+// then after Storage::CompactAll() (in table files, as after a flush).
+//
+// The data (fixed seed): Japanese names from 30 wards and neighbourhoods x agency kinds, with
+// katakana readings; every AgencyKind; 2-6 of 24 issue tags, one typical of the kind and the rest
+// drawn with a Zipf-like skew (weight 1/rank), so that common tags cover thousands of agencies; 1-3
+// districts; 90% ACTIVE, 90% accepting referrals; addresses, phones, hours and services, so that
+// records have a realistic size. Every answer is checked against the count the data predicts.
+//
+//   directory_bench [--agencies 10000] [--seconds 2] [--rounds 3] [--concurrency 64]
+//                   [--load-concurrency 64] [--store-seconds 0.2] [--seed 20261122]
+//
+// --seconds is the measured time per target, concurrency and round; --store-seconds the in-process
+// time per query and storage state (at least 10 calls each).
+//
+// This is a program, not a test: it prints figures and never fails on them. It exits non-zero if
+// any call fails or returns a different number of results than the data predicts.
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "bench/baseline_server.h"
+#include "bench/bench_support.h"
+#include "casecoord/v1/admin.grpc.pb.h"
+#include "casecoord/v1/directory.grpc.pb.h"
+#include "clients/cli/client.h"
+#include "services/common/clock.h"
+#include "services/common/log.h"
+#include "services/directory/agency_store.h"
+#include "services/directory/japanese_text.h"
+#include "services/storage/storage.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
+#include "tests/support/test_server.h"
+
+namespace casecoord::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr double kGoalP99Us = 2000;
+constexpr double kGoalRatio = 0.7;
+constexpr int kMaxChannels = 8;
+constexpr double kSliceSeconds = 0.5;
+// Long enough for freshly started client threads to have their first call in flight.
+constexpr double kSliceWarmupSeconds = 0.05;
+constexpr double kMaxSliceWarmupSeconds = 2.0;
+constexpr int kPageSize = 20;  // the servers' default, what clients get without asking
+constexpr char kLoader[] = "admin";
+
+struct Flags {
+  int agencies = 10000;
+  double seconds = 2.0;
+  int rounds = 3;
+  int concurrency = 64;
+  int load_concurrency = 64;
+  double store_seconds = 0.2;  // per query, in-process timing (at least 10 calls)
+  int seed = 20261122;
+};
+
+// ---- generated data ----
+
+struct Named {
+  const char* name;
+  const char* reading;  // katakana
+};
+
+// The city's 10 wards and 20 neighbourhoods; agencies serve 1-3 of them.
+struct District {
+  const char* id;
+  const char* name;
+  const char* reading;
+};
+constexpr District kDistricts[] = {
+    {"kita", "北区", "キタク"},
+    {"minami", "南区", "ミナミク"},
+    {"higashi", "東区", "ヒガシク"},
+    {"nishi", "西区", "ニシク"},
+    {"chuo", "中央区", "チュウオウク"},
+    {"minato", "港区", "ミナトク"},
+    {"aoba", "青葉区", "アオバク"},
+    {"midori", "緑区", "ミドリク"},
+    {"izumi", "泉区", "イズミク"},
+    {"wakaba", "若葉区", "ワカバク"},
+    {"sakuradai", "桜台", "サクラダイ"},
+    {"honmachi", "本町", "ホンマチ"},
+    {"shinmachi", "新町", "シンマチ"},
+    {"yamate", "山手", "ヤマテ"},
+    {"hikarigaoka", "光が丘", "ヒカリガオカ"},
+    {"takashimadaira", "高島平", "タカシマダイラ"},
+    {"kamata", "蒲田", "カマタ"},
+    {"omori", "大森", "オオモリ"},
+    {"tsurumi", "鶴見", "ツルミ"},
+    {"asahigaoka", "旭ヶ丘", "アサヒガオカ"},
+    {"hanamigawa", "花見川", "ハナミガワ"},
+    {"kawaguchi", "川口", "カワグチ"},
+    {"nagata", "長田", "ナガタ"},
+    {"fujimi", "富士見", "フジミ"},
+    {"matsubara", "松原", "マツバラ"},
+    {"sakae", "栄町", "サカエマチ"},
+    {"tamagawa", "玉川", "タマガワ"},
+    {"oyama", "大山", "オオヤマ"},
+    {"kitano", "北野", "キタノ"},
+    {"minamidai", "南台", "ミナミダイ"},
+};
+constexpr int kDistrictCount = sizeof(kDistricts) / sizeof(kDistricts[0]);
+
+constexpr Named kCity = {"架空市", "カクウシ"};
+constexpr Named kOrdinals[] = {{"第一", "ダイイチ"},
+                               {"第二", "ダイニ"},
+                               {"第三", "ダイサン"},
+                               {"第四", "ダイヨン"},
+                               {"第五", "ダイゴ"}};
+// Names of consultation offices and hospital corporations, as cities have them.
+constexpr Named kSoftWords[] = {
+    {"ひまわり", "ヒマワリ"}, {"さくら", "サクラ"},     {"あおぞら", "アオゾラ"},
+    {"つばさ", "ツバサ"},     {"のぞみ", "ノゾミ"},     {"ひだまり", "ヒダマリ"},
+    {"たんぽぽ", "タンポポ"}, {"すずらん", "スズラン"}, {"こすもす", "コスモス"},
+    {"わかば", "ワカバ"},     {"かえで", "カエデ"},     {"ふれあい", "フレアイ"},
+    {"ぬくもり", "ヌクモリ"}, {"やすらぎ", "ヤスラギ"}, {"きずな", "キズナ"},
+    {"みらい", "ミライ"}};
+constexpr Named kNpoWords[] = {{"ささえあいネット", "ササエアイネット"},
+                               {"よりそいの会", "ヨリソイノカイ"},
+                               {"フードバンク", "フードバンク"},
+                               {"ひきこもり家族会", "ヒキコモリカゾクカイ"},
+                               {"居住支援ネットワーク", "キョジュウシエンネットワーク"},
+                               {"子ども食堂ネット", "コドモショクドウネット"},
+                               {"多文化共生センター", "タブンカキョウセイセンター"},
+                               {"若者サポートステーション", "ワカモノサポートステーション"},
+                               {"生活サポート", "セイカツサポート"},
+                               {"おむすびの会", "オムスビノカイ"},
+                               {"ケアラーズカフェ", "ケアラーズカフェ"},
+                               {"住まいと暮らしの相談室", "スマイトクラシノソウダンシツ"}};
+
+// The issue tags, most common first; the draw is Zipf-like (weight 1 / rank).
+constexpr const char* kTags[] = {"dementia",
+                                 "isolation",
+                                 "8050",
+                                 "hikikomori",
+                                 "debt",
+                                 "mental-disability",
+                                 "unemployment",
+                                 "housing-loss",
+                                 "intellectual-disability",
+                                 "double-care",
+                                 "young-carer",
+                                 "child-abuse",
+                                 "domestic-violence",
+                                 "suicide-risk",
+                                 "no-relatives",
+                                 "guardianship",
+                                 "hoarding",
+                                 "foreign-resident",
+                                 "elder-abuse",
+                                 "developmental-disability",
+                                 "single-parent",
+                                 "substance-dependence",
+                                 "gambling",
+                                 "reentry"};
+constexpr int kTagCount = sizeof(kTags) / sizeof(kTags[0]);
+
+// How often each kind appears in the generated city (per mille, roughly).
+struct KindShare {
+  v1::AgencyKind kind;
+  int weight;
+  const char* id_prefix;
+  std::vector<const char*> typical_tags;  // one of them is always among its tags
+  std::vector<v1::SupportField> fields;
+};
+
+const std::vector<KindShare>& KindShares() {
+  static const std::vector<KindShare> shares = {
+      {v1::COMMUNITY_GENERAL_SUPPORT_CENTER,
+       120,
+       "houkatsu",
+       {"dementia", "elder-abuse", "8050"},
+       {v1::ELDERLY_CARE, v1::COMMUNITY}},
+      {v1::DISABILITY_CORE_CONSULTATION_CENTER,
+       30,
+       "kikan",
+       {"intellectual-disability", "mental-disability", "developmental-disability"},
+       {v1::DISABILITY}},
+      {v1::DISABILITY_CONSULTATION_OFFICE,
+       170,
+       "soudan",
+       {"intellectual-disability", "mental-disability", "developmental-disability"},
+       {v1::DISABILITY}},
+      {v1::WELFARE_OFFICE,
+       30,
+       "fukushi",
+       {"debt", "housing-loss", "single-parent"},
+       {v1::PUBLIC_ASSISTANCE, v1::POVERTY}},
+      {v1::SELF_RELIANCE_SUPPORT_CENTER,
+       50,
+       "jiritsu",
+       {"debt", "housing-loss", "unemployment"},
+       {v1::POVERTY, v1::EMPLOYMENT}},
+      {v1::PUBLIC_HEALTH_CENTER,
+       40,
+       "hoken",
+       {"mental-disability", "suicide-risk", "substance-dependence"},
+       {v1::HEALTH}},
+      {v1::CHILDREN_CONSULTATION_CENTER,
+       50,
+       "kodomo",
+       {"child-abuse", "young-carer", "single-parent"},
+       {v1::CHILDREN}},
+      {v1::GUARDIANSHIP_CENTER,
+       30,
+       "kouken",
+       {"guardianship", "no-relatives"},
+       {v1::RIGHTS_ADVOCACY}},
+      {v1::PROBATION_OFFICE, 10, "hogo", {"reentry"}, {v1::JUSTICE}},
+      {v1::PUBLIC_EMPLOYMENT_SECURITY_OFFICE, 20, "hw", {"unemployment"}, {v1::EMPLOYMENT}},
+      {v1::HOSPITAL,
+       150,
+       "byouin",
+       {"mental-disability", "dementia", "substance-dependence"},
+       {v1::HEALTH}},
+      {v1::NPO, 180, "npo", {"hikikomori", "isolation", "foreign-resident"}, {v1::COMMUNITY}},
+      {v1::SOCIAL_WELFARE_COUNCIL,
+       40,
+       "shakyo",
+       {"isolation", "guardianship", "debt"},
+       {v1::COMMUNITY, v1::RIGHTS_ADVOCACY}},
+      {v1::OTHER_AGENCY, 80, "other", {"debt", "housing-loss", "gambling"}, {v1::COMMUNITY}},
+  };
+  return shares;
+}
+
+class Generator {
+ public:
+  explicit Generator(uint64_t seed) : rng_(seed) {
+    std::vector<double> kind_weights;
+    for (const auto& share : KindShares()) kind_weights.push_back(share.weight);
+    kind_ = std::discrete_distribution<int>(kind_weights.begin(), kind_weights.end());
+    std::vector<double> tag_weights;
+    for (int rank = 1; rank <= kTagCount; ++rank) tag_weights.push_back(1.0 / rank);
+    tag_ = std::discrete_distribution<int>(tag_weights.begin(), tag_weights.end());
+  }
+
+  // The agency with id "<kind prefix>-<index>" (index from 0, so ids are unique).
+  std::pair<std::string, v1::Agency> Next(int index) {
+    const KindShare& share = KindShares()[kind_(rng_)];
+    v1::Agency agency;
+    agency.set_kind(share.kind);
+    const District& home = kDistricts[Uniform(kDistrictCount)];
+    const District& place = kDistricts[Uniform(kDistrictCount)];
+    Named soft = kSoftWords[Uniform(std::size(kSoftWords))];
+    Named ordinal = kOrdinals[Uniform(std::size(kOrdinals))];
+    // Wards often carry the city's name: 架空市北区...
+    const bool with_city = Uniform(2) == 0;
+    const std::string area = std::string(with_city ? kCity.name : "") + home.name;
+    const std::string area_reading = std::string(with_city ? kCity.reading : "") + home.reading;
+    std::string name;
+    std::string reading;
+    auto set = [&](std::string n, std::string r) {
+      name = std::move(n);
+      reading = std::move(r);
+    };
+    switch (share.kind) {
+      case v1::COMMUNITY_GENERAL_SUPPORT_CENTER:
+        if (Uniform(3) == 0) {
+          set(std::string(home.name) + soft.name + "地域包括支援センター",
+              std::string(home.reading) + soft.reading + "チイキホウカツシエンセンター");
+        } else {
+          set(area + ordinal.name + "地域包括支援センター",
+              area_reading + ordinal.reading + "チイキホウカツシエンセンター");
+        }
+        break;
+      case v1::DISABILITY_CORE_CONSULTATION_CENTER:
+        set(area + "障害者基幹相談支援センター",
+            area_reading + "ショウガイシャキカンソウダンシエンセンター");
+        break;
+      case v1::DISABILITY_CONSULTATION_OFFICE:
+        if (Uniform(2) == 0) {
+          set(std::string(soft.name) + "相談支援事業所",
+              std::string(soft.reading) + "ソウダンシエンジギョウショ");
+        } else {
+          set(std::string("相談支援事業所") + soft.name + " " + place.name,
+              std::string("ソウダンシエンジギョウショ") + soft.reading + " " + place.reading);
+        }
+        break;
+      case v1::WELFARE_OFFICE:
+        set(area + "福祉事務所", area_reading + "フクシジムショ");
+        break;
+      case v1::SELF_RELIANCE_SUPPORT_CENTER:
+        if (Uniform(2) == 0) {
+          set(area + "自立相談支援機関", area_reading + "ジリツソウダンシエンキカン");
+        } else {
+          set(std::string(place.name) + "寄り添いサポートセンター",
+              std::string(place.reading) + "ヨリソイサポートセンター");
+        }
+        break;
+      case v1::PUBLIC_HEALTH_CENTER:
+        set(area + "保健センター", area_reading + "ホケンセンター");
+        break;
+      case v1::CHILDREN_CONSULTATION_CENTER:
+        set(std::string(home.name) + "地域こども相談センター",
+            std::string(home.reading) + "チイキコドモソウダンセンター");
+        break;
+      case v1::GUARDIANSHIP_CENTER:
+        set(area + "成年後見支援センター", area_reading + "セイネンコウケンシエンセンター");
+        break;
+      case v1::PROBATION_OFFICE:
+        set(std::string(place.name) + "保護観察所",
+            std::string(place.reading) + "ホゴカンサツジョ");
+        break;
+      case v1::PUBLIC_EMPLOYMENT_SECURITY_OFFICE:
+        set(std::string("ハローワーク") + place.name, std::string("ハローワーク") + place.reading);
+        break;
+      case v1::HOSPITAL:
+        switch (Uniform(3)) {
+          case 0:
+            set(std::string(place.name) + "病院 医療福祉相談室",
+                std::string(place.reading) + "ビョウイン イリョウフクシソウダンシツ");
+            break;
+          case 1:
+            set(std::string(place.name) + "メンタルクリニック",
+                std::string(place.reading) + "メンタルクリニック");
+            break;
+          default:
+            set(std::string("医療法人") + soft.name + "会 " + place.name + "記念病院",
+                std::string("イリョウホウジン") + soft.reading + "カイ " + place.reading +
+                    "キネンビョウイン");
+        }
+        break;
+      case v1::NPO: {
+        const Named& word = kNpoWords[Uniform(std::size(kNpoWords))];
+        const bool full_width = Uniform(4) == 0;  // ＮＰＯ法人, as some cities write it
+        set(std::string(full_width ? "ＮＰＯ法人" : "NPO法人") + word.name + " " + place.name,
+            std::string("エヌピーオーホウジン") + word.reading + " " + place.reading);
+        break;
+      }
+      case v1::SOCIAL_WELFARE_COUNCIL:
+        set(area + "社会福祉協議会", area_reading + "シャカイフクシキョウギカイ");
+        break;
+      default:
+        if (Uniform(2) == 0) {
+          set(std::string(place.name) + "消費生活センター",
+              std::string(place.reading) + "ショウヒセイカツセンター");
+        } else {
+          set(std::string(place.name) + "居住支援法人 " + soft.name,
+              std::string(place.reading) + "キョジュウシエンホウジン " + soft.reading);
+        }
+    }
+    agency.set_display_name(name);
+    agency.set_kana(reading);
+    agency.set_operator_type(static_cast<v1::OperatorType>(1 + Uniform(3)));
+    for (auto field : share.fields) agency.add_fields(field);
+
+    // 2-6 tags: one typical of the kind, the rest drawn by Zipf-like weight, all distinct.
+    std::set<std::string> tags = {share.typical_tags[Uniform(share.typical_tags.size())]};
+    const size_t tag_count = 2 + Uniform(5);
+    while (tags.size() < tag_count) tags.insert(kTags[tag_(rng_)]);
+    for (const auto& tag : tags) agency.add_issue_tags(tag);
+
+    // 1-3 districts, the home one first.
+    std::set<int> districts = {static_cast<int>(&home - kDistricts)};
+    const size_t district_count = 1 + Uniform(3);
+    while (districts.size() < district_count) districts.insert(Uniform(kDistrictCount));
+    agency.add_districts(home.id);
+    for (int d : districts) {
+      if (kDistricts[d].id != std::string_view(home.id)) agency.add_districts(kDistricts[d].id);
+    }
+
+    agency.set_address(std::string(kCity.name) + home.name + std::to_string(1 + Uniform(5)) +
+                       "丁目" + std::to_string(1 + Uniform(30)) + "番" +
+                       std::to_string(1 + Uniform(20)) + "号");
+    agency.set_phone("0" + std::to_string(10 + Uniform(90)) + "-" +
+                     std::to_string(100 + Uniform(900)) + "-" +
+                     std::to_string(1000 + Uniform(9000)));
+    if (Uniform(2) == 0) agency.set_fax(agency.phone().substr(0, agency.phone().size() - 1) + "9");
+    if (Uniform(3) != 0) agency.set_email("soudan" + std::to_string(index) + "@example.jp");
+    agency.set_hours(Uniform(4) == 0 ? "平日 9:00〜17:30、土曜 9:00〜12:00" : "平日 9:00〜17:30");
+    agency.set_referral_contact("相談員（代表）" + agency.phone());
+    agency.set_accepts_referrals(Uniform(10) != 0);
+    const int state = Uniform(100);
+    agency.set_state(state < 90 ? v1::Agency::ACTIVE
+                                : (state < 97 ? v1::Agency::INACTIVE : v1::Agency::CLOSED));
+    const int services = Uniform(3);
+    for (int s = 0; s < services; ++s) {
+      auto* service = agency.add_services();
+      service->set_name(s == 0 ? "個別相談" : "訪問支援");
+      service->set_eligibility(std::string(home.name) + "にお住まいの方");
+      if (share.kind == v1::COMMUNITY_GENERAL_SUPPORT_CENTER) service->set_min_age(65);
+    }
+    agency.mutable_last_verified_time()->set_seconds(1'700'000'000 + Uniform(40'000'000));
+    char id[64];
+    std::snprintf(id, sizeof(id), "%s-%05d", share.id_prefix, index);
+    return {id, std::move(agency)};
+  }
+
+ private:
+  int Uniform(size_t n) { return static_cast<int>(rng_() % n); }
+
+  std::mt19937_64 rng_;
+  std::discrete_distribution<int> kind_;
+  std::discrete_distribution<int> tag_;
+};
+
+// ---- the queries, with the answers the data predicts ----
+
+enum class Kind { kEcho, kSearch, kPartners };
+
+struct Query {
+  std::string label;  // the class, for the tables
+  Kind kind = Kind::kEcho;
+  std::string text;               // search
+  std::vector<std::string> tags;  // partners
+  std::string district;           // partners
+  int expected = 0;               // results the server must return (page size 20)
+  int matching = 0;               // agencies that match (before the page limit)
+  int loaded = 0;                 // partners: agencies covering any requested tag (all states)
+};
+
+std::string Describe(const Query& query) {
+  if (query.kind == Kind::kSearch) return "\"" + query.text + "\"";
+  std::string text;
+  for (const auto& tag : query.tags) text += (text.empty() ? "" : "+") + tag;
+  if (!query.district.empty()) text += " @" + query.district;
+  return text;
+}
+
+std::vector<Query> SearchQueries(const std::vector<v1::Agency>& agencies) {
+  // Two existing full names, picked from the data so that they match whatever the seed.
+  std::string long_name, long_name2;
+  for (const auto& agency : agencies) {
+    if (long_name.empty() && agency.kind() == v1::COMMUNITY_GENERAL_SUPPORT_CENTER &&
+        agency.display_name().starts_with("架空市")) {
+      long_name = agency.display_name();
+    }
+    if (long_name2.empty() && agency.kind() == v1::NPO) long_name2 = agency.display_name();
+  }
+  std::vector<Query> queries;
+  auto add = [&queries](const char* label, std::string text) {
+    Query query;
+    query.label = label;
+    query.kind = Kind::kSearch;
+    query.text = std::move(text);
+    queries.push_back(std::move(query));
+  };
+  add("2 chars, ward", "北区");
+  add("2 chars, common", "相談");
+  add("2 chars, common", "支援");
+  add("2 chars, rare", "観察");
+  add("hiragana->kana", "ほうかつ");
+  add("hiragana->kana", "しゃかいふくし");
+  add("hiragana word", "ひまわり");
+  add("katakana", "ハローワーク");
+  add("full-width", "ＮＰＯ法人");
+  add("phrase", "地域包括支援センター");
+  add("full name", long_name);
+  add("full name", long_name2);
+  add("miss, rare bigram", "宇宙開発機構");
+  add("miss, common bigrams", "相談支援病院");
+  return queries;
+}
+
+std::vector<Query> PartnerQueries() {
+  std::vector<Query> queries;
+  auto add = [&queries](const char* label, std::vector<std::string> tags, std::string district) {
+    Query query;
+    query.label = label;
+    query.kind = Kind::kPartners;
+    query.tags = std::move(tags);
+    query.district = std::move(district);
+    queries.push_back(std::move(query));
+  };
+  add("1 tag, common", {"dementia"}, "");
+  add("1 tag, middle", {"hikikomori"}, "");
+  add("1 tag, rare", {"reentry"}, "");
+  add("2 tags", {"8050", "hikikomori"}, "");
+  add("3 tags", {"debt", "housing-loss", "unemployment"}, "");
+  add("1 tag + district", {"dementia"}, "kita");
+  add("2 tags + district", {"8050", "hikikomori"}, "minami");
+  add("3 tags + district", {"debt", "housing-loss", "isolation"}, "chuo");
+  return queries;
+}
+
+// Fills expected/matching/loaded from the generated data, by the contract in directory.proto.
+void Predict(const std::vector<v1::Agency>& agencies, std::vector<Query>* queries) {
+  std::vector<std::string> names, readings;
+  for (const auto& agency : agencies) {
+    names.push_back(directory::NormalizeForSearch(agency.display_name()));
+    readings.push_back(directory::NormalizeForSearch(agency.kana()));
+  }
+  for (auto& query : *queries) {
+    query.matching = query.loaded = 0;
+    if (query.kind == Kind::kSearch) {
+      const std::string needle = directory::NormalizeForSearch(query.text);
+      for (size_t i = 0; i < agencies.size(); ++i) {
+        if (directory::ContainsNormalized(names[i], needle) ||
+            directory::ContainsNormalized(readings[i], needle)) {
+          ++query.matching;
+        }
+      }
+    } else {
+      for (const auto& agency : agencies) {
+        const auto& tags = agency.issue_tags();
+        bool covers = std::any_of(query.tags.begin(), query.tags.end(), [&](const auto& tag) {
+          return std::find(tags.begin(), tags.end(), tag) != tags.end();
+        });
+        if (!covers) continue;
+        ++query.loaded;
+        const auto& districts = agency.districts();
+        if (agency.state() == v1::Agency::ACTIVE && agency.accepts_referrals() &&
+            (query.district.empty() ||
+             std::find(districts.begin(), districts.end(), query.district) != districts.end())) {
+          ++query.matching;
+        }
+      }
+    }
+    query.expected = std::min(query.matching, kPageSize);
+  }
+}
+
+// ---- load through the RPC ----
+
+struct LoadResult {
+  double seconds = 0;
+  std::vector<float> latencies_us;
+};
+
+// CreateAgency for every agency as `kLoader`, from `concurrency` threads over the channels. Exits
+// the process if any call fails.
+LoadResult LoadThroughRpc(const std::vector<std::string>& ids,
+                          const std::vector<v1::Agency>& agencies, const Target& target,
+                          int concurrency) {
+  std::atomic<size_t> next{0};
+  std::atomic<int> errors{0};
+  std::vector<std::vector<float>> latencies(concurrency);
+  std::vector<std::thread> loaders;
+  const auto start = Clock::now();
+  for (int i = 0; i < concurrency; ++i) {
+    loaders.emplace_back([&, i] {
+      auto stub = v1::AgencyDirectory::NewStub(target.channels[i % target.channels.size()]);
+      for (size_t n = next++; n < agencies.size(); n = next++) {
+        v1::CreateAgencyRequest request;
+        request.set_agency_id(ids[n]);
+        *request.mutable_agency() = agencies[n];
+        v1::Agency created;
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+        auto call_start = Clock::now();
+        grpc::Status status = stub->CreateAgency(&context, request, &created);
+        latencies[i].push_back(
+            std::chrono::duration<float, std::micro>(Clock::now() - call_start).count());
+        if (!status.ok() && errors.fetch_add(1) < 3) {
+          std::fprintf(stderr, "directory_bench: CreateAgency %s: %s\n", ids[n].c_str(),
+                       status.error_message().c_str());
+        }
+      }
+    });
+  }
+  for (auto& loader : loaders) loader.join();
+  LoadResult result;
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (errors > 0) {
+    std::fprintf(stderr, "directory_bench: %d of %zu CreateAgency calls failed\n", errors.load(),
+                 agencies.size());
+    std::exit(1);
+  }
+  for (auto& mine : latencies) {
+    result.latencies_us.insert(result.latencies_us.end(), mine.begin(), mine.end());
+  }
+  return result;
+}
+
+// ---- the in-process copy, for attribution ----
+
+template <typename T>
+T OrDie(Result<T> result, const char* what) {
+  if (!result.ok()) {
+    std::fprintf(stderr, "directory_bench: %s: %s\n", what, result.status().ToString().c_str());
+    std::exit(1);
+  }
+  return std::move(result).value();
+}
+
+// The same agencies in an encrypted storage::Storage of its own (the server's options), behind
+// an AgencyStore, written in batches of 200 without audit entries.
+class LocalDirectory {
+ public:
+  LocalDirectory(const std::vector<std::string>& ids, const std::vector<v1::Agency>& agencies) {
+    storage::StorageOptions options;
+    options.path = dir_.Sub("db");
+    options.keyring =
+        std::make_shared<const storage::Keyring>(storage::KeyEncryptionKey::Generate());
+    storage_ = OrDie(storage::Storage::Open(options), "opening the local database");
+    store_ = std::make_unique<directory::AgencyStore>(*storage_, SystemClock::Instance());
+    const auto start = Clock::now();
+    for (size_t begin = 0; begin < agencies.size(); begin += 200) {
+      storage::WriteBatch batch(*storage_);
+      for (size_t n = begin; n < std::min(agencies.size(), begin + 200); ++n) {
+        OrDie(store_->PrepareCreate(ids[n], agencies[n], &batch), "preparing a local agency");
+      }
+      Status committed = storage_->Commit(batch);
+      if (!committed.ok()) {
+        std::fprintf(stderr, "directory_bench: local commit: %s\n", committed.ToString().c_str());
+        std::exit(1);
+      }
+    }
+    load_seconds_ = std::chrono::duration<double>(Clock::now() - start).count();
+  }
+
+  double load_seconds() const { return load_seconds_; }
+
+  // Flushes the memtables and compacts: afterwards every read goes through table files and the
+  // block cache, as in a server that has run for a while.
+  void Compact() {
+    Status compacted = storage_->CompactAll();
+    if (!compacted.ok()) {
+      std::fprintf(stderr, "directory_bench: compacting: %s\n", compacted.ToString().c_str());
+      std::exit(1);
+    }
+  }
+
+  // Runs `query` once; returns the number of results, or -1 on an error (printed).
+  int Run(const Query& query) const {
+    if (query.kind == Kind::kSearch) {
+      auto matches = store_->Search(query.text, kPageSize);
+      if (matches.ok()) return static_cast<int>(matches->size());
+      std::fprintf(stderr, "directory_bench: local Search: %s\n",
+                   matches.status().ToString().c_str());
+    } else {
+      auto partners = store_->FindPartners(query.tags, query.district, kPageSize);
+      if (partners.ok()) return static_cast<int>(partners->size());
+      std::fprintf(stderr, "directory_bench: local FindPartners: %s\n",
+                   partners.status().ToString().c_str());
+    }
+    return -1;
+  }
+
+ private:
+  testing::TempDir dir_;
+  std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<directory::AgencyStore> store_;
+  double load_seconds_ = 0;
+};
+
+// ---- the measured load ----
+
+struct Workload {
+  std::string name;
+  Kind kind = Kind::kEcho;
+  const Target* target = nullptr;
+  const std::vector<Query>* queries = nullptr;  // cycled through; null for echo
+};
+
+struct Tally {
+  uint64_t calls = 0;  // completed inside the measured windows
+  double seconds = 0;
+  std::vector<std::vector<float>> latencies_us;  // per query (one list for echo)
+  uint64_t completed = 0;                        // over whole slices
+  double cpu_seconds = 0;  // of the whole process: clients, TLS on both ends, the servers
+};
+
+struct Measurement {
+  double qps = 0;
+  double p50_us = NAN;
+  double p99_us = NAN;
+  double cpu_us_per_call = NAN;
+};
+
+double ProcessCpuSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+std::vector<float> Pooled(const Tally& tally) {
+  std::vector<float> all;
+  for (const auto& list : tally.latencies_us) all.insert(all.end(), list.begin(), list.end());
+  return all;
+}
+
+Measurement ResultOf(const Tally& tally) {
+  std::vector<float> all = Pooled(tally);
+  return Measurement{tally.calls / tally.seconds, Percentile(all, 0.50), Percentile(all, 0.99),
+                     tally.cpu_seconds * 1e6 / static_cast<double>(tally.completed)};
+}
+
+// Calls the workload's method with query `q` in `context`; checks the number of results.
+grpc::Status CallOnce(const Workload& workload, v1::Admin::Stub& admin,
+                      v1::AgencyDirectory::Stub& directory, size_t q,
+                      grpc::ClientContext* context) {
+  if (workload.kind == Kind::kEcho) {
+    v1::GetServerInfoRequest request;
+    v1::ServerInfo response;
+    return admin.GetServerInfo(context, request, &response);
+  }
+  const Query& query = (*workload.queries)[q];
+  grpc::Status status;
+  int got = 0;
+  if (workload.kind == Kind::kSearch) {
+    v1::SearchAgenciesRequest request;
+    request.set_query(query.text);
+    v1::SearchAgenciesResponse response;
+    status = directory.SearchAgencies(context, request, &response);
+    got = response.matches_size();
+  } else {
+    v1::FindPartnersRequest request;
+    for (const auto& tag : query.tags) request.add_issue_tags(tag);
+    request.set_district(query.district);
+    v1::FindPartnersResponse response;
+    status = directory.FindPartners(context, request, &response);
+    got = response.partners_size();
+  }
+  if (status.ok() && got != query.expected) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, Describe(query) + ": " + std::to_string(got) +
+                                                        " results, expected " +
+                                                        std::to_string(query.expected));
+  }
+  return status;
+}
+
+// Waits (at most 5 s) until this process is nearly idle: after a slice of slow calls is
+// cancelled, the server's workers finish the calls they had started, which must not be charged
+// to the next slice.
+void Settle() {
+  for (int i = 0; i < 100; ++i) {
+    const double before = ProcessCpuSeconds();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if ((ProcessCpuSeconds() - before) / 0.05 < 0.2) return;
+  }
+}
+
+// The call a client thread has in flight, so that the slice can cancel it at its end.
+struct InFlight {
+  std::mutex mutex;
+  grpc::ClientContext* context = nullptr;
+};
+
+// `concurrency` client threads, each with blocking stubs on channel (i mod channels), calling back
+// to back and cycling through the workload's queries (thread i starts at query i): warm-up, then a
+// measured window. A call counts (for QPS and latency) if it completes inside the window. At the
+// end of the window the calls still in flight are cancelled: at concurrency 64 a slow method has
+// calls queued for seconds, and waiting for them would stretch every slice. Any failed or wrong
+// call ends the program.
+void RunSlice(const Workload& workload, int concurrency, double warmup_seconds, double seconds,
+              Tally* tally) {
+  const size_t query_count = workload.queries == nullptr ? 1 : workload.queries->size();
+  const int channels =
+      std::min<int>(concurrency, static_cast<int>(workload.target->channels.size()));
+  std::atomic<int> phase{0};  // 0 warm-up, 1 measuring, 2 stop
+  std::atomic<int> errors{0};
+  std::atomic<uint64_t> completed{0};
+  std::vector<std::vector<std::vector<float>>> latencies(
+      concurrency, std::vector<std::vector<float>>(query_count));
+  std::vector<InFlight> in_flight(concurrency);
+  std::vector<std::thread> clients;
+  const double cpu_start = ProcessCpuSeconds();
+  for (int i = 0; i < concurrency; ++i) {
+    clients.emplace_back([&, i] {
+      const auto& channel = workload.target->channels[i % channels];
+      auto admin = v1::Admin::NewStub(channel);
+      auto directory = v1::AgencyDirectory::NewStub(channel);
+      auto& mine = latencies[i];
+      auto publish = [&slot = in_flight[i]](grpc::ClientContext* context) {
+        std::lock_guard<std::mutex> lock(slot.mutex);
+        slot.context = context;
+      };
+      uint64_t done = 0;
+      for (size_t n = static_cast<size_t>(i);; ++n) {
+        const size_t q = n % query_count;
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+        publish(&context);
+        // Checked after publishing, so that a cancel issued after this check reaches the call.
+        if (phase.load() == 2) {
+          publish(nullptr);
+          break;
+        }
+        auto start = Clock::now();
+        grpc::Status status = CallOnce(workload, *admin, *directory, q, &context);
+        auto end = Clock::now();
+        publish(nullptr);
+        const int after = phase.load();
+        if (!status.ok()) {
+          if (after == 2 && status.error_code() == grpc::StatusCode::CANCELLED) break;
+          if (errors.fetch_add(1) < 3) {
+            std::fprintf(stderr, "directory_bench: %s: %s\n", workload.name.c_str(),
+                         status.error_message().c_str());
+          }
+          continue;
+        }
+        ++done;
+        if (after == 1) {
+          mine[q].push_back(std::chrono::duration<float, std::micro>(end - start).count());
+        }
+      }
+      completed += done;
+    });
+  }
+  const double measured = MeasureWindow(phase, warmup_seconds, seconds);
+  for (auto& slot : in_flight) {
+    std::lock_guard<std::mutex> lock(slot.mutex);
+    if (slot.context != nullptr) slot.context->TryCancel();
+  }
+  for (auto& client : clients) client.join();
+  const double cpu_end = ProcessCpuSeconds();
+  if (errors > 0) {
+    // Failed calls are fast; counting them would flatter the target, so the figures are void.
+    std::fprintf(stderr, "directory_bench: %d failed or wrong calls to %s\n", errors.load(),
+                 workload.name.c_str());
+    std::exit(1);
+  }
+  tally->latencies_us.resize(query_count);
+  for (auto& mine : latencies) {
+    for (size_t q = 0; q < query_count; ++q) {
+      tally->calls += mine[q].size();
+      tally->latencies_us[q].insert(tally->latencies_us[q].end(), mine[q].begin(), mine[q].end());
+    }
+  }
+  tally->seconds += measured;
+  tally->completed += completed;
+  tally->cpu_seconds += cpu_end - cpu_start;
+  Settle();
+}
+
+constexpr size_t kTargets = 3;
+enum { kEcho = 0, kSearch = 1, kPartners = 2 };
+using Workloads = std::array<const Workload*, kTargets>;
+
+// Warms every workload, then runs slices in the order o, reverse(o), o, ... (o = the workloads
+// rotated by `rotation`) until each has had `seconds` of measured time; adds to `tallies`. Each
+// slice's warm-up lasts 1.5 times the mean latency the workload showed in its first warm-up
+// (0.05 s to 2 s, stored in `warmups`): a closed loop restarted with all its clients at once
+// finishes its cheap queries first, and counting from the start would flatter a target whose
+// calls take longer than the window.
+void Interleave(const Workloads& workloads, int concurrency, double seconds, int rotation,
+                std::array<Tally, kTargets>* tallies, std::array<double, kTargets>* warmups) {
+  std::array<size_t, kTargets> order;
+  for (size_t k = 0; k < kTargets; ++k) order[k] = (k + rotation) % kTargets;
+  for (size_t t : order) {
+    Tally first;
+    RunSlice(*workloads[t], concurrency, 0, std::min(0.5, seconds / 4), &first);
+    // Little's law: the mean latency of a closed loop is its concurrency over its throughput.
+    const double latency = first.calls == 0 ? INFINITY : concurrency * first.seconds / first.calls;
+    (*warmups)[t] = std::clamp(1.5 * latency, kSliceWarmupSeconds, kMaxSliceWarmupSeconds);
+  }
+  int passes = std::max(2, static_cast<int>(std::lround(seconds / kSliceSeconds)));
+  for (int i = 0; i < passes; ++i) {
+    for (size_t k = 0; k < kTargets; ++k) {
+      size_t t = i % 2 == 0 ? order[k] : order[kTargets - 1 - k];
+      RunSlice(*workloads[t], concurrency, (*warmups)[t], seconds / passes, &(*tallies)[t]);
+    }
+  }
+}
+
+double ThreadCpuSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+// Per-query in-process timings of the local copy: the queries in turn (as the RPC clients send
+// them, so that one query's data is not left hot in the cache for its next run), for `seconds` per
+// query and at least 10 calls each. Wall time, and this thread's CPU time, which other processes
+// on the machine do not inflate.
+struct LocalTimings {
+  std::vector<std::vector<float>> wall_us;
+  std::vector<std::vector<float>> cpu_us;
+};
+
+LocalTimings TimeLocally(const LocalDirectory& local, const std::vector<Query>& queries,
+                         double seconds) {
+  LocalTimings timings{std::vector<std::vector<float>>(queries.size()),
+                       std::vector<std::vector<float>>(queries.size())};
+  for (const auto& query : queries) local.Run(query);  // warm-up
+  const auto until =
+      Clock::now() + std::chrono::duration<double>(seconds * static_cast<double>(queries.size()));
+  for (size_t n = 0; Clock::now() < until || n < 10 * queries.size(); ++n) {
+    const size_t q = n % queries.size();
+    const auto start = Clock::now();
+    const double cpu_start = ThreadCpuSeconds();
+    int got = local.Run(queries[q]);
+    timings.cpu_us[q].push_back(static_cast<float>((ThreadCpuSeconds() - cpu_start) * 1e6));
+    timings.wall_us[q].push_back(
+        std::chrono::duration<float, std::micro>(Clock::now() - start).count());
+    if (got != queries[q].expected) {
+      std::fprintf(stderr, "directory_bench: local %s: %d results, expected %d\n",
+                   Describe(queries[q]).c_str(), got, queries[q].expected);
+      std::exit(1);
+    }
+  }
+  return timings;
+}
+
+// `text` followed by spaces up to `columns` terminal columns (Japanese characters take two).
+std::string Padded(const std::string& text, size_t columns) {
+  const size_t width = directory::DisplayWidth(text);
+  return text + std::string(width < columns ? columns - width : 0, ' ');
+}
+
+void PrintQueryTable(const char* title, const std::vector<Query>& queries, Tally& rpc,
+                     LocalTimings& local, LocalTimings& compacted) {
+  std::printf(
+      "\n%s, latency in us. RPC: concurrency 1 over TLS, all rounds. Store: AgencyStore "
+      "in-process, wall p50/p99 and thread CPU p50, as loaded (memtables) and after compaction\n",
+      title);
+  std::printf("%-21s %s %6s %4s %6s %8s %8s %8s %8s %8s %8s\n", "class",
+              Padded("query", 38).c_str(), "match", "ret", "loaded", "RPC p50", "RPC p99", "st p50",
+              "st p99", "st CPU", "cmp CPU");
+  for (size_t q = 0; q < queries.size(); ++q) {
+    const Query& query = queries[q];
+    std::string loaded = query.kind == Kind::kPartners ? std::to_string(query.loaded) : "-";
+    std::printf("%-21s %s %6d %4d %6s %8.0f %8.0f %8.0f %8.0f %8.0f %8.0f\n", query.label.c_str(),
+                Padded(Describe(query), 38).c_str(), query.matching, query.expected, loaded.c_str(),
+                Percentile(rpc.latencies_us[q], 0.5), Percentile(rpc.latencies_us[q], 0.99),
+                Percentile(local.wall_us[q], 0.5), Percentile(local.wall_us[q], 0.99),
+                Percentile(local.cpu_us[q], 0.5), Percentile(compacted.cpu_us[q], 0.5));
+  }
+}
+
+int Main(int argc, char** argv) {
+  Flags flags;
+  ParseFlags(argc, argv,
+             "directory_bench [--agencies 10000] [--seconds S] [--rounds R] [--concurrency 64] "
+             "[--load-concurrency 64] [--store-seconds S] [--seed N]",
+             FlagSpec{{{"--seconds", &flags.seconds}, {"--store-seconds", &flags.store_seconds}},
+                      {{"--agencies", &flags.agencies},
+                       {"--rounds", &flags.rounds},
+                       {"--concurrency", &flags.concurrency},
+                       {"--load-concurrency", &flags.load_concurrency},
+                       {"--seed", &flags.seed}},
+                      {}});
+  // The servers' startup and shutdown lines would interleave with the tables.
+  log::SetMinimumLevel(log::Level::kWarning);
+
+  // ---- data ----
+  Generator generator(static_cast<uint64_t>(flags.seed));
+  std::vector<std::string> ids;
+  std::vector<v1::Agency> agencies;
+  for (int n = 0; n < flags.agencies; ++n) {
+    auto [id, agency] = generator.Next(n);
+    ids.push_back(std::move(id));
+    agencies.push_back(std::move(agency));
+  }
+  std::vector<Query> search_queries = SearchQueries(agencies);
+  std::vector<Query> partner_queries = PartnerQueries();
+  Predict(agencies, &search_queries);
+  Predict(agencies, &partner_queries);
+
+  // ---- servers and connections ----
+  testing::TestServer caseserver;  // production mode, mutual TLS, 16 workers
+  EchoAdminService echo_service;
+  TlsServer echo(caseserver.ca(), caseserver.config(), &echo_service);
+  // Readers are TestServer's active sample users (every role may read the directory).
+  std::vector<std::string> users;
+  for (const auto& user : testing::kSampleUsers) {
+    if (user != "disabled") users.push_back(user);
+  }
+  Target echo_target{"echo", {}};
+  Target ours_target{"caseserver", {}};
+  Target loader_target{"caseserver as admin", {}};
+  for (int i = 0; i < kMaxChannels; ++i) {
+    const std::string& user = users[i % users.size()];
+    testing::KeyPair pair = caseserver.ca().IssueClient(user);
+    echo_target.channels.push_back(client::Connect(client::ConnectionPems{
+        echo.target(), caseserver.ca().root_pem(), pair.certificate_pem, pair.private_key_pem}));
+    ours_target.channels.push_back(caseserver.ChannelFor(user));
+    loader_target.channels.push_back(caseserver.ChannelFor(kLoader));
+  }
+  WaitConnected(echo_target);
+  WaitConnected(ours_target);
+  WaitConnected(loader_target);
+
+  std::printf(
+      "directory_bench: %d generated agencies (seed %d), caseserver production mode, mutual TLS, "
+      "16 workers; %u hardware threads\n\n",
+      flags.agencies, flags.seed, std::thread::hardware_concurrency());
+
+  // ---- load ----
+  LoadResult load = LoadThroughRpc(ids, agencies, loader_target, flags.load_concurrency);
+  std::printf(
+      "load: %zu CreateAgency calls as %s from %d threads over %zu TLS connections: %.1f s, "
+      "%.0f agencies/s, per call p50 %.0f us, p99 %.0f us\n",
+      agencies.size(), kLoader, flags.load_concurrency, loader_target.channels.size(), load.seconds,
+      agencies.size() / load.seconds, Percentile(load.latencies_us, 0.5),
+      Percentile(load.latencies_us, 0.99));
+  LocalDirectory local(ids, agencies);
+  std::printf(
+      "local copy: the same agencies written in-process in batches of 200 (no RPC, no audit): "
+      "%.1f s, %.0f agencies/s\n",
+      local.load_seconds(), agencies.size() / local.load_seconds());
+  {
+    std::vector<int> coverage(kTagCount, 0);
+    size_t active = 0, referring = 0, bytes = 0;
+    for (const auto& agency : agencies) {
+      for (const auto& tag : agency.issue_tags()) {
+        coverage[std::find(std::begin(kTags), std::end(kTags), tag) - std::begin(kTags)]++;
+      }
+      active += agency.state() == v1::Agency::ACTIVE;
+      referring += agency.accepts_referrals();
+      bytes += agency.ByteSizeLong();
+    }
+    std::printf(
+        "data: %.0f%% active, %.0f%% accept referrals, mean record %zu bytes; agencies per "
+        "tag:",
+        100.0 * active / agencies.size(), 100.0 * referring / agencies.size(),
+        bytes / agencies.size());
+    for (int t = 0; t < kTagCount; ++t) std::printf(" %s %d", kTags[t], coverage[t]);
+    std::printf("\n");
+  }
+
+  {
+    // What a full page costs to carry, whatever the store does: a search response of 20 agencies
+    // serialized (server) and parsed (client), against echo's empty response.
+    v1::SearchAgenciesResponse page;
+    for (size_t n = 0; n < std::min<size_t>(kPageSize, agencies.size()); ++n) {
+      auto* match = page.add_matches();
+      *match->mutable_agency() = agencies[n];
+      match->mutable_agency()->set_name("agencies/" + ids[n]);
+      match->add_matched_fields("display_name");
+    }
+    constexpr int kRepeats = 2000;
+    const double cpu_start = ThreadCpuSeconds();
+    size_t bytes = 0;
+    for (int i = 0; i < kRepeats; ++i) {
+      std::string wire = page.SerializeAsString();
+      v1::SearchAgenciesResponse parsed;
+      if (!parsed.ParseFromString(wire)) std::exit(1);
+      bytes = wire.size();
+    }
+    std::printf(
+        "a page of %d agencies: %zu bytes on the wire, %.1f us of CPU to serialize + parse\n",
+        kPageSize, bytes, (ThreadCpuSeconds() - cpu_start) * 1e6 / kRepeats);
+  }
+
+  // ---- in-process timings ----
+  auto local_search = TimeLocally(local, search_queries, flags.store_seconds);
+  auto local_partners = TimeLocally(local, partner_queries, flags.store_seconds);
+  local.Compact();
+  auto compacted_search = TimeLocally(local, search_queries, flags.store_seconds);
+  auto compacted_partners = TimeLocally(local, partner_queries, flags.store_seconds);
+
+  // ---- RPC: latency at concurrency 1, then QPS at --concurrency ----
+  const Workload echo_load{"echo", Kind::kEcho, &echo_target, nullptr};
+  const Workload search_load{"search", Kind::kSearch, &ours_target, &search_queries};
+  const Workload partners_load{"partners", Kind::kPartners, &ours_target, &partner_queries};
+  const Workloads workloads = {&echo_load, &search_load, &partners_load};
+
+  std::printf(
+      "\nRPC: closed loop, %d rounds, %.1f s measured per target and concurrency (in %.1f s "
+      "slices, alternating echo / search / partners); each client cycles through the queries "
+      "below\n",
+      flags.rounds, flags.seconds, kSliceSeconds);
+  std::printf("%-5s %5s %9s %15s %9s %15s %9s %15s %8s %8s\n", "round", "conc", "echo QPS",
+              "p50/p99 us", "srch QPS", "p50/p99 us", "partn QPS", "p50/p99 us", "srch/e",
+              "partn/e");
+  const std::array<int, 2> levels = {1, flags.concurrency};
+  // [level][target]: pooled over rounds; per-round ratios per level.
+  std::array<std::array<Tally, kTargets>, 2> pooled;
+  std::array<std::array<std::vector<double>, 2>, 2> ratios;  // [level][search, partners]
+  std::array<std::array<std::vector<double>, kTargets>, 2> round_qps;
+  std::array<std::array<std::vector<double>, kTargets>, 2> round_cpu;
+  std::array<std::array<std::vector<double>, kTargets>, 2> round_warmup;
+  for (int round = 0; round < flags.rounds; ++round) {
+    for (size_t level = 0; level < levels.size(); ++level) {
+      std::array<Tally, kTargets> tallies;
+      std::array<double, kTargets> warmups;
+      Interleave(workloads, levels[level], flags.seconds, round % static_cast<int>(kTargets),
+                 &tallies, &warmups);
+      std::array<Measurement, kTargets> m;
+      for (size_t t = 0; t < kTargets; ++t) {
+        m[t] = ResultOf(tallies[t]);
+        round_qps[level][t].push_back(m[t].qps);
+        round_cpu[level][t].push_back(m[t].cpu_us_per_call);
+        round_warmup[level][t].push_back(warmups[t]);
+        Tally& into = pooled[level][t];
+        into.latencies_us.resize(tallies[t].latencies_us.size());
+        for (size_t q = 0; q < tallies[t].latencies_us.size(); ++q) {
+          into.latencies_us[q].insert(into.latencies_us[q].end(),
+                                      tallies[t].latencies_us[q].begin(),
+                                      tallies[t].latencies_us[q].end());
+        }
+      }
+      ratios[level][0].push_back(m[kSearch].qps / m[kEcho].qps);
+      ratios[level][1].push_back(m[kPartners].qps / m[kEcho].qps);
+      std::printf("%-5d %5d", round + 1, levels[level]);
+      for (size_t t = 0; t < kTargets; ++t) {
+        std::printf(" %9.0f %7.0f/%-7.0f", m[t].qps, m[t].p50_us, m[t].p99_us);
+      }
+      std::printf(" %8.3f %8.3f\n", ratios[level][0].back(), ratios[level][1].back());
+      std::fflush(stdout);
+    }
+  }
+
+  std::printf(
+      "\nsummary (QPS and CPU: medians over rounds; p50/p99: all measured calls of all rounds; "
+      "CPU = this whole process, clients and TLS included, per completed call)\n");
+  std::printf("%5s %-9s %9s %9s %9s %12s %11s %14s\n", "conc", "target", "QPS", "p50 us", "p99 us",
+              "CPU us/call", "warm-up s", "ratio to echo");
+  for (size_t level = 0; level < levels.size(); ++level) {
+    for (size_t t = 0; t < kTargets; ++t) {
+      std::vector<float> all = Pooled(pooled[level][t]);
+      std::printf("%5d %-9s %9.0f %9.0f %9.0f %12.0f %11.2f", levels[level],
+                  workloads[t]->name.c_str(), Median(round_qps[level][t]), Percentile(all, 0.5),
+                  Percentile(all, 0.99), Median(round_cpu[level][t]),
+                  Median(round_warmup[level][t]));
+      if (t == kEcho) {
+        std::printf("\n");
+      } else {
+        std::printf(" %14.3f\n", Median(ratios[level][t - 1]));
+      }
+    }
+  }
+
+  PrintQueryTable("SearchAgencies per query", search_queries, pooled[0][kSearch], local_search,
+                  compacted_search);
+  PrintQueryTable("FindPartners per query", partner_queries, pooled[0][kPartners], local_partners,
+                  compacted_partners);
+
+  std::printf("\n");
+  for (size_t t : {kSearch, kPartners}) {
+    std::vector<float> all = Pooled(pooled[0][t]);
+    const double p99 = Percentile(all, 0.99);
+    std::printf("%-8s p99 at concurrency 1: %.0f us (goal <= %.0f us: %s)\n",
+                workloads[t]->name.c_str(), p99, kGoalP99Us, p99 <= kGoalP99Us ? "met" : "NOT met");
+  }
+  for (size_t t : {kSearch, kPartners}) {
+    const double ratio = Median(ratios[1][t - 1]);
+    std::printf("%-8s QPS / echo QPS at concurrency %d: %.2f (goal >= %.2f: %s)\n",
+                workloads[t]->name.c_str(), flags.concurrency, ratio, kGoalRatio,
+                ratio >= kGoalRatio ? "met" : "NOT met");
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace casecoord::bench
+
+int main(int argc, char** argv) { return casecoord::bench::Main(argc, argv); }
