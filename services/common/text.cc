@@ -33,4 +33,12 @@ std::string_view TrimSpaces(std::string_view text) {
   return text;
 }
 
+bool IsResourceId(std::string_view id) {
+  if (id.empty() || id.size() > 63 || id.front() == '-') return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
 }  // namespace casecoord

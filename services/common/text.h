@@ -11,4 +11,8 @@ namespace casecoord {
 // which Japanese input methods type) at either end. Nothing else is touched.
 std::string_view TrimSpaces(std::string_view text);
 
+// Whether `id` is a resource id of the API (AIP-122 style, as documented in common.proto): 1 to 63
+// lowercase ASCII letters, digits and '-', not starting with '-'. Also used for tags and districts.
+bool IsResourceId(std::string_view id);
+
 }  // namespace casecoord

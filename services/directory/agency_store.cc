@@ -36,13 +36,6 @@ constexpr char kIndexVersion[] = "3";
 // Paths UpdateAgency may not touch: identity and server-maintained fields.
 const std::set<std::string> kImmutablePaths = {"name", "create_time", "update_time", "etag"};
 
-bool ValidId(const std::string& id) {
-  if (id.empty() || id.size() > 63 || id.front() == '-') return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
-}
-
 std::string RecordKey(const std::string& id) {
   std::string key;
   storage::AppendString(&key, kRecord);
@@ -115,7 +108,7 @@ size_t CharacterCount(const std::string& text) {
 }
 
 Result<std::string> ParseName(const std::string& name, const char* field) {
-  if (name.rfind(kAgencyPrefix, 0) != 0 || !ValidId(name.substr(sizeof(kAgencyPrefix) - 1))) {
+  if (name.rfind(kAgencyPrefix, 0) != 0 || !IsResourceId(name.substr(sizeof(kAgencyPrefix) - 1))) {
     return Status::InvalidArgument(field, "must look like \"agencies/{agency_id}\"");
   }
   return name.substr(sizeof(kAgencyPrefix) - 1);
@@ -253,10 +246,10 @@ Status AgencyStore::Validate(const v1::Agency& agency) const {
     violation("agency.kind", "required; one of the AgencyKind values");
   }
   for (const auto& tag : agency.issue_tags()) {
-    if (!ValidId(tag)) violation("agency.issue_tags", "\"" + tag + "\" is not a tag");
+    if (!IsResourceId(tag)) violation("agency.issue_tags", "\"" + tag + "\" is not a tag");
   }
   for (const auto& district : agency.districts()) {
-    if (!ValidId(district))
+    if (!IsResourceId(district))
       violation("agency.districts", "\"" + district + "\" is not a district id");
   }
   for (int i = 0; i < agency.services_size(); ++i) {
@@ -320,7 +313,7 @@ Result<v1::Agency> AgencyStore::PrepareCreate(const std::string& agency_id,
   v1::Agency created = agency;
   if (created.state() == v1::Agency::STATE_UNSPECIFIED) created.set_state(v1::Agency::ACTIVE);
   Status status = Validate(created);
-  if (!ValidId(agency_id)) {
+  if (!IsResourceId(agency_id)) {
     const char* description = "must be 1 to 63 lowercase letters, digits or '-'";
     if (status.ok()) {
       status = Status::InvalidArgument("agency_id", description);
@@ -673,9 +666,9 @@ Result<std::vector<v1::PartnerMatch>> AgencyStore::FindPartners(
   };
   if (issue_tags.empty()) violation("issue_tags", "give at least one tag");
   for (const auto& tag : issue_tags) {
-    if (!ValidId(tag)) violation("issue_tags", "\"" + tag + "\" is not a tag");
+    if (!IsResourceId(tag)) violation("issue_tags", "\"" + tag + "\" is not a tag");
   }
-  if (!district.empty() && !ValidId(district)) violation("district", "not a district id");
+  if (!district.empty() && !IsResourceId(district)) violation("district", "not a district id");
   if (!invalid.ok()) return invalid;
 
   // From the partner index, which holds only ACTIVE agencies that accept referrals under each of

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <mutex>
 
+#include "services/storage/openssl_util.h"
+
 namespace casecoord::storage {
 namespace {
 
@@ -23,16 +25,6 @@ const EVP_CIPHER* Aes256Ctr() {
   static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-CTR", nullptr);
   return cipher;
 }
-
-const EVP_CIPHER* Aes256Gcm() {
-  static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
-  return cipher;
-}
-
-struct CipherCtxDeleter {
-  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
-};
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
 
 std::string ToHexString(const uint8_t* data, size_t size) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -73,13 +65,6 @@ std::array<uint8_t, kIvBytes> CounterBlock(const std::array<uint8_t, kIvBytes>& 
     carry = sum >> 8;
   }
   return counter;
-}
-
-Status RandomBytes(uint8_t* out, size_t size) {
-  if (RAND_bytes(out, static_cast<int>(size)) != 1) {
-    return Status::Internal("RANDOM_FAILURE", "the random number generator failed");
-  }
-  return Status::Ok();
 }
 
 }  // namespace

@@ -5,9 +5,11 @@
 #include <rocksdb/table.h>
 
 #include <cstdarg>
+#include <cstdlib>
 #include <filesystem>
 
 #include "services/common/log.h"
+#include "services/storage/counters.h"
 
 namespace casecoord::storage {
 namespace {
@@ -90,6 +92,21 @@ void WriteBatch::Delete(ColumnFamily cf, std::string_view key) {
   batch_.Delete(storage_.handle(cf), rocksdb::Slice(key.data(), key.size()));
 }
 
+void WriteBatch::DeleteRange(ColumnFamily cf, std::string_view begin, std::string_view end) {
+  batch_.DeleteRange(storage_.handle(cf), rocksdb::Slice(begin.data(), begin.size()),
+                     rocksdb::Slice(end.data(), end.size()));
+}
+
+void WriteBatch::Add(ColumnFamily cf, std::string_view key, int64_t delta) {
+  if (cf != ColumnFamily::kCounters) {
+    log::Error("WriteBatch::Add on a column family without the counter merge operator",
+               {{"column_family", std::string(ColumnFamilyName(cf))}});
+    std::abort();
+  }
+  batch_.Merge(storage_.handle(cf), rocksdb::Slice(key.data(), key.size()),
+               EncodeCounterValue(delta));
+}
+
 void WriteBatch::Append(const WriteBatch& other) {
   // Replays the other batch's records; RocksDB has no public batch concatenation.
   struct Replay : rocksdb::WriteBatch::Handler {
@@ -103,9 +120,17 @@ void WriteBatch::Append(const WriteBatch& other) {
     rocksdb::Status DeleteCF(uint32_t id, const rocksdb::Slice& key) override {
       return target.Delete(storage.handle_by_id(id), key);
     }
+    rocksdb::Status DeleteRangeCF(uint32_t id, const rocksdb::Slice& begin,
+                                  const rocksdb::Slice& end) override {
+      return target.DeleteRange(storage.handle_by_id(id), begin, end);
+    }
+    rocksdb::Status MergeCF(uint32_t id, const rocksdb::Slice& key,
+                            const rocksdb::Slice& value) override {
+      return target.Merge(storage.handle_by_id(id), key, value);
+    }
   } replay(storage_, batch_);
   auto status = other.batch_.Iterate(&replay);
-  if (!status.ok()) std::abort();  // only Put and Delete are ever recorded
+  if (!status.ok()) std::abort();  // only the records replayed above are ever written
 }
 
 Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
@@ -139,9 +164,14 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
     auto listed = rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing);
     if (!listed.ok()) return FromRocksStatus(listed, "listing column families");
   }
+  // Every open (server, restore, key rotation) comes here, so the counters can always be merged.
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (auto name : kColumnFamilyNames) {
-    descriptors.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions(db_options));
+    rocksdb::ColumnFamilyOptions cf_options(db_options);
+    if (name == ColumnFamilyName(ColumnFamily::kCounters)) {
+      cf_options.merge_operator = NewCounterMergeOperator(options.tolerate_malformed_counters);
+    }
+    descriptors.emplace_back(std::string(name), cf_options);
   }
   for (const auto& name : existing) {
     bool known = false;
@@ -210,6 +240,19 @@ Result<std::optional<std::string>> Storage::Get(ColumnFamily cf, std::string_vie
   if (status.IsNotFound()) return std::optional<std::string>();
   if (!status.ok()) return FromRocksStatus(status, "get");
   return std::optional<std::string>(std::move(value));
+}
+
+Result<int64_t> Storage::GetCounter(std::string_view key) const {
+  auto stored = Get(ColumnFamily::kCounters, key);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return int64_t{0};
+  auto value = DecodeCounterValue(**stored);
+  if (!value) {
+    return Status(StatusCode::kDataLoss, "COUNTER_CORRUPT",
+                  "a counter holds " + std::to_string((*stored)->size()) + " bytes, not " +
+                      std::to_string(kCounterValueSize));
+  }
+  return *value;
 }
 
 std::unique_ptr<rocksdb::Iterator> Storage::NewIterator(ColumnFamily cf) const {

@@ -7,6 +7,8 @@
 //   as encrypted, an encrypted one opened as plain, and files under a KEK that is not configured.
 // - Commit() is atomic across column families and returns only after the WAL is synced: an
 //   acknowledged write survives a crash. Concurrent committers share one fsync (group commit).
+// - Counters in ColumnFamily::kCounters are changed by merge (WriteBatch::Add, counters.h); every
+//   open of the database, including restore and key rotation, registers their merge operator.
 // - RocksDB's info log never becomes a file: it is routed to our structured logger (warnings and
 //   errors only); keys hold identifiers, never personal data, so nothing personal reaches a log.
 //
@@ -39,6 +41,10 @@ struct StorageOptions {
   bool create_if_missing = true;
   // Shared block cache for all column families. Default: 64 MiB.
   size_t block_cache_bytes = size_t{64} << 20;
+  // Recovery only (default false): a malformed counter value or delta counts as 0 instead of
+  // failing the merge. A malformed counter otherwise fails flushes, then every commit and the next
+  // open (counters.h); open once with this set, then rebuild the counters.
+  bool tolerate_malformed_counters = false;
 };
 
 struct StorageStats {
@@ -58,6 +64,14 @@ class WriteBatch {
   explicit WriteBatch(const Storage& storage) : storage_(storage) {}
   void Put(ColumnFamily cf, std::string_view key, std::string_view value);
   void Delete(ColumnFamily cf, std::string_view key);
+  // Deletes every key in [begin, end) of `cf` that exists when the batch commits, without reading
+  // them (so it also clears keys whose values are unreadable). Requires begin <= end.
+  void DeleteRange(ColumnFamily cf, std::string_view begin, std::string_view end);
+  // Adds `delta` to the counter `key` (absent counts as 0) when the batch commits, without reading
+  // it: concurrent Adds to one counter from many committers all count (see counters.h). `cf` must
+  // be ColumnFamily::kCounters, the only family with the merge operator; any other aborts, since
+  // every later read of the key would fail. The key must not also be written with Put.
+  void Add(ColumnFamily cf, std::string_view key, int64_t delta);
   // Adds every change of `other` (a batch of the same Storage) after this batch's own.
   void Append(const WriteBatch& other);
   size_t count() const { return static_cast<size_t>(batch_.Count()); }
@@ -84,6 +98,10 @@ class Storage {
 
   // std::nullopt if the key is absent.
   Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const;
+
+  // The value of the kCounters counter `key` (see WriteBatch::Add); 0 if absent. A value or delta
+  // that is not a counter is DATA_LOSS (STORAGE_CORRUPTION or COUNTER_CORRUPT), never a crash.
+  Result<int64_t> GetCounter(std::string_view key) const;
 
   // A consistent iterator over one column family; the caller owns it.
   std::unique_ptr<rocksdb::Iterator> NewIterator(ColumnFamily cf) const;

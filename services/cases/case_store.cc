@@ -1,0 +1,516 @@
+#include "services/cases/case_store.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "services/cases/case_model.h"
+#include "services/common/fiscal_year.h"
+#include "services/common/text.h"
+#include "services/storage/key_encoding.h"
+
+namespace casecoord::cases {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using storage::ColumnFamily;
+
+constexpr char kCasePrefix[] = "cases/";
+constexpr char kCase[] = "case";
+constexpr char kCaseKey[] = "case-key";
+constexpr char kEvent[] = "case-event";
+constexpr char kNextId[] = "case-next-id";
+constexpr char kNumber[] = "case-number";
+constexpr char kRequest[] = "case-request";
+
+std::string Key(const char* kind, uint64_t id) {
+  std::string key;
+  storage::AppendString(&key, kind);
+  storage::AppendUint64(&key, id);
+  return key;
+}
+
+std::string EventKey(uint64_t id, uint64_t sequence) {
+  std::string key = Key(kEvent, id);
+  storage::AppendUint64(&key, sequence);
+  return key;
+}
+
+std::string RequestKey(const std::string& user_id, const std::string& request_id) {
+  std::string key;
+  storage::AppendString(&key, kRequest);
+  storage::AppendString(&key, user_id);
+  storage::AppendString(&key, request_id);
+  return key;
+}
+
+std::string CaseName(uint64_t id) { return kCasePrefix + std::to_string(id); }
+
+std::string PersonalContext(uint64_t id) { return CaseName(id) + "#personal"; }
+
+std::string EventContext(uint64_t id, uint64_t sequence) {
+  return CaseName(id) + "/events/" + std::to_string(sequence);
+}
+
+Result<uint64_t> ParseCaseName(const std::string& name, const char* field) {
+  const Status invalid = Status::InvalidArgument(field, "must look like \"cases/{number}\"");
+  if (name.rfind(kCasePrefix, 0) != 0) return invalid;
+  const std::string digits = name.substr(sizeof(kCasePrefix) - 1);
+  if (digits.empty() || digits.size() > 18 || digits.front() == '0' ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return invalid;
+  }
+  return std::stoull(digits);
+}
+
+google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time) {
+  return TimeUtil::NanosecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count());
+}
+
+// A value of two framed parts (public bytes, sealed bytes), and back.
+std::string Frame(const std::string& first, const std::string& second,
+                  const std::string& third = "") {
+  std::string value;
+  storage::AppendString(&value, first);
+  storage::AppendString(&value, second);
+  storage::AppendString(&value, third);
+  return value;
+}
+
+bool Unframe(std::string_view value, std::string* first, std::string* second, std::string* third) {
+  storage::KeyReader reader(value);
+  return reader.ReadString(first) && reader.ReadString(second) && reader.ReadString(third) &&
+         reader.done();
+}
+
+// The statistics classification of a case at the time of an event (district, issue tags,
+// referrer kind), kept with the event so that a recount sees what was counted then.
+v1::Case Classification(const v1::Case& record) {
+  v1::Case classification;
+  classification.set_district(record.district());
+  std::set<std::string> tags(record.household_issue_tags().begin(),
+                             record.household_issue_tags().end());
+  for (const auto& member : record.members()) {
+    tags.insert(member.issue_tags().begin(), member.issue_tags().end());
+  }
+  for (const auto& tag : tags) classification.add_household_issue_tags(tag);
+  classification.set_referring_agency_kind(record.referring_agency_kind());
+  *classification.mutable_fiscal_year() = record.fiscal_year();
+  return classification;
+}
+
+std::string LowerName(const std::string& name) {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  });
+  return lower;
+}
+
+}  // namespace
+
+bool CanSee(const v1::Case& record, const Viewer& viewer) {
+  if (viewer.every_case) return true;
+  if (viewer.agency.empty()) return false;
+  return std::any_of(record.team().begin(), record.team().end(), [&](const v1::TeamMember& member) {
+    return member.agency() == viewer.agency;
+  });
+}
+
+Status CountEvent(const v1::Case& classification, const v1::CaseEvent& event,
+                  stats::CounterChanges* changes) {
+  std::vector<stats::DimensionValue> dimensions;
+  if (!classification.district().empty()) {
+    dimensions.push_back({stats::kDistrict, classification.district()});
+  }
+  for (const auto& tag : classification.household_issue_tags()) {
+    dimensions.push_back({stats::kIssueTag, tag});
+  }
+  if (classification.referring_agency_kind() != v1::AGENCY_KIND_UNSPECIFIED) {
+    dimensions.push_back({stats::kReferrerKind,
+                          LowerName(v1::AgencyKind_Name(classification.referring_agency_kind()))});
+  }
+  if (event.kind() == v1::OPENED) {
+    return changes->Count(classification.fiscal_year().year(), stats::kCasesOpened, dimensions);
+  }
+  if (event.kind() != v1::STATE_CHANGED) return Status::Ok();
+  const int fiscal_year =
+      FiscalYearOfDate(event.decision_date().year(), event.decision_date().month());
+  if (event.to_state() == v1::COMPLETED_BY_ADVICE) {
+    return changes->Count(fiscal_year, stats::kCasesCompletedByAdvice, dimensions);
+  }
+  if (event.to_state() == v1::COORDINATING && event.from_state() == v1::INTAKE) {
+    return changes->Count(fiscal_year, stats::kCasesCoordinated, dimensions);
+  }
+  if (event.to_state() == v1::CLOSED) {
+    dimensions.push_back({stats::kOutcome, LowerName(v1::CaseOutcome_Name(event.outcome()))});
+    return changes->Count(fiscal_year, stats::kCasesClosed, dimensions);
+  }
+  return Status::Ok();
+}
+
+Status CaseStore::Validate(const v1::Case& input) const {
+  Status status;
+  auto violation = [&status](const std::string& field, const std::string& description) {
+    if (status.ok()) {
+      status = Status::InvalidArgument(field, description);
+    } else {
+      status.AddViolation(field, description);
+    }
+  };
+  if (input.members().empty()) violation("case.members", "the household needs a member");
+  std::set<std::string> member_ids;
+  int principals = 0;
+  for (int i = 0; i < input.members_size(); ++i) {
+    const auto& member = input.members(i);
+    const std::string field = "case.members[" + std::to_string(i) + "]";
+    if (!IsResourceId(member.member_id()) || !member_ids.insert(member.member_id()).second) {
+      violation(field + ".member_id", "1 to 63 lowercase letters, digits or '-', unique");
+    }
+    if (member.display_name().empty()) violation(field + ".display_name", "required");
+    for (const auto& tag : member.issue_tags()) {
+      if (!IsResourceId(tag)) violation(field + ".issue_tags", "\"" + tag + "\" is not a tag");
+    }
+    if (member.has_birth_date() &&
+        !JstMidnight(member.birth_date().year(), member.birth_date().month(),
+                     member.birth_date().day())) {
+      violation(field + ".birth_date", "not a date");
+    }
+    principals += member.principal() ? 1 : 0;
+  }
+  if (principals > 1) violation("case.members", "at most one member is the principal (本人)");
+  for (const auto& tag : input.household_issue_tags()) {
+    if (!IsResourceId(tag)) violation("case.household_issue_tags", "\"" + tag + "\" is not a tag");
+  }
+  if (!IsResourceId(input.district())) violation("case.district", "required: a district id");
+  if (input.presenting_problem().empty()) violation("case.presenting_problem", "required");
+  if (!v1::Urgency_IsValid(input.urgency())) violation("case.urgency", "unknown");
+  if (!v1::ConsentStatus_IsValid(input.consent())) violation("case.consent", "unknown");
+  if (!status.ok()) return status;
+  if (!agencies_.Get(input.referring_agency(), "case.referring_agency").ok()) {
+    return Status::InvalidArgument("case.referring_agency", "must be an agency of the directory");
+  }
+  for (int i = 0; i < input.involved_agencies_size(); ++i) {
+    if (!agencies_.Get(input.involved_agencies(i).agency()).ok()) {
+      return Status::InvalidArgument("case.involved_agencies[" + std::to_string(i) + "].agency",
+                                     "must be an agency of the directory");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<CaseKey> CaseStore::KeyOf(uint64_t id) const {
+  auto wrapped = storage_.Get(ColumnFamily::kRecords, Key(kCaseKey, id));
+  if (!wrapped.ok()) return wrapped.status();
+  if (!wrapped->has_value()) {
+    return Status(StatusCode::kFailedPrecondition, "CASE_PURGED",
+                  CaseName(id) + "'s personal data has been destroyed");
+  }
+  return keys_.Unwrap(**wrapped);
+}
+
+void CaseStore::PutCase(uint64_t id, const CaseKey& key, v1::Case record,
+                        storage::WriteBatch* batch) const {
+  const v1::Case personal = SplitPersonal(&record);
+  batch->Put(ColumnFamily::kRecords, Key(kCase, id),
+             Frame(record.SerializeAsString(),
+                   Seal(key, PersonalContext(id), personal.SerializeAsString())));
+}
+
+Status CaseStore::PutEvent(uint64_t id, const CaseKey& key, v1::CaseEvent event,
+                           const v1::Case& record, storage::WriteBatch* batch) const {
+  const v1::Case classification = Classification(record);
+  stats::CounterChanges changes;
+  CASECOORD_RETURN_IF_ERROR(CountEvent(classification, event, &changes));
+  v1::CaseEvent personal;
+  personal.set_reason(std::move(*event.mutable_reason()));
+  personal.set_decider(std::move(*event.mutable_decider()));
+  event.clear_reason();
+  event.clear_decider();
+  const uint64_t sequence = static_cast<uint64_t>(event.sequence());
+  batch->Put(ColumnFamily::kRecords, EventKey(id, sequence),
+             Frame(event.SerializeAsString(),
+                   Seal(key, EventContext(id, sequence), personal.SerializeAsString()),
+                   classification.SerializeAsString()));
+  changes.ApplyTo(batch);
+  return Status::Ok();
+}
+
+Result<int64_t> CaseStore::LastEventSequence(uint64_t id) const {
+  const std::string prefix = Key(kEvent, id);
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  it->SeekForPrev(prefix + std::string(1, '\xff'));
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading case events");
+  if (!it->Valid() || !it->key().starts_with(prefix)) return 0;
+  storage::KeyReader reader(
+      std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+  uint64_t sequence = 0;
+  if (!reader.ReadUint64(&sequence)) {
+    return Status(StatusCode::kDataLoss, "CASE_EVENT_CORRUPT", CaseName(id) + ": bad event key");
+  }
+  return static_cast<int64_t>(sequence);
+}
+
+Result<CaseStore::Stored> CaseStore::Load(uint64_t id) const {
+  auto value = storage_.Get(ColumnFamily::kRecords, Key(kCase, id));
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return Status::NotFound("CASE_NOT_FOUND", CaseName(id) + " not found");
+  std::string public_bytes, sealed, unused;
+  Stored stored;
+  if (!Unframe(**value, &public_bytes, &sealed, &unused) ||
+      !stored.record.ParseFromString(public_bytes)) {
+    return Status(StatusCode::kDataLoss, "CASE_RECORD_CORRUPT", CaseName(id) + " is unreadable");
+  }
+  stored.etag = stored.record.etag();
+  if (stored.record.has_purge_time()) return stored;
+  auto key = KeyOf(id);
+  if (!key.ok()) return key.status();
+  auto opened = Open(*key, PersonalContext(id), sealed);
+  if (!opened.ok()) return opened.status();
+  v1::Case personal;
+  if (!personal.ParseFromString(*opened)) {
+    return Status(StatusCode::kDataLoss, "CASE_RECORD_CORRUPT", CaseName(id) + " is unreadable");
+  }
+  CASECOORD_RETURN_IF_ERROR(JoinPersonal(personal, &stored.record));
+  return stored;
+}
+
+Result<v1::Case> CaseStore::Get(const std::string& name) const {
+  auto id = ParseCaseName(name, "name");
+  if (!id.ok()) return id.status();
+  auto stored = Load(*id);
+  if (!stored.ok()) return stored.status();
+  return std::move(stored->record);
+}
+
+Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std::string& request_id,
+                                          const v1::Case& input, storage::WriteBatch* batch) const {
+  if (request_id.empty() || request_id.size() > 64 ||
+      !std::all_of(request_id.begin(), request_id.end(),
+                   [](char c) { return c > 0x20 && c < 0x7f; })) {
+    return Status::InvalidArgument("request_id", "1 to 64 printable ASCII characters");
+  }
+  auto earlier = storage_.Get(ColumnFamily::kIndexes, RequestKey(user_id, request_id));
+  if (!earlier.ok()) return earlier.status();
+  if (earlier->has_value()) {
+    storage::KeyReader reader(**earlier);
+    uint64_t id = 0;
+    if (!reader.ReadUint64(&id)) {
+      return Status(StatusCode::kDataLoss, "CASE_REQUEST_CORRUPT", "bad request index entry");
+    }
+    auto stored = Load(id);
+    if (!stored.ok()) return stored.status();
+    return std::move(stored->record);
+  }
+  CASECOORD_RETURN_IF_ERROR(Validate(input));
+  auto referrer = agencies_.Get(input.referring_agency());
+  if (!referrer.ok()) return referrer.status();
+
+  auto next = storage_.Get(ColumnFamily::kMeta, kNextId);
+  if (!next.ok()) return next.status();
+  uint64_t id = 1;
+  if (next->has_value()) {
+    storage::KeyReader reader(**next);
+    if (!reader.ReadUint64(&id)) {
+      return Status(StatusCode::kDataLoss, "CASE_SEQUENCE_CORRUPT", "bad case id sequence");
+    }
+  }
+  const auto now = clock_.Now();
+  const int fiscal_year = FiscalYearOf(now);
+  const std::string number_key = Key(kNumber, static_cast<uint64_t>(fiscal_year));
+  auto last_number = storage_.Get(ColumnFamily::kMeta, number_key);
+  if (!last_number.ok()) return last_number.status();
+  uint64_t number = 1;
+  if (last_number->has_value()) {
+    storage::KeyReader reader(**last_number);
+    if (!reader.ReadUint64(&number)) {
+      return Status(StatusCode::kDataLoss, "CASE_SEQUENCE_CORRUPT", "bad case number sequence");
+    }
+    ++number;
+  }
+
+  v1::Case record = input;
+  record.set_name(CaseName(id));
+  const EraLabels labels = FiscalYearLabels(fiscal_year);
+  char digits[16];
+  std::snprintf(digits, sizeof(digits), "%04llu", static_cast<unsigned long long>(number));
+  record.set_case_number(labels.short_label + "-" + digits);
+  record.mutable_fiscal_year()->set_year(fiscal_year);
+  record.mutable_fiscal_year()->set_era_label(labels.short_label);
+  record.mutable_fiscal_year()->set_era_label_ja(labels.japanese);
+  record.set_state(v1::INTAKE);
+  record.clear_outcome();
+  record.clear_team();
+  record.clear_purge_time();
+  record.set_referring_agency_kind(referrer->kind());
+  if (record.coordinator().empty()) record.set_coordinator("users/" + user_id);
+  *record.mutable_create_time() = ToTimestamp(now);
+  *record.mutable_update_time() = ToTimestamp(now);
+  record.set_etag("1");
+
+  auto key = keys_.NewKey();
+  if (!key.ok()) return key.status();
+  batch->Put(ColumnFamily::kRecords, Key(kCaseKey, id), key->second);
+  v1::CaseEvent opened;
+  opened.set_sequence(1);
+  opened.set_kind(v1::OPENED);
+  *opened.mutable_time() = ToTimestamp(now);
+  opened.set_actor("users/" + user_id);
+  opened.set_to_state(v1::INTAKE);
+  CASECOORD_RETURN_IF_ERROR(PutEvent(id, key->first, opened, record, batch));
+  PutCase(id, key->first, record, batch);
+
+  std::string next_value, number_value, id_value;
+  storage::AppendUint64(&next_value, id + 1);
+  storage::AppendUint64(&number_value, number);
+  storage::AppendUint64(&id_value, id);
+  batch->Put(ColumnFamily::kMeta, kNextId, next_value);
+  batch->Put(ColumnFamily::kMeta, number_key, number_value);
+  batch->Put(ColumnFamily::kIndexes, RequestKey(user_id, request_id), id_value);
+  return record;
+}
+
+Result<v1::Case> CaseStore::PrepareTransition(const std::string& user_id,
+                                              const v1::TransitionCaseRequest& request,
+                                              storage::WriteBatch* batch) const {
+  auto id = ParseCaseName(request.name(), "name");
+  if (!id.ok()) return id.status();
+  auto stored = Load(*id);
+  if (!stored.ok()) return stored.status();
+  if (!request.etag().empty() && request.etag() != stored->etag) {
+    return Status(StatusCode::kAborted, "STALE_ETAG",
+                  request.name() + " changed since it was read; get it again");
+  }
+  v1::Case& record = stored->record;
+  CASECOORD_RETURN_IF_ERROR(CheckTransition(record.state(), request));
+  const auto now = clock_.Now();
+  v1::Date decided = request.decision_date();
+  if (request.has_decision_date()) {
+    auto midnight = JstMidnight(decided.year(), decided.month(), decided.day());
+    if (!midnight) return Status::InvalidArgument("decision_date", "not a date");
+    if (*midnight > now) return Status::InvalidArgument("decision_date", "is in the future");
+  } else {
+    const std::string today = FormatJstDate(now);
+    decided.set_year(std::stoi(today.substr(0, 4)));
+    decided.set_month(std::stoi(today.substr(5, 2)));
+    decided.set_day(std::stoi(today.substr(8, 2)));
+  }
+  auto last = LastEventSequence(*id);
+  if (!last.ok()) return last.status();
+  v1::CaseEvent event;
+  event.set_sequence(*last + 1);
+  event.set_kind(v1::STATE_CHANGED);
+  *event.mutable_time() = ToTimestamp(now);
+  event.set_actor("users/" + user_id);
+  event.set_from_state(record.state());
+  event.set_to_state(request.to());
+  event.set_outcome(request.outcome());
+  *event.mutable_decision_date() = decided;
+  event.set_decider(request.decider().empty() ? "users/" + user_id : request.decider());
+  event.set_reason(request.reason());
+
+  record.set_state(request.to());
+  record.set_outcome(request.to() == v1::CLOSED ? request.outcome() : v1::CASE_OUTCOME_UNSPECIFIED);
+  *record.mutable_update_time() = ToTimestamp(now);
+  record.set_etag(std::to_string(event.sequence()));
+  auto key = KeyOf(*id);
+  if (!key.ok()) return key.status();
+  CASECOORD_RETURN_IF_ERROR(PutEvent(*id, *key, event, record, batch));
+  PutCase(*id, *key, record, batch);
+  return record;
+}
+
+Result<std::vector<v1::CaseEvent>> CaseStore::History(const std::string& name, int64_t after,
+                                                      int limit) const {
+  auto id = ParseCaseName(name, "name");
+  if (!id.ok()) return id.status();
+  auto key = KeyOf(*id);
+  const bool purged = !key.ok() && key.status().reason() == "CASE_PURGED";
+  if (!key.ok() && !purged) return key.status();
+  std::vector<v1::CaseEvent> events;
+  const std::string prefix = Key(kEvent, *id);
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  for (it->Seek(EventKey(*id, static_cast<uint64_t>(after) + 1));
+       it->Valid() && it->key().starts_with(prefix) && static_cast<int>(events.size()) < limit;
+       it->Next()) {
+    std::string public_bytes, sealed, classification;
+    v1::CaseEvent event;
+    if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &classification) ||
+        !event.ParseFromString(public_bytes)) {
+      return Status(StatusCode::kDataLoss, "CASE_EVENT_CORRUPT", name + ": unreadable event");
+    }
+    if (!purged) {
+      auto opened = Open(*key, EventContext(*id, static_cast<uint64_t>(event.sequence())), sealed);
+      if (!opened.ok()) return opened.status();
+      v1::CaseEvent personal;
+      if (!personal.ParseFromString(*opened)) {
+        return Status(StatusCode::kDataLoss, "CASE_EVENT_CORRUPT", name + ": unreadable event");
+      }
+      event.set_reason(personal.reason());
+      event.set_decider(personal.decider());
+    }
+    events.push_back(std::move(event));
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading case events");
+  return events;
+}
+
+Result<CasePage> CaseStore::List(const Viewer& viewer, v1::CaseState state,
+                                 const std::string& district, const std::string& before_id,
+                                 int limit) const {
+  CasePage page;
+  std::string prefix;
+  storage::AppendString(&prefix, kCase);
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  if (before_id.empty()) {
+    it->SeekForPrev(prefix + std::string(1, '\xff'));
+  } else {
+    it->SeekForPrev(Key(kCase, std::stoull(before_id)));
+    if (it->Valid() && it->key() == Key(kCase, std::stoull(before_id))) it->Prev();
+  }
+  for (; it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+    std::string public_bytes, sealed, unused;
+    v1::Case record;
+    if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &unused) ||
+        !record.ParseFromString(public_bytes)) {
+      return Status(StatusCode::kDataLoss, "CASE_RECORD_CORRUPT", "a case is unreadable");
+    }
+    if (!CanSee(record, viewer)) continue;
+    if (state != v1::CASE_STATE_UNSPECIFIED && record.state() != state) continue;
+    if (!district.empty() && record.district() != district) continue;
+    if (static_cast<int>(page.cases.size()) == limit) {
+      page.next_after_id = page.cases.back().name().substr(sizeof(kCasePrefix) - 1);
+      break;
+    }
+    auto opened = Get(record.name());
+    if (!opened.ok()) return opened.status();
+    page.cases.push_back(std::move(opened).value());
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "listing cases");
+  return page;
+}
+
+Result<stats::CounterChanges> CaseStore::RecountCounters() const {
+  stats::CounterChanges changes;
+  std::string prefix;
+  storage::AppendString(&prefix, kEvent);
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string public_bytes, sealed, classification_bytes;
+    v1::CaseEvent event;
+    v1::Case classification;
+    if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &classification_bytes) ||
+        !event.ParseFromString(public_bytes) ||
+        !classification.ParseFromString(classification_bytes)) {
+      return Status(StatusCode::kDataLoss, "CASE_EVENT_CORRUPT", "a case event is unreadable");
+    }
+    CASECOORD_RETURN_IF_ERROR(CountEvent(classification, event, &changes));
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading case events");
+  return changes;
+}
+
+}  // namespace casecoord::cases

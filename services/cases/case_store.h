@@ -1,0 +1,110 @@
+// Cases over storage: intake, the lifecycle with its history, need-to-know visibility, sealed
+// personal data and the statistics counters of each event.
+//
+// Layout (kRecords unless said):
+//   "case"/id            the case: its public part and, sealed under the case's key with context
+//                        "cases/{id}#personal", its personal part (SplitPersonal)
+//   "case-key"/id        the case's data key, wrapped (CaseKeyring)
+//   "case-event"/id/seq  the history; reason and decider sealed with "cases/{id}/events/{seq}"
+//   kMeta "case-next-id", "case-number"/fiscal year      id and case-number sequences
+//   kIndexes "case-request"/user/request_id → id          create idempotency
+// Every change is prepared into a WriteBatch that the caller commits with its audit entry; the
+// counters of an event (services/stats) are in the same batch. Writers hold LockForWrite() from
+// preparation to commit, so sequences and etag checks cannot interleave.
+//
+// Thread safety: all methods may be called concurrently.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "casecoord/v1/cases.pb.h"
+#include "services/cases/case_keys.h"
+#include "services/common/clock.h"
+#include "services/common/status.h"
+#include "services/directory/agency_store.h"
+#include "services/stats/counters.h"
+#include "services/storage/storage.h"
+
+namespace casecoord::cases {
+
+// Who is looking, for need-to-know: coordinators see every case, agency staff the cases whose
+// team includes their agency, nobody else any.
+struct Viewer {
+  bool every_case = false;
+  std::string agency;  // "agencies/{agency}" of agency staff
+};
+
+bool CanSee(const v1::Case& record, const Viewer& viewer);
+
+struct CasePage {
+  std::vector<v1::Case> cases;
+  std::string next_after_id;  // empty on the last page
+};
+
+class CaseStore {
+ public:
+  // All must outlive the store.
+  CaseStore(storage::Storage& storage, const directory::AgencyStore& agencies,
+            const CaseKeyring& keys, const Clock& clock)
+      : storage_(storage), agencies_(agencies), keys_(keys), clock_(clock) {}
+
+  std::unique_lock<std::mutex> LockForWrite() { return std::unique_lock<std::mutex>(write_mutex_); }
+
+  // Opens a case for `user_id` (who becomes its coordinator unless one is named). A request_id
+  // this user has used before returns the case it created, preparing nothing (so a retried create
+  // is safe). INVALID_ARGUMENT naming each bad field; NOT_FOUND for an unknown referring agency.
+  Result<v1::Case> PrepareCreate(const std::string& user_id, const std::string& request_id,
+                                 const v1::Case& input, storage::WriteBatch* batch) const;
+
+  // The case with its personal data opened. NOT_FOUND if absent; INVALID_ARGUMENT for a bad name.
+  // The caller decides visibility (CanSee) and answers NOT_FOUND outside it.
+  Result<v1::Case> Get(const std::string& name) const;
+
+  // Moves the case (CheckTransition), records the event and counts it: COMPLETED_BY_ADVICE and
+  // the first COORDINATING after intake in their fiscal year's table, CLOSED by outcome. ABORTED
+  // for a stale etag.
+  Result<v1::Case> PrepareTransition(const std::string& user_id,
+                                     const v1::TransitionCaseRequest& request,
+                                     storage::WriteBatch* batch) const;
+
+  // The case's events after sequence `after`, oldest first, opened.
+  Result<std::vector<v1::CaseEvent>> History(const std::string& name, int64_t after,
+                                             int limit) const;
+
+  // Cases the viewer may see, newest first, strictly before id `before_id` ("" = from the
+  // newest), filtered by `state` (UNSPECIFIED = any) and `district` ("" = any).
+  Result<CasePage> List(const Viewer& viewer, v1::CaseState state, const std::string& district,
+                        const std::string& before_id, int limit) const;
+
+  // The counters every case event implies, recounted from the records: what the stored counters
+  // must equal (services/stats Compare / ReplaceCounters).
+  Result<stats::CounterChanges> RecountCounters() const;
+
+ private:
+  struct Stored {
+    v1::Case record;  // personal part opened
+    std::string etag;
+  };
+  Result<Stored> Load(uint64_t id) const;
+  Result<CaseKey> KeyOf(uint64_t id) const;
+  void PutCase(uint64_t id, const CaseKey& key, v1::Case record, storage::WriteBatch* batch) const;
+  // Writes the event with the case's classification at that moment, and counts it into `batch`.
+  Status PutEvent(uint64_t id, const CaseKey& key, v1::CaseEvent event, const v1::Case& record,
+                  storage::WriteBatch* batch) const;
+  Result<int64_t> LastEventSequence(uint64_t id) const;
+  Status Validate(const v1::Case& input) const;
+
+  storage::Storage& storage_;
+  const directory::AgencyStore& agencies_;
+  const CaseKeyring& keys_;
+  const Clock& clock_;
+  std::mutex write_mutex_;
+};
+
+// The counters an event of `record` adds (exposed for tests and the rebuild).
+Status CountEvent(const v1::Case& record, const v1::CaseEvent& event,
+                  stats::CounterChanges* changes);
+
+}  // namespace casecoord::cases
