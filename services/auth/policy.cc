@@ -7,6 +7,7 @@ using v1::Role;
 
 constexpr char kAdmin[] = "/casecoord.v1.Admin/";
 constexpr char kDirectory[] = "/casecoord.v1.AgencyDirectory/";
+constexpr char kCases[] = "/casecoord.v1.Cases/";
 
 std::vector<MethodRule> DefaultRules() {
   const std::set<Role> everyone = {Role::ADMIN,   Role::COORDINATOR, Role::AGENCY_STAFF,
@@ -14,6 +15,9 @@ std::vector<MethodRule> DefaultRules() {
   auto admin = [](const char* name) { return std::string(kAdmin) + name; };
   auto directory = [](const char* name) { return std::string(kDirectory) + name; };
   const std::set<Role> directory_editors = {Role::ADMIN, Role::COORDINATOR};
+  auto cases = [](const char* name) { return std::string(kCases) + name; };
+  // Case readers: coordinators see every case, agency staff their team's (checked per record).
+  const std::set<Role> case_readers = {Role::COORDINATOR, Role::AGENCY_STAFF};
   return {
       {admin("GetServerInfo"), everyone, AuditKind::kNone, Execution::kInline},
       {admin("CreateBackup"), {Role::ADMIN}, AuditKind::kWrite},
@@ -43,6 +47,12 @@ std::vector<MethodRule> DefaultRules() {
       {directory("ListCooperationSurveyAnswers"), everyone, AuditKind::kNone},
       {directory("DeleteCooperationSurveyAnswer"), directory_editors, AuditKind::kWrite},
       {directory("GetCooperationSurveySummary"), everyone, AuditKind::kNone},
+      // Case records hold the most sensitive data: every access is audited.
+      {cases("CreateCase"), {Role::COORDINATOR}, AuditKind::kWrite},
+      {cases("GetCase"), case_readers, AuditKind::kRead},
+      {cases("ListCases"), case_readers, AuditKind::kRead},
+      {cases("TransitionCase"), {Role::COORDINATOR}, AuditKind::kWrite},
+      {cases("GetCaseHistory"), case_readers, AuditKind::kRead},
   };
 }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <set>
 
+#include "services/common/filter.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/log.h"
 #include "services/common/text.h"
@@ -114,15 +115,6 @@ Result<std::string> ParseName(const std::string& name, const char* field) {
   return name.substr(sizeof(kAgencyPrefix) - 1);
 }
 
-std::string Unquote(std::string value) {
-  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-    return value.substr(1, value.size() - 2);
-  }
-  return value;
-}
-
-std::string Trimmed(std::string_view text) { return std::string(TrimSpaces(text)); }
-
 }  // namespace
 
 bool AgencyFilter::Matches(const v1::Agency& agency) const {
@@ -157,24 +149,16 @@ std::string AgencyFilter::Fingerprint() const {
 
 Result<AgencyFilter> ParseAgencyFilter(const std::string& filter) {
   AgencyFilter parsed;
-  std::string rest = Trimmed(filter);
-  while (!rest.empty()) {
-    size_t and_at = rest.find(" AND ");
-    std::string clause = Trimmed(rest.substr(0, and_at));
-    rest = and_at == std::string::npos ? "" : Trimmed(rest.substr(and_at + 5));
-    const size_t op = clause.find_first_of("=<>!:");
-    if (op == std::string::npos) {
-      return Status::InvalidArgument("filter", "expected \"key = value\" in \"" + clause + "\"");
-    }
-    const std::string key = Trimmed(clause.substr(0, op));
-    const bool less_than = clause[op] == '<' && clause.compare(op, 2, "<=") != 0;
+  auto clauses = ParseFilterClauses(filter);
+  if (!clauses.ok()) return clauses.status();
+  for (const FilterClause& clause : *clauses) {
+    const std::string& key = clause.key;
+    const std::string& value = clause.value;
     const bool is_time = key == "last_verified_time";
-    if (is_time ? !less_than : clause[op] != '=') {
-      return Status::InvalidArgument(
-          "filter",
-          "\"" + key + "\" supports only " + (is_time ? "<" : "=") + " in \"" + clause + "\"");
+    if (clause.op != (is_time ? "<" : "=")) {
+      return Status::InvalidArgument("filter", "\"" + key + "\" supports only " +
+                                                   (is_time ? "<" : "=") + ", not " + clause.op);
     }
-    const std::string value = Unquote(Trimmed(clause.substr(op + 1)));
     if (key == "kind") {
       v1::AgencyKind kind;
       if (!v1::AgencyKind_Parse(value, &kind) || kind == v1::AGENCY_KIND_UNSPECIFIED) {
@@ -220,7 +204,7 @@ Result<AgencyFilter> ParseAgencyFilter(const std::string& filter) {
 }
 
 Result<AgencyOrder> ParseAgencyOrder(const std::string& order_by) {
-  const std::string order = Trimmed(order_by);
+  const std::string order(TrimSpaces(order_by));
   if (order.empty() || order == "name") return AgencyOrder::kId;
   if (order == "kana") return AgencyOrder::kKana;
   return Status::InvalidArgument("order_by", "\"" + order + "\" is not an order; use \"kana\"");

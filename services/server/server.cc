@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "services/admin/admin_service.h"
+#include "services/cases/cases_service.h"
 #include "services/common/log.h"
 #include "services/directory/directory_service.h"
 #include "services/storage/key_source.h"
@@ -232,6 +233,11 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
                                                                          *server->agencies_, clock);
   server->directory_service_ = std::make_unique<directory::DirectoryService>(
       *server->gatekeeper_, *server->agencies_, *server->surveys_);
+  server->case_keys_ = std::make_unique<cases::CaseKeyring>(keyring);
+  server->cases_ = std::make_unique<cases::CaseStore>(*server->storage_, *server->agencies_,
+                                                      *server->case_keys_, clock);
+  server->cases_service_ =
+      std::make_unique<cases::CasesService>(*server->gatekeeper_, *server->cases_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -239,6 +245,7 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   builder.AddListeningPort(config.listen, *credentials, &server->port_);
   builder.RegisterService(server->admin_service_.get());
   builder.RegisterService(server->directory_service_.get());
+  builder.RegisterService(server->cases_service_.get());
   ApplyTransportSettings(config, builder);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {

@@ -28,6 +28,12 @@ class CooperationSurveyStore;
 class DirectoryService;
 }  // namespace casecoord::directory
 
+namespace casecoord::cases {
+class CaseKeyring;
+class CaseStore;
+class CasesService;
+}  // namespace casecoord::cases
+
 namespace casecoord::server {
 
 inline constexpr char kVersion[] = "0.1.0";
@@ -79,6 +85,9 @@ class CaseServer {
   std::unique_ptr<directory::AgencyStore> agencies_;
   std::unique_ptr<directory::CooperationSurveyStore> surveys_;
   std::unique_ptr<directory::DirectoryService> directory_service_;
+  std::unique_ptr<cases::CaseKeyring> case_keys_;
+  std::unique_ptr<cases::CaseStore> cases_;
+  std::unique_ptr<cases::CasesService> cases_service_;
   std::unique_ptr<grpc::Server> server_;
   std::mutex shutdown_mutex_;
   bool shut_down_ = false;

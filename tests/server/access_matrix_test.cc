@@ -24,7 +24,8 @@ namespace {
 using testing::TestServer;
 
 // Every service of the API. Adding a service means adding it here.
-const std::vector<std::string> kServices = {"casecoord.v1.Admin", "casecoord.v1.AgencyDirectory"};
+const std::vector<std::string> kServices = {"casecoord.v1.Admin", "casecoord.v1.AgencyDirectory",
+                                            "casecoord.v1.Cases"};
 
 // Method -> the users (from testing::kSampleUsers) whose role allows it.
 const std::map<std::string, std::set<std::string>> kMatrix = {
@@ -61,6 +62,11 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.AgencyDirectory/DeleteCooperationSurveyAnswer", {"admin", "coordinator"}},
     {"/casecoord.v1.AgencyDirectory/GetCooperationSurveySummary",
      {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+    {"/casecoord.v1.Cases/CreateCase", {"coordinator"}},
+    {"/casecoord.v1.Cases/GetCase", {"coordinator", "agency-staff", "other-staff"}},
+    {"/casecoord.v1.Cases/ListCases", {"coordinator", "agency-staff", "other-staff"}},
+    {"/casecoord.v1.Cases/TransitionCase", {"coordinator"}},
+    {"/casecoord.v1.Cases/GetCaseHistory", {"coordinator", "agency-staff", "other-staff"}},
 };
 
 grpc::Status CallEmpty(const std::shared_ptr<grpc::Channel>& channel, const std::string& method) {

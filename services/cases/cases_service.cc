@@ -1,0 +1,134 @@
+#include "services/cases/cases_service.h"
+
+#include "services/common/filter.h"
+#include "services/common/pagination.h"
+
+namespace casecoord::cases {
+namespace {
+
+Viewer ViewerOf(const auth::Caller& caller) {
+  return Viewer{caller.Has(v1::COORDINATOR), caller.agency};
+}
+
+}  // namespace
+
+std::string CasesMethod(std::string_view rpc) {
+  return "/" + std::string(v1::Cases::service_full_name()) + "/" + std::string(rpc);
+}
+
+Result<v1::Case> CasesService::Visible(auth::Call& call, const std::string& name) const {
+  call.set_resource(name);
+  auto record = store_.Get(name);
+  if (!record.ok()) return record.status();
+  CASECOORD_RETURN_IF_ERROR(call.CheckRecordAccess(name, CanSee(*record, ViewerOf(call.caller()))));
+  return record;
+}
+
+grpc::ServerUnaryReactor* CasesService::CreateCase(grpc::CallbackServerContext* context,
+                                                   const v1::CreateCaseRequest* request,
+                                                   v1::Case* response) {
+  return gatekeeper_.Handle(
+      context, CasesMethod("CreateCase"), [this, request, response](auth::Call& call) {
+        call.set_resource("cases");
+        call.HoldUntilCommitted(store_.LockForWrite());
+        auto created = store_.PrepareCreate(call.caller().user_id, request->request_id(),
+                                            request->case_(), &call.changes());
+        if (!created.ok()) return created.status();
+        call.set_resource(created->name());
+        *response = std::move(created).value();
+        return Status::Ok();
+      });
+}
+
+grpc::ServerUnaryReactor* CasesService::GetCase(grpc::CallbackServerContext* context,
+                                                const v1::GetCaseRequest* request,
+                                                v1::Case* response) {
+  return gatekeeper_.Handle(context, CasesMethod("GetCase"),
+                            [this, request, response](auth::Call& call) {
+                              auto record = Visible(call, request->name());
+                              if (!record.ok()) return record.status();
+                              *response = std::move(record).value();
+                              return Status::Ok();
+                            });
+}
+
+grpc::ServerUnaryReactor* CasesService::ListCases(grpc::CallbackServerContext* context,
+                                                  const v1::ListCasesRequest* request,
+                                                  v1::ListCasesResponse* response) {
+  return gatekeeper_.Handle(
+      context, CasesMethod("ListCases"), [this, request, response](auth::Call& call) {
+        call.set_resource("cases");
+        auto clauses = ParseFilterClauses(request->filter());
+        if (!clauses.ok()) return clauses.status();
+        v1::CaseState state = v1::CASE_STATE_UNSPECIFIED;
+        std::string district;
+        for (const auto& clause : *clauses) {
+          if (clause.op != "=") {
+            return Status::InvalidArgument("filter", "only = is supported, not " + clause.op);
+          }
+          if (clause.key == "state") {
+            if (!v1::CaseState_Parse(clause.value, &state) || state == v1::CASE_STATE_UNSPECIFIED) {
+              return Status::InvalidArgument("filter", "unknown state \"" + clause.value + "\"");
+            }
+          } else if (clause.key == "district") {
+            district = clause.value;
+          } else {
+            return Status::InvalidArgument(
+                "filter", "cannot filter on \"" + clause.key + "\"; use state or district");
+          }
+        }
+        const std::string fingerprint =
+            "state=" + v1::CaseState_Name(state) + ";district=" + district;
+        auto page = ParsePageRequest(request->page_size(), request->page_token(), fingerprint);
+        if (!page.ok()) return page.status();
+        auto cases =
+            store_.List(ViewerOf(call.caller()), state, district, page->after_key, page->size);
+        if (!cases.ok()) return cases.status();
+        for (auto& record : cases->cases) *response->add_cases() = std::move(record);
+        if (!cases->next_after_id.empty()) {
+          response->set_next_page_token(MakePageToken(cases->next_after_id, fingerprint));
+        }
+        return Status::Ok();
+      });
+}
+
+grpc::ServerUnaryReactor* CasesService::TransitionCase(grpc::CallbackServerContext* context,
+                                                       const v1::TransitionCaseRequest* request,
+                                                       v1::Case* response) {
+  return gatekeeper_.Handle(
+      context, CasesMethod("TransitionCase"), [this, request, response](auth::Call& call) {
+        call.HoldUntilCommitted(store_.LockForWrite());
+        auto visible = Visible(call, request->name());
+        if (!visible.ok()) return visible.status();
+        auto moved = store_.PrepareTransition(call.caller().user_id, *request, &call.changes());
+        if (!moved.ok()) return moved.status();
+        *response = std::move(moved).value();
+        return Status::Ok();
+      });
+}
+
+grpc::ServerUnaryReactor* CasesService::GetCaseHistory(grpc::CallbackServerContext* context,
+                                                       const v1::GetCaseHistoryRequest* request,
+                                                       v1::GetCaseHistoryResponse* response) {
+  return gatekeeper_.Handle(
+      context, CasesMethod("GetCaseHistory"), [this, request, response](auth::Call& call) {
+        auto visible = Visible(call, request->name());
+        if (!visible.ok()) return visible.status();
+        auto page = ParsePageRequest(request->page_size(), request->page_token(), request->name());
+        if (!page.ok()) return page.status();
+        const int64_t after = page->after_key.empty() ? 0 : std::stoll(page->after_key);
+        // One more than the page, to know whether another follows.
+        auto events = store_.History(request->name(), after, page->size + 1);
+        if (!events.ok()) return events.status();
+        const bool more = static_cast<int>(events->size()) > page->size;
+        if (more) events->pop_back();
+        for (auto& event : *events) *response->add_events() = std::move(event);
+        if (more) {
+          response->set_next_page_token(MakePageToken(
+              std::to_string(response->events().rbegin()->sequence()), request->name()));
+        }
+        return Status::Ok();
+      });
+}
+
+}  // namespace casecoord::cases

@@ -1,0 +1,45 @@
+// gRPC adapter for casecoord.v1.Cases: every call goes through the gatekeeper (identity, role,
+// audit); the CaseStore owns the rules. Need to know is decided here from the caller: a case
+// outside the caller's scope is NOT_FOUND (Call::CheckRecordAccess, which also honours
+// break-glass grants).
+#pragma once
+
+#include "casecoord/v1/cases.grpc.pb.h"
+#include "services/auth/gatekeeper.h"
+#include "services/cases/case_store.h"
+
+namespace casecoord::cases {
+
+// Full gRPC method name of a Cases RPC.
+std::string CasesMethod(std::string_view rpc);
+
+class CasesService final : public v1::Cases::CallbackService {
+ public:
+  // Both must outlive the service.
+  CasesService(auth::Gatekeeper& gatekeeper, CaseStore& store)
+      : gatekeeper_(gatekeeper), store_(store) {}
+
+  grpc::ServerUnaryReactor* CreateCase(grpc::CallbackServerContext* context,
+                                       const v1::CreateCaseRequest* request,
+                                       v1::Case* response) override;
+  grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context,
+                                    const v1::GetCaseRequest* request, v1::Case* response) override;
+  grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* context,
+                                      const v1::ListCasesRequest* request,
+                                      v1::ListCasesResponse* response) override;
+  grpc::ServerUnaryReactor* TransitionCase(grpc::CallbackServerContext* context,
+                                           const v1::TransitionCaseRequest* request,
+                                           v1::Case* response) override;
+  grpc::ServerUnaryReactor* GetCaseHistory(grpc::CallbackServerContext* context,
+                                           const v1::GetCaseHistoryRequest* request,
+                                           v1::GetCaseHistoryResponse* response) override;
+
+ private:
+  // The case `name` if the caller may see it; NOT_FOUND (as for an absent case) otherwise.
+  Result<v1::Case> Visible(auth::Call& call, const std::string& name) const;
+
+  auth::Gatekeeper& gatekeeper_;
+  CaseStore& store_;
+};
+
+}  // namespace casecoord::cases
