@@ -53,6 +53,9 @@ std::vector<MethodRule> DefaultRules() {
       {cases("ListCases"), case_readers, AuditKind::kRead},
       {cases("TransitionCase"), {Role::COORDINATOR}, AuditKind::kWrite},
       {cases("GetCaseHistory"), case_readers, AuditKind::kRead},
+      // The agencies on the team record what they did, as the coordinators do.
+      {cases("AppendConsultation"), case_readers, AuditKind::kWrite},
+      {cases("ListConsultations"), case_readers, AuditKind::kRead},
   };
 }
 

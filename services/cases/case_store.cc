@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "services/cases/case_model.h"
@@ -21,6 +23,7 @@ constexpr char kCasePrefix[] = "cases/";
 constexpr char kCase[] = "case";
 constexpr char kCaseKey[] = "case-key";
 constexpr char kEvent[] = "case-event";
+constexpr char kEntry[] = "case-entry";
 constexpr char kNextId[] = "case-next-id";
 constexpr char kNumber[] = "case-number";
 constexpr char kRequest[] = "case-request";
@@ -135,6 +138,12 @@ Status CountEvent(const v1::Case& classification, const v1::CaseEvent& event,
   }
   if (event.kind() == v1::OPENED) {
     return changes->Count(classification.fiscal_year().year(), stats::kCasesOpened, dimensions);
+  }
+  if (event.kind() == v1::CONSULTATION_LOGGED) {
+    if (event.consultation_kind() != v1::COORDINATION_CONTACT) return Status::Ok();
+    return changes->Count(
+        FiscalYearOfDate(event.decision_date().year(), event.decision_date().month()),
+        stats::kCoordinationContacts, dimensions);
   }
   if (event.kind() != v1::STATE_CHANGED) return Status::Ok();
   const int fiscal_year =
@@ -421,6 +430,153 @@ Result<v1::Case> CaseStore::PrepareTransition(const std::string& user_id,
   CASECOORD_RETURN_IF_ERROR(PutEvent(*id, *key, event, record, batch));
   PutCase(*id, *key, record, batch);
   return record;
+}
+
+Result<v1::ConsultationEntry> CaseStore::PrepareAppendConsultation(
+    const std::string& user_id, const std::string& parent, const v1::ConsultationEntry& input,
+    storage::WriteBatch* batch) const {
+  auto id = ParseCaseName(parent, "parent");
+  if (!id.ok()) return id.status();
+  auto stored = Load(*id);
+  if (!stored.ok()) return stored.status();
+  const auto now = clock_.Now();
+  const auto& date = input.date();
+  Status status;
+  auto violation = [&status](const std::string& field, const std::string& description) {
+    if (status.ok()) {
+      status = Status::InvalidArgument(field, description);
+    } else {
+      status.AddViolation(field, description);
+    }
+  };
+  if (input.kind() == v1::CONSULTATION_KIND_UNSPECIFIED ||
+      !v1::ConsultationKind_IsValid(input.kind())) {
+    violation("entry.kind", "required");
+  }
+  const auto day = JstMidnight(date.year(), date.month(), date.day());
+  if (!day) {
+    violation("entry.date", "required: a real day");
+  } else if (*day > now) {
+    violation("entry.date", "is in the future");
+  }
+  if (input.summary().empty()) violation("entry.summary", "required");
+  if (!v1::ContactMethod_IsValid(input.method())) violation("entry.method", "unknown");
+  if (input.kind() == v1::COORDINATION_CONTACT && !agencies_.Get(input.agency()).ok()) {
+    violation("entry.agency", "a coordination contact names an agency of the directory");
+  }
+  const std::string entry_prefix = CaseName(*id) + "/consultations/";
+  if (input.kind() == v1::AMENDMENT) {
+    if (input.amendment_reason().empty()) violation("entry.amendment_reason", "required");
+    const std::string number = input.amends().rfind(entry_prefix, 0) == 0
+                                   ? input.amends().substr(entry_prefix.size())
+                                   : "";
+    bool amends_an_entry = false;
+    if (!number.empty() && number.size() <= 18 &&
+        number.find_first_not_of("0123456789") == std::string::npos) {
+      std::string amended_key = Key(kEntry, *id);
+      storage::AppendUint64(&amended_key, std::stoull(number));
+      auto amended = storage_.Get(ColumnFamily::kRecords, amended_key);
+      if (!amended.ok()) return amended.status();
+      amends_an_entry = amended->has_value();
+    }
+    if (!amends_an_entry) violation("entry.amends", "must name an entry of this case");
+  } else if (!input.amends().empty() || !input.amendment_reason().empty()) {
+    violation("entry.amends", "only an AMENDMENT amends an entry");
+  }
+  if (!status.ok()) return status;
+
+  // The next entry number: one after the last.
+  const std::string prefix = Key(kEntry, *id);
+  uint64_t number = 1;
+  {
+    auto it = storage_.NewIterator(ColumnFamily::kRecords);
+    it->SeekForPrev(prefix + std::string(1, '\xff'));
+    if (it->Valid() && it->key().starts_with(prefix)) {
+      storage::KeyReader reader(
+          std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+      if (!reader.ReadUint64(&number)) {
+        return Status(StatusCode::kDataLoss, "CASE_ENTRY_CORRUPT", parent + ": bad entry key");
+      }
+      ++number;
+    }
+    if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading the log");
+  }
+  v1::ConsultationEntry entry = input;
+  entry.set_name(entry_prefix + std::to_string(number));
+  entry.set_author("users/" + user_id);
+  *entry.mutable_create_time() = ToTimestamp(now);
+  entry.clear_amended_by();
+  if (entry.kind() != v1::COORDINATION_CONTACT) entry.clear_agency();
+
+  auto key = KeyOf(*id);
+  if (!key.ok()) return key.status();
+  v1::ConsultationEntry personal;
+  personal.set_summary(entry.summary());
+  personal.set_amendment_reason(entry.amendment_reason());
+  v1::ConsultationEntry public_part = entry;
+  public_part.clear_summary();
+  public_part.clear_amendment_reason();
+  std::string entry_key = prefix;
+  storage::AppendUint64(&entry_key, number);
+  batch->Put(ColumnFamily::kRecords, entry_key,
+             Frame(public_part.SerializeAsString(),
+                   Seal(*key, entry.name(), personal.SerializeAsString())));
+
+  auto last = LastEventSequence(*id);
+  if (!last.ok()) return last.status();
+  v1::CaseEvent event;
+  event.set_sequence(*last + 1);
+  event.set_kind(v1::CONSULTATION_LOGGED);
+  *event.mutable_time() = ToTimestamp(now);
+  event.set_actor("users/" + user_id);
+  event.set_subject(entry.name());
+  event.set_consultation_kind(entry.kind());
+  *event.mutable_decision_date() = date;
+  CASECOORD_RETURN_IF_ERROR(PutEvent(*id, *key, event, stored->record, batch));
+  return entry;
+}
+
+Result<std::vector<v1::ConsultationEntry>> CaseStore::Consultations(const std::string& parent,
+                                                                    int64_t after,
+                                                                    int limit) const {
+  auto id = ParseCaseName(parent, "parent");
+  if (!id.ok()) return id.status();
+  auto key = KeyOf(*id);
+  if (!key.ok()) return key.status();
+  // Amendments come after what they amend, so one pass over the whole log finds every
+  // amended_by; the page is cut from it afterwards.
+  std::vector<v1::ConsultationEntry> all;
+  std::map<std::string, size_t> index_of;
+  const std::string prefix = Key(kEntry, *id);
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string public_bytes, sealed, unused;
+    v1::ConsultationEntry entry, personal;
+    if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &unused) ||
+        !entry.ParseFromString(public_bytes)) {
+      return Status(StatusCode::kDataLoss, "CASE_ENTRY_CORRUPT", parent + ": unreadable entry");
+    }
+    auto opened = Open(*key, entry.name(), sealed);
+    if (!opened.ok()) return opened.status();
+    if (!personal.ParseFromString(*opened)) {
+      return Status(StatusCode::kDataLoss, "CASE_ENTRY_CORRUPT", parent + ": unreadable entry");
+    }
+    entry.set_summary(personal.summary());
+    entry.set_amendment_reason(personal.amendment_reason());
+    if (!entry.amends().empty()) {
+      auto amended = index_of.find(entry.amends());
+      if (amended != index_of.end()) all[amended->second].add_amended_by(entry.name());
+    }
+    index_of[entry.name()] = all.size();
+    all.push_back(std::move(entry));
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading the log");
+  std::vector<v1::ConsultationEntry> page;
+  for (size_t i = static_cast<size_t>(std::max<int64_t>(after, 0));
+       i < all.size() && static_cast<int>(page.size()) < limit; ++i) {
+    page.push_back(std::move(all[i]));
+  }
+  return page;
 }
 
 Result<std::vector<v1::CaseEvent>> CaseStore::History(const std::string& name, int64_t after,

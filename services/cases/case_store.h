@@ -6,6 +6,8 @@
 //                        "cases/{id}#personal", its personal part (SplitPersonal)
 //   "case-key"/id        the case's data key, wrapped (CaseKeyring)
 //   "case-event"/id/seq  the history; reason and decider sealed with "cases/{id}/events/{seq}"
+//   "case-entry"/id/n    the consultation log; summary and amendment reason sealed with the
+//                        entry's name "cases/{id}/consultations/{n}"
 //   kMeta "case-next-id", "case-number"/fiscal year      id and case-number sequences
 //   kIndexes "case-request"/user/request_id → id          create idempotency
 // Every change is prepared into a WriteBatch that the caller commits with its audit entry; the
@@ -68,6 +70,19 @@ class CaseStore {
   Result<v1::Case> PrepareTransition(const std::string& user_id,
                                      const v1::TransitionCaseRequest& request,
                                      storage::WriteBatch* batch) const;
+
+  // Appends an entry to the case's consultation log (and a CONSULTATION_LOGGED event, counted if
+  // it is a coordination contact). INVALID_ARGUMENT naming the field: kind, date (a real day, not
+  // in the future), summary, agency (required and in the directory for COORDINATION_CONTACT),
+  // amends/amendment_reason (required for AMENDMENT, naming an earlier entry of this case).
+  Result<v1::ConsultationEntry> PrepareAppendConsultation(const std::string& user_id,
+                                                          const std::string& parent,
+                                                          const v1::ConsultationEntry& input,
+                                                          storage::WriteBatch* batch) const;
+
+  // Entries after number `after`, oldest first, opened, each with the entries that amend it.
+  Result<std::vector<v1::ConsultationEntry>> Consultations(const std::string& parent, int64_t after,
+                                                           int limit) const;
 
   // The case's events after sequence `after`, oldest first, opened.
   Result<std::vector<v1::CaseEvent>> History(const std::string& name, int64_t after,

@@ -131,4 +131,44 @@ grpc::ServerUnaryReactor* CasesService::GetCaseHistory(grpc::CallbackServerConte
       });
 }
 
+grpc::ServerUnaryReactor* CasesService::AppendConsultation(
+    grpc::CallbackServerContext* context, const v1::AppendConsultationRequest* request,
+    v1::ConsultationEntry* response) {
+  return gatekeeper_.Handle(
+      context, CasesMethod("AppendConsultation"), [this, request, response](auth::Call& call) {
+        call.HoldUntilCommitted(store_.LockForWrite());
+        auto visible = Visible(call, request->parent());
+        if (!visible.ok()) return visible.status();
+        auto entry = store_.PrepareAppendConsultation(call.caller().user_id, request->parent(),
+                                                      request->entry(), &call.changes());
+        if (!entry.ok()) return entry.status();
+        *response = std::move(entry).value();
+        return Status::Ok();
+      });
+}
+
+grpc::ServerUnaryReactor* CasesService::ListConsultations(
+    grpc::CallbackServerContext* context, const v1::ListConsultationsRequest* request,
+    v1::ListConsultationsResponse* response) {
+  return gatekeeper_.Handle(
+      context, CasesMethod("ListConsultations"), [this, request, response](auth::Call& call) {
+        auto visible = Visible(call, request->parent());
+        if (!visible.ok()) return visible.status();
+        auto page =
+            ParsePageRequest(request->page_size(), request->page_token(), request->parent());
+        if (!page.ok()) return page.status();
+        const int64_t after = page->after_key.empty() ? 0 : std::stoll(page->after_key);
+        auto entries = store_.Consultations(request->parent(), after, page->size + 1);
+        if (!entries.ok()) return entries.status();
+        const bool more = static_cast<int>(entries->size()) > page->size;
+        if (more) entries->pop_back();
+        for (auto& entry : *entries) *response->add_entries() = std::move(entry);
+        if (more) {
+          response->set_next_page_token(
+              MakePageToken(std::to_string(after + response->entries_size()), request->parent()));
+        }
+        return Status::Ok();
+      });
+}
+
 }  // namespace casecoord::cases

@@ -33,6 +33,12 @@ class CasesService final : public v1::Cases::CallbackService {
   grpc::ServerUnaryReactor* GetCaseHistory(grpc::CallbackServerContext* context,
                                            const v1::GetCaseHistoryRequest* request,
                                            v1::GetCaseHistoryResponse* response) override;
+  grpc::ServerUnaryReactor* AppendConsultation(grpc::CallbackServerContext* context,
+                                               const v1::AppendConsultationRequest* request,
+                                               v1::ConsultationEntry* response) override;
+  grpc::ServerUnaryReactor* ListConsultations(grpc::CallbackServerContext* context,
+                                              const v1::ListConsultationsRequest* request,
+                                              v1::ListConsultationsResponse* response) override;
 
  private:
   // The case `name` if the caller may see it; NOT_FOUND (as for an absent case) otherwise.

@@ -260,3 +260,80 @@ TEST_F(CaseStoreTest, CountersEqualARecountAfterThousandsOfRandomEvents) {
 
 }  // namespace
 }  // namespace casecoord::cases
+
+namespace casecoord::cases {
+namespace {
+
+v1::ConsultationEntry Entry(v1::ConsultationKind kind, const std::string& summary,
+                            const std::string& agency = "") {
+  v1::ConsultationEntry entry;
+  entry.set_kind(kind);
+  entry.mutable_date()->set_year(2026);
+  entry.mutable_date()->set_month(11);
+  entry.mutable_date()->set_day(20);
+  entry.set_summary(summary);
+  entry.set_agency(agency);
+  entry.set_method(v1::PHONE);
+  return entry;
+}
+
+TEST_F(CaseStoreTest, TheLogIsAppendOnlyAndACorrectionAmendsWithoutErasing) {
+  ASSERT_TRUE(Create(Household("架空"), "r").ok());
+  auto append = [&](const v1::ConsultationEntry& entry) {
+    storage::WriteBatch batch(*storage_);
+    auto appended = store_->PrepareAppendConsultation("coordinator", "cases/1", entry, &batch);
+    if (appended.ok()) {
+      EXPECT_TRUE(storage_->Commit(batch).ok());
+    }
+    return appended;
+  };
+  auto first =
+      append(Entry(v1::COORDINATION_CONTACT, "包括と訪問日程を調整（10日）", "agencies/kita-1"));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->name(), "cases/1/consultations/1");
+  EXPECT_EQ(first->author(), "users/coordinator");
+  ASSERT_TRUE(append(Entry(v1::HOME_VISIT, "母と面談")).ok());
+  auto correction = Entry(v1::AMENDMENT, "訪問日は12日");
+  correction.set_amends(first->name());
+  correction.set_amendment_reason("日付の誤記");
+  ASSERT_TRUE(append(correction).ok());
+
+  auto log = store_->Consultations("cases/1", 0, 10);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), 3u);
+  EXPECT_EQ(log->at(0).summary(), "包括と訪問日程を調整（10日）") << "the original stays";
+  EXPECT_EQ(log->at(0).amended_by(0), "cases/1/consultations/3");
+  EXPECT_EQ(log->at(2).amendment_reason(), "日付の誤記");
+  EXPECT_EQ(store_->Consultations("cases/1", 2, 10)->size(), 1u);
+
+  // Refusals name the field and write nothing.
+  auto bad = Entry(v1::AMENDMENT, "x");
+  bad.set_amends("cases/1/consultations/9");
+  EXPECT_EQ(append(bad).status().field_violations().size(), 2u);  // amends, amendment_reason
+  EXPECT_EQ(append(Entry(v1::COORDINATION_CONTACT, "x", "agencies/nowhere"))
+                .status()
+                .field_violations()
+                .at(0)
+                .field,
+            "entry.agency");
+  auto future = Entry(v1::PHONE_CALL, "x");
+  future.mutable_date()->set_year(2027);
+  EXPECT_EQ(append(future).status().field_violations().at(0).field, "entry.date");
+  EXPECT_EQ(store_->Consultations("cases/1", 0, 10)->size(), 3u);
+
+  // The summary is sealed; the coordination contact is counted in fiscal year 2026.
+  std::string key;
+  storage::AppendString(&key, "case-entry");
+  storage::AppendUint64(&key, 1);
+  storage::AppendUint64(&key, 1);
+  const std::string raw = storage_->Get(storage::ColumnFamily::kRecords, key)->value_or("");
+  ASSERT_FALSE(raw.empty());
+  EXPECT_EQ(raw.find("訪問日程"), std::string::npos);
+  EXPECT_EQ(*stats::ReadCounter(*storage_, {2026, stats::kCoordinationContacts, "", ""}), 1);
+  EXPECT_TRUE(stats::Compare(*stats::ReadCounters(*storage_, 2000, 2100),
+                             store_->RecountCounters()->deltas())
+                  .empty());
+}
+
+}  // namespace
+}  // namespace casecoord::cases

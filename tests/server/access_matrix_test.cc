@@ -67,6 +67,8 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.Cases/ListCases", {"coordinator", "agency-staff", "other-staff"}},
     {"/casecoord.v1.Cases/TransitionCase", {"coordinator"}},
     {"/casecoord.v1.Cases/GetCaseHistory", {"coordinator", "agency-staff", "other-staff"}},
+    {"/casecoord.v1.Cases/AppendConsultation", {"coordinator", "agency-staff", "other-staff"}},
+    {"/casecoord.v1.Cases/ListConsultations", {"coordinator", "agency-staff", "other-staff"}},
 };
 
 grpc::Status CallEmpty(const std::shared_ptr<grpc::Channel>& channel, const std::string& method) {

@@ -5,6 +5,7 @@
 #include "casecoord/v1/admin.grpc.pb.h"
 #include "casecoord/v1/cases.grpc.pb.h"
 #include "casecoord/v1/directory.grpc.pb.h"
+#include "services/common/fiscal_year.h"
 #include "services/common/grpc_errors.h"
 #include "tests/support/test_server.h"
 
@@ -133,6 +134,38 @@ TEST_F(CasesServiceTest, CoordinatorOpensAndMovesACaseThatOutsidersCannotSee) {
     history_request.set_page_token(history.next_page_token());
   } while (!history_request.page_token().empty());
   EXPECT_EQ(kinds, (std::vector<v1::CaseEventKind>{v1::OPENED, v1::STATE_CHANGED}));
+
+  // The consultation log: the coordinator appends; an agency outside the team cannot.
+  v1::AppendConsultationRequest append;
+  append.set_parent(opened.name());
+  append.mutable_entry()->set_kind(v1::COORDINATION_CONTACT);
+  append.mutable_entry()->set_agency("agencies/a1");
+  append.mutable_entry()->set_method(v1::PHONE);
+  append.mutable_entry()->set_summary("包括と同行訪問の日程を調整");
+  const std::string today = FormatJstDate(std::chrono::system_clock::now());
+  append.mutable_entry()->mutable_date()->set_year(std::stoi(today.substr(0, 4)));
+  append.mutable_entry()->mutable_date()->set_month(std::stoi(today.substr(5, 2)));
+  append.mutable_entry()->mutable_date()->set_day(std::stoi(today.substr(8, 2)));
+  v1::ConsultationEntry logged;
+  {
+    grpc::ClientContext context;
+    grpc::Status status = coordinator->AppendConsultation(&context, append, &logged);
+    ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  }
+  {
+    grpc::ClientContext context;
+    EXPECT_EQ(staff->AppendConsultation(&context, append, &logged).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  v1::ListConsultationsRequest list_log;
+  list_log.set_parent(opened.name());
+  v1::ListConsultationsResponse log;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(coordinator->ListConsultations(&context, list_log, &log).ok());
+  }
+  ASSERT_EQ(log.entries_size(), 1);
+  EXPECT_EQ(log.entries(0).summary(), "包括と同行訪問の日程を調整");
 
   // The trail names who read and changed the case, including the refused outsider.
   auto auditor = v1::Admin::NewStub(server_.ChannelFor("auditor"));
