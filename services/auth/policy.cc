@@ -56,6 +56,12 @@ std::vector<MethodRule> DefaultRules() {
       // The agencies on the team record what they did, as the coordinators do.
       {cases("AppendConsultation"), case_readers, AuditKind::kWrite},
       {cases("ListConsultations"), case_readers, AuditKind::kRead},
+      {cases("CreateReferral"), {Role::COORDINATOR}, AuditKind::kWrite},
+      {cases("ListReferrals"), case_readers, AuditKind::kRead},
+      {cases("AcceptReferral"), case_readers, AuditKind::kWrite},
+      {cases("DeclineReferral"), case_readers, AuditKind::kWrite},
+      {cases("RevokeReferral"), {Role::COORDINATOR}, AuditKind::kWrite},
+      {cases("RemoveTeamMember"), {Role::COORDINATOR}, AuditKind::kWrite},
   };
 }
 

@@ -24,6 +24,8 @@ constexpr char kCase[] = "case";
 constexpr char kCaseKey[] = "case-key";
 constexpr char kEvent[] = "case-event";
 constexpr char kEntry[] = "case-entry";
+constexpr char kReferral[] = "case-referral";
+constexpr char kInbox[] = "referral-inbox";
 constexpr char kNextId[] = "case-next-id";
 constexpr char kNumber[] = "case-number";
 constexpr char kRequest[] = "case-request";
@@ -111,6 +113,36 @@ std::string LowerName(const std::string& name) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
   });
   return lower;
+}
+
+std::string ReferralKey(uint64_t id, uint64_t number) {
+  std::string key = Key(kReferral, id);
+  storage::AppendUint64(&key, number);
+  return key;
+}
+
+std::string InboxKey(const std::string& agency, uint64_t id, uint64_t number) {
+  std::string key;
+  storage::AppendString(&key, kInbox);
+  storage::AppendString(&key, agency);
+  storage::AppendUint64(&key, id);
+  storage::AppendUint64(&key, number);
+  return key;
+}
+
+// "cases/{id}/referrals/{n}" → (id, n).
+Result<std::pair<uint64_t, uint64_t>> ParseReferralName(const std::string& name) {
+  const Status invalid =
+      Status::InvalidArgument("name", "must look like \"cases/{case}/referrals/{number}\"");
+  const size_t at = name.find("/referrals/");
+  if (at == std::string::npos) return invalid;
+  auto id = ParseCaseName(name.substr(0, at), "name");
+  const std::string number = name.substr(at + 11);
+  if (!id.ok() || number.empty() || number.size() > 18 ||
+      number.find_first_not_of("0123456789") != std::string::npos) {
+    return invalid;
+  }
+  return std::make_pair(*id, static_cast<uint64_t>(std::stoull(number)));
 }
 
 }  // namespace
@@ -577,6 +609,246 @@ Result<std::vector<v1::ConsultationEntry>> CaseStore::Consultations(const std::s
     page.push_back(std::move(all[i]));
   }
   return page;
+}
+
+Status CaseStore::PutHistory(uint64_t id, const CaseKey& key, const v1::Case& record,
+                             const std::string& user_id, v1::CaseEventKind kind,
+                             const std::string& subject, const std::string& reason,
+                             storage::WriteBatch* batch) const {
+  auto last = LastEventSequence(id);
+  if (!last.ok()) return last.status();
+  v1::CaseEvent event;
+  event.set_sequence(*last + 1);
+  event.set_kind(kind);
+  *event.mutable_time() = ToTimestamp(clock_.Now());
+  event.set_actor("users/" + user_id);
+  event.set_subject(subject);
+  event.set_reason(reason);
+  return PutEvent(id, key, std::move(event), record, batch);
+}
+
+void CaseStore::PutReferral(uint64_t id, uint64_t number, const CaseKey& key,
+                            const v1::Referral& referral, storage::WriteBatch* batch) const {
+  v1::Referral public_part = referral;
+  v1::Referral personal;
+  personal.set_note(std::move(*public_part.mutable_note()));
+  personal.set_decline_reason(std::move(*public_part.mutable_decline_reason()));
+  public_part.clear_note();
+  public_part.clear_decline_reason();
+  batch->Put(ColumnFamily::kRecords, ReferralKey(id, number),
+             Frame(public_part.SerializeAsString(),
+                   Seal(key, referral.name(), personal.SerializeAsString())));
+  const std::string inbox = InboxKey(referral.agency(), id, number);
+  if (referral.state() == v1::Referral::PENDING) {
+    batch->Put(ColumnFamily::kIndexes, inbox, "");
+  } else {
+    batch->Delete(ColumnFamily::kIndexes, inbox);
+  }
+}
+
+Result<v1::Referral> CaseStore::ReferralOf(const std::string& name) const {
+  auto parsed = ParseReferralName(name);
+  if (!parsed.ok()) return parsed.status();
+  const auto [id, number] = *parsed;
+  auto value = storage_.Get(ColumnFamily::kRecords, ReferralKey(id, number));
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return Status::NotFound("REFERRAL_NOT_FOUND", name + " not found");
+  std::string public_bytes, sealed, unused;
+  v1::Referral referral, personal;
+  if (!Unframe(**value, &public_bytes, &sealed, &unused) ||
+      !referral.ParseFromString(public_bytes)) {
+    return Status(StatusCode::kDataLoss, "REFERRAL_CORRUPT", name + " is unreadable");
+  }
+  auto key = KeyOf(id);
+  if (!key.ok()) return key.status();
+  auto opened = Open(*key, referral.name(), sealed);
+  if (!opened.ok()) return opened.status();
+  if (!personal.ParseFromString(*opened)) {
+    return Status(StatusCode::kDataLoss, "REFERRAL_CORRUPT", name + " is unreadable");
+  }
+  referral.set_note(personal.note());
+  referral.set_decline_reason(personal.decline_reason());
+  return referral;
+}
+
+Result<v1::Referral> CaseStore::PrepareRefer(const std::string& user_id, const std::string& parent,
+                                             const v1::Referral& input,
+                                             storage::WriteBatch* batch) const {
+  auto id = ParseCaseName(parent, "parent");
+  if (!id.ok()) return id.status();
+  auto stored = Load(*id);
+  if (!stored.ok()) return stored.status();
+  auto agency = agencies_.Get(input.agency(), "referral.agency");
+  if (!agency.ok()) {
+    if (agency.status().code() != StatusCode::kNotFound) return agency.status();
+    return Status::InvalidArgument("referral.agency", "must be an agency of the directory");
+  }
+  if (agency->state() != v1::Agency::ACTIVE) {
+    return Status::FailedPrecondition("AGENCY_NOT_ACTIVE", input.agency() + " is not active");
+  }
+  if (input.role() == v1::TEAM_ROLE_UNSPECIFIED || !v1::TeamRole_IsValid(input.role())) {
+    return Status::InvalidArgument("referral.role", "required");
+  }
+  for (const auto& member : stored->record.team()) {
+    if (member.agency() == input.agency()) {
+      return Status::FailedPrecondition("ALREADY_ON_TEAM", input.agency() + " is on the team");
+    }
+  }
+  auto existing = Referrals(parent, "");
+  if (!existing.ok()) return existing.status();
+  for (const auto& referral : *existing) {
+    if (referral.agency() == input.agency() && referral.state() == v1::Referral::PENDING) {
+      return Status::FailedPrecondition("REFERRAL_PENDING",
+                                        referral.name() + " already asks " + input.agency());
+    }
+  }
+  const uint64_t number = existing->size() + 1;
+  v1::Referral referral;
+  referral.set_name(parent + "/referrals/" + std::to_string(number));
+  referral.set_agency(input.agency());
+  referral.set_role(input.role());
+  referral.set_note(input.note());
+  referral.set_state(v1::Referral::PENDING);
+  referral.set_referred_by("users/" + user_id);
+  *referral.mutable_create_time() = ToTimestamp(clock_.Now());
+  auto key = KeyOf(*id);
+  if (!key.ok()) return key.status();
+  PutReferral(*id, number, *key, referral, batch);
+  CASECOORD_RETURN_IF_ERROR(
+      PutHistory(*id, *key, stored->record, user_id, v1::REFERRED, referral.name(), "", batch));
+  return referral;
+}
+
+Result<v1::Referral> CaseStore::PrepareAnswer(const std::string& user_id,
+                                              const v1::AnswerReferralRequest& request,
+                                              Answer answer, storage::WriteBatch* batch) const {
+  auto parsed = ParseReferralName(request.name());
+  if (!parsed.ok()) return parsed.status();
+  const auto [id, number] = *parsed;
+  auto referral = ReferralOf(request.name());
+  if (!referral.ok()) return referral.status();
+  if (referral->state() != v1::Referral::PENDING) {
+    return Status::FailedPrecondition(
+        "REFERRAL_ANSWERED",
+        request.name() + " is " + v1::Referral::State_Name(referral->state()) + ", not PENDING");
+  }
+  if (answer == Answer::kDecline) {
+    if (request.reason().empty()) {
+      return Status::InvalidArgument("reason", "a declined referral needs a reason");
+    }
+    if (!request.proposed_agency().empty() &&
+        !agencies_.Get(request.proposed_agency(), "proposed_agency").ok()) {
+      return Status::InvalidArgument("proposed_agency", "must be an agency of the directory");
+    }
+  }
+  auto stored = Load(id);
+  if (!stored.ok()) return stored.status();
+  v1::Case& record = stored->record;
+  const auto now = clock_.Now();
+  referral->set_answered_by("users/" + user_id);
+  *referral->mutable_answer_time() = ToTimestamp(now);
+  v1::CaseEventKind kind = v1::REFERRAL_ACCEPTED;
+  switch (answer) {
+    case Answer::kAccept:
+      referral->set_state(v1::Referral::ACCEPTED);
+      break;
+    case Answer::kDecline:
+      referral->set_state(v1::Referral::DECLINED);
+      referral->set_decline_reason(request.reason());
+      referral->set_proposed_agency(request.proposed_agency());
+      kind = v1::REFERRAL_DECLINED;
+      break;
+    case Answer::kRevoke:
+      referral->set_state(v1::Referral::REVOKED);
+      kind = v1::REFERRAL_REVOKED;
+      break;
+  }
+  auto key = KeyOf(id);
+  if (!key.ok()) return key.status();
+  PutReferral(id, number, *key, *referral, batch);
+  if (answer == Answer::kAccept) {
+    v1::TeamMember* member = record.add_team();
+    member->set_agency(referral->agency());
+    member->set_role(referral->role());
+    member->set_referral(referral->name());
+    *member->mutable_join_time() = ToTimestamp(now);
+    auto last = LastEventSequence(id);
+    if (!last.ok()) return last.status();
+    *record.mutable_update_time() = ToTimestamp(now);
+    record.set_etag(std::to_string(*last + 1));
+    PutCase(id, *key, record, batch);
+  }
+  CASECOORD_RETURN_IF_ERROR(
+      PutHistory(id, *key, record, user_id, kind, referral->name(), request.reason(), batch));
+  return referral;
+}
+
+Result<std::vector<v1::Referral>> CaseStore::Referrals(const std::string& parent,
+                                                       const std::string& agency) const {
+  std::vector<v1::Referral> out;
+  if (parent == "cases/-") {
+    std::string prefix;
+    storage::AppendString(&prefix, kInbox);
+    storage::AppendString(&prefix, agency);
+    auto it = storage_.NewIterator(ColumnFamily::kIndexes);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      storage::KeyReader reader(
+          std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+      uint64_t id = 0, number = 0;
+      if (!reader.ReadUint64(&id) || !reader.ReadUint64(&number)) continue;
+      auto referral = ReferralOf(CaseName(id) + "/referrals/" + std::to_string(number));
+      if (!referral.ok()) return referral.status();
+      out.push_back(std::move(referral).value());
+    }
+    if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading an inbox");
+    return out;
+  }
+  auto id = ParseCaseName(parent, "parent");
+  if (!id.ok()) return id.status();
+  const std::string prefix = Key(kReferral, *id);
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string public_bytes, sealed, unused;
+    v1::Referral referral;
+    if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &unused) ||
+        !referral.ParseFromString(public_bytes)) {
+      return Status(StatusCode::kDataLoss, "REFERRAL_CORRUPT", parent + ": unreadable referral");
+    }
+    auto opened = ReferralOf(referral.name());
+    if (!opened.ok()) return opened.status();
+    out.push_back(std::move(opened).value());
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading referrals");
+  return out;
+}
+
+Result<v1::Case> CaseStore::PrepareRemoveTeamMember(const std::string& user_id,
+                                                    const v1::RemoveTeamMemberRequest& request,
+                                                    storage::WriteBatch* batch) const {
+  auto id = ParseCaseName(request.name(), "name");
+  if (!id.ok()) return id.status();
+  if (request.reason().empty()) return Status::InvalidArgument("reason", "required");
+  auto stored = Load(*id);
+  if (!stored.ok()) return stored.status();
+  v1::Case& record = stored->record;
+  auto* team = record.mutable_team();
+  auto member = std::find_if(team->begin(), team->end(), [&](const v1::TeamMember& m) {
+    return m.agency() == request.agency();
+  });
+  if (member == team->end()) {
+    return Status::FailedPrecondition("NOT_ON_TEAM", request.agency() + " is not on the team");
+  }
+  team->erase(member);
+  auto last = LastEventSequence(*id);
+  if (!last.ok()) return last.status();
+  *record.mutable_update_time() = ToTimestamp(clock_.Now());
+  record.set_etag(std::to_string(*last + 1));
+  auto key = KeyOf(*id);
+  if (!key.ok()) return key.status();
+  PutCase(*id, *key, record, batch);
+  CASECOORD_RETURN_IF_ERROR(PutHistory(*id, *key, record, user_id, v1::TEAM_MEMBER_REMOVED,
+                                       request.agency(), request.reason(), batch));
+  return record;
 }
 
 Result<std::vector<v1::CaseEvent>> CaseStore::History(const std::string& name, int64_t after,

@@ -6,6 +6,8 @@
 //                        "cases/{id}#personal", its personal part (SplitPersonal)
 //   "case-key"/id        the case's data key, wrapped (CaseKeyring)
 //   "case-event"/id/seq  the history; reason and decider sealed with "cases/{id}/events/{seq}"
+//   "case-referral"/id/n referrals; note and decline reason sealed with the referral's name
+//   kIndexes "referral-inbox"/agency/id/n                the PENDING referrals of each agency
 //   "case-entry"/id/n    the consultation log; summary and amendment reason sealed with the
 //                        entry's name "cases/{id}/consultations/{n}"
 //   kMeta "case-next-id", "case-number"/fiscal year      id and case-number sequences
@@ -84,6 +86,34 @@ class CaseStore {
   Result<std::vector<v1::ConsultationEntry>> Consultations(const std::string& parent, int64_t after,
                                                            int limit) const;
 
+  // Asks an ACTIVE agency of the directory to join the team in `referral.role`. FAILED_PRECONDITION
+  // if it is on the team already or has a pending referral for this case.
+  Result<v1::Referral> PrepareRefer(const std::string& user_id, const std::string& parent,
+                                    const v1::Referral& referral, storage::WriteBatch* batch) const;
+
+  enum class Answer { kAccept, kDecline, kRevoke };
+  // Answers a PENDING referral (FAILED_PRECONDITION otherwise, naming its state). Accepting adds
+  // the agency to the team with the referral's role; declining needs a reason (INVALID_ARGUMENT
+  // "reason") and may propose another agency of the directory. The caller checks who may answer
+  // (ReferralOf tells which agency it is addressed to).
+  Result<v1::Referral> PrepareAnswer(const std::string& user_id,
+                                     const v1::AnswerReferralRequest& request, Answer answer,
+                                     storage::WriteBatch* batch) const;
+
+  // The referral `name` ("cases/{id}/referrals/{n}"), opened.
+  Result<v1::Referral> ReferralOf(const std::string& name) const;
+
+  // A case's referrals, oldest first; or, for parent "cases/-", the PENDING referrals addressed to
+  // `agency` (an agency's inbox), oldest case first.
+  Result<std::vector<v1::Referral>> Referrals(const std::string& parent,
+                                              const std::string& agency) const;
+
+  // Takes `agency` off the team (FAILED_PRECONDITION if it is not on it); its staff lose access at
+  // once. `reason` is required and sealed in the history.
+  Result<v1::Case> PrepareRemoveTeamMember(const std::string& user_id,
+                                           const v1::RemoveTeamMemberRequest& request,
+                                           storage::WriteBatch* batch) const;
+
   // The case's events after sequence `after`, oldest first, opened.
   Result<std::vector<v1::CaseEvent>> History(const std::string& name, int64_t after,
                                              int limit) const;
@@ -109,6 +139,12 @@ class CaseStore {
   Status PutEvent(uint64_t id, const CaseKey& key, v1::CaseEvent event, const v1::Case& record,
                   storage::WriteBatch* batch) const;
   Result<int64_t> LastEventSequence(uint64_t id) const;
+  // Appends an event of `kind` about `subject` (with a sealed reason) to the case's history.
+  Status PutHistory(uint64_t id, const CaseKey& key, const v1::Case& record,
+                    const std::string& user_id, v1::CaseEventKind kind, const std::string& subject,
+                    const std::string& reason, storage::WriteBatch* batch) const;
+  void PutReferral(uint64_t id, uint64_t number, const CaseKey& key, const v1::Referral& referral,
+                   storage::WriteBatch* batch) const;
   Status Validate(const v1::Case& input) const;
 
   storage::Storage& storage_;

@@ -171,4 +171,103 @@ grpc::ServerUnaryReactor* CasesService::ListConsultations(
       });
 }
 
+grpc::ServerUnaryReactor* CasesService::CreateReferral(grpc::CallbackServerContext* context,
+                                                       const v1::CreateReferralRequest* request,
+                                                       v1::Referral* response) {
+  return gatekeeper_.Handle(
+      context, CasesMethod("CreateReferral"), [this, request, response](auth::Call& call) {
+        call.HoldUntilCommitted(store_.LockForWrite());
+        auto visible = Visible(call, request->parent());
+        if (!visible.ok()) return visible.status();
+        auto referral = store_.PrepareRefer(call.caller().user_id, request->parent(),
+                                            request->referral(), &call.changes());
+        if (!referral.ok()) return referral.status();
+        *response = std::move(referral).value();
+        return Status::Ok();
+      });
+}
+
+grpc::ServerUnaryReactor* CasesService::ListReferrals(grpc::CallbackServerContext* context,
+                                                      const v1::ListReferralsRequest* request,
+                                                      v1::ListReferralsResponse* response) {
+  return gatekeeper_.Handle(
+      context, CasesMethod("ListReferrals"), [this, request, response](auth::Call& call) {
+        if (!request->filter().empty()) {
+          return Status::InvalidArgument("filter", "not supported yet");
+        }
+        if (request->parent() == "cases/-") {
+          call.set_resource("cases/-/referrals");
+          if (call.caller().agency.empty()) {
+            return Status::FailedPrecondition("NO_AGENCY",
+                                              "the inbox is for users who belong to an agency");
+          }
+        } else {
+          auto visible = Visible(call, request->parent());
+          if (!visible.ok()) return visible.status();
+        }
+        auto referrals = store_.Referrals(request->parent(), call.caller().agency);
+        if (!referrals.ok()) return referrals.status();
+        for (auto& referral : *referrals) *response->add_referrals() = std::move(referral);
+        return Status::Ok();
+      });
+}
+
+grpc::ServerUnaryReactor* CasesService::Answer(grpc::CallbackServerContext* context,
+                                               const char* method,
+                                               const v1::AnswerReferralRequest* request,
+                                               CaseStore::Answer answer, v1::Referral* response) {
+  return gatekeeper_.Handle(
+      context, CasesMethod(method), [this, request, answer, response](auth::Call& call) {
+        call.set_resource(request->name());
+        call.HoldUntilCommitted(store_.LockForWrite());
+        auto referral = store_.ReferralOf(request->name());
+        if (!referral.ok()) return referral.status();
+        // Coordinators may record any answer; an agency answers only what is addressed to it.
+        const bool coordinator = call.caller().Has(v1::COORDINATOR);
+        const bool addressee =
+            answer != CaseStore::Answer::kRevoke && call.caller().agency == referral->agency();
+        CASECOORD_RETURN_IF_ERROR(
+            call.CheckRecordAccess(request->name(), coordinator || addressee));
+        auto answered =
+            store_.PrepareAnswer(call.caller().user_id, *request, answer, &call.changes());
+        if (!answered.ok()) return answered.status();
+        *response = std::move(answered).value();
+        return Status::Ok();
+      });
+}
+
+grpc::ServerUnaryReactor* CasesService::AcceptReferral(grpc::CallbackServerContext* context,
+                                                       const v1::AnswerReferralRequest* request,
+                                                       v1::Referral* response) {
+  return Answer(context, "AcceptReferral", request, CaseStore::Answer::kAccept, response);
+}
+
+grpc::ServerUnaryReactor* CasesService::DeclineReferral(grpc::CallbackServerContext* context,
+                                                        const v1::AnswerReferralRequest* request,
+                                                        v1::Referral* response) {
+  return Answer(context, "DeclineReferral", request, CaseStore::Answer::kDecline, response);
+}
+
+grpc::ServerUnaryReactor* CasesService::RevokeReferral(grpc::CallbackServerContext* context,
+                                                       const v1::AnswerReferralRequest* request,
+                                                       v1::Referral* response) {
+  return Answer(context, "RevokeReferral", request, CaseStore::Answer::kRevoke, response);
+}
+
+grpc::ServerUnaryReactor* CasesService::RemoveTeamMember(grpc::CallbackServerContext* context,
+                                                         const v1::RemoveTeamMemberRequest* request,
+                                                         v1::Case* response) {
+  return gatekeeper_.Handle(
+      context, CasesMethod("RemoveTeamMember"), [this, request, response](auth::Call& call) {
+        call.HoldUntilCommitted(store_.LockForWrite());
+        auto visible = Visible(call, request->name());
+        if (!visible.ok()) return visible.status();
+        auto updated =
+            store_.PrepareRemoveTeamMember(call.caller().user_id, *request, &call.changes());
+        if (!updated.ok()) return updated.status();
+        *response = std::move(updated).value();
+        return Status::Ok();
+      });
+}
+
 }  // namespace casecoord::cases

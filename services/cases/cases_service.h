@@ -39,10 +39,32 @@ class CasesService final : public v1::Cases::CallbackService {
   grpc::ServerUnaryReactor* ListConsultations(grpc::CallbackServerContext* context,
                                               const v1::ListConsultationsRequest* request,
                                               v1::ListConsultationsResponse* response) override;
+  grpc::ServerUnaryReactor* CreateReferral(grpc::CallbackServerContext* context,
+                                           const v1::CreateReferralRequest* request,
+                                           v1::Referral* response) override;
+  grpc::ServerUnaryReactor* ListReferrals(grpc::CallbackServerContext* context,
+                                          const v1::ListReferralsRequest* request,
+                                          v1::ListReferralsResponse* response) override;
+  grpc::ServerUnaryReactor* AcceptReferral(grpc::CallbackServerContext* context,
+                                           const v1::AnswerReferralRequest* request,
+                                           v1::Referral* response) override;
+  grpc::ServerUnaryReactor* DeclineReferral(grpc::CallbackServerContext* context,
+                                            const v1::AnswerReferralRequest* request,
+                                            v1::Referral* response) override;
+  grpc::ServerUnaryReactor* RevokeReferral(grpc::CallbackServerContext* context,
+                                           const v1::AnswerReferralRequest* request,
+                                           v1::Referral* response) override;
+  grpc::ServerUnaryReactor* RemoveTeamMember(grpc::CallbackServerContext* context,
+                                             const v1::RemoveTeamMemberRequest* request,
+                                             v1::Case* response) override;
 
  private:
   // The case `name` if the caller may see it; NOT_FOUND (as for an absent case) otherwise.
   Result<v1::Case> Visible(auth::Call& call, const std::string& name) const;
+  // Accept / decline / revoke: `method` names the RPC.
+  grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, const char* method,
+                                   const v1::AnswerReferralRequest* request,
+                                   CaseStore::Answer answer, v1::Referral* response);
 
   auth::Gatekeeper& gatekeeper_;
   CaseStore& store_;

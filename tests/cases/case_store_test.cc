@@ -337,3 +337,71 @@ TEST_F(CaseStoreTest, TheLogIsAppendOnlyAndACorrectionAmendsWithoutErasing) {
 
 }  // namespace
 }  // namespace casecoord::cases
+
+namespace casecoord::cases {
+namespace {
+
+TEST_F(CaseStoreTest, ReferralsAreAnsweredOnceAndOnlyAcceptanceJoinsTheTeam) {
+  ASSERT_TRUE(Create(Household("架空"), "r").ok());
+  auto commit = [&](auto&& prepare) {
+    storage::WriteBatch batch(*storage_);
+    auto result = prepare(&batch);
+    if (result.ok()) {
+      EXPECT_TRUE(storage_->Commit(batch).ok());
+    }
+    return result;
+  };
+  v1::Referral ask;
+  ask.set_agency("agencies/kita-1");
+  ask.set_role(v1::LEAD);
+  ask.set_note("主担当をお願いしたい");
+  auto refer = [&](storage::WriteBatch* batch) {
+    return store_->PrepareRefer("coordinator", "cases/1", ask, batch);
+  };
+  auto first = commit(refer);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(commit(refer).status().reason(), "REFERRAL_PENDING");
+  auto inbox = store_->Referrals("cases/-", "agencies/kita-1");
+  ASSERT_TRUE(inbox.ok());
+  ASSERT_EQ(inbox->size(), 1u);
+  EXPECT_EQ(inbox->at(0).note(), "主担当をお願いしたい");
+
+  v1::AnswerReferralRequest answer;
+  answer.set_name(first->name());
+  auto decline = [&](storage::WriteBatch* batch) {
+    return store_->PrepareAnswer("staff", answer, CaseStore::Answer::kDecline, batch);
+  };
+  EXPECT_EQ(commit(decline).status().field_violations().at(0).field, "reason");
+  answer.set_reason("担当圏域外のため");
+  answer.set_proposed_agency("agencies/kita-1");
+  auto declined = commit(decline);
+  ASSERT_TRUE(declined.ok()) << declined.status().ToString();
+  EXPECT_EQ(declined->state(), v1::Referral::DECLINED);
+  EXPECT_TRUE(store_->Referrals("cases/-", "agencies/kita-1")->empty()) << "answered: not pending";
+  EXPECT_TRUE(store_->Get("cases/1")->team().empty());
+  EXPECT_EQ(commit([&](storage::WriteBatch* batch) {
+              return store_->PrepareAnswer("staff", answer, CaseStore::Answer::kAccept, batch);
+            })
+                .status()
+                .reason(),
+            "REFERRAL_ANSWERED");
+
+  // Asked again, it accepts and joins with the role asked for.
+  auto second = commit(refer);
+  ASSERT_TRUE(second.ok());
+  answer.set_name(second->name());
+  ASSERT_TRUE(commit([&](storage::WriteBatch* batch) {
+                return store_->PrepareAnswer("staff", answer, CaseStore::Answer::kAccept, batch);
+              }).ok());
+  auto record = store_->Get("cases/1");
+  ASSERT_EQ(record->team_size(), 1);
+  EXPECT_EQ(record->team(0).role(), v1::LEAD);
+  EXPECT_EQ(commit(refer).status().reason(), "ALREADY_ON_TEAM");
+  EXPECT_EQ(store_->Referrals("cases/1", "")->size(), 2u);
+  const auto history = store_->History("cases/1", 0, 100);
+  EXPECT_EQ(history->back().kind(), v1::REFERRAL_ACCEPTED);
+  EXPECT_EQ(history->at(2).reason(), "担当圏域外のため");
+}
+
+}  // namespace
+}  // namespace casecoord::cases

@@ -69,6 +69,12 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.Cases/GetCaseHistory", {"coordinator", "agency-staff", "other-staff"}},
     {"/casecoord.v1.Cases/AppendConsultation", {"coordinator", "agency-staff", "other-staff"}},
     {"/casecoord.v1.Cases/ListConsultations", {"coordinator", "agency-staff", "other-staff"}},
+    {"/casecoord.v1.Cases/CreateReferral", {"coordinator"}},
+    {"/casecoord.v1.Cases/ListReferrals", {"coordinator", "agency-staff", "other-staff"}},
+    {"/casecoord.v1.Cases/AcceptReferral", {"coordinator", "agency-staff", "other-staff"}},
+    {"/casecoord.v1.Cases/DeclineReferral", {"coordinator", "agency-staff", "other-staff"}},
+    {"/casecoord.v1.Cases/RevokeReferral", {"coordinator"}},
+    {"/casecoord.v1.Cases/RemoveTeamMember", {"coordinator"}},
 };
 
 grpc::Status CallEmpty(const std::shared_ptr<grpc::Channel>& channel, const std::string& method) {

@@ -167,6 +167,67 @@ TEST_F(CasesServiceTest, CoordinatorOpensAndMovesACaseThatOutsidersCannotSee) {
   ASSERT_EQ(log.entries_size(), 1);
   EXPECT_EQ(log.entries(0).summary(), "包括と同行訪問の日程を調整");
 
+  // A referral to agencies/a1 (agency-staff's agency): its staff see it in their inbox, accept,
+  // and only then see the case; another agency's staff cannot answer it; leaving ends access.
+  v1::CreateReferralRequest refer;
+  refer.set_parent(opened.name());
+  refer.mutable_referral()->set_agency("agencies/a1");
+  refer.mutable_referral()->set_role(v1::PRINCIPAL_SUPPORT);
+  refer.mutable_referral()->set_note("母の介護サービス調整をお願いしたい");
+  v1::Referral referral;
+  {
+    grpc::ClientContext context;
+    grpc::Status status = coordinator->CreateReferral(&context, refer, &referral);
+    ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  }
+  v1::ListReferralsRequest inbox_request;
+  inbox_request.set_parent("cases/-");
+  v1::ListReferralsResponse inbox;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(staff->ListReferrals(&context, inbox_request, &inbox).ok());
+  }
+  ASSERT_EQ(inbox.referrals_size(), 1);
+  EXPECT_EQ(inbox.referrals(0).note(), "母の介護サービス調整をお願いしたい");
+  v1::AnswerReferralRequest answer;
+  answer.set_name(referral.name());
+  v1::Referral answered;
+  {
+    grpc::ClientContext context;
+    EXPECT_EQ(Stub("other-staff")->AcceptReferral(&context, answer, &answered).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  {
+    grpc::ClientContext context;
+    grpc::Status status = staff->AcceptReferral(&context, answer, &answered);
+    ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  }
+  EXPECT_EQ(answered.state(), v1::Referral::ACCEPTED);
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(staff->GetCase(&context, get, &seen).ok());
+    ASSERT_EQ(seen.team_size(), 1);
+    EXPECT_EQ(seen.team(0).role(), v1::PRINCIPAL_SUPPORT);
+  }
+  {
+    grpc::ClientContext context;
+    EXPECT_EQ(staff->AcceptReferral(&context, answer, &answered).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION)
+        << "a referral is answered once";
+  }
+  v1::RemoveTeamMemberRequest leave;
+  leave.set_name(opened.name());
+  leave.set_agency("agencies/a1");
+  leave.set_reason("支援終了");
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(coordinator->RemoveTeamMember(&context, leave, &moved).ok());
+  }
+  {
+    grpc::ClientContext context;
+    EXPECT_EQ(staff->GetCase(&context, get, &seen).error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+
   // The trail names who read and changed the case, including the refused outsider.
   auto auditor = v1::Admin::NewStub(server_.ChannelFor("auditor"));
   v1::ListAuditEntriesRequest audit_request;
