@@ -17,6 +17,8 @@
 //   casectl access list [--page-size N] emergency accesses, newest first (all pages)
 //   casectl agency list|get|create|update|delete|search|partners|import|export|survey ...
 //                                       the agency directory; see agency_commands.h
+//   casectl case open|get|list|transition|close|history ...
+//                                       cases (ケース); see case_commands.h
 // ROLE is one of admin, coordinator, agency_staff, adviser, planner, auditor. audit
 // list is for auditors, audit verify and access list for auditors and admins, user for admins.
 //
@@ -38,6 +40,7 @@
 
 #include "casecoord/v1/admin.grpc.pb.h"
 #include "clients/cli/agency_commands.h"
+#include "clients/cli/case_commands.h"
 #include "clients/cli/client.h"
 #include "clients/cli/command_support.h"
 #include "clients/cli/table.h"
@@ -616,6 +619,7 @@ int Main(int argc, char** argv) {
   access_list->add_option("--page-size", page_size, "accesses fetched per call");
 
   AgencyCommands agency_commands(&app);
+  CaseCommands case_commands(&app);
 
   try {
     app.parse(argc, argv);
@@ -655,6 +659,9 @@ int Main(int argc, char** argv) {
   if (agency_commands.Selected()) {
     if (const int code = agency_commands.Prepare(); code != kExitOk) return code;
   }
+  if (case_commands.Selected()) {
+    if (const int code = case_commands.Prepare(); code != kExitOk) return code;
+  }
   if (*user_disable) changes.state = v1::User::DISABLED;
   if (*user_enable) changes.state = v1::User::ACTIVE;
   if (*audit_list) {
@@ -684,6 +691,7 @@ int Main(int argc, char** argv) {
     return 2;
   }
   if (agency_commands.Selected()) return agency_commands.Run(options, *channel);
+  if (case_commands.Selected()) return case_commands.Run(options, *channel);
   if (*info) return Info(options, *channel);
   if (*health) return Health(options, *channel);
   if (*backup_create) return BackupCreate(options, *channel);

@@ -105,6 +105,16 @@ std::vector<ConfigOption> BuildOptions() {
          config.demo_users = value == "true";
          return Status::Ok();
        }},
+      {"demo-cases", "false",
+       "open a few fictional households in different states at start-up when there are no cases "
+       "(development; needs demo-directory and demo-users)",
+       [](ServerConfig& config, const std::string& value) {
+         if (value != "true" && value != "false") {
+           return Status::InvalidArgument("demo-cases", "must be true or false");
+         }
+         config.demo_cases = value == "true";
+         return Status::Ok();
+       }},
       {"demo-directory", "",
        "CSV file imported into the agency directory at start-up when the directory is empty "
        "(development; the format of ImportAgencies)",

@@ -45,6 +45,7 @@ struct ServerConfig {
   std::string bootstrap_admin;
   bool demo_users = false;
   std::string demo_directory;
+  bool demo_cases = false;
   int rate_limit_per_second = 0;
   int rate_limit_burst = 0;
   int break_glass_minutes = 0;

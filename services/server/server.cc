@@ -121,6 +121,109 @@ Status SeedDirectory(const ServerConfig& config, storage::Storage& storage,
   return Status::Ok();
 }
 
+// Commits `batch` (prepared by a store) with an audit entry by the "system" user.
+Status CommitAsSystem(auth::AuditLog& audit, const std::string& resource,
+                      storage::WriteBatch* batch) {
+  auth::AuditRecord record{"system", "", "bootstrap", resource, "OK", "configuration", ""};
+  return audit.Append(record, batch);
+}
+
+v1::HouseholdMember DemoMember(const char* id, const char* name, const char* kana,
+                               const char* relationship, bool principal,
+                               std::initializer_list<const char*> tags) {
+  v1::HouseholdMember member;
+  member.set_member_id(id);
+  member.set_display_name(name);
+  member.set_kana(kana);
+  member.set_relationship(relationship);
+  member.set_principal(principal);
+  for (const char* tag : tags) member.add_issue_tags(tag);
+  return member;
+}
+
+// Opens three fictional households (an 8050 household in coordination with a team, a young carer
+// at intake, a debt consultation completed by advice) if there are no cases yet.
+Status SeedDemoCases(const ServerConfig& config, storage::Storage& storage, cases::CaseStore& cases,
+                     auth::AuditLog& audit) {
+  if (!config.demo_cases || !config.demo_users || config.demo_directory.empty()) {
+    return Status::Ok();
+  }
+  auto existing = cases.List(cases::Viewer{true, ""}, v1::CASE_STATE_UNSPECIFIED, "", "", 1);
+  if (!existing.ok()) return existing.status();
+  if (!existing->cases.empty()) return Status::Ok();
+  struct Demo {
+    const char* request_id;
+    v1::Case household;
+    v1::CaseState state;
+  };
+  std::vector<Demo> demos(3);
+  demos[0] = {"demo-8050", {}, v1::COORDINATING};
+  *demos[0].household.add_members() =
+      DemoMember("m1", "架空 一郎", "カクウ イチロウ", "本人", true, {"hikikomori"});
+  *demos[0].household.add_members() =
+      DemoMember("m2", "架空 花子", "カクウ ハナコ", "母", false, {"dementia"});
+  demos[0].household.add_household_issue_tags("8050");
+  demos[0].household.set_district("kita");
+  demos[0].household.set_referring_agency("agencies/kita-houkatsu-1");
+  demos[0].household.set_presenting_problem(
+      "母（82）の認知症が進み、同居の長男（54）は10年以上ほとんど外出していない。");
+  demos[0].household.set_urgency(v1::PROMPT);
+  demos[0].household.set_consent(v1::CONSENTED);
+  demos[1] = {"demo-young-carer", {}, v1::INTAKE};
+  *demos[1].household.add_members() =
+      DemoMember("m1", "見本 さくら", "ミホン サクラ", "本人", true, {"young-carer"});
+  *demos[1].household.add_members() =
+      DemoMember("m2", "見本 恵子", "ミホン ケイコ", "母", false, {"mental-disability"});
+  demos[1].household.set_district("minami");
+  demos[1].household.set_referring_agency("agencies/kodomo-nanbu");
+  demos[1].household.set_presenting_problem(
+      "中学2年の長女が母の通院付き添いと家事を担い、欠席が続いている。");
+  demos[1].household.set_urgency(v1::URGENT);
+  demos[1].household.set_consent(v1::CONSENT_PENDING);
+  demos[2] = {"demo-debt", {}, v1::COMPLETED_BY_ADVICE};
+  *demos[2].household.add_members() =
+      DemoMember("m1", "試験 健", "シケン ケン", "本人", true, {"debt", "unemployment"});
+  demos[2].household.set_district("chuo");
+  demos[2].household.set_referring_agency("agencies/yorisoi-chuo");
+  demos[2].household.set_presenting_problem("失職後に家賃を滞納。家計相談と求職の窓口を案内した。");
+  demos[2].household.set_urgency(v1::ROUTINE);
+  demos[2].household.set_consent(v1::CONSENTED);
+  for (const Demo& demo : demos) {
+    auto lock = cases.LockForWrite();
+    storage::WriteBatch batch(storage);
+    auto opened = cases.PrepareCreate("coordinator", demo.request_id, demo.household, &batch);
+    if (!opened.ok()) return opened.status();
+    CASECOORD_RETURN_IF_ERROR(CommitAsSystem(audit, opened->name(), &batch));
+    if (demo.state == v1::INTAKE) continue;
+    v1::TransitionCaseRequest move;
+    move.set_name(opened->name());
+    move.set_to(demo.state);
+    storage::WriteBatch moved(storage);
+    auto transitioned = cases.PrepareTransition("coordinator", move, &moved);
+    if (!transitioned.ok()) return transitioned.status();
+    CASECOORD_RETURN_IF_ERROR(CommitAsSystem(audit, opened->name(), &moved));
+    if (demo.state != v1::COORDINATING) continue;
+    // The referring 地域包括 joins the team, so the demo agency-staff user sees this case.
+    v1::Referral ask;
+    ask.set_agency("agencies/kita-houkatsu-1");
+    ask.set_role(v1::PRINCIPAL_SUPPORT);
+    ask.set_note("母の介護保険サービスの調整を継続してください。");
+    storage::WriteBatch referred(storage);
+    auto referral = cases.PrepareRefer("coordinator", opened->name(), ask, &referred);
+    if (!referral.ok()) return referral.status();
+    CASECOORD_RETURN_IF_ERROR(CommitAsSystem(audit, referral->name(), &referred));
+    v1::AnswerReferralRequest accept;
+    accept.set_name(referral->name());
+    storage::WriteBatch accepted(storage);
+    auto answered =
+        cases.PrepareAnswer("agency-staff", accept, cases::CaseStore::Answer::kAccept, &accepted);
+    if (!answered.ok()) return answered.status();
+    CASECOORD_RETURN_IF_ERROR(CommitAsSystem(audit, referral->name(), &accepted));
+  }
+  log::Info("demo cases opened", {{"cases", std::to_string(demos.size())}});
+  return Status::Ok();
+}
+
 }  // namespace
 
 void ApplyTransportSettings(const ServerConfig& config, grpc::ServerBuilder& builder) {
@@ -238,6 +341,8 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
                                                       *server->case_keys_, clock);
   server->cases_service_ =
       std::make_unique<cases::CasesService>(*server->gatekeeper_, *server->cases_);
+  CASECOORD_RETURN_IF_ERROR(
+      SeedDemoCases(config, *server->storage_, *server->cases_, *server->audit_));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
