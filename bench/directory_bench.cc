@@ -1,24 +1,42 @@
 // The agency directory at city scale: caseserver (casecoord::testing::TestServer, production mode,
 // mutual TLS, 16 workers) is loaded with generated agencies through the real CreateAgency RPC (as
 // "admin", --load-concurrency threads), then SearchAgencies and FindPartners are measured against
-// an empty echo RPC (bench/baseline_server.h) in the same process:
+// two baselines in the same process, each a gRPC server with caseserver's TLS and transport
+// settings (bench/baseline_server.h):
+//   echo          an empty Admin.GetServerInfo: the floor of a call.
+//   payload echo  an AgencyDirectory whose SearchAgencies and FindPartners answer at once, on the
+//                 reactor thread, with a copy of the response caseserver gave to the same request
+//                 (captured once after the load): the same bytes to serialize, encrypt, frame,
+//                 decrypt and parse, without the gatekeeper, the worker hop or the store. search /
+//                 payload echo is the share of the server's own work; payload echo / echo is what
+//                 carrying the answer costs.
+// Measured:
 //   latency   one client, one call at a time (concurrency 1) over a real TLS connection on
-//             loopback: p50/p99 of each call as the client sees it, for echo, search and partners,
-//             overall and per query. Echo's figure is the transport; the rest is the server's.
+//             loopback: p50/p99 of each call as the client sees it, for every target, overall and
+//             per query. Echo's figure is the transport; the rest is the server's.
 //   QPS       closed-loop clients at --concurrency (default 64) over min(concurrency, 8) TLS
-//             connections: search QPS / echo QPS and partners QPS / echo QPS.
-// Each client cycles through a fixed mix of queries (the tables list them). The three targets are
-// measured in alternating half-second slices (A B C C B A ..., the first target rotating each
-// round), so noise from the shared machine hits all alike; each ratio is the median of the
-// per-round ratios. A call counts if it completes inside a slice's measured window; calls still in
-// flight at its end are cancelled, and the next slice waits until the process is idle. Goals:
-// p99 <= 2 ms at concurrency 1 and QPS ratio >= 0.7 at concurrency 64, for both methods.
+//             connections: search and partners QPS over echo QPS and over payload echo QPS.
+// Each client cycles through a fixed mix of queries (the tables list them). The five targets (echo,
+// payload echo for search, payload echo for partners, search, partners) are measured in
+// alternating half-second slices (A B C D E E D C B A ..., the first target rotating each round),
+// so noise from the shared machine hits all alike; each ratio is the median of the per-round
+// ratios. A call counts if it completes inside a slice's measured window; calls still in flight at
+// its end are cancelled, and the next slice waits until the process is idle. Goals: p99 <= 2 ms at
+// concurrency 1 and QPS ratio to the empty echo >= 0.7 at concurrency 64, for both methods.
 //
 // For attribution the program also builds an in-process copy of the same directory (an encrypted
 // storage::Storage with the server's options and its own directory::AgencyStore, written in
 // batches) and times AgencyStore::Search and FindPartners there per query, without gRPC, TLS, the
 // gatekeeper or the worker hop: wall time and thread CPU time, first as loaded (in memtables),
-// then after Storage::CompactAll() (in table files, as after a flush).
+// then after Storage::CompactAll() (in table files, as after a flush). It also times copying,
+// serializing and parsing the captured responses, and the same for a cut-down "basic view" of
+// them (to size a smaller page), and prints CPU per call at --concurrency split by difference
+// between the targets.
+//
+// With --profile-seconds S it skips the rounds: after the load it runs each target alone at
+// --concurrency for S seconds and prints the CLOCK_MONOTONIC bounds of each run, so that a
+// profiler attached to the process (perf record -k CLOCK_MONOTONIC ...) can split its samples by
+// target. The QPS it prints then is not comparable with the rounds' (no alternation).
 //
 // The data (fixed seed): Japanese names from 30 wards and neighbourhoods x agency kinds, with
 // katakana readings; every AgencyKind; 2-6 of 24 issue tags, one typical of the kind and the rest
@@ -28,6 +46,7 @@
 //
 //   directory_bench [--agencies 10000] [--seconds 2] [--rounds 3] [--concurrency 64]
 //                   [--load-concurrency 64] [--store-seconds 0.2] [--seed 20261122]
+//                   [--profile-seconds S]
 //
 // --seconds is the measured time per target, concurrency and round; --store-seconds the in-process
 // time per query and storage state (at least 10 calls each).
@@ -36,6 +55,7 @@
 // any call fails or returns a different number of results than the data predicts.
 
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -46,6 +66,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -53,6 +74,9 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "bench/baseline_server.h"
@@ -92,6 +116,7 @@ struct Flags {
   int load_concurrency = 64;
   double store_seconds = 0.2;  // per query, in-process timing (at least 10 calls)
   int seed = 20261122;
+  double profile_seconds = 0;  // > 0: each target alone for this long instead of the rounds
 };
 
 // ---- generated data ----
@@ -448,7 +473,22 @@ struct Query {
   int expected = 0;               // results the server must return (page size 20)
   int matching = 0;               // agencies that match (before the page limit)
   int loaded = 0;                 // partners: agencies covering any requested tag (all states)
+  size_t response_bytes = 0;      // the serialized response caseserver gave (captured)
 };
+
+// The requests the clients send for `query` (search or partners), with the default page size.
+v1::SearchAgenciesRequest SearchRequestOf(const Query& query) {
+  v1::SearchAgenciesRequest request;
+  request.set_query(query.text);
+  return request;
+}
+
+v1::FindPartnersRequest PartnersRequestOf(const Query& query) {
+  v1::FindPartnersRequest request;
+  for (const auto& tag : query.tags) request.add_issue_tags(tag);
+  request.set_district(query.district);
+  return request;
+}
 
 std::string Describe(const Query& query) {
   if (query.kind == Kind::kSearch) return "\"" + query.text + "\"";
@@ -603,6 +643,89 @@ LoadResult LoadThroughRpc(const std::vector<std::string>& ids,
   return result;
 }
 
+// ---- the payload echo ----
+
+// The second baseline: an AgencyDirectory whose SearchAgencies and FindPartners answer at once, on
+// the reactor thread, with the response caseserver gave to the same request (looked up by the
+// request's serialized bytes). Besides the transport, each call costs a lookup and a copy of the
+// canned response into gRPC's response message (timed separately, see TimeResponses). Requests
+// it has no response for fail with NOT_FOUND. Fill it before calling it.
+class PayloadEchoDirectory final : public v1::AgencyDirectory::CallbackService {
+ public:
+  void Add(const v1::SearchAgenciesRequest& request, const v1::SearchAgenciesResponse& response) {
+    searches_[request.SerializeAsString()] = response;
+  }
+  void Add(const v1::FindPartnersRequest& request, const v1::FindPartnersResponse& response) {
+    partners_[request.SerializeAsString()] = response;
+  }
+
+  grpc::ServerUnaryReactor* SearchAgencies(grpc::CallbackServerContext* context,
+                                           const v1::SearchAgenciesRequest* request,
+                                           v1::SearchAgenciesResponse* response) override {
+    return Answer(context, searches_, *request, response);
+  }
+  grpc::ServerUnaryReactor* FindPartners(grpc::CallbackServerContext* context,
+                                         const v1::FindPartnersRequest* request,
+                                         v1::FindPartnersResponse* response) override {
+    return Answer(context, partners_, *request, response);
+  }
+
+ private:
+  template <typename Request, typename Response>
+  static grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
+                                          const std::map<std::string, Response>& canned,
+                                          const Request& request, Response* response) {
+    auto* reactor = context->DefaultReactor();
+    auto it = canned.find(request.SerializeAsString());
+    if (it == canned.end()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND, "no canned response"));
+    } else {
+      response->CopyFrom(it->second);
+      reactor->Finish(grpc::Status::OK);
+    }
+    return reactor;
+  }
+
+  std::map<std::string, v1::SearchAgenciesResponse> searches_;
+  std::map<std::string, v1::FindPartnersResponse> partners_;
+};
+
+// The responses caseserver gives to `queries`, one call each over `channel`, kept in `payload`
+// and their serialized sizes in the queries. Exits if a call fails or returns a different number
+// of results than the data predicts.
+template <typename Response>
+std::vector<Response> Capture(const std::shared_ptr<grpc::Channel>& channel,
+                              std::vector<Query>* queries, PayloadEchoDirectory* payload) {
+  auto stub = v1::AgencyDirectory::NewStub(channel);
+  std::vector<Response> responses;
+  for (auto& query : *queries) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    Response response;
+    grpc::Status status;
+    int got = 0;
+    if constexpr (std::is_same_v<Response, v1::SearchAgenciesResponse>) {
+      const auto request = SearchRequestOf(query);
+      status = stub->SearchAgencies(&context, request, &response);
+      got = response.matches_size();
+      if (status.ok()) payload->Add(request, response);
+    } else {
+      const auto request = PartnersRequestOf(query);
+      status = stub->FindPartners(&context, request, &response);
+      got = response.partners_size();
+      if (status.ok()) payload->Add(request, response);
+    }
+    if (!status.ok() || got != query.expected) {
+      std::fprintf(stderr, "directory_bench: capturing %s: %s, %d results, expected %d\n",
+                   Describe(query).c_str(), status.error_message().c_str(), got, query.expected);
+      std::exit(1);
+    }
+    query.response_bytes = response.ByteSizeLong();
+    responses.push_back(std::move(response));
+  }
+  return responses;
+}
+
 // ---- the in-process copy, for attribution ----
 
 template <typename T>
@@ -690,6 +813,7 @@ struct Tally {
   std::vector<std::vector<float>> latencies_us;  // per query (one list for echo)
   uint64_t completed = 0;                        // over whole slices
   double cpu_seconds = 0;  // of the whole process: clients, TLS on both ends, the servers
+  Clock::time_point window_start, window_end;  // the last slice's measured window
 };
 
 struct Measurement {
@@ -730,15 +854,11 @@ grpc::Status CallOnce(const Workload& workload, v1::Admin::Stub& admin,
   grpc::Status status;
   int got = 0;
   if (workload.kind == Kind::kSearch) {
-    v1::SearchAgenciesRequest request;
-    request.set_query(query.text);
     v1::SearchAgenciesResponse response;
-    status = directory.SearchAgencies(context, request, &response);
+    status = directory.SearchAgencies(context, SearchRequestOf(query), &response);
     got = response.matches_size();
   } else {
-    v1::FindPartnersRequest request;
-    for (const auto& tag : query.tags) request.add_issue_tags(tag);
-    request.set_district(query.district);
+    v1::FindPartnersRequest request = PartnersRequestOf(query);
     v1::FindPartnersResponse response;
     status = directory.FindPartners(context, request, &response);
     got = response.partners_size();
@@ -830,6 +950,9 @@ void RunSlice(const Workload& workload, int concurrency, double warmup_seconds, 
     });
   }
   const double measured = MeasureWindow(phase, warmup_seconds, seconds);
+  tally->window_end = Clock::now();
+  tally->window_start = tally->window_end - std::chrono::duration_cast<Clock::duration>(
+                                                std::chrono::duration<double>(measured));
   for (auto& slot : in_flight) {
     std::lock_guard<std::mutex> lock(slot.mutex);
     if (slot.context != nullptr) slot.context->TryCancel();
@@ -855,8 +978,8 @@ void RunSlice(const Workload& workload, int concurrency, double warmup_seconds, 
   Settle();
 }
 
-constexpr size_t kTargets = 3;
-enum { kEcho = 0, kSearch = 1, kPartners = 2 };
+constexpr size_t kTargets = 5;
+enum { kEcho = 0, kPayloadSearch = 1, kPayloadPartners = 2, kSearch = 3, kPartners = 4 };
 using Workloads = std::array<const Workload*, kTargets>;
 
 // Warms every workload, then runs slices in the order o, reverse(o), o, ... (o = the workloads
@@ -924,6 +1047,82 @@ LocalTimings TimeLocally(const LocalDirectory& local, const std::vector<Query>& 
   return timings;
 }
 
+// CPU per response on this thread, averaged over a query mix's captured responses: copying one
+// (what the payload echo does per call, destruction included), serializing it (the server's side)
+// and parsing it (the client's side, destruction included).
+struct ResponseCosts {
+  double bytes = 0;
+  double copy_us = 0;
+  double serialize_us = 0;
+  double parse_us = 0;
+};
+
+// `responses` with each agency cut down to what a result list shows (name, display_name, kana,
+// kind, state, accepts_referrals, phone, districts), as a BASIC view (AIP-157) might return it,
+// with GetAgency for the rest. The server has no such view; this only sizes one.
+template <typename Response>
+std::vector<Response> BasicViews(std::vector<Response> responses) {
+  auto cut = [](v1::Agency* agency) {
+    v1::Agency basic;
+    basic.set_name(agency->name());
+    basic.set_display_name(agency->display_name());
+    basic.set_kana(agency->kana());
+    basic.set_kind(agency->kind());
+    basic.set_state(agency->state());
+    basic.set_accepts_referrals(agency->accepts_referrals());
+    basic.set_phone(agency->phone());
+    *basic.mutable_districts() = agency->districts();
+    *agency = std::move(basic);
+  };
+  for (auto& response : responses) {
+    if constexpr (std::is_same_v<Response, v1::SearchAgenciesResponse>) {
+      for (auto& match : *response.mutable_matches()) cut(match.mutable_agency());
+    } else {
+      for (auto& partner : *response.mutable_partners()) cut(partner.mutable_agency());
+    }
+  }
+  return responses;
+}
+
+template <typename Response>
+ResponseCosts TimeResponses(const std::vector<Response>& responses) {
+  constexpr int kRepeats = 300;
+  ResponseCosts costs;
+  std::vector<std::string> wires;
+  for (const auto& response : responses) {
+    wires.push_back(response.SerializeAsString());
+    costs.bytes += static_cast<double>(wires.back().size());
+  }
+  const double count = static_cast<double>(responses.size());
+  costs.bytes /= count;
+  size_t sink = 0;
+  double start = ThreadCpuSeconds();
+  for (int i = 0; i < kRepeats; ++i) {
+    for (const auto& response : responses) {
+      Response copy;
+      copy.CopyFrom(response);
+      sink += copy.GetCachedSize();
+    }
+  }
+  costs.copy_us = (ThreadCpuSeconds() - start) * 1e6 / (kRepeats * count);
+  start = ThreadCpuSeconds();
+  for (int i = 0; i < kRepeats; ++i) {
+    for (const auto& response : responses) sink += response.SerializeAsString().size();
+  }
+  costs.serialize_us = (ThreadCpuSeconds() - start) * 1e6 / (kRepeats * count);
+  start = ThreadCpuSeconds();
+  for (int i = 0; i < kRepeats; ++i) {
+    for (const auto& wire : wires) {
+      Response parsed;
+      if (!parsed.ParseFromString(wire)) std::exit(1);
+      sink += parsed.GetCachedSize();
+    }
+  }
+  costs.parse_us = (ThreadCpuSeconds() - start) * 1e6 / (kRepeats * count);
+  if (sink == 1) std::printf(" ");  // keeps the loops
+  return costs;
+}
+
 // `text` followed by spaces up to `columns` terminal columns (Japanese characters take two).
 std::string Padded(const std::string& text, size_t columns) {
   const size_t width = directory::DisplayWidth(text);
@@ -931,22 +1130,73 @@ std::string Padded(const std::string& text, size_t columns) {
 }
 
 void PrintQueryTable(const char* title, const std::vector<Query>& queries, Tally& rpc,
-                     LocalTimings& local, LocalTimings& compacted) {
+                     Tally& payload, LocalTimings& local, LocalTimings& compacted) {
   std::printf(
-      "\n%s, latency in us. RPC: concurrency 1 over TLS, all rounds. Store: AgencyStore "
-      "in-process, wall p50/p99 and thread CPU p50, as loaded (memtables) and after compaction\n",
+      "\n%s, latency in us. bytes: the response. RPC and payload echo (PE): concurrency 1 over "
+      "TLS, all rounds. Store: AgencyStore in-process, wall p50/p99 and thread CPU p50, as loaded "
+      "(memtables) and after compaction\n",
       title);
-  std::printf("%-21s %s %6s %4s %6s %8s %8s %8s %8s %8s %8s\n", "class",
-              Padded("query", 38).c_str(), "match", "ret", "loaded", "RPC p50", "RPC p99", "st p50",
-              "st p99", "st CPU", "cmp CPU");
+  std::printf("%-21s %s %6s %4s %6s %6s %8s %8s %7s %7s %7s %7s %7s %7s\n", "class",
+              Padded("query", 38).c_str(), "match", "ret", "loaded", "bytes", "RPC p50", "RPC p99",
+              "PE p50", "PE p99", "st p50", "st p99", "st CPU", "cmp CPU");
   for (size_t q = 0; q < queries.size(); ++q) {
     const Query& query = queries[q];
     std::string loaded = query.kind == Kind::kPartners ? std::to_string(query.loaded) : "-";
-    std::printf("%-21s %s %6d %4d %6s %8.0f %8.0f %8.0f %8.0f %8.0f %8.0f\n", query.label.c_str(),
-                Padded(Describe(query), 38).c_str(), query.matching, query.expected, loaded.c_str(),
+    std::printf("%-21s %s %6d %4d %6s %6zu %8.0f %8.0f %7.0f %7.0f %7.0f %7.0f %7.0f %7.0f\n",
+                query.label.c_str(), Padded(Describe(query), 38).c_str(), query.matching,
+                query.expected, loaded.c_str(), query.response_bytes,
                 Percentile(rpc.latencies_us[q], 0.5), Percentile(rpc.latencies_us[q], 0.99),
+                Percentile(payload.latencies_us[q], 0.5), Percentile(payload.latencies_us[q], 0.99),
                 Percentile(local.wall_us[q], 0.5), Percentile(local.wall_us[q], 0.99),
                 Percentile(local.cpu_us[q], 0.5), Percentile(compacted.cpu_us[q], 0.5));
+  }
+}
+
+// The ratios reported per round and in the summary: numerator QPS / denominator QPS.
+struct RatioSpec {
+  const char* column;
+  size_t numerator;
+  size_t denominator;
+};
+constexpr RatioSpec kRatios[] = {
+    {"srch/e", kSearch, kEcho},           {"prtn/e", kPartners, kEcho},
+    {"srch/pe", kSearch, kPayloadSearch}, {"prtn/pe", kPartners, kPayloadPartners},
+    {"pe-s/e", kPayloadSearch, kEcho},    {"pe-p/e", kPayloadPartners, kEcho},
+};
+constexpr size_t kRatioCount = std::size(kRatios);
+
+// The ratio of target `t` to `denominator` in kRatios, or -1.
+int RatioIndex(size_t t, size_t denominator) {
+  for (size_t r = 0; r < kRatioCount; ++r) {
+    if (kRatios[r].numerator == t && kRatios[r].denominator == denominator)
+      return static_cast<int>(r);
+  }
+  return -1;
+}
+
+double MonotonicSeconds(Clock::time_point at) {
+  return std::chrono::duration<double>(at.time_since_epoch()).count();
+}
+
+// --profile-seconds: each target alone at `concurrency` for `seconds` after a 1 s warm-up, with
+// the bounds of its measured window on CLOCK_MONOTONIC (steady_clock), the clock that
+// `perf record -k CLOCK_MONOTONIC` stamps its samples with.
+void Profile(const Workloads& workloads, int concurrency, double seconds) {
+  std::printf(
+      "\nprofile: pid %d; each target alone at concurrency %d, measured for %.1f s after a 1 s "
+      "warm-up; window in CLOCK_MONOTONIC seconds; CPU of the whole process over the whole "
+      "slice\n",
+      static_cast<int>(getpid()), concurrency, seconds);
+  std::fflush(stdout);
+  for (size_t t = 0; t < kTargets; ++t) {
+    Tally tally;
+    RunSlice(*workloads[t], concurrency, 1.0, seconds, &tally);
+    const Measurement m = ResultOf(tally);
+    std::printf(
+        "profile: %-16s window %.6f %.6f  QPS %.0f  p50/p99 %.0f/%.0f us  CPU %.0f us/call\n",
+        workloads[t]->name.c_str(), MonotonicSeconds(tally.window_start),
+        MonotonicSeconds(tally.window_end), m.qps, m.p50_us, m.p99_us, m.cpu_us_per_call);
+    std::fflush(stdout);
   }
 }
 
@@ -954,8 +1204,10 @@ int Main(int argc, char** argv) {
   Flags flags;
   ParseFlags(argc, argv,
              "directory_bench [--agencies 10000] [--seconds S] [--rounds R] [--concurrency 64] "
-             "[--load-concurrency 64] [--store-seconds S] [--seed N]",
-             FlagSpec{{{"--seconds", &flags.seconds}, {"--store-seconds", &flags.store_seconds}},
+             "[--load-concurrency 64] [--store-seconds S] [--seed N] [--profile-seconds S]",
+             FlagSpec{{{"--seconds", &flags.seconds},
+                       {"--store-seconds", &flags.store_seconds},
+                       {"--profile-seconds", &flags.profile_seconds}},
                       {{"--agencies", &flags.agencies},
                        {"--rounds", &flags.rounds},
                        {"--concurrency", &flags.concurrency},
@@ -983,12 +1235,15 @@ int Main(int argc, char** argv) {
   testing::TestServer caseserver;  // production mode, mutual TLS, 16 workers
   EchoAdminService echo_service;
   TlsServer echo(caseserver.ca(), caseserver.config(), &echo_service);
+  PayloadEchoDirectory payload_service;  // filled once the directory is loaded
+  TlsServer payload(caseserver.ca(), caseserver.config(), &payload_service);
   // Readers are TestServer's active sample users (every role may read the directory).
   std::vector<std::string> users;
   for (const auto& user : testing::kSampleUsers) {
     if (user != "disabled") users.push_back(user);
   }
   Target echo_target{"echo", {}};
+  Target payload_target{"payload echo", {}};
   Target ours_target{"caseserver", {}};
   Target loader_target{"caseserver as admin", {}};
   for (int i = 0; i < kMaxChannels; ++i) {
@@ -996,10 +1251,13 @@ int Main(int argc, char** argv) {
     testing::KeyPair pair = caseserver.ca().IssueClient(user);
     echo_target.channels.push_back(client::Connect(client::ConnectionPems{
         echo.target(), caseserver.ca().root_pem(), pair.certificate_pem, pair.private_key_pem}));
+    payload_target.channels.push_back(client::Connect(client::ConnectionPems{
+        payload.target(), caseserver.ca().root_pem(), pair.certificate_pem, pair.private_key_pem}));
     ours_target.channels.push_back(caseserver.ChannelFor(user));
     loader_target.channels.push_back(caseserver.ChannelFor(kLoader));
   }
   WaitConnected(echo_target);
+  WaitConnected(payload_target);
   WaitConnected(ours_target);
   WaitConnected(loader_target);
 
@@ -1041,28 +1299,36 @@ int Main(int argc, char** argv) {
     std::printf("\n");
   }
 
+  // ---- the payload echo's answers, and what carrying them costs ----
+  const auto search_responses = Capture<v1::SearchAgenciesResponse>(
+      ours_target.channels[0], &search_queries, &payload_service);
+  const auto partner_responses = Capture<v1::FindPartnersResponse>(
+      ours_target.channels[0], &partner_queries, &payload_service);
   {
-    // What a full page costs to carry, whatever the store does: a search response of 20 agencies
-    // serialized (server) and parsed (client), against echo's empty response.
-    v1::SearchAgenciesResponse page;
-    for (size_t n = 0; n < std::min<size_t>(kPageSize, agencies.size()); ++n) {
-      auto* match = page.add_matches();
-      *match->mutable_agency() = agencies[n];
-      match->mutable_agency()->set_name("agencies/" + ids[n]);
-      match->add_matched_fields("display_name");
-    }
-    constexpr int kRepeats = 2000;
-    const double cpu_start = ThreadCpuSeconds();
-    size_t bytes = 0;
-    for (int i = 0; i < kRepeats; ++i) {
-      std::string wire = page.SerializeAsString();
-      v1::SearchAgenciesResponse parsed;
-      if (!parsed.ParseFromString(wire)) std::exit(1);
-      bytes = wire.size();
+    size_t full_pages = 0, full_page_bytes = 0;
+    for (const auto* queries : {&search_queries, &partner_queries}) {
+      for (const auto& query : *queries) {
+        if (query.kind == Kind::kSearch && query.expected == kPageSize) {
+          ++full_pages;
+          full_page_bytes += query.response_bytes;
+        }
+      }
     }
     std::printf(
-        "a page of %d agencies: %zu bytes on the wire, %.1f us of CPU to serialize + parse\n",
-        kPageSize, bytes, (ThreadCpuSeconds() - cpu_start) * 1e6 / kRepeats);
+        "\nresponses captured for the payload echo; a search page of %d agencies is %.0f bytes on "
+        "average. CPU per response, this thread, mean over the query mix:\n",
+        kPageSize, full_pages == 0 ? NAN : static_cast<double>(full_page_bytes) / full_pages);
+    std::printf("%-32s %9s %9s %13s %9s\n", "responses", "bytes", "copy us", "serialize us",
+                "parse us");
+    const std::pair<const char*, ResponseCosts> costs[] = {
+        {"search", TimeResponses(search_responses)},
+        {"partners", TimeResponses(partner_responses)},
+        {"search, basic view (estimate)", TimeResponses(BasicViews(search_responses))},
+        {"partners, basic view (estimate)", TimeResponses(BasicViews(partner_responses))}};
+    for (const auto& [name, cost] : costs) {
+      std::printf("%-32s %9.0f %9.1f %13.1f %9.1f\n", name, cost.bytes, cost.copy_us,
+                  cost.serialize_us, cost.parse_us);
+    }
   }
 
   // ---- in-process timings ----
@@ -1074,22 +1340,34 @@ int Main(int argc, char** argv) {
 
   // ---- RPC: latency at concurrency 1, then QPS at --concurrency ----
   const Workload echo_load{"echo", Kind::kEcho, &echo_target, nullptr};
+  const Workload payload_search_load{"payload search", Kind::kSearch, &payload_target,
+                                     &search_queries};
+  const Workload payload_partners_load{"payload partners", Kind::kPartners, &payload_target,
+                                       &partner_queries};
   const Workload search_load{"search", Kind::kSearch, &ours_target, &search_queries};
   const Workload partners_load{"partners", Kind::kPartners, &ours_target, &partner_queries};
-  const Workloads workloads = {&echo_load, &search_load, &partners_load};
+  const Workloads workloads = {&echo_load, &payload_search_load, &payload_partners_load,
+                               &search_load, &partners_load};
+
+  if (flags.profile_seconds > 0) {
+    Profile(workloads, flags.concurrency, flags.profile_seconds);
+    return 0;
+  }
 
   std::printf(
       "\nRPC: closed loop, %d rounds, %.1f s measured per target and concurrency (in %.1f s "
-      "slices, alternating echo / search / partners); each client cycles through the queries "
-      "below\n",
+      "slices, alternating echo / payload echo for search / payload echo for partners / search / "
+      "partners); each client cycles through the queries below. QPS, then QPS ratios: srch = "
+      "search, prtn = partners, e = echo, pe = the payload echo of the same method\n",
       flags.rounds, flags.seconds, kSliceSeconds);
-  std::printf("%-5s %5s %9s %15s %9s %15s %9s %15s %8s %8s\n", "round", "conc", "echo QPS",
-              "p50/p99 us", "srch QPS", "p50/p99 us", "partn QPS", "p50/p99 us", "srch/e",
-              "partn/e");
+  std::printf("%-5s %5s %8s %8s %8s %8s %8s", "round", "conc", "echo", "pe-srch", "pe-prtn",
+              "search", "partners");
+  for (const auto& ratio : kRatios) std::printf(" %8s", ratio.column);
+  std::printf("\n");
   const std::array<int, 2> levels = {1, flags.concurrency};
   // [level][target]: pooled over rounds; per-round ratios per level.
   std::array<std::array<Tally, kTargets>, 2> pooled;
-  std::array<std::array<std::vector<double>, 2>, 2> ratios;  // [level][search, partners]
+  std::array<std::array<std::vector<double>, kRatioCount>, 2> ratios;
   std::array<std::array<std::vector<double>, kTargets>, 2> round_qps;
   std::array<std::array<std::vector<double>, kTargets>, 2> round_cpu;
   std::array<std::array<std::vector<double>, kTargets>, 2> round_warmup;
@@ -1113,41 +1391,66 @@ int Main(int argc, char** argv) {
                                       tallies[t].latencies_us[q].end());
         }
       }
-      ratios[level][0].push_back(m[kSearch].qps / m[kEcho].qps);
-      ratios[level][1].push_back(m[kPartners].qps / m[kEcho].qps);
       std::printf("%-5d %5d", round + 1, levels[level]);
-      for (size_t t = 0; t < kTargets; ++t) {
-        std::printf(" %9.0f %7.0f/%-7.0f", m[t].qps, m[t].p50_us, m[t].p99_us);
+      for (size_t t = 0; t < kTargets; ++t) std::printf(" %8.0f", m[t].qps);
+      for (size_t r = 0; r < kRatioCount; ++r) {
+        ratios[level][r].push_back(m[kRatios[r].numerator].qps / m[kRatios[r].denominator].qps);
+        std::printf(" %8.3f", ratios[level][r].back());
       }
-      std::printf(" %8.3f %8.3f\n", ratios[level][0].back(), ratios[level][1].back());
+      std::printf("\n");
       std::fflush(stdout);
     }
   }
 
   std::printf(
       "\nsummary (QPS and CPU: medians over rounds; p50/p99: all measured calls of all rounds; "
-      "CPU = this whole process, clients and TLS included, per completed call)\n");
-  std::printf("%5s %-9s %9s %9s %9s %12s %11s %14s\n", "conc", "target", "QPS", "p50 us", "p99 us",
-              "CPU us/call", "warm-up s", "ratio to echo");
+      "CPU = this whole process, clients and TLS included, per completed call; ratios: medians "
+      "of the per-round ratios)\n");
+  std::printf("%5s %-16s %9s %9s %9s %12s %11s %9s %13s\n", "conc", "target", "QPS", "p50 us",
+              "p99 us", "CPU us/call", "warm-up s", "to echo", "to payload e.");
   for (size_t level = 0; level < levels.size(); ++level) {
     for (size_t t = 0; t < kTargets; ++t) {
       std::vector<float> all = Pooled(pooled[level][t]);
-      std::printf("%5d %-9s %9.0f %9.0f %9.0f %12.0f %11.2f", levels[level],
+      std::printf("%5d %-16s %9.0f %9.0f %9.0f %12.0f %11.2f", levels[level],
                   workloads[t]->name.c_str(), Median(round_qps[level][t]), Percentile(all, 0.5),
                   Percentile(all, 0.99), Median(round_cpu[level][t]),
                   Median(round_warmup[level][t]));
-      if (t == kEcho) {
-        std::printf("\n");
-      } else {
-        std::printf(" %14.3f\n", Median(ratios[level][t - 1]));
+      for (size_t denominator :
+           {static_cast<size_t>(kEcho),
+            static_cast<size_t>(t == kSearch ? kPayloadSearch : kPayloadPartners)}) {
+        const int r = RatioIndex(t, denominator);
+        if (r < 0) {
+          std::printf(denominator == kEcho ? " %9s" : " %13s", "-");
+        } else {
+          std::printf(denominator == kEcho ? " %9.3f" : " %13.3f", Median(ratios[level][r]));
+        }
       }
+      std::printf("\n");
+    }
+  }
+  {
+    // Where the extra CPU of a call goes, by difference between the targets (medians, c=64).
+    const auto& cpu = round_cpu[1];
+    std::printf(
+        "\nCPU per call at concurrency %d, by difference (whole process, medians over rounds):\n",
+        flags.concurrency);
+    for (const auto& [name, ours, baseline] :
+         {std::tuple{"search", kSearch, kPayloadSearch},
+          std::tuple{"partners", kPartners, kPayloadPartners}}) {
+      const double echo_cpu = Median(cpu[kEcho]);
+      const double payload_cpu = Median(cpu[baseline]);
+      const double ours_cpu = Median(cpu[ours]);
+      std::printf(
+          "%-9s %5.0f us = echo %3.0f + carrying the response (payload echo - echo) %4.0f + the "
+          "server's own work (%s - payload echo) %4.0f\n",
+          name, ours_cpu, echo_cpu, payload_cpu - echo_cpu, name, ours_cpu - payload_cpu);
     }
   }
 
-  PrintQueryTable("SearchAgencies per query", search_queries, pooled[0][kSearch], local_search,
-                  compacted_search);
-  PrintQueryTable("FindPartners per query", partner_queries, pooled[0][kPartners], local_partners,
-                  compacted_partners);
+  PrintQueryTable("SearchAgencies per query", search_queries, pooled[0][kSearch],
+                  pooled[0][kPayloadSearch], local_search, compacted_search);
+  PrintQueryTable("FindPartners per query", partner_queries, pooled[0][kPartners],
+                  pooled[0][kPayloadPartners], local_partners, compacted_partners);
 
   std::printf("\n");
   for (size_t t : {kSearch, kPartners}) {
@@ -1157,10 +1460,14 @@ int Main(int argc, char** argv) {
                 workloads[t]->name.c_str(), p99, kGoalP99Us, p99 <= kGoalP99Us ? "met" : "NOT met");
   }
   for (size_t t : {kSearch, kPartners}) {
-    const double ratio = Median(ratios[1][t - 1]);
-    std::printf("%-8s QPS / echo QPS at concurrency %d: %.2f (goal >= %.2f: %s)\n",
-                workloads[t]->name.c_str(), flags.concurrency, ratio, kGoalRatio,
-                ratio >= kGoalRatio ? "met" : "NOT met");
+    const double ratio = Median(ratios[1][RatioIndex(t, kEcho)]);
+    const double payload_ratio =
+        Median(ratios[1][RatioIndex(t, t == kSearch ? kPayloadSearch : kPayloadPartners)]);
+    std::printf(
+        "%-8s QPS / echo QPS at concurrency %d: %.2f (goal >= %.2f: %s); QPS / payload echo "
+        "QPS: %.2f (no goal)\n",
+        workloads[t]->name.c_str(), flags.concurrency, ratio, kGoalRatio,
+        ratio >= kGoalRatio ? "met" : "NOT met", payload_ratio);
   }
   return 0;
 }

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,23 +14,20 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "casecoord/v1/directory.grpc.pb.h"
+#include "clients/cli/flag_parsing.h"
 #include "clients/cli/progress.h"
 #include "clients/cli/table.h"
-#include "services/common/enum_labels.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/text.h"
 
 namespace casecoord::cli {
 namespace {
-
-using google::protobuf::EnumDescriptor;
 
 constexpr char kAgencyPrefix[] = "agencies/";
 // Import files go up in chunks of this size.
@@ -56,65 +52,15 @@ std::string AgencyId(const std::string& name) {
   return name.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
 }
 
-// The label people read for an enum value; "-" for the unspecified (zero) value.
-std::string EnumText(const EnumDescriptor& type, int number) {
-  return number == 0 ? "-" : LabelJa(type, number);
-}
-
-// "地域包括支援センター (COMMUNITY_GENERAL_SUPPORT_CENTER), ...": every value a flag accepts.
-std::string ValidValues(const EnumDescriptor& type) {
-  std::string out;
-  for (int i = 0; i < type.value_count(); ++i) {
-    const auto& value = *type.value(i);
-    if (value.number() == 0) continue;
-    if (!out.empty()) out += ", ";
-    const std::string label = LabelJa(value);
-    out += label == value.name() ? label : label + " (" + value.name() + ")";
-  }
-  return out;
-}
-
-bool ParseEnumFlag(const std::string& option, const std::string& what, const EnumDescriptor& type,
-                   const std::string& text, int* number, std::string* error) {
-  std::optional<int> parsed = ParseEnumLabel(type, text);
-  if (!parsed) {
-    *error = what + "が不明です / " + option + ": unknown value \"" + text +
-             "\" (valid: " + ValidValues(type) + ")";
-    return false;
-  }
-  *number = *parsed;
-  return true;
-}
-
-// A whole decimal number in [min, max].
-bool ParseInt(std::string_view text, int min, int max, int* value) {
-  int parsed = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return false;
-  if (parsed < min || parsed > max) return false;
-  *value = parsed;
-  return true;
-}
-
 // "2025-04-01" or "2025/4/1" as midnight JST, as CSV import reads 最終確認日.
 bool ParseDate(const std::string& option, const std::string& text,
                google::protobuf::Timestamp* timestamp, std::string* error) {
-  const auto instant = ParseJstDate(TrimSpaces(text));
-  if (!instant) {
-    *error = "日付の形式が不正です / " + option + ": \"" + text +
-             "\" is not a date YYYY-MM-DD (e.g. 2025-04-01)";
-    return false;
-  }
+  std::chrono::system_clock::time_point instant;
+  if (!ParseDateFlag(option, text, &instant, error)) return false;
   timestamp->set_seconds(
-      std::chrono::duration_cast<std::chrono::seconds>(instant->time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::seconds>(instant.time_since_epoch()).count());
   timestamp->set_nanos(0);
   return true;
-}
-
-// The JST day of a timestamp, "2025-04-01".
-std::string JstDate(const google::protobuf::Timestamp& timestamp) {
-  return FormatJstDate(
-      std::chrono::system_clock::time_point(std::chrono::seconds(timestamp.seconds())));
 }
 
 // 2024, "R6", "r6", "令和6年度" or "令和6" -> 2024.
@@ -137,47 +83,10 @@ bool ParseFiscalYear(const std::string& text, int* fiscal_year, std::string* err
   return false;
 }
 
-std::string FiscalYearText(const v1::FiscalYear& fiscal_year) {
-  const std::string label = fiscal_year.era_label_ja().empty()
-                                ? FiscalYearLabels(fiscal_year.year()).japanese
-                                : fiscal_year.era_label_ja();
-  return label + " (" + std::to_string(fiscal_year.year()) + ")";
-}
-
-template <typename Container>
-std::string Join(const Container& items, const std::string& separator) {
-  std::string out;
-  bool first = true;
-  for (const auto& item : items) {
-    if (!first) out += separator;
-    out += item;
-    first = false;
-  }
-  return out;
-}
-
 std::string YesNo(bool value, const char* yes, const char* no) { return value ? yes : no; }
 
 // --- Services ("名称|対象|年齢")
 // ---------------------------------------------------------------------
-
-std::vector<std::string> SplitServiceText(const std::string& text) {
-  static constexpr std::string_view kFullWidthBar = "｜";
-  std::vector<std::string> parts(1);
-  for (size_t i = 0; i < text.size();) {
-    if (text[i] == '|') {
-      parts.emplace_back();
-      ++i;
-    } else if (text.compare(i, kFullWidthBar.size(), kFullWidthBar) == 0) {
-      parts.emplace_back();
-      i += kFullWidthBar.size();
-    } else {
-      parts.back() += text[i++];
-    }
-  }
-  for (auto& part : parts) part = std::string(TrimSpaces(part));
-  return parts;
-}
 
 // "18-64", "65-", "-17" or "" (no bound).
 bool ParseAges(std::string_view text, int* min_age, int* max_age) {
@@ -194,7 +103,7 @@ bool ParseAges(std::string_view text, int* min_age, int* max_age) {
 }
 
 bool ParseService(const std::string& text, v1::AgencyService* service, std::string* error) {
-  const std::vector<std::string> parts = SplitServiceText(text);
+  const std::vector<std::string> parts = SplitTrimmed(text, '|', "｜");
   int min_age = 0, max_age = 0;
   if (parts.size() > 3 || parts[0].empty() ||
       !ParseAges(parts.size() == 3 ? parts[2] : "", &min_age, &max_age)) {
@@ -292,16 +201,6 @@ void AddAgencyFlags(CLI::App* command, AgencyFlags* flags, bool create) {
   text("--verified", &flags->verified, "last_verified_time",
        create ? "最終確認日 / last verified, YYYY-MM-DD"
               : "最終確認日 / last verified, YYYY-MM-DD (\"\" clears it)");
-}
-
-// Non-empty items: "" given to a list flag empties the list.
-std::vector<std::string> NonEmpty(const std::vector<std::string>& items) {
-  std::vector<std::string> kept;
-  for (const auto& item : items) {
-    std::string_view trimmed = TrimSpaces(item);
-    if (!trimmed.empty()) kept.emplace_back(trimmed);
-  }
-  return kept;
 }
 
 // Sets in `agency` the fields whose flags were given and appends their paths to `paths` (each

@@ -2,7 +2,6 @@
 
 #include <CLI/CLI.hpp>
 #include <array>
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -16,8 +15,8 @@
 #include <vector>
 
 #include "casecoord/v1/cases.grpc.pb.h"
+#include "clients/cli/flag_parsing.h"
 #include "clients/cli/table.h"
-#include "services/common/enum_labels.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/text.h"
 
@@ -90,84 +89,21 @@ bool ParseCaseArgument(const std::string& text, std::string* name, std::string* 
   return true;
 }
 
-// The label people read for an enum value; "-" for the unspecified (zero) value.
-std::string EnumText(const EnumDescriptor& type, int number) {
-  return number == 0 ? "-" : LabelJa(type, number);
-}
-
-// "支援調整中 (COORDINATING)": the label and the value name, as flags accept either.
-std::string EnumTextWithName(const EnumDescriptor& type, int number) {
-  const auto* value = type.FindValueByNumber(number);
-  if (number == 0 || value == nullptr) return EnumText(type, number);
-  const std::string label = LabelJa(*value);
-  return label == value->name() ? label : label + " (" + value->name() + ")";
-}
-
-// "通常 (ROUTINE), 早期対応 (PROMPT), ...": every value a flag accepts.
-std::string ValidValues(const EnumDescriptor& type) {
-  std::string out;
-  for (int i = 0; i < type.value_count(); ++i) {
-    const auto& value = *type.value(i);
-    if (value.number() == 0) continue;
-    if (!out.empty()) out += ", ";
-    out += EnumTextWithName(type, value.number());
-  }
-  return out;
-}
-
-// `text` with ASCII parentheses as full-width ones, as some labels are written
-// ("同意なし(支援会議)" for "同意なし（支援会議）").
-std::string FullWidthParentheses(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '(') {
-      out += "（";
-    } else if (c == ')') {
-      out += "）";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-bool ParseEnumFlag(const std::string& option, const std::string& what, const EnumDescriptor& type,
-                   const std::string& text, int* number, std::string* error) {
-  std::optional<int> parsed = ParseEnumLabel(type, text);
-  if (!parsed) parsed = ParseEnumLabel(type, FullWidthParentheses(text));
-  if (!parsed) {
-    *error = what + "が不明です / " + option + ": unknown value \"" + text +
-             "\" (valid: " + ValidValues(type) + ")";
-    return false;
-  }
-  *number = *parsed;
-  return true;
-}
-
-// A whole decimal number, all of `text`.
-bool ParseInt(std::string_view text, int* value) {
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *value);
-  return error == std::errc() && end == text.data() + text.size() && !text.empty();
-}
-
 // "2025-04-01" or "2025/4/1", a JST day not after today.
 bool ParseDecisionDate(const std::string& option, const std::string& text, v1::Date* date,
                        std::string* error) {
-  const auto instant = ParseJstDate(TrimSpaces(text));
-  if (!instant) {
-    *error = "日付の形式が不正です / " + option + ": \"" + text +
-             "\" is not a date YYYY-MM-DD (e.g. 2025-04-01)";
-    return false;
-  }
-  if (*instant > std::chrono::system_clock::now()) {
+  std::chrono::system_clock::time_point instant;
+  if (!ParseDateFlag(option, text, &instant, error)) return false;
+  if (instant > std::chrono::system_clock::now()) {
     *error = "未来の日付は指定できません / " + option + ": " + text + " is in the future";
     return false;
   }
-  const std::string normalized = FormatJstDate(*instant);  // "YYYY-MM-DD"
+  const std::string normalized = FormatJstDate(instant);  // "YYYY-MM-DD"
+  const std::string_view digits = normalized;
   int year = 0, month = 0, day = 0;
-  if (normalized.size() != 10 || !ParseInt(std::string_view(normalized).substr(0, 4), &year) ||
-      !ParseInt(std::string_view(normalized).substr(5, 2), &month) ||
-      !ParseInt(std::string_view(normalized).substr(8, 2), &day)) {
+  if (normalized.size() != 10 || !ParseInt(digits.substr(0, 4), 1900, 9999, &year) ||
+      !ParseInt(digits.substr(5, 2), 1, 12, &month) ||
+      !ParseInt(digits.substr(8, 2), 1, 31, &day)) {
     *error = option + ": cannot read \"" + text + "\"";
     return false;
   }
@@ -182,34 +118,6 @@ std::string DateText(const v1::Date& date) {
   char buffer[16];
   std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02d", date.year(), date.month(), date.day());
   return buffer;
-}
-
-// The JST day of a timestamp, "2025-04-01".
-std::string JstDate(const google::protobuf::Timestamp& timestamp) {
-  return FormatJstDate(
-      std::chrono::system_clock::time_point(std::chrono::seconds(timestamp.seconds())));
-}
-
-template <typename Container>
-std::string Join(const Container& items, const std::string& separator) {
-  std::string out;
-  bool first = true;
-  for (const auto& item : items) {
-    if (!first) out += separator;
-    out += item;
-    first = false;
-  }
-  return out;
-}
-
-// Non-empty trimmed items.
-std::vector<std::string> NonEmpty(const std::vector<std::string>& items) {
-  std::vector<std::string> kept;
-  for (const auto& item : items) {
-    const std::string_view trimmed = TrimSpaces(item);
-    if (!trimmed.empty()) kept.emplace_back(trimmed);
-  }
-  return kept;
 }
 
 // --- Text from the server ---------------------------------------------------------------------
@@ -296,24 +204,6 @@ bool IsRequestId(const std::string& id) {
 
 // --- Household members ("ID:氏名:続柄[:本人][:tag,tag]") ----------------------------------------
 
-std::vector<std::string> SplitMemberSpec(const std::string& text) {
-  static constexpr std::string_view kFullWidthColon = "：";
-  std::vector<std::string> parts(1);
-  for (size_t i = 0; i < text.size();) {
-    if (text[i] == ':') {
-      parts.emplace_back();
-      ++i;
-    } else if (text.compare(i, kFullWidthColon.size(), kFullWidthColon) == 0) {
-      parts.emplace_back();
-      i += kFullWidthColon.size();
-    } else {
-      parts.back() += text[i++];
-    }
-  }
-  for (auto& part : parts) part = std::string(TrimSpaces(part));
-  return parts;
-}
-
 bool IsPrincipalMarker(const std::string& part) {
   return part == "本人" || part == "principal" || part == "PRINCIPAL";
 }
@@ -323,7 +213,7 @@ bool IsPrincipalMarker(const std::string& part) {
 bool ParseMember(size_t position, const std::string& spec, v1::HouseholdMember* member,
                  std::string* error) {
   const std::string where = "--member #" + std::to_string(position);
-  const std::vector<std::string> parts = SplitMemberSpec(spec);
+  const std::vector<std::string> parts = SplitTrimmed(spec, ':', "：");
   if (parts.size() < 3 || parts.size() > 5) {
     *error = "世帯員の形式が不正です / " + where + ": " + std::to_string(parts.size()) +
              " fields; give \"ID:氏名:続柄[:本人][:tag,tag]\", e.g. \"m1:山田 太郎:長男:本人:"
@@ -413,13 +303,8 @@ void PrintCase(const v1::Case& record) {
     team.push_back(WithoutPrefix(member.agency(), kAgencyPrefix) + " (" +
                    EnumText(*v1::TeamRole_descriptor(), member.role()) + ")");
   }
-  std::string fiscal_year = "-";
-  if (record.fiscal_year().year() != 0) {
-    const std::string era = record.fiscal_year().era_label_ja().empty()
-                                ? FiscalYearLabels(record.fiscal_year().year()).japanese
-                                : record.fiscal_year().era_label_ja();
-    fiscal_year = era + " (" + std::to_string(record.fiscal_year().year()) + ")";
-  }
+  const std::string fiscal_year =
+      record.fiscal_year().year() != 0 ? FiscalYearText(record.fiscal_year()) : "-";
   std::vector<std::pair<std::string, std::string>> fields = {
       {"受付番号 / case_number", OrDash(record.case_number())},
       {"名前 / name", record.name()},

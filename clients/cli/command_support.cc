@@ -8,6 +8,8 @@
 #include <ctime>
 #include <iostream>
 
+#include "services/common/enum_labels.h"
+#include "services/common/fiscal_year.h"
 #include "services/common/grpc_errors.h"
 
 namespace casecoord::cli {
@@ -63,5 +65,28 @@ std::string HumanBytes(int64_t bytes) {
 }
 
 std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
+
+std::string EnumText(const google::protobuf::EnumDescriptor& type, int number) {
+  return number == 0 ? "-" : LabelJa(type, number);
+}
+
+std::string EnumTextWithName(const google::protobuf::EnumDescriptor& type, int number) {
+  const auto* value = type.FindValueByNumber(number);
+  if (number == 0 || value == nullptr) return EnumText(type, number);
+  const std::string label = LabelJa(*value);
+  return label == value->name() ? label : label + " (" + value->name() + ")";
+}
+
+std::string JstDate(const google::protobuf::Timestamp& timestamp) {
+  return FormatJstDate(
+      std::chrono::system_clock::time_point(std::chrono::seconds(timestamp.seconds())));
+}
+
+std::string FiscalYearText(const v1::FiscalYear& fiscal_year) {
+  const std::string label = fiscal_year.era_label_ja().empty()
+                                ? FiscalYearLabels(fiscal_year.year()).japanese
+                                : fiscal_year.era_label_ja();
+  return label + " (" + std::to_string(fiscal_year.year()) + ")";
+}
 
 }  // namespace casecoord::cli

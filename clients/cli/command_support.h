@@ -1,6 +1,7 @@
 // What every casectl command shares: the global options, call contexts, errors and output helpers.
 #pragma once
 
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/timestamp.pb.h>
 #include <grpcpp/grpcpp.h>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "casecoord/v1/common.pb.h"
 #include "clients/cli/client.h"
 
 namespace casecoord::cli {
@@ -46,5 +48,30 @@ std::string HumanBytes(int64_t bytes);
 
 // "-" for an empty text.
 std::string OrDash(const std::string& text);
+
+// The label people read for an enum value; "-" for the unspecified (zero) value.
+std::string EnumText(const google::protobuf::EnumDescriptor& type, int number);
+
+// "支援調整中 (COORDINATING)": label and value name (label alone if equal); else EnumText.
+std::string EnumTextWithName(const google::protobuf::EnumDescriptor& type, int number);
+
+// The JST day of a timestamp, "2025-04-01".
+std::string JstDate(const google::protobuf::Timestamp& timestamp);
+
+// "令和6年度 (2024)": the era label given, or the one computed from the year.
+std::string FiscalYearText(const v1::FiscalYear& fiscal_year);
+
+// The items (strings) with `separator` between them; "" for none.
+template <typename Container>
+std::string Join(const Container& items, const std::string& separator) {
+  std::string out;
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += separator;
+    out += item;
+    first = false;
+  }
+  return out;
+}
 
 }  // namespace casecoord::cli
