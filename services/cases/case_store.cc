@@ -295,6 +295,18 @@ Result<int64_t> CaseStore::LastEventSequence(uint64_t id) const {
   return static_cast<int64_t>(sequence);
 }
 
+Result<v1::CaseEvent> CaseStore::NextEvent(uint64_t id, const std::string& user_id,
+                                           v1::CaseEventKind kind) const {
+  auto last = LastEventSequence(id);
+  if (!last.ok()) return last.status();
+  v1::CaseEvent event;
+  event.set_sequence(*last + 1);
+  event.set_kind(kind);
+  *event.mutable_time() = ToTimestamp(clock_.Now());
+  event.set_actor("users/" + user_id);
+  return event;
+}
+
 Result<CaseStore::Stored> CaseStore::Load(uint64_t id) const {
   auto value = storage_.Get(ColumnFamily::kRecords, Key(kCase, id));
   if (!value.ok()) return value.status();
@@ -439,13 +451,9 @@ Result<v1::Case> CaseStore::PrepareTransition(const std::string& user_id,
     decided.set_month(std::stoi(today.substr(5, 2)));
     decided.set_day(std::stoi(today.substr(8, 2)));
   }
-  auto last = LastEventSequence(*id);
-  if (!last.ok()) return last.status();
-  v1::CaseEvent event;
-  event.set_sequence(*last + 1);
-  event.set_kind(v1::STATE_CHANGED);
-  *event.mutable_time() = ToTimestamp(now);
-  event.set_actor("users/" + user_id);
+  auto next = NextEvent(*id, user_id, v1::STATE_CHANGED);
+  if (!next.ok()) return next.status();
+  v1::CaseEvent& event = *next;
   event.set_from_state(record.state());
   event.set_to_state(request.to());
   event.set_outcome(request.outcome());
@@ -554,17 +562,12 @@ Result<v1::ConsultationEntry> CaseStore::PrepareAppendConsultation(
              Frame(public_part.SerializeAsString(),
                    Seal(*key, entry.name(), personal.SerializeAsString())));
 
-  auto last = LastEventSequence(*id);
-  if (!last.ok()) return last.status();
-  v1::CaseEvent event;
-  event.set_sequence(*last + 1);
-  event.set_kind(v1::CONSULTATION_LOGGED);
-  *event.mutable_time() = ToTimestamp(now);
-  event.set_actor("users/" + user_id);
-  event.set_subject(entry.name());
-  event.set_consultation_kind(entry.kind());
-  *event.mutable_decision_date() = date;
-  CASECOORD_RETURN_IF_ERROR(PutEvent(*id, *key, event, stored->record, batch));
+  auto event = NextEvent(*id, user_id, v1::CONSULTATION_LOGGED);
+  if (!event.ok()) return event.status();
+  event->set_subject(entry.name());
+  event->set_consultation_kind(entry.kind());
+  *event->mutable_decision_date() = date;
+  CASECOORD_RETURN_IF_ERROR(PutEvent(*id, *key, *std::move(event), stored->record, batch));
   return entry;
 }
 
@@ -615,16 +618,11 @@ Status CaseStore::PutHistory(uint64_t id, const CaseKey& key, const v1::Case& re
                              const std::string& user_id, v1::CaseEventKind kind,
                              const std::string& subject, const std::string& reason,
                              storage::WriteBatch* batch) const {
-  auto last = LastEventSequence(id);
-  if (!last.ok()) return last.status();
-  v1::CaseEvent event;
-  event.set_sequence(*last + 1);
-  event.set_kind(kind);
-  *event.mutable_time() = ToTimestamp(clock_.Now());
-  event.set_actor("users/" + user_id);
-  event.set_subject(subject);
-  event.set_reason(reason);
-  return PutEvent(id, key, std::move(event), record, batch);
+  auto event = NextEvent(id, user_id, kind);
+  if (!event.ok()) return event.status();
+  event->set_subject(subject);
+  event->set_reason(reason);
+  return PutEvent(id, key, *std::move(event), record, batch);
 }
 
 void CaseStore::PutReferral(uint64_t id, uint64_t number, const CaseKey& key,

@@ -139,6 +139,9 @@ class CaseStore {
   Status PutEvent(uint64_t id, const CaseKey& key, v1::CaseEvent event, const v1::Case& record,
                   storage::WriteBatch* batch) const;
   Result<int64_t> LastEventSequence(uint64_t id) const;
+  // The next event of the case's history: its sequence, time and actor set.
+  Result<v1::CaseEvent> NextEvent(uint64_t id, const std::string& user_id,
+                                  v1::CaseEventKind kind) const;
   // Appends an event of `kind` about `subject` (with a sealed reason) to the case's history.
   Status PutHistory(uint64_t id, const CaseKey& key, const v1::Case& record,
                     const std::string& user_id, v1::CaseEventKind kind, const std::string& subject,

@@ -14,50 +14,21 @@
 #include <vector>
 
 #include "services/directory/japanese_text.h"
+#include "tests/support/process_run.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
-
-extern char** environ;
 
 namespace casecoord {
 namespace {
 
-struct CasectlRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using testing::ColumnOf;
+using testing::Lines;
+using testing::LineWith;
+using CasectlRun = testing::ProcessRun;
 
 void WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out << bytes;
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-// The display column at which `needle` starts in `line`, or -1.
-int ColumnOf(const std::string& line, const std::string& needle) {
-  const size_t at = line.find(needle);
-  if (at == std::string::npos) return -1;
-  return static_cast<int>(directory::DisplayWidth(line.substr(0, at)));
-}
-
-// The first line containing `needle`, or "".
-std::string LineWith(const std::string& text, const std::string& needle) {
-  for (const auto& line : Lines(text)) {
-    if (line.find(needle) != std::string::npos) return line;
-  }
-  return "";
 }
 
 class CasectlAgencyTest : public ::testing::Test {
@@ -73,31 +44,7 @@ class CasectlAgencyTest : public ::testing::Test {
                                      "--user=" + user,
                                      "--timeout=20"};
     argv.insert(argv.end(), args.begin(), args.end());
-    const std::string out_path = files_.Sub("stdout"), err_path = files_.Sub("stderr");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    std::vector<char*> pointers;
-    for (auto& arg : argv) pointers.push_back(arg.data());
-    pointers.push_back(nullptr);
-    CasectlRun run;
-    pid_t pid = -1;
-    const int spawned =
-        posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, pointers.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (spawned != 0) {
-      ADD_FAILURE() << "cannot run " << argv[0] << ": " << std::strerror(spawned);
-      return run;
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    run.out = ReadAll(out_path);
-    run.err = ReadAll(err_path);
-    return run;
+    return testing::RunProcess(argv, files_.path());
   }
 
   // Creates an agency with casectl; `extra` adds flags.
@@ -310,7 +257,7 @@ TEST_F(CasectlAgencyTest, ImportReportsProblemsThenImportsPartiallyAndExportRoun
   CasectlRun exporting = Casectl({"agency", "export", exported, "--format", "csv"});
   ASSERT_EQ(exporting.exit_code, 0) << exporting.err;
   EXPECT_NE(exporting.out.find("exported 2 agencies"), std::string::npos) << exporting.out;
-  const std::string bytes = ReadAll(exported);
+  const std::string bytes = testing::ReadFile(exported);
   EXPECT_EQ(bytes.rfind("\xEF\xBB\xBF", 0), 0u);  // UTF-8 with a BOM, for Excel
   EXPECT_NE(bytes.find("北区地域包括支援センター"), std::string::npos);
   for (const auto& name : testing::ListFiles(files_.path())) {
