@@ -137,8 +137,14 @@ class DirectoryService::ImportReactor final
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {  // the client has sent the whole file
-      Run(Status::Ok());
+    if (!ok) {
+      // A client that went away (rather than closing its side) sent a truncated file, which
+      // might still parse: import nothing.
+      if (context_->IsCancelled()) {
+        Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the upload was cancelled"));
+        return;
+      }
+      Run(Status::Ok());  // the client has sent the whole file
       return;
     }
     if (messages_++ == 0) {

@@ -1,6 +1,9 @@
 // The agency directory over the real server: coordinators maintain it, everyone searches it.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "casecoord/v1/directory.grpc.pb.h"
 #include "services/common/grpc_errors.h"
 #include "tests/support/test_server.h"
@@ -299,6 +302,32 @@ TEST(DirectoryServiceTest, TheDemoDirectoryIsLoadedOnceIntoAnEmptyDirectory) {
   server.Restart();
   planner = v1::AgencyDirectory::NewStub(server.ChannelFor("planner"));
   EXPECT_EQ(CountAgencies(*planner), loaded);
+}
+
+}  // namespace
+}  // namespace casecoord
+
+namespace casecoord {
+namespace {
+
+TEST(DirectoryServiceTest, AnUploadCancelledMidwayImportsNothing) {
+  testing::TestServer server;
+  auto coordinator = v1::AgencyDirectory::NewStub(server.ChannelFor("coordinator"));
+  {
+    grpc::ClientContext context;
+    v1::ImportAgenciesResponse response;
+    auto writer = coordinator->ImportAgencies(&context, &response);
+    v1::ImportAgenciesRequest chunk;
+    // Complete rows: what arrived would parse and import if the server took it for the file.
+    chunk.set_chunk(std::string(kHeader) +
+                    "a,機関A,エー,NPO,kita,,可\r\nb,機関B,ビー,NPO,kita,,可\r\n");
+    ASSERT_TRUE(writer->Write(chunk));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    context.TryCancel();
+    EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(CountAgencies(*coordinator), 0);
 }
 
 }  // namespace
