@@ -49,8 +49,12 @@ class Call {
   storage::WriteBatch& changes() { return changes_; }
   // Runs after the changes and the audit entry are durable (e.g. refresh a cache).
   void OnCommitted(std::function<void()> callback) { on_committed_.push_back(std::move(callback)); }
-  // Keeps `lock` held until the call has committed (serialises read-check-write sequences).
-  void HoldUntilCommitted(std::unique_lock<std::mutex> lock) { locks_.push_back(std::move(lock)); }
+  // Keeps `lock` (any movable lock, or a struct of locks) held until the call has committed, so
+  // that read-check-write sequences cannot interleave. Released on the thread that took it.
+  template <typename Lock>
+  void HoldUntilCommitted(Lock lock) {
+    locks_.push_back(std::make_shared<Lock>(std::move(lock)));
+  }
 
   // Record-level check. `in_normal_scope` is the domain's answer (team membership and so on). A
   // record outside it is NOT_FOUND, unless the caller holds an unexpired break-glass grant for it,
@@ -69,7 +73,7 @@ class Call {
   storage::WriteBatch changes_;
   const EmergencyAccessStore* emergency_;
   std::vector<std::function<void()>> on_committed_;
-  std::vector<std::unique_lock<std::mutex>> locks_;
+  std::vector<std::shared_ptr<void>> locks_;  // type-erased locks, released on destruction
 };
 
 struct GatekeeperDependencies {

@@ -62,6 +62,10 @@ std::vector<MethodRule> DefaultRules() {
       {cases("DeclineReferral"), case_readers, AuditKind::kWrite},
       {cases("RevokeReferral"), {Role::COORDINATOR}, AuditKind::kWrite},
       {cases("RemoveTeamMember"), {Role::COORDINATOR}, AuditKind::kWrite},
+      {cases("UpdateCase"), {Role::COORDINATOR}, AuditKind::kWrite},
+      // Destroying personal data, and rewriting the statistics, are administration.
+      {cases("PurgeCase"), {Role::ADMIN}, AuditKind::kWrite},
+      {cases("RebuildCaseCounters"), {Role::ADMIN}, AuditKind::kWrite},
   };
 }
 

@@ -1,5 +1,7 @@
 #include "services/cases/case_store.h"
 
+#include <google/protobuf/field_mask.pb.h>
+#include <google/protobuf/util/field_mask_util.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
@@ -7,9 +9,11 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "services/cases/case_model.h"
 #include "services/common/fiscal_year.h"
+#include "services/common/log.h"
 #include "services/common/text.h"
 #include "services/storage/key_encoding.h"
 
@@ -29,6 +33,26 @@ constexpr char kInbox[] = "referral-inbox";
 constexpr char kNextId[] = "case-next-id";
 constexpr char kNumber[] = "case-number";
 constexpr char kRequest[] = "case-request";
+constexpr char kTeamIndex[] = "case-team";
+constexpr char kIndexVersionKey[] = "case-index-version";
+// Bump when the layout of an index entry changes: start-up then re-derives them all.
+constexpr char kIndexVersion[] = "1";
+
+// UpdateCaseRequest.update_mask paths. The rest is set by the lifecycle, referrals or the server.
+const std::set<std::string>& UpdatablePaths() {
+  static const std::set<std::string> paths = {"members",
+                                              "household_issue_tags",
+                                              "district",
+                                              "address",
+                                              "referral_note",
+                                              "involved_agencies",
+                                              "urgency",
+                                              "consent",
+                                              "presenting_problem",
+                                              "coordinator",
+                                              "next_review_date"};
+  return paths;
+}
 
 std::string Key(const char* kind, uint64_t id) {
   std::string key;
@@ -91,22 +115,6 @@ bool Unframe(std::string_view value, std::string* first, std::string* second, st
          reader.done();
 }
 
-// The statistics classification of a case at the time of an event (district, issue tags,
-// referrer kind), kept with the event so that a recount sees what was counted then.
-v1::Case Classification(const v1::Case& record) {
-  v1::Case classification;
-  classification.set_district(record.district());
-  std::set<std::string> tags(record.household_issue_tags().begin(),
-                             record.household_issue_tags().end());
-  for (const auto& member : record.members()) {
-    tags.insert(member.issue_tags().begin(), member.issue_tags().end());
-  }
-  for (const auto& tag : tags) classification.add_household_issue_tags(tag);
-  classification.set_referring_agency_kind(record.referring_agency_kind());
-  *classification.mutable_fiscal_year() = record.fiscal_year();
-  return classification;
-}
-
 std::string LowerName(const std::string& name) {
   std::string lower = name;
   std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
@@ -118,6 +126,14 @@ std::string LowerName(const std::string& name) {
 std::string ReferralKey(uint64_t id, uint64_t number) {
   std::string key = Key(kReferral, id);
   storage::AppendUint64(&key, number);
+  return key;
+}
+
+std::string TeamIndexKey(const std::string& agency, uint64_t id) {
+  std::string key;
+  storage::AppendString(&key, kTeamIndex);
+  storage::AppendString(&key, agency);
+  storage::AppendUint64(&key, id);
   return key;
 }
 
@@ -147,6 +163,20 @@ Result<std::pair<uint64_t, uint64_t>> ParseReferralName(const std::string& name)
 
 }  // namespace
 
+v1::Case Classification(const v1::Case& record) {
+  v1::Case classification;
+  classification.set_district(record.district());
+  std::set<std::string> tags(record.household_issue_tags().begin(),
+                             record.household_issue_tags().end());
+  for (const auto& member : record.members()) {
+    tags.insert(member.issue_tags().begin(), member.issue_tags().end());
+  }
+  for (const auto& tag : tags) classification.add_household_issue_tags(tag);
+  classification.set_referring_agency_kind(record.referring_agency_kind());
+  *classification.mutable_fiscal_year() = record.fiscal_year();
+  return classification;
+}
+
 bool CanSee(const v1::Case& record, const Viewer& viewer) {
   if (viewer.every_case) return true;
   if (viewer.agency.empty()) return false;
@@ -156,7 +186,7 @@ bool CanSee(const v1::Case& record, const Viewer& viewer) {
 }
 
 Status CountEvent(const v1::Case& classification, const v1::CaseEvent& event,
-                  stats::CounterChanges* changes) {
+                  stats::CounterChanges* changes, int64_t delta) {
   std::vector<stats::DimensionValue> dimensions;
   if (!classification.district().empty()) {
     dimensions.push_back({stats::kDistrict, classification.district()});
@@ -169,31 +199,51 @@ Status CountEvent(const v1::Case& classification, const v1::CaseEvent& event,
                           LowerName(v1::AgencyKind_Name(classification.referring_agency_kind()))});
   }
   if (event.kind() == v1::OPENED) {
-    return changes->Count(classification.fiscal_year().year(), stats::kCasesOpened, dimensions);
+    return changes->Count(classification.fiscal_year().year(), stats::kCasesOpened, dimensions,
+                          delta);
   }
   if (event.kind() == v1::CONSULTATION_LOGGED) {
     if (event.consultation_kind() != v1::COORDINATION_CONTACT) return Status::Ok();
     return changes->Count(
         FiscalYearOfDate(event.decision_date().year(), event.decision_date().month()),
-        stats::kCoordinationContacts, dimensions);
+        stats::kCoordinationContacts, dimensions, delta);
   }
   if (event.kind() != v1::STATE_CHANGED) return Status::Ok();
   const int fiscal_year =
       FiscalYearOfDate(event.decision_date().year(), event.decision_date().month());
   if (event.to_state() == v1::COMPLETED_BY_ADVICE) {
-    return changes->Count(fiscal_year, stats::kCasesCompletedByAdvice, dimensions);
+    return changes->Count(fiscal_year, stats::kCasesCompletedByAdvice, dimensions, delta);
   }
   if (event.to_state() == v1::COORDINATING && event.from_state() == v1::INTAKE) {
-    return changes->Count(fiscal_year, stats::kCasesCoordinated, dimensions);
+    return changes->Count(fiscal_year, stats::kCasesCoordinated, dimensions, delta);
   }
   if (event.to_state() == v1::CLOSED) {
     dimensions.push_back({stats::kOutcome, LowerName(v1::CaseOutcome_Name(event.outcome()))});
-    return changes->Count(fiscal_year, stats::kCasesClosed, dimensions);
+    return changes->Count(fiscal_year, stats::kCasesClosed, dimensions, delta);
   }
   return Status::Ok();
 }
 
-Status CaseStore::Validate(const v1::Case& input) const {
+CaseStore::CaseWriteLock CaseStore::LockCase(std::string_view name) {
+  // "cases/{id}" and every name under it ("cases/{id}/referrals/{n}") share the case's lock.
+  std::string_view case_name = name;
+  const size_t end = name.find('/', sizeof(kCasePrefix) - 1);
+  if (end != std::string_view::npos) case_name = name.substr(0, end);
+  const size_t stripe = std::hash<std::string_view>{}(case_name) % case_mutexes_.size();
+  CaseWriteLock lock;
+  lock.counting = std::shared_lock<std::shared_mutex>(counting_mutex_);
+  lock.record = std::unique_lock<std::mutex>(case_mutexes_[stripe]);
+  return lock;
+}
+
+CaseStore::CaseWriteLock CaseStore::LockNewCase() {
+  CaseWriteLock lock;
+  lock.counting = std::shared_lock<std::shared_mutex>(counting_mutex_);
+  lock.record = std::unique_lock<std::mutex>(sequence_mutex_);
+  return lock;
+}
+
+Status CaseStore::Validate(const v1::Case& input, bool check_referrer) const {
   Status status;
   auto violation = [&status](const std::string& field, const std::string& description) {
     if (status.ok()) {
@@ -230,8 +280,17 @@ Status CaseStore::Validate(const v1::Case& input) const {
   if (input.presenting_problem().empty()) violation("case.presenting_problem", "required");
   if (!v1::Urgency_IsValid(input.urgency())) violation("case.urgency", "unknown");
   if (!v1::ConsentStatus_IsValid(input.consent())) violation("case.consent", "unknown");
+  if (!input.coordinator().empty() && (input.coordinator().rfind("users/", 0) != 0 ||
+                                       !IsResourceId(input.coordinator().substr(6)))) {
+    violation("case.coordinator", "must look like \"users/{user}\"");
+  }
+  if (input.has_next_review_date() &&
+      !JstMidnight(input.next_review_date().year(), input.next_review_date().month(),
+                   input.next_review_date().day())) {
+    violation("case.next_review_date", "not a date");
+  }
   if (!status.ok()) return status;
-  if (!agencies_.Get(input.referring_agency(), "case.referring_agency").ok()) {
+  if (check_referrer && !agencies_.Get(input.referring_agency(), "case.referring_agency").ok()) {
     return Status::InvalidArgument("case.referring_agency", "must be an agency of the directory");
   }
   for (int i = 0; i < input.involved_agencies_size(); ++i) {
@@ -263,9 +322,8 @@ void CaseStore::PutCase(uint64_t id, const CaseKey& key, v1::Case record,
 
 Status CaseStore::PutEvent(uint64_t id, const CaseKey& key, v1::CaseEvent event,
                            const v1::Case& record, storage::WriteBatch* batch) const {
-  const v1::Case classification = Classification(record);
   stats::CounterChanges changes;
-  CASECOORD_RETURN_IF_ERROR(CountEvent(classification, event, &changes));
+  CASECOORD_RETURN_IF_ERROR(CountEvent(Classification(record), event, &changes));
   v1::CaseEvent personal;
   personal.set_reason(std::move(*event.mutable_reason()));
   personal.set_decider(std::move(*event.mutable_decider()));
@@ -274,8 +332,7 @@ Status CaseStore::PutEvent(uint64_t id, const CaseKey& key, v1::CaseEvent event,
   const uint64_t sequence = static_cast<uint64_t>(event.sequence());
   batch->Put(ColumnFamily::kRecords, EventKey(id, sequence),
              Frame(event.SerializeAsString(),
-                   Seal(key, EventContext(id, sequence), personal.SerializeAsString()),
-                   classification.SerializeAsString()));
+                   Seal(key, EventContext(id, sequence), personal.SerializeAsString())));
   changes.ApplyTo(batch);
   return Status::Ok();
 }
@@ -358,7 +415,7 @@ Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std:
     if (!stored.ok()) return stored.status();
     return std::move(stored->record);
   }
-  CASECOORD_RETURN_IF_ERROR(Validate(input));
+  CASECOORD_RETURN_IF_ERROR(Validate(input, /*check_referrer=*/true));
   auto referrer = agencies_.Get(input.referring_agency());
   if (!referrer.ok()) return referrer.status();
 
@@ -423,6 +480,76 @@ Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std:
   batch->Put(ColumnFamily::kMeta, kNextId, next_value);
   batch->Put(ColumnFamily::kMeta, number_key, number_value);
   batch->Put(ColumnFamily::kIndexes, RequestKey(user_id, request_id), id_value);
+  return record;
+}
+
+Result<v1::Case> CaseStore::PrepareUpdate(const std::string& user_id,
+                                          const v1::UpdateCaseRequest& request,
+                                          storage::WriteBatch* batch) const {
+  auto id = ParseCaseName(request.case_().name(), "case.name");
+  if (!id.ok()) return id.status();
+  if (request.update_mask().paths().empty()) {
+    return Status::InvalidArgument("update_mask", "must name the fields to change");
+  }
+  google::protobuf::FieldMask mask;
+  std::string changed;
+  for (const auto& path : request.update_mask().paths()) {
+    if (UpdatablePaths().count(path) == 0) {
+      return Status::InvalidArgument("update_mask", "cannot update \"" + path + "\"");
+    }
+    mask.add_paths(path);
+    changed += (changed.empty() ? "" : ",") + path;
+  }
+  auto stored = Load(*id);
+  if (!stored.ok()) return stored.status();
+  if (!request.case_().etag().empty() && request.case_().etag() != stored->etag) {
+    return Status(StatusCode::kAborted, "STALE_ETAG",
+                  request.case_().name() + " changed since it was read; get it again");
+  }
+  if (stored->record.has_purge_time()) {
+    return Status::FailedPrecondition("CASE_PURGED", request.case_().name() + " was purged");
+  }
+  v1::Case record = stored->record;
+  google::protobuf::util::FieldMaskUtil::MergeOptions options;
+  options.set_replace_message_fields(true);
+  options.set_replace_repeated_fields(true);
+  google::protobuf::util::FieldMaskUtil::MergeMessageTo(request.case_(), mask, options, &record);
+  CASECOORD_RETURN_IF_ERROR(Validate(record, /*check_referrer=*/false));
+
+  auto event = NextEvent(*id, user_id, v1::UPDATED);
+  if (!event.ok()) return event.status();
+  event->set_subject(changed);
+  event->set_from_state(record.state());
+  event->set_to_state(record.state());
+  *record.mutable_update_time() = event->time();
+  record.set_etag(std::to_string(event->sequence()));
+
+  const v1::Case before = Classification(stored->record);
+  const v1::Case after = Classification(record);
+  if (before.SerializeAsString() != after.SerializeAsString()) {
+    // Counters count a case as it is recorded now: take every counted event off the old
+    // classification's counters and onto the new ones.
+    stats::CounterChanges moved;
+    const std::string prefix = Key(kEvent, *id);
+    auto it = storage_.NewIterator(ColumnFamily::kRecords);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      std::string public_bytes, sealed, unused;
+      v1::CaseEvent counted;
+      if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &unused) ||
+          !counted.ParseFromString(public_bytes)) {
+        return Status(StatusCode::kDataLoss, "CASE_EVENT_CORRUPT",
+                      request.case_().name() + ": unreadable event");
+      }
+      CASECOORD_RETURN_IF_ERROR(CountEvent(before, counted, &moved, -1));
+      CASECOORD_RETURN_IF_ERROR(CountEvent(after, counted, &moved, +1));
+    }
+    if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading case events");
+    moved.ApplyTo(batch);
+  }
+  auto key = KeyOf(*id);
+  if (!key.ok()) return key.status();
+  CASECOORD_RETURN_IF_ERROR(PutEvent(*id, *key, *std::move(event), record, batch));
+  PutCase(*id, *key, record, batch);
   return record;
 }
 
@@ -644,6 +771,15 @@ void CaseStore::PutReferral(uint64_t id, uint64_t number, const CaseKey& key,
   }
 }
 
+void CaseStore::PutTeamIndex(uint64_t id, const std::string& agency, bool on_team,
+                             storage::WriteBatch* batch) const {
+  if (on_team) {
+    batch->Put(ColumnFamily::kIndexes, TeamIndexKey(agency, id), "");
+  } else {
+    batch->Delete(ColumnFamily::kIndexes, TeamIndexKey(agency, id));
+  }
+}
+
 Result<v1::Referral> CaseStore::ReferralOf(const std::string& name) const {
   auto parsed = ParseReferralName(name);
   if (!parsed.ok()) return parsed.status();
@@ -770,6 +906,7 @@ Result<v1::Referral> CaseStore::PrepareAnswer(const std::string& user_id,
     member->set_role(referral->role());
     member->set_referral(referral->name());
     *member->mutable_join_time() = ToTimestamp(now);
+    PutTeamIndex(id, referral->agency(), /*on_team=*/true, batch);
     auto last = LastEventSequence(id);
     if (!last.ok()) return last.status();
     *record.mutable_update_time() = ToTimestamp(now);
@@ -837,6 +974,7 @@ Result<v1::Case> CaseStore::PrepareRemoveTeamMember(const std::string& user_id,
     return Status::FailedPrecondition("NOT_ON_TEAM", request.agency() + " is not on the team");
   }
   team->erase(member);
+  PutTeamIndex(*id, request.agency(), /*on_team=*/false, batch);
   auto last = LastEventSequence(*id);
   if (!last.ok()) return last.status();
   *record.mutable_update_time() = ToTimestamp(clock_.Now());
@@ -884,59 +1022,285 @@ Result<std::vector<v1::CaseEvent>> CaseStore::History(const std::string& name, i
   return events;
 }
 
-Result<CasePage> CaseStore::List(const Viewer& viewer, v1::CaseState state,
-                                 const std::string& district, const std::string& before_id,
-                                 int limit) const {
-  CasePage page;
-  std::string prefix;
-  storage::AppendString(&prefix, kCase);
-  auto it = storage_.NewIterator(ColumnFamily::kRecords);
-  if (before_id.empty()) {
-    it->SeekForPrev(prefix + std::string(1, '\xff'));
-  } else {
-    it->SeekForPrev(Key(kCase, std::stoull(before_id)));
-    if (it->Valid() && it->key() == Key(kCase, std::stoull(before_id))) it->Prev();
+namespace {
+
+bool HasTag(const v1::Case& record, const std::string& tag) {
+  const auto& household = record.household_issue_tags();
+  if (std::find(household.begin(), household.end(), tag) != household.end()) return true;
+  return std::any_of(
+      record.members().begin(), record.members().end(), [&](const v1::HouseholdMember& member) {
+        return std::find(member.issue_tags().begin(), member.issue_tags().end(), tag) !=
+               member.issue_tags().end();
+      });
+}
+
+bool IsOverdue(const v1::Case& record, const v1::Date& today) {
+  if (record.state() == v1::COMPLETED_BY_ADVICE || record.state() == v1::CLOSED) return false;
+  if (!record.has_next_review_date()) return false;
+  const auto& due = record.next_review_date();
+  return std::make_tuple(due.year(), due.month(), due.day()) <
+         std::make_tuple(today.year(), today.month(), today.day());
+}
+
+// Everything but visibility, on the public part of a case.
+bool Matches(const v1::Case& record, const CaseFilter& filter) {
+  if (filter.state != v1::CASE_STATE_UNSPECIFIED && record.state() != filter.state) return false;
+  if (!filter.district.empty() && record.district() != filter.district) return false;
+  if (filter.fiscal_year != 0 && record.fiscal_year().year() != filter.fiscal_year) return false;
+  if (!filter.tag.empty() && !HasTag(record, filter.tag)) return false;
+  if (filter.overdue && !IsOverdue(record, filter.today)) return false;
+  return true;
+}
+
+}  // namespace
+
+Result<CasePage> CaseStore::List(const Viewer& viewer, const CaseFilter& filter,
+                                 const std::string& before_id, int limit) const {
+  // Agency staff, and anyone asking for an agency's cases, walk that agency's team index (ids
+  // newest first); coordinators without an agency filter walk every case.
+  std::string agency = filter.agency;
+  if (!viewer.every_case) {
+    if (viewer.agency.empty() || (!agency.empty() && agency != viewer.agency)) return CasePage{};
+    agency = viewer.agency;
   }
-  for (; it->Valid() && it->key().starts_with(prefix); it->Prev()) {
-    std::string public_bytes, sealed, unused;
-    v1::Case record;
-    if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &unused) ||
-        !record.ParseFromString(public_bytes)) {
-      return Status(StatusCode::kDataLoss, "CASE_RECORD_CORRUPT", "a case is unreadable");
-    }
-    if (!CanSee(record, viewer)) continue;
-    if (state != v1::CASE_STATE_UNSPECIFIED && record.state() != state) continue;
-    if (!district.empty() && record.district() != district) continue;
+  const uint64_t before = before_id.empty() ? 0 : std::stoull(before_id);
+  CasePage page;
+  // Returns false when the page is full (and marks where the next one starts).
+  auto consider = [&](uint64_t id, const v1::Case& record) -> Result<bool> {
+    if (!CanSee(record, viewer) || !Matches(record, filter)) return true;
     if (static_cast<int>(page.cases.size()) == limit) {
       page.next_after_id = page.cases.back().name().substr(sizeof(kCasePrefix) - 1);
-      break;
+      return false;
     }
-    auto opened = Get(record.name());
-    if (!opened.ok()) return opened.status();
-    page.cases.push_back(std::move(opened).value());
+    auto stored = Load(id);
+    if (!stored.ok()) return stored.status();
+    page.cases.push_back(std::move(stored->record));
+    return true;
+  };
+  auto parse = [](std::string_view value, v1::Case* record) {
+    std::string public_bytes, sealed, unused;
+    return Unframe(value, &public_bytes, &sealed, &unused) && record->ParseFromString(public_bytes);
+  };
+  std::string prefix;
+  if (!agency.empty()) {
+    storage::AppendString(&prefix, kTeamIndex);
+    storage::AppendString(&prefix, agency);
+  } else {
+    storage::AppendString(&prefix, kCase);
+  }
+  const ColumnFamily family = agency.empty() ? ColumnFamily::kRecords : ColumnFamily::kIndexes;
+  auto it = storage_.NewIterator(family);
+  std::string start = prefix;
+  if (before == 0) {
+    start.push_back('\xff');
+  } else {
+    storage::AppendUint64(&start, before);
+  }
+  it->SeekForPrev(start);
+  if (it->Valid() && it->key() == start) it->Prev();
+  for (; it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+    storage::KeyReader reader(
+        std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+    uint64_t id = 0;
+    if (!reader.ReadUint64(&id)) {
+      return Status(StatusCode::kDataLoss, "CASE_INDEX_CORRUPT", "a case key is malformed");
+    }
+    v1::Case record;
+    if (agency.empty()) {
+      if (!parse(it->value().ToStringView(), &record)) {
+        return Status(StatusCode::kDataLoss, "CASE_RECORD_CORRUPT",
+                      CaseName(id) + " is unreadable");
+      }
+    } else {
+      auto value = storage_.Get(ColumnFamily::kRecords, Key(kCase, id));
+      if (!value.ok()) return value.status();
+      if (!value->has_value() || !parse(**value, &record)) {
+        return Status(StatusCode::kDataLoss, "CASE_INDEX_CORRUPT",
+                      "the team index names " + CaseName(id) + ", which is unreadable");
+      }
+    }
+    auto more = consider(id, record);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
   }
   if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "listing cases");
   return page;
 }
 
+Result<int> CaseStore::RebuildIndexesIfStale() {
+  auto lock = LockAllWriters();
+  auto version = storage_.Get(ColumnFamily::kMeta, kIndexVersionKey);
+  if (!version.ok()) return version.status();
+  if (version->has_value() && **version == kIndexVersion) return 0;
+  storage::WriteBatch batch(storage_);
+  std::string index_prefix;
+  storage::AppendString(&index_prefix, kTeamIndex);
+  std::string index_end = index_prefix;
+  index_end.push_back('\xff');
+  batch.DeleteRange(ColumnFamily::kIndexes, index_prefix, index_end);
+  std::string prefix;
+  storage::AppendString(&prefix, kCase);
+  int cases = 0;
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string public_bytes, sealed, unused;
+    v1::Case record;
+    storage::KeyReader reader(
+        std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+    uint64_t id = 0;
+    if (!reader.ReadUint64(&id) ||
+        !Unframe(it->value().ToStringView(), &public_bytes, &sealed, &unused) ||
+        !record.ParseFromString(public_bytes)) {
+      return Status(StatusCode::kDataLoss, "CASE_RECORD_CORRUPT", "a case is unreadable");
+    }
+    for (const auto& member : record.team()) PutTeamIndex(id, member.agency(), true, &batch);
+    ++cases;
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading cases");
+  batch.Put(ColumnFamily::kMeta, kIndexVersionKey, kIndexVersion);
+  CASECOORD_RETURN_IF_ERROR(storage_.Commit(batch));
+  log::Info("case indexes rebuilt", {{"cases", std::to_string(cases)},
+                                     {"from_version", version->value_or("none")},
+                                     {"to_version", kIndexVersion}});
+  return cases;
+}
+
 Result<stats::CounterChanges> CaseStore::RecountCounters() const {
   stats::CounterChanges changes;
   std::string prefix;
-  storage::AppendString(&prefix, kEvent);
-  auto it = storage_.NewIterator(ColumnFamily::kRecords);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    std::string public_bytes, sealed, classification_bytes;
-    v1::CaseEvent event;
-    v1::Case classification;
-    if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &classification_bytes) ||
-        !event.ParseFromString(public_bytes) ||
-        !classification.ParseFromString(classification_bytes)) {
-      return Status(StatusCode::kDataLoss, "CASE_EVENT_CORRUPT", "a case event is unreadable");
+  storage::AppendString(&prefix, kCase);
+  auto cases = storage_.NewIterator(ColumnFamily::kRecords);
+  auto events = storage_.NewIterator(ColumnFamily::kRecords);
+  for (cases->Seek(prefix); cases->Valid() && cases->key().starts_with(prefix); cases->Next()) {
+    std::string public_bytes, sealed, unused;
+    v1::Case record;
+    storage::KeyReader reader(
+        std::string_view(cases->key().data() + prefix.size(), cases->key().size() - prefix.size()));
+    uint64_t id = 0;
+    if (!reader.ReadUint64(&id) ||
+        !Unframe(cases->value().ToStringView(), &public_bytes, &sealed, &unused) ||
+        !record.ParseFromString(public_bytes)) {
+      return Status(StatusCode::kDataLoss, "CASE_RECORD_CORRUPT", "a case is unreadable");
     }
-    CASECOORD_RETURN_IF_ERROR(CountEvent(classification, event, &changes));
+    const v1::Case classification = Classification(record);
+    const std::string event_prefix = Key(kEvent, id);
+    for (events->Seek(event_prefix); events->Valid() && events->key().starts_with(event_prefix);
+         events->Next()) {
+      v1::CaseEvent event;
+      if (!Unframe(events->value().ToStringView(), &public_bytes, &sealed, &unused) ||
+          !event.ParseFromString(public_bytes)) {
+        return Status(StatusCode::kDataLoss, "CASE_EVENT_CORRUPT", CaseName(id) + ": bad event");
+      }
+      CASECOORD_RETURN_IF_ERROR(CountEvent(classification, event, &changes));
+    }
+    if (!events->status().ok()) {
+      return storage::FromRocksStatus(events->status(), "reading case events");
+    }
   }
-  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading case events");
+  if (!cases->status().ok()) return storage::FromRocksStatus(cases->status(), "reading cases");
   return changes;
+}
+
+Result<CounterRebuild> CaseStore::PrepareRebuildCounters(bool validate_only,
+                                                         storage::WriteBatch* batch) const {
+  auto recount = RecountCounters();
+  if (!recount.ok()) return recount.status();
+  auto stored = stats::ReadCounters(storage_, stats::kMinFiscalYear, stats::kMaxFiscalYear);
+  if (!stored.ok()) return stored.status();
+  CounterRebuild rebuild;
+  rebuild.differences = stats::Compare(*stored, recount->deltas());
+  rebuild.counters_recomputed = recount->deltas().size();
+  if (!validate_only && !rebuild.differences.empty()) {
+    stats::PrepareReplaceCounters(recount->deltas(), batch);
+  }
+  return rebuild;
+}
+
+Result<v1::Case> CaseStore::PreparePurge(const std::string& user_id,
+                                         const v1::PurgeCaseRequest& request,
+                                         storage::WriteBatch* batch) const {
+  auto id = ParseCaseName(request.name(), "name");
+  if (!id.ok()) return id.status();
+  auto stored = Load(*id);
+  if (!stored.ok()) return stored.status();
+  v1::Case record = std::move(stored->record);
+  if (record.has_purge_time()) {
+    return Status::FailedPrecondition("CASE_PURGED", request.name() + " was purged already");
+  }
+  if (request.confirmation() != "PURGE " + record.case_number()) {
+    return Status::InvalidArgument("confirmation", "must be \"PURGE " + record.case_number() +
+                                                       "\" (the case number), to confirm");
+  }
+  if (record.state() != v1::COMPLETED_BY_ADVICE && record.state() != v1::CLOSED) {
+    return Status::FailedPrecondition(
+        "CASE_OPEN", request.name() + " is " + v1::CaseState_Name(record.state()) +
+                         "; only a case that ended (COMPLETED_BY_ADVICE or CLOSED) is purged");
+  }
+  // The end: the decision date of the last transition (into the state it is in now).
+  v1::Date ended;
+  {
+    const std::string prefix = Key(kEvent, *id);
+    auto it = storage_.NewIterator(ColumnFamily::kRecords);
+    for (it->SeekForPrev(prefix + std::string(1, '\xff'));
+         it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+      std::string public_bytes, sealed, unused;
+      v1::CaseEvent event;
+      if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &unused) ||
+          !event.ParseFromString(public_bytes)) {
+        return Status(StatusCode::kDataLoss, "CASE_EVENT_CORRUPT", request.name() + ": bad event");
+      }
+      if (event.kind() == v1::STATE_CHANGED) {
+        ended = event.decision_date();
+        break;
+      }
+    }
+    if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading case events");
+  }
+  // Purgeable from the same day `retention_years` later (29 February: 1 March).
+  auto purgeable = JstMidnight(ended.year() + options_.retention_years, ended.month(), ended.day());
+  if (!purgeable) {
+    purgeable = JstMidnight(ended.year() + options_.retention_years, ended.month() + 1, 1);
+  }
+  if (!purgeable || clock_.Now() < *purgeable) {
+    return Status::FailedPrecondition(
+        "RETENTION_NOT_ELAPSED",
+        request.name() + " ended on " +
+            FormatJstDate(*JstMidnight(ended.year(), ended.month(), ended.day())) +
+            " and is kept " + std::to_string(options_.retention_years) +
+            " years: it may be purged from " + (purgeable ? FormatJstDate(*purgeable) : "?"));
+  }
+
+  auto key = KeyOf(*id);
+  if (!key.ok()) return key.status();
+  CASECOORD_RETURN_IF_ERROR(
+      PutHistory(*id, *key, record, user_id, v1::PURGED, request.name(), "", batch));
+  const std::string key_name = Key(kCaseKey, *id);
+  batch->DestroyRange(ColumnFamily::kRecords, key_name, key_name + std::string(1, '\0'));
+  // Pending referrals would otherwise stay in inboxes, pointing at data nobody can open.
+  const std::string referral_prefix = Key(kReferral, *id);
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  for (it->Seek(referral_prefix); it->Valid() && it->key().starts_with(referral_prefix);
+       it->Next()) {
+    std::string public_bytes, sealed, unused;
+    v1::Referral referral;
+    if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &unused) ||
+        !referral.ParseFromString(public_bytes)) {
+      return Status(StatusCode::kDataLoss, "REFERRAL_CORRUPT", request.name() + ": bad referral");
+    }
+    auto parsed = ParseReferralName(referral.name());
+    if (parsed.ok())
+      batch->Delete(ColumnFamily::kIndexes, InboxKey(referral.agency(), *id, parsed->second));
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading referrals");
+
+  auto last = LastEventSequence(*id);
+  if (!last.ok()) return last.status();
+  SplitPersonal(&record);
+  *record.mutable_purge_time() = ToTimestamp(clock_.Now());
+  *record.mutable_update_time() = record.purge_time();
+  record.set_etag(std::to_string(*last + 1));  // the PURGED event, in this batch
+  batch->Put(ColumnFamily::kRecords, Key(kCase, *id), Frame(record.SerializeAsString(), ""));
+  return record;
 }
 
 }  // namespace casecoord::cases

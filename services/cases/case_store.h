@@ -6,21 +6,29 @@
 //                        "cases/{id}#personal", its personal part (SplitPersonal)
 //   "case-key"/id        the case's data key, wrapped (CaseKeyring)
 //   "case-event"/id/seq  the history; reason and decider sealed with "cases/{id}/events/{seq}"
+//                        (the counters count each event under the case's classification as now
+//                        recorded: an update that reclassifies moves its counts)
 //   "case-referral"/id/n referrals; note and decline reason sealed with the referral's name
 //   kIndexes "referral-inbox"/agency/id/n                the PENDING referrals of each agency
 //   "case-entry"/id/n    the consultation log; summary and amendment reason sealed with the
 //                        entry's name "cases/{id}/consultations/{n}"
 //   kMeta "case-next-id", "case-number"/fiscal year      id and case-number sequences
 //   kIndexes "case-request"/user/request_id → id          create idempotency
+//   kIndexes "case-team"/agency/id                        the cases on each agency's team
 // Every change is prepared into a WriteBatch that the caller commits with its audit entry; the
-// counters of an event (services/stats) are in the same batch. Writers hold LockForWrite() from
-// preparation to commit, so sequences and etag checks cannot interleave.
+// counters of an event (services/stats) are in the same batch. Writers hold a CaseWriteLock from
+// preparation to commit: LockCase for a change of one case (so its sequences and etag checks
+// cannot interleave, while changes of different cases commit together in one fsync group), or
+// LockNewCase for a create (the id and case-number sequences).
 //
 // Thread safety: all methods may be called concurrently.
 #pragma once
 
+#include <array>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "casecoord/v1/cases.pb.h"
@@ -42,19 +50,56 @@ struct Viewer {
 
 bool CanSee(const v1::Case& record, const Viewer& viewer);
 
+// ListCases filters; an empty or zero member matches everything.
+struct CaseFilter {
+  v1::CaseState state = v1::CASE_STATE_UNSPECIFIED;
+  std::string district;
+  int fiscal_year = 0;  // of intake
+  std::string tag;      // a household or member issue tag
+  std::string agency;   // "agencies/{id}" on the team
+  // Open (not COMPLETED_BY_ADVICE or CLOSED) with next_review_date before `today` (JST).
+  bool overdue = false;
+  v1::Date today;
+};
+
 struct CasePage {
   std::vector<v1::Case> cases;
   std::string next_after_id;  // empty on the last page
+};
+
+struct CaseStoreOptions {
+  // Years after a case ended (COMPLETED_BY_ADVICE or CLOSED: the decision date of that
+  // transition) before its personal data may be purged. 0 allows a purge at once.
+  int retention_years = 5;
+};
+
+struct CounterRebuild {
+  std::vector<stats::CounterDifference> differences;  // stored vs recounted, before replacing
+  size_t counters_recomputed = 0;
 };
 
 class CaseStore {
  public:
   // All must outlive the store.
   CaseStore(storage::Storage& storage, const directory::AgencyStore& agencies,
-            const CaseKeyring& keys, const Clock& clock)
-      : storage_(storage), agencies_(agencies), keys_(keys), clock_(clock) {}
+            const CaseKeyring& keys, const Clock& clock, CaseStoreOptions options = {})
+      : storage_(storage), agencies_(agencies), keys_(keys), clock_(clock), options_(options) {}
 
-  std::unique_lock<std::mutex> LockForWrite() { return std::unique_lock<std::mutex>(write_mutex_); }
+  // Held by a writer from preparation to commit. `counting` is shared by every writer and taken
+  // exclusively by the counter rebuild, which so sees no event half-counted.
+  struct CaseWriteLock {
+    std::shared_lock<std::shared_mutex> counting;
+    std::unique_lock<std::mutex> record;
+  };
+  // For changes of the case `name` ("cases/{id}" or a name under it; an unparsable name gets some
+  // lock, and the change then fails validation anyway).
+  CaseWriteLock LockCase(std::string_view name);
+  // For creates.
+  CaseWriteLock LockNewCase();
+  // Stops every writer until released (the counter rebuild).
+  std::unique_lock<std::shared_mutex> LockAllWriters() {
+    return std::unique_lock<std::shared_mutex>(counting_mutex_);
+  }
 
   // Opens a case for `user_id` (who becomes its coordinator unless one is named). A request_id
   // this user has used before returns the case it created, preparing nothing (so a retried create
@@ -65,6 +110,14 @@ class CaseStore {
   // The case with its personal data opened. NOT_FOUND if absent; INVALID_ARGUMENT for a bad name.
   // The caller decides visibility (CanSee) and answers NOT_FOUND outside it.
   Result<v1::Case> Get(const std::string& name) const;
+
+  // Changes the fields `request.update_mask` names (the paths listed on UpdateCaseRequest; any
+  // other is INVALID_ARGUMENT "update_mask") and records an UPDATED event naming them. ABORTED for
+  // a stale etag; INVALID_ARGUMENT naming a bad field of the result; FAILED_PRECONDITION for a
+  // purged case. If the statistics classification (district, issue tags) changes, the case's
+  // counted events move from the old classification's counters to the new ones in the same batch.
+  Result<v1::Case> PrepareUpdate(const std::string& user_id, const v1::UpdateCaseRequest& request,
+                                 storage::WriteBatch* batch) const;
 
   // Moves the case (CheckTransition), records the event and counts it: COMPLETED_BY_ADVICE and
   // the first COORDINATING after intake in their fiscal year's table, CLOSED by outcome. ABORTED
@@ -118,14 +171,39 @@ class CaseStore {
   Result<std::vector<v1::CaseEvent>> History(const std::string& name, int64_t after,
                                              int limit) const;
 
-  // Cases the viewer may see, newest first, strictly before id `before_id` ("" = from the
-  // newest), filtered by `state` (UNSPECIFIED = any) and `district` ("" = any).
-  Result<CasePage> List(const Viewer& viewer, v1::CaseState state, const std::string& district,
+  // Cases the viewer may see that pass `filter`, newest first, strictly before id `before_id`
+  // ("" = from the newest). A viewer who is not a coordinator, or a filter naming an agency, walks
+  // that agency's team index rather than every case.
+  Result<CasePage> List(const Viewer& viewer, const CaseFilter& filter,
                         const std::string& before_id, int limit) const;
+
+  // Re-derives the index entries (case-team) from the case records if their layout version
+  // changed, so that a database written by an older server is listed correctly. Returns the
+  // number of cases re-indexed (0 when current). Run before serving.
+  Result<int> RebuildIndexesIfStale();
 
   // The counters every case event implies, recounted from the records: what the stored counters
   // must equal (services/stats Compare / ReplaceCounters).
   Result<stats::CounterChanges> RecountCounters() const;
+
+  // Recounts (RecountCounters), compares with the stored counters and, unless `validate_only`,
+  // prepares in `batch` their replacement by the recount. The caller holds LockAllWriters() until
+  // the batch commits, so that no event is counted in between. Every "stat" counter is replaced:
+  // while cases are the only counting store, the recount covers them all.
+  Result<CounterRebuild> PrepareRebuildCounters(bool validate_only,
+                                                storage::WriteBatch* batch) const;
+
+  // Destroys the personal data of a case that ended at least the retention period ago (see
+  // PurgeCaseRequest): its key goes (WriteBatch::DestroyRange), the record keeps only its public
+  // part with purge_time set, pending referrals leave their agencies' inboxes, and a PURGED event
+  // is recorded; counters do not change. INVALID_ARGUMENT "confirmation" unless it is
+  // "PURGE {case_number}"; FAILED_PRECONDITION if the case is open, already purged or still within
+  // retention (naming the first day it may be purged). After the commit, storage's
+  // EraseDestroyed() removes the key from the live files.
+  Result<v1::Case> PreparePurge(const std::string& user_id, const v1::PurgeCaseRequest& request,
+                                storage::WriteBatch* batch) const;
+  // Removes destroyed keys from the live files (storage::Storage::EraseDestroyed).
+  Status EraseDestroyed() { return storage_.EraseDestroyed(); }
 
  private:
   struct Stored {
@@ -148,17 +226,29 @@ class CaseStore {
                     const std::string& reason, storage::WriteBatch* batch) const;
   void PutReferral(uint64_t id, uint64_t number, const CaseKey& key, const v1::Referral& referral,
                    storage::WriteBatch* batch) const;
-  Status Validate(const v1::Case& input) const;
+  // `check_referrer`: whether referring_agency must (still) be in the directory.
+  Status Validate(const v1::Case& input, bool check_referrer) const;
+  void PutTeamIndex(uint64_t id, const std::string& agency, bool on_team,
+                    storage::WriteBatch* batch) const;
 
   storage::Storage& storage_;
   const directory::AgencyStore& agencies_;
   const CaseKeyring& keys_;
   const Clock& clock_;
-  std::mutex write_mutex_;
+  const CaseStoreOptions options_;
+  std::shared_mutex counting_mutex_;
+  std::mutex sequence_mutex_;
+  // Case ids hash onto these; two cases rarely share one, and sharing only serialises them.
+  std::array<std::mutex, 64> case_mutexes_;
 };
 
-// The counters an event of `record` adds (exposed for tests and the rebuild).
-Status CountEvent(const v1::Case& record, const v1::CaseEvent& event,
-                  stats::CounterChanges* changes);
+// The statistics classification of a case: fiscal year of intake, district, the union of its
+// household and member issue tags, referrer kind.
+v1::Case Classification(const v1::Case& record);
+
+// Adds `delta` times the counters an event of a case classified `classification` implies
+// (exposed for tests and the rebuild).
+Status CountEvent(const v1::Case& classification, const v1::CaseEvent& event,
+                  stats::CounterChanges* changes, int64_t delta = 1);
 
 }  // namespace casecoord::cases

@@ -1,6 +1,8 @@
 #include "services/cases/cases_service.h"
 
 #include "services/common/filter.h"
+#include "services/common/fiscal_year.h"
+#include "services/common/log.h"
 #include "services/common/pagination.h"
 
 namespace casecoord::cases {
@@ -11,6 +13,62 @@ Viewer ViewerOf(const auth::Caller& caller) {
 }
 
 }  // namespace
+
+Result<CaseFilter> ParseCaseFilter(const std::string& text, const auth::Caller& caller,
+                                   std::chrono::system_clock::time_point now) {
+  auto clauses = ParseFilterClauses(text);
+  if (!clauses.ok()) return clauses.status();
+  CaseFilter filter;
+  auto yes = [](const std::string& value) { return value == "true"; };
+  for (const auto& clause : *clauses) {
+    if (clause.op != "=") {
+      return Status::InvalidArgument("filter", "only = is supported, not " + clause.op);
+    }
+    if (clause.key == "state") {
+      if (!v1::CaseState_Parse(clause.value, &filter.state) ||
+          filter.state == v1::CASE_STATE_UNSPECIFIED) {
+        return Status::InvalidArgument("filter", "unknown state \"" + clause.value + "\"");
+      }
+    } else if (clause.key == "district") {
+      filter.district = clause.value;
+    } else if (clause.key == "tag") {
+      filter.tag = clause.value;
+    } else if (clause.key == "fiscal_year") {
+      const bool digits = clause.value.size() == 4 &&
+                          clause.value.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits) {
+        return Status::InvalidArgument("filter", "fiscal_year is the starting year, e.g. 2024");
+      }
+      filter.fiscal_year = std::stoi(clause.value);
+    } else if (clause.key == "agency") {
+      if (clause.value.rfind("agencies/", 0) != 0) {
+        return Status::InvalidArgument("filter", "agency must look like \"agencies/{agency}\"");
+      }
+      filter.agency = clause.value;
+    } else if (clause.key == "my_agency" || clause.key == "overdue") {
+      if (clause.value != "true" && clause.value != "false") {
+        return Status::InvalidArgument("filter", clause.key + " must be true or false");
+      }
+      if (clause.key == "overdue") {
+        filter.overdue = yes(clause.value);
+      } else if (yes(clause.value)) {
+        if (caller.agency.empty()) {
+          return Status::InvalidArgument("filter", "my_agency: you do not belong to an agency");
+        }
+        filter.agency = caller.agency;
+      }
+    } else {
+      return Status::InvalidArgument(
+          "filter", "cannot filter on \"" + clause.key +
+                        "\"; use state, district, fiscal_year, tag, agency, my_agency or overdue");
+    }
+  }
+  const std::string today = FormatJstDate(now);
+  filter.today.set_year(std::stoi(today.substr(0, 4)));
+  filter.today.set_month(std::stoi(today.substr(5, 2)));
+  filter.today.set_day(std::stoi(today.substr(8, 2)));
+  return filter;
+}
 
 std::string CasesMethod(std::string_view rpc) {
   return "/" + std::string(v1::Cases::service_full_name()) + "/" + std::string(rpc);
@@ -30,7 +88,7 @@ grpc::ServerUnaryReactor* CasesService::CreateCase(grpc::CallbackServerContext* 
   return gatekeeper_.Handle(
       context, CasesMethod("CreateCase"), [this, request, response](auth::Call& call) {
         call.set_resource("cases");
-        call.HoldUntilCommitted(store_.LockForWrite());
+        call.HoldUntilCommitted(store_.LockNewCase());
         auto created = store_.PrepareCreate(call.caller().user_id, request->request_id(),
                                             request->case_(), &call.changes());
         if (!created.ok()) return created.status();
@@ -58,31 +116,13 @@ grpc::ServerUnaryReactor* CasesService::ListCases(grpc::CallbackServerContext* c
   return gatekeeper_.Handle(
       context, CasesMethod("ListCases"), [this, request, response](auth::Call& call) {
         call.set_resource("cases");
-        auto clauses = ParseFilterClauses(request->filter());
-        if (!clauses.ok()) return clauses.status();
-        v1::CaseState state = v1::CASE_STATE_UNSPECIFIED;
-        std::string district;
-        for (const auto& clause : *clauses) {
-          if (clause.op != "=") {
-            return Status::InvalidArgument("filter", "only = is supported, not " + clause.op);
-          }
-          if (clause.key == "state") {
-            if (!v1::CaseState_Parse(clause.value, &state) || state == v1::CASE_STATE_UNSPECIFIED) {
-              return Status::InvalidArgument("filter", "unknown state \"" + clause.value + "\"");
-            }
-          } else if (clause.key == "district") {
-            district = clause.value;
-          } else {
-            return Status::InvalidArgument(
-                "filter", "cannot filter on \"" + clause.key + "\"; use state or district");
-          }
-        }
-        const std::string fingerprint =
-            "state=" + v1::CaseState_Name(state) + ";district=" + district;
+        auto filter = ParseCaseFilter(request->filter(), call.caller(), clock_.Now());
+        if (!filter.ok()) return filter.status();
+        // The page token is bound to the filter as written (and, for my_agency, to the agency).
+        const std::string fingerprint = request->filter() + "|" + filter->agency;
         auto page = ParsePageRequest(request->page_size(), request->page_token(), fingerprint);
         if (!page.ok()) return page.status();
-        auto cases =
-            store_.List(ViewerOf(call.caller()), state, district, page->after_key, page->size);
+        auto cases = store_.List(ViewerOf(call.caller()), *filter, page->after_key, page->size);
         if (!cases.ok()) return cases.status();
         for (auto& record : cases->cases) *response->add_cases() = std::move(record);
         if (!cases->next_after_id.empty()) {
@@ -92,12 +132,27 @@ grpc::ServerUnaryReactor* CasesService::ListCases(grpc::CallbackServerContext* c
       });
 }
 
+grpc::ServerUnaryReactor* CasesService::UpdateCase(grpc::CallbackServerContext* context,
+                                                   const v1::UpdateCaseRequest* request,
+                                                   v1::Case* response) {
+  return gatekeeper_.Handle(
+      context, CasesMethod("UpdateCase"), [this, request, response](auth::Call& call) {
+        call.HoldUntilCommitted(store_.LockCase(request->case_().name()));
+        auto visible = Visible(call, request->case_().name());
+        if (!visible.ok()) return visible.status();
+        auto updated = store_.PrepareUpdate(call.caller().user_id, *request, &call.changes());
+        if (!updated.ok()) return updated.status();
+        *response = std::move(updated).value();
+        return Status::Ok();
+      });
+}
+
 grpc::ServerUnaryReactor* CasesService::TransitionCase(grpc::CallbackServerContext* context,
                                                        const v1::TransitionCaseRequest* request,
                                                        v1::Case* response) {
   return gatekeeper_.Handle(
       context, CasesMethod("TransitionCase"), [this, request, response](auth::Call& call) {
-        call.HoldUntilCommitted(store_.LockForWrite());
+        call.HoldUntilCommitted(store_.LockCase(request->name()));
         auto visible = Visible(call, request->name());
         if (!visible.ok()) return visible.status();
         auto moved = store_.PrepareTransition(call.caller().user_id, *request, &call.changes());
@@ -136,7 +191,7 @@ grpc::ServerUnaryReactor* CasesService::AppendConsultation(
     v1::ConsultationEntry* response) {
   return gatekeeper_.Handle(
       context, CasesMethod("AppendConsultation"), [this, request, response](auth::Call& call) {
-        call.HoldUntilCommitted(store_.LockForWrite());
+        call.HoldUntilCommitted(store_.LockCase(request->parent()));
         auto visible = Visible(call, request->parent());
         if (!visible.ok()) return visible.status();
         auto entry = store_.PrepareAppendConsultation(call.caller().user_id, request->parent(),
@@ -176,7 +231,7 @@ grpc::ServerUnaryReactor* CasesService::CreateReferral(grpc::CallbackServerConte
                                                        v1::Referral* response) {
   return gatekeeper_.Handle(
       context, CasesMethod("CreateReferral"), [this, request, response](auth::Call& call) {
-        call.HoldUntilCommitted(store_.LockForWrite());
+        call.HoldUntilCommitted(store_.LockCase(request->parent()));
         auto visible = Visible(call, request->parent());
         if (!visible.ok()) return visible.status();
         auto referral = store_.PrepareRefer(call.caller().user_id, request->parent(),
@@ -219,7 +274,7 @@ grpc::ServerUnaryReactor* CasesService::Answer(grpc::CallbackServerContext* cont
   return gatekeeper_.Handle(
       context, CasesMethod(method), [this, request, answer, response](auth::Call& call) {
         call.set_resource(request->name());
-        call.HoldUntilCommitted(store_.LockForWrite());
+        call.HoldUntilCommitted(store_.LockCase(request->name()));
         auto referral = store_.ReferralOf(request->name());
         if (!referral.ok()) return referral.status();
         // Coordinators may record any answer; an agency answers only what is addressed to it.
@@ -259,13 +314,60 @@ grpc::ServerUnaryReactor* CasesService::RemoveTeamMember(grpc::CallbackServerCon
                                                          v1::Case* response) {
   return gatekeeper_.Handle(
       context, CasesMethod("RemoveTeamMember"), [this, request, response](auth::Call& call) {
-        call.HoldUntilCommitted(store_.LockForWrite());
+        call.HoldUntilCommitted(store_.LockCase(request->name()));
         auto visible = Visible(call, request->name());
         if (!visible.ok()) return visible.status();
         auto updated =
             store_.PrepareRemoveTeamMember(call.caller().user_id, *request, &call.changes());
         if (!updated.ok()) return updated.status();
         *response = std::move(updated).value();
+        return Status::Ok();
+      });
+}
+
+grpc::ServerUnaryReactor* CasesService::PurgeCase(grpc::CallbackServerContext* context,
+                                                  const v1::PurgeCaseRequest* request,
+                                                  v1::Case* response) {
+  return gatekeeper_.Handle(
+      context, CasesMethod("PurgeCase"), [this, request, response](auth::Call& call) {
+        call.set_resource(request->name());
+        call.HoldUntilCommitted(store_.LockCase(request->name()));
+        auto purged = store_.PreparePurge(call.caller().user_id, *request, &call.changes());
+        if (!purged.ok()) return purged.status();
+        call.OnCommitted([this, name = request->name()] {
+          // The key is gone from the records; now from the live files too. A failure here is
+          // retried at start-up and before the next backup.
+          Status erased = store_.EraseDestroyed();
+          if (!erased.ok()) {
+            log::Warning("purged key not yet erased from live files",
+                         {{"case", name}, {"error", erased.ToString()}});
+          }
+        });
+        *response = std::move(purged).value();
+        return Status::Ok();
+      });
+}
+
+grpc::ServerUnaryReactor* CasesService::RebuildCaseCounters(
+    grpc::CallbackServerContext* context, const v1::RebuildCaseCountersRequest* request,
+    v1::RebuildCaseCountersResponse* response) {
+  return gatekeeper_.Handle(
+      context, CasesMethod("RebuildCaseCounters"), [this, request, response](auth::Call& call) {
+        call.set_resource("counters");
+        call.HoldUntilCommitted(store_.LockAllWriters());
+        auto rebuild = store_.PrepareRebuildCounters(request->validate_only(), &call.changes());
+        if (!rebuild.ok()) return rebuild.status();
+        for (const auto& difference : rebuild->differences) {
+          auto* out = response->add_differences();
+          out->set_fiscal_year(difference.key.fiscal_year);
+          out->set_metric(difference.key.metric);
+          out->set_dimension(difference.key.dimension);
+          out->set_value(difference.key.value);
+          out->set_stored(difference.stored);
+          out->set_recomputed(difference.recomputed);
+        }
+        response->set_counters_recomputed(static_cast<int64_t>(rebuild->counters_recomputed));
+        response->set_replaced(!request->validate_only() && !rebuild->differences.empty());
         return Status::Ok();
       });
 }

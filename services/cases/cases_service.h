@@ -10,14 +10,19 @@
 
 namespace casecoord::cases {
 
+// ListCasesRequest.filter (see cases.proto), for `caller` at `now` (overdue compares with today in
+// JST). INVALID_ARGUMENT "filter" naming what is wrong.
+Result<CaseFilter> ParseCaseFilter(const std::string& text, const auth::Caller& caller,
+                                   std::chrono::system_clock::time_point now);
+
 // Full gRPC method name of a Cases RPC.
 std::string CasesMethod(std::string_view rpc);
 
 class CasesService final : public v1::Cases::CallbackService {
  public:
-  // Both must outlive the service.
-  CasesService(auth::Gatekeeper& gatekeeper, CaseStore& store)
-      : gatekeeper_(gatekeeper), store_(store) {}
+  // All must outlive the service.
+  CasesService(auth::Gatekeeper& gatekeeper, CaseStore& store, const Clock& clock)
+      : gatekeeper_(gatekeeper), store_(store), clock_(clock) {}
 
   grpc::ServerUnaryReactor* CreateCase(grpc::CallbackServerContext* context,
                                        const v1::CreateCaseRequest* request,
@@ -27,6 +32,9 @@ class CasesService final : public v1::Cases::CallbackService {
   grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* context,
                                       const v1::ListCasesRequest* request,
                                       v1::ListCasesResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateCase(grpc::CallbackServerContext* context,
+                                       const v1::UpdateCaseRequest* request,
+                                       v1::Case* response) override;
   grpc::ServerUnaryReactor* TransitionCase(grpc::CallbackServerContext* context,
                                            const v1::TransitionCaseRequest* request,
                                            v1::Case* response) override;
@@ -57,6 +65,12 @@ class CasesService final : public v1::Cases::CallbackService {
   grpc::ServerUnaryReactor* RemoveTeamMember(grpc::CallbackServerContext* context,
                                              const v1::RemoveTeamMemberRequest* request,
                                              v1::Case* response) override;
+  grpc::ServerUnaryReactor* PurgeCase(grpc::CallbackServerContext* context,
+                                      const v1::PurgeCaseRequest* request,
+                                      v1::Case* response) override;
+  grpc::ServerUnaryReactor* RebuildCaseCounters(grpc::CallbackServerContext* context,
+                                                const v1::RebuildCaseCountersRequest* request,
+                                                v1::RebuildCaseCountersResponse* response) override;
 
  private:
   // The case `name` if the caller may see it; NOT_FOUND (as for an absent case) otherwise.
@@ -68,6 +82,7 @@ class CasesService final : public v1::Cases::CallbackService {
 
   auth::Gatekeeper& gatekeeper_;
   CaseStore& store_;
+  const Clock& clock_;
 };
 
 }  // namespace casecoord::cases

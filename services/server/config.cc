@@ -119,6 +119,9 @@ std::vector<ConfigOption> BuildOptions() {
        "CSV file imported into the agency directory at start-up when the directory is empty "
        "(development; the format of ImportAgencies)",
        Text(&ServerConfig::demo_directory)},
+      {"case-retention-years", "5",
+       "years after a case ended before an admin may purge its personal data (PurgeCase)",
+       Integer(&ServerConfig::case_retention_years, "case-retention-years", 0, 100)},
       {"rate-limit-per-second", "200", "calls per second each user may sustain",
        Integer(&ServerConfig::rate_limit_per_second, "rate-limit-per-second", 1, 1000000)},
       {"rate-limit-burst", "400", "calls a user may make at once before the rate applies",

@@ -46,6 +46,7 @@ struct ServerConfig {
   bool demo_users = false;
   std::string demo_directory;
   bool demo_cases = false;
+  int case_retention_years = 5;
   int rate_limit_per_second = 0;
   int rate_limit_burst = 0;
   int break_glass_minutes = 0;

@@ -148,7 +148,7 @@ Status SeedDemoCases(const ServerConfig& config, storage::Storage& storage, case
   if (!config.demo_cases || !config.demo_users || config.demo_directory.empty()) {
     return Status::Ok();
   }
-  auto existing = cases.List(cases::Viewer{true, ""}, v1::CASE_STATE_UNSPECIFIED, "", "", 1);
+  auto existing = cases.List(cases::Viewer{true, ""}, cases::CaseFilter{}, "", 1);
   if (!existing.ok()) return existing.status();
   if (!existing->cases.empty()) return Status::Ok();
   struct Demo {
@@ -189,7 +189,7 @@ Status SeedDemoCases(const ServerConfig& config, storage::Storage& storage, case
   demos[2].household.set_urgency(v1::ROUTINE);
   demos[2].household.set_consent(v1::CONSENTED);
   for (const Demo& demo : demos) {
-    auto lock = cases.LockForWrite();
+    auto lock = cases.LockNewCase();  // seeding runs before serving; held for the whole household
     storage::WriteBatch batch(storage);
     auto opened = cases.PrepareCreate("coordinator", demo.request_id, demo.household, &batch);
     if (!opened.ok()) return opened.status();
@@ -337,10 +337,16 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   server->directory_service_ = std::make_unique<directory::DirectoryService>(
       *server->gatekeeper_, *server->agencies_, *server->surveys_);
   server->case_keys_ = std::make_unique<cases::CaseKeyring>(keyring);
+  cases::CaseStoreOptions case_options;
+  case_options.retention_years = config.case_retention_years;
   server->cases_ = std::make_unique<cases::CaseStore>(*server->storage_, *server->agencies_,
-                                                      *server->case_keys_, clock);
+                                                      *server->case_keys_, clock, case_options);
+  // A purge that committed just before a crash still has its key in the live files.
+  CASECOORD_RETURN_IF_ERROR(server->storage_->EraseDestroyed());
+  auto cases_reindexed = server->cases_->RebuildIndexesIfStale();
+  if (!cases_reindexed.ok()) return cases_reindexed.status();
   server->cases_service_ =
-      std::make_unique<cases::CasesService>(*server->gatekeeper_, *server->cases_);
+      std::make_unique<cases::CasesService>(*server->gatekeeper_, *server->cases_, clock);
   CASECOORD_RETURN_IF_ERROR(
       SeedDemoCases(config, *server->storage_, *server->cases_, *server->audit_));
 

@@ -181,13 +181,17 @@ std::vector<CounterDifference> Compare(const CounterTable& stored, const Counter
   return out;
 }
 
-Status ReplaceCounters(storage::Storage& storage, const CounterTable& recomputed) {
+void PrepareReplaceCounters(const CounterTable& recomputed, storage::WriteBatch* batch) {
   const std::string prefix = Prefix();
-  storage::WriteBatch batch(storage);
-  batch.DeleteRange(ColumnFamily::kCounters, prefix, storage::PrefixSuccessor(prefix));
+  batch->DeleteRange(ColumnFamily::kCounters, prefix, storage::PrefixSuccessor(prefix));
   for (const auto& [key, value] : recomputed) {
-    if (value != 0) batch.Add(ColumnFamily::kCounters, EncodeCounterKey(key), value);
+    if (value != 0) batch->Add(ColumnFamily::kCounters, EncodeCounterKey(key), value);
   }
+}
+
+Status ReplaceCounters(storage::Storage& storage, const CounterTable& recomputed) {
+  storage::WriteBatch batch(storage);
+  PrepareReplaceCounters(recomputed, &batch);
   return storage.Commit(batch);
 }
 

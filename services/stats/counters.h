@@ -149,4 +149,8 @@ std::vector<CounterDifference> Compare(const CounterTable& stored, const Counter
 // (services/storage/counters.h).
 Status ReplaceCounters(storage::Storage& storage, const CounterTable& recomputed);
 
+// The changes of ReplaceCounters, into `batch` (for a rebuild committed with its audit entry while
+// the counting writers are held off).
+void PrepareReplaceCounters(const CounterTable& recomputed, storage::WriteBatch* batch);
+
 }  // namespace casecoord::stats

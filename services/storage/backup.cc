@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <mutex>
 
+#include "services/common/log.h"
+
 namespace casecoord::storage {
 namespace {
 
@@ -60,6 +62,19 @@ Result<ReadOnlyEngine> OpenReadOnly(const std::string& backup_dir,
 
 Result<BackupSummary> CreateBackup(Storage& storage, const std::string& backup_dir) {
   std::lock_guard<std::mutex> lock(BackupMutex());
+  // Destroyed values must be out of the live files before they are copied, and the backups taken
+  // before their destruction go once this one exists (listed now: a destruction that commits
+  // during the backup waits for the next one).
+  CASECOORD_RETURN_IF_ERROR(storage.EraseDestroyed());
+  std::vector<std::string> superseding;
+  {
+    const std::string prefix = MetaKey(kBackupsSupersededPrefix);
+    auto it = storage.NewIterator(ColumnFamily::kMeta);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      superseding.push_back(it->key().ToString());
+    }
+    if (!it->status().ok()) return FromRocksStatus(it->status(), "reading destroyed ranges");
+  }
   rocksdb::BackupEngine* raw = nullptr;
   auto opened =
       rocksdb::BackupEngine::Open(EngineOptions(backup_dir, storage.env()), storage.env(), &raw);
@@ -74,6 +89,23 @@ Result<BackupSummary> CreateBackup(Storage& storage, const std::string& backup_d
   uint32_t id = 0;
   auto created = engine->CreateNewBackup(create, storage.db(), &id);
   if (!created.ok()) return FromRocksStatus(created, "creating backup");
+  if (!superseding.empty()) {
+    std::vector<rocksdb::BackupInfo> older;
+    engine->GetBackupInfo(&older);
+    for (const auto& backup : older) {
+      if (backup.backup_id == id) continue;
+      auto deleted = engine->DeleteBackup(backup.backup_id);
+      if (!deleted.ok()) return FromRocksStatus(deleted, "deleting a superseded backup");
+    }
+    // Table files only the deleted backups shared go too.
+    auto collected = engine->GarbageCollect();
+    if (!collected.ok()) return FromRocksStatus(collected, "removing superseded backup files");
+    WriteBatch done(storage);
+    for (const auto& key : superseding) done.Delete(ColumnFamily::kMeta, key);
+    CASECOORD_RETURN_IF_ERROR(storage.Commit(done));
+    log::Info("backups taken before a destruction of data deleted",
+              {{"deleted", std::to_string(older.size() - 1)}, {"kept", std::to_string(id)}});
+  }
   rocksdb::BackupInfo info;
   auto described = engine->GetBackupInfo(id, &info);
   if (!described.ok()) return FromRocksStatus(described, "describing backup");

@@ -26,7 +26,10 @@ struct BackupSummary {
   uint32_t file_count = 0;
 };
 
-// Takes a consistent backup of the open database into `backup_dir` (created if missing).
+// Takes a consistent backup of the open database into `backup_dir` (created if missing). First
+// erases destroyed ranges from the live files (Storage::EraseDestroyed); if data was destroyed
+// (WriteBatch::DestroyRange) since the last backup, every older backup is deleted once this one
+// is complete, so that no backup still holds what was destroyed.
 Result<BackupSummary> CreateBackup(Storage& storage, const std::string& backup_dir);
 
 // Backups in `backup_dir`, newest first; empty if the directory does not exist.

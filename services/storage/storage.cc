@@ -1,5 +1,6 @@
 #include "services/storage/storage.h"
 
+#include <openssl/rand.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
@@ -10,8 +11,16 @@
 
 #include "services/common/log.h"
 #include "services/storage/counters.h"
+#include "services/storage/key_encoding.h"
 
 namespace casecoord::storage {
+
+std::string MetaKey(const char* kind) {
+  std::string key;
+  AppendString(&key, kind);
+  return key;
+}
+
 namespace {
 
 class RoutedRocksLogger : public rocksdb::Logger {
@@ -95,6 +104,21 @@ void WriteBatch::Delete(ColumnFamily cf, std::string_view key) {
 void WriteBatch::DeleteRange(ColumnFamily cf, std::string_view begin, std::string_view end) {
   batch_.DeleteRange(storage_.handle(cf), rocksdb::Slice(begin.data(), begin.size()),
                      rocksdb::Slice(end.data(), end.size()));
+}
+
+void WriteBatch::DestroyRange(ColumnFamily cf, std::string_view begin, std::string_view end) {
+  DeleteRange(cf, begin, end);
+  // One pending erasure and one backup supersession per destroyed range, keyed by a random
+  // token so that concurrent destroyers never overwrite each other's entries.
+  unsigned char token[16];
+  RAND_bytes(token, sizeof(token));
+  const std::string id(reinterpret_cast<const char*>(token), sizeof(token));
+  std::string range;
+  AppendUint64(&range, static_cast<uint64_t>(cf));
+  AppendString(&range, begin);
+  AppendString(&range, end);
+  Put(ColumnFamily::kMeta, MetaKey(kErasePendingPrefix) + id, range);
+  Put(ColumnFamily::kMeta, MetaKey(kBackupsSupersededPrefix) + id, "");
 }
 
 void WriteBatch::Add(ColumnFamily cf, std::string_view key, int64_t delta) {
@@ -233,6 +257,12 @@ Status Storage::Commit(WriteBatch& batch) {
   return FromRocksStatus(db_->Write(write_options, &batch.batch_), "commit");
 }
 
+Status Storage::CommitUnsynced(WriteBatch& batch) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = false;  // see storage.h: loaders only; the WAL is still written
+  return FromRocksStatus(db_->Write(write_options, &batch.batch_), "commit");
+}
+
 Result<std::optional<std::string>> Storage::Get(ColumnFamily cf, std::string_view key) const {
   std::string value;
   auto status =
@@ -270,6 +300,40 @@ Status Storage::CompactAll() {
         FromRocksStatus(db_->CompactRange(compact, handle, nullptr, nullptr), "compaction"));
   }
   return Status::Ok();
+}
+
+Status Storage::EraseDestroyed() {
+  const std::string prefix = MetaKey(kErasePendingPrefix);
+  std::vector<std::pair<std::string, std::string>> pending;  // meta key, value
+  {
+    auto it = NewIterator(ColumnFamily::kMeta);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      pending.emplace_back(it->key().ToString(), it->value().ToString());
+    }
+    if (!it->status().ok()) return FromRocksStatus(it->status(), "reading pending erasures");
+  }
+  if (pending.empty()) return Status::Ok();
+  std::vector<rocksdb::ColumnFamilyHandle*> all(handles_.begin(), handles_.end());
+  all.insert(all.end(), extra_handles_.begin(), extra_handles_.end());
+  CASECOORD_RETURN_IF_ERROR(FromRocksStatus(db_->Flush(rocksdb::FlushOptions(), all), "flush"));
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  WriteBatch done(*this);
+  for (const auto& [key, value] : pending) {
+    KeyReader reader(value);
+    uint64_t family = 0;
+    std::string begin, end;
+    if (!reader.ReadUint64(&family) || !reader.ReadString(&begin) || !reader.ReadString(&end) ||
+        family >= static_cast<uint64_t>(ColumnFamily::kCount)) {
+      return Status(StatusCode::kDataLoss, "ERASURE_CORRUPT", "a pending erasure is malformed");
+    }
+    const rocksdb::Slice from(begin), to(end);
+    CASECOORD_RETURN_IF_ERROR(FromRocksStatus(
+        db_->CompactRange(compact, handle(static_cast<ColumnFamily>(family)), &from, &to),
+        "compaction"));
+    done.Delete(ColumnFamily::kMeta, key);
+  }
+  return Commit(done);
 }
 
 StorageStats Storage::Stats() const {

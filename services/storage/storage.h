@@ -7,6 +7,8 @@
 //   as encrypted, an encrypted one opened as plain, and files under a KEK that is not configured.
 // - Commit() is atomic across column families and returns only after the WAL is synced: an
 //   acknowledged write survives a crash. Concurrent committers share one fsync (group commit).
+//   CommitUnsynced() is the one exception, for bulk loaders and benchmarks, never for writes that
+//   are acknowledged to anyone.
 // - Counters in ColumnFamily::kCounters are changed by merge (WriteBatch::Add, counters.h); every
 //   open of the database, including restore and key rotation, registers their merge operator.
 // - RocksDB's info log never becomes a file: it is routed to our structured logger (warnings and
@@ -57,6 +59,12 @@ struct StorageStats {
 
 class Storage;
 
+// kMeta keys that WriteBatch::DestroyRange leaves: MetaKey(prefix) + a random token.
+inline constexpr char kErasePendingPrefix[] = "erase-pending";            // → cf, begin, end
+inline constexpr char kBackupsSupersededPrefix[] = "backups-superseded";  // → ""
+// The encoded kMeta key prefix of `kind` (key_encoding's String).
+std::string MetaKey(const char* kind);
+
 // A set of changes committed atomically by Storage::Commit: a record, its index entries, its
 // statistics counters and its audit entry go in one batch.
 class WriteBatch {
@@ -72,6 +80,11 @@ class WriteBatch {
   // be ColumnFamily::kCounters, the only family with the merge operator; any other aborts, since
   // every later read of the key would fail. The key must not also be written with Put.
   void Add(ColumnFamily cf, std::string_view key, int64_t delta);
+  // Deletes [begin, end) of `cf` as a destroyed secret (e.g. a purged case's key). Besides the
+  // deletion it records, in the same batch, that live files must be rewritten without the old
+  // values (Storage::EraseDestroyed) and that every backup taken before must be deleted once a
+  // newer one exists (CreateBackup does both), so the values end up in no file this server keeps.
+  void DestroyRange(ColumnFamily cf, std::string_view begin, std::string_view end);
   // Adds every change of `other` (a batch of the same Storage) after this batch's own.
   void Append(const WriteBatch& other);
   size_t count() const { return static_cast<size_t>(batch_.Count()); }
@@ -96,6 +109,15 @@ class Storage {
   // Atomically applies `batch`; returns after the WAL is synced (never with disableWAL).
   Status Commit(WriteBatch& batch);
 
+  // For bulk loaders and benchmarks only, never for a write that is acknowledged to anyone:
+  // atomically applies `batch` and writes it to the WAL (as Commit does) without waiting for the
+  // WAL to be synced. The write survives a crash of this process, since the WAL is in the
+  // operating system's hands, but not a crash of the machine before the WAL is next synced (by a
+  // later Commit, which syncs the WAL up to its own write, or by a flush). It exists because a
+  // loader that must commit each record before it can prepare the next (the case store reads its
+  // sequences from storage) would otherwise pay one fsync per record.
+  Status CommitUnsynced(WriteBatch& batch);
+
   // std::nullopt if the key is absent.
   Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const;
 
@@ -108,6 +130,13 @@ class Storage {
 
   // Flushes memtables and rewrites every table file (used by key rotation).
   Status CompactAll();
+
+  // Makes sure no live file still holds a value of a range destroyed by WriteBatch::DestroyRange:
+  // flushes every memtable, so that the write-ahead logs that held them are retired, and rewrites
+  // the table files overlapping each range down to the last level. Ranges done are forgotten;
+  // calling it with none pending costs one read. Run after a destroying commit, at start-up and
+  // before every backup.
+  Status EraseDestroyed();
 
   StorageStats Stats() const;
   bool encrypted() const { return keyring_ != nullptr; }

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "services/common/fiscal_year.h"
+#include "services/storage/backup.h"
 #include "services/storage/key_encoding.h"
 #include "tests/support/temp_dir.h"
 
@@ -74,6 +77,18 @@ class CaseStoreTest : public ::testing::Test {
       EXPECT_TRUE(storage_->Commit(batch).ok());
     }
     return moved;
+  }
+
+  Result<v1::Case> Update(const v1::Case& patch, const std::vector<std::string>& paths) {
+    v1::UpdateCaseRequest request;
+    *request.mutable_case_() = patch;
+    for (const auto& path : paths) request.mutable_update_mask()->add_paths(path);
+    storage::WriteBatch batch(*storage_);
+    auto updated = store_->PrepareUpdate("coordinator", request, &batch);
+    if (updated.ok()) {
+      EXPECT_TRUE(storage_->Commit(batch).ok());
+    }
+    return updated;
   }
 
   std::string RawCase(const std::string& name) {
@@ -207,11 +222,10 @@ TEST_F(CaseStoreTest, NeedToKnowSeesTheTeamOnly) {
   EXPECT_TRUE(CanSee(record, Viewer{false, "agencies/kita-1"}));
   EXPECT_FALSE(CanSee(record, Viewer{false, "agencies/other"}));
 
-  auto everyone = store_->List(Viewer{true, ""}, v1::CASE_STATE_UNSPECIFIED, "", "", 10);
+  auto everyone = store_->List(Viewer{true, ""}, CaseFilter{}, "", 10);
   ASSERT_TRUE(everyone.ok());
   EXPECT_EQ(everyone->cases.size(), 1u);
-  auto outsider =
-      store_->List(Viewer{false, "agencies/kita-1"}, v1::CASE_STATE_UNSPECIFIED, "", "", 10);
+  auto outsider = store_->List(Viewer{false, "agencies/kita-1"}, CaseFilter{}, "", 10);
   ASSERT_TRUE(outsider.ok());
   EXPECT_TRUE(outsider->cases.empty());
 }
@@ -223,9 +237,35 @@ TEST_F(CaseStoreTest, CountersEqualARecountAfterThousandsOfRandomEvents) {
                                    v1::CLOSED};
   const v1::CaseOutcome outcomes[] = {v1::RESOLVED, v1::NOT_RESOLVED_REVIEWED, v1::TRANSFERRED,
                                       v1::WITHDRAWN};
-  int cases = 0, moves = 0;
-  for (int step = 0; step < 2500; ++step) {
-    if (cases == 0 || random() % 4 == 0) {
+  const std::vector<std::string> tags = {"debt", "8050", "young-carer", "isolation"};
+  int cases = 0, moves = 0, reclassified = 0, contacts = 0;
+  for (int step = 0; step < 3000; ++step) {
+    const int dice = static_cast<int>(random() % 10);
+    if (cases > 0 && dice == 0) {
+      // Reclassify: another district and household tag, so earlier counts must move.
+      v1::Case patch;
+      patch.set_name("cases/" + std::to_string(1 + random() % cases));
+      patch.set_district(districts[random() % 3]);
+      patch.add_household_issue_tags(tags[random() % tags.size()]);
+      auto updated = Update(patch, {"district", "household_issue_tags"});
+      ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+      ++reclassified;
+    } else if (cases > 0 && dice == 1) {
+      v1::ConsultationEntry contact;
+      contact.set_kind(v1::COORDINATION_CONTACT);
+      contact.set_agency("agencies/kita-1");
+      contact.set_summary("個別調整");
+      const std::string today = FormatJstDate(clock_.Now());
+      contact.mutable_date()->set_year(std::stoi(today.substr(0, 4)));
+      contact.mutable_date()->set_month(std::stoi(today.substr(5, 2)));
+      contact.mutable_date()->set_day(std::stoi(today.substr(8, 2)));
+      storage::WriteBatch batch(*storage_);
+      auto logged = store_->PrepareAppendConsultation(
+          "coordinator", "cases/" + std::to_string(1 + random() % cases), contact, &batch);
+      ASSERT_TRUE(logged.ok()) << logged.status().ToString();
+      ASSERT_TRUE(storage_->Commit(batch).ok());
+      ++contacts;
+    } else if (cases == 0 || dice < 4) {
       ASSERT_TRUE(Create(Household("世帯" + std::to_string(cases), districts[random() % 3]),
                          "r" + std::to_string(step))
                       .ok());
@@ -240,7 +280,9 @@ TEST_F(CaseStoreTest, CountersEqualARecountAfterThousandsOfRandomEvents) {
     }
     if (step % 400 == 0) clock_.Advance(std::chrono::hours(24 * 60));  // crosses fiscal years
   }
-  EXPECT_GT(moves, 1000);
+  EXPECT_GT(moves, 700);
+  EXPECT_GT(reclassified, 200);
+  EXPECT_GT(contacts, 200);
   auto recount = store_->RecountCounters();
   ASSERT_TRUE(recount.ok()) << recount.status().ToString();
   auto stored = stats::ReadCounters(*storage_, 2000, 2100);
@@ -401,6 +443,256 @@ TEST_F(CaseStoreTest, ReferralsAreAnsweredOnceAndOnlyAcceptanceJoinsTheTeam) {
   const auto history = store_->History("cases/1", 0, 100);
   EXPECT_EQ(history->back().kind(), v1::REFERRAL_ACCEPTED);
   EXPECT_EQ(history->at(2).reason(), "担当圏域外のため");
+}
+
+}  // namespace
+}  // namespace casecoord::cases
+
+namespace casecoord::cases {
+namespace {
+
+int64_t Opened(const storage::Storage& storage, const std::string& district) {
+  return *stats::ReadCounter(storage, {2026, stats::kCasesOpened, stats::kDistrict, district});
+}
+
+TEST_F(CaseStoreTest, AnUpdateChangesTheMaskedFieldsChecksTheEtagAndMovesTheCounts) {
+  auto created = Create(Household("更新"), "r1");
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(Opened(*storage_, "kita"), 1);
+
+  v1::Case patch;
+  patch.set_name(created->name());
+  patch.set_district("minami");
+  patch.set_presenting_problem("訂正後の相談内容");
+  patch.set_etag("99");
+  auto stale = Update(patch, {"district"});
+  EXPECT_EQ(stale.status().code(), StatusCode::kAborted);
+  patch.set_etag(created->etag());
+  auto bad_path = Update(patch, {"state"});
+  EXPECT_EQ(bad_path.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad_path.status().field_violations().front().field, "update_mask");
+  auto bad_value = Update(patch, {"coordinator"});  // patch.coordinator is empty: fine
+  ASSERT_TRUE(bad_value.ok()) << bad_value.status().ToString();
+  patch.set_etag(bad_value->etag());
+  patch.set_coordinator("alice");
+  bad_value = Update(patch, {"coordinator"});
+  EXPECT_EQ(bad_value.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad_value.status().field_violations().front().field, "case.coordinator");
+  EXPECT_EQ(Opened(*storage_, "kita"), 1);  // refused updates change nothing
+
+  auto updated = Update(patch, {"district"});
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ(updated->district(), "minami");
+  EXPECT_EQ(updated->presenting_problem(), "更新さんの長男が外出しない");  // not in the mask
+  EXPECT_NE(updated->etag(), patch.etag());
+  EXPECT_EQ(Opened(*storage_, "kita"), 0);
+  EXPECT_EQ(Opened(*storage_, "minami"), 1);
+  auto history = store_->History(created->name(), 0, 100);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->back().kind(), v1::UPDATED);
+  EXPECT_EQ(history->back().subject(), "district");
+  auto reread = store_->Get(created->name());
+  EXPECT_EQ(reread->members(0).display_name(), "更新");  // sealed fields survive the rewrite
+}
+
+TEST_F(CaseStoreTest, ListFiltersByTagFiscalYearOverdueAndTeamAgency) {
+  ASSERT_TRUE(Create(Household("一"), "r1").ok());
+  v1::Case debt = Household("二", "minami");
+  debt.clear_household_issue_tags();
+  debt.add_household_issue_tags("debt");
+  debt.mutable_next_review_date()->set_year(2026);
+  debt.mutable_next_review_date()->set_month(11);
+  debt.mutable_next_review_date()->set_day(1);
+  ASSERT_TRUE(Create(debt, "r2").ok());
+  clock_.Advance(std::chrono::hours(24 * 150));  // into fiscal 2027
+  ASSERT_TRUE(Create(Household("三"), "r3").ok());
+
+  auto names = [&](const Viewer& viewer, const CaseFilter& filter) {
+    std::vector<std::string> out;
+    auto page = store_->List(viewer, filter, "", 10);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    for (const auto& record : page->cases) out.push_back(record.name());
+    return out;
+  };
+  const Viewer coordinator{true, ""};
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(names(coordinator, {}), (Names{"cases/3", "cases/2", "cases/1"}));
+  CaseFilter filter;
+  filter.tag = "debt";
+  EXPECT_EQ(names(coordinator, filter), Names{"cases/2"});
+  filter = {};
+  filter.tag = "dementia";  // a member's tag
+  EXPECT_EQ(names(coordinator, filter).size(), 3u);
+  filter = {};
+  filter.fiscal_year = 2026;
+  EXPECT_EQ(names(coordinator, filter), (Names{"cases/2", "cases/1"}));
+  filter = {};
+  filter.overdue = true;
+  filter.today.set_year(2026);
+  filter.today.set_month(11);
+  filter.today.set_day(22);
+  EXPECT_EQ(names(coordinator, filter), Names{"cases/2"});
+  filter.today.set_day(1);  // due today is not overdue
+  EXPECT_TRUE(names(coordinator, filter).empty());
+
+  // The team index: kita-1 joins case 1 by an accepted referral and leaves it again.
+  v1::Referral ask;
+  ask.set_agency("agencies/kita-1");
+  ask.set_role(v1::PARTNER_SUPPORT);
+  storage::WriteBatch referred(*storage_);
+  auto referral = store_->PrepareRefer("coordinator", "cases/1", ask, &referred);
+  ASSERT_TRUE(referral.ok());
+  ASSERT_TRUE(storage_->Commit(referred).ok());
+  const Viewer staff{false, "agencies/kita-1"};
+  EXPECT_TRUE(names(staff, {}).empty());
+  v1::AnswerReferralRequest accept;
+  accept.set_name(referral->name());
+  storage::WriteBatch accepted(*storage_);
+  ASSERT_TRUE(store_->PrepareAnswer("staff", accept, CaseStore::Answer::kAccept, &accepted).ok());
+  ASSERT_TRUE(storage_->Commit(accepted).ok());
+  EXPECT_EQ(names(staff, {}), Names{"cases/1"});
+  filter = {};
+  filter.agency = "agencies/kita-1";
+  EXPECT_EQ(names(coordinator, filter), Names{"cases/1"});
+  filter.agency = "agencies/other";
+  EXPECT_TRUE(names(staff, filter).empty());  // staff cannot list another agency's cases
+
+  // A database without the index (written before it existed) is re-indexed on start-up.
+  storage::WriteBatch drop(*storage_);
+  drop.DeleteRange(storage::ColumnFamily::kIndexes, "", std::string(8, '\xff'));
+  drop.Delete(storage::ColumnFamily::kMeta, "case-index-version");
+  ASSERT_TRUE(storage_->Commit(drop).ok());
+  EXPECT_TRUE(names(staff, {}).empty());
+  auto rebuilt = store_->RebuildIndexesIfStale();
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  EXPECT_EQ(*rebuilt, 3);
+  EXPECT_EQ(names(staff, {}), Names{"cases/1"});
+  EXPECT_EQ(*store_->RebuildIndexesIfStale(), 0);
+
+  storage::WriteBatch removed(*storage_);
+  v1::RemoveTeamMemberRequest remove;
+  remove.set_name("cases/1");
+  remove.set_agency("agencies/kita-1");
+  remove.set_reason("支援終了");
+  ASSERT_TRUE(store_->PrepareRemoveTeamMember("coordinator", remove, &removed).ok());
+  ASSERT_TRUE(storage_->Commit(removed).ok());
+  EXPECT_TRUE(names(staff, {}).empty());
+}
+
+}  // namespace
+}  // namespace casecoord::cases
+
+namespace casecoord::cases {
+namespace {
+
+// Every file under `root` whose bytes contain `needle`.
+std::vector<std::string> FilesHolding(const std::string& root, const std::string& needle) {
+  std::vector<std::string> holding;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.find(needle) != std::string::npos) holding.push_back(entry.path().string());
+  }
+  return holding;
+}
+
+// A purge on a plaintext database (so that a scan of its files can see a key) with backups.
+TEST(CasePurgeTest, PurgeDestroysTheKeyInLiveFilesAndBackupsAndKeepsTheCounts) {
+  testing::TempDir dir;
+  storage::StorageOptions options;
+  options.path = dir.Sub("db");
+  auto storage = std::move(storage::Storage::Open(options)).value();
+  ManualClock clock(*JstMidnight(2020, 6, 1));
+  directory::AgencyStore agencies(*storage, clock);
+  CaseKeyring keys(std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate()));
+  CaseStore store(*storage, agencies, keys, clock, CaseStoreOptions{5});
+  auto commit = [&](storage::WriteBatch& batch) { ASSERT_TRUE(storage->Commit(batch).ok()); };
+  {
+    v1::Agency agency;
+    agency.set_display_name("架空市北第一地域包括支援センター");
+    agency.set_kana("カクウシキタダイイチ");
+    agency.set_kind(v1::COMMUNITY_GENERAL_SUPPORT_CENTER);
+    storage::WriteBatch batch(*storage);
+    ASSERT_TRUE(agencies.PrepareCreate("kita-1", agency, &batch).ok());
+    commit(batch);
+  }
+  v1::Case input;
+  auto* member = input.add_members();
+  member->set_member_id("m1");
+  member->set_display_name("消去対象 太郎");
+  member->add_issue_tags("debt");
+  input.set_district("kita");
+  input.set_referring_agency("agencies/kita-1");
+  input.set_presenting_problem("家賃滞納の相談");
+  storage::WriteBatch created_batch(*storage);
+  auto created = store.PrepareCreate("coordinator", "r1", input, &created_batch);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  commit(created_batch);
+  v1::TransitionCaseRequest done;
+  done.set_name(created->name());
+  done.set_to(v1::COMPLETED_BY_ADVICE);
+  storage::WriteBatch moved(*storage);
+  ASSERT_TRUE(store.PrepareTransition("coordinator", done, &moved).ok());
+  commit(moved);
+
+  std::string key_name;
+  storage::AppendString(&key_name, "case-key");
+  storage::AppendUint64(&key_name, 1);
+  const std::string wrapped = storage->Get(storage::ColumnFamily::kRecords, key_name)->value();
+  ASSERT_TRUE(storage->CompactAll().ok());  // the key is in table files, not only the WAL
+  const std::string backups = dir.Sub("backups");
+  ASSERT_TRUE(storage::CreateBackup(*storage, backups).ok());
+  ASSERT_FALSE(FilesHolding(dir.path(), wrapped).empty());  // the scan can find it
+  const auto counters_before = *stats::ReadCounters(*storage, 2000, 2100);
+
+  v1::PurgeCaseRequest purge;
+  purge.set_name(created->name());
+  purge.set_confirmation("PURGE " + created->case_number());
+  storage::WriteBatch early(*storage);
+  auto refused = store.PreparePurge("admin", purge, &early);
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.status().reason(), "RETENTION_NOT_ELAPSED");
+  EXPECT_NE(refused.status().message().find("2025-06-01"), std::string::npos)
+      << refused.status().message();
+  clock.Advance(std::chrono::hours(24 * 365 * 5 + 24 * 2));
+  purge.set_confirmation("PURGE R2-9999");
+  storage::WriteBatch slip(*storage);
+  EXPECT_EQ(store.PreparePurge("admin", purge, &slip).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(slip.count(), 0u);
+  purge.set_confirmation("PURGE " + created->case_number());
+  storage::WriteBatch purging(*storage);
+  auto purged = store.PreparePurge("admin", purge, &purging);
+  ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+  commit(purging);
+  ASSERT_TRUE(store.EraseDestroyed().ok());
+
+  auto after = store.Get(created->name());
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_TRUE(after->has_purge_time());
+  EXPECT_TRUE(after->members(0).display_name().empty());
+  EXPECT_TRUE(after->presenting_problem().empty());
+  EXPECT_EQ(after->members(0).issue_tags(0), "debt");  // the classification stays
+  EXPECT_EQ(store.Consultations(created->name(), 0, 10).status().reason(), "CASE_PURGED");
+  auto history = store.History(created->name(), 0, 10);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->back().kind(), v1::PURGED);
+  EXPECT_EQ(*stats::ReadCounters(*storage, 2000, 2100), counters_before);
+  EXPECT_EQ(store.PreparePurge("admin", purge, &slip).status().reason(), "CASE_PURGED");
+
+  // No live file holds the key; the backup taken before the purge still does, until the next
+  // backup replaces it.
+  EXPECT_TRUE(FilesHolding(options.path, wrapped).empty());
+  EXPECT_FALSE(FilesHolding(backups, wrapped).empty());
+  ASSERT_TRUE(storage::CreateBackup(*storage, backups).ok());
+  EXPECT_TRUE(FilesHolding(dir.path(), wrapped).empty());
+  auto listed = storage::ListBackups(backups, nullptr);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 1u);
+  // A later backup keeps the earlier one (no purge in between).
+  ASSERT_TRUE(storage::CreateBackup(*storage, backups).ok());
+  EXPECT_EQ(storage::ListBackups(backups, nullptr)->size(), 2u);
 }
 
 }  // namespace

@@ -75,6 +75,9 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.Cases/DeclineReferral", {"coordinator", "agency-staff", "other-staff"}},
     {"/casecoord.v1.Cases/RevokeReferral", {"coordinator"}},
     {"/casecoord.v1.Cases/RemoveTeamMember", {"coordinator"}},
+    {"/casecoord.v1.Cases/UpdateCase", {"coordinator"}},
+    {"/casecoord.v1.Cases/PurgeCase", {"admin"}},
+    {"/casecoord.v1.Cases/RebuildCaseCounters", {"admin"}},
 };
 
 grpc::Status CallEmpty(const std::shared_ptr<grpc::Channel>& channel, const std::string& method) {
