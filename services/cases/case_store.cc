@@ -388,6 +388,15 @@ Result<CaseStore::Stored> CaseStore::Load(uint64_t id) const {
   return stored;
 }
 
+Result<CaseKey> CaseStore::KeyForCase(const std::string& name) const {
+  auto id = ParseCaseName(name, "case");
+  if (!id.ok()) return id.status();
+  auto exists = storage_.Get(ColumnFamily::kRecords, Key(kCase, *id));
+  if (!exists.ok()) return exists.status();
+  if (!exists->has_value()) return Status::NotFound("CASE_NOT_FOUND", name + " not found");
+  return KeyOf(*id);
+}
+
 Result<v1::Case> CaseStore::Get(const std::string& name) const {
   auto id = ParseCaseName(name, "name");
   if (!id.ok()) return id.status();
@@ -1205,6 +1214,11 @@ Result<CounterRebuild> CaseStore::PrepareRebuildCounters(bool validate_only,
                                                          storage::WriteBatch* batch) const {
   auto recount = RecountCounters();
   if (!recount.ok()) return recount.status();
+  for (const auto& recounter : recounters_) {
+    auto other = recounter();
+    if (!other.ok()) return other.status();
+    recount->Merge(*other);
+  }
   auto stored = stats::ReadCounters(storage_, stats::kMinFiscalYear, stats::kMaxFiscalYear);
   if (!stored.ok()) return stored.status();
   CounterRebuild rebuild;

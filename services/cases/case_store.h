@@ -25,6 +25,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -107,6 +108,17 @@ class CaseStore {
   Result<v1::Case> PrepareCreate(const std::string& user_id, const std::string& request_id,
                                  const v1::Case& input, storage::WriteBatch* batch) const;
 
+  // The data key of case `name` ("cases/{id}"), for the stores that seal their records of a case
+  // under it (meetings, plans, monitoring), so that a purge of the case destroys those too.
+  // FAILED_PRECONDITION "CASE_PURGED" after a purge; NOT_FOUND for no such case.
+  Result<CaseKey> KeyForCase(const std::string& name) const;
+
+  // Another store's statistics (meetings held, ...) recounted from its records, for
+  // PrepareRebuildCounters. Register before serving; not thread-safe against a running rebuild.
+  void AddRecounter(std::function<Result<stats::CounterChanges>()> recount) {
+    recounters_.push_back(std::move(recount));
+  }
+
   // The case with its personal data opened. NOT_FOUND if absent; INVALID_ARGUMENT for a bad name.
   // The caller decides visibility (CanSee) and answers NOT_FOUND outside it.
   Result<v1::Case> Get(const std::string& name) const;
@@ -186,10 +198,11 @@ class CaseStore {
   // must equal (services/stats Compare / ReplaceCounters).
   Result<stats::CounterChanges> RecountCounters() const;
 
-  // Recounts (RecountCounters), compares with the stored counters and, unless `validate_only`,
-  // prepares in `batch` their replacement by the recount. The caller holds LockAllWriters() until
-  // the batch commits, so that no event is counted in between. Every "stat" counter is replaced:
-  // while cases are the only counting store, the recount covers them all.
+  // Recounts (RecountCounters and every AddRecounter), compares with the stored counters and,
+  // unless `validate_only`, prepares in `batch` their replacement by the recount. The caller holds
+  // LockAllWriters() until the batch commits, so that no event is counted in between (every
+  // counting store writes under LockCase). Every "stat" counter is replaced, so every counting
+  // store must be registered.
   Result<CounterRebuild> PrepareRebuildCounters(bool validate_only,
                                                 storage::WriteBatch* batch) const;
 
@@ -236,6 +249,7 @@ class CaseStore {
   const CaseKeyring& keys_;
   const Clock& clock_;
   const CaseStoreOptions options_;
+  std::vector<std::function<Result<stats::CounterChanges>()>> recounters_;
   std::shared_mutex counting_mutex_;
   std::mutex sequence_mutex_;
   // Case ids hash onto these; two cases rarely share one, and sharing only serialises them.

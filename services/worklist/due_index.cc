@@ -1,0 +1,131 @@
+#include "services/worklist/due_index.h"
+
+#include "services/common/fiscal_year.h"
+#include "services/storage/key_encoding.h"
+
+namespace casecoord::worklist {
+namespace {
+
+using storage::ColumnFamily;
+
+constexpr char kDue[] = "due";
+constexpr char kDueOf[] = "due-of";
+
+std::string OwnerPrefix(const std::string& owner) {
+  std::string key;
+  storage::AppendString(&key, kDue);
+  storage::AppendString(&key, owner);
+  return key;
+}
+
+std::string DueKey(const std::string& owner, const v1::Date& date, const std::string& subject) {
+  std::string key = OwnerPrefix(owner);
+  storage::AppendUint64(&key, static_cast<uint64_t>(DayNumber(date)));
+  storage::AppendString(&key, subject);
+  return key;
+}
+
+std::string DueOfKey(const std::string& subject) {
+  std::string key;
+  storage::AppendString(&key, kDueOf);
+  storage::AppendString(&key, subject);
+  return key;
+}
+
+// Deletes the subject's current entries; returns false if its reverse entry is malformed.
+Result<bool> DeleteCurrent(const storage::Storage& storage, const std::string& subject,
+                           storage::WriteBatch* batch) {
+  auto current = storage.Get(ColumnFamily::kIndexes, DueOfKey(subject));
+  if (!current.ok()) return current.status();
+  if (!current->has_value()) return false;
+  storage::KeyReader reader(**current);
+  std::string key;
+  while (!reader.done()) {
+    if (!reader.ReadString(&key)) {
+      return Status(StatusCode::kDataLoss, "DUE_INDEX_CORRUPT",
+                    "the work list entry of " + subject + " is malformed");
+    }
+    batch->Delete(ColumnFamily::kIndexes, key);
+  }
+  batch->Delete(ColumnFamily::kIndexes, DueOfKey(subject));
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> CaseWorkOwners(const v1::Case& record) {
+  std::vector<std::string> owners;
+  if (!record.coordinator().empty()) owners.push_back(record.coordinator());
+  for (const auto& member : record.team()) owners.push_back(member.agency());
+  return owners;
+}
+
+int DayNumber(const v1::Date& date) {
+  return date.year() * 10000 + date.month() * 100 + date.day();
+}
+
+Status PrepareSetDue(const storage::Storage& storage, const v1::DueItem& item,
+                     const std::vector<std::string>& owners, storage::WriteBatch* batch) {
+  if (item.subject().empty()) return Status::InvalidArgument("subject", "required");
+  const bool dated = item.has_due_date();
+  if (dated &&
+      !JstMidnight(item.due_date().year(), item.due_date().month(), item.due_date().day())) {
+    return Status::InvalidArgument("due_date", "not a date");
+  }
+  auto deleted = DeleteCurrent(storage, item.subject(), batch);
+  if (!deleted.ok()) return deleted.status();
+  if (!dated || owners.empty()) return Status::Ok();
+  v1::DueItem stored = item;
+  stored.clear_overdue();  // depends on the day it is read
+  const std::string value = stored.SerializeAsString();
+  std::string reverse;
+  for (const auto& owner : owners) {
+    const std::string key = DueKey(owner, item.due_date(), item.subject());
+    batch->Put(ColumnFamily::kIndexes, key, value);
+    storage::AppendString(&reverse, key);
+  }
+  batch->Put(ColumnFamily::kIndexes, DueOfKey(item.subject()), reverse);
+  return Status::Ok();
+}
+
+Status PrepareClearDue(const storage::Storage& storage, const std::string& subject,
+                       storage::WriteBatch* batch) {
+  auto deleted = DeleteCurrent(storage, subject, batch);
+  return deleted.ok() ? Status::Ok() : deleted.status();
+}
+
+Result<DuePage> ListDue(const storage::Storage& storage, const std::string& owner,
+                        const v1::Date& due_by, const v1::Date& today, const std::string& after,
+                        int limit) {
+  const std::string prefix = OwnerPrefix(owner);
+  std::string end = prefix;
+  storage::AppendUint64(&end, static_cast<uint64_t>(DayNumber(due_by)) + 1);
+  DuePage page;
+  auto it = storage.NewIterator(ColumnFamily::kIndexes);
+  if (after.empty()) {
+    it->Seek(prefix);
+  } else {
+    it->Seek(prefix + after);
+    if (it->Valid() && it->key() == prefix + after) it->Next();
+  }
+  const int today_number = DayNumber(today);
+  for (; it->Valid() && it->key().starts_with(prefix) && it->key().compare(end) < 0; it->Next()) {
+    if (static_cast<int>(page.items.size()) == limit) break;
+    v1::DueItem item;
+    if (!item.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return Status(StatusCode::kDataLoss, "DUE_INDEX_CORRUPT", "a work list entry is malformed");
+    }
+    item.set_overdue(DayNumber(item.due_date()) < today_number);
+    page.items.push_back(std::move(item));
+    page.next_after = it->key().ToString().substr(prefix.size());
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading the work list");
+  // A page that ended because the list did is the last one.
+  if (static_cast<int>(page.items.size()) < limit ||
+      !(it->Valid() && it->key().starts_with(prefix) && it->key().compare(end) < 0)) {
+    page.next_after.clear();
+  }
+  return page;
+}
+
+}  // namespace casecoord::worklist
