@@ -1,10 +1,14 @@
 #include "clients/cli/case_commands.h"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <optional>
@@ -28,12 +32,18 @@ using google::protobuf::EnumDescriptor;
 constexpr std::string_view kCasePrefix = "cases/";
 constexpr std::string_view kAgencyPrefix = "agencies/";
 constexpr std::string_view kUserPrefix = "users/";
+constexpr std::string_view kReferralsInfix = "/referrals/";
+constexpr std::string_view kConsultationsInfix = "/consultations/";
+// ListReferralsRequest.parent for the caller's agency's inbox.
+constexpr char kInboxParent[] = "cases/-";
 // CreateCaseRequest.request_id: 1 to 64 printable ASCII characters.
 constexpr size_t kMaxRequestIdLength = 64;
 // The presenting problem in `case list` is cut to this many terminal columns.
 constexpr size_t kProblemColumns = 20;
-// Case ids are decimal numbers of at most this many digits.
+// Case ids (and entry and referral numbers) are decimal numbers of at most this many digits.
 constexpr size_t kMaxCaseIdDigits = 18;
+// A --*-file holds one text for one field; anything bigger is almost surely the wrong file.
+constexpr size_t kMaxTextFileBytes = 1 << 20;
 
 constexpr char kMemberHelp[] =
     "世帯員 / household member, repeatable: \"ID:氏名:続柄[:本人][:tag,tag]\". ID is 1 to 63 of "
@@ -77,6 +87,12 @@ std::optional<std::string> CaseName(std::string_view text) {
   return std::string(kCasePrefix) + std::string(text);
 }
 
+// Whether `text` is a decimal number as the server writes ids: digits, no leading zero.
+bool IsIdNumber(std::string_view text) {
+  return !text.empty() && text.size() <= kMaxCaseIdDigits && text.front() != '0' &&
+         text.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 bool ParseCaseArgument(const std::string& text, std::string* name, std::string* error) {
   std::optional<std::string> parsed = CaseName(text);
   if (!parsed) {
@@ -87,6 +103,54 @@ bool ParseCaseArgument(const std::string& text, std::string* name, std::string* 
   }
   *name = *parsed;
   return true;
+}
+
+// "cases/12/referrals/3" (or "12/referrals/3") -> "cases/12/referrals/3".
+bool ParseReferralArgument(const std::string& text, std::string* name, std::string* error) {
+  std::string_view rest = TrimSpaces(text);
+  if (StartsWith(rest, kCasePrefix)) rest.remove_prefix(kCasePrefix.size());
+  const size_t infix = rest.find(kReferralsInfix);
+  if (infix == std::string_view::npos || !IsIdNumber(rest.substr(0, infix)) ||
+      !IsIdNumber(rest.substr(infix + kReferralsInfix.size()))) {
+    *error = "紹介の指定が不正です / REFERRAL: \"" + text +
+             "\" is not a referral; give its name, e.g. cases/12/referrals/1 (the 名前 column of "
+             "case referrals)";
+    return false;
+  }
+  *name = std::string(kCasePrefix) + std::string(rest);
+  return true;
+}
+
+// "kita-houkatsu" or "agencies/kita-houkatsu" -> "agencies/kita-houkatsu".
+bool ParseAgencyArgument(const std::string& option, const std::string& what,
+                         const std::string& text, std::string* name, std::string* error) {
+  const std::string id = WithoutPrefix(std::string(TrimSpaces(text)), kAgencyPrefix);
+  if (!IsResourceId(id)) {
+    *error = what + "が不正です / " + option + ": \"" + text +
+             "\" is not an agency id (e.g. kita-houkatsu or agencies/kita-houkatsu)";
+    return false;
+  }
+  *name = std::string(kAgencyPrefix) + id;
+  return true;
+}
+
+// --amends: "3" or "cases/12/consultations/3" (of the case `case_name`) -> the entry's name.
+bool ParseAmends(const std::string& case_name, const std::string& text, std::string* name,
+                 std::string* error) {
+  const std::string_view trimmed = TrimSpaces(text);
+  const std::string prefix = case_name + std::string(kConsultationsInfix);
+  if (IsIdNumber(trimmed)) {
+    *name = prefix + std::string(trimmed);
+    return true;
+  }
+  if (StartsWith(trimmed, prefix) && IsIdNumber(trimmed.substr(prefix.size()))) {
+    *name = std::string(trimmed);
+    return true;
+  }
+  *error = "訂正する記録の指定が不正です / --amends: \"" + text + "\" is not an entry of " +
+           case_name + "; give its number in the # column of case log, or its name, e.g. 3 or " +
+           prefix + "3";
+  return false;
 }
 
 // "2025-04-01" or "2025/4/1", a JST day not after today.
@@ -165,6 +229,139 @@ std::string Truncate(const std::string& text, size_t columns) {
     pos = next;
   }
   return out + std::string(kEllipsis);
+}
+
+// --- Free text from files ---------------------------------------------------------------------
+
+// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF), which protobuf requires of a string field.
+bool IsUtf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    size_t length = 0;
+    uint32_t code_point = 0, min = 0;
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((lead & 0xE0) == 0xC0) {
+      length = 2;
+      code_point = lead & 0x1F;
+      min = 0x80;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3;
+      code_point = lead & 0x0F;
+      min = 0x800;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4;
+      code_point = lead & 0x07;
+      min = 0x10000;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (size_t j = 1; j < length; ++j) {
+      const auto next = static_cast<unsigned char>(text[i + j]);
+      if ((next & 0xC0) != 0x80) return false;
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    if (code_point < min || code_point > 0x10FFFF ||
+        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+// The text of the file at `path`, or of standard input for "-", for the flag `option`: UTF-8
+// without a byte order mark, CRLF line ends as LF. Errors name the file but never quote it.
+bool ReadTextFile(const std::string& option, const std::string& path, std::string* text,
+                  std::string* error) {
+  const bool from_stdin = path == "-";
+  const std::string where = from_stdin ? "standard input" : "\"" + path + "\"";
+  std::FILE* file = stdin;
+  if (from_stdin) {
+    if (isatty(STDIN_FILENO)) {
+      std::cerr << "標準入力から読み取ります (Ctrl-D で終了) / reading standard input (end with "
+                   "Ctrl-D)\n";
+    }
+  } else {
+    file = std::fopen(path.c_str(), "rb");
+    if (file == nullptr) {
+      *error = "ファイルを読めません / " + option + ": cannot open " + where + ": " +
+               std::strerror(errno);
+      return false;
+    }
+  }
+  errno = 0;
+  std::string bytes;
+  char buffer[64 * 1024];
+  bool too_big = false;
+  size_t count = 0;
+  while ((count = std::fread(buffer, 1, sizeof(buffer), file)) > 0) {
+    bytes.append(buffer, count);
+    if (bytes.size() > kMaxTextFileBytes) {
+      too_big = true;
+      break;
+    }
+  }
+  const bool failed = std::ferror(file) != 0;
+  const int read_errno = errno;
+  if (!from_stdin) std::fclose(file);
+  if (failed) {
+    *error = "ファイルを読めません / " + option + ": cannot read " + where + ": " +
+             std::strerror(read_errno);
+    return false;
+  }
+  if (too_big) {
+    *error = "ファイルが大きすぎます / " + option + ": " + where + " is over " +
+             std::to_string(kMaxTextFileBytes / 1024) + " KiB; is it the right file?";
+    return false;
+  }
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  std::string_view view = bytes;
+  if (StartsWith(view, kBom)) view.remove_prefix(kBom.size());
+  if (!IsUtf8(view)) {
+    *error = "文字コードが不正です / " + option + ": " + where +
+             " is not UTF-8 text; save it as UTF-8 (Shift_JIS is not accepted)";
+    return false;
+  }
+  text->clear();
+  for (size_t i = 0; i < view.size(); ++i) {
+    if (view[i] == '\r' && i + 1 < view.size() && view[i + 1] == '\n') continue;
+    *text += view[i];
+  }
+  return true;
+}
+
+// A free text given as `option` TEXT or as `option`-file PATH (not both), trimmed; "" when neither
+// was given. Only one flag of a command may read standard input: `stdin_taken` says whether one
+// already did.
+bool TextFromFlags(const std::string& option, const std::string& given, const std::string& path,
+                   bool* stdin_taken, std::string* text, std::string* error) {
+  const std::string file_option = option + "-file";
+  if (!given.empty() && !path.empty()) {
+    *error = option + " と " + file_option + " は同時に指定できません / give " + option + " or " +
+             file_option + ", not both";
+    return false;
+  }
+  if (path.empty()) {
+    *text = std::string(TrimSpaces(given));
+    return true;
+  }
+  if (path == "-") {
+    if (*stdin_taken) {
+      *error = "標準入力は1つのフラグでしか使えません / " + file_option +
+               " -: standard input is already read by another flag; give a file";
+      return false;
+    }
+    *stdin_taken = true;
+  }
+  std::string read;
+  if (!ReadTextFile(file_option, path, &read, error)) return false;
+  *text = std::string(TrimSpaces(read));
+  return true;
 }
 
 // --- Request ids -------------------------------------------------------------------------------
@@ -387,6 +584,86 @@ std::string ChangeText(const v1::CaseEvent& event) {
   return Cell(text);
 }
 
+// "3" for "cases/12/consultations/3"; the name itself when it is not an entry's.
+std::string EntryNumber(const std::string& name) {
+  const size_t infix = name.rfind(kConsultationsInfix);
+  return infix == std::string::npos ? Cell(name) : name.substr(infix + kConsultationsInfix.size());
+}
+
+// The consultation log as a table, oldest first. The 訂正 column links a correction and what it
+// corrects both ways, since neither entry is ever changed and a reader of either must find the
+// other.
+void PrintConsultations(const v1::ListConsultationsResponse& log) {
+  std::vector<Row> rows;
+  for (const auto& entry : log.entries()) {
+    std::vector<std::string> links;
+    if (!entry.amends().empty()) links.push_back("訂正 → " + EntryNumber(entry.amends()));
+    if (!entry.amended_by().empty()) {
+      std::vector<std::string> numbers;
+      for (const auto& later : entry.amended_by()) numbers.push_back(EntryNumber(later));
+      links.push_back("訂正あり ← " + Join(numbers, ", "));
+    }
+    std::string summary = Printable(entry.summary(), false);
+    if (!entry.amendment_reason().empty()) {
+      summary += "（訂正理由: " + Printable(entry.amendment_reason(), false) + "）";
+    }
+    rows.push_back({EntryNumber(entry.name()), DateText(entry.date()),
+                    EnumText(*v1::ConsultationKind_descriptor(), entry.kind()),
+                    Cell(WithoutPrefix(entry.agency(), kAgencyPrefix)),
+                    EnumText(*v1::ContactMethod_descriptor(), entry.method()),
+                    Cell(WithoutPrefix(entry.author(), kUserPrefix)), OrDash(Join(links, " ")),
+                    OrDash(summary)});
+  }
+  PrintTable({"#", "日付", "種別", "機関", "方法", "記録者", "訂正", "内容"}, rows);
+}
+
+// The 辞退理由 cell: the reason, and the agency proposed instead.
+std::string DeclineText(const v1::Referral& referral) {
+  std::string text = Printable(referral.decline_reason(), false);
+  if (!referral.proposed_agency().empty()) {
+    text += "（提案: " + WithoutPrefix(referral.proposed_agency(), kAgencyPrefix) + "）";
+  }
+  return OrDash(text);
+}
+
+void PrintReferrals(const v1::ListReferralsResponse& list) {
+  std::vector<Row> rows;
+  for (const auto& referral : list.referrals()) {
+    rows.push_back({referral.name(), Cell(WithoutPrefix(referral.agency(), kAgencyPrefix)),
+                    EnumText(*v1::TeamRole_descriptor(), referral.role()),
+                    EnumText(*v1::Referral::State_descriptor(), referral.state()),
+                    Cell(WithoutPrefix(referral.referred_by(), kUserPrefix)),
+                    referral.has_create_time() ? JstDate(referral.create_time()) : "-",
+                    Cell(WithoutPrefix(referral.answered_by(), kUserPrefix)), DeclineText(referral),
+                    Cell(referral.note())});
+  }
+  PrintTable({"名前", "紹介先", "役割", "状態", "紹介者", "紹介日", "回答者", "辞退理由", "メモ"},
+             rows);
+}
+
+void PrintReferral(const v1::Referral& referral) {
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"名前 / name", referral.name()},
+      {"紹介先 / agency", Cell(WithoutPrefix(referral.agency(), kAgencyPrefix))},
+      {"役割 / role", EnumTextWithName(*v1::TeamRole_descriptor(), referral.role())},
+      {"状態 / state", EnumTextWithName(*v1::Referral::State_descriptor(), referral.state())},
+      {"紹介メモ / note", FieldText(referral.note())},
+  };
+  if (referral.state() == v1::Referral::DECLINED) {
+    fields.emplace_back("辞退理由 / decline_reason", FieldText(referral.decline_reason()));
+    fields.emplace_back("提案先 / proposed_agency",
+                        Cell(WithoutPrefix(referral.proposed_agency(), kAgencyPrefix)));
+  }
+  const std::vector<std::pair<std::string, std::string>> more = {
+      {"紹介者 / referred_by", Cell(WithoutPrefix(referral.referred_by(), kUserPrefix))},
+      {"紹介日時 / created", TimeText(referral.create_time(), referral.has_create_time())},
+      {"回答者 / answered_by", Cell(WithoutPrefix(referral.answered_by(), kUserPrefix))},
+      {"回答日時 / answered", TimeText(referral.answer_time(), referral.has_answer_time())},
+  };
+  fields.insert(fields.end(), more.begin(), more.end());
+  PrintFields(fields);
+}
+
 }  // namespace
 
 // --- The commands ------------------------------------------------------------------------------
@@ -399,29 +676,52 @@ struct CaseCommands::State {
   CLI::App* transition = nullptr;
   CLI::App* close_case = nullptr;
   CLI::App* history = nullptr;
+  CLI::App* log = nullptr;
+  CLI::App* refer = nullptr;
+  CLI::App* referrals = nullptr;
+  CLI::App* accept = nullptr;
+  CLI::App* decline = nullptr;
+  CLI::App* revoke = nullptr;
+  // The flags of case log that make it append rather than list.
+  std::vector<CLI::Option*> log_append_options;
 
   // Arguments as given.
-  std::string case_text, district, referrer, problem, urgency, consent, address, referral_note,
-      request_id, state, page_token, to, outcome, reason, date, decider, etag;
+  std::string case_text, district, referrer, problem, problem_file, urgency, consent, address,
+      referral_note, request_id, state, page_token, to, outcome, reason, reason_file, date, decider,
+      etag, kind, agency, method, summary, summary_file, amends, role, note, note_file, propose,
+      referral_text;
   std::vector<std::string> members, household_tags;
   int page_size = 100;
   bool all_pages = false;
 
   // Built by Prepare().
-  std::string name;  // "cases/{case}"
+  std::string name;  // "cases/{case}", or the referral's name for accept, decline and revoke
   bool generated_request_id = false;
+  bool stdin_taken = false;  // whether a --*-file flag reads standard input
+  bool appending = false;    // case log with an entry to append
   v1::CreateCaseRequest create_request;
   v1::ListCasesRequest list_request;
   v1::TransitionCaseRequest transition_request;
+  v1::AppendConsultationRequest append_request;
+  v1::CreateReferralRequest refer_request;
+  v1::AnswerReferralRequest answer_request;
 
   int PrepareOpen();
   int PrepareTransition(bool closing);
+  int PrepareAppend();
+  int PrepareRefer();
+  int PrepareAnswer();
 
   int Open(const GlobalOptions& options, v1::Cases::Stub* stub);
   int Get(const GlobalOptions& options, v1::Cases::Stub* stub);
   int List(const GlobalOptions& options, v1::Cases::Stub* stub);
   int Transition(const GlobalOptions& options, v1::Cases::Stub* stub);
   int History(const GlobalOptions& options, v1::Cases::Stub* stub);
+  int Log(const GlobalOptions& options, v1::Cases::Stub* stub);
+  int Append(const GlobalOptions& options, v1::Cases::Stub* stub);
+  int Refer(const GlobalOptions& options, v1::Cases::Stub* stub);
+  int Referrals(const GlobalOptions& options, v1::Cases::Stub* stub);
+  int Answer(const GlobalOptions& options, v1::Cases::Stub* stub);
 };
 
 CaseCommands::CaseCommands(CLI::App* app) : state_(std::make_unique<State>()) {
@@ -442,7 +742,13 @@ CaseCommands::CaseCommands(CLI::App* app) : state_(std::make_unique<State>()) {
       ->add_option("--referrer", s.referrer,
                    "つなぎ元 / the referring agency: ID or agencies/ID (must be in the directory)")
       ->required();
-  s.open_case->add_option("--problem", s.problem, "相談内容 / the presenting problem")->required();
+  s.open_case->add_option(
+      "--problem", s.problem,
+      "相談内容 / the presenting problem as an argument, which other local users can see in the "
+      "process list and which stays in the shell history: prefer --problem-file");
+  s.open_case->add_option("--problem-file", s.problem_file,
+                          "相談内容をファイルから / the presenting problem from a UTF-8 text file "
+                          "(推奨 / recommended); - reads standard input");
   s.open_case->add_option("--member", s.members, kMemberHelp)
       ->required()
       ->expected(1)
@@ -469,8 +775,10 @@ CaseCommands::CaseCommands(CLI::App* app) : state_(std::make_unique<State>()) {
       "the case the first call opened. Default: a new random UUID, printed so a retry can reuse "
       "it");
   s.open_case->footer(
+      "--problem か --problem-file のどちらかが必要です。--problem-file を勧めます / give "
+      "--problem-file (recommended) or --problem.\n"
       "例 / example:\n  casectl case open --district kita --referrer kita-houkatsu \\\n"
-      "    --problem \"母の認知症が進み、長男は外出していない\" --household-tag 8050 \\\n"
+      "    --problem-file problem.txt --household-tag 8050 \\\n"
       "    --member \"m1:山田 太郎:長男:本人:hikikomori\" --member \"m2:山田 花子:母:dementia\" "
       "\\\n    --urgency 早期対応 --consent 同意あり");
 
@@ -509,6 +817,92 @@ CaseCommands::CaseCommands(CLI::App* app) : state_(std::make_unique<State>()) {
 
   s.history = s.cases->add_subcommand("history", "経過 / the case's history, oldest first");
   s.history->add_option("case", s.case_text, case_help)->required();
+
+  const std::string agency_id_help = "ID or agencies/ID, from the directory";
+  s.log = s.cases->add_subcommand(
+      "log",
+      "相談記録 / the consultation log: list it, or append an entry with --kind or --amends");
+  s.log->add_option("case", s.case_text, case_help)->required();
+  s.log_append_options = {
+      s.log->add_option(
+          "--kind", s.kind,
+          "種別 / kind of the entry to append: " + ValidValues(*v1::ConsultationKind_descriptor()) +
+              " (訂正 / AMENDMENT is implied by --amends)"),
+      s.log->add_option("--date", s.date,
+                        "実施日 / the day it happened, YYYY-MM-DD; default today (JST), not in "
+                        "the future"),
+      s.log->add_option("--agency", s.agency,
+                        "調整先 / the agency contacted, " + agency_id_help +
+                            "; required for 個別調整 (COORDINATION_CONTACT) and only for it"),
+      s.log->add_option("--method", s.method,
+                        "方法 / contact method: " + ValidValues(*v1::ContactMethod_descriptor())),
+      s.log->add_option("--summary", s.summary,
+                        "内容 / what happened and what was agreed, as an argument (visible in the "
+                        "process list and shell history: prefer --summary-file)"),
+      s.log->add_option("--summary-file", s.summary_file,
+                        "内容をファイルから / the summary from a UTF-8 text file; - reads "
+                        "standard input"),
+      s.log->add_option("--amends", s.amends,
+                        "訂正対象 / append a correction (訂正) of this entry: its number in the # "
+                        "column, or its name cases/12/consultations/3"),
+      s.log->add_option("--reason", s.reason, "訂正理由 / why the entry is corrected (--amends)"),
+      s.log->add_option("--reason-file", s.reason_file,
+                        "訂正理由をファイルから / the reason from a UTF-8 text file; - reads "
+                        "standard input"),
+  };
+  s.log->footer(
+      "フラグなしで記録を一覧表示し、--kind か --amends で1件追記します。"
+      "記録は変更できません。訂正は新しい記録として残り、元の記録と両方が表示されます。\n"
+      "Without flags, lists the log, oldest first. "
+      "With --kind (or --amends) appends one entry, which needs --summary-file or --summary. "
+      "Entries are never changed: a correction is a new entry (--amends N --reason ...) and the "
+      "log shows both, linked in the 訂正 column.\n"
+      "例 / examples:\n"
+      "  casectl case log 12\n"
+      "  casectl case log 12 --kind 電話 --method 電話 --summary-file call.txt\n"
+      "  casectl case log 12 --kind 個別調整 --agency kita-houkatsu --date 2025-06-02 "
+      "--summary-file visit.txt\n"
+      "  casectl case log 12 --amends 3 --reason \"日付の誤り\" --date 2025-06-03 --summary-file "
+      "visit.txt");
+
+  s.refer = s.cases->add_subcommand(
+      "refer", "紹介 / ask an agency to join the case team (the agency accepts or declines)");
+  s.refer->add_option("case", s.case_text, case_help)->required();
+  s.refer->add_option("--agency", s.agency, "紹介先 / the agency asked, " + agency_id_help)
+      ->required();
+  s.refer
+      ->add_option(
+          "--role", s.role,
+          "役割 / the role it is asked to take: " + ValidValues(*v1::TeamRole_descriptor()))
+      ->required();
+  s.refer->add_option("--note", s.note,
+                      "紹介メモ / why this agency, as an argument (visible in the process list "
+                      "and shell history: prefer --note-file)");
+  s.refer->add_option("--note-file", s.note_file,
+                      "紹介メモをファイルから / the note from a UTF-8 text file; - reads standard "
+                      "input");
+
+  s.referrals = s.cases->add_subcommand(
+      "referrals",
+      "紹介一覧 / a case's referrals; without CASE, the pending referrals to your agency (受信箱)");
+  s.referrals->add_option("case", s.case_text, case_help + "; omit for your agency's inbox");
+
+  const std::string referral_help =
+      "紹介 / referral: cases/12/referrals/1 (the 名前 column of case referrals)";
+  s.accept = s.cases->add_subcommand(
+      "accept", "受諾 / accept a referral: the agency joins the case team with the role asked");
+  s.accept->add_option("referral", s.referral_text, referral_help)->required();
+  s.decline = s.cases->add_subcommand("decline", "辞退 / decline a referral, saying why");
+  s.decline->add_option("referral", s.referral_text, referral_help)->required();
+  s.decline->add_option("--reason", s.reason,
+                        "辞退理由 / why (required: give --reason or --reason-file)");
+  s.decline->add_option("--reason-file", s.reason_file,
+                        "辞退理由をファイルから / the reason from a UTF-8 text file; - reads "
+                        "standard input");
+  s.decline->add_option("--propose", s.propose,
+                        "提案先 / another agency to ask instead, " + agency_id_help);
+  s.revoke = s.cases->add_subcommand("revoke", "取消 / withdraw a pending referral (coordinators)");
+  s.revoke->add_option("referral", s.referral_text, referral_help)->required();
 }
 
 CaseCommands::~CaseCommands() = default;
@@ -546,9 +940,21 @@ int CaseCommands::Prepare() {
     s.list_request.set_page_token(s.page_token);
     return kExitOk;
   }
+  if (s.accept->parsed() || s.decline->parsed() || s.revoke->parsed()) return s.PrepareAnswer();
+  if (s.referrals->parsed() && s.case_text.empty()) {
+    s.name = kInboxParent;
+    return kExitOk;
+  }
   if (!ParseCaseArgument(s.case_text, &s.name, &error)) return UsageError(error);
   if (s.transition->parsed()) return s.PrepareTransition(/*closing=*/false);
   if (s.close_case->parsed()) return s.PrepareTransition(/*closing=*/true);
+  if (s.log->parsed()) {
+    for (const CLI::Option* option : s.log_append_options) {
+      if (option->count() > 0) s.appending = true;
+    }
+    return s.appending ? s.PrepareAppend() : kExitOk;
+  }
+  if (s.refer->parsed()) return s.PrepareRefer();
   return kExitOk;
 }
 
@@ -561,17 +967,22 @@ int CaseCommands::State::PrepareOpen() {
                       "\" is not a district id (1 to 63 of a-z, 0-9 and '-', e.g. kita)");
   }
   record.set_district(district_id);
-  const std::string agency_id = WithoutPrefix(std::string(TrimSpaces(referrer)), kAgencyPrefix);
-  if (!IsResourceId(agency_id)) {
-    return UsageError("つなぎ元が不正です / --referrer: \"" + referrer +
-                      "\" is not an agency id (e.g. kita-houkatsu or agencies/kita-houkatsu)");
+  std::string referring_agency;
+  if (!ParseAgencyArgument("--referrer", "つなぎ元", referrer, &referring_agency, &error)) {
+    return UsageError(error);
   }
-  record.set_referring_agency(std::string(kAgencyPrefix) + agency_id);
-  const std::string_view presenting_problem = TrimSpaces(problem);
+  record.set_referring_agency(referring_agency);
+  std::string presenting_problem;
+  if (!TextFromFlags("--problem", problem, problem_file, &stdin_taken, &presenting_problem,
+                     &error)) {
+    return UsageError(error);
+  }
   if (presenting_problem.empty()) {
-    return UsageError("相談内容がありません / --problem: give the presenting problem");
+    return UsageError(
+        "相談内容がありません / give the presenting problem with --problem-file (recommended) or "
+        "--problem");
   }
-  record.set_presenting_problem(std::string(presenting_problem));
+  record.set_presenting_problem(presenting_problem);
 
   std::vector<std::string> seen_ids;
   size_t principal_position = 0;
@@ -683,6 +1094,136 @@ int CaseCommands::State::PrepareTransition(bool closing) {
   return kExitOk;
 }
 
+int CaseCommands::State::PrepareAppend() {
+  std::string error;
+  append_request.set_parent(name);
+  v1::ConsultationEntry& entry = *append_request.mutable_entry();
+  int number = 0;
+  if (!kind.empty()) {
+    if (!ParseEnumFlag("--kind", "種別", *v1::ConsultationKind_descriptor(), kind, &number,
+                       &error)) {
+      return UsageError(error);
+    }
+    entry.set_kind(static_cast<v1::ConsultationKind>(number));
+  } else if (!amends.empty()) {
+    entry.set_kind(v1::AMENDMENT);
+  } else {
+    return UsageError("種別がありません / --kind: give the kind of the entry to append (" +
+                      ValidValues(*v1::ConsultationKind_descriptor()) +
+                      "), or --amends N for a correction; without flags, case log lists the log");
+  }
+  const bool amendment = entry.kind() == v1::AMENDMENT;
+
+  std::string text;
+  if (!TextFromFlags("--summary", summary, summary_file, &stdin_taken, &text, &error)) {
+    return UsageError(error);
+  }
+  if (text.empty()) {
+    return UsageError(
+        "記録の内容がありません / give what happened with --summary-file "
+        "(recommended) or --summary");
+  }
+  entry.set_summary(text);
+
+  if (amendment) {
+    if (amends.empty()) {
+      return UsageError(
+          "訂正対象がありません / --kind 訂正 (AMENDMENT) needs --amends N, the entry corrected");
+    }
+    std::string amended;
+    if (!ParseAmends(name, amends, &amended, &error)) return UsageError(error);
+    entry.set_amends(amended);
+    if (!TextFromFlags("--reason", reason, reason_file, &stdin_taken, &text, &error)) {
+      return UsageError(error);
+    }
+    if (text.empty()) {
+      return UsageError(
+          "訂正理由がありません / a correction needs --reason (or --reason-file): why the entry "
+          "is corrected");
+    }
+    entry.set_amendment_reason(text);
+  } else if (!amends.empty() || !reason.empty() || !reason_file.empty()) {
+    return UsageError(
+        "--amends と --reason は訂正のときだけ指定します / --amends and --reason are for a "
+        "correction only; drop --kind (or give --kind 訂正)");
+  }
+
+  if (entry.kind() == v1::COORDINATION_CONTACT) {
+    if (agency.empty()) {
+      return UsageError(
+          "調整先がありません / --kind 個別調整 (COORDINATION_CONTACT) needs --agency, the agency "
+          "contacted");
+    }
+    std::string contacted;
+    if (!ParseAgencyArgument("--agency", "調整先", agency, &contacted, &error)) {
+      return UsageError(error);
+    }
+    entry.set_agency(contacted);
+  } else if (!agency.empty()) {
+    // The server would drop it silently; the user meant something by it.
+    return UsageError(
+        "--agency は個別調整のときだけ指定します / --agency is for --kind 個別調整 "
+        "(COORDINATION_CONTACT) only");
+  }
+  if (!method.empty()) {
+    if (!ParseEnumFlag("--method", "方法", *v1::ContactMethod_descriptor(), method, &number,
+                       &error)) {
+      return UsageError(error);
+    }
+    entry.set_method(static_cast<v1::ContactMethod>(number));
+  }
+  const std::string day = date.empty() ? FormatJstDate(std::chrono::system_clock::now()) : date;
+  if (!ParseDecisionDate("--date", day, entry.mutable_date(), &error)) return UsageError(error);
+  return kExitOk;
+}
+
+int CaseCommands::State::PrepareRefer() {
+  std::string error;
+  refer_request.set_parent(name);
+  v1::Referral& referral = *refer_request.mutable_referral();
+  std::string asked;
+  if (!ParseAgencyArgument("--agency", "紹介先", agency, &asked, &error)) {
+    return UsageError(error);
+  }
+  referral.set_agency(asked);
+  int number = 0;
+  if (!ParseEnumFlag("--role", "役割", *v1::TeamRole_descriptor(), role, &number, &error)) {
+    return UsageError(error);
+  }
+  referral.set_role(static_cast<v1::TeamRole>(number));
+  std::string text;
+  if (!TextFromFlags("--note", note, note_file, &stdin_taken, &text, &error)) {
+    return UsageError(error);
+  }
+  referral.set_note(text);
+  return kExitOk;
+}
+
+int CaseCommands::State::PrepareAnswer() {
+  std::string error;
+  if (!ParseReferralArgument(referral_text, &name, &error)) return UsageError(error);
+  answer_request.set_name(name);
+  if (!decline->parsed()) return kExitOk;
+  std::string text;
+  if (!TextFromFlags("--reason", reason, reason_file, &stdin_taken, &text, &error)) {
+    return UsageError(error);
+  }
+  if (text.empty()) {
+    return UsageError(
+        "辞退には理由が必要です / a declined referral needs a reason: give --reason TEXT or "
+        "--reason-file PATH (the coordinator reads it to find another agency)");
+  }
+  answer_request.set_reason(text);
+  if (!propose.empty()) {
+    std::string proposed;
+    if (!ParseAgencyArgument("--propose", "提案先", propose, &proposed, &error)) {
+      return UsageError(error);
+    }
+    answer_request.set_proposed_agency(proposed);
+  }
+  return kExitOk;
+}
+
 int CaseCommands::Run(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>& channel) {
   State& s = *state_;
   auto stub = v1::Cases::NewStub(channel);
@@ -691,6 +1232,14 @@ int CaseCommands::Run(const GlobalOptions& options, const std::shared_ptr<grpc::
   if (s.list->parsed()) return s.List(options, stub.get());
   if (s.transition->parsed() || s.close_case->parsed()) return s.Transition(options, stub.get());
   if (s.history->parsed()) return s.History(options, stub.get());
+  if (s.log->parsed()) {
+    return s.appending ? s.Append(options, stub.get()) : s.Log(options, stub.get());
+  }
+  if (s.refer->parsed()) return s.Refer(options, stub.get());
+  if (s.referrals->parsed()) return s.Referrals(options, stub.get());
+  if (s.accept->parsed() || s.decline->parsed() || s.revoke->parsed()) {
+    return s.Answer(options, stub.get());
+  }
   return UsageError("case: give a subcommand (see casectl case --help)");
 }
 
@@ -837,6 +1386,128 @@ int CaseCommands::State::History(const GlobalOptions& options, v1::Cases::Stub* 
                     Cell(WithoutPrefix(event.decider(), kUserPrefix)), Cell(event.reason())});
   }
   PrintTable({"#", "日時", "種別", "実施者", "変更", "決定日", "決定者", "理由"}, rows);
+  return kExitOk;
+}
+
+int CaseCommands::State::Log(const GlobalOptions& options, v1::Cases::Stub* stub) {
+  v1::ListConsultationsResponse all;
+  v1::ListConsultationsRequest request;
+  request.set_parent(name);
+  do {
+    v1::ListConsultationsResponse page;
+    auto context = NewContext(options);
+    grpc::Status status = stub->ListConsultations(context.get(), request, &page);
+    if (!status.ok()) return ReportError(status);
+    all.mutable_entries()->MergeFrom(page.entries());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  if (options.json) {
+    PrintJson(all);
+    return kExitOk;
+  }
+  if (all.entries().empty()) {
+    std::cout << "相談記録はありません / the consultation log is empty\n";
+    return kExitOk;
+  }
+  PrintConsultations(all);
+  return kExitOk;
+}
+
+int CaseCommands::State::Append(const GlobalOptions& options, v1::Cases::Stub* stub) {
+  v1::ConsultationEntry entry;
+  auto context = NewContext(options);
+  grpc::Status status = stub->AppendConsultation(context.get(), append_request, &entry);
+  if (!status.ok()) return ReportError(status);
+  if (options.json) {
+    PrintJson(entry);
+    return kExitOk;
+  }
+  std::cout << "相談記録を追加しました / consultation logged: " << entry.name() << "\n";
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"種別 / kind", EnumTextWithName(*v1::ConsultationKind_descriptor(), entry.kind())},
+      {"日付 / date", DateText(entry.date())},
+  };
+  if (!entry.agency().empty()) {
+    fields.emplace_back("機関 / agency", Cell(WithoutPrefix(entry.agency(), kAgencyPrefix)));
+  }
+  if (!entry.amends().empty()) fields.emplace_back("訂正対象 / amends", entry.amends());
+  PrintFields(fields);
+  return kExitOk;
+}
+
+int CaseCommands::State::Refer(const GlobalOptions& options, v1::Cases::Stub* stub) {
+  v1::Referral referral;
+  auto context = NewContext(options);
+  grpc::Status status = stub->CreateReferral(context.get(), refer_request, &referral);
+  if (!status.ok()) return ReportError(status);
+  if (options.json) {
+    PrintJson(referral);
+    return kExitOk;
+  }
+  std::cout << "紹介しました / referral created: " << referral.name() << "\n";
+  PrintReferral(referral);
+  std::cerr << "紹介先の職員が casectl case accept " << referral.name()
+            << " で受諾します / the agency's staff answer with casectl case accept (or decline) "
+            << referral.name() << "\n";
+  return kExitOk;
+}
+
+int CaseCommands::State::Referrals(const GlobalOptions& options, v1::Cases::Stub* stub) {
+  const bool inbox = name == kInboxParent;
+  v1::ListReferralsResponse all;
+  v1::ListReferralsRequest request;
+  request.set_parent(name);
+  do {
+    v1::ListReferralsResponse page;
+    auto context = NewContext(options);
+    grpc::Status status = stub->ListReferrals(context.get(), request, &page);
+    if (!status.ok()) {
+      ReportError(status);
+      if (inbox && status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+        std::cerr << "受信箱は機関に所属する利用者のものです。ケースの紹介は casectl case "
+                     "referrals CASE で見られます / the inbox is for agency staff; see a case's "
+                     "referrals with casectl case referrals CASE\n";
+      }
+      return kExitFailed;
+    }
+    all.mutable_referrals()->MergeFrom(page.referrals());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  if (options.json) {
+    PrintJson(all);
+    return kExitOk;
+  }
+  if (all.referrals().empty()) {
+    std::cout << (inbox ? "回答待ちの紹介はありません / no pending referrals to your agency\n"
+                        : "紹介はありません / no referrals\n");
+    return kExitOk;
+  }
+  PrintReferrals(all);
+  return kExitOk;
+}
+
+int CaseCommands::State::Answer(const GlobalOptions& options, v1::Cases::Stub* stub) {
+  v1::Referral answered;
+  auto context = NewContext(options);
+  grpc::Status status;
+  std::string done;
+  if (accept->parsed()) {
+    status = stub->AcceptReferral(context.get(), answer_request, &answered);
+    done = "紹介を受諾しました / referral accepted: ";
+  } else if (decline->parsed()) {
+    status = stub->DeclineReferral(context.get(), answer_request, &answered);
+    done = "紹介を辞退しました / referral declined: ";
+  } else {
+    status = stub->RevokeReferral(context.get(), answer_request, &answered);
+    done = "紹介を取り消しました / referral revoked: ";
+  }
+  if (!status.ok()) return ReportError(status);
+  if (options.json) {
+    PrintJson(answered);
+    return kExitOk;
+  }
+  std::cout << done << answered.name() << "\n";
+  PrintReferral(answered);
   return kExitOk;
 }
 

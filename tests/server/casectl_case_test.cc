@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -15,11 +17,14 @@
 #include <vector>
 
 #include "casecoord/v1/directory.grpc.pb.h"
+#include "services/common/fiscal_year.h"
 #include "services/common/grpc_errors.h"
 #include "services/directory/japanese_text.h"
 #include "tests/support/process_run.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
+
+extern char** environ;
 
 namespace casecoord {
 namespace {
@@ -36,6 +41,13 @@ std::string Capture(const std::string& text, const std::string& pattern) {
 }
 
 constexpr char kProblem[] = "母の認知症が進み、50代の長男は10年以上外出していない";
+
+// `bytes` as the file `path`.
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+  ASSERT_TRUE(out.good()) << path;
+}
 
 class CasectlCaseTest : public ::testing::Test {
  protected:
@@ -65,6 +77,66 @@ class CasectlCaseTest : public ::testing::Test {
                                      "--timeout=20"};
     argv.insert(argv.end(), args.begin(), args.end());
     return testing::RunProcess(argv, files_.path());
+  }
+
+  // Casectl with standard input read from the file `input` (RunProcess leaves it inherited).
+  CasectlRun CasectlWithInput(const std::vector<std::string>& args, const std::string& input) {
+    std::vector<std::string> argv = {CASECTL_PATH,
+                                     "--server=" + server_.target(),
+                                     "--ca=" + pki_.Sub("ca.crt"),
+                                     "--pki-dir=" + pki_.path(),
+                                     "--user=coordinator",
+                                     "--timeout=20"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CasectlRun run;
+    const std::string out_path = files_.Sub("stdout"), err_path = files_.Sub("stderr");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, input.c_str(), O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    std::vector<char*> pointers;
+    for (auto& argument : argv) pointers.push_back(argument.data());
+    pointers.push_back(nullptr);
+    pid_t pid = -1;
+    const int spawned =
+        posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, pointers.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0) {
+      ADD_FAILURE() << "cannot run " << argv[0] << ": " << std::strerror(spawned);
+      return run;
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    run.out = testing::ReadFile(out_path);
+    run.err = testing::ReadFile(err_path);
+    return run;
+  }
+
+  // Opens a case (Open()) and returns its name, "cases/N"; "" after a test failure.
+  std::string OpenCase() {
+    CasectlRun opened = Open();
+    EXPECT_EQ(opened.exit_code, 0) << opened.out << opened.err;
+    const std::string name = Capture(opened.out, R"(case opened: \S+ \((cases/\d+)\))");
+    EXPECT_FALSE(name.empty()) << opened.out;
+    return name;
+  }
+
+  // Adds agencies/a2 to the directory, for referrals to a second agency.
+  void AddSecondAgency() {
+    auto directory = v1::AgencyDirectory::NewStub(server_.ChannelFor("coordinator"));
+    v1::CreateAgencyRequest create;
+    create.set_agency_id("a2");
+    create.mutable_agency()->set_display_name("北区障害者基幹相談支援センター");
+    create.mutable_agency()->set_kana("キタクショウガイシャキカンソウダンシエンセンター");
+    create.mutable_agency()->set_kind(v1::DISABILITY_CORE_CONSULTATION_CENTER);
+    v1::Agency created;
+    grpc::ClientContext context;
+    const grpc::Status status = directory->CreateAgency(&context, create, &created);
+    ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
   }
 
   // `case open` of a household of two, with `extra` flags.
@@ -193,6 +265,286 @@ TEST_F(CasectlCaseTest, BadFlagsAreUsageErrorsAndOpenNothing) {
   CasectlRun listed = Casectl({"--json", "case", "list"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_FALSE(nlohmann::json::parse(listed.out).contains("cases")) << listed.out;
+}
+
+TEST_F(CasectlCaseTest, ConsultationLogAppendsAndLinksACorrectionBothWays) {
+  const std::string name = OpenCase();
+  ASSERT_FALSE(name.empty());
+  const std::string id = name.substr(std::strlen("cases/"));
+
+  CasectlRun empty = Casectl({"case", "log", id});
+  ASSERT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_NE(empty.out.find("相談記録はありません"), std::string::npos) << empty.out;
+
+  // A phone call on a given day (labels); a coordination contact today (value names, a file).
+  CasectlRun call = Casectl({"case", "log", id, "--kind", "電話", "--method", "電話", "--date",
+                             "2025-04-02", "--summary", "長男の様子を母に電話で確認"});
+  ASSERT_EQ(call.exit_code, 0) << call.out << call.err;
+  EXPECT_NE(call.out.find("consultation logged: " + name + "/consultations/1\n"), std::string::npos)
+      << call.out;
+  WriteFile(files_.Sub("contact.txt"), "包括と訪問日程を調整\n");
+  CasectlRun contact = Casectl({"case", "log", name, "--kind", "COORDINATION_CONTACT", "--agency",
+                                "agencies/a1", "--summary-file", files_.Sub("contact.txt")});
+  ASSERT_EQ(contact.exit_code, 0) << contact.out << contact.err;
+  EXPECT_NE(contact.out.find(name + "/consultations/2\n"), std::string::npos) << contact.out;
+  const std::string today = FormatJstDate(std::chrono::system_clock::now());
+
+  // Refused before any call (exit 2): a coordination contact without its agency, an agency on
+  // another kind, no summary, a future date, a correction without a reason, a reason without a
+  // correction, a correction of another case's entry, a correction without --amends.
+  const std::vector<std::vector<std::string>> refused = {
+      {"--kind", "個別調整", "--summary", "x"},
+      {"--kind", "相談", "--agency", "a1", "--summary", "x"},
+      {"--kind", "相談"},
+      {"--kind", "相談", "--summary", "x", "--date", "2999-01-01"},
+      {"--amends", "1", "--summary", "x"},
+      {"--kind", "相談", "--reason", "r", "--summary", "x"},
+      {"--amends", "cases/999/consultations/1", "--reason", "r", "--summary", "x"},
+      {"--kind", "AMENDMENT", "--reason", "r", "--summary", "x"},
+  };
+  for (const auto& flags : refused) {
+    std::vector<std::string> args = {"case", "log", id};
+    args.insert(args.end(), flags.begin(), flags.end());
+    CasectlRun run = Casectl(args);
+    EXPECT_EQ(run.exit_code, 2) << flags[0] << " " << flags[1] << "\n" << run.out << run.err;
+  }
+  // The server refuses to correct an entry that does not exist.
+  CasectlRun missing =
+      Casectl({"case", "log", id, "--amends", "9", "--reason", "r", "--summary", "x"});
+  EXPECT_EQ(missing.exit_code, 1) << missing.out << missing.err;
+  EXPECT_NE(missing.err.find("entry.amends"), std::string::npos) << missing.err;
+
+  // A correction of entry 1: AMENDMENT is implied by --amends.
+  CasectlRun corrected =
+      Casectl({"case", "log", id, "--amends", name + "/consultations/1", "--reason", "日付の誤り",
+               "--date", "2025-04-03", "--summary", "長男の様子を母に電話で確認（4月3日）"});
+  ASSERT_EQ(corrected.exit_code, 0) << corrected.out << corrected.err;
+  EXPECT_NE(corrected.out.find(name + "/consultations/3\n"), std::string::npos) << corrected.out;
+
+  // The log shows all three, aligned, the original and its correction pointing at each other.
+  CasectlRun log = Casectl({"case", "log", id});
+  ASSERT_EQ(log.exit_code, 0) << log.err;
+  const std::vector<std::string> lines = Lines(log.out);
+  ASSERT_EQ(lines.size(), 4u) << log.out;
+  const std::string& header = lines[0];
+  EXPECT_EQ(ColumnOf(lines[1], "2025-04-02"), ColumnOf(header, "日付")) << log.out;
+  EXPECT_EQ(ColumnOf(lines[1], "電話"), ColumnOf(header, "種別")) << log.out;
+  EXPECT_EQ(ColumnOf(lines[1], "coordinator"), ColumnOf(header, "記録者")) << log.out;
+  EXPECT_EQ(ColumnOf(lines[1], "訂正あり ← 3"), ColumnOf(header, "訂正")) << log.out;
+  EXPECT_EQ(ColumnOf(lines[1], "長男の様子を母に電話で確認"), ColumnOf(header, "内容")) << log.out;
+  EXPECT_EQ(ColumnOf(lines[2], today), ColumnOf(header, "日付")) << log.out;
+  EXPECT_EQ(ColumnOf(lines[2], "個別調整"), ColumnOf(header, "種別")) << log.out;
+  EXPECT_EQ(ColumnOf(lines[2], "a1"), ColumnOf(header, "機関")) << log.out;
+  EXPECT_EQ(ColumnOf(lines[2], "包括と訪問日程を調整"), ColumnOf(header, "内容")) << log.out;
+  EXPECT_EQ(lines[2].find("訂正"), std::string::npos) << log.out;
+  EXPECT_EQ(ColumnOf(lines[3], "2025-04-03"), ColumnOf(header, "日付")) << log.out;
+  EXPECT_EQ(ColumnOf(lines[3], "訂正"), ColumnOf(header, "種別")) << log.out;
+  EXPECT_EQ(ColumnOf(lines[3], "訂正 → 1"), ColumnOf(header, "訂正")) << log.out;
+  EXPECT_NE(lines[3].find("（4月3日）（訂正理由: 日付の誤り）"), std::string::npos) << log.out;
+
+  CasectlRun json = Casectl({"--json", "case", "log", id});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto entries = nlohmann::json::parse(json.out)["entries"];
+  ASSERT_EQ(entries.size(), 3u) << json.out;
+  EXPECT_EQ(entries[0]["amended_by"][0], name + "/consultations/3") << json.out;
+  EXPECT_EQ(entries[1]["agency"], "agencies/a1") << json.out;
+  EXPECT_EQ(entries[2]["kind"], "AMENDMENT") << json.out;
+  EXPECT_EQ(entries[2]["amends"], name + "/consultations/1") << json.out;
+
+  // Agency staff outside the team read nothing of it.
+  CasectlRun outsider = Casectl({"case", "log", id}, "agency-staff");
+  EXPECT_EQ(outsider.exit_code, 1) << outsider.out;
+  EXPECT_NE(outsider.err.find("NOT_FOUND"), std::string::npos) << outsider.err;
+  EXPECT_EQ(outsider.out.find("長男"), std::string::npos) << outsider.out;
+}
+
+TEST_F(CasectlCaseTest, ReferralAcceptedFromTheInboxOpensTheCaseToTheAgency) {
+  const std::string name = OpenCase();
+  ASSERT_FALSE(name.empty());
+  const std::string id = name.substr(std::strlen("cases/"));
+  EXPECT_EQ(Casectl({"case", "get", name}, "agency-staff").exit_code, 1);
+  CasectlRun empty_inbox = Casectl({"case", "referrals"}, "agency-staff");
+  ASSERT_EQ(empty_inbox.exit_code, 0) << empty_inbox.err;
+  EXPECT_NE(empty_inbox.out.find("回答待ちの紹介はありません"), std::string::npos)
+      << empty_inbox.out;
+
+  EXPECT_EQ(Casectl({"case", "refer", id, "--agency", "a1", "--role", "応援"}).exit_code, 2);
+  WriteFile(files_.Sub("note.txt"), "長男の就労について相談したい\n");
+  CasectlRun referred = Casectl({"case", "refer", id, "--agency", "a1", "--role", "本人支援",
+                                 "--note-file", files_.Sub("note.txt")});
+  ASSERT_EQ(referred.exit_code, 0) << referred.out << referred.err;
+  const std::string referral =
+      Capture(referred.out, R"(referral created: (cases/\d+/referrals/\d+)\n)");
+  EXPECT_EQ(referral, name + "/referrals/1") << referred.out;
+  // A second pending referral to the same agency is the server's FAILED_PRECONDITION.
+  CasectlRun again = Casectl({"case", "refer", id, "--agency", "a1", "--role", "PARTNER_SUPPORT"});
+  EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
+  EXPECT_NE(again.err.find("FAILED_PRECONDITION"), std::string::npos) << again.err;
+
+  // The agency's inbox shows it; a coordinator, who belongs to no agency, has no inbox.
+  CasectlRun inbox = Casectl({"case", "referrals"}, "agency-staff");
+  ASSERT_EQ(inbox.exit_code, 0) << inbox.err;
+  const std::vector<std::string> lines = Lines(inbox.out);
+  ASSERT_EQ(lines.size(), 2u) << inbox.out;
+  EXPECT_EQ(ColumnOf(lines[1], referral + " "), ColumnOf(lines[0], "名前")) << inbox.out;
+  EXPECT_EQ(ColumnOf(lines[1], "本人支援"), ColumnOf(lines[0], "役割")) << inbox.out;
+  EXPECT_EQ(ColumnOf(lines[1], "回答待ち"), ColumnOf(lines[0], "状態")) << inbox.out;
+  EXPECT_EQ(ColumnOf(lines[1], "coordinator"), ColumnOf(lines[0], "紹介者")) << inbox.out;
+  EXPECT_EQ(ColumnOf(lines[1], "長男の就労について相談したい"), ColumnOf(lines[0], "メモ"))
+      << inbox.out;
+  CasectlRun no_inbox = Casectl({"case", "referrals"});
+  EXPECT_EQ(no_inbox.exit_code, 1) << no_inbox.out;
+  EXPECT_NE(no_inbox.err.find("FAILED_PRECONDITION"), std::string::npos) << no_inbox.err;
+
+  CasectlRun accepted = Casectl({"case", "accept", referral}, "agency-staff");
+  ASSERT_EQ(accepted.exit_code, 0) << accepted.out << accepted.err;
+  EXPECT_NE(accepted.out.find("referral accepted: " + referral), std::string::npos) << accepted.out;
+  EXPECT_NE(LineWith(accepted.out, "状態").find("受諾 (ACCEPTED)"), std::string::npos)
+      << accepted.out;
+
+  // On the team now: its staff read the case and write in its log.
+  CasectlRun got = Casectl({"case", "get", name}, "agency-staff");
+  ASSERT_EQ(got.exit_code, 0) << got.out << got.err;
+  EXPECT_NE(LineWith(got.out, "支援チーム").find("a1 (本人支援)"), std::string::npos) << got.out;
+  EXPECT_NE(LineWith(got.out, "相談内容").find(kProblem), std::string::npos) << got.out;
+  CasectlRun logged = Casectl(
+      {"case", "log", id, "--kind", "家庭訪問", "--summary", "長男と初めて面談"}, "agency-staff");
+  EXPECT_EQ(logged.exit_code, 0) << logged.out << logged.err;
+  CasectlRun answered_inbox = Casectl({"case", "referrals"}, "agency-staff");
+  EXPECT_EQ(answered_inbox.out.find(referral), std::string::npos) << answered_inbox.out;
+  CasectlRun listed = Casectl({"case", "referrals", id});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const std::string row = LineWith(listed.out, referral);
+  EXPECT_NE(row.find("受諾"), std::string::npos) << listed.out;
+  EXPECT_NE(row.find("agency-staff"), std::string::npos) << listed.out;
+  // Answered once only.
+  CasectlRun twice = Casectl({"case", "accept", referral}, "agency-staff");
+  EXPECT_EQ(twice.exit_code, 1) << twice.out;
+  EXPECT_NE(twice.err.find("FAILED_PRECONDITION"), std::string::npos) << twice.err;
+}
+
+TEST_F(CasectlCaseTest, DeclineNeedsAReasonAndRevokeIsForCoordinators) {
+  AddSecondAgency();
+  const std::string name = OpenCase();
+  ASSERT_FALSE(name.empty());
+  const std::string id = name.substr(std::strlen("cases/"));
+  CasectlRun referred =
+      Casectl({"case", "refer", id, "--agency", "a1", "--role", "パートナー支援"});
+  ASSERT_EQ(referred.exit_code, 0) << referred.out << referred.err;
+  const std::string referral = name + "/referrals/1";
+  ASSERT_NE(referred.out.find(referral), std::string::npos) << referred.out;
+  CasectlRun history_before = Casectl({"case", "history", id});
+  ASSERT_EQ(history_before.exit_code, 0) << history_before.err;
+
+  // Without a reason (or with blanks only) the decline is refused before any call, in both
+  // languages, and nothing changes.
+  for (const auto& flags : std::vector<std::vector<std::string>>{{}, {"--reason", " 　"}}) {
+    std::vector<std::string> args = {"case", "decline", referral};
+    args.insert(args.end(), flags.begin(), flags.end());
+    CasectlRun refused = Casectl(args, "agency-staff");
+    EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+    EXPECT_NE(refused.err.find("辞退には理由が必要です"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("needs a reason"), std::string::npos) << refused.err;
+  }
+  EXPECT_EQ(Casectl({"case", "history", id}).out, history_before.out);
+  EXPECT_NE(LineWith(Casectl({"case", "referrals", id}).out, referral).find("回答待ち"),
+            std::string::npos);
+  EXPECT_NE(Casectl({"case", "referrals"}, "agency-staff").out.find(referral), std::string::npos);
+
+  CasectlRun declined =
+      Casectl({"case", "decline", referral, "--reason", "担当地区外のため", "--propose", "a2"},
+              "agency-staff");
+  ASSERT_EQ(declined.exit_code, 0) << declined.out << declined.err;
+  EXPECT_NE(declined.out.find("referral declined: " + referral), std::string::npos) << declined.out;
+  EXPECT_NE(LineWith(declined.out, "辞退理由").find("担当地区外のため"), std::string::npos)
+      << declined.out;
+  EXPECT_NE(LineWith(declined.out, "提案先").find("a2"), std::string::npos) << declined.out;
+  CasectlRun listed = Casectl({"case", "referrals", id});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  std::vector<std::string> lines = Lines(listed.out);
+  ASSERT_EQ(lines.size(), 2u) << listed.out;
+  EXPECT_EQ(ColumnOf(lines[1], "辞退"), ColumnOf(lines[0], "状態")) << listed.out;
+  EXPECT_EQ(ColumnOf(lines[1], "agency-staff"), ColumnOf(lines[0], "回答者")) << listed.out;
+  EXPECT_EQ(ColumnOf(lines[1], "担当地区外のため（提案: a2）"), ColumnOf(lines[0], "辞退理由"))
+      << listed.out;
+  // Declining gives no access; the inbox is empty again.
+  EXPECT_EQ(Casectl({"case", "get", name}, "agency-staff").exit_code, 1);
+  EXPECT_EQ(Casectl({"case", "referrals"}, "agency-staff").out.find(referral), std::string::npos);
+
+  // The proposed agency is asked next; only a coordinator may withdraw that.
+  CasectlRun second = Casectl({"case", "refer", id, "--agency", "a2", "--role", "本人支援"});
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  const std::string second_referral = name + "/referrals/2";
+  ASSERT_NE(second.out.find(second_referral), std::string::npos) << second.out;
+  CasectlRun not_allowed = Casectl({"case", "revoke", second_referral}, "agency-staff");
+  EXPECT_EQ(not_allowed.exit_code, 1) << not_allowed.out;
+  CasectlRun revoked = Casectl({"case", "revoke", second_referral});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.out << revoked.err;
+  EXPECT_NE(LineWith(revoked.out, "状態").find("取消 (REVOKED)"), std::string::npos) << revoked.out;
+  EXPECT_EQ(Casectl({"case", "accept", "cases/x/referrals/1"}).exit_code, 2);
+}
+
+TEST_F(CasectlCaseTest, ProblemFromAFileOrStandardInputStaysOffTheCommandLine) {
+  const std::vector<std::string> base = {"case",       "open", "--district", "kita",
+                                         "--referrer", "a1",   "--member",   "m1:架空 一郎:本人"};
+  auto open_with = [&base](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  auto problem_of = [this](const std::string& name) {
+    CasectlRun got = Casectl({"--json", "case", "get", name});
+    EXPECT_EQ(got.exit_code, 0) << got.err;
+    return nlohmann::json::parse(got.out).value("presenting_problem", "");
+  };
+
+  CasectlRun help = Casectl({"case", "open", "--help"});
+  EXPECT_EQ(help.exit_code, 0) << help.err;
+  EXPECT_NE(help.out.find("prefer --problem-file"), std::string::npos) << help.out;
+
+  // As Windows Notepad saves it: a byte order mark and CRLF line ends.
+  WriteFile(files_.Sub("problem.txt"),
+            "\xEF\xBB\xBF母の認知症が進んでいる。\r\n長男は外出していない。\r\n");
+  CasectlRun from_file = Casectl(open_with({"--problem-file", files_.Sub("problem.txt")}));
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.out << from_file.err;
+  const std::string first = Capture(from_file.out, R"(case opened: \S+ \((cases/\d+)\))");
+  EXPECT_EQ(problem_of(first), "母の認知症が進んでいる。\n長男は外出していない。");
+
+  WriteFile(files_.Sub("stdin.txt"), "父が入院し、娘が弟の世話をしている\n");
+  CasectlRun from_stdin =
+      CasectlWithInput(open_with({"--problem-file", "-"}), files_.Sub("stdin.txt"));
+  ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.out << from_stdin.err;
+  const std::string second = Capture(from_stdin.out, R"(case opened: \S+ \((cases/\d+)\))");
+  ASSERT_NE(second, first) << from_stdin.out;
+  EXPECT_EQ(problem_of(second), "父が入院し、娘が弟の世話をしている");
+
+  // Refused before any call: both flags, neither, a blank file, a missing file, Shift_JIS.
+  WriteFile(files_.Sub("blank.txt"), " \n\n");
+  WriteFile(files_.Sub("sjis.txt"), "\x95\xea\x82\xcc\x94\x46\x92\x6d\x8f\xc7");  // 母の認知症
+  CasectlRun both =
+      Casectl(open_with({"--problem", kProblem, "--problem-file", files_.Sub("problem.txt")}));
+  EXPECT_EQ(both.exit_code, 2) << both.out << both.err;
+  EXPECT_NE(both.err.find("not both"), std::string::npos) << both.err;
+  CasectlRun neither = Casectl(open_with({}));
+  EXPECT_EQ(neither.exit_code, 2) << neither.out << neither.err;
+  EXPECT_NE(neither.err.find("相談内容がありません"), std::string::npos) << neither.err;
+  EXPECT_EQ(Casectl(open_with({"--problem-file", files_.Sub("blank.txt")})).exit_code, 2);
+  CasectlRun missing = Casectl(open_with({"--problem-file", files_.Sub("none.txt")}));
+  EXPECT_EQ(missing.exit_code, 2) << missing.out << missing.err;
+  EXPECT_NE(missing.err.find("cannot open"), std::string::npos) << missing.err;
+  CasectlRun sjis = Casectl(open_with({"--problem-file", files_.Sub("sjis.txt")}));
+  EXPECT_EQ(sjis.exit_code, 2) << sjis.out << sjis.err;
+  EXPECT_NE(sjis.err.find("UTF-8"), std::string::npos) << sjis.err;
+  // Standard input serves one flag only.
+  CasectlRun two_stdin = CasectlWithInput(
+      {"case", "log", first, "--amends", "1", "--summary-file", "-", "--reason-file", "-"},
+      files_.Sub("stdin.txt"));
+  EXPECT_EQ(two_stdin.exit_code, 2) << two_stdin.out << two_stdin.err;
+  EXPECT_NE(two_stdin.err.find("standard input"), std::string::npos) << two_stdin.err;
+
+  CasectlRun listed = Casectl({"--json", "case", "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(nlohmann::json::parse(listed.out)["cases"].size(), 2u) << listed.out;
 }
 
 }  // namespace
