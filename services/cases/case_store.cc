@@ -208,6 +208,18 @@ Status CountEvent(const v1::Case& classification, const v1::CaseEvent& event,
         FiscalYearOfDate(event.decision_date().year(), event.decision_date().month()),
         stats::kCoordinationContacts, dimensions, delta);
   }
+  if (event.kind() == v1::MEETING_HELD) {
+    const int year = FiscalYearOfDate(event.decision_date().year(), event.decision_date().month());
+    switch (event.meeting_type()) {
+      case v1::SUPPORT_MEETING:
+      case v1::MULTI_AGENCY_SUPPORT_MEETING:
+        return changes->Count(year, stats::kCaseMeetings, dimensions, delta);
+      case v1::ADVISER_MEETING:
+        return changes->Count(year, stats::kAdviserMeetings, dimensions, delta);
+      default:
+        return Status::Ok();  // internal reviews are not in the yearly table
+    }
+  }
   if (event.kind() != v1::STATE_CHANGED) return Status::Ok();
   const int fiscal_year =
       FiscalYearOfDate(event.decision_date().year(), event.decision_date().month());
@@ -224,7 +236,7 @@ Status CountEvent(const v1::Case& classification, const v1::CaseEvent& event,
   return Status::Ok();
 }
 
-CaseStore::CaseWriteLock CaseStore::LockCase(std::string_view name) {
+CaseStore::CaseWriteLock CaseStore::LockCase(std::string_view name) const {
   // "cases/{id}" and every name under it ("cases/{id}/referrals/{n}") share the case's lock.
   std::string_view case_name = name;
   const size_t end = name.find('/', sizeof(kCasePrefix) - 1);
@@ -236,7 +248,7 @@ CaseStore::CaseWriteLock CaseStore::LockCase(std::string_view name) {
   return lock;
 }
 
-CaseStore::CaseWriteLock CaseStore::LockNewCase() {
+CaseStore::CaseWriteLock CaseStore::LockNewCase() const {
   CaseWriteLock lock;
   lock.counting = std::shared_lock<std::shared_mutex>(counting_mutex_);
   lock.record = std::unique_lock<std::mutex>(sequence_mutex_);
@@ -386,6 +398,22 @@ Result<CaseStore::Stored> CaseStore::Load(uint64_t id) const {
   }
   CASECOORD_RETURN_IF_ERROR(JoinPersonal(personal, &stored.record));
   return stored;
+}
+
+Status CaseStore::PrepareRecordEvent(const std::string& user_id, const std::string& name,
+                                     v1::CaseEvent event, storage::WriteBatch* batch) const {
+  auto id = ParseCaseName(name, "case");
+  if (!id.ok()) return id.status();
+  auto stored = Load(*id);
+  if (!stored.ok()) return stored.status();
+  auto next = NextEvent(*id, user_id, event.kind());
+  if (!next.ok()) return next.status();
+  event.set_sequence(next->sequence());
+  *event.mutable_time() = next->time();
+  event.set_actor(next->actor());
+  auto key = KeyOf(*id);
+  if (!key.ok()) return key.status();
+  return PutEvent(*id, *key, std::move(event), stored->record, batch);
 }
 
 Result<CaseKey> CaseStore::KeyForCase(const std::string& name) const {

@@ -94,11 +94,11 @@ class CaseStore {
   };
   // For changes of the case `name` ("cases/{id}" or a name under it; an unparsable name gets some
   // lock, and the change then fails validation anyway).
-  CaseWriteLock LockCase(std::string_view name);
+  CaseWriteLock LockCase(std::string_view name) const;
   // For creates.
-  CaseWriteLock LockNewCase();
+  CaseWriteLock LockNewCase() const;
   // Stops every writer until released (the counter rebuild).
-  std::unique_lock<std::shared_mutex> LockAllWriters() {
+  std::unique_lock<std::shared_mutex> LockAllWriters() const {
     return std::unique_lock<std::shared_mutex>(counting_mutex_);
   }
 
@@ -107,6 +107,13 @@ class CaseStore {
   // is safe). INVALID_ARGUMENT naming each bad field; NOT_FOUND for an unknown referring agency.
   Result<v1::Case> PrepareCreate(const std::string& user_id, const std::string& request_id,
                                  const v1::Case& input, storage::WriteBatch* batch) const;
+
+  // Appends to the history of case `name` an event another store records about it (e.g.
+  // MEETING_HELD with meeting_type, subject and decision_date set), counting it like the case's own
+  // events (so a reclassification moves it and RecountCounters reproduces it). The caller holds
+  // LockCase(name) until the batch commits.
+  Status PrepareRecordEvent(const std::string& user_id, const std::string& name,
+                            v1::CaseEvent event, storage::WriteBatch* batch) const;
 
   // The data key of case `name` ("cases/{id}"), for the stores that seal their records of a case
   // under it (meetings, plans, monitoring), so that a purge of the case destroys those too.
@@ -250,10 +257,11 @@ class CaseStore {
   const Clock& clock_;
   const CaseStoreOptions options_;
   std::vector<std::function<Result<stats::CounterChanges>()>> recounters_;
-  std::shared_mutex counting_mutex_;
-  std::mutex sequence_mutex_;
+  // Locking does not change what the store holds, so const stores (readers) may lock too.
+  mutable std::shared_mutex counting_mutex_;
+  mutable std::mutex sequence_mutex_;
   // Case ids hash onto these; two cases rarely share one, and sharing only serialises them.
-  std::array<std::mutex, 64> case_mutexes_;
+  mutable std::array<std::mutex, 64> case_mutexes_;
 };
 
 // The statistics classification of a case: fiscal year of intake, district, the union of its

@@ -1,0 +1,331 @@
+#include "services/meetings/plan_store.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+#include <set>
+
+#include "services/cases/case_keys.h"
+#include "services/common/fiscal_year.h"
+#include "services/common/text.h"
+#include "services/storage/key_encoding.h"
+#include "services/worklist/due_index.h"
+
+namespace casecoord::meetings {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using storage::ColumnFamily;
+
+constexpr char kPlan[] = "case-plan";
+
+std::string PlanKey(uint64_t case_id, int version) {
+  std::string key;
+  storage::AppendString(&key, kPlan);
+  storage::AppendUint64(&key, case_id);
+  storage::AppendUint64(&key, static_cast<uint64_t>(version));
+  return key;
+}
+
+std::string CaseName(uint64_t id) { return "cases/" + std::to_string(id); }
+
+std::string PlanName(uint64_t case_id, int version) {
+  return CaseName(case_id) + "/plans/" + std::to_string(version);
+}
+
+bool IsDate(const v1::Date& date) {
+  return JstMidnight(date.year(), date.month(), date.day()).has_value();
+}
+
+bool ParseNumber(const std::string& digits, uint64_t* value) {
+  if (digits.empty() || digits.size() > 18 || digits.front() == '0' ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  *value = std::stoull(digits);
+  return true;
+}
+
+// Moves the sealed fields of `plan` into the returned message.
+v1::SupportPlan SplitPersonal(v1::SupportPlan* plan) {
+  v1::SupportPlan personal;
+  for (auto& goal : *plan->mutable_goals()) {
+    personal.add_goals()->set_goal(std::move(*goal.mutable_goal()));
+    goal.clear_goal();
+  }
+  *personal.mutable_evaluation_items() = std::move(*plan->mutable_evaluation_items());
+  plan->clear_evaluation_items();
+  for (auto& action : *plan->mutable_actions()) {
+    personal.add_actions()->set_action(std::move(*action.mutable_action()));
+    action.clear_action();
+  }
+  for (auto& review : *plan->mutable_reviews()) {
+    personal.add_reviews()->set_evaluation(std::move(*review.mutable_evaluation()));
+    review.clear_evaluation();
+  }
+  return personal;
+}
+
+Status JoinPersonal(const v1::SupportPlan& personal, v1::SupportPlan* plan) {
+  if (personal.goals_size() != plan->goals_size() ||
+      personal.actions_size() != plan->actions_size() ||
+      personal.reviews_size() != plan->reviews_size()) {
+    return Status(StatusCode::kDataLoss, "PLAN_CORRUPT", plan->name() + " does not fit together");
+  }
+  for (int i = 0; i < plan->goals_size(); ++i) {
+    plan->mutable_goals(i)->set_goal(personal.goals(i).goal());
+  }
+  *plan->mutable_evaluation_items() = personal.evaluation_items();
+  for (int i = 0; i < plan->actions_size(); ++i) {
+    plan->mutable_actions(i)->set_action(personal.actions(i).action());
+  }
+  for (int i = 0; i < plan->reviews_size(); ++i) {
+    plan->mutable_reviews(i)->set_evaluation(personal.reviews(i).evaluation());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<PlanStore::Parsed> PlanStore::ParseName(const std::string& name) {
+  const Status invalid = Status::InvalidArgument(
+      "name", "must look like \"cases/{case}/plans/{version}\" or \"cases/{case}/plans/current\"");
+  const size_t at = name.find("/plans/");
+  if (name.rfind("cases/", 0) != 0 || at == std::string::npos) return invalid;
+  Parsed parsed;
+  if (!ParseNumber(name.substr(6, at - 6), &parsed.case_id)) return invalid;
+  const std::string version = name.substr(at + 7);
+  if (version == "current") return parsed;
+  uint64_t number = 0;
+  if (!ParseNumber(version, &number) || number > 1000000) return invalid;
+  parsed.version = static_cast<int>(number);
+  return parsed;
+}
+
+Result<std::string> PlanStore::CaseOf(const std::string& name) {
+  const size_t at = name.find("/plans");
+  const std::string case_name = at == std::string::npos ? name : name.substr(0, at);
+  uint64_t id = 0;
+  if (case_name.rfind("cases/", 0) != 0 || !ParseNumber(case_name.substr(6), &id)) {
+    return Status::InvalidArgument("name", "must name a case's plan: \"cases/{case}/plans/...\"");
+  }
+  return case_name;
+}
+
+Result<int> PlanStore::LatestVersion(uint64_t case_id) const {
+  std::string prefix;
+  storage::AppendString(&prefix, kPlan);
+  storage::AppendUint64(&prefix, case_id);
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  it->SeekForPrev(prefix + std::string(1, '\xff'));
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading plans");
+  if (!it->Valid() || !it->key().starts_with(prefix)) return 0;
+  storage::KeyReader reader(
+      std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+  uint64_t version = 0;
+  if (!reader.ReadUint64(&version)) {
+    return Status(StatusCode::kDataLoss, "PLAN_CORRUPT", CaseName(case_id) + ": bad plan key");
+  }
+  return static_cast<int>(version);
+}
+
+Result<v1::SupportPlan> PlanStore::Load(uint64_t case_id, int version) const {
+  const std::string name = PlanName(case_id, version);
+  auto value = storage_.Get(ColumnFamily::kRecords, PlanKey(case_id, version));
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return Status::NotFound("PLAN_NOT_FOUND", name + " not found");
+  storage::KeyReader reader(**value);
+  std::string public_bytes, sealed;
+  v1::SupportPlan plan, personal;
+  if (!reader.ReadString(&public_bytes) || !reader.ReadString(&sealed) ||
+      !plan.ParseFromString(public_bytes)) {
+    return Status(StatusCode::kDataLoss, "PLAN_CORRUPT", name + " is unreadable");
+  }
+  auto key = cases_.KeyForCase(CaseName(case_id));
+  if (!key.ok()) return key.status();
+  auto opened = cases::Open(*key, name, sealed);
+  if (!opened.ok()) return opened.status();
+  if (!personal.ParseFromString(*opened)) {
+    return Status(StatusCode::kDataLoss, "PLAN_CORRUPT", name + " is unreadable");
+  }
+  CASECOORD_RETURN_IF_ERROR(JoinPersonal(personal, &plan));
+  auto latest = LatestVersion(case_id);
+  if (!latest.ok()) return latest.status();
+  plan.set_current(version == *latest);
+  return plan;
+}
+
+Status PlanStore::Put(uint64_t case_id, const v1::SupportPlan& plan,
+                      storage::WriteBatch* batch) const {
+  auto parsed = ParseName(plan.name());
+  if (!parsed.ok()) return parsed.status();
+  auto key = cases_.KeyForCase(CaseName(case_id));
+  if (!key.ok()) return key.status();
+  v1::SupportPlan public_part = plan;
+  public_part.clear_current();  // derived when read
+  const v1::SupportPlan personal = SplitPersonal(&public_part);
+  std::string value;
+  storage::AppendString(&value, public_part.SerializeAsString());
+  storage::AppendString(&value, cases::Seal(*key, plan.name(), personal.SerializeAsString()));
+  batch->Put(ColumnFamily::kRecords, PlanKey(case_id, parsed->version), value);
+  return Status::Ok();
+}
+
+Status PlanStore::PutReviewDue(const std::string& case_name, const v1::SupportPlan& plan,
+                               storage::WriteBatch* batch) const {
+  const std::string subject = case_name + "/plan";
+  const bool closed = plan.reviews_size() > 0 && plan.reviews().rbegin()->decision() == v1::CLOSE;
+  if (closed) return worklist::PrepareClearDue(storage_, subject, batch);
+  auto record = cases_.Get(case_name);
+  if (!record.ok()) return record.status();
+  v1::DueItem item;
+  item.set_kind(v1::PLAN_REVIEW_DUE);
+  *item.mutable_due_date() = plan.next_review_date();
+  item.set_case_(case_name);
+  item.set_case_number(record->case_number());
+  item.set_subject(subject);
+  std::vector<std::string> owners;
+  if (!record->coordinator().empty()) owners.push_back(record->coordinator());
+  return worklist::PrepareSetDue(storage_, item, owners, batch);
+}
+
+Result<v1::SupportPlan> PlanStore::PrepareCreateVersion(const std::string& user_id,
+                                                        const std::string& parent,
+                                                        const v1::SupportPlan& input,
+                                                        storage::WriteBatch* batch) const {
+  auto case_name = CaseOf(parent);
+  if (!case_name.ok() || *case_name != parent) {
+    return Status::InvalidArgument("parent", "must look like \"cases/{case}\"");
+  }
+  auto record = cases_.Get(parent);
+  if (!record.ok()) return record.status();
+  std::set<std::string> members;
+  for (const auto& member : record->members()) members.insert(member.member_id());
+  if (input.goals().empty()) return Status::InvalidArgument("plan.goals", "at least one goal");
+  for (int i = 0; i < input.goals_size(); ++i) {
+    const auto& goal = input.goals(i);
+    const std::string field = "plan.goals[" + std::to_string(i) + "]";
+    if (!goal.member_id().empty() && members.count(goal.member_id()) == 0) {
+      return Status::InvalidArgument(field + ".member_id", "not a member of the household");
+    }
+    if (goal.goal().empty()) return Status::InvalidArgument(field + ".goal", "required");
+  }
+  if (!IsDate(input.next_review_date())) {
+    return Status::InvalidArgument("plan.next_review_date", "required: a real day");
+  }
+  v1::SupportPlan plan = input;
+  if (!plan.meeting().empty()) {
+    auto meeting = meetings_.Get(plan.meeting());
+    if (!meeting.ok() || meeting->case_() != parent) {
+      return Status::InvalidArgument("plan.meeting", "must be a meeting of this case");
+    }
+    if (plan.actions().empty()) {
+      for (const auto& assignment : meeting->minutes().assignments()) {
+        auto* action = plan.add_actions();
+        action->set_agency(assignment.agency());
+        action->set_action(assignment.action());
+        *action->mutable_due_date() = assignment.due_date();
+        action->set_assignment(plan.meeting() + "#" + assignment.assignment_id());
+      }
+    }
+  }
+  for (int i = 0; i < plan.actions_size(); ++i) {
+    const auto& action = plan.actions(i);
+    const std::string field = "plan.actions[" + std::to_string(i) + "]";
+    if (action.agency().rfind("agencies/", 0) != 0 || !IsResourceId(action.agency().substr(9))) {
+      return Status::InvalidArgument(field + ".agency", "must look like \"agencies/{agency}\"");
+    }
+    if (action.action().empty()) return Status::InvalidArgument(field + ".action", "required");
+    if (action.has_due_date() && !IsDate(action.due_date())) {
+      return Status::InvalidArgument(field + ".due_date", "not a date");
+    }
+  }
+  auto parsed = ParseName(parent + "/plans/current");
+  if (!parsed.ok()) return parsed.status();
+  auto latest = LatestVersion(parsed->case_id);
+  if (!latest.ok()) return latest.status();
+  plan.set_name(PlanName(parsed->case_id, *latest + 1));
+  plan.clear_reviews();
+  plan.set_author("users/" + user_id);
+  *plan.mutable_create_time() = TimeUtil::NanosecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch())
+          .count());
+  plan.set_current(true);
+  CASECOORD_RETURN_IF_ERROR(Put(parsed->case_id, plan, batch));
+  CASECOORD_RETURN_IF_ERROR(PutReviewDue(parent, plan, batch));
+  return plan;
+}
+
+Result<v1::SupportPlan> PlanStore::Get(const std::string& name) const {
+  auto parsed = ParseName(name);
+  if (!parsed.ok()) return parsed.status();
+  int version = parsed->version;
+  if (version == 0) {
+    auto latest = LatestVersion(parsed->case_id);
+    if (!latest.ok()) return latest.status();
+    if (*latest == 0) return Status::NotFound("PLAN_NOT_FOUND", name + ": the case has no plan");
+    version = *latest;
+  }
+  return Load(parsed->case_id, version);
+}
+
+Result<std::vector<v1::SupportPlan>> PlanStore::List(const std::string& parent, int before_version,
+                                                     int limit) const {
+  auto parsed = ParseName(parent + "/plans/current");
+  if (!parsed.ok()) return Status::InvalidArgument("parent", "must look like \"cases/{case}\"");
+  auto latest = LatestVersion(parsed->case_id);
+  if (!latest.ok()) return latest.status();
+  std::vector<v1::SupportPlan> plans;
+  int version = before_version > 0 ? std::min(before_version - 1, *latest) : *latest;
+  for (; version >= 1 && static_cast<int>(plans.size()) < limit; --version) {
+    auto plan = Load(parsed->case_id, version);
+    if (!plan.ok()) return plan.status();
+    plans.push_back(std::move(plan).value());
+  }
+  return plans;
+}
+
+Result<v1::SupportPlan> PlanStore::PrepareReview(const std::string& user_id,
+                                                 const v1::ReviewPlanRequest& request,
+                                                 storage::WriteBatch* batch) const {
+  auto parsed = ParseName(request.name());
+  if (!parsed.ok()) return parsed.status();
+  auto plan = Get(request.name());
+  if (!plan.ok()) return plan.status();
+  if (!plan->current()) {
+    return Status::FailedPrecondition(
+        "PLAN_NOT_CURRENT", plan->name() + " is not the plan in force; review the latest");
+  }
+  const v1::PlanReview& input = request.review();
+  if (input.evaluation().empty()) {
+    return Status::InvalidArgument("review.evaluation", "required");
+  }
+  if (input.decision() == v1::REVIEW_DECISION_UNSPECIFIED ||
+      !v1::ReviewDecision_IsValid(input.decision())) {
+    return Status::InvalidArgument("review.decision", "required");
+  }
+  if (input.decision() != v1::CLOSE && !IsDate(input.next_review_date())) {
+    return Status::InvalidArgument("review.next_review_date", "required unless the plan closes");
+  }
+  v1::PlanReview review = input;
+  review.set_number(plan->reviews_size() + 1);
+  if (!review.has_review_date()) {
+    const std::string today = FormatJstDate(clock_.Now());
+    review.mutable_review_date()->set_year(std::stoi(today.substr(0, 4)));
+    review.mutable_review_date()->set_month(std::stoi(today.substr(5, 2)));
+    review.mutable_review_date()->set_day(std::stoi(today.substr(8, 2)));
+  } else if (!IsDate(review.review_date())) {
+    return Status::InvalidArgument("review.review_date", "not a date");
+  }
+  review.set_reviewer("users/" + user_id);
+  *review.mutable_create_time() = TimeUtil::NanosecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch())
+          .count());
+  if (review.decision() != v1::CLOSE) *plan->mutable_next_review_date() = review.next_review_date();
+  *plan->add_reviews() = std::move(review);
+  CASECOORD_RETURN_IF_ERROR(Put(parsed->case_id, *plan, batch));
+  CASECOORD_RETURN_IF_ERROR(PutReviewDue(CaseName(parsed->case_id), *plan, batch));
+  return plan;
+}
+
+}  // namespace casecoord::meetings
