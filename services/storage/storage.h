@@ -47,6 +47,9 @@ struct StorageOptions {
   // failing the merge. A malformed counter otherwise fails flushes, then every commit and the next
   // open (counters.h); open once with this set, then rebuild the counters.
   bool tolerate_malformed_counters = false;
+  // Default true: closing flushes every memtable, so the next open replays no write-ahead log.
+  // False leaves recent writes only in the log, as a crash would (for tests of recovery).
+  bool flush_on_close = true;
 };
 
 struct StorageStats {
@@ -155,6 +158,7 @@ class Storage {
   Storage() = default;
 
   std::string path_;
+  bool flush_on_close_ = true;
   std::shared_ptr<const Keyring> keyring_;
   std::unique_ptr<rocksdb::Env> env_;  // must outlive db_
   std::unique_ptr<rocksdb::DB> db_;
