@@ -19,6 +19,18 @@
 //                                       the agency directory; see agency_commands.h
 //   casectl case open|get|list|transition|close|history ...
 //                                       cases (ケース); see case_commands.h
+//   casectl adviser list|create ...     the adviser registry (アドバイザー名簿)
+//   casectl dispatch request|get|list|approve|decline|session|followup|close ...
+//                                       adviser dispatch (アドバイザー派遣); see
+//                                       dispatch_commands.h
+//   casectl due [--owner O] [--by DATE] [--watch]   your work list (期限一覧)
+//   casectl monitoring get|set|check ...            monitoring (モニタリング); see
+//                                       monitoring_commands.h
+//   casectl meeting schedule|get|list|acknowledge|minutes|cancel|assignment|export ...
+//                                       case meetings (ケース検討会議, 支援会議); see
+//                                       meeting_commands.h
+//   casectl plan create|get|list|review ...         support plans (支援計画); see
+//                                       meeting_commands.h
 // ROLE is one of admin, coordinator, agency_staff, adviser, planner, auditor. audit
 // list is for auditors, audit verify and access list for auditors and admins, user for admins.
 //
@@ -43,6 +55,9 @@
 #include "clients/cli/case_commands.h"
 #include "clients/cli/client.h"
 #include "clients/cli/command_support.h"
+#include "clients/cli/dispatch_commands.h"
+#include "clients/cli/meeting_commands.h"
+#include "clients/cli/monitoring_commands.h"
 #include "clients/cli/table.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -620,6 +635,9 @@ int Main(int argc, char** argv) {
 
   AgencyCommands agency_commands(&app);
   CaseCommands case_commands(&app);
+  DispatchCommands dispatch_commands(&app);
+  MonitoringCommands monitoring_commands(&app);
+  MeetingCommands meeting_commands(&app);
 
   try {
     app.parse(argc, argv);
@@ -662,6 +680,15 @@ int Main(int argc, char** argv) {
   if (case_commands.Selected()) {
     if (const int code = case_commands.Prepare(); code != kExitOk) return code;
   }
+  if (dispatch_commands.Selected()) {
+    if (const int code = dispatch_commands.Prepare(); code != kExitOk) return code;
+  }
+  if (monitoring_commands.Selected()) {
+    if (const int code = monitoring_commands.Prepare(); code != kExitOk) return code;
+  }
+  if (meeting_commands.Selected()) {
+    if (const int code = meeting_commands.Prepare(); code != kExitOk) return code;
+  }
   if (*user_disable) changes.state = v1::User::DISABLED;
   if (*user_enable) changes.state = v1::User::ACTIVE;
   if (*audit_list) {
@@ -692,6 +719,9 @@ int Main(int argc, char** argv) {
   }
   if (agency_commands.Selected()) return agency_commands.Run(options, *channel);
   if (case_commands.Selected()) return case_commands.Run(options, *channel);
+  if (dispatch_commands.Selected()) return dispatch_commands.Run(options, *channel);
+  if (monitoring_commands.Selected()) return monitoring_commands.Run(options, *channel);
+  if (meeting_commands.Selected()) return meeting_commands.Run(options, *channel);
   if (*info) return Info(options, *channel);
   if (*health) return Health(options, *channel);
   if (*backup_create) return BackupCreate(options, *channel);

@@ -8,6 +8,9 @@ using v1::Role;
 constexpr char kAdmin[] = "/casecoord.v1.Admin/";
 constexpr char kDirectory[] = "/casecoord.v1.AgencyDirectory/";
 constexpr char kCases[] = "/casecoord.v1.Cases/";
+constexpr char kAdvisers[] = "/casecoord.v1.Advisers/";
+constexpr char kMeetings[] = "/casecoord.v1.Meetings/";
+constexpr char kMonitoring[] = "/casecoord.v1.Monitoring/";
 
 std::vector<MethodRule> DefaultRules() {
   const std::set<Role> everyone = {Role::ADMIN,   Role::COORDINATOR, Role::AGENCY_STAFF,
@@ -16,8 +19,16 @@ std::vector<MethodRule> DefaultRules() {
   auto directory = [](const char* name) { return std::string(kDirectory) + name; };
   const std::set<Role> directory_editors = {Role::ADMIN, Role::COORDINATOR};
   auto cases = [](const char* name) { return std::string(kCases) + name; };
+  auto monitoring = [](const char* name) { return std::string(kMonitoring) + name; };
   // Case readers: coordinators see every case, agency staff their team's (checked per record).
   const std::set<Role> case_readers = {Role::COORDINATOR, Role::AGENCY_STAFF};
+  auto meetings = [](const char* name) { return std::string(kMeetings) + name; };
+  // Meeting participants come from the agencies and the advisers (checked per meeting).
+  const std::set<Role> meeting_readers = {Role::COORDINATOR, Role::AGENCY_STAFF, Role::ADVISER};
+  auto advisers = [](const char* name) { return std::string(kAdvisers) + name; };
+  // Dispatch readers: coordinators, agency staff (their team's cases) and the assigned adviser
+  // (checked per dispatch).
+  const std::set<Role> dispatch_readers = {Role::COORDINATOR, Role::AGENCY_STAFF, Role::ADVISER};
   return {
       {admin("GetServerInfo"), everyone, AuditKind::kNone, Execution::kInline},
       {admin("CreateBackup"), {Role::ADMIN}, AuditKind::kWrite},
@@ -66,6 +77,44 @@ std::vector<MethodRule> DefaultRules() {
       // Destroying personal data, and rewriting the statistics, are administration.
       {cases("PurgeCase"), {Role::ADMIN}, AuditKind::kWrite},
       {cases("RebuildCaseCounters"), {Role::ADMIN}, AuditKind::kWrite},
+      {meetings("CreateMeeting"), {Role::COORDINATOR}, AuditKind::kWrite},
+      {meetings("GetMeeting"), meeting_readers, AuditKind::kRead},
+      {meetings("ListMeetings"), meeting_readers, AuditKind::kRead},
+      {meetings("UpdateMeeting"), {Role::COORDINATOR}, AuditKind::kWrite},
+      {meetings("AcknowledgeConfidentiality"), meeting_readers, AuditKind::kWrite},
+      {meetings("RecordMinutes"), {Role::COORDINATOR}, AuditKind::kWrite},
+      {meetings("CancelMeeting"), {Role::COORDINATOR}, AuditKind::kWrite},
+      {meetings("UpdateAssignment"), case_readers, AuditKind::kWrite},
+      {meetings("ExportMeetingRecord"), meeting_readers, AuditKind::kRead},
+      {meetings("CreatePlanVersion"), {Role::COORDINATOR}, AuditKind::kWrite},
+      {meetings("GetPlan"), case_readers, AuditKind::kRead},
+      {meetings("ListPlanVersions"), case_readers, AuditKind::kRead},
+      {meetings("ReviewPlan"), {Role::COORDINATOR}, AuditKind::kWrite},
+      // Monitoring follows its case (checked per record). The schedule is the meeting's decision,
+      // entered by the coordinator; the agencies on the team record their checks as coordinators
+      // do. A work list is its owner's alone (checked per owner): it names cases, so it is audited,
+      // a watch once when it starts.
+      {monitoring("SetMonitoringSchedule"), {Role::COORDINATOR}, AuditKind::kWrite},
+      {monitoring("GetMonitoring"), case_readers, AuditKind::kRead},
+      {monitoring("RecordCheck"), case_readers, AuditKind::kWrite},
+      {monitoring("ListDueItems"), case_readers, AuditKind::kRead},
+      {monitoring("WatchDueItems"), case_readers, AuditKind::kRead},
+      // The adviser registry holds no personal data of households: read as the directory is.
+      {advisers("CreateAdviser"), directory_editors, AuditKind::kWrite},
+      {advisers("GetAdviser"), everyone, AuditKind::kNone},
+      {advisers("ListAdvisers"), everyone, AuditKind::kNone},
+      {advisers("UpdateAdviser"), directory_editors, AuditKind::kWrite},
+      // Dispatch notes are about households: every access is audited. Coordinators run the
+      // lifecycle; the assigned adviser also records the session and follow-ups (checked per
+      // dispatch).
+      {advisers("CreateDispatch"), {Role::COORDINATOR}, AuditKind::kWrite},
+      {advisers("GetDispatch"), dispatch_readers, AuditKind::kRead},
+      {advisers("ListDispatches"), dispatch_readers, AuditKind::kRead},
+      {advisers("ApproveDispatch"), {Role::COORDINATOR}, AuditKind::kWrite},
+      {advisers("DeclineDispatch"), {Role::COORDINATOR}, AuditKind::kWrite},
+      {advisers("RecordSession"), {Role::COORDINATOR, Role::ADVISER}, AuditKind::kWrite},
+      {advisers("RecordFollowUp"), {Role::COORDINATOR, Role::ADVISER}, AuditKind::kWrite},
+      {advisers("CloseDispatch"), {Role::COORDINATOR}, AuditKind::kWrite},
   };
 }
 

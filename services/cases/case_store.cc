@@ -379,7 +379,7 @@ Result<v1::CaseEvent> CaseStore::NextEvent(uint64_t id, const std::string& user_
 Result<CaseStore::Stored> CaseStore::Load(uint64_t id) const {
   auto value = storage_.Get(ColumnFamily::kRecords, Key(kCase, id));
   if (!value.ok()) return value.status();
-  if (!value->has_value()) return Status::NotFound("CASE_NOT_FOUND", CaseName(id) + " not found");
+  if (!value->has_value()) return Status::NotFound("NOT_FOUND", CaseName(id) + " not found");
   std::string public_bytes, sealed, unused;
   Stored stored;
   if (!Unframe(**value, &public_bytes, &sealed, &unused) ||
@@ -421,7 +421,7 @@ Result<CaseKey> CaseStore::KeyForCase(const std::string& name) const {
   if (!id.ok()) return id.status();
   auto exists = storage_.Get(ColumnFamily::kRecords, Key(kCase, *id));
   if (!exists.ok()) return exists.status();
-  if (!exists->has_value()) return Status::NotFound("CASE_NOT_FOUND", name + " not found");
+  if (!exists->has_value()) return Status::NotFound("NOT_FOUND", name + " not found");
   return KeyOf(*id);
 }
 
@@ -823,7 +823,7 @@ Result<v1::Referral> CaseStore::ReferralOf(const std::string& name) const {
   const auto [id, number] = *parsed;
   auto value = storage_.Get(ColumnFamily::kRecords, ReferralKey(id, number));
   if (!value.ok()) return value.status();
-  if (!value->has_value()) return Status::NotFound("REFERRAL_NOT_FOUND", name + " not found");
+  if (!value->has_value()) return Status::NotFound("NOT_FOUND", name + " not found");
   std::string public_bytes, sealed, unused;
   v1::Referral referral, personal;
   if (!Unframe(**value, &public_bytes, &sealed, &unused) ||

@@ -187,7 +187,7 @@ Result<v1::Meeting> MeetingStore::Load(uint64_t id, bool open) const {
   auto value = storage_.Get(ColumnFamily::kRecords, Key(kMeeting, id));
   if (!value.ok()) return value.status();
   if (!value->has_value()) {
-    return Status::NotFound("MEETING_NOT_FOUND", MeetingName(id) + " not found");
+    return Status::NotFound("NOT_FOUND", MeetingName(id) + " not found");
   }
   storage::KeyReader reader(**value);
   std::string public_bytes, sealed;

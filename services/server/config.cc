@@ -128,6 +128,16 @@ std::vector<ConfigOption> BuildOptions() {
        Integer(&ServerConfig::rate_limit_burst, "rate-limit-burst", 1, 1000000)},
       {"break-glass-minutes", "60", "how long an emergency (break-glass) access lasts",
        Integer(&ServerConfig::break_glass_minutes, "break-glass-minutes", 1, 24 * 60)},
+      {"dispatch-max-follow-ups", "2",
+       "follow-up consultations an adviser dispatch may have after its session (0: none)",
+       Integer(&ServerConfig::dispatch_max_follow_ups, "dispatch-max-follow-ups", 0, 12)},
+      {"dispatch-follow-up-months", "2",
+       "months after an adviser dispatch's session within which its follow-ups may be dated",
+       Integer(&ServerConfig::dispatch_follow_up_months, "dispatch-follow-up-months", 1, 24)},
+      {"due-watch-interval-ms", "1000",
+       "how often the work lists followed by WatchDueItems streams are read; an item that falls "
+       "due reaches its streams within about this long",
+       Integer(&ServerConfig::due_watch_interval_ms, "due-watch-interval-ms", 10, 600000)},
       {"log-level", "info", "debug, info, warning or error",
        [](ServerConfig& config, const std::string& value) {
          if (value != "debug" && value != "info" && value != "warning" && value != "error") {

@@ -50,6 +50,9 @@ struct ServerConfig {
   int rate_limit_per_second = 0;
   int rate_limit_burst = 0;
   int break_glass_minutes = 0;
+  int dispatch_max_follow_ups = 2;
+  int dispatch_follow_up_months = 2;
+  int due_watch_interval_ms = 1000;
 };
 
 struct ConfigOption {

@@ -9,9 +9,14 @@
 #include <thread>
 
 #include "services/admin/admin_service.h"
+#include "services/advisers/advisers_service.h"
 #include "services/cases/cases_service.h"
 #include "services/common/log.h"
 #include "services/directory/directory_service.h"
+#include "services/meetings/meetings_service.h"
+#include "services/monitoring/due_watcher.h"
+#include "services/monitoring/monitoring_service.h"
+#include "services/monitoring/monitoring_store.h"
 #include "services/storage/key_source.h"
 
 namespace casecoord::server {
@@ -349,6 +354,32 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
       std::make_unique<cases::CasesService>(*server->gatekeeper_, *server->cases_, clock);
   CASECOORD_RETURN_IF_ERROR(
       SeedDemoCases(config, *server->storage_, *server->cases_, *server->audit_));
+  server->advisers_ =
+      std::make_unique<advisers::AdviserStore>(*server->storage_, *server->agencies_);
+  advisers::DispatchStoreOptions dispatch_options;
+  dispatch_options.max_follow_ups = config.dispatch_max_follow_ups;
+  dispatch_options.follow_up_months = config.dispatch_follow_up_months;
+  server->dispatches_ = std::make_unique<advisers::DispatchStore>(
+      *server->storage_, *server->cases_, *server->advisers_, *server->case_keys_, clock,
+      dispatch_options);
+  server->advisers_service_ = std::make_unique<advisers::AdvisersService>(
+      *server->gatekeeper_, *server->advisers_, *server->dispatches_);
+  server->meetings_ = std::make_unique<meetings::MeetingStore>(*server->storage_, *server->cases_,
+                                                               *server->case_keys_, clock);
+  server->plans_ = std::make_unique<meetings::PlanStore>(*server->storage_, *server->cases_,
+                                                         *server->meetings_, clock);
+  server->cases_->AddRecounter(
+      [meetings = server->meetings_.get()] { return meetings->RecountCounters(); });
+  server->meetings_service_ = std::make_unique<meetings::MeetingsService>(
+      *server->gatekeeper_, *server->meetings_, *server->plans_, *server->cases_);
+  server->monitoring_ =
+      std::make_unique<monitoring::MonitoringStore>(*server->storage_, *server->cases_, clock);
+  monitoring::DueWatcherOptions watch_options;
+  watch_options.interval = std::chrono::milliseconds(config.due_watch_interval_ms);
+  server->due_watcher_ =
+      std::make_unique<monitoring::DueWatcher>(*server->storage_, clock, watch_options);
+  server->monitoring_service_ = std::make_unique<monitoring::MonitoringService>(
+      *server->gatekeeper_, *server->monitoring_, *server->cases_, *server->due_watcher_, clock);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -357,6 +388,9 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   builder.RegisterService(server->admin_service_.get());
   builder.RegisterService(server->directory_service_.get());
   builder.RegisterService(server->cases_service_.get());
+  builder.RegisterService(server->advisers_service_.get());
+  builder.RegisterService(server->meetings_service_.get());
+  builder.RegisterService(server->monitoring_service_.get());
   ApplyTransportSettings(config, builder);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
@@ -379,6 +413,9 @@ void CaseServer::Shutdown() {
             {{"drain_ms", std::to_string(config_.drain_ms)}});
   server_->GetHealthCheckService()->SetServingStatus(false);
   std::this_thread::sleep_for(std::chrono::milliseconds(config_.drain_ms));
+  // Watch streams never end by themselves: end them (UNAVAILABLE, so clients reconnect elsewhere)
+  // rather than have the listener wait out the grace period for them.
+  due_watcher_->Stop();
   server_->Shutdown(std::chrono::system_clock::now() +
                     std::chrono::milliseconds(config_.shutdown_grace_ms));
   workers_->Shutdown();

@@ -34,6 +34,24 @@ class CaseStore;
 class CasesService;
 }  // namespace casecoord::cases
 
+namespace casecoord::monitoring {
+class DueWatcher;
+class MonitoringStore;
+class MonitoringService;
+}  // namespace casecoord::monitoring
+
+namespace casecoord::meetings {
+class MeetingStore;
+class PlanStore;
+class MeetingsService;
+}  // namespace casecoord::meetings
+
+namespace casecoord::advisers {
+class AdviserStore;
+class DispatchStore;
+class AdvisersService;
+}  // namespace casecoord::advisers
+
 namespace casecoord::server {
 
 inline constexpr char kVersion[] = "0.1.0";
@@ -68,6 +86,8 @@ class CaseServer {
 
   // For tests that inject audit failures.
   auth::AuditLog& audit_log() { return *audit_; }
+  // For tests that check that WatchDueItems streams end.
+  const monitoring::MonitoringService& monitoring_service() const { return *monitoring_service_; }
 
  private:
   CaseServer() = default;
@@ -88,6 +108,16 @@ class CaseServer {
   std::unique_ptr<cases::CaseKeyring> case_keys_;
   std::unique_ptr<cases::CaseStore> cases_;
   std::unique_ptr<cases::CasesService> cases_service_;
+  std::unique_ptr<advisers::AdviserStore> advisers_;
+  std::unique_ptr<advisers::DispatchStore> dispatches_;
+  std::unique_ptr<advisers::AdvisersService> advisers_service_;
+  std::unique_ptr<meetings::MeetingStore> meetings_;
+  std::unique_ptr<meetings::PlanStore> plans_;
+  std::unique_ptr<meetings::MeetingsService> meetings_service_;
+  std::unique_ptr<monitoring::MonitoringStore> monitoring_;
+  // Stopped by Shutdown() before the listener, so that open watch streams end at once.
+  std::unique_ptr<monitoring::DueWatcher> due_watcher_;
+  std::unique_ptr<monitoring::MonitoringService> monitoring_service_;
   std::unique_ptr<grpc::Server> server_;
   std::mutex shutdown_mutex_;
   bool shut_down_ = false;

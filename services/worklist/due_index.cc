@@ -64,12 +64,46 @@ int DayNumber(const v1::Date& date) {
   return date.year() * 10000 + date.month() * 100 + date.day();
 }
 
+bool IsRealDay(const v1::Date& date) {
+  namespace chrono = std::chrono;
+  if (date.year() < 1900 || date.year() > 9999 || date.month() < 1 || date.day() < 1) return false;
+  const chrono::year_month_day day{chrono::year(date.year()),
+                                   chrono::month(static_cast<unsigned>(date.month())),
+                                   chrono::day(static_cast<unsigned>(date.day()))};
+  return day.ok();
+}
+
+v1::Date JstDay(std::chrono::system_clock::time_point now) {
+  const std::string day = FormatJstDate(now);  // "YYYY-MM-DD"
+  v1::Date date;
+  date.set_year(std::stoi(day.substr(0, 4)));
+  date.set_month(std::stoi(day.substr(5, 2)));
+  date.set_day(std::stoi(day.substr(8, 2)));
+  return date;
+}
+
+v1::Date AddDays(const v1::Date& date, int days) {
+  namespace chrono = std::chrono;
+  const chrono::year_month_day day{chrono::year(date.year()),
+                                   chrono::month(static_cast<unsigned>(date.month())),
+                                   chrono::day(static_cast<unsigned>(date.day()))};
+  if (!day.ok()) return date;
+  // On the civil calendar (sys_days), not on system_clock, whose nanoseconds end in 2262.
+  chrono::year_month_day moved{chrono::sys_days(day) + chrono::days(days)};
+  if (moved.year() < chrono::year(1900)) moved = chrono::year(1900) / chrono::January / 1;
+  if (moved.year() > chrono::year(9999)) moved = chrono::year(9999) / chrono::December / 31;
+  v1::Date out;
+  out.set_year(static_cast<int>(moved.year()));
+  out.set_month(static_cast<int>(static_cast<unsigned>(moved.month())));
+  out.set_day(static_cast<int>(static_cast<unsigned>(moved.day())));
+  return out;
+}
+
 Status PrepareSetDue(const storage::Storage& storage, const v1::DueItem& item,
                      const std::vector<std::string>& owners, storage::WriteBatch* batch) {
   if (item.subject().empty()) return Status::InvalidArgument("subject", "required");
   const bool dated = item.has_due_date();
-  if (dated &&
-      !JstMidnight(item.due_date().year(), item.due_date().month(), item.due_date().day())) {
+  if (dated && !IsRealDay(item.due_date())) {
     return Status::InvalidArgument("due_date", "not a date");
   }
   auto deleted = DeleteCurrent(storage, item.subject(), batch);
@@ -117,7 +151,8 @@ Result<DuePage> ListDue(const storage::Storage& storage, const std::string& owne
     }
     item.set_overdue(DayNumber(item.due_date()) < today_number);
     page.items.push_back(std::move(item));
-    page.next_after = it->key().ToString().substr(prefix.size());
+    // Reuses the string's buffer: one copy per item, no temporaries.
+    page.next_after.assign(it->key().data() + prefix.size(), it->key().size() - prefix.size());
   }
   if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading the work list");
   // A page that ended because the list did is the last one.

@@ -16,6 +16,7 @@
 // Thread safety: the functions may be called concurrently (see the locking rule above).
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -54,5 +55,16 @@ std::vector<std::string> CaseWorkOwners(const v1::Case& record);
 
 // yyyymmdd of a date, for ordering and comparisons.
 int DayNumber(const v1::Date& date);
+
+// Whether `date` is a real day of the years 1900 to 9999 (as JstMidnight accepts, without its
+// conversion to system_clock, whose nanoseconds end in 2262).
+bool IsRealDay(const v1::Date& date);
+
+// The JST civil date of `now` ("today" for due dates and overdue flags).
+v1::Date JstDay(std::chrono::system_clock::time_point now);
+
+// `date` moved by `days` (negative: back) on the calendar, kept within the years 1900 to 9999
+// (clamped to them). A `date` that is not a real day is returned unchanged.
+v1::Date AddDays(const v1::Date& date, int days);
 
 }  // namespace casecoord::worklist

@@ -24,8 +24,9 @@ namespace {
 using testing::TestServer;
 
 // Every service of the API. Adding a service means adding it here.
-const std::vector<std::string> kServices = {"casecoord.v1.Admin", "casecoord.v1.AgencyDirectory",
-                                            "casecoord.v1.Cases"};
+const std::vector<std::string> kServices = {"casecoord.v1.Admin",    "casecoord.v1.AgencyDirectory",
+                                            "casecoord.v1.Cases",    "casecoord.v1.Monitoring",
+                                            "casecoord.v1.Meetings", "casecoord.v1.Advisers"};
 
 // Method -> the users (from testing::kSampleUsers) whose role allows it.
 const std::map<std::string, std::set<std::string>> kMatrix = {
@@ -78,9 +79,91 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.Cases/UpdateCase", {"coordinator"}},
     {"/casecoord.v1.Cases/PurgeCase", {"admin"}},
     {"/casecoord.v1.Cases/RebuildCaseCounters", {"admin"}},
+    {"/casecoord.v1.Meetings/CreateMeeting", {"coordinator"}},
+    {"/casecoord.v1.Meetings/GetMeeting",
+     {"coordinator", "agency-staff", "other-staff", "adviser"}},
+    {"/casecoord.v1.Meetings/ListMeetings",
+     {"coordinator", "agency-staff", "other-staff", "adviser"}},
+    {"/casecoord.v1.Meetings/UpdateMeeting", {"coordinator"}},
+    {"/casecoord.v1.Meetings/AcknowledgeConfidentiality",
+     {"coordinator", "agency-staff", "other-staff", "adviser"}},
+    {"/casecoord.v1.Meetings/RecordMinutes", {"coordinator"}},
+    {"/casecoord.v1.Meetings/CancelMeeting", {"coordinator"}},
+    {"/casecoord.v1.Meetings/UpdateAssignment", {"coordinator", "agency-staff", "other-staff"}},
+    {"/casecoord.v1.Meetings/ExportMeetingRecord",
+     {"coordinator", "agency-staff", "other-staff", "adviser"}},
+    {"/casecoord.v1.Meetings/CreatePlanVersion", {"coordinator"}},
+    {"/casecoord.v1.Meetings/GetPlan", {"coordinator", "agency-staff", "other-staff"}},
+    {"/casecoord.v1.Meetings/ListPlanVersions", {"coordinator", "agency-staff", "other-staff"}},
+    {"/casecoord.v1.Meetings/ReviewPlan", {"coordinator"}},
+    {"/casecoord.v1.Monitoring/SetMonitoringSchedule", {"coordinator"}},
+    {"/casecoord.v1.Monitoring/GetMonitoring", {"coordinator", "agency-staff", "other-staff"}},
+    {"/casecoord.v1.Monitoring/RecordCheck", {"coordinator", "agency-staff", "other-staff"}},
+    {"/casecoord.v1.Monitoring/ListDueItems", {"coordinator", "agency-staff", "other-staff"}},
+    {"/casecoord.v1.Monitoring/WatchDueItems", {"coordinator", "agency-staff", "other-staff"}},
+    {"/casecoord.v1.Advisers/CreateAdviser", {"admin", "coordinator"}},
+    {"/casecoord.v1.Advisers/GetAdviser",
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+    {"/casecoord.v1.Advisers/ListAdvisers",
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+    {"/casecoord.v1.Advisers/UpdateAdviser", {"admin", "coordinator"}},
+    {"/casecoord.v1.Advisers/CreateDispatch", {"coordinator"}},
+    {"/casecoord.v1.Advisers/GetDispatch",
+     {"coordinator", "agency-staff", "other-staff", "adviser"}},
+    {"/casecoord.v1.Advisers/ListDispatches",
+     {"coordinator", "agency-staff", "other-staff", "adviser"}},
+    {"/casecoord.v1.Advisers/ApproveDispatch", {"coordinator"}},
+    {"/casecoord.v1.Advisers/DeclineDispatch", {"coordinator"}},
+    {"/casecoord.v1.Advisers/RecordSession", {"coordinator", "adviser"}},
+    {"/casecoord.v1.Advisers/RecordFollowUp", {"coordinator", "adviser"}},
+    {"/casecoord.v1.Advisers/CloseDispatch", {"coordinator"}},
 };
 
+// A server-streaming call with an empty request: the status it ends with, or OK as soon as a
+// first message arrives (the call passed the gate; a watch never ends by itself, so it is
+// cancelled then).
+class FirstMessageCall final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  FirstMessageCall(const std::shared_ptr<grpc::Channel>& channel, const std::string& method)
+      : stub_(channel) {
+    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Slice empty("");
+    request_ = grpc::ByteBuffer(&empty, 1);
+    stub_.PrepareBidiStreamingCall(&context_, method, grpc::StubOptions(), this);
+    StartWriteLast(&request_, grpc::WriteOptions());
+    StartRead(&response_);
+    StartCall();
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    got_message_ = true;
+    context_.TryCancel();
+  }
+  void OnDone(const grpc::Status& status) override {
+    done_.set_value(got_message_ ? grpc::Status::OK : status);
+  }
+  grpc::Status Await() { return done_.get_future().get(); }
+
+ private:
+  grpc::GenericStub stub_;
+  grpc::ClientContext context_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+  bool got_message_ = false;
+  std::promise<grpc::Status> done_;
+};
+
+bool ServerStreaming(const std::string& method) {
+  const size_t slash = method.rfind('/');
+  const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      method.substr(1, slash - 1));
+  const auto* descriptor =
+      service == nullptr ? nullptr : service->FindMethodByName(method.substr(slash + 1));
+  return descriptor != nullptr && descriptor->server_streaming() && !descriptor->client_streaming();
+}
+
 grpc::Status CallEmpty(const std::shared_ptr<grpc::Channel>& channel, const std::string& method) {
+  if (ServerStreaming(method)) return FirstMessageCall(channel, method).Await();
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));

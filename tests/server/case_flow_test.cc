@@ -112,6 +112,23 @@ TEST_F(CaseFlowTest, TheWholeLifeOfACaseWithACallerOfEachRole) {
         << outsider;
   }
 
+  // Outside the team, a case that exists and one that does not are refused alike, to the byte.
+  {
+    grpc::ClientContext hidden_context, missing_context;
+    grpc::Status hidden = Stub("agency-staff")->GetCase(&hidden_context, get, &seen);
+    v1::GetCaseRequest missing_request;
+    missing_request.set_name(opened.name() + "9");
+    grpc::Status missing = Stub("agency-staff")->GetCase(&missing_context, missing_request, &seen);
+    EXPECT_EQ(hidden.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+    std::string hidden_message = hidden.error_message(), missing_message = missing.error_message();
+    const std::string hidden_name = opened.name(), missing_name = opened.name() + "9";
+    hidden_message.replace(hidden_message.find(hidden_name), hidden_name.size(), "X");
+    missing_message.replace(missing_message.find(missing_name), missing_name.size(), "X");
+    EXPECT_EQ(hidden_message, missing_message);
+    EXPECT_EQ(FromGrpcStatus(hidden).reason(), FromGrpcStatus(missing).reason());
+  }
+
   v1::ConsultationEntry logged;
   ASSERT_TRUE(Log("coordinator", opened.name(), v1::CONSULTATION, "本人と面談", &logged).ok());
   v1::CreateReferralRequest refer;

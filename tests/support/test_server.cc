@@ -27,6 +27,7 @@ TestServer::TestServer(TestServerOptions options) {
   config_.rate_limit_per_second = options.rate_limit_per_second;
   config_.rate_limit_burst = options.rate_limit_burst;
   config_.demo_directory = options.demo_directory;
+  config_.due_watch_interval_ms = options.due_watch_interval_ms;
   clock_ = options.clock != nullptr ? options.clock : &SystemClock::Instance();
   keyring_ = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());
   auto audit_key = storage::KeyEncryptionKey::Generate();

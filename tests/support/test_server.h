@@ -23,6 +23,8 @@ struct TestServerOptions {
   std::string demo_directory = {};
   // Time for expiry checks; the system clock when null. Must outlive the server.
   const Clock* clock = nullptr;
+  // Setting due-watch-interval-ms: how soon WatchDueItems streams see what fell due.
+  int due_watch_interval_ms = 1000;
 };
 
 // Users every TestServer has, one per role ("agency-staff" works for agencies/a1; "other-staff",

@@ -118,5 +118,17 @@ TEST_F(DueIndexTest, RefusesItemsWithoutASubjectOrWithAnImpossibleDate) {
   EXPECT_EQ(batch.count(), 0u);
 }
 
+TEST(DueDatesTest, TodayIsTheJstDayAndDaysMoveAcrossMonthsYearsAndLeapDays) {
+  // 2026-11-22 23:30 UTC is already the 23rd in Japan.
+  const auto late_utc = std::chrono::sys_days(std::chrono::year(2026) / 11 / 22) +
+                        std::chrono::hours(23) + std::chrono::minutes(30);
+  EXPECT_EQ(DayNumber(JstDay(late_utc)), 20261123);
+  EXPECT_EQ(DayNumber(AddDays(Day(2026, 11, 22), 14)), 20261206);
+  EXPECT_EQ(DayNumber(AddDays(Day(2026, 12, 25), 10)), 20270104);
+  EXPECT_EQ(DayNumber(AddDays(Day(2028, 2, 28), 1)), 20280229);
+  EXPECT_EQ(DayNumber(AddDays(Day(2027, 3, 1), -1)), 20270228);
+  EXPECT_EQ(DayNumber(AddDays(Day(2026, 1, 1), 366)), 20270102);
+}
+
 }  // namespace
 }  // namespace casecoord::worklist

@@ -1,0 +1,407 @@
+#include "services/monitoring/monitoring_store.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+
+#include "services/storage/key_encoding.h"
+#include "services/worklist/due_index.h"
+
+namespace casecoord::monitoring {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using storage::ColumnFamily;
+
+constexpr char kCasePrefix[] = "cases/";
+constexpr char kMonitoringSuffix[] = "/monitoring";
+constexpr char kRecord[] = "monitoring";
+constexpr char kCheck[] = "monitoring-check";
+
+std::string RecordKey(uint64_t id) {
+  std::string key;
+  storage::AppendString(&key, kRecord);
+  storage::AppendUint64(&key, id);
+  return key;
+}
+
+std::string CheckPrefix(uint64_t id) {
+  std::string key;
+  storage::AppendString(&key, kCheck);
+  storage::AppendUint64(&key, id);
+  return key;
+}
+
+std::string CheckKey(uint64_t id, uint64_t number) {
+  std::string key = CheckPrefix(id);
+  storage::AppendUint64(&key, number);
+  return key;
+}
+
+std::string CaseName(uint64_t id) { return kCasePrefix + std::to_string(id); }
+
+std::string CheckName(uint64_t id, uint64_t number) {
+  return CaseName(id) + kMonitoringSuffix + "/checks/" + std::to_string(number);
+}
+
+// "cases/{id}" -> id; the caller has checked the shape (CaseOfMonitoring).
+uint64_t CaseId(const std::string& case_name) {
+  return std::stoull(case_name.substr(sizeof(kCasePrefix) - 1));
+}
+
+google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time) {
+  return TimeUtil::NanosecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count());
+}
+
+std::string FramePair(const std::string& first, const std::string& second) {
+  std::string value;
+  storage::AppendString(&value, first);
+  storage::AppendString(&value, second);
+  return value;
+}
+
+bool UnframePair(std::string_view value, std::string* first, std::string* second) {
+  storage::KeyReader reader(value);
+  return reader.ReadString(first) && reader.ReadString(second) && reader.done();
+}
+
+Status CheckEtag(const std::string& given, const std::string& current, const std::string& name) {
+  if (given.empty() || given == current) return Status::Ok();
+  return Status(StatusCode::kAborted, "ETAG_MISMATCH",
+                name + " has changed (etag " + (current.empty() ? "none" : current) + ", not " +
+                    given + "); read it again");
+}
+
+// Collects field violations into one INVALID_ARGUMENT, as the case store does.
+class Violations {
+ public:
+  void Add(const std::string& field, const std::string& description) {
+    if (status_.ok()) {
+      status_ = Status::InvalidArgument(field, description);
+    } else {
+      status_.AddViolation(field, description);
+    }
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  Status status_;
+};
+
+}  // namespace
+
+Result<std::string> CaseOfMonitoring(const std::string& name, const char* field) {
+  const Status invalid =
+      Status::InvalidArgument(field, "must look like \"cases/{case}/monitoring\"");
+  const size_t prefix = sizeof(kCasePrefix) - 1;
+  const size_t suffix = sizeof(kMonitoringSuffix) - 1;
+  if (name.size() <= prefix + suffix || name.rfind(kCasePrefix, 0) != 0 ||
+      name.compare(name.size() - suffix, suffix, kMonitoringSuffix) != 0) {
+    return invalid;
+  }
+  const std::string digits = name.substr(prefix, name.size() - prefix - suffix);
+  if (digits.empty() || digits.size() > 18 || digits.front() == '0' ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return invalid;
+  }
+  return name.substr(0, name.size() - suffix);
+}
+
+std::string MonitoringSubject(const std::string& case_name) {
+  return case_name + kMonitoringSuffix;
+}
+
+bool StageBelongsTo(v1::MonitoringStage stage, v1::MonitoringTrack track) {
+  switch (stage) {
+    case v1::STAGE_VISIT:
+    case v1::STAGE_PROGRESS_CHECK:
+    case v1::STAGE_STABLE_LIFE:
+    case v1::STAGE_CLOSURE:
+      return track == v1::LIFE;
+    case v1::STAGE_MATCHING:
+    case v1::STAGE_TRIAL:
+    case v1::STAGE_SETTLING_IN:
+      return track == v1::WORK;
+    default:
+      return false;
+  }
+}
+
+v1::Date NextCheckDate(const v1::MonitoringSchedule& schedule, v1::MonitoringStage stage,
+                       const std::vector<v1::Date>& check_dates) {
+  if (stage == v1::STAGE_CLOSURE) return v1::Date();
+  const v1::Date* latest = nullptr;
+  for (const auto& date : check_dates) {
+    if (latest == nullptr || worklist::DayNumber(date) > worklist::DayNumber(*latest)) {
+      latest = &date;
+    }
+  }
+  if (schedule.interval_days() > 0) {
+    return worklist::AddDays(latest != nullptr ? *latest : schedule.start_date(),
+                             schedule.interval_days());
+  }
+  const int after = latest != nullptr ? worklist::DayNumber(*latest) : 0;
+  for (const auto& date : schedule.dates()) {
+    if (worklist::DayNumber(date) > after) return date;
+  }
+  return v1::Date();
+}
+
+Result<MonitoringStore::Stored> MonitoringStore::Load(uint64_t id, const std::string& name) const {
+  auto value = storage_.Get(ColumnFamily::kRecords, RecordKey(id));
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) {
+    return Status::NotFound("MONITORING_NOT_SET",
+                            name + " not found: the case has no monitoring schedule yet");
+  }
+  Stored stored;
+  if (!stored.record.ParseFromString(**value)) {
+    return Status(StatusCode::kDataLoss, "MONITORING_CORRUPT", name + " is unreadable");
+  }
+  stored.revision = std::atoi(stored.record.etag().c_str());
+  return stored;
+}
+
+Result<std::vector<v1::MonitoringCheck>> MonitoringStore::Checks(uint64_t id,
+                                                                 const cases::CaseKey* key) const {
+  std::vector<v1::MonitoringCheck> checks;
+  const std::string prefix = CheckPrefix(id);
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string public_bytes, sealed;
+    v1::MonitoringCheck check;
+    if (!UnframePair(it->value().ToStringView(), &public_bytes, &sealed) ||
+        !check.ParseFromString(public_bytes)) {
+      return Status(StatusCode::kDataLoss, "MONITORING_CORRUPT",
+                    CaseName(id) + kMonitoringSuffix + ": a check is unreadable");
+    }
+    if (key != nullptr) {
+      auto note = cases::Open(*key, CheckName(id, static_cast<uint64_t>(check.number())), sealed);
+      if (!note.ok()) return note.status();
+      check.set_note(std::move(note).value());
+    }
+    checks.push_back(std::move(check));
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading checks");
+  return checks;
+}
+
+Result<v1::Case> MonitoringStore::CaseInSupport(const std::string& case_name) const {
+  auto record = cases_.Get(case_name);
+  if (!record.ok()) return record.status();
+  if (record->state() != v1::COORDINATING && record->state() != v1::IN_SUPPORT) {
+    return Status::FailedPrecondition("CASE_NOT_IN_SUPPORT",
+                                      case_name + " is " + v1::CaseState_Name(record->state()) +
+                                          "; monitoring is for cases COORDINATING or IN_SUPPORT");
+  }
+  return record;
+}
+
+Status MonitoringStore::PutRecord(uint64_t id, const v1::Case& owner_case, int revision,
+                                  v1::MonitoringRecord* record, storage::WriteBatch* batch) const {
+  record->set_name(MonitoringSubject(CaseName(id)));
+  record->set_etag(std::to_string(revision));
+  *record->mutable_update_time() = ToTimestamp(clock_.Now());
+  v1::MonitoringRecord stored = *record;
+  stored.clear_checks();
+  batch->Put(ColumnFamily::kRecords, RecordKey(id), stored.SerializeAsString());
+
+  v1::DueItem item;
+  item.set_kind(v1::CHECK_DUE);
+  item.set_subject(record->name());
+  item.set_case_(owner_case.name());
+  item.set_case_number(owner_case.case_number());
+  if (record->next_check_date().year() != 0) {
+    *item.mutable_due_date() = record->next_check_date();
+  }
+  return worklist::PrepareSetDue(storage_, item, worklist::CaseWorkOwners(owner_case), batch);
+}
+
+Result<v1::MonitoringRecord> MonitoringStore::PrepareSetSchedule(
+    const v1::SetMonitoringScheduleRequest& request, storage::WriteBatch* batch) const {
+  auto case_name = CaseOfMonitoring(request.name());
+  if (!case_name.ok()) return case_name.status();
+  const uint64_t id = CaseId(*case_name);
+
+  Violations violations;
+  if (request.track() != v1::LIFE && request.track() != v1::WORK) {
+    violations.Add("track", "required: LIFE or WORK");
+  }
+  v1::MonitoringSchedule schedule = request.schedule();
+  const bool interval = schedule.interval_days() != 0;
+  const bool dated = !schedule.dates().empty();
+  if (interval && dated) {
+    violations.Add("schedule", "give interval_days or dates, not both");
+  } else if (!interval && !dated) {
+    violations.Add("schedule", "required: interval_days or dates");
+  }
+  if (interval && (schedule.interval_days() < 1 || schedule.interval_days() > 366)) {
+    violations.Add("schedule.interval_days", "must be from 1 to 366");
+  }
+  if (dated && schedule.dates_size() > kMaxScheduleDates) {
+    violations.Add("schedule.dates", "at most " + std::to_string(kMaxScheduleDates) + " dates");
+  }
+  for (int i = 0; i < schedule.dates_size() && i < kMaxScheduleDates; ++i) {
+    const std::string field = "schedule.dates[" + std::to_string(i) + "]";
+    if (!worklist::IsRealDay(schedule.dates(i))) {
+      violations.Add(field, "not a date");
+    } else if (i > 0 && worklist::IsRealDay(schedule.dates(i - 1)) &&
+               worklist::DayNumber(schedule.dates(i)) <=
+                   worklist::DayNumber(schedule.dates(i - 1))) {
+      violations.Add(field, "must come after schedule.dates[" + std::to_string(i - 1) + "]");
+    }
+  }
+  if (schedule.has_start_date()) {
+    if (dated && !interval) {
+      violations.Add("schedule.start_date", "only with interval_days");
+    } else if (!worklist::IsRealDay(schedule.start_date())) {
+      violations.Add("schedule.start_date", "not a date");
+    }
+  }
+  if (!violations.status().ok()) return violations.status();
+
+  auto owner_case = CaseInSupport(*case_name);
+  if (!owner_case.ok()) return owner_case.status();
+  auto stored = Load(id, request.name());
+  const bool exists = stored.ok();
+  if (!exists && stored.status().reason() != "MONITORING_NOT_SET") return stored.status();
+  CASECOORD_RETURN_IF_ERROR(
+      CheckEtag(request.etag(), exists ? stored->record.etag() : "", request.name()));
+
+  if (interval && !schedule.has_start_date()) {
+    *schedule.mutable_start_date() = worklist::JstDay(clock_.Now());
+  }
+  v1::MonitoringRecord record = exists ? stored->record : v1::MonitoringRecord();
+  if (record.track() != request.track() && !StageBelongsTo(record.stage(), request.track())) {
+    record.clear_stage();
+  }
+  record.set_track(request.track());
+  *record.mutable_schedule() = std::move(schedule);
+
+  auto checks = Checks(id, nullptr);
+  if (!checks.ok()) return checks.status();
+  std::vector<v1::Date> dates;
+  for (const auto& check : *checks) dates.push_back(check.date());
+  const v1::Date next = NextCheckDate(record.schedule(), record.stage(), dates);
+  if (next.year() != 0) {
+    *record.mutable_next_check_date() = next;
+  } else {
+    record.clear_next_check_date();
+  }
+  CASECOORD_RETURN_IF_ERROR(
+      PutRecord(id, *owner_case, exists ? stored->revision + 1 : 1, &record, batch));
+  // The answer carries the checks, as GetMonitoring does.
+  if (!checks->empty()) {
+    auto key = cases_.KeyForCase(*case_name);
+    if (!key.ok()) return key.status();
+    auto opened = Checks(id, &*key);
+    if (!opened.ok()) return opened.status();
+    for (auto& check : *opened) *record.add_checks() = std::move(check);
+  }
+  return record;
+}
+
+Result<v1::MonitoringRecord> MonitoringStore::Get(const std::string& name) const {
+  auto case_name = CaseOfMonitoring(name);
+  if (!case_name.ok()) return case_name.status();
+  const uint64_t id = CaseId(*case_name);
+  auto stored = Load(id, name);
+  if (!stored.ok()) return stored.status();
+  auto key = cases_.KeyForCase(*case_name);
+  const bool purged = !key.ok() && key.status().reason() == "CASE_PURGED";
+  if (!key.ok() && !purged) return key.status();
+  auto checks = Checks(id, purged ? nullptr : &*key);
+  if (!checks.ok()) return checks.status();
+  for (auto& check : *checks) *stored->record.add_checks() = std::move(check);
+  return std::move(stored->record);
+}
+
+Result<v1::MonitoringRecord> MonitoringStore::PrepareRecordCheck(
+    const std::string& user_id, const v1::RecordCheckRequest& request,
+    storage::WriteBatch* batch) const {
+  auto case_name = CaseOfMonitoring(request.name());
+  if (!case_name.ok()) return case_name.status();
+  const uint64_t id = CaseId(*case_name);
+  auto stored = Load(id, request.name());
+  if (!stored.ok()) return stored.status();
+  v1::MonitoringRecord record = std::move(stored->record);
+
+  const v1::MonitoringCheck& input = request.check();
+  Violations violations;
+  if (input.kind() != v1::ROUTINE_CHECK && input.kind() != v1::READJUSTMENT &&
+      input.kind() != v1::REVISIT) {
+    violations.Add("check.kind", "required: ROUTINE_CHECK, READJUSTMENT or REVISIT");
+  }
+  if (!input.has_date()) {
+    violations.Add("check.date", "required");
+  } else if (!worklist::IsRealDay(input.date())) {
+    violations.Add("check.date", "not a date");
+  } else if (worklist::DayNumber(input.date()) >
+             worklist::DayNumber(worklist::JstDay(clock_.Now()))) {
+    violations.Add("check.date", "must not be in the future");
+  }
+  if (!v1::MonitoringStage_IsValid(input.stage())) {
+    violations.Add("check.stage", "unknown stage");
+  } else if (input.stage() != v1::MONITORING_STAGE_UNSPECIFIED &&
+             !StageBelongsTo(input.stage(), record.track())) {
+    violations.Add("check.stage", v1::MonitoringStage_Name(input.stage()) +
+                                      " is not a stage of the " +
+                                      v1::MonitoringTrack_Name(record.track()) + " track");
+  }
+  if (input.note().empty()) {
+    violations.Add("check.note", "required");
+  } else if (input.note().size() > kMaxNoteBytes) {
+    violations.Add("check.note", "at most " + std::to_string(kMaxNoteBytes) + " bytes");
+  }
+  if (!violations.status().ok()) return violations.status();
+
+  auto owner_case = CaseInSupport(*case_name);
+  if (!owner_case.ok()) return owner_case.status();
+  CASECOORD_RETURN_IF_ERROR(CheckEtag(request.etag(), record.etag(), request.name()));
+  auto key = cases_.KeyForCase(*case_name);
+  if (!key.ok()) return key.status();
+  auto checks = Checks(id, &*key);
+  if (!checks.ok()) return checks.status();
+
+  v1::MonitoringCheck check;
+  const uint64_t number = checks->size() + 1;
+  check.set_number(static_cast<int32_t>(number));
+  check.set_kind(input.kind());
+  *check.mutable_date() = input.date();
+  if (input.stage() != v1::MONITORING_STAGE_UNSPECIFIED) record.set_stage(input.stage());
+  check.set_stage(record.stage());
+  check.set_author("users/" + user_id);
+  *check.mutable_create_time() = ToTimestamp(clock_.Now());
+  v1::MonitoringCheck public_part = check;
+  batch->Put(ColumnFamily::kRecords, CheckKey(id, number),
+             FramePair(public_part.SerializeAsString(),
+                       cases::Seal(*key, CheckName(id, number), input.note())));
+  check.set_note(input.note());
+  checks->push_back(std::move(check));
+
+  std::vector<v1::Date> dates;
+  for (const auto& each : *checks) dates.push_back(each.date());
+  const v1::Date next = NextCheckDate(record.schedule(), record.stage(), dates);
+  if (next.year() != 0) {
+    *record.mutable_next_check_date() = next;
+  } else {
+    record.clear_next_check_date();
+  }
+  CASECOORD_RETURN_IF_ERROR(PutRecord(id, *owner_case, stored->revision + 1, &record, batch));
+  for (auto& each : *checks) *record.add_checks() = std::move(each);
+  return record;
+}
+
+Result<worklist::DuePage> MonitoringStore::ListDue(const std::string& owner, const v1::Date& due_by,
+                                                   const std::string& after, int limit) const {
+  if (!worklist::IsRealDay(due_by)) return Status::InvalidArgument("due_by", "not a date");
+  const v1::Date today = worklist::JstDay(clock_.Now());
+  // Overdue items are always listed: the range reaches at least yesterday.
+  const v1::Date yesterday = worklist::AddDays(today, -1);
+  const v1::Date& until =
+      worklist::DayNumber(due_by) < worklist::DayNumber(yesterday) ? yesterday : due_by;
+  return worklist::ListDue(storage_, owner, until, today, after, limit);
+}
+
+}  // namespace casecoord::monitoring

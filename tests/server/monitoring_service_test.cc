@@ -1,0 +1,378 @@
+// Monitoring over the real server with a simulated clock: schedules and checks under the case's
+// need to know, work lists that become overdue as days pass, and the watch stream that pushes what
+// falls due and ends cleanly when the client cancels or the server shuts down.
+#include "services/monitoring/monitoring_service.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "casecoord/v1/cases.grpc.pb.h"
+#include "casecoord/v1/directory.grpc.pb.h"
+#include "casecoord/v1/monitoring.grpc.pb.h"
+#include "services/common/fiscal_year.h"
+#include "services/common/grpc_errors.h"
+#include "services/worklist/due_index.h"
+#include "tests/support/test_server.h"
+
+namespace casecoord {
+namespace {
+
+using Names = std::vector<std::string>;
+
+std::string Text(const v1::Date& date) {
+  return date.year() == 0 ? "none" : std::to_string(worklist::DayNumber(date));
+}
+
+std::set<std::string> Fields(const grpc::Status& status) {
+  std::set<std::string> fields;
+  const Status converted = FromGrpcStatus(status);
+  for (const auto& violation : converted.field_violations()) {
+    fields.insert(violation.field);
+  }
+  return fields;
+}
+
+// "cases/1@20261125!" per item (the ! when overdue).
+Names Items(const google::protobuf::RepeatedPtrField<v1::DueItem>& items) {
+  Names out;
+  for (const auto& item : items) {
+    out.push_back(item.case_() + "@" + Text(item.due_date()) + (item.overdue() ? "!" : ""));
+  }
+  return out;
+}
+
+class MonitoringServiceTest : public ::testing::Test {
+ protected:
+  MonitoringServiceTest() : server_(Options(clock_)) {}
+
+  static testing::TestServerOptions Options(const Clock& clock) {
+    testing::TestServerOptions options;
+    options.clock = &clock;
+    options.due_watch_interval_ms = 20;
+    return options;
+  }
+
+  void SetUp() override {
+    auto directory = v1::AgencyDirectory::NewStub(server_.ChannelFor("coordinator"));
+    for (const char* id : {"a1", "a2"}) {
+      v1::CreateAgencyRequest create;
+      create.set_agency_id(id);
+      create.mutable_agency()->set_display_name(std::string("北地域包括支援センター") + id);
+      create.mutable_agency()->set_kana("キタチイキホウカツ");
+      create.mutable_agency()->set_kind(v1::COMMUNITY_GENERAL_SUPPORT_CENTER);
+      v1::Agency created;
+      grpc::ClientContext context;
+      ASSERT_TRUE(directory->CreateAgency(&context, create, &created).ok());
+    }
+  }
+
+  std::unique_ptr<v1::Monitoring::Stub> Stub(const std::string& user) {
+    return v1::Monitoring::NewStub(server_.ChannelFor(user));
+  }
+
+  // A case opened by the coordinator with agencies/a1 (agency-staff's) on its team, COORDINATING
+  // unless `coordinate` is false.
+  std::string OpenCase(const std::string& request_id, bool coordinate = true) {
+    auto cases = v1::Cases::NewStub(server_.ChannelFor("coordinator"));
+    v1::CreateCaseRequest create;
+    create.set_request_id(request_id);
+    auto* member = create.mutable_case_()->add_members();
+    member->set_member_id("m1");
+    member->set_display_name("架空 一郎");
+    member->set_principal(true);
+    create.mutable_case_()->set_district("kita");
+    create.mutable_case_()->set_referring_agency("agencies/a1");
+    create.mutable_case_()->set_presenting_problem("長男が外出していない");
+    v1::Case opened;
+    {
+      grpc::ClientContext context;
+      grpc::Status status = cases->CreateCase(&context, create, &opened);
+      EXPECT_TRUE(status.ok()) << DescribeGrpcError(status);
+    }
+    if (!coordinate) return opened.name();
+    v1::CreateReferralRequest refer;
+    refer.set_parent(opened.name());
+    refer.mutable_referral()->set_agency("agencies/a1");
+    refer.mutable_referral()->set_role(v1::LEAD);
+    v1::Referral referral;
+    {
+      grpc::ClientContext context;
+      EXPECT_TRUE(cases->CreateReferral(&context, refer, &referral).ok());
+    }
+    v1::AnswerReferralRequest accept;
+    accept.set_name(referral.name());
+    {
+      grpc::ClientContext context;
+      auto staff = v1::Cases::NewStub(server_.ChannelFor("agency-staff"));
+      EXPECT_TRUE(staff->AcceptReferral(&context, accept, &referral).ok());
+    }
+    v1::TransitionCaseRequest move;
+    move.set_name(opened.name());
+    move.set_to(v1::COORDINATING);
+    v1::Case moved;
+    grpc::ClientContext context;
+    grpc::Status status = cases->TransitionCase(&context, move, &moved);
+    EXPECT_TRUE(status.ok()) << DescribeGrpcError(status);
+    return opened.name();
+  }
+
+  grpc::Status SetInterval(const std::string& user, const std::string& case_name, int days,
+                           v1::MonitoringRecord* record) {
+    v1::SetMonitoringScheduleRequest request;
+    request.set_name(case_name + "/monitoring");
+    request.set_track(v1::LIFE);
+    request.mutable_schedule()->set_interval_days(days);
+    grpc::ClientContext context;
+    return Stub(user)->SetMonitoringSchedule(&context, request, record);
+  }
+
+  grpc::Status Check(const std::string& user, const std::string& case_name,
+                     v1::MonitoringStage stage, v1::MonitoringRecord* record) {
+    v1::RecordCheckRequest request;
+    request.set_name(case_name + "/monitoring");
+    request.mutable_check()->set_kind(v1::ROUTINE_CHECK);
+    *request.mutable_check()->mutable_date() = Today();
+    request.mutable_check()->set_stage(stage);
+    request.mutable_check()->set_note("本人と面談し、生活の様子を確認した");
+    grpc::ClientContext context;
+    return Stub(user)->RecordCheck(&context, request, record);
+  }
+
+  grpc::Status List(const std::string& user, v1::ListDueItemsRequest request,
+                    v1::ListDueItemsResponse* response) {
+    grpc::ClientContext context;
+    return Stub(user)->ListDueItems(&context, request, response);
+  }
+
+  // The items of `user`'s list for `owner` (all pages).
+  Names ListAll(const std::string& user, const std::string& owner = "") {
+    v1::ListDueItemsRequest request;
+    request.set_owner(owner);
+    Names all;
+    do {
+      v1::ListDueItemsResponse response;
+      grpc::Status status = List(user, request, &response);
+      EXPECT_TRUE(status.ok()) << DescribeGrpcError(status);
+      if (!status.ok()) break;
+      Names page = Items(response.items());
+      all.insert(all.end(), page.begin(), page.end());
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+    return all;
+  }
+
+  v1::Date Today() const { return worklist::JstDay(clock_.Now()); }
+  std::string InDays(int days) const { return Text(worklist::AddDays(Today(), days)); }
+  void AdvanceDays(int days) { clock_.Advance(std::chrono::hours(24) * days); }
+
+  // Waits (at most 30 s) until no watch stream is open on the server.
+  bool StreamsEnded() {
+    for (int i = 0; i < 3000; ++i) {
+      if (server_.server().monitoring_service().open_streams() == 0) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  // 2026-11-22 10:00 JST.
+  ManualClock clock_{*JstMidnight(2026, 11, 22) + std::chrono::hours(10)};
+  testing::TestServer server_;
+};
+
+TEST_F(MonitoringServiceTest, SchedulesAndChecksFollowTheCasesNeedToKnow) {
+  const std::string name = OpenCase("m-1");
+  v1::MonitoringRecord record;
+  {
+    grpc::Status status = SetInterval("coordinator", name, 14, &record);
+    ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  }
+  EXPECT_EQ(Text(record.next_check_date()), InDays(14));
+  // The schedule is the coordinator's to set; the team reads and records checks.
+  EXPECT_EQ(SetInterval("agency-staff", name, 7, &record).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::GetMonitoringRequest get;
+  get.set_name(name + "/monitoring");
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(Stub("agency-staff")->GetMonitoring(&context, get, &record).ok());
+  }
+  {
+    grpc::Status status = Check("agency-staff", name, v1::STAGE_VISIT, &record);
+    ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  }
+  ASSERT_EQ(record.checks_size(), 1);
+  EXPECT_EQ(record.checks(0).author(), "users/agency-staff");
+  EXPECT_EQ(record.checks(0).note(), "本人と面談し、生活の様子を確認した");
+  EXPECT_EQ(record.stage(), v1::STAGE_VISIT);
+  EXPECT_EQ(Text(record.next_check_date()), InDays(14));
+
+  // Outside the team the record does not exist, as for a case that does not.
+  for (const std::string& hidden : {name, std::string("cases/999")}) {
+    get.set_name(hidden + "/monitoring");
+    grpc::ClientContext context;
+    EXPECT_EQ(Stub("other-staff")->GetMonitoring(&context, get, &record).error_code(),
+              grpc::StatusCode::NOT_FOUND)
+        << hidden;
+    EXPECT_EQ(Check("other-staff", hidden, v1::STAGE_VISIT, &record).error_code(),
+              grpc::StatusCode::NOT_FOUND)
+        << hidden;
+  }
+  {
+    grpc::ClientContext context;
+    EXPECT_EQ(Stub("planner")->GetMonitoring(&context, get, &record).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+
+  grpc::Status wrong = Check("coordinator", name, v1::STAGE_TRIAL, &record);
+  EXPECT_EQ(wrong.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Fields(wrong), std::set<std::string>{"check.stage"});
+  const std::string intake = OpenCase("m-2", /*coordinate=*/false);
+  grpc::Status early = SetInterval("coordinator", intake, 14, &record);
+  EXPECT_EQ(early.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(early.error_message().find("INTAKE"), std::string::npos) << early.error_message();
+  get.set_name(intake + "/monitoring");
+  grpc::ClientContext context;
+  EXPECT_EQ(Stub("coordinator")->GetMonitoring(&context, get, &record).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(MonitoringServiceTest, WorkListsBelongToTheirOwnersAndTurnOverdueAsDaysPass) {
+  const std::string first = OpenCase("m-1");
+  const std::string second = OpenCase("m-2");
+  const std::string third = OpenCase("m-3");
+  v1::MonitoringRecord record;
+  ASSERT_TRUE(SetInterval("coordinator", first, 10, &record).ok());
+  ASSERT_TRUE(SetInterval("coordinator", second, 3, &record).ok());
+  ASSERT_TRUE(SetInterval("coordinator", third, 20, &record).ok());
+
+  // Two weeks ahead by default; the third is due later.
+  const Names soon = {second + "@" + InDays(3), first + "@" + InDays(10)};
+  EXPECT_EQ(ListAll("coordinator"), soon);
+  EXPECT_EQ(ListAll("coordinator", "users/coordinator"), soon);
+  EXPECT_EQ(ListAll("agency-staff"), soon);
+  EXPECT_EQ(ListAll("agency-staff", "agencies/a1"), soon);
+  EXPECT_TRUE(ListAll("other-staff").empty());  // agencies/a2 is on no team
+
+  // Somebody else's list does not exist for the caller.
+  v1::ListDueItemsResponse response;
+  v1::ListDueItemsRequest request;
+  for (const auto& [user, owner] :
+       std::vector<std::pair<std::string, std::string>>{{"other-staff", "agencies/a1"},
+                                                        {"coordinator", "users/agency-staff"},
+                                                        {"agency-staff", "users/coordinator"}}) {
+    request.set_owner(owner);
+    EXPECT_EQ(List(user, request, &response).error_code(), grpc::StatusCode::NOT_FOUND)
+        << user << " " << owner;
+  }
+  request.set_owner("coordinator");
+  EXPECT_EQ(Fields(List("coordinator", request, &response)), std::set<std::string>{"owner"});
+  request.set_owner("");
+  request.mutable_due_by()->set_year(2026);
+  request.mutable_due_by()->set_month(2);
+  request.mutable_due_by()->set_day(30);
+  EXPECT_EQ(Fields(List("coordinator", request, &response)), std::set<std::string>{"due_by"});
+
+  AdvanceDays(12);
+  EXPECT_EQ(ListAll("coordinator"),
+            (Names{second + "@" + InDays(-9) + "!", first + "@" + InDays(-2) + "!",
+                   third + "@" + InDays(8)}));
+  // A check moves its item; due_by limits only what is not overdue.
+  ASSERT_TRUE(Check("agency-staff", second, v1::STAGE_VISIT, &record).ok());
+  *request.mutable_due_by() = Today();
+  ASSERT_TRUE(List("coordinator", request, &response).ok());
+  EXPECT_EQ(Items(response.items()), Names{first + "@" + InDays(-2) + "!"});
+
+  // Pages, soonest first; a token is bound to its request.
+  request.clear_due_by();
+  request.set_page_size(2);
+  ASSERT_TRUE(List("coordinator", request, &response).ok());
+  EXPECT_EQ(Items(response.items()),
+            (Names{first + "@" + InDays(-2) + "!", second + "@" + InDays(3)}));
+  ASSERT_FALSE(response.next_page_token().empty());
+  request.set_page_token(response.next_page_token());
+  v1::ListDueItemsResponse rest;
+  ASSERT_TRUE(List("coordinator", request, &rest).ok());
+  EXPECT_EQ(Items(rest.items()), Names{third + "@" + InDays(8)});
+  EXPECT_TRUE(rest.next_page_token().empty());
+  request.set_owner("agencies/a1");
+  EXPECT_EQ(Fields(List("agency-staff", request, &rest)), std::set<std::string>{"page_token"});
+}
+
+TEST_F(MonitoringServiceTest, TheStreamPushesWhatFallsDueAndEndsWhenTheClientCancels) {
+  const std::string name = OpenCase("m-1");
+  v1::MonitoringRecord record;
+  ASSERT_TRUE(SetInterval("coordinator", name, 2, &record).ok());
+
+  auto stub = Stub("coordinator");
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto reader = stub->WatchDueItems(&context, v1::WatchDueItemsRequest());
+  v1::WatchDueItemsResponse message;
+  ASSERT_TRUE(reader->Read(&message));
+  EXPECT_TRUE(message.items().empty()) << "nothing is due yet";
+
+  AdvanceDays(2);
+  ASSERT_TRUE(reader->Read(&message));
+  EXPECT_EQ(Items(message.items()), Names{name + "@" + InDays(0)});
+
+  // Checked, it leaves the list; two days later it falls due again and is pushed again.
+  ASSERT_TRUE(Check("agency-staff", name, v1::STAGE_PROGRESS_CHECK, &record).ok());
+  AdvanceDays(3);
+  ASSERT_TRUE(reader->Read(&message));
+  EXPECT_EQ(Items(message.items()), Names{name + "@" + InDays(-1) + "!"});
+
+  context.TryCancel();
+  while (reader->Read(&message)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_TRUE(StreamsEnded());
+}
+
+TEST_F(MonitoringServiceTest, AStreamFirstSendsEverythingDueAndRefusesOtherOwners) {
+  const std::string first = OpenCase("m-1");
+  const std::string second = OpenCase("m-2");
+  v1::MonitoringRecord record;
+  ASSERT_TRUE(SetInterval("coordinator", first, 1, &record).ok());
+  ASSERT_TRUE(SetInterval("coordinator", second, 5, &record).ok());
+  AdvanceDays(2);
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    v1::WatchDueItemsRequest request;
+    request.set_owner("agencies/a1");
+    auto reader = Stub("agency-staff")->WatchDueItems(&context, request);
+    v1::WatchDueItemsResponse message;
+    ASSERT_TRUE(reader->Read(&message));
+    EXPECT_EQ(Items(message.items()), Names{first + "@" + InDays(-1) + "!"});
+    context.TryCancel();
+    while (reader->Read(&message)) {
+    }
+    reader->Finish();
+  }
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::WatchDueItemsRequest request;
+  request.set_owner("agencies/a1");
+  auto reader = Stub("other-staff")->WatchDueItems(&context, request);
+  v1::WatchDueItemsResponse message;
+  EXPECT_FALSE(reader->Read(&message));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(StreamsEnded());
+}
+
+TEST_F(MonitoringServiceTest, ShutdownEndsOpenStreamsWithUnavailable) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto reader = Stub("coordinator")->WatchDueItems(&context, v1::WatchDueItemsRequest());
+  v1::WatchDueItemsResponse message;
+  ASSERT_TRUE(reader->Read(&message));
+  std::thread stopper([this] { server_.Stop(); });
+  EXPECT_FALSE(reader->Read(&message));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+  stopper.join();
+}
+
+}  // namespace
+}  // namespace casecoord
