@@ -98,6 +98,8 @@ class DueWatcherTest : public ::testing::Test {
   void SetUp() override {
     storage::StorageOptions options;
     options.path = dir_.Sub("db");
+    // Encrypted, as the server's always is.
+    options.keyring = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());
     storage_ = std::move(storage::Storage::Open(options)).value();
   }
 
