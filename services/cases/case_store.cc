@@ -16,6 +16,7 @@
 #include "services/common/log.h"
 #include "services/common/text.h"
 #include "services/storage/key_encoding.h"
+#include "services/worklist/due_index.h"
 
 namespace casecoord::cases {
 namespace {
@@ -633,7 +634,19 @@ Result<v1::Case> CaseStore::PrepareTransition(const std::string& user_id,
   if (!key.ok()) return key.status();
   CASECOORD_RETURN_IF_ERROR(PutEvent(*id, *key, event, record, batch));
   PutCase(*id, *key, record, batch);
+  if (request.to() == v1::CLOSED || request.to() == v1::COMPLETED_BY_ADVICE) {
+    CASECOORD_RETURN_IF_ERROR(ClearCaseWork(*id, batch));
+  }
   return record;
+}
+
+Status CaseStore::ClearCaseWork(uint64_t id, storage::WriteBatch* batch) const {
+  // An ended case has no more checks or plan reviews due (meetings' assignments stay: they are
+  // the agencies' own commitments until marked).
+  for (const char* subject : {"/monitoring", "/plan"}) {
+    CASECOORD_RETURN_IF_ERROR(worklist::PrepareClearDue(storage_, CaseName(id) + subject, batch));
+  }
+  return Status::Ok();
 }
 
 Result<v1::ConsultationEntry> CaseStore::PrepareAppendConsultation(

@@ -248,6 +248,8 @@ class CaseStore {
                    storage::WriteBatch* batch) const;
   // `check_referrer`: whether referring_agency must (still) be in the directory.
   Status Validate(const v1::Case& input, bool check_referrer) const;
+  // Takes the case's monitoring and plan-review items off every work list (services/worklist).
+  Status ClearCaseWork(uint64_t id, storage::WriteBatch* batch) const;
   void PutTeamIndex(uint64_t id, const std::string& agency, bool on_team,
                     storage::WriteBatch* batch) const;
 

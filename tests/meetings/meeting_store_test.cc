@@ -147,6 +147,17 @@ TEST_F(MeetingStoreTest, OpenAssignmentsAndThePlanReviewAreInTheWorkLists) {
   Commit(create);
   EXPECT_EQ(subjects("users/coordinator"), (std::vector<std::string>{assignment, "cases/1/plan"}));
 
+  {
+    // Ending the case takes its plan review off the list (the agency's assignment stays).
+    storage::WriteBatch peek(*storage_);
+    v1::TransitionCaseRequest end;
+    end.set_name("cases/1");
+    end.set_to(v1::COMPLETED_BY_ADVICE);
+    ASSERT_TRUE(cases_->PrepareTransition("coordinator", end, &peek).ok());
+    Commit(peek);
+    EXPECT_EQ(subjects("users/coordinator"), std::vector<std::string>{assignment});
+    EXPECT_EQ(subjects("agencies/kita-1"), std::vector<std::string>{assignment});
+  }
   v1::UpdateAssignmentRequest done;
   done.set_meeting(held->name());
   done.set_assignment_id("r1");
