@@ -28,7 +28,8 @@ int FiscalYearOf(std::chrono::system_clock::time_point instant) {
 
 std::optional<std::chrono::system_clock::time_point> JstMidnight(int year, int month, int day) {
   using namespace std::chrono;
-  if (year < 1900 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31) {
+  // system_clock counts nanoseconds in 64 bits, which ends in April 2262: later days do not fit.
+  if (year < 1900 || year > 2261 || month < 1 || month > 12 || day < 1 || day > 31) {
     return std::nullopt;
   }
   const year_month_day date{std::chrono::year(year),

@@ -23,7 +23,7 @@ struct EraLabels {
 };
 
 // Midnight JST at the start of the civil date year-month-day; nullopt unless it is a real date of
-// the years 1900 to 9999.
+// the years 1900 to 2261 (system_clock's nanoseconds end in 2262; later dates used to overflow).
 std::optional<std::chrono::system_clock::time_point> JstMidnight(int year, int month, int day);
 
 // A civil date written "YYYY-MM-DD" or "YYYY/MM/DD", month and day of one or two digits ("2024/4/1"
