@@ -63,26 +63,6 @@ bool ParseDate(const std::string& option, const std::string& text,
   return true;
 }
 
-// 2024, "R6", "r6", "令和6年度" or "令和6" -> 2024.
-bool ParseFiscalYear(const std::string& text, int* fiscal_year, std::string* error) {
-  const std::string_view trimmed = TrimSpaces(text);
-  constexpr int kFirst = 1926, kLast = 2200;
-  if (ParseInt(trimmed, kFirst, kLast, fiscal_year)) return true;
-  std::string upper(trimmed);
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  for (int year = kFirst; year <= kLast; ++year) {
-    const EraLabels labels = FiscalYearLabels(year);
-    const std::string& japanese = labels.japanese;
-    const std::string without_suffix = japanese.substr(0, japanese.rfind("年度"));
-    if (upper == labels.short_label || trimmed == japanese || trimmed == without_suffix) {
-      *fiscal_year = year;
-      return true;
-    }
-  }
-  *error = "年度の形式が不正です / fiscal year \"" + text + "\": give 2024, R6 or 令和6年度";
-  return false;
-}
-
 std::string YesNo(bool value, const char* yes, const char* no) { return value ? yes : no; }
 
 // --- Services ("名称|対象|年齢")
@@ -340,64 +320,6 @@ std::string EncodingText(v1::CsvEncoding encoding) {
       return "-";
   }
 }
-
-// --- Files -------------------------------------------------------------------------------------
-
-// Writes `path` atomically: the bytes go to a temporary file beside it, which replaces `path` only
-// once complete and synced; on failure or destruction before Commit() it is removed.
-class AtomicFile {
- public:
-  ~AtomicFile() {
-    if (fd_ >= 0) close(fd_);
-    if (!temp_path_.empty()) unlink(temp_path_.c_str());
-  }
-
-  bool Open(const std::string& path, std::string* error) {
-    path_ = path;
-    std::string temp = path + ".tmp-XXXXXX";
-    fd_ = mkstemp(temp.data());
-    if (fd_ < 0) return Fail("cannot create a file beside " + path, error);
-    temp_path_ = temp;
-    // mkstemp makes the file private (0600); the result is an ordinary file (0666 less umask).
-    const mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd_, 0666 & ~mask) != 0) return Fail("cannot set the mode of " + temp, error);
-    return true;
-  }
-
-  bool Write(const std::string& bytes, std::string* error) {
-    size_t written = 0;
-    while (written < bytes.size()) {
-      const ssize_t n = ::write(fd_, bytes.data() + written, bytes.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return Fail("cannot write " + temp_path_, error);
-      written += static_cast<size_t>(n);
-    }
-    return true;
-  }
-
-  bool Commit(std::string* error) {
-    if (fsync(fd_) != 0) return Fail("cannot sync " + temp_path_, error);
-    const int fd = fd_;
-    fd_ = -1;
-    if (close(fd) != 0) return Fail("cannot close " + temp_path_, error);
-    if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
-      return Fail("cannot rename " + temp_path_ + " to " + path_, error);
-    }
-    temp_path_.clear();
-    return true;
-  }
-
- private:
-  static bool Fail(const std::string& what, std::string* error) {
-    *error = what + ": " + std::strerror(errno);
-    return false;
-  }
-
-  std::string path_;
-  std::string temp_path_;
-  int fd_ = -1;
-};
 
 }  // namespace
 

@@ -31,6 +31,10 @@
 //                                       meeting_commands.h
 //   casectl plan create|get|list|review ...         support plans (支援計画); see
 //                                       meeting_commands.h
+//   casectl stats yearly|export ...                 statistics (事業実績); see stats_commands.h
+//   casectl stats plan list|get|create|update|record|progress|export ...
+//                                       welfare plans (推進計画) and their indicators; see
+//                                       stats_commands.h
 // ROLE is one of admin, coordinator, agency_staff, adviser, planner, auditor. audit
 // list is for auditors, audit verify and access list for auditors and admins, user for admins.
 //
@@ -58,6 +62,7 @@
 #include "clients/cli/dispatch_commands.h"
 #include "clients/cli/meeting_commands.h"
 #include "clients/cli/monitoring_commands.h"
+#include "clients/cli/stats_commands.h"
 #include "clients/cli/table.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -638,6 +643,7 @@ int Main(int argc, char** argv) {
   DispatchCommands dispatch_commands(&app);
   MonitoringCommands monitoring_commands(&app);
   MeetingCommands meeting_commands(&app);
+  StatsCommands stats_commands(&app);
 
   try {
     app.parse(argc, argv);
@@ -689,6 +695,9 @@ int Main(int argc, char** argv) {
   if (meeting_commands.Selected()) {
     if (const int code = meeting_commands.Prepare(); code != kExitOk) return code;
   }
+  if (stats_commands.Selected()) {
+    if (const int code = stats_commands.Prepare(); code != kExitOk) return code;
+  }
   if (*user_disable) changes.state = v1::User::DISABLED;
   if (*user_enable) changes.state = v1::User::ACTIVE;
   if (*audit_list) {
@@ -722,6 +731,7 @@ int Main(int argc, char** argv) {
   if (dispatch_commands.Selected()) return dispatch_commands.Run(options, *channel);
   if (monitoring_commands.Selected()) return monitoring_commands.Run(options, *channel);
   if (meeting_commands.Selected()) return meeting_commands.Run(options, *channel);
+  if (stats_commands.Selected()) return stats_commands.Run(options, *channel);
   if (*info) return Info(options, *channel);
   if (*health) return Health(options, *channel);
   if (*backup_create) return BackupCreate(options, *channel);

@@ -2,9 +2,14 @@
 
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 
@@ -87,6 +92,56 @@ std::string FiscalYearText(const v1::FiscalYear& fiscal_year) {
                                 ? FiscalYearLabels(fiscal_year.year()).japanese
                                 : fiscal_year.era_label_ja();
   return label + " (" + std::to_string(fiscal_year.year()) + ")";
+}
+
+namespace {
+
+bool Fail(const std::string& what, std::string* error) {
+  *error = what + ": " + std::strerror(errno);
+  return false;
+}
+
+}  // namespace
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) close(fd_);
+  if (!temp_path_.empty()) unlink(temp_path_.c_str());
+}
+
+bool AtomicFile::Open(const std::string& path, std::string* error) {
+  path_ = path;
+  std::string temp = path + ".tmp-XXXXXX";
+  fd_ = mkstemp(temp.data());
+  if (fd_ < 0) return Fail("cannot create a file beside " + path, error);
+  temp_path_ = temp;
+  // mkstemp makes the file private (0600); the result is an ordinary file (0666 less umask).
+  const mode_t mask = umask(0);
+  umask(mask);
+  if (fchmod(fd_, 0666 & ~mask) != 0) return Fail("cannot set the mode of " + temp, error);
+  return true;
+}
+
+bool AtomicFile::Write(const std::string& bytes, std::string* error) {
+  size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd_, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Fail("cannot write " + temp_path_, error);
+    written += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool AtomicFile::Commit(std::string* error) {
+  if (fsync(fd_) != 0) return Fail("cannot sync " + temp_path_, error);
+  const int fd = fd_;
+  fd_ = -1;
+  if (close(fd) != 0) return Fail("cannot close " + temp_path_, error);
+  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    return Fail("cannot rename " + temp_path_ + " to " + path_, error);
+  }
+  temp_path_.clear();
+  return true;
 }
 
 }  // namespace casecoord::cli

@@ -61,6 +61,28 @@ std::string JstDate(const google::protobuf::Timestamp& timestamp);
 // "令和6年度 (2024)": the era label given, or the one computed from the year.
 std::string FiscalYearText(const v1::FiscalYear& fiscal_year);
 
+// Writes `path` atomically: the bytes go to a temporary file beside it, which replaces `path` only
+// once complete and synced; on failure or destruction before Commit() it is removed. The file gets
+// the ordinary mode of a new file (0666 less the umask).
+class AtomicFile {
+ public:
+  AtomicFile() = default;
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile();
+
+  // Creates the temporary file beside `path`.
+  bool Open(const std::string& path, std::string* error);
+  bool Write(const std::string& bytes, std::string* error);
+  // Syncs the temporary file and renames it to `path`.
+  bool Commit(std::string* error);
+
+ private:
+  std::string path_;
+  std::string temp_path_;
+  int fd_ = -1;
+};
+
 // The items (strings) with `separator` between them; "" for none.
 template <typename Container>
 std::string Join(const Container& items, const std::string& separator) {

@@ -1,5 +1,6 @@
 #include "clients/cli/flag_parsing.h"
 
+#include <cctype>
 #include <charconv>
 #include <optional>
 
@@ -62,6 +63,25 @@ bool ParseInt(std::string_view text, int min, int max, int* value) {
   if (parsed < min || parsed > max) return false;
   *value = parsed;
   return true;
+}
+
+bool ParseFiscalYear(const std::string& text, int* fiscal_year, std::string* error) {
+  const std::string_view trimmed = TrimSpaces(text);
+  constexpr int kFirst = 1926, kLast = 2200;
+  if (ParseInt(trimmed, kFirst, kLast, fiscal_year)) return true;
+  std::string upper(trimmed);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (int year = kFirst; year <= kLast; ++year) {
+    const EraLabels labels = FiscalYearLabels(year);
+    const std::string& japanese = labels.japanese;
+    const std::string without_suffix = japanese.substr(0, japanese.rfind("年度"));
+    if (upper == labels.short_label || trimmed == japanese || trimmed == without_suffix) {
+      *fiscal_year = year;
+      return true;
+    }
+  }
+  *error = "年度の形式が不正です / fiscal year \"" + text + "\": give 2024, R6 or 令和6年度";
+  return false;
 }
 
 bool ParseDateFlag(const std::string& option, const std::string& text,

@@ -23,6 +23,10 @@ bool ParseEnumFlag(const std::string& option, const std::string& what,
 // A whole decimal number in [min, max], all of `text`; `value` is untouched on failure.
 bool ParseInt(std::string_view text, int min, int max, int* value);
 
+// A fiscal year (年度): 2024, "R6", "r6", "令和6年度" or "令和6" -> 2024 (1926 to 2200); else a
+// "年度の形式が不正です" error quoting `text`.
+bool ParseFiscalYear(const std::string& text, int* fiscal_year, std::string* error);
+
 // "2025-04-01" or "2025/4/1" (trimmed) as midnight JST; else a "日付の形式が不正です" error.
 bool ParseDateFlag(const std::string& option, const std::string& text,
                    std::chrono::system_clock::time_point* instant, std::string* error);

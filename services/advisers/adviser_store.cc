@@ -44,11 +44,6 @@ std::string UserIndexKey(const std::string& user) {
   return key;
 }
 
-size_t CharacterCount(const std::string& text) {
-  return static_cast<size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 // The user ids of the registry (services/auth/user_registry.cc): a-z, 0-9, '-' and '_'.
 bool IsUserId(std::string_view id) {
   if (id.empty() || id.size() > 63) return false;
@@ -71,16 +66,6 @@ Result<v1::Adviser> Parse(const std::string& name, const std::string& bytes) {
     return Status(StatusCode::kDataLoss, "ADVISER_RECORD_CORRUPT", name + " is unreadable");
   }
   return adviser;
-}
-
-// Etags are the record's revision: "1" on create, one more on every update.
-std::string NextEtag(const std::string& etag) {
-  uint64_t revision = 0;
-  for (char c : etag) {
-    if (c < '0' || c > '9') return "1";
-    revision = revision * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return std::to_string(revision + 1);
 }
 
 }  // namespace
@@ -273,7 +258,7 @@ Result<v1::Adviser> AdviserStore::PrepareUpdate(const v1::Adviser& patch, const 
   // "active" in the mask without a value means false, as for any proto3 field.
   if (!updated.has_active()) updated.set_active(false);
   CASECOORD_RETURN_IF_ERROR(Validate(updated, *id));
-  updated.set_etag(NextEtag(stored->etag()));
+  updated.set_etag(NextRevisionEtag(stored->etag()));
   Put(*id, updated, &*stored, batch);
   return updated;
 }

@@ -106,11 +106,6 @@ google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point ti
       std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count());
 }
 
-size_t CharacterCount(std::string_view text) {
-  return static_cast<size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 bool IsRealDay(const v1::Date& date) {
   return JstMidnight(date.year(), date.month(), date.day()).has_value();
 }

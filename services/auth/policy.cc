@@ -11,10 +11,18 @@ constexpr char kCases[] = "/casecoord.v1.Cases/";
 constexpr char kAdvisers[] = "/casecoord.v1.Advisers/";
 constexpr char kMeetings[] = "/casecoord.v1.Meetings/";
 constexpr char kMonitoring[] = "/casecoord.v1.Monitoring/";
+constexpr char kStatistics[] = "/casecoord.v1.Statistics/";
 
 std::vector<MethodRule> DefaultRules() {
   const std::set<Role> everyone = {Role::ADMIN,   Role::COORDINATOR, Role::AGENCY_STAFF,
                                    Role::ADVISER, Role::PLANNER,     Role::AUDITOR};
+  // Planners see aggregates only (domain.md): they reach the statistics and nothing else, not even
+  // the directory and the adviser registry, which name people and places.
+  const std::set<Role> everyone_but_planners = {Role::ADMIN, Role::COORDINATOR, Role::AGENCY_STAFF,
+                                                Role::ADVISER, Role::AUDITOR};
+  auto statistics = [](const char* name) { return std::string(kStatistics) + name; };
+  const std::set<Role> statistics_readers = {Role::PLANNER, Role::COORDINATOR, Role::ADMIN,
+                                             Role::AUDITOR};
   auto admin = [](const char* name) { return std::string(kAdmin) + name; };
   auto directory = [](const char* name) { return std::string(kDirectory) + name; };
   const std::set<Role> directory_editors = {Role::ADMIN, Role::COORDINATOR};
@@ -44,20 +52,20 @@ std::vector<MethodRule> DefaultRules() {
       {admin("ListEmergencyAccesses"), {Role::AUDITOR, Role::ADMIN}, AuditKind::kRead},
       // The directory holds no personal data: reads are open to every user and not audited.
       {directory("CreateAgency"), directory_editors, AuditKind::kWrite},
-      {directory("GetAgency"), everyone, AuditKind::kNone},
-      {directory("ListAgencies"), everyone, AuditKind::kNone},
+      {directory("GetAgency"), everyone_but_planners, AuditKind::kNone},
+      {directory("ListAgencies"), everyone_but_planners, AuditKind::kNone},
       {directory("UpdateAgency"), directory_editors, AuditKind::kWrite},
       {directory("DeleteAgency"), directory_editors, AuditKind::kWrite},
-      {directory("SearchAgencies"), everyone, AuditKind::kNone},
-      {directory("FindPartners"), everyone, AuditKind::kNone},
+      {directory("SearchAgencies"), everyone_but_planners, AuditKind::kNone},
+      {directory("FindPartners"), everyone_but_planners, AuditKind::kNone},
       {directory("ImportAgencies"), directory_editors, AuditKind::kWrite},
       // A bulk copy of the directory leaving the server is worth a line in the trail.
-      {directory("ExportAgencies"), everyone, AuditKind::kRead},
+      {directory("ExportAgencies"), everyone_but_planners, AuditKind::kRead},
       // Survey answers are entered by the city from the returned questionnaires.
       {directory("RecordCooperationSurveyAnswer"), directory_editors, AuditKind::kWrite},
-      {directory("ListCooperationSurveyAnswers"), everyone, AuditKind::kNone},
+      {directory("ListCooperationSurveyAnswers"), everyone_but_planners, AuditKind::kNone},
       {directory("DeleteCooperationSurveyAnswer"), directory_editors, AuditKind::kWrite},
-      {directory("GetCooperationSurveySummary"), everyone, AuditKind::kNone},
+      {directory("GetCooperationSurveySummary"), everyone_but_planners, AuditKind::kNone},
       // Case records hold the most sensitive data: every access is audited.
       {cases("CreateCase"), {Role::COORDINATOR}, AuditKind::kWrite},
       {cases("GetCase"), case_readers, AuditKind::kRead},
@@ -101,8 +109,8 @@ std::vector<MethodRule> DefaultRules() {
       {monitoring("WatchDueItems"), case_readers, AuditKind::kRead},
       // The adviser registry holds no personal data of households: read as the directory is.
       {advisers("CreateAdviser"), directory_editors, AuditKind::kWrite},
-      {advisers("GetAdviser"), everyone, AuditKind::kNone},
-      {advisers("ListAdvisers"), everyone, AuditKind::kNone},
+      {advisers("GetAdviser"), everyone_but_planners, AuditKind::kNone},
+      {advisers("ListAdvisers"), everyone_but_planners, AuditKind::kNone},
       {advisers("UpdateAdviser"), directory_editors, AuditKind::kWrite},
       // Dispatch notes are about households: every access is audited. Coordinators run the
       // lifecycle; the assigned adviser also records the session and follow-ups (checked per
@@ -115,6 +123,15 @@ std::vector<MethodRule> DefaultRules() {
       {advisers("RecordSession"), {Role::COORDINATOR, Role::ADVISER}, AuditKind::kWrite},
       {advisers("RecordFollowUp"), {Role::COORDINATOR, Role::ADVISER}, AuditKind::kWrite},
       {advisers("CloseDispatch"), {Role::COORDINATOR}, AuditKind::kWrite},
+      // Anonymised aggregates only, yet who looked at which figures is worth a line in the trail
+      // (two answers set against each other are how small counts leak). Plans are the planners'.
+      {statistics("GetYearlyReport"), statistics_readers, AuditKind::kRead},
+      {statistics("CreateWelfarePlan"), {Role::PLANNER}, AuditKind::kWrite},
+      {statistics("GetWelfarePlan"), statistics_readers, AuditKind::kRead},
+      {statistics("ListWelfarePlans"), statistics_readers, AuditKind::kRead},
+      {statistics("UpdateWelfarePlan"), {Role::PLANNER}, AuditKind::kWrite},
+      {statistics("RecordIndicatorYear"), {Role::PLANNER}, AuditKind::kWrite},
+      {statistics("GetPlanProgress"), statistics_readers, AuditKind::kRead},
   };
 }
 

@@ -1,5 +1,7 @@
 #include "services/common/text.h"
 
+#include <cstdint>
+
 namespace casecoord {
 namespace {
 
@@ -39,6 +41,22 @@ bool IsResourceId(std::string_view id) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
   }
   return true;
+}
+
+size_t CharacterCount(std::string_view text) {
+  size_t count = 0;
+  for (char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return count;
+}
+
+std::string NextRevisionEtag(std::string_view etag) {
+  uint64_t revision = 0;
+  if (etag.empty() || etag.size() > 19) return "1";
+  for (char c : etag) {
+    if (c < '0' || c > '9') return "1";
+    revision = revision * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return std::to_string(revision + 1);
 }
 
 }  // namespace casecoord

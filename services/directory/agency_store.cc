@@ -103,11 +103,6 @@ std::set<std::string> IndexKeysOf(const std::string& id, const v1::Agency& agenc
   return keys;
 }
 
-size_t CharacterCount(const std::string& text) {
-  return static_cast<size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 Result<std::string> ParseName(const std::string& name, const char* field) {
   if (name.rfind(kAgencyPrefix, 0) != 0 || !IsResourceId(name.substr(sizeof(kAgencyPrefix) - 1))) {
     return Status::InvalidArgument(field, "must look like \"agencies/{agency_id}\"");

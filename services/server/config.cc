@@ -138,6 +138,10 @@ std::vector<ConfigOption> BuildOptions() {
        "how often the work lists followed by WatchDueItems streams are read; an item that falls "
        "due reaches its streams within about this long",
        Integer(&ServerConfig::due_watch_interval_ms, "due-watch-interval-ms", 10, 600000)},
+      {"stats-min-cell-count", "5",
+       "k of the statistics' disclosure control: in tables of households, cells of 1 to k-1 "
+       "are suppressed (\"x\") with the complementary cells that protect them",
+       Integer(&ServerConfig::stats_min_cell_count, "stats-min-cell-count", 2, 100)},
       {"log-level", "info", "debug, info, warning or error",
        [](ServerConfig& config, const std::string& value) {
          if (value != "debug" && value != "info" && value != "warning" && value != "error") {

@@ -11,12 +11,14 @@
 #include "services/admin/admin_service.h"
 #include "services/advisers/advisers_service.h"
 #include "services/cases/cases_service.h"
+#include "services/common/fiscal_year.h"
 #include "services/common/log.h"
 #include "services/directory/directory_service.h"
 #include "services/meetings/meetings_service.h"
 #include "services/monitoring/due_watcher.h"
 #include "services/monitoring/monitoring_service.h"
 #include "services/monitoring/monitoring_store.h"
+#include "services/stats/statistics_service.h"
 #include "services/storage/key_source.h"
 
 namespace casecoord::server {
@@ -229,6 +231,66 @@ Status SeedDemoCases(const ServerConfig& config, storage::Storage& storage, case
   return Status::Ok();
 }
 
+// A plan for the demo (make run), so that planners have indicators to look at: one bound to the
+// cases' statistics, one to the directory's cooperation survey, one entered by hand.
+Status SeedDemoPlan(const ServerConfig& config, storage::Storage& storage,
+                    const stats::PlanStore& plans, auth::AuditLog& audit, const Clock& clock) {
+  if (!config.demo_cases || !config.demo_users) return Status::Ok();
+  auto existing = plans.List("", 1);
+  if (!existing.ok()) return existing.status();
+  if (!existing->plans.empty()) return Status::Ok();
+  const int first = FiscalYearOf(clock.Now());
+  v1::WelfarePlan plan;
+  plan.set_display_name("第2期地域共生社会推進計画（架空）");
+  plan.set_first_fiscal_year(first);
+  plan.set_last_fiscal_year(first + 2);
+  auto* goal = plan.add_policy_areas();
+  goal->set_id("goal-1");
+  goal->set_level(v1::BASIC_GOAL);
+  goal->set_title("複合課題を抱える世帯を分野を超えて支える");
+  auto* measure = plan.add_policy_areas();
+  measure->set_id("measure-1");
+  measure->set_level(v1::MEASURE);
+  measure->set_title("総合相談支援体制の充実");
+  measure->set_parent_id("goal-1");
+  auto indicator = [&](const char* id, const char* name, v1::IndicatorUnit unit, double baseline,
+                       double target) {
+    v1::Indicator* out = plan.add_indicators();
+    out->set_id(id);
+    out->set_display_name(name);
+    out->set_policy_area_id("measure-1");
+    out->set_unit(unit);
+    out->set_baseline_fiscal_year(first - 1);
+    out->set_baseline_value(baseline);
+    out->set_target_fiscal_year(first + 2);
+    out->set_target_value(target);
+    out->set_direction(v1::HIGHER_IS_BETTER);
+    out->set_department("保健福祉企画総務課");
+    return out;
+  };
+  v1::Indicator* resolved =
+      indicator("resolved-cumulative", "円滑に解決した複合課題ケース数（累計）", v1::CASES, 0, 30);
+  resolved->set_cumulative(true);
+  auto* ref = resolved->mutable_binding()->mutable_statistic();
+  ref->set_metric(v1::CASES_CLOSED);
+  ref->set_dimension(v1::OUTCOME);
+  ref->set_value("resolved");
+  indicator("cooperation-share", "関係機関と密接に連携できている機関の割合", v1::PERCENT, 62.5, 80)
+      ->mutable_binding()
+      ->set_cooperation_survey_share(true);
+  v1::Indicator* meetings =
+      indicator("community-meetings", "地域ケア会議の開催回数", v1::TIMES, 12, 24);
+  v1::IndicatorYear* year = meetings->add_years();
+  year->set_fiscal_year(first);
+  year->set_actual(15);
+  year->set_achievements("各圏域で地域ケア会議を開催");
+  year->set_next_steps("開催の少ない圏域を支援する");
+  storage::WriteBatch batch(storage);
+  auto created = plans.PrepareCreate("kyosei-demo", plan, clock.Now(), &batch);
+  if (!created.ok()) return created.status();
+  return CommitAsSystem(audit, created->name(), &batch);
+}
+
 }  // namespace
 
 void ApplyTransportSettings(const ServerConfig& config, grpc::ServerBuilder& builder) {
@@ -381,6 +443,20 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   server->monitoring_service_ = std::make_unique<monitoring::MonitoringService>(
       *server->gatekeeper_, *server->monitoring_, *server->cases_, *server->due_watcher_, clock);
 
+  server->statistics_ = std::make_unique<stats::StatisticsReporter>(*server->storage_, clock,
+                                                                    config.stats_min_cell_count);
+  server->stat_plans_ = std::make_unique<stats::PlanStore>(*server->storage_);
+  CASECOORD_RETURN_IF_ERROR(
+      SeedDemoPlan(config, *server->storage_, *server->stat_plans_, *server->audit_, clock));
+  server->statistics_service_ = std::make_unique<stats::StatisticsService>(
+      *server->gatekeeper_, *server->statistics_, *server->stat_plans_,
+      [surveys = server->surveys_.get()](int fiscal_year) -> Result<std::optional<double>> {
+        auto summary = surveys->Summary(fiscal_year);
+        if (!summary.ok()) return summary.status();
+        if (summary->answered_agencies() == 0) return std::optional<double>();
+        return std::optional<double>(summary->close_cooperation_percent());
+      });
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -391,6 +467,7 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   builder.RegisterService(server->advisers_service_.get());
   builder.RegisterService(server->meetings_service_.get());
   builder.RegisterService(server->monitoring_service_.get());
+  builder.RegisterService(server->statistics_service_.get());
   ApplyTransportSettings(config, builder);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {

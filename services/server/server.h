@@ -52,6 +52,12 @@ class DispatchStore;
 class AdvisersService;
 }  // namespace casecoord::advisers
 
+namespace casecoord::stats {
+class StatisticsReporter;
+class PlanStore;
+class StatisticsService;
+}  // namespace casecoord::stats
+
 namespace casecoord::server {
 
 inline constexpr char kVersion[] = "0.1.0";
@@ -118,6 +124,9 @@ class CaseServer {
   // Stopped by Shutdown() before the listener, so that open watch streams end at once.
   std::unique_ptr<monitoring::DueWatcher> due_watcher_;
   std::unique_ptr<monitoring::MonitoringService> monitoring_service_;
+  std::unique_ptr<stats::StatisticsReporter> statistics_;
+  std::unique_ptr<stats::PlanStore> stat_plans_;
+  std::unique_ptr<stats::StatisticsService> statistics_service_;
   std::unique_ptr<grpc::Server> server_;
   std::mutex shutdown_mutex_;
   bool shut_down_ = false;

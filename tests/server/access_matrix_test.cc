@@ -24,9 +24,10 @@ namespace {
 using testing::TestServer;
 
 // Every service of the API. Adding a service means adding it here.
-const std::vector<std::string> kServices = {"casecoord.v1.Admin",    "casecoord.v1.AgencyDirectory",
-                                            "casecoord.v1.Cases",    "casecoord.v1.Monitoring",
-                                            "casecoord.v1.Meetings", "casecoord.v1.Advisers"};
+const std::vector<std::string> kServices = {
+    "casecoord.v1.Admin",      "casecoord.v1.AgencyDirectory", "casecoord.v1.Cases",
+    "casecoord.v1.Monitoring", "casecoord.v1.Meetings",        "casecoord.v1.Advisers",
+    "casecoord.v1.Statistics"};
 
 // Method -> the users (from testing::kSampleUsers) whose role allows it.
 const std::map<std::string, std::set<std::string>> kMatrix = {
@@ -45,24 +46,24 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.Admin/ListEmergencyAccesses", {"auditor", "admin"}},
     {"/casecoord.v1.AgencyDirectory/CreateAgency", {"admin", "coordinator"}},
     {"/casecoord.v1.AgencyDirectory/GetAgency",
-     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "auditor"}},
     {"/casecoord.v1.AgencyDirectory/ListAgencies",
-     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "auditor"}},
     {"/casecoord.v1.AgencyDirectory/UpdateAgency", {"admin", "coordinator"}},
     {"/casecoord.v1.AgencyDirectory/DeleteAgency", {"admin", "coordinator"}},
     {"/casecoord.v1.AgencyDirectory/SearchAgencies",
-     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "auditor"}},
     {"/casecoord.v1.AgencyDirectory/FindPartners",
-     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "auditor"}},
     {"/casecoord.v1.AgencyDirectory/ImportAgencies", {"admin", "coordinator"}},
     {"/casecoord.v1.AgencyDirectory/ExportAgencies",
-     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "auditor"}},
     {"/casecoord.v1.AgencyDirectory/RecordCooperationSurveyAnswer", {"admin", "coordinator"}},
     {"/casecoord.v1.AgencyDirectory/ListCooperationSurveyAnswers",
-     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "auditor"}},
     {"/casecoord.v1.AgencyDirectory/DeleteCooperationSurveyAnswer", {"admin", "coordinator"}},
     {"/casecoord.v1.AgencyDirectory/GetCooperationSurveySummary",
-     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "auditor"}},
     {"/casecoord.v1.Cases/CreateCase", {"coordinator"}},
     {"/casecoord.v1.Cases/GetCase", {"coordinator", "agency-staff", "other-staff"}},
     {"/casecoord.v1.Cases/ListCases", {"coordinator", "agency-staff", "other-staff"}},
@@ -103,9 +104,9 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.Monitoring/WatchDueItems", {"coordinator", "agency-staff", "other-staff"}},
     {"/casecoord.v1.Advisers/CreateAdviser", {"admin", "coordinator"}},
     {"/casecoord.v1.Advisers/GetAdviser",
-     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "auditor"}},
     {"/casecoord.v1.Advisers/ListAdvisers",
-     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "auditor"}},
     {"/casecoord.v1.Advisers/UpdateAdviser", {"admin", "coordinator"}},
     {"/casecoord.v1.Advisers/CreateDispatch", {"coordinator"}},
     {"/casecoord.v1.Advisers/GetDispatch",
@@ -117,6 +118,13 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.Advisers/RecordSession", {"coordinator", "adviser"}},
     {"/casecoord.v1.Advisers/RecordFollowUp", {"coordinator", "adviser"}},
     {"/casecoord.v1.Advisers/CloseDispatch", {"coordinator"}},
+    {"/casecoord.v1.Statistics/GetYearlyReport", {"planner", "coordinator", "admin", "auditor"}},
+    {"/casecoord.v1.Statistics/CreateWelfarePlan", {"planner"}},
+    {"/casecoord.v1.Statistics/GetWelfarePlan", {"planner", "coordinator", "admin", "auditor"}},
+    {"/casecoord.v1.Statistics/ListWelfarePlans", {"planner", "coordinator", "admin", "auditor"}},
+    {"/casecoord.v1.Statistics/UpdateWelfarePlan", {"planner"}},
+    {"/casecoord.v1.Statistics/RecordIndicatorYear", {"planner"}},
+    {"/casecoord.v1.Statistics/GetPlanProgress", {"planner", "coordinator", "admin", "auditor"}},
 };
 
 // A server-streaming call with an empty request: the status it ends with, or OK as soon as a
@@ -223,6 +231,22 @@ TEST(AccessMatrixTest, MatrixCoversEveryRpcAndThePolicyTable) {
   std::set<std::string> policy_methods;
   for (const auto& rule : auth::Policy::Default().rules()) policy_methods.insert(rule.method);
   EXPECT_EQ(policy_methods, api_methods) << "every RPC needs exactly one policy rule";
+}
+
+// Planners see aggregates only: the statistics, and the server's own description.
+TEST(AccessMatrixTest, PlannersReachTheStatisticsAndNothingElse) {
+  std::set<std::string> reachable;
+  for (const auto& rule : auth::Policy::Default().rules()) {
+    if (rule.roles.contains(v1::PLANNER)) reachable.insert(rule.method);
+  }
+  std::set<std::string> expected = {"/casecoord.v1.Admin/GetServerInfo"};
+  const auto* statistics = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      "casecoord.v1.Statistics");
+  ASSERT_NE(statistics, nullptr);
+  for (int i = 0; i < statistics->method_count(); ++i) {
+    expected.insert("/casecoord.v1.Statistics/" + statistics->method(i)->name());
+  }
+  EXPECT_EQ(reachable, expected);
 }
 
 TEST(AccessMatrixTest, EveryRpcForEveryCallerAndTheAuditTrailRecordsExactlyThoseAccesses) {

@@ -397,7 +397,7 @@ TEST_F(AdvisersServiceTest, OnlyThoseWhoNeedToKnowSeeADispatch) {
   v1::Adviser kobayashi;
   {
     grpc::ClientContext context;
-    ASSERT_TRUE(Stub("planner")->GetAdviser(&context, get, &kobayashi).ok());
+    ASSERT_TRUE(Stub("auditor")->GetAdviser(&context, get, &kobayashi).ok());
   }
   v1::Adviser suzuki;
   v1::UpdateAdviserRequest unlink;
@@ -420,13 +420,13 @@ TEST_F(AdvisersServiceTest, OnlyThoseWhoNeedToKnowSeeADispatch) {
   EXPECT_EQ(Get("adviser", for_case.name(), &hidden).code(), StatusCode::kNotFound);
 }
 
-TEST_F(AdvisersServiceTest, EveryoneReadsTheRegistryAndOnlyEditorsChangeIt) {
+TEST_F(AdvisersServiceTest, EveryoneButPlannersReadsTheRegistryAndOnlyEditorsChangeIt) {
   v1::ListAdvisersRequest list;
   list.set_filter("active = true AND field = DISABILITY");
   v1::ListAdvisersResponse listed;
   {
     grpc::ClientContext context;
-    ASSERT_TRUE(Stub("planner")->ListAdvisers(&context, list, &listed).ok());
+    ASSERT_TRUE(Stub("auditor")->ListAdvisers(&context, list, &listed).ok());
   }
   ASSERT_EQ(listed.advisers_size(), 2);
   EXPECT_EQ(listed.advisers(0).name(), "advisers/kobayashi");

@@ -33,7 +33,7 @@ void WriteFile(const std::string& path, const std::string& bytes) {
 
 class CasectlAgencyTest : public ::testing::Test {
  protected:
-  void SetUp() override { server_.ca().WriteTo(pki_.path(), {"admin", "planner"}); }
+  void SetUp() override { server_.ca().WriteTo(pki_.path(), {"admin", "auditor"}); }
 
   // Runs casectl as `user` with `args` (after the connection flags) and waits for it.
   CasectlRun Casectl(const std::vector<std::string>& args, const std::string& user = "admin") {
@@ -102,7 +102,7 @@ TEST_F(CasectlAgencyTest, CreateThenListShowsAlignedColumns) {
   EXPECT_EQ(parsed["agencies"][0]["name"], "agencies/npo-hotto");
 
   // get shows every field with Japanese labels.
-  CasectlRun get = Casectl({"agency", "get", "kita-houkatsu"}, "planner");
+  CasectlRun get = Casectl({"agency", "get", "kita-houkatsu"}, "auditor");
   ASSERT_EQ(get.exit_code, 0) << get.err;
   EXPECT_NE(LineWith(get.out, "種別 / kind").find("地域包括支援センター"), std::string::npos)
       << get.out;
@@ -152,13 +152,13 @@ TEST_F(CasectlAgencyTest, SearchInHiraganaFindsAKatakanaReading) {
          "COMMUNITY_GENERAL_SUPPORT_CENTER");
   Create("minami-hoken", "南保健センター", "ミナミホケンセンター", "保健センター");
 
-  CasectlRun run = Casectl({"agency", "search", "ちいきほうかつ"}, "planner");
+  CasectlRun run = Casectl({"agency", "search", "ちいきほうかつ"}, "auditor");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::string row = LineWith(run.out, "kita-houkatsu");
   EXPECT_NE(row.find("フリガナ"), std::string::npos) << run.out;  // matched on the reading
   EXPECT_EQ(run.out.find("minami-hoken"), std::string::npos) << run.out;
 
-  CasectlRun none = Casectl({"agency", "search", "じどう"}, "planner");
+  CasectlRun none = Casectl({"agency", "search", "じどう"}, "auditor");
   EXPECT_EQ(none.exit_code, 0);
   EXPECT_NE(none.out.find("no agencies match"), std::string::npos) << none.out;
 }
@@ -178,7 +178,7 @@ TEST_F(CasectlAgencyTest, PartnersAreRankedByTheIssuesTheyCover) {
 
   CasectlRun run = Casectl(
       {"agency", "partners", "--tag", "8050", "--tag", "debt,dementia", "--district", "kita"},
-      "planner");
+      "auditor");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::vector<std::string> lines = Lines(run.out);
   ASSERT_EQ(lines.size(), 4u) << run.out;
@@ -203,13 +203,13 @@ TEST_F(CasectlAgencyTest, SurveyAnswersAddUpToTheShareOfCloseCooperation) {
   ASSERT_EQ(recorded.exit_code, 0) << recorded.err;
   EXPECT_NE(recorded.out.find("令和6年度 (2024)"), std::string::npos) << recorded.out;
 
-  CasectlRun summary = Casectl({"agency", "survey", "summary", "令和6年度"}, "planner");
+  CasectlRun summary = Casectl({"agency", "survey", "summary", "令和6年度"}, "auditor");
   ASSERT_EQ(summary.exit_code, 0) << summary.err;
   EXPECT_NE(LineWith(summary.out, "回答機関数").find("2"), std::string::npos) << summary.out;
   EXPECT_NE(LineWith(summary.out, "緊密な連携あり").find("1"), std::string::npos) << summary.out;
   EXPECT_NE(LineWith(summary.out, "割合").find("50.0 %"), std::string::npos) << summary.out;
 
-  CasectlRun listed = Casectl({"agency", "survey", "list", "2024"}, "planner");
+  CasectlRun listed = Casectl({"agency", "survey", "list", "2024"}, "auditor");
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_NE(LineWith(listed.out, "kita-fukushi").find("あり"), std::string::npos) << listed.out;
   EXPECT_NE(LineWith(listed.out, "kita-hoken").find("なし"), std::string::npos) << listed.out;

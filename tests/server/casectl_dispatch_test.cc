@@ -45,7 +45,7 @@ class CasectlDispatchTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server_.ca().WriteTo(pki_.path(),
-                         {"coordinator", "adviser", "agency-staff", "other-staff", "planner"});
+                         {"coordinator", "adviser", "agency-staff", "other-staff", "auditor"});
     auto directory = v1::AgencyDirectory::NewStub(server_.ChannelFor("coordinator"));
     v1::CreateAgencyRequest create;
     create.set_agency_id("a1");
@@ -114,7 +114,7 @@ class CasectlDispatchTest : public ::testing::Test {
 TEST_F(CasectlDispatchTest, TheRegistryAndADispatchThroughItsLife) {
   CreateAdvisers();
   // Everyone reads the registry: aligned, with Japanese labels.
-  CasectlRun listed = Casectl({"adviser", "list"}, "planner");
+  CasectlRun listed = Casectl({"adviser", "list"}, "auditor");
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   const std::vector<std::string> lines = Lines(listed.out);
   ASSERT_EQ(lines.size(), 3u) << listed.out;
@@ -124,14 +124,14 @@ TEST_F(CasectlDispatchTest, TheRegistryAndADispatchThroughItsLife) {
   EXPECT_EQ(ColumnOf(kobayashi, "障害, 保健・医療"), ColumnOf(lines[0], "分野"));
   EXPECT_EQ(ColumnOf(kobayashi, "有効"), ColumnOf(lines[0], "状態"));
   EXPECT_EQ(ColumnOf(LineWith(listed.out, "sato"), "休止"), ColumnOf(lines[0], "状態"));
-  CasectlRun inactive = Casectl({"adviser", "list", "--inactive"}, "planner");
+  CasectlRun inactive = Casectl({"adviser", "list", "--inactive"}, "auditor");
   ASSERT_EQ(inactive.exit_code, 0) << inactive.err;
   EXPECT_EQ(Lines(inactive.out).size(), 2u) << inactive.out;
   EXPECT_NE(inactive.out.find("sato"), std::string::npos);
   // Only editors register advisers.
   EXPECT_EQ(Casectl({"adviser", "create", "x", "--name", "X", "--kind", "FIELD_ADVISER", "--field",
                      "地域"},
-                    "planner")
+                    "auditor")
                 .exit_code,
             1);
 

@@ -27,13 +27,13 @@ TEST(DirectoryServiceTest, CoordinatorMaintainsAndAnyUserSearchesInJapanese) {
     ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
   }
 
-  auto planner = v1::AgencyDirectory::NewStub(server.ChannelFor("planner"));
+  auto reader = v1::AgencyDirectory::NewStub(server.ChannelFor("auditor"));
   v1::SearchAgenciesRequest search;
   search.set_query("ちいきほうかつ");
   v1::SearchAgenciesResponse found;
   {
     grpc::ClientContext context;
-    ASSERT_TRUE(planner->SearchAgencies(&context, search, &found).ok());
+    ASSERT_TRUE(reader->SearchAgencies(&context, search, &found).ok());
   }
   ASSERT_EQ(found.matches_size(), 1);
   EXPECT_EQ(found.matches(0).agency().name(), "agencies/kita-houkatsu");
@@ -58,7 +58,7 @@ TEST(DirectoryServiceTest, CoordinatorMaintainsAndAnyUserSearchesInJapanese) {
   list.set_filter("colour = red");
   v1::ListAgenciesResponse listed;
   grpc::ClientContext context;
-  Status refused = FromGrpcStatus(planner->ListAgencies(&context, list, &listed));
+  Status refused = FromGrpcStatus(reader->ListAgencies(&context, list, &listed));
   EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(refused.field_violations().at(0).field, "filter");
 }
@@ -200,12 +200,12 @@ TEST(DirectoryServiceTest, ExportsRoundTripThroughImportInEveryFormat) {
   ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
   ASSERT_EQ(imported.created(), rows) << imported.DebugString();
 
-  auto planner = v1::AgencyDirectory::NewStub(server.ChannelFor("planner"));
+  auto reader = v1::AgencyDirectory::NewStub(server.ChannelFor("auditor"));
   for (v1::ExportFormat format : {v1::CSV_UTF8_BOM, v1::CSV_CP932}) {
     std::string exported;
     int chunks = 0;
     v1::ExportAgenciesResponse last;
-    status = Export(*planner, format, &exported, &chunks, &last);
+    status = Export(*reader, format, &exported, &chunks, &last);
     ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
     EXPECT_GT(chunks, 1);
     EXPECT_EQ(last.total_bytes(), static_cast<int64_t>(exported.size()));
@@ -224,7 +224,7 @@ TEST(DirectoryServiceTest, ExportsRoundTripThroughImportInEveryFormat) {
 
   std::string json;
   int chunks = 0;
-  ASSERT_TRUE(Export(*planner, v1::HSDS_JSON, &json, &chunks).ok());
+  ASSERT_TRUE(Export(*reader, v1::HSDS_JSON, &json, &chunks).ok());
   EXPECT_NE(json.find("\"organizations\""), std::string::npos);
   EXPECT_NE(json.find("agency-699"), std::string::npos);
 
@@ -240,12 +240,12 @@ TEST(DirectoryServiceTest, ExportsRoundTripThroughImportInEveryFormat) {
     ASSERT_TRUE(coordinator->CreateAgency(&context, create, &created).ok());
   }
   std::string ignored;
-  Status refused = FromGrpcStatus(Export(*planner, v1::CSV_CP932, &ignored, &chunks));
+  Status refused = FromGrpcStatus(Export(*reader, v1::CSV_CP932, &ignored, &chunks));
   EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(refused.message().find("emoji"), std::string::npos) << refused.message();
 }
 
-TEST(DirectoryServiceTest, SurveyAnswersFeedTheSharePlannersRead) {
+TEST(DirectoryServiceTest, SurveyAnswersFeedTheShareIndicatorsRead) {
   testing::TestServer server;
   auto coordinator = v1::AgencyDirectory::NewStub(server.ChannelFor("coordinator"));
   v1::ImportAgenciesResponse imported;
@@ -266,12 +266,12 @@ TEST(DirectoryServiceTest, SurveyAnswersFeedTheSharePlannersRead) {
     EXPECT_EQ(answer.recorded_by(), "users/coordinator");
     EXPECT_EQ(answer.fiscal_year().era_label(), "R7");
   }
-  auto planner = v1::AgencyDirectory::NewStub(server.ChannelFor("planner"));
+  auto reader = v1::AgencyDirectory::NewStub(server.ChannelFor("auditor"));
   v1::GetCooperationSurveySummaryRequest request;
   request.set_fiscal_year(2025);
   v1::CooperationSurveySummary summary;
   grpc::ClientContext context;
-  ASSERT_TRUE(planner->GetCooperationSurveySummary(&context, request, &summary).ok());
+  ASSERT_TRUE(reader->GetCooperationSurveySummary(&context, request, &summary).ok());
   EXPECT_EQ(summary.answered_agencies(), 2);
   EXPECT_EQ(summary.close_cooperation_agencies(), 1);
   EXPECT_DOUBLE_EQ(summary.close_cooperation_percent(), 50.0);
@@ -281,8 +281,8 @@ TEST(DirectoryServiceTest, TheDemoDirectoryIsLoadedOnceIntoAnEmptyDirectory) {
   testing::TestServerOptions options;
   options.demo_directory = std::string(CASECOORD_SOURCE_DIR) + "/deploy/demo/agencies.csv";
   testing::TestServer server(options);
-  auto planner = v1::AgencyDirectory::NewStub(server.ChannelFor("planner"));
-  const int loaded = CountAgencies(*planner);
+  auto reader = v1::AgencyDirectory::NewStub(server.ChannelFor("auditor"));
+  const int loaded = CountAgencies(*reader);
   EXPECT_GE(loaded, 35);
 
   // Districts are several, and partners can be found in them.
@@ -293,15 +293,15 @@ TEST(DirectoryServiceTest, TheDemoDirectoryIsLoadedOnceIntoAnEmptyDirectory) {
   v1::FindPartnersResponse found;
   {
     grpc::ClientContext context;
-    ASSERT_TRUE(planner->FindPartners(&context, partners, &found).ok());
+    ASSERT_TRUE(reader->FindPartners(&context, partners, &found).ok());
   }
   EXPECT_GT(found.partners_size(), 0);
 
   // A restart finds the directory populated and loads nothing again.
   server.Stop();
   server.Restart();
-  planner = v1::AgencyDirectory::NewStub(server.ChannelFor("planner"));
-  EXPECT_EQ(CountAgencies(*planner), loaded);
+  reader = v1::AgencyDirectory::NewStub(server.ChannelFor("auditor"));
+  EXPECT_EQ(CountAgencies(*reader), loaded);
 }
 
 }  // namespace

@@ -307,6 +307,35 @@ TEST(SuppressSmallCellsTest, HandTablesEndSafe) {
   ExpectProtected(MakeTable({{0, 0, 0}, {0, 1, 0}}, true), 5, "zeros");
 }
 
+// A breakdown's total row is published by its own table: the breakdown must protect its small
+// cells without hiding any of those totals, and keep hidden the ones that table hid.
+TEST(SuppressSmallCellsTest, FixedCellsOfALinkedTableAreRespected) {
+  const SuppressionTable table = MakeTable({{20, 3, 15}, {11, 30, 9}, {8, 12, 40}}, true);
+  const int total_row = table.rows - 1;
+  std::vector<FixedCell> fixed(table.values.size(), FixedCell::kFree);
+  for (int c = 0; c < table.cols; ++c) fixed[total_row * table.cols + c] = FixedCell::kPublished;
+  fixed[6] = FixedCell::kSuppressed;  // hidden by the linked table: stays hidden here
+  auto result = SuppressSmallCells(table, 5, fixed);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_TRUE(result->protected_ok);
+  for (int c = 0; c < table.cols; ++c) EXPECT_FALSE(result->suppressed(total_row, c)) << c;
+  EXPECT_TRUE(result->suppressed(1, 2));
+  EXPECT_EQ(result->reasons[1], SuppressionReason::kPrimary);
+  EXPECT_TRUE(AuditOrDie(table, result->SuppressedMask()).empty());
+  // Without the fixed cells that cell would stay published: the constraint is doing work.
+  auto free = SuppressSmallCells(table, 5);
+  ASSERT_TRUE(free.ok());
+  EXPECT_FALSE(free->suppressed(1, 2));
+
+  // A small cell cannot be declared published, and the vector must fit the table.
+  std::vector<FixedCell> small_published(table.values.size(), FixedCell::kFree);
+  small_published[1] = FixedCell::kPublished;
+  EXPECT_EQ(SuppressSmallCells(table, 5, small_published).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(SuppressSmallCells(table, 5, std::vector<FixedCell>(3)).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST(FindDeterminedCellsTest, LoneHiddenCellInARowIsRecovered) {
   const SuppressionTable table = MakeTable({{20, 3, 15}, {11, 30, 9}}, true);
   EXPECT_EQ(AuditOrDie(table, Mask(table, {{0, 1}})), (std::vector<DeterminedCell>{{0, 1}}));

@@ -1,0 +1,599 @@
+#include "services/stats/yearly_report.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "casecoord/v1/cases.pb.h"
+#include "casecoord/v1/directory.pb.h"
+#include "services/common/enum_labels.h"
+#include "services/common/fiscal_year.h"
+
+namespace casecoord::stats {
+namespace {
+
+constexpr char kTotalKey[] = "TOTAL";
+
+struct MetricInfo {
+  v1::StatMetric metric;
+  const char* counter;
+  bool households;
+  const char* label;
+};
+
+constexpr MetricInfo kMetricInfo[] = {
+    {v1::CASES_COORDINATED, kCasesCoordinated, true, "Cases coordinated with agencies"},
+    {v1::CASES_COMPLETED_BY_ADVICE, kCasesCompletedByAdvice, true,
+     "Cases completed by inquiry or advice only"},
+    {v1::CASE_MEETINGS, kCaseMeetings, false, "Case meetings held"},
+    {v1::COORDINATION_CONTACTS, kCoordinationContacts, false,
+     "Individual coordination contacts and visits"},
+    {v1::ADVISER_MEETINGS, kAdviserMeetings, false, "Adviser meetings held"},
+    {v1::CASES_OPENED, kCasesOpened, true, "Cases opened"},
+    {v1::CASES_CLOSED, kCasesClosed, true, "Cases closed"},
+};
+
+struct DimensionInfo {
+  v1::StatDimension dimension;
+  const char* counter;
+  bool single_valued;
+  const char* label;
+};
+
+constexpr DimensionInfo kDimensionInfo[] = {
+    {v1::FIELD, kField, false, "field"},
+    {v1::ISSUE_TAG, kIssueTag, false, "issue tag"},
+    {v1::DISTRICT, kDistrict, true, "district"},
+    {v1::REFERRER_KIND, kReferrerKind, true, "referring agency kind"},
+    {v1::OUTCOME, kOutcome, true, "closure outcome"},
+};
+
+const MetricInfo* FindMetric(v1::StatMetric metric) {
+  for (const auto& info : kMetricInfo) {
+    if (info.metric == metric) return &info;
+  }
+  return nullptr;
+}
+
+const DimensionInfo* FindDimension(v1::StatDimension dimension) {
+  for (const auto& info : kDimensionInfo) {
+    if (info.dimension == dimension) return &info;
+  }
+  return nullptr;
+}
+
+// The keys of the yearly table's two sections in StatisticsSnapshot::tables_ (no statistic has
+// number -1 or -2).
+constexpr std::pair<int, int> kCasesSection = {-1, 0};
+constexpr std::pair<int, int> kActivitiesSection = {-2, 0};
+
+std::string Upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// The enum a dimension's values are lower-cased names of, if any.
+const google::protobuf::EnumDescriptor* ValueEnum(v1::StatDimension dimension) {
+  switch (dimension) {
+    case v1::FIELD:
+      return v1::SupportField_descriptor();
+    case v1::REFERRER_KIND:
+      return v1::AgencyKind_descriptor();
+    case v1::OUTCOME:
+      return v1::CaseOutcome_descriptor();
+    default:
+      return nullptr;
+  }
+}
+
+// Enum-valued rows in the enum's order, others by key.
+int SortRank(v1::StatDimension dimension, const std::string& key) {
+  const auto* type = ValueEnum(dimension);
+  if (type == nullptr) return 0;
+  const auto* value = type->FindValueByName(Upper(key));
+  return value == nullptr ? 1 << 20 : value->number();
+}
+
+void LabelRow(v1::StatDimension dimension, const std::string& key, v1::StatRow* row) {
+  row->set_key(key);
+  if (key == kTotalKey) {
+    row->set_is_total(true);
+    row->set_label_ja("合計");
+    row->set_label("Total");
+    return;
+  }
+  if (dimension == v1::STAT_DIMENSION_UNSPECIFIED) {
+    v1::StatMetric metric;
+    if (v1::StatMetric_Parse(key, &metric)) {
+      row->set_label_ja(LabelJa(*v1::StatMetric_descriptor(), metric));
+      row->set_label(FindMetric(metric)->label);
+      return;
+    }
+  }
+  if (key.empty()) {
+    row->set_label_ja("不明・未設定");
+    row->set_label("Not recorded");
+    return;
+  }
+  if (const auto* type = ValueEnum(dimension)) {
+    if (const auto* value = type->FindValueByName(Upper(key))) {
+      row->set_label_ja(LabelJa(*value));
+      row->set_label(value->name());
+      return;
+    }
+  }
+  row->set_label_ja(key);
+  row->set_label(key);
+}
+
+v1::StatCell MakeCell(int64_t value, v1::SuppressionReason reason) {
+  v1::StatCell cell;
+  if (reason != v1::SUPPRESSION_REASON_UNSPECIFIED) {
+    cell.set_suppressed(true);
+    cell.set_reason(reason);
+    cell.set_display("x");
+  } else {
+    cell.set_value(value);
+    cell.set_display(FormatCount(value));
+  }
+  return cell;
+}
+
+v1::FiscalYear MakeFiscalYear(int year) {
+  v1::FiscalYear out;
+  out.set_year(year);
+  const EraLabels labels = FiscalYearLabels(year);
+  out.set_era_label(labels.short_label);
+  out.set_era_label_ja(labels.japanese);
+  return out;
+}
+
+// A cell of `table` for fiscal year `year` (0 outside the canonical range: nothing was counted).
+struct YearCell {
+  int64_t value = 0;
+  v1::SuppressionReason reason = v1::SUPPRESSION_REASON_UNSPECIFIED;
+};
+
+YearCell CellOf(const ProtectedTable& table, int row, int year) {
+  if (year < table.first_year || year > table.last_year) return {};
+  const int column = year - table.first_year;
+  return {table.value(row, column), table.reason(row, column)};
+}
+
+// The published sum of a row over [from, to]: the canonical total when the range covers the
+// canonical one, else the sum of published cells, else DERIVED.
+YearCell RowSum(const ProtectedTable& table, int row, int from, int to) {
+  if (from <= table.first_year && to >= table.last_year) {
+    const int column = table.columns() - 1;
+    return {table.value(row, column), table.reason(row, column)};
+  }
+  if (from == to) return CellOf(table, row, from);
+  YearCell sum;
+  for (int year = from; year <= to; ++year) {
+    const YearCell cell = CellOf(table, row, year);
+    if (cell.reason != v1::SUPPRESSION_REASON_UNSPECIFIED) return {0, v1::DERIVED};
+    sum.value += cell.value;
+  }
+  return sum;
+}
+
+void CountReasons(v1::StatTable* out) {
+  for (const auto& row : out->rows()) {
+    for (const auto& cell : row.cells()) {
+      if (cell.reason() == v1::PRIMARY) out->set_primary_suppressed(out->primary_suppressed() + 1);
+      if (cell.reason() == v1::COMPLEMENTARY) {
+        out->set_complementary_suppressed(out->complementary_suppressed() + 1);
+      }
+      if (cell.reason() == v1::DERIVED) out->set_derived_suppressed(out->derived_suppressed() + 1);
+    }
+  }
+}
+
+// The columns [from, to] and the total of `table`, as published.
+v1::StatTable View(const ProtectedTable& table, int from, int to, bool cumulative) {
+  v1::StatTable out;
+  out.set_metric(table.metric);
+  out.set_dimension(table.dimension);
+  out.set_counts_households(table.counts_households);
+  out.set_rows_add_up(table.rows_add_up);
+  out.set_cumulative(cumulative);
+  for (size_t r = 0; r < table.row_keys.size(); ++r) {
+    const int row = static_cast<int>(r);
+    v1::StatRow* out_row = out.add_rows();
+    LabelRow(table.dimension, table.row_keys[r], out_row);
+    for (int year = from; year <= to; ++year) {
+      const YearCell cell = cumulative ? RowSum(table, row, from, year) : CellOf(table, row, year);
+      *out_row->add_cells() = MakeCell(cell.value, cell.reason);
+    }
+    const YearCell total = RowSum(table, row, from, to);
+    *out_row->add_cells() = MakeCell(total.value, total.reason);
+  }
+  CountReasons(&out);
+  return out;
+}
+
+v1::SuppressionReason ToProto(SuppressionReason reason) {
+  switch (reason) {
+    case SuppressionReason::kPrimary:
+      return v1::PRIMARY;
+    case SuppressionReason::kComplementary:
+      return v1::COMPLEMENTARY;
+    default:
+      return v1::SUPPRESSION_REASON_UNSPECIFIED;
+  }
+}
+
+}  // namespace
+
+std::string FormatCount(int64_t value) {
+  std::string digits = std::to_string(value < 0 ? -value : value);
+  std::string out;
+  const int n = static_cast<int>(digits.size());
+  for (int i = 0; i < n; ++i) {
+    if (i > 0 && (n - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return value < 0 ? "-" + out : out;
+}
+
+int ProtectedTable::RowOf(const std::string& key) const {
+  auto it = std::find(row_keys.begin(), row_keys.end(), key);
+  return it == row_keys.end() ? -1 : static_cast<int>(it - row_keys.begin());
+}
+
+Result<StatisticsSnapshot> StatisticsSnapshot::Take(const storage::Storage& storage,
+                                                    int current_fiscal_year,
+                                                    int64_t min_cell_count) {
+  if (min_cell_count < 2) {
+    return Status::InvalidArgument("min_cell_count", "must be at least 2");
+  }
+  auto counters = ReadCounters(storage, kMinFiscalYear, kMaxFiscalYear);
+  if (!counters.ok()) return counters.status();
+  StatisticsSnapshot snapshot;
+  snapshot.min_cell_count_ = min_cell_count;
+  snapshot.counters_ = std::move(counters).value();
+  snapshot.first_year_ = current_fiscal_year;
+  snapshot.last_year_ = current_fiscal_year;
+  if (!snapshot.counters_.empty()) {
+    snapshot.first_year_ =
+        std::min(current_fiscal_year, snapshot.counters_.begin()->first.fiscal_year);
+    snapshot.last_year_ =
+        std::max(current_fiscal_year, snapshot.counters_.rbegin()->first.fiscal_year);
+  }
+  return snapshot;
+}
+
+int64_t StatisticsSnapshot::Count(int year, const char* metric, const std::string& dimension,
+                                  const std::string& value) const {
+  auto it = counters_.find(CounterKey{year, metric, dimension, value});
+  return it == counters_.end() ? 0 : it->second;
+}
+
+Result<const ProtectedTable*> StatisticsSnapshot::Protect(std::pair<int, int> key,
+                                                          ProtectedTable table,
+                                                          const ProtectedTable* totals) {
+  const int rows = static_cast<int>(table.row_keys.size());
+  const int columns = table.columns();
+  table.reasons.assign(table.values.size(), v1::SUPPRESSION_REASON_UNSPECIFIED);
+  if (table.counts_households) {
+    SuppressionTable input;
+    input.rows = rows;
+    input.cols = columns;
+    input.values = table.values;
+    input.columns_add_up = table.rows_add_up;
+    // The total row is published by the statistic's own table: take its pattern as given.
+    std::vector<FixedCell> fixed(table.values.size(), FixedCell::kFree);
+    int totals_row = -1;
+    if (totals != nullptr) {
+      totals_row = totals->RowOf(kTotalKey);
+      if (totals->dimension == v1::STAT_DIMENSION_UNSPECIFIED && totals->row_keys.size() > 1) {
+        totals_row = totals->RowOf(v1::StatMetric_Name(table.metric));
+      }
+      for (int c = 0; c < columns; ++c) {
+        fixed[(rows - 1) * columns + c] =
+            totals->reason(totals_row, c) == v1::SUPPRESSION_REASON_UNSPECIFIED
+                ? FixedCell::kPublished
+                : FixedCell::kSuppressed;
+      }
+    }
+    auto result = SuppressSmallCells(input, min_cell_count_, fixed);
+    // The table is built from the counters here: a table it refuses means counters that disagree
+    // with each other (a breakdown above its total), which a rebuild (RebuildCaseCounters) fixes.
+    if (!result.ok()) {
+      return Status::Internal(
+          "STATISTICS_INCONSISTENT",
+          "the counters of a statistics table disagree: " + result.status().message());
+    }
+    std::vector<bool> suppressed(table.values.size());
+    for (size_t i = 0; i < suppressed.size(); ++i) {
+      suppressed[i] = result->reasons[i] != SuppressionReason::kNone;
+      table.reasons[i] = ToProto(result->reasons[i]);
+    }
+    if (totals != nullptr) {
+      for (int c = 0; c < columns; ++c) {
+        const v1::SuppressionReason given = totals->reason(totals_row, c);
+        if (given != v1::SUPPRESSION_REASON_UNSPECIFIED)
+          table.reasons[(rows - 1) * columns + c] = given;
+      }
+    }
+    auto determined = FindDeterminedCells(input, suppressed);
+    if (!determined.ok()) return determined.status();
+    if (!result->protected_ok || !determined->empty()) {
+      return Status::Internal(
+          "DISCLOSURE_AUDIT_FAILED",
+          "a statistics table failed its disclosure audit; it is not published");
+    }
+  }
+  return &tables_.insert_or_assign(key, std::move(table)).first->second;
+}
+
+Result<const ProtectedTable*> StatisticsSnapshot::CasesTable() {
+  if (auto it = tables_.find(kCasesSection); it != tables_.end()) return &it->second;
+  ProtectedTable table;
+  table.counts_households = true;
+  table.rows_add_up = true;
+  table.first_year = first_year_;
+  table.last_year = last_year_;
+  table.row_keys = {v1::StatMetric_Name(v1::CASES_COORDINATED),
+                    v1::StatMetric_Name(v1::CASES_COMPLETED_BY_ADVICE), kTotalKey};
+  const int columns = table.columns();
+  table.values.assign(3 * columns, 0);
+  for (int year = first_year_; year <= last_year_; ++year) {
+    const int c = year - first_year_;
+    const int64_t coordinated = Count(year, kCasesCoordinated, "", "");
+    const int64_t advice = Count(year, kCasesCompletedByAdvice, "", "");
+    table.values[c] = coordinated;
+    table.values[columns + c] = advice;
+    table.values[2 * columns + c] = coordinated + advice;
+  }
+  for (int r = 0; r < 3; ++r) {
+    int64_t sum = 0;
+    for (int c = 0; c + 1 < columns; ++c) sum += table.values[r * columns + c];
+    table.values[r * columns + columns - 1] = sum;
+  }
+  return Protect(kCasesSection, std::move(table), nullptr);
+}
+
+Result<const ProtectedTable*> StatisticsSnapshot::ActivitiesTable() {
+  if (auto it = tables_.find(kActivitiesSection); it != tables_.end()) return &it->second;
+  ProtectedTable table;
+  table.counts_households = false;
+  table.first_year = first_year_;
+  table.last_year = last_year_;
+  const v1::StatMetric metrics[] = {v1::CASE_MEETINGS, v1::COORDINATION_CONTACTS,
+                                    v1::ADVISER_MEETINGS};
+  for (auto metric : metrics) table.row_keys.push_back(v1::StatMetric_Name(metric));
+  table.row_keys.push_back(kTotalKey);
+  const int columns = table.columns();
+  table.values.assign(4 * columns, 0);
+  for (int r = 0; r < 3; ++r) {
+    const char* counter = FindMetric(metrics[r])->counter;
+    for (int year = first_year_; year <= last_year_; ++year) {
+      const int c = year - first_year_;
+      const int64_t count = Count(year, counter, "", "");
+      table.values[r * columns + c] += count;
+      table.values[r * columns + columns - 1] += count;
+      table.values[3 * columns + c] += count;
+      table.values[3 * columns + columns - 1] += count;
+    }
+  }
+  table.reasons.assign(table.values.size(), v1::SUPPRESSION_REASON_UNSPECIFIED);
+  return &tables_.insert_or_assign(kActivitiesSection, std::move(table)).first->second;
+}
+
+Result<const ProtectedTable*> StatisticsSnapshot::Table(v1::StatMetric metric,
+                                                        v1::StatDimension dimension) {
+  const MetricInfo* metric_info = FindMetric(metric);
+  if (metric_info == nullptr) {
+    return Status::InvalidArgument("metric", "choose a statistic (StatMetric)");
+  }
+  if (dimension != v1::STAT_DIMENSION_UNSPECIFIED && FindDimension(dimension) == nullptr) {
+    return Status::InvalidArgument("dimension", "unknown dimension");
+  }
+  if (dimension == v1::OUTCOME && metric != v1::CASES_CLOSED) {
+    return Status::InvalidArgument("dimension", "OUTCOME breaks down CASES_CLOSED only");
+  }
+  const auto key = std::make_pair(static_cast<int>(metric), static_cast<int>(dimension));
+  if (auto it = tables_.find(key); it != tables_.end()) return &it->second;
+
+  // The statistic's total row, as its own table publishes it.
+  const ProtectedTable* totals = nullptr;
+  if (dimension != v1::STAT_DIMENSION_UNSPECIFIED) {
+    auto own = metric == v1::CASES_COORDINATED || metric == v1::CASES_COMPLETED_BY_ADVICE
+                   ? CasesTable()
+                   : Table(metric, v1::STAT_DIMENSION_UNSPECIFIED);
+    if (!own.ok()) return own.status();
+    totals = *own;
+  }
+
+  ProtectedTable table;
+  table.metric = metric;
+  table.dimension = dimension;
+  table.counts_households = metric_info->households;
+  table.first_year = first_year_;
+  table.last_year = last_year_;
+  const DimensionInfo* dimension_info = FindDimension(dimension);
+  // A statistic's own table is its total row alone: no column constraint.
+  table.rows_add_up = dimension_info != nullptr && dimension_info->single_valued;
+  if (dimension_info != nullptr) {
+    std::set<std::string> values;
+    for (auto it = counters_.lower_bound(CounterKey{first_year_, "", "", ""});
+         it != counters_.end(); ++it) {
+      if (it->first.metric == metric_info->counter &&
+          it->first.dimension == dimension_info->counter) {
+        values.insert(it->first.value);
+      }
+    }
+    std::vector<std::string> keys(values.begin(), values.end());
+    std::stable_sort(keys.begin(), keys.end(), [dimension](const auto& a, const auto& b) {
+      return SortRank(dimension, a) < SortRank(dimension, b);
+    });
+    table.row_keys = std::move(keys);
+  }
+  // Single-valued dimensions: the households without a value get a row, so that the rows add up.
+  const bool unspecified_row = dimension_info != nullptr && dimension_info->single_valued;
+  if (unspecified_row) table.row_keys.push_back("");
+  table.row_keys.push_back(kTotalKey);
+  const int rows = static_cast<int>(table.row_keys.size());
+  const int columns = table.columns();
+  table.values.assign(rows * columns, 0);
+  for (int year = first_year_; year <= last_year_; ++year) {
+    const int c = year - first_year_;
+    const int64_t total = Count(year, metric_info->counter, "", "");
+    int64_t named = 0;
+    const int named_rows = rows - 1 - (unspecified_row ? 1 : 0);
+    for (int r = 0; r < named_rows; ++r) {
+      const int64_t count =
+          Count(year, metric_info->counter, dimension_info->counter, table.row_keys[r]);
+      table.values[r * columns + c] = count;
+      named += count;
+    }
+    if (unspecified_row)
+      table.values[(rows - 2) * columns + c] = std::max<int64_t>(0, total - named);
+    table.values[(rows - 1) * columns + c] = total;
+  }
+  for (int r = 0; r < rows; ++r) {
+    int64_t sum = 0;
+    for (int c = 0; c + 1 < columns; ++c) sum += table.values[r * columns + c];
+    table.values[r * columns + columns - 1] = sum;
+  }
+  if (unspecified_row) {
+    // An empty "not recorded" row tells nothing: leave it out.
+    bool empty = true;
+    for (int c = 0; c < columns; ++c) empty = empty && table.values[(rows - 2) * columns + c] == 0;
+    if (empty) {
+      table.row_keys.erase(table.row_keys.end() - 2);
+      table.values.erase(table.values.begin() + (rows - 2) * columns,
+                         table.values.begin() + (rows - 1) * columns);
+    }
+  }
+  // Nothing counted under the dimension yet: the total row alone, which no column constraint ties
+  // to anything.
+  if (table.row_keys.size() == 1) table.rows_add_up = false;
+  return Protect(key, std::move(table), totals);
+}
+
+Result<PublishedSum> StatisticsSnapshot::Sum(const v1::StatisticRef& ref, int from, int to) {
+  if (from > to) return Status::InvalidArgument("fiscal_year", "range ends before it starts");
+  const bool own_section =
+      ref.dimension() == v1::STAT_DIMENSION_UNSPECIFIED &&
+      (ref.metric() == v1::CASES_COORDINATED || ref.metric() == v1::CASES_COMPLETED_BY_ADVICE);
+  const bool activity = ref.dimension() == v1::STAT_DIMENSION_UNSPECIFIED &&
+                        FindMetric(ref.metric()) != nullptr &&
+                        !FindMetric(ref.metric())->households;
+  auto table = own_section ? CasesTable()
+               : activity  ? ActivitiesTable()
+                           : Table(ref.metric(), ref.dimension());
+  if (!table.ok()) return table.status();
+  std::string row_key = kTotalKey;
+  if (own_section || activity) row_key = v1::StatMetric_Name(ref.metric());
+  if (ref.dimension() != v1::STAT_DIMENSION_UNSPECIFIED) row_key = ref.value();
+  const int row = (*table)->RowOf(row_key);
+  if (row < 0) return PublishedSum{0};  // a value never counted
+  const YearCell sum = RowSum(**table, row, from, to);
+  if (sum.reason != v1::SUPPRESSION_REASON_UNSPECIFIED) return PublishedSum{std::nullopt};
+  return PublishedSum{sum.value};
+}
+
+Result<StatisticsSnapshot> StatisticsReporter::Snapshot() const {
+  return StatisticsSnapshot::Take(storage_, FiscalYearOf(clock_.Now()), min_cell_count_);
+}
+
+v1::DisclosureControl StatisticsReporter::Disclosure(const StatisticsSnapshot& snapshot) const {
+  v1::DisclosureControl out;
+  out.set_min_cell_count(static_cast<int32_t>(snapshot.min_cell_count()));
+  *out.mutable_canonical_from() = MakeFiscalYear(snapshot.first_year());
+  *out.mutable_canonical_to() = MakeFiscalYear(snapshot.last_year());
+  const std::string k = std::to_string(snapshot.min_cell_count());
+  const std::string k1 = std::to_string(snapshot.min_cell_count() - 1);
+  out.set_rule_ja("世帯数の表では1〜" + k1 +
+                  "件のセルを「x」で秘匿し（少数秘匿）、行・列の合計から逆算できないよう他のセルも"
+                  "秘匿しています（二次秘匿）。秘匿は" +
+                  out.canonical_from().era_label_ja() + "〜" + out.canonical_to().era_label_ja() +
+                  "の表全体で決め、秘匿値を含む集計も「x」としています。会議・個別調整の回数は"
+                  "世帯数ではないため秘匿しません。");
+  out.set_rule(
+      "In tables of households, cells of 1 to " + k1 + " are suppressed (\"x\", primary, k = " + k +
+      "), and further cells are suppressed so that none can be recovered from row or "
+      "column totals (complementary). Suppression is decided over fiscal years " +
+      std::to_string(snapshot.first_year()) + " to " + std::to_string(snapshot.last_year()) +
+      "; sums that include a suppressed cell are suppressed too. Counts of meetings and "
+      "contacts are not suppressed.");
+  out.set_audit_passed(true);  // Protect refuses any table that fails the audit
+  return out;
+}
+
+Result<v1::YearlyReport> StatisticsReporter::YearlyReport(
+    const v1::GetYearlyReportRequest& request) const {
+  const int current = FiscalYearOf(clock_.Now());
+  const std::string range = "must be a fiscal year from " +
+                            std::to_string(kFirstReportableFiscalYear) + " to " +
+                            std::to_string(current + 1);
+  if (request.fiscal_year_from() < kFirstReportableFiscalYear ||
+      request.fiscal_year_from() > current + 1) {
+    return Status::InvalidArgument("fiscal_year_from", range);
+  }
+  if (request.fiscal_year_to() < kFirstReportableFiscalYear ||
+      request.fiscal_year_to() > current + 1) {
+    return Status::InvalidArgument("fiscal_year_to", range);
+  }
+  if (request.fiscal_year_to() < request.fiscal_year_from()) {
+    return Status::InvalidArgument("fiscal_year_to", "must not be before fiscal_year_from");
+  }
+  if (request.fiscal_year_to() - request.fiscal_year_from() + 1 > kMaxReportYears) {
+    return Status::InvalidArgument("fiscal_year_to",
+                                   "at most " + std::to_string(kMaxReportYears) + " years");
+  }
+  for (int i = 0; i < request.breakdowns_size(); ++i) {
+    const auto& breakdown = request.breakdowns(i);
+    const std::string field = "breakdowns[" + std::to_string(i) + "]";
+    if (FindMetric(breakdown.metric()) == nullptr) {
+      return Status::InvalidArgument(field + ".metric", "choose a statistic (StatMetric)");
+    }
+    if (FindDimension(breakdown.dimension()) == nullptr) {
+      return Status::InvalidArgument(field + ".dimension", "choose a dimension (StatDimension)");
+    }
+    if (breakdown.dimension() == v1::OUTCOME && breakdown.metric() != v1::CASES_CLOSED) {
+      return Status::InvalidArgument(field + ".dimension", "OUTCOME breaks down CASES_CLOSED only");
+    }
+  }
+
+  auto snapshot = Snapshot();
+  if (!snapshot.ok()) return snapshot.status();
+  const int from = request.fiscal_year_from();
+  const int to = request.fiscal_year_to();
+  const bool cumulative = request.cumulative();
+  v1::YearlyReport report;
+  for (int year = from; year <= to; ++year) *report.add_fiscal_years() = MakeFiscalYear(year);
+
+  auto cases = snapshot->CasesTable();
+  if (!cases.ok()) return cases.status();
+  *report.mutable_cases() = View(**cases, from, to, cumulative);
+  report.mutable_cases()->set_title_ja("1. 総合相談支援体制取扱件数");
+  report.mutable_cases()->set_title("Cases handled through the comprehensive consultation system");
+  auto activities = snapshot->ActivitiesTable();
+  if (!activities.ok()) return activities.status();
+  *report.mutable_activities() = View(**activities, from, to, cumulative);
+  report.mutable_activities()->set_title_ja("2. 会議等開催件数");
+  report.mutable_activities()->set_title("Meetings and contacts");
+
+  for (const auto& breakdown : request.breakdowns()) {
+    auto table = snapshot->Table(breakdown.metric(), breakdown.dimension());
+    if (!table.ok()) return table.status();
+    v1::StatTable* out = report.add_breakdowns();
+    *out = View(**table, from, to, cumulative);
+    out->set_title_ja(LabelJa(*v1::StatMetric_descriptor(), breakdown.metric()) + "（" +
+                      LabelJa(*v1::StatDimension_descriptor(), breakdown.dimension()) + "別）");
+    out->set_title(std::string(FindMetric(breakdown.metric())->label) + " by " +
+                   FindDimension(breakdown.dimension())->label);
+  }
+  *report.mutable_disclosure() = Disclosure(*snapshot);
+  *report.mutable_generate_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch())
+          .count());
+  return report;
+}
+
+}  // namespace casecoord::stats
