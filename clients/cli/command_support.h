@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "casecoord/v1/common.pb.h"
 #include "clients/cli/client.h"
@@ -95,5 +96,22 @@ std::string Join(const Container& items, const std::string& separator) {
   }
   return out;
 }
+
+// `text` safe for a terminal: control characters (which could move the cursor or recolour the
+// screen) become spaces; line breaks are kept when `keep_lines`, else they become spaces too.
+std::string Printable(const std::string& text, bool keep_lines);
+
+// `text` cut to at most `columns` terminal columns (full-width characters count two), "..."
+// marking the cut.
+std::string Truncate(const std::string& text, size_t columns);
+
+// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool IsUtf8(std::string_view text);
+
+// Reads the UTF-8 text file `path` ("-": standard input) given for flag `option` into `text`: a
+// BOM is dropped and CRLF becomes LF. False with `error` set (Japanese, then English) when it
+// cannot be read, is over 1 MiB, or is not UTF-8.
+bool ReadTextFile(const std::string& option, const std::string& path, std::string* text,
+                  std::string* error);
 
 }  // namespace casecoord::cli

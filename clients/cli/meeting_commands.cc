@@ -44,7 +44,6 @@ constexpr size_t kMaxIdDigits = 18;
 constexpr size_t kMaxRequestIdLength = 64;
 // A --*-file holds the text of one field (or one list); anything bigger is almost surely the wrong
 // file.
-constexpr size_t kMaxTextFileBytes = 1 << 20;
 // The title in `meeting list` is cut to this many terminal columns.
 constexpr size_t kTitleColumns = 30;
 // Plan versions are numbered from 1; the server accepts up to this.
@@ -275,145 +274,13 @@ std::string VersionOf(const std::string& plan_name) {
 
 // --- Text from the server ----------------------------------------------------------------------
 
-// `text` safe for a terminal: control characters (which could move the cursor or recolour the
-// screen) become spaces; line breaks are kept when `keep_lines`, else they become spaces too.
-std::string Printable(const std::string& text, bool keep_lines) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
-    if (c == '\n' && keep_lines) {
-      out += '\n';
-    } else if (c < 0x20 || c == 0x7F) {
-      out += ' ';
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
 // One table cell: a single line, "-" when empty.
 std::string Cell(const std::string& text) { return OrDash(Printable(text, false)); }
 
 // A PrintFields value: line breaks kept, "-" when empty.
 std::string FieldText(const std::string& text) { return OrDash(Printable(text, true)); }
 
-// `text` cut to at most `columns` terminal columns, "..." marking the cut.
-std::string Truncate(const std::string& text, size_t columns) {
-  if (DisplayWidth(text) <= columns) return text;
-  constexpr std::string_view kEllipsis = "...";
-  const size_t room = columns > kEllipsis.size() ? columns - kEllipsis.size() : 0;
-  std::string out;
-  size_t width = 0;
-  for (size_t pos = 0; pos < text.size();) {
-    size_t next = pos + 1;
-    while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
-    const std::string_view code_point(text.data() + pos, next - pos);
-    const size_t code_point_width = DisplayWidth(code_point);
-    if (width + code_point_width > room) break;
-    out += code_point;
-    width += code_point_width;
-    pos = next;
-  }
-  return out + std::string(kEllipsis);
-}
-
 // --- Free text from files ----------------------------------------------------------------------
-
-// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
-// U+10FFFF), which protobuf requires of a string field.
-bool IsUtf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    size_t length = 0;
-    uint32_t code_point = 0, min = 0;
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    if ((lead & 0xE0) == 0xC0) {
-      length = 2;
-      code_point = lead & 0x1F;
-      min = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-      length = 3;
-      code_point = lead & 0x0F;
-      min = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-      length = 4;
-      code_point = lead & 0x07;
-      min = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    for (size_t j = 1; j < length; ++j) {
-      const auto next = static_cast<unsigned char>(text[i + j]);
-      if ((next & 0xC0) != 0x80) return false;
-      code_point = (code_point << 6) | (next & 0x3F);
-    }
-    if (code_point < min || code_point > 0x10FFFF ||
-        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-      return false;
-    }
-    i += length;
-  }
-  return true;
-}
-
-// The text of the file at `path`, or of standard input for "-", for the flag `option`: UTF-8
-// without a byte order mark, CRLF line ends as LF. Errors name the file but never quote it.
-bool ReadTextFile(const std::string& option, const std::string& path, std::string* text,
-                  std::string* error) {
-  const bool from_stdin = path == "-";
-  const std::string where = from_stdin ? "standard input" : "\"" + path + "\"";
-  std::FILE* file = from_stdin ? stdin : std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    *error =
-        "ファイルを読めません / " + option + ": cannot open " + where + ": " + std::strerror(errno);
-    return false;
-  }
-  std::string bytes;
-  char buffer[64 * 1024];
-  bool too_big = false;
-  size_t count = 0;
-  while ((count = std::fread(buffer, 1, sizeof(buffer), file)) > 0) {
-    bytes.append(buffer, count);
-    if (bytes.size() > kMaxTextFileBytes) {
-      too_big = true;
-      break;
-    }
-  }
-  const bool failed = std::ferror(file) != 0;
-  const int read_errno = errno;
-  if (!from_stdin) std::fclose(file);
-  if (failed) {
-    *error = "ファイルを読めません / " + option + ": cannot read " + where + ": " +
-             std::strerror(read_errno);
-    return false;
-  }
-  if (too_big) {
-    *error = "ファイルが大きすぎます / " + option + ": " + where + " is over " +
-             std::to_string(kMaxTextFileBytes / 1024) + " KiB; is it the right file?";
-    return false;
-  }
-  constexpr std::string_view kBom = "\xEF\xBB\xBF";
-  std::string_view view = bytes;
-  if (StartsWith(view, kBom)) view.remove_prefix(kBom.size());
-  if (!IsUtf8(view)) {
-    *error = "文字コードが不正です / " + option + ": " + where +
-             " is not UTF-8 text; save it as UTF-8 (Shift_JIS is not accepted)";
-    return false;
-  }
-  text->clear();
-  for (size_t i = 0; i < view.size(); ++i) {
-    if (view[i] == '\r' && i + 1 < view.size() && view[i + 1] == '\n') continue;
-    *text += view[i];
-  }
-  return true;
-}
 
 // Reads `path` for `file_option`, claiming standard input for "-" (only one flag of a command may
 // read it: `stdin_taken` says whether one already did).

@@ -142,48 +142,6 @@ std::string FieldText(const std::string& text) {
   return OrDash(out);
 }
 
-// `text` cut to at most `columns` terminal columns, "..." marking the cut.
-std::string Truncate(const std::string& text, size_t columns) {
-  if (DisplayWidth(text) <= columns) return text;
-  std::string out;
-  size_t width = 0;
-  for (size_t pos = 0; pos < text.size();) {
-    size_t next = pos + 1;
-    while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
-    const std::string_view code_point(text.data() + pos, next - pos);
-    width += DisplayWidth(code_point);
-    if (width + 3 > columns) break;
-    out += code_point;
-    pos = next;
-  }
-  return out + "...";
-}
-
-bool IsUtf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    size_t length = lead < 0x80             ? 1
-                    : (lead & 0xE0) == 0xC0 ? 2
-                    : (lead & 0xF0) == 0xE0 ? 3
-                    : (lead & 0xF8) == 0xF0 ? 4
-                                            : 0;
-    if (length == 0 || i + length > text.size()) return false;
-    uint32_t code_point = length == 1 ? lead : lead & (0x7F >> length);
-    for (size_t j = 1; j < length; ++j) {
-      const auto next = static_cast<unsigned char>(text[i + j]);
-      if ((next & 0xC0) != 0x80) return false;
-      code_point = (code_point << 6) | (next & 0x3F);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code_point < kMin[length] || code_point > 0x10FFFF ||
-        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-      return false;
-    }
-    i += length;
-  }
-  return true;
-}
-
 // The note from --note TEXT or --note-file PATH ("-": standard input), trimmed: UTF-8 without a
 // byte order mark, CRLF as LF. Errors name the file but never quote its content.
 bool ReadNote(const std::string& given, const std::string& path, std::string* note,
