@@ -548,7 +548,7 @@ struct CaseCommands::State {
       referral_note, request_id, state, page_token, to, outcome, reason, reason_file, date, decider,
       etag, kind, agency, method, summary, summary_file, amends, role, note, note_file, propose,
       referral_text;
-  std::vector<std::string> members, household_tags;
+  std::vector<std::string> members, household_tags, fields;
   int page_size = 100;
   bool all_pages = false;
 
@@ -616,6 +616,15 @@ CaseCommands::CaseCommands(CLI::App* app) : state_(std::make_unique<State>()) {
       ->add_option("--household-tag", s.household_tags,
                    "世帯の課題 / issue of the household as a whole, repeatable or comma-separated, "
                    "e.g. 8050,double-care")
+      ->expected(1)
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  s.open_case
+      ->add_option("--field", s.fields,
+                   "分野 / field of the household's issues (statistics), repeatable or "
+                   "comma-separated: " +
+                       ValidValues(*v1::SupportField_descriptor()))
       ->expected(1)
       ->delimiter(',')
       ->allow_extra_args(false)
@@ -875,6 +884,12 @@ int CaseCommands::State::PrepareOpen() {
     record.add_household_issue_tags(tag);
   }
   int number = 0;
+  for (const auto& field : NonEmpty(fields)) {
+    if (!ParseEnumFlag("--field", "分野", *v1::SupportField_descriptor(), field, &number, &error)) {
+      return UsageError(error);
+    }
+    record.add_fields(static_cast<v1::SupportField>(number));
+  }
   if (!urgency.empty()) {
     if (!ParseEnumFlag("--urgency", "緊急度", *v1::Urgency_descriptor(), urgency, &number,
                        &error)) {

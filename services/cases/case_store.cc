@@ -41,17 +41,10 @@ constexpr char kIndexVersion[] = "1";
 
 // UpdateCaseRequest.update_mask paths. The rest is set by the lifecycle, referrals or the server.
 const std::set<std::string>& UpdatablePaths() {
-  static const std::set<std::string> paths = {"members",
-                                              "household_issue_tags",
-                                              "district",
-                                              "address",
-                                              "referral_note",
-                                              "involved_agencies",
-                                              "urgency",
-                                              "consent",
-                                              "presenting_problem",
-                                              "coordinator",
-                                              "next_review_date"};
+  static const std::set<std::string> paths = {
+      "members",       "household_issue_tags", "fields",  "district", "address",
+      "referral_note", "involved_agencies",    "urgency", "consent",  "presenting_problem",
+      "coordinator",   "next_review_date"};
   return paths;
 }
 
@@ -173,6 +166,8 @@ v1::Case Classification(const v1::Case& record) {
     tags.insert(member.issue_tags().begin(), member.issue_tags().end());
   }
   for (const auto& tag : tags) classification.add_household_issue_tags(tag);
+  const std::set<int> fields(record.fields().begin(), record.fields().end());
+  for (int field : fields) classification.add_fields(static_cast<v1::SupportField>(field));
   classification.set_referring_agency_kind(record.referring_agency_kind());
   *classification.mutable_fiscal_year() = record.fiscal_year();
   return classification;
@@ -194,6 +189,10 @@ Status CountEvent(const v1::Case& classification, const v1::CaseEvent& event,
   }
   for (const auto& tag : classification.household_issue_tags()) {
     dimensions.push_back({stats::kIssueTag, tag});
+  }
+  for (int field : classification.fields()) {
+    dimensions.push_back(
+        {stats::kField, LowerName(v1::SupportField_Name(static_cast<v1::SupportField>(field)))});
   }
   if (classification.referring_agency_kind() != v1::AGENCY_KIND_UNSPECIFIED) {
     dimensions.push_back({stats::kReferrerKind,
@@ -288,6 +287,15 @@ Status CaseStore::Validate(const v1::Case& input, bool check_referrer) const {
   if (principals > 1) violation("case.members", "at most one member is the principal (本人)");
   for (const auto& tag : input.household_issue_tags()) {
     if (!IsResourceId(tag)) violation("case.household_issue_tags", "\"" + tag + "\" is not a tag");
+  }
+  std::set<int> fields;
+  for (int field : input.fields()) {
+    if (field == v1::SUPPORT_FIELD_UNSPECIFIED || !v1::SupportField_IsValid(field)) {
+      violation("case.fields", "unknown field " + std::to_string(field));
+    } else if (!fields.insert(field).second) {
+      violation("case.fields", "\"" + v1::SupportField_Name(static_cast<v1::SupportField>(field)) +
+                                   "\" is given twice");
+    }
   }
   if (!IsResourceId(input.district())) violation("case.district", "required: a district id");
   if (input.presenting_problem().empty()) violation("case.presenting_problem", "required");

@@ -171,6 +171,8 @@ Status SeedDemoCases(const ServerConfig& config, storage::Storage& storage, case
       DemoMember("m2", "架空 花子", "カクウ ハナコ", "母", false, {"dementia"});
   demos[0].household.add_household_issue_tags("8050");
   demos[0].household.set_district("kita");
+  demos[0].household.add_fields(v1::ELDERLY_CARE);
+  demos[0].household.add_fields(v1::HEALTH);
   demos[0].household.set_referring_agency("agencies/kita-houkatsu-1");
   demos[0].household.set_presenting_problem(
       "母（82）の認知症が進み、同居の長男（54）は10年以上ほとんど外出していない。");
@@ -182,6 +184,8 @@ Status SeedDemoCases(const ServerConfig& config, storage::Storage& storage, case
   *demos[1].household.add_members() =
       DemoMember("m2", "見本 恵子", "ミホン ケイコ", "母", false, {"mental-disability"});
   demos[1].household.set_district("minami");
+  demos[1].household.add_fields(v1::CHILDREN);
+  demos[1].household.add_fields(v1::DISABILITY);
   demos[1].household.set_referring_agency("agencies/kodomo-nanbu");
   demos[1].household.set_presenting_problem(
       "中学2年の長女が母の通院付き添いと家事を担い、欠席が続いている。");
@@ -191,6 +195,8 @@ Status SeedDemoCases(const ServerConfig& config, storage::Storage& storage, case
   *demos[2].household.add_members() =
       DemoMember("m1", "試験 健", "シケン ケン", "本人", true, {"debt", "unemployment"});
   demos[2].household.set_district("chuo");
+  demos[2].household.add_fields(v1::POVERTY);
+  demos[2].household.add_fields(v1::EMPLOYMENT);
   demos[2].household.set_referring_agency("agencies/yorisoi-chuo");
   demos[2].household.set_presenting_problem("失職後に家賃を滞納。家計相談と求職の窓口を案内した。");
   demos[2].household.set_urgency(v1::ROUTINE);

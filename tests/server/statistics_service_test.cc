@@ -67,6 +67,9 @@ class StatisticsServiceTest : public ::testing::Test {
     member->set_principal(true);
     member->add_issue_tags("8050");
     request.mutable_case_()->set_district(district);
+    // Every household is counted under elderly care; kita's under disability too.
+    request.mutable_case_()->add_fields(v1::ELDERLY_CARE);
+    if (district == "kita") request.mutable_case_()->add_fields(v1::DISABILITY);
     request.mutable_case_()->set_referring_agency("agencies/a1");
     request.mutable_case_()->set_presenting_problem("架空の相談");
     v1::Case opened;
@@ -117,6 +120,9 @@ class StatisticsServiceTest : public ::testing::Test {
     auto* opened = request.add_breakdowns();
     opened->set_metric(v1::CASES_OPENED);
     opened->set_dimension(v1::DISTRICT);
+    auto* by_field = request.add_breakdowns();
+    by_field->set_metric(v1::CASES_OPENED);
+    by_field->set_dimension(v1::FIELD);
     grpc::ClientContext context;
     return Statistics(user)->GetYearlyReport(&context, request, report);
   }
@@ -223,12 +229,19 @@ TEST_F(StatisticsServiceTest, AGeneratedHistoryIsReproducedWithEraLabelsAndSmall
                            {"TOTAL", {0, 3, 3}}});
   EXPECT_EQ(activities.primary_suppressed() + activities.complementary_suppressed(), 0);
 
-  ASSERT_EQ(report.breakdowns_size(), 2);
+  ASSERT_EQ(report.breakdowns_size(), 3);
   ExpectKnown(report.breakdowns(0),
               {{"kita", {6, 9, 15}}, {"minami", {7, 3, 10}}, {"TOTAL", {13, 12, 25}}});
   // Opened, by the JST calendar: the 00:30 intakes count in 令和元年度.
   ExpectKnown(report.breakdowns(1),
               {{"kita", {8, 14, 22}}, {"minami", {7, 4, 11}}, {"TOTAL", {15, 18, 33}}});
+  // By field (分野): a household counts under each of its fields, so the rows need not add up.
+  const auto& by_field = report.breakdowns(2);
+  EXPECT_FALSE(by_field.rows_add_up());
+  ExpectKnown(
+      by_field,
+      {{"elderly_care", {15, 18, 33}}, {"disability", {8, 14, 22}}, {"TOTAL", {15, 18, 33}}});
+  EXPECT_EQ(by_field.rows(0).label_ja(), "高齢・介護");
 
   ExpectNoSmallCells(report);
   EXPECT_TRUE(report.disclosure().audit_passed());
