@@ -36,8 +36,6 @@ constexpr std::string_view kReferralsInfix = "/referrals/";
 constexpr std::string_view kConsultationsInfix = "/consultations/";
 // ListReferralsRequest.parent for the caller's agency's inbox.
 constexpr char kInboxParent[] = "cases/-";
-// CreateCaseRequest.request_id: 1 to 64 printable ASCII characters.
-constexpr size_t kMaxRequestIdLength = 64;
 // The presenting problem in `case list` is cut to this many terminal columns.
 constexpr size_t kProblemColumns = 20;
 // Case ids (and entry and referral numbers) are decimal numbers of at most this many digits.
@@ -219,41 +217,6 @@ bool TextFromFlags(const std::string& option, const std::string& given, const st
   std::string read;
   if (!ReadTextFile(file_option, path, &read, error)) return false;
   *text = std::string(TrimSpaces(read));
-  return true;
-}
-
-// --- Request ids -------------------------------------------------------------------------------
-
-// A random (version 4) UUID, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", from the system's random
-// device; nullopt when there is none.
-std::optional<std::string> NewRequestId() {
-  std::array<uint8_t, 16> bytes{};
-  try {
-    std::random_device device;
-    for (size_t i = 0; i < bytes.size(); i += 4) {
-      const uint32_t word = device();
-      for (size_t j = 0; j < 4; ++j) bytes[i + j] = static_cast<uint8_t>(word >> (8 * j));
-    }
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0F) | 0x40);  // version 4
-  bytes[8] = static_cast<uint8_t>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) id += '-';
-    id += kHex[bytes[i] >> 4];
-    id += kHex[bytes[i] & 0x0F];
-  }
-  return id;
-}
-
-bool IsRequestId(const std::string& id) {
-  if (id.empty() || id.size() > kMaxRequestIdLength) return false;
-  for (char c : id) {
-    if (c <= 0x20 || c >= 0x7F) return false;
-  }
   return true;
 }
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +13,8 @@
 #include <cstring>
 #include <ctime>
 #include <iostream>
+#include <optional>
+#include <random>
 
 #include "clients/cli/table.h"
 #include "services/common/enum_labels.h"
@@ -289,6 +292,39 @@ bool ReadTextFile(const std::string& option, const std::string& path, std::strin
   for (size_t i = 0; i < view.size(); ++i) {
     if (view[i] == '\r' && i + 1 < view.size() && view[i + 1] == '\n') continue;
     *text += view[i];
+  }
+  return true;
+}
+
+// A random (version 4) UUID, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", from the system's random
+// device; nullopt when there is none.
+std::optional<std::string> NewRequestId() {
+  std::array<uint8_t, 16> bytes{};
+  try {
+    std::random_device device;
+    for (size_t i = 0; i < bytes.size(); i += 4) {
+      const uint32_t word = device();
+      for (size_t j = 0; j < 4; ++j) bytes[i + j] = static_cast<uint8_t>(word >> (8 * j));
+    }
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0F) | 0x40);  // version 4
+  bytes[8] = static_cast<uint8_t>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) id += '-';
+    id += kHex[bytes[i] >> 4];
+    id += kHex[bytes[i] & 0x0F];
+  }
+  return id;
+}
+
+bool IsRequestId(const std::string& id) {
+  if (id.empty() || id.size() > kMaxRequestIdLength) return false;
+  for (char c : id) {
+    if (c <= 0x20 || c >= 0x7F) return false;
   }
   return true;
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -113,5 +114,16 @@ bool IsUtf8(std::string_view text);
 // cannot be read, is over 1 MiB, or is not UTF-8.
 bool ReadTextFile(const std::string& option, const std::string& path, std::string* text,
                   std::string* error);
+
+// request_id of the creating RPCs (CreateCaseRequest and the like): 1 to 64 printable ASCII
+// characters.
+inline constexpr size_t kMaxRequestIdLength = 64;
+
+// A random (version 4) UUID from the system's random device, for request_id; nullopt when there
+// is none.
+std::optional<std::string> NewRequestId();
+
+// Whether `id` is a request_id the server accepts (1 to kMaxRequestIdLength printable ASCII).
+bool IsRequestId(const std::string& id);
 
 }  // namespace casecoord::cli

@@ -32,8 +32,6 @@ constexpr std::string_view kCasePrefix = "cases/";
 constexpr std::string_view kAdviserPrefix = "advisers/";
 constexpr std::string_view kAgencyPrefix = "agencies/";
 constexpr std::string_view kUserPrefix = "users/";
-// CreateDispatchRequest.request_id: 1 to 64 printable ASCII characters.
-constexpr size_t kMaxRequestIdLength = 64;
 // Dispatch and case ids are decimal numbers of at most this many digits.
 constexpr size_t kMaxIdDigits = 18;
 // A --*-file holds one text for one field; anything bigger is almost surely the wrong file.
@@ -166,40 +164,6 @@ bool RequiredText(const std::string& option, const std::string& what, const std:
   if (text->empty()) {
     *error = what + "がありません / give " + file_option + " (recommended) or " + option;
     return false;
-  }
-  return true;
-}
-
-// --- Request ids -------------------------------------------------------------------------------
-
-// A random (version 4) UUID from the system's random device; nullopt when there is none.
-std::optional<std::string> NewRequestId() {
-  std::array<uint8_t, 16> bytes{};
-  try {
-    std::random_device device;
-    for (size_t i = 0; i < bytes.size(); i += 4) {
-      const uint32_t word = device();
-      for (size_t j = 0; j < 4; ++j) bytes[i + j] = static_cast<uint8_t>(word >> (8 * j));
-    }
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0F) | 0x40);  // version 4
-  bytes[8] = static_cast<uint8_t>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) id += '-';
-    id += kHex[bytes[i] >> 4];
-    id += kHex[bytes[i] & 0x0F];
-  }
-  return id;
-}
-
-bool IsRequestId(const std::string& id) {
-  if (id.empty() || id.size() > kMaxRequestIdLength) return false;
-  for (char c : id) {
-    if (c <= 0x20 || c >= 0x7F) return false;
   }
   return true;
 }
