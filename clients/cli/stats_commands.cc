@@ -38,8 +38,6 @@ constexpr int kFirstReportYear = 1990;
 constexpr int kMaxReportYears = 20;
 // The server's limit on 取組実績 and 今後の方針, in characters.
 constexpr size_t kMaxYearTextCharacters = 4000;
-// A plan or a text bigger than this is almost surely the wrong file.
-constexpr size_t kMaxInputFileBytes = 4 << 20;
 // Plans fetched per ListWelfarePlans call.
 constexpr int kDefaultPageSize = 100;
 // The paths UpdateWelfarePlan accepts in its mask.
@@ -182,62 +180,15 @@ bool ParseActual(const std::string& text, double* value, std::string* error) {
 // input: `stdin_taken` says whether one already did. Errors name the file but never quote it.
 bool ReadTextFile(const std::string& option, const std::string& path, bool* stdin_taken,
                   std::string* text, std::string* error) {
-  const bool from_stdin = path == "-";
-  const std::string where = from_stdin ? "standard input" : "\"" + path + "\"";
-  std::FILE* file = stdin;
-  if (from_stdin) {
+  if (path == "-") {
     if (*stdin_taken) {
       *error = "標準入力は1つのフラグでしか使えません / " + option +
                " -: standard input is already read by another flag; give a file";
       return false;
     }
     *stdin_taken = true;
-    if (isatty(STDIN_FILENO)) {
-      std::cerr << "標準入力から読み取ります (Ctrl-D で終了) / reading standard input (end with "
-                   "Ctrl-D)\n";
-    }
-  } else {
-    file = std::fopen(path.c_str(), "rb");
-    if (file == nullptr) {
-      *error = "ファイルを読めません / " + option + ": cannot open " + where + ": " +
-               std::strerror(errno);
-      return false;
-    }
   }
-  errno = 0;
-  std::string bytes;
-  char buffer[64 * 1024];
-  size_t count = 0;
-  while (bytes.size() <= kMaxInputFileBytes &&
-         (count = std::fread(buffer, 1, sizeof(buffer), file)) > 0) {
-    bytes.append(buffer, count);
-  }
-  const bool failed = std::ferror(file) != 0;
-  const int read_errno = errno;
-  if (!from_stdin) std::fclose(file);
-  if (failed) {
-    *error = "ファイルを読めません / " + option + ": cannot read " + where + ": " +
-             std::strerror(read_errno);
-    return false;
-  }
-  if (bytes.size() > kMaxInputFileBytes) {
-    *error = "ファイルが大きすぎます / " + option + ": " + where + " is over " +
-             std::to_string(kMaxInputFileBytes >> 20) + " MiB; is it the right file?";
-    return false;
-  }
-  std::string_view view = bytes;
-  if (StartsWith(view, "\xEF\xBB\xBF")) view.remove_prefix(3);
-  if (!IsUtf8(view)) {
-    *error = "文字コードが不正です / " + option + ": " + where +
-             " is not UTF-8 text; save it as UTF-8 (Shift_JIS is not accepted)";
-    return false;
-  }
-  text->clear();
-  for (size_t i = 0; i < view.size(); ++i) {
-    if (view[i] == '\r' && i + 1 < view.size() && view[i + 1] == '\n') continue;
-    *text += view[i];
-  }
-  return true;
+  return cli::ReadTextFile(option, path, text, error);
 }
 
 // A text given as `option` TEXT or `option`-file PATH (not both), trimmed; nullopt when neither
