@@ -385,7 +385,7 @@ Result<v1::CaseEvent> CaseStore::NextEvent(uint64_t id, const std::string& user_
   return event;
 }
 
-Result<CaseStore::Stored> CaseStore::Load(uint64_t id) const {
+Result<CaseStore::Stored> CaseStore::Load(uint64_t id, bool with_personal) const {
   auto value = storage_.Get(ColumnFamily::kRecords, Key(kCase, id));
   if (!value.ok()) return value.status();
   if (!value->has_value()) return Status::NotFound("NOT_FOUND", CaseName(id) + " not found");
@@ -396,7 +396,7 @@ Result<CaseStore::Stored> CaseStore::Load(uint64_t id) const {
     return Status(StatusCode::kDataLoss, "CASE_RECORD_CORRUPT", CaseName(id) + " is unreadable");
   }
   stored.etag = stored.record.etag();
-  if (stored.record.has_purge_time()) return stored;
+  if (stored.record.has_purge_time() || !with_personal) return stored;
   auto key = KeyOf(id);
   if (!key.ok()) return key.status();
   auto opened = Open(*key, PersonalContext(id), sealed);
@@ -438,6 +438,14 @@ Result<v1::Case> CaseStore::Get(const std::string& name) const {
   auto id = ParseCaseName(name, "name");
   if (!id.ok()) return id.status();
   auto stored = Load(*id);
+  if (!stored.ok()) return stored.status();
+  return std::move(stored->record);
+}
+
+Result<v1::Case> CaseStore::GetPublic(const std::string& name) const {
+  auto id = ParseCaseName(name, "name");
+  if (!id.ok()) return id.status();
+  auto stored = Load(*id, /*with_personal=*/false);
   if (!stored.ok()) return stored.status();
   return std::move(stored->record);
 }

@@ -130,6 +130,11 @@ class CaseStore {
   // The caller decides visibility (CanSee) and answers NOT_FOUND outside it.
   Result<v1::Case> Get(const std::string& name) const;
 
+  // The case without its personal data (sealed fields empty; the team, state and classification
+  // are there), and without unwrapping its key: what a visibility check needs before a write
+  // that loads the case again anyway. Errors as Get.
+  Result<v1::Case> GetPublic(const std::string& name) const;
+
   // Changes the fields `request.update_mask` names (the paths listed on UpdateCaseRequest; any
   // other is INVALID_ARGUMENT "update_mask") and records an UPDATED event naming them. ABORTED for
   // a stale etag; INVALID_ARGUMENT naming a bad field of the result; FAILED_PRECONDITION for a
@@ -227,10 +232,10 @@ class CaseStore {
 
  private:
   struct Stored {
-    v1::Case record;  // personal part opened
+    v1::Case record;  // personal part opened, unless loaded without it
     std::string etag;
   };
-  Result<Stored> Load(uint64_t id) const;
+  Result<Stored> Load(uint64_t id, bool with_personal = true) const;
   Result<CaseKey> KeyOf(uint64_t id) const;
   void PutCase(uint64_t id, const CaseKey& key, v1::Case record, storage::WriteBatch* batch) const;
   // Writes the event with the case's classification at that moment, and counts it into `batch`.

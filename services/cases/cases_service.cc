@@ -82,6 +82,13 @@ Result<v1::Case> CasesService::Visible(auth::Call& call, const std::string& name
   return record;
 }
 
+Status CasesService::CheckVisible(auth::Call& call, const std::string& name) const {
+  call.set_resource(name);
+  auto record = store_.GetPublic(name);
+  if (!record.ok()) return record.status();
+  return call.CheckRecordAccess(name, CanSee(*record, ViewerOf(call.caller())));
+}
+
 grpc::ServerUnaryReactor* CasesService::CreateCase(grpc::CallbackServerContext* context,
                                                    const v1::CreateCaseRequest* request,
                                                    v1::Case* response) {
@@ -138,8 +145,7 @@ grpc::ServerUnaryReactor* CasesService::UpdateCase(grpc::CallbackServerContext* 
   return gatekeeper_.Handle(
       context, CasesMethod("UpdateCase"), [this, request, response](auth::Call& call) {
         call.HoldUntilCommitted(store_.LockCase(request->case_().name()));
-        auto visible = Visible(call, request->case_().name());
-        if (!visible.ok()) return visible.status();
+        CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->case_().name()));
         auto updated = store_.PrepareUpdate(call.caller().user_id, *request, &call.changes());
         if (!updated.ok()) return updated.status();
         *response = std::move(updated).value();
@@ -153,8 +159,7 @@ grpc::ServerUnaryReactor* CasesService::TransitionCase(grpc::CallbackServerConte
   return gatekeeper_.Handle(
       context, CasesMethod("TransitionCase"), [this, request, response](auth::Call& call) {
         call.HoldUntilCommitted(store_.LockCase(request->name()));
-        auto visible = Visible(call, request->name());
-        if (!visible.ok()) return visible.status();
+        CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->name()));
         auto moved = store_.PrepareTransition(call.caller().user_id, *request, &call.changes());
         if (!moved.ok()) return moved.status();
         *response = std::move(moved).value();
@@ -167,8 +172,7 @@ grpc::ServerUnaryReactor* CasesService::GetCaseHistory(grpc::CallbackServerConte
                                                        v1::GetCaseHistoryResponse* response) {
   return gatekeeper_.Handle(
       context, CasesMethod("GetCaseHistory"), [this, request, response](auth::Call& call) {
-        auto visible = Visible(call, request->name());
-        if (!visible.ok()) return visible.status();
+        CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->name()));
         auto page = ParsePageRequest(request->page_size(), request->page_token(), request->name());
         if (!page.ok()) return page.status();
         const int64_t after = page->after_key.empty() ? 0 : std::stoll(page->after_key);
@@ -192,8 +196,7 @@ grpc::ServerUnaryReactor* CasesService::AppendConsultation(
   return gatekeeper_.Handle(
       context, CasesMethod("AppendConsultation"), [this, request, response](auth::Call& call) {
         call.HoldUntilCommitted(store_.LockCase(request->parent()));
-        auto visible = Visible(call, request->parent());
-        if (!visible.ok()) return visible.status();
+        CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->parent()));
         auto entry = store_.PrepareAppendConsultation(call.caller().user_id, request->parent(),
                                                       request->entry(), &call.changes());
         if (!entry.ok()) return entry.status();
@@ -207,8 +210,7 @@ grpc::ServerUnaryReactor* CasesService::ListConsultations(
     v1::ListConsultationsResponse* response) {
   return gatekeeper_.Handle(
       context, CasesMethod("ListConsultations"), [this, request, response](auth::Call& call) {
-        auto visible = Visible(call, request->parent());
-        if (!visible.ok()) return visible.status();
+        CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->parent()));
         auto page =
             ParsePageRequest(request->page_size(), request->page_token(), request->parent());
         if (!page.ok()) return page.status();
@@ -232,8 +234,7 @@ grpc::ServerUnaryReactor* CasesService::CreateReferral(grpc::CallbackServerConte
   return gatekeeper_.Handle(
       context, CasesMethod("CreateReferral"), [this, request, response](auth::Call& call) {
         call.HoldUntilCommitted(store_.LockCase(request->parent()));
-        auto visible = Visible(call, request->parent());
-        if (!visible.ok()) return visible.status();
+        CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->parent()));
         auto referral = store_.PrepareRefer(call.caller().user_id, request->parent(),
                                             request->referral(), &call.changes());
         if (!referral.ok()) return referral.status();
@@ -257,8 +258,7 @@ grpc::ServerUnaryReactor* CasesService::ListReferrals(grpc::CallbackServerContex
                                               "the inbox is for users who belong to an agency");
           }
         } else {
-          auto visible = Visible(call, request->parent());
-          if (!visible.ok()) return visible.status();
+          CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->parent()));
         }
         auto referrals = store_.Referrals(request->parent(), call.caller().agency);
         if (!referrals.ok()) return referrals.status();
@@ -315,8 +315,7 @@ grpc::ServerUnaryReactor* CasesService::RemoveTeamMember(grpc::CallbackServerCon
   return gatekeeper_.Handle(
       context, CasesMethod("RemoveTeamMember"), [this, request, response](auth::Call& call) {
         call.HoldUntilCommitted(store_.LockCase(request->name()));
-        auto visible = Visible(call, request->name());
-        if (!visible.ok()) return visible.status();
+        CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->name()));
         auto updated =
             store_.PrepareRemoveTeamMember(call.caller().user_id, *request, &call.changes());
         if (!updated.ok()) return updated.status();

@@ -75,6 +75,9 @@ class CasesService final : public v1::Cases::CallbackService {
  private:
   // The case `name` if the caller may see it; NOT_FOUND (as for an absent case) otherwise.
   Result<v1::Case> Visible(auth::Call& call, const std::string& name) const;
+  // As Visible, from the case's public part (no key unwrapped, nothing decrypted): for the calls
+  // that load the case again in the store, or read nothing of it.
+  Status CheckVisible(auth::Call& call, const std::string& name) const;
   // Accept / decline / revoke: `method` names the RPC.
   grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, const char* method,
                                    const v1::AnswerReferralRequest* request,
