@@ -778,12 +778,13 @@ class LocalDirectory {
   // Runs `query` once; returns the number of results, or -1 on an error (printed).
   int Run(const Query& query) const {
     if (query.kind == Kind::kSearch) {
-      auto matches = store_->Search(query.text, kPageSize);
+      auto matches = store_->Search(query.text, kPageSize, nullptr, v1::AGENCY_VIEW_BASIC);
       if (matches.ok()) return static_cast<int>(matches->size());
       std::fprintf(stderr, "directory_bench: local Search: %s\n",
                    matches.status().ToString().c_str());
     } else {
-      auto partners = store_->FindPartners(query.tags, query.district, kPageSize);
+      auto partners =
+          store_->FindPartners(query.tags, query.district, kPageSize, v1::AGENCY_VIEW_BASIC);
       if (partners.ok()) return static_cast<int>(partners->size());
       std::fprintf(stderr, "directory_bench: local FindPartners: %s\n",
                    partners.status().ToString().c_str());

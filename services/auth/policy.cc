@@ -56,8 +56,9 @@ std::vector<MethodRule> DefaultRules() {
       {directory("ListAgencies"), everyone_but_planners, AuditKind::kNone},
       {directory("UpdateAgency"), directory_editors, AuditKind::kWrite},
       {directory("DeleteAgency"), directory_editors, AuditKind::kWrite},
-      {directory("SearchAgencies"), everyone_but_planners, AuditKind::kNone},
-      {directory("FindPartners"), everyone_but_planners, AuditKind::kNone},
+      // Answered from the in-memory AgencyCatalog, so on the callback thread.
+      {directory("SearchAgencies"), everyone_but_planners, AuditKind::kNone, Execution::kInline},
+      {directory("FindPartners"), everyone_but_planners, AuditKind::kNone, Execution::kInline},
       {directory("ImportAgencies"), directory_editors, AuditKind::kWrite},
       // A bulk copy of the directory leaving the server is worth a line in the trail.
       {directory("ExportAgencies"), everyone_but_planners, AuditKind::kRead},

@@ -24,15 +24,17 @@ using storage::ColumnFamily;
 
 constexpr char kAgencyPrefix[] = "agencies/";
 constexpr char kRecord[] = "agency";
-constexpr char kTerm[] = "agency-term";
 constexpr char kKana[] = "agency-kana";
-// Only ACTIVE agencies that accept referrals: (tag, district or "" for any, kana sort key, id).
-constexpr char kPartner[] = "agency-partner";
-// The index prefixes IndexKeysOf writes, and the version of their layout: bump the version when
-// either changes (or NormalizeForSearch / KanaSortKey do), so that start-up rebuilds them.
-constexpr const char* kIndexPrefixes[] = {kTerm, kKana, kPartner};
+// The n-gram and partner indexes of layout versions up to 3. Search and partner queries now use
+// the in-memory AgencyCatalog; the prefixes stay listed so that start-up deletes their keys.
+constexpr char kRetiredTerm[] = "agency-term";
+constexpr char kRetiredPartner[] = "agency-partner";
+// The index prefixes a rebuild clears (IndexKeysOf writes the kana one), and the version of their
+// layout: bump the version when IndexKeysOf changes (or KanaSortKey does), so that start-up
+// rebuilds them.
+constexpr const char* kIndexPrefixes[] = {kKana, kRetiredTerm, kRetiredPartner};
 constexpr char kIndexVersionKey[] = "agency-index-version";
-constexpr char kIndexVersion[] = "3";
+constexpr char kIndexVersion[] = "4";
 
 // Paths UpdateAgency may not touch: identity and server-maintained fields.
 const std::set<std::string> kImmutablePaths = {"name", "create_time", "update_time", "etag"};
@@ -40,19 +42,6 @@ const std::set<std::string> kImmutablePaths = {"name", "create_time", "update_ti
 std::string RecordKey(const std::string& id) {
   std::string key;
   storage::AppendString(&key, kRecord);
-  storage::AppendString(&key, id);
-  return key;
-}
-
-std::string TermPrefix(const std::string& term) {
-  std::string key;
-  storage::AppendString(&key, kTerm);
-  storage::AppendString(&key, term);
-  return key;
-}
-
-std::string TermKey(const std::string& term, const std::string& id) {
-  std::string key = TermPrefix(term);
   storage::AppendString(&key, id);
   return key;
 }
@@ -71,36 +60,13 @@ std::string KanaPosition(const std::string& id, const v1::Agency& agency) {
   return position;
 }
 
-std::string PartnerPrefix(const std::string& tag, const std::string& district) {
-  std::string key;
-  storage::AppendString(&key, kPartner);
-  storage::AppendString(&key, tag);
-  storage::AppendString(&key, district);
-  return key;
-}
-
 std::string IdOf(const v1::Agency& agency) {
   return agency.name().substr(sizeof(kAgencyPrefix) - 1);
 }
 
-// Every index key of an agency: one per n-gram of its name and reading, its place in kana order,
-// and, if it is a possible partner, one per issue tag and district served.
+// Every index key of an agency: its place in kana order.
 std::set<std::string> IndexKeysOf(const std::string& id, const v1::Agency& agency) {
-  std::set<std::string> keys;
-  for (const std::string* text : {&agency.display_name(), &agency.kana()}) {
-    for (const auto& term : IndexTerms(*text)) keys.insert(TermKey(term, id));
-  }
-  keys.insert(KanaPrefix() + KanaPosition(id, agency));
-  if (agency.state() == v1::Agency::ACTIVE && agency.accepts_referrals()) {
-    const std::string position = KanaPosition(id, agency);
-    for (const auto& tag : agency.issue_tags()) {
-      keys.insert(PartnerPrefix(tag, "") + position);
-      for (const auto& district : agency.districts()) {
-        keys.insert(PartnerPrefix(tag, district) + position);
-      }
-    }
-  }
-  return keys;
+  return {KanaPrefix() + KanaPosition(id, agency)};
 }
 
 Result<std::string> ParseName(const std::string& name, const char* field) {
@@ -271,6 +237,7 @@ void AgencyStore::PutIndexed(const std::string& id, const v1::Agency& agency,
   }
   for (const auto& key : keys) batch->Put(ColumnFamily::kIndexes, key, "");
   batch->Put(ColumnFamily::kRecords, RecordKey(id), agency.SerializeAsString());
+  batch->AfterCommit([this, agency] { catalog_.Put(agency); });
 }
 
 Result<v1::Agency> AgencyStore::Get(const std::string& name, const char* field) const {
@@ -359,6 +326,7 @@ Status AgencyStore::PrepareDelete(const std::string& name, const std::string& et
   const std::string id = IdOf(*stored);
   for (const auto& key : IndexKeysOf(id, *stored)) batch->Delete(ColumnFamily::kIndexes, key);
   batch->Delete(ColumnFamily::kRecords, RecordKey(id));
+  batch->AfterCommit([this, id] { catalog_.Remove(id); });
   return Status::Ok();
 }
 
@@ -563,78 +531,20 @@ Result<int> AgencyStore::RebuildIndexesIfStale() {
   return static_cast<int>(all->size());
 }
 
-Result<std::vector<v1::AgencyMatch>> AgencyStore::Search(const std::string& query,
-                                                         int limit) const {
-  const std::vector<std::string> terms = QueryTerms(query);
-  if (terms.empty()) return Status::InvalidArgument("query", "must contain a word to search for");
-  // A candidate has every query term: walk the terms' posting lists (sorted by id) together,
-  // each cursor seeking forward to the largest id any of them is on (a leapfrog join), so the
-  // cost follows the number of matches rather than the length of the lists. Candidates are then
-  // confirmed by a substring check, which removes n-gram false positives ("区役所" vs
-  // "区役場と市役所"), until `limit` are found.
-  struct Cursor {
-    std::string prefix;
-    std::unique_ptr<rocksdb::Iterator> it;
-    std::string id;  // where it stands; empty before the first seek
-  };
-  std::vector<Cursor> cursors;
-  for (const auto& term : terms) {
-    cursors.push_back({TermPrefix(term), storage_.NewIterator(ColumnFamily::kIndexes), ""});
-  }
-  // Moves `cursor` to its first id >= `target`; false when its list has none.
-  auto seek = [](Cursor& cursor, const std::string& target) {
-    if (!cursor.id.empty() && cursor.id >= target) return true;
-    std::string key = cursor.prefix;
-    storage::AppendString(&key, target);
-    cursor.it->Seek(key);
-    if (!cursor.it->Valid() || !cursor.it->key().starts_with(cursor.prefix)) return false;
-    storage::KeyReader reader(std::string_view(cursor.it->key().data() + cursor.prefix.size(),
-                                               cursor.it->key().size() - cursor.prefix.size()));
-    return reader.ReadString(&cursor.id);
-  };
-  const std::string normalized_query = NormalizeForSearch(query);
-  std::vector<v1::AgencyMatch> out;
-  std::string target;
-  while (static_cast<int>(out.size()) < limit) {
-    bool exhausted = false;
-    bool aligned = true;
-    for (auto& cursor : cursors) {
-      if (!seek(cursor, target)) {
-        exhausted = true;
-        break;
-      }
-      if (cursor.id != target) {
-        target = cursor.id;
-        aligned = false;
-        break;
-      }
-    }
-    if (exhausted) break;
-    if (!aligned) continue;
-    auto agency = Get(kAgencyPrefix + target);
-    target.push_back('\0');  // the next candidate is strictly after this id
-    if (!agency.ok()) continue;
-    v1::AgencyMatch match;
-    if (ContainsNormalized(NormalizeForSearch(agency->display_name()), normalized_query)) {
-      match.add_matched_fields("display_name");
-    }
-    if (ContainsNormalized(NormalizeForSearch(agency->kana()), normalized_query)) {
-      match.add_matched_fields("kana");
-    }
-    if (match.matched_fields().empty()) continue;
-    *match.mutable_agency() = std::move(agency).value();
-    out.push_back(std::move(match));
-  }
-  for (const auto& cursor : cursors) {
-    if (!cursor.it->status().ok()) {
-      return storage::FromRocksStatus(cursor.it->status(), "searching agencies");
-    }
-  }
-  return out;
+Status AgencyStore::LoadCatalog() const {
+  return catalog_.LoadIfNeeded([this] { return ListAll(AgencyFilter{}, AgencyOrder::kId); });
+}
+
+Result<std::vector<v1::AgencyMatch>> AgencyStore::Search(const std::string& query, int limit,
+                                                         const AgencyFilter* filter,
+                                                         v1::AgencyView view) const {
+  CASECOORD_RETURN_IF_ERROR(LoadCatalog());
+  return catalog_.Search(query, filter, view, limit);
 }
 
 Result<std::vector<v1::PartnerMatch>> AgencyStore::FindPartners(
-    const std::vector<std::string>& issue_tags, const std::string& district, int limit) const {
+    const std::vector<std::string>& issue_tags, const std::string& district, int limit,
+    v1::AgencyView view) const {
   Status invalid;
   auto violation = [&invalid](const char* field, const std::string& description) {
     if (invalid.ok()) {
@@ -650,83 +560,8 @@ Result<std::vector<v1::PartnerMatch>> AgencyStore::FindPartners(
   if (!district.empty() && !IsResourceId(district)) violation("district", "not a district id");
   if (!invalid.ok()) return invalid;
 
-  // From the partner index, which holds only ACTIVE agencies that accept referrals under each of
-  // their tags and districts, ordered by kana reading then id. The requested tags' lists are
-  // merged in that order, so each agency arrives once with all the tags it covers, and the first
-  // `limit` arrivals of each coverage count are the best of that count. The walk stops as soon
-  // as `limit` agencies cover every tag (none after them can rank higher), so a one-tag query
-  // reads `limit` keys; only the agencies returned are loaded.
-  std::vector<std::string> tags;
-  for (const auto& tag : issue_tags) {
-    if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
-  }
-  struct Cursor {
-    std::string prefix;
-    std::unique_ptr<rocksdb::Iterator> it;
-    bool valid() const { return it->Valid() && it->key().starts_with(prefix); }
-    std::string_view position() const {
-      return std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size());
-    }
-  };
-  std::vector<Cursor> cursors;
-  for (const auto& tag : tags) {
-    Cursor cursor{PartnerPrefix(tag, district), storage_.NewIterator(ColumnFamily::kIndexes)};
-    cursor.it->Seek(cursor.prefix);
-    cursors.push_back(std::move(cursor));
-  }
-  struct Candidate {
-    std::string id;
-    std::vector<std::string> tags;  // the requested tags it covers, in request order
-  };
-  const size_t wanted = static_cast<size_t>(std::max(limit, 0));
-  // by_count[n - 1]: the first `wanted` agencies (in kana order) covering exactly n tags.
-  std::vector<std::vector<Candidate>> by_count(tags.size());
-  while (wanted > 0 && by_count.back().size() < wanted) {
-    std::optional<std::string_view> next;
-    for (const auto& cursor : cursors) {
-      if (cursor.valid() && (!next || cursor.position() < *next)) next = cursor.position();
-    }
-    if (!next) break;
-    const std::string position(*next);
-    Candidate candidate;
-    for (size_t i = 0; i < cursors.size(); ++i) {
-      if (cursors[i].valid() && cursors[i].position() == position) {
-        candidate.tags.push_back(tags[i]);
-        cursors[i].it->Next();
-      }
-    }
-    storage::KeyReader reader(position);
-    std::string sort_key;
-    if (!reader.ReadString(&sort_key) || !reader.ReadString(&candidate.id)) continue;
-    auto& level = by_count[candidate.tags.size() - 1];
-    if (level.size() < wanted) level.push_back(std::move(candidate));
-  }
-  for (const auto& cursor : cursors) {
-    if (!cursor.it->status().ok()) {
-      return storage::FromRocksStatus(cursor.it->status(), "finding partners");
-    }
-  }
-  std::vector<v1::PartnerMatch> partners;
-  for (auto level = by_count.rbegin(); level != by_count.rend(); ++level) {
-    for (const Candidate& candidate : *level) {
-      if (partners.size() == wanted) return partners;
-      auto agency = Get(kAgencyPrefix + candidate.id);
-      if (!agency.ok()) continue;
-      v1::PartnerMatch match;
-      std::string tag_list;
-      for (const auto& tag : candidate.tags) {
-        match.add_covered_tags(tag);
-        tag_list += (tag_list.empty() ? "" : ", ") + tag;
-      }
-      match.set_explanation("課題" + std::to_string(tags.size()) + "件中" +
-                            std::to_string(candidate.tags.size()) + "件に対応（" + tag_list + "）" +
-                            (district.empty() ? "" : "・" + district + " を担当") +
-                            "・他機関からの紹介を受付");
-      *match.mutable_agency() = std::move(agency).value();
-      partners.push_back(std::move(match));
-    }
-  }
-  return partners;
+  CASECOORD_RETURN_IF_ERROR(LoadCatalog());
+  return catalog_.FindPartners(issue_tags, district, view, limit);
 }
 
 }  // namespace casecoord::directory

@@ -1,9 +1,10 @@
-// The agency directory over storage: validation, etags, and a character n-gram index of each
-// agency's name and kana reading for Japanese free-text search.
+// The agency directory over storage: validation, etags, a kana-order index for listing, and an
+// in-memory catalog (agency_catalog.h) for Japanese free-text search and partner queries.
 //
 // Changes are prepared into a WriteBatch that the caller commits (with its audit entry); the record
-// and its index entries always change in the same batch. Writers hold LockForWrite() from
-// preparation until the commit so that etag checks and index updates cannot interleave.
+// and its index entries always change in the same batch, and the catalog follows when the batch
+// commits (WriteBatch::AfterCommit). Writers hold LockForWrite() from preparation until the commit
+// so that etag checks and index updates cannot interleave.
 //
 // Thread safety: all methods may be called concurrently.
 #pragma once
@@ -16,6 +17,7 @@
 #include "casecoord/v1/directory.pb.h"
 #include "services/common/clock.h"
 #include "services/common/status.h"
+#include "services/directory/agency_catalog.h"
 #include "services/directory/agency_csv.h"
 #include "services/storage/storage.h"
 
@@ -94,14 +96,23 @@ class AgencyStore {
   // serving. Returns the number of agencies re-indexed (0 when nothing was needed).
   Result<int> RebuildIndexesIfStale();
 
-  // Agencies whose name or reading contains `query` after normalisation (see japanese_text.h).
-  Result<std::vector<v1::AgencyMatch>> Search(const std::string& query, int limit) const;
+  // Loads the in-memory catalog from the records unless loaded. Search and FindPartners call it;
+  // the server calls it at start-up so that the first query does not pay for it.
+  Status LoadCatalog() const;
+
+  // Agencies whose name or reading contains `query` after normalisation (see japanese_text.h) and
+  // which `filter` (nullptr: none) matches, in kana order, at most `limit`, in `view`. Memory
+  // only once the catalog is loaded.
+  Result<std::vector<v1::AgencyMatch>> Search(const std::string& query, int limit,
+                                              const AgencyFilter* filter = nullptr,
+                                              v1::AgencyView view = v1::AGENCY_VIEW_FULL) const;
 
   // Active agencies that accept referrals, serve `district` (if not empty) and cover at least one
-  // of `issue_tags`, most tags first (then by reading). Ranks from the partner index (keys
-  // only) and loads just the agencies returned.
-  Result<std::vector<v1::PartnerMatch>> FindPartners(const std::vector<std::string>& issue_tags,
-                                                     const std::string& district, int limit) const;
+  // of `issue_tags`, most tags first (then by reading), in `view`. INVALID_ARGUMENT naming
+  // "issue_tags" or "district" for a malformed one. Memory only once the catalog is loaded.
+  Result<std::vector<v1::PartnerMatch>> FindPartners(
+      const std::vector<std::string>& issue_tags, const std::string& district, int limit,
+      v1::AgencyView view = v1::AGENCY_VIEW_FULL) const;
 
  private:
   Status Validate(const v1::Agency& agency) const;
@@ -115,6 +126,7 @@ class AgencyStore {
   storage::Storage& storage_;
   const Clock& clock_;
   std::mutex write_mutex_;
+  mutable AgencyCatalog catalog_;
 };
 
 }  // namespace casecoord::directory

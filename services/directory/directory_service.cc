@@ -91,18 +91,39 @@ grpc::ServerUnaryReactor* DirectoryService::DeleteAgency(grpc::CallbackServerCon
       });
 }
 
+namespace {
+
+// page_size of SearchAgencies and FindPartners: 0 means 20, at most 200.
+Result<int> ResultLimit(int32_t page_size) {
+  if (page_size < 0) return Status::InvalidArgument("page_size", "must not be negative");
+  return page_size == 0 ? 20 : std::min(page_size, 200);
+}
+
+Result<v1::AgencyView> ResultView(v1::AgencyView view) {
+  if (view == v1::AGENCY_VIEW_UNSPECIFIED) return v1::AGENCY_VIEW_BASIC;
+  if (!v1::AgencyView_IsValid(view)) {
+    return Status::InvalidArgument("view", "not an AgencyView: " + std::to_string(view));
+  }
+  return view;
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* DirectoryService::SearchAgencies(grpc::CallbackServerContext* context,
                                                            const v1::SearchAgenciesRequest* request,
                                                            v1::SearchAgenciesResponse* response) {
   return gatekeeper_.Handle(
       context, DirectoryMethod("SearchAgencies"), [this, request, response](auth::Call& call) {
         call.set_resource("agencies");
-        if (request->page_size() < 0) {
-          return Status::InvalidArgument("page_size", "must not be negative");
-        }
-        int limit = request->page_size() == 0 ? 20 : std::min(request->page_size(), 200);
-        auto matches = store_.Search(request->query(), limit);
+        auto limit = ResultLimit(request->page_size());
+        if (!limit.ok()) return limit.status();
+        auto view = ResultView(request->view());
+        if (!view.ok()) return view.status();
+        auto filter = ParseAgencyFilter(request->filter());
+        if (!filter.ok()) return filter.status();
+        auto matches = store_.Search(request->query(), *limit, &*filter, *view);
         if (!matches.ok()) return matches.status();
+        response->mutable_matches()->Reserve(static_cast<int>(matches->size()));
         for (auto& match : *matches) *response->add_matches() = std::move(match);
         return Status::Ok();
       });
@@ -114,13 +135,14 @@ grpc::ServerUnaryReactor* DirectoryService::FindPartners(grpc::CallbackServerCon
   return gatekeeper_.Handle(
       context, DirectoryMethod("FindPartners"), [this, request, response](auth::Call& call) {
         call.set_resource("agencies");
-        if (request->page_size() < 0) {
-          return Status::InvalidArgument("page_size", "must not be negative");
-        }
-        int limit = request->page_size() == 0 ? 20 : std::min(request->page_size(), 200);
+        auto limit = ResultLimit(request->page_size());
+        if (!limit.ok()) return limit.status();
+        auto view = ResultView(request->view());
+        if (!view.ok()) return view.status();
         std::vector<std::string> tags(request->issue_tags().begin(), request->issue_tags().end());
-        auto partners = store_.FindPartners(tags, request->district(), limit);
+        auto partners = store_.FindPartners(tags, request->district(), *limit, *view);
         if (!partners.ok()) return partners.status();
+        response->mutable_partners()->Reserve(static_cast<int>(partners->size()));
         for (auto& partner : *partners) *response->add_partners() = std::move(partner);
         return Status::Ok();
       });

@@ -405,6 +405,8 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   if (!reindexed.ok()) return reindexed.status();
   CASECOORD_RETURN_IF_ERROR(
       SeedDirectory(config, *server->storage_, *server->agencies_, *server->audit_));
+  // Search and partner queries are answered from memory on gRPC's threads; load it before serving.
+  CASECOORD_RETURN_IF_ERROR(server->agencies_->LoadCatalog());
   server->surveys_ = std::make_unique<directory::CooperationSurveyStore>(*server->storage_,
                                                                          *server->agencies_, clock);
   server->directory_service_ = std::make_unique<directory::DirectoryService>(

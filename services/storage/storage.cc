@@ -162,6 +162,8 @@ void WriteBatch::Append(const WriteBatch& other) {
   } replay(storage_, batch_);
   auto status = other.batch_.Iterate(&replay);
   if (!status.ok()) std::abort();  // only the records replayed above are ever written
+  after_commit_.insert(after_commit_.end(), other.after_commit_.begin(),
+                       other.after_commit_.end());
 }
 
 Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
@@ -277,13 +279,23 @@ rocksdb::Env* Storage::env() const { return env_ ? env_.get() : rocksdb::Env::De
 Status Storage::Commit(WriteBatch& batch) {
   rocksdb::WriteOptions write_options;
   write_options.sync = true;  // acknowledged means durable; concurrent writers share the fsync
-  return FromRocksStatus(db_->Write(write_options, &batch.batch_), "commit");
+  Status status = FromRocksStatus(db_->Write(write_options, &batch.batch_), "commit");
+  if (status.ok()) RunAfterCommit(batch);
+  return status;
 }
 
 Status Storage::CommitUnsynced(WriteBatch& batch) {
   rocksdb::WriteOptions write_options;
   write_options.sync = false;  // see storage.h: loaders only; the WAL is still written
-  return FromRocksStatus(db_->Write(write_options, &batch.batch_), "commit");
+  Status status = FromRocksStatus(db_->Write(write_options, &batch.batch_), "commit");
+  if (status.ok()) RunAfterCommit(batch);
+  return status;
+}
+
+void Storage::RunAfterCommit(WriteBatch& batch) {
+  std::vector<std::function<void()>> hooks;
+  hooks.swap(batch.after_commit_);  // a batch committed twice does not run them twice
+  for (auto& hook : hooks) hook();
 }
 
 Result<std::optional<std::string>> Storage::Get(ColumnFamily cf, std::string_view key) const {

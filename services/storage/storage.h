@@ -22,6 +22,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,7 +89,13 @@ class WriteBatch {
   // values (Storage::EraseDestroyed) and that every backup taken before must be deleted once a
   // newer one exists (CreateBackup does both), so the values end up in no file this server keeps.
   void DestroyRange(ColumnFamily cf, std::string_view begin, std::string_view end);
-  // Adds every change of `other` (a batch of the same Storage) after this batch's own.
+  // Runs `hook` on the committing thread once this batch (or a batch it was appended to) has been
+  // committed, before Commit returns; never if the commit fails. For in-memory views derived from
+  // what the batch writes, so that they change exactly when the records do. Hooks run in the order
+  // they were added and must not commit anything themselves.
+  void AfterCommit(std::function<void()> hook) { after_commit_.push_back(std::move(hook)); }
+  // Adds every change of `other` (a batch of the same Storage) after this batch's own, and its
+  // AfterCommit hooks after this batch's.
   void Append(const WriteBatch& other);
   size_t count() const { return static_cast<size_t>(batch_.Count()); }
 
@@ -96,6 +103,7 @@ class WriteBatch {
   friend class Storage;
   const Storage& storage_;
   rocksdb::WriteBatch batch_;
+  std::vector<std::function<void()>> after_commit_;
 };
 
 class Storage {
@@ -156,6 +164,7 @@ class Storage {
 
  private:
   Storage() = default;
+  static void RunAfterCommit(WriteBatch& batch);
 
   std::string path_;
   bool flush_on_close_ = true;

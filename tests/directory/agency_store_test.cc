@@ -5,6 +5,7 @@
 #include <set>
 
 #include "services/common/fiscal_year.h"
+#include "services/storage/key_encoding.h"
 #include "tests/support/temp_dir.h"
 
 namespace casecoord::directory {
@@ -373,21 +374,108 @@ TEST_F(AgencyStoreTest, OrdersByKanaReadingAcrossScriptsAndPages) {
 
 TEST_F(AgencyStoreTest, RebuildsStaleIndexesOnceAtStartUp) {
   ASSERT_TRUE(Create("kita", Sample("北区保健センター", "キタクホケンセンター")).ok());
-  // Version mismatch forces a rebuild; the index is then complete and the second call is a no-op.
+  // A database of index layout 3, whose n-gram keys search no longer uses: a rebuild deletes them
+  // and restores the kana order; the second call is a no-op.
+  std::string retired_term;
+  storage::AppendString(&retired_term, "agency-term");
+  storage::AppendString(&retired_term, "保健");
+  storage::AppendString(&retired_term, "kita");
   {
     storage::WriteBatch batch(*storage_);
-    batch.Put(storage::ColumnFamily::kMeta, "agency-index-version", "0");
+    batch.Put(storage::ColumnFamily::kMeta, "agency-index-version", "3");
     auto index = storage_->NewIterator(storage::ColumnFamily::kIndexes);
     for (index->SeekToFirst(); index->Valid(); index->Next()) {
       batch.Delete(storage::ColumnFamily::kIndexes, index->key().ToStringView());
     }
+    batch.Put(storage::ColumnFamily::kIndexes, retired_term, "");
     ASSERT_TRUE(storage_->Commit(batch).ok());
   }
-  EXPECT_TRUE(SearchNames("保健").empty());
-  EXPECT_EQ(store_->RebuildIndexesIfStale().value(), 1);
+  EXPECT_TRUE(ListNames("", AgencyOrder::kKana, 10).empty());
+  // Search reads the records, not the stored index.
   EXPECT_EQ(SearchNames("ほけん"), (std::set<std::string>{"agencies/kita"}));
+  EXPECT_EQ(store_->RebuildIndexesIfStale().value(), 1);
   EXPECT_EQ(ListNames("", AgencyOrder::kKana, 10), (std::vector<std::string>{"agencies/kita"}));
+  EXPECT_FALSE(storage_->Get(storage::ColumnFamily::kIndexes, retired_term)->has_value());
   EXPECT_EQ(store_->RebuildIndexesIfStale().value(), 0);
+}
+
+TEST_F(AgencyStoreTest, SearchAndPartnersSeeACommitOnlyOnceItIsCommitted) {
+  ASSERT_TRUE(SearchNames("保健").empty());  // loads the catalog before the changes below
+  auto health = Sample("西区保健センター", "ニシクホケンセンター", v1::PUBLIC_HEALTH_CENTER);
+  storage::WriteBatch pending(*storage_);
+  ASSERT_TRUE(store_->PrepareCreate("nishi", health, &pending).ok());
+  // Prepared but not committed (a refused or failed call): nothing shows.
+  EXPECT_TRUE(SearchNames("保健").empty());
+  EXPECT_TRUE(store_->FindPartners({"dementia"}, "kita", 10)->empty());
+  // Appended to another batch (as the audit committer does) and committed with it: it shows.
+  storage::WriteBatch group(*storage_);
+  group.Append(pending);
+  ASSERT_TRUE(storage_->Commit(group).ok());
+  EXPECT_EQ(SearchNames("保健"), (std::set<std::string>{"agencies/nishi"}));
+  ASSERT_EQ(store_->FindPartners({"dementia"}, "kita", 10)->size(), 1u);
+
+  // No longer taking referrals: still found by name, no longer a partner.
+  v1::Agency patch;
+  patch.set_name("agencies/nishi");
+  patch.set_accepts_referrals(false);
+  ASSERT_TRUE(Update(patch, {"accepts_referrals"}).ok());
+  EXPECT_EQ(SearchNames("保健"), (std::set<std::string>{"agencies/nishi"}));
+  EXPECT_TRUE(store_->FindPartners({"dementia"}, "kita", 10)->empty());
+
+  storage::WriteBatch removal(*storage_);
+  ASSERT_TRUE(store_->PrepareDelete("agencies/nishi", "", &removal).ok());
+  ASSERT_TRUE(storage_->Commit(removal).ok());
+  EXPECT_TRUE(SearchNames("保健").empty());
+
+  // A second store over the same records (a restarted server) loads what was committed.
+  ASSERT_TRUE(Create("higashi", Sample("東区保健センター", "ヒガシクホケンセンター")).ok());
+  AgencyStore restarted(*storage_, clock_);
+  auto found = restarted.Search("ほけん", 10);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->at(0).agency().name(), "agencies/higashi");
+}
+
+TEST_F(AgencyStoreTest, SearchIsInKanaOrderNarrowedByAFilterInTheRequestedView) {
+  auto make = [](const std::string& name, const std::string& kana, v1::AgencyKind kind) {
+    auto agency = Sample(name, kana, kind);
+    agency.set_address("架空市北区1-2-3");
+    agency.set_phone("06-0000-0000");
+    return agency;
+  };
+  // Ids in the reverse of kana order: the result follows the reading (あ, か, さ), not the id.
+  ASSERT_TRUE(Create("c-aoba", make("あおば相談支援事業所", "アオバソウダンシエンジギョウショ",
+                                    v1::DISABILITY_CONSULTATION_OFFICE))
+                  .ok());
+  ASSERT_TRUE(Create("b-kaede", make("かえで相談室", "カエデソウダンシツ", v1::NPO)).ok());
+  ASSERT_TRUE(Create("a-sakura", make("さくら相談支援センター", "サクラソウダンシエンセンター",
+                                      v1::DISABILITY_CONSULTATION_OFFICE))
+                  .ok());
+  auto all = store_->Search("相談", 10, nullptr, v1::AGENCY_VIEW_BASIC);
+  ASSERT_TRUE(all.ok());
+  std::vector<std::string> names;
+  for (const auto& match : *all) names.push_back(match.agency().name());
+  EXPECT_EQ(names, (std::vector<std::string>{"agencies/c-aoba", "agencies/b-kaede",
+                                             "agencies/a-sakura"}));
+  // BASIC carries what a result list shows, not the rest of the record.
+  EXPECT_EQ(all->at(0).agency().phone(), "06-0000-0000");
+  EXPECT_EQ(all->at(0).agency().districts(0), "kita");
+  EXPECT_EQ(all->at(0).agency().address(), "");
+  EXPECT_TRUE(all->at(0).agency().issue_tags().empty());
+  EXPECT_EQ(store_->Search("相談", 1, nullptr, v1::AGENCY_VIEW_FULL)->at(0).agency().address(),
+            "架空市北区1-2-3");
+
+  auto offices = ParseAgencyFilter("kind = DISABILITY_CONSULTATION_OFFICE");
+  ASSERT_TRUE(offices.ok());
+  auto filtered = store_->Search("相談", 10, &*offices);
+  ASSERT_EQ(filtered->size(), 2u);
+  EXPECT_EQ(filtered->at(1).agency().name(), "agencies/a-sakura");
+  // The page is filled with filtered matches, not cut before filtering.
+  auto npos = ParseAgencyFilter("kind = NPO");
+  ASSERT_TRUE(npos.ok());
+  auto first_npo = store_->Search("相談", 1, &*npos);
+  ASSERT_EQ(first_npo->size(), 1u);
+  EXPECT_EQ(first_npo->at(0).agency().name(), "agencies/b-kaede");
 }
 
 }  // namespace

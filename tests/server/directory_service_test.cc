@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <thread>
+#include <tuple>
 
 #include "casecoord/v1/directory.grpc.pb.h"
 #include "services/common/grpc_errors.h"
@@ -20,6 +21,7 @@ TEST(DirectoryServiceTest, CoordinatorMaintainsAndAnyUserSearchesInJapanese) {
   create.mutable_agency()->set_kana("キタクチイキホウカツシエンセンター");
   create.mutable_agency()->set_kind(v1::COMMUNITY_GENERAL_SUPPORT_CENTER);
   create.mutable_agency()->add_districts("kita");
+  create.mutable_agency()->set_address("架空市北区1-1");
   v1::Agency created;
   {
     grpc::ClientContext context;
@@ -37,6 +39,33 @@ TEST(DirectoryServiceTest, CoordinatorMaintainsAndAnyUserSearchesInJapanese) {
   }
   ASSERT_EQ(found.matches_size(), 1);
   EXPECT_EQ(found.matches(0).agency().name(), "agencies/kita-houkatsu");
+  // Results are the BASIC view unless FULL is asked for.
+  EXPECT_EQ(found.matches(0).agency().address(), "");
+  search.set_view(v1::AGENCY_VIEW_FULL);
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(reader->SearchAgencies(&context, search, &found).ok());
+  }
+  ASSERT_EQ(found.matches_size(), 1);
+  EXPECT_EQ(found.matches(0).agency().address(), "架空市北区1-1");
+  // A filter narrows the matches; a bad filter or view is refused naming the field.
+  search.set_filter("district = \"minami\"");
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(reader->SearchAgencies(&context, search, &found).ok());
+    EXPECT_EQ(found.matches_size(), 0);
+  }
+  for (auto [filter, view, field] :
+       {std::tuple("colour = red", v1::AGENCY_VIEW_BASIC, "filter"),
+        std::tuple("", static_cast<v1::AgencyView>(7), "view")}) {
+    search.set_filter(filter);
+    search.set_view(view);
+    grpc::ClientContext context;
+    Status refused = FromGrpcStatus(reader->SearchAgencies(&context, search, &found));
+    EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument) << field;
+    ASSERT_FALSE(refused.field_violations().empty()) << field;
+    EXPECT_EQ(refused.field_violations().at(0).field, field);
+  }
 
   // A stale etag over the wire is ABORTED.
   v1::UpdateAgencyRequest update;
