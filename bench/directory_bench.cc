@@ -46,7 +46,7 @@
 //
 //   directory_bench [--agencies 10000] [--seconds 2] [--rounds 3] [--concurrency 64]
 //                   [--load-concurrency 64] [--store-seconds 0.2] [--seed 20261122]
-//                   [--profile-seconds S]
+//                   [--page-size N] [--profile-seconds S]
 //
 // --seconds is the measured time per target, concurrency and round; --store-seconds the in-process
 // time per query and storage state (at least 10 calls each).
@@ -105,7 +105,10 @@ constexpr double kSliceSeconds = 0.5;
 // Long enough for freshly started client threads to have their first call in flight.
 constexpr double kSliceWarmupSeconds = 0.05;
 constexpr double kMaxSliceWarmupSeconds = 2.0;
-constexpr int kPageSize = 20;  // the servers' default, what clients get without asking
+constexpr int kServerDefaultPageSize = 20;  // what clients get without asking
+// --page-size: the page_size the clients send; 0 sends none (the server's default).
+int g_page_size = 0;
+int ResultsPerPage() { return g_page_size == 0 ? kServerDefaultPageSize : g_page_size; }
 constexpr char kLoader[] = "admin";
 
 struct Flags {
@@ -476,10 +479,11 @@ struct Query {
   size_t response_bytes = 0;      // the serialized response caseserver gave (captured)
 };
 
-// The requests the clients send for `query` (search or partners), with the default page size.
+// The requests the clients send for `query` (search or partners), in the default (BASIC) view.
 v1::SearchAgenciesRequest SearchRequestOf(const Query& query) {
   v1::SearchAgenciesRequest request;
   request.set_query(query.text);
+  request.set_page_size(g_page_size);
   return request;
 }
 
@@ -487,6 +491,7 @@ v1::FindPartnersRequest PartnersRequestOf(const Query& query) {
   v1::FindPartnersRequest request;
   for (const auto& tag : query.tags) request.add_issue_tags(tag);
   request.set_district(query.district);
+  request.set_page_size(g_page_size);
   return request;
 }
 
@@ -587,7 +592,7 @@ void Predict(const std::vector<v1::Agency>& agencies, std::vector<Query>* querie
         }
       }
     }
-    query.expected = std::min(query.matching, kPageSize);
+    query.expected = std::min(query.matching, ResultsPerPage());
   }
 }
 
@@ -778,13 +783,13 @@ class LocalDirectory {
   // Runs `query` once; returns the number of results, or -1 on an error (printed).
   int Run(const Query& query) const {
     if (query.kind == Kind::kSearch) {
-      auto matches = store_->Search(query.text, kPageSize, nullptr, v1::AGENCY_VIEW_BASIC);
+      auto matches = store_->Search(query.text, ResultsPerPage(), nullptr, v1::AGENCY_VIEW_BASIC);
       if (matches.ok()) return static_cast<int>(matches->size());
       std::fprintf(stderr, "directory_bench: local Search: %s\n",
                    matches.status().ToString().c_str());
     } else {
       auto partners =
-          store_->FindPartners(query.tags, query.district, kPageSize, v1::AGENCY_VIEW_BASIC);
+          store_->FindPartners(query.tags, query.district, ResultsPerPage(), v1::AGENCY_VIEW_BASIC);
       if (partners.ok()) return static_cast<int>(partners->size());
       std::fprintf(stderr, "directory_bench: local FindPartners: %s\n",
                    partners.status().ToString().c_str());
@@ -1205,7 +1210,8 @@ int Main(int argc, char** argv) {
   Flags flags;
   ParseFlags(argc, argv,
              "directory_bench [--agencies 10000] [--seconds S] [--rounds R] [--concurrency 64] "
-             "[--load-concurrency 64] [--store-seconds S] [--seed N] [--profile-seconds S]",
+             "[--load-concurrency 64] [--store-seconds S] [--seed N] [--page-size N] "
+             "[--profile-seconds S]",
              FlagSpec{{{"--seconds", &flags.seconds},
                        {"--store-seconds", &flags.store_seconds},
                        {"--profile-seconds", &flags.profile_seconds}},
@@ -1213,7 +1219,8 @@ int Main(int argc, char** argv) {
                        {"--rounds", &flags.rounds},
                        {"--concurrency", &flags.concurrency},
                        {"--load-concurrency", &flags.load_concurrency},
-                       {"--seed", &flags.seed}},
+                       {"--seed", &flags.seed},
+                       {"--page-size", &g_page_size}},
                       {}});
   // The servers' startup and shutdown lines would interleave with the tables.
   log::SetMinimumLevel(log::Level::kWarning);
@@ -1238,10 +1245,11 @@ int Main(int argc, char** argv) {
   TlsServer echo(caseserver.ca(), caseserver.config(), &echo_service);
   PayloadEchoDirectory payload_service;  // filled once the directory is loaded
   TlsServer payload(caseserver.ca(), caseserver.config(), &payload_service);
-  // Readers are TestServer's active sample users (every role may read the directory).
+  // Readers are TestServer's active sample users whose role may read the directory: every role
+  // but planners, who see aggregates only.
   std::vector<std::string> users;
   for (const auto& user : testing::kSampleUsers) {
-    if (user != "disabled") users.push_back(user);
+    if (user != "disabled" && user != "planner") users.push_back(user);
   }
   Target echo_target{"echo", {}};
   Target payload_target{"payload echo", {}};
@@ -1309,7 +1317,7 @@ int Main(int argc, char** argv) {
     size_t full_pages = 0, full_page_bytes = 0;
     for (const auto* queries : {&search_queries, &partner_queries}) {
       for (const auto& query : *queries) {
-        if (query.kind == Kind::kSearch && query.expected == kPageSize) {
+        if (query.kind == Kind::kSearch && query.expected == ResultsPerPage()) {
           ++full_pages;
           full_page_bytes += query.response_bytes;
         }
@@ -1318,7 +1326,7 @@ int Main(int argc, char** argv) {
     std::printf(
         "\nresponses captured for the payload echo; a search page of %d agencies is %.0f bytes on "
         "average. CPU per response, this thread, mean over the query mix:\n",
-        kPageSize, full_pages == 0 ? NAN : static_cast<double>(full_page_bytes) / full_pages);
+        ResultsPerPage(), full_pages == 0 ? NAN : static_cast<double>(full_page_bytes) / full_pages);
     std::printf("%-32s %9s %9s %13s %9s\n", "responses", "bytes", "copy us", "serialize us",
                 "parse us");
     const std::pair<const char*, ResponseCosts> costs[] = {
