@@ -116,7 +116,9 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
     }
     done(outcome);
   };
-  if (call->locks_.empty()) {
+  if (!call->thread_bound_locks_) {
+    // Any handoff locks are released with the last reference to `call`, after `done`, on the
+    // thread that reports the commit.
     deps_.audit->AppendAsync(std::move(record), changes, std::move(finish));
   } else {
     // Wait here: the locks must be released by the thread that took them.

@@ -39,6 +39,11 @@ namespace casecoord::auth {
 
 class Gatekeeper;
 
+template <typename Lock>
+concept ReleasableOnAnyThread = requires {
+  requires Lock::kReleasableOnAnyThread;
+};
+
 // What a handler's work sees of its call.
 class Call {
  public:
@@ -50,9 +55,13 @@ class Call {
   // Runs after the changes and the audit entry are durable (e.g. refresh a cache).
   void OnCommitted(std::function<void()> callback) { on_committed_.push_back(std::move(callback)); }
   // Keeps `lock` (any movable lock, or a struct of locks) held until the call has committed, so
-  // that read-check-write sequences cannot interleave. Released on the thread that took it.
+  // that read-check-write sequences cannot interleave. A lock type that declares
+  // `static constexpr bool kReleasableOnAnyThread = true` (built on common/handoff_lock.h) is
+  // released by the audit committer once the batch is durable, and the worker returns to the pool
+  // meanwhile. Any other lock makes the worker wait for the commit and release it itself.
   template <typename Lock>
   void HoldUntilCommitted(Lock lock) {
+    if constexpr (!ReleasableOnAnyThread<Lock>) thread_bound_locks_ = true;
     locks_.push_back(std::make_shared<Lock>(std::move(lock)));
   }
 
@@ -74,6 +83,7 @@ class Call {
   const EmergencyAccessStore* emergency_;
   std::vector<std::function<void()>> on_committed_;
   std::vector<std::shared_ptr<void>> locks_;  // type-erased locks, released on destruction
+  bool thread_bound_locks_ = false;           // some lock must be released where it was taken
 };
 
 struct GatekeeperDependencies {

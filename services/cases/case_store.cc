@@ -243,15 +243,15 @@ CaseStore::CaseWriteLock CaseStore::LockCase(std::string_view name) const {
   if (end != std::string_view::npos) case_name = name.substr(0, end);
   const size_t stripe = std::hash<std::string_view>{}(case_name) % case_mutexes_.size();
   CaseWriteLock lock;
-  lock.counting = std::shared_lock<std::shared_mutex>(counting_mutex_);
-  lock.record = std::unique_lock<std::mutex>(case_mutexes_[stripe]);
+  lock.counting = std::shared_lock<HandoffSharedMutex>(counting_mutex_);
+  lock.record = std::unique_lock<HandoffMutex>(case_mutexes_[stripe]);
   return lock;
 }
 
 CaseStore::CaseWriteLock CaseStore::LockNewCase() const {
   CaseWriteLock lock;
-  lock.counting = std::shared_lock<std::shared_mutex>(counting_mutex_);
-  lock.record = std::unique_lock<std::mutex>(sequence_mutex_);
+  lock.counting = std::shared_lock<HandoffSharedMutex>(counting_mutex_);
+  lock.record = std::unique_lock<HandoffMutex>(sequence_mutex_);
   return lock;
 }
 
@@ -670,7 +670,9 @@ Result<v1::ConsultationEntry> CaseStore::PrepareAppendConsultation(
     storage::WriteBatch* batch) const {
   auto id = ParseCaseName(parent, "parent");
   if (!id.ok()) return id.status();
-  auto stored = Load(*id);
+  // The public part is enough: the event is counted under the case's classification, which is
+  // public, and the entry is sealed under the case key fetched below.
+  auto stored = Load(*id, /*with_personal=*/false);
   if (!stored.ok()) return stored.status();
   const auto now = clock_.Now();
   const auto& date = input.date();

@@ -35,6 +35,7 @@
 #include "casecoord/v1/cases.pb.h"
 #include "services/cases/case_keys.h"
 #include "services/common/clock.h"
+#include "services/common/handoff_lock.h"
 #include "services/common/status.h"
 #include "services/directory/agency_store.h"
 #include "services/stats/counters.h"
@@ -88,9 +89,11 @@ class CaseStore {
 
   // Held by a writer from preparation to commit. `counting` is shared by every writer and taken
   // exclusively by the counter rebuild, which so sees no event half-counted.
+  // Released by whichever thread reports the commit (see auth::Call::HoldUntilCommitted).
   struct CaseWriteLock {
-    std::shared_lock<std::shared_mutex> counting;
-    std::unique_lock<std::mutex> record;
+    static constexpr bool kReleasableOnAnyThread = true;
+    std::shared_lock<HandoffSharedMutex> counting;
+    std::unique_lock<HandoffMutex> record;
   };
   // For changes of the case `name` ("cases/{id}" or a name under it; an unparsable name gets some
   // lock, and the change then fails validation anyway).
@@ -98,8 +101,8 @@ class CaseStore {
   // For creates.
   CaseWriteLock LockNewCase() const;
   // Stops every writer until released (the counter rebuild).
-  std::unique_lock<std::shared_mutex> LockAllWriters() const {
-    return std::unique_lock<std::shared_mutex>(counting_mutex_);
+  std::unique_lock<HandoffSharedMutex> LockAllWriters() const {
+    return std::unique_lock<HandoffSharedMutex>(counting_mutex_);
   }
 
   // Opens a case for `user_id` (who becomes its coordinator unless one is named). A request_id
@@ -265,10 +268,10 @@ class CaseStore {
   const CaseStoreOptions options_;
   std::vector<std::function<Result<stats::CounterChanges>()>> recounters_;
   // Locking does not change what the store holds, so const stores (readers) may lock too.
-  mutable std::shared_mutex counting_mutex_;
-  mutable std::mutex sequence_mutex_;
+  mutable HandoffSharedMutex counting_mutex_;
+  mutable HandoffMutex sequence_mutex_;
   // Case ids hash onto these; two cases rarely share one, and sharing only serialises them.
-  mutable std::array<std::mutex, 64> case_mutexes_;
+  mutable std::array<HandoffMutex, 64> case_mutexes_;
 };
 
 // The statistics classification of a case: fiscal year of intake, district, the union of its
