@@ -414,6 +414,7 @@ AgencyCommands::AgencyCommands(CLI::App* app) : state_(std::make_unique<State>()
   s.search->add_option("query", s.query, "検索語 / free Japanese text, e.g. ちいきほうかつ")
       ->required();
   s.search->add_option("--limit", s.limit, "at most this many (1-200; default 20)");
+  s.search->add_option("--filter", s.filter, filter_help);
 
   s.partners = s.agency->add_subcommand(
       "partners", "連携先候補 / agencies for a household's issues, best first");
@@ -523,6 +524,7 @@ int AgencyCommands::Prepare() {
     }
     s.search_request.set_query(s.query);
     s.search_request.set_page_size(s.limit);
+    s.search_request.set_filter(s.filter);
   } else if (s.partners->parsed()) {
     if (int code = check_limit(); code != kExitOk) return code;
     for (const auto& tag : NonEmpty(s.tags)) s.partners_request.add_issue_tags(tag);

@@ -161,6 +161,16 @@ TEST_F(CasectlAgencyTest, SearchInHiraganaFindsAKatakanaReading) {
   CasectlRun none = Casectl({"agency", "search", "じどう"}, "auditor");
   EXPECT_EQ(none.exit_code, 0);
   EXPECT_NE(none.out.find("no agencies match"), std::string::npos) << none.out;
+
+  // A filter narrows the text matches; a bad one is refused naming it.
+  CasectlRun health = Casectl(
+      {"agency", "search", "センター", "--filter", "kind = PUBLIC_HEALTH_CENTER"}, "auditor");
+  ASSERT_EQ(health.exit_code, 0) << health.err;
+  EXPECT_NE(health.out.find("minami-hoken"), std::string::npos) << health.out;
+  EXPECT_EQ(health.out.find("kita-houkatsu"), std::string::npos) << health.out;
+  CasectlRun bad = Casectl({"agency", "search", "センター", "--filter", "colour = red"}, "auditor");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("filter"), std::string::npos) << bad.err;
 }
 
 TEST_F(CasectlAgencyTest, PartnersAreRankedByTheIssuesTheyCover) {
