@@ -29,6 +29,11 @@ constexpr char kCase[] = "case";
 constexpr char kCaseKey[] = "case-key";
 constexpr char kEvent[] = "case-event";
 constexpr char kEntry[] = "case-entry";
+// The last event sequence and the last consultation entry number a case has used (big-endian
+// uint64), kept so that a write finds the next number with a point lookup rather than an iterator
+// seek. Cases written before they existed have none; their next write seeks once and adds them.
+constexpr char kLastEvent[] = "case-last-event";
+constexpr char kLastEntry[] = "case-last-entry";
 constexpr char kReferral[] = "case-referral";
 constexpr char kInbox[] = "referral-inbox";
 constexpr char kNextId[] = "case-next-id";
@@ -354,23 +359,49 @@ Status CaseStore::PutEvent(uint64_t id, const CaseKey& key, v1::CaseEvent event,
   batch->Put(ColumnFamily::kRecords, EventKey(id, sequence),
              Frame(event.SerializeAsString(),
                    Seal(key, EventContext(id, sequence), personal.SerializeAsString())));
+  PutLastNumber(id, kLastEvent, sequence, batch);
   changes.ApplyTo(batch);
   return Status::Ok();
 }
 
-Result<int64_t> CaseStore::LastEventSequence(uint64_t id) const {
-  const std::string prefix = Key(kEvent, id);
+Result<uint64_t> CaseStore::LastNumber(uint64_t id, const char* last_kind,
+                                       const char* item_kind) const {
+  auto stored = storage_.Get(ColumnFamily::kRecords, Key(last_kind, id));
+  if (!stored.ok()) return stored.status();
+  uint64_t number = 0;
+  if (stored->has_value()) {
+    storage::KeyReader reader(**stored);
+    if (!reader.ReadUint64(&number)) {
+      return Status(StatusCode::kDataLoss, "CASE_SEQUENCE_CORRUPT",
+                    CaseName(id) + ": bad " + last_kind + " value");
+    }
+    return number;
+  }
+  const std::string prefix = Key(item_kind, id);
   auto it = storage_.NewIterator(ColumnFamily::kRecords);
   it->SeekForPrev(prefix + std::string(1, '\xff'));
-  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading case events");
-  if (!it->Valid() || !it->key().starts_with(prefix)) return 0;
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading the case");
+  if (!it->Valid() || !it->key().starts_with(prefix)) return number;
   storage::KeyReader reader(
       std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
-  uint64_t sequence = 0;
-  if (!reader.ReadUint64(&sequence)) {
-    return Status(StatusCode::kDataLoss, "CASE_EVENT_CORRUPT", CaseName(id) + ": bad event key");
+  if (!reader.ReadUint64(&number)) {
+    return Status(StatusCode::kDataLoss, "CASE_SEQUENCE_CORRUPT",
+                  CaseName(id) + ": bad " + item_kind + " key");
   }
-  return static_cast<int64_t>(sequence);
+  return number;
+}
+
+void CaseStore::PutLastNumber(uint64_t id, const char* last_kind, uint64_t number,
+                              storage::WriteBatch* batch) const {
+  std::string value;
+  storage::AppendUint64(&value, number);
+  batch->Put(ColumnFamily::kRecords, Key(last_kind, id), value);
+}
+
+Result<int64_t> CaseStore::LastEventSequence(uint64_t id) const {
+  auto last = LastNumber(id, kLastEvent, kEvent);
+  if (!last.ok()) return last.status();
+  return static_cast<int64_t>(*last);
 }
 
 Result<v1::CaseEvent> CaseStore::NextEvent(uint64_t id, const std::string& user_id,
@@ -721,21 +752,10 @@ Result<v1::ConsultationEntry> CaseStore::PrepareAppendConsultation(
   if (!status.ok()) return status;
 
   // The next entry number: one after the last.
+  auto last_entry = LastNumber(*id, kLastEntry, kEntry);
+  if (!last_entry.ok()) return last_entry.status();
+  const uint64_t number = *last_entry + 1;
   const std::string prefix = Key(kEntry, *id);
-  uint64_t number = 1;
-  {
-    auto it = storage_.NewIterator(ColumnFamily::kRecords);
-    it->SeekForPrev(prefix + std::string(1, '\xff'));
-    if (it->Valid() && it->key().starts_with(prefix)) {
-      storage::KeyReader reader(
-          std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
-      if (!reader.ReadUint64(&number)) {
-        return Status(StatusCode::kDataLoss, "CASE_ENTRY_CORRUPT", parent + ": bad entry key");
-      }
-      ++number;
-    }
-    if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading the log");
-  }
   v1::ConsultationEntry entry = input;
   entry.set_name(entry_prefix + std::to_string(number));
   entry.set_author("users/" + user_id);
@@ -756,6 +776,7 @@ Result<v1::ConsultationEntry> CaseStore::PrepareAppendConsultation(
   batch->Put(ColumnFamily::kRecords, entry_key,
              Frame(public_part.SerializeAsString(),
                    Seal(*key, entry.name(), personal.SerializeAsString())));
+  PutLastNumber(*id, kLastEntry, number, batch);
 
   auto event = NextEvent(*id, user_id, v1::CONSULTATION_LOGGED);
   if (!event.ok()) return event.status();

@@ -245,6 +245,11 @@ class CaseStore {
   Status PutEvent(uint64_t id, const CaseKey& key, v1::CaseEvent event, const v1::Case& record,
                   storage::WriteBatch* batch) const;
   Result<int64_t> LastEventSequence(uint64_t id) const;
+  // The last number the case has used among its `item_kind` records (events, entries), 0 if none:
+  // from the `last_kind` key, or by seeking to the last such record if the key is absent.
+  Result<uint64_t> LastNumber(uint64_t id, const char* last_kind, const char* item_kind) const;
+  void PutLastNumber(uint64_t id, const char* last_kind, uint64_t number,
+                     storage::WriteBatch* batch) const;
   // The next event of the case's history: its sequence, time and actor set.
   Result<v1::CaseEvent> NextEvent(uint64_t id, const std::string& user_id,
                                   v1::CaseEventKind kind) const;

@@ -377,6 +377,47 @@ TEST_F(CaseStoreTest, TheLogIsAppendOnlyAndACorrectionAmendsWithoutErasing) {
                   .empty());
 }
 
+TEST_F(CaseStoreTest, ACaseWrittenBeforeTheLastNumberKeysContinuesItsNumbering) {
+  ASSERT_TRUE(Create(Household("架空"), "r").ok());
+  auto append = [&](v1::ConsultationKind kind) {
+    storage::WriteBatch batch(*storage_);
+    auto appended =
+        store_->PrepareAppendConsultation("coordinator", "cases/1", Entry(kind, "面談"), &batch);
+    EXPECT_TRUE(appended.ok()) << appended.status().ToString();
+    if (!appended.ok()) return std::string();
+    EXPECT_TRUE(storage_->Commit(batch).ok());
+    return appended->name();
+  };
+  EXPECT_EQ(append(v1::HOME_VISIT), "cases/1/consultations/1");
+  EXPECT_EQ(append(v1::PHONE_CALL), "cases/1/consultations/2");
+  // As a database of an earlier version has it: no last-number keys. The next write finds the
+  // numbers by seeking, and writes the keys again.
+  auto last_key = [](const char* kind) {
+    std::string key;
+    storage::AppendString(&key, kind);
+    storage::AppendUint64(&key, 1);
+    return key;
+  };
+  {
+    storage::WriteBatch batch(*storage_);
+    batch.Delete(storage::ColumnFamily::kRecords, last_key("case-last-event"));
+    batch.Delete(storage::ColumnFamily::kRecords, last_key("case-last-entry"));
+    ASSERT_TRUE(storage_->Commit(batch).ok());
+  }
+  const int64_t events_before = store_->History("cases/1", 0, 100)->size();
+  EXPECT_EQ(append(v1::HOME_VISIT), "cases/1/consultations/3");
+  EXPECT_TRUE(storage_->Get(storage::ColumnFamily::kRecords, last_key("case-last-entry"))
+                  ->has_value());
+  EXPECT_EQ(append(v1::HOME_VISIT), "cases/1/consultations/4");
+  // Every event kept its own sequence: none was overwritten.
+  auto history = store_->History("cases/1", 0, 100);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(static_cast<int64_t>(history->size()), events_before + 2);
+  for (size_t i = 0; i < history->size(); ++i) {
+    EXPECT_EQ(history->at(i).sequence(), static_cast<int64_t>(i) + 1);
+  }
+}
+
 }  // namespace
 }  // namespace casecoord::cases
 
