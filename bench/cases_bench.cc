@@ -141,7 +141,7 @@ constexpr double kSliceSeconds = 0.5;
 constexpr double kSliceWarmupSeconds = 0.05;
 constexpr double kMaxSliceWarmupSeconds = 2.0;
 // Bump when the generated data or its layout changes, so that cached data is loaded again.
-constexpr int kDataFormat = 2;
+constexpr int kDataFormat = 3;  // 3: per-case last event and entry numbers
 constexpr int kLoadYears = 9;
 constexpr char kServingMessage[] = "\"msg\":\"caseserver serving\"";
 
