@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -611,16 +612,10 @@ int AgencyCommands::Run(const GlobalOptions& options,
 
 int AgencyCommands::State::List(const GlobalOptions& options, v1::AgencyDirectory::Stub* stub) {
   v1::ListAgenciesResponse all;
-  v1::ListAgenciesRequest request = list_request;
-  do {
-    v1::ListAgenciesResponse page;
-    auto context = NewContext(options);
-    grpc::Status status = stub->ListAgencies(context.get(), request, &page);
-    if (!status.ok()) return ReportError(status);
-    all.mutable_agencies()->MergeFrom(page.agencies());
-    all.set_next_page_token(page.next_page_token());
-    request.set_page_token(page.next_page_token());
-  } while (all_pages && !request.page_token().empty());
+  grpc::Status status =
+      FetchPages(options, std::bind_front(&v1::AgencyDirectory::Stub::ListAgencies, stub),
+                 list_request, &all, all_pages);
+  if (!status.ok()) return ReportError(status);
   if (options.json) {
     PrintJson(all);
     return kExitOk;
@@ -919,14 +914,10 @@ int AgencyCommands::State::SurveyList(const GlobalOptions& options,
   v1::ListCooperationSurveyAnswersRequest request;
   request.set_fiscal_year(fiscal_year);
   request.set_page_size(page_size);
-  do {
-    v1::ListCooperationSurveyAnswersResponse page;
-    auto context = NewContext(options);
-    grpc::Status status = stub->ListCooperationSurveyAnswers(context.get(), request, &page);
-    if (!status.ok()) return ReportError(status);
-    all.mutable_answers()->MergeFrom(page.answers());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  grpc::Status status = FetchPages(
+      options, std::bind_front(&v1::AgencyDirectory::Stub::ListCooperationSurveyAnswers, stub),
+      request, &all, /*all_pages=*/true);
+  if (!status.ok()) return ReportError(status);
   if (options.json) {
     PrintJson(all);
     return kExitOk;

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <random>
@@ -1128,16 +1129,9 @@ int CaseCommands::State::Get(const GlobalOptions& options, v1::Cases::Stub* stub
 
 int CaseCommands::State::List(const GlobalOptions& options, v1::Cases::Stub* stub) {
   v1::ListCasesResponse all;
-  v1::ListCasesRequest request = list_request;
-  do {
-    v1::ListCasesResponse page;
-    auto context = NewContext(options);
-    grpc::Status status = stub->ListCases(context.get(), request, &page);
-    if (!status.ok()) return ReportError(status);
-    all.mutable_cases()->MergeFrom(page.cases());
-    all.set_next_page_token(page.next_page_token());
-    request.set_page_token(page.next_page_token());
-  } while (all_pages && !request.page_token().empty());
+  grpc::Status status = FetchPages(options, std::bind_front(&v1::Cases::Stub::ListCases, stub),
+                                   list_request, &all, all_pages);
+  if (!status.ok()) return ReportError(status);
   if (options.json) {
     PrintJson(all);
     return kExitOk;
@@ -1196,14 +1190,9 @@ int CaseCommands::State::History(const GlobalOptions& options, v1::Cases::Stub* 
   v1::GetCaseHistoryResponse all;
   v1::GetCaseHistoryRequest request;
   request.set_name(name);
-  do {
-    v1::GetCaseHistoryResponse page;
-    auto context = NewContext(options);
-    grpc::Status status = stub->GetCaseHistory(context.get(), request, &page);
-    if (!status.ok()) return ReportError(status);
-    all.mutable_events()->MergeFrom(page.events());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  grpc::Status status = FetchPages(options, std::bind_front(&v1::Cases::Stub::GetCaseHistory, stub),
+                                   request, &all, /*all_pages=*/true);
+  if (!status.ok()) return ReportError(status);
   if (options.json) {
     PrintJson(all);
     return kExitOk;
@@ -1229,14 +1218,10 @@ int CaseCommands::State::Log(const GlobalOptions& options, v1::Cases::Stub* stub
   v1::ListConsultationsResponse all;
   v1::ListConsultationsRequest request;
   request.set_parent(name);
-  do {
-    v1::ListConsultationsResponse page;
-    auto context = NewContext(options);
-    grpc::Status status = stub->ListConsultations(context.get(), request, &page);
-    if (!status.ok()) return ReportError(status);
-    all.mutable_entries()->MergeFrom(page.entries());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  grpc::Status status =
+      FetchPages(options, std::bind_front(&v1::Cases::Stub::ListConsultations, stub), request, &all,
+                 /*all_pages=*/true);
+  if (!status.ok()) return ReportError(status);
   if (options.json) {
     PrintJson(all);
     return kExitOk;
@@ -1293,22 +1278,17 @@ int CaseCommands::State::Referrals(const GlobalOptions& options, v1::Cases::Stub
   v1::ListReferralsResponse all;
   v1::ListReferralsRequest request;
   request.set_parent(name);
-  do {
-    v1::ListReferralsResponse page;
-    auto context = NewContext(options);
-    grpc::Status status = stub->ListReferrals(context.get(), request, &page);
-    if (!status.ok()) {
-      ReportError(status);
-      if (inbox && status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
-        std::cerr << "受信箱は機関に所属する利用者のものです。ケースの紹介は casectl case "
-                     "referrals CASE で見られます / the inbox is for agency staff; see a case's "
-                     "referrals with casectl case referrals CASE\n";
-      }
-      return kExitFailed;
+  grpc::Status status = FetchPages(options, std::bind_front(&v1::Cases::Stub::ListReferrals, stub),
+                                   request, &all, /*all_pages=*/true);
+  if (!status.ok()) {
+    ReportError(status);
+    if (inbox && status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+      std::cerr << "受信箱は機関に所属する利用者のものです。ケースの紹介は casectl case "
+                   "referrals CASE で見られます / the inbox is for agency staff; see a case's "
+                   "referrals with casectl case referrals CASE\n";
     }
-    all.mutable_referrals()->MergeFrom(page.referrals());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+    return kExitFailed;
+  }
   if (options.json) {
     PrintJson(all);
     return kExitOk;

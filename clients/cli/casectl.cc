@@ -50,6 +50,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <vector>
@@ -268,14 +269,10 @@ int BackupList(const GlobalOptions& options, const std::shared_ptr<grpc::Channel
   v1::ListBackupsResponse all;
   v1::ListBackupsRequest request;
   request.set_page_size(page_size);
-  do {
-    v1::ListBackupsResponse page;
-    auto context = NewContext(options);
-    grpc::Status status = stub->ListBackups(context.get(), request, &page);
-    if (!status.ok()) return ReportError(status);
-    all.mutable_backups()->MergeFrom(page.backups());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  grpc::Status status =
+      FetchPages(options, std::bind_front(&v1::Admin::Stub::ListBackups, stub.get()), request, &all,
+                 /*all_pages=*/true);
+  if (!status.ok()) return ReportError(status);
   if (options.json) {
     PrintJson(all);
     return 0;
@@ -354,14 +351,10 @@ int UserList(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>&
   v1::ListUsersResponse all;
   v1::ListUsersRequest request;
   request.set_page_size(page_size);
-  do {
-    v1::ListUsersResponse page;
-    auto context = NewContext(options);
-    grpc::Status status = stub->ListUsers(context.get(), request, &page);
-    if (!status.ok()) return ReportError(status);
-    all.mutable_users()->MergeFrom(page.users());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  grpc::Status status =
+      FetchPages(options, std::bind_front(&v1::Admin::Stub::ListUsers, stub.get()), request, &all,
+                 /*all_pages=*/true);
+  if (!status.ok()) return ReportError(status);
   if (options.json) {
     PrintJson(all);
     return 0;
@@ -427,20 +420,24 @@ int AuditList(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>
               const AuditListOptions& audit) {
   auto stub = v1::Admin::NewStub(channel);
   v1::ListAuditEntriesResponse all;
-  v1::ListAuditEntriesRequest request = audit.request;
-  const int page_size = request.page_size();
-  do {
+  const int page_size = audit.request.page_size();
+  // With a --limit, each page asks for no more than the entries still wanted.
+  auto call = [&](grpc::ClientContext* context, const v1::ListAuditEntriesRequest& request,
+                  v1::ListAuditEntriesResponse* page) {
+    v1::ListAuditEntriesRequest sized = request;
     if (audit.limit > 0) {
       const int remaining = audit.limit - all.entries_size();
-      request.set_page_size(page_size > 0 ? std::min(page_size, remaining) : remaining);
+      sized.set_page_size(page_size > 0 ? std::min(page_size, remaining) : remaining);
     }
-    v1::ListAuditEntriesResponse page;
-    auto context = NewContext(options);
-    grpc::Status status = stub->ListAuditEntries(context.get(), request, &page);
-    if (!status.ok()) return ReportError(status);
-    all.mutable_entries()->MergeFrom(page.entries());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty() && (audit.limit == 0 || all.entries_size() < audit.limit));
+    return stub->ListAuditEntries(context, sized, page);
+  };
+  grpc::Status status = FetchPages(options, call, audit.request, &all, /*all_pages=*/true,
+                                   [&](const v1::ListAuditEntriesResponse& so_far) {
+                                     return audit.limit > 0 && so_far.entries_size() >= audit.limit;
+                                   });
+  if (!status.ok()) return ReportError(status);
+  // audit list has no --page-token: its output has never carried the token a --limit stops at.
+  all.clear_next_page_token();
   if (audit.limit > 0 && all.entries_size() > audit.limit) {
     all.mutable_entries()->DeleteSubrange(audit.limit, all.entries_size() - audit.limit);
   }
@@ -513,14 +510,10 @@ int AccessList(const GlobalOptions& options, const std::shared_ptr<grpc::Channel
   v1::ListEmergencyAccessesResponse all;
   v1::ListEmergencyAccessesRequest request;
   request.set_page_size(page_size);
-  do {
-    v1::ListEmergencyAccessesResponse page;
-    auto context = NewContext(options);
-    grpc::Status status = stub->ListEmergencyAccesses(context.get(), request, &page);
-    if (!status.ok()) return ReportError(status);
-    all.mutable_emergency_accesses()->MergeFrom(page.emergency_accesses());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  grpc::Status status =
+      FetchPages(options, std::bind_front(&v1::Admin::Stub::ListEmergencyAccesses, stub.get()),
+                 request, &all, /*all_pages=*/true);
+  if (!status.ok()) return ReportError(status);
   if (options.json) {
     PrintJson(all);
     return 0;

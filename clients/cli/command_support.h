@@ -7,10 +7,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "casecoord/v1/common.pb.h"
 #include "clients/cli/client.h"
@@ -35,6 +37,34 @@ std::unique_ptr<grpc::ClientContext> NewContext(const GlobalOptions& options);
 
 // Prints the error (DescribeGrpcError) on stderr; returns kExitFailed.
 int ReportError(const grpc::Status& status);
+
+// Fetches a List RPC's pages into `all`, starting from `request` (and its page_token). Each page
+// is merged into `all` (repeated fields appended), and `all` ends with the last page's
+// next_page_token: empty once the listing is complete, else where a later --page-token goes on.
+// `call(context, request, page)` makes one call, e.g. std::bind_front(&v1::Cases::Stub::ListCases,
+// stub); every call gets its own NewContext, so the timeout is per page, not for the whole listing.
+// Only the first page is fetched unless `all_pages`; `enough`, if given, stops the fetch once it
+// holds for `all` (a --limit). Returns the status of the first failed call, with `all` holding the
+// pages before it, else OK.
+template <typename Call, typename Request, typename Response>
+grpc::Status FetchPages(
+    const GlobalOptions& options, Call call, Request request, Response* all, bool all_pages,
+    // type_identity_t: Response comes from `all` alone, so that a lambda can be passed here.
+    const std::type_identity_t<std::function<bool(const Response&)>>& enough = nullptr) {
+  while (true) {
+    Response page;
+    auto context = NewContext(options);
+    grpc::Status status = call(context.get(), request, &page);
+    if (!status.ok()) return status;
+    all->MergeFrom(page);
+    // MergeFrom leaves the previous token when this page's is empty (an empty string is unset).
+    all->set_next_page_token(page.next_page_token());
+    if (!all_pages || page.next_page_token().empty() || (enough && enough(*all))) {
+      return grpc::Status::OK;
+    }
+    request.set_page_token(page.next_page_token());
+  }
+}
 
 // Prints "エラー / error: message" on stderr; returns kExitUsage.
 int UsageError(const std::string& message);

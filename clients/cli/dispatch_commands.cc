@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <random>
@@ -644,15 +645,10 @@ int DispatchCommands::Run(const GlobalOptions& options,
 
 int DispatchCommands::State::AdviserList(const GlobalOptions& options, v1::Advisers::Stub* stub) {
   v1::ListAdvisersResponse all;
-  v1::ListAdvisersRequest request = list_advisers;
-  do {
-    v1::ListAdvisersResponse page;
-    auto context = NewContext(options);
-    grpc::Status status = stub->ListAdvisers(context.get(), request, &page);
-    if (!status.ok()) return ReportError(status);
-    all.mutable_advisers()->MergeFrom(page.advisers());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  grpc::Status status =
+      FetchPages(options, std::bind_front(&v1::Advisers::Stub::ListAdvisers, stub), list_advisers,
+                 &all, /*all_pages=*/true);
+  if (!status.ok()) return ReportError(status);
   if (options.json) {
     PrintJson(all);
     return kExitOk;
@@ -730,16 +726,10 @@ int DispatchCommands::State::Get(const GlobalOptions& options, v1::Advisers::Stu
 
 int DispatchCommands::State::List(const GlobalOptions& options, v1::Advisers::Stub* stub) {
   v1::ListDispatchesResponse all;
-  v1::ListDispatchesRequest request = list_request;
-  do {
-    v1::ListDispatchesResponse page;
-    auto context = NewContext(options);
-    grpc::Status status = stub->ListDispatches(context.get(), request, &page);
-    if (!status.ok()) return ReportError(status);
-    all.mutable_dispatches()->MergeFrom(page.dispatches());
-    request.set_page_token(page.next_page_token());
-    all.set_next_page_token(page.next_page_token());
-  } while (all_pages && !request.page_token().empty());
+  grpc::Status status =
+      FetchPages(options, std::bind_front(&v1::Advisers::Stub::ListDispatches, stub), list_request,
+                 &all, all_pages);
+  if (!status.ok()) return ReportError(status);
   if (options.json) {
     PrintJson(all);
     return kExitOk;

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 #include <exception>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <random>
@@ -1385,16 +1386,10 @@ int MeetingCommands::State::Get(const GlobalOptions& options, v1::Meetings::Stub
 
 int MeetingCommands::State::List(const GlobalOptions& options, v1::Meetings::Stub* stub) {
   v1::ListMeetingsResponse all;
-  v1::ListMeetingsRequest request = list_request;
-  do {
-    v1::ListMeetingsResponse page;
-    auto context = NewContext(options);
-    grpc::Status status = stub->ListMeetings(context.get(), request, &page);
-    if (!status.ok()) return ReportError(status);
-    all.mutable_meetings()->MergeFrom(page.meetings());
-    all.set_next_page_token(page.next_page_token());
-    request.set_page_token(page.next_page_token());
-  } while (all_pages && !request.page_token().empty());
+  grpc::Status status =
+      FetchPages(options, std::bind_front(&v1::Meetings::Stub::ListMeetings, stub), list_request,
+                 &all, all_pages);
+  if (!status.ok()) return ReportError(status);
   if (options.json) {
     PrintJson(all);
     return kExitOk;
@@ -1578,14 +1573,10 @@ int MeetingCommands::State::PlanList(const GlobalOptions& options, v1::Meetings:
   v1::ListPlanVersionsResponse all;
   v1::ListPlanVersionsRequest request;
   request.set_parent(name);
-  do {
-    v1::ListPlanVersionsResponse page;
-    auto context = NewContext(options);
-    grpc::Status status = stub->ListPlanVersions(context.get(), request, &page);
-    if (!status.ok()) return ReportError(status);
-    all.mutable_plans()->MergeFrom(page.plans());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  grpc::Status status =
+      FetchPages(options, std::bind_front(&v1::Meetings::Stub::ListPlanVersions, stub), request,
+                 &all, /*all_pages=*/true);
+  if (!status.ok()) return ReportError(status);
   if (options.json) {
     PrintJson(all);
     return kExitOk;

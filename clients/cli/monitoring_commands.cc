@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -494,15 +495,10 @@ int MonitoringCommands::Run(const GlobalOptions& options,
 
 int MonitoringCommands::State::List(const GlobalOptions& options, v1::Monitoring::Stub* stub) {
   v1::ListDueItemsResponse all;
-  v1::ListDueItemsRequest request = list_request;
-  do {
-    v1::ListDueItemsResponse page;
-    auto context = NewContext(options);
-    grpc::Status status = stub->ListDueItems(context.get(), request, &page);
-    if (!status.ok()) return ReportError(status);
-    all.mutable_items()->MergeFrom(page.items());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  grpc::Status status =
+      FetchPages(options, std::bind_front(&v1::Monitoring::Stub::ListDueItems, stub), list_request,
+                 &all, /*all_pages=*/true);
+  if (!status.ok()) return ReportError(status);
   if (options.json) {
     PrintJson(all);
     return kExitOk;

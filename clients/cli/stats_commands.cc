@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -951,14 +952,10 @@ int StatsCommands::State::List(const GlobalOptions& options, v1::Statistics::Stu
   v1::ListWelfarePlansResponse all;
   v1::ListWelfarePlansRequest request;
   request.set_page_size(page_size);
-  do {
-    v1::ListWelfarePlansResponse page;
-    auto context = NewContext(options);
-    const grpc::Status status = stub->ListWelfarePlans(context.get(), request, &page);
-    if (!status.ok()) return ReportError(status);
-    all.mutable_plans()->MergeFrom(page.plans());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  const grpc::Status status =
+      FetchPages(options, std::bind_front(&v1::Statistics::Stub::ListWelfarePlans, stub), request,
+                 &all, /*all_pages=*/true);
+  if (!status.ok()) return ReportError(status);
   if (options.json) {
     PrintJson(all);
     return kExitOk;
