@@ -1343,7 +1343,8 @@ int Main(int argc, char** argv) {
     std::printf(
         "\nresponses captured for the payload echo; a search page of %d agencies is %.0f bytes on "
         "average. CPU per response, this thread, mean over the query mix:\n",
-        ResultsPerPage(), full_pages == 0 ? NAN : static_cast<double>(full_page_bytes) / full_pages);
+        ResultsPerPage(),
+        full_pages == 0 ? NAN : static_cast<double>(full_page_bytes) / full_pages);
     std::printf("%-32s %9s %9s %13s %9s\n", "responses", "bytes", "copy us", "serialize us",
                 "parse us");
     const std::pair<const char*, ResponseCosts> costs[] = {

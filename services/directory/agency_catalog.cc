@@ -13,9 +13,9 @@ struct AgencyCatalog::Entry {
   std::string id;
   v1::Agency full;
   v1::Agency basic;
-  std::string name_text;  // NormalizeForSearch(display_name)
-  std::string kana_text;  // NormalizeForSearch(kana)
-  std::string kana_key;   // KanaSortKey(kana)
+  std::string name_text;        // NormalizeForSearch(display_name)
+  std::string kana_text;        // NormalizeForSearch(kana)
+  std::string kana_key;         // KanaSortKey(kana)
   std::vector<uint32_t> terms;  // ids of the distinct n-grams of name and reading
   bool partner = false;         // ACTIVE and accepts referrals
 };
@@ -89,11 +89,9 @@ std::shared_ptr<const AgencyCatalog::Entry> AgencyCatalog::MakeEntry(const v1::A
   entry->partner = agency.state() == v1::Agency::ACTIVE && agency.accepts_referrals();
   std::unordered_set<uint32_t> seen;
   for (const std::string* text : {&entry->name_text, &entry->kana_text}) {
-    for (int n : {1, 2}) {
-      for (auto& gram : CharacterNGrams(*text, n)) {
-        auto [it, added] = term_ids_.try_emplace(std::move(gram), term_ids_.size());
-        if (seen.insert(it->second).second) entry->terms.push_back(it->second);
-      }
+    for (auto& term : IndexTermsOfNormalized(*text)) {
+      auto [it, added] = term_ids_.try_emplace(std::move(term), term_ids_.size());
+      if (seen.insert(it->second).second) entry->terms.push_back(it->second);
     }
   }
   return entry;
@@ -154,10 +152,10 @@ std::shared_ptr<const AgencyCatalog::Snapshot> AgencyCatalog::Current() const {
 }
 
 Result<std::vector<v1::AgencyMatch>> AgencyCatalog::Search(std::string_view query,
-                                                          const AgencyFilter* filter,
-                                                          v1::AgencyView view, int limit) const {
+                                                           const AgencyFilter* filter,
+                                                           v1::AgencyView view, int limit) const {
   const std::string normalized = NormalizeForSearch(query);
-  const std::vector<std::string> terms = CharacterNGrams(normalized, 2);
+  const std::vector<std::string> terms = QueryTermsOfNormalized(normalized);
   if (terms.empty()) return Status::InvalidArgument("query", "must contain a word to search for");
   auto snapshot = Current();
   if (snapshot == nullptr) return Status::FailedPrecondition("CATALOG_NOT_LOADED", "not loaded");

@@ -4,13 +4,13 @@
 //
 // What it holds, per agency: the record, a BASIC view of it (see v1::AgencyView), the normalized
 // name and reading (japanese_text.h), and its character n-grams. From those it builds a snapshot:
-// agencies in kana reading order (五十音順, ties by id), a posting list per n-gram and a partner list
-// per issue tag (and per tag and district) of the ACTIVE agencies that accept referrals, all as
-// ascending positions in that order. A snapshot is immutable; a change makes the current one stale,
-// and the next query builds a new one from the entries (20-30 ms for 10,000 agencies, measured by
-// directory_bench), so a burst of writes, such as an import or a bulk load, costs one rebuild
-// rather than one per write. Loading the entries from the records (NFKC, n-grams, collation keys)
-// takes ~0.3 s for 10,000 agencies, once, at start-up.
+// agencies in kana reading order (五十音順, ties by id), a posting list per n-gram and a partner
+// list per issue tag (and per tag and district) of the ACTIVE agencies that accept referrals, all
+// as ascending positions in that order. A snapshot is immutable; a change makes the current one
+// stale, and the next query builds a new one from the entries (20-30 ms for 10,000 agencies,
+// measured by directory_bench), so a burst of writes, such as an import or a bulk load, costs one
+// rebuild rather than one per write. Loading the entries from the records (NFKC, n-grams, collation
+// keys) takes ~0.3 s for 10,000 agencies, once, at start-up.
 //
 // Consistency: AgencyStore feeds Put/Remove from WriteBatch::AfterCommit hooks, so a change is
 // visible to every query that starts after its commit returned (read-your-writes for the caller).

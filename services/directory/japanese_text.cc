@@ -190,7 +190,10 @@ std::vector<std::string> CharacterNGrams(std::string_view normalized, int n) {
 }
 
 std::vector<std::string> IndexTerms(std::string_view text) {
-  const std::string normalized = NormalizeForSearch(text);
+  return IndexTermsOfNormalized(NormalizeForSearch(text));
+}
+
+std::vector<std::string> IndexTermsOfNormalized(std::string_view normalized) {
   std::vector<std::string> terms = CharacterNGrams(normalized, 1);
   // A one-character text's only "2-gram" is that character again.
   std::unordered_set<std::string> seen(terms.begin(), terms.end());
@@ -201,7 +204,11 @@ std::vector<std::string> IndexTerms(std::string_view text) {
 }
 
 std::vector<std::string> QueryTerms(std::string_view query) {
-  return CharacterNGrams(NormalizeForSearch(query), 2);
+  return QueryTermsOfNormalized(NormalizeForSearch(query));
+}
+
+std::vector<std::string> QueryTermsOfNormalized(std::string_view normalized) {
+  return CharacterNGrams(normalized, 2);
 }
 
 bool ContainsNormalized(std::string_view normalized_text, std::string_view normalized_query) {

@@ -48,6 +48,8 @@ std::vector<std::string> CharacterNGrams(std::string_view normalized, int n);
 // The terms under which to index `text`: the distinct 1-grams, then the distinct 2-grams not
 // already listed, of NormalizeForSearch(text). Empty if the normalized text is empty.
 std::vector<std::string> IndexTerms(std::string_view text);
+// IndexTerms of a text already in NormalizeForSearch form.
+std::vector<std::string> IndexTermsOfNormalized(std::string_view normalized);
 
 // The terms an indexed text must all have for `query` to match it: the distinct 2-grams of
 // NormalizeForSearch(query), or its only character if it has one. Empty for a query that
@@ -55,6 +57,8 @@ std::vector<std::string> IndexTerms(std::string_view text);
 // rather than treat as "match everything". A text containing the normalized query has all these
 // terms in its IndexTerms; the converse is not guaranteed, so confirm with ContainsNormalized.
 std::vector<std::string> QueryTerms(std::string_view query);
+// QueryTerms of a query already in NormalizeForSearch form.
+std::vector<std::string> QueryTermsOfNormalized(std::string_view normalized);
 
 // Whether `normalized_query` occurs in `normalized_text`; both must be NormalizeForSearch output
 // (the byte-wise check is exact on code points because UTF-8 is self-synchronizing). An empty

@@ -162,8 +162,7 @@ void WriteBatch::Append(const WriteBatch& other) {
   } replay(storage_, batch_);
   auto status = other.batch_.Iterate(&replay);
   if (!status.ok()) std::abort();  // only the records replayed above are ever written
-  after_commit_.insert(after_commit_.end(), other.after_commit_.begin(),
-                       other.after_commit_.end());
+  after_commit_.insert(after_commit_.end(), other.after_commit_.begin(), other.after_commit_.end());
 }
 
 Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {

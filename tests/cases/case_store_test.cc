@@ -406,8 +406,8 @@ TEST_F(CaseStoreTest, ACaseWrittenBeforeTheLastNumberKeysContinuesItsNumbering) 
   }
   const int64_t events_before = store_->History("cases/1", 0, 100)->size();
   EXPECT_EQ(append(v1::HOME_VISIT), "cases/1/consultations/3");
-  EXPECT_TRUE(storage_->Get(storage::ColumnFamily::kRecords, last_key("case-last-entry"))
-                  ->has_value());
+  EXPECT_TRUE(
+      storage_->Get(storage::ColumnFamily::kRecords, last_key("case-last-entry"))->has_value());
   EXPECT_EQ(append(v1::HOME_VISIT), "cases/1/consultations/4");
   // Every event kept its own sequence: none was overwritten.
   auto history = store_->History("cases/1", 0, 100);

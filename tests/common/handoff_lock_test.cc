@@ -38,14 +38,12 @@ TEST(HandoffLockTest, SharedAndExclusiveHoldersExcludeEachOtherWhoeverReleases) 
   HandoffSharedMutex mutex;
   std::shared_lock<HandoffSharedMutex> first(mutex);
   std::shared_lock<HandoffSharedMutex> second(mutex);  // shared holders coexist
-  auto exclusive = std::async(std::launch::async, [&] {
-    std::unique_lock<HandoffSharedMutex> lock(mutex);
-  });
+  auto exclusive =
+      std::async(std::launch::async, [&] { std::unique_lock<HandoffSharedMutex> lock(mutex); });
   EXPECT_TRUE(StillWaiting(exclusive));
   // A waiting exclusive holder keeps new shared holders out, so it cannot be starved.
-  auto late_reader = std::async(std::launch::async, [&] {
-    std::shared_lock<HandoffSharedMutex> lock(mutex);
-  });
+  auto late_reader =
+      std::async(std::launch::async, [&] { std::shared_lock<HandoffSharedMutex> lock(mutex); });
   EXPECT_TRUE(StillWaiting(late_reader));
   std::thread([lock = std::move(first)]() mutable { lock.unlock(); }).join();
   EXPECT_TRUE(StillWaiting(exclusive));  // one shared holder remains

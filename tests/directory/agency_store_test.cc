@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "services/common/fiscal_year.h"
 #include "services/storage/key_encoding.h"
@@ -436,6 +438,36 @@ TEST_F(AgencyStoreTest, SearchAndPartnersSeeACommitOnlyOnceItIsCommitted) {
   EXPECT_EQ(found->at(0).agency().name(), "agencies/higashi");
 }
 
+TEST_F(AgencyStoreTest, SearchesWhileAgenciesAreWrittenSeeEachCommittedOneAfterItsCommit) {
+  ASSERT_TRUE(SearchNames("保健").empty());
+  std::atomic<bool> writing{true};
+  std::atomic<int> committed{0};
+  std::atomic<int> misses{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      while (writing) {
+        // Whatever had committed before this search started must be in its answer.
+        const int before = committed.load();
+        auto found = store_->Search("ほけん", 200);
+        if (!found.ok() || static_cast<int>(found->size()) < before) ++misses;
+        auto partners = store_->FindPartners({"dementia"}, "kita", 200);
+        if (!partners.ok() || static_cast<int>(partners->size()) < before) ++misses;
+      }
+    });
+  }
+  for (int n = 0; n < 60; ++n) {
+    ASSERT_TRUE(Create("hoken-" + std::to_string(n),
+                       Sample("保健センター" + std::to_string(n), "ホケンセンター"))
+                    .ok());
+    ++committed;
+  }
+  writing = false;
+  for (auto& reader : readers) reader.join();
+  EXPECT_EQ(misses.load(), 0);
+  EXPECT_EQ(SearchNames("ほけん").size(), 60u);
+}
+
 TEST_F(AgencyStoreTest, SearchIsInKanaOrderNarrowedByAFilterInTheRequestedView) {
   auto make = [](const std::string& name, const std::string& kana, v1::AgencyKind kind) {
     auto agency = Sample(name, kana, kind);
@@ -455,8 +487,8 @@ TEST_F(AgencyStoreTest, SearchIsInKanaOrderNarrowedByAFilterInTheRequestedView) 
   ASSERT_TRUE(all.ok());
   std::vector<std::string> names;
   for (const auto& match : *all) names.push_back(match.agency().name());
-  EXPECT_EQ(names, (std::vector<std::string>{"agencies/c-aoba", "agencies/b-kaede",
-                                             "agencies/a-sakura"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"agencies/c-aoba", "agencies/b-kaede", "agencies/a-sakura"}));
   // BASIC carries what a result list shows, not the rest of the record.
   EXPECT_EQ(all->at(0).agency().phone(), "06-0000-0000");
   EXPECT_EQ(all->at(0).agency().districts(0), "kita");

@@ -55,9 +55,8 @@ TEST(DirectoryServiceTest, CoordinatorMaintainsAndAnyUserSearchesInJapanese) {
     ASSERT_TRUE(reader->SearchAgencies(&context, search, &found).ok());
     EXPECT_EQ(found.matches_size(), 0);
   }
-  for (auto [filter, view, field] :
-       {std::tuple("colour = red", v1::AGENCY_VIEW_BASIC, "filter"),
-        std::tuple("", static_cast<v1::AgencyView>(7), "view")}) {
+  for (auto [filter, view, field] : {std::tuple("colour = red", v1::AGENCY_VIEW_BASIC, "filter"),
+                                     std::tuple("", static_cast<v1::AgencyView>(7), "view")}) {
     search.set_filter(filter);
     search.set_view(view);
     grpc::ClientContext context;
