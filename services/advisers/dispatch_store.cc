@@ -209,7 +209,7 @@ Result<DispatchFilter> ParseDispatchFilter(const std::string& text) {
 DispatchStore::WriteLock DispatchStore::LockForCreate(const v1::Dispatch& input) {
   WriteLock lock;
   if (!input.case_().empty()) lock.case_lock = cases_.LockCase(input.case_());
-  lock.own = std::unique_lock<std::mutex>(sequence_mutex_);
+  lock.own = std::unique_lock<HandoffMutex>(sequence_mutex_);
   return lock;
 }
 
@@ -223,7 +223,7 @@ Result<DispatchStore::WriteLock> DispatchStore::LockDispatch(const std::string& 
   if (!stored->record.case_().empty()) {
     lock.case_lock = cases_.LockCase(stored->record.case_());
   } else {
-    lock.own = std::unique_lock<std::mutex>(group_mutexes_[*id % group_mutexes_.size()]);
+    lock.own = std::unique_lock<HandoffMutex>(group_mutexes_[*id % group_mutexes_.size()]);
   }
   return lock;
 }

@@ -49,6 +49,7 @@
 #include "services/cases/case_keys.h"
 #include "services/cases/case_store.h"
 #include "services/common/clock.h"
+#include "services/common/handoff_lock.h"
 #include "services/common/status.h"
 #include "services/storage/storage.h"
 
@@ -108,8 +109,9 @@ class DispatchStore {
 
   // Held by a writer from preparation until its batch commits (Call::HoldUntilCommitted).
   struct WriteLock {
+    static constexpr bool kReleasableOnAnyThread = true;       // see auth::Call::HoldUntilCommitted
     std::optional<cases::CaseStore::CaseWriteLock> case_lock;  // a case dispatch's case
-    std::unique_lock<std::mutex> own;  // a community group's dispatch, or the id sequence
+    std::unique_lock<HandoffMutex> own;  // a community group's dispatch, or the id sequence
   };
   // For a create of `input`: its case's lock (if it names a case), then the id sequence's.
   WriteLock LockForCreate(const v1::Dispatch& input);
@@ -185,9 +187,9 @@ class DispatchStore {
   const cases::CaseKeyring& keys_;
   const Clock& clock_;
   const DispatchStoreOptions options_;
-  std::mutex sequence_mutex_;
+  HandoffMutex sequence_mutex_;
   // Community-group dispatch ids hash onto these; sharing one only serialises two dispatches.
-  std::array<std::mutex, 16> group_mutexes_;
+  std::array<HandoffMutex, 16> group_mutexes_;
 };
 
 }  // namespace casecoord::advisers

@@ -157,7 +157,7 @@ Result<cases::CaseStore::CaseWriteLock> MeetingStore::LockMeeting(const std::str
 MeetingStore::CreateLock MeetingStore::LockNewMeeting(const std::string& case_name) {
   CreateLock lock;
   lock.case_lock = cases_.LockCase(case_name.empty() ? std::string(kMeetingPrefix) : case_name);
-  lock.sequence = std::unique_lock<std::mutex>(sequence_mutex_);
+  lock.sequence = std::unique_lock<HandoffMutex>(sequence_mutex_);
   return lock;
 }
 

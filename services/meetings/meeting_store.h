@@ -30,6 +30,7 @@
 #include "services/cases/case_keys.h"
 #include "services/cases/case_store.h"
 #include "services/common/clock.h"
+#include "services/common/handoff_lock.h"
 #include "services/common/status.h"
 #include "services/stats/counters.h"
 #include "services/storage/storage.h"
@@ -73,8 +74,9 @@ class MeetingStore {
   Result<cases::CaseStore::CaseWriteLock> LockMeeting(const std::string& name);
   // For creates: the lock of the case the meeting is for, and the id sequence.
   struct CreateLock {
+    static constexpr bool kReleasableOnAnyThread = true;  // see auth::Call::HoldUntilCommitted
     cases::CaseStore::CaseWriteLock case_lock;
-    std::unique_lock<std::mutex> sequence;
+    std::unique_lock<HandoffMutex> sequence;
   };
   CreateLock LockNewMeeting(const std::string& case_name);
 
@@ -138,7 +140,7 @@ class MeetingStore {
   cases::CaseStore& cases_;
   const cases::CaseKeyring& keys_;
   const Clock& clock_;
-  std::mutex sequence_mutex_;
+  HandoffMutex sequence_mutex_;
 };
 
 }  // namespace casecoord::meetings
