@@ -6,7 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <filesystem>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +17,7 @@
 #include "casecoord/v1/common.pb.h"
 #include "casecoord/v1/statistics.pb.h"
 #include "services/directory/csv.h"
+#include "tests/support/temp_dir.h"
 
 namespace casecoord::report {
 namespace {
@@ -733,21 +734,36 @@ TEST(PlanProgressCsvTest, RefusesAPeriodLongerThanAPlanHas) {
 // ---------------------------------------------------------------------------------------------
 // XLSX
 
-int TempExports() {
-  int count = 0;
-  std::error_code error;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::temp_directory_path(), error)) {
-    count += entry.path().filename().string().starts_with("casecoord-export-");
+// Points TMPDIR (which std::filesystem::temp_directory_path() reads) at a private directory
+// while it lives, so that files other tests export at the same time do not count here.
+class PrivateTmpdir {
+ public:
+  PrivateTmpdir() {
+    if (const char* old = std::getenv("TMPDIR")) old_ = old;
+    setenv("TMPDIR", dir_.path().c_str(), 1);
   }
-  return count;
-}
+  ~PrivateTmpdir() {
+    if (old_) {
+      setenv("TMPDIR", old_->c_str(), 1);
+    } else {
+      unsetenv("TMPDIR");
+    }
+  }
+  PrivateTmpdir(const PrivateTmpdir&) = delete;
+  PrivateTmpdir& operator=(const PrivateTmpdir&) = delete;
+  const std::string& path() const { return dir_.path(); }
+
+ private:
+  casecoord::testing::TempDir dir_;
+  std::optional<std::string> old_;
+};
 
 TEST(YearlyReportXlsxTest, NumbersAreNumericCellsAndSuppressedCellsAreX) {
-  const int before = TempExports();
+  const PrivateTmpdir tmpdir;
   Result<std::string> xlsx = YearlyReportXlsx(SampleReport());
   ASSERT_TRUE(xlsx.ok()) << xlsx.status().ToString();
-  EXPECT_EQ(TempExports(), before) << "the temporary file must be removed";
+  EXPECT_THAT(casecoord::testing::ListFiles(tmpdir.path()), IsEmpty())
+      << "the temporary file must be removed";
   EXPECT_THAT(*xlsx, StartsWith("PK"));
 
   const XlsxSheet sheet = ReadXlsx(*xlsx);
