@@ -917,6 +917,15 @@ void TimeStoreSteps(const DataPaths& paths, const Flags& flags,
       open.wall_us[0] / 1000, open.cpu_us[0] / 1000, wal_mib, open_rest.wall_us[0] / 1000);
   const cases::CaseKeyring case_keys(keyring);
   cases::CaseStore store(*storage, *agencies, case_keys, SystemClock::Instance());
+  {
+    // As the server's start-up does; it does work only on data loaded by an older layout, and
+    // doing it here keeps that one-time cost out of the start-up measured below.
+    Samples layout;
+    Time(&layout, [&] { OrDie(store.RebuildIndexesIfStale(), "checking the case layout"); });
+    std::printf(
+        "  case layout check (moves keys and re-indexes only after a layout change) %.0f ms\n",
+        layout.wall_us[0] / 1000);
+  }
   CaseGenerator generator(static_cast<uint64_t>(flags.seed) + 1, directory);
   const v1::Date yesterday = DateOf(std::chrono::system_clock::now() - std::chrono::hours(24));
   auto random_case = [&] { return "cases/" + std::to_string(1 + generator.Uniform(flags.cases)); };

@@ -26,7 +26,11 @@ using storage::ColumnFamily;
 
 constexpr char kCasePrefix[] = "cases/";
 constexpr char kCase[] = "case";
-constexpr char kCaseKey[] = "case-key";
+// The wrapped data key of a case is stored right after the case, under "case"/id/"key", so that
+// the one block read that finds a case finds its key too. Databases written before kept it under
+// "case-key"/id; start-up moves those (MoveLegacyCaseKeys), and KeyOf still looks there.
+constexpr char kWrappedKeySuffix[] = "key";
+constexpr char kLegacyCaseKey[] = "case-key";
 constexpr char kEvent[] = "case-event";
 constexpr char kEntry[] = "case-entry";
 // The last event sequence and the last consultation entry number a case has used (big-endian
@@ -58,6 +62,18 @@ std::string Key(const char* kind, uint64_t id) {
   storage::AppendString(&key, kind);
   storage::AppendUint64(&key, id);
   return key;
+}
+
+std::string WrappedKeyKey(uint64_t id) {
+  std::string key = Key(kCase, id);
+  storage::AppendString(&key, kWrappedKeySuffix);
+  return key;
+}
+
+// Under the "case" prefix, a key names a case record only if the id ends it: the wrapped keys
+// ("case"/id/"key") sort between the records.
+bool IsCaseRecordKey(std::string_view key, size_t prefix_size) {
+  return key.size() == prefix_size + sizeof(uint64_t);
 }
 
 std::string EventKey(uint64_t id, uint64_t sequence) {
@@ -329,7 +345,10 @@ Status CaseStore::Validate(const v1::Case& input, bool check_referrer) const {
 }
 
 Result<CaseKey> CaseStore::KeyOf(uint64_t id) const {
-  auto wrapped = storage_.Get(ColumnFamily::kRecords, Key(kCaseKey, id));
+  auto wrapped = storage_.Get(ColumnFamily::kRecords, WrappedKeyKey(id));
+  if (wrapped.ok() && !wrapped->has_value()) {
+    wrapped = storage_.Get(ColumnFamily::kRecords, Key(kLegacyCaseKey, id));  // not moved yet
+  }
   if (!wrapped.ok()) return wrapped.status();
   if (!wrapped->has_value()) {
     return Status(StatusCode::kFailedPrecondition, "CASE_PURGED",
@@ -548,7 +567,7 @@ Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std:
 
   auto key = keys_.NewKey();
   if (!key.ok()) return key.status();
-  batch->Put(ColumnFamily::kRecords, Key(kCaseKey, id), key->second);
+  batch->Put(ColumnFamily::kRecords, WrappedKeyKey(id), key->second);
   v1::CaseEvent opened;
   opened.set_sequence(1);
   opened.set_kind(v1::OPENED);
@@ -1188,6 +1207,7 @@ Result<CasePage> CaseStore::List(const Viewer& viewer, const CaseFilter& filter,
   it->SeekForPrev(start);
   if (it->Valid() && it->key() == start) it->Prev();
   for (; it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+    if (agency.empty() && !IsCaseRecordKey(it->key().ToStringView(), prefix.size())) continue;
     storage::KeyReader reader(
         std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
     uint64_t id = 0;
@@ -1216,8 +1236,42 @@ Result<CasePage> CaseStore::List(const Viewer& viewer, const CaseFilter& filter,
   return page;
 }
 
+Result<int> CaseStore::MoveLegacyCaseKeys() {
+  constexpr int kKeysPerBatch = 10000;
+  std::string prefix;
+  storage::AppendString(&prefix, kLegacyCaseKey);
+  int moved = 0;
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  it->Seek(prefix);
+  while (it->Valid() && it->key().starts_with(prefix)) {
+    // Each batch moves whole keys: after a crash every key is in one of its two places.
+    storage::WriteBatch batch(storage_);
+    for (; it->Valid() && it->key().starts_with(prefix) &&
+           batch.count() < 2 * static_cast<size_t>(kKeysPerBatch);
+         it->Next()) {
+      storage::KeyReader reader(
+          std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+      uint64_t id = 0;
+      if (!reader.ReadUint64(&id)) {
+        return Status(StatusCode::kDataLoss, "CASE_KEY_CORRUPT", "a case key's name is malformed");
+      }
+      batch.Put(ColumnFamily::kRecords, WrappedKeyKey(id), it->value().ToStringView());
+      batch.Delete(ColumnFamily::kRecords, it->key().ToStringView());
+      ++moved;
+    }
+    CASECOORD_RETURN_IF_ERROR(storage_.Commit(batch));
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading case keys");
+  if (moved > 0) {
+    log::Info("case keys moved next to their cases", {{"cases", std::to_string(moved)}});
+  }
+  return moved;
+}
+
 Result<int> CaseStore::RebuildIndexesIfStale() {
   auto lock = LockAllWriters();
+  auto moved = MoveLegacyCaseKeys();
+  if (!moved.ok()) return moved.status();
   auto version = storage_.Get(ColumnFamily::kMeta, kIndexVersionKey);
   if (!version.ok()) return version.status();
   if (version->has_value() && **version == kIndexVersion) return 0;
@@ -1232,6 +1286,7 @@ Result<int> CaseStore::RebuildIndexesIfStale() {
   int cases = 0;
   auto it = storage_.NewIterator(ColumnFamily::kRecords);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (!IsCaseRecordKey(it->key().ToStringView(), prefix.size())) continue;
     std::string public_bytes, sealed, unused;
     v1::Case record;
     storage::KeyReader reader(
@@ -1261,6 +1316,7 @@ Result<stats::CounterChanges> CaseStore::RecountCounters() const {
   auto cases = storage_.NewIterator(ColumnFamily::kRecords);
   auto events = storage_.NewIterator(ColumnFamily::kRecords);
   for (cases->Seek(prefix); cases->Valid() && cases->key().starts_with(prefix); cases->Next()) {
+    if (!IsCaseRecordKey(cases->key().ToStringView(), prefix.size())) continue;
     std::string public_bytes, sealed, unused;
     v1::Case record;
     storage::KeyReader reader(
@@ -1368,8 +1424,15 @@ Result<v1::Case> CaseStore::PreparePurge(const std::string& user_id,
   if (!key.ok()) return key.status();
   CASECOORD_RETURN_IF_ERROR(
       PutHistory(*id, *key, record, user_id, v1::PURGED, request.name(), "", batch));
-  const std::string key_name = Key(kCaseKey, *id);
+  const std::string key_name = WrappedKeyKey(*id);
   batch->DestroyRange(ColumnFamily::kRecords, key_name, key_name + std::string(1, '\0'));
+  const std::string legacy_key_name = Key(kLegacyCaseKey, *id);
+  auto legacy = storage_.Get(ColumnFamily::kRecords, legacy_key_name);
+  if (!legacy.ok()) return legacy.status();
+  if (legacy->has_value()) {
+    batch->DestroyRange(ColumnFamily::kRecords, legacy_key_name,
+                        legacy_key_name + std::string(1, '\0'));
+  }
   // Pending referrals would otherwise stay in inboxes, pointing at data nobody can open.
   const std::string referral_prefix = Key(kReferral, *id);
   auto it = storage_.NewIterator(ColumnFamily::kRecords);

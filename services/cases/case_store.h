@@ -4,7 +4,8 @@
 // Layout (kRecords unless said):
 //   "case"/id            the case: its public part and, sealed under the case's key with context
 //                        "cases/{id}#personal", its personal part (SplitPersonal)
-//   "case-key"/id        the case's data key, wrapped (CaseKeyring)
+//   "case"/id/"key"      the case's data key, wrapped (CaseKeyring); right after its case, so
+//                        that one block read finds both ("case-key"/id before, moved at start-up)
 //   "case-event"/id/seq  the history; reason and decider sealed with "cases/{id}/events/{seq}"
 //                        (the counters count each event under the case's classification as now
 //                        recorded: an update that reclassifies moves its counts)
@@ -204,9 +205,10 @@ class CaseStore {
   Result<CasePage> List(const Viewer& viewer, const CaseFilter& filter,
                         const std::string& before_id, int limit) const;
 
-  // Re-derives the index entries (case-team) from the case records if their layout version
-  // changed, so that a database written by an older server is listed correctly. Returns the
-  // number of cases re-indexed (0 when current). Run before serving.
+  // Brings a database written by an older server to the current layout: moves wrapped case keys
+  // still under "case-key"/id next to their cases, and re-derives the index entries (case-team)
+  // from the case records if their layout version changed, so that it is listed correctly.
+  // Returns the number of cases re-indexed (0 when current). Run before serving.
   Result<int> RebuildIndexesIfStale();
 
   // The counters every case event implies, recounted from the records: what the stored counters
@@ -240,6 +242,9 @@ class CaseStore {
   };
   Result<Stored> Load(uint64_t id, bool with_personal = true) const;
   Result<CaseKey> KeyOf(uint64_t id) const;
+  // Moves the wrapped keys still under "case-key"/id to "case"/id/"key", in batches of whole keys.
+  // Returns how many moved. Callers hold every write lock (LockAllWriters).
+  Result<int> MoveLegacyCaseKeys();
   void PutCase(uint64_t id, const CaseKey& key, v1::Case record, storage::WriteBatch* batch) const;
   // Writes the event with the case's classification at that moment, and counts it into `batch`.
   Status PutEvent(uint64_t id, const CaseKey& key, v1::CaseEvent event, const v1::Case& record,

@@ -1,5 +1,6 @@
 #include "services/cases/case_store.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -13,6 +14,8 @@
 
 namespace casecoord::cases {
 namespace {
+
+using ::testing::ElementsAre;
 
 class CaseStoreTest : public ::testing::Test {
  protected:
@@ -418,6 +421,65 @@ TEST_F(CaseStoreTest, ACaseWrittenBeforeTheLastNumberKeysContinuesItsNumbering) 
   }
 }
 
+TEST_F(CaseStoreTest, AKeyInItsEarlierPlaceStillOpensItsCaseAndIsMovedBesideItAtStartUp) {
+  ASSERT_TRUE(Create(Household("架空"), "r1").ok());
+  ASSERT_TRUE(Create(Household("仮名"), "r2").ok());
+  auto name_of = [](const char* kind, uint64_t id, const char* suffix) {
+    std::string key;
+    storage::AppendString(&key, kind);
+    storage::AppendUint64(&key, id);
+    if (suffix != nullptr) storage::AppendString(&key, suffix);
+    return key;
+  };
+  const std::string beside = name_of("case", 1, "key");
+  const std::string earlier = name_of("case-key", 1, nullptr);
+  auto stored_at = [&](const std::string& key) {
+    auto value = storage_->Get(storage::ColumnFamily::kRecords, key);
+    EXPECT_TRUE(value.ok());
+    return value.ok() && value->has_value() ? **value : std::string();
+  };
+  const std::string wrapped = stored_at(beside);
+  ASSERT_EQ(wrapped.size(), kWrappedCaseKeySize);
+  EXPECT_EQ(stored_at(earlier), "");
+  // As a database of an earlier version has it.
+  {
+    storage::WriteBatch batch(*storage_);
+    batch.Put(storage::ColumnFamily::kRecords, earlier, wrapped);
+    batch.Delete(storage::ColumnFamily::kRecords, beside);
+    ASSERT_TRUE(storage_->Commit(batch).ok());
+  }
+  auto opened = [&] {
+    auto record = store_->Get("cases/1");
+    EXPECT_TRUE(record.ok()) << record.status().ToString();
+    return record.ok() ? record->members(0).display_name() : std::string();
+  };
+  EXPECT_EQ(opened(), "架空");
+  // Scans over the cases step over the keys between them.
+  auto listed = [&] {
+    std::vector<std::string> names;
+    auto page = store_->List(Viewer{true, ""}, CaseFilter{}, "", 10);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (page.ok()) {
+      for (const auto& record : page->cases) names.push_back(record.name());
+    }
+    return names;
+  };
+  EXPECT_THAT(listed(), ElementsAre("cases/2", "cases/1"));
+
+  auto moved = store_->RebuildIndexesIfStale();
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(stored_at(earlier), "");
+  EXPECT_EQ(stored_at(beside), wrapped);
+  EXPECT_EQ(opened(), "架空");
+  EXPECT_THAT(listed(), ElementsAre("cases/2", "cases/1"));
+  auto recount = store_->RecountCounters();
+  EXPECT_TRUE(recount.ok()) << recount.status().ToString();
+  auto second = store_->List(Viewer{true, ""}, CaseFilter{}, "2", 10);  // the page after cases/2
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->cases.size(), 1u);
+  EXPECT_EQ(second->cases[0].name(), "cases/1");
+}
+
 }  // namespace
 }  // namespace casecoord::cases
 
@@ -678,8 +740,9 @@ TEST(CasePurgeTest, PurgeDestroysTheKeyInLiveFilesAndBackupsAndKeepsTheCounts) {
   commit(moved);
 
   std::string key_name;
-  storage::AppendString(&key_name, "case-key");
+  storage::AppendString(&key_name, "case");
   storage::AppendUint64(&key_name, 1);
+  storage::AppendString(&key_name, "key");
   const std::string wrapped = storage->Get(storage::ColumnFamily::kRecords, key_name)->value();
   ASSERT_TRUE(storage->CompactAll().ok());  // the key is in table files, not only the WAL
   const std::string backups = dir.Sub("backups");
