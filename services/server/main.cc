@@ -24,6 +24,15 @@
 #include "services/storage/key_source.h"
 #include "services/storage/rotation.h"
 
+// jemalloc's settings, read when caseserver links it (services/server/CMakeLists.txt; unused
+// otherwise). Two arenas instead of four per core, and freed pages handed back within a second by
+// a background thread: the block cache's churn otherwise kept caseserver's peak RSS at 280 MiB in
+// cases_bench, against 233 MiB with these (docs/performance.md, "Cases"). MALLOC_CONF in the
+// environment still overrides them.
+extern "C" {
+const char* malloc_conf = "narenas:2,dirty_decay_ms:1000,muzzy_decay_ms:0,background_thread:true";
+}
+
 namespace casecoord::server {
 namespace {
 
