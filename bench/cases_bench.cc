@@ -54,13 +54,15 @@
 //
 //   cases_bench [--cases 1000000] [--agencies 200] [--seconds 3] [--rounds 3]
 //               [--concurrency 1,16,64] [--workers 16] [--startups 3] [--store-calls 2000]
-//               [--seed 20261122] [--dir PATH] [--reload] [--caseserver PATH]
+//               [--seed 20261122] [--dir PATH] [--reload] [--compact] [--caseserver PATH]
 //               [--profile-seconds S]
 //
 // --seconds is the measured time per target, concurrency and round. With --profile-seconds S it
 // skips the rounds: after the start-ups it prints the caseserver's pid, waits 5 s (to attach a
 // profiler to it), then runs each target alone at the highest concurrency for S seconds and prints
 // the CLOCK_MONOTONIC bounds of each window, so that perf samples can be split by target.
+// --compact compacts the cached database before the measurements, as the load leaves it: runs add
+// data, and a case rewritten since the last compaction is read from another file than its key.
 //
 // This is a program, not a test: it prints figures and never fails on them. It exits non-zero if
 // any call fails or returns something other than what was asked for.
@@ -158,6 +160,7 @@ struct Flags {
   double profile_seconds = 0;  // > 0: each target alone for this long instead of the rounds
   std::string dir;             // default from --cases
   bool reload = false;
+  bool compact = false;  // compact the cached database before measuring, as after a load
   std::string caseserver = CASESERVER_PATH;
 };
 
@@ -926,6 +929,11 @@ void TimeStoreSteps(const DataPaths& paths, const Flags& flags,
         "  case layout check (moves keys and re-indexes only after a layout change) %.0f ms\n",
         layout.wall_us[0] / 1000);
   }
+  if (flags.compact) {
+    const auto compact_start = Steady::now();
+    OrDie(storage->CompactAll(), "compacting");
+    std::printf("  --compact: the database compacted in %.0f s\n", SecondsSince(compact_start));
+  }
   CaseGenerator generator(static_cast<uint64_t>(flags.seed) + 1, directory);
   const v1::Date yesterday = DateOf(std::chrono::system_clock::now() - std::chrono::hours(24));
   auto random_case = [&] { return "cases/" + std::to_string(1 + generator.Uniform(flags.cases)); };
@@ -1562,6 +1570,8 @@ void ParseOwnFlags(int* argc, char** argv, Flags* flags) {
     const std::string_view name = argv[i];
     if (name == "--reload") {
       flags->reload = true;
+    } else if (name == "--compact") {
+      flags->compact = true;
     } else if ((name == "--dir" || name == "--caseserver") && i + 1 < *argc) {
       (name == "--dir" ? flags->dir : flags->caseserver) = argv[++i];
     } else {
@@ -1578,7 +1588,8 @@ int Main(int argc, char** argv) {
       argc, argv,
       "cases_bench [--cases 1000000] [--agencies 200] [--seconds 3] [--rounds 3] "
       "[--concurrency 1,16,64] [--workers 16] [--startups 3] [--store-calls 2000] "
-      "[--seed 20261122] [--dir PATH] [--reload] [--caseserver PATH] [--profile-seconds S]",
+      "[--seed 20261122] [--dir PATH] [--reload] [--compact] [--caseserver PATH] "
+      "[--profile-seconds S]",
       FlagSpec{{{"--seconds", &flags.seconds}, {"--profile-seconds", &flags.profile_seconds}},
                {{"--cases", &flags.cases},
                 {"--agencies", &flags.agencies},
