@@ -701,7 +701,11 @@ std::vector<std::string> FilesHolding(const std::string& root, const std::string
 }
 
 // A purge on a plaintext database (so that a scan of its files can see a key) with backups.
-TEST(CasePurgeTest, PurgeDestroysTheKeyInLiveFilesAndBackupsAndKeepsTheCounts) {
+// The parameter: whether the case's key is where an older server left it ("case-key"/id), as in
+// a database that start-up has not yet moved, rather than beside the case.
+class CasePurgeTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(CasePurgeTest, PurgeDestroysTheKeyInLiveFilesAndBackupsAndKeepsTheCounts) {
   testing::TempDir dir;
   storage::StorageOptions options;
   options.path = dir.Sub("db");
@@ -744,6 +748,16 @@ TEST(CasePurgeTest, PurgeDestroysTheKeyInLiveFilesAndBackupsAndKeepsTheCounts) {
   storage::AppendUint64(&key_name, 1);
   storage::AppendString(&key_name, "key");
   const std::string wrapped = storage->Get(storage::ColumnFamily::kRecords, key_name)->value();
+  if (GetParam()) {
+    std::string legacy_name;
+    storage::AppendString(&legacy_name, "case-key");
+    storage::AppendUint64(&legacy_name, 1);
+    storage::WriteBatch batch(*storage);
+    batch.Put(storage::ColumnFamily::kRecords, legacy_name, wrapped);
+    batch.Delete(storage::ColumnFamily::kRecords, key_name);
+    commit(batch);
+    ASSERT_EQ(store.Get(created->name())->members(0).display_name(), "消去対象 太郎");
+  }
   ASSERT_TRUE(storage->CompactAll().ok());  // the key is in table files, not only the WAL
   const std::string backups = dir.Sub("backups");
   ASSERT_TRUE(storage::CreateBackup(*storage, backups).ok());
@@ -798,6 +812,11 @@ TEST(CasePurgeTest, PurgeDestroysTheKeyInLiveFilesAndBackupsAndKeepsTheCounts) {
   ASSERT_TRUE(storage::CreateBackup(*storage, backups).ok());
   EXPECT_EQ(storage::ListBackups(backups, nullptr)->size(), 2u);
 }
+
+INSTANTIATE_TEST_SUITE_P(KeyPlaces, CasePurgeTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "KeyWhereAnOlderServerLeftIt" : "KeyBesideItsCase";
+                         });
 
 }  // namespace
 }  // namespace casecoord::cases
