@@ -55,6 +55,7 @@
 #include "casecoord/v1/monitoring.grpc.pb.h"
 #include "clients/cli/client.h"
 #include "services/cases/case_store.h"
+#include "services/common/fiscal_year.h"
 #include "services/common/log.h"
 #include "services/common/pagination.h"
 #include "services/directory/agency_store.h"
@@ -123,7 +124,7 @@ LoadStats Load(const Flags& flags, std::shared_ptr<const storage::Keyring> keyri
     Check("agency commit", storage.CommitUnsynced(batch));
   }
   std::mt19937_64 rng(static_cast<uint64_t>(flags.seed));
-  const v1::Date today = worklist::JstDay(clock.Now());
+  const v1::Date today = JstDateOf(clock.Now());
   const int window = worklist::DayNumber(worklist::AddDays(today, 14));
   LoadStats stats;
 
@@ -221,7 +222,7 @@ struct StoreTiming {
 // the start and from positions spread over the list (as later pages do).
 StoreTiming TimeStore(const monitoring::MonitoringStore& store, const Clock& clock,
                       const std::vector<std::string>& positions, int calls, int expected) {
-  const v1::Date due_by = worklist::AddDays(worklist::JstDay(clock.Now()), 14);
+  const v1::Date due_by = worklist::AddDays(JstDateOf(clock.Now()), 14);
   std::vector<float> samples;
   samples.reserve(calls);
   for (int i = 0; i < calls; ++i) {
@@ -246,7 +247,7 @@ StoreTiming TimeStore(const monitoring::MonitoringStore& store, const Clock& clo
 
 // Positions inside the default window: "" (page 1) and the next_after of some later pages.
 std::vector<std::string> Positions(const monitoring::MonitoringStore& store, const Clock& clock) {
-  const v1::Date due_by = worklist::AddDays(worklist::JstDay(clock.Now()), 14);
+  const v1::Date due_by = worklist::AddDays(JstDateOf(clock.Now()), 14);
   std::vector<std::string> positions = {""};
   std::string after;
   for (int page = 0; page < 400; ++page) {

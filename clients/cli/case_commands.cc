@@ -1237,6 +1237,8 @@ int CaseCommands::State::Log(const GlobalOptions& options, v1::Cases::Stub* stub
 int CaseCommands::State::Append(const GlobalOptions& options, v1::Cases::Stub* stub) {
   v1::ConsultationEntry entry;
   auto context = NewContext(options);
+  // The server lands a write once per request id (a retry by gRPC or a proxy is then safe).
+  append_request.set_request_id(NewRequestId().value_or(""));
   grpc::Status status = stub->AppendConsultation(context.get(), append_request, &entry);
   if (!status.ok()) return ReportError(status);
   if (options.json) {
@@ -1259,6 +1261,8 @@ int CaseCommands::State::Append(const GlobalOptions& options, v1::Cases::Stub* s
 int CaseCommands::State::Refer(const GlobalOptions& options, v1::Cases::Stub* stub) {
   v1::Referral referral;
   auto context = NewContext(options);
+  // The server lands a write once per request id (a retry by gRPC or a proxy is then safe).
+  refer_request.set_request_id(NewRequestId().value_or(""));
   grpc::Status status = stub->CreateReferral(context.get(), refer_request, &referral);
   if (!status.ok()) return ReportError(status);
   if (options.json) {

@@ -625,7 +625,9 @@ int Main(int argc, char** argv) {
   std::string access_resource, access_reason;
   auto* access_request =
       access->add_subcommand("request", "open a record outside your scope (coordinators)");
-  access_request->add_option("resource", access_resource, "the record, e.g. cases/R6-0042")
+  access_request
+      ->add_option("resource", access_resource,
+                   "the record: cases/{n}, meetings/{n}, dispatches/{n} (coordinators: users/{id})")
       ->required();
   access_request->add_option("--reason", access_reason, "why it must be opened now")->required();
   auto* access_list = access->add_subcommand("list", "list emergency accesses, newest first");

@@ -766,9 +766,13 @@ int DispatchCommands::State::Change(const GlobalOptions& options, v1::Advisers::
     status = stub->DeclineDispatch(context.get(), decline_request, &changed);
     done = "派遣を不承認にしました / dispatch declined";
   } else if (session->parsed()) {
+    // The server lands a write once per request id (a retry by gRPC or a proxy is then safe).
+    session_request.set_request_id(NewRequestId().value_or(""));
     status = stub->RecordSession(context.get(), session_request, &changed);
     done = "実施を記録しました / session recorded";
   } else if (followup->parsed()) {
+    // The server lands a write once per request id (a retry by gRPC or a proxy is then safe).
+    followup_request.set_request_id(NewRequestId().value_or(""));
     status = stub->RecordFollowUp(context.get(), followup_request, &changed);
     done = "フォローアップを記録しました / follow-up recorded";
   } else if (close->parsed()) {

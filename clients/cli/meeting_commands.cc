@@ -1543,6 +1543,8 @@ int MeetingCommands::State::Export(const GlobalOptions& options, v1::Meetings::S
 int MeetingCommands::State::PlanCreate(const GlobalOptions& options, v1::Meetings::Stub* stub) {
   v1::SupportPlan plan;
   auto context = NewContext(options);
+  // The server lands a write once per request id (a retry by gRPC or a proxy is then safe).
+  plan_request.set_request_id(NewRequestId().value_or(""));
   grpc::Status status = stub->CreatePlanVersion(context.get(), plan_request, &plan);
   if (!status.ok()) return ReportError(status);
   if (options.json) {

@@ -580,6 +580,8 @@ int MonitoringCommands::State::Set(const GlobalOptions& options, v1::Monitoring:
 int MonitoringCommands::State::Check(const GlobalOptions& options, v1::Monitoring::Stub* stub) {
   v1::MonitoringRecord record;
   auto context = NewContext(options);
+  // The server lands a write once per request id (a retry by gRPC or a proxy is then safe).
+  check_request.set_request_id(NewRequestId().value_or(""));
   grpc::Status status = stub->RecordCheck(context.get(), check_request, &record);
   if (!status.ok()) return ReportError(status);
   if (options.json) {

@@ -156,16 +156,19 @@ Status CheckTable(const v1::StatTable& table, const std::string& field, int year
                                     " fiscal years has one per year and then the total (" +
                                     std::to_string(years + 1) + ")");
     }
-    if (!table.counts_households() || min_cell_count <= 1) continue;
-    // Every published count of households is 0 or at least k: primary suppression hides 1 to
-    // k−1, and a published sum of published cells cannot fall below k. Anything else did not
+    const bool protected_table = table.counts_households() || table.small_cells_suppressed();
+    // An activity breakdown's total row is the activities' own total, which is public.
+    const bool public_total = row.is_total() && !table.counts_households();
+    if (!protected_table || public_total || min_cell_count <= 1) continue;
+    // Every published count of a protected table is 0 or at least k: primary suppression hides 1
+    // to k−1, and a published sum of published cells cannot fall below k. Anything else did not
     // come from the server's protection, and these files are made to be published.
     for (int c = 0; c < row.cells_size(); ++c) {
       const v1::StatCell& cell = row.cells(c);
       if (!cell.suppressed() && cell.value() > 0 && cell.value() < min_cell_count) {
         return Status(StatusCode::kFailedPrecondition, "UNPROTECTED_CELL",
                       row_field + ".cells[" + std::to_string(c) + "] publishes " +
-                          std::to_string(cell.value()) + " households, below k = " +
+                          std::to_string(cell.value()) + ", below k = " +
                           std::to_string(min_cell_count) + ", without suppression");
       }
     }

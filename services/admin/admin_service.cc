@@ -7,6 +7,7 @@
 
 #include "services/auth/peer_identity.h"
 #include "services/common/pagination.h"
+#include "services/common/text.h"
 #include "services/storage/backup.h"
 #include "services/storage/key_encoding.h"
 
@@ -311,6 +312,14 @@ grpc::ServerUnaryReactor* AdminService::RequestEmergencyAccess(
   return deps_.gatekeeper->Handle(
       context, AdminMethod("RequestEmergencyAccess"), [this, request, response](auth::Call& call) {
         call.set_resource(request->resource());
+        // The shape first (PrepareGrant), then existence: a grant on nothing is NOT_FOUND, which
+        // tells the caller no more than a granted one would (that the record exists).
+        CASECOORD_RETURN_IF_ERROR(auth::EmergencyAccessStore::ValidateGrant(
+            call.caller(), request->resource(), request->reason()));
+        auto exists =
+            deps_.record_exists ? deps_.record_exists(request->resource()) : Result<bool>(false);
+        if (!exists.ok()) return exists.status();
+        if (!*exists) return Status::NotFound("NOT_FOUND", request->resource() + " not found");
         auto grant = deps_.emergency->PrepareGrant(call.caller(), request->resource(),
                                                    request->reason(), &call.changes());
         if (!grant.ok()) return grant.status();
@@ -334,8 +343,11 @@ grpc::ServerUnaryReactor* AdminService::ListEmergencyAccesses(
         }
         if (more) {
           const std::string& last = response->emergency_accesses().rbegin()->name();
-          response->set_next_page_token(MakePageToken(
-              PageSequenceKey(std::stoull(last.substr(last.find('/') + 1))), "emergency"));
+          auto sequence = ParseDecimalId(std::string_view(last).substr(last.find('/') + 1));
+          if (!sequence) {
+            return Status::Internal("EMERGENCY_ACCESS_CORRUPT", last + " is not a grant's name");
+          }
+          response->set_next_page_token(MakePageToken(PageSequenceKey(*sequence), "emergency"));
         }
         return Status::Ok();
       });

@@ -26,6 +26,9 @@ struct AdminDependencies {
   std::string mode;
   std::string municipality;
   std::chrono::system_clock::time_point start_time;
+  // Whether the record `name` (a grantable name, see EmergencyAccessStore::PrepareGrant) exists:
+  // break-glass is granted on existing records only. Set by the server, which knows the stores.
+  std::function<Result<bool>(const std::string& name)> record_exists;
 };
 
 // Full gRPC method name of an Admin RPC: "/casecoord.v1.Admin/<rpc>".

@@ -1,6 +1,7 @@
 #include "services/advisers/advisers_service.h"
 
 #include "services/common/pagination.h"
+#include "services/storage/request_ledger.h"
 
 namespace casecoord::advisers {
 
@@ -155,7 +156,8 @@ grpc::ServerUnaryReactor* AdvisersService::ListDispatches(grpc::CallbackServerCo
 
 grpc::ServerUnaryReactor* AdvisersService::Change(
     grpc::CallbackServerContext* context, const char* rpc, const std::string& name,
-    bool adviser_may_write, std::function<Result<v1::Dispatch>(storage::WriteBatch*)> prepare,
+    bool adviser_may_write,
+    std::function<Result<v1::Dispatch>(const auth::Caller&, storage::WriteBatch*)> prepare,
     v1::Dispatch* response, bool lock_advisers) {
   return gatekeeper_.Handle(
       context, AdvisersMethod(rpc),
@@ -180,7 +182,7 @@ grpc::ServerUnaryReactor* AdvisersService::Change(
                               : "only a coordinator does this");
           }
         }
-        auto changed = prepare(&call.changes());
+        auto changed = prepare(call.caller(), &call.changes());
         if (!changed.ok()) return changed.status();
         *response = std::move(changed).value();
         return Status::Ok();
@@ -192,7 +194,7 @@ grpc::ServerUnaryReactor* AdvisersService::ApproveDispatch(
     v1::Dispatch* response) {
   return Change(
       context, "ApproveDispatch", request->name(), /*adviser_may_write=*/false,
-      [this, request](storage::WriteBatch* batch) {
+      [this, request](const auth::Caller&, storage::WriteBatch* batch) {
         return dispatches_.PrepareApprove(*request, batch);
       },
       response, /*lock_advisers=*/true);
@@ -203,7 +205,7 @@ grpc::ServerUnaryReactor* AdvisersService::DeclineDispatch(
     v1::Dispatch* response) {
   return Change(
       context, "DeclineDispatch", request->name(), /*adviser_may_write=*/false,
-      [this, request](storage::WriteBatch* batch) {
+      [this, request](const auth::Caller&, storage::WriteBatch* batch) {
         return dispatches_.PrepareDecline(*request, batch);
       },
       response);
@@ -214,8 +216,12 @@ grpc::ServerUnaryReactor* AdvisersService::RecordSession(grpc::CallbackServerCon
                                                          v1::Dispatch* response) {
   return Change(
       context, "RecordSession", request->name(), /*adviser_may_write=*/true,
-      [this, request](storage::WriteBatch* batch) {
-        return dispatches_.PrepareRecordSession(*request, batch);
+      [this, request](const auth::Caller& caller, storage::WriteBatch* batch) {
+        return storage::WriteOnce<v1::Dispatch>(
+            dispatches_.requests(), "RecordSession", caller.user_id, request->request_id(),
+            *request, batch, [this](const std::string& name) { return dispatches_.Get(name); },
+            [this, request, batch] { return dispatches_.PrepareRecordSession(*request, batch); },
+            [](const v1::Dispatch& written) { return written.name(); });
       },
       response);
 }
@@ -225,8 +231,12 @@ grpc::ServerUnaryReactor* AdvisersService::RecordFollowUp(grpc::CallbackServerCo
                                                           v1::Dispatch* response) {
   return Change(
       context, "RecordFollowUp", request->name(), /*adviser_may_write=*/true,
-      [this, request](storage::WriteBatch* batch) {
-        return dispatches_.PrepareRecordFollowUp(*request, batch);
+      [this, request](const auth::Caller& caller, storage::WriteBatch* batch) {
+        return storage::WriteOnce<v1::Dispatch>(
+            dispatches_.requests(), "RecordFollowUp", caller.user_id, request->request_id(),
+            *request, batch, [this](const std::string& name) { return dispatches_.Get(name); },
+            [this, request, batch] { return dispatches_.PrepareRecordFollowUp(*request, batch); },
+            [](const v1::Dispatch& written) { return written.name(); });
       },
       response);
 }
@@ -236,7 +246,7 @@ grpc::ServerUnaryReactor* AdvisersService::CloseDispatch(grpc::CallbackServerCon
                                                          v1::Dispatch* response) {
   return Change(
       context, "CloseDispatch", request->name(), /*adviser_may_write=*/false,
-      [this, request](storage::WriteBatch* batch) {
+      [this, request](const auth::Caller&, storage::WriteBatch* batch) {
         return dispatches_.PrepareClose(*request, batch);
       },
       response);

@@ -75,10 +75,12 @@ class AdvisersService final : public v1::Advisers::CallbackService {
   Result<v1::Dispatch> Visible(auth::Call& call, const std::string& name,
                                DispatchViewer* viewer = nullptr) const;
   // Runs a change of the dispatch `name` under its write lock, after the visibility check:
-  // `prepare` fills the response. `adviser_may_write`: the assigned adviser may make it too.
+  // `prepare` (given the caller) fills the response. `adviser_may_write`: the assigned adviser may
+  // make it too.
   grpc::ServerUnaryReactor* Change(
       grpc::CallbackServerContext* context, const char* rpc, const std::string& name,
-      bool adviser_may_write, std::function<Result<v1::Dispatch>(storage::WriteBatch*)> prepare,
+      bool adviser_may_write,
+      std::function<Result<v1::Dispatch>(const auth::Caller&, storage::WriteBatch*)> prepare,
       v1::Dispatch* response, bool lock_advisers = false);
 
   auth::Gatekeeper& gatekeeper_;

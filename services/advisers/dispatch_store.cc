@@ -73,19 +73,10 @@ std::string FollowUpNotePath(int number) {
 // The associated data a field is sealed with: the record's name and the field's path.
 std::string Context(uint64_t id, const std::string& path) { return DispatchName(id) + "#" + path; }
 
-// A decimal id as the server writes them: digits without a leading zero, at most 18.
-std::optional<uint64_t> ParseNumber(std::string_view digits) {
-  if (digits.empty() || digits.size() > 18 || digits.front() == '0' ||
-      digits.find_first_not_of("0123456789") != std::string_view::npos) {
-    return std::nullopt;
-  }
-  return std::stoull(std::string(digits));
-}
-
 Result<uint64_t> ParseDispatchName(const std::string& name, const char* field) {
   std::optional<uint64_t> id;
   if (name.rfind(kDispatchPrefix, 0) == 0) {
-    id = ParseNumber(std::string_view(name).substr(sizeof(kDispatchPrefix) - 1));
+    id = ParseDecimalId(std::string_view(name).substr(sizeof(kDispatchPrefix) - 1));
   }
   if (!id) return Status::InvalidArgument(field, "must look like \"dispatches/{number}\"");
   return *id;
@@ -93,7 +84,7 @@ Result<uint64_t> ParseDispatchName(const std::string& name, const char* field) {
 
 std::optional<uint64_t> ParseCaseId(const std::string& name) {
   if (name.rfind(kCasePrefix, 0) != 0) return std::nullopt;
-  return ParseNumber(std::string_view(name).substr(sizeof(kCasePrefix) - 1));
+  return ParseDecimalId(std::string_view(name).substr(sizeof(kCasePrefix) - 1));
 }
 
 bool IsAdviserName(const std::string& name) {
@@ -354,7 +345,7 @@ Result<DispatchPage> DispatchStore::List(const DispatchViewer& viewer, const Dis
   if (adviser_only && viewer.adviser.empty()) return page;
   uint64_t before = 0;
   if (!before_id.empty()) {
-    auto parsed = ParseNumber(before_id);
+    auto parsed = ParseDecimalId(before_id);
     if (!parsed) return Status::InvalidArgument("page_token", "not a position of this list");
     before = *parsed;
   }
@@ -378,43 +369,68 @@ Result<DispatchPage> DispatchStore::List(const DispatchViewer& viewer, const Dis
   // Agency staff see a case's dispatches by its team: each case is looked up once per page.
   std::map<std::string, bool> case_visible;
   uint64_t last_id = 0;
-  Status walked =
-      WalkNewestFirst(storage_, family, prefix, before, [&](uint64_t id) -> Result<bool> {
-        auto stored = Load(id);
-        if (!stored.ok()) return stored.status();
-        const v1::Dispatch& record = stored->record;
-        if (filter.state != v1::DISPATCH_STATE_UNSPECIFIED && record.state() != filter.state) {
-          return true;
-        }
-        if (!filter.case_name.empty() && record.case_() != filter.case_name) return true;
-        if (!filter.adviser.empty() && record.assigned_adviser() != filter.adviser) return true;
-        bool visible = false;
-        if (viewer.every_dispatch ||
-            (!viewer.adviser.empty() && record.assigned_adviser() == viewer.adviser)) {
-          visible = true;
-        } else if (!record.case_().empty()) {
-          auto cached = case_visible.find(record.case_());
-          if (cached == case_visible.end()) {
-            auto seen = CanSee(record, viewer);
-            if (!seen.ok()) return seen.status();
-            cached = case_visible.emplace(record.case_(), *seen).first;
-          }
-          visible = cached->second;
-        }
-        if (!visible) return true;
-        if (static_cast<int>(page.dispatches.size()) == limit) {
-          page.next_before_id = std::to_string(last_id);
-          return false;
-        }
-        auto key = KeyOf(id, record);
-        const bool purged = !key.ok() && key.status().reason() == "CASE_PURGED";
-        if (!key.ok() && !purged) return key.status();
-        auto opened = Opened(id, *stored, purged ? nullptr : &*key);
-        if (!opened.ok()) return opened.status();
-        page.dispatches.push_back(std::move(opened).value());
-        last_id = id;
-        return true;
-      });
+  const auto visit = [&](uint64_t id) -> Result<bool> {
+    auto stored = Load(id);
+    if (!stored.ok()) return stored.status();
+    const v1::Dispatch& record = stored->record;
+    if (filter.state != v1::DISPATCH_STATE_UNSPECIFIED && record.state() != filter.state) {
+      return true;
+    }
+    if (!filter.case_name.empty() && record.case_() != filter.case_name) return true;
+    if (!filter.adviser.empty() && record.assigned_adviser() != filter.adviser) return true;
+    bool visible = false;
+    if (viewer.every_dispatch ||
+        (!viewer.adviser.empty() && record.assigned_adviser() == viewer.adviser)) {
+      visible = true;
+    } else if (!record.case_().empty()) {
+      auto cached = case_visible.find(record.case_());
+      if (cached == case_visible.end()) {
+        auto seen = CanSee(record, viewer);
+        if (!seen.ok()) return seen.status();
+        cached = case_visible.emplace(record.case_(), *seen).first;
+      }
+      visible = cached->second;
+    }
+    if (!visible) return true;
+    if (static_cast<int>(page.dispatches.size()) == limit) {
+      page.next_before_id = std::to_string(last_id);
+      return false;
+    }
+    auto key = KeyOf(id, record);
+    const bool purged = !key.ok() && key.status().reason() == "CASE_PURGED";
+    if (!key.ok() && !purged) return key.status();
+    auto opened = Opened(id, *stored, purged ? nullptr : &*key);
+    if (!opened.ok()) return opened.status();
+    page.dispatches.push_back(std::move(opened).value());
+    last_id = id;
+    return true;
+  };
+  // Agency staff without a narrower filter: the dispatches of their agency's cases (the team
+  // index, then each case's dispatch index), so that the walk costs what the agency may see, not
+  // every dispatch of the city.
+  const bool agency_walk = family == ColumnFamily::kRecords && !viewer.every_dispatch &&
+                           !viewer.agency.empty() && viewer.adviser.empty();
+  if (agency_walk) {
+    auto cases = cases_.TeamCaseIds(viewer.agency);
+    if (!cases.ok()) return cases.status();
+    std::vector<uint64_t> ids;
+    for (uint64_t team_case : *cases) {
+      Status listed = WalkNewestFirst(storage_, ColumnFamily::kIndexes, CaseIndexPrefix(team_case),
+                                      before, [&ids](uint64_t id) -> Result<bool> {
+                                        ids.push_back(id);
+                                        return true;
+                                      });
+      if (!listed.ok()) return listed;
+    }
+    std::sort(ids.begin(), ids.end(), std::greater<uint64_t>());
+    for (uint64_t id : ids) {
+      auto more = visit(id);
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+    }
+    return page;
+  }
+  Status walked = WalkNewestFirst(storage_, family, prefix, before, visit);
   if (!walked.ok()) return walked;
   return page;
 }

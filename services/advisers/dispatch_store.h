@@ -51,6 +51,7 @@
 #include "services/common/clock.h"
 #include "services/common/handoff_lock.h"
 #include "services/common/status.h"
+#include "services/storage/request_ledger.h"
 #include "services/storage/storage.h"
 
 namespace casecoord::advisers {
@@ -161,6 +162,9 @@ class DispatchStore {
   Result<v1::Dispatch> PrepareClose(const v1::CloseDispatchRequest& request,
                                     storage::WriteBatch* batch) const;
 
+  // Remembers the request ids of this store's idempotent writes (storage::WriteOnce).
+  const storage::RequestLedger& requests() const { return requests_; }
+
  private:
   struct Stored {
     v1::Dispatch record;                        // public part
@@ -182,6 +186,7 @@ class DispatchStore {
                              storage::WriteBatch* batch) const;
 
   storage::Storage& storage_;
+  const storage::RequestLedger requests_{storage_};
   cases::CaseStore& cases_;
   const AdviserStore& advisers_;
   const cases::CaseKeyring& keys_;

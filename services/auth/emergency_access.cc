@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "services/auth/user_registry.h"
+#include "services/common/text.h"
 #include "services/storage/key_encoding.h"
 
 namespace casecoord::auth {
@@ -40,19 +42,21 @@ google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point ti
 }
 
 // True for text of nothing but ASCII and ideographic (U+3000) spaces.
-bool Blank(std::string_view text) {
-  static constexpr std::string_view kIdeographicSpace = "\u3000";
-  while (!text.empty()) {
-    if (text.front() == ' ' || text.front() == '\t' || text.front() == '\r' ||
-        text.front() == '\n') {
-      text.remove_prefix(1);
-    } else if (text.substr(0, kIdeographicSpace.size()) == kIdeographicSpace) {
-      text.remove_prefix(kIdeographicSpace.size());
-    } else {
-      return false;
+bool Blank(std::string_view text) { return TrimSpaces(text).empty(); }
+
+// One record that holds personal data, by its canonical name, of a kind the caller's roles read
+// (advisers read meetings and dispatches, not cases); a work list ("users/{id}") for coordinators,
+// who may need a colleague's list when the colleague is away.
+bool IsGrantableName(const std::string& name, const Caller& caller) {
+  const bool case_reader = caller.Has(v1::COORDINATOR) || caller.Has(v1::AGENCY_STAFF);
+  for (std::string_view prefix : {"cases/", "meetings/", "dispatches/"}) {
+    if (name.starts_with(prefix)) {
+      if (prefix == "cases/" && !case_reader) return false;
+      return ParseDecimalId(std::string_view(name).substr(prefix.size())).has_value();
     }
   }
-  return true;
+  return caller.Has(v1::COORDINATOR) && name.starts_with("users/") &&
+         UserRegistry::ParseUserName(name, "resource").ok();
 }
 
 }  // namespace
@@ -72,13 +76,25 @@ Result<std::unique_ptr<EmergencyAccessStore>> EmergencyAccessStore::Open(
   return store;
 }
 
-Result<v1::EmergencyAccess> EmergencyAccessStore::PrepareGrant(const Caller& caller,
-                                                               const std::string& resource,
-                                                               const std::string& reason,
-                                                               storage::WriteBatch* batch) {
+Status EmergencyAccessStore::ValidateGrant(const Caller& caller, const std::string& resource,
+                                           const std::string& reason) {
   Status status;
-  if (resource.empty() || resource.find('/') == std::string::npos) {
-    status = Status::InvalidArgument("resource", "must name a record, e.g. \"cases/R6-0042\"");
+  if (!IsGrantableName(resource, caller)) {
+    status = Status::InvalidArgument(
+        "resource",
+        std::string("must name one record: ") +
+            (caller.Has(v1::COORDINATOR) || caller.Has(v1::AGENCY_STAFF) ? "cases/{n}, " : "") +
+            "meetings/{n} or dispatches/{n}" +
+            (caller.Has(v1::COORDINATOR) ? ", or users/{id}" : ""));
+  }
+  if (CharacterCount(reason) > kMaxReasonCharacters) {
+    const std::string description =
+        "at most " + std::to_string(kMaxReasonCharacters) + " characters";
+    if (status.ok()) {
+      status = Status::InvalidArgument("reason", description);
+    } else {
+      status.AddViolation("reason", description);
+    }
   }
   if (Blank(reason)) {
     const char* description = "a reason is required to open a record outside your scope";
@@ -88,7 +104,14 @@ Result<v1::EmergencyAccess> EmergencyAccessStore::PrepareGrant(const Caller& cal
       status.AddViolation("reason", description);
     }
   }
-  if (!status.ok()) return status;
+  return status;
+}
+
+Result<v1::EmergencyAccess> EmergencyAccessStore::PrepareGrant(const Caller& caller,
+                                                               const std::string& resource,
+                                                               const std::string& reason,
+                                                               storage::WriteBatch* batch) {
+  CASECOORD_RETURN_IF_ERROR(ValidateGrant(caller, resource, reason));
   const auto now = clock_.Now();
   const uint64_t id = ++last_id_;
   v1::EmergencyAccess grant;

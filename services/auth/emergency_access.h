@@ -1,5 +1,7 @@
-// Break-glass: a coordinator opens a record outside their normal scope, with a stated reason, for a
-// limited time. Grants are stored (for review) and consulted by record-level access checks.
+// Break-glass: a user opens a record outside their normal scope, with a stated reason, for a
+// limited time — agency staff and advisers a case, meeting or dispatch they are not on (at night,
+// on a home visit, when the household is in danger), coordinators another coordinator's work list.
+// Grants are stored (for review) and consulted by record-level access checks.
 //
 // Thread safety: all methods may be called concurrently.
 #pragma once
@@ -19,14 +21,22 @@
 
 namespace casecoord::auth {
 
+inline constexpr size_t kMaxReasonCharacters = 500;
+
 class EmergencyAccessStore {
  public:
   static Result<std::unique_ptr<EmergencyAccessStore>> Open(storage::Storage& storage,
                                                             std::chrono::minutes duration,
                                                             const Clock& clock);
 
-  // Prepares a grant for `caller` on `resource` into `batch` (INVALID_ARGUMENT without a reason or
-  // resource). Only coordinators reach this (the policy table).
+  // OK if `caller` may ask for a grant on `resource` with `reason`: `resource` names one record,
+  // "cases/{n}", "meetings/{n}", "dispatches/{n}", or (coordinators only) "users/{id}" for a work
+  // list, and the reason is given (at most kMaxReasonCharacters). INVALID_ARGUMENT otherwise.
+  static Status ValidateGrant(const Caller& caller, const std::string& resource,
+                              const std::string& reason);
+
+  // Validates (ValidateGrant) and prepares a grant for `caller` on `resource` into `batch`. The
+  // caller has checked that the record exists (a grant on nothing is refused NOT_FOUND there).
   Result<v1::EmergencyAccess> PrepareGrant(const Caller& caller, const std::string& resource,
                                            const std::string& reason, storage::WriteBatch* batch);
 

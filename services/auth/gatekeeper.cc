@@ -4,12 +4,43 @@
 
 #include "services/auth/peer_identity.h"
 #include "services/common/grpc_errors.h"
+#include "services/common/log.h"
+#include "services/common/text.h"
 
 namespace casecoord::auth {
+namespace {
+
+// Runs a handler's work so that nothing it throws can reach a gRPC or worker thread (where it
+// would end the process): an exception is logged and answered INTERNAL, and the call's prepared
+// changes are dropped because the outcome is not OK. Handlers are written not to throw; this is
+// the net under them.
+Status RunWork(const std::function<Status(Call&)>& work, Call& call, std::string_view method) {
+  std::string what;
+  try {
+    return work(call);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "an exception that is not a std::exception";
+  }
+  log::Error("handler threw; answered INTERNAL, nothing changed",
+             {{"method", std::string(method)}, {"exception", what.substr(0, 200)}});
+  return Status::Internal("HANDLER_FAILED",
+                          "the server failed while handling this request; nothing was changed");
+}
+
+}  // namespace
+
+void Call::set_resource(std::string resource) {
+  if (resource.size() > kMaxAuditedResourceBytes) {
+    resource = ShortQuote(resource, 64) + " (" + std::to_string(resource.size()) + " bytes)";
+  }
+  resource_ = std::move(resource);
+}
 
 Status Call::CheckRecordAccess(const std::string& resource, bool in_normal_scope) {
   if (in_normal_scope) return Status::Ok();
-  if (emergency_ != nullptr && caller_.Has(v1::COORDINATOR)) {
+  if (emergency_ != nullptr) {
     if (auto grant = emergency_->ActiveGrant(caller_.user_id, resource)) {
       legal_basis_ = "break-glass";
       break_glass_reason_ = grant->reason();
@@ -61,7 +92,8 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
                           const std::function<Status(Call&)>& work,
                           std::function<void(Status)> done) {
   const std::string bucket = user_id.value_or("");
-  if (!deps_.rate_limiter->TryAcquire(bucket)) {
+  const MethodRule* costed = deps_.policy->Find(method);
+  if (!deps_.rate_limiter->TryAcquire(bucket, costed != nullptr ? costed->cost : 1)) {
     done(Status(StatusCode::kResourceExhausted, "RATE_LIMITED",
                 "too many requests from this user; slow down and retry"));
     return;
@@ -87,7 +119,7 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
   // Shared with the audit callback: the changes must live until they are committed.
   std::shared_ptr<Call> call(new Call(*caller, *deps_.storage, deps_.emergency));
   call->legal_basis_ = legal_basis;
-  Status outcome = work(*call);
+  Status outcome = RunWork(work, *call, method);
   if (rule->audit == AuditKind::kNone) {
     if (call->changes_.count() > 0) {
       outcome = Status::Internal("UNAUDITED_WRITE", std::string(method) + " may not change data");

@@ -39,6 +39,8 @@ namespace casecoord::auth {
 
 class Gatekeeper;
 
+inline constexpr size_t kMaxAuditedResourceBytes = 256;
+
 template <typename Lock>
 concept ReleasableOnAnyThread = requires {
   requires Lock::kReleasableOnAnyThread;
@@ -49,7 +51,10 @@ class Call {
  public:
   const Caller& caller() const { return caller_; }
   // Names the resource acted on, for the audit entry ("users/alice", or the collection "users").
-  void set_resource(std::string resource) { resource_ = std::move(resource); }
+  // Handlers name it from the request before validating it, so a name longer than
+  // kMaxAuditedResourceBytes (no valid name is) is recorded as its first bytes and its length:
+  // a refused call costs the trail a bounded entry whatever the caller sent.
+  void set_resource(std::string resource);
   // Changes committed with the audit entry if the work returns OK.
   storage::WriteBatch& changes() { return changes_; }
   // Runs after the changes and the audit entry are durable (e.g. refresh a cache).

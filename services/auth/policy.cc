@@ -1,5 +1,7 @@
 #include "services/auth/policy.h"
 
+#include <map>
+
 namespace casecoord::auth {
 namespace {
 
@@ -37,7 +39,7 @@ std::vector<MethodRule> DefaultRules() {
   // Dispatch readers: coordinators, agency staff (their team's cases) and the assigned adviser
   // (checked per dispatch).
   const std::set<Role> dispatch_readers = {Role::COORDINATOR, Role::AGENCY_STAFF, Role::ADVISER};
-  return {
+  std::vector<MethodRule> rules = {
       {admin("GetServerInfo"), everyone, AuditKind::kNone, Execution::kInline},
       {admin("CreateBackup"), {Role::ADMIN}, AuditKind::kWrite},
       {admin("ListBackups"), {Role::ADMIN}, AuditKind::kRead},
@@ -48,7 +50,10 @@ std::vector<MethodRule> DefaultRules() {
       {admin("UpdateUser"), {Role::ADMIN}, AuditKind::kWrite},
       {admin("ListAuditEntries"), {Role::AUDITOR}, AuditKind::kRead},
       {admin("VerifyAuditChain"), {Role::AUDITOR, Role::ADMIN}, AuditKind::kRead},
-      {admin("RequestEmergencyAccess"), {Role::COORDINATOR}, AuditKind::kWrite},
+      // Break-glass is for those whose normal scope can miss a record they urgently need.
+      {admin("RequestEmergencyAccess"),
+       {Role::COORDINATOR, Role::AGENCY_STAFF, Role::ADVISER},
+       AuditKind::kWrite},
       {admin("ListEmergencyAccesses"), {Role::AUDITOR, Role::ADMIN}, AuditKind::kRead},
       // The directory holds no personal data: reads are open to every user and not audited.
       {directory("CreateAgency"), directory_editors, AuditKind::kWrite},
@@ -134,6 +139,25 @@ std::vector<MethodRule> DefaultRules() {
       {statistics("RecordIndicatorYear"), {Role::PLANNER}, AuditKind::kWrite},
       {statistics("GetPlanProgress"), statistics_readers, AuditKind::kRead},
   };
+  // What a call costs the caller's rate-limit bucket, for calls that walk many records, parse
+  // much, or write much: a user flooding them runs dry long before one flooding point reads would,
+  // so one user cannot take the server's time from the others. Every other call costs 1.
+  const std::map<std::string, int> costs = {
+      {directory("ListAgencies"), 5},        {directory("SearchAgencies"), 5},
+      {directory("FindPartners"), 5},        {directory("ImportAgencies"), 50},
+      {directory("ExportAgencies"), 50},     {cases("ListCases"), 10},
+      {cases("ListReferrals"), 5},           {cases("GetCaseHistory"), 5},
+      {cases("ListConsultations"), 5},       {meetings("ListMeetings"), 10},
+      {meetings("ExportMeetingRecord"), 10}, {advisers("ListDispatches"), 10},
+      {admin("ListAuditEntries"), 10},       {admin("VerifyAuditChain"), 200},
+      {admin("CreateBackup"), 200},          {cases("RebuildCaseCounters"), 200},
+      {statistics("GetYearlyReport"), 5},    {statistics("GetPlanProgress"), 5},
+  };
+  for (MethodRule& rule : rules) {
+    auto cost = costs.find(rule.method);
+    if (cost != costs.end()) rule.cost = cost->second;
+  }
+  return rules;
 }
 
 }  // namespace

@@ -42,6 +42,8 @@ struct MethodRule {
   std::set<v1::Role> roles;
   AuditKind audit = AuditKind::kRead;
   Execution execution = Execution::kWorker;
+  // Tokens of the caller's rate-limit bucket one call takes (see the cost table in policy.cc).
+  int cost = 1;
 };
 
 class Policy {

@@ -7,7 +7,8 @@ namespace casecoord::auth {
 RateLimiter::RateLimiter(double per_second, double burst, const Clock& clock)
     : per_second_(per_second), burst_(burst), clock_(clock) {}
 
-bool RateLimiter::TryAcquire(const std::string& user_id) {
+bool RateLimiter::TryAcquire(const std::string& user_id, int cost) {
+  const double tokens = std::min(burst_, static_cast<double>(std::max(cost, 1)));
   const auto now = clock_.Now();
   std::lock_guard<std::mutex> lock(mutex_);
   auto [it, inserted] = buckets_.try_emplace(user_id, Bucket{burst_, now});
@@ -17,8 +18,8 @@ bool RateLimiter::TryAcquire(const std::string& user_id) {
     bucket.tokens = std::min(burst_, bucket.tokens + elapsed * per_second_);
     bucket.refilled = now;
   }
-  if (bucket.tokens < 1.0) return false;
-  bucket.tokens -= 1.0;
+  if (bucket.tokens < tokens) return false;
+  bucket.tokens -= tokens;
   return true;
 }
 

@@ -1,7 +1,8 @@
 // Per-user token buckets, so that one runaway client cannot starve the others.
 //
-// Each user has a bucket of `burst` tokens refilled at `per_second`; a call takes one token or is
-// refused (RESOURCE_EXHAUSTED with a retry delay). Thread safe.
+// Each user has a bucket of `burst` tokens refilled at `per_second`; a call takes its cost in
+// tokens (1 for most, more for expensive ones: MethodRule::cost) or is refused (RESOURCE_EXHAUSTED
+// with a retry delay). Thread safe.
 #pragma once
 
 #include <chrono>
@@ -17,8 +18,9 @@ class RateLimiter {
  public:
   RateLimiter(double per_second, double burst, const Clock& clock = SystemClock::Instance());
 
-  // True if `user_id` may make a call now (and takes the token).
-  bool TryAcquire(const std::string& user_id);
+  // True if `user_id` may make a call costing `cost` tokens now (and takes them). A cost above the
+  // burst is charged as the whole burst, so that such a call is possible at all.
+  bool TryAcquire(const std::string& user_id, int cost = 1);
 
  private:
   struct Bucket {

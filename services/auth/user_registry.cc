@@ -10,6 +10,17 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
+// ADMIN together with a role that reads case content, or with AUDITOR.
+bool HasConflictingRoles(const v1::User& user) {
+  bool admin = false, conflicting = false;
+  for (int role : user.roles()) {
+    admin = admin || role == v1::ADMIN;
+    conflicting = conflicting || role == v1::COORDINATOR || role == v1::AGENCY_STAFF ||
+                  role == v1::ADVISER || role == v1::AUDITOR;
+  }
+  return admin && conflicting;
+}
+
 constexpr char kUserPrefix[] = "users/";
 
 std::string UserKey(const std::string& user_id) {
@@ -66,7 +77,21 @@ std::optional<Caller> UserRegistry::FindActive(const std::string& user_id) const
   if (it == users_.end() || it->second.state() != v1::User::ACTIVE) return std::nullopt;
   Caller caller{user_id, it->second.agency(), {}};
   for (int role : it->second.roles()) caller.roles.insert(static_cast<v1::Role>(role));
+  // An account stored with ADMIN and a conflicting role (before the rule existed) acts as ADMIN
+  // only: the conflict must never open case content or the trail to an administrator.
+  if (caller.roles.count(v1::ADMIN) > 0) caller.roles = {v1::ADMIN};
   return caller;
+}
+
+bool UserRegistry::IsLastActiveAuditor(const std::string& user_id) const {
+  std::shared_lock<std::shared_mutex> lock(users_mutex_);
+  for (const auto& [id, user] : users_) {
+    if (id == user_id || user.state() != v1::User::ACTIVE) continue;
+    for (int role : user.roles()) {
+      if (role == v1::AUDITOR && !HasConflictingRoles(user)) return false;
+    }
+  }
+  return true;
 }
 
 std::optional<v1::User> UserRegistry::Find(const std::string& user_id) const {
@@ -114,8 +139,20 @@ Status UserRegistry::Validate(const v1::User& user, const char* prefix) const {
     violation("agency", "must look like \"agencies/{agency_id}\"");
   }
   if (agency_staff && user.agency().empty()) violation("agency", "required for AGENCY_STAFF");
+  const bool conflicting_roles = HasConflictingRoles(user);
   if (user.state() == v1::User::STATE_UNSPECIFIED || !v1::User::State_IsValid(user.state())) {
     violation("state", "must be ACTIVE or DISABLED");
+  }
+  if (conflicting_roles) {
+    const std::string description =
+        "ADMIN cannot be held with COORDINATOR, AGENCY_STAFF, ADVISER or AUDITOR (separation of "
+        "duties): give the person a second account for that role";
+    if (status.ok()) {
+      status = Status(StatusCode::kInvalidArgument, "SEPARATION_OF_DUTIES", description);
+      status.AddViolation(prefix + std::string("roles"), description);
+    } else {
+      violation("roles", description);
+    }
   }
   return status;
 }
@@ -180,6 +217,19 @@ Result<v1::User> UserRegistry::PrepareUpdate(const v1::User& patch, const v1::Fi
     }
   }
   CASECOORD_RETURN_IF_ERROR(Validate(updated, "user."));
+  const auto is_active_auditor = [](const v1::User& user) {
+    if (user.state() != v1::User::ACTIVE || HasConflictingRoles(user)) return false;
+    for (int role : user.roles()) {
+      if (role == v1::AUDITOR) return true;
+    }
+    return false;
+  };
+  if (is_active_auditor(*stored) && !is_active_auditor(updated) && IsLastActiveAuditor(*user_id)) {
+    return Status::FailedPrecondition(
+        "LAST_AUDITOR", "user " + *user_id +
+                            " is the last active auditor; make another auditor first, so that "
+                            "the audit trail always has a reader");
+  }
   Stamp(&updated);
   batch->Put(ColumnFamily::kRecords, UserKey(*user_id), updated.SerializeAsString());
   return updated;

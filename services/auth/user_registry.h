@@ -5,6 +5,13 @@
 // together with the audit entry; Publish() then updates the in-memory copy. Writers are serialised
 // by LockForWrite() so that etag checks and commits cannot interleave.
 //
+// Separation of duties: an account holding ADMIN holds no role that reads case content
+// (COORDINATOR, AGENCY_STAFF, ADVISER) and not AUDITOR, who reviews what admins did. The registry
+// refuses to create or update such an account (INVALID_ARGUMENT "roles", reason
+// SEPARATION_OF_DUTIES), and an account stored that way by an older version acts as ADMIN only.
+// The last active auditor cannot be disabled or lose the role (FAILED_PRECONDITION LAST_AUDITOR),
+// so that someone can always read the trail.
+//
 // Thread safety: all methods may be called concurrently.
 #pragma once
 
@@ -43,7 +50,7 @@ class UserRegistry {
   Result<v1::User> PrepareCreate(const std::string& user_id, const v1::User& user,
                                  storage::WriteBatch* batch) const;
   // Applies `mask` paths of `patch` to the stored user named by patch.name() (NOT_FOUND, ABORTED on
-  // a stale etag, INVALID_ARGUMENT naming the field).
+  // a stale etag, INVALID_ARGUMENT naming the field, FAILED_PRECONDITION LAST_AUDITOR).
   Result<v1::User> PrepareUpdate(const v1::User& patch, const v1::FieldMask& mask,
                                  storage::WriteBatch* batch) const;
   // Makes a committed user visible to FindActive().
@@ -54,6 +61,8 @@ class UserRegistry {
  private:
   UserRegistry(storage::Storage& storage, const Clock& clock) : storage_(storage), clock_(clock) {}
   Status Validate(const v1::User& user, const char* prefix) const;
+  // Whether no ACTIVE user but `user_id` holds AUDITOR (without conflicting roles).
+  bool IsLastActiveAuditor(const std::string& user_id) const;
   void Stamp(v1::User* user) const;
 
   storage::Storage& storage_;

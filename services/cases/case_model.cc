@@ -66,6 +66,10 @@ Status JoinPersonal(const v1::Case& personal, v1::Case* record) {
 Status CheckTransition(v1::CaseState from, const v1::TransitionCaseRequest& request) {
   using v1::CaseState;
   const CaseState to = request.to();
+  // A state this server does not know is a malformed request, not a move the case's state forbids.
+  if (!v1::CaseState_IsValid(to) || to == v1::CASE_STATE_UNSPECIFIED) {
+    return Status::InvalidArgument("to", "not a case state (" + std::to_string(to) + ")");
+  }
   bool allowed = false;
   switch (from) {
     case v1::INTAKE:

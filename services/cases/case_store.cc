@@ -101,12 +101,9 @@ std::string EventContext(uint64_t id, uint64_t sequence) {
 Result<uint64_t> ParseCaseName(const std::string& name, const char* field) {
   const Status invalid = Status::InvalidArgument(field, "must look like \"cases/{number}\"");
   if (name.rfind(kCasePrefix, 0) != 0) return invalid;
-  const std::string digits = name.substr(sizeof(kCasePrefix) - 1);
-  if (digits.empty() || digits.size() > 18 || digits.front() == '0' ||
-      digits.find_first_not_of("0123456789") != std::string::npos) {
-    return invalid;
-  }
-  return std::stoull(digits);
+  auto id = ParseDecimalId(std::string_view(name).substr(sizeof(kCasePrefix) - 1));
+  if (!id) return invalid;
+  return *id;
 }
 
 google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time) {
@@ -168,12 +165,9 @@ Result<std::pair<uint64_t, uint64_t>> ParseReferralName(const std::string& name)
   const size_t at = name.find("/referrals/");
   if (at == std::string::npos) return invalid;
   auto id = ParseCaseName(name.substr(0, at), "name");
-  const std::string number = name.substr(at + 11);
-  if (!id.ok() || number.empty() || number.size() > 18 ||
-      number.find_first_not_of("0123456789") != std::string::npos) {
-    return invalid;
-  }
-  return std::make_pair(*id, static_cast<uint64_t>(std::stoull(number)));
+  auto number = ParseDecimalId(std::string_view(name).substr(at + 11), /*allow_zero=*/true);
+  if (!id.ok() || !number) return invalid;
+  return std::make_pair(*id, *number);
 }
 
 }  // namespace
@@ -558,6 +552,7 @@ Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std:
   record.set_state(v1::INTAKE);
   record.clear_outcome();
   record.clear_team();
+  record.clear_former_team();
   record.clear_purge_time();
   record.set_referring_agency_kind(referrer->kind());
   if (record.coordinator().empty()) record.set_coordinator("users/" + user_id);
@@ -677,10 +672,7 @@ Result<v1::Case> CaseStore::PrepareTransition(const std::string& user_id,
     if (!midnight) return Status::InvalidArgument("decision_date", "not a date");
     if (*midnight > now) return Status::InvalidArgument("decision_date", "is in the future");
   } else {
-    const std::string today = FormatJstDate(now);
-    decided.set_year(std::stoi(today.substr(0, 4)));
-    decided.set_month(std::stoi(today.substr(5, 2)));
-    decided.set_day(std::stoi(today.substr(8, 2)));
+    decided = JstDateOf(now);
   }
   auto next = NextEvent(*id, user_id, v1::STATE_CHANGED);
   if (!next.ok()) return next.status();
@@ -752,14 +744,15 @@ Result<v1::ConsultationEntry> CaseStore::PrepareAppendConsultation(
   const std::string entry_prefix = CaseName(*id) + "/consultations/";
   if (input.kind() == v1::AMENDMENT) {
     if (input.amendment_reason().empty()) violation("entry.amendment_reason", "required");
-    const std::string number = input.amends().rfind(entry_prefix, 0) == 0
-                                   ? input.amends().substr(entry_prefix.size())
-                                   : "";
+    const std::optional<uint64_t> number =
+        input.amends().rfind(entry_prefix, 0) == 0
+            ? ParseDecimalId(std::string_view(input.amends()).substr(entry_prefix.size()),
+                             /*allow_zero=*/true)
+            : std::nullopt;
     bool amends_an_entry = false;
-    if (!number.empty() && number.size() <= 18 &&
-        number.find_first_not_of("0123456789") == std::string::npos) {
+    if (number) {
       std::string amended_key = Key(kEntry, *id);
-      storage::AppendUint64(&amended_key, std::stoull(number));
+      storage::AppendUint64(&amended_key, *number);
       auto amended = storage_.Get(ColumnFamily::kRecords, amended_key);
       if (!amended.ok()) return amended.status();
       amends_an_entry = amended->has_value();
@@ -1009,6 +1002,8 @@ Result<v1::Referral> CaseStore::PrepareAnswer(const std::string& user_id,
   if (!key.ok()) return key.status();
   PutReferral(id, number, *key, *referral, batch);
   if (answer == Answer::kAccept) {
+    auto* former = record.mutable_former_team();
+    former->erase(std::remove(former->begin(), former->end(), referral->agency()), former->end());
     v1::TeamMember* member = record.add_team();
     member->set_agency(referral->agency());
     member->set_role(referral->role());
@@ -1082,7 +1077,11 @@ Result<v1::Case> CaseStore::PrepareRemoveTeamMember(const std::string& user_id,
     return Status::FailedPrecondition("NOT_ON_TEAM", request.agency() + " is not on the team");
   }
   team->erase(member);
+  record.add_former_team(request.agency());
   PutTeamIndex(*id, request.agency(), /*on_team=*/false, batch);
+  // The agency no longer needs to know: its work-list items of this case go with it.
+  CASECOORD_RETURN_IF_ERROR(
+      worklist::PrepareRemoveOwnerFromCase(storage_, request.agency(), CaseName(*id), batch));
   auto last = LastEventSequence(*id);
   if (!last.ok()) return last.status();
   *record.mutable_update_time() = ToTimestamp(clock_.Now());
@@ -1162,6 +1161,25 @@ bool Matches(const v1::Case& record, const CaseFilter& filter) {
 
 }  // namespace
 
+Result<std::vector<uint64_t>> CaseStore::TeamCaseIds(const std::string& agency) const {
+  std::string prefix;
+  storage::AppendString(&prefix, kTeamIndex);
+  storage::AppendString(&prefix, agency);
+  std::vector<uint64_t> ids;
+  auto it = storage_.NewIterator(ColumnFamily::kIndexes);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    storage::KeyReader reader(
+        std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+    uint64_t id = 0;
+    if (!reader.ReadUint64(&id) || !reader.done()) {
+      return Status(StatusCode::kDataLoss, "CASE_INDEX_CORRUPT", "a team index key is malformed");
+    }
+    ids.push_back(id);
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading a team index");
+  return ids;
+}
+
 Result<CasePage> CaseStore::List(const Viewer& viewer, const CaseFilter& filter,
                                  const std::string& before_id, int limit) const {
   // Agency staff, and anyone asking for an agency's cases, walk that agency's team index (ids
@@ -1171,7 +1189,9 @@ Result<CasePage> CaseStore::List(const Viewer& viewer, const CaseFilter& filter,
     if (viewer.agency.empty() || (!agency.empty() && agency != viewer.agency)) return CasePage{};
     agency = viewer.agency;
   }
-  const uint64_t before = before_id.empty() ? 0 : std::stoull(before_id);
+  const std::optional<uint64_t> before =
+      before_id.empty() ? std::optional<uint64_t>(0) : ParseDecimalId(before_id);
+  if (!before) return Status::InvalidArgument("page_token", "not a position of this list");
   CasePage page;
   // Returns false when the page is full (and marks where the next one starts).
   auto consider = [&](uint64_t id, const v1::Case& record) -> Result<bool> {
@@ -1199,10 +1219,10 @@ Result<CasePage> CaseStore::List(const Viewer& viewer, const CaseFilter& filter,
   const ColumnFamily family = agency.empty() ? ColumnFamily::kRecords : ColumnFamily::kIndexes;
   auto it = storage_.NewIterator(family);
   std::string start = prefix;
-  if (before == 0) {
+  if (*before == 0) {
     start.push_back('\xff');
   } else {
-    storage::AppendUint64(&start, before);
+    storage::AppendUint64(&start, *before);
   }
   it->SeekForPrev(start);
   if (it->Valid() && it->key() == start) it->Prev();

@@ -40,6 +40,7 @@
 #include "services/common/status.h"
 #include "services/directory/agency_store.h"
 #include "services/stats/counters.h"
+#include "services/storage/request_ledger.h"
 #include "services/storage/storage.h"
 
 namespace casecoord::cases {
@@ -202,6 +203,9 @@ class CaseStore {
   // Cases the viewer may see that pass `filter`, newest first, strictly before id `before_id`
   // ("" = from the newest). A viewer who is not a coordinator, or a filter naming an agency, walks
   // that agency's team index rather than every case.
+  // The ids of the cases whose team includes `agency` ("agencies/{id}"), from the team index.
+  Result<std::vector<uint64_t>> TeamCaseIds(const std::string& agency) const;
+
   Result<CasePage> List(const Viewer& viewer, const CaseFilter& filter,
                         const std::string& before_id, int limit) const;
 
@@ -234,6 +238,9 @@ class CaseStore {
                                 storage::WriteBatch* batch) const;
   // Removes destroyed keys from the live files (storage::Storage::EraseDestroyed).
   Status EraseDestroyed() { return storage_.EraseDestroyed(); }
+
+  // Remembers the request ids of this store's idempotent writes (storage::WriteOnce).
+  const storage::RequestLedger& requests() const { return requests_; }
 
  private:
   struct Stored {
@@ -272,6 +279,7 @@ class CaseStore {
                     storage::WriteBatch* batch) const;
 
   storage::Storage& storage_;
+  const storage::RequestLedger requests_{storage_};
   const directory::AgencyStore& agencies_;
   const CaseKeyring& keys_;
   const Clock& clock_;

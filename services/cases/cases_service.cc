@@ -1,15 +1,30 @@
 #include "services/cases/cases_service.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "services/common/filter.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/log.h"
 #include "services/common/pagination.h"
+#include "services/common/text.h"
+#include "services/storage/request_ledger.h"
 
 namespace casecoord::cases {
 namespace {
 
 Viewer ViewerOf(const auth::Caller& caller) {
   return Viewer{caller.Has(v1::COORDINATOR), caller.agency};
+}
+
+// "cases/{case}/referrals/{number}" as (case, number), for ordering; (0, 0) for another name.
+std::pair<uint64_t, uint64_t> ReferralPosition(std::string_view name) {
+  constexpr std::string_view kCases = "cases/", kReferrals = "/referrals/";
+  const size_t at = name.find(kReferrals);
+  if (!name.starts_with(kCases) || at == std::string_view::npos) return {0, 0};
+  auto id = ParseDecimalId(name.substr(kCases.size(), at - kCases.size()));
+  auto number = ParseDecimalId(name.substr(at + kReferrals.size()), /*allow_zero=*/true);
+  return {id.value_or(0), number.value_or(0)};
 }
 
 }  // namespace
@@ -34,12 +49,12 @@ Result<CaseFilter> ParseCaseFilter(const std::string& text, const auth::Caller& 
     } else if (clause.key == "tag") {
       filter.tag = clause.value;
     } else if (clause.key == "fiscal_year") {
-      const bool digits = clause.value.size() == 4 &&
-                          clause.value.find_first_not_of("0123456789") == std::string::npos;
-      if (!digits) {
+      const auto year =
+          clause.value.size() == 4 ? ParseDecimalInt(clause.value, 1000, 9999) : std::nullopt;
+      if (!year) {
         return Status::InvalidArgument("filter", "fiscal_year is the starting year, e.g. 2024");
       }
-      filter.fiscal_year = std::stoi(clause.value);
+      filter.fiscal_year = static_cast<int>(*year);
     } else if (clause.key == "agency") {
       if (clause.value.rfind("agencies/", 0) != 0) {
         return Status::InvalidArgument("filter", "agency must look like \"agencies/{agency}\"");
@@ -63,10 +78,7 @@ Result<CaseFilter> ParseCaseFilter(const std::string& text, const auth::Caller& 
                         "\"; use state, district, fiscal_year, tag, agency, my_agency or overdue");
     }
   }
-  const std::string today = FormatJstDate(now);
-  filter.today.set_year(std::stoi(today.substr(0, 4)));
-  filter.today.set_month(std::stoi(today.substr(5, 2)));
-  filter.today.set_day(std::stoi(today.substr(8, 2)));
+  filter.today = JstDateOf(now);
   return filter;
 }
 
@@ -175,9 +187,10 @@ grpc::ServerUnaryReactor* CasesService::GetCaseHistory(grpc::CallbackServerConte
         CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->name()));
         auto page = ParsePageRequest(request->page_size(), request->page_token(), request->name());
         if (!page.ok()) return page.status();
-        const int64_t after = page->after_key.empty() ? 0 : std::stoll(page->after_key);
+        auto after = page->AfterNumber();
+        if (!after.ok()) return after.status();
         // One more than the page, to know whether another follows.
-        auto events = store_.History(request->name(), after, page->size + 1);
+        auto events = store_.History(request->name(), static_cast<int64_t>(*after), page->size + 1);
         if (!events.ok()) return events.status();
         const bool more = static_cast<int>(events->size()) > page->size;
         if (more) events->pop_back();
@@ -197,8 +210,28 @@ grpc::ServerUnaryReactor* CasesService::AppendConsultation(
       context, CasesMethod("AppendConsultation"), [this, request, response](auth::Call& call) {
         call.HoldUntilCommitted(store_.LockCase(request->parent()));
         CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->parent()));
-        auto entry = store_.PrepareAppendConsultation(call.caller().user_id, request->parent(),
+        auto entry = storage::WriteOnce<v1::ConsultationEntry>(
+            store_.requests(), "AppendConsultation", call.caller().user_id, request->request_id(),
+            *request, &call.changes(),
+            [this, request](const std::string& name) -> Result<v1::ConsultationEntry> {
+              const std::string prefix = request->parent() + "/consultations/";
+              auto number = name.rfind(prefix, 0) == 0
+                                ? ParseDecimalId(std::string_view(name).substr(prefix.size()))
+                                : std::nullopt;
+              if (!number) return Status::Internal("REQUEST_LEDGER_CORRUPT", "not an entry name");
+              auto entries =
+                  store_.Consultations(request->parent(), static_cast<int64_t>(*number) - 1, 1);
+              if (!entries.ok()) return entries.status();
+              if (entries->empty() || entries->front().name() != name) {
+                return Status::NotFound("NOT_FOUND", "the entry this request made is gone");
+              }
+              return std::move(entries->front());
+            },
+            [this, request, &call] {
+              return store_.PrepareAppendConsultation(call.caller().user_id, request->parent(),
                                                       request->entry(), &call.changes());
+            },
+            [](const v1::ConsultationEntry& written) { return written.name(); });
         if (!entry.ok()) return entry.status();
         *response = std::move(entry).value();
         return Status::Ok();
@@ -214,15 +247,17 @@ grpc::ServerUnaryReactor* CasesService::ListConsultations(
         auto page =
             ParsePageRequest(request->page_size(), request->page_token(), request->parent());
         if (!page.ok()) return page.status();
-        const int64_t after = page->after_key.empty() ? 0 : std::stoll(page->after_key);
-        auto entries = store_.Consultations(request->parent(), after, page->size + 1);
+        auto after = page->AfterNumber();
+        if (!after.ok()) return after.status();
+        auto entries =
+            store_.Consultations(request->parent(), static_cast<int64_t>(*after), page->size + 1);
         if (!entries.ok()) return entries.status();
         const bool more = static_cast<int>(entries->size()) > page->size;
         if (more) entries->pop_back();
         for (auto& entry : *entries) *response->add_entries() = std::move(entry);
         if (more) {
           response->set_next_page_token(
-              MakePageToken(std::to_string(after + response->entries_size()), request->parent()));
+              MakePageToken(std::to_string(*after + response->entries_size()), request->parent()));
         }
         return Status::Ok();
       });
@@ -235,8 +270,15 @@ grpc::ServerUnaryReactor* CasesService::CreateReferral(grpc::CallbackServerConte
       context, CasesMethod("CreateReferral"), [this, request, response](auth::Call& call) {
         call.HoldUntilCommitted(store_.LockCase(request->parent()));
         CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->parent()));
-        auto referral = store_.PrepareRefer(call.caller().user_id, request->parent(),
-                                            request->referral(), &call.changes());
+        auto referral = storage::WriteOnce<v1::Referral>(
+            store_.requests(), "CreateReferral", call.caller().user_id, request->request_id(),
+            *request, &call.changes(),
+            [this](const std::string& name) { return store_.ReferralOf(name); },
+            [this, request, &call] {
+              return store_.PrepareRefer(call.caller().user_id, request->parent(),
+                                         request->referral(), &call.changes());
+            },
+            [](const v1::Referral& written) { return written.name(); });
         if (!referral.ok()) return referral.status();
         *response = std::move(referral).value();
         return Status::Ok();
@@ -260,9 +302,32 @@ grpc::ServerUnaryReactor* CasesService::ListReferrals(grpc::CallbackServerContex
         } else {
           CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->parent()));
         }
+        const std::string fingerprint = request->parent() + "|" + call.caller().agency;
+        auto page = ParsePageRequest(request->page_size(), request->page_token(), fingerprint);
+        if (!page.ok()) return page.status();
         auto referrals = store_.Referrals(request->parent(), call.caller().agency);
         if (!referrals.ok()) return referrals.status();
-        for (auto& referral : *referrals) *response->add_referrals() = std::move(referral);
+        // The store answers a case's or an inbox's referrals whole (they are few); the page is cut
+        // here, in (case, number) order, after the referral the token names, so that referrals
+        // leaving the inbox between pages move nothing.
+        std::sort(referrals->begin(), referrals->end(),
+                  [](const v1::Referral& a, const v1::Referral& b) {
+                    return ReferralPosition(a.name()) < ReferralPosition(b.name());
+                  });
+        auto it = referrals->begin();
+        if (!page->after_key.empty()) {
+          const auto after = ReferralPosition(page->after_key);
+          it = std::find_if(referrals->begin(), referrals->end(), [&](const v1::Referral& r) {
+            return ReferralPosition(r.name()) > after;
+          });
+        }
+        for (; it != referrals->end() && response->referrals_size() < page->size; ++it) {
+          *response->add_referrals() = std::move(*it);
+        }
+        if (it != referrals->end()) {
+          response->set_next_page_token(
+              MakePageToken(response->referrals().rbegin()->name(), fingerprint));
+        }
         return Status::Ok();
       });
 }
@@ -275,10 +340,17 @@ grpc::ServerUnaryReactor* CasesService::Answer(grpc::CallbackServerContext* cont
       context, CasesMethod(method), [this, request, answer, response](auth::Call& call) {
         call.set_resource(request->name());
         call.HoldUntilCommitted(store_.LockCase(request->name()));
-        auto referral = store_.ReferralOf(request->name());
-        if (!referral.ok()) return referral.status();
-        // Coordinators may record any answer; an agency answers only what is addressed to it.
         const bool coordinator = call.caller().Has(v1::COORDINATOR);
+        auto referral = store_.ReferralOf(request->name());
+        if (!referral.ok()) {
+          // Only coordinators, who see every case, may learn that a case was purged; to anyone
+          // else its referrals answer exactly as ones that never existed.
+          if (!coordinator && referral.status().reason() == "CASE_PURGED") {
+            return Status::NotFound("NOT_FOUND", request->name() + " not found");
+          }
+          return referral.status();
+        }
+        // Coordinators may record any answer; an agency answers only what is addressed to it.
         const bool addressee =
             answer != CaseStore::Answer::kRevoke && call.caller().agency == referral->agency();
         CASECOORD_RETURN_IF_ERROR(

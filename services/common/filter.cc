@@ -6,8 +6,17 @@ namespace casecoord {
 
 Result<std::vector<FilterClause>> ParseFilterClauses(std::string_view filter) {
   std::vector<FilterClause> clauses;
+  if (filter.size() > kMaxFilterBytes) {
+    return Status::InvalidArgument("filter", "is " + std::to_string(filter.size()) +
+                                                 " bytes; at most " +
+                                                 std::to_string(kMaxFilterBytes) + " are accepted");
+  }
   std::string_view rest = TrimSpaces(filter);
   while (!rest.empty()) {
+    if (clauses.size() == kMaxFilterClauses) {
+      return Status::InvalidArgument(
+          "filter", "has more than " + std::to_string(kMaxFilterClauses) + " clauses");
+    }
     const size_t and_at = rest.find(" AND ");
     const std::string_view clause = TrimSpaces(rest.substr(0, and_at));
     rest =
@@ -15,7 +24,7 @@ Result<std::vector<FilterClause>> ParseFilterClauses(std::string_view filter) {
     const size_t op_at = clause.find_first_of("=<>!");
     if (op_at == std::string_view::npos || op_at == 0) {
       return Status::InvalidArgument("filter",
-                                     "expected \"key = value\" in \"" + std::string(clause) + "\"");
+                                     "expected \"key = value\" in \"" + ShortQuote(clause) + "\"");
     }
     FilterClause parsed;
     parsed.key = TrimSpaces(clause.substr(0, op_at));
@@ -23,7 +32,7 @@ Result<std::vector<FilterClause>> ParseFilterClauses(std::string_view filter) {
     parsed.op = clause.substr(op_at, op_length);
     if (parsed.op == "!") {
       return Status::InvalidArgument("filter",
-                                     "unknown operator in \"" + std::string(clause) + "\"");
+                                     "unknown operator in \"" + ShortQuote(clause) + "\"");
     }
     std::string_view value = TrimSpaces(clause.substr(op_at + op_length));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {

@@ -19,8 +19,13 @@ struct FilterClause {
   std::string value;  // surrounding double quotes removed
 };
 
+// Longer filters, or filters of more clauses, are refused before they are split.
+inline constexpr size_t kMaxFilterBytes = 1024;
+inline constexpr size_t kMaxFilterClauses = 16;
+
 // The clauses of `filter` in order; empty for an empty filter. INVALID_ARGUMENT on field "filter"
-// for a clause that is not "key op value".
+// for a clause that is not "key op value", or a filter over the limits above. Messages quote at
+// most a short prefix of the clause.
 Result<std::vector<FilterClause>> ParseFilterClauses(std::string_view filter);
 
 }  // namespace casecoord

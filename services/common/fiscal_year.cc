@@ -69,6 +69,16 @@ std::string FormatJstDate(std::chrono::system_clock::time_point instant) {
   return text;
 }
 
+v1::Date JstDateOf(std::chrono::system_clock::time_point instant) {
+  using namespace std::chrono;
+  const year_month_day civil{floor<days>(instant + hours(9))};
+  v1::Date date;
+  date.set_year(static_cast<int>(civil.year()));
+  date.set_month(static_cast<int>(static_cast<unsigned>(civil.month())));
+  date.set_day(static_cast<int>(static_cast<unsigned>(civil.day())));
+  return date;
+}
+
 EraLabels FiscalYearLabels(int fiscal_year) {
   for (const Era& era : kEras) {
     if (fiscal_year < era.first_fiscal_year) continue;

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "casecoord/v1/common.pb.h"
+
 namespace casecoord {
 
 // The fiscal year containing the civil date year-month (month 1..12).
@@ -33,6 +35,9 @@ std::optional<std::chrono::system_clock::time_point> ParseJstDate(std::string_vi
 
 // The JST civil date of `instant` as "YYYY-MM-DD".
 std::string FormatJstDate(std::chrono::system_clock::time_point instant);
+
+// The JST civil date of `instant` ("today in Japan" when `instant` is now).
+v1::Date JstDateOf(std::chrono::system_clock::time_point instant);
 
 // Labels for fiscal years from 1926 (昭和元年度) on.
 EraLabels FiscalYearLabels(int fiscal_year);

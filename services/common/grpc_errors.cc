@@ -2,6 +2,7 @@
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "services/common/text.h"
 
 namespace casecoord {
 
@@ -11,7 +12,10 @@ std::string JapaneseMessageFor(const Status& status) {
       return "成功しました";
     case StatusCode::kInvalidArgument: {
       std::string text = "入力内容に誤りがあります";
-      for (const auto& v : status.field_violations()) text += "（" + v.field + "）";
+      const auto& violations = status.field_violations();
+      for (size_t i = 0; i < violations.size() && i < kMaxFieldViolations; ++i) {
+        text += "（" + ShortQuote(violations[i].field, kMaxErrorFieldBytes) + "）";
+      }
       return text;
     }
     case StatusCode::kNotFound:
@@ -43,9 +47,12 @@ std::string JapaneseMessageFor(const Status& status) {
 
 grpc::Status ToGrpcStatus(const Status& status) {
   if (status.ok()) return grpc::Status::OK;
+  // Whatever a handler put in its status, the answer stays small: a message that quoted a whole
+  // bad input would travel as a trailer no default client accepts.
+  const std::string message = ShortQuote(status.message(), kMaxErrorMessageBytes);
   google::rpc::Status rich;
   rich.set_code(static_cast<int>(status.code()));
-  rich.set_message(status.message());
+  rich.set_message(message);
 
   google::rpc::ErrorInfo info;
   info.set_reason(status.reason());
@@ -54,10 +61,17 @@ grpc::Status ToGrpcStatus(const Status& status) {
 
   if (!status.field_violations().empty()) {
     google::rpc::BadRequest bad_request;
-    for (const auto& v : status.field_violations()) {
+    const auto& violations = status.field_violations();
+    const size_t shown = std::min(violations.size(), kMaxFieldViolations);
+    for (size_t i = 0; i < shown; ++i) {
       auto* out = bad_request.add_field_violations();
-      out->set_field(v.field);
-      out->set_description(v.description);
+      out->set_field(ShortQuote(violations[i].field, kMaxErrorFieldBytes));
+      out->set_description(ShortQuote(violations[i].description, kMaxErrorMessageBytes));
+    }
+    if (shown < violations.size()) {
+      auto* out = bad_request.add_field_violations();
+      out->set_field("...");
+      out->set_description(std::to_string(violations.size() - shown) + " more fields are invalid");
     }
     rich.add_details()->PackFrom(bad_request);
   }
@@ -67,7 +81,7 @@ grpc::Status ToGrpcStatus(const Status& status) {
   localized.set_message(JapaneseMessageFor(status));
   rich.add_details()->PackFrom(localized);
 
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), status.message(),
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message,
                       rich.SerializeAsString());
 }
 

@@ -3,6 +3,10 @@
 // A non-OK Status becomes a grpc::Status whose binary details are a google.rpc.Status carrying:
 // ErrorInfo (reason, domain "casecoord.jp"), BadRequest (one FieldViolation per invalid field) when
 // there are violations, and a LocalizedMessage in Japanese (ja-JP) for people.
+//
+// The answer is bounded whatever the Status holds: the message and each description are cut to
+// kMaxErrorMessageBytes, field paths to kMaxErrorFieldBytes, and at most kMaxFieldViolations
+// violations are listed (then one "..." entry counting the rest).
 #pragma once
 
 #include <grpcpp/support/status.h>
@@ -14,6 +18,9 @@
 namespace casecoord {
 
 inline constexpr char kErrorDomain[] = "casecoord.jp";
+inline constexpr size_t kMaxErrorMessageBytes = 512;
+inline constexpr size_t kMaxErrorFieldBytes = 128;
+inline constexpr size_t kMaxFieldViolations = 50;
 
 grpc::Status ToGrpcStatus(const Status& status);
 

@@ -1,5 +1,7 @@
 #include "services/common/worker_pool.h"
 
+#include "services/common/log.h"
+
 namespace casecoord {
 
 WorkerPool::WorkerPool(size_t threads, size_t max_queued) : max_queued_(max_queued) {
@@ -43,7 +45,15 @@ void WorkerPool::Run() {
       task = std::move(queue_.front());
       queue_.pop_front();
     }
-    task();
+    // Tasks are written not to throw (the gatekeeper already catches what handlers throw); a
+    // throw that got this far must not take the process, and the pool's thread, with it.
+    try {
+      task();
+    } catch (const std::exception& e) {
+      log::Error("worker task threw", {{"exception", std::string(e.what()).substr(0, 200)}});
+    } catch (...) {
+      log::Error("worker task threw", {{"exception", "not a std::exception"}});
+    }
   }
 }
 

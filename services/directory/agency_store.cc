@@ -538,6 +538,12 @@ Status AgencyStore::LoadCatalog() const {
 Result<std::vector<v1::AgencyMatch>> AgencyStore::Search(const std::string& query, int limit,
                                                          const AgencyFilter* filter,
                                                          v1::AgencyView view) const {
+  // Bytes first, so that counting characters is itself bounded (a character is at most 4 bytes).
+  if (query.size() > 4 * kMaxSearchQueryCharacters ||
+      CharacterCount(query) > kMaxSearchQueryCharacters) {
+    return Status::InvalidArgument(
+        "query", "at most " + std::to_string(kMaxSearchQueryCharacters) + " characters");
+  }
   CASECOORD_RETURN_IF_ERROR(LoadCatalog());
   return catalog_.Search(query, filter, view, limit);
 }
@@ -554,8 +560,12 @@ Result<std::vector<v1::PartnerMatch>> AgencyStore::FindPartners(
     }
   };
   if (issue_tags.empty()) violation("issue_tags", "give at least one tag");
+  if (issue_tags.size() > kMaxPartnerTags) {
+    violation("issue_tags", "at most " + std::to_string(kMaxPartnerTags) + " tags");
+    return invalid;
+  }
   for (const auto& tag : issue_tags) {
-    if (!IsResourceId(tag)) violation("issue_tags", "\"" + tag + "\" is not a tag");
+    if (!IsResourceId(tag)) violation("issue_tags", "\"" + ShortQuote(tag) + "\" is not a tag");
   }
   if (!district.empty() && !IsResourceId(district)) violation("district", "not a district id");
   if (!invalid.ok()) return invalid;

@@ -57,6 +57,9 @@ struct AgencyPage {
   std::string next_after_key;
 };
 
+inline constexpr size_t kMaxSearchQueryCharacters = 100;
+inline constexpr size_t kMaxPartnerTags = 32;
+
 class AgencyStore {
  public:
   AgencyStore(storage::Storage& storage, const Clock& clock) : storage_(storage), clock_(clock) {}
@@ -102,14 +105,16 @@ class AgencyStore {
 
   // Agencies whose name or reading contains `query` after normalisation (see japanese_text.h) and
   // which `filter` (nullptr: none) matches, in kana order, at most `limit`, in `view`. Memory
-  // only once the catalog is loaded.
+  // only once the catalog is loaded. A query of more than kMaxSearchQueryCharacters characters
+  // (no agency name is that long) is INVALID_ARGUMENT "query", refused before any work.
   Result<std::vector<v1::AgencyMatch>> Search(const std::string& query, int limit,
                                               const AgencyFilter* filter = nullptr,
                                               v1::AgencyView view = v1::AGENCY_VIEW_FULL) const;
 
   // Active agencies that accept referrals, serve `district` (if not empty) and cover at least one
   // of `issue_tags`, most tags first (then by reading), in `view`. INVALID_ARGUMENT naming
-  // "issue_tags" or "district" for a malformed one. Memory only once the catalog is loaded.
+  // "issue_tags" or "district" for a malformed one, or for more than kMaxPartnerTags tags.
+  // Memory only once the catalog is loaded.
   Result<std::vector<v1::PartnerMatch>> FindPartners(
       const std::vector<std::string>& issue_tags, const std::string& district, int limit,
       v1::AgencyView view = v1::AGENCY_VIEW_FULL) const;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "services/common/fiscal_year.h"
+#include "services/common/text.h"
 #include "services/storage/key_encoding.h"
 
 namespace casecoord::directory {
@@ -53,12 +54,10 @@ Result<std::pair<std::string, int>> ParseAnswerName(const std::string& name) {
       "name", "must look like \"agencies/{agency}/cooperationSurveys/{fiscal_year}\"");
   const size_t at = name.find(kCollection);
   if (at == std::string::npos) return invalid;
-  const std::string year = name.substr(at + sizeof(kCollection) - 1);
-  if (year.empty() || year.size() > 4 ||
-      year.find_first_not_of("0123456789") != std::string::npos) {
-    return invalid;
-  }
-  return std::make_pair(name.substr(0, at), std::stoi(year));
+  const std::string_view digits = std::string_view(name).substr(at + sizeof(kCollection) - 1);
+  const auto year = digits.size() <= 4 ? ParseDecimalInt(digits, 0, 9999) : std::nullopt;
+  if (!year) return invalid;
+  return std::make_pair(name.substr(0, at), static_cast<int>(*year));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "services/common/enum_labels.h"
 #include "services/common/fiscal_year.h"
+#include "services/common/log.h"
 #include "services/common/text.h"
 #include "services/storage/key_encoding.h"
 #include "services/worklist/due_index.h"
@@ -27,6 +28,24 @@ constexpr char kMeeting[] = "meeting";
 constexpr char kMeetingKey[] = "meeting-key";
 constexpr char kNextId[] = "meeting-next-id";
 constexpr char kRequest[] = "meeting-request";
+// Each participant's meetings ("meeting-of"/user/id), so that a participant's list walks their own
+// meetings instead of every meeting of the city. Version 1 since the index exists.
+constexpr char kParticipantIndex[] = "meeting-of";
+constexpr char kIndexVersionKey[] = "meeting-index-version";
+constexpr char kIndexVersion[] = "1";
+
+std::string ParticipantPrefix(std::string_view user) {
+  std::string key;
+  storage::AppendString(&key, kParticipantIndex);
+  storage::AppendString(&key, user);
+  return key;
+}
+
+std::string ParticipantKey(std::string_view user, uint64_t id) {
+  std::string key = ParticipantPrefix(user);
+  storage::AppendUint64(&key, id);
+  return key;
+}
 
 std::string Key(const char* kind, uint64_t id) {
   std::string key;
@@ -91,12 +110,9 @@ void JoinPersonal(const v1::Meeting& personal, v1::Meeting* meeting) {
 Result<uint64_t> ParseMeetingName(const std::string& name, const char* field) {
   const Status invalid = Status::InvalidArgument(field, "must look like \"meetings/{number}\"");
   if (name.rfind(kMeetingPrefix, 0) != 0) return invalid;
-  const std::string digits = name.substr(sizeof(kMeetingPrefix) - 1);
-  if (digits.empty() || digits.size() > 18 || digits.front() == '0' ||
-      digits.find_first_not_of("0123456789") != std::string::npos) {
-    return invalid;
-  }
-  return std::stoull(digits);
+  auto id = ParseDecimalId(std::string_view(name).substr(sizeof(kMeetingPrefix) - 1));
+  if (!id) return invalid;
+  return *id;
 }
 
 Status CheckParticipants(const google::protobuf::RepeatedPtrField<v1::Participant>& participants) {
@@ -147,6 +163,28 @@ Access AccessOf(const v1::Meeting& meeting, const MeetingViewer& viewer) {
   return Access::kNone;
 }
 
+Result<Access> MeetingStore::AccessFor(const v1::Meeting& meeting,
+                                       const MeetingViewer& viewer) const {
+  const Access access = AccessOf(meeting, viewer);
+  if (access == Access::kNone || viewer.coordinator || meeting.case_().empty()) return access;
+  std::string agency;
+  for (const auto& participant : meeting.participants()) {
+    if (participant.user() == viewer.user) agency = participant.agency();
+  }
+  if (agency.empty()) return access;  // an adviser or city staff, invited in person
+  auto record = cases_.GetPublic(meeting.case_());
+  if (!record.ok()) {
+    // A purged case's meetings keep only their public part, which participants still see.
+    if (record.status().reason() == "CASE_PURGED") return access;
+    return record.status();
+  }
+  // Agencies invited to a meeting without being on the team (a 支援会議 may invite them) keep
+  // their access; an agency taken off the team loses it until it is back on.
+  const bool removed = std::find(record->former_team().begin(), record->former_team().end(),
+                                 agency) != record->former_team().end();
+  return removed ? Access::kNone : access;
+}
+
 Result<cases::CaseStore::CaseWriteLock> MeetingStore::LockMeeting(const std::string& name) {
   auto meeting = GetPublic(name);
   if (!meeting.ok()) return meeting.status();
@@ -173,6 +211,19 @@ Result<cases::CaseKey> MeetingStore::KeyOf(uint64_t id, const v1::Meeting& meeti
 
 Status MeetingStore::Put(uint64_t id, const cases::CaseKey& key, const v1::Meeting& meeting,
                          storage::WriteBatch* batch) const {
+  // The participant index follows the participants: entries of those who left go, in the same
+  // batch as the record.
+  auto stored = Load(id, /*open=*/false);
+  if (stored.ok()) {
+    for (const auto& participant : stored->participants()) {
+      batch->Delete(ColumnFamily::kIndexes, ParticipantKey(participant.user(), id));
+    }
+  } else if (stored.status().code() != StatusCode::kNotFound) {
+    return stored.status();
+  }
+  for (const auto& participant : meeting.participants()) {
+    batch->Put(ColumnFamily::kIndexes, ParticipantKey(participant.user(), id), "");
+  }
   v1::Meeting public_part = meeting;
   const v1::Meeting personal = SplitPersonal(&public_part);
   std::string value;
@@ -315,14 +366,23 @@ Result<v1::Meeting> MeetingStore::PrepareCreate(const std::string& user_id,
 Result<MeetingPage> MeetingStore::List(const MeetingViewer& viewer, const MeetingFilter& filter,
                                        const std::string& before_id, int limit) const {
   MeetingPage page;
+  // Coordinators walk every meeting; anyone else walks the participant index, so that a list
+  // costs what the caller may see, not what the city holds.
+  const bool every_meeting = viewer.coordinator;
   std::string prefix;
-  storage::AppendString(&prefix, kMeeting);
-  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  if (every_meeting) {
+    storage::AppendString(&prefix, kMeeting);
+  } else {
+    prefix = ParticipantPrefix(viewer.user);
+  }
+  auto it = storage_.NewIterator(every_meeting ? ColumnFamily::kRecords : ColumnFamily::kIndexes);
   std::string start = prefix;
   if (before_id.empty()) {
     start.push_back('\xff');
   } else {
-    storage::AppendUint64(&start, std::stoull(before_id));
+    auto before = ParseDecimalId(before_id);
+    if (!before) return Status::InvalidArgument("page_token", "not a position of this list");
+    storage::AppendUint64(&start, *before);
   }
   it->SeekForPrev(start);
   if (it->Valid() && it->key() == start) it->Prev();
@@ -330,14 +390,24 @@ Result<MeetingPage> MeetingStore::List(const MeetingViewer& viewer, const Meetin
     storage::KeyReader key_reader(
         std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
     uint64_t id = 0;
-    storage::KeyReader reader(it->value().ToStringView());
-    std::string public_bytes;
-    v1::Meeting meeting;
-    if (!key_reader.ReadUint64(&id) || !reader.ReadString(&public_bytes) ||
-        !meeting.ParseFromString(public_bytes)) {
-      return Status(StatusCode::kDataLoss, "MEETING_CORRUPT", "a meeting is unreadable");
+    if (!key_reader.ReadUint64(&id)) {
+      return Status(StatusCode::kDataLoss, "MEETING_CORRUPT", "a meeting key is malformed");
     }
-    const Access access = AccessOf(meeting, viewer);
+    v1::Meeting meeting;
+    if (every_meeting) {
+      storage::KeyReader reader(it->value().ToStringView());
+      std::string public_bytes;
+      if (!reader.ReadString(&public_bytes) || !meeting.ParseFromString(public_bytes)) {
+        return Status(StatusCode::kDataLoss, "MEETING_CORRUPT", "a meeting is unreadable");
+      }
+    } else {
+      auto indexed = Load(id, /*open=*/false);
+      if (!indexed.ok()) return indexed.status();
+      meeting = std::move(indexed).value();
+    }
+    auto access_for = AccessFor(meeting, viewer);
+    if (!access_for.ok()) return access_for.status();
+    const Access access = *access_for;
     if (access == Access::kNone) continue;
     if (!filter.case_name.empty() && meeting.case_() != filter.case_name) continue;
     if (filter.type != v1::MEETING_TYPE_UNSPECIFIED && meeting.type() != filter.type) continue;
@@ -359,6 +429,41 @@ Result<MeetingPage> MeetingStore::List(const MeetingViewer& viewer, const Meetin
   }
   if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "listing meetings");
   return page;
+}
+
+Result<int> MeetingStore::RebuildIndexesIfStale() {
+  auto version = storage_.Get(ColumnFamily::kMeta, kIndexVersionKey);
+  if (!version.ok()) return version.status();
+  if (version->has_value() && **version == kIndexVersion) return 0;
+  auto lock = std::unique_lock<HandoffMutex>(sequence_mutex_);
+  storage::WriteBatch batch(storage_);
+  std::string prefix;
+  storage::AppendString(&prefix, kMeeting);
+  int meetings = 0;
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    storage::KeyReader key_reader(
+        std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+    storage::KeyReader reader(it->value().ToStringView());
+    uint64_t id = 0;
+    std::string public_bytes;
+    v1::Meeting meeting;
+    if (!key_reader.ReadUint64(&id) || !reader.ReadString(&public_bytes) ||
+        !meeting.ParseFromString(public_bytes)) {
+      return Status(StatusCode::kDataLoss, "MEETING_CORRUPT", "a meeting is unreadable");
+    }
+    for (const auto& participant : meeting.participants()) {
+      batch.Put(ColumnFamily::kIndexes, ParticipantKey(participant.user(), id), "");
+    }
+    ++meetings;
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading meetings");
+  batch.Put(ColumnFamily::kMeta, kIndexVersionKey, kIndexVersion);
+  CASECOORD_RETURN_IF_ERROR(storage_.Commit(batch));
+  log::Info("meeting indexes rebuilt", {{"meetings", std::to_string(meetings)},
+                                        {"from_version", version->value_or("none")},
+                                        {"to_version", kIndexVersion}});
+  return meetings;
 }
 
 Result<v1::Meeting> MeetingStore::PrepareUpdate(const v1::UpdateMeetingRequest& request,
@@ -403,7 +508,7 @@ Result<v1::Meeting> MeetingStore::PrepareUpdate(const v1::UpdateMeetingRequest& 
     }
   }
   *meeting->mutable_update_time() = Now(clock_);
-  meeting->set_etag(std::to_string(std::stoll(meeting->etag()) + 1));
+  meeting->set_etag(NextRevisionEtag(meeting->etag()));
   auto key = KeyOf(id, *meeting);
   if (!key.ok()) return key.status();
   CASECOORD_RETURN_IF_ERROR(Put(id, *key, *meeting, batch));
@@ -425,7 +530,7 @@ Result<v1::Meeting> MeetingStore::PrepareAcknowledge(const std::string& user,
   if (participant->has_acknowledge_time()) return meeting;  // the first acknowledgement stands
   *participant->mutable_acknowledge_time() = Now(clock_);
   *meeting->mutable_update_time() = participant->acknowledge_time();
-  meeting->set_etag(std::to_string(std::stoll(meeting->etag()) + 1));
+  meeting->set_etag(NextRevisionEtag(meeting->etag()));
   auto key = KeyOf(id, *meeting);
   if (!key.ok()) return key.status();
   CASECOORD_RETURN_IF_ERROR(Put(id, *key, *meeting, batch));
@@ -494,7 +599,7 @@ Result<v1::Meeting> MeetingStore::PrepareRecordMinutes(const std::string& user_i
   *meeting->mutable_held_date() = held;
   meeting->set_state(v1::HELD);
   *meeting->mutable_update_time() = Now(clock_);
-  meeting->set_etag(std::to_string(std::stoll(meeting->etag()) + 1));
+  meeting->set_etag(NextRevisionEtag(meeting->etag()));
   auto key = KeyOf(id, *meeting);
   if (!key.ok()) return key.status();
   CASECOORD_RETURN_IF_ERROR(Put(id, *key, *meeting, batch));
@@ -526,7 +631,7 @@ Result<v1::Meeting> MeetingStore::PrepareCancel(const v1::CancelMeetingRequest& 
   meeting->set_state(v1::CANCELLED);
   meeting->set_cancel_reason(request.reason());
   *meeting->mutable_update_time() = Now(clock_);
-  meeting->set_etag(std::to_string(std::stoll(meeting->etag()) + 1));
+  meeting->set_etag(NextRevisionEtag(meeting->etag()));
   auto key = KeyOf(id, *meeting);
   if (!key.ok()) return key.status();
   CASECOORD_RETURN_IF_ERROR(Put(id, *key, *meeting, batch));
@@ -563,7 +668,7 @@ Result<v1::Meeting> MeetingStore::PrepareUpdateAssignment(
   }
   *assignment->mutable_status_time() = Now(clock_);
   *meeting->mutable_update_time() = assignment->status_time();
-  meeting->set_etag(std::to_string(std::stoll(meeting->etag()) + 1));
+  meeting->set_etag(NextRevisionEtag(meeting->etag()));
   auto key = KeyOf(id, *meeting);
   if (!key.ok()) return key.status();
   CASECOORD_RETURN_IF_ERROR(Put(id, *key, *meeting, batch));

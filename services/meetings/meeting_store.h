@@ -92,7 +92,16 @@ class MeetingStore {
   // The public part only (no sealed field): for access decisions.
   Result<v1::Meeting> GetPublic(const std::string& name) const;
 
-  // Meetings the viewer may see, newest first, strictly before `before_id`.
+  // AccessOf, and more: a participant who attended for an agency that was then removed from the
+  // case's team (Case.former_team) no longer sees the case's meetings.
+  Result<Access> AccessFor(const v1::Meeting& meeting, const MeetingViewer& viewer) const;
+
+  // Writes the participant index for meetings stored by a version that had none, in one synced
+  // batch. Call once at start-up, before serving. Returns the meetings indexed (0 if none needed).
+  Result<int> RebuildIndexesIfStale();
+
+  // Meetings the viewer may see, newest first, strictly before `before_id`. A coordinator's walk
+  // reads every meeting; a participant's reads only the participant index (their own meetings).
   Result<MeetingPage> List(const MeetingViewer& viewer, const MeetingFilter& filter,
                            const std::string& before_id, int limit) const;
 

@@ -2,6 +2,8 @@
 
 #include "services/common/filter.h"
 #include "services/common/pagination.h"
+#include "services/common/text.h"
+#include "services/storage/request_ledger.h"
 
 namespace casecoord::meetings {
 namespace {
@@ -48,7 +50,9 @@ Result<v1::Meeting> MeetingsService::Readable(auth::Call& call, const std::strin
   call.set_resource(name);
   auto meeting = meetings_.GetPublic(name);
   if (!meeting.ok()) return meeting.status();
-  const Access access = AccessOf(*meeting, ViewerOf(call.caller()));
+  auto access_for = meetings_.AccessFor(*meeting, ViewerOf(call.caller()));
+  if (!access_for.ok()) return access_for.status();
+  const Access access = *access_for;
   CASECOORD_RETURN_IF_ERROR(call.CheckRecordAccess(name, access != Access::kNone));
   if (access == Access::kUnacknowledged) {
     return Status::FailedPrecondition(
@@ -134,25 +138,27 @@ grpc::ServerUnaryReactor* MeetingsService::UpdateMeeting(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* MeetingsService::AcknowledgeConfidentiality(
     grpc::CallbackServerContext* context, const v1::AcknowledgeConfidentialityRequest* request,
     v1::Meeting* response) {
-  return gatekeeper_.Handle(
-      context, MeetingsMethod("AcknowledgeConfidentiality"),
-      [this, request, response](auth::Call& call) {
-        call.set_resource(request->name());
-        auto lock = meetings_.LockMeeting(request->name());
-        if (!lock.ok()) return lock.status();
-        call.HoldUntilCommitted(std::move(lock).value());
-        auto meeting = meetings_.GetPublic(request->name());
-        if (!meeting.ok()) return meeting.status();
-        MeetingViewer participant = ViewerOf(call.caller());
-        participant.coordinator = false;  // only participants acknowledge
-        CASECOORD_RETURN_IF_ERROR(call.CheckRecordAccess(
-            request->name(), AccessOf(*meeting, participant) != Access::kNone));
-        auto acknowledged = meetings_.PrepareAcknowledge("users/" + call.caller().user_id,
-                                                         request->name(), &call.changes());
-        if (!acknowledged.ok()) return acknowledged.status();
-        *response = std::move(acknowledged).value();
-        return Status::Ok();
-      });
+  return gatekeeper_.Handle(context, MeetingsMethod("AcknowledgeConfidentiality"),
+                            [this, request, response](auth::Call& call) {
+                              call.set_resource(request->name());
+                              auto lock = meetings_.LockMeeting(request->name());
+                              if (!lock.ok()) return lock.status();
+                              call.HoldUntilCommitted(std::move(lock).value());
+                              auto meeting = meetings_.GetPublic(request->name());
+                              if (!meeting.ok()) return meeting.status();
+                              MeetingViewer participant = ViewerOf(call.caller());
+                              participant.coordinator = false;  // only participants acknowledge
+                              auto access = meetings_.AccessFor(*meeting, participant);
+                              if (!access.ok()) return access.status();
+                              CASECOORD_RETURN_IF_ERROR(call.CheckRecordAccess(
+                                  request->name(), *access != Access::kNone));
+                              auto acknowledged =
+                                  meetings_.PrepareAcknowledge("users/" + call.caller().user_id,
+                                                               request->name(), &call.changes());
+                              if (!acknowledged.ok()) return acknowledged.status();
+                              *response = std::move(acknowledged).value();
+                              return Status::Ok();
+                            });
 }
 
 grpc::ServerUnaryReactor* MeetingsService::RecordMinutes(grpc::CallbackServerContext* context,
@@ -211,8 +217,9 @@ grpc::ServerUnaryReactor* MeetingsService::UpdateAssignment(
         auto updated = meetings_.PrepareUpdateAssignment(*request, &call.changes());
         if (!updated.ok()) return updated.status();
         *response = std::move(updated).value();
-        if (!call.caller().Has(v1::COORDINATOR) &&
-            AccessOf(*response, ViewerOf(call.caller())) != Access::kFull) {
+        auto access = meetings_.AccessFor(*response, ViewerOf(call.caller()));
+        if (!access.ok()) return access.status();
+        if (!call.caller().Has(v1::COORDINATOR) && *access != Access::kFull) {
           // Staff outside the meeting learn only that the change was made.
           v1::Meeting receipt;
           receipt.set_name(response->name());
@@ -245,8 +252,14 @@ grpc::ServerUnaryReactor* MeetingsService::CreatePlanVersion(
         if (!case_name.ok()) return case_name.status();
         call.HoldUntilCommitted(cases_.LockCase(*case_name));
         CASECOORD_RETURN_IF_ERROR(CheckCaseVisible(call, *case_name));
-        auto plan = plans_.PrepareCreateVersion(call.caller().user_id, request->parent(),
-                                                request->plan(), &call.changes());
+        auto plan = storage::WriteOnce<v1::SupportPlan>(
+            plans_.requests(), "CreatePlanVersion", call.caller().user_id, request->request_id(),
+            *request, &call.changes(), [this](const std::string& name) { return plans_.Get(name); },
+            [this, request, &call] {
+              return plans_.PrepareCreateVersion(call.caller().user_id, request->parent(),
+                                                 request->plan(), &call.changes());
+            },
+            [](const v1::SupportPlan& written) { return written.name(); });
         if (!plan.ok()) return plan.status();
         call.set_resource(plan->name());
         *response = std::move(plan).value();
@@ -282,8 +295,12 @@ grpc::ServerUnaryReactor* MeetingsService::ListPlanVersions(
         auto page =
             ParsePageRequest(request->page_size(), request->page_token(), request->parent());
         if (!page.ok()) return page.status();
-        const int before = page->after_key.empty() ? 0 : std::stoi(page->after_key);
-        auto plans = plans_.List(request->parent(), before, page->size + 1);
+        auto before = page->AfterNumber();
+        if (!before.ok()) return before.status();
+        if (*before > INT32_MAX) {
+          return Status::InvalidArgument("page_token", "not a position of this list");
+        }
+        auto plans = plans_.List(request->parent(), static_cast<int>(*before), page->size + 1);
         if (!plans.ok()) return plans.status();
         const bool more = static_cast<int>(plans->size()) > page->size;
         if (more) plans->pop_back();

@@ -37,13 +37,10 @@ bool IsDate(const v1::Date& date) {
   return JstMidnight(date.year(), date.month(), date.day()).has_value();
 }
 
-bool ParseNumber(const std::string& digits, uint64_t* value) {
-  if (digits.empty() || digits.size() > 18 || digits.front() == '0' ||
-      digits.find_first_not_of("0123456789") != std::string::npos) {
-    return false;
-  }
-  *value = std::stoull(digits);
-  return true;
+bool ParseNumber(std::string_view digits, uint64_t* value) {
+  auto parsed = ParseDecimalId(digits);
+  if (parsed) *value = *parsed;
+  return parsed.has_value();
 }
 
 // Moves the sealed fields of `plan` into the returned message.
@@ -310,10 +307,7 @@ Result<v1::SupportPlan> PlanStore::PrepareReview(const std::string& user_id,
   v1::PlanReview review = input;
   review.set_number(plan->reviews_size() + 1);
   if (!review.has_review_date()) {
-    const std::string today = FormatJstDate(clock_.Now());
-    review.mutable_review_date()->set_year(std::stoi(today.substr(0, 4)));
-    review.mutable_review_date()->set_month(std::stoi(today.substr(5, 2)));
-    review.mutable_review_date()->set_day(std::stoi(today.substr(8, 2)));
+    *review.mutable_review_date() = JstDateOf(clock_.Now());
   } else if (!IsDate(review.review_date())) {
     return Status::InvalidArgument("review.review_date", "not a date");
   }

@@ -22,6 +22,7 @@
 #include "services/common/clock.h"
 #include "services/common/status.h"
 #include "services/meetings/meeting_store.h"
+#include "services/storage/request_ledger.h"
 #include "services/storage/storage.h"
 
 namespace casecoord::meetings {
@@ -60,6 +61,9 @@ class PlanStore {
   // "cases/{id}" of a plan name or parent, for locking and visibility; INVALID_ARGUMENT otherwise.
   static Result<std::string> CaseOf(const std::string& name);
 
+  // Remembers the request ids of this store's idempotent writes (storage::WriteOnce).
+  const storage::RequestLedger& requests() const { return requests_; }
+
  private:
   struct Parsed {
     uint64_t case_id = 0;
@@ -73,6 +77,7 @@ class PlanStore {
                       storage::WriteBatch* batch) const;
 
   storage::Storage& storage_;
+  const storage::RequestLedger requests_{storage_};
   cases::CaseStore& cases_;
   const MeetingStore& meetings_;
   const Clock& clock_;

@@ -5,9 +5,11 @@
 #include <mutex>
 #include <optional>
 
+#include "services/common/fiscal_year.h"
 #include "services/common/grpc_errors.h"
 #include "services/common/pagination.h"
 #include "services/common/text.h"
+#include "services/storage/request_ledger.h"
 #include "services/worklist/due_index.h"
 
 namespace casecoord::monitoring {
@@ -102,7 +104,14 @@ grpc::ServerUnaryReactor* MonitoringService::RecordCheck(grpc::CallbackServerCon
       context, MonitoringMethod("RecordCheck"), [this, request, response](auth::Call& call) {
         call.HoldUntilCommitted(cases_.LockCase(request->name()));
         CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->name()));
-        auto record = store_.PrepareRecordCheck(call.caller().user_id, *request, &call.changes());
+        // A retry answers with the record as it is now, which holds the check the first copy made.
+        auto record = storage::WriteOnce<v1::MonitoringRecord>(
+            store_.requests(), "RecordCheck", call.caller().user_id, request->request_id(),
+            *request, &call.changes(), [this](const std::string& name) { return store_.Get(name); },
+            [this, request, &call] {
+              return store_.PrepareRecordCheck(call.caller().user_id, *request, &call.changes());
+            },
+            [](const v1::MonitoringRecord& written) { return written.name(); });
         if (!record.ok()) return record.status();
         *response = std::move(record).value();
         return Status::Ok();
@@ -118,9 +127,8 @@ grpc::ServerUnaryReactor* MonitoringService::ListDueItems(grpc::CallbackServerCo
         auto owner = OwnerFor(call, request->owner());
         if (!owner.ok()) return owner.status();
         const v1::Date due_by =
-            request->has_due_by()
-                ? request->due_by()
-                : worklist::AddDays(worklist::JstDay(clock_.Now()), kDefaultHorizonDays);
+            request->has_due_by() ? request->due_by()
+                                  : worklist::AddDays(JstDateOf(clock_.Now()), kDefaultHorizonDays);
         // Bound to the owner and to due_by as asked (unset follows the day, so that a listing
         // that spans midnight can go on).
         const std::string fingerprint =
@@ -278,11 +286,7 @@ class MonitoringService::WatchReactor final
     ++service_.open_streams_;
     // Shared with the gatekeeper's work and its completion, which may outlive nothing here: the
     // reactor is not finished before `done` has run (Stream::Begin).
-    struct Start {
-      std::string owner;
-      std::vector<v1::DueItem> due_now;
-    };
-    auto start = std::make_shared<Start>();
+    auto start = start_;
     std::shared_ptr<Stream> stream = stream_;
     MonitoringService* owner_service = &service;
     service_.gatekeeper_.Dispatch(
@@ -291,6 +295,12 @@ class MonitoringService::WatchReactor final
           call.set_resource("dueItems");
           auto owner = owner_service->OwnerFor(call, stream->requested());
           if (!owner.ok()) return owner.status();
+          if (!owner_service->AcquireStreamSlot(call.caller().user_id)) {
+            return Status(StatusCode::kResourceExhausted, "TOO_MANY_STREAMS",
+                          "you have " + std::to_string(owner_service->streams_per_user_) +
+                              " work-list streams open already; close one first");
+          }
+          start->slot_user = call.caller().user_id;
           auto due_now = owner_service->watcher_.DueNow(*owner);
           if (!due_now.ok()) return due_now.status();
           start->owner = std::move(owner).value();
@@ -305,14 +315,38 @@ class MonitoringService::WatchReactor final
   void OnWriteDone(bool ok) override { stream_->WriteDone(ok); }
   void OnCancel() override { stream_->Cancel(); }
   void OnDone() override {
+    // The gatekeeper's work has run by now (the reactor finishes only after Begin).
+    if (!start_->slot_user.empty()) service_.ReleaseStreamSlot(start_->slot_user);
     --service_.open_streams_;
     delete this;
   }
 
  private:
+  // What the gatekeeper's work found, shared with its completion.
+  struct Start {
+    std::string owner;
+    std::vector<v1::DueItem> due_now;
+    std::string slot_user;  // whose stream slot this stream holds; empty if none
+  };
+
   MonitoringService& service_;
   const std::shared_ptr<Stream> stream_;
+  const std::shared_ptr<Start> start_ = std::make_shared<Start>();
 };
+
+bool MonitoringService::AcquireStreamSlot(const std::string& user_id) {
+  std::lock_guard<std::mutex> lock(slots_mutex_);
+  int& open = streams_of_user_[user_id];
+  if (open >= streams_per_user_) return false;
+  ++open;
+  return true;
+}
+
+void MonitoringService::ReleaseStreamSlot(const std::string& user_id) {
+  std::lock_guard<std::mutex> lock(slots_mutex_);
+  auto it = streams_of_user_.find(user_id);
+  if (it != streams_of_user_.end() && --it->second <= 0) streams_of_user_.erase(it);
+}
 
 grpc::ServerWriteReactor<v1::WatchDueItemsResponse>* MonitoringService::WatchDueItems(
     grpc::CallbackServerContext* context, const v1::WatchDueItemsRequest* request) {

@@ -12,6 +12,8 @@
 #pragma once
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "casecoord/v1/monitoring.grpc.pb.h"
@@ -37,10 +39,16 @@ Result<DueOwner> ResolveDueOwner(const std::string& requested, const auth::Calle
 
 class MonitoringService final : public v1::Monitoring::CallbackService {
  public:
-  // All must outlive the service.
+  // All must outlive the service. A user may hold `streams_per_user` WatchDueItems streams open
+  // at once; more are RESOURCE_EXHAUSTED (TOO_MANY_STREAMS).
   MonitoringService(auth::Gatekeeper& gatekeeper, MonitoringStore& store, cases::CaseStore& cases,
-                    DueWatcher& watcher, const Clock& clock)
-      : gatekeeper_(gatekeeper), store_(store), cases_(cases), watcher_(watcher), clock_(clock) {}
+                    DueWatcher& watcher, const Clock& clock, int streams_per_user = 4)
+      : gatekeeper_(gatekeeper),
+        store_(store),
+        cases_(cases),
+        watcher_(watcher),
+        clock_(clock),
+        streams_per_user_(streams_per_user) {}
 
   grpc::ServerUnaryReactor* SetMonitoringSchedule(grpc::CallbackServerContext* context,
                                                   const v1::SetMonitoringScheduleRequest* request,
@@ -71,12 +79,19 @@ class MonitoringService final : public v1::Monitoring::CallbackService {
   // somebody else's list (unless a break-glass grant covers it).
   Result<std::string> OwnerFor(auth::Call& call, const std::string& requested) const;
 
+  // Takes one of `user_id`'s stream slots; false when all are taken.
+  bool AcquireStreamSlot(const std::string& user_id);
+  void ReleaseStreamSlot(const std::string& user_id);
+
   auth::Gatekeeper& gatekeeper_;
   MonitoringStore& store_;
   cases::CaseStore& cases_;
   DueWatcher& watcher_;
   const Clock& clock_;
+  const int streams_per_user_;
   std::atomic<int> open_streams_{0};
+  std::mutex slots_mutex_;
+  std::map<std::string, int> streams_of_user_;  // GUARDED_BY(slots_mutex_)
 };
 
 }  // namespace casecoord::monitoring

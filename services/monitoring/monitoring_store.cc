@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "services/common/fiscal_year.h"
+#include "services/common/text.h"
 #include "services/storage/key_encoding.h"
 #include "services/worklist/due_index.h"
 
@@ -44,9 +46,9 @@ std::string CheckName(uint64_t id, uint64_t number) {
   return CaseName(id) + kMonitoringSuffix + "/checks/" + std::to_string(number);
 }
 
-// "cases/{id}" -> id; the caller has checked the shape (CaseOfMonitoring).
+// "cases/{id}" -> id; the caller has checked the shape (CaseOfMonitoring), so 0 never results.
 uint64_t CaseId(const std::string& case_name) {
-  return std::stoull(case_name.substr(sizeof(kCasePrefix) - 1));
+  return ParseDecimalId(std::string_view(case_name).substr(sizeof(kCasePrefix) - 1)).value_or(0);
 }
 
 google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time) {
@@ -270,7 +272,7 @@ Result<v1::MonitoringRecord> MonitoringStore::PrepareSetSchedule(
       CheckEtag(request.etag(), exists ? stored->record.etag() : "", request.name()));
 
   if (interval && !schedule.has_start_date()) {
-    *schedule.mutable_start_date() = worklist::JstDay(clock_.Now());
+    *schedule.mutable_start_date() = JstDateOf(clock_.Now());
   }
   v1::MonitoringRecord record = exists ? stored->record : v1::MonitoringRecord();
   if (record.track() != request.track() && !StageBelongsTo(record.stage(), request.track())) {
@@ -337,8 +339,7 @@ Result<v1::MonitoringRecord> MonitoringStore::PrepareRecordCheck(
     violations.Add("check.date", "required");
   } else if (!worklist::IsRealDay(input.date())) {
     violations.Add("check.date", "not a date");
-  } else if (worklist::DayNumber(input.date()) >
-             worklist::DayNumber(worklist::JstDay(clock_.Now()))) {
+  } else if (worklist::DayNumber(input.date()) > worklist::DayNumber(JstDateOf(clock_.Now()))) {
     violations.Add("check.date", "must not be in the future");
   }
   if (!v1::MonitoringStage_IsValid(input.stage())) {
@@ -396,7 +397,7 @@ Result<v1::MonitoringRecord> MonitoringStore::PrepareRecordCheck(
 Result<worklist::DuePage> MonitoringStore::ListDue(const std::string& owner, const v1::Date& due_by,
                                                    const std::string& after, int limit) const {
   if (!worklist::IsRealDay(due_by)) return Status::InvalidArgument("due_by", "not a date");
-  const v1::Date today = worklist::JstDay(clock_.Now());
+  const v1::Date today = JstDateOf(clock_.Now());
   // Overdue items are always listed: the range reaches at least yesterday.
   const v1::Date yesterday = worklist::AddDays(today, -1);
   const v1::Date& until =

@@ -28,6 +28,7 @@
 #include "services/cases/case_store.h"
 #include "services/common/clock.h"
 #include "services/common/status.h"
+#include "services/storage/request_ledger.h"
 #include "services/storage/storage.h"
 #include "services/worklist/due_index.h"
 
@@ -94,6 +95,9 @@ class MonitoringStore {
   Result<worklist::DuePage> ListDue(const std::string& owner, const v1::Date& due_by,
                                     const std::string& after, int limit) const;
 
+  // Remembers the request ids of this store's idempotent writes (storage::WriteOnce).
+  const storage::RequestLedger& requests() const { return requests_; }
+
  private:
   struct Stored {
     v1::MonitoringRecord record;  // without checks
@@ -110,6 +114,7 @@ class MonitoringStore {
                    v1::MonitoringRecord* record, storage::WriteBatch* batch) const;
 
   storage::Storage& storage_;
+  const storage::RequestLedger requests_{storage_};
   const cases::CaseStore& cases_;
   const Clock& clock_;
 };

@@ -138,6 +138,10 @@ std::vector<ConfigOption> BuildOptions() {
        "how often the work lists followed by WatchDueItems streams are read; an item that falls "
        "due reaches its streams within about this long",
        Integer(&ServerConfig::due_watch_interval_ms, "due-watch-interval-ms", 10, 600000)},
+      {"watch-streams-per-user", "4",
+       "WatchDueItems streams one user may hold open at once (a browser tab or two, a phone); "
+       "more are RESOURCE_EXHAUSTED",
+       Integer(&ServerConfig::watch_streams_per_user, "watch-streams-per-user", 1, 100)},
       {"stats-min-cell-count", "5",
        "k of the statistics' disclosure control: in tables of households, cells of 1 to k-1 "
        "are suppressed (\"x\") with the complementary cells that protect them",

@@ -53,6 +53,7 @@ struct ServerConfig {
   int dispatch_max_follow_ups = 2;
   int dispatch_follow_up_months = 2;
   int due_watch_interval_ms = 1000;
+  int watch_streams_per_user = 4;
   int stats_min_cell_count = 5;
 };
 

@@ -1,7 +1,8 @@
 #include "services/server/server.h"
 
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <fstream>
 #include <iterator>
@@ -13,6 +14,7 @@
 #include "services/cases/cases_service.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/log.h"
+#include "services/common/pagination.h"
 #include "services/directory/directory_service.h"
 #include "services/meetings/meetings_service.h"
 #include "services/monitoring/due_watcher.h"
@@ -23,6 +25,15 @@
 
 namespace casecoord::server {
 namespace {
+
+// HMAC-SHA256(secret, label): a key for one purpose, from which `secret` cannot be recovered.
+std::string DerivedKey(const std::string& secret, std::string_view label) {
+  unsigned char key[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(label.data()), label.size(), key, &size);
+  return std::string(reinterpret_cast<char*>(key), size);
+}
 
 Result<std::string> ReadPem(const std::string& option, const std::string& path) {
   if (path.empty()) return Status::InvalidArgument(option, "must be set (a PEM file)");
@@ -367,6 +378,9 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   auto users = auth::UserRegistry::Open(*server->storage_, clock);
   if (!users.ok()) return users.status();
   server->users_ = std::move(users).value();
+  // Page tokens are MACed under a key derived from the audit key (separated from its other use by
+  // the label), so they stay valid across restarts and no further secret needs managing.
+  SetPageTokenKey(DerivedKey(audit_key, "casecoord page-token key v2"));
   auto audit = auth::AuditLog::Open(*server->storage_, std::move(audit_key), clock);
   if (!audit.ok()) return audit.status();
   server->audit_ = std::move(audit).value();
@@ -399,6 +413,23 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   admin.mode = config.mode == Mode::kProduction ? "production" : "development";
   admin.municipality = config.municipality;
   admin.start_time = std::chrono::system_clock::now();
+  // Asked at call time, when every store below exists.
+  admin.record_exists = [raw = server.get()](const std::string& name) -> Result<bool> {
+    auto found = [](const Status& status) -> Result<bool> {
+      if (status.ok()) return true;
+      // A purged case's records are gone for break-glass purposes too.
+      if (status.code() == StatusCode::kNotFound || status.reason() == "CASE_PURGED") return false;
+      return status;
+    };
+    if (name.starts_with("cases/")) return found(raw->cases_->GetPublic(name).status());
+    if (name.starts_with("meetings/")) return found(raw->meetings_->GetPublic(name).status());
+    if (name.starts_with("dispatches/")) return found(raw->dispatches_->Get(name).status());
+    if (name.starts_with("users/")) {
+      auto user = auth::UserRegistry::ParseUserName(name, "resource");
+      return user.ok() && raw->users_->Find(*user).has_value();
+    }
+    return false;
+  };
   server->admin_service_ = std::make_unique<admin::AdminService>(std::move(admin));
   server->agencies_ = std::make_unique<directory::AgencyStore>(*server->storage_, clock);
   auto reindexed = server->agencies_->RebuildIndexesIfStale();
@@ -436,6 +467,8 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
       *server->gatekeeper_, *server->advisers_, *server->dispatches_);
   server->meetings_ = std::make_unique<meetings::MeetingStore>(*server->storage_, *server->cases_,
                                                                *server->case_keys_, clock);
+  auto meetings_reindexed = server->meetings_->RebuildIndexesIfStale();
+  if (!meetings_reindexed.ok()) return meetings_reindexed.status();
   server->plans_ = std::make_unique<meetings::PlanStore>(*server->storage_, *server->cases_,
                                                          *server->meetings_, clock);
   server->cases_->AddRecounter(
@@ -449,7 +482,8 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   server->due_watcher_ =
       std::make_unique<monitoring::DueWatcher>(*server->storage_, clock, watch_options);
   server->monitoring_service_ = std::make_unique<monitoring::MonitoringService>(
-      *server->gatekeeper_, *server->monitoring_, *server->cases_, *server->due_watcher_, clock);
+      *server->gatekeeper_, *server->monitoring_, *server->cases_, *server->due_watcher_, clock,
+      config.watch_streams_per_user);
 
   server->statistics_ = std::make_unique<stats::StatisticsReporter>(*server->storage_, clock,
                                                                     config.stats_min_cell_count);
@@ -466,7 +500,6 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
       });
 
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen, *credentials, &server->port_);
   builder.RegisterService(server->admin_service_.get());

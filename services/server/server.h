@@ -1,4 +1,4 @@
-// The caseserver process's server object: storage, worker pool, gRPC services, health, reflection.
+// The caseserver process's server object: storage, worker pool, gRPC services, health.
 //
 // Lifecycle: Start() opens the encrypted database and begins serving; Shutdown() turns health to
 // NOT_SERVING, waits drain_ms so load balancers stop routing, stops the listener, lets in-flight

@@ -150,7 +150,7 @@ class Suppressor {
     result.reasons.assign(static_cast<size_t>(cell_count_), SuppressionReason::kNone);
     for (int cell = 0; cell < cell_count_; ++cell) {
       const int64_t value = table_.values[static_cast<size_t>(cell)];
-      if (value >= 1 && value < k_) {
+      if (value >= 1 && value < k_ && Fixed(cell) != FixedCell::kPublic) {
         Hide(cell, SuppressionReason::kPrimary, &result);
       } else if (Fixed(cell) == FixedCell::kSuppressed) {
         Hide(cell, SuppressionReason::kComplementary, &result);
@@ -171,7 +171,7 @@ class Suppressor {
     }
     if (!safe) {
       for (int cell = 0; cell < cell_count_; ++cell) {
-        if (!hidden_[cell] && Fixed(cell) != FixedCell::kPublished) {
+        if (!hidden_[cell] && !Published(cell)) {
           Hide(cell, SuppressionReason::kComplementary, &result);
         }
       }
@@ -184,6 +184,9 @@ class Suppressor {
  private:
   FixedCell Fixed(int cell) const {
     return fixed_.empty() ? FixedCell::kFree : fixed_[static_cast<size_t>(cell)];
+  }
+  bool Published(int cell) const {
+    return Fixed(cell) == FixedCell::kPublished || Fixed(cell) == FixedCell::kPublic;
   }
 
   void Hide(int cell, SuppressionReason reason, SuppressionResult* result) {
@@ -213,7 +216,7 @@ class Suppressor {
     candidate.order = static_cast<int>(candidates->size());
     for (int cell : cells) {
       if (hidden_[cell]) continue;
-      if (Fixed(cell) == FixedCell::kPublished) return;  // published elsewhere: cannot hide it
+      if (Published(cell)) return;  // published elsewhere: cannot hide it
       candidate.cells[candidate.count++] = cell;
       candidate.cost = SaturatingAdd(candidate.cost, Cost(cell));
       if (table_.values[static_cast<size_t>(cell)] == 0) ++candidate.zeros;
@@ -258,7 +261,7 @@ class Suppressor {
     const int cols = table_.cols;
     std::vector<int> cells;
     for (int cell = 0; cell < cell_count_; ++cell) {
-      if (!hidden_[cell] && Fixed(cell) != FixedCell::kPublished &&
+      if (!hidden_[cell] && !Published(cell) &&
           (cell / cols == target / cols || cell % cols == target % cols)) {
         cells.push_back(cell);
       }

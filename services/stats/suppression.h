@@ -101,12 +101,14 @@ struct SuppressionResult {
 // `fixed` (empty, or one entry per cell, row-major) carries decisions made by another table that
 // shares cells with this one (a breakdown's total row is the statistic's own row): a kSuppressed
 // cell starts hidden (reason kComplementary unless its value makes it primary); a kPublished cell
-// is never chosen to protect another, since hiding it here would not hide it there. With
-// published cells a pattern may be impossible: protected_ok then says so.
+// is never chosen to protect another, since hiding it here would not hide it there. A kPublic
+// cell is published elsewhere as a figure that is not protected at all (the activities' own
+// totals): like kPublished, and never primary whatever its value. With published cells a pattern
+// may be impossible: protected_ok then says so.
 //
 // INVALID_ARGUMENT if the table is malformed (see ValidateSuppressionTable), k < 2, `fixed` has
 // the wrong size, or a kPublished cell holds 1 to k - 1.
-enum class FixedCell { kFree, kSuppressed, kPublished };
+enum class FixedCell { kFree, kSuppressed, kPublished, kPublic };
 Result<SuppressionResult> SuppressSmallCells(const SuppressionTable& table,
                                              int64_t k = kDefaultMinPublishedCount,
                                              const std::vector<FixedCell>& fixed = {});

@@ -197,6 +197,8 @@ v1::StatTable View(const ProtectedTable& table, int from, int to, bool cumulativ
   out.set_metric(table.metric);
   out.set_dimension(table.dimension);
   out.set_counts_households(table.counts_households);
+  out.set_small_cells_suppressed(table.suppressed);
+  out.set_withheld(table.withheld);
   out.set_rows_add_up(table.rows_add_up);
   out.set_cumulative(cumulative);
   for (size_t r = 0; r < table.row_keys.size(); ++r) {
@@ -277,7 +279,7 @@ Result<const ProtectedTable*> StatisticsSnapshot::Protect(std::pair<int, int> ke
   const int rows = static_cast<int>(table.row_keys.size());
   const int columns = table.columns();
   table.reasons.assign(table.values.size(), v1::SUPPRESSION_REASON_UNSPECIFIED);
-  if (table.counts_households) {
+  if (table.suppressed) {
     SuppressionTable input;
     input.rows = rows;
     input.cols = columns;
@@ -292,8 +294,10 @@ Result<const ProtectedTable*> StatisticsSnapshot::Protect(std::pair<int, int> ke
         totals_row = totals->RowOf(v1::StatMetric_Name(table.metric));
       }
       for (int c = 0; c < columns; ++c) {
+        // An activity's own table is not protected: its totals are public whatever their value.
         fixed[(rows - 1) * columns + c] =
-            totals->reason(totals_row, c) == v1::SUPPRESSION_REASON_UNSPECIFIED
+            !totals->suppressed ? FixedCell::kPublic
+            : totals->reason(totals_row, c) == v1::SUPPRESSION_REASON_UNSPECIFIED
                 ? FixedCell::kPublished
                 : FixedCell::kSuppressed;
       }
@@ -320,6 +324,16 @@ Result<const ProtectedTable*> StatisticsSnapshot::Protect(std::pair<int, int> ke
     }
     auto determined = FindDeterminedCells(input, suppressed);
     if (!determined.ok()) return determined.status();
+    const bool public_totals = totals != nullptr && !totals->suppressed;
+    if (public_totals && (!result->protected_ok || !determined->empty())) {
+      // Nothing hidden here can stay hidden next to a public total (a single row equals it):
+      // publish the total row alone.
+      table.withheld = true;
+      table.row_keys.erase(table.row_keys.begin(), table.row_keys.end() - 1);
+      table.values.erase(table.values.begin(), table.values.end() - columns);
+      table.reasons.assign(static_cast<size_t>(columns), v1::SUPPRESSION_REASON_UNSPECIFIED);
+      return &tables_.insert_or_assign(key, std::move(table)).first->second;
+    }
     if (!result->protected_ok || !determined->empty()) {
       return Status::Internal(
           "DISCLOSURE_AUDIT_FAILED",
@@ -333,6 +347,7 @@ Result<const ProtectedTable*> StatisticsSnapshot::CasesTable() {
   if (auto it = tables_.find(kCasesSection); it != tables_.end()) return &it->second;
   ProtectedTable table;
   table.counts_households = true;
+  table.suppressed = true;
   table.rows_add_up = true;
   table.first_year = first_year_;
   table.last_year = last_year_;
@@ -412,6 +427,7 @@ Result<const ProtectedTable*> StatisticsSnapshot::Table(v1::StatMetric metric,
   table.metric = metric;
   table.dimension = dimension;
   table.counts_households = metric_info->households;
+  table.suppressed = metric_info->households || dimension != v1::STAT_DIMENSION_UNSPECIFIED;
   table.first_year = first_year_;
   table.last_year = last_year_;
   const DimensionInfo* dimension_info = FindDimension(dimension);
@@ -491,6 +507,7 @@ Result<PublishedSum> StatisticsSnapshot::Sum(const v1::StatisticRef& ref, int fr
   if (own_section || activity) row_key = v1::StatMetric_Name(ref.metric());
   if (ref.dimension() != v1::STAT_DIMENSION_UNSPECIFIED) row_key = ref.value();
   const int row = (*table)->RowOf(row_key);
+  if (row < 0 && (*table)->withheld) return PublishedSum{std::nullopt};
   if (row < 0) return PublishedSum{0};  // a value never counted
   const YearCell sum = RowSum(**table, row, from, to);
   if (sum.reason != v1::SUPPRESSION_REASON_UNSPECIFIED) return PublishedSum{std::nullopt};
@@ -508,19 +525,23 @@ v1::DisclosureControl StatisticsReporter::Disclosure(const StatisticsSnapshot& s
   *out.mutable_canonical_to() = MakeFiscalYear(snapshot.last_year());
   const std::string k = std::to_string(snapshot.min_cell_count());
   const std::string k1 = std::to_string(snapshot.min_cell_count() - 1);
-  out.set_rule_ja("世帯数の表では1〜" + k1 +
-                  "件のセルを「x」で秘匿し（少数秘匿）、行・列の合計から逆算できないよう他のセルも"
-                  "秘匿しています（二次秘匿）。秘匿は" +
-                  out.canonical_from().era_label_ja() + "〜" + out.canonical_to().era_label_ja() +
-                  "の表全体で決め、秘匿値を含む集計も「x」としています。会議・個別調整の回数は"
-                  "世帯数ではないため秘匿しません。");
+  out.set_rule_ja(
+      "世帯数の表では1〜" + k1 +
+      "件のセルを「x」で秘匿し（少数秘匿）、行・列の合計から逆算できないよう他のセルも"
+      "秘匿しています（二次秘匿）。秘匿は" +
+      out.canonical_from().era_label_ja() + "〜" + out.canonical_to().era_label_ja() +
+      "の表全体で決め、秘匿値を含む集計も「x」としています。会議・個別調整の回数そのものは"
+      "世帯数ではないため秘匿しませんが、地区・課題など世帯の属性別の内訳は世帯数の表と"
+      "同様に秘匿し、保護できない内訳は合計のみ公表します。");
   out.set_rule(
       "In tables of households, cells of 1 to " + k1 + " are suppressed (\"x\", primary, k = " + k +
       "), and further cells are suppressed so that none can be recovered from row or "
       "column totals (complementary). Suppression is decided over fiscal years " +
       std::to_string(snapshot.first_year()) + " to " + std::to_string(snapshot.last_year()) +
       "; sums that include a suppressed cell are suppressed too. Counts of meetings and "
-      "contacts are not suppressed.");
+      "contacts are not suppressed, but their breakdowns by an attribute of the household "
+      "(district, issue, field...) are, like tables of households; a breakdown that cannot be "
+      "protected shows its total only.");
   out.set_audit_passed(true);  // Protect refuses any table that fails the audit
   return out;
 }

@@ -15,7 +15,10 @@
 //     for a reader who holds every published total);
 //   - every protected table is audited (FindDeterminedCells) before it is used: a table that fails
 //     is an INTERNAL error, never an answer.
-// Activity statistics (meetings, contacts) count events, not households: never suppressed.
+// Activity statistics (meetings, contacts) count events, not households: their own section is not
+// suppressed, but a breakdown of them by an attribute of the household is, like a household table
+// (one contact with a young carer in a district points at that household). Its total row is the
+// activities' public total; when no pattern can protect the data rows around it, they are withheld.
 //
 // Cost: one range read of the counters of the canonical years (a few thousand keys at most,
 // independent of the number of cases), then small tables.
@@ -44,6 +47,11 @@ struct ProtectedTable {
   v1::StatMetric metric = v1::STAT_METRIC_UNSPECIFIED;
   v1::StatDimension dimension = v1::STAT_DIMENSION_UNSPECIFIED;
   bool counts_households = false;
+  // Small cells suppressed (every household table, and every breakdown): see the header comment.
+  bool suppressed = false;
+  // An activity breakdown that no suppression can protect around its public totals: only the
+  // total row is kept.
+  bool withheld = false;
   bool rows_add_up = true;
   std::vector<std::string> row_keys;  // the last is "TOTAL"
   int first_year = 0;                 // canonical columns first_year..last_year, then the total

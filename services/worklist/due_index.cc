@@ -73,15 +73,6 @@ bool IsRealDay(const v1::Date& date) {
   return day.ok();
 }
 
-v1::Date JstDay(std::chrono::system_clock::time_point now) {
-  const std::string day = FormatJstDate(now);  // "YYYY-MM-DD"
-  v1::Date date;
-  date.set_year(std::stoi(day.substr(0, 4)));
-  date.set_month(std::stoi(day.substr(5, 2)));
-  date.set_day(std::stoi(day.substr(8, 2)));
-  return date;
-}
-
 v1::Date AddDays(const v1::Date& date, int days) {
   namespace chrono = std::chrono;
   const chrono::year_month_day day{chrono::year(date.year()),
@@ -126,6 +117,41 @@ Status PrepareClearDue(const storage::Storage& storage, const std::string& subje
                        storage::WriteBatch* batch) {
   auto deleted = DeleteCurrent(storage, subject, batch);
   return deleted.ok() ? Status::Ok() : deleted.status();
+}
+
+Status PrepareRemoveOwnerFromCase(const storage::Storage& storage, const std::string& owner,
+                                  const std::string& case_name, storage::WriteBatch* batch) {
+  const std::string prefix = OwnerPrefix(owner);
+  auto it = storage.NewIterator(ColumnFamily::kIndexes);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    v1::DueItem item;
+    if (!item.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return Status(StatusCode::kDataLoss, "DUE_INDEX_CORRUPT", "a work list entry is malformed");
+    }
+    if (item.case_() != case_name) continue;
+    const std::string removed = it->key().ToString();
+    batch->Delete(ColumnFamily::kIndexes, removed);
+    // The subject's reverse entry keeps its other owners' keys.
+    auto current = storage.Get(ColumnFamily::kIndexes, DueOfKey(item.subject()));
+    if (!current.ok()) return current.status();
+    if (!current->has_value()) continue;
+    storage::KeyReader reader(**current);
+    std::string key, kept;
+    while (!reader.done()) {
+      if (!reader.ReadString(&key)) {
+        return Status(StatusCode::kDataLoss, "DUE_INDEX_CORRUPT",
+                      "the work list entry of " + item.subject() + " is malformed");
+      }
+      if (key != removed) storage::AppendString(&kept, key);
+    }
+    if (kept.empty()) {
+      batch->Delete(ColumnFamily::kIndexes, DueOfKey(item.subject()));
+    } else {
+      batch->Put(ColumnFamily::kIndexes, DueOfKey(item.subject()), kept);
+    }
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading the work list");
+  return Status::Ok();
 }
 
 Result<DuePage> ListDue(const storage::Storage& storage, const std::string& owner,

@@ -38,6 +38,12 @@ Status PrepareSetDue(const storage::Storage& storage, const v1::DueItem& item,
 Status PrepareClearDue(const storage::Storage& storage, const std::string& subject,
                        storage::WriteBatch* batch);
 
+// Takes `owner` off every item of `case_name` ("cases/{id}") in its list, as when an agency leaves
+// the case's team: the other owners keep the items. Reads the owner's list only (never a scan of
+// cases); the caller holds the case's lock, as for PrepareSetDue.
+Status PrepareRemoveOwnerFromCase(const storage::Storage& storage, const std::string& owner,
+                                  const std::string& case_name, storage::WriteBatch* batch);
+
 struct DuePage {
   std::vector<v1::DueItem> items;
   std::string next_after;  // opaque position for the next page; empty on the last page
@@ -59,9 +65,6 @@ int DayNumber(const v1::Date& date);
 // Whether `date` is a real day of the years 1900 to 9999 (as JstMidnight accepts, without its
 // conversion to system_clock, whose nanoseconds end in 2262).
 bool IsRealDay(const v1::Date& date);
-
-// The JST civil date of `now` ("today" for due dates and overdue flags).
-v1::Date JstDay(std::chrono::system_clock::time_point now);
 
 // `date` moved by `days` (negative: back) on the calendar, kept within the years 1900 to 9999
 // (clamped to them). A `date` that is not a real day is returned unchanged.

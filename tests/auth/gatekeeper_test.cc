@@ -48,15 +48,15 @@ class GatekeeperTest : public ::testing::Test {
   // A record-level read of a case that is outside every caller's normal scope.
   Status ReadOutOfScopeCase(const std::string& user) {
     return gatekeeper_->Run(user, kReadCase, [](Call& call) {
-      call.set_resource("cases/R6-0042");
-      return call.CheckRecordAccess("cases/R6-0042", /*in_normal_scope=*/false);
+      call.set_resource("cases/42");
+      return call.CheckRecordAccess("cases/42", /*in_normal_scope=*/false);
     });
   }
 
   Result<v1::EmergencyAccess> Grant(const std::string& user, const std::string& reason) {
     Caller caller = *users_->FindActive(user);
     storage::WriteBatch batch(*storage_);
-    auto grant = emergency_->PrepareGrant(caller, "cases/R6-0042", reason, &batch);
+    auto grant = emergency_->PrepareGrant(caller, "cases/42", reason, &batch);
     if (grant.ok()) {
       EXPECT_TRUE(storage_->Commit(batch).ok());
     }
@@ -84,7 +84,7 @@ TEST_F(GatekeeperTest, OutOfScopeRecordIsNotFoundAndTheAttemptIsAudited) {
   EXPECT_EQ(ReadOutOfScopeCase("coord").code(), StatusCode::kNotFound);
   v1::AuditEntry entry = LastEntry();
   EXPECT_EQ(entry.outcome(), "NOT_FOUND");
-  EXPECT_EQ(entry.resource(), "cases/R6-0042");
+  EXPECT_EQ(entry.resource(), "cases/42");
   EXPECT_EQ(entry.legal_basis(), "");
 }
 
@@ -129,6 +129,24 @@ TEST_F(GatekeeperTest, AFailingAuditWriteMakesTheReadFail) {
   EXPECT_TRUE(gatekeeper_->Run(std::string("staff"), kReadCase, read).ok());
 }
 
+TEST_F(GatekeeperTest, AHandlerThatThrowsIsAnsweredInternalAuditedAndChangesNothing) {
+  Status status = gatekeeper_->Run("coord", kReadCase, [](Call& call) -> Status {
+    call.set_resource("cases/1");
+    call.changes().Put(storage::ColumnFamily::kRecords, "thrown-away", "x");
+    return Status(static_cast<StatusCode>(std::stoi("not a number")), "", "");
+  });
+  EXPECT_EQ(status.code(), StatusCode::kInternal);
+  EXPECT_EQ(status.reason(), "HANDLER_FAILED");
+  v1::AuditEntry entry = LastEntry();
+  EXPECT_EQ(entry.resource(), "cases/1");
+  EXPECT_EQ(entry.outcome(), "INTERNAL");
+  auto stored = storage_->Get(storage::ColumnFamily::kRecords, "thrown-away");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_FALSE(stored->has_value());
+  // The gatekeeper still serves the next call.
+  EXPECT_TRUE(gatekeeper_->Run("coord", kReadCase, [](Call&) { return Status::Ok(); }).ok());
+}
+
 TEST_F(GatekeeperTest, MethodsOutsideThePolicyTableAreRefused) {
   Status refused = gatekeeper_->Run(std::string("coord"), "/test.Cases/DeleteEverything",
                                     [](Call&) { return Status::Ok(); });
@@ -148,6 +166,29 @@ TEST(RateLimiterTest, RefillsAtTheConfiguredRate) {
   clock.Advance(std::chrono::seconds(60));
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.TryAcquire("a"));  // never above the burst
   EXPECT_FALSE(limiter.TryAcquire("a"));
+}
+
+TEST(RateLimiterTest, ExpensiveCallsTakeTheirCost) {
+  ManualClock clock(std::chrono::system_clock::time_point(std::chrono::hours(1)));
+  RateLimiter limiter(10.0, 20.0, clock);
+  EXPECT_TRUE(limiter.TryAcquire("a", 10));
+  EXPECT_TRUE(limiter.TryAcquire("a", 10));
+  EXPECT_FALSE(limiter.TryAcquire("a", 10));
+  EXPECT_FALSE(limiter.TryAcquire("a", 1));
+  clock.Advance(std::chrono::milliseconds(500));  // 5 tokens back
+  EXPECT_FALSE(limiter.TryAcquire("a", 10));
+  EXPECT_TRUE(limiter.TryAcquire("a", 5));
+  // A cost above the burst takes a full bucket rather than never passing.
+  clock.Advance(std::chrono::seconds(10));
+  EXPECT_TRUE(limiter.TryAcquire("a", 1000));
+  EXPECT_FALSE(limiter.TryAcquire("a", 1));
+}
+
+TEST(PolicyTest, ExpensiveCallsCostMoreThanPointReads) {
+  const Policy& policy = Policy::Default();
+  EXPECT_EQ(policy.Find("/casecoord.v1.Cases/GetCase")->cost, 1);
+  EXPECT_GE(policy.Find("/casecoord.v1.Cases/ListCases")->cost, 10);
+  EXPECT_GE(policy.Find("/casecoord.v1.AgencyDirectory/SearchAgencies")->cost, 5);
 }
 
 }  // namespace

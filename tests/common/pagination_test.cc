@@ -1,6 +1,7 @@
 #include "services/common/pagination.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 namespace casecoord {
 namespace {
@@ -32,6 +33,63 @@ TEST(PaginationTest, TokensAreBoundToTheirRequestAndCannotBeForged) {
   std::string altered = token;
   altered[2] = altered[2] == 'A' ? 'B' : 'A';
   EXPECT_FALSE(ParsePageRequest(10, altered, "filter=x").ok());
+}
+
+// A token as the first format made it: version '1', the first 8 bytes of SHA-256 of the
+// parameters (no key), then the position. Anyone could compute one for any position.
+std::string KeylessToken(std::string_view position, std::string_view fingerprint) {
+  unsigned char digest[32];
+  unsigned int size = 0;
+  EVP_Digest(fingerprint.data(), fingerprint.size(), digest, &size, EVP_sha256(), nullptr);
+  std::string bytes = "1" + std::string(reinterpret_cast<char*>(digest), 8) + std::string(position);
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  out.resize(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                             reinterpret_cast<const unsigned char*>(bytes.data()),
+                             static_cast<int>(bytes.size())));
+  for (auto& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  return out;
+}
+
+TEST(PaginationTest, ATokenComputedWithoutTheServerKeyIsRefused) {
+  auto forged = ParsePageRequest(10, KeylessToken("99999999999999999999999", "f"), "f");
+  ASSERT_FALSE(forged.ok());
+  EXPECT_EQ(forged.status().field_violations().at(0).field, "page_token");
+  // Every MAC guess for one position fails (2^-128 each); try a spread of them.
+  for (int guess = 0; guess < 256; ++guess) {
+    std::string bytes = "2" + std::string(16, static_cast<char>(guess)) + "7";
+    std::string token(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    token.resize(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(token.data()),
+                                 reinterpret_cast<const unsigned char*>(bytes.data()),
+                                 static_cast<int>(bytes.size())));
+    for (auto& c : token) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    while (!token.empty() && token.back() == '=') token.pop_back();
+    EXPECT_FALSE(ParsePageRequest(10, token, "f").ok());
+  }
+}
+
+TEST(PaginationTest, TokensOfAnotherKeyAreRefusedAndOverlongTokensAreNotDecoded) {
+  SetPageTokenKey("first key");
+  const std::string token = MakePageToken("42", "f");
+  EXPECT_TRUE(ParsePageRequest(10, token, "f").ok());
+  SetPageTokenKey("second key");
+  EXPECT_FALSE(ParsePageRequest(10, token, "f").ok());
+  EXPECT_TRUE(ParsePageRequest(10, MakePageToken("42", "f"), "f").ok());
+  EXPECT_FALSE(ParsePageRequest(10, std::string(kMaxPageTokenBytes + 1, 'A'), "f").ok());
+}
+
+TEST(PaginationTest, AfterNumberAcceptsOnlyDecimalPositions) {
+  EXPECT_EQ(*PageRequest().AfterNumber(), 0u);
+  PageRequest seventeen;
+  seventeen.after_key = "17";
+  EXPECT_EQ(*seventeen.AfterNumber(), 17u);
+  for (const char* bad : {"x", "-1", "017", "99999999999999999999", " 1", "1 "}) {
+    PageRequest request;
+    request.after_key = bad;
+    auto number = request.AfterNumber();
+    ASSERT_FALSE(number.ok()) << bad;
+    EXPECT_EQ(number.status().field_violations().at(0).field, "page_token");
+  }
 }
 
 }  // namespace

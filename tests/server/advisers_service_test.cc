@@ -179,8 +179,9 @@ class AdvisersServiceTest : public ::testing::Test {
   }
 
   Status Session(const std::string& user, const std::string& name, const v1::Date& date,
-                 v1::Dispatch* out) {
+                 v1::Dispatch* out, const std::string& request_id = "") {
     v1::RecordSessionRequest request;
+    request.set_request_id(request_id);
     request.set_name(name);
     *request.mutable_session_date() = date;
     request.set_report("本人・母と面談。就労移行支援の見学から始める方針を助言");
@@ -189,8 +190,9 @@ class AdvisersServiceTest : public ::testing::Test {
   }
 
   Status FollowUp(const std::string& user, const std::string& name, const v1::Date& date,
-                  const std::string& note, v1::Dispatch* out) {
+                  const std::string& note, v1::Dispatch* out, const std::string& request_id = "") {
     v1::RecordFollowUpRequest request;
+    request.set_request_id(request_id);
     request.set_name(name);
     *request.mutable_follow_up()->mutable_date() = date;
     request.mutable_follow_up()->set_note(note);
@@ -271,6 +273,39 @@ TEST_F(AdvisersServiceTest, ADispatchThroughEveryStateWithTheAdviserRecordingThe
   EXPECT_EQ(seen.session_report(), "本人・母と面談。就労移行支援の見学から始める方針を助言");
   EXPECT_EQ(seen.follow_ups(0).note(), "見学の日程を調整");
   EXPECT_EQ(seen.etag(), closed.etag());
+}
+
+// Issue 14, finding 9: a session or follow-up whose answer was lost is retried with its request
+// id and lands once; the id reused for another write is refused.
+TEST_F(AdvisersServiceTest, RetriedSessionsAndFollowUpsLandOnce) {
+  const v1::Dispatch requested = Request("dispatch-retry");
+  v1::Dispatch approved;
+  ASSERT_TRUE(Approve(requested.name(), "advisers/kobayashi", requested.etag(), &approved).ok());
+  v1::Dispatch held, retried;
+  ASSERT_TRUE(Session("adviser", requested.name(), Day(2026, 11, 20), &held, "s-1").ok());
+  Status again = Session("adviser", requested.name(), Day(2026, 11, 20), &retried, "s-1");
+  ASSERT_TRUE(again.ok()) << again.ToString();
+  EXPECT_EQ(retried.state(), v1::SESSION_HELD);
+  EXPECT_EQ(retried.etag(), held.etag());
+
+  v1::Dispatch followed;
+  ASSERT_TRUE(
+      FollowUp("adviser", requested.name(), Day(2026, 11, 21), "見学の日程を調整", &followed, "f-1")
+          .ok());
+  for (int retry = 0; retry < 3; ++retry) {
+    Status status = FollowUp("adviser", requested.name(), Day(2026, 11, 21), "見学の日程を調整",
+                             &followed, "f-1");
+    ASSERT_TRUE(status.ok()) << status.ToString();
+  }
+  EXPECT_EQ(followed.follow_ups_size(), 1);
+  Status reused =
+      FollowUp("adviser", requested.name(), Day(2026, 11, 21), "別の内容", &followed, "f-1");
+  EXPECT_EQ(reused.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(reused.reason(), "REQUEST_ID_REUSED");
+  v1::Dispatch now;
+  ASSERT_TRUE(
+      FollowUp("adviser", requested.name(), Day(2026, 11, 21), "通所を開始", &now, "f-2").ok());
+  EXPECT_EQ(now.follow_ups_size(), 2);
 }
 
 TEST_F(AdvisersServiceTest, EveryRefusalIsPreciseAndChangesNothing) {

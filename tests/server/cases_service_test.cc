@@ -250,5 +250,71 @@ TEST_F(CasesServiceTest, CoordinatorOpensAndMovesACaseThatOutsidersCannotSee) {
   EXPECT_TRUE(transition_recorded);
 }
 
+// Issue 14, finding 9: consultations and referrals whose answers were lost are retried with their
+// request ids and land once; an id reused for another write is refused and changes nothing.
+TEST_F(CasesServiceTest, RetriedConsultationsAndReferralsLandOnce) {
+  auto coordinator = Stub("coordinator");
+  v1::Case opened;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(coordinator->CreateCase(&context, Intake("retry-case"), &opened).ok());
+  }
+  v1::AppendConsultationRequest append;
+  append.set_request_id("entry-1");
+  append.set_parent(opened.name());
+  append.mutable_entry()->set_kind(v1::COORDINATION_CONTACT);
+  append.mutable_entry()->set_agency("agencies/a1");
+  append.mutable_entry()->set_method(v1::PHONE);
+  append.mutable_entry()->set_summary("包括と同行訪問の日程を調整");
+  *append.mutable_entry()->mutable_date() = JstDateOf(std::chrono::system_clock::now());
+  std::vector<std::string> names;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    v1::ConsultationEntry entry;
+    grpc::ClientContext context;
+    grpc::Status status = coordinator->AppendConsultation(&context, append, &entry);
+    ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+    names.push_back(entry.name());
+  }
+  EXPECT_EQ(names[1], names[0]);
+  EXPECT_EQ(names[2], names[0]);
+  append.mutable_entry()->set_summary("別の連絡");
+  {
+    v1::ConsultationEntry entry;
+    grpc::ClientContext context;
+    Status reused = FromGrpcStatus(coordinator->AppendConsultation(&context, append, &entry));
+    EXPECT_EQ(reused.reason(), "REQUEST_ID_REUSED");
+    ASSERT_EQ(reused.field_violations().size(), 1u);
+    EXPECT_EQ(reused.field_violations()[0].field, "request_id");
+  }
+  v1::ListConsultationsRequest list;
+  list.set_parent(opened.name());
+  v1::ListConsultationsResponse listed;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(coordinator->ListConsultations(&context, list, &listed).ok());
+  }
+  EXPECT_EQ(listed.entries_size(), 1);
+
+  v1::CreateReferralRequest refer;
+  refer.set_request_id("referral-1");
+  refer.set_parent(opened.name());
+  refer.mutable_referral()->set_agency("agencies/a1");
+  refer.mutable_referral()->set_role(v1::PRINCIPAL_SUPPORT);
+  refer.mutable_referral()->set_note("母の介護サービス調整をお願いしたい");
+  v1::Referral first, second;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(coordinator->CreateReferral(&context, refer, &first).ok());
+  }
+  {
+    // Without the ledger this retry was FAILED_PRECONDITION (a referral is pending), and the
+    // client could not tell whether its first copy had landed.
+    grpc::ClientContext context;
+    grpc::Status status = coordinator->CreateReferral(&context, refer, &second);
+    ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  }
+  EXPECT_EQ(second.name(), first.name());
+}
+
 }  // namespace
 }  // namespace casecoord

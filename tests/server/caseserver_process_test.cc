@@ -1,6 +1,7 @@
 // The caseserver binary as an operator runs it: settings from flags and the environment, keys from
 // files, structured logs on stderr, SIGTERM for a graceful stop, and its exit codes.
 #include <fcntl.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -132,6 +134,21 @@ TEST_F(CaseserverProcessTest, ServesThenStopsGracefullyOnSigterm) {
       v1::Admin::NewStub(channel)->GetServerInfo(&context, v1::GetServerInfoRequest(), &info);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(info.caller_identity(), "urn:casecoord:user:ops");
+  {
+    // Issue 14, finding 11: reflection answered below the gatekeeper, to any certificate of the
+    // CA (a disabled user's too). The server does not serve it.
+    grpc::GenericStub generic(channel);
+    grpc::ClientContext reflection_context;
+    reflection_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Slice empty("");
+    grpc::ByteBuffer request(&empty, 1), response;  // an empty message (a default one is invalid)
+    std::promise<grpc::Status> done;
+    generic.UnaryCall(&reflection_context,
+                      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                      grpc::StubOptions(), &request, &response,
+                      [&done](grpc::Status status) { done.set_value(status); });
+    EXPECT_EQ(done.get_future().get().error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  }
 
   kill(server.pid, SIGTERM);
   log += ReadUntil(server.stderr_fd, [](const std::string&) { return false; });

@@ -7,6 +7,7 @@
 #include "casecoord/v1/cases.grpc.pb.h"
 #include "casecoord/v1/directory.grpc.pb.h"
 #include "casecoord/v1/meetings.grpc.pb.h"
+#include "casecoord/v1/monitoring.grpc.pb.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/grpc_errors.h"
 #include "tests/support/test_server.h"
@@ -232,6 +233,103 @@ TEST_F(MeetingsServiceTest, ASupportMeetingIsReadOnlyByAcknowledgedParticipants)
       << "the adviser has not acknowledged yet";
 }
 
+// Issue 14, finding 11: removing an agency from the team left its staff reading the case's
+// meetings and the agency's work-list items of the case. Both go with the agency.
+TEST_F(MeetingsServiceTest, AnAgencyTakenOffTheTeamLosesTheCasesMeetingsAndWorkItems) {
+  v1::CreateReferralRequest refer;
+  refer.set_parent(case_.name());
+  refer.mutable_referral()->set_agency("agencies/a1");
+  refer.mutable_referral()->set_role(v1::PRINCIPAL_SUPPORT);
+  refer.mutable_referral()->set_note("債務整理の同行をお願いしたい");
+  v1::Referral referral;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(Cases("coordinator")->CreateReferral(&context, refer, &referral).ok());
+  }
+  v1::AnswerReferralRequest accept;
+  accept.set_name(referral.name());
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(Cases("agency-staff")->AcceptReferral(&context, accept, &referral).ok());
+  }
+  const v1::Meeting meeting = Schedule(v1::SUPPORT_MEETING, case_.name(), "m-team");
+  v1::AcknowledgeConfidentialityRequest acknowledge;
+  acknowledge.set_name(meeting.name());
+  v1::Meeting seen;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(
+        Meetings("agency-staff")->AcknowledgeConfidentiality(&context, acknowledge, &seen).ok());
+  }
+  v1::RecordMinutesRequest minutes;
+  minutes.set_name(meeting.name());
+  *minutes.mutable_held_date() = DateOf(std::chrono::system_clock::now());
+  minutes.mutable_minutes()->set_support_policy("家計再建を進める");
+  auto* assignment = minutes.mutable_minutes()->add_assignments();
+  assignment->set_agency("agencies/a1");
+  assignment->set_action("法律相談への同行");
+  *assignment->mutable_due_date() =
+      DateOf(std::chrono::system_clock::now() + std::chrono::hours(24 * 7));
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(Meetings("coordinator")->RecordMinutes(&context, minutes, &seen).ok());
+  }
+  auto a1_items = [this] {
+    v1::ListDueItemsRequest request;
+    request.set_owner("agencies/a1");
+    *request.mutable_due_by() =
+        DateOf(std::chrono::system_clock::now() + std::chrono::hours(24 * 365));
+    v1::ListDueItemsResponse response;
+    grpc::ClientContext context;
+    grpc::Status status = v1::Monitoring::NewStub(server_.ChannelFor("agency-staff"))
+                              ->ListDueItems(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << DescribeGrpcError(status);
+    int of_case = 0;
+    for (const auto& item : response.items()) of_case += item.case_() == case_.name();
+    return of_case;
+  };
+  EXPECT_EQ(a1_items(), 1);
+  v1::GetMeetingRequest get;
+  get.set_name(meeting.name());
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(Meetings("agency-staff")->GetMeeting(&context, get, &seen).ok());
+  }
+
+  v1::RemoveTeamMemberRequest remove;
+  remove.set_name(case_.name());
+  remove.set_agency("agencies/a1");
+  remove.set_reason("支援終了");
+  v1::Case after;
+  {
+    grpc::ClientContext context;
+    grpc::Status status = Cases("coordinator")->RemoveTeamMember(&context, remove, &after);
+    ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  }
+  {
+    grpc::ClientContext context;
+    EXPECT_EQ(Meetings("agency-staff")->GetMeeting(&context, get, &seen).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  v1::ListMeetingsRequest list;
+  v1::ListMeetingsResponse listed;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(Meetings("agency-staff")->ListMeetings(&context, list, &listed).ok());
+  }
+  for (const auto& listed_meeting : listed.meetings()) {
+    EXPECT_NE(listed_meeting.name(), meeting.name());
+  }
+  EXPECT_EQ(a1_items(), 0);
+  // The adviser, invited in person, still sees it.
+  {
+    grpc::ClientContext context;
+    grpc::Status status =
+        Meetings("adviser")->AcknowledgeConfidentiality(&context, acknowledge, &seen);
+    EXPECT_TRUE(status.ok()) << DescribeGrpcError(status);
+  }
+}
+
 TEST_F(MeetingsServiceTest, PlanVersionsAndReviewsAndTheCountersAgreeWithARebuild) {
   const v1::Meeting meeting = Schedule(v1::MULTI_AGENCY_SUPPORT_MEETING, case_.name(), "m-2");
   v1::RecordMinutesRequest minutes;
@@ -321,12 +419,20 @@ TEST_F(MeetingsServiceTest, PlanVersionsAndReviewsAndTheCountersAgreeWithARebuil
   EXPECT_EQ(reviewed.next_review_date().month(), review.review().next_review_date().month());
   create.mutable_plan()->mutable_goals(0)->set_member_id("");
   create.mutable_plan()->clear_meeting();
+  create.set_request_id("plan-v2");
   v1::SupportPlan v2_plan;
   {
     grpc::ClientContext context;
     ASSERT_TRUE(Meetings("coordinator")->CreatePlanVersion(&context, create, &v2_plan).ok());
   }
   EXPECT_EQ(v2_plan.name(), case_.name() + "/plans/2");
+  {
+    // Issue 14, finding 9: a retry of a create whose answer was lost lands once.
+    grpc::ClientContext context;
+    v1::SupportPlan retried;
+    ASSERT_TRUE(Meetings("coordinator")->CreatePlanVersion(&context, create, &retried).ok());
+    EXPECT_EQ(retried.name(), v2_plan.name());
+  }
   {
     grpc::ClientContext context;
     v1::SupportPlan refused;

@@ -129,8 +129,10 @@ class MonitoringServiceTest : public ::testing::Test {
   }
 
   grpc::Status Check(const std::string& user, const std::string& case_name,
-                     v1::MonitoringStage stage, v1::MonitoringRecord* record) {
+                     v1::MonitoringStage stage, v1::MonitoringRecord* record,
+                     const std::string& request_id = "") {
     v1::RecordCheckRequest request;
+    request.set_request_id(request_id);
     request.set_name(case_name + "/monitoring");
     request.mutable_check()->set_kind(v1::ROUTINE_CHECK);
     *request.mutable_check()->mutable_date() = Today();
@@ -163,7 +165,7 @@ class MonitoringServiceTest : public ::testing::Test {
     return all;
   }
 
-  v1::Date Today() const { return worklist::JstDay(clock_.Now()); }
+  v1::Date Today() const { return JstDateOf(clock_.Now()); }
   std::string InDays(int days) const { return Text(worklist::AddDays(Today(), days)); }
   void AdvanceDays(int days) { clock_.Advance(std::chrono::hours(24) * days); }
 
@@ -236,6 +238,26 @@ TEST_F(MonitoringServiceTest, SchedulesAndChecksFollowTheCasesNeedToKnow) {
   grpc::ClientContext context;
   EXPECT_EQ(Stub("coordinator")->GetMonitoring(&context, get, &record).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+// Issue 14, finding 9: a check whose answer was lost is retried with its request id and lands
+// once; request ids are per user.
+TEST_F(MonitoringServiceTest, ARetriedCheckLandsOnce) {
+  const std::string name = OpenCase("m-retry");
+  v1::MonitoringRecord record;
+  ASSERT_TRUE(SetInterval("coordinator", name, 14, &record).ok());
+  ASSERT_TRUE(Check("agency-staff", name, v1::STAGE_VISIT, &record, "check-1").ok());
+  const int checks = record.checks_size();
+  v1::MonitoringRecord retried;
+  grpc::Status status = Check("agency-staff", name, v1::STAGE_VISIT, &retried, "check-1");
+  ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  EXPECT_EQ(retried.checks_size(), checks);
+  // The same id from another user is that user's own request.
+  ASSERT_TRUE(Check("coordinator", name, v1::STAGE_VISIT, &retried, "check-1").ok());
+  EXPECT_EQ(retried.checks_size(), checks + 1);
+  EXPECT_EQ(FromGrpcStatus(Check("agency-staff", name, v1::STAGE_STABLE_LIFE, &retried, "check-1"))
+                .reason(),
+            "REQUEST_ID_REUSED");
 }
 
 TEST_F(MonitoringServiceTest, WorkListsBelongToTheirOwnersAndTurnOverdueAsDaysPass) {
@@ -372,6 +394,74 @@ TEST_F(MonitoringServiceTest, ShutdownEndsOpenStreamsWithUnavailable) {
   EXPECT_FALSE(reader->Read(&message));
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
   stopper.join();
+}
+
+// Issue 14, finding 4: WatchDueItems had no per-user cap; one user could hold any number of
+// streams. The fifth is refused (watch-streams-per-user = 4), and a slot frees when one ends.
+TEST_F(MonitoringServiceTest, AUserHoldsAtMostFourStreams) {
+  auto stub = Stub("coordinator");
+  struct Open {
+    grpc::ClientContext context;
+    std::unique_ptr<grpc::ClientReader<v1::WatchDueItemsResponse>> reader;
+  };
+  std::vector<std::unique_ptr<Open>> open;
+  for (int i = 0; i < 4; ++i) {
+    open.push_back(std::make_unique<Open>());
+    open.back()->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    open.back()->reader = stub->WatchDueItems(&open.back()->context, v1::WatchDueItemsRequest());
+    v1::WatchDueItemsResponse first;
+    ASSERT_TRUE(open.back()->reader->Read(&first));
+  }
+  auto refused_once = [&] {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    auto reader = stub->WatchDueItems(&context, v1::WatchDueItemsRequest());
+    v1::WatchDueItemsResponse message;
+    if (reader->Read(&message)) {
+      context.TryCancel();
+      while (reader->Read(&message)) {
+      }
+      reader->Finish();
+      return false;
+    }
+    Status status = FromGrpcStatus(reader->Finish());
+    EXPECT_EQ(status.code(), StatusCode::kResourceExhausted);
+    EXPECT_EQ(status.reason(), "TOO_MANY_STREAMS");
+    return true;
+  };
+  EXPECT_TRUE(refused_once());
+  // Another user is not affected.
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    v1::WatchDueItemsRequest request;
+    auto reader = Stub("agency-staff")->WatchDueItems(&context, request);
+    v1::WatchDueItemsResponse message;
+    EXPECT_TRUE(reader->Read(&message));
+    context.TryCancel();
+    while (reader->Read(&message)) {
+    }
+    reader->Finish();
+  }
+  // Closing one frees its slot (once the server has seen the stream end).
+  open.back()->context.TryCancel();
+  v1::WatchDueItemsResponse rest;
+  while (open.back()->reader->Read(&rest)) {
+  }
+  open.back()->reader->Finish();
+  open.pop_back();
+  bool admitted = false;
+  for (int attempt = 0; attempt < 200 && !admitted; ++attempt) {
+    admitted = !refused_once();
+    if (!admitted) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(admitted);
+  for (auto& stream : open) {
+    stream->context.TryCancel();
+    while (stream->reader->Read(&rest)) {
+    }
+    stream->reader->Finish();
+  }
 }
 
 }  // namespace

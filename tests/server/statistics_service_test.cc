@@ -282,6 +282,61 @@ TEST_F(StatisticsServiceTest, AGeneratedHistoryIsReproducedWithEraLabelsAndSmall
   ExpectNoSmallCells(one_year);
 }
 
+// Issue 14, finding 6: one coordination contact on one household was published in activity
+// breakdowns as {young-carer: 1, mental-disability: 1} and {minami: 1}, while the same tags were
+// "x" for cases. A breakdown by an attribute of the household is protected like a household table.
+TEST_F(StatisticsServiceTest, ActivityBreakdownsByHouseholdAttributesSuppressSmallCells) {
+  v1::CreateCaseRequest request;
+  request.set_request_id("one-household");
+  auto* member = request.mutable_case_()->add_members();
+  member->set_member_id("m1");
+  member->set_display_name("架空 一人");
+  member->set_principal(true);
+  member->add_issue_tags("young-carer");
+  member->add_issue_tags("mental-disability");
+  request.mutable_case_()->set_district("minami");
+  request.mutable_case_()->set_referring_agency("agencies/a1");
+  request.mutable_case_()->set_presenting_problem("架空の相談");
+  v1::Case opened;
+  {
+    grpc::ClientContext context;
+    grpc::Status status = Cases()->CreateCase(&context, request, &opened);
+    ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  }
+  Contact(opened, MakeDate(2019, 3, 31));
+
+  v1::GetYearlyReportRequest report_request;
+  report_request.set_fiscal_year_from(2018);
+  report_request.set_fiscal_year_to(2018);
+  for (v1::StatDimension dimension : {v1::ISSUE_TAG, v1::DISTRICT, v1::FIELD}) {
+    auto* breakdown = report_request.add_breakdowns();
+    breakdown->set_metric(v1::COORDINATION_CONTACTS);
+    breakdown->set_dimension(dimension);
+  }
+  v1::YearlyReport report;
+  {
+    grpc::ClientContext context;
+    grpc::Status status = Statistics()->GetYearlyReport(&context, report_request, &report);
+    ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  }
+  // The activities' own section still counts the contact.
+  EXPECT_FALSE(report.activities().small_cells_suppressed());
+  ASSERT_EQ(report.breakdowns_size(), 3);
+  // One district only: its row would equal the public total, so the rows are withheld.
+  EXPECT_TRUE(report.breakdowns(1).withheld());
+  EXPECT_EQ(report.breakdowns(1).rows_size(), 1);
+  for (const auto& table : report.breakdowns()) {
+    EXPECT_TRUE(table.small_cells_suppressed()) << table.title();
+    for (const auto& row : table.rows()) {
+      if (row.is_total()) continue;
+      for (const auto& cell : row.cells()) {
+        EXPECT_TRUE(cell.suppressed() || cell.value() == 0 || cell.value() >= kK)
+            << table.title() << " / " << row.key() << ": " << cell.value();
+      }
+    }
+  }
+}
+
 TEST_F(StatisticsServiceTest, BadRequestsNameTheFieldAndOtherRolesAreRefused) {
   v1::YearlyReport report;
   grpc::Status reversed = Report(2019, 2018, false, &report);

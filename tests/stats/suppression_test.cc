@@ -336,6 +336,29 @@ TEST(SuppressSmallCellsTest, FixedCellsOfALinkedTableAreRespected) {
             StatusCode::kInvalidArgument);
 }
 
+// An activity breakdown's total row is the activities' own, unprotected total: published whatever
+// its value (kPublic), while the breakdown's small cells are hidden around it.
+TEST(SuppressSmallCellsTest, PublicTotalsStayPublishedAndTheCellsBelowThemAreProtected) {
+  // Two districts over two years: contacts 3 + 1 and 0 + 2; totals 4 and 2 are public.
+  const SuppressionTable table = MakeTable({{3, 0}, {1, 2}}, true);
+  const int total_row = table.rows - 1;
+  std::vector<FixedCell> fixed(table.values.size(), FixedCell::kFree);
+  for (int c = 0; c < table.cols; ++c) fixed[total_row * table.cols + c] = FixedCell::kPublic;
+  auto result = SuppressSmallCells(table, 5, fixed);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_TRUE(result->protected_ok);
+  for (int c = 0; c < table.cols; ++c) EXPECT_FALSE(result->suppressed(total_row, c)) << c;
+  for (int r = 0; r < total_row; ++r) {
+    for (int c = 0; c < table.cols; ++c) {
+      const int64_t value = table.at(r, c);
+      if (value >= 1 && value < 5) {
+        EXPECT_TRUE(result->suppressed(r, c)) << r << "," << c;
+      }
+    }
+  }
+  EXPECT_TRUE(AuditOrDie(table, result->SuppressedMask()).empty());
+}
+
 TEST(FindDeterminedCellsTest, LoneHiddenCellInARowIsRecovered) {
   const SuppressionTable table = MakeTable({{20, 3, 15}, {11, 30, 9}}, true);
   EXPECT_EQ(AuditOrDie(table, Mask(table, {{0, 1}})), (std::vector<DeterminedCell>{{0, 1}}));

@@ -172,13 +172,19 @@ void ExpectTruthfulAndProtected(const History& history, const v1::StatTable& tab
       const auto& cell = row.cells(c);
       const std::string where = table.title() + " / " + row.key() + " / " + std::to_string(c);
       if (cell.suppressed()) {
-        EXPECT_TRUE(table.counts_households() || cell.reason() == v1::DERIVED) << where;
+        EXPECT_TRUE(table.small_cells_suppressed() || cell.reason() == v1::DERIVED) << where;
         EXPECT_EQ(cell.display(), "x") << where;
         continue;
       }
       const int64_t truth = TrueCount(history, table, row, first, last);
       EXPECT_EQ(cell.value(), truth) << where;
-      if (table.counts_households()) {
+      // Every household table and every breakdown (activities too: issue 14, finding 6).
+      EXPECT_EQ(table.small_cells_suppressed(),
+                table.counts_households() || table.dimension() != v1::STAT_DIMENSION_UNSPECIFIED)
+          << where;
+      // An activity breakdown's total row is the activities' own (public) total.
+      const bool public_total = row.is_total() && !table.counts_households();
+      if (table.small_cells_suppressed() && !public_total) {
         EXPECT_FALSE(cell.value() >= 1 && cell.value() < kK) << where;
       }
     }
@@ -191,10 +197,10 @@ v1::GetYearlyReportRequest AllBreakdowns(int from, int to, bool cumulative) {
   request.set_fiscal_year_to(to);
   request.set_cumulative(cumulative);
   const std::pair<v1::StatMetric, v1::StatDimension> breakdowns[] = {
-      {v1::CASES_OPENED, v1::DISTRICT},         {v1::CASES_OPENED, v1::ISSUE_TAG},
-      {v1::CASES_COORDINATED, v1::DISTRICT},    {v1::CASES_COMPLETED_BY_ADVICE, v1::ISSUE_TAG},
-      {v1::CASES_CLOSED, v1::OUTCOME},          {v1::CASES_CLOSED, v1::DISTRICT},
-      {v1::COORDINATION_CONTACTS, v1::DISTRICT}};
+      {v1::CASES_OPENED, v1::DISTRICT},          {v1::CASES_OPENED, v1::ISSUE_TAG},
+      {v1::CASES_COORDINATED, v1::DISTRICT},     {v1::CASES_COMPLETED_BY_ADVICE, v1::ISSUE_TAG},
+      {v1::CASES_CLOSED, v1::OUTCOME},           {v1::CASES_CLOSED, v1::DISTRICT},
+      {v1::COORDINATION_CONTACTS, v1::DISTRICT}, {v1::COORDINATION_CONTACTS, v1::ISSUE_TAG}};
   for (const auto& [metric, dimension] : breakdowns) {
     auto* breakdown = request.add_breakdowns();
     breakdown->set_metric(metric);

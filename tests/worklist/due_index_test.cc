@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "services/common/fiscal_year.h"
 #include "tests/support/temp_dir.h"
 
 namespace casecoord::worklist {
@@ -122,7 +123,7 @@ TEST(DueDatesTest, TodayIsTheJstDayAndDaysMoveAcrossMonthsYearsAndLeapDays) {
   // 2026-11-22 23:30 UTC is already the 23rd in Japan.
   const auto late_utc = std::chrono::sys_days(std::chrono::year(2026) / 11 / 22) +
                         std::chrono::hours(23) + std::chrono::minutes(30);
-  EXPECT_EQ(DayNumber(JstDay(late_utc)), 20261123);
+  EXPECT_EQ(DayNumber(JstDateOf(late_utc)), 20261123);
   EXPECT_EQ(DayNumber(AddDays(Day(2026, 11, 22), 14)), 20261206);
   EXPECT_EQ(DayNumber(AddDays(Day(2026, 12, 25), 10)), 20270104);
   EXPECT_EQ(DayNumber(AddDays(Day(2028, 2, 28), 1)), 20280229);
