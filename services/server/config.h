@@ -54,6 +54,7 @@ struct ServerConfig {
   int dispatch_follow_up_months = 2;
   int due_watch_interval_ms = 1000;
   int stats_min_cell_count = 5;
+  int audit_head_log_minutes = 60;
 };
 
 struct ConfigOption {
