@@ -31,7 +31,7 @@ constexpr char kByTime[] = "audit-time";
 constexpr char kRecoverMethod[] = "caseserver/audit-recover";
 // The advice every refusal of Open() ends with.
 constexpr char kHowToContinue[] =
-    " Nothing was written. Check the trail with caseserver audit verify --expect-head SEQ:HASH "
+    " No entry was written. Check the trail with caseserver audit verify --expect-head SEQ:HASH "
     "(the last head kept outside the database: the server's log, a backup), then continue it "
     "with caseserver audit recover --reason TEXT, which records this finding in the trail.";
 
@@ -207,8 +207,9 @@ Result<TrailState> InspectTrail(const storage::Storage& storage, const std::stri
   {
     auto it = storage.NewIterator(ColumnFamily::kAudit, snapshot.get());
     it->SeekToLast();
-    if (!it->status().ok())
+    if (!it->status().ok()) {
       return storage::FromRocksStatus(it->status(), "reading the audit trail");
+    }
     if (it->Valid()) {
       storage::KeyReader reader(std::string_view(it->key().data(), it->key().size()));
       if (!reader.ReadUint64(&state.last_sequence) || !reader.done() ||
@@ -216,7 +217,7 @@ Result<TrailState> InspectTrail(const storage::Storage& storage, const std::stri
           state.last_entry.sequence() != static_cast<int64_t>(state.last_sequence)) {
         return Status(StatusCode::kDataLoss, "AUDIT_ENTRY_CORRUPT",
                       "the last entry of the audit trail cannot be read; caseserver audit verify "
-                      "shows where the trail breaks. Nothing was written.");
+                      "shows where the trail breaks. No entry was written.");
       }
       state.has_last = true;
     }
@@ -583,8 +584,9 @@ AuditVerification VerifyAuditTrail(const storage::Storage& storage, const std::s
     return broken(1, witness() + " names entry 0 with a hash; only the empty trail's head can");
   }
   auto head = storage.Get(ColumnFamily::kMeta, kHeadKey, snapshot.get());
-  if (!head.ok())
+  if (!head.ok()) {
     return broken(last + 1, "cannot read the audit head: " + head.status().ToString());
+  }
   if (!head->has_value()) {
     if (last == 0) return result;
     return broken(1, "audit head missing");
