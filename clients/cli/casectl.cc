@@ -12,7 +12,10 @@
 //   casectl user disable ID / casectl user enable ID
 //   casectl audit list [--resource R | --user U] [--since TIME] [--until TIME] [--limit N]
 //                                       oldest first; TIME is RFC 3339, 2026-11-22T09:00:00+09:00
-//   casectl audit verify                exit 0 when the audit trail is intact, 3 when broken
+//   casectl audit verify [--expect-head SEQ:HASH]
+//                                       exit 0 when the audit trail is intact (and holds the
+//                                       expected head, kept from an earlier verify, the server's
+//                                       log or a backup), 3 when broken
 //   casectl access request RESOURCE --reason "..."   break-glass access (coordinators)
 //   casectl access list [--page-size N] emergency accesses, newest first (all pages)
 //   casectl agency list|get|create|update|delete|search|partners|import|export|survey ...
@@ -258,7 +261,8 @@ int BackupCreate(const GlobalOptions& options, const std::shared_ptr<grpc::Chann
     PrintJson(backup);
   } else {
     std::cout << "バックアップを作成しました / backup created: " << backup.name() << " ("
-              << backup.file_count() << " files, " << HumanBytes(backup.size_bytes()) << ")\n";
+              << backup.file_count() << " files, " << HumanBytes(backup.size_bytes()) << ")\n"
+              << "audit head " << backup.audit_head() << "\n";
   }
   return 0;
 }
@@ -453,6 +457,8 @@ int AuditList(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>
   for (const auto& entry : all.entries()) {
     std::string basis = entry.legal_basis();
     if (!entry.break_glass_reason().empty()) basis += " 理由: " + entry.break_glass_reason();
+    // An operator's maintenance entry (caseserver audit recover) says what it found and why.
+    if (!entry.detail().empty()) basis += " " + entry.detail();
     rows.push_back({std::to_string(entry.sequence()), LocalTime(entry.time()),
                     OrDash(entry.user_id()), ShortMethod(entry.method()), OrDash(entry.resource()),
                     entry.outcome(), OrDash(basis)});
@@ -461,18 +467,22 @@ int AuditList(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>
   return 0;
 }
 
-int AuditVerify(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>& channel) {
+int AuditVerify(const GlobalOptions& options, const std::shared_ptr<grpc::Channel>& channel,
+                const std::string& expect_head) {
   auto stub = v1::Admin::NewStub(channel);
+  v1::VerifyAuditChainRequest request;
+  request.set_expected_head(expect_head);
   v1::VerifyAuditChainResponse response;
   auto context = NewContext(options);
-  grpc::Status status =
-      stub->VerifyAuditChain(context.get(), v1::VerifyAuditChainRequest(), &response);
+  grpc::Status status = stub->VerifyAuditChain(context.get(), request, &response);
   if (!status.ok()) return ReportError(status);
   if (options.json) {
     PrintJson(response);
   } else if (response.intact()) {
     std::cout << "監査証跡は改ざんされていません / audit trail intact ("
-              << response.entries_checked() << " entries)\n";
+              << response.entries_checked() << " entries"
+              << (expect_head.empty() ? "" : ", holds the expected head") << ")\nhead "
+              << response.head() << "\n";
   } else {
     std::cout << "監査証跡の破損 / audit trail BROKEN at entry " << response.first_broken_sequence()
               << ": " << response.problem() << "\n";
@@ -619,6 +629,10 @@ int Main(int argc, char** argv) {
   audit_list->add_option("--page-size", page_size, "entries fetched per call");
   audit_list->add_option("--limit", limit, "stop after this many entries (default: all)");
   auto* audit_verify = audit->add_subcommand("verify", "check the hash chain (exit 3 if broken)");
+  std::string expect_head;
+  audit_verify->add_option("--expect-head", expect_head,
+                           "a head kept earlier (SEQ:HASH): the trail is broken unless it still "
+                           "holds that entry");
 
   auto* access = app.add_subcommand("access", "緊急アクセス / emergency (break-glass) access");
   access->require_subcommand(1);
@@ -739,7 +753,7 @@ int Main(int argc, char** argv) {
     return UserUpdate(options, *channel, user_id, changes);
   }
   if (*audit_list) return AuditList(options, *channel, audit_options);
-  if (*audit_verify) return AuditVerify(options, *channel);
+  if (*audit_verify) return AuditVerify(options, *channel, expect_head);
   if (*access_request) return AccessRequest(options, *channel, access_resource, access_reason);
   if (*access_list) return AccessList(options, *channel, page_size);
   return 0;

@@ -4,8 +4,10 @@
 
 #include <charconv>
 #include <filesystem>
+#include <optional>
 
 #include "services/auth/peer_identity.h"
+#include "services/common/log.h"
 #include "services/common/pagination.h"
 #include "services/common/text.h"
 #include "services/storage/backup.h"
@@ -24,6 +26,7 @@ void FillBackup(const storage::BackupSummary& summary, v1::Backup* out) {
   *out->mutable_create_time() = TimeUtil::SecondsToTimestamp(summary.timestamp_seconds);
   out->set_size_bytes(static_cast<int64_t>(summary.size_bytes));
   out->set_file_count(static_cast<int32_t>(summary.file_count));
+  out->set_audit_head(summary.audit_head);
 }
 
 Result<uint32_t> ParseBackupName(const std::string& name) {
@@ -111,8 +114,12 @@ grpc::ServerUnaryReactor* AdminService::CreateBackup(grpc::CallbackServerContext
   return deps_.gatekeeper->Handle(
       context, AdminMethod("CreateBackup"), [this, response](auth::Call& call) {
         call.set_resource("backups");
-        auto summary = storage::CreateBackup(*deps_.storage, deps_.backup_dir);
+        // Read before the backup starts, so the backup holds at least this entry.
+        const std::string head = auth::FormatAuditHead(deps_.audit->head());
+        auto summary = storage::CreateBackup(*deps_.storage, deps_.backup_dir, head);
         if (!summary.ok()) return summary.status();
+        log::Info("backup created", {{"backup_id", std::to_string(summary->id)},
+                                     {"audit_head", summary->audit_head}});
         FillBackup(*summary, response);
         return Status::Ok();
       });
@@ -292,16 +299,23 @@ grpc::ServerUnaryReactor* AdminService::ListAuditEntries(grpc::CallbackServerCon
 }
 
 grpc::ServerUnaryReactor* AdminService::VerifyAuditChain(grpc::CallbackServerContext* context,
-                                                         const v1::VerifyAuditChainRequest*,
+                                                         const v1::VerifyAuditChainRequest* request,
                                                          v1::VerifyAuditChainResponse* response) {
   return deps_.gatekeeper->Handle(
-      context, AdminMethod("VerifyAuditChain"), [this, response](auth::Call& call) {
+      context, AdminMethod("VerifyAuditChain"), [this, request, response](auth::Call& call) {
         call.set_resource("auditEntries");
-        auth::AuditVerification result = deps_.audit->Verify();
+        std::optional<auth::AuditHead> expected;
+        if (!request->expected_head().empty()) {
+          auto parsed = auth::ParseAuditHead(request->expected_head(), "expected_head");
+          if (!parsed.ok()) return parsed.status();
+          expected = *parsed;
+        }
+        auth::AuditVerification result = deps_.audit->Verify(expected);
         response->set_intact(result.intact);
         response->set_entries_checked(result.entries_checked);
         response->set_first_broken_sequence(result.first_broken_sequence);
         response->set_problem(result.problem);
+        response->set_head(auth::FormatAuditHead(result.head));
         return Status::Ok();
       });
 }

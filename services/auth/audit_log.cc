@@ -1,12 +1,17 @@
 #include "services/auth/audit_log.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/time_util.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
+#include <charconv>
 #include <future>
 
+#include "services/common/text.h"
 #include "services/storage/key_encoding.h"
 
 namespace casecoord::auth {
@@ -16,10 +21,19 @@ using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
 constexpr size_t kHashBytes = 32;
+// The chain_format of the entries this version writes (identity.proto documents each format).
+constexpr int32_t kChainFormat = 1;
+constexpr size_t kMaxRecoveryReasonBytes = 500;
 constexpr char kHeadKey[] = "audit-head";
 constexpr char kByUser[] = "audit-user";
 constexpr char kByResource[] = "audit-resource";
 constexpr char kByTime[] = "audit-time";
+constexpr char kRecoverMethod[] = "caseserver/audit-recover";
+// The advice every refusal of Open() ends with.
+constexpr char kHowToContinue[] =
+    " No entry was written. Check the trail with caseserver audit verify --expect-head SEQ:HASH "
+    "(the last head kept outside the database: the server's log, a backup), then continue it "
+    "with caseserver audit recover --reason TEXT, which records this finding in the trail.";
 
 std::string Sha256(std::string_view bytes) {
   std::string out(kHashBytes, '\0');
@@ -74,7 +88,251 @@ int64_t Micros(std::chrono::system_clock::time_point time) {
   return std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
 }
 
+std::string EntryName(uint64_t sequence) { return "auditEntries/" + std::to_string(sequence); }
+
+// The head record: sequence, hash, HMAC of HeadBytes.
+struct StoredHead {
+  uint64_t sequence = 0;
+  std::string hash;
+  std::string mac;
+};
+
+std::optional<StoredHead> DecodeHead(const std::string& value) {
+  StoredHead head;
+  storage::KeyReader reader(value);
+  if (value.size() != 8 + 2 * kHashBytes || !reader.ReadUint64(&head.sequence)) return {};
+  head.hash = value.substr(8, kHashBytes);
+  head.mac = value.substr(8 + kHashBytes);
+  return head;
+}
+
+void PutHead(storage::WriteBatch& batch, uint64_t sequence, const std::string& hash,
+             const std::string& key) {
+  std::string head;
+  storage::AppendUint64(&head, sequence);
+  head += hash;
+  head += Hmac(key, HeadBytes(sequence, hash));
+  batch.Put(ColumnFamily::kMeta, kHeadKey, head);
+}
+
+bool HasUnknownFields(const v1::AuditEntry& entry) {
+  return !entry.GetReflection()->GetUnknownFields(entry).empty() ||
+         !entry.time().GetReflection()->GetUnknownFields(entry.time()).empty();
+}
+
+// Serialization is deterministic by request, not by default; the hash of a format 1 entry must not
+// depend on how a protobuf build happens to order output.
+std::string DeterministicBytes(const v1::AuditEntry& entry) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    entry.SerializeToCodedStream(&coded);
+  }
+  return bytes;
+}
+
+// Sets the hash `entry` must carry into *hash. `entry` has its hash and mac cleared. Returns what
+// is wrong instead when no hash could be right for it.
+std::string ComputeHash(const v1::AuditEntry& entry, std::string* hash) {
+  if (HasUnknownFields(entry)) {
+    return "unknown field in entry (altered, or written by a newer server)";
+  }
+  switch (entry.chain_format()) {
+    case kChainFormat:
+      *hash = Sha256(DeterministicBytes(entry));
+      return "";
+    case 0:
+      // The legacy hash leaves out the name, the time below a microsecond and everything newer
+      // than it; those must be what every older server wrote, or they could be changed unseen.
+      if (entry.name() != EntryName(static_cast<uint64_t>(entry.sequence())) ||
+          entry.time().nanos() < 0 || entry.time().nanos() >= 1000000000 ||
+          entry.time().nanos() % 1000 != 0 || !entry.detail().empty()) {
+        return "entry altered";
+      }
+      *hash = Sha256(CanonicalAuditBytes(entry));
+      return "";
+    default:
+      return "unknown chain format " + std::to_string(entry.chain_format()) +
+             " (altered, or written by a newer server)";
+  }
+}
+
+// Whether `entry` (as stored) carries the hash of its content and a MAC of it under `key`.
+bool Authentic(v1::AuditEntry entry, const std::string& key) {
+  const std::string stored_hash = entry.hash();
+  const std::string stored_mac = entry.mac();
+  entry.clear_hash();
+  entry.clear_mac();
+  std::string hash;
+  return ComputeHash(entry, &hash).empty() && SameBytes(hash, stored_hash) &&
+         SameBytes(stored_mac, Hmac(key, hash));
+}
+
+// Completes `entry` (content and previous_hash set) with its format, hash and MAC, and puts it and
+// its index entries in `batch`. Returns its hash.
+std::string PutEntry(storage::WriteBatch& batch, v1::AuditEntry& entry, int64_t micros,
+                     const std::string& key) {
+  const uint64_t sequence = static_cast<uint64_t>(entry.sequence());
+  entry.set_chain_format(kChainFormat);
+  std::string hash;
+  (void)ComputeHash(entry, &hash);  // cannot fail: no unknown fields, this version's format
+  entry.set_hash(hash);
+  entry.set_mac(Hmac(key, hash));
+  batch.Put(ColumnFamily::kAudit, SequenceKey(sequence), entry.SerializeAsString());
+  batch.Put(ColumnFamily::kIndexes, IndexKey(kByUser, entry.user_id(), sequence), "");
+  batch.Put(ColumnFamily::kIndexes, IndexKey(kByResource, entry.resource(), sequence), "");
+  batch.Put(ColumnFamily::kIndexes, TimeIndexKey(micros, sequence), "");
+  return hash;
+}
+
+// Which entry the trail ends at, and whether its head signs that entry. A read error or a last
+// entry that cannot be read is the error of the Result; a head that does not sign the last entry
+// is a finding.
+struct TrailState {
+  bool has_last = false;
+  uint64_t last_sequence = 0;
+  v1::AuditEntry last_entry;  // when has_last
+  // Empty when the head signs the last entry; otherwise the reason Open() gives and what was
+  // found, in words.
+  std::string finding;
+  std::string description;
+  StatusCode finding_code = StatusCode::kDataLoss;
+};
+
+Result<TrailState> InspectTrail(const storage::Storage& storage, const std::string& key) {
+  TrailState state;
+  auto snapshot = storage.Snapshot();
+  {
+    auto it = storage.NewIterator(ColumnFamily::kAudit, snapshot.get());
+    it->SeekToLast();
+    if (!it->status().ok()) {
+      return storage::FromRocksStatus(it->status(), "reading the audit trail");
+    }
+    if (it->Valid()) {
+      storage::KeyReader reader(std::string_view(it->key().data(), it->key().size()));
+      if (!reader.ReadUint64(&state.last_sequence) || !reader.done() ||
+          !state.last_entry.ParseFromString(it->value().ToString()) ||
+          state.last_entry.sequence() != static_cast<int64_t>(state.last_sequence)) {
+        return Status(StatusCode::kDataLoss, "AUDIT_ENTRY_CORRUPT",
+                      "the last entry of the audit trail cannot be read; caseserver audit verify "
+                      "shows where the trail breaks. No entry was written.");
+      }
+      state.has_last = true;
+    }
+  }
+  const std::string last = std::to_string(state.last_sequence);
+  auto stored = storage.Get(ColumnFamily::kMeta, kHeadKey, snapshot.get());
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) {
+    if (state.has_last) {
+      state.finding = "AUDIT_HEAD_MISSING";
+      state.description = "the audit head record is missing but the trail holds entries up to " +
+                          last + " (the head was deleted)";
+    }
+    return state;
+  }
+  std::optional<StoredHead> head = DecodeHead(**stored);
+  if (!head) {
+    state.finding = "AUDIT_HEAD_CORRUPT";
+    state.description = "the audit head record is malformed; the trail holds entries up to " + last;
+    return state;
+  }
+  if (!SameBytes(head->mac, Hmac(key, HeadBytes(head->sequence, head->hash)))) {
+    state.finding = "AUDIT_KEY_MISMATCH";
+    state.finding_code = StatusCode::kFailedPrecondition;
+    state.description =
+        "the audit head does not verify under the configured audit key (a wrong "
+        "--audit-key-file, or a forged head)";
+    return state;
+  }
+  const std::string signed_sequence = std::to_string(head->sequence);
+  if (head->sequence < state.last_sequence) {
+    state.finding = "AUDIT_HEAD_BEHIND";
+    state.description = "the signed audit head is at entry " + signed_sequence +
+                        " but the trail holds entries up to " + last +
+                        " (an older head was put back)";
+  } else if (head->sequence > state.last_sequence) {
+    state.finding = "AUDIT_TRUNCATED";
+    state.description = "the signed audit head is at entry " + signed_sequence +
+                        " but the trail ends at entry " + last + ": entries " +
+                        std::to_string(state.last_sequence + 1) + " to " + signed_sequence +
+                        " are missing (truncated)";
+  } else if (!state.has_last || !SameBytes(head->hash, state.last_entry.hash())) {
+    state.finding = "AUDIT_HEAD_MISMATCH";
+    state.description = "the signed audit head names another hash for entry " + last +
+                        " than the entry holds (the entry or the head was replaced)";
+  }
+  return state;
+}
+
+bool IsUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    size_t length = byte < 0x80           ? 1
+                    : (byte >> 5) == 0x6  ? 2
+                    : (byte >> 4) == 0xe  ? 3
+                    : (byte >> 3) == 0x1e ? 4
+                                          : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    uint32_t code = length == 1 ? byte : byte & (0x7f >> length);
+    for (size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3f);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8 either.
+    static constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kSmallest[length] || (code >= 0xd800 && code <= 0xdfff) || code > 0x10ffff) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 }  // namespace
+
+std::string FormatAuditHead(const AuditHead& head) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string text = std::to_string(head.sequence) + ":";
+  for (unsigned char byte : head.hash) {
+    text.push_back(kDigits[byte >> 4]);
+    text.push_back(kDigits[byte & 0xf]);
+  }
+  return text;
+}
+
+Result<AuditHead> ParseAuditHead(std::string_view text, const std::string& field) {
+  auto invalid = [&field] {
+    return Status::InvalidArgument(field,
+                                   "must be SEQ:HASH, an audit entry's sequence number and its "
+                                   "hash in 64 hex digits, as caseserver logs and prints it");
+  };
+  const size_t colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 20 ||
+      text.size() - colon - 1 != 2 * kHashBytes) {
+    return invalid();
+  }
+  AuditHead head;
+  auto [end, error] = std::from_chars(text.data(), text.data() + colon, head.sequence);
+  if (error != std::errc() || end != text.data() + colon) return invalid();
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < kHashBytes; ++i) {
+    const int high = nibble(text[colon + 1 + 2 * i]);
+    const int low = nibble(text[colon + 2 + 2 * i]);
+    if (high < 0 || low < 0) return invalid();
+    head.hash[i] = static_cast<char>(high << 4 | low);
+  }
+  return head;
+}
 
 std::string CanonicalAuditBytes(const v1::AuditEntry& entry) {
   std::string bytes;
@@ -103,31 +361,74 @@ AuditLog::~AuditLog() {
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Storage& storage, std::string key,
                                                  const Clock& clock) {
   if (key.size() < 32) return Status::InvalidArgument("audit_key", "must be at least 32 bytes");
+  auto state = InspectTrail(storage, key);
+  if (!state.ok()) return state.status();
+  if (!state->finding.empty()) {
+    return Status(state->finding_code, state->finding,
+                  state->description + "; refusing to continue the trail." + kHowToContinue);
+  }
   std::unique_ptr<AuditLog> log(new AuditLog(storage, std::move(key), clock));
-  auto head = storage.Get(ColumnFamily::kMeta, kHeadKey);
-  if (!head.ok()) return head.status();
-  if (head->has_value()) {
-    storage::KeyReader reader(**head);
-    uint64_t sequence = 0;
-    if (!reader.ReadUint64(&sequence) || (*head)->size() != 8 + 2 * kHashBytes) {
-      return Status(StatusCode::kDataLoss, "AUDIT_HEAD_CORRUPT", "the audit head is malformed");
-    }
-    std::string hash = (*head)->substr(8, kHashBytes);
-    std::string mac = (*head)->substr(8 + kHashBytes);
-    if (!SameBytes(mac, Hmac(log->key_, HeadBytes(sequence, hash)))) {
-      return Status(StatusCode::kFailedPrecondition, "AUDIT_KEY_MISMATCH",
-                    "the audit head does not verify under the configured audit key");
-    }
-    log->last_sequence_ = sequence;
-    log->last_hash_ = hash;
-    auto last = storage.Get(ColumnFamily::kAudit, SequenceKey(sequence));
-    v1::AuditEntry entry;
-    if (last.ok() && last->has_value() && entry.ParseFromString(**last)) {
-      log->last_micros_ = TimeUtil::TimestampToMicroseconds(entry.time());
-    }
+  if (state->has_last) {
+    log->last_sequence_ = state->last_sequence;
+    log->last_hash_ = state->last_entry.hash();
+    log->last_micros_ = TimeUtil::TimestampToMicroseconds(state->last_entry.time());
   }
   log->committer_ = std::thread([raw = log.get()] { raw->CommitLoop(); });
   return log;
+}
+
+Result<AuditRecovery> AuditLog::Recover(storage::Storage& storage, const std::string& key,
+                                        std::string_view reason, const Clock& clock) {
+  if (key.size() < 32) return Status::InvalidArgument("audit_key", "must be at least 32 bytes");
+  if (TrimSpaces(reason).empty()) {
+    return Status::InvalidArgument("reason", "say why the trail is continued: it is recorded");
+  }
+  if (reason.size() > kMaxRecoveryReasonBytes || !IsUtf8(reason)) {
+    return Status::InvalidArgument(
+        "reason",
+        "must be UTF-8 text of at most " + std::to_string(kMaxRecoveryReasonBytes) + " bytes");
+  }
+  auto state = InspectTrail(storage, key);
+  if (!state.ok()) return state.status();
+  if (state->finding.empty()) {
+    return Status::FailedPrecondition("AUDIT_NOTHING_TO_RECOVER",
+                                      "the audit head signs the last entry (" +
+                                          std::to_string(state->last_sequence) +
+                                          "); the trail needs no recovery");
+  }
+  std::string previous(kHashBytes, '\0');
+  int64_t micros = Micros(clock.Now());
+  if (state->has_last) {
+    // The new head vouches for the last entry; it must be one the key signed.
+    if (!Authentic(state->last_entry, key)) {
+      return Status::FailedPrecondition(
+          "AUDIT_LAST_ENTRY_UNVERIFIED",
+          "entry " + std::to_string(state->last_sequence) +
+              " does not verify under the configured audit key (a wrong key, or a forged or "
+              "altered entry), so no head is signed at it; caseserver audit verify shows where "
+              "the trail breaks. Nothing was written.");
+    }
+    previous = state->last_entry.hash();
+    micros = std::max(micros, TimeUtil::TimestampToMicroseconds(state->last_entry.time()));
+  }
+  const uint64_t sequence = state->last_sequence + 1;
+  v1::AuditEntry entry;
+  entry.set_sequence(static_cast<int64_t>(sequence));
+  entry.set_name(EntryName(sequence));
+  *entry.mutable_time() = TimeUtil::MicrosecondsToTimestamp(micros);
+  entry.set_user_id("operator");
+  entry.set_method(kRecoverMethod);
+  entry.set_resource("auditEntries");
+  entry.set_outcome("OK");
+  entry.set_legal_basis("operator");
+  entry.set_detail(state->finding + ": " + state->description +
+                   ". Reason given: " + std::string(reason));
+  entry.set_previous_hash(previous);
+  storage::WriteBatch batch(storage);
+  const std::string hash = PutEntry(batch, entry, micros, key);
+  PutHead(batch, sequence, hash, key);
+  CASECOORD_RETURN_IF_ERROR(storage.Commit(batch));
+  return AuditRecovery{state->finding, state->description, AuditHead{sequence, hash}};
 }
 
 void AuditLog::FailAppendsForTesting(Status status) {
@@ -148,6 +449,11 @@ Status AuditLog::Append(const AuditRecord& record, storage::WriteBatch* changes)
   std::promise<Status> outcome;
   AppendAsync(record, changes, [&outcome](Status status) { outcome.set_value(std::move(status)); });
   return outcome.get_future().get();
+}
+
+AuditHead AuditLog::head() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return AuditHead{last_sequence_, last_hash_};
 }
 
 void AuditLog::CommitLoop() {
@@ -180,7 +486,7 @@ Status AuditLog::CommitGroup(const std::deque<Pending>& group) {
     const AuditRecord& record = pending.record;
     v1::AuditEntry entry;
     entry.set_sequence(static_cast<int64_t>(++sequence));
-    entry.set_name("auditEntries/" + std::to_string(sequence));
+    entry.set_name(EntryName(sequence));
     *entry.mutable_time() = TimeUtil::MicrosecondsToTimestamp(micros);
     entry.set_user_id(record.user_id);
     entry.set_agency(record.agency);
@@ -190,19 +496,9 @@ Status AuditLog::CommitGroup(const std::deque<Pending>& group) {
     entry.set_legal_basis(record.legal_basis);
     entry.set_break_glass_reason(record.break_glass_reason);
     entry.set_previous_hash(hash);
-    hash = Sha256(CanonicalAuditBytes(entry));
-    entry.set_hash(hash);
-    entry.set_mac(Hmac(key_, hash));
-    batch.Put(ColumnFamily::kAudit, SequenceKey(sequence), entry.SerializeAsString());
-    batch.Put(ColumnFamily::kIndexes, IndexKey(kByUser, record.user_id, sequence), "");
-    batch.Put(ColumnFamily::kIndexes, IndexKey(kByResource, record.resource, sequence), "");
-    batch.Put(ColumnFamily::kIndexes, TimeIndexKey(micros, sequence), "");
+    hash = PutEntry(batch, entry, micros, key_);
   }
-  std::string head;
-  storage::AppendUint64(&head, sequence);
-  head += hash;
-  head += Hmac(key_, HeadBytes(sequence, hash));
-  batch.Put(ColumnFamily::kMeta, kHeadKey, head);
+  PutHead(batch, sequence, hash, key_);
   Status status = failure.ok() ? storage_.Commit(batch) : failure;
   if (status.ok()) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -213,73 +509,118 @@ Status AuditLog::CommitGroup(const std::deque<Pending>& group) {
   return status;
 }
 
-AuditVerification AuditLog::Verify() const {
+AuditVerification AuditLog::Verify(const std::optional<AuditHead>& expected) const {
+  return VerifyAuditTrail(storage_, key_, expected);
+}
+
+AuditVerification VerifyAuditTrail(const storage::Storage& storage, const std::string& key,
+                                   const std::optional<AuditHead>& expected) {
   AuditVerification result;
-  auto broken = [&result](int64_t sequence, std::string problem) {
+  auto broken = [&result](uint64_t sequence, std::string problem) {
     result.intact = false;
-    result.first_broken_sequence = sequence;
+    result.first_broken_sequence = static_cast<int64_t>(sequence);
     result.problem = std::move(problem);
     return result;
   };
-  uint64_t expected = 1;
+  auto witness = [&expected] { return "the witnessed head " + FormatAuditHead(*expected); };
+  // Entries and head from one point in time: a head committed during the walk would otherwise
+  // look like a truncation.
+  auto snapshot = storage.Snapshot();
+  uint64_t expected_sequence = 1;
   std::string previous(kHashBytes, '\0');
-  auto it = storage_.NewIterator(ColumnFamily::kAudit);
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
+  auto it = storage.NewIterator(ColumnFamily::kAudit, snapshot.get());
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected_sequence) {
     storage::KeyReader reader(std::string_view(it->key().data(), it->key().size()));
     uint64_t sequence = 0;
     if (!reader.ReadUint64(&sequence) || !reader.done()) {
-      return broken(static_cast<int64_t>(expected), "malformed entry key");
+      return broken(expected_sequence, "malformed entry key");
     }
-    if (sequence != expected) {
-      return broken(static_cast<int64_t>(expected), "entry missing (deleted)");
+    if (sequence != expected_sequence) {
+      return broken(expected_sequence, "entry missing (deleted)");
     }
     v1::AuditEntry entry;
     if (!entry.ParseFromString(it->value().ToString())) {
-      return broken(static_cast<int64_t>(sequence), "entry unreadable (altered)");
+      return broken(sequence, "entry unreadable (altered)");
     }
     if (entry.sequence() != static_cast<int64_t>(sequence)) {
-      return broken(static_cast<int64_t>(sequence), "entry " + std::to_string(entry.sequence()) +
-                                                        " found in this position "
-                                                        "(reordered)");
+      return broken(sequence, "entry " + std::to_string(entry.sequence()) +
+                                  " found in this position (reordered)");
     }
     if (!SameBytes(entry.previous_hash(), previous)) {
-      return broken(static_cast<int64_t>(sequence),
+      return broken(sequence,
                     "does not follow its predecessor (reordered or predecessor replaced)");
     }
-    const std::string hash = Sha256(CanonicalAuditBytes(entry));
-    if (!SameBytes(hash, entry.hash()))
-      return broken(static_cast<int64_t>(sequence), "entry altered");
-    if (!SameBytes(entry.mac(), Hmac(key_, hash))) {
-      return broken(static_cast<int64_t>(sequence), "MAC invalid (forged entry or other key)");
+    const std::string stored_hash = entry.hash();
+    const std::string stored_mac = entry.mac();
+    entry.clear_hash();
+    entry.clear_mac();
+    std::string hash;
+    if (std::string problem = ComputeHash(entry, &hash); !problem.empty()) {
+      return broken(sequence, std::move(problem));
+    }
+    if (!SameBytes(hash, stored_hash)) return broken(sequence, "entry altered");
+    if (!SameBytes(stored_mac, Hmac(key, hash))) {
+      return broken(sequence, "MAC invalid (forged entry or other key)");
+    }
+    if (expected && sequence == expected->sequence && !SameBytes(hash, expected->hash)) {
+      return broken(sequence, "entry is not the one in " + witness() +
+                                  " (the trail was rolled back or rewritten)");
     }
     previous = hash;
     ++result.entries_checked;
+    result.head = AuditHead{sequence, hash};
   }
-  const uint64_t last = expected - 1;
-  auto head = storage_.Get(ColumnFamily::kMeta, kHeadKey);
-  if (!head.ok() || !head->has_value()) {
+  if (!it->status().ok()) {
+    return broken(expected_sequence, "cannot read the trail: " + it->status().ToString());
+  }
+  const uint64_t last = expected_sequence - 1;
+  if (expected && expected->sequence > last) {
+    return broken(last + 1, "entries " + std::to_string(last + 1) + " to " +
+                                std::to_string(expected->sequence) + " missing: " + witness() +
+                                " is not in the trail (wiped, truncated or rolled back)");
+  }
+  if (expected && expected->sequence == 0 &&
+      !SameBytes(expected->hash, std::string(kHashBytes, '\0'))) {
+    return broken(1, witness() + " names entry 0 with a hash; only the empty trail's head can");
+  }
+  auto head = storage.Get(ColumnFamily::kMeta, kHeadKey, snapshot.get());
+  if (!head.ok()) {
+    return broken(last + 1, "cannot read the audit head: " + head.status().ToString());
+  }
+  if (!head->has_value()) {
     if (last == 0) return result;
     return broken(1, "audit head missing");
   }
-  uint64_t head_sequence = 0;
-  storage::KeyReader reader(**head);
-  if (!reader.ReadUint64(&head_sequence) || (*head)->size() != 8 + 2 * kHashBytes) {
-    return broken(static_cast<int64_t>(last + 1), "audit head malformed");
+  std::optional<StoredHead> signed_head = DecodeHead(**head);
+  if (!signed_head) return broken(last + 1, "audit head malformed");
+  if (!SameBytes(signed_head->mac,
+                 Hmac(key, HeadBytes(signed_head->sequence, signed_head->hash)))) {
+    return broken(last + 1, "audit head MAC invalid");
   }
-  const std::string head_hash = (*head)->substr(8, kHashBytes);
-  if (!SameBytes((*head)->substr(8 + kHashBytes),
-                 Hmac(key_, HeadBytes(head_sequence, head_hash)))) {
-    return broken(static_cast<int64_t>(last + 1), "audit head MAC invalid");
+  if (signed_head->sequence > last) {
+    return broken(last + 1, "entries " + std::to_string(last + 1) + " to " +
+                                std::to_string(signed_head->sequence) + " missing (truncated)");
   }
-  if (head_sequence > last) {
-    return broken(static_cast<int64_t>(last + 1), "entries " + std::to_string(last + 1) + " to " +
-                                                      std::to_string(head_sequence) +
-                                                      " missing (truncated)");
-  }
-  if (head_sequence < last || !SameBytes(head_hash, previous)) {
-    return broken(static_cast<int64_t>(head_sequence), "chain does not end at the signed head");
+  if (signed_head->sequence < last || !SameBytes(signed_head->hash, previous)) {
+    return broken(signed_head->sequence, "chain does not end at the signed head");
   }
   return result;
+}
+
+Result<AuditHead> LastAuditEntry(const storage::Storage& storage) {
+  AuditHead head;
+  auto it = storage.NewIterator(ColumnFamily::kAudit);
+  it->SeekToLast();
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading the audit trail");
+  if (!it->Valid()) return head;
+  storage::KeyReader reader(std::string_view(it->key().data(), it->key().size()));
+  v1::AuditEntry entry;
+  if (!reader.ReadUint64(&head.sequence) || !entry.ParseFromString(it->value().ToString())) {
+    return Status(StatusCode::kDataLoss, "AUDIT_ENTRY_CORRUPT",
+                  "the last entry of the audit trail cannot be read");
+  }
+  head.hash = entry.hash();
+  return head;
 }
 
 Result<AuditPage> AuditLog::List(const AuditQuery& query) const {

@@ -1,18 +1,34 @@
 // The tamper-evident audit trail.
 //
-// Every entry has a gap-free sequence number, the hash of its predecessor, its own hash
-// SHA-256(previous hash || canonical fields) and an HMAC-SHA256 of that hash under the audit key,
-// which is not stored with the data. A signed head record (last sequence and hash) is written in
-// the same batch, so truncating the tail is detected too. Verify() walks the whole chain.
+// Every entry has a gap-free sequence number, the hash of its predecessor, its own hash (SHA-256
+// of the whole entry but its `hash` and `mac`; see chain_format in identity.proto) and an
+// HMAC-SHA256 of that hash under the audit key, which is not stored with the data. A head record
+// (last sequence and hash, with an HMAC) is written in the same batch. Verify() walks the chain.
 //
-// Appends are the only way entries are written. Each commits the entry together with the caller's
+// The next sequence number comes from the entries themselves (the last key of the audit column
+// family), never from the head. Open() refuses a trail whose head does not sign its last entry --
+// the head missing (AUDIT_HEAD_MISSING), older than the entries (AUDIT_HEAD_BEHIND), newer than
+// them (AUDIT_TRUNCATED) or naming another hash (AUDIT_HEAD_MISMATCH) -- because appending to it
+// would overwrite entries or hide what was lost. An operator continues such a trail with Recover(),
+// which records the finding and the operator's reason as an entry of the trail.
+//
+// What the database alone cannot show is entries and head rolled back together (an old backup
+// restored, or every entry deleted with the head): the result is a consistent, shorter trail. A
+// head kept outside the database (a witness, "SEQ:HASH") detects it: Verify(expected) reports the
+// trail broken unless entry SEQ is in it with that hash. The server logs its head at start-up, on a
+// schedule and at shutdown, and records it with every backup. Anyone holding the audit key can
+// forge a whole trail; the key is what makes the chain evidence.
+//
+// Appends are the only way calls write entries. Each commits the entry together with the caller's
 // changes in one synced batch. One committer thread takes everything queued while the previous
 // batch was being synced and commits it as the next batch (one fsync for the group), so the chain
 // stays in strict sequence order and callers need not hold a thread while they wait: AppendAsync
 // returns at once and calls back when the group is durable. If a commit fails, no entry of its
 // group exists and every callback gets the error.
 //
-// Thread safety: all methods may be called concurrently.
+// Thread safety: all methods may be called concurrently. Recover() must not run while an AuditLog
+// is open on the same storage (the server holds the database's lock, so the offline command
+// cannot).
 #pragma once
 
 #include <chrono>
@@ -24,6 +40,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -44,11 +61,33 @@ struct AuditRecord {
   std::string break_glass_reason;
 };
 
+// One point of the chain: an entry's sequence number and hash. The empty trail's head is sequence
+// 0 with 32 zero bytes.
+struct AuditHead {
+  uint64_t sequence = 0;
+  std::string hash = std::string(32, '\0');
+};
+
+// "SEQ:HASH" with the hash in 64 lowercase hex digits: the text an operator keeps as a witness.
+std::string FormatAuditHead(const AuditHead& head);
+
+// Parses FormatAuditHead's text (hex digits in either case, nothing else around it).
+// INVALID_ARGUMENT on `field` otherwise; never quotes the input.
+Result<AuditHead> ParseAuditHead(std::string_view text, const std::string& field);
+
 struct AuditVerification {
   bool intact = true;
   int64_t entries_checked = 0;
   int64_t first_broken_sequence = 0;
   std::string problem;
+  // The last entry that verified: the trail's head when intact.
+  AuditHead head;
+};
+
+struct AuditRecovery {
+  std::string finding;      // the reason Open() gave, e.g. "AUDIT_HEAD_MISSING"
+  std::string description;  // what was found, e.g. which entries the head is missing for
+  AuditHead head;           // the new head: the entry that records the recovery
 };
 
 struct AuditQuery {
@@ -67,9 +106,23 @@ struct AuditPage {
 
 class AuditLog {
  public:
-  // `key` is the HMAC key (at least 32 bytes). Reads the chain head from `storage`.
+  // `key` is the HMAC key (at least 32 bytes). Continues the chain after the last stored entry.
+  // Refuses (DATA_LOSS with one of the reasons above, or AUDIT_KEY_MISMATCH when the head does not
+  // verify under `key`) a trail whose head does not sign that entry, writing nothing. Costs a few
+  // reads, not a walk of the chain.
   static Result<std::unique_ptr<AuditLog>> Open(storage::Storage& storage, std::string key,
                                                 const Clock& clock = SystemClock::Instance());
+
+  // The operator's way past a finding of Open(): appends an entry after the last stored one (user
+  // "operator", method "caseserver/audit-recover", `detail` naming the finding and `reason`) and
+  // signs the head at it, in one synced batch. Never rewrites or removes an entry, so whatever
+  // Verify() reported before it still reports. Refuses an empty `reason` or one over 500 bytes or
+  // not UTF-8 (INVALID_ARGUMENT), a trail Open() accepts (AUDIT_NOTHING_TO_RECOVER), and a last
+  // entry that does not verify under `key` (AUDIT_LAST_ENTRY_UNVERIFIED: a wrong key, or an entry
+  // the new head must not vouch for).
+  static Result<AuditRecovery> Recover(storage::Storage& storage, const std::string& key,
+                                       std::string_view reason,
+                                       const Clock& clock = SystemClock::Instance());
   ~AuditLog();
 
   // Queues `record` with `changes` (may be null; must stay valid until `done` runs) and returns.
@@ -80,7 +133,11 @@ class AuditLog {
   // AppendAsync, waiting for the outcome.
   Status Append(const AuditRecord& record, storage::WriteBatch* changes);
 
-  AuditVerification Verify() const;
+  // The last committed entry.
+  AuditHead head() const;
+
+  // VerifyAuditTrail over this log's storage and key.
+  AuditVerification Verify(const std::optional<AuditHead>& expected = std::nullopt) const;
   Result<AuditPage> List(const AuditQuery& query) const;
 
   // Makes every following Append fail with `status` (OK to stop): proves that a read whose audit
@@ -102,11 +159,11 @@ class AuditLog {
   const std::string key_;
   const Clock& clock_;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable work_available_;
   std::deque<Pending> queue_;
   bool stopping_ = false;
-  // Chain state; written by the committer thread only, read under mutex_ by Open().
+  // Chain state; written by the committer thread only (under mutex_), read under mutex_ by others.
   uint64_t last_sequence_ = 0;
   std::string last_hash_;
   int64_t last_micros_ = 0;
@@ -114,7 +171,20 @@ class AuditLog {
   std::thread committer_;  // last: started once everything above is initialised
 };
 
-// The canonical bytes hashed for an entry (exposed for tests that forge entries).
+// Walks the whole chain in `storage` in one pass (entries and head read from one snapshot, so it
+// may run while entries are appended): every entry must parse without unknown fields, follow its
+// predecessor, carry the hash of its content and a MAC under `key`; the head must sign the last
+// one. With `expected` (a witness), entry expected->sequence must also exist with that hash.
+// Needs no open AuditLog, so it also reports a trail that Open() refuses.
+AuditVerification VerifyAuditTrail(const storage::Storage& storage, const std::string& key,
+                                   const std::optional<AuditHead>& expected = std::nullopt);
+
+// The last stored entry's sequence and hash, as stored (unverified; needs no key); the empty
+// head if there is none. For recording the head with an offline backup.
+Result<AuditHead> LastAuditEntry(const storage::Storage& storage);
+
+// The bytes a chain_format 0 entry's hash covers (exposed for tests that forge entries, and that
+// write entries as servers before chain_format did).
 std::string CanonicalAuditBytes(const v1::AuditEntry& entry);
 
 }  // namespace casecoord::auth

@@ -146,6 +146,11 @@ std::vector<ConfigOption> BuildOptions() {
        "k of the statistics' disclosure control: in tables of households, cells of 1 to k-1 "
        "are suppressed (\"x\") with the complementary cells that protect them",
        Integer(&ServerConfig::stats_min_cell_count, "stats-min-cell-count", 2, 100)},
+      {"audit-head-log-minutes", "60",
+       "how often the audit trail's head (SEQ:HASH) is logged, besides at start-up and shutdown: "
+       "kept outside the database, it lets caseserver audit verify --expect-head detect a trail "
+       "wiped or rolled back to before it",
+       Integer(&ServerConfig::audit_head_log_minutes, "audit-head-log-minutes", 1, 24 * 60)},
       {"log-level", "info", "debug, info, warning or error",
        [](ServerConfig& config, const std::string& value) {
          if (value != "debug" && value != "info" && value != "warning" && value != "error") {

@@ -55,6 +55,7 @@ struct ServerConfig {
   int due_watch_interval_ms = 1000;
   int watch_streams_per_user = 4;
   int stats_min_cell_count = 5;
+  int audit_head_log_minutes = 60;
 };
 
 struct ConfigOption {

@@ -5,7 +5,10 @@
 //   caseserver backup create|list [settings]         offline backup (server stopped) / list
 //   caseserver restore    --backup-id N --target DIR [settings]
 //   caseserver rotate-key --new-kek-file FILE [settings]
-//   caseserver audit verify [settings]               check the audit chain (server stopped)
+//   caseserver audit verify [--expect-head SEQ:HASH] [settings]
+//                                                    check the audit chain (server stopped)
+//   caseserver audit recover --reason TEXT [settings]
+//                                                    continue a trail whose head start-up refuses
 //   caseserver settings                              print every setting and its default
 #include <absl/synchronization/mutex.h>
 #include <signal.h>
@@ -16,8 +19,10 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <optional>
 #include <thread>
 
+#include "services/auth/audit_log.h"
 #include "services/common/log.h"
 #include "services/server/server.h"
 #include "services/storage/backup.h"
@@ -160,9 +165,21 @@ int Main(int argc, char** argv) {
 
   auto* audit = app.add_subcommand("audit", "the audit trail (use casectl while serving)");
   audit->require_subcommand(1);
+  std::string expect_head;
   auto* audit_verify = audit->add_subcommand(
       "verify", "check the stopped server's audit hash chain and MACs; exit 3 if broken");
+  audit_verify->add_option("--expect-head", expect_head,
+                           "a head kept earlier (SEQ:HASH, from the log or a backup): the trail is "
+                           "broken unless it still holds that entry");
   AddSettings(audit_verify, &settings);
+  std::string recover_reason;
+  auto* audit_recover = audit->add_subcommand(
+      "recover",
+      "continue a trail whose head start-up refuses (missing, older or newer than the entries): "
+      "signs a head after the last entry with an entry recording the finding and your reason");
+  audit_recover->add_option("--reason", recover_reason, "why, for the trail (at most 500 bytes)")
+      ->required();
+  AddSettings(audit_recover, &settings);
 
   auto* list_settings = app.add_subcommand("settings", "print every setting and its default");
 
@@ -192,19 +209,24 @@ int Main(int argc, char** argv) {
   if (*backup_create) {
     auto storage = storage::Storage::OpenExisting(config->data_dir, *keyring);
     if (!storage.ok()) return Fail(storage.status());
-    auto summary = storage::CreateBackup(**storage, config->backup_dir);
+    auto head = auth::LastAuditEntry(**storage);
+    if (!head.ok()) return Fail(head.status());
+    auto summary =
+        storage::CreateBackup(**storage, config->backup_dir, auth::FormatAuditHead(*head));
     if (!summary.ok()) return Fail(summary.status());
     std::cout << "backup " << summary->id << " created in " << config->backup_dir << " ("
-              << summary->file_count << " files, " << summary->size_bytes << " bytes)\n";
+              << summary->file_count << " files, " << summary->size_bytes << " bytes)\n"
+              << "audit head " << summary->audit_head << "\n";
     return 0;
   }
   if (*backup_list) {
     auto backups = storage::ListBackups(config->backup_dir, *keyring);
     if (!backups.ok()) return Fail(backups.status());
-    std::printf("%-6s %-19s %8s %12s\n", "ID", "CREATED", "FILES", "BYTES");
+    std::printf("%-6s %-19s %8s %12s  %s\n", "ID", "CREATED", "FILES", "BYTES", "AUDIT HEAD");
     for (const auto& b : *backups) {
-      std::printf("%-6u %-19s %8u %12llu\n", b.id, FormatTime(b.timestamp_seconds).c_str(),
-                  b.file_count, static_cast<unsigned long long>(b.size_bytes));
+      std::printf("%-6u %-19s %8u %12llu  %s\n", b.id, FormatTime(b.timestamp_seconds).c_str(),
+                  b.file_count, static_cast<unsigned long long>(b.size_bytes),
+                  b.audit_head.empty() ? "-" : b.audit_head.c_str());
     }
     return 0;
   }
@@ -216,21 +238,42 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (*audit_verify) {
+    std::optional<auth::AuditHead> expected;
+    if (!expect_head.empty()) {
+      auto parsed = auth::ParseAuditHead(expect_head, "expect-head");
+      if (!parsed.ok()) return Fail(parsed.status());
+      expected = *parsed;
+    }
     auto audit_key = LoadAuditKey(*config);
     if (!audit_key.ok()) return Fail(audit_key.status());
     auto storage = storage::Storage::OpenExisting(config->data_dir, *keyring);
     if (!storage.ok()) return Fail(storage.status());
-    auto log = auth::AuditLog::Open(**storage, std::move(audit_key).value());
-    if (!log.ok()) return Fail(log.status());
-    auth::AuditVerification result = (*log)->Verify();
+    // Without AuditLog::Open, which refuses the very trails this must report on.
+    auth::AuditVerification result = auth::VerifyAuditTrail(**storage, *audit_key, expected);
     if (result.intact) {
       std::cout << "監査証跡は改ざんされていません / audit trail intact (" << result.entries_checked
-                << " entries)\n";
+                << " entries";
+      if (expected) std::cout << ", holds the expected head";
+      std::cout << ")\nhead " << auth::FormatAuditHead(result.head) << "\n";
       return 0;
     }
     std::cout << "監査証跡の破損 / audit trail BROKEN at entry " << result.first_broken_sequence
               << ": " << result.problem << "\n";
     return 3;
+  }
+  if (*audit_recover) {
+    auto audit_key = LoadAuditKey(*config);
+    if (!audit_key.ok()) return Fail(audit_key.status());
+    auto storage = storage::Storage::OpenExisting(config->data_dir, *keyring);
+    if (!storage.ok()) return Fail(storage.status());
+    auto recovered = auth::AuditLog::Recover(**storage, *audit_key, recover_reason);
+    if (!recovered.ok()) return Fail(recovered.status());
+    log::Warning("audit trail recovered", {{"finding", recovered->finding},
+                                           {"head", auth::FormatAuditHead(recovered->head)}});
+    std::cout << "監査証跡を継続しました / audit trail continued: " << recovered->finding << ": "
+              << recovered->description << "\nrecorded as entry " << recovered->head.sequence
+              << "; new head " << auth::FormatAuditHead(recovered->head) << "\n";
+    return 0;
   }
   if (*rotate) {
     auto new_key = storage::LoadKeyFile(new_kek_file);

@@ -57,6 +57,10 @@ Result<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(const ServerConf
   return grpc::SslServerCredentials(options);
 }
 
+void LogAuditHead(const auth::AuditLog& audit, const char* when) {
+  log::Info("audit head", {{"head", auth::FormatAuditHead(audit.head())}, {"when", when}});
+}
+
 struct SeedUser {
   const char* id;
   const char* display_name;
@@ -384,6 +388,7 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   auto audit = auth::AuditLog::Open(*server->storage_, std::move(audit_key), clock);
   if (!audit.ok()) return audit.status();
   server->audit_ = std::move(audit).value();
+  LogAuditHead(*server->audit_, "start-up");
   auto emergency = auth::EmergencyAccessStore::Open(
       *server->storage_, std::chrono::minutes(config.break_glass_minutes), clock);
   if (!emergency.ok()) return emergency.status();
@@ -515,6 +520,14 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
     return Status(StatusCode::kUnavailable, "BIND_FAILED", "cannot listen on " + config.listen);
   }
   server->server_->GetHealthCheckService()->SetServingStatus(true);
+  server->head_logger_ = std::thread([raw = server.get()] {
+    std::unique_lock<std::mutex> lock(raw->head_logger_mutex_);
+    const auto interval = std::chrono::minutes(raw->config_.audit_head_log_minutes);
+    while (!raw->head_logger_wake_.wait_for(lock, interval,
+                                            [raw] { return raw->head_logger_stop_; })) {
+      LogAuditHead(*raw->audit_, "scheduled");
+    }
+  });
   log::Info("caseserver serving",
             {{"listen", config.listen},
              {"port", std::to_string(server->port_)},
@@ -538,6 +551,17 @@ void CaseServer::Shutdown() {
                     std::chrono::milliseconds(config_.shutdown_grace_ms));
   workers_->Shutdown();
   server_->Wait();
+  if (head_logger_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(head_logger_mutex_);
+      head_logger_stop_ = true;
+    }
+    head_logger_wake_.notify_all();
+    head_logger_.join();
+  }
+  // Every call has finished, and a call finishes only once its audit entry is durable: this is
+  // the last entry of this run.
+  LogAuditHead(*audit_, "shutdown");
   audit_.reset();    // drains its committer thread
   storage_.reset();  // last: every call that could touch it has finished
   shut_down_ = true;

@@ -4,14 +4,20 @@
 // NOT_SERVING, waits drain_ms so load balancers stop routing, stops the listener, lets in-flight
 // calls finish within shutdown_grace_ms, stops the workers, and closes RocksDB last.
 //
+// The audit trail's head is logged ("audit head", SEQ:HASH) when Start() opens it, every
+// audit_head_log_minutes while serving, and at Shutdown(), so that the log, kept apart from the
+// data, holds witnesses against a trail rolled back or wiped (see auth/audit_log.h).
+//
 // Thread safety: Shutdown() and Wait() may be called from any thread, any number of times.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "services/auth/gatekeeper.h"
 #include "services/common/status.h"
@@ -130,6 +136,11 @@ class CaseServer {
   std::unique_ptr<grpc::Server> server_;
   std::mutex shutdown_mutex_;
   bool shut_down_ = false;
+  // Logs the audit head every config_.audit_head_log_minutes until Shutdown() stops it.
+  std::thread head_logger_;
+  std::mutex head_logger_mutex_;
+  std::condition_variable head_logger_wake_;
+  bool head_logger_stop_ = false;  // guarded by head_logger_mutex_
 };
 
 }  // namespace casecoord::server

@@ -27,7 +27,8 @@ rocksdb::BackupEngineOptions EngineOptions(const std::string& backup_dir, rocksd
 }
 
 BackupSummary Summarise(const rocksdb::BackupInfo& info) {
-  return BackupSummary{info.backup_id, info.timestamp, info.size, info.number_files};
+  return BackupSummary{info.backup_id, info.timestamp, info.size, info.number_files,
+                       info.app_metadata};
 }
 
 uint64_t CountKeys(const Storage& storage) {
@@ -60,7 +61,8 @@ Result<ReadOnlyEngine> OpenReadOnly(const std::string& backup_dir,
 
 }  // namespace
 
-Result<BackupSummary> CreateBackup(Storage& storage, const std::string& backup_dir) {
+Result<BackupSummary> CreateBackup(Storage& storage, const std::string& backup_dir,
+                                   const std::string& audit_head) {
   std::lock_guard<std::mutex> lock(BackupMutex());
   // Destroyed values must be out of the live files before they are copied, and the backups taken
   // before their destruction go once this one exists (listed now: a destruction that commits
@@ -87,7 +89,7 @@ Result<BackupSummary> CreateBackup(Storage& storage, const std::string& backup_d
   rocksdb::CreateBackupOptions create;
   create.flush_before_backup = true;
   uint32_t id = 0;
-  auto created = engine->CreateNewBackup(create, storage.db(), &id);
+  auto created = engine->CreateNewBackupWithMetadata(create, storage.db(), audit_head, &id);
   if (!created.ok()) return FromRocksStatus(created, "creating backup");
   if (!superseding.empty()) {
     std::vector<rocksdb::BackupInfo> older;

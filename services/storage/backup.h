@@ -24,13 +24,20 @@ struct BackupSummary {
   int64_t timestamp_seconds = 0;  // Unix time
   uint64_t size_bytes = 0;
   uint32_t file_count = 0;
+  // The audit head recorded with the backup ("SEQ:HASH", auth::FormatAuditHead); empty for a
+  // backup made before heads were recorded.
+  std::string audit_head;
 };
 
 // Takes a consistent backup of the open database into `backup_dir` (created if missing). First
 // erases destroyed ranges from the live files (Storage::EraseDestroyed); if data was destroyed
 // (WriteBatch::DestroyRange) since the last backup, every older backup is deleted once this one
-// is complete, so that no backup still holds what was destroyed.
-Result<BackupSummary> CreateBackup(Storage& storage, const std::string& backup_dir);
+// is complete, so that no backup still holds what was destroyed. `audit_head`, read by the caller
+// before the call (so the backup holds at least that entry), is kept in the backup's metadata
+// (encrypted like the rest) as a witness of the audit trail (see auth/audit_log.h); the server
+// always gives one, tests of backups alone may not.
+Result<BackupSummary> CreateBackup(Storage& storage, const std::string& backup_dir,
+                                   const std::string& audit_head = "");
 
 // Backups in `backup_dir`, newest first; empty if the directory does not exist.
 Result<std::vector<BackupSummary>> ListBackups(const std::string& backup_dir,

@@ -297,10 +297,12 @@ void Storage::RunAfterCommit(WriteBatch& batch) {
   for (auto& hook : hooks) hook();
 }
 
-Result<std::optional<std::string>> Storage::Get(ColumnFamily cf, std::string_view key) const {
+Result<std::optional<std::string>> Storage::Get(ColumnFamily cf, std::string_view key,
+                                                const rocksdb::Snapshot* at) const {
   std::string value;
-  auto status =
-      db_->Get(rocksdb::ReadOptions(), handle(cf), rocksdb::Slice(key.data(), key.size()), &value);
+  rocksdb::ReadOptions options;
+  options.snapshot = at;
+  auto status = db_->Get(options, handle(cf), rocksdb::Slice(key.data(), key.size()), &value);
   if (status.IsNotFound()) return std::optional<std::string>();
   if (!status.ok()) return FromRocksStatus(status, "get");
   return std::optional<std::string>(std::move(value));
@@ -319,8 +321,18 @@ Result<int64_t> Storage::GetCounter(std::string_view key) const {
   return *value;
 }
 
-std::unique_ptr<rocksdb::Iterator> Storage::NewIterator(ColumnFamily cf) const {
-  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));
+std::unique_ptr<rocksdb::Iterator> Storage::NewIterator(ColumnFamily cf,
+                                                        const rocksdb::Snapshot* at) const {
+  rocksdb::ReadOptions options;
+  options.snapshot = at;
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(options, handle(cf)));
+}
+
+std::shared_ptr<const rocksdb::Snapshot> Storage::Snapshot() const {
+  rocksdb::DB* db = db_.get();
+  return std::shared_ptr<const rocksdb::Snapshot>(
+      db->GetSnapshot(),
+      [db](const rocksdb::Snapshot* snapshot) { db->ReleaseSnapshot(snapshot); });
 }
 
 Status Storage::CompactAll() {

@@ -129,15 +129,22 @@ class Storage {
   // sequences from storage) would otherwise pay one fsync per record.
   Status CommitUnsynced(WriteBatch& batch);
 
-  // std::nullopt if the key is absent.
-  Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const;
+  // std::nullopt if the key is absent. Reads the latest state, or the view `at` (see Snapshot).
+  Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key,
+                                         const rocksdb::Snapshot* at = nullptr) const;
 
   // The value of the kCounters counter `key` (see WriteBatch::Add); 0 if absent. A value or delta
   // that is not a counter is DATA_LOSS (STORAGE_CORRUPTION or COUNTER_CORRUPT), never a crash.
   Result<int64_t> GetCounter(std::string_view key) const;
 
-  // A consistent iterator over one column family; the caller owns it.
-  std::unique_ptr<rocksdb::Iterator> NewIterator(ColumnFamily cf) const;
+  // A consistent iterator over one column family (of the view `at` if given); the caller owns it.
+  std::unique_ptr<rocksdb::Iterator> NewIterator(ColumnFamily cf,
+                                                 const rocksdb::Snapshot* at = nullptr) const;
+
+  // A point-in-time view of every column family, for reads that must agree with each other (an
+  // iterator alone is consistent only within its own column family). Released when the last
+  // copy is destroyed, which must happen before this Storage is.
+  std::shared_ptr<const rocksdb::Snapshot> Snapshot() const;
 
   // Flushes memtables and rewrites every table file (used by key rotation).
   Status CompactAll();

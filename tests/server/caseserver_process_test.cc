@@ -18,6 +18,7 @@
 
 #include "casecoord/v1/admin.grpc.pb.h"
 #include "clients/cli/client.h"
+#include "tests/support/process_run.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
 
@@ -108,6 +109,51 @@ class CaseserverProcessTest : public ::testing::Test {
             "--drain-ms=100"};
   }
 
+  // The settings every offline command needs to read the database in `data_dir`.
+  std::vector<std::string> OfflineArgs(const std::string& data_dir) {
+    return {"--data-dir=" + data_dir, "--backup-dir=" + dir_.Sub("data/backups"),
+            "--kek-file=" + dir_.Sub("kek"), "--audit-key-file=" + dir_.Sub("audit")};
+  }
+
+  // Runs caseserver `command` with `args` to completion.
+  testing::ProcessRun RunCaseserver(std::vector<std::string> command,
+                                    const std::vector<std::string>& args) {
+    std::filesystem::create_directories(dir_.Sub("scratch"));
+    command.insert(command.begin(), CASESERVER_PATH);
+    command.insert(command.end(), args.begin(), args.end());
+    return testing::RunProcess(command, dir_.Sub("scratch"));
+  }
+
+  // Serves until `while_serving(port)` returns, stops with SIGTERM, and returns the log.
+  std::string ServeThenStop(const std::function<void(int)>& while_serving) {
+    Process server = Spawn(ServeArgs());
+    int port = 0;
+    std::string log = ReadUntil(server.stderr_fd, [&port](const std::string& line) {
+      auto json = nlohmann::json::parse(line, nullptr, false);
+      if (json.is_discarded() || json.value("msg", "") != "caseserver serving") return false;
+      port = std::stoi(json.value("port", "0"));
+      return true;
+    });
+    EXPECT_GT(port, 0) << log;
+    if (port > 0) while_serving(port);
+    kill(server.pid, SIGTERM);
+    log += ReadUntil(server.stderr_fd, [](const std::string&) { return false; });
+    EXPECT_EQ(WaitExit(server.pid), 0) << log;
+    close(server.stderr_fd);
+    return log;
+  }
+
+  // The head of the "audit head" line logged `when` ("start-up", "shutdown"), or "".
+  static std::string LoggedAuditHead(const std::string& log, const std::string& when) {
+    std::istringstream lines(log);
+    for (std::string line; std::getline(lines, line);) {
+      auto json = nlohmann::json::parse(line, nullptr, false);
+      if (json.is_discarded() || json.value("msg", "") != "audit head") continue;
+      if (json.value("when", "") == when) return json.value("head", "");
+    }
+    return "";
+  }
+
   testing::TempDir dir_;
   testing::TestCa ca_;
 };
@@ -186,6 +232,71 @@ TEST_F(CaseserverProcessTest, InvalidSettingIsNamed) {
   EXPECT_EQ(WaitExit(server.pid), 1);
   EXPECT_NE(log.find("worker-threads"), std::string::npos) << log;
   close(server.stderr_fd);
+}
+
+// The heads the server logs are witnesses: restoring a backup taken before one of them gives a
+// database that verifies on its own but not against that head.
+TEST_F(CaseserverProcessTest, AuditVerifyAgainstALoggedHeadReportsARollback) {
+  const std::string first_run = ServeThenStop([](int) {});
+  EXPECT_EQ(LoggedAuditHead(first_run, "start-up"), "0:" + std::string(64, '0')) << first_run;
+  const std::string head_at_backup = LoggedAuditHead(first_run, "shutdown");
+  ASSERT_EQ(head_at_backup.rfind("1:", 0), 0u) << first_run;  // the bootstrap admin's entry
+
+  testing::ProcessRun backup =
+      RunCaseserver({"backup", "create"}, OfflineArgs(dir_.Sub("data/db")));
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  EXPECT_NE(backup.out.find("audit head " + head_at_backup), std::string::npos) << backup.out;
+
+  // An audited call after the backup moves the head on.
+  const std::string second_run = ServeThenStop([this](int port) {
+    testing::KeyPair ops = ca_.IssueClient("ops");
+    auto channel =
+        client::Connect(client::ConnectionPems{"localhost:" + std::to_string(port), ca_.root_pem(),
+                                               ops.certificate_pem, ops.private_key_pem});
+    v1::ListUsersResponse users;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    EXPECT_TRUE(
+        v1::Admin::NewStub(channel)->ListUsers(&context, v1::ListUsersRequest(), &users).ok());
+  });
+  EXPECT_EQ(LoggedAuditHead(second_run, "start-up"), head_at_backup) << second_run;
+  const std::string head_now = LoggedAuditHead(second_run, "shutdown");
+  ASSERT_EQ(head_now.rfind("2:", 0), 0u) << second_run;
+
+  testing::ProcessRun live = RunCaseserver({"audit", "verify", "--expect-head", head_now},
+                                           OfflineArgs(dir_.Sub("data/db")));
+  EXPECT_EQ(live.exit_code, 0) << live.out << live.err;
+  EXPECT_NE(live.out.find("audit trail intact (2 entries, holds the expected head)"),
+            std::string::npos)
+      << live.out;
+  EXPECT_NE(live.out.find("head " + head_now), std::string::npos) << live.out;
+
+  testing::ProcessRun restore =
+      RunCaseserver({"restore", "--backup-id", "1", "--target", dir_.Sub("restored")},
+                    OfflineArgs(dir_.Sub("data/db")));
+  ASSERT_EQ(restore.exit_code, 0) << restore.out << restore.err;
+  // The restored trail is consistent by itself ...
+  testing::ProcessRun alone = RunCaseserver({"audit", "verify"}, OfflineArgs(dir_.Sub("restored")));
+  EXPECT_EQ(alone.exit_code, 0) << alone.out << alone.err;
+  // ... but not with the head kept from after the backup.
+  testing::ProcessRun rolled_back = RunCaseserver({"audit", "verify", "--expect-head", head_now},
+                                                  OfflineArgs(dir_.Sub("restored")));
+  EXPECT_EQ(rolled_back.exit_code, 3) << rolled_back.out << rolled_back.err;
+  EXPECT_NE(rolled_back.out.find("BROKEN at entry 2"), std::string::npos) << rolled_back.out;
+  EXPECT_NE(rolled_back.out.find(head_now), std::string::npos) << rolled_back.out;
+  testing::ProcessRun older = RunCaseserver({"audit", "verify", "--expect-head", head_at_backup},
+                                            OfflineArgs(dir_.Sub("restored")));
+  EXPECT_EQ(older.exit_code, 0) << older.out << older.err;
+
+  testing::ProcessRun malformed = RunCaseserver({"audit", "verify", "--expect-head", "2:abc"},
+                                                OfflineArgs(dir_.Sub("data/db")));
+  EXPECT_EQ(malformed.exit_code, 1);
+  EXPECT_NE(malformed.err.find("expect-head"), std::string::npos) << malformed.err;
+  // Recovery is for a trail start-up refuses; this one it accepts.
+  testing::ProcessRun recover =
+      RunCaseserver({"audit", "recover", "--reason", "test"}, OfflineArgs(dir_.Sub("data/db")));
+  EXPECT_EQ(recover.exit_code, 1);
+  EXPECT_NE(recover.err.find("AUDIT_NOTHING_TO_RECOVER"), std::string::npos) << recover.err;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "casecoord/v1/admin.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "services/auth/audit_log.h"
 #include "services/common/grpc_errors.h"
 #include "tests/support/test_server.h"
 
@@ -159,6 +160,48 @@ TEST(ServerTest, BackupsAreCreatedListedPagedAndRestored) {
   status = admin->RestoreBackup(again_context.get(), restore, &restored);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(FromGrpcStatus(status).reason(), "TARGET_NOT_EMPTY");
+}
+
+// A backup carries the audit head it holds, and VerifyAuditChain checks such a head (a witness).
+TEST(ServerTest, BackupsRecordTheAuditHeadThatVerifyChecks) {
+  TestServer server;
+  auto admin = v1::Admin::NewStub(server.ChannelFor("admin"));
+  auto auditor = v1::Admin::NewStub(server.ChannelFor("auditor"));
+  v1::Backup backup;
+  auto backup_context = ContextWithDeadline(30);
+  ASSERT_TRUE(admin->CreateBackup(backup_context.get(), v1::CreateBackupRequest(), &backup).ok());
+  ASSERT_TRUE(auth::ParseAuditHead(backup.audit_head(), "audit_head").ok()) << backup.audit_head();
+  v1::ListBackupsResponse listed;
+  auto list_context = ContextWithDeadline();
+  ASSERT_TRUE(admin->ListBackups(list_context.get(), v1::ListBackupsRequest(), &listed).ok());
+  ASSERT_EQ(listed.backups_size(), 1);
+  EXPECT_EQ(listed.backups(0).audit_head(), backup.audit_head());
+
+  v1::VerifyAuditChainRequest request;
+  request.set_expected_head(backup.audit_head());
+  v1::VerifyAuditChainResponse verified;
+  auto verify_context = ContextWithDeadline();
+  ASSERT_TRUE(auditor->VerifyAuditChain(verify_context.get(), request, &verified).ok());
+  EXPECT_TRUE(verified.intact()) << verified.problem();
+  auto head = auth::ParseAuditHead(verified.head(), "head");
+  ASSERT_TRUE(head.ok()) << verified.head();
+  EXPECT_GT(head->sequence, 0u);
+
+  // A head this trail never reached: a trail rolled back to before it looks just like this.
+  request.set_expected_head(std::to_string(head->sequence + 100) + ":" + std::string(64, '0'));
+  auto ahead_context = ContextWithDeadline();
+  ASSERT_TRUE(auditor->VerifyAuditChain(ahead_context.get(), request, &verified).ok());
+  EXPECT_FALSE(verified.intact());
+  EXPECT_GT(verified.first_broken_sequence(), 0);
+  EXPECT_NE(verified.problem().find("witnessed head"), std::string::npos) << verified.problem();
+
+  request.set_expected_head("not a head");
+  auto bad_context = ContextWithDeadline();
+  grpc::Status status = auditor->VerifyAuditChain(bad_context.get(), request, &verified);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  Status refused = FromGrpcStatus(status);
+  ASSERT_FALSE(refused.field_violations().empty());
+  EXPECT_EQ(refused.field_violations()[0].field, "expected_head");
 }
 
 TEST(ServerTest, BadRequestsNameEveryInvalidField) {

@@ -357,14 +357,19 @@ TEST(StorageTest, BackupThenRestoreGivesIdenticalRecordsAndStaysEncrypted) {
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   PutRecords(*storage, 200, 50, kCanary);
   auto at_second = DumpAll(*storage);
-  auto second = CreateBackup(*storage, backups);
+  // The audit head the server records with a backup comes back with it.
+  const std::string audit_head = "42:" + std::string(64, 'b');
+  auto second = CreateBackup(*storage, backups, audit_head);
   ASSERT_TRUE(second.ok());
   EXPECT_GT(second->id, first->id);
+  EXPECT_EQ(second->audit_head, audit_head);
 
   auto listed = ListBackups(backups, keyring);
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->size(), 2u);
   EXPECT_EQ(listed->front().id, second->id);  // newest first
+  EXPECT_EQ(listed->front().audit_head, audit_head);
+  EXPECT_EQ(listed->back().audit_head, "");
 
   EXPECT_EQ(testing::FilesContaining(backups, kCanary), std::vector<std::string>{});
 
