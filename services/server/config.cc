@@ -85,6 +85,27 @@ std::vector<ConfigOption> BuildOptions() {
        Integer(&ServerConfig::keepalive_time_ms, "keepalive-time-ms", 1000, 3600000)},
       {"keepalive-timeout-ms", "20000", "how long to wait for a keepalive ack",
        Integer(&ServerConfig::keepalive_timeout_ms, "keepalive-timeout-ms", 1000, 600000)},
+      {"handshake-timeout-ms", "10000",
+       "how long a new connection has to complete TLS and send its HTTP/2 settings before it is "
+       "closed (gRPC's own default is 120 s, which lets idle connections pile up)",
+       Integer(&ServerConfig::handshake_timeout_ms, "handshake-timeout-ms", 100, 600000)},
+      {"max-connection-idle-ms", "300000",
+       "a connection without calls for this long is closed with a GOAWAY (clients reconnect "
+       "when they next call)",
+       Integer(&ServerConfig::max_connection_idle_ms, "max-connection-idle-ms", 1000, 86400000)},
+      {"max-concurrent-streams", "100",
+       "calls one connection may have in progress at once; a client queues further calls on that "
+       "connection, so keep long-lived watch streams of one connection below this",
+       Integer(&ServerConfig::max_concurrent_streams, "max-concurrent-streams", 1, 100000)},
+      {"max-connections", "4096",
+       "open client connections at most (handshaking or established); further connections wait "
+       "in the kernel's backlog until one closes. Lowered at start-up to the open-file limit "
+       "minus reserved-fds",
+       Integer(&ServerConfig::max_connections, "max-connections", 1, 1000000)},
+      {"reserved-fds", "256",
+       "file descriptors never used for connections, kept for the database's files, backups and "
+       "gRPC itself",
+       Integer(&ServerConfig::reserved_fds, "reserved-fds", 32, 1000000)},
       {"drain-ms", "2000",
        "on SIGTERM, how long health reports NOT_SERVING before the listener closes",
        Integer(&ServerConfig::drain_ms, "drain-ms", 0, 600000)},

@@ -38,6 +38,11 @@ struct ServerConfig {
   int max_message_bytes = 0;
   int keepalive_time_ms = 0;
   int keepalive_timeout_ms = 0;
+  int handshake_timeout_ms = 0;
+  int max_connection_idle_ms = 0;
+  int max_concurrent_streams = 0;
+  int max_connections = 0;
+  int reserved_fds = 0;
   int drain_ms = 0;
   int shutdown_grace_ms = 0;
   std::string log_level;

@@ -56,6 +56,33 @@ void DisableCoreDumps() {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+struct OpenFileLimit {
+  rlim_t before = 0;  // the soft limit caseserver was started with
+  rlim_t soft = 0;    // the soft limit now
+  rlim_t hard = 0;
+};
+
+// Every client connection holds a file descriptor, and so does every table file RocksDB keeps
+// open; the soft limit many systems start services with (1024) is far below what either may need,
+// while the hard limit is what the administrator allows. So caseserver takes the hard limit.
+// Nothing in caseserver uses select(2), whose FD_SETSIZE of 1024 is why soft limits stay low.
+OpenFileLimit RaiseOpenFileLimit() {
+  OpenFileLimit limit;
+  struct rlimit files {};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0) return limit;
+  limit.before = limit.soft = files.rlim_cur;
+  limit.hard = files.rlim_max;
+  if (files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &files) == 0) limit.soft = files.rlim_max;
+  }
+  return limit;
+}
+
+std::string LimitText(rlim_t value) {
+  return value == RLIM_INFINITY ? "unlimited" : std::to_string(value);
+}
+
 log::Level ParseLevel(const std::string& level) {
   if (level == "debug") return log::Level::kDebug;
   if (level == "warning") return log::Level::kWarning;
@@ -85,7 +112,10 @@ Result<ServerConfig> Resolve(const Settings& settings) {
   return config;
 }
 
-int Serve(const ServerConfig& config) {
+int Serve(const ServerConfig& config, const OpenFileLimit& files) {
+  log::Info("open-file limit", {{"soft", LimitText(files.soft)},
+                                {"hard", LimitText(files.hard)},
+                                {"started_with", LimitText(files.before)}});
   auto keyring = LoadKeyring(config);
   if (!keyring.ok()) return Fail(keyring.status());
   auto audit_key = LoadAuditKey(config);
@@ -127,6 +157,7 @@ int Main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   DisableCoreDumps();
+  const OpenFileLimit open_files = RaiseOpenFileLimit();
   // Debian's abseil checks every gRPC mutex for lock-order cycles, a debugging aid that costs a few
   // percent of CPU on every call in production.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
@@ -201,7 +232,7 @@ int Main(int argc, char** argv) {
 
   auto config = Resolve(settings);
   if (!config.ok()) return Fail(config.status());
-  if (*serve) return Serve(*config);
+  if (*serve) return Serve(*config, open_files);
 
   auto keyring = LoadKeyring(*config);
   if (!keyring.ok()) return Fail(keyring.status());

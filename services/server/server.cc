@@ -3,7 +3,9 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -320,7 +322,28 @@ void ApplyTransportSettings(const ServerConfig& config, grpc::ServerBuilder& bui
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, config.keepalive_time_ms);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, config.keepalive_timeout_ms);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Keepalive enforcement: a client that pings more often than this without sending data is sent
+  // a GOAWAY at its third such ping (GRPC_ARG_HTTP2_MAX_PING_STRIKES is 2 by default).
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  // Bounds TLS and the wait for the client's HTTP/2 SETTINGS frame together; gRPC's default of
+  // 120 s let connections that never handshake hold a file descriptor each for two minutes.
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, config.handshake_timeout_ms);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, config.max_connection_idle_ms);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config.max_concurrent_streams);
+}
+
+Result<int> ConnectionLimit(const ServerConfig& config, uint64_t open_file_limit) {
+  const uint64_t reserved = static_cast<uint64_t>(config.reserved_fds);
+  if (open_file_limit <= reserved) {
+    return Status::FailedPrecondition(
+        "FD_LIMIT_TOO_LOW",
+        "the open-file limit (" + std::to_string(open_file_limit) +
+            ") leaves no file descriptor for connections beyond reserved-fds (" +
+            std::to_string(reserved) +
+            "): raise the limit (ulimit -n, LimitNOFILE=) or lower reserved-fds");
+  }
+  return static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(config.max_connections),
+                                             open_file_limit - reserved));
 }
 
 Result<std::string> LoadAuditKey(const ServerConfig& config) {
@@ -367,6 +390,17 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
     std::string audit_key, const Clock& clock) {
   auto credentials = TlsCredentials(config);
   if (!credentials.ok()) return credentials.status();
+  // Before the database is opened, so that a refusal changes nothing.
+  struct rlimit open_files {};
+  getrlimit(RLIMIT_NOFILE, &open_files);
+  auto max_connections = ConnectionLimit(config, open_files.rlim_cur);
+  if (!max_connections.ok()) return max_connections.status();
+  if (*max_connections < config.max_connections) {
+    log::Warning("max-connections lowered to fit the open-file limit",
+                 {{"max_connections", std::to_string(*max_connections)},
+                  {"open_file_limit", std::to_string(open_files.rlim_cur)},
+                  {"reserved_fds", std::to_string(config.reserved_fds)}});
+  }
 
   std::unique_ptr<CaseServer> server(new CaseServer());
   server->config_ = config;
@@ -504,9 +538,18 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
         return std::optional<double>(summary->close_cooperation_percent());
       });
 
+  ConnectionListenerOptions listener_options;
+  listener_options.max_connections = *max_connections;
+  auto listener = ConnectionListener::Bind(config.listen, listener_options);
+  if (!listener.ok()) return listener.status();
+  server->listener_ = std::move(listener).value();
+  server->port_ = server->listener_->port();
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.listen, *credentials, &server->port_);
+  // Connections come from our listener, not from gRPC's (connection_listener.h says why).
+  server->acceptor_ = builder.experimental().AddExternalConnectionAcceptor(
+      grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD, *credentials);
   builder.RegisterService(server->admin_service_.get());
   builder.RegisterService(server->directory_service_.get());
   builder.RegisterService(server->cases_service_.get());
@@ -516,10 +559,16 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   builder.RegisterService(server->statistics_service_.get());
   ApplyTransportSettings(config, builder);
   server->server_ = builder.BuildAndStart();
-  if (!server->server_ || server->port_ == 0) {
-    return Status(StatusCode::kUnavailable, "BIND_FAILED", "cannot listen on " + config.listen);
+  if (!server->server_) {
+    return Status(StatusCode::kUnavailable, "START_FAILED", "the gRPC server did not start");
   }
   server->server_->GetHealthCheckService()->SetServingStatus(true);
+  server->listener_->Start([acceptor = server->acceptor_.get()](int listener_fd, int fd) {
+    grpc::experimental::ExternalConnectionAcceptor::NewConnectionParameters connection;
+    connection.listener_fd = listener_fd;
+    connection.fd = fd;
+    acceptor->HandleNewConnection(&connection);
+  });
   server->head_logger_ = std::thread([raw = server.get()] {
     std::unique_lock<std::mutex> lock(raw->head_logger_mutex_);
     const auto interval = std::chrono::minutes(raw->config_.audit_head_log_minutes);
@@ -531,6 +580,7 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   log::Info("caseserver serving",
             {{"listen", config.listen},
              {"port", std::to_string(server->port_)},
+             {"max_connections", std::to_string(*max_connections)},
              {"mode", config.mode == Mode::kProduction ? "production" : "development"},
              {"data_dir", config.data_dir},
              {"key_id", keyring ? keyring->current().id() : ""}});
@@ -547,6 +597,9 @@ void CaseServer::Shutdown() {
   // Watch streams never end by themselves: end them (UNAVAILABLE, so clients reconnect elsewhere)
   // rather than have the listener wait out the grace period for them.
   due_watcher_->Stop();
+  // Before the server: gRPC 1.51's acceptor neither serves nor closes a connection handed to it
+  // after its server has shut down (despite what server_builder.h says), so it would leak.
+  listener_->Stop();
   server_->Shutdown(std::chrono::system_clock::now() +
                     std::chrono::milliseconds(config_.shutdown_grace_ms));
   workers_->Shutdown();

@@ -12,8 +12,10 @@
 #pragma once
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/server_builder.h>
 
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,6 +25,7 @@
 #include "services/common/status.h"
 #include "services/common/worker_pool.h"
 #include "services/server/config.h"
+#include "services/server/connection_listener.h"
 #include "services/storage/storage.h"
 
 namespace casecoord::admin {
@@ -72,9 +75,16 @@ inline constexpr char kVersion[] = "0.1.0";
 // --previous-kek-files. NO_KEY if neither is given.
 Result<std::shared_ptr<const storage::Keyring>> LoadKeyring(const ServerConfig& config);
 
-// Applies the transport settings every caseserver listener uses (message size, keepalive), so
-// that benchmark baselines can be built with exactly the same ones.
+// Applies the transport settings every caseserver listener uses (message size, keepalive and its
+// enforcement, handshake timeout, idle timeout, concurrent streams per connection), so that
+// benchmark baselines can be built with exactly the same ones.
 void ApplyTransportSettings(const ServerConfig& config, grpc::ServerBuilder& builder);
+
+// How many connections caseserver keeps open at once: max-connections, lowered so that reserved-fds
+// file descriptors stay free under `open_file_limit` (RLIMIT_NOFILE's soft limit) even when every
+// connection is open. FAILED_PRECONDITION FD_LIMIT_TOO_LOW if the limit does not exceed
+// reserved-fds.
+Result<int> ConnectionLimit(const ServerConfig& config, uint64_t open_file_limit);
 
 // The audit HMAC key from --audit-key-file or CASECOORD_AUDIT_KEY (cleared after reading).
 // NO_AUDIT_KEY if neither is given.
@@ -92,6 +102,8 @@ class CaseServer {
 
   // The bound port (useful with listen port 0).
   int port() const { return port_; }
+  // What the listener has done so far (accepted, at its limit, out of descriptors).
+  ConnectionListenerStats connection_stats() const { return listener_->stats(); }
   void Shutdown();
   // Blocks until Shutdown() has completed.
   void Wait();
@@ -133,6 +145,9 @@ class CaseServer {
   std::unique_ptr<stats::StatisticsReporter> statistics_;
   std::unique_ptr<stats::PlanStore> stat_plans_;
   std::unique_ptr<stats::StatisticsService> statistics_service_;
+  // Accepts connections and hands them to server_ through acceptor_; stopped before server_.
+  std::unique_ptr<ConnectionListener> listener_;
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor_;
   std::unique_ptr<grpc::Server> server_;
   std::mutex shutdown_mutex_;
   bool shut_down_ = false;

@@ -3,7 +3,10 @@
 #include <fcntl.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,8 +33,31 @@ struct Process {
   int stderr_fd = -1;
 };
 
+struct SpawnOptions {
+  // RLIMIT_NOFILE of the child (soft, hard); left as the test's when 0.
+  rlim_t open_files_soft = 0;
+  rlim_t open_files_hard = 0;
+  // "NAME=value" entries added to the child's environment.
+  std::vector<std::string> environment;
+};
+
 // Starts caseserver with `args`; its stderr is readable from the returned descriptor.
-Process Spawn(const std::vector<std::string>& args) {
+Process Spawn(const std::vector<std::string>& args, const SpawnOptions& options = {}) {
+  // Everything the child needs is built before fork(): after it, only the forking thread exists in
+  // the child, and another thread may have held the allocator's lock.
+  std::string binary = CASESERVER_PATH;
+  std::vector<std::string> copies = args;
+  std::vector<char*> argv{binary.data()};
+  for (auto& arg : copies) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> environment = options.environment;
+  std::vector<char*> envp;
+  for (auto& entry : environment) envp.push_back(entry.data());
+  for (char** entry = environ; *entry != nullptr; ++entry) envp.push_back(*entry);
+  envp.push_back(nullptr);
+  struct rlimit files {
+    options.open_files_soft, options.open_files_hard
+  };
   int fds[2];
   EXPECT_EQ(pipe(fds), 0);
   pid_t pid = fork();
@@ -39,13 +65,8 @@ Process Spawn(const std::vector<std::string>& args) {
     dup2(fds[1], STDERR_FILENO);
     close(fds[0]);
     close(fds[1]);
-    std::vector<char*> argv;
-    std::string binary = CASESERVER_PATH;
-    argv.push_back(binary.data());
-    std::vector<std::string> copies = args;
-    for (auto& arg : copies) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    execv(binary.c_str(), argv.data());
+    if (files.rlim_cur != 0 && setrlimit(RLIMIT_NOFILE, &files) != 0) _exit(126);
+    execve(binary.c_str(), argv.data(), envp.data());
     _exit(127);
   }
   close(fds[1]);
@@ -207,6 +228,86 @@ TEST_F(CaseserverProcessTest, ServesThenStopsGracefullyOnSigterm) {
     if (line.empty() || line[0] != '{') continue;  // gRPC's own diagnostics are not ours
     EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded()) << line;
   }
+  close(server.stderr_fd);
+}
+
+// The port caseserver logged as serving on, or 0 if it did not (all it logged goes to `log`).
+int WaitUntilServing(int stderr_fd, std::string* log) {
+  int port = 0;
+  *log += ReadUntil(stderr_fd, [&port](const std::string& line) {
+    auto json = nlohmann::json::parse(line, nullptr, false);
+    if (json.is_discarded() || json.value("msg", "") != "caseserver serving") return false;
+    port = std::stoi(json.value("port", "0"));
+    return true;
+  });
+  return port;
+}
+
+// A TCP connection to 127.0.0.1:port that will never start TLS (connect() does not wait).
+int RawConnection(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  return fd;
+}
+
+// Issue 14: idle TCP connections used up the open-file limit, and gRPC 1.51's listener, its
+// accept() failing with EMFILE, never accepted again. The child's limit is lowered so that a few
+// hundred connections are more than it can hold.
+TEST_F(CaseserverProcessTest, KeepsServingAfterMoreConnectionsThanItsFileLimitAllows) {
+  SpawnOptions options;
+  options.open_files_soft = 128;
+  options.open_files_hard = 256;
+  // 256 - 128 leaves room for 128 connections. Set through the environment, which a caseserver
+  // without the setting ignores, so that this test also runs against one (and fails).
+  options.environment = {"CASECOORD_RESERVED_FDS=128"};
+  Process server = Spawn(ServeArgs(), options);
+  std::string log;
+  int port = WaitUntilServing(server.stderr_fd, &log);
+  ASSERT_GT(port, 0) << log;
+  // caseserver raised its soft limit to the hard one.
+  auto limit = nlohmann::json::parse(testing::LineWith(log, "\"open-file limit\""), nullptr, false);
+  EXPECT_EQ(limit.is_discarded() ? "" : limit.value("soft", ""), "256") << log;
+
+  std::vector<int> connections;
+  for (int i = 0; i < 400; ++i) connections.push_back(RawConnection(port));
+  // Until the server has taken all the connections it will: it reached its limit (or, without
+  // one, ran out of descriptors, as gRPC reports it).
+  log += ReadUntil(server.stderr_fd, [](const std::string& line) {
+    return line.find("connection limit reached") != std::string::npos ||
+           line.find("Too many open files") != std::string::npos;
+  });
+  for (int fd : connections) close(fd);
+
+  testing::KeyPair ops = ca_.IssueClient("ops");
+  auto channel =
+      client::Connect(client::ConnectionPems{"localhost:" + std::to_string(port), ca_.root_pem(),
+                                             ops.certificate_pem, ops.private_key_pem});
+  v1::ServerInfo info;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  grpc::Status status =
+      v1::Admin::NewStub(channel)->GetServerInfo(&context, v1::GetServerInfoRequest(), &info);
+  EXPECT_TRUE(status.ok()) << status.error_message() << "\n" << log;
+  EXPECT_EQ(log.find("Too many open files"), std::string::npos) << log;
+
+  kill(server.pid, SIGTERM);
+  log += ReadUntil(server.stderr_fd, [](const std::string&) { return false; });
+  EXPECT_EQ(WaitExit(server.pid), 0) << log;
+  close(server.stderr_fd);
+}
+
+TEST_F(CaseserverProcessTest, RefusesToStartWhenTheFileLimitLeavesNoRoomForConnections) {
+  SpawnOptions options;
+  options.open_files_soft = options.open_files_hard = 200;  // reserved-fds is 256 by default
+  Process server = Spawn(ServeArgs(), options);
+  std::string log = ReadUntil(server.stderr_fd, [](const std::string&) { return false; });
+  EXPECT_EQ(WaitExit(server.pid), 1);
+  EXPECT_NE(log.find("FD_LIMIT_TOO_LOW"), std::string::npos) << log;
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("data/db")));
   close(server.stderr_fd);
 }
 

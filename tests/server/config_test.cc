@@ -22,6 +22,21 @@ TEST(ConfigTest, DefaultsComeFromTheTable) {
   for (const auto& option : ConfigOptions()) EXPECT_FALSE(option.help.empty()) << option.name;
 }
 
+TEST(ConfigTest, ConnectionsAreBoundedByTheSettingAndTheOpenFileLimit) {
+  auto config = ResolveConfig({}, "", NoEnvironment);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->handshake_timeout_ms, 10000);
+  EXPECT_EQ(config->max_connections, 4096);
+  EXPECT_EQ(config->reserved_fds, 256);
+  // A high limit leaves the setting as it is; a low one lowers it to keep reserved-fds free.
+  EXPECT_EQ(*ConnectionLimit(*config, 1048576), 4096);
+  EXPECT_EQ(*ConnectionLimit(*config, 1024), 1024 - 256);
+  EXPECT_EQ(*ConnectionLimit(*config, 257), 1);
+  auto none_left = ConnectionLimit(*config, 256);
+  ASSERT_FALSE(none_left.ok());
+  EXPECT_EQ(none_left.status().reason(), "FD_LIMIT_TOO_LOW");
+}
+
 TEST(ConfigTest, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
   testing::TempDir dir;
   std::ofstream(dir.Sub("server.conf")) << "# comment\nworker-threads = 4\nlisten = file:1\n"

@@ -1,6 +1,11 @@
 // Integration tests: the real caseserver on 127.0.0.1:0, real RocksDB, real mutual TLS.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -113,6 +118,53 @@ TEST(ServerTest, HealthReportsServingThenNotServingOnShutdown) {
   stopped.get();
   v1::ServerInfo info;
   EXPECT_FALSE(GetInfo(channel, &info).ok());
+}
+
+// A plain TCP connection to the server, without TLS.
+int RawConnection(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  return fd;
+}
+
+// Whether the server closes `fd` (end of stream or reset) within `seconds`, having sent nothing.
+bool ClosedByServer(int fd, int seconds) {
+  pollfd readable{fd, POLLIN, 0};
+  if (poll(&readable, 1, seconds * 1000) != 1) return false;
+  char byte;
+  ssize_t read = recv(fd, &byte, 1, 0);
+  return read == 0 || (read < 0 && errno == ECONNRESET);
+}
+
+TEST(ServerTest, ClosesAConnectionThatNeverHandshakes) {
+  TestServerOptions options;
+  options.handshake_timeout_ms = 1000;
+  TestServer server(options);
+  int idle = RawConnection(server.server().port());
+  // A generous bound for a 1 s timeout, yet well short of the 120 s gRPC would wait by default.
+  EXPECT_TRUE(ClosedByServer(idle, 60));
+  close(idle);
+  v1::ServerInfo info;
+  EXPECT_TRUE(GetInfo(server.ChannelFor("admin"), &info).ok());
+}
+
+TEST(ServerTest, ClosesAConnectionWithoutCallsAfterTheIdleTimeout) {
+  TestServerOptions options;
+  options.max_connection_idle_ms = 1000;
+  TestServer server(options);
+  auto channel = server.ChannelFor("admin");
+  v1::ServerInfo info;
+  ASSERT_TRUE(GetInfo(channel, &info).ok());
+  ASSERT_EQ(channel->GetState(false), GRPC_CHANNEL_READY);
+  // The server's GOAWAY takes the channel out of READY (the bound is generous, not a measurement).
+  EXPECT_TRUE(channel->WaitForStateChange(
+      GRPC_CHANNEL_READY, std::chrono::system_clock::now() + std::chrono::seconds(60)));
+  // The client reconnects for its next call.
+  EXPECT_TRUE(GetInfo(channel, &info).ok());
 }
 
 TEST(ServerTest, BackupsAreCreatedListedPagedAndRestored) {

@@ -28,6 +28,11 @@ TestServer::TestServer(TestServerOptions options) {
   config_.rate_limit_burst = options.rate_limit_burst;
   config_.demo_directory = options.demo_directory;
   config_.due_watch_interval_ms = options.due_watch_interval_ms;
+  if (options.handshake_timeout_ms != 0)
+    config_.handshake_timeout_ms = options.handshake_timeout_ms;
+  if (options.max_connection_idle_ms != 0) {
+    config_.max_connection_idle_ms = options.max_connection_idle_ms;
+  }
   clock_ = options.clock != nullptr ? options.clock : &SystemClock::Instance();
   keyring_ = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());
   auto audit_key = storage::KeyEncryptionKey::Generate();

@@ -25,6 +25,9 @@ struct TestServerOptions {
   const Clock* clock = nullptr;
   // Setting due-watch-interval-ms: how soon WatchDueItems streams see what fell due.
   int due_watch_interval_ms = 1000;
+  // Settings handshake-timeout-ms and max-connection-idle-ms; 0 keeps their defaults.
+  int handshake_timeout_ms = 0;
+  int max_connection_idle_ms = 0;
 };
 
 // Users every TestServer has, one per role ("agency-staff" works for agencies/a1; "other-staff",
