@@ -352,6 +352,8 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
     std::string audit_key, const Clock& clock) {
   auto credentials = TlsCredentials(config);
   if (!credentials.ok()) return credentials.status();
+  // Before the database is opened: opening replays the write-ahead log and rewrites files.
+  CASECOORD_RETURN_IF_ERROR(auth::CheckAuditKeyFile(config.data_dir, audit_key));
 
   std::unique_ptr<CaseServer> server(new CaseServer());
   server->config_ = config;

@@ -1,8 +1,10 @@
 // The caseserver process's server object: storage, worker pool, gRPC services, health, reflection.
 //
-// Lifecycle: Start() opens the encrypted database and begins serving; Shutdown() turns health to
-// NOT_SERVING, waits drain_ms so load balancers stop routing, stops the listener, lets in-flight
-// calls finish within shutdown_grace_ms, stops the workers, and closes RocksDB last.
+// Lifecycle: Start() checks the audit key against the data directory's check file and opens the
+// encrypted database (which checks the KEK first), so a wrong key changes nothing; then it begins
+// serving. Shutdown() turns health to NOT_SERVING, waits drain_ms so load balancers stop routing,
+// stops the listener, lets in-flight calls finish within shutdown_grace_ms, stops the workers, and
+// closes RocksDB last.
 //
 // Thread safety: Shutdown() and Wait() may be called from any thread, any number of times.
 #pragma once

@@ -165,6 +165,11 @@ class EnvelopeEncryptionProvider : public rocksdb::EncryptionProvider {
 // An Env whose file system encrypts with `keyring`. The Env owns what it needs.
 std::unique_ptr<rocksdb::Env> NewEncryptedEnv(std::shared_ptr<const Keyring> keyring);
 
+// The one file of a data directory that is neither RocksDB's nor encrypted: the audit key's check
+// value (services/auth/audit_log.h), a MAC that tells nothing about the key. Inspection skips it
+// and any file whose name starts with it (its temporary copy while it is written).
+inline constexpr char kAuditKeyCheckFileName[] = "AUDIT-KEY-CHECK";
+
 // What a data directory holds, found without opening it and without modifying anything.
 struct DirectoryInspection {
   bool has_database = false;  // a CURRENT file exists
@@ -182,6 +187,12 @@ struct DirectoryInspection {
 // TRUNCATED_FILE). Without one (a plaintext open): no file may carry our header (reason
 // ENCRYPTED_DATABASE).
 Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const Keyring* keyring);
+
+// Checks, without decrypting anything but the header, that the file at `path` carries our header
+// under a KEK of `keyring` that authenticates it. Returns its key id; fails with reasons
+// NOT_ENCRYPTED, TRUNCATED_FILE, BAD_HEADER, WRONG_KEY (a key id that is not configured, or a key
+// whose check value differs) or HEADER_TAMPERED. Messages name the file and the key ids.
+Result<std::string> CheckFileKey(const std::string& path, const Keyring& keyring);
 
 // Reads and parses the header of one file (for rotation reports and tests).
 Result<FileHeader> ReadFileHeader(const std::string& file_path);

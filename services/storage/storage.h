@@ -151,6 +151,8 @@ class Storage {
 
   StorageStats Stats() const;
   bool encrypted() const { return keyring_ != nullptr; }
+  // The keys the files are encrypted with; null for a plaintext database.
+  const std::shared_ptr<const Keyring>& keyring() const { return keyring_; }
   const std::string& path() const { return path_; }
 
   // For services/storage (backup, rotation) only: the raw database and its Env.

@@ -208,5 +208,20 @@ TEST(ServerTest, RefusesToStartOnAnotherKeysDatabaseWithoutTouchingIt) {
   EXPECT_EQ(testing::SnapshotDirectory(config.data_dir), before);
 }
 
+TEST(ServerTest, RefusesAWrongAuditKeyBeforeOpeningTheDatabase) {
+  TestServer first;
+  server::ServerConfig config = first.config();
+  first.Stop();
+  auto before = testing::SnapshotDirectory(config.data_dir);
+  auto wrong = storage::KeyEncryptionKey::Generate();
+  auto started = server::CaseServer::Start(
+      config, first.keyring(),
+      std::string(reinterpret_cast<const char*>(wrong.bytes()), storage::kKeyBytes));
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.status().reason(), "AUDIT_KEY_MISMATCH") << started.status().ToString();
+  // Not even opened: an open would have replayed the log and rewritten files.
+  EXPECT_EQ(testing::SnapshotDirectory(config.data_dir), before);
+}
+
 }  // namespace
 }  // namespace casecoord
