@@ -437,6 +437,23 @@ Result<std::string> CheckHeaderBytes(const std::string& name, std::string_view b
   return header->key_id;
 }
 
+bool AllZero(std::string_view bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
+}
+
+// Whether every byte of the file is zero (read in chunks; only called for a zero header).
+Result<bool> FileIsAllZero(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::Internal("IO_ERROR", "cannot read " + file.string());
+  std::string chunk(1 << 16, '\0');
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    if (!AllZero(std::string_view(chunk.data(), static_cast<size_t>(in.gcount())))) return false;
+  }
+  if (in.bad()) return Status::Internal("IO_ERROR", "cannot read " + file.string());
+  return true;
+}
+
 }  // namespace
 
 Result<std::string> CheckFileKey(const std::string& path, const Keyring& keyring) {
@@ -493,6 +510,24 @@ Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const 
     if (is_wal && size < kFileHeaderSize && (has_magic || too_short_to_tell)) {
       inspection.torn_wal_files.push_back(file.string());
       continue;
+    }
+    // A zero header is what a power failure leaves of a log created but never synced; a plaintext
+    // log starts with a record's checksum and length, never with 4 KiB of zeros. Only a log that
+    // is zero throughout is emptied: data after a lost header cannot be decrypted, so it is
+    // reported rather than dropped.
+    if (is_wal && !has_magic && AllZero(bytes)) {
+      auto zero = FileIsAllZero(file);
+      if (!zero.ok()) return zero.status();
+      if (*zero) {
+        inspection.unwritten_wal_files.push_back(file.string());
+        continue;
+      }
+      return Status(StatusCode::kDataLoss, "WAL_HEADER_LOST",
+                    path + ": " + name +
+                        " has a zero-filled encryption header but data after it, which cannot be "
+                        "decrypted; if the server was not stopped cleanly, this log held nothing "
+                        "acknowledged (a sync would have written its header): move it out of the "
+                        "directory to start");
     }
     if (!has_magic) {
       return Status::FailedPrecondition("PLAINTEXT_DATABASE",

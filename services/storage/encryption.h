@@ -179,13 +179,18 @@ struct DirectoryInspection {
   // WAL files shorter than the header: a crash while the header was written. They can hold no
   // record (records follow the whole header) and are emptied before opening.
   std::vector<std::string> torn_wal_files;
+  // WAL files whose every byte is zero: created, but lost to a power failure before anything in
+  // them was synced (a sync would have made the header durable with the records), so they held
+  // nothing acknowledged. They are emptied before opening.
+  std::vector<std::string> unwritten_wal_files;
 };
 
 // Checks a data directory before RocksDB opens it (Debian's RocksDB asserts, and would abort, on a
-// plaintext file read through the encrypted file system). With a keyring: every file must be ours
-// and under a configured KEK (reasons PLAINTEXT_DATABASE, WRONG_KEY, HEADER_TAMPERED,
-// TRUNCATED_FILE). Without one (a plaintext open): no file may carry our header (reason
-// ENCRYPTED_DATABASE).
+// plaintext file read through the encrypted file system). With a keyring: every file but WAL files
+// that are torn or all zero (above) must be ours and under a configured KEK (reasons
+// PLAINTEXT_DATABASE, WRONG_KEY, HEADER_TAMPERED, TRUNCATED_FILE; WAL_HEADER_LOST for a WAL whose
+// header is zero but whose body is not, which is refused rather than guessed at). Without one (a
+// plaintext open): no file may carry our header (reason ENCRYPTED_DATABASE).
 Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const Keyring* keyring);
 
 // Checks, without decrypting anything but the header, that the file at `path` carries our header

@@ -62,15 +62,16 @@ rocksdb::Options BaseOptions(size_t block_cache_bytes) {
   return options;
 }
 
-Status TruncateTornWalFiles(const std::vector<std::string>& files) {
+// Empties WAL files that inspection found hold nothing (see DirectoryInspection), so that RocksDB
+// reads them as empty logs.
+Status EmptyWalFiles(const std::vector<std::string>& files, const char* why) {
   for (const auto& file : files) {
     std::error_code error;
     std::filesystem::resize_file(file, 0, error);
     if (error) {
-      return Status::Internal("IO_ERROR", "cannot empty torn WAL " + file + ": " + error.message());
+      return Status::Internal("IO_ERROR", "cannot empty WAL " + file + ": " + error.message());
     }
-    log::Warning("emptied a WAL file left shorter than its encryption header by a crash",
-                 {{"file", file}});
+    log::Warning(why, {{"file", file}});
   }
   return Status::Ok();
 }
@@ -172,7 +173,13 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   if (!inspection->has_database && !options.create_if_missing) {
     return Status::NotFound("NO_DATABASE", "no database in " + options.path);
   }
-  CASECOORD_RETURN_IF_ERROR(TruncateTornWalFiles(inspection->torn_wal_files));
+  CASECOORD_RETURN_IF_ERROR(
+      EmptyWalFiles(inspection->torn_wal_files,
+                    "emptied a WAL file left shorter than its encryption header by a crash"));
+  CASECOORD_RETURN_IF_ERROR(EmptyWalFiles(
+      inspection->unwritten_wal_files,
+      "emptied a WAL file that a power failure left zero-filled: it was never synced, so it held "
+      "nothing acknowledged"));
 
   std::error_code error;
   std::filesystem::create_directories(options.path, error);

@@ -1,8 +1,11 @@
-// Disk faults and what a crash leaves behind, and keys that do not fit. Real RocksDB in a temporary
-// directory.
+// Disk faults and what a crash leaves behind: a log zero-filled by a power failure, and keys that do
+// not fit. Real RocksDB in a temporary directory.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "services/storage/backup.h"
 #include "services/storage/storage.h"
@@ -27,6 +30,96 @@ Status Put(Storage& storage, const std::string& key) {
 bool Has(const Storage& storage, const std::string& key) {
   auto value = storage.Get(ColumnFamily::kRecords, key);
   return value.ok() && value->has_value();
+}
+
+// The name of a WAL file RocksDB has not used yet in `dir`.
+std::string NextWalName(const std::string& dir) {
+  uint64_t highest = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    const size_t digits = name.find_first_of("0123456789");
+    if (digits != std::string::npos) {
+      highest = std::max<uint64_t>(highest, std::strtoull(name.c_str() + digits, nullptr, 10));
+    }
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%06lu.log", static_cast<unsigned long>(highest + 10));
+  return (fs::path(dir) / buffer).string();
+}
+
+void WriteBytes(const std::string& file, const std::string& bytes) {
+  std::ofstream out(file, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+TEST(StorageFaultsTest, ALogZeroFilledByAPowerFailureIsEmptiedAndTheDataKept) {
+  for (size_t zeros : {size_t{4096}, size_t{3 * 4096 + 17}, size_t{100}}) {
+    testing::TempDir dir;
+    const std::string path = dir.Sub("db");
+    auto keyring = NewKeyring();
+    {
+      StorageOptions options;  // records left in the live log, as after a crash
+      options.path = path;
+      options.keyring = keyring;
+      options.flush_on_close = false;
+      auto storage = std::move(Storage::Open(options)).value();
+      for (int i = 0; i < 20; ++i) ASSERT_TRUE(Put(*storage, "k" + std::to_string(i)).ok());
+    }
+    // A log created just before the power failed: its size reached the disk, its bytes did not.
+    const std::string zeroed = NextWalName(path);
+    WriteBytes(zeroed, std::string(zeros, '\0'));
+
+    StorageOptions options;
+    options.path = path;
+    options.keyring = keyring;
+    auto storage = Storage::Open(options);
+    ASSERT_TRUE(storage.ok()) << zeros << ": " << storage.status().ToString();
+    for (int i = 0; i < 20; ++i) EXPECT_TRUE(Has(**storage, "k" + std::to_string(i))) << i;
+    EXPECT_EQ(*(*storage)->GetCounter("written"), 20);
+    EXPECT_TRUE(Put(**storage, "after").ok());
+    EXPECT_TRUE(!fs::exists(zeroed) || fs::file_size(zeroed) == 0);
+  }
+}
+
+TEST(StorageFaultsTest, ALogWithAZeroHeaderButDataAfterItIsRefusedUntouched) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("db");
+  auto keyring = NewKeyring();
+  {
+    StorageOptions options;
+    options.path = path;
+    options.keyring = keyring;
+    auto storage = std::move(Storage::Open(options)).value();
+    ASSERT_TRUE(Put(*storage, "k").ok());
+  }
+  WriteBytes(NextWalName(path), std::string(4096, '\0') + "not zero");
+  auto before = testing::SnapshotDirectory(path);
+  StorageOptions options;
+  options.path = path;
+  options.keyring = keyring;
+  Status refused = Storage::Open(options).status();
+  EXPECT_EQ(refused.reason(), "WAL_HEADER_LOST") << refused.ToString();
+  EXPECT_EQ(testing::SnapshotDirectory(path), before);
+}
+
+TEST(StorageFaultsTest, APlaintextDatabaseIsStillRefusedBeforeRocksDbOpensIt) {
+  testing::TempDir dir;
+  const std::string plain = dir.Sub("plain");
+  {
+    StorageOptions options;
+    options.path = plain;
+    options.flush_on_close = false;
+    auto storage = std::move(Storage::Open(options)).value();
+    ASSERT_TRUE(Put(*storage, "k").ok());
+  }
+  WriteBytes(NextWalName(plain), std::string(8192, '\0'));
+  auto before = testing::SnapshotDirectory(plain);
+  StorageOptions options;
+  options.path = plain;
+  options.keyring = NewKeyring();
+  Status refused = Storage::Open(options).status();
+  EXPECT_EQ(refused.reason(), "PLAINTEXT_DATABASE") << refused.ToString();
+  EXPECT_EQ(testing::SnapshotDirectory(plain), before);
 }
 
 TEST(StorageFaultsTest, BackupsUnderAnotherKeyAreNamedAsAWrongKey) {
