@@ -6,6 +6,10 @@
 // stops the listener, lets in-flight calls finish within shutdown_grace_ms, stops the workers, and
 // closes RocksDB last.
 //
+// Health (grpc.health.v1, the overall service ""): SERVING while the storage accepts writes;
+// NOT_SERVING from the moment a write to the disk fails until the storage has resumed
+// (storage::Storage::write_state), with an error in the log, and for good once Shutdown() begins.
+//
 // Thread safety: Shutdown() and Wait() may be called from any thread, any number of times.
 #pragma once
 
@@ -76,12 +80,15 @@ void ApplyTransportSettings(const ServerConfig& config, grpc::ServerBuilder& bui
 // NO_AUDIT_KEY if neither is given.
 Result<std::string> LoadAuditKey(const ServerConfig& config);
 
+class HealthReporter;
+
 class CaseServer {
  public:
-  static Result<std::unique_ptr<CaseServer>> Start(const ServerConfig& config,
-                                                   std::shared_ptr<const storage::Keyring> keyring,
-                                                   std::string audit_key,
-                                                   const Clock& clock = SystemClock::Instance());
+  // `wal_faults` is for tests only (storage::StorageOptions::wal_faults).
+  static Result<std::unique_ptr<CaseServer>> Start(
+      const ServerConfig& config, std::shared_ptr<const storage::Keyring> keyring,
+      std::string audit_key, const Clock& clock = SystemClock::Instance(),
+      std::shared_ptr<storage::WalFaultInjector> wal_faults = nullptr);
   ~CaseServer();
   CaseServer(const CaseServer&) = delete;
   CaseServer& operator=(const CaseServer&) = delete;
@@ -102,6 +109,8 @@ class CaseServer {
 
   ServerConfig config_;
   int port_ = 0;
+  // Before storage_: the storage reports to it until it is closed.
+  std::shared_ptr<HealthReporter> health_;
   std::unique_ptr<storage::Storage> storage_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<auth::UserRegistry> users_;

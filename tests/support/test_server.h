@@ -25,6 +25,8 @@ struct TestServerOptions {
   const Clock* clock = nullptr;
   // Setting due-watch-interval-ms: how soon WatchDueItems streams see what fell due.
   int due_watch_interval_ms = 1000;
+  // Makes the write-ahead log fail on demand (storage::StorageOptions::wal_faults); none if null.
+  std::shared_ptr<storage::WalFaultInjector> wal_faults = nullptr;
 };
 
 // Users every TestServer has, one per role ("agency-staff" works for agencies/a1; "other-staff",
@@ -65,6 +67,7 @@ class TestServer {
   std::shared_ptr<const storage::Keyring> keyring_;
   std::string audit_key_;
   const Clock* clock_ = nullptr;
+  std::shared_ptr<storage::WalFaultInjector> wal_faults_;
   std::unique_ptr<server::CaseServer> server_;
 };
 
