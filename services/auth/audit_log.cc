@@ -1,16 +1,21 @@
 #include "services/auth/audit_log.h"
 
+#include <fcntl.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/time_util.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
+#include <fstream>
 #include <future>
 
+#include "services/common/log.h"
 #include "services/common/text.h"
 #include "services/storage/key_encoding.h"
 
@@ -293,7 +298,80 @@ bool IsUtf8(std::string_view text) {
   return true;
 }
 
+constexpr char kKeyCheckLabel[] = "casecoord-audit-key-check";
+constexpr char kKeyCheckPrefix[] = "casecoord-audit-key-check v1 ";
+
+std::string KeyCheckLine(const std::string& key) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  const std::string mac = Hmac(key, kKeyCheckLabel);
+  std::string line = kKeyCheckPrefix;
+  for (size_t i = 0; i < 16; ++i) {
+    line.push_back(kDigits[static_cast<uint8_t>(mac[i]) >> 4]);
+    line.push_back(kDigits[static_cast<uint8_t>(mac[i]) & 0xf]);
+  }
+  return line + "\n";
+}
+
+std::string KeyCheckPath(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / storage::kAuditKeyCheckFileName).string();
+}
+
+bool WriteFully(int fd, const std::string& bytes) {
+  size_t written = 0;
+  while (written < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0) return false;
+    written += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Writes the check file durably: a temporary file (mode 0600), fsync, rename, fsync of the
+// directory, so a crash leaves either no file or a whole one.
+Status WriteAuditKeyFile(const std::string& data_dir, const std::string& key) {
+  const std::string path = KeyCheckPath(data_dir);
+  const std::string temporary = path + ".tmp";
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool ok = fd >= 0 && WriteFully(fd, KeyCheckLine(key)) && ::fsync(fd) == 0;
+  if (fd >= 0) ok = ::close(fd) == 0 && ok;
+  ok = ok && ::rename(temporary.c_str(), path.c_str()) == 0;
+  if (ok) {
+    int dir = ::open(data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ok = dir >= 0 && ::fsync(dir) == 0;
+    if (dir >= 0) ::close(dir);
+  }
+  if (!ok) {
+    ::unlink(temporary.c_str());
+    return Status::Internal("IO_ERROR", "cannot write " + path);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+Status CheckAuditKeyFile(const std::string& data_dir, const std::string& key) {
+  const std::string path = KeyCheckPath(data_dir);
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) return Status::Ok();
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  if (!in || !std::getline(in, line) || !line.starts_with(kKeyCheckPrefix)) {
+    return Status(StatusCode::kDataLoss, "AUDIT_KEY_CHECK_CORRUPT",
+                  path +
+                      " is not an audit key check file; delete it and it is written again at "
+                      "the next start whose audit key verifies the audit trail's signed head");
+  }
+  std::string expected = KeyCheckLine(key);
+  expected.pop_back();  // getline dropped the newline
+  if (line.size() != expected.size() ||
+      CRYPTO_memcmp(line.data(), expected.data(), line.size()) != 0) {
+    return Status(StatusCode::kFailedPrecondition, "AUDIT_KEY_MISMATCH",
+                  "wrong audit key: it is not the key this data directory's audit trail is "
+                  "signed with (checked against " +
+                      path + " before opening anything)");
+  }
+  return Status::Ok();
+}
 
 std::string FormatAuditHead(const AuditHead& head) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -361,6 +439,7 @@ AuditLog::~AuditLog() {
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Storage& storage, std::string key,
                                                  const Clock& clock) {
   if (key.size() < 32) return Status::InvalidArgument("audit_key", "must be at least 32 bytes");
+  CASECOORD_RETURN_IF_ERROR(CheckAuditKeyFile(storage.path(), key));
   auto state = InspectTrail(storage, key);
   if (!state.ok()) return state.status();
   if (!state->finding.empty()) {
@@ -372,6 +451,15 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Storage& storage, std:
     log->last_sequence_ = state->last_sequence;
     log->last_hash_ = state->last_entry.hash();
     log->last_micros_ = TimeUtil::TimestampToMicroseconds(state->last_entry.time());
+  }
+  std::error_code error;
+  if (!std::filesystem::exists(KeyCheckPath(storage.path()), error)) {
+    // Not fatal: without the file a wrong key is still refused, only after opening (above).
+    Status written = WriteAuditKeyFile(storage.path(), log->key_);
+    if (!written.ok()) {
+      casecoord::log::Warning("could not write the audit key check file",
+                              {{"error", written.ToString()}});
+    }
   }
   log->committer_ = std::thread([raw = log.get()] { raw->CommitLoop(); });
   return log;

@@ -104,12 +104,25 @@ struct AuditPage {
   bool more = false;                    // another entry matches after the last one
 };
 
+// The audit key's check value, in the data directory beside the database
+// (storage::kAuditKeyCheckFileName), so that a wrong audit key is refused before the database is
+// opened: an open replays the write-ahead log and rewrites files. The file is one line,
+// "casecoord-audit-key-check v1 <hex>", the hex being the first 16 bytes of
+// HMAC-SHA256(key, "casecoord-audit-key-check"); like the KEK check in file headers it tells
+// nothing about the key. AuditLog::Open writes it once the head has verified (a new database, or
+// the first open of a directory written before the file existed).
+//
+// OK if `data_dir` has no such file or if it matches `key`; AUDIT_KEY_MISMATCH if it does not
+// match; AUDIT_KEY_CHECK_CORRUPT if it cannot be read or parsed. Reads nothing else.
+Status CheckAuditKeyFile(const std::string& data_dir, const std::string& key);
+
 class AuditLog {
  public:
-  // `key` is the HMAC key (at least 32 bytes). Continues the chain after the last stored entry.
+  // `key` is the HMAC key (at least 32 bytes). Checks it against the data directory's audit key
+  // check file first (AUDIT_KEY_MISMATCH), then continues the chain after the last stored entry.
   // Refuses (DATA_LOSS with one of the reasons above, or AUDIT_KEY_MISMATCH when the head does not
-  // verify under `key`) a trail whose head does not sign that entry, writing nothing. Costs a few
-  // reads, not a walk of the chain.
+  // verify under `key`) a trail whose head does not sign that entry, writing nothing. Writes the
+  // check file if it is missing. Costs a few reads, not a walk of the chain.
   static Result<std::unique_ptr<AuditLog>> Open(storage::Storage& storage, std::string key,
                                                 const Clock& clock = SystemClock::Instance());
 

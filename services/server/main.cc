@@ -10,6 +10,10 @@
 //   caseserver audit recover --reason TEXT [settings]
 //                                                    continue a trail whose head start-up refuses
 //   caseserver settings                              print every setting and its default
+//
+// Every command checks its keys before it opens anything: the KEK against the file headers of the
+// data or backup directory (WRONG_KEY), the audit key against the data directory's audit key check
+// file (AUDIT_KEY_MISMATCH). A failing command prints the reason and exits 1.
 #include <absl/synchronization/mutex.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -277,6 +281,9 @@ int Main(int argc, char** argv) {
     }
     auto audit_key = LoadAuditKey(*config);
     if (!audit_key.ok()) return Fail(audit_key.status());
+    // Before opening: an open replays the write-ahead log and rewrites files.
+    Status key_checked = auth::CheckAuditKeyFile(config->data_dir, *audit_key);
+    if (!key_checked.ok()) return Fail(key_checked);
     auto storage = storage::Storage::OpenExisting(config->data_dir, *keyring);
     if (!storage.ok()) return Fail(storage.status());
     // Without AuditLog::Open, which refuses the very trails this must report on.

@@ -316,6 +316,41 @@ Status SeedDemoPlan(const ServerConfig& config, storage::Storage& storage,
 
 }  // namespace
 
+// The health service's status, driven by the storage's write state. The storage may report before
+// the gRPC server exists and while it shuts down, so the status is remembered and applied when the
+// service is attached, and nothing is applied once the server is shutting down.
+class HealthReporter {
+ public:
+  void StorageStateChanged(storage::WriteState state, const Status& cause) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    storage_writable_ = state == storage::WriteState::kWritable;
+    if (storage_writable_) {
+      log::Info("health SERVING: the storage accepts writes again");
+    } else {
+      log::Error(
+          "health NOT_SERVING: the storage refuses writes",
+          {{"state", std::string(storage::WriteStateName(state))}, {"cause", cause.ToString()}});
+    }
+    if (service_ != nullptr) service_->SetServingStatus(storage_writable_);
+  }
+  void Attach(grpc::HealthCheckServiceInterface* service) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    service_ = service;
+    service_->SetServingStatus(storage_writable_);
+  }
+  // NOT_SERVING for good.
+  void Detach() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (service_ != nullptr) service_->SetServingStatus(false);
+    service_ = nullptr;
+  }
+
+ private:
+  std::mutex mutex_;
+  grpc::HealthCheckServiceInterface* service_ = nullptr;
+  bool storage_writable_ = true;
+};
+
 void ApplyTransportSettings(const ServerConfig& config, grpc::ServerBuilder& builder) {
   builder.SetMaxReceiveMessageSize(config.max_message_bytes);
   builder.SetMaxSendMessageSize(config.max_message_bytes);
@@ -387,9 +422,12 @@ Result<std::shared_ptr<const storage::Keyring>> LoadKeyring(const ServerConfig& 
 
 Result<std::unique_ptr<CaseServer>> CaseServer::Start(
     const ServerConfig& config, std::shared_ptr<const storage::Keyring> keyring,
-    std::string audit_key, const Clock& clock) {
+    std::string audit_key, const Clock& clock,
+    std::shared_ptr<storage::WalFaultInjector> wal_faults) {
   auto credentials = TlsCredentials(config);
   if (!credentials.ok()) return credentials.status();
+  // Before the database is opened: opening replays the write-ahead log and rewrites files.
+  CASECOORD_RETURN_IF_ERROR(auth::CheckAuditKeyFile(config.data_dir, audit_key));
   // Before the database is opened, so that a refusal changes nothing.
   struct rlimit open_files {};
   getrlimit(RLIMIT_NOFILE, &open_files);
@@ -404,9 +442,15 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
 
   std::unique_ptr<CaseServer> server(new CaseServer());
   server->config_ = config;
+  server->health_ = std::make_shared<HealthReporter>();
   storage::StorageOptions storage_options;
   storage_options.path = config.data_dir;
   storage_options.keyring = keyring;
+  storage_options.wal_faults = std::move(wal_faults);
+  storage_options.on_write_state_change = [health = server->health_](storage::WriteState state,
+                                                                     const Status& cause) {
+    health->StorageStateChanged(state, cause);
+  };
   auto storage = storage::Storage::Open(storage_options);
   if (!storage.ok()) return storage.status();
   server->storage_ = std::move(storage).value();
@@ -562,7 +606,7 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   if (!server->server_) {
     return Status(StatusCode::kUnavailable, "START_FAILED", "the gRPC server did not start");
   }
-  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  server->health_->Attach(server->server_->GetHealthCheckService());
   server->listener_->Start([acceptor = server->acceptor_.get()](int listener_fd, int fd) {
     grpc::experimental::ExternalConnectionAcceptor::NewConnectionParameters connection;
     connection.listener_fd = listener_fd;
@@ -592,7 +636,7 @@ void CaseServer::Shutdown() {
   if (shut_down_) return;
   log::Info("shutting down: health NOT_SERVING, draining",
             {{"drain_ms", std::to_string(config_.drain_ms)}});
-  server_->GetHealthCheckService()->SetServingStatus(false);
+  health_->Detach();
   std::this_thread::sleep_for(std::chrono::milliseconds(config_.drain_ms));
   // Watch streams never end by themselves: end them (UNAVAILABLE, so clients reconnect elsewhere)
   // rather than have the listener wait out the grace period for them.

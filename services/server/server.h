@@ -1,8 +1,14 @@
 // The caseserver process's server object: storage, worker pool, gRPC services, health.
 //
-// Lifecycle: Start() opens the encrypted database and begins serving; Shutdown() turns health to
-// NOT_SERVING, waits drain_ms so load balancers stop routing, stops the listener, lets in-flight
-// calls finish within shutdown_grace_ms, stops the workers, and closes RocksDB last.
+// Lifecycle: Start() checks the audit key against the data directory's check file and opens the
+// encrypted database (which checks the KEK first), so a wrong key changes nothing; then it begins
+// serving. Shutdown() turns health to NOT_SERVING, waits drain_ms so load balancers stop routing,
+// stops the listener, lets in-flight calls finish within shutdown_grace_ms, stops the workers, and
+// closes RocksDB last.
+//
+// Health (grpc.health.v1, the overall service ""): SERVING while the storage accepts writes;
+// NOT_SERVING from the moment a write to the disk fails until the storage has resumed
+// (storage::Storage::write_state), with an error in the log, and for good once Shutdown() begins.
 //
 // The audit trail's head is logged ("audit head", SEQ:HASH) when Start() opens it, every
 // audit_head_log_minutes while serving, and at Shutdown(), so that the log, kept apart from the
@@ -90,12 +96,15 @@ Result<int> ConnectionLimit(const ServerConfig& config, uint64_t open_file_limit
 // NO_AUDIT_KEY if neither is given.
 Result<std::string> LoadAuditKey(const ServerConfig& config);
 
+class HealthReporter;
+
 class CaseServer {
  public:
-  static Result<std::unique_ptr<CaseServer>> Start(const ServerConfig& config,
-                                                   std::shared_ptr<const storage::Keyring> keyring,
-                                                   std::string audit_key,
-                                                   const Clock& clock = SystemClock::Instance());
+  // `wal_faults` is for tests only (storage::StorageOptions::wal_faults).
+  static Result<std::unique_ptr<CaseServer>> Start(
+      const ServerConfig& config, std::shared_ptr<const storage::Keyring> keyring,
+      std::string audit_key, const Clock& clock = SystemClock::Instance(),
+      std::shared_ptr<storage::WalFaultInjector> wal_faults = nullptr);
   ~CaseServer();
   CaseServer(const CaseServer&) = delete;
   CaseServer& operator=(const CaseServer&) = delete;
@@ -118,6 +127,8 @@ class CaseServer {
 
   ServerConfig config_;
   int port_ = 0;
+  // Before storage_: the storage reports to it until it is closed.
+  std::shared_ptr<HealthReporter> health_;
   std::unique_ptr<storage::Storage> storage_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<auth::UserRegistry> users_;

@@ -3,8 +3,12 @@
 #include <rocksdb/utilities/backup_engine.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <optional>
 
 #include "services/common/log.h"
 
@@ -40,6 +44,80 @@ uint64_t CountKeys(const Storage& storage) {
   return keys;
 }
 
+bool AllDigits(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) != 0;
+  });
+}
+
+bool HasOurHeader(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  char magic[sizeof(kHeaderMagic)] = {};
+  in.read(magic, sizeof(magic));
+  return in && std::memcmp(magic, kHeaderMagic, sizeof(magic)) == 0;
+}
+
+// Refuses a backup directory that `keyring` cannot read before a BackupEngine opens it: the engine
+// would count every backup it cannot decrypt as corrupt and leave it out, so a wrong key showed as
+// an empty list or "no backup N" (and Debian's RocksDB asserts on a short plaintext file read
+// through the encrypted file system). Checks each backup's description (meta/<id>), or, for `id`,
+// that backup's description and private files; the shared table files are checked by the restore's
+// verification.
+Status CheckBackupKeys(const std::string& backup_dir, const Keyring* keyring,
+                       std::optional<uint32_t> id) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::path meta = fs::path(backup_dir) / "meta";
+  std::vector<fs::path> files;
+  if (id) {
+    const fs::path description = meta / std::to_string(*id);
+    if (!fs::is_regular_file(description, error)) {
+      return Status::NotFound("BACKUP_NOT_FOUND",
+                              "no backup " + std::to_string(*id) + " in " + backup_dir);
+    }
+    files.push_back(description);
+    const fs::path private_files = fs::path(backup_dir) / "private" / std::to_string(*id);
+    for (const auto& entry : fs::directory_iterator(private_files, error)) {
+      if (entry.is_regular_file()) files.push_back(entry.path());
+    }
+  } else {
+    for (const auto& entry : fs::directory_iterator(meta, error)) {
+      if (entry.is_regular_file() && AllDigits(entry.path().filename().string())) {
+        files.push_back(entry.path());
+      }
+    }
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    if (fs::file_size(file, error) == 0 || error) continue;
+    const std::string name = fs::relative(file, backup_dir, error).string();
+    if (keyring == nullptr) {
+      if (HasOurHeader(file)) {
+        return Status::FailedPrecondition(
+            "ENCRYPTED_BACKUP", backup_dir + " is encrypted (" + name +
+                                    ") but no key-encryption key is configured; set --kek-file "
+                                    "or CASECOORD_KEK");
+      }
+      continue;
+    }
+    auto key = CheckFileKey(file.string(), *keyring);
+    if (key.ok()) continue;
+    if (key.status().reason() == "NOT_ENCRYPTED") {
+      return Status::FailedPrecondition(
+          "PLAINTEXT_BACKUP", backup_dir + " holds unencrypted backups (" + name +
+                                  " has no casecoord encryption header); refusing to read it "
+                                  "as encrypted");
+    }
+    std::string message = "backup directory " + backup_dir + ": " + key.status().message();
+    if (key.status().reason() == "WRONG_KEY") {
+      message +=
+          " (a backup taken before a key rotation needs the old key in --previous-kek-files)";
+    }
+    return Status(key.status().code(), key.status().reason(), message);
+  }
+  return Status::Ok();
+}
+
 // A read-only engine over `backup_dir`, with the Env it reads through (the engine must not outlive
 // it).
 struct ReadOnlyEngine {
@@ -64,6 +142,7 @@ Result<ReadOnlyEngine> OpenReadOnly(const std::string& backup_dir,
 Result<BackupSummary> CreateBackup(Storage& storage, const std::string& backup_dir,
                                    const std::string& audit_head) {
   std::lock_guard<std::mutex> lock(BackupMutex());
+  CASECOORD_RETURN_IF_ERROR(CheckBackupKeys(backup_dir, storage.keyring().get(), std::nullopt));
   // Destroyed values must be out of the live files before they are copied, and the backups taken
   // before their destruction go once this one exists (listed now: a destruction that commits
   // during the backup waits for the next one).
@@ -120,6 +199,7 @@ Result<std::vector<BackupSummary>> ListBackups(const std::string& backup_dir,
   std::error_code error;
   if (!std::filesystem::exists(backup_dir, error)) return out;
   std::lock_guard<std::mutex> lock(BackupMutex());
+  CASECOORD_RETURN_IF_ERROR(CheckBackupKeys(backup_dir, keyring.get(), std::nullopt));
   auto opened = OpenReadOnly(backup_dir, std::move(keyring));
   if (!opened.ok()) return opened.status();
   std::vector<rocksdb::BackupInfo> infos;
@@ -143,6 +223,7 @@ Result<uint64_t> RestoreBackup(const std::string& backup_dir, uint32_t id,
   }
   {
     std::lock_guard<std::mutex> lock(BackupMutex());
+    CASECOORD_RETURN_IF_ERROR(CheckBackupKeys(backup_dir, keyring.get(), id));
     auto opened = OpenReadOnly(backup_dir, keyring);
     if (!opened.ok()) return opened.status();
     auto& engine = opened->engine;

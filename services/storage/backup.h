@@ -29,6 +29,11 @@ struct BackupSummary {
   std::string audit_head;
 };
 
+// Every function first checks the headers of the backups' files against the keyring, before a
+// RocksDB BackupEngine reads the directory: a key that cannot read a backup fails with WRONG_KEY
+// (or PLAINTEXT_BACKUP, HEADER_TAMPERED, ENCRYPTED_BACKUP for a plaintext open), never with an
+// empty list or a missing backup.
+
 // Takes a consistent backup of the open database into `backup_dir` (created if missing). First
 // erases destroyed ranges from the live files (Storage::EraseDestroyed); if data was destroyed
 // (WriteBatch::DestroyRange) since the last backup, every older backup is deleted once this one
@@ -39,13 +44,15 @@ struct BackupSummary {
 Result<BackupSummary> CreateBackup(Storage& storage, const std::string& backup_dir,
                                    const std::string& audit_head = "");
 
-// Backups in `backup_dir`, newest first; empty if the directory does not exist.
+// Backups in `backup_dir`, newest first; empty if the directory does not exist. Every backup's
+// description must be readable with `keyring` (WRONG_KEY names the key id it needs otherwise).
 Result<std::vector<BackupSummary>> ListBackups(const std::string& backup_dir,
                                                std::shared_ptr<const Keyring> keyring);
 
 // Verifies backup `id` (checksums of every file, read through decryption) and restores it into
-// `target_dir`, which must not exist or be empty. Returns the number of keys read back from the
-// restored database over all column families.
+// `target_dir`, which must not exist or be empty (TARGET_NOT_EMPTY); BACKUP_NOT_FOUND if there is
+// no such backup. Nothing is written to `target_dir` before the key is known to fit. Returns the
+// number of keys read back from the restored database over all column families.
 Result<uint64_t> RestoreBackup(const std::string& backup_dir, uint32_t id,
                                const std::string& target_dir,
                                std::shared_ptr<const Keyring> keyring);

@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <rocksdb/file_system.h>
 
+#include <algorithm>
 #include <cctype>
 #include <climits>
 #include <cstring>
@@ -398,6 +399,74 @@ Result<FileHeader> ReadFileHeader(const std::string& file_path) {
   return FileHeader::Parse(bytes);
 }
 
+namespace {
+
+// Checks header bytes read from the file `name` against `keyring`; `size` is the file's size.
+Result<std::string> CheckHeaderBytes(const std::string& name, std::string_view bytes, uint64_t size,
+                                     const Keyring& keyring) {
+  if (bytes.size() < sizeof(kHeaderMagic) ||
+      std::memcmp(bytes.data(), kHeaderMagic, sizeof(kHeaderMagic)) != 0) {
+    return Status::FailedPrecondition("NOT_ENCRYPTED",
+                                      name + " has no casecoord encryption header");
+  }
+  if (size < kFileHeaderSize) {
+    return Status(
+        StatusCode::kDataLoss, "TRUNCATED_FILE",
+        name + " is shorter than its encryption header (" + std::to_string(size) + " bytes)");
+  }
+  auto header = FileHeader::Parse(bytes);
+  if (!header.ok()) {
+    return Status(header.status().code(), header.status().reason(),
+                  name + ": " + header.status().message());
+  }
+  const KeyEncryptionKey* kek = keyring.Find(header->key_id);
+  if (kek == nullptr) {
+    std::string configured;
+    for (const auto& id : keyring.ids()) configured += (configured.empty() ? "" : ", ") + id;
+    return Status::FailedPrecondition(
+        "WRONG_KEY", name + " is encrypted with key id " + header->key_id +
+                         ", but the configured key-encryption key(s) are " + configured +
+                         ": wrong key?");
+  }
+  std::array<uint8_t, kKeyBytes> data_key{};
+  Status unwrapped = header->Unwrap(*kek, &data_key);
+  OPENSSL_cleanse(data_key.data(), data_key.size());
+  if (!unwrapped.ok()) {
+    return Status(unwrapped.code(), unwrapped.reason(), name + ": " + unwrapped.message());
+  }
+  return header->key_id;
+}
+
+bool AllZero(std::string_view bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
+}
+
+// Whether every byte of the file is zero (read in chunks; only called for a zero header).
+Result<bool> FileIsAllZero(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::Internal("IO_ERROR", "cannot read " + file.string());
+  std::string chunk(1 << 16, '\0');
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    if (!AllZero(std::string_view(chunk.data(), static_cast<size_t>(in.gcount())))) return false;
+  }
+  if (in.bad()) return Status::Internal("IO_ERROR", "cannot read " + file.string());
+  return true;
+}
+
+}  // namespace
+
+Result<std::string> CheckFileKey(const std::string& path, const Keyring& keyring) {
+  std::error_code error;
+  const uint64_t size = std::filesystem::file_size(path, error);
+  if (error) return Status(StatusCode::kNotFound, "FILE_NOT_FOUND", "cannot open " + path);
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes(std::min<uint64_t>(size, kFileHeaderSize), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!in) return Status::Internal("IO_ERROR", "cannot read " + path);
+  return CheckHeaderBytes(path, bytes, size, keyring);
+}
+
 Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const Keyring* keyring) {
   namespace fs = std::filesystem;
   DirectoryInspection inspection;
@@ -418,7 +487,8 @@ Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const 
   for (const auto& file : files) {
     const std::string name = file.filename().string();
     uint64_t size = fs::file_size(file, error);
-    if (error || size == 0 || name == "LOCK") continue;  // LOCK is always empty
+    if (error || size == 0 || name == "LOCK") continue;      // LOCK is always empty
+    if (name.starts_with(kAuditKeyCheckFileName)) continue;  // and its temporary copy
     std::ifstream in(file, std::ios::binary);
     std::string bytes(std::min<uint64_t>(size, kFileHeaderSize), '\0');
     in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -441,38 +511,34 @@ Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const 
       inspection.torn_wal_files.push_back(file.string());
       continue;
     }
+    // A zero header is what a power failure leaves of a log created but never synced; a plaintext
+    // log starts with a record's checksum and length, never with 4 KiB of zeros. Only a log that
+    // is zero throughout is emptied: data after a lost header cannot be decrypted, so it is
+    // reported rather than dropped.
+    if (is_wal && !has_magic && AllZero(bytes)) {
+      auto zero = FileIsAllZero(file);
+      if (!zero.ok()) return zero.status();
+      if (*zero) {
+        inspection.unwritten_wal_files.push_back(file.string());
+        continue;
+      }
+      return Status(StatusCode::kDataLoss, "WAL_HEADER_LOST",
+                    path + ": " + name +
+                        " has a zero-filled encryption header but data after it, which cannot be "
+                        "decrypted; if the server was not stopped cleanly, this log held nothing "
+                        "acknowledged (a sync would have written its header): move it out of the "
+                        "directory to start");
+    }
     if (!has_magic) {
       return Status::FailedPrecondition("PLAINTEXT_DATABASE",
                                         path + " holds unencrypted data (" + name +
                                             " has no casecoord encryption header); "
                                             "refusing to open it as an encrypted database");
     }
-    if (size < kFileHeaderSize) {
-      return Status(
-          StatusCode::kDataLoss, "TRUNCATED_FILE",
-          name + " is shorter than its encryption header (" + std::to_string(size) + " bytes)");
-    }
-    auto header = FileHeader::Parse(bytes);
-    if (!header.ok())
-      return Status(header.status().code(), header.status().reason(),
-                    name + ": " + header.status().message());
-    const KeyEncryptionKey* kek = keyring->Find(header->key_id);
-    if (kek == nullptr) {
-      std::string configured;
-      for (const auto& id : keyring->ids()) configured += (configured.empty() ? "" : ", ") + id;
-      return Status::FailedPrecondition(
-          "WRONG_KEY", name + " is encrypted with key id " + header->key_id +
-                           ", but the configured key-encryption key(s) are " + configured +
-                           ": wrong key?");
-    }
-    std::array<uint8_t, kKeyBytes> data_key{};
-    Status unwrapped = header->Unwrap(*kek, &data_key);
-    OPENSSL_cleanse(data_key.data(), data_key.size());
-    if (!unwrapped.ok()) {
-      return Status(unwrapped.code(), unwrapped.reason(), name + ": " + unwrapped.message());
-    }
+    auto key_id = CheckHeaderBytes(name, bytes, size, *keyring);
+    if (!key_id.ok()) return key_id.status();
     inspection.encrypted = true;
-    inspection.files_per_key_id[header->key_id]++;
+    inspection.files_per_key_id[*key_id]++;
   }
   return inspection;
 }

@@ -165,6 +165,11 @@ class EnvelopeEncryptionProvider : public rocksdb::EncryptionProvider {
 // An Env whose file system encrypts with `keyring`. The Env owns what it needs.
 std::unique_ptr<rocksdb::Env> NewEncryptedEnv(std::shared_ptr<const Keyring> keyring);
 
+// The one file of a data directory that is neither RocksDB's nor encrypted: the audit key's check
+// value (services/auth/audit_log.h), a MAC that tells nothing about the key. Inspection skips it
+// and any file whose name starts with it (its temporary copy while it is written).
+inline constexpr char kAuditKeyCheckFileName[] = "AUDIT-KEY-CHECK";
+
 // What a data directory holds, found without opening it and without modifying anything.
 struct DirectoryInspection {
   bool has_database = false;  // a CURRENT file exists
@@ -174,14 +179,25 @@ struct DirectoryInspection {
   // WAL files shorter than the header: a crash while the header was written. They can hold no
   // record (records follow the whole header) and are emptied before opening.
   std::vector<std::string> torn_wal_files;
+  // WAL files whose every byte is zero: created, but lost to a power failure before anything in
+  // them was synced (a sync would have made the header durable with the records), so they held
+  // nothing acknowledged. They are emptied before opening.
+  std::vector<std::string> unwritten_wal_files;
 };
 
 // Checks a data directory before RocksDB opens it (Debian's RocksDB asserts, and would abort, on a
-// plaintext file read through the encrypted file system). With a keyring: every file must be ours
-// and under a configured KEK (reasons PLAINTEXT_DATABASE, WRONG_KEY, HEADER_TAMPERED,
-// TRUNCATED_FILE). Without one (a plaintext open): no file may carry our header (reason
-// ENCRYPTED_DATABASE).
+// plaintext file read through the encrypted file system). With a keyring: every file but WAL files
+// that are torn or all zero (above) must be ours and under a configured KEK (reasons
+// PLAINTEXT_DATABASE, WRONG_KEY, HEADER_TAMPERED, TRUNCATED_FILE; WAL_HEADER_LOST for a WAL whose
+// header is zero but whose body is not, which is refused rather than guessed at). Without one (a
+// plaintext open): no file may carry our header (reason ENCRYPTED_DATABASE).
 Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const Keyring* keyring);
+
+// Checks, without decrypting anything but the header, that the file at `path` carries our header
+// under a KEK of `keyring` that authenticates it. Returns its key id; fails with reasons
+// NOT_ENCRYPTED, TRUNCATED_FILE, BAD_HEADER, WRONG_KEY (a key id that is not configured, or a key
+// whose check value differs) or HEADER_TAMPERED. Messages name the file and the key ids.
+Result<std::string> CheckFileKey(const std::string& path, const Keyring& keyring);
 
 // Reads and parses the header of one file (for rotation reports and tests).
 Result<FileHeader> ReadFileHeader(const std::string& file_path);

@@ -5,6 +5,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdlib>
 #include <filesystem>
@@ -54,6 +55,9 @@ rocksdb::Options BaseOptions(size_t block_cache_bytes) {
   // log never holds more than 64 MiB that a start-up would have to replay.
   options.db_write_buffer_size = 64 << 20;
   options.max_total_wal_size = 64 << 20;
+  // RocksDB's own resume loop would call Resume() even when that is unsafe (see
+  // Storage::ResumeIsSafe); the storage's recovery thread resumes instead.
+  options.max_bgerror_resume_count = 0;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(block_cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -62,20 +66,74 @@ rocksdb::Options BaseOptions(size_t block_cache_bytes) {
   return options;
 }
 
-Status TruncateTornWalFiles(const std::vector<std::string>& files) {
+// Empties WAL files that inspection found hold nothing (see DirectoryInspection), so that RocksDB
+// reads them as empty logs.
+Status EmptyWalFiles(const std::vector<std::string>& files, const char* why) {
   for (const auto& file : files) {
     std::error_code error;
     std::filesystem::resize_file(file, 0, error);
     if (error) {
-      return Status::Internal("IO_ERROR", "cannot empty torn WAL " + file + ": " + error.message());
+      return Status::Internal("IO_ERROR", "cannot empty WAL " + file + ": " + error.message());
     }
-    log::Warning("emptied a WAL file left shorter than its encryption header by a crash",
-                 {{"file", file}});
+    log::Warning(why, {{"file", file}});
   }
   return Status::Ok();
 }
 
+const char* ReasonName(rocksdb::BackgroundErrorReason reason) {
+  switch (reason) {
+    case rocksdb::BackgroundErrorReason::kFlush:
+      return "flush";
+    case rocksdb::BackgroundErrorReason::kCompaction:
+      return "compaction";
+    case rocksdb::BackgroundErrorReason::kWriteCallback:
+      return "write-ahead log";
+    case rocksdb::BackgroundErrorReason::kMemTable:
+      return "memtable switch";
+    case rocksdb::BackgroundErrorReason::kManifestWrite:
+      return "manifest";
+    case rocksdb::BackgroundErrorReason::kFlushNoWAL:
+      return "flush without log";
+    case rocksdb::BackgroundErrorReason::kManifestWriteNoWAL:
+      return "manifest without log";
+  }
+  return "unknown";
+}
+
 }  // namespace
+
+std::string_view WriteStateName(WriteState state) {
+  switch (state) {
+    case WriteState::kWritable:
+      return "writable";
+    case WriteState::kRecovering:
+      return "recovering";
+    case WriteState::kNeedsRestart:
+      return "needs-restart";
+  }
+  return "unknown";
+}
+
+// Hears RocksDB's background errors on the thread that hit them (for a failed commit, before the
+// commit returns) and keeps RocksDB from resuming by itself.
+class Storage::ErrorListener : public rocksdb::EventListener {
+ public:
+  explicit ErrorListener(Storage* storage) : storage_(storage) {}
+  const char* Name() const override { return "CasecoordErrorListener"; }
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) override {
+    storage_->OnBackgroundError(reason, *error);
+  }
+  // Out of space would otherwise start RocksDB's own recovery, which resumes without the check in
+  // Storage::ResumeIsSafe.
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status error,
+                            bool* auto_recovery) override {
+    error.PermitUncheckedError();
+    *auto_recovery = false;
+  }
+
+ private:
+  Storage* const storage_;
+};
 
 std::shared_ptr<rocksdb::Logger> NewRoutedRocksLogger() {
   return std::make_shared<RoutedRocksLogger>();
@@ -172,7 +230,13 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   if (!inspection->has_database && !options.create_if_missing) {
     return Status::NotFound("NO_DATABASE", "no database in " + options.path);
   }
-  CASECOORD_RETURN_IF_ERROR(TruncateTornWalFiles(inspection->torn_wal_files));
+  CASECOORD_RETURN_IF_ERROR(
+      EmptyWalFiles(inspection->torn_wal_files,
+                    "emptied a WAL file left shorter than its encryption header by a crash"));
+  CASECOORD_RETURN_IF_ERROR(EmptyWalFiles(
+      inspection->unwritten_wal_files,
+      "emptied a WAL file that a power failure left zero-filled: it was never synced, so it held "
+      "nothing acknowledged"));
 
   std::error_code error;
   std::filesystem::create_directories(options.path, error);
@@ -186,11 +250,17 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   storage->path_ = options.path;
   storage->flush_on_close_ = options.flush_on_close;
   storage->keyring_ = options.keyring;
-  if (options.keyring) storage->env_ = NewEncryptedEnv(options.keyring);
+  storage->on_write_state_change_ = options.on_write_state_change;
+  storage->resume_first_delay_ = std::max(options.resume_first_delay, std::chrono::milliseconds(1));
+  storage->resume_max_delay_ = std::max(options.resume_max_delay, storage->resume_first_delay_);
+  StorageEnv env = NewStorageEnv(options.path, options.keyring, options.wal_faults);
+  storage->env_ = std::move(env.env);
+  storage->wal_state_ = std::move(env.wal_state);
 
   rocksdb::Options db_options = BaseOptions(options.block_cache_bytes);
   db_options.env = storage->env();
   db_options.create_if_missing = options.create_if_missing;
+  db_options.listeners.push_back(std::make_shared<ErrorListener>(storage.get()));
 
   std::vector<std::string> existing;
   if (inspection->has_database) {
@@ -230,6 +300,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
       storage->extra_handles_.push_back(handles[i]);
     }
   }
+  storage->recovery_thread_ = std::thread([raw = storage.get()] { raw->RecoveryLoop(); });
   return storage;
 }
 
@@ -243,6 +314,14 @@ Result<std::unique_ptr<Storage>> Storage::OpenExisting(const std::string& path,
 }
 
 Storage::~Storage() {
+  if (recovery_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(recovery_mutex_);
+      recovery_stopping_ = true;
+    }
+    recovery_wake_.notify_all();
+    recovery_thread_.join();  // waits for a Resume() in progress
+  }
   if (!db_) return;
   // Flushed memtables make the next open quick: nothing to replay from the write-ahead log.
   if (flush_on_close_) {
@@ -278,17 +357,145 @@ rocksdb::Env* Storage::env() const { return env_ ? env_.get() : rocksdb::Env::De
 Status Storage::Commit(WriteBatch& batch) {
   rocksdb::WriteOptions write_options;
   write_options.sync = true;  // acknowledged means durable; concurrent writers share the fsync
-  Status status = FromRocksStatus(db_->Write(write_options, &batch.batch_), "commit");
-  if (status.ok()) RunAfterCommit(batch);
-  return status;
+  return Write(write_options, batch);
 }
 
 Status Storage::CommitUnsynced(WriteBatch& batch) {
   rocksdb::WriteOptions write_options;
   write_options.sync = false;  // see storage.h: loaders only; the WAL is still written
-  Status status = FromRocksStatus(db_->Write(write_options, &batch.batch_), "commit");
-  if (status.ok()) RunAfterCommit(batch);
-  return status;
+  return Write(write_options, batch);
+}
+
+Status Storage::Write(const rocksdb::WriteOptions& options, WriteBatch& batch) {
+  // Refused here, not only by RocksDB: after Resume() the newest log may still be the one that
+  // failed (ResumeIsSafe), and appending to it would trip an assertion in Debian's RocksDB.
+  if (WriteState state = write_state(); state != WriteState::kWritable) {
+    std::lock_guard<std::mutex> lock(recovery_mutex_);
+    return Status(StatusCode::kUnavailable, "STORAGE_UNAVAILABLE",
+                  "commit refused: the database is " + std::string(WriteStateName(state)) +
+                      " after " + last_error_.ToString());
+  }
+  auto written = db_->Write(options, &batch.batch_);
+  if (!written.ok()) {
+    if (write_state() != WriteState::kWritable) {
+      return Status(StatusCode::kUnavailable, "STORAGE_UNAVAILABLE",
+                    "commit failed: " + written.ToString() + "; writes are refused until the " +
+                        "database resumes");
+    }
+    return FromRocksStatus(written, "commit");
+  }
+  if (!committed_since_resume_.load(std::memory_order_relaxed)) {
+    committed_since_resume_.store(true, std::memory_order_relaxed);
+  }
+  RunAfterCommit(batch);
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recovery
+//
+// What RocksDB 7.8 does with a failed write (db/error_handler.cc): an I/O error on the write-ahead
+// log stops all writes. Our file system scopes such errors to the file (file_system.h), which makes
+// them "hard" errors that DB::Resume() clears: it flushes the memtables to table files, which
+// switches to a new log file, and the log that failed is deleted once nothing needs it. What the
+// failed commit wrote is in no memtable, so it is in no table file; it survives only if it reached
+// the old log and the process dies before the flush. Two cases are left to a restart
+// (kNeedsRestart): errors RocksDB classes as fatal (Resume() refuses them), and a failed log while
+// every memtable is empty, when Resume() would switch no log and the next commit would append to
+// the failed one (see ResumeIsSafe).
+
+void Storage::OnBackgroundError(rocksdb::BackgroundErrorReason reason,
+                                const rocksdb::Status& error) {
+  std::lock_guard<std::mutex> lock(recovery_mutex_);
+  ++errors_seen_;
+  last_error_ = FromRocksStatus(error, std::string("RocksDB ") + ReasonName(reason));
+  if (write_state() != WriteState::kWritable) {
+    // Typically a failed Resume() attempt; the recovery thread reports those too.
+    log::Warning("another storage error while writes are stopped",
+                 {{"path", path_}, {"during", ReasonName(reason)}, {"error", error.ToString()}});
+  } else {
+    log::Error("a write to the disk failed: the database refuses writes until it resumes",
+               {{"path", path_}, {"during", ReasonName(reason)}, {"error", error.ToString()}});
+    SetWriteState(WriteState::kRecovering, last_error_);
+  }
+  recovery_wake_.notify_all();
+}
+
+void Storage::SetWriteState(WriteState state, const Status& cause) {
+  if (write_state() == state) return;
+  write_state_.store(state, std::memory_order_release);
+  if (on_write_state_change_) on_write_state_change_(state, cause);
+}
+
+bool Storage::ResumeIsSafe() const {
+  if (!wal_state_->newest_wal_failed()) return true;
+  // Resume() switches to a new log only from a column family whose memtable holds something
+  // (DBImpl::FlushMemTable); with every memtable empty it would keep appending to the failed log.
+  std::vector<rocksdb::ColumnFamilyHandle*> all(handles_.begin(), handles_.end());
+  all.insert(all.end(), extra_handles_.begin(), extra_handles_.end());
+  for (auto* handle : all) {
+    uint64_t entries = 0;
+    if (db_->GetIntProperty(handle, rocksdb::DB::Properties::kNumEntriesActiveMemTable, &entries) &&
+        entries > 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Storage::RecoveryLoop() {
+  std::unique_lock<std::mutex> lock(recovery_mutex_);
+  auto delay = resume_first_delay_;
+  int attempts = 0;
+  while (true) {
+    recovery_wake_.wait(
+        lock, [this] { return recovery_stopping_ || write_state() == WriteState::kRecovering; });
+    if (recovery_stopping_) return;
+    if (committed_since_resume_.exchange(false)) {
+      delay = resume_first_delay_;
+      attempts = 0;
+    }
+    if (recovery_wake_.wait_for(lock, delay, [this] { return recovery_stopping_; })) return;
+    const uint64_t errors_before = errors_seen_;
+    ++attempts;
+    lock.unlock();
+    const bool safe = ResumeIsSafe();
+    rocksdb::Status resumed = safe ? db_->Resume() : rocksdb::Status::OK();
+    // A successful Resume() that left the failed log in place would be just as unsafe.
+    const bool log_replaced = !wal_state_->newest_wal_failed();
+    lock.lock();
+    const auto waited = delay;
+    delay = std::min(delay * 2, resume_max_delay_);
+    if (resumed.IsShutdownInProgress()) return;
+    if (!safe || (resumed.ok() && !log_replaced)) {
+      log::Error(
+          "the database cannot resume in this process: the write-ahead log failed while every "
+          "memtable was empty, so RocksDB would keep writing to the failed log; restart caseserver "
+          "(nothing acknowledged is lost)",
+          {{"path", path_}, {"cause", last_error_.ToString()}});
+      SetWriteState(WriteState::kNeedsRestart, last_error_);
+      continue;
+    }
+    if (resumed.ok()) {
+      if (errors_seen_ != errors_before) continue;  // failed again meanwhile: another round
+      log::Info("the database resumed after a failed write and accepts writes again",
+                {{"path", path_}, {"attempts", std::to_string(attempts)}});
+      SetWriteState(WriteState::kWritable, Status::Ok());
+      continue;
+    }
+    if (resumed.severity() >= rocksdb::Status::Severity::kFatalError) {
+      log::Error("the database cannot resume in this process; restart caseserver",
+                 {{"path", path_}, {"error", resumed.ToString()}});
+      SetWriteState(WriteState::kNeedsRestart, FromRocksStatus(resumed, "resume"));
+      continue;
+    }
+    log::Warning("the database could not resume yet; retrying",
+                 {{"path", path_},
+                  {"error", resumed.ToString()},
+                  {"attempts", std::to_string(attempts)},
+                  {"waited_ms", std::to_string(waited.count())},
+                  {"next_in_ms", std::to_string(delay.count())}});
+  }
 }
 
 void Storage::RunAfterCommit(WriteBatch& batch) {

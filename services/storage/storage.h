@@ -13,6 +13,13 @@
 //   open of the database, including restore and key rotation, registers their merge operator.
 // - RocksDB's info log never becomes a file: it is routed to our structured logger (warnings and
 //   errors only); keys hold identifiers, never personal data, so nothing personal reaches a log.
+// - A failed write to the disk (say an EIO while syncing the write-ahead log) stops all writes:
+//   write_state() leaves kWritable at once, on the failing commit's own thread, and commits fail
+//   with UNAVAILABLE (STORAGE_UNAVAILABLE) while reads still work. A background thread then calls
+//   RocksDB's DB::Resume() with back-off until it succeeds (kWritable again) or until it is clear
+//   that only a restart can help (kNeedsRestart). Nothing acknowledged is lost either way; the
+//   write that failed was not acknowledged, and may or may not be found after a restart (see
+//   docs/architecture.md, "When a disk write fails").
 //
 // Thread safety: all methods may be called concurrently, except that the object must outlive every
 // iterator it returned and must not be destroyed while calls are in flight.
@@ -22,18 +29,36 @@
 #include <rocksdb/write_batch.h>
 
 #include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "services/common/status.h"
 #include "services/storage/column_families.h"
 #include "services/storage/encryption.h"
+#include "services/storage/file_system.h"
 
 namespace casecoord::storage {
+
+// Whether the database accepts writes.
+enum class WriteState {
+  kWritable,
+  // A write to the disk failed; commits are refused while a background thread retries
+  // DB::Resume().
+  kRecovering,
+  // RocksDB cannot resume in this process (a fatal error, or a failed log that Resume() would not
+  // replace): commits are refused until the process is restarted, which replays the log.
+  kNeedsRestart,
+};
+std::string_view WriteStateName(WriteState state);
 
 struct StorageOptions {
   // Data directory; created (mode 0700) if missing and `create_if_missing`.
@@ -51,6 +76,19 @@ struct StorageOptions {
   // Default true: closing flushes every memtable, so the next open replays no write-ahead log.
   // False leaves recent writes only in the log, as a crash would (for tests of recovery).
   bool flush_on_close = true;
+  // Called on every change of Storage::write_state(), with the error that stopped writes (OK when
+  // writable again). Calls are serialised and come from the thread that saw the change: a
+  // committing thread inside RocksDB's error handling, or the recovery thread. So it must return
+  // quickly and must not call this Storage. Default: none.
+  std::function<void(WriteState state, const Status& cause)> on_write_state_change;
+  // Back-off of the recovery thread: the first DB::Resume() after `resume_first_delay`, then twice
+  // the previous delay, at most `resume_max_delay`. The delay starts again from the first one only
+  // after a commit has succeeded since the last recovery, so a disk that keeps failing is not
+  // retried at the first delay forever. Defaults: 100 ms, 30 s.
+  std::chrono::milliseconds resume_first_delay{100};
+  std::chrono::milliseconds resume_max_delay{30000};
+  // Tests only: makes the write-ahead log fail on demand (file_system.h). Default: none.
+  std::shared_ptr<WalFaultInjector> wal_faults;
 };
 
 struct StorageStats {
@@ -117,7 +155,8 @@ class Storage {
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
 
-  // Atomically applies `batch`; returns after the WAL is synced (never with disableWAL).
+  // Atomically applies `batch`; returns after the WAL is synced (never with disableWAL). Fails with
+  // UNAVAILABLE (STORAGE_UNAVAILABLE) unless write_state() is kWritable.
   Status Commit(WriteBatch& batch);
 
   // For bulk loaders and benchmarks only, never for a write that is acknowledged to anyone:
@@ -158,6 +197,9 @@ class Storage {
 
   StorageStats Stats() const;
   bool encrypted() const { return keyring_ != nullptr; }
+  // The keys the files are encrypted with; null for a plaintext database.
+  const std::shared_ptr<const Keyring>& keyring() const { return keyring_; }
+  WriteState write_state() const { return write_state_.load(std::memory_order_acquire); }
   const std::string& path() const { return path_; }
 
   // For services/storage (backup, rotation) only: the raw database and its Env.
@@ -170,16 +212,39 @@ class Storage {
   rocksdb::ColumnFamilyHandle* handle_by_id(uint32_t id) const;
 
  private:
+  class ErrorListener;
+
   Storage() = default;
   static void RunAfterCommit(WriteBatch& batch);
+  Status Write(const rocksdb::WriteOptions& options, WriteBatch& batch);
+  // Recovery from write errors (storage.cc, "Recovery").
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason, const rocksdb::Status& error);
+  void RecoveryLoop();
+  bool ResumeIsSafe() const;
+  void SetWriteState(WriteState state, const Status& cause);  // requires recovery_mutex_
 
   std::string path_;
   bool flush_on_close_ = true;
   std::shared_ptr<const Keyring> keyring_;
   std::unique_ptr<rocksdb::Env> env_;  // must outlive db_
+  std::shared_ptr<WalGuardState> wal_state_;
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, static_cast<size_t>(ColumnFamily::kCount)> handles_{};
   std::vector<rocksdb::ColumnFamilyHandle*> extra_handles_;  // families this build does not know
+
+  std::atomic<WriteState> write_state_{WriteState::kWritable};
+  // Set by every successful commit; lets the recovery thread restart its back-off (see
+  // StorageOptions::resume_first_delay).
+  std::atomic<bool> committed_since_resume_{true};
+  std::function<void(WriteState, const Status&)> on_write_state_change_;
+  std::chrono::milliseconds resume_first_delay_{100};
+  std::chrono::milliseconds resume_max_delay_{30000};
+  std::mutex recovery_mutex_;
+  std::condition_variable recovery_wake_;
+  bool recovery_stopping_ = false;  // guarded by recovery_mutex_
+  uint64_t errors_seen_ = 0;        // guarded by recovery_mutex_; counts background errors
+  Status last_error_;               // guarded by recovery_mutex_
+  std::thread recovery_thread_;
 };
 
 // Converts a RocksDB status into ours (reason STORAGE_<CODE>).

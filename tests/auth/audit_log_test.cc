@@ -6,6 +6,7 @@
 #include <openssl/hmac.h>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -255,6 +256,31 @@ TEST_F(AuditLogTest, AnotherKeyCannotContinueTheChain) {
   log_.reset();
   auto other = AuditLog::Open(*storage_, std::string(32, 'x'), clock_);
   EXPECT_EQ(other.status().reason(), "AUDIT_KEY_MISMATCH");
+}
+
+TEST_F(AuditLogTest, TheCheckFileRefusesAnotherKeyWithoutTheDatabase) {
+  AppendMany(2);
+  const std::string data_dir = dir_.Sub("db");
+  EXPECT_TRUE(CheckAuditKeyFile(data_dir, key_).ok());
+  Status other = CheckAuditKeyFile(data_dir, std::string(32, 'x'));
+  EXPECT_EQ(other.reason(), "AUDIT_KEY_MISMATCH") << other.ToString();
+  EXPECT_NE(other.message().find("wrong audit key"), std::string::npos) << other.ToString();
+  // A directory without the file (new, or written by an older server) cannot tell yet.
+  EXPECT_TRUE(CheckAuditKeyFile(dir_.Sub("elsewhere"), std::string(32, 'x')).ok());
+}
+
+TEST_F(AuditLogTest, AnOlderDirectoryGetsTheCheckFileOnlyFromAKeyThatVerifiesTheHead) {
+  AppendMany(2);
+  log_.reset();
+  const std::string check = dir_.Sub("db") + "/" + storage::kAuditKeyCheckFileName;
+  ASSERT_TRUE(std::filesystem::remove(check));
+  // The wrong key is still refused (by the signed head) and leaves no check file behind.
+  EXPECT_EQ(AuditLog::Open(*storage_, std::string(32, 'x'), clock_).status().reason(),
+            "AUDIT_KEY_MISMATCH");
+  EXPECT_FALSE(std::filesystem::exists(check));
+  log_ = std::move(AuditLog::Open(*storage_, key_, clock_)).value();
+  EXPECT_TRUE(std::filesystem::exists(check));
+  EXPECT_EQ(CheckAuditKeyFile(dir_.Sub("db"), std::string(32, 'x')).reason(), "AUDIT_KEY_MISMATCH");
 }
 
 TEST_F(AuditLogTest, AFailedAppendCommitsNeitherTheEntryNorTheChange) {

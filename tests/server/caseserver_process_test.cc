@@ -175,6 +175,48 @@ class CaseserverProcessTest : public ::testing::Test {
     return "";
   }
 
+  // ServeArgs() for another command, e.g. {"backup", "list"}.
+  std::vector<std::string> CommandArgs(std::vector<std::string> command) {
+    std::vector<std::string> args = ServeArgs();
+    args.erase(args.begin());
+    command.insert(command.end(), args.begin(), args.end());
+    return command;
+  }
+
+  // Replaces --`name`=... in `args` by --`name`=`value`.
+  static std::vector<std::string> With(std::vector<std::string> args, const std::string& name,
+                                       const std::string& value) {
+    for (auto& arg : args) {
+      if (arg.rfind("--" + name + "=", 0) == 0) arg = "--" + name + "=" + value;
+    }
+    return args;
+  }
+
+  struct Run {
+    int exit_code = 0;
+    std::string err;
+  };
+  Run RunToEnd(const std::vector<std::string>& args) {
+    Process process = Spawn(args);
+    std::string err = ReadUntil(
+        process.stderr_fd, [](const std::string&) { return false; }, 60);
+    close(process.stderr_fd);
+    return Run{WaitExit(process.pid), err};
+  }
+
+  // Serves once until "caseserver serving", then stops: a data directory with an audit trail.
+  void ServeOnce() {
+    Process server = Spawn(ServeArgs());
+    std::string log = ReadUntil(server.stderr_fd, [](const std::string& line) {
+      return line.find("\"caseserver serving\"") != std::string::npos;
+    });
+    ASSERT_NE(log.find("caseserver serving"), std::string::npos) << log;
+    kill(server.pid, SIGTERM);
+    log += ReadUntil(server.stderr_fd, [](const std::string&) { return false; });
+    close(server.stderr_fd);
+    ASSERT_EQ(WaitExit(server.pid), 0) << log;
+  }
+
   testing::TempDir dir_;
   testing::TestCa ca_;
 };
@@ -398,6 +440,52 @@ TEST_F(CaseserverProcessTest, AuditVerifyAgainstALoggedHeadReportsARollback) {
       RunCaseserver({"audit", "recover", "--reason", "test"}, OfflineArgs(dir_.Sub("data/db")));
   EXPECT_EQ(recover.exit_code, 1);
   EXPECT_NE(recover.err.find("AUDIT_NOTHING_TO_RECOVER"), std::string::npos) << recover.err;
+}
+
+TEST_F(CaseserverProcessTest, BackupCommandsNameAWrongKeyInsteadOfFindingNoBackups) {
+  ASSERT_NO_FATAL_FAILURE(ServeOnce());
+  Run created = RunToEnd(CommandArgs({"backup", "create"}));
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  ASSERT_EQ(RunToEnd({"keygen", "--out", dir_.Sub("other")}).exit_code, 0);
+
+  Run listed = RunToEnd(With(CommandArgs({"backup", "list"}), "kek-file", dir_.Sub("other")));
+  EXPECT_EQ(listed.exit_code, 1) << listed.err;
+  EXPECT_NE(listed.err.find("WRONG_KEY"), std::string::npos) << listed.err;
+  EXPECT_NE(listed.err.find("wrong key"), std::string::npos) << listed.err;
+
+  Run restored =
+      RunToEnd(With(CommandArgs({"restore", "--backup-id", "1", "--target", dir_.Sub("restored")}),
+                    "kek-file", dir_.Sub("other")));
+  EXPECT_EQ(restored.exit_code, 1) << restored.err;
+  EXPECT_NE(restored.err.find("WRONG_KEY"), std::string::npos) << restored.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("restored")));
+
+  // The right key still lists and restores it.
+  Run right = RunToEnd(CommandArgs({"backup", "list"}));
+  EXPECT_EQ(right.exit_code, 0) << right.err;
+  Run restored_right =
+      RunToEnd(CommandArgs({"restore", "--backup-id", "1", "--target", dir_.Sub("restored")}));
+  EXPECT_EQ(restored_right.exit_code, 0) << restored_right.err;
+}
+
+TEST_F(CaseserverProcessTest, AWrongAuditKeyIsRefusedBeforeTheDatabaseIsOpened) {
+  ASSERT_NO_FATAL_FAILURE(ServeOnce());
+  ASSERT_EQ(RunToEnd({"keygen", "--out", dir_.Sub("other")}).exit_code, 0);
+  auto before = testing::SnapshotDirectory(dir_.Sub("data/db"));
+
+  Run served = RunToEnd(With(ServeArgs(), "audit-key-file", dir_.Sub("other")));
+  EXPECT_EQ(served.exit_code, 1) << served.err;
+  EXPECT_NE(served.err.find("AUDIT_KEY_MISMATCH"), std::string::npos) << served.err;
+  EXPECT_NE(served.err.find("wrong audit key"), std::string::npos) << served.err;
+
+  Run verified =
+      RunToEnd(With(CommandArgs({"audit", "verify"}), "audit-key-file", dir_.Sub("other")));
+  EXPECT_EQ(verified.exit_code, 1) << verified.err;
+  EXPECT_NE(verified.err.find("AUDIT_KEY_MISMATCH"), std::string::npos) << verified.err;
+
+  // Neither opened the database: an open replays the log and writes a new one, a new manifest
+  // and new options.
+  EXPECT_EQ(testing::SnapshotDirectory(dir_.Sub("data/db")), before);
 }
 
 }  // namespace

@@ -303,5 +303,67 @@ TEST(ServerTest, RefusesToStartOnAnotherKeysDatabaseWithoutTouchingIt) {
   EXPECT_EQ(testing::SnapshotDirectory(config.data_dir), before);
 }
 
+TEST(ServerTest, RefusesAWrongAuditKeyBeforeOpeningTheDatabase) {
+  TestServer first;
+  server::ServerConfig config = first.config();
+  first.Stop();
+  auto before = testing::SnapshotDirectory(config.data_dir);
+  auto wrong = storage::KeyEncryptionKey::Generate();
+  auto started = server::CaseServer::Start(
+      config, first.keyring(),
+      std::string(reinterpret_cast<const char*>(wrong.bytes()), storage::kKeyBytes));
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.status().reason(), "AUDIT_KEY_MISMATCH") << started.status().ToString();
+  // Not even opened: an open would have replayed the log and rewritten files.
+  EXPECT_EQ(testing::SnapshotDirectory(config.data_dir), before);
+}
+
+TEST(ServerTest, HealthIsNotServingFromAFailedWalSyncUntilTheStorageResumes) {
+  TestServerOptions options;
+  options.wal_faults = std::make_shared<storage::WalFaultInjector>();
+  TestServer server(options);
+  auto channel = server.ChannelFor("admin");
+  auto health = Health::NewStub(channel);
+  grpc::ClientContext watch_context;
+  watch_context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(1));
+  auto watch = health->Watch(&watch_context, HealthCheckRequest());
+  HealthCheckResponse response;
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+
+  auto admin = v1::Admin::NewStub(channel);
+  auto create_user = [&](const std::string& id) {
+    v1::CreateUserRequest request;
+    request.set_user_id(id);
+    request.mutable_user()->set_display_name("テスト " + id);
+    request.mutable_user()->add_roles(v1::PLANNER);
+    v1::User created;
+    auto context = ContextWithDeadline();
+    return admin->CreateUser(context.get(), request, &created);
+  };
+  ASSERT_TRUE(create_user("before-fault").ok());
+
+  // The disk fails to sync the log (and to create a new one, so the storage cannot resume yet).
+  options.wal_faults->SetFailing(storage::WalFaultInjector::kSync |
+                                 storage::WalFaultInjector::kCreate);
+  grpc::Status failed = create_user("during-fault");
+  EXPECT_EQ(failed.error_code(), grpc::StatusCode::UNAVAILABLE) << failed.error_message();
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING);
+  {
+    auto context = ContextWithDeadline();
+    ASSERT_TRUE(health->Check(context.get(), HealthCheckRequest(), &response).ok());
+    EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING);
+  }
+
+  options.wal_faults->SetFailing(0);
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+  grpc::Status after = create_user("after-fault");
+  EXPECT_TRUE(after.ok()) << after.error_message();
+  watch_context.TryCancel();
+  watch->Finish().IgnoreError();
+}
+
 }  // namespace
 }  // namespace casecoord

@@ -34,6 +34,7 @@ TestServer::TestServer(TestServerOptions options) {
     config_.max_connection_idle_ms = options.max_connection_idle_ms;
   }
   clock_ = options.clock != nullptr ? options.clock : &SystemClock::Instance();
+  wal_faults_ = options.wal_faults;
   keyring_ = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());
   auto audit_key = storage::KeyEncryptionKey::Generate();
   audit_key_.assign(reinterpret_cast<const char*>(audit_key.bytes()), storage::kKeyBytes);
@@ -69,7 +70,7 @@ TestServer::TestServer(TestServerOptions options) {
 }
 
 void TestServer::Restart() {
-  auto started = server::CaseServer::Start(config_, keyring_, audit_key_, *clock_);
+  auto started = server::CaseServer::Start(config_, keyring_, audit_key_, *clock_, wal_faults_);
   if (!started.ok()) throw std::runtime_error(started.status().ToString());
   server_ = std::move(started).value();
   config_.listen = "127.0.0.1:" + std::to_string(server_->port());  // restarts keep the port

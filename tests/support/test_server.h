@@ -28,6 +28,8 @@ struct TestServerOptions {
   // Settings handshake-timeout-ms and max-connection-idle-ms; 0 keeps their defaults.
   int handshake_timeout_ms = 0;
   int max_connection_idle_ms = 0;
+  // Makes the write-ahead log fail on demand (storage::StorageOptions::wal_faults); none if null.
+  std::shared_ptr<storage::WalFaultInjector> wal_faults = nullptr;
 };
 
 // Users every TestServer has, one per role ("agency-staff" works for agencies/a1; "other-staff",
@@ -68,6 +70,7 @@ class TestServer {
   std::shared_ptr<const storage::Keyring> keyring_;
   std::string audit_key_;
   const Clock* clock_ = nullptr;
+  std::shared_ptr<storage::WalFaultInjector> wal_faults_;
   std::unique_ptr<server::CaseServer> server_;
 };
 
