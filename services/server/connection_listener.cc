@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "services/common/log.h"
+#include "services/common/text.h"
 
 namespace casecoord::server {
 namespace {
@@ -32,8 +33,8 @@ bool SplitHostPort(const std::string& address, std::string* host, std::string* p
   } else if (host->find(':') != std::string::npos) {
     return false;  // an IPv6 address needs brackets
   }
-  return port->find_first_not_of("0123456789") == std::string::npos && port->size() <= 5 &&
-         std::stoi(*port) <= 65535;
+  return port->find_first_not_of("0123456789") == std::string::npos &&
+         ParseDecimalInt(*port, 0, 65535).has_value();
 }
 
 // The port of a bound socket, or -1.
@@ -131,7 +132,8 @@ Result<std::unique_ptr<ConnectionListener>> ConnectionListener::Bind(
   // Like gRPC's own listener: every address the name resolves to, those that cannot be bound
   // skipped (a host without IPv6 still resolves "localhost" to ::1), all on one port.
   std::vector<int> sockets;
-  int bound_port = std::stoi(port);
+  // SplitHostPort accepted it: digits, 0 to 65535.
+  int bound_port = static_cast<int>(ParseDecimalInt(port, 0, 65535).value_or(0));
   std::string first_error;
   for (addrinfo* info : addresses) {
     if (bound_port != 0) SetPort(info->ai_addr, bound_port);
