@@ -92,8 +92,9 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
                           const std::function<Status(Call&)>& work,
                           std::function<void(Status)> done) {
   const std::string bucket = user_id.value_or("");
-  const MethodRule* costed = deps_.policy->Find(method);
-  if (!deps_.rate_limiter->TryAcquire(bucket, costed != nullptr ? costed->cost : 1)) {
+  // Looked up once: its cost is charged now; AuthorizeMethod refuses a method without a rule.
+  const MethodRule* rule = deps_.policy->Find(method);
+  if (!deps_.rate_limiter->TryAcquire(bucket, rule != nullptr ? rule->cost : 1)) {
     done(Status(StatusCode::kResourceExhausted, "RATE_LIMITED",
                 "too many requests from this user; slow down and retry"));
     return;
@@ -114,7 +115,6 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
     AuditRefusal(caller->user_id, caller->agency, method, authorized, std::move(done));
     return;
   }
-  const MethodRule* rule = deps_.policy->Find(method);
 
   // Shared with the audit callback: the changes must live until they are committed.
   std::shared_ptr<Call> call(new Call(*caller, *deps_.storage, deps_.emergency));
