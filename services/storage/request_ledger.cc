@@ -76,7 +76,8 @@ Result<std::optional<std::string>> RequestLedger::Find(std::string_view operatio
   if (!stored->has_value()) return std::optional<std::string>();
   const std::string& value = **stored;
   if (value.size() < kDigestBytes) {
-    return Status(StatusCode::kDataLoss, "REQUEST_LEDGER_CORRUPT", "a request ledger entry is short");
+    return Status(StatusCode::kDataLoss, "REQUEST_LEDGER_CORRUPT",
+                  "a request ledger entry is short");
   }
   if (digest.size() != kDigestBytes ||
       CRYPTO_memcmp(value.data(), digest.data(), kDigestBytes) != 0) {

@@ -37,11 +37,7 @@ TEST(PaginationTest, TokensAreBoundToTheirRequestAndCannotBeForged) {
 
 // A token as the first format made it: version '1', the first 8 bytes of SHA-256 of the
 // parameters (no key), then the position. Anyone could compute one for any position.
-std::string KeylessToken(std::string_view position, std::string_view fingerprint) {
-  unsigned char digest[32];
-  unsigned int size = 0;
-  EVP_Digest(fingerprint.data(), fingerprint.size(), digest, &size, EVP_sha256(), nullptr);
-  std::string bytes = "1" + std::string(reinterpret_cast<char*>(digest), 8) + std::string(position);
+std::string Base64Url(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   out.resize(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                              reinterpret_cast<const unsigned char*>(bytes.data()),
@@ -51,19 +47,20 @@ std::string KeylessToken(std::string_view position, std::string_view fingerprint
   return out;
 }
 
+std::string KeylessToken(std::string_view position, std::string_view fingerprint) {
+  unsigned char digest[32];
+  unsigned int size = 0;
+  EVP_Digest(fingerprint.data(), fingerprint.size(), digest, &size, EVP_sha256(), nullptr);
+  return Base64Url("1" + std::string(reinterpret_cast<char*>(digest), 8) + std::string(position));
+}
+
 TEST(PaginationTest, ATokenComputedWithoutTheServerKeyIsRefused) {
   auto forged = ParsePageRequest(10, KeylessToken("99999999999999999999999", "f"), "f");
   ASSERT_FALSE(forged.ok());
   EXPECT_EQ(forged.status().field_violations().at(0).field, "page_token");
   // Every MAC guess for one position fails (2^-128 each); try a spread of them.
   for (int guess = 0; guess < 256; ++guess) {
-    std::string bytes = "2" + std::string(16, static_cast<char>(guess)) + "7";
-    std::string token(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    token.resize(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(token.data()),
-                                 reinterpret_cast<const unsigned char*>(bytes.data()),
-                                 static_cast<int>(bytes.size())));
-    for (auto& c : token) c = c == '+' ? '-' : c == '/' ? '_' : c;
-    while (!token.empty() && token.back() == '=') token.pop_back();
+    const std::string token = Base64Url("2" + std::string(16, static_cast<char>(guess)) + "7");
     EXPECT_FALSE(ParsePageRequest(10, token, "f").ok());
   }
 }

@@ -206,13 +206,14 @@ TEST(HardeningTest, BreakGlassServesAgencyStaffAndAdvisersOnExistingRecordsOnly)
     v1::Case seen;
     EXPECT_EQ(reader->GetCase(Context().get(), get, &seen).error_code(),
               adviser ? grpc::StatusCode::PERMISSION_DENIED : grpc::StatusCode::NOT_FOUND);
-    for (const char* bad : {"../../etc/passwd", "cases/-1", "cases/R8-0001", "users/coordinator",
-                            "cases/1/../2"}) {
+    for (const char* bad :
+         {"../../etc/passwd", "cases/-1", "cases/R8-0001", "users/coordinator", "cases/1/../2"}) {
       v1::RequestEmergencyAccessRequest request;
       request.set_resource(bad);
       request.set_reason("夜間の安否確認のため");
       v1::EmergencyAccess grant;
-      Status refused = FromGrpcStatus(admin->RequestEmergencyAccess(Context().get(), request, &grant));
+      Status refused =
+          FromGrpcStatus(admin->RequestEmergencyAccess(Context().get(), request, &grant));
       EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument) << bad;
     }
     v1::RequestEmergencyAccessRequest missing;
