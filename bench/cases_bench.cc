@@ -714,7 +714,7 @@ std::unique_ptr<storage::Storage> OpenStorage(const DataPaths& paths,
 
 // A bulk change of the loader, audited as the server audits its own seeding.
 void CommitAudited(auth::AuditLog& audit, const std::string& resource, storage::WriteBatch* batch) {
-  auth::AuditRecord record{"system", "", "bench-load", resource, "OK", "benchmark data", ""};
+  auth::AuditRecord record{"system", "", "bench-load", resource, "OK", "benchmark data", "", {}};
   OrDie(audit.Append(record, batch), "committing " + resource);
 }
 
@@ -962,7 +962,7 @@ void TimeStoreSteps(const DataPaths& paths, const Flags& flags,
       storage::WriteBatch batch(*storage);
       OrDie(store.PrepareAppendConsultation("coordinator-1", name, entry, &batch),
             "preparing an entry for " + name);
-      auth::AuditRecord record{"system", "", "bench-store-timing", name, "OK", "benchmark", ""};
+      auth::AuditRecord record{"system", "", "bench-store-timing", name, "OK", "benchmark", "", {}};
       OrDie(audit->Append(record, &batch), "committing an entry for " + name);
     });
   }

@@ -145,6 +145,8 @@ grpc::ServerUnaryReactor* AdvisersService::ListDispatches(grpc::CallbackServerCo
         auto dispatches = dispatches_.List(*viewer, *filter, page->after_key, page->size);
         if (!dispatches.ok()) return dispatches.status();
         for (auto& dispatch : dispatches->dispatches) {
+          call.AddReturned(dispatch.name());
+          if (!dispatch.case_().empty()) call.AddReturned(dispatch.case_());
           *response->add_dispatches() = std::move(dispatch);
         }
         if (!dispatches->next_before_id.empty()) {

@@ -153,7 +153,8 @@ std::string ComputeHash(const v1::AuditEntry& entry, std::string* hash) {
       // than it; those must be what every older server wrote, or they could be changed unseen.
       if (entry.name() != EntryName(static_cast<uint64_t>(entry.sequence())) ||
           entry.time().nanos() < 0 || entry.time().nanos() >= 1000000000 ||
-          entry.time().nanos() % 1000 != 0 || !entry.detail().empty()) {
+          entry.time().nanos() % 1000 != 0 || !entry.detail().empty() ||
+          entry.returned_records_size() > 0) {
         return "entry altered";
       }
       *hash = Sha256(CanonicalAuditBytes(entry));
@@ -188,6 +189,9 @@ std::string PutEntry(storage::WriteBatch& batch, v1::AuditEntry& entry, int64_t 
   batch.Put(ColumnFamily::kAudit, SequenceKey(sequence), entry.SerializeAsString());
   batch.Put(ColumnFamily::kIndexes, IndexKey(kByUser, entry.user_id(), sequence), "");
   batch.Put(ColumnFamily::kIndexes, IndexKey(kByResource, entry.resource(), sequence), "");
+  for (const std::string& returned : entry.returned_records()) {
+    batch.Put(ColumnFamily::kIndexes, IndexKey(kByResource, returned, sequence), "");
+  }
   batch.Put(ColumnFamily::kIndexes, TimeIndexKey(micros, sequence), "");
   return hash;
 }
@@ -583,6 +587,8 @@ Status AuditLog::CommitGroup(const std::deque<Pending>& group) {
     entry.set_outcome(record.outcome);
     entry.set_legal_basis(record.legal_basis);
     entry.set_break_glass_reason(record.break_glass_reason);
+    for (const std::string& returned : record.returned_records)
+      entry.add_returned_records(returned);
     entry.set_previous_hash(hash);
     hash = PutEntry(batch, entry, micros, key_);
   }
@@ -715,16 +721,20 @@ Result<AuditPage> AuditLog::List(const AuditQuery& query) const {
   AuditPage page;
   const int64_t start = query.start ? Micros(*query.start) : INT64_MIN;
   const int64_t end = query.end ? Micros(*query.end) : INT64_MAX;
+  size_t page_bytes = 0;
   auto accept = [&](const std::string& value) -> int {  // 1 take, 0 skip, -1 stop
     v1::AuditEntry entry;
     if (!entry.ParseFromString(value)) return 0;
     int64_t micros = TimeUtil::TimestampToMicroseconds(entry.time());
     if (micros < start) return 0;
     if (micros >= end) return -1;  // entries are in time order within every index
-    if (static_cast<int>(page.entries.size()) == query.limit) {
+    const size_t entry_bytes = entry.ByteSizeLong();
+    if (static_cast<int>(page.entries.size()) == query.limit ||
+        (!page.entries.empty() && page_bytes + entry_bytes > kMaxAuditPageBytes)) {
       page.more = true;
       return -1;
     }
+    page_bytes += entry_bytes;
     page.entries.push_back(std::move(entry));
     return 1;
   };

@@ -59,6 +59,9 @@ struct AuditRecord {
   std::string outcome;  // canonical code name, "OK", "PERMISSION_DENIED", ...
   std::string legal_basis;
   std::string break_glass_reason;
+  // What a list answer or stream message returned (AuditEntry.returned_records): distinct names,
+  // each indexed like `resource`. The gatekeeper bounds them (kMaxReturnedRecords).
+  std::vector<std::string> returned_records;
 };
 
 // One point of the chain: an entry's sequence number and hash. The empty trail's head is sequence
@@ -91,13 +94,19 @@ struct AuditRecovery {
 };
 
 struct AuditQuery {
-  std::string resource;  // at most one of resource and user_id
+  // At most one of resource and user_id. A resource matches the entries that acted on it and
+  // those that returned it.
+  std::string resource;
   std::string user_id;
   std::optional<std::chrono::system_clock::time_point> start;  // inclusive
   std::optional<std::chrono::system_clock::time_point> end;    // exclusive
   uint64_t after_sequence = 0;                                 // paging
   int limit = 50;
 };
+
+// At most `limit` entries and, past the first, at most kMaxAuditPageBytes of them, so that a page
+// of entries that each returned a long list still fits in one answer.
+inline constexpr size_t kMaxAuditPageBytes = 2 * 1024 * 1024;
 
 struct AuditPage {
   std::vector<v1::AuditEntry> entries;  // oldest first

@@ -38,6 +38,20 @@ void Call::set_resource(std::string resource) {
   resource_ = std::move(resource);
 }
 
+void Call::AddReturned(std::string_view name) {
+  if (name.size() > kMaxAuditedResourceBytes) {
+    returned_overflow_ = true;
+    return;
+  }
+  auto [it, added] = returned_seen_.emplace(name);
+  if (!added) return;
+  if (returned_.size() >= kMaxReturnedRecords) {
+    returned_overflow_ = true;
+    return;
+  }
+  returned_.push_back(*it);
+}
+
 Status Call::CheckRecordAccess(const std::string& resource, bool in_normal_scope) {
   if (in_normal_scope) return Status::Ok();
   if (emergency_ != nullptr) {
@@ -120,6 +134,12 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
   std::shared_ptr<Call> call(new Call(*caller, *deps_.storage, deps_.emergency));
   call->legal_basis_ = legal_basis;
   Status outcome = RunWork(work, *call, method);
+  if (outcome.ok() && call->returned_overflow_) {
+    log::Error("answer names more records than an audit entry holds; refused",
+               {{"method", std::string(method)}});
+    outcome = Status::Internal("AUDIT_ENTRY_TOO_LARGE",
+                               "the answer was too large to be recorded in the audit trail");
+  }
   if (rule->audit == AuditKind::kNone) {
     if (call->changes_.count() > 0) {
       outcome = Status::Internal("UNAUDITED_WRITE", std::string(method) + " may not change data");
@@ -134,7 +154,8 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
                      call->resource_,
                      StatusCodeName(outcome.code()),
                      outcome.ok() ? call->legal_basis_ : "",
-                     call->break_glass_reason_};
+                     call->break_glass_reason_,
+                     outcome.ok() ? std::move(call->returned_) : std::vector<std::string>{}};
   storage::WriteBatch* changes = commit_changes ? &call->changes_ : nullptr;
   auto finish = [call, outcome, done = std::move(done)](Status audited) {
     if (!audited.ok()) {
@@ -159,11 +180,50 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
   }
 }
 
+void Gatekeeper::AuditStreamMessage(const std::string& user_id, std::string_view method,
+                                    std::string resource, std::vector<std::string> returned,
+                                    std::function<void(Status)> done) {
+  std::optional<Caller> caller = deps_.users->FindActive(user_id);
+  if (!caller) {
+    AuditRefusal(user_id, "", method,
+                 Status(StatusCode::kUnauthenticated, "UNKNOWN_OR_DISABLED_USER",
+                        "user " + user_id + " is not an active user"),
+                 std::move(done));
+    return;
+  }
+  std::string legal_basis;
+  Status authorized = deps_.policy->AuthorizeMethod(*caller, method, &legal_basis);
+  if (!authorized.ok()) {
+    AuditRefusal(caller->user_id, caller->agency, method, authorized, std::move(done));
+    return;
+  }
+  if (returned.size() > kMaxReturnedRecords) {
+    done(Status::Internal("AUDIT_ENTRY_TOO_LARGE",
+                          "the message was too large to be recorded in the audit trail"));
+    return;
+  }
+  AuditRecord record{caller->user_id,
+                     caller->agency,
+                     std::string(method),
+                     std::move(resource),
+                     "OK",
+                     legal_basis,
+                     "",
+                     std::move(returned)};
+  deps_.audit->AppendAsync(std::move(record), nullptr, [done = std::move(done)](Status audited) {
+    done(audited.ok() ? audited
+                      : Status(StatusCode::kUnavailable, "AUDIT_UNAVAILABLE",
+                               "the message could not be recorded in the audit trail, so it was "
+                               "not sent: " +
+                                   audited.message()));
+  });
+}
+
 void Gatekeeper::AuditRefusal(const std::string& user_id, const std::string& agency,
                               std::string_view method, const Status& refusal,
                               std::function<void(Status)> done) {
-  AuditRecord record{user_id, agency, std::string(method), "", StatusCodeName(refusal.code()),
-                     "",      ""};
+  AuditRecord record{user_id, agency, std::string(method), "", StatusCodeName(refusal.code()), "",
+                     "",      {}};
   deps_.audit->AppendAsync(std::move(record), nullptr,
                            [refusal, done = std::move(done)](Status audited) {
                              done(audited.ok() ? refusal : audited);

@@ -11,8 +11,8 @@
 //   5. the handler's work runs with a Call: it names the resource, reads, or prepares changes into
 //      call.changes() without committing them;
 //   6. unless the method is unaudited, the audit entry is appended, with the changes of a
-//   successful
-//      write in the same synced batch. If that fails, the call fails: no answer leaves unaudited.
+//      successful write in the same synced batch, and naming every record a list returned. If
+//      that fails, the call fails: no answer leaves unaudited.
 //      The worker does not wait for the fsync: the audit log's committer finishes the call when the
 //      group is durable (calls that hold a lock wait, so that the lock is released where it was
 //      taken);
@@ -26,6 +26,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "services/auth/audit_log.h"
@@ -40,6 +41,8 @@ namespace casecoord::auth {
 class Gatekeeper;
 
 inline constexpr size_t kMaxAuditedResourceBytes = 256;
+// Room for a full page of kMaxPageSize records with the case each belongs to.
+inline constexpr size_t kMaxReturnedRecords = 2000;
 
 template <typename Lock>
 concept ReleasableOnAnyThread = requires {
@@ -55,6 +58,11 @@ class Call {
   // kMaxAuditedResourceBytes (no valid name is) is recorded as its first bytes and its length:
   // a refused call costs the trail a bounded entry whatever the caller sent.
   void set_resource(std::string resource);
+  // Names a record the answer carries (a list item, or the case it belongs to), so that the
+  // audit trail of that record shows this call. Each name is recorded once. The answer is refused
+  // (INTERNAL, AUDIT_ENTRY_TOO_LARGE: a handler's bug, as pages are bounded) rather than sent if
+  // the names exceed kMaxReturnedRecords or one exceeds kMaxAuditedResourceBytes.
+  void AddReturned(std::string_view name);
   // Changes committed with the audit entry if the work returns OK.
   storage::WriteBatch& changes() { return changes_; }
   // Runs after the changes and the audit entry are durable (e.g. refresh a cache).
@@ -84,6 +92,9 @@ class Call {
   std::string resource_;
   std::string legal_basis_;
   std::string break_glass_reason_;
+  std::vector<std::string> returned_;
+  std::unordered_set<std::string> returned_seen_;
+  bool returned_overflow_ = false;
   storage::WriteBatch changes_;
   const EmergencyAccessStore* emergency_;
   std::vector<std::function<void()>> on_committed_;
@@ -118,6 +129,14 @@ class Gatekeeper {
   // call's outcome, on this thread or on the audit committer's. Handle() calls this on a worker.
   void RunAsync(const std::optional<std::string>& user_id, std::string_view method,
                 const std::function<Status(Call&)>& work, std::function<void(Status)> done);
+
+  // For a stream that keeps sending after its start (WatchDueItems): before a message naming
+  // `returned` (see Call::AddReturned) is sent, checks that `user_id` is still an active user
+  // whose roles allow `method`, and appends an audit entry for the message (resource
+  // `resource`). `done` gets OK once the entry is durable; otherwise the refusal (audited) or
+  // AUDIT_UNAVAILABLE, and the message must not be sent.
+  void AuditStreamMessage(const std::string& user_id, std::string_view method, std::string resource,
+                          std::vector<std::string> returned, std::function<void(Status)> done);
 
   // RunAsync, waiting for the outcome (tests).
   Status Run(const std::optional<std::string>& user_id, std::string_view method,

@@ -137,6 +137,7 @@ std::vector<MethodRule> DefaultRules() {
       {statistics("ListWelfarePlans"), statistics_readers, AuditKind::kRead},
       {statistics("UpdateWelfarePlan"), {Role::PLANNER}, AuditKind::kWrite},
       {statistics("RecordIndicatorYear"), {Role::PLANNER}, AuditKind::kWrite},
+      {statistics("PublishYear"), {Role::PLANNER}, AuditKind::kWrite},
       {statistics("GetPlanProgress"), statistics_readers, AuditKind::kRead},
   };
   // What a call costs the caller's rate-limit bucket, for calls that walk many records, parse
@@ -151,7 +152,8 @@ std::vector<MethodRule> DefaultRules() {
       {meetings("ExportMeetingRecord"), 10}, {advisers("ListDispatches"), 10},
       {admin("ListAuditEntries"), 10},       {admin("VerifyAuditChain"), 200},
       {admin("CreateBackup"), 200},          {cases("RebuildCaseCounters"), 200},
-      {statistics("GetYearlyReport"), 5},    {statistics("GetPlanProgress"), 5},
+      {statistics("GetYearlyReport"), 5},    {statistics("PublishYear"), 5},
+      {statistics("GetPlanProgress"), 5},
   };
   for (MethodRule& rule : rules) {
     auto cost = costs.find(rule.method);

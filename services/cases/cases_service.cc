@@ -143,7 +143,10 @@ grpc::ServerUnaryReactor* CasesService::ListCases(grpc::CallbackServerContext* c
         if (!page.ok()) return page.status();
         auto cases = store_.List(ViewerOf(call.caller()), *filter, page->after_key, page->size);
         if (!cases.ok()) return cases.status();
-        for (auto& record : cases->cases) *response->add_cases() = std::move(record);
+        for (auto& record : cases->cases) {
+          call.AddReturned(record.name());
+          *response->add_cases() = std::move(record);
+        }
         if (!cases->next_after_id.empty()) {
           response->set_next_page_token(MakePageToken(cases->next_after_id, fingerprint));
         }
@@ -322,6 +325,8 @@ grpc::ServerUnaryReactor* CasesService::ListReferrals(grpc::CallbackServerContex
           });
         }
         for (; it != referrals->end() && response->referrals_size() < page->size; ++it) {
+          call.AddReturned(it->name().substr(0, it->name().find("/referrals/")));
+          call.AddReturned(it->name());
           *response->add_referrals() = std::move(*it);
         }
         if (it != referrals->end()) {

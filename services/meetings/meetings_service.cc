@@ -111,7 +111,11 @@ grpc::ServerUnaryReactor* MeetingsService::ListMeetings(grpc::CallbackServerCont
         if (!page.ok()) return page.status();
         auto listed = meetings_.List(ViewerOf(call.caller()), *filter, page->after_key, page->size);
         if (!listed.ok()) return listed.status();
-        for (auto& meeting : listed->meetings) *response->add_meetings() = std::move(meeting);
+        for (auto& meeting : listed->meetings) {
+          call.AddReturned(meeting.name());
+          if (!meeting.case_().empty()) call.AddReturned(meeting.case_());
+          *response->add_meetings() = std::move(meeting);
+        }
         if (!listed->next_after_id.empty()) {
           response->set_next_page_token(MakePageToken(listed->next_after_id, request->filter()));
         }

@@ -1,5 +1,6 @@
 #include "services/monitoring/monitoring_service.h"
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -138,7 +139,10 @@ grpc::ServerUnaryReactor* MonitoringService::ListDueItems(grpc::CallbackServerCo
         if (!page.ok()) return page.status();
         auto items = store_.ListDue(*owner, due_by, page->after_key, page->size);
         if (!items.ok()) return items.status();
-        for (auto& item : items->items) *response->add_items() = std::move(item);
+        for (auto& item : items->items) {
+          call.AddReturned(item.case_());
+          *response->add_items() = std::move(item);
+        }
         if (!items->next_after.empty()) {
           response->set_next_page_token(MakePageToken(items->next_after, fingerprint));
         }
@@ -150,19 +154,22 @@ grpc::ServerUnaryReactor* MonitoringService::ListDueItems(grpc::CallbackServerCo
 // (Offer on its thread, Stopped on the shutting-down thread). Every call into gRPC is made under
 // `mutex_` and only before Finish: once Finish is called the reactor may be deleted at any time,
 // while this object lives on until the watcher forgets it.
-class MonitoringService::Stream final : public DueWatcher::Subscriber {
+class MonitoringService::Stream final : public DueWatcher::Subscriber,
+                                        public std::enable_shared_from_this<Stream> {
  public:
-  Stream(grpc::ServerWriteReactor<v1::WatchDueItemsResponse>* reactor, std::string requested)
-      : reactor_(reactor), requested_(std::move(requested)) {}
+  Stream(grpc::ServerWriteReactor<v1::WatchDueItemsResponse>* reactor, std::string requested,
+         auth::Gatekeeper& gatekeeper)
+      : reactor_(reactor), requested_(std::move(requested)), gatekeeper_(gatekeeper) {}
 
   const std::string& requested() const { return requested_; }
 
   // The gatekeeper ran the start (on a worker): `status` is its outcome; `due_now` the owner's
-  // items due now (when OK). Sends the first message and follows the owner from then on.
-  void Begin(const Status& status, const std::string& owner,
-             const std::vector<v1::DueItem>& due_now, DueWatcher& watcher,
-             const std::shared_ptr<Stream>& self) {
+  // items due now (when OK), which its audit entry named. Sends the first message and follows
+  // the owner for `user_id` from then on.
+  void Begin(const Status& status, const std::string& user_id, const std::string& owner,
+             const std::vector<v1::DueItem>& due_now, DueWatcher& watcher) {
     std::lock_guard<std::mutex> lock(mutex_);
+    user_id_ = user_id;
     if (!status.ok()) {
       FinishLocked(ToGrpcStatus(status));
       return;
@@ -176,16 +183,39 @@ class MonitoringService::Stream final : public DueWatcher::Subscriber {
     EnqueueLocked(sent_.Update(due_now));
     // Lock order: a stream's mutex, then the watcher's (the watcher never holds its own while
     // calling a stream).
-    if (!watcher.Add(owner, self)) {
+    if (!watcher.Add(owner, shared_from_this())) {
       FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
     }
   }
 
+  // Items not sent before are sent once an audit entry names their cases (the watcher's thread
+  // calls this in order, and entries complete in the order appended, so messages keep it).
   bool Offer(const std::vector<v1::DueItem>& due_now) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (ending_) return false;
-    std::vector<v1::DueItem> fresh = sent_.Update(due_now);
-    if (!fresh.empty()) EnqueueLocked(std::move(fresh));
+    std::vector<v1::DueItem> fresh;
+    std::string user_id;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (ending_) return false;
+      fresh = sent_.Update(due_now);
+      user_id = user_id_;
+    }
+    if (fresh.empty()) return true;
+    std::vector<std::string> cases;
+    for (const v1::DueItem& item : fresh) {
+      if (std::find(cases.begin(), cases.end(), item.case_()) == cases.end()) {
+        cases.push_back(item.case_());
+      }
+    }
+    gatekeeper_.AuditStreamMessage(
+        user_id, MonitoringMethod("WatchDueItems"), "dueItems", std::move(cases),
+        [self = shared_from_this(), fresh = std::move(fresh)](Status audited) mutable {
+          std::lock_guard<std::mutex> lock(self->mutex_);
+          if (audited.ok()) {
+            self->EnqueueLocked(std::move(fresh));
+          } else {
+            self->FinishLocked(ToGrpcStatus(audited));
+          }
+        });
     return true;
   }
 
@@ -266,6 +296,8 @@ class MonitoringService::Stream final : public DueWatcher::Subscriber {
   std::mutex mutex_;
   grpc::ServerWriteReactor<v1::WatchDueItemsResponse>* const reactor_;
   const std::string requested_;
+  auth::Gatekeeper& gatekeeper_;
+  std::string user_id_;  // set by Begin, before the watcher may call Offer
   bool started_ = false;
   bool cancelled_ = false;
   bool writing_ = false;
@@ -282,7 +314,8 @@ class MonitoringService::WatchReactor final
  public:
   WatchReactor(MonitoringService& service, grpc::CallbackServerContext* context,
                const v1::WatchDueItemsRequest* request)
-      : service_(service), stream_(std::make_shared<Stream>(this, request->owner())) {
+      : service_(service),
+        stream_(std::make_shared<Stream>(this, request->owner(), service.gatekeeper_)) {
     ++service_.open_streams_;
     // Shared with the gatekeeper's work and its completion, which may outlive nothing here: the
     // reactor is not finished before `done` has run (Stream::Begin).
@@ -303,12 +336,14 @@ class MonitoringService::WatchReactor final
           start->slot_user = call.caller().user_id;
           auto due_now = owner_service->watcher_.DueNow(*owner);
           if (!due_now.ok()) return due_now.status();
+          for (const v1::DueItem& item : *due_now) call.AddReturned(item.case_());
           start->owner = std::move(owner).value();
           start->due_now = std::move(due_now).value();
           return Status::Ok();
         },
         [owner_service, stream, start](Status status) {
-          stream->Begin(status, start->owner, start->due_now, owner_service->watcher_, stream);
+          stream->Begin(status, start->slot_user, start->owner, start->due_now,
+                        owner_service->watcher_);
         });
   }
 

@@ -82,7 +82,8 @@ Status EnsureUser(storage::Storage& storage, auth::UserRegistry& users, auth::Au
   storage::WriteBatch batch(storage);
   auto created = users.PrepareCreate(seed.id, user, &batch);
   if (!created.ok()) return created.status();
-  auth::AuditRecord record{"system", "", "bootstrap", created->name(), "OK", "configuration", ""};
+  auth::AuditRecord record{"system",        "", "bootstrap", created->name(), "OK",
+                           "configuration", "", {}};
   CASECOORD_RETURN_IF_ERROR(audit.Append(record, &batch));
   users.Publish(*created);
   log::Info("user created from configuration", {{"user", seed.id}});
@@ -138,7 +139,7 @@ Status SeedDirectory(const ServerConfig& config, storage::Storage& storage,
                                       std::to_string(problem.line()) + " " + problem.column_name() +
                                       ": " + problem.problem());
   }
-  auth::AuditRecord record{"system", "", "bootstrap", "agencies", "OK", "configuration", ""};
+  auth::AuditRecord record{"system", "", "bootstrap", "agencies", "OK", "configuration", "", {}};
   CASECOORD_RETURN_IF_ERROR(audit.Append(record, &batch));
   log::Info("demo directory loaded",
             {{"file", config.demo_directory}, {"agencies", std::to_string(imported->created())}});
@@ -148,7 +149,7 @@ Status SeedDirectory(const ServerConfig& config, storage::Storage& storage,
 // Commits `batch` (prepared by a store) with an audit entry by the "system" user.
 Status CommitAsSystem(auth::AuditLog& audit, const std::string& resource,
                       storage::WriteBatch* batch) {
-  auth::AuditRecord record{"system", "", "bootstrap", resource, "OK", "configuration", ""};
+  auth::AuditRecord record{"system", "", "bootstrap", resource, "OK", "configuration", "", {}};
   return audit.Append(record, batch);
 }
 
@@ -573,8 +574,9 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   server->stat_plans_ = std::make_unique<stats::PlanStore>(*server->storage_);
   CASECOORD_RETURN_IF_ERROR(
       SeedDemoPlan(config, *server->storage_, *server->stat_plans_, *server->audit_, clock));
+  server->year_releases_ = std::make_unique<stats::YearReleases>(*server->storage_);
   server->statistics_service_ = std::make_unique<stats::StatisticsService>(
-      *server->gatekeeper_, *server->statistics_, *server->stat_plans_,
+      *server->gatekeeper_, *server->statistics_, *server->stat_plans_, *server->year_releases_,
       [surveys = server->surveys_.get()](int fiscal_year) -> Result<std::optional<double>> {
         auto summary = surveys->Summary(fiscal_year);
         if (!summary.ok()) return summary.status();

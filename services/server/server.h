@@ -71,6 +71,7 @@ namespace casecoord::stats {
 class StatisticsReporter;
 class PlanStore;
 class StatisticsService;
+class YearReleases;
 }  // namespace casecoord::stats
 
 namespace casecoord::server {
@@ -155,6 +156,7 @@ class CaseServer {
   std::unique_ptr<monitoring::MonitoringService> monitoring_service_;
   std::unique_ptr<stats::StatisticsReporter> statistics_;
   std::unique_ptr<stats::PlanStore> stat_plans_;
+  std::unique_ptr<stats::YearReleases> year_releases_;
   std::unique_ptr<stats::StatisticsService> statistics_service_;
   // Accepts connections and hands them to server_ through acceptor_; stopped before server_.
   std::unique_ptr<ConnectionListener> listener_;

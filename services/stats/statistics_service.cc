@@ -24,6 +24,34 @@ grpc::ServerUnaryReactor* StatisticsService::GetYearlyReport(
                             });
 }
 
+grpc::ServerUnaryReactor* StatisticsService::PublishYear(grpc::CallbackServerContext* context,
+                                                         const v1::PublishYearRequest* request,
+                                                         v1::YearRelease* response) {
+  return gatekeeper_.Handle(
+      context, StatisticsMethod("PublishYear"), [this, request, response](auth::Call& call) {
+        const int year = request->fiscal_year();
+        call.set_resource("statistics/releases");
+        const int current = FiscalYearOf(reporter_.clock().Now());
+        if (year < kFirstReportableFiscalYear || year > 9999) {
+          return Status::InvalidArgument(
+              "fiscal_year",
+              "must be a fiscal year from " + std::to_string(kFirstReportableFiscalYear));
+        }
+        call.set_resource(YearReleaseName(year));
+        call.HoldUntilCommitted(releases_.LockForPublish());
+        if (Status publishable = releases_.CheckPublishable(year, current); !publishable.ok()) {
+          return publishable;
+        }
+        auto snapshot = reporter_.Snapshot();
+        if (!snapshot.ok()) return snapshot.status();
+        auto frozen = snapshot->Freeze(year);
+        if (!frozen.ok()) return frozen.status();
+        *response = releases_.PreparePublish(std::move(frozen).value(), call.caller().user_id,
+                                             reporter_.clock().Now(), &call.changes());
+        return Status::Ok();
+      });
+}
+
 grpc::ServerUnaryReactor* StatisticsService::CreateWelfarePlan(
     grpc::CallbackServerContext* context, const v1::CreateWelfarePlanRequest* request,
     v1::WelfarePlan* response) {

@@ -12,6 +12,7 @@
 #include "casecoord/v1/statistics.grpc.pb.h"
 #include "services/auth/gatekeeper.h"
 #include "services/stats/plan_store.h"
+#include "services/stats/year_release.h"
 #include "services/stats/yearly_report.h"
 
 namespace casecoord::stats {
@@ -23,15 +24,19 @@ class StatisticsService final : public v1::Statistics::CallbackService {
  public:
   // All must outlive the service. `cooperation_share` answers the directory's survey share.
   StatisticsService(auth::Gatekeeper& gatekeeper, const StatisticsReporter& reporter,
-                    PlanStore& plans, CooperationShare cooperation_share)
+                    PlanStore& plans, YearReleases& releases, CooperationShare cooperation_share)
       : gatekeeper_(gatekeeper),
         reporter_(reporter),
         plans_(plans),
+        releases_(releases),
         cooperation_share_(std::move(cooperation_share)) {}
 
   grpc::ServerUnaryReactor* GetYearlyReport(grpc::CallbackServerContext* context,
                                             const v1::GetYearlyReportRequest* request,
                                             v1::YearlyReport* response) override;
+  grpc::ServerUnaryReactor* PublishYear(grpc::CallbackServerContext* context,
+                                        const v1::PublishYearRequest* request,
+                                        v1::YearRelease* response) override;
   grpc::ServerUnaryReactor* CreateWelfarePlan(grpc::CallbackServerContext* context,
                                               const v1::CreateWelfarePlanRequest* request,
                                               v1::WelfarePlan* response) override;
@@ -55,6 +60,7 @@ class StatisticsService final : public v1::Statistics::CallbackService {
   auth::Gatekeeper& gatekeeper_;
   const StatisticsReporter& reporter_;
   PlanStore& plans_;
+  YearReleases& releases_;
   CooperationShare cooperation_share_;
 };
 

@@ -69,6 +69,13 @@ const DimensionInfo* FindDimension(v1::StatDimension dimension) {
 constexpr std::pair<int, int> kCasesSection = {-1, 0};
 constexpr std::pair<int, int> kActivitiesSection = {-2, 0};
 
+// The table's name in a release's suppressed_cells.
+std::string TableName(std::pair<int, int> key) {
+  if (key == kCasesSection) return "CASES";
+  return v1::StatMetric_Name(static_cast<v1::StatMetric>(key.first)) + "/" +
+         v1::StatDimension_Name(static_cast<v1::StatDimension>(key.second));
+}
+
 std::string Upper(std::string text) {
   for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
@@ -253,9 +260,13 @@ Result<StatisticsSnapshot> StatisticsSnapshot::Take(const storage::Storage& stor
   }
   auto counters = ReadCounters(storage, kMinFiscalYear, kMaxFiscalYear);
   if (!counters.ok()) return counters.status();
+  auto frozen = ReadFrozenYears(storage);
+  if (!frozen.ok()) return frozen.status();
   StatisticsSnapshot snapshot;
   snapshot.min_cell_count_ = min_cell_count;
   snapshot.counters_ = std::move(counters).value();
+  snapshot.frozen_ = std::move(frozen).value();
+  snapshot.frozen_.Overlay(snapshot.counters_);
   snapshot.first_year_ = current_fiscal_year;
   snapshot.last_year_ = current_fiscal_year;
   if (!snapshot.counters_.empty()) {
@@ -300,6 +311,19 @@ Result<const ProtectedTable*> StatisticsSnapshot::Protect(std::pair<int, int> ke
             : totals->reason(totals_row, c) == v1::SUPPRESSION_REASON_UNSPECIFIED
                 ? FixedCell::kPublished
                 : FixedCell::kSuppressed;
+      }
+    }
+    // A published year's column is as it was published: what was hidden stays hidden, and what
+    // was published is known, so it can never protect another cell.
+    const std::string name = TableName(key);
+    for (int c = 0; c + 1 < columns; ++c) {
+      if (!frozen_.Published(table.first_year + c)) continue;
+      for (int r = 0; r < rows; ++r) {
+        const size_t cell = static_cast<size_t>(r) * columns + c;
+        if (fixed[cell] != FixedCell::kFree) continue;
+        fixed[cell] = frozen_.Suppressed(table.first_year + c, name, table.row_keys[r])
+                          ? FixedCell::kSuppressed
+                          : FixedCell::kPublished;
       }
     }
     auto result = SuppressSmallCells(input, min_cell_count_, fixed);
@@ -514,6 +538,57 @@ Result<PublishedSum> StatisticsSnapshot::Sum(const v1::StatisticRef& ref, int fr
   return PublishedSum{sum.value};
 }
 
+Result<v1::FrozenYear> StatisticsSnapshot::Freeze(int fiscal_year) {
+  v1::FrozenYear frozen;
+  *frozen.mutable_release()->mutable_fiscal_year() = MakeFiscalYear(fiscal_year);
+  for (auto it = counters_.lower_bound(CounterKey{fiscal_year, "", "", ""});
+       it != counters_.end() && it->first.fiscal_year == fiscal_year; ++it) {
+    auto* count = frozen.add_counts();
+    count->set_metric(it->first.metric);
+    count->set_dimension(it->first.dimension);
+    count->set_value(it->first.value);
+    count->set_count(it->second);
+  }
+  if (fiscal_year < first_year_ || fiscal_year > last_year_) return frozen;
+  auto collect = [&](std::pair<int, int> key, Result<const ProtectedTable*> table) -> Status {
+    if (!table.ok()) return table.status();
+    const ProtectedTable& protected_table = **table;
+    if (!protected_table.suppressed) return Status::Ok();
+    if (protected_table.withheld) {
+      frozen.add_suppressed_cells(TableName(key) + "|" + FrozenYears::kWithheldTable);
+      return Status::Ok();
+    }
+    const int column = fiscal_year - protected_table.first_year;
+    for (size_t r = 0; r < protected_table.row_keys.size(); ++r) {
+      if (protected_table.reason(static_cast<int>(r), column) !=
+          v1::SUPPRESSION_REASON_UNSPECIFIED) {
+        frozen.add_suppressed_cells(TableName(key) + "|" + protected_table.row_keys[r]);
+      }
+    }
+    return Status::Ok();
+  };
+  if (Status status = collect(kCasesSection, CasesTable()); !status.ok()) return status;
+  for (const auto& metric : kMetricInfo) {
+    std::vector<v1::StatDimension> dimensions = {v1::STAT_DIMENSION_UNSPECIFIED};
+    for (const auto& dimension : kDimensionInfo) {
+      if (dimension.dimension != v1::OUTCOME || metric.metric == v1::CASES_CLOSED) {
+        dimensions.push_back(dimension.dimension);
+      }
+    }
+    for (auto dimension : dimensions) {
+      const bool own_section = dimension == v1::STAT_DIMENSION_UNSPECIFIED &&
+                               (metric.metric == v1::CASES_COORDINATED ||
+                                metric.metric == v1::CASES_COMPLETED_BY_ADVICE);
+      if (own_section) continue;  // their own table is the first section
+      const auto key = std::make_pair(static_cast<int>(metric.metric), static_cast<int>(dimension));
+      if (Status status = collect(key, Table(metric.metric, dimension)); !status.ok()) {
+        return status;
+      }
+    }
+  }
+  return frozen;
+}
+
 Result<StatisticsSnapshot> StatisticsReporter::Snapshot() const {
   return StatisticsSnapshot::Take(storage_, FiscalYearOf(clock_.Now()), min_cell_count_);
 }
@@ -543,6 +618,17 @@ v1::DisclosureControl StatisticsReporter::Disclosure(const StatisticsSnapshot& s
       "(district, issue, field...) are, like tables of households; a breakdown that cannot be "
       "protected shows its total only.");
   out.set_audit_passed(true);  // Protect refuses any table that fails the audit
+  for (const auto& [year, release] : snapshot.frozen().years) {
+    out.add_published_fiscal_years(year);
+  }
+  if (!snapshot.frozen().years.empty()) {
+    out.set_rule_ja(out.rule_ja() +
+                    "公表済みの年度は、公表時の数値と秘匿のまま掲載しています（公表後の訂正は"
+                    "反映しません）。");
+    out.set_rule(out.rule() +
+                 " Published fiscal years are shown with the figures and suppression they were "
+                 "published with; corrections recorded later are not reflected.");
+  }
   return out;
 }
 

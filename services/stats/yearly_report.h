@@ -38,6 +38,7 @@
 #include "services/common/status.h"
 #include "services/stats/counters.h"
 #include "services/stats/suppression.h"
+#include "services/stats/year_release.h"
 #include "services/storage/storage.h"
 
 namespace casecoord::stats {
@@ -77,14 +78,20 @@ struct PublishedSum {
 // demand (each at most once).
 class StatisticsSnapshot {
  public:
-  // Reads the counters. `current_fiscal_year` ends the canonical range (unless counts exist in a
-  // later year). k >= 2.
+  // Reads the counters, those of published years as frozen (year_release.h).
+  // `current_fiscal_year` ends the canonical range (unless counts exist in a later year). k >= 2.
   static Result<StatisticsSnapshot> Take(const storage::Storage& storage, int current_fiscal_year,
                                          int64_t min_cell_count);
 
   int first_year() const { return first_year_; }
   int last_year() const { return last_year_; }
   int64_t min_cell_count() const { return min_cell_count_; }
+  const FrozenYears& frozen() const { return frozen_; }
+
+  // What publishing `fiscal_year` freezes: its counts and, in the yearly table's first section and
+  // every breakdown of a statistic of households, the cells of its column that are hidden.
+  // INTERNAL if a table fails its audit.
+  Result<v1::FrozenYear> Freeze(int fiscal_year);
 
   // The protected table of `metric` by `dimension` (STAT_DIMENSION_UNSPECIFIED: the statistic's
   // own table, one data row and the total; for CASES_COORDINATED and CASES_COMPLETED_BY_ADVICE
@@ -105,7 +112,8 @@ class StatisticsSnapshot {
  private:
   StatisticsSnapshot() = default;
   // Suppresses and audits a table of households (the total row's pattern taken from `totals`,
-  // when given) and keeps it under `key`.
+  // when given; the cells of published years hidden as they were published) and keeps it under
+  // `key`.
   Result<const ProtectedTable*> Protect(std::pair<int, int> key, ProtectedTable table,
                                         const ProtectedTable* totals);
   int64_t Count(int year, const char* metric, const std::string& dimension,
@@ -115,6 +123,7 @@ class StatisticsSnapshot {
   int last_year_ = 0;
   int64_t min_cell_count_ = kDefaultMinPublishedCount;
   CounterTable counters_;
+  FrozenYears frozen_;
   // Keyed by (metric, dimension); the yearly table's sections by keys no statistic has.
   std::map<std::pair<int, int>, ProtectedTable> tables_;
 };

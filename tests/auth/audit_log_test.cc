@@ -80,7 +80,8 @@ class AuditLogTest : public ::testing::Test {
                          "users/u" + std::to_string(i % 3),
                          "OK",
                          "role:ADMIN",
-                         ""};
+                         "",
+                         {}};
       ASSERT_TRUE(log_->Append(record, nullptr).ok());
     }
   }
@@ -288,7 +289,7 @@ TEST_F(AuditLogTest, AFailedAppendCommitsNeitherTheEntryNorTheChange) {
   log_->FailAppendsForTesting(Status::Internal("INJECTED", "disk on fire"));
   storage::WriteBatch changes(*storage_);
   changes.Put(ColumnFamily::kRecords, "r", "v");
-  AuditRecord record{"alice", "", "/m", "r", "OK", "", ""};
+  AuditRecord record{"alice", "", "/m", "r", "OK", "", "", {}};
   EXPECT_EQ(log_->Append(record, &changes).reason(), "INJECTED");
   EXPECT_FALSE(storage_->Get(ColumnFamily::kRecords, "r")->has_value());
   log_->FailAppendsForTesting(Status::Ok());
@@ -467,6 +468,36 @@ TEST_F(AuditLogTest, NameAndSubMicrosecondTimeAreCoveredByTheChain) {
   WriteRaw(7, entry.SerializeAsString());
   result = log_->Verify();
   EXPECT_EQ(result.first_broken_sequence, 7);
+  EXPECT_EQ(result.problem, "entry altered");
+}
+
+TEST_F(AuditLogTest, ReturnedRecordsAreCoveredByTheChainAndPagesStayWithinTheirByteBudget) {
+  // Entries as large as a full page of cases makes them: 2,000 names of ~200 bytes.
+  AuditRecord record{"u1", "", "/casecoord.v1.Cases/ListCases", "cases", "OK", "role:COORDINATOR",
+                     "",   {}};
+  for (int i = 0; i < 2000; ++i) {
+    record.returned_records.push_back("cases/" + std::to_string(i) + std::string(200, 'x'));
+  }
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(log_->Append(record, nullptr).ok());
+  AuditQuery query;
+  query.limit = 1000;
+  auto page = log_->List(query);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->more);
+  size_t bytes = 0;
+  for (const auto& entry : page->entries) bytes += entry.ByteSizeLong();
+  EXPECT_LE(bytes, kMaxAuditPageBytes);
+  EXPECT_GE(page->entries.size(), 2u);
+  query.resource = "cases/1999" + std::string(200, 'x');
+  page = log_->List(query);
+  ASSERT_TRUE(page.ok());
+  EXPECT_LT(page->entries.size(), 12u);  // the budget applies to every index alike
+
+  v1::AuditEntry entry = ReadEntry(5);
+  entry.set_returned_records(7, "cases/elsewhere");
+  WriteRaw(5, entry.SerializeAsString());
+  AuditVerification result = log_->Verify();
+  EXPECT_EQ(result.first_broken_sequence, 5);
   EXPECT_EQ(result.problem, "entry altered");
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "tests/support/temp_dir.h"
 
 namespace casecoord::auth {
@@ -145,6 +147,71 @@ TEST_F(GatekeeperTest, AHandlerThatThrowsIsAnsweredInternalAuditedAndChangesNoth
   EXPECT_FALSE(stored->has_value());
   // The gatekeeper still serves the next call.
   EXPECT_TRUE(gatekeeper_->Run("coord", kReadCase, [](Call&) { return Status::Ok(); }).ok());
+}
+
+TEST_F(GatekeeperTest, WhatAListReturnedIsNamedOnceAndFoundUnderEachRecord) {
+  ASSERT_TRUE(gatekeeper_
+                  ->Run("coord", kReadCase,
+                        [](Call& call) {
+                          call.set_resource("cases");
+                          for (const char* name : {"cases/2", "cases/7", "cases/2"}) {
+                            call.AddReturned(name);
+                          }
+                          return Status::Ok();
+                        })
+                  .ok());
+  v1::AuditEntry entry = LastEntry();
+  EXPECT_EQ(
+      std::vector<std::string>(entry.returned_records().begin(), entry.returned_records().end()),
+      (std::vector<std::string>{"cases/2", "cases/7"}));
+  AuditQuery query;
+  query.resource = "cases/7";
+  auto found = audit_->List(query);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->entries.size(), 1u);
+  EXPECT_EQ(found->entries[0].sequence(), entry.sequence());
+  EXPECT_TRUE(audit_->Verify().intact);
+  // A refused list names nothing: nothing was returned.
+  ASSERT_FALSE(gatekeeper_
+                   ->Run("coord", kReadCase,
+                         [](Call& call) {
+                           call.AddReturned("cases/3");
+                           return Status::NotFound("NOT_FOUND", "cases/3 not found");
+                         })
+                   .ok());
+  EXPECT_EQ(LastEntry().returned_records_size(), 0);
+}
+
+TEST_F(GatekeeperTest, AnAnswerTooLargeToAuditIsRefusedNotSent) {
+  Status status = gatekeeper_->Run("coord", kReadCase, [](Call& call) {
+    for (size_t i = 0; i <= kMaxReturnedRecords; ++i)
+      call.AddReturned("cases/" + std::to_string(i));
+    return Status::Ok();
+  });
+  EXPECT_EQ(status.code(), StatusCode::kInternal);
+  EXPECT_EQ(status.reason(), "AUDIT_ENTRY_TOO_LARGE");
+  EXPECT_EQ(LastEntry().outcome(), "INTERNAL");
+  EXPECT_EQ(LastEntry().returned_records_size(), 0);
+  status = gatekeeper_->Run("coord", kReadCase, [](Call& call) {
+    call.AddReturned(std::string(kMaxAuditedResourceBytes + 1, 'x'));
+    return Status::Ok();
+  });
+  EXPECT_EQ(status.reason(), "AUDIT_ENTRY_TOO_LARGE");
+}
+
+TEST_F(GatekeeperTest, AStreamMessageIsAuditedForAnActiveUserOnly) {
+  std::promise<Status> sent;
+  gatekeeper_->AuditStreamMessage("coord", kReadCase, "dueItems", {"cases/4"},
+                                  [&sent](Status status) { sent.set_value(status); });
+  ASSERT_TRUE(sent.get_future().get().ok());
+  EXPECT_EQ(LastEntry().returned_records(0), "cases/4");
+  EXPECT_EQ(LastEntry().legal_basis(), "role:COORDINATOR");
+  std::promise<Status> refused;
+  gatekeeper_->AuditStreamMessage("nobody", kReadCase, "dueItems", {"cases/4"},
+                                  [&refused](Status status) { refused.set_value(status); });
+  EXPECT_EQ(refused.get_future().get().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(LastEntry().returned_records_size(), 0);
+  EXPECT_EQ(LastEntry().outcome(), "UNAUTHENTICATED");
 }
 
 TEST_F(GatekeeperTest, MethodsOutsideThePolicyTableAreRefused) {

@@ -120,6 +120,7 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.Advisers/RecordFollowUp", {"coordinator", "adviser"}},
     {"/casecoord.v1.Advisers/CloseDispatch", {"coordinator"}},
     {"/casecoord.v1.Statistics/GetYearlyReport", {"planner", "coordinator", "admin", "auditor"}},
+    {"/casecoord.v1.Statistics/PublishYear", {"planner"}},
     {"/casecoord.v1.Statistics/CreateWelfarePlan", {"planner"}},
     {"/casecoord.v1.Statistics/GetWelfarePlan", {"planner", "coordinator", "admin", "auditor"}},
     {"/casecoord.v1.Statistics/ListWelfarePlans", {"planner", "coordinator", "admin", "auditor"}},

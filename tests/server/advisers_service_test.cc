@@ -455,6 +455,25 @@ TEST_F(AdvisersServiceTest, OnlyThoseWhoNeedToKnowSeeADispatch) {
   EXPECT_EQ(Get("adviser", for_case.name(), &hidden).code(), StatusCode::kNotFound);
 }
 
+// Issue 14, finding 7: ListDispatches was audited once under "dispatches", so the trail of a
+// dispatch (or of its case) did not show who had listed it.
+TEST_F(AdvisersServiceTest, AListOfDispatchesIsInTheTrailOfEachDispatchAndItsCase) {
+  const v1::Dispatch for_case = Request("dispatch-1");
+  const v1::Dispatch for_group = Request("dispatch-2", "北地区 ふれあいサロン");
+  ASSERT_EQ(List("agency-staff"), (std::vector<std::string>{for_case.name()}));
+  const std::string listed = "agency-staff /casecoord.v1.Advisers/ListDispatches OK";
+  auto trail = server_.AuditTrailOf(for_case.name());
+  EXPECT_NE(std::find(trail.begin(), trail.end(), listed), trail.end())
+      << ::testing::PrintToString(trail);
+  trail = server_.AuditTrailOf(case_name_);
+  EXPECT_NE(std::find(trail.begin(), trail.end(), listed), trail.end())
+      << ::testing::PrintToString(trail);
+  // What the list did not return is not in its trail.
+  trail = server_.AuditTrailOf(for_group.name());
+  EXPECT_EQ(std::find(trail.begin(), trail.end(), listed), trail.end())
+      << ::testing::PrintToString(trail);
+}
+
 TEST_F(AdvisersServiceTest, EveryoneButPlannersReadsTheRegistryAndOnlyEditorsChangeIt) {
   v1::ListAdvisersRequest list;
   list.set_filter("active = true AND field = DISABILITY");

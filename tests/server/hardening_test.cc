@@ -240,5 +240,73 @@ TEST(HardeningTest, BreakGlassServesAgencyStaffAndAdvisersOnExistingRecordsOnly)
   }
 }
 
+bool Contains(const std::vector<std::string>& trail, const std::string& line) {
+  return std::find(trail.begin(), trail.end(), line) != trail.end();
+}
+
+// Finding 7: ListCases, ListMeetings and the referral inbox were audited once under the
+// collection, so "who read cases/1" could not be answered from the trail.
+TEST(HardeningTest, EveryListIsInTheTrailOfEachRecordItReturned) {
+  testing::TestServer server;
+  const v1::Case first = OpenCase(server, "hardening-list-1");
+  const v1::Case second = OpenCase(server, "hardening-list-2");
+  auto cases = v1::Cases::NewStub(server.ChannelFor("coordinator"));
+
+  v1::ListCasesRequest list;
+  list.set_page_size(1);
+  v1::ListCasesResponse listed;
+  grpc::Status status = cases->ListCases(Context().get(), list, &listed);
+  ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  ASSERT_EQ(listed.cases_size(), 1);
+  const std::string shown = listed.cases(0).name();
+  const std::string not_shown = shown == first.name() ? second.name() : first.name();
+  const std::string list_cases = "coordinator /casecoord.v1.Cases/ListCases OK";
+  EXPECT_TRUE(Contains(server.AuditTrailOf(shown), list_cases));
+  EXPECT_FALSE(Contains(server.AuditTrailOf(not_shown), list_cases));
+  list.set_page_token(listed.next_page_token());
+  ASSERT_TRUE(cases->ListCases(Context().get(), list, &listed).ok());
+  EXPECT_TRUE(Contains(server.AuditTrailOf(not_shown), list_cases));
+
+  // The agency's inbox: the referral and its case.
+  v1::CreateReferralRequest refer;
+  refer.set_parent(second.name());
+  refer.mutable_referral()->set_agency("agencies/a1");
+  refer.mutable_referral()->set_role(v1::LEAD);
+  v1::Referral referral;
+  ASSERT_TRUE(cases->CreateReferral(Context().get(), refer, &referral).ok());
+  v1::ListReferralsRequest inbox;
+  inbox.set_parent("cases/-");
+  v1::ListReferralsResponse received;
+  status = v1::Cases::NewStub(server.ChannelFor("agency-staff"))
+               ->ListReferrals(Context().get(), inbox, &received);
+  ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  ASSERT_EQ(received.referrals_size(), 1);
+  const std::string list_referrals = "agency-staff /casecoord.v1.Cases/ListReferrals OK";
+  EXPECT_TRUE(Contains(server.AuditTrailOf(referral.name()), list_referrals));
+  EXPECT_TRUE(Contains(server.AuditTrailOf(second.name()), list_referrals));
+  EXPECT_FALSE(Contains(server.AuditTrailOf(first.name()), list_referrals));
+
+  // Meetings: the meeting and its case.
+  v1::CreateMeetingRequest schedule;
+  schedule.set_request_id("hardening-meeting");
+  schedule.mutable_meeting()->set_type(v1::CASE_REVIEW);
+  schedule.mutable_meeting()->set_case_(first.name());
+  schedule.mutable_meeting()->set_title("第1回ケース検討会議");
+  schedule.mutable_meeting()->mutable_scheduled_time()->set_seconds(std::time(nullptr) + 3600);
+  auto* facilitator = schedule.mutable_meeting()->add_participants();
+  facilitator->set_user("users/coordinator");
+  facilitator->set_role(v1::FACILITATOR);
+  auto meetings = v1::Meetings::NewStub(server.ChannelFor("coordinator"));
+  v1::Meeting meeting;
+  status = meetings->CreateMeeting(Context().get(), schedule, &meeting);
+  ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  v1::ListMeetingsResponse scheduled;
+  ASSERT_TRUE(meetings->ListMeetings(Context().get(), v1::ListMeetingsRequest(), &scheduled).ok());
+  ASSERT_EQ(scheduled.meetings_size(), 1);
+  const std::string list_meetings = "coordinator /casecoord.v1.Meetings/ListMeetings OK";
+  EXPECT_TRUE(Contains(server.AuditTrailOf(meeting.name()), list_meetings));
+  EXPECT_TRUE(Contains(server.AuditTrailOf(first.name()), list_meetings));
+}
+
 }  // namespace
 }  // namespace casecoord

@@ -5,9 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
+#include "casecoord/v1/admin.grpc.pb.h"
 #include "casecoord/v1/cases.grpc.pb.h"
 #include "casecoord/v1/directory.grpc.pb.h"
 #include "casecoord/v1/monitoring.grpc.pb.h"
@@ -349,6 +351,51 @@ TEST_F(MonitoringServiceTest, TheStreamPushesWhatFallsDueAndEndsWhenTheClientCan
   while (reader->Read(&message)) {
   }
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_TRUE(StreamsEnded());
+}
+
+// Issue 14, finding 7: WatchDueItems was audited at its start only, so what it pushed later was
+// in no one's trail, and a user disabled meanwhile went on receiving.
+TEST_F(MonitoringServiceTest, EveryPushIsInTheTrailOfItsCaseAndStopsOnceTheUserIsDisabled) {
+  const std::string name = OpenCase("m-1");
+  v1::MonitoringRecord record;
+  ASSERT_TRUE(SetInterval("coordinator", name, 2, &record).ok());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::WatchDueItemsRequest request;
+  request.set_owner("agencies/a1");
+  auto reader = Stub("agency-staff")->WatchDueItems(&context, request);
+  v1::WatchDueItemsResponse message;
+  ASSERT_TRUE(reader->Read(&message));
+  ASSERT_TRUE(message.items().empty());
+  const std::string pushed = "agency-staff /casecoord.v1.Monitoring/WatchDueItems OK";
+  auto pushes = [&] {
+    auto trail = server_.AuditTrailOf(name);
+    return std::count(trail.begin(), trail.end(), pushed);
+  };
+  EXPECT_EQ(pushes(), 0);
+
+  AdvanceDays(2);
+  ASSERT_TRUE(reader->Read(&message));
+  EXPECT_EQ(Items(message.items()), Names{name + "@" + InDays(0)});
+  EXPECT_EQ(pushes(), 1);
+
+  v1::UpdateUserRequest disable;
+  disable.mutable_user()->set_name("users/agency-staff");
+  disable.mutable_user()->set_state(v1::User::DISABLED);
+  disable.mutable_update_mask()->add_paths("state");
+  v1::User updated;
+  {
+    grpc::ClientContext admin_context;
+    ASSERT_TRUE(v1::Admin::NewStub(server_.ChannelFor("admin"))
+                    ->UpdateUser(&admin_context, disable, &updated)
+                    .ok());
+  }
+  ASSERT_TRUE(Check("coordinator", name, v1::STAGE_PROGRESS_CHECK, &record).ok());
+  AdvanceDays(3);
+  EXPECT_FALSE(reader->Read(&message)) << "a disabled user was sent " << message.DebugString();
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(pushes(), 1);
   EXPECT_TRUE(StreamsEnded());
 }
 

@@ -102,4 +102,24 @@ std::shared_ptr<grpc::Channel> TestServer::ChannelFromOtherCa(const std::string&
       client::ConnectionPems{target(), ca_.root_pem(), pair.certificate_pem, pair.private_key_pem});
 }
 
+std::vector<std::string> TestServer::AuditTrailOf(const std::string& resource) const {
+  auto admin = v1::Admin::NewStub(ChannelFor("auditor"));
+  std::vector<std::string> trail;
+  v1::ListAuditEntriesRequest request;
+  request.set_resource(resource);
+  request.set_page_size(1000);
+  do {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    v1::ListAuditEntriesResponse response;
+    grpc::Status status = admin->ListAuditEntries(&context, request, &response);
+    if (!status.ok()) return {status.error_message()};
+    for (const auto& entry : response.entries()) {
+      trail.push_back(entry.user_id() + " " + entry.method() + " " + entry.outcome());
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return trail;
+}
+
 }  // namespace casecoord::testing

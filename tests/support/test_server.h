@@ -58,6 +58,10 @@ class TestServer {
   // A channel whose client certificate comes from an unrelated CA.
   std::shared_ptr<grpc::Channel> ChannelFromOtherCa(const std::string& user_id) const;
 
+  // What the auditor's ListAuditEntries answers for `resource` (every page), as
+  // "user method outcome" per entry, oldest first; the gRPC error's text instead if it fails.
+  std::vector<std::string> AuditTrailOf(const std::string& resource) const;
+
   // Stops the server (health NOT_SERVING, drain, close storage).
   void Stop();
   // Starts a new server on the same data directory and keys (after Stop()).
