@@ -517,6 +517,7 @@ struct StatsCommands::State {
   CLI::App* stats = nullptr;
   CLI::App* yearly = nullptr;
   CLI::App* export_report = nullptr;
+  CLI::App* publish = nullptr;
   CLI::App* plan = nullptr;
   CLI::App* plan_list = nullptr;
   CLI::App* plan_get = nullptr;
@@ -550,6 +551,7 @@ struct StatsCommands::State {
   v1::UpdateWelfarePlanRequest update_request;
   std::string indicator_name, indicator_id;
   int record_year = 0;
+  int publish_year = 0;
   bool actual_given = false;
   std::optional<double> actual_value;
   std::optional<std::string> achievements_text, next_steps_text;
@@ -563,6 +565,7 @@ struct StatsCommands::State {
 
   int Yearly(const GlobalOptions& options, v1::Statistics::Stub* stub);
   int ExportReport(const GlobalOptions& options, v1::Statistics::Stub* stub);
+  int Publish(const GlobalOptions& options, v1::Statistics::Stub* stub);
   int List(const GlobalOptions& options, v1::Statistics::Stub* stub);
   int Get(const GlobalOptions& options, v1::Statistics::Stub* stub);
   int Create(const GlobalOptions& options, v1::Statistics::Stub* stub);
@@ -617,6 +620,14 @@ StatsCommands::StatsCommands(CLI::App* app) : state_(std::make_unique<State>()) 
   s.export_report->add_option("--format", s.format, "形式 / format: csv, xlsx or svg")->required();
   s.report_encoding_option = s.export_report->add_option("--encoding", s.encoding, encoding_help);
   s.export_report->add_option("--output", s.output, output_help)->required();
+
+  s.publish = s.stats->add_subcommand(
+      "publish",
+      "年度の公表 / publish a closed fiscal year: its figures and suppression are frozen, and "
+      "later corrections no longer change it in any report");
+  s.publish
+      ->add_option("year", s.year, "公表する年度 / the fiscal year: 2019, R1, 令和元年度, H30 ...")
+      ->required();
 
   s.plan = s.stats->add_subcommand(
       "plan",
@@ -713,6 +724,9 @@ int StatsCommands::Prepare() {
   if (s.plan_create->parsed()) return s.PrepareCreate();
   if (s.plan_record->parsed()) return s.PrepareRecord();
   std::string error;
+  if (s.publish->parsed()) {
+    return ParseYearFlag("year", s.year, &s.publish_year, &error) ? kExitOk : UsageError(error);
+  }
   if (!ParsePlanArgument("PLAN", s.plan_text, &s.plan_name, &error)) return UsageError(error);
   if (s.plan_update->parsed()) return s.PrepareUpdate();
   if (s.plan_export->parsed()) return s.PrepareOutput(s.plan_encoding_option, /*allow_svg=*/false);
@@ -861,6 +875,7 @@ int StatsCommands::Run(const GlobalOptions& options,
   auto stub = v1::Statistics::NewStub(channel);
   if (s.yearly->parsed()) return s.Yearly(options, stub.get());
   if (s.export_report->parsed()) return s.ExportReport(options, stub.get());
+  if (s.publish->parsed()) return s.Publish(options, stub.get());
   if (s.plan_list->parsed()) return s.List(options, stub.get());
   if (s.plan_get->parsed()) return s.Get(options, stub.get());
   if (s.plan_create->parsed()) return s.Create(options, stub.get());
@@ -972,6 +987,23 @@ int StatsCommands::State::List(const GlobalOptions& options, v1::Statistics::Stu
                     plan.has_update_time() ? LocalTime(plan.update_time()) : "-"});
   }
   PrintTable({"名前/NAME", "計画名/TITLE", "期間/PERIOD", "指標/INDICATORS", "更新/UPDATED"}, rows);
+  return kExitOk;
+}
+
+int StatsCommands::State::Publish(const GlobalOptions& options, v1::Statistics::Stub* stub) {
+  v1::PublishYearRequest request;
+  request.set_fiscal_year(publish_year);
+  v1::YearRelease release;
+  auto context = NewContext(options);
+  const grpc::Status status = stub->PublishYear(context.get(), request, &release);
+  if (!status.ok()) return ReportError(status);
+  if (options.json) {
+    PrintJson(release);
+  } else {
+    std::cout << release.fiscal_year().era_label_ja() << "を公表しました / published "
+              << release.name() << ": " << release.frozen_counts() << " counts and "
+              << release.frozen_suppressed_cells() << " suppressed cells frozen\n";
+  }
   return kExitOk;
 }
 

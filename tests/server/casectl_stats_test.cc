@@ -276,6 +276,20 @@ TEST_F(CasectlStatsTest, YearlyReportPrintsEraLabelsAndNeverASmallCount) {
   EXPECT_TRUE(testing::ListFiles(files_.path()).empty());
 }
 
+TEST_F(CasectlStatsTest, PublishFreezesAClosedYearOnce) {
+  MakeHistory();
+  const CasectlRun open_year = Casectl({"stats", "publish", "R1"});
+  EXPECT_NE(open_year.exit_code, 0);
+  EXPECT_NE(open_year.err.find("YEAR_NOT_CLOSED"), std::string::npos) << open_year.err;
+  const CasectlRun published = Casectl({"stats", "publish", "平成30年度"});
+  ASSERT_EQ(published.exit_code, 0) << published.err;
+  EXPECT_NE(published.out.find("平成30年度を公表しました"), std::string::npos) << published.out;
+  EXPECT_NE(published.out.find("statistics/releases/2018"), std::string::npos) << published.out;
+  const CasectlRun again = Casectl({"stats", "publish", "2018"});
+  EXPECT_NE(again.err.find("YEAR_ALREADY_PUBLISHED"), std::string::npos) << again.err;
+  EXPECT_NE(Casectl({"stats", "publish", "2018"}, "coordinator").exit_code, 0);
+}
+
 TEST_F(CasectlStatsTest, ExportWritesCsvXlsxAndSvg) {
   MakeHistory();
   const std::vector<std::string> range = {"--from", "2018", "--to", "2019"};
