@@ -113,22 +113,9 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
                 "too many requests from this user; slow down and retry"));
     return;
   }
-  std::optional<Caller> caller;
-  if (user_id) caller = deps_.users->FindActive(*user_id);
-  if (!caller) {
-    AuditRefusal(bucket, "", method,
-                 Status(StatusCode::kUnauthenticated, "UNKNOWN_OR_DISABLED_USER",
-                        user_id ? "user " + *user_id + " is not an active user"
-                                : "no client certificate identifies a user"),
-                 std::move(done));
-    return;
-  }
   std::string legal_basis;
-  Status authorized = deps_.policy->AuthorizeMethod(*caller, method, &legal_basis);
-  if (!authorized.ok()) {
-    AuditRefusal(caller->user_id, caller->agency, method, authorized, std::move(done));
-    return;
-  }
+  std::optional<Caller> caller = Admit(user_id, method, &legal_basis, done);
+  if (!caller) return;
 
   // Shared with the audit callback: the changes must live until they are committed.
   std::shared_ptr<Call> call(new Call(*caller, *deps_.storage, deps_.emergency));
@@ -183,20 +170,9 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
 void Gatekeeper::AuditStreamMessage(const std::string& user_id, std::string_view method,
                                     std::string resource, std::vector<std::string> returned,
                                     std::function<void(Status)> done) {
-  std::optional<Caller> caller = deps_.users->FindActive(user_id);
-  if (!caller) {
-    AuditRefusal(user_id, "", method,
-                 Status(StatusCode::kUnauthenticated, "UNKNOWN_OR_DISABLED_USER",
-                        "user " + user_id + " is not an active user"),
-                 std::move(done));
-    return;
-  }
   std::string legal_basis;
-  Status authorized = deps_.policy->AuthorizeMethod(*caller, method, &legal_basis);
-  if (!authorized.ok()) {
-    AuditRefusal(caller->user_id, caller->agency, method, authorized, std::move(done));
-    return;
-  }
+  std::optional<Caller> caller = Admit(user_id, method, &legal_basis, done);
+  if (!caller) return;
   if (returned.size() > kMaxReturnedRecords) {
     done(Status::Internal("AUDIT_ENTRY_TOO_LARGE",
                           "the message was too large to be recorded in the audit trail"));
@@ -217,6 +193,27 @@ void Gatekeeper::AuditStreamMessage(const std::string& user_id, std::string_view
                                "not sent: " +
                                    audited.message()));
   });
+}
+
+std::optional<Caller> Gatekeeper::Admit(const std::optional<std::string>& user_id,
+                                        std::string_view method, std::string* legal_basis,
+                                        std::function<void(Status)>& done) {
+  std::optional<Caller> caller;
+  if (user_id) caller = deps_.users->FindActive(*user_id);
+  if (!caller) {
+    AuditRefusal(user_id.value_or(""), "", method,
+                 Status(StatusCode::kUnauthenticated, "UNKNOWN_OR_DISABLED_USER",
+                        user_id ? "user " + *user_id + " is not an active user"
+                                : "no client certificate identifies a user"),
+                 std::move(done));
+    return std::nullopt;
+  }
+  Status authorized = deps_.policy->AuthorizeMethod(*caller, method, legal_basis);
+  if (!authorized.ok()) {
+    AuditRefusal(caller->user_id, caller->agency, method, authorized, std::move(done));
+    return std::nullopt;
+  }
+  return caller;
 }
 
 void Gatekeeper::AuditRefusal(const std::string& user_id, const std::string& agency,

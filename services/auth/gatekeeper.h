@@ -143,6 +143,11 @@ class Gatekeeper {
              const std::function<Status(Call&)>& work);
 
  private:
+  // Steps 3 and 4: the active user `user_id` if the policy lets them call `method` (and
+  // *legal_basis says why); otherwise nullopt, and the refusal is audited and handed to `done`
+  // (moved from).
+  std::optional<Caller> Admit(const std::optional<std::string>& user_id, std::string_view method,
+                              std::string* legal_basis, std::function<void(Status)>& done);
   // Audits a refusal, then reports `refusal` (or the audit failure) to `done`.
   void AuditRefusal(const std::string& user_id, const std::string& agency, std::string_view method,
                     const Status& refusal, std::function<void(Status)> done);
