@@ -1,12 +1,17 @@
 # casecoord developer entry points. `make run` and `make test` install what is missing first.
 BUILD_DIR ?= build
 ASAN_DIR  ?= build-asan
+TSAN_DIR  ?= build-tsan
+# The test binaries whose code shares state between threads of our own (storage, audit committer,
+# gatekeeper, worker pool, hand-off and case locks); gRPC's and RocksDB's threads are not
+# instrumented (Debian builds them without TSan), so tests that run the server stay out.
+TSAN_TESTS = common_test storage_test auth_test cases_test
 JOBS      ?= $(shell nproc)
 DEV_DIR   ?= var/dev
 CASESERVER = $(BUILD_DIR)/services/server/caseserver
 CASECTL    = $(BUILD_DIR)/clients/cli/casectl
 
-.PHONY: all deps build run test test-unit test-asan bench format clean
+.PHONY: all deps build run test test-unit test-asan test-tsan bench format clean
 
 all: build
 
@@ -23,8 +28,9 @@ run: build
 	@deploy/dev-setup.sh $(DEV_DIR) $(CASESERVER)
 	$(CASESERVER) serve --config deploy/dev.conf
 
-# The unit and integration suite, then the same suite under AddressSanitizer + UBSan.
-test: test-unit test-asan
+# The unit and integration suite, the same suite under AddressSanitizer + UBSan, and the concurrent
+# tests under ThreadSanitizer.
+test: test-unit test-asan test-tsan
 
 test-unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) --timeout 300
@@ -38,6 +44,14 @@ test-asan: deps
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  ctest --output-on-failure -j$(JOBS) --timeout 600
 
+test-tsan: deps
+	cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCASECOORD_TSAN=ON \
+	      -DCASECOORD_BUILD_BENCH=OFF
+	cmake --build $(TSAN_DIR) -j$(JOBS) --target $(TSAN_TESTS)
+	cd $(TSAN_DIR) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j$(JOBS) --timeout 900 \
+	  -L '^($(shell echo $(TSAN_TESTS) | tr ' ' '|'))$$'
+
 # Every benchmark in bench/ (storage_bench, rpc_bench, audit_bench, ...); see docs/performance.md.
 bench: build
 	@set -e; for b in $(BUILD_DIR)/bench/*_bench; do echo "== $$b"; $$b; done
@@ -46,4 +60,4 @@ format:
 	find services clients tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)
