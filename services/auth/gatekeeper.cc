@@ -1,5 +1,7 @@
 #include "services/auth/gatekeeper.h"
 
+#include <time.h>
+
 #include <future>
 
 #include "services/auth/peer_identity.h"
@@ -27,6 +29,13 @@ Status RunWork(const std::function<Status(Call&)>& work, Call& call, std::string
              {{"method", std::string(method)}, {"exception", what.substr(0, 200)}});
   return Status::Internal("HANDLER_FAILED",
                           "the server failed while handling this request; nothing was changed");
+}
+
+// CPU time of the calling thread, in milliseconds.
+double ThreadCpuMilliseconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
 }
 
 }  // namespace
@@ -119,7 +128,13 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
   // Shared with the audit callback: the changes must live until they are committed.
   std::shared_ptr<Call> call(new Call(*caller, *deps_.storage, deps_.emergency));
   call->legal_basis_ = legal_basis;
+  const double cpu_before = ThreadCpuMilliseconds();
   Status outcome = RunWork(work, *call, method);
+  // What the work used beyond the method's up-front cost is charged now, so that expensive calls
+  // cost their caller what they cost the server (a caller in debt is refused until it is repaid).
+  const double beyond = (ThreadCpuMilliseconds() - cpu_before) * kTokensPerCpuMillisecond -
+                        static_cast<double>(rule->cost);
+  if (beyond > 0) deps_.rate_limiter->Charge(bucket, beyond);
   if (rule->audit == AuditKind::kNone) {
     if (call->changes_.count() > 0) {
       outcome = Status::Internal("UNAUDITED_WRITE", std::string(method) + " may not change data");
