@@ -10,8 +10,8 @@
 //      audited);
 //   5. the handler's work runs with a Call: it names the resource, reads, or prepares changes into
 //      call.changes() without committing them. The thread CPU time it used beyond what the
-//      method's cost paid for (kTokensPerCpuMillisecond) is then charged to the same bucket,
-//      which may go into debt;
+//      method's cost paid for (kTokensPerCpuMillisecond; 5 ms is free to any call) is then
+//      charged to the same bucket, which may go into debt;
 //   6. unless the method is unaudited, the audit entry is appended, with the changes of a
 //      successful write in the same synced batch. If that fails, the call fails: no answer leaves
 //      unaudited. The worker does not wait for the fsync: the audit log's committer finishes the

@@ -44,7 +44,7 @@ struct MethodRule {
   Execution execution = Execution::kWorker;
   // Tokens of the caller's rate-limit bucket one call takes up front (see the cost table in
   // policy.cc). The gatekeeper charges more afterwards if the call's work took more CPU time than
-  // this pays for (kTokensPerCpuMillisecond).
+  // this pays for (kTokensPerCpuMillisecond), or than 5 ms, which any call may use.
   int cost = 1;
 };
 
