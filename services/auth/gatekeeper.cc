@@ -1,5 +1,8 @@
 #include "services/auth/gatekeeper.h"
 
+#include <time.h>
+
+#include <algorithm>
 #include <future>
 
 #include "services/auth/peer_identity.h"
@@ -27,6 +30,18 @@ Status RunWork(const std::function<Status(Call&)>& work, Call& call, std::string
              {{"method", std::string(method)}, {"exception", what.substr(0, 200)}});
   return Status::Internal("HANDLER_FAILED",
                           "the server failed while handling this request; nothing was changed");
+}
+
+// The CPU time any call may use without a charge beyond its cost. Point reads take a fraction of
+// it, more under a sanitizer or on a busy machine, and must not drain their caller's bucket by
+// being measured: the charge is for calls whose work runs far past what the table prices.
+constexpr double kUnchargedCpuMilliseconds = 5;
+
+// CPU time of the calling thread, in milliseconds.
+double ThreadCpuMilliseconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
 }
 
 }  // namespace
@@ -120,7 +135,14 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
   // Shared with the audit callback: the changes must live until they are committed.
   std::shared_ptr<Call> call(new Call(*caller, *deps_.storage, deps_.emergency));
   call->legal_basis_ = legal_basis;
+  const double cpu_before = ThreadCpuMilliseconds();
   Status outcome = RunWork(work, *call, method);
+  // What the work used beyond the method's up-front cost is charged now, so that expensive calls
+  // cost their caller what they cost the server (a caller in debt is refused until it is repaid).
+  const double beyond = (ThreadCpuMilliseconds() - cpu_before) * kTokensPerCpuMillisecond -
+                        std::max(static_cast<double>(rule->cost),
+                                 kUnchargedCpuMilliseconds * kTokensPerCpuMillisecond);
+  if (beyond > 0) deps_.rate_limiter->Charge(bucket, beyond);
   if (outcome.ok() && call->returned_overflow_) {
     log::Error("answer names more records than an audit entry holds; refused",
                {{"method", std::string(method)}});

@@ -3,19 +3,20 @@
 //
 // For each call, on a worker thread:
 //   1. the user comes from the TLS peer certificate (never from the request);
-//   2. the user's token bucket is charged (RESOURCE_EXHAUSTED when empty; not audited, so that a
-//      runaway client cannot flood the trail);
+//   2. the user's token bucket is charged the method's cost (RESOURCE_EXHAUSTED when it does not
+//      hold that much; not audited, so that a runaway client cannot flood the trail);
 //   3. an unknown or disabled user is UNAUTHENTICATED (audited);
 //   4. the policy table decides whether the user's roles allow the method (PERMISSION_DENIED,
 //      audited);
 //   5. the handler's work runs with a Call: it names the resource, reads, or prepares changes into
-//      call.changes() without committing them;
+//      call.changes() without committing them. The thread CPU time it used beyond what the
+//      method's cost paid for (kTokensPerCpuMillisecond; 5 ms is free to any call) is then
+//      charged to the same bucket, which may go into debt;
 //   6. unless the method is unaudited, the audit entry is appended, with the changes of a
 //      successful write in the same synced batch, and naming every record a list returned. If
-//      that fails, the call fails: no answer leaves unaudited.
-//      The worker does not wait for the fsync: the audit log's committer finishes the call when the
-//      group is durable (calls that hold a lock wait, so that the lock is released where it was
-//      taken);
+//      that fails, the call fails: no answer leaves unaudited. The worker does not wait for the
+//      fsync: the audit log's committer finishes the call when the group is durable (calls that
+//      hold a lock wait, so that the lock is released where it was taken);
 //   7. call.OnCommitted() callbacks run, then the reactor finishes.
 #pragma once
 

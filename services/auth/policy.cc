@@ -142,9 +142,13 @@ std::vector<MethodRule> DefaultRules() {
   };
   // What a call costs the caller's rate-limit bucket, for calls that walk many records, parse
   // much, or write much: a user flooding them runs dry long before one flooding point reads would,
-  // so one user cannot take the server's time from the others. Every other call costs 1.
+  // so one user cannot take the server's time from the others. Every other call costs 1. The
+  // handler's CPU time beyond this is charged afterwards (kTokensPerCpuMillisecond); what it does
+  // not see, gRPC serializing and encrypting the answer, is priced here: ListAgencies answers the
+  // largest pages of any call (1,000 full agency records, ~450 KB), and at 5 one user flooding it
+  // tripled another's GetCase p99 (bench/cost_bench.cc, docs/performance.md "Cost").
   const std::map<std::string, int> costs = {
-      {directory("ListAgencies"), 5},        {directory("SearchAgencies"), 5},
+      {directory("ListAgencies"), 20},       {directory("SearchAgencies"), 5},
       {directory("FindPartners"), 5},        {directory("ImportAgencies"), 50},
       {directory("ExportAgencies"), 50},     {cases("ListCases"), 10},
       {cases("ListReferrals"), 5},           {cases("GetCaseHistory"), 5},

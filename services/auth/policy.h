@@ -42,9 +42,18 @@ struct MethodRule {
   std::set<v1::Role> roles;
   AuditKind audit = AuditKind::kRead;
   Execution execution = Execution::kWorker;
-  // Tokens of the caller's rate-limit bucket one call takes (see the cost table in policy.cc).
+  // Tokens of the caller's rate-limit bucket one call takes up front (see the cost table in
+  // policy.cc). The gatekeeper charges more afterwards if the call's work took more CPU time than
+  // this pays for (kTokensPerCpuMillisecond), or than 5 ms, which any call may use.
   int cost = 1;
 };
+
+// What a millisecond of a handler's CPU time costs its caller's rate-limit bucket. The table's
+// costs are guesses for a typical database; the work of a page of 1,000 agencies, or of a chain of
+// a million audit entries, grows with the data. Charging the CPU a call really used keeps one
+// user's share bounded whatever the data: at the default 200 tokens a second, a user sustains at
+// most 200 ms of handler CPU a second, a tenth of a two-core server.
+inline constexpr double kTokensPerCpuMillisecond = 1.0;
 
 class Policy {
  public:

@@ -7,10 +7,8 @@ namespace casecoord::auth {
 RateLimiter::RateLimiter(double per_second, double burst, const Clock& clock)
     : per_second_(per_second), burst_(burst), clock_(clock) {}
 
-bool RateLimiter::TryAcquire(const std::string& user_id, int cost) {
-  const double tokens = std::min(burst_, static_cast<double>(std::max(cost, 1)));
-  const auto now = clock_.Now();
-  std::lock_guard<std::mutex> lock(mutex_);
+RateLimiter::Bucket& RateLimiter::Refilled(const std::string& user_id,
+                                           std::chrono::system_clock::time_point now) {
   auto [it, inserted] = buckets_.try_emplace(user_id, Bucket{burst_, now});
   Bucket& bucket = it->second;
   const double elapsed = std::chrono::duration<double>(now - bucket.refilled).count();
@@ -18,9 +16,25 @@ bool RateLimiter::TryAcquire(const std::string& user_id, int cost) {
     bucket.tokens = std::min(burst_, bucket.tokens + elapsed * per_second_);
     bucket.refilled = now;
   }
+  return bucket;
+}
+
+bool RateLimiter::TryAcquire(const std::string& user_id, int cost) {
+  const double tokens = std::min(burst_, static_cast<double>(std::max(cost, 1)));
+  const auto now = clock_.Now();
+  std::lock_guard<std::mutex> lock(mutex_);
+  Bucket& bucket = Refilled(user_id, now);
   if (bucket.tokens < tokens) return false;
   bucket.tokens -= tokens;
   return true;
+}
+
+void RateLimiter::Charge(const std::string& user_id, double tokens) {
+  if (!(tokens > 0)) return;
+  const auto now = clock_.Now();
+  std::lock_guard<std::mutex> lock(mutex_);
+  Bucket& bucket = Refilled(user_id, now);
+  bucket.tokens = std::max(-60 * per_second_, bucket.tokens - tokens);
 }
 
 }  // namespace casecoord::auth

@@ -2,7 +2,8 @@
 //
 // Each user has a bucket of `burst` tokens refilled at `per_second`; a call takes its cost in
 // tokens (1 for most, more for expensive ones: MethodRule::cost) or is refused (RESOURCE_EXHAUSTED
-// with a retry delay). Thread safe.
+// with a retry delay). Work whose cost is known only once it is done is charged afterwards
+// (Charge), which can leave the bucket in debt. Thread safe.
 #pragma once
 
 #include <chrono>
@@ -22,11 +23,21 @@ class RateLimiter {
   // burst is charged as the whole burst, so that such a call is possible at all.
   bool TryAcquire(const std::string& user_id, int cost = 1);
 
+  // Takes `tokens` (> 0) more from `user_id`'s bucket after the fact, whether or not it holds
+  // them. Below zero the user is in debt: every call is refused until the refill has paid it back,
+  // so over time a user spends no more than `per_second`, however costly a single call was. The
+  // debt stops at a minute's refill, so that one long call (a chain verification, a recount)
+  // locks its user out for at most about a minute.
+  void Charge(const std::string& user_id, double tokens);
+
  private:
   struct Bucket {
     double tokens;
     std::chrono::system_clock::time_point refilled;
   };
+  // The bucket of `user_id`, refilled up to `now`. Requires mutex_.
+  Bucket& Refilled(const std::string& user_id, std::chrono::system_clock::time_point now);
+
   const double per_second_;
   const double burst_;
   const Clock& clock_;

@@ -1,6 +1,7 @@
 #include "services/auth/gatekeeper.h"
 
 #include <gtest/gtest.h>
+#include <time.h>
 
 #include <future>
 
@@ -249,6 +250,47 @@ TEST(RateLimiterTest, ExpensiveCallsTakeTheirCost) {
   clock.Advance(std::chrono::seconds(10));
   EXPECT_TRUE(limiter.TryAcquire("a", 1000));
   EXPECT_FALSE(limiter.TryAcquire("a", 1));
+}
+
+TEST(RateLimiterTest, WorkChargedAfterwardsLeavesADebtThatRefusesUntilRepaid) {
+  ManualClock clock(std::chrono::system_clock::time_point(std::chrono::hours(1)));
+  RateLimiter limiter(10.0, 20.0, clock);
+  EXPECT_TRUE(limiter.TryAcquire("a", 5));
+  limiter.Charge("a", 25);  // 15 - 25: 10 tokens in debt
+  EXPECT_FALSE(limiter.TryAcquire("a", 1));
+  EXPECT_TRUE(limiter.TryAcquire("b", 1));         // another user's bucket is untouched
+  clock.Advance(std::chrono::milliseconds(1000));  // back to 0
+  EXPECT_FALSE(limiter.TryAcquire("a", 1));
+  clock.Advance(std::chrono::milliseconds(100));
+  EXPECT_TRUE(limiter.TryAcquire("a", 1));
+  // The debt stops at a minute's refill: 600 tokens, however much is charged.
+  limiter.Charge("a", 1e9);
+  clock.Advance(std::chrono::seconds(60));
+  EXPECT_FALSE(limiter.TryAcquire("a", 1));
+  clock.Advance(std::chrono::milliseconds(200));
+  EXPECT_TRUE(limiter.TryAcquire("a", 1));
+}
+
+TEST_F(GatekeeperTest, CpuTimeBeyondTheMethodsCostIsChargedToTheCaller) {
+  // The bucket holds 1000 tokens and the method costs 1: a call that burns 1.2 s of CPU leaves the
+  // caller in debt, and its next call is refused; another user's calls still pass.
+  auto burn = [](Call& call) {
+    call.set_resource("cases/1");
+    timespec start{}, now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+    do {
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    } while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < 1200);
+    return Status::Ok();
+  };
+  auto cheap = [](Call& call) {
+    call.set_resource("cases/1");
+    return Status::Ok();
+  };
+  ASSERT_TRUE(gatekeeper_->Run(std::string("coord"), kReadCase, burn).ok());
+  Status refused = gatekeeper_->Run(std::string("coord"), kReadCase, cheap);
+  EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted);
+  EXPECT_TRUE(gatekeeper_->Run(std::string("staff"), kReadCase, cheap).ok());
 }
 
 TEST(PolicyTest, ExpensiveCallsCostMoreThanPointReads) {

@@ -45,6 +45,9 @@ class TestServer {
 
   server::CaseServer& server() { return *server_; }
   const server::ServerConfig& config() const { return config_; }
+  // The settings the next Restart() starts with (a bench loads data with generous rate limits,
+  // then restarts with the production ones).
+  server::ServerConfig& mutable_config() { return config_; }
   std::shared_ptr<const storage::Keyring> keyring() const { return keyring_; }
   const std::string& audit_key() const { return audit_key_; }
   const TestCa& ca() const { return ca_; }
