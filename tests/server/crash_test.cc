@@ -227,7 +227,8 @@ class CrashTest : public ::testing::Test {
       testing::ServerProcess server =
           testing::SpawnServer(binary, ServeArgs(), testing::SpawnOptions{0, 0, environment});
       std::string log;
-      // Every sixth start is killed before or while it recovers and seeds, not once it serves.
+      // Every sixth start is killed at a random moment of its start-up (log replay, seeding) or
+      // soon after, without writers.
       if (cycle % 6 == 5) {
         std::this_thread::sleep_for(std::chrono::milliseconds(random_() % 300));
         Kill(server, &log);
