@@ -9,6 +9,8 @@
 //                                                    check the audit chain (server stopped)
 //   caseserver audit recover --reason TEXT [settings]
 //                                                    continue a trail whose head start-up refuses
+//   caseserver counters verify [settings]            compare the statistics counters with a
+//                                                    recount from the records (server stopped)
 //   caseserver settings                              print every setting and its default
 //
 // Every command checks its keys before it opens anything: the KEK against the file headers of the
@@ -21,6 +23,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <optional>
@@ -116,6 +119,19 @@ Result<ServerConfig> Resolve(const Settings& settings) {
   return config;
 }
 
+// The sync journal of the crash tests (storage::SyncJournal), in the caseserver_test_seams binary
+// only: the production caseserver is compiled without it, so no environment can turn it on there.
+Result<std::shared_ptr<storage::SyncJournal>> TestSyncJournal() {
+#ifdef CASECOORD_TEST_SEAMS
+  const char* path = std::getenv("CASECOORD_TEST_SYNC_JOURNAL");
+  if (path != nullptr && *path != '\0') {
+    log::Warning("test seam: journaling synced file sizes", {{"journal", path}});
+    return storage::SyncJournal::Open(path);
+  }
+#endif
+  return std::shared_ptr<storage::SyncJournal>();
+}
+
 int Serve(const ServerConfig& config, const OpenFileLimit& files) {
   log::Info("open-file limit", {{"soft", LimitText(files.soft)},
                                 {"hard", LimitText(files.hard)},
@@ -124,7 +140,10 @@ int Serve(const ServerConfig& config, const OpenFileLimit& files) {
   if (!keyring.ok()) return Fail(keyring.status());
   auto audit_key = LoadAuditKey(config);
   if (!audit_key.ok()) return Fail(audit_key.status());
-  auto server = CaseServer::Start(config, *keyring, std::move(audit_key).value());
+  auto journal = TestSyncJournal();
+  if (!journal.ok()) return Fail(journal.status());
+  auto server = CaseServer::Start(config, *keyring, std::move(audit_key).value(),
+                                  SystemClock::Instance(), nullptr, std::move(journal).value());
   if (!server.ok()) return Fail(server.status());
 
   // Signals were blocked in every thread at start-up; this thread alone receives them.
@@ -215,6 +234,14 @@ int Main(int argc, char** argv) {
   audit_recover->add_option("--reason", recover_reason, "why, for the trail (at most 500 bytes)")
       ->required();
   AddSettings(audit_recover, &settings);
+
+  auto* counters = app.add_subcommand("counters", "the statistics counters (server stopped)");
+  counters->require_subcommand(1);
+  auto* counters_verify = counters->add_subcommand(
+      "verify",
+      "compare the stopped server's statistics counters with a recount from the records; exit 3 "
+      "if any differs (RebuildCaseCounters replaces them while serving)");
+  AddSettings(counters_verify, &settings);
 
   auto* list_settings = app.add_subcommand("settings", "print every setting and its default");
 
@@ -312,6 +339,24 @@ int Main(int argc, char** argv) {
               << recovered->description << "\nrecorded as entry " << recovered->head.sequence
               << "; new head " << auth::FormatAuditHead(recovered->head) << "\n";
     return 0;
+  }
+  if (*counters_verify) {
+    auto storage = storage::Storage::OpenExisting(config->data_dir, *keyring);
+    if (!storage.ok()) return Fail(storage.status());
+    auto verified = VerifyCounters(**storage, *keyring);
+    if (!verified.ok()) return Fail(verified.status());
+    if (verified->differences.empty()) {
+      std::cout << "統計カウンタは記録と一致しています / counters agree with a recount from the "
+                   "records ("
+                << verified->counters_recomputed << " counters)\n";
+      return 0;
+    }
+    std::cout << "統計カウンタの不一致 / counters DIFFER from a recount from the records:\n";
+    for (const auto& difference : verified->differences) {
+      std::cout << "  " << difference.key.ToString() << ": stored " << difference.stored
+                << ", recounted " << difference.recomputed << "\n";
+    }
+    return 3;
   }
   if (*rotate) {
     auto new_key = storage::LoadKeyFile(new_kek_file);

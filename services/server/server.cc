@@ -90,6 +90,12 @@ Status EnsureUser(storage::Storage& storage, auth::UserRegistry& users, auth::Au
   return Status::Ok();
 }
 
+// Statistics that other stores count from their own records (meetings held without a case), so
+// that a recount of the case store covers every counter.
+void AddRecounters(const meetings::MeetingStore& meetings, cases::CaseStore& cases) {
+  cases.AddRecounter([&meetings] { return meetings.RecountCounters(); });
+}
+
 Status SeedUsers(const ServerConfig& config, storage::Storage& storage, auth::UserRegistry& users,
                  auth::AuditLog& audit) {
   if (!config.bootstrap_admin.empty()) {
@@ -421,10 +427,25 @@ Result<std::shared_ptr<const storage::Keyring>> LoadKeyring(const ServerConfig& 
       std::make_shared<storage::Keyring>(std::move(current).value(), std::move(previous)));
 }
 
+Result<CounterVerification> VerifyCounters(storage::Storage& storage,
+                                           std::shared_ptr<const storage::Keyring> keyring) {
+  const Clock& clock = SystemClock::Instance();
+  directory::AgencyStore agencies(storage, clock);
+  cases::CaseKeyring keys(std::move(keyring));
+  cases::CaseStore cases(storage, agencies, keys, clock);
+  meetings::MeetingStore meetings(storage, cases, keys, clock);
+  AddRecounters(meetings, cases);
+  storage::WriteBatch unused(storage);
+  auto rebuild = cases.PrepareRebuildCounters(/*validate_only=*/true, &unused);
+  if (!rebuild.ok()) return rebuild.status();
+  return CounterVerification{std::move(rebuild->differences), rebuild->counters_recomputed};
+}
+
 Result<std::unique_ptr<CaseServer>> CaseServer::Start(
     const ServerConfig& config, std::shared_ptr<const storage::Keyring> keyring,
     std::string audit_key, const Clock& clock,
-    std::shared_ptr<storage::WalFaultInjector> wal_faults) {
+    std::shared_ptr<storage::WalFaultInjector> wal_faults,
+    std::shared_ptr<storage::SyncJournal> sync_journal) {
   auto credentials = TlsCredentials(config);
   if (!credentials.ok()) return credentials.status();
   // Before the database is opened: opening replays the write-ahead log and rewrites files.
@@ -448,6 +469,7 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   storage_options.path = config.data_dir;
   storage_options.keyring = keyring;
   storage_options.wal_faults = std::move(wal_faults);
+  storage_options.sync_journal = std::move(sync_journal);
   storage_options.on_write_state_change = [health = server->health_](storage::WriteState state,
                                                                      const Status& cause) {
     health->StorageStateChanged(state, cause);
@@ -555,8 +577,7 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   if (!meetings_reindexed.ok()) return meetings_reindexed.status();
   server->plans_ = std::make_unique<meetings::PlanStore>(*server->storage_, *server->cases_,
                                                          *server->meetings_, clock);
-  server->cases_->AddRecounter(
-      [meetings = server->meetings_.get()] { return meetings->RecountCounters(); });
+  AddRecounters(*server->meetings_, *server->cases_);
   server->meetings_service_ = std::make_unique<meetings::MeetingsService>(
       *server->gatekeeper_, *server->meetings_, *server->plans_, *server->cases_);
   server->monitoring_ =

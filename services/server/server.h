@@ -32,6 +32,7 @@
 #include "services/common/worker_pool.h"
 #include "services/server/config.h"
 #include "services/server/connection_listener.h"
+#include "services/stats/counters.h"
 #include "services/storage/storage.h"
 
 namespace casecoord::admin {
@@ -97,15 +98,27 @@ Result<int> ConnectionLimit(const ServerConfig& config, uint64_t open_file_limit
 // NO_AUDIT_KEY if neither is given.
 Result<std::string> LoadAuditKey(const ServerConfig& config);
 
+// The statistics counters of the stopped server's database `storage` compared with a recount from
+// the records by every store that counts (what RebuildCaseCounters with validate_only does while
+// serving), for `caseserver counters verify`. Changes nothing; the result says how many counters
+// the recount produced and which stored ones differ from it.
+struct CounterVerification {
+  std::vector<stats::CounterDifference> differences;
+  size_t counters_recomputed = 0;
+};
+Result<CounterVerification> VerifyCounters(storage::Storage& storage,
+                                           std::shared_ptr<const storage::Keyring> keyring);
+
 class HealthReporter;
 
 class CaseServer {
  public:
-  // `wal_faults` is for tests only (storage::StorageOptions::wal_faults).
+  // `wal_faults` and `sync_journal` are for tests only (storage::StorageOptions).
   static Result<std::unique_ptr<CaseServer>> Start(
       const ServerConfig& config, std::shared_ptr<const storage::Keyring> keyring,
       std::string audit_key, const Clock& clock = SystemClock::Instance(),
-      std::shared_ptr<storage::WalFaultInjector> wal_faults = nullptr);
+      std::shared_ptr<storage::WalFaultInjector> wal_faults = nullptr,
+      std::shared_ptr<storage::SyncJournal> sync_journal = nullptr);
   ~CaseServer();
   CaseServer(const CaseServer&) = delete;
   CaseServer& operator=(const CaseServer&) = delete;

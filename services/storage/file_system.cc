@@ -1,10 +1,18 @@
 #include "services/storage/file_system.h"
 
+#include <fcntl.h>
 #include <rocksdb/env_encryption.h>
 #include <rocksdb/file_system.h>
+#include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "services/common/text.h"
 
 namespace casecoord::storage {
 namespace {
@@ -17,6 +25,13 @@ using rocksdb::Slice;
 std::filesystem::path Normalised(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   return std::filesystem::path(path).lexically_normal();
+}
+
+// The name of `path` within `dir` if `path` is a file directly in `dir`; "" otherwise.
+std::string NameIn(const std::filesystem::path& dir, const std::string& path) {
+  const std::filesystem::path file(path);
+  if (Normalised(file.parent_path().string()) != dir) return "";
+  return file.filename().string();
 }
 
 // Reports an I/O error as scoped to this file (see file_system.h). Out-of-space, fencing and the
@@ -137,13 +152,12 @@ class WalGuardFileSystem : public rocksdb::FileSystemWrapper {
   // RocksDB names its logs <digits>.log in the database directory (the default wal_dir). Backups
   // copied through the same Env live elsewhere and are not guarded.
   bool IsDatabaseWal(const std::string& name) const {
-    const std::filesystem::path path(name);
-    const std::string file = path.filename().string();
+    const std::string file = NameIn(db_dir_, name);
     if (file.size() <= 4 || !file.ends_with(".log")) return false;
     for (size_t i = 0; i + 4 < file.size(); ++i) {
       if (!std::isdigit(static_cast<unsigned char>(file[i]))) return false;
     }
-    return Normalised(path.parent_path().string()) == db_dir_;
+    return true;
   }
 
   const std::filesystem::path db_dir_;
@@ -151,11 +165,201 @@ class WalGuardFileSystem : public rocksdb::FileSystemWrapper {
   const std::shared_ptr<WalFaultInjector> faults_;
 };
 
+// A raw file of the database directory whose successful syncs go to the journal.
+class JournaledFile : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  JournaledFile(std::unique_ptr<rocksdb::FSWritableFile> file, std::string name,
+                std::shared_ptr<SyncJournal> journal)
+      : FSWritableFileOwnerWrapper(std::move(file)),
+        name_(std::move(name)),
+        journal_(std::move(journal)) {}
+
+  IOStatus Sync(const IOOptions& options, IODebugContext* dbg) override {
+    return Journaled(target()->Sync(options, dbg), options, dbg);
+  }
+  IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
+    return Journaled(target()->Fsync(options, dbg), options, dbg);
+  }
+
+ private:
+  // The raw file writes straight through to the kernel (RocksDB's buffer is above the
+  // encryption), so its size now is what the sync made durable.
+  IOStatus Journaled(IOStatus status, const IOOptions& options, IODebugContext* dbg) {
+    if (status.ok()) journal_->Synced(name_, target()->GetFileSize(options, dbg));
+    return status;
+  }
+
+  const std::string name_;
+  const std::shared_ptr<SyncJournal> journal_;
+};
+
+// Journals what happens to the raw files of the database directory (see SyncJournal).
+class JournalFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  JournalFileSystem(const std::shared_ptr<rocksdb::FileSystem>& target, const std::string& db_dir,
+                    std::shared_ptr<SyncJournal> journal)
+      : FileSystemWrapper(target), db_dir_(Normalised(db_dir)), journal_(std::move(journal)) {}
+
+  static const char* kClassName() { return "CasecoordSyncJournalFileSystem"; }
+  const char* Name() const override { return kClassName(); }
+
+  IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                           std::unique_ptr<rocksdb::FSWritableFile>* result,
+                           IODebugContext* dbg) override {
+    IOStatus status = target()->NewWritableFile(name, options, result, dbg);
+    const std::string file = NameIn(db_dir_, name);
+    if (!status.ok() || file.empty()) return status;
+    journal_->Created(file);
+    *result = std::make_unique<JournaledFile>(std::move(*result), file, journal_);
+    return status;
+  }
+
+  // What the file held before it was reopened is taken as durable, like every file not created
+  // by this process.
+  IOStatus ReopenWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                              std::unique_ptr<rocksdb::FSWritableFile>* result,
+                              IODebugContext* dbg) override {
+    IOStatus status = target()->ReopenWritableFile(name, options, result, dbg);
+    const std::string file = NameIn(db_dir_, name);
+    if (!status.ok() || file.empty()) return status;
+    journal_->Synced(file, (*result)->GetFileSize(options.io_options, dbg));
+    *result = std::make_unique<JournaledFile>(std::move(*result), file, journal_);
+    return status;
+  }
+
+  IOStatus RenameFile(const std::string& from, const std::string& to, const IOOptions& options,
+                      IODebugContext* dbg) override {
+    IOStatus status = target()->RenameFile(from, to, options, dbg);
+    const std::string from_file = NameIn(db_dir_, from), to_file = NameIn(db_dir_, to);
+    if (status.ok() && !from_file.empty() && !to_file.empty()) {
+      journal_->Renamed(from_file, to_file);
+    }
+    return status;
+  }
+
+  IOStatus DeleteFile(const std::string& name, const IOOptions& options,
+                      IODebugContext* dbg) override {
+    IOStatus status = target()->DeleteFile(name, options, dbg);
+    const std::string file = NameIn(db_dir_, name);
+    if (status.ok() && !file.empty()) journal_->Deleted(file);
+    return status;
+  }
+
+ private:
+  const std::filesystem::path db_dir_;
+  const std::shared_ptr<SyncJournal> journal_;
+};
+
+// RocksDB chooses every name in the database directory; none has white space, which the journal
+// uses as its separator.
+bool JournalableName(std::string_view file) {
+  if (file.empty()) return false;
+  for (char c : file) {
+    if (std::isspace(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
+Result<std::shared_ptr<SyncJournal>> SyncJournal::Open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Status::Internal("IO_ERROR",
+                            "cannot open the sync journal " + path + ": " + std::strerror(errno));
+  }
+  return std::shared_ptr<SyncJournal>(new SyncJournal(fd));
+}
+
+SyncJournal::~SyncJournal() { ::close(fd_); }
+
+void SyncJournal::Created(std::string_view file) {
+  if (JournalableName(file)) Append("create " + std::string(file) + "\n");
+}
+
+void SyncJournal::Synced(std::string_view file, uint64_t size) {
+  if (JournalableName(file)) {
+    Append("sync " + std::to_string(size) + " " + std::string(file) + "\n");
+  }
+}
+
+void SyncJournal::Renamed(std::string_view from, std::string_view to) {
+  if (JournalableName(from) && JournalableName(to)) {
+    Append("rename " + std::string(from) + " " + std::string(to) + "\n");
+  }
+}
+
+void SyncJournal::Deleted(std::string_view file) {
+  if (JournalableName(file)) Append("delete " + std::string(file) + "\n");
+}
+
+void SyncJournal::Append(const std::string& line) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // One write per line (O_APPEND): a kill leaves whole lines, or a last line without its newline,
+  // which DropUnsyncedData ignores. A failed write is a failed test seam, not a failed sync.
+  [[maybe_unused]] const ssize_t written = ::write(fd_, line.data(), line.size());
+}
+
+Result<DroppedData> DropUnsyncedData(const std::string& journal_path, const std::string& db_dir) {
+  std::ifstream in(journal_path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  // The durable size of every file created (or reopened) by the journaled process.
+  std::map<std::string, uint64_t> durable;
+  std::string line;
+  for (int number = 1; std::getline(text, line); ++number) {
+    if (text.eof()) break;  // no newline: the write was cut short, the event did not return
+    std::istringstream words(line);
+    std::string op, first, second;
+    words >> op >> first >> second;
+    auto bad = [&] {
+      return Status::InvalidArgument("journal", journal_path + ":" + std::to_string(number) +
+                                                    ": cannot read \"" + ShortQuote(line) + "\"");
+    };
+    if (op == "create" && !first.empty()) {
+      durable[first] = 0;
+    } else if (op == "sync" && !second.empty()) {
+      auto size = ParseDecimalId(first, /*allow_zero=*/true);
+      if (!size) return bad();
+      durable[second] = *size;
+    } else if (op == "rename" && !second.empty()) {
+      auto from = durable.find(first);
+      if (from == durable.end()) {
+        durable.erase(second);  // a file from before the process, durable as found
+      } else {
+        durable[second] = from->second;
+        durable.erase(from);
+      }
+    } else if (op == "delete" && !first.empty()) {
+      durable.erase(first);
+    } else {
+      return bad();
+    }
+  }
+  DroppedData dropped;
+  for (const auto& [file, size] : durable) {
+    const std::filesystem::path path = std::filesystem::path(db_dir) / file;
+    std::error_code error;
+    const uintmax_t now = std::filesystem::file_size(path, error);
+    if (error) continue;  // deleted after its last journal line was written
+    if (now > size) {
+      std::filesystem::resize_file(path, size, error);
+      if (error) {
+        return Status::Internal("IO_ERROR", "cannot cut " + path.string() + ": " + error.message());
+      }
+      ++dropped.files_cut;
+      dropped.bytes_dropped += now - size;
+    }
+  }
+  dropped.durable_sizes = std::move(durable);
+  return dropped;
+}
+
 StorageEnv NewStorageEnv(const std::string& db_dir, std::shared_ptr<const Keyring> keyring,
-                         std::shared_ptr<WalFaultInjector> faults) {
+                         std::shared_ptr<WalFaultInjector> faults,
+                         std::shared_ptr<SyncJournal> journal) {
   std::shared_ptr<rocksdb::FileSystem> files = rocksdb::FileSystem::Default();
+  if (journal) files = std::make_shared<JournalFileSystem>(files, db_dir, std::move(journal));
   if (keyring) {
     files = rocksdb::NewEncryptedFS(
         files, std::make_shared<EnvelopeEncryptionProvider>(std::move(keyring)));

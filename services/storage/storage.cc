@@ -253,7 +253,8 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   storage->on_write_state_change_ = options.on_write_state_change;
   storage->resume_first_delay_ = std::max(options.resume_first_delay, std::chrono::milliseconds(1));
   storage->resume_max_delay_ = std::max(options.resume_max_delay, storage->resume_first_delay_);
-  StorageEnv env = NewStorageEnv(options.path, options.keyring, options.wal_faults);
+  StorageEnv env =
+      NewStorageEnv(options.path, options.keyring, options.wal_faults, options.sync_journal);
   storage->env_ = std::move(env.env);
   storage->wal_state_ = std::move(env.wal_state);
 

@@ -89,6 +89,9 @@ struct StorageOptions {
   std::chrono::milliseconds resume_max_delay{30000};
   // Tests only: makes the write-ahead log fail on demand (file_system.h). Default: none.
   std::shared_ptr<WalFaultInjector> wal_faults;
+  // Tests only: journals what of each file was synced, for crash tests that drop the rest
+  // (file_system.h, SyncJournal). Default: none.
+  std::shared_ptr<SyncJournal> sync_journal;
 };
 
 struct StorageStats {

@@ -1,13 +1,11 @@
 // The caseserver binary as an operator runs it: settings from flags and the environment, keys from
 // files, structured logs on stderr, SIGTERM for a graceful stop, and its exit codes.
-#include <fcntl.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,88 +19,25 @@
 
 #include "casecoord/v1/admin.grpc.pb.h"
 #include "clients/cli/client.h"
+#include "services/stats/counters.h"
+#include "services/storage/key_source.h"
 #include "tests/support/process_run.h"
+#include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
 
 namespace casecoord {
 namespace {
 
-struct Process {
-  pid_t pid = -1;
-  int stderr_fd = -1;
-};
-
-struct SpawnOptions {
-  // RLIMIT_NOFILE of the child (soft, hard); left as the test's when 0.
-  rlim_t open_files_soft = 0;
-  rlim_t open_files_hard = 0;
-  // "NAME=value" entries added to the child's environment.
-  std::vector<std::string> environment;
-};
+using testing::ReadUntil;
+using testing::SpawnOptions;
+using testing::WaitExit;
+using testing::WaitUntilServing;
+using Process = testing::ServerProcess;
 
 // Starts caseserver with `args`; its stderr is readable from the returned descriptor.
 Process Spawn(const std::vector<std::string>& args, const SpawnOptions& options = {}) {
-  // Everything the child needs is built before fork(): after it, only the forking thread exists in
-  // the child, and another thread may have held the allocator's lock.
-  std::string binary = CASESERVER_PATH;
-  std::vector<std::string> copies = args;
-  std::vector<char*> argv{binary.data()};
-  for (auto& arg : copies) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> environment = options.environment;
-  std::vector<char*> envp;
-  for (auto& entry : environment) envp.push_back(entry.data());
-  for (char** entry = environ; *entry != nullptr; ++entry) envp.push_back(*entry);
-  envp.push_back(nullptr);
-  struct rlimit files {
-    options.open_files_soft, options.open_files_hard
-  };
-  int fds[2];
-  EXPECT_EQ(pipe(fds), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], STDERR_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    if (files.rlim_cur != 0 && setrlimit(RLIMIT_NOFILE, &files) != 0) _exit(126);
-    execve(binary.c_str(), argv.data(), envp.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  return Process{pid, fds[0]};
-}
-
-// Reads stderr lines until one satisfies `match` or `seconds` pass; returns all text read.
-std::string ReadUntil(int fd, const std::function<bool(const std::string&)>& match,
-                      int seconds = 20) {
-  std::string all, line;
-  fcntl(fd, F_SETFL, O_NONBLOCK);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    char c;
-    ssize_t n = read(fd, &c, 1);
-    if (n == 1) {
-      all.push_back(c);
-      if (c != '\n') {
-        line.push_back(c);
-        continue;
-      }
-      if (match(line)) return all;
-      line.clear();
-    } else if (n == 0) {
-      return all;  // the process closed stderr
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  }
-  return all;
-}
-
-int WaitExit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return testing::SpawnServer(CASESERVER_PATH, args, options);
 }
 
 class CaseserverProcessTest : public ::testing::Test {
@@ -148,13 +83,8 @@ class CaseserverProcessTest : public ::testing::Test {
   // Serves until `while_serving(port)` returns, stops with SIGTERM, and returns the log.
   std::string ServeThenStop(const std::function<void(int)>& while_serving) {
     Process server = Spawn(ServeArgs());
-    int port = 0;
-    std::string log = ReadUntil(server.stderr_fd, [&port](const std::string& line) {
-      auto json = nlohmann::json::parse(line, nullptr, false);
-      if (json.is_discarded() || json.value("msg", "") != "caseserver serving") return false;
-      port = std::stoi(json.value("port", "0"));
-      return true;
-    });
+    std::string log;
+    const int port = WaitUntilServing(server.stderr_fd, &log);
     EXPECT_GT(port, 0) << log;
     if (port > 0) while_serving(port);
     kill(server.pid, SIGTERM);
@@ -223,13 +153,8 @@ class CaseserverProcessTest : public ::testing::Test {
 
 TEST_F(CaseserverProcessTest, ServesThenStopsGracefullyOnSigterm) {
   Process server = Spawn(ServeArgs());
-  int port = 0;
-  std::string log = ReadUntil(server.stderr_fd, [&port](const std::string& line) {
-    auto json = nlohmann::json::parse(line, nullptr, false);
-    if (json.is_discarded() || json.value("msg", "") != "caseserver serving") return false;
-    port = std::stoi(json.value("port", "0"));
-    return true;
-  });
+  std::string log;
+  const int port = WaitUntilServing(server.stderr_fd, &log);
   ASSERT_GT(port, 0) << log;
 
   testing::KeyPair ops = ca_.IssueClient("ops");
@@ -271,18 +196,6 @@ TEST_F(CaseserverProcessTest, ServesThenStopsGracefullyOnSigterm) {
     EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded()) << line;
   }
   close(server.stderr_fd);
-}
-
-// The port caseserver logged as serving on, or 0 if it did not (all it logged goes to `log`).
-int WaitUntilServing(int stderr_fd, std::string* log) {
-  int port = 0;
-  *log += ReadUntil(stderr_fd, [&port](const std::string& line) {
-    auto json = nlohmann::json::parse(line, nullptr, false);
-    if (json.is_discarded() || json.value("msg", "") != "caseserver serving") return false;
-    port = std::stoi(json.value("port", "0"));
-    return true;
-  });
-  return port;
 }
 
 // A TCP connection to 127.0.0.1:port that will never start TLS (connect() does not wait).
@@ -486,6 +399,34 @@ TEST_F(CaseserverProcessTest, AWrongAuditKeyIsRefusedBeforeTheDatabaseIsOpened) 
   // Neither opened the database: an open replays the log and writes a new one, a new manifest
   // and new options.
   EXPECT_EQ(testing::SnapshotDirectory(dir_.Sub("data/db")), before);
+}
+
+// The offline check operators run after a crash: the stored statistics counters against a
+// recount from the records.
+TEST_F(CaseserverProcessTest, CountersVerifyReportsACounterThatDiffersFromTheRecords) {
+  ASSERT_NO_FATAL_FAILURE(ServeOnce());
+  testing::ProcessRun agree =
+      RunCaseserver({"counters", "verify"}, OfflineArgs(dir_.Sub("data/db")));
+  EXPECT_EQ(agree.exit_code, 0) << agree.out << agree.err;
+  EXPECT_NE(agree.out.find("counters agree with a recount"), std::string::npos) << agree.out;
+
+  {  // A counter that no record accounts for, as a lost or doubled event would leave.
+    auto kek = storage::LoadKeyFile(dir_.Sub("kek"));
+    ASSERT_TRUE(kek.ok()) << kek.status().ToString();
+    auto storage = storage::Storage::OpenExisting(dir_.Sub("data/db"),
+                                                  std::make_shared<const storage::Keyring>(*kek));
+    ASSERT_TRUE(storage.ok()) << storage.status().ToString();
+    storage::WriteBatch batch(**storage);
+    batch.Add(storage::ColumnFamily::kCounters,
+              stats::EncodeCounterKey({2024, stats::kCasesOpened, "", ""}), 1);
+    ASSERT_TRUE((*storage)->Commit(batch).ok());
+  }
+  testing::ProcessRun differ =
+      RunCaseserver({"counters", "verify"}, OfflineArgs(dir_.Sub("data/db")));
+  EXPECT_EQ(differ.exit_code, 3) << differ.out << differ.err;
+  EXPECT_NE(differ.out.find("counters DIFFER"), std::string::npos) << differ.out;
+  EXPECT_NE(differ.out.find("2024/cases_opened: stored 1, recounted 0"), std::string::npos)
+      << differ.out;
 }
 
 }  // namespace
