@@ -52,7 +52,8 @@ void CheckDecoding(std::string_view bytes, const casecoord::Result<std::string>&
       // CP932 bytes that happen to be valid UTF-8 are read as UTF-8 (the documented order), so
       // only a CP932 re-reading is comparable.
       if (again == CsvEncoding::kCp932) {
-        FUZZ_CHECK(*redecoded == decoded.value(), "CP932 text changed by encoding and decoding again");
+        FUZZ_CHECK(*redecoded == decoded.value(),
+                   "CP932 text changed by encoding and decoding again");
       }
       break;
     }
