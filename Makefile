@@ -6,12 +6,16 @@ TSAN_DIR  ?= build-tsan
 # gatekeeper, worker pool, hand-off and case locks); gRPC's and RocksDB's threads are not
 # instrumented (Debian builds them without TSan), so tests that run the server stay out.
 TSAN_TESTS = common_test storage_test auth_test cases_test
+FUZZ_DIR  ?= build-fuzz
+# Seconds each fuzz target runs in `make fuzz`; FUZZ_TARGETS narrows the set.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= page_token filter csv keys rpc_requests
 JOBS      ?= $(shell nproc)
 DEV_DIR   ?= var/dev
 CASESERVER = $(BUILD_DIR)/services/server/caseserver
 CASECTL    = $(BUILD_DIR)/clients/cli/casectl
 
-.PHONY: all deps build run test test-unit test-asan test-tsan bench format clean
+.PHONY: all deps build run test test-unit test-asan test-tsan fuzz fuzz-build bench format clean
 
 all: build
 
@@ -52,6 +56,26 @@ test-tsan: deps
 	  ctest --output-on-failure -j$(JOBS) --timeout 900 \
 	  -L '^($(shell echo $(TSAN_TESTS) | tr ' ' '|'))$$'
 
+# libFuzzer (clang) on every target of tests/fuzz for FUZZ_SECONDS each (docs/fuzzing.md). Each
+# starts from its seed corpus (read-only) and the working corpus $(FUZZ_DIR)/corpus/<target>,
+# where the inputs it finds go; crashes land in $(FUZZ_DIR)/artifacts/<target>/ and stop the run.
+fuzz: fuzz-build
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts/$$t; \
+	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	    $(FUZZ_DIR)/tests/fuzz/$${t}_fuzzer -max_total_time=$(FUZZ_SECONDS) -timeout=60 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t/ \
+	    $$(cat tests/fuzz/options/$$t 2>/dev/null) \
+	    $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: findings in:$$failed (see $(FUZZ_DIR)/artifacts/)"; exit 1; fi
+
+fuzz-build: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCASECOORD_FUZZ=ON -DCASECOORD_BUILD_BENCH=OFF
+	cmake --build $(FUZZ_DIR) -j$(JOBS) --target fuzzers
+
 # Every benchmark in bench/ (storage_bench, rpc_bench, audit_bench, ...); see docs/performance.md.
 bench: build
 	@set -e; for b in $(BUILD_DIR)/bench/*_bench; do echo "== $$b"; $$b; done
@@ -60,4 +84,4 @@ format:
 	find services clients tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR)

@@ -9,6 +9,8 @@ packages=(
   librocksdb-dev libssl-dev libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libicu-dev libxlsxwriter-dev libzip-dev
   libjemalloc-dev ccache
+  # `make fuzz`: clang, and libFuzzer with the sanitizer runtimes (Debian 12: libclang-rt-14-dev).
+  clang libclang-rt-dev
 )
 
 missing=()

@@ -287,7 +287,10 @@ Result<v1::Dispatch> DispatchStore::Opened(uint64_t id, const Stored& stored,
     } else {
       auto follow_up = std::find_if(
           dispatch.mutable_follow_ups()->begin(), dispatch.mutable_follow_ups()->end(),
-          [&path](const v1::FollowUp& f) { return FollowUpNotePath(f.number()) == path; });
+          // An init-capture: clang 14 (the fuzzing build) cannot capture a structured binding.
+          [&note_path = path](const v1::FollowUp& f) {
+            return FollowUpNotePath(f.number()) == note_path;
+          });
       if (follow_up == dispatch.mutable_follow_ups()->end()) {
         return Status(StatusCode::kDataLoss, "DISPATCH_RECORD_CORRUPT",
                       DispatchName(id) + " has a sealed value of no field");

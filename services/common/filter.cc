@@ -30,7 +30,8 @@ Result<std::vector<FilterClause>> ParseFilterClauses(std::string_view filter) {
     parsed.key = TrimSpaces(clause.substr(0, op_at));
     const size_t op_length = op_at + 1 < clause.size() && clause[op_at + 1] == '=' ? 2 : 1;
     parsed.op = clause.substr(op_at, op_length);
-    if (parsed.op == "!") {
+    // "==" is not AIP-160; refusing it keeps `op` one of the six documented operators.
+    if (parsed.op == "!" || parsed.op == "==") {
       return Status::InvalidArgument("filter",
                                      "unknown operator in \"" + ShortQuote(clause) + "\"");
     }

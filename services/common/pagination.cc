@@ -87,6 +87,9 @@ bool Base64UrlDecode(std::string_view text, std::string* bytes) {
   size_t padding = padded.size() - text.size();
   if (padding > static_cast<size_t>(size)) return false;
   out.resize(static_cast<size_t>(size) - padding);
+  // EVP_DecodeBlock ignores the unused low bits of the last character, so "Mo" and "Mg" decode
+  // alike; accept only the one text we issue, so that no two token texts name one position.
+  if (Base64UrlEncode(out) != text) return false;
   *bytes = std::move(out);
   return true;
 }
