@@ -52,7 +52,7 @@ test-tsan: deps
 	cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCASECOORD_TSAN=ON \
 	      -DCASECOORD_BUILD_BENCH=OFF
 	cmake --build $(TSAN_DIR) -j$(JOBS) --target $(TSAN_TESTS)
-	cd $(TSAN_DIR) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	cd $(TSAN_DIR) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  ctest --output-on-failure -j$(JOBS) --timeout 900 \
 	  -L '^($(shell echo $(TSAN_TESTS) | tr ' ' '|'))$$'
 
