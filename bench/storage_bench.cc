@@ -278,12 +278,14 @@ double ScanPass(const Storage& db, int records) {
   auto it = db.NewIterator(ColumnFamily::kRecords);
   uint64_t count = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (it->value().size() != kValueBytes) Die("scan", Status::Internal("BAD_VALUE", "size"));
+    if (it->value().size() != kValueBytes)
+      Die("scan", Status(Reason::kStorageCorruption, "scan read a value of the wrong size"));
     ++count;
   }
   if (!it->status().ok()) Die("scan", storage::FromRocksStatus(it->status(), "scan"));
   if (count != static_cast<uint64_t>(records)) {
-    Die("scan", Status::Internal("BAD_COUNT", std::to_string(count) + " records"));
+    Die("scan",
+        Status(Reason::kStorageCorruption, "scan counted " + std::to_string(count) + " records"));
   }
   return std::chrono::duration<double>(Clock::now() - start).count();
 }

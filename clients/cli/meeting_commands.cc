@@ -47,8 +47,6 @@ constexpr size_t kMaxIdDigits = 18;
 constexpr size_t kTitleColumns = 30;
 // Plan versions are numbered from 1; the server accepts up to this.
 constexpr int kMaxPlanVersion = 1000000;
-// The reason the server gives a participant who has not acknowledged the duty of confidentiality.
-constexpr char kNotAcknowledged[] = "CONFIDENTIALITY_NOT_ACKNOWLEDGED";
 
 constexpr char kSupportMeetingNotice[] =
     "【取扱注意】社会福祉法第106条の6に基づく支援会議の記録です。構成員には守秘義務があり、"
@@ -687,7 +685,7 @@ void PrintPlanList(const v1::ListPlanVersionsResponse& list) {
 // ReportError, and for a participant who has not acknowledged yet, how to.
 int ReportMeetingError(const grpc::Status& status, const std::string& meeting) {
   ReportError(status);
-  if (FromGrpcStatus(status).reason() == kNotAcknowledged) {
+  if (FromGrpcStatus(status).Is(Reason::kConfidentialityNotAcknowledged)) {
     std::cerr << "会議の記録を読む前に casectl meeting acknowledge " << meeting
               << " で守秘義務の確認を記録してください / record your acknowledgement of the duty of "
                  "confidentiality first: casectl meeting acknowledge "

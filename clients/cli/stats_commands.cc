@@ -922,7 +922,7 @@ int StatsCommands::State::WriteExport(const GlobalOptions& options,
   if (!bytes.ok()) {
     std::cerr << "エラー / error: 書き出せません / cannot export: " << bytes.status().ToString()
               << "\n";
-    if (bytes.status().reason() == "UNMAPPABLE_CHARACTER") {
+    if (bytes.status().Is(Reason::kUnmappableCharacter)) {
       std::cerr << "  --encoding utf8 なら書き出せます / --encoding utf8 can write these "
                    "characters\n";
     }

@@ -166,7 +166,7 @@ Status CheckTable(const v1::StatTable& table, const std::string& field, int year
     for (int c = 0; c < row.cells_size(); ++c) {
       const v1::StatCell& cell = row.cells(c);
       if (!cell.suppressed() && cell.value() > 0 && cell.value() < min_cell_count) {
-        return Status(StatusCode::kFailedPrecondition, "UNPROTECTED_CELL",
+        return Status(Reason::kUnprotectedCell,
                       row_field + ".cells[" + std::to_string(c) + "] publishes " +
                           std::to_string(cell.value()) + ", below k = " +
                           std::to_string(min_cell_count) + ", without suppression");
@@ -181,8 +181,8 @@ Status CheckReport(const v1::YearlyReport& report) {
     return Status::InvalidArgument("fiscal_years", "must name at least one fiscal year");
   }
   if (!report.has_disclosure() || !report.disclosure().audit_passed()) {
-    return Status::FailedPrecondition(
-        "DISCLOSURE_AUDIT_NOT_PASSED",
+    return Status(
+        Reason::kDisclosureAuditNotPassed,
         "the report does not carry a passed disclosure audit (disclosure.audit_passed); only "
         "reports as the server answers them can be exported for publication");
   }
@@ -617,8 +617,8 @@ class TempFile {
     std::string pattern = (dir / "casecoord-export-XXXXXX.xlsx").string();
     const int fd = mkstemps(pattern.data(), 5);
     if (fd < 0) {
-      return Status::Internal("XLSX_WRITE_FAILED", "cannot create a temporary file in " +
-                                                       dir.string() + ": " + std::strerror(errno));
+      return Status(Reason::kXlsxWriteFailed, "cannot create a temporary file in " + dir.string() +
+                                                  ": " + std::strerror(errno));
     }
     ::close(fd);
     path_ = pattern;
@@ -719,7 +719,7 @@ Result<std::string> SheetXlsx(const Sheet& sheet) {
 
   lxw_workbook* workbook = workbook_new(file.path().c_str());
   if (workbook == nullptr) {
-    return Status::Internal("XLSX_WRITE_FAILED", "libxlsxwriter could not create a workbook");
+    return Status(Reason::kXlsxWriteFailed, "libxlsxwriter could not create a workbook");
   }
   lxw_error first_error = LXW_NO_ERROR;
   const auto check = [&first_error](lxw_error error) {
@@ -736,7 +736,7 @@ Result<std::string> SheetXlsx(const Sheet& sheet) {
   lxw_worksheet* worksheet = workbook_add_worksheet(workbook, sheet.name.c_str());
   if (worksheet == nullptr) {
     workbook_close(workbook);
-    return Status::Internal("XLSX_WRITE_FAILED", "libxlsxwriter refused the sheet " + sheet.name);
+    return Status(Reason::kXlsxWriteFailed, "libxlsxwriter refused the sheet " + sheet.name);
   }
   // Column widths first: the row heights of wrapped cells depend on them.
   size_t columns = 0;
@@ -794,14 +794,14 @@ Result<std::string> SheetXlsx(const Sheet& sheet) {
   const lxw_error closed = workbook_close(workbook);  // frees the workbook whatever happens
   if (first_error == LXW_NO_ERROR) first_error = closed;
   if (first_error != LXW_NO_ERROR) {
-    return Status::Internal("XLSX_WRITE_FAILED",
-                            std::string("libxlsxwriter: ") + lxw_strerror(first_error));
+    return Status(Reason::kXlsxWriteFailed,
+                  std::string("libxlsxwriter: ") + lxw_strerror(first_error));
   }
 
   std::ifstream in(file.path(), std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad() || bytes.empty()) {
-    return Status::Internal("XLSX_WRITE_FAILED", "cannot read back " + file.path());
+    return Status(Reason::kXlsxWriteFailed, "cannot read back " + file.path());
   }
   return bytes;
 }

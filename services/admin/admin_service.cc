@@ -9,6 +9,7 @@
 #include "services/auth/peer_identity.h"
 #include "services/common/log.h"
 #include "services/common/pagination.h"
+#include "services/common/resource_names.h"
 #include "services/common/text.h"
 #include "services/storage/backup.h"
 #include "services/storage/key_encoding.h"
@@ -17,8 +18,6 @@ namespace casecoord::admin {
 namespace {
 
 using google::protobuf::util::TimeUtil;
-
-constexpr std::string_view kBackupPrefix = "backups/";
 
 void FillBackup(const storage::BackupSummary& summary, v1::Backup* out) {
   out->set_name(std::string(kBackupPrefix) + std::to_string(summary.id));
@@ -34,7 +33,7 @@ Result<uint32_t> ParseBackupName(const std::string& name) {
     return Status::InvalidArgument("name", "must look like \"backups/{backup_id}\"");
   }
   std::string_view digits(name);
-  digits.remove_prefix(kBackupPrefix.size());
+  digits.remove_prefix(sizeof(kBackupPrefix) - 1);
   uint32_t id = 0;
   auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
   if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() || id == 0) {
@@ -190,7 +189,7 @@ grpc::ServerUnaryReactor* AdminService::CreateUser(grpc::CallbackServerContext* 
                                                    v1::User* response) {
   return deps_.gatekeeper->Handle(
       context, AdminMethod("CreateUser"), [this, request, response](auth::Call& call) {
-        call.set_resource("users/" + request->user_id());
+        call.set_resource(kUserPrefix + request->user_id());
         call.HoldUntilCommitted(deps_.users->LockForWrite());
         auto created =
             deps_.users->PrepareCreate(request->user_id(), request->user(), &call.changes());
@@ -210,7 +209,7 @@ grpc::ServerUnaryReactor* AdminService::GetUser(grpc::CallbackServerContext* con
         auto user_id = auth::UserRegistry::ParseUserName(request->name(), "name");
         if (!user_id.ok()) return user_id.status();
         auto user = deps_.users->Find(*user_id);
-        if (!user) return Status::NotFound("USER_NOT_FOUND", request->name() + " not found");
+        if (!user) return Status(Reason::kUserNotFound, request->name() + " not found");
         *response = *user;
         return Status::Ok();
       });
@@ -333,7 +332,7 @@ grpc::ServerUnaryReactor* AdminService::RequestEmergencyAccess(
         auto exists =
             deps_.record_exists ? deps_.record_exists(request->resource()) : Result<bool>(false);
         if (!exists.ok()) return exists.status();
-        if (!*exists) return Status::NotFound("NOT_FOUND", request->resource() + " not found");
+        if (!*exists) return Status(Reason::kNotFound, request->resource() + " not found");
         auto grant = deps_.emergency->PrepareGrant(call.caller(), request->resource(),
                                                    request->reason(), &call.changes());
         if (!grant.ok()) return grant.status();
@@ -359,7 +358,7 @@ grpc::ServerUnaryReactor* AdminService::ListEmergencyAccesses(
           const std::string& last = response->emergency_accesses().rbegin()->name();
           auto sequence = ParseDecimalId(std::string_view(last).substr(last.find('/') + 1));
           if (!sequence) {
-            return Status::Internal("EMERGENCY_ACCESS_CORRUPT", last + " is not a grant's name");
+            return Status(Reason::kEmergencyAccessCorrupt, last + " is not a grant's name");
           }
           response->set_next_page_token(MakePageToken(PageSequenceKey(*sequence), "emergency"));
         }

@@ -7,8 +7,10 @@
 #include <set>
 
 #include "services/common/filter.h"
+#include "services/common/resource_names.h"
 #include "services/common/text.h"
 #include "services/storage/key_encoding.h"
+#include "services/storage/record_kit.h"
 
 namespace casecoord::advisers {
 namespace {
@@ -16,11 +18,8 @@ namespace {
 using google::protobuf::util::FieldMaskUtil;
 using storage::ColumnFamily;
 
-constexpr char kAdviserPrefix[] = "advisers/";
-constexpr char kUserPrefix[] = "users/";
-constexpr char kAgencyPrefix[] = "agencies/";
-constexpr char kRecord[] = "adviser";
-constexpr char kUserIndex[] = "adviser-user";
+constexpr const char* kRecord = storage::key_spaces::kAdviser.name;
+constexpr const char* kUserIndex = storage::key_spaces::kAdviserOfUser.name;
 constexpr size_t kMaxNameCharacters = 200;
 
 // UpdateAdviserRequest.update_mask paths; name and etag are the server's.
@@ -63,7 +62,7 @@ Result<std::string> ParseName(const std::string& name, const char* field) {
 Result<v1::Adviser> Parse(const std::string& name, const std::string& bytes) {
   v1::Adviser adviser;
   if (!adviser.ParseFromString(bytes)) {
-    return Status(StatusCode::kDataLoss, "ADVISER_RECORD_CORRUPT", name + " is unreadable");
+    return Status(Reason::kAdviserRecordCorrupt, name + " is unreadable");
   }
   return adviser;
 }
@@ -120,14 +119,7 @@ Result<AdviserFilter> ParseAdviserFilter(const std::string& text) {
 }
 
 Status AdviserStore::Validate(const v1::Adviser& adviser, const std::string& id) const {
-  Status status;
-  auto violation = [&status](const std::string& field, const std::string& description) {
-    if (status.ok()) {
-      status = Status::InvalidArgument(field, description);
-    } else {
-      status.AddViolation(field, description);
-    }
-  };
+  FieldViolations violation;
   const size_t name_length = CharacterCount(std::string(TrimSpaces(adviser.display_name())));
   if (name_length == 0 || CharacterCount(adviser.display_name()) > kMaxNameCharacters) {
     violation("adviser.display_name", "required, up to 200 characters");
@@ -155,7 +147,7 @@ Status AdviserStore::Validate(const v1::Adviser& adviser, const std::string& id)
       (adviser.user().rfind(kUserPrefix, 0) != 0 || !IsUserId(adviser.user().substr(6)))) {
     violation("adviser.user", "must look like \"users/{user}\"");
   }
-  if (!status.ok()) return status;
+  CASECOORD_RETURN_IF_ERROR(violation.ToStatus());
   if (!adviser.agency().empty()) {
     auto agency = agencies_.Get(adviser.agency(), "adviser.agency");
     if (agency.status().code() == StatusCode::kNotFound) {
@@ -188,7 +180,7 @@ Result<v1::Adviser> AdviserStore::Get(const std::string& name, const char* field
   if (!id.ok()) return id.status();
   auto stored = storage_.Get(ColumnFamily::kRecords, RecordKey(*id));
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return Status::NotFound("ADVISER_NOT_FOUND", name + " not found");
+  if (!stored->has_value()) return Status(Reason::kAdviserNotFound, name + " not found");
   return Parse(name, **stored);
 }
 
@@ -198,7 +190,7 @@ Result<std::optional<v1::Adviser>> AdviserStore::OfUser(const std::string& user)
   if (!id->has_value()) return std::optional<v1::Adviser>();
   auto adviser = Get(kAdviserPrefix + **id);
   if (!adviser.ok()) {
-    return Status(StatusCode::kDataLoss, "ADVISER_INDEX_CORRUPT",
+    return Status(Reason::kAdviserIndexCorrupt,
                   "the user index names " + user + "'s adviser, which is unreadable");
   }
   return std::optional<v1::Adviser>(std::move(adviser).value());
@@ -225,7 +217,7 @@ Result<v1::Adviser> AdviserStore::PrepareCreate(const std::string& adviser_id,
   auto existing = storage_.Get(ColumnFamily::kRecords, RecordKey(adviser_id));
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) {
-    return Status(StatusCode::kAlreadyExists, "ADVISER_EXISTS", created.name() + " exists");
+    return Status(Reason::kAdviserExists, created.name() + " exists");
   }
   created.set_etag("1");
   Put(adviser_id, created, nullptr, batch);
@@ -246,10 +238,7 @@ Result<v1::Adviser> AdviserStore::PrepareUpdate(const v1::Adviser& patch, const 
   if (!id.ok()) return id.status();
   auto stored = Get(patch.name(), "adviser.name");
   if (!stored.ok()) return stored.status();
-  if (!patch.etag().empty() && patch.etag() != stored->etag()) {
-    return Status(StatusCode::kAborted, "STALE_ETAG",
-                  patch.name() + " changed since it was read; get it again");
-  }
+  CASECOORD_RETURN_IF_ERROR(storage::CheckEtag(patch.name(), patch.etag(), stored->etag()));
   v1::Adviser updated = *stored;
   FieldMaskUtil::MergeOptions options;
   options.set_replace_message_fields(true);

@@ -1,6 +1,7 @@
 #include "services/advisers/advisers_service.h"
 
 #include "services/common/pagination.h"
+#include "services/common/resource_names.h"
 #include "services/storage/request_ledger.h"
 
 namespace casecoord::advisers {
@@ -15,7 +16,7 @@ Result<DispatchViewer> AdvisersService::ViewerOf(const auth::Caller& caller) con
   // Only agency staff see by agency: an adviser heading an agency sees what they are assigned.
   if (caller.Has(v1::AGENCY_STAFF)) viewer.agency = caller.agency;
   if (!viewer.every_dispatch) {
-    auto adviser = advisers_.OfUser("users/" + caller.user_id);
+    auto adviser = advisers_.OfUser(kUserPrefix + caller.user_id);
     if (!adviser.ok()) return adviser.status();
     if (adviser->has_value()) viewer.adviser = (*adviser)->name();
   }
@@ -178,7 +179,7 @@ grpc::ServerUnaryReactor* AdvisersService::Change(
           const bool assigned =
               !viewer.adviser.empty() && visible->assigned_adviser() == viewer.adviser;
           if (!adviser_may_write || !assigned) {
-            return Status(StatusCode::kPermissionDenied, "NOT_ASSIGNED",
+            return Status(Reason::kNotAssigned,
                           adviser_may_write
                               ? "only a coordinator or the assigned adviser records this"
                               : "only a coordinator does this");

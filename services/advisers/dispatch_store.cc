@@ -8,8 +8,10 @@
 
 #include "services/common/filter.h"
 #include "services/common/fiscal_year.h"
+#include "services/common/resource_names.h"
 #include "services/common/text.h"
 #include "services/storage/key_encoding.h"
+#include "services/storage/record_kit.h"
 #include "services/worklist/due_index.h"
 
 namespace casecoord::advisers {
@@ -18,15 +20,10 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr char kDispatchPrefix[] = "dispatches/";
-constexpr char kCasePrefix[] = "cases/";
-constexpr char kAdviserPrefix[] = "advisers/";
-constexpr char kRecord[] = "dispatch";
-constexpr char kKey[] = "dispatch-key";
-constexpr char kNextId[] = "dispatch-next-id";
-constexpr char kRequest[] = "dispatch-request";
-constexpr char kCaseIndex[] = "dispatch-case";
-constexpr char kAdviserIndex[] = "dispatch-adviser";
+constexpr const char* kRecord = storage::key_spaces::kDispatch.name;
+constexpr const char* kKey = storage::key_spaces::kDispatchKey.name;
+constexpr const char* kCaseIndex = storage::key_spaces::kDispatchOfCase.name;
+constexpr const char* kAdviserIndex = storage::key_spaces::kDispatchOfAdviser.name;
 // The sealed fields' paths (a follow-up's note is "follow_ups/{number}/note").
 constexpr char kRequestNote[] = "request_note";
 constexpr char kDeclineReason[] = "decline_reason";
@@ -39,14 +36,6 @@ std::string Key(const char* kind, uint64_t id) {
   std::string key;
   storage::AppendString(&key, kind);
   storage::AppendUint64(&key, id);
-  return key;
-}
-
-std::string RequestKey(const std::string& user_id, const std::string& request_id) {
-  std::string key;
-  storage::AppendString(&key, kRequest);
-  storage::AppendString(&key, user_id);
-  storage::AppendString(&key, request_id);
   return key;
 }
 
@@ -106,8 +95,8 @@ std::string DateText(const v1::Date& date) {
 }
 
 Status IllegalMove(const std::string& name, v1::DispatchState state, const std::string& rule) {
-  return Status::FailedPrecondition("ILLEGAL_TRANSITION",
-                                    name + " is " + v1::DispatchState_Name(state) + "; " + rule);
+  return Status(Reason::kIllegalTransition,
+                name + " is " + v1::DispatchState_Name(state) + "; " + rule);
 }
 
 std::string Frame(const v1::Dispatch& record, const std::map<std::string, std::string>& sealed) {
@@ -139,7 +128,7 @@ Status WalkNewestFirst(const storage::Storage& storage, ColumnFamily family,
         std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
     uint64_t id = 0;
     if (!reader.ReadUint64(&id) || !reader.done()) {
-      return Status(StatusCode::kDataLoss, "DISPATCH_INDEX_CORRUPT", "a dispatch key is malformed");
+      return Status(Reason::kDispatchIndexCorrupt, "a dispatch key is malformed");
     }
     auto more = visit(id);
     if (!more.ok()) return more.status();
@@ -225,10 +214,9 @@ Result<DispatchStore::Stored> DispatchStore::Load(uint64_t id) const {
   if (!value->has_value()) {
     // Worded as Call::CheckRecordAccess words a dispatch outside the caller's scope, so that the
     // two cannot be told apart.
-    return Status::NotFound("NOT_FOUND", DispatchName(id) + " not found");
+    return Status(Reason::kNotFound, DispatchName(id) + " not found");
   }
-  const Status corrupt(StatusCode::kDataLoss, "DISPATCH_RECORD_CORRUPT",
-                       DispatchName(id) + " is unreadable");
+  const Status corrupt(Reason::kDispatchRecordCorrupt, DispatchName(id) + " is unreadable");
   storage::KeyReader reader(**value);
   std::string public_bytes;
   Stored stored;
@@ -249,10 +237,7 @@ Result<std::pair<uint64_t, DispatchStore::Stored>> DispatchStore::LoadForChange(
   if (!id.ok()) return id.status();
   auto stored = Load(*id);
   if (!stored.ok()) return stored.status();
-  if (!etag.empty() && etag != stored->record.etag()) {
-    return Status(StatusCode::kAborted, "STALE_ETAG",
-                  name + " changed since it was read; get it again");
-  }
+  CASECOORD_RETURN_IF_ERROR(storage::CheckEtag(name, etag, stored->record.etag()));
   return std::make_pair(*id, std::move(stored).value());
 }
 
@@ -261,8 +246,7 @@ Result<cases::CaseKey> DispatchStore::KeyOf(uint64_t id, const v1::Dispatch& rec
   auto wrapped = storage_.Get(ColumnFamily::kRecords, Key(kKey, id));
   if (!wrapped.ok()) return wrapped.status();
   if (!wrapped->has_value()) {
-    return Status(StatusCode::kDataLoss, "DISPATCH_KEY_MISSING",
-                  DispatchName(id) + " has no data key");
+    return Status(Reason::kDispatchKeyMissing, DispatchName(id) + " has no data key");
   }
   return keys_.Unwrap(**wrapped);
 }
@@ -292,7 +276,7 @@ Result<v1::Dispatch> DispatchStore::Opened(uint64_t id, const Stored& stored,
             return FollowUpNotePath(f.number()) == note_path;
           });
       if (follow_up == dispatch.mutable_follow_ups()->end()) {
-        return Status(StatusCode::kDataLoss, "DISPATCH_RECORD_CORRUPT",
+        return Status(Reason::kDispatchRecordCorrupt,
                       DispatchName(id) + " has a sealed value of no field");
       }
       follow_up->set_note(std::move(text).value());
@@ -324,7 +308,7 @@ Result<v1::Dispatch> DispatchStore::Get(const std::string& name) const {
   auto key = KeyOf(*id, stored->record);
   if (!key.ok()) {
     // After a purge of its case only the public part is left.
-    if (key.status().reason() == "CASE_PURGED") return Opened(*id, *stored, nullptr);
+    if (key.status().Is(Reason::kCasePurged)) return Opened(*id, *stored, nullptr);
     return key.status();
   }
   return Opened(*id, *stored, &*key);
@@ -400,7 +384,7 @@ Result<DispatchPage> DispatchStore::List(const DispatchViewer& viewer, const Dis
       return false;
     }
     auto key = KeyOf(id, record);
-    const bool purged = !key.ok() && key.status().reason() == "CASE_PURGED";
+    const bool purged = !key.ok() && key.status().Is(Reason::kCasePurged);
     if (!key.ok() && !purged) return key.status();
     auto opened = Opened(id, *stored, purged ? nullptr : &*key);
     if (!opened.ok()) return opened.status();
@@ -442,30 +426,15 @@ Result<v1::Dispatch> DispatchStore::PrepareCreate(const std::string& user_id,
                                                   const std::string& request_id,
                                                   const v1::Dispatch& input,
                                                   storage::WriteBatch* batch) const {
-  if (request_id.empty() || request_id.size() > 64 ||
-      !std::all_of(request_id.begin(), request_id.end(),
-                   [](char c) { return c > 0x20 && c < 0x7f; })) {
-    return Status::InvalidArgument("request_id", "1 to 64 printable ASCII characters");
-  }
-  auto earlier = storage_.Get(ColumnFamily::kIndexes, RequestKey(user_id, request_id));
-  if (!earlier.ok()) return earlier.status();
-  if (earlier->has_value()) {
-    storage::KeyReader reader(**earlier);
-    uint64_t id = 0;
-    if (!reader.ReadUint64(&id)) {
-      return Status(StatusCode::kDataLoss, "DISPATCH_REQUEST_CORRUPT", "bad request index entry");
-    }
-    return Get(DispatchName(id));
-  }
+  return storage::CreateOnce(
+      creates_, user_id, request_id, batch, [this](uint64_t id) { return Get(DispatchName(id)); },
+      [&](uint64_t id) { return PrepareNew(user_id, id, input, batch); });
+}
 
-  Status status;
-  auto violation = [&status](const std::string& field, const std::string& description) {
-    if (status.ok()) {
-      status = Status::InvalidArgument(field, description);
-    } else {
-      status.AddViolation(field, description);
-    }
-  };
+Result<v1::Dispatch> DispatchStore::PrepareNew(const std::string& user_id, uint64_t id,
+                                               const v1::Dispatch& input,
+                                               storage::WriteBatch* batch) const {
+  FieldViolations violation;
   const std::string group(TrimSpaces(input.community_group()));
   const std::optional<uint64_t> case_id = ParseCaseId(input.case_());
   if (input.case_().empty() == group.empty()) {
@@ -484,7 +453,7 @@ Result<v1::Dispatch> DispatchStore::PrepareCreate(const std::string& user_id,
   if (!input.requested_adviser().empty() && !IsAdviserName(input.requested_adviser())) {
     violation("dispatch.requested_adviser", "must look like \"advisers/{adviser}\"");
   }
-  if (!status.ok()) return status;
+  CASECOORD_RETURN_IF_ERROR(violation.ToStatus());
   if (case_id) {
     auto record = cases_.Get(input.case_());
     if (record.status().code() == StatusCode::kNotFound) {
@@ -492,12 +461,12 @@ Result<v1::Dispatch> DispatchStore::PrepareCreate(const std::string& user_id,
     }
     if (!record.ok()) return record.status();
     if (record->has_purge_time()) {
-      return Status::FailedPrecondition("CASE_PURGED", input.case_() + " was purged");
+      return Status(Reason::kCasePurged, input.case_() + " was purged");
     }
     if (record->state() == v1::COMPLETED_BY_ADVICE || record->state() == v1::CLOSED) {
-      return Status::FailedPrecondition(
-          "CASE_ENDED", input.case_() + " is " + v1::CaseState_Name(record->state()) +
-                            "; an adviser is dispatched for an open case");
+      return Status(Reason::kCaseEnded, input.case_() + " is " +
+                                            v1::CaseState_Name(record->state()) +
+                                            "; an adviser is dispatched for an open case");
     }
   }
   if (!input.requested_adviser().empty()) {
@@ -508,20 +477,10 @@ Result<v1::Dispatch> DispatchStore::PrepareCreate(const std::string& user_id,
     }
     if (!adviser.ok()) return adviser.status();
     if (!adviser->active()) {
-      return Status::FailedPrecondition("ADVISER_INACTIVE",
-                                        input.requested_adviser() + " is not active");
+      return Status(Reason::kAdviserInactive, input.requested_adviser() + " is not active");
     }
   }
 
-  auto next = storage_.Get(ColumnFamily::kMeta, kNextId);
-  if (!next.ok()) return next.status();
-  uint64_t id = 1;
-  if (next->has_value()) {
-    storage::KeyReader reader(**next);
-    if (!reader.ReadUint64(&id)) {
-      return Status(StatusCode::kDataLoss, "DISPATCH_SEQUENCE_CORRUPT", "bad dispatch id sequence");
-    }
-  }
   std::optional<cases::CaseKey> key;
   if (case_id) {
     auto case_key = cases_.KeyForCase(input.case_());
@@ -543,16 +502,11 @@ Result<v1::Dispatch> DispatchStore::PrepareCreate(const std::string& user_id,
   record.set_field(input.field());
   record.set_requested_adviser(input.requested_adviser());
   record.set_state(v1::REQUESTED);
-  record.set_requested_by("users/" + user_id);
+  record.set_requested_by(kUserPrefix + user_id);
   *record.mutable_create_time() = now;
   record.set_etag("0");  // Write makes it "1"
   SealField(id, *key, kRequestNote, input.request_note(), &stored);
 
-  std::string next_value, id_value;
-  storage::AppendUint64(&next_value, id + 1);
-  storage::AppendUint64(&id_value, id);
-  batch->Put(ColumnFamily::kMeta, kNextId, next_value);
-  batch->Put(ColumnFamily::kIndexes, RequestKey(user_id, request_id), id_value);
   if (case_id) batch->Put(ColumnFamily::kIndexes, WithId(CaseIndexPrefix(*case_id), id), "");
   return Write(id, *key, std::move(stored), batch);
 }
@@ -575,7 +529,7 @@ Result<v1::Dispatch> DispatchStore::PrepareApprove(const v1::ApproveDispatchRequ
   }
   if (!adviser.ok()) return adviser.status();
   if (!adviser->active()) {
-    return Status::FailedPrecondition("ADVISER_INACTIVE", request.adviser() + " is not active");
+    return Status(Reason::kAdviserInactive, request.adviser() + " is not active");
   }
   auto key = KeyOf(id, stored.record);
   if (!key.ok()) return key.status();
@@ -615,14 +569,7 @@ Result<v1::Dispatch> DispatchStore::PrepareRecordSession(const v1::RecordSession
     return IllegalMove(request.name(), stored.record.state(),
                        "a session is recorded for an APPROVED dispatch");
   }
-  Status status;
-  auto violation = [&status](const std::string& field, const std::string& description) {
-    if (status.ok()) {
-      status = Status::InvalidArgument(field, description);
-    } else {
-      status.AddViolation(field, description);
-    }
-  };
+  FieldViolations violation;
   const auto day = JstMidnight(request.session_date().year(), request.session_date().month(),
                                request.session_date().day());
   if (!day) {
@@ -636,7 +583,7 @@ Result<v1::Dispatch> DispatchStore::PrepareRecordSession(const v1::RecordSession
     violation("session_minutes", "1 to 1440 (0 means 120)");
   }
   if (TrimSpaces(request.report()).empty()) violation("report", "required: the session's report");
-  if (!status.ok()) return status;
+  CASECOORD_RETURN_IF_ERROR(violation.ToStatus());
   auto key = KeyOf(id, stored.record);
   if (!key.ok()) return key.status();
   stored.record.set_state(v1::SESSION_HELD);
@@ -657,19 +604,12 @@ Result<v1::Dispatch> DispatchStore::PrepareRecordFollowUp(const v1::RecordFollow
                        "follow-ups are recorded after the session (SESSION_HELD)");
   }
   if (record.follow_ups_size() >= options_.max_follow_ups) {
-    return Status::FailedPrecondition(
-        "FOLLOW_UP_LIMIT", request.name() + " has " + std::to_string(record.follow_ups_size()) +
-                               " follow-ups; at most " + std::to_string(options_.max_follow_ups) +
-                               " are allowed (dispatch-max-follow-ups)");
+    return Status(Reason::kFollowUpLimit,
+                  request.name() + " has " + std::to_string(record.follow_ups_size()) +
+                      " follow-ups; at most " + std::to_string(options_.max_follow_ups) +
+                      " are allowed (dispatch-max-follow-ups)");
   }
-  Status status;
-  auto violation = [&status](const std::string& field, const std::string& description) {
-    if (status.ok()) {
-      status = Status::InvalidArgument(field, description);
-    } else {
-      status.AddViolation(field, description);
-    }
-  };
+  FieldViolations violation;
   const v1::Date& date = request.follow_up().date();
   const v1::Date deadline = AddMonths(record.session_date(), options_.follow_up_months);
   if (!IsRealDay(date)) {
@@ -686,7 +626,7 @@ Result<v1::Dispatch> DispatchStore::PrepareRecordFollowUp(const v1::RecordFollow
   if (TrimSpaces(request.follow_up().note()).empty()) {
     violation("follow_up.note", "required: what was discussed");
   }
-  if (!status.ok()) return status;
+  CASECOORD_RETURN_IF_ERROR(violation.ToStatus());
   auto key = KeyOf(id, record);
   if (!key.ok()) return key.status();
   v1::FollowUp* follow_up = record.add_follow_ups();

@@ -51,6 +51,7 @@
 #include "services/common/clock.h"
 #include "services/common/handoff_lock.h"
 #include "services/common/status.h"
+#include "services/storage/record_kit.h"
 #include "services/storage/request_ledger.h"
 #include "services/storage/storage.h"
 
@@ -106,7 +107,9 @@ class DispatchStore {
         advisers_(advisers),
         keys_(keys),
         clock_(clock),
-        options_(options) {}
+        options_(options),
+        creates_(storage, storage::key_spaces::kDispatchNextId,
+                 storage::key_spaces::kDispatchRequest, Reason::kDispatchSequenceCorrupt) {}
 
   // Held by a writer from preparation until its batch commits (Call::HoldUntilCommitted).
   struct WriteLock {
@@ -171,6 +174,9 @@ class DispatchStore {
     std::map<std::string, std::string> sealed;  // path → sealed value
   };
   Result<Stored> Load(uint64_t id) const;
+  // PrepareCreate once the request is known to be new: `id` is the dispatch's.
+  Result<v1::Dispatch> PrepareNew(const std::string& user_id, uint64_t id,
+                                  const v1::Dispatch& input, storage::WriteBatch* batch) const;
   // The dispatch `name` for a change: loaded, its etag checked against `etag` (if not empty).
   Result<std::pair<uint64_t, Stored>> LoadForChange(const std::string& name,
                                                     const std::string& etag) const;
@@ -192,6 +198,7 @@ class DispatchStore {
   const cases::CaseKeyring& keys_;
   const Clock& clock_;
   const DispatchStoreOptions options_;
+  const storage::NumberedCreates creates_;
   HandoffMutex sequence_mutex_;
   // Community-group dispatch ids hash onto these; sharing one only serialises two dispatches.
   std::array<HandoffMutex, 16> group_mutexes_;

@@ -18,6 +18,7 @@
 #include "services/common/log.h"
 #include "services/common/text.h"
 #include "services/storage/key_encoding.h"
+#include "services/storage/key_spaces.h"
 
 namespace casecoord::auth {
 namespace {
@@ -29,10 +30,10 @@ constexpr size_t kHashBytes = 32;
 // The chain_format of the entries this version writes (identity.proto documents each format).
 constexpr int32_t kChainFormat = 1;
 constexpr size_t kMaxRecoveryReasonBytes = 500;
-constexpr char kHeadKey[] = "audit-head";
-constexpr char kByUser[] = "audit-user";
-constexpr char kByResource[] = "audit-resource";
-constexpr char kByTime[] = "audit-time";
+constexpr const char* kHeadKey = storage::key_spaces::kAuditHead.name;
+constexpr const char* kByUser = storage::key_spaces::kAuditByUser.name;
+constexpr const char* kByResource = storage::key_spaces::kAuditByResource.name;
+constexpr const char* kByTime = storage::key_spaces::kAuditByTime.name;
 constexpr char kRecoverMethod[] = "caseserver/audit-recover";
 // The advice every refusal of Open() ends with.
 constexpr char kHowToContinue[] =
@@ -203,11 +204,10 @@ struct TrailState {
   bool has_last = false;
   uint64_t last_sequence = 0;
   v1::AuditEntry last_entry;  // when has_last
-  // Empty when the head signs the last entry; otherwise the reason Open() gives and what was
+  // kUnknown when the head signs the last entry; otherwise the reason Open() gives and what was
   // found, in words.
-  std::string finding;
+  Reason finding = Reason::kUnknown;
   std::string description;
-  StatusCode finding_code = StatusCode::kDataLoss;
 };
 
 Result<TrailState> InspectTrail(const storage::Storage& storage, const std::string& key) {
@@ -224,7 +224,7 @@ Result<TrailState> InspectTrail(const storage::Storage& storage, const std::stri
       if (!reader.ReadUint64(&state.last_sequence) || !reader.done() ||
           !state.last_entry.ParseFromString(it->value().ToString()) ||
           state.last_entry.sequence() != static_cast<int64_t>(state.last_sequence)) {
-        return Status(StatusCode::kDataLoss, "AUDIT_ENTRY_CORRUPT",
+        return Status(Reason::kAuditEntryCorrupt,
                       "the last entry of the audit trail cannot be read; caseserver audit verify "
                       "shows where the trail breaks. No entry was written.");
       }
@@ -236,7 +236,7 @@ Result<TrailState> InspectTrail(const storage::Storage& storage, const std::stri
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) {
     if (state.has_last) {
-      state.finding = "AUDIT_HEAD_MISSING";
+      state.finding = Reason::kAuditHeadMissing;
       state.description = "the audit head record is missing but the trail holds entries up to " +
                           last + " (the head was deleted)";
     }
@@ -244,13 +244,12 @@ Result<TrailState> InspectTrail(const storage::Storage& storage, const std::stri
   }
   std::optional<StoredHead> head = DecodeHead(**stored);
   if (!head) {
-    state.finding = "AUDIT_HEAD_CORRUPT";
+    state.finding = Reason::kAuditHeadCorrupt;
     state.description = "the audit head record is malformed; the trail holds entries up to " + last;
     return state;
   }
   if (!SameBytes(head->mac, Hmac(key, HeadBytes(head->sequence, head->hash)))) {
-    state.finding = "AUDIT_KEY_MISMATCH";
-    state.finding_code = StatusCode::kFailedPrecondition;
+    state.finding = Reason::kAuditKeyMismatch;
     state.description =
         "the audit head does not verify under the configured audit key (a wrong "
         "--audit-key-file, or a forged head)";
@@ -258,18 +257,18 @@ Result<TrailState> InspectTrail(const storage::Storage& storage, const std::stri
   }
   const std::string signed_sequence = std::to_string(head->sequence);
   if (head->sequence < state.last_sequence) {
-    state.finding = "AUDIT_HEAD_BEHIND";
+    state.finding = Reason::kAuditHeadBehind;
     state.description = "the signed audit head is at entry " + signed_sequence +
                         " but the trail holds entries up to " + last +
                         " (an older head was put back)";
   } else if (head->sequence > state.last_sequence) {
-    state.finding = "AUDIT_TRUNCATED";
+    state.finding = Reason::kAuditTruncated;
     state.description = "the signed audit head is at entry " + signed_sequence +
                         " but the trail ends at entry " + last + ": entries " +
                         std::to_string(state.last_sequence + 1) + " to " + signed_sequence +
                         " are missing (truncated)";
   } else if (!state.has_last || !SameBytes(head->hash, state.last_entry.hash())) {
-    state.finding = "AUDIT_HEAD_MISMATCH";
+    state.finding = Reason::kAuditHeadMismatch;
     state.description = "the signed audit head names another hash for entry " + last +
                         " than the entry holds (the entry or the head was replaced)";
   }
@@ -346,7 +345,7 @@ Status WriteAuditKeyFile(const std::string& data_dir, const std::string& key) {
   }
   if (!ok) {
     ::unlink(temporary.c_str());
-    return Status::Internal("IO_ERROR", "cannot write " + path);
+    return Status(Reason::kIoError, "cannot write " + path);
   }
   return Status::Ok();
 }
@@ -360,7 +359,7 @@ Status CheckAuditKeyFile(const std::string& data_dir, const std::string& key) {
   std::ifstream in(path, std::ios::binary);
   std::string line;
   if (!in || !std::getline(in, line) || !line.starts_with(kKeyCheckPrefix)) {
-    return Status(StatusCode::kDataLoss, "AUDIT_KEY_CHECK_CORRUPT",
+    return Status(Reason::kAuditKeyCheckCorrupt,
                   path +
                       " is not an audit key check file; delete it and it is written again at "
                       "the next start whose audit key verifies the audit trail's signed head");
@@ -369,7 +368,7 @@ Status CheckAuditKeyFile(const std::string& data_dir, const std::string& key) {
   expected.pop_back();  // getline dropped the newline
   if (line.size() != expected.size() ||
       CRYPTO_memcmp(line.data(), expected.data(), line.size()) != 0) {
-    return Status(StatusCode::kFailedPrecondition, "AUDIT_KEY_MISMATCH",
+    return Status(Reason::kAuditKeyMismatch,
                   "wrong audit key: it is not the key this data directory's audit trail is "
                   "signed with (checked against " +
                       path + " before opening anything)");
@@ -446,8 +445,8 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Storage& storage, std:
   CASECOORD_RETURN_IF_ERROR(CheckAuditKeyFile(storage.path(), key));
   auto state = InspectTrail(storage, key);
   if (!state.ok()) return state.status();
-  if (!state->finding.empty()) {
-    return Status(state->finding_code, state->finding,
+  if (state->finding != Reason::kUnknown) {
+    return Status(state->finding,
                   state->description + "; refusing to continue the trail." + kHowToContinue);
   }
   std::unique_ptr<AuditLog> log(new AuditLog(storage, std::move(key), clock));
@@ -482,19 +481,18 @@ Result<AuditRecovery> AuditLog::Recover(storage::Storage& storage, const std::st
   }
   auto state = InspectTrail(storage, key);
   if (!state.ok()) return state.status();
-  if (state->finding.empty()) {
-    return Status::FailedPrecondition("AUDIT_NOTHING_TO_RECOVER",
-                                      "the audit head signs the last entry (" +
-                                          std::to_string(state->last_sequence) +
-                                          "); the trail needs no recovery");
+  if (state->finding == Reason::kUnknown) {
+    return Status(Reason::kAuditNothingToRecover, "the audit head signs the last entry (" +
+                                                      std::to_string(state->last_sequence) +
+                                                      "); the trail needs no recovery");
   }
   std::string previous(kHashBytes, '\0');
   int64_t micros = Micros(clock.Now());
   if (state->has_last) {
     // The new head vouches for the last entry; it must be one the key signed.
     if (!Authentic(state->last_entry, key)) {
-      return Status::FailedPrecondition(
-          "AUDIT_LAST_ENTRY_UNVERIFIED",
+      return Status(
+          Reason::kAuditLastEntryUnverified,
           "entry " + std::to_string(state->last_sequence) +
               " does not verify under the configured audit key (a wrong key, or a forged or "
               "altered entry), so no head is signed at it; caseserver audit verify shows where "
@@ -513,14 +511,15 @@ Result<AuditRecovery> AuditLog::Recover(storage::Storage& storage, const std::st
   entry.set_resource("auditEntries");
   entry.set_outcome("OK");
   entry.set_legal_basis("operator");
-  entry.set_detail(state->finding + ": " + state->description +
+  entry.set_detail(std::string(SpecOf(state->finding).name) + ": " + state->description +
                    ". Reason given: " + std::string(reason));
   entry.set_previous_hash(previous);
   storage::WriteBatch batch(storage);
   const std::string hash = PutEntry(batch, entry, micros, key);
   PutHead(batch, sequence, hash, key);
   CASECOORD_RETURN_IF_ERROR(storage.Commit(batch));
-  return AuditRecovery{state->finding, state->description, AuditHead{sequence, hash}};
+  return AuditRecovery{std::string(SpecOf(state->finding).name), state->description,
+                       AuditHead{sequence, hash}};
 }
 
 void AuditLog::FailAppendsForTesting(Status status) {
@@ -710,8 +709,7 @@ Result<AuditHead> LastAuditEntry(const storage::Storage& storage) {
   storage::KeyReader reader(std::string_view(it->key().data(), it->key().size()));
   v1::AuditEntry entry;
   if (!reader.ReadUint64(&head.sequence) || !entry.ParseFromString(it->value().ToString())) {
-    return Status(StatusCode::kDataLoss, "AUDIT_ENTRY_CORRUPT",
-                  "the last entry of the audit trail cannot be read");
+    return Status(Reason::kAuditEntryCorrupt, "the last entry of the audit trail cannot be read");
   }
   head.hash = entry.hash();
   return head;

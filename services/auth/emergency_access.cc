@@ -3,8 +3,10 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "services/auth/user_registry.h"
+#include "services/common/resource_names.h"
 #include "services/common/text.h"
 #include "services/storage/key_encoding.h"
+#include "services/storage/key_spaces.h"
 
 namespace casecoord::auth {
 namespace {
@@ -12,8 +14,8 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr char kGrant[] = "emergency-access";
-constexpr char kByUserResource[] = "emergency-by-user";
+constexpr const char* kGrant = storage::key_spaces::kEmergencyGrant.name;
+constexpr const char* kByUserResource = storage::key_spaces::kEmergencyByUser.name;
 
 std::string GrantKey(uint64_t id) {
   std::string key;
@@ -49,13 +51,13 @@ bool Blank(std::string_view text) { return TrimSpaces(text).empty(); }
 // who may need a colleague's list when the colleague is away.
 bool IsGrantableName(const std::string& name, const Caller& caller) {
   const bool case_reader = caller.Has(v1::COORDINATOR) || caller.Has(v1::AGENCY_STAFF);
-  for (std::string_view prefix : {"cases/", "meetings/", "dispatches/"}) {
+  for (std::string_view prefix : {kCasePrefix, kMeetingPrefix, kDispatchPrefix}) {
     if (name.starts_with(prefix)) {
-      if (prefix == "cases/" && !case_reader) return false;
+      if (prefix == kCasePrefix && !case_reader) return false;
       return ParseDecimalId(std::string_view(name).substr(prefix.size())).has_value();
     }
   }
-  return caller.Has(v1::COORDINATOR) && name.starts_with("users/") &&
+  return caller.Has(v1::COORDINATOR) && name.starts_with(kUserPrefix) &&
          UserRegistry::ParseUserName(name, "resource").ok();
 }
 

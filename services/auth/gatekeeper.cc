@@ -28,8 +28,8 @@ Status RunWork(const std::function<Status(Call&)>& work, Call& call, std::string
   }
   log::Error("handler threw; answered INTERNAL, nothing changed",
              {{"method", std::string(method)}, {"exception", what.substr(0, 200)}});
-  return Status::Internal("HANDLER_FAILED",
-                          "the server failed while handling this request; nothing was changed");
+  return Status(Reason::kHandlerFailed,
+                "the server failed while handling this request; nothing was changed");
 }
 
 // The CPU time any call may use without a charge beyond its cost. Point reads take a fraction of
@@ -76,7 +76,7 @@ Status Call::CheckRecordAccess(const std::string& resource, bool in_normal_scope
       return Status::Ok();
     }
   }
-  return Status::NotFound("NOT_FOUND", resource + " not found");
+  return Status(Reason::kNotFound, resource + " not found");
 }
 
 grpc::ServerUnaryReactor* Gatekeeper::Handle(grpc::CallbackServerContext* context,
@@ -99,14 +99,13 @@ void Gatekeeper::Dispatch(grpc::CallbackServerContext* context, std::string_view
   bool queued = deps_.workers->Submit([this, context, user_id = std::move(user_id),
                                        method = std::string(method), work = std::move(work), done] {
     if (context->IsCancelled()) {
-      done(Status(StatusCode::kCancelled, "CANCELLED", "cancelled before it ran"));
+      done(Status(Reason::kCancelled, "cancelled before it ran"));
       return;
     }
     RunAsync(user_id, method, work, done);
   });
   if (!queued) {
-    done(Status(StatusCode::kResourceExhausted, "SERVER_BUSY",
-                "the server's work queue is full or shutting down"));
+    done(Status(Reason::kServerBusy, "the server's work queue is full or shutting down"));
   }
 }
 
@@ -124,8 +123,7 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
   // Looked up once: its cost is charged now; AuthorizeMethod refuses a method without a rule.
   const MethodRule* rule = deps_.policy->Find(method);
   if (!deps_.rate_limiter->TryAcquire(bucket, rule != nullptr ? rule->cost : 1)) {
-    done(Status(StatusCode::kResourceExhausted, "RATE_LIMITED",
-                "too many requests from this user; slow down and retry"));
+    done(Status(Reason::kRateLimited, "too many requests from this user; slow down and retry"));
     return;
   }
   std::string legal_basis;
@@ -146,12 +144,12 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
   if (outcome.ok() && call->returned_overflow_) {
     log::Error("answer names more records than an audit entry holds; refused",
                {{"method", std::string(method)}});
-    outcome = Status::Internal("AUDIT_ENTRY_TOO_LARGE",
-                               "the answer was too large to be recorded in the audit trail");
+    outcome = Status(Reason::kAuditEntryTooLarge,
+                     "the answer was too large to be recorded in the audit trail");
   }
   if (rule->audit == AuditKind::kNone) {
     if (call->changes_.count() > 0) {
-      outcome = Status::Internal("UNAUDITED_WRITE", std::string(method) + " may not change data");
+      outcome = Status(Reason::kUnauditedWrite, std::string(method) + " may not change data");
     }
     done(outcome);
     return;
@@ -168,7 +166,7 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
   storage::WriteBatch* changes = commit_changes ? &call->changes_ : nullptr;
   auto finish = [call, outcome, done = std::move(done)](Status audited) {
     if (!audited.ok()) {
-      done(Status(StatusCode::kUnavailable, "AUDIT_UNAVAILABLE",
+      done(Status(Reason::kAuditUnavailable,
                   "the access could not be recorded in the audit trail, so it was refused: " +
                       audited.message()));
       return;
@@ -196,8 +194,8 @@ void Gatekeeper::AuditStreamMessage(const std::string& user_id, std::string_view
   std::optional<Caller> caller = Admit(user_id, method, &legal_basis, done);
   if (!caller) return;
   if (returned.size() > kMaxReturnedRecords) {
-    done(Status::Internal("AUDIT_ENTRY_TOO_LARGE",
-                          "the message was too large to be recorded in the audit trail"));
+    done(Status(Reason::kAuditEntryTooLarge,
+                "the message was too large to be recorded in the audit trail"));
     return;
   }
   AuditRecord record{caller->user_id,
@@ -210,7 +208,7 @@ void Gatekeeper::AuditStreamMessage(const std::string& user_id, std::string_view
                      std::move(returned)};
   deps_.audit->AppendAsync(std::move(record), nullptr, [done = std::move(done)](Status audited) {
     done(audited.ok() ? audited
-                      : Status(StatusCode::kUnavailable, "AUDIT_UNAVAILABLE",
+                      : Status(Reason::kAuditUnavailable,
                                "the message could not be recorded in the audit trail, so it was "
                                "not sent: " +
                                    audited.message()));
@@ -224,7 +222,7 @@ std::optional<Caller> Gatekeeper::Admit(const std::optional<std::string>& user_i
   if (user_id) caller = deps_.users->FindActive(*user_id);
   if (!caller) {
     AuditRefusal(user_id.value_or(""), "", method,
-                 Status(StatusCode::kUnauthenticated, "UNKNOWN_OR_DISABLED_USER",
+                 Status(Reason::kUnknownOrDisabledUser,
                         user_id ? "user " + *user_id + " is not an active user"
                                 : "no client certificate identifies a user"),
                  std::move(done));

@@ -188,8 +188,8 @@ Status Policy::AuthorizeMethod(const Caller& caller, std::string_view method,
                                std::string* legal_basis) const {
   const MethodRule* rule = Find(method);
   if (rule == nullptr) {
-    return Status::Internal("METHOD_WITHOUT_POLICY",
-                            std::string(method) + " has no access rule; refusing");
+    return Status(Reason::kMethodWithoutPolicy,
+                  std::string(method) + " has no access rule; refusing");
   }
   for (Role role : rule->roles) {
     if (caller.Has(role)) {
@@ -197,7 +197,7 @@ Status Policy::AuthorizeMethod(const Caller& caller, std::string_view method,
       return Status::Ok();
     }
   }
-  return Status(StatusCode::kPermissionDenied, "ROLE_NOT_ALLOWED",
+  return Status(Reason::kRoleNotAllowed,
                 "no role of user " + caller.user_id + " allows " + std::string(method));
 }
 

@@ -2,7 +2,9 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "services/common/resource_names.h"
 #include "services/storage/key_encoding.h"
+#include "services/storage/record_kit.h"
 
 namespace casecoord::auth {
 namespace {
@@ -21,11 +23,9 @@ bool HasConflictingRoles(const v1::User& user) {
   return admin && conflicting;
 }
 
-constexpr char kUserPrefix[] = "users/";
-
 std::string UserKey(const std::string& user_id) {
   std::string key;
-  storage::AppendString(&key, "user");
+  storage::AppendString(&key, storage::key_spaces::kUser.name);
   storage::AppendString(&key, user_id);
   return key;
 }
@@ -50,17 +50,13 @@ size_t Utf8Length(const std::string& text) {
 Result<std::unique_ptr<UserRegistry>> UserRegistry::Open(storage::Storage& storage,
                                                          const Clock& clock) {
   std::unique_ptr<UserRegistry> registry(new UserRegistry(storage, clock));
-  std::string prefix;
-  storage::AppendString(&prefix, "user");
-  auto it = storage.NewIterator(ColumnFamily::kRecords);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    v1::User user;
-    if (!user.ParseFromString(it->value().ToString())) {
-      return Status(StatusCode::kDataLoss, "USER_RECORD_CORRUPT", "unreadable user record");
-    }
-    registry->users_[user.name().substr(sizeof(kUserPrefix) - 1)] = user;
-  }
-  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "loading users");
+  CASECOORD_RETURN_IF_ERROR(storage::ForEachRecord<v1::User>(
+      storage, ColumnFamily::kRecords, storage::key_spaces::kUser.Prefix(), "",
+      Reason::kUserRecordCorrupt, [&registry](std::string_view, v1::User user) -> Result<bool> {
+        std::string id = user.name().substr(sizeof(kUserPrefix) - 1);
+        registry->users_[std::move(id)] = std::move(user);
+        return true;
+      }));
   return registry;
 }
 
@@ -117,13 +113,9 @@ std::vector<v1::User> UserRegistry::List(const std::string& after_user_id, int l
 }
 
 Status UserRegistry::Validate(const v1::User& user, const char* prefix) const {
-  Status status;
-  auto violation = [&](const std::string& field, const std::string& description) {
-    if (status.ok()) {
-      status = Status::InvalidArgument(prefix + field, description);
-    } else {
-      status.AddViolation(prefix + field, description);
-    }
+  FieldViolations violations;
+  auto violation = [&](const std::string& field, std::string description) {
+    violations(prefix + field, std::move(description));
   };
   size_t length = Utf8Length(user.display_name());
   if (length == 0 || length > 100) violation("display_name", "must be 1 to 100 characters");
@@ -135,7 +127,7 @@ Status UserRegistry::Validate(const v1::User& user, const char* prefix) const {
     }
     agency_staff = agency_staff || role == v1::AGENCY_STAFF;
   }
-  if (!user.agency().empty() && user.agency().rfind("agencies/", 0) != 0) {
+  if (!user.agency().empty() && user.agency().rfind(kAgencyPrefix, 0) != 0) {
     violation("agency", "must look like \"agencies/{agency_id}\"");
   }
   if (agency_staff && user.agency().empty()) violation("agency", "required for AGENCY_STAFF");
@@ -147,14 +139,14 @@ Status UserRegistry::Validate(const v1::User& user, const char* prefix) const {
     const std::string description =
         "ADMIN cannot be held with COORDINATOR, AGENCY_STAFF, ADVISER or AUDITOR (separation of "
         "duties): give the person a second account for that role";
-    if (status.ok()) {
-      status = Status(StatusCode::kInvalidArgument, "SEPARATION_OF_DUTIES", description);
+    if (violations.empty()) {
+      Status status(Reason::kSeparationOfDuties, description);
       status.AddViolation(prefix + std::string("roles"), description);
-    } else {
-      violation("roles", description);
+      return status;
     }
+    violation("roles", description);
   }
-  return status;
+  return violations.ToStatus();
 }
 
 void UserRegistry::Stamp(v1::User* user) const {
@@ -182,7 +174,7 @@ Result<v1::User> UserRegistry::PrepareCreate(const std::string& user_id, const v
   }
   if (!status.ok()) return status;
   if (Find(user_id)) {
-    return Status(StatusCode::kAlreadyExists, "USER_EXISTS", "user " + user_id + " exists");
+    return Status(Reason::kUserExists, "user " + user_id + " exists");
   }
   created.set_name(kUserPrefix + user_id);
   created.clear_create_time();
@@ -197,11 +189,8 @@ Result<v1::User> UserRegistry::PrepareUpdate(const v1::User& patch, const v1::Fi
   if (!user_id.ok()) return user_id.status();
   if (mask.paths().empty()) return Status::InvalidArgument("update_mask", "must name fields");
   auto stored = Find(*user_id);
-  if (!stored) return Status::NotFound("USER_NOT_FOUND", "no user " + *user_id);
-  if (!patch.etag().empty() && patch.etag() != stored->etag()) {
-    return Status(StatusCode::kAborted, "STALE_ETAG",
-                  "user " + *user_id + " changed since it was read; get it again");
-  }
+  if (!stored) return Status(Reason::kUserNotFound, "no user " + *user_id);
+  CASECOORD_RETURN_IF_ERROR(storage::CheckEtag("user " + *user_id, patch.etag(), stored->etag()));
   v1::User updated = *stored;
   for (const auto& path : mask.paths()) {
     if (path == "display_name") {
@@ -225,10 +214,10 @@ Result<v1::User> UserRegistry::PrepareUpdate(const v1::User& patch, const v1::Fi
     return false;
   };
   if (is_active_auditor(*stored) && !is_active_auditor(updated) && IsLastActiveAuditor(*user_id)) {
-    return Status::FailedPrecondition(
-        "LAST_AUDITOR", "user " + *user_id +
-                            " is the last active auditor; make another auditor first, so that "
-                            "the audit trail always has a reader");
+    return Status(Reason::kLastAuditor,
+                  "user " + *user_id +
+                      " is the last active auditor; make another auditor first, so that "
+                      "the audit trail always has a reader");
   }
   Stamp(&updated);
   batch->Put(ColumnFamily::kRecords, UserKey(*user_id), updated.SerializeAsString());

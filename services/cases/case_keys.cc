@@ -36,7 +36,7 @@ static_assert(1 + kNonceBytes + kTagBytes == kSealOverhead);
 constexpr size_t kMaxChunk = INT_MAX / 2;
 
 Status SealMismatch(std::string message) {
-  return Status(StatusCode::kDataLoss, "SEAL_MISMATCH", std::move(message));
+  return Status(Reason::kSealMismatch, std::move(message));
 }
 
 const uint8_t* Bytes(std::string_view view) {
@@ -196,7 +196,7 @@ Result<std::string> CaseKeyring::Wrap(const CaseKey& key) const {
   if (!GcmEncrypt(wrapping_key.bytes.data(), out + kWrapNonceOffset, aad, key.bytes(),
                   kCaseKeyBytes, out + kWrapCipherOffset, out + kWrapTagOffset)) {
     // Only a broken OpenSSL gets here; the half-written buffer holds no plaintext key.
-    return Status::Internal("ENCRYPTION_FAILURE", "AES-256-GCM failed while wrapping a case key");
+    return Status(Reason::kEncryptionFailure, "AES-256-GCM failed while wrapping a case key");
   }
   return wrapped;
 }
@@ -214,9 +214,8 @@ Result<CaseKey> CaseKeyring::Unwrap(std::string_view wrapped) const {
   if (!LooksLikeKekId(id)) return SealMismatch("the wrapped case key is malformed");
   auto it = wrapping_keys_.find(id);
   if (it == wrapping_keys_.end()) {
-    return Status::FailedPrecondition("CASE_KEY_UNKNOWN_KEK",
-                                      "the case key is wrapped with key-encryption key " +
-                                          std::string(id) + ", which is not configured");
+    return Status(Reason::kCaseKeyUnknownKek, "the case key is wrapped with key-encryption key " +
+                                                  std::string(id) + ", which is not configured");
   }
   CaseKey key;
   const uint8_t* in = Bytes(wrapped);

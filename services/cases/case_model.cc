@@ -37,7 +37,7 @@ v1::Case SplitPersonal(v1::Case* record) {
 }
 
 Status JoinPersonal(const v1::Case& personal, v1::Case* record) {
-  const Status mismatch(StatusCode::kDataLoss, "PERSONAL_DATA_MISMATCH",
+  const Status mismatch(Reason::kPersonalDataMismatch,
                         record->name() + ": the sealed personal data does not fit the record");
   if (personal.members_size() != record->members_size() ||
       personal.involved_agencies_size() != record->involved_agencies_size()) {
@@ -89,9 +89,8 @@ Status CheckTransition(v1::CaseState from, const v1::TransitionCaseRequest& requ
       break;
   }
   if (!allowed) {
-    return Status::FailedPrecondition(
-        "ILLEGAL_TRANSITION",
-        "the case is " + StateName(from) + " and cannot move to " + StateName(to));
+    return Status(Reason::kIllegalTransition,
+                  "the case is " + StateName(from) + " and cannot move to " + StateName(to));
   }
   const bool reopening = from == v1::COMPLETED_BY_ADVICE || from == v1::CLOSED;
   if (reopening && request.reason().empty()) {
@@ -105,9 +104,8 @@ Status CheckTransition(v1::CaseState from, const v1::TransitionCaseRequest& requ
     // From intake a case can only be withdrawn or transferred: it was never coordinated.
     if (from == v1::INTAKE && request.outcome() != v1::WITHDRAWN &&
         request.outcome() != v1::TRANSFERRED) {
-      return Status::FailedPrecondition(
-          "ILLEGAL_TRANSITION",
-          "the case is INTAKE: it can be closed only as WITHDRAWN or TRANSFERRED");
+      return Status(Reason::kIllegalTransition,
+                    "the case is INTAKE: it can be closed only as WITHDRAWN or TRANSFERRED");
     }
     if (request.outcome() == v1::NOT_RESOLVED_REVIEWED && request.reason().empty()) {
       return Status::InvalidArgument("reason", "an unresolved case needs its review (検証)");

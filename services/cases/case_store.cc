@@ -345,8 +345,7 @@ Result<CaseKey> CaseStore::KeyOf(uint64_t id) const {
   }
   if (!wrapped.ok()) return wrapped.status();
   if (!wrapped->has_value()) {
-    return Status(StatusCode::kFailedPrecondition, "CASE_PURGED",
-                  CaseName(id) + "'s personal data has been destroyed");
+    return Status(Reason::kCasePurged, CaseName(id) + "'s personal data has been destroyed");
   }
   return keys_.Unwrap(**wrapped);
 }
@@ -385,8 +384,7 @@ Result<uint64_t> CaseStore::LastNumber(uint64_t id, const char* last_kind,
   if (stored->has_value()) {
     storage::KeyReader reader(**stored);
     if (!reader.ReadUint64(&number)) {
-      return Status(StatusCode::kDataLoss, "CASE_SEQUENCE_CORRUPT",
-                    CaseName(id) + ": bad " + last_kind + " value");
+      return Status(Reason::kCaseSequenceCorrupt, CaseName(id) + ": bad " + last_kind + " value");
     }
     return number;
   }
@@ -398,8 +396,7 @@ Result<uint64_t> CaseStore::LastNumber(uint64_t id, const char* last_kind,
   storage::KeyReader reader(
       std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
   if (!reader.ReadUint64(&number)) {
-    return Status(StatusCode::kDataLoss, "CASE_SEQUENCE_CORRUPT",
-                  CaseName(id) + ": bad " + item_kind + " key");
+    return Status(Reason::kCaseSequenceCorrupt, CaseName(id) + ": bad " + item_kind + " key");
   }
   return number;
 }
@@ -432,12 +429,12 @@ Result<v1::CaseEvent> CaseStore::NextEvent(uint64_t id, const std::string& user_
 Result<CaseStore::Stored> CaseStore::Load(uint64_t id, bool with_personal) const {
   auto value = storage_.Get(ColumnFamily::kRecords, Key(kCase, id));
   if (!value.ok()) return value.status();
-  if (!value->has_value()) return Status::NotFound("NOT_FOUND", CaseName(id) + " not found");
+  if (!value->has_value()) return Status(Reason::kNotFound, CaseName(id) + " not found");
   std::string public_bytes, sealed, unused;
   Stored stored;
   if (!Unframe(**value, &public_bytes, &sealed, &unused) ||
       !stored.record.ParseFromString(public_bytes)) {
-    return Status(StatusCode::kDataLoss, "CASE_RECORD_CORRUPT", CaseName(id) + " is unreadable");
+    return Status(Reason::kCaseRecordCorrupt, CaseName(id) + " is unreadable");
   }
   stored.etag = stored.record.etag();
   if (stored.record.has_purge_time() || !with_personal) return stored;
@@ -447,7 +444,7 @@ Result<CaseStore::Stored> CaseStore::Load(uint64_t id, bool with_personal) const
   if (!opened.ok()) return opened.status();
   v1::Case personal;
   if (!personal.ParseFromString(*opened)) {
-    return Status(StatusCode::kDataLoss, "CASE_RECORD_CORRUPT", CaseName(id) + " is unreadable");
+    return Status(Reason::kCaseRecordCorrupt, CaseName(id) + " is unreadable");
   }
   CASECOORD_RETURN_IF_ERROR(JoinPersonal(personal, &stored.record));
   return stored;
@@ -474,7 +471,7 @@ Result<CaseKey> CaseStore::KeyForCase(const std::string& name) const {
   if (!id.ok()) return id.status();
   auto exists = storage_.Get(ColumnFamily::kRecords, Key(kCase, *id));
   if (!exists.ok()) return exists.status();
-  if (!exists->has_value()) return Status::NotFound("NOT_FOUND", name + " not found");
+  if (!exists->has_value()) return Status(Reason::kNotFound, name + " not found");
   return KeyOf(*id);
 }
 
@@ -507,7 +504,7 @@ Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std:
     storage::KeyReader reader(**earlier);
     uint64_t id = 0;
     if (!reader.ReadUint64(&id)) {
-      return Status(StatusCode::kDataLoss, "CASE_REQUEST_CORRUPT", "bad request index entry");
+      return Status(Reason::kCaseRequestCorrupt, "bad request index entry");
     }
     auto stored = Load(id);
     if (!stored.ok()) return stored.status();
@@ -523,7 +520,7 @@ Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std:
   if (next->has_value()) {
     storage::KeyReader reader(**next);
     if (!reader.ReadUint64(&id)) {
-      return Status(StatusCode::kDataLoss, "CASE_SEQUENCE_CORRUPT", "bad case id sequence");
+      return Status(Reason::kCaseSequenceCorrupt, "bad case id sequence");
     }
   }
   const auto now = clock_.Now();
@@ -535,7 +532,7 @@ Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std:
   if (last_number->has_value()) {
     storage::KeyReader reader(**last_number);
     if (!reader.ReadUint64(&number)) {
-      return Status(StatusCode::kDataLoss, "CASE_SEQUENCE_CORRUPT", "bad case number sequence");
+      return Status(Reason::kCaseSequenceCorrupt, "bad case number sequence");
     }
     ++number;
   }
@@ -602,11 +599,11 @@ Result<v1::Case> CaseStore::PrepareUpdate(const std::string& user_id,
   auto stored = Load(*id);
   if (!stored.ok()) return stored.status();
   if (!request.case_().etag().empty() && request.case_().etag() != stored->etag) {
-    return Status(StatusCode::kAborted, "STALE_ETAG",
+    return Status(Reason::kStaleEtag,
                   request.case_().name() + " changed since it was read; get it again");
   }
   if (stored->record.has_purge_time()) {
-    return Status::FailedPrecondition("CASE_PURGED", request.case_().name() + " was purged");
+    return Status(Reason::kCasePurged, request.case_().name() + " was purged");
   }
   v1::Case record = stored->record;
   google::protobuf::util::FieldMaskUtil::MergeOptions options;
@@ -636,8 +633,7 @@ Result<v1::Case> CaseStore::PrepareUpdate(const std::string& user_id,
       v1::CaseEvent counted;
       if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &unused) ||
           !counted.ParseFromString(public_bytes)) {
-        return Status(StatusCode::kDataLoss, "CASE_EVENT_CORRUPT",
-                      request.case_().name() + ": unreadable event");
+        return Status(Reason::kCaseEventCorrupt, request.case_().name() + ": unreadable event");
       }
       CASECOORD_RETURN_IF_ERROR(CountEvent(before, counted, &moved, -1));
       CASECOORD_RETURN_IF_ERROR(CountEvent(after, counted, &moved, +1));
@@ -660,8 +656,7 @@ Result<v1::Case> CaseStore::PrepareTransition(const std::string& user_id,
   auto stored = Load(*id);
   if (!stored.ok()) return stored.status();
   if (!request.etag().empty() && request.etag() != stored->etag) {
-    return Status(StatusCode::kAborted, "STALE_ETAG",
-                  request.name() + " changed since it was read; get it again");
+    return Status(Reason::kStaleEtag, request.name() + " changed since it was read; get it again");
   }
   v1::Case& record = stored->record;
   CASECOORD_RETURN_IF_ERROR(CheckTransition(record.state(), request));
@@ -817,12 +812,12 @@ Result<std::vector<v1::ConsultationEntry>> CaseStore::Consultations(const std::s
     v1::ConsultationEntry entry, personal;
     if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &unused) ||
         !entry.ParseFromString(public_bytes)) {
-      return Status(StatusCode::kDataLoss, "CASE_ENTRY_CORRUPT", parent + ": unreadable entry");
+      return Status(Reason::kCaseEntryCorrupt, parent + ": unreadable entry");
     }
     auto opened = Open(*key, entry.name(), sealed);
     if (!opened.ok()) return opened.status();
     if (!personal.ParseFromString(*opened)) {
-      return Status(StatusCode::kDataLoss, "CASE_ENTRY_CORRUPT", parent + ": unreadable entry");
+      return Status(Reason::kCaseEntryCorrupt, parent + ": unreadable entry");
     }
     entry.set_summary(personal.summary());
     entry.set_amendment_reason(personal.amendment_reason());
@@ -887,19 +882,19 @@ Result<v1::Referral> CaseStore::ReferralOf(const std::string& name) const {
   const auto [id, number] = *parsed;
   auto value = storage_.Get(ColumnFamily::kRecords, ReferralKey(id, number));
   if (!value.ok()) return value.status();
-  if (!value->has_value()) return Status::NotFound("NOT_FOUND", name + " not found");
+  if (!value->has_value()) return Status(Reason::kNotFound, name + " not found");
   std::string public_bytes, sealed, unused;
   v1::Referral referral, personal;
   if (!Unframe(**value, &public_bytes, &sealed, &unused) ||
       !referral.ParseFromString(public_bytes)) {
-    return Status(StatusCode::kDataLoss, "REFERRAL_CORRUPT", name + " is unreadable");
+    return Status(Reason::kReferralCorrupt, name + " is unreadable");
   }
   auto key = KeyOf(id);
   if (!key.ok()) return key.status();
   auto opened = Open(*key, referral.name(), sealed);
   if (!opened.ok()) return opened.status();
   if (!personal.ParseFromString(*opened)) {
-    return Status(StatusCode::kDataLoss, "REFERRAL_CORRUPT", name + " is unreadable");
+    return Status(Reason::kReferralCorrupt, name + " is unreadable");
   }
   referral.set_note(personal.note());
   referral.set_decline_reason(personal.decline_reason());
@@ -919,22 +914,21 @@ Result<v1::Referral> CaseStore::PrepareRefer(const std::string& user_id, const s
     return Status::InvalidArgument("referral.agency", "must be an agency of the directory");
   }
   if (agency->state() != v1::Agency::ACTIVE) {
-    return Status::FailedPrecondition("AGENCY_NOT_ACTIVE", input.agency() + " is not active");
+    return Status(Reason::kAgencyNotActive, input.agency() + " is not active");
   }
   if (input.role() == v1::TEAM_ROLE_UNSPECIFIED || !v1::TeamRole_IsValid(input.role())) {
     return Status::InvalidArgument("referral.role", "required");
   }
   for (const auto& member : stored->record.team()) {
     if (member.agency() == input.agency()) {
-      return Status::FailedPrecondition("ALREADY_ON_TEAM", input.agency() + " is on the team");
+      return Status(Reason::kAlreadyOnTeam, input.agency() + " is on the team");
     }
   }
   auto existing = Referrals(parent, "");
   if (!existing.ok()) return existing.status();
   for (const auto& referral : *existing) {
     if (referral.agency() == input.agency() && referral.state() == v1::Referral::PENDING) {
-      return Status::FailedPrecondition("REFERRAL_PENDING",
-                                        referral.name() + " already asks " + input.agency());
+      return Status(Reason::kReferralPending, referral.name() + " already asks " + input.agency());
     }
   }
   const uint64_t number = existing->size() + 1;
@@ -963,8 +957,8 @@ Result<v1::Referral> CaseStore::PrepareAnswer(const std::string& user_id,
   auto referral = ReferralOf(request.name());
   if (!referral.ok()) return referral.status();
   if (referral->state() != v1::Referral::PENDING) {
-    return Status::FailedPrecondition(
-        "REFERRAL_ANSWERED",
+    return Status(
+        Reason::kReferralAnswered,
         request.name() + " is " + v1::Referral::State_Name(referral->state()) + ", not PENDING");
   }
   if (answer == Answer::kDecline) {
@@ -1050,7 +1044,7 @@ Result<std::vector<v1::Referral>> CaseStore::Referrals(const std::string& parent
     v1::Referral referral;
     if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &unused) ||
         !referral.ParseFromString(public_bytes)) {
-      return Status(StatusCode::kDataLoss, "REFERRAL_CORRUPT", parent + ": unreadable referral");
+      return Status(Reason::kReferralCorrupt, parent + ": unreadable referral");
     }
     auto opened = ReferralOf(referral.name());
     if (!opened.ok()) return opened.status();
@@ -1074,7 +1068,7 @@ Result<v1::Case> CaseStore::PrepareRemoveTeamMember(const std::string& user_id,
     return m.agency() == request.agency();
   });
   if (member == team->end()) {
-    return Status::FailedPrecondition("NOT_ON_TEAM", request.agency() + " is not on the team");
+    return Status(Reason::kNotOnTeam, request.agency() + " is not on the team");
   }
   team->erase(member);
   record.add_former_team(request.agency());
@@ -1099,7 +1093,7 @@ Result<std::vector<v1::CaseEvent>> CaseStore::History(const std::string& name, i
   auto id = ParseCaseName(name, "name");
   if (!id.ok()) return id.status();
   auto key = KeyOf(*id);
-  const bool purged = !key.ok() && key.status().reason() == "CASE_PURGED";
+  const bool purged = !key.ok() && key.status().Is(Reason::kCasePurged);
   if (!key.ok() && !purged) return key.status();
   std::vector<v1::CaseEvent> events;
   const std::string prefix = Key(kEvent, *id);
@@ -1111,14 +1105,14 @@ Result<std::vector<v1::CaseEvent>> CaseStore::History(const std::string& name, i
     v1::CaseEvent event;
     if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &classification) ||
         !event.ParseFromString(public_bytes)) {
-      return Status(StatusCode::kDataLoss, "CASE_EVENT_CORRUPT", name + ": unreadable event");
+      return Status(Reason::kCaseEventCorrupt, name + ": unreadable event");
     }
     if (!purged) {
       auto opened = Open(*key, EventContext(*id, static_cast<uint64_t>(event.sequence())), sealed);
       if (!opened.ok()) return opened.status();
       v1::CaseEvent personal;
       if (!personal.ParseFromString(*opened)) {
-        return Status(StatusCode::kDataLoss, "CASE_EVENT_CORRUPT", name + ": unreadable event");
+        return Status(Reason::kCaseEventCorrupt, name + ": unreadable event");
       }
       event.set_reason(personal.reason());
       event.set_decider(personal.decider());
@@ -1172,7 +1166,7 @@ Result<std::vector<uint64_t>> CaseStore::TeamCaseIds(const std::string& agency) 
         std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
     uint64_t id = 0;
     if (!reader.ReadUint64(&id) || !reader.done()) {
-      return Status(StatusCode::kDataLoss, "CASE_INDEX_CORRUPT", "a team index key is malformed");
+      return Status(Reason::kCaseIndexCorrupt, "a team index key is malformed");
     }
     ids.push_back(id);
   }
@@ -1232,19 +1226,18 @@ Result<CasePage> CaseStore::List(const Viewer& viewer, const CaseFilter& filter,
         std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
     uint64_t id = 0;
     if (!reader.ReadUint64(&id)) {
-      return Status(StatusCode::kDataLoss, "CASE_INDEX_CORRUPT", "a case key is malformed");
+      return Status(Reason::kCaseIndexCorrupt, "a case key is malformed");
     }
     v1::Case record;
     if (agency.empty()) {
       if (!parse(it->value().ToStringView(), &record)) {
-        return Status(StatusCode::kDataLoss, "CASE_RECORD_CORRUPT",
-                      CaseName(id) + " is unreadable");
+        return Status(Reason::kCaseRecordCorrupt, CaseName(id) + " is unreadable");
       }
     } else {
       auto value = storage_.Get(ColumnFamily::kRecords, Key(kCase, id));
       if (!value.ok()) return value.status();
       if (!value->has_value() || !parse(**value, &record)) {
-        return Status(StatusCode::kDataLoss, "CASE_INDEX_CORRUPT",
+        return Status(Reason::kCaseIndexCorrupt,
                       "the team index names " + CaseName(id) + ", which is unreadable");
       }
     }
@@ -1273,7 +1266,7 @@ Result<int> CaseStore::MoveLegacyCaseKeys() {
           std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
       uint64_t id = 0;
       if (!reader.ReadUint64(&id)) {
-        return Status(StatusCode::kDataLoss, "CASE_KEY_CORRUPT", "a case key's name is malformed");
+        return Status(Reason::kCaseKeyCorrupt, "a case key's name is malformed");
       }
       batch.Put(ColumnFamily::kRecords, WrappedKeyKey(id), it->value().ToStringView());
       batch.Delete(ColumnFamily::kRecords, it->key().ToStringView());
@@ -1315,7 +1308,7 @@ Result<int> CaseStore::RebuildIndexesIfStale() {
     if (!reader.ReadUint64(&id) ||
         !Unframe(it->value().ToStringView(), &public_bytes, &sealed, &unused) ||
         !record.ParseFromString(public_bytes)) {
-      return Status(StatusCode::kDataLoss, "CASE_RECORD_CORRUPT", "a case is unreadable");
+      return Status(Reason::kCaseRecordCorrupt, "a case is unreadable");
     }
     for (const auto& member : record.team()) PutTeamIndex(id, member.agency(), true, &batch);
     ++cases;
@@ -1345,7 +1338,7 @@ Result<stats::CounterChanges> CaseStore::RecountCounters() const {
     if (!reader.ReadUint64(&id) ||
         !Unframe(cases->value().ToStringView(), &public_bytes, &sealed, &unused) ||
         !record.ParseFromString(public_bytes)) {
-      return Status(StatusCode::kDataLoss, "CASE_RECORD_CORRUPT", "a case is unreadable");
+      return Status(Reason::kCaseRecordCorrupt, "a case is unreadable");
     }
     const v1::Case classification = Classification(record);
     const std::string event_prefix = Key(kEvent, id);
@@ -1354,7 +1347,7 @@ Result<stats::CounterChanges> CaseStore::RecountCounters() const {
       v1::CaseEvent event;
       if (!Unframe(events->value().ToStringView(), &public_bytes, &sealed, &unused) ||
           !event.ParseFromString(public_bytes)) {
-        return Status(StatusCode::kDataLoss, "CASE_EVENT_CORRUPT", CaseName(id) + ": bad event");
+        return Status(Reason::kCaseEventCorrupt, CaseName(id) + ": bad event");
       }
       CASECOORD_RETURN_IF_ERROR(CountEvent(classification, event, &changes));
     }
@@ -1395,16 +1388,16 @@ Result<v1::Case> CaseStore::PreparePurge(const std::string& user_id,
   if (!stored.ok()) return stored.status();
   v1::Case record = std::move(stored->record);
   if (record.has_purge_time()) {
-    return Status::FailedPrecondition("CASE_PURGED", request.name() + " was purged already");
+    return Status(Reason::kCasePurged, request.name() + " was purged already");
   }
   if (request.confirmation() != "PURGE " + record.case_number()) {
     return Status::InvalidArgument("confirmation", "must be \"PURGE " + record.case_number() +
                                                        "\" (the case number), to confirm");
   }
   if (record.state() != v1::COMPLETED_BY_ADVICE && record.state() != v1::CLOSED) {
-    return Status::FailedPrecondition(
-        "CASE_OPEN", request.name() + " is " + v1::CaseState_Name(record.state()) +
-                         "; only a case that ended (COMPLETED_BY_ADVICE or CLOSED) is purged");
+    return Status(Reason::kCaseOpen,
+                  request.name() + " is " + v1::CaseState_Name(record.state()) +
+                      "; only a case that ended (COMPLETED_BY_ADVICE or CLOSED) is purged");
   }
   // The end: the decision date of the last transition (into the state it is in now).
   v1::Date ended;
@@ -1417,7 +1410,7 @@ Result<v1::Case> CaseStore::PreparePurge(const std::string& user_id,
       v1::CaseEvent event;
       if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &unused) ||
           !event.ParseFromString(public_bytes)) {
-        return Status(StatusCode::kDataLoss, "CASE_EVENT_CORRUPT", request.name() + ": bad event");
+        return Status(Reason::kCaseEventCorrupt, request.name() + ": bad event");
       }
       if (event.kind() == v1::STATE_CHANGED) {
         ended = event.decision_date();
@@ -1432,12 +1425,12 @@ Result<v1::Case> CaseStore::PreparePurge(const std::string& user_id,
     purgeable = JstMidnight(ended.year() + options_.retention_years, ended.month() + 1, 1);
   }
   if (!purgeable || clock_.Now() < *purgeable) {
-    return Status::FailedPrecondition(
-        "RETENTION_NOT_ELAPSED",
-        request.name() + " ended on " +
-            FormatJstDate(*JstMidnight(ended.year(), ended.month(), ended.day())) +
-            " and is kept " + std::to_string(options_.retention_years) +
-            " years: it may be purged from " + (purgeable ? FormatJstDate(*purgeable) : "?"));
+    return Status(Reason::kRetentionNotElapsed,
+                  request.name() + " ended on " +
+                      FormatJstDate(*JstMidnight(ended.year(), ended.month(), ended.day())) +
+                      " and is kept " + std::to_string(options_.retention_years) +
+                      " years: it may be purged from " +
+                      (purgeable ? FormatJstDate(*purgeable) : "?"));
   }
 
   auto key = KeyOf(*id);
@@ -1462,7 +1455,7 @@ Result<v1::Case> CaseStore::PreparePurge(const std::string& user_id,
     v1::Referral referral;
     if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &unused) ||
         !referral.ParseFromString(public_bytes)) {
-      return Status(StatusCode::kDataLoss, "REFERRAL_CORRUPT", request.name() + ": bad referral");
+      return Status(Reason::kReferralCorrupt, request.name() + ": bad referral");
     }
     auto parsed = ParseReferralName(referral.name());
     if (parsed.ok())

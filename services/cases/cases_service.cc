@@ -221,12 +221,12 @@ grpc::ServerUnaryReactor* CasesService::AppendConsultation(
               auto number = name.rfind(prefix, 0) == 0
                                 ? ParseDecimalId(std::string_view(name).substr(prefix.size()))
                                 : std::nullopt;
-              if (!number) return Status::Internal("REQUEST_LEDGER_CORRUPT", "not an entry name");
+              if (!number) return Status(Reason::kRequestLedgerCorrupt, "not an entry name");
               auto entries =
                   store_.Consultations(request->parent(), static_cast<int64_t>(*number) - 1, 1);
               if (!entries.ok()) return entries.status();
               if (entries->empty() || entries->front().name() != name) {
-                return Status::NotFound("NOT_FOUND", "the entry this request made is gone");
+                return Status(Reason::kNotFound, "the entry this request made is gone");
               }
               return std::move(entries->front());
             },
@@ -299,8 +299,7 @@ grpc::ServerUnaryReactor* CasesService::ListReferrals(grpc::CallbackServerContex
         if (request->parent() == "cases/-") {
           call.set_resource("cases/-/referrals");
           if (call.caller().agency.empty()) {
-            return Status::FailedPrecondition("NO_AGENCY",
-                                              "the inbox is for users who belong to an agency");
+            return Status(Reason::kNoAgency, "the inbox is for users who belong to an agency");
           }
         } else {
           CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->parent()));
@@ -350,8 +349,8 @@ grpc::ServerUnaryReactor* CasesService::Answer(grpc::CallbackServerContext* cont
         if (!referral.ok()) {
           // Only coordinators, who see every case, may learn that a case was purged; to anyone
           // else its referrals answer exactly as ones that never existed.
-          if (!coordinator && referral.status().reason() == "CASE_PURGED") {
-            return Status::NotFound("NOT_FOUND", request->name() + " not found");
+          if (!coordinator && referral.status().Is(Reason::kCasePurged)) {
+            return Status(Reason::kNotFound, request->name() + " not found");
           }
           return referral.status();
         }

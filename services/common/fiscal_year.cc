@@ -90,4 +90,6 @@ EraLabels FiscalYearLabels(int fiscal_year) {
   return EraLabels{std::to_string(fiscal_year), std::to_string(fiscal_year) + "年度"};
 }
 
+v1::Date JstToday(const Clock& clock) { return JstDateOf(clock.Now()); }
+
 }  // namespace casecoord

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "casecoord/v1/common.pb.h"
+#include "services/common/clock.h"
 
 namespace casecoord {
 
@@ -38,6 +39,8 @@ std::string FormatJstDate(std::chrono::system_clock::time_point instant);
 
 // The JST civil date of `instant` ("today in Japan" when `instant` is now).
 v1::Date JstDateOf(std::chrono::system_clock::time_point instant);
+// Today in Japan by `clock`.
+v1::Date JstToday(const Clock& clock);
 
 // Labels for fiscal years from 1926 (昭和元年度) on.
 EraLabels FiscalYearLabels(int fiscal_year);

@@ -6,18 +6,15 @@
 
 namespace casecoord {
 
-std::string JapaneseMessageFor(const Status& status) {
-  switch (status.code()) {
+namespace {
+
+// For a status without a reason of the catalogue (one read back from a newer peer).
+std::string_view JapaneseMessageForCode(StatusCode code) {
+  switch (code) {
     case StatusCode::kOk:
       return "成功しました";
-    case StatusCode::kInvalidArgument: {
-      std::string text = "入力内容に誤りがあります";
-      const auto& violations = status.field_violations();
-      for (size_t i = 0; i < violations.size() && i < kMaxFieldViolations; ++i) {
-        text += "（" + ShortQuote(violations[i].field, kMaxErrorFieldBytes) + "）";
-      }
-      return text;
-    }
+    case StatusCode::kInvalidArgument:
+      return "入力内容に誤りがあります";
     case StatusCode::kNotFound:
       return "指定されたものが見つかりません";
     case StatusCode::kAlreadyExists:
@@ -43,6 +40,19 @@ std::string JapaneseMessageFor(const Status& status) {
     default:
       return "内部エラーが発生しました。管理者に連絡してください";
   }
+}
+
+}  // namespace
+
+std::string JapaneseMessageFor(const Status& status) {
+  std::string text(status.Is(Reason::kUnknown) || status.ok()
+                       ? JapaneseMessageForCode(status.code())
+                       : SpecOf(status.reason_id()).japanese);
+  const auto& violations = status.field_violations();
+  for (size_t i = 0; i < violations.size() && i < kMaxFieldViolations; ++i) {
+    text += "（" + ShortQuote(violations[i].field, kMaxErrorFieldBytes) + "）";
+  }
+  return text;
 }
 
 grpc::Status ToGrpcStatus(const Status& status) {
@@ -90,7 +100,7 @@ Status FromGrpcStatus(const grpc::Status& grpc_status) {
   auto code = static_cast<StatusCode>(grpc_status.error_code());
   google::rpc::Status rich;
   if (grpc_status.error_details().empty() || !rich.ParseFromString(grpc_status.error_details())) {
-    return Status(code, "", grpc_status.error_message());
+    return Status::FromWire(code, "", grpc_status.error_message());
   }
   std::string reason;
   google::rpc::BadRequest bad_request;
@@ -99,7 +109,7 @@ Status FromGrpcStatus(const grpc::Status& grpc_status) {
     if (detail.UnpackTo(&info)) reason = info.reason();
     detail.UnpackTo(&bad_request);
   }
-  Status status(code, reason, rich.message());
+  Status status = Status::FromWire(code, std::move(reason), rich.message());
   for (const auto& v : bad_request.field_violations())
     status.AddViolation(v.field(), v.description());
   return status;

@@ -2,10 +2,41 @@
 
 namespace casecoord {
 
+Status::Status(Reason reason, std::string message)
+    : code_(SpecOf(reason).code),
+      reason_(reason),
+      reason_name_(SpecOf(reason).name),
+      message_(std::move(message)) {}
+
+Status Status::FromWire(StatusCode code, std::string reason_name, std::string message) {
+  Status status;
+  if (code == StatusCode::kOk) return status;
+  status.code_ = code;
+  status.reason_ = ReasonNamed(reason_name);
+  status.reason_name_ = std::move(reason_name);
+  status.message_ = std::move(message);
+  return status;
+}
+
 Status Status::InvalidArgument(std::string field, std::string description) {
-  Status status(StatusCode::kInvalidArgument, "INVALID_FIELD",
-                "invalid " + field + ": " + description);
+  Status status(Reason::kInvalidField, "invalid " + field + ": " + description);
   status.AddViolation(std::move(field), std::move(description));
+  return status;
+}
+
+Status FieldViolations::ToStatus() const {
+  if (violations_.empty()) return Status::Ok();
+  Status status =
+      Status::InvalidArgument(violations_.front().field, violations_.front().description);
+  for (size_t i = 1; i < violations_.size(); ++i) {
+    status.AddViolation(violations_[i].field, violations_[i].description);
+  }
+  return status;
+}
+
+Status Status::WithMessage(std::string message) const {
+  Status status = *this;
+  status.message_ = std::move(message);
   return status;
 }
 
@@ -17,7 +48,7 @@ Status& Status::AddViolation(std::string field, std::string description) {
 std::string Status::ToString() const {
   if (ok()) return "OK";
   std::string out = StatusCodeName(code_);
-  if (!reason_.empty()) out += ": " + reason_;
+  if (!reason_name_.empty()) out += ": " + reason_name_;
   if (!message_.empty()) out += ": " + message_;
   return out;
 }

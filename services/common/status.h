@@ -11,27 +11,9 @@
 #include <variant>
 #include <vector>
 
-namespace casecoord {
+#include "services/common/reasons.h"
 
-// The subset of canonical codes our layers produce. Values match google.rpc.Code.
-enum class StatusCode : int {
-  kOk = 0,
-  kCancelled = 1,
-  kInvalidArgument = 3,
-  kDeadlineExceeded = 4,
-  kNotFound = 5,
-  kAlreadyExists = 6,
-  kPermissionDenied = 7,
-  kResourceExhausted = 8,
-  kFailedPrecondition = 9,
-  kAborted = 10,
-  kOutOfRange = 11,
-  kUnimplemented = 12,
-  kInternal = 13,
-  kUnavailable = 14,
-  kDataLoss = 15,
-  kUnauthenticated = 16,
-};
+namespace casecoord {
 
 // One invalid field of a request, named by its path ("backup.name", "page_size").
 struct FieldViolation {
@@ -43,28 +25,30 @@ class [[nodiscard]] Status {
  public:
   // OK.
   Status() = default;
-  // `reason` is a stable UPPER_SNAKE_CASE identifier for machines (google.rpc.ErrorInfo.reason);
+  // A failure for `reason` of the catalogue (services/common/reasons.h), which fixes its code;
   // `message` is English prose for operators and developers.
-  Status(StatusCode code, std::string reason, std::string message)
-      : code_(code), reason_(std::move(reason)), message_(std::move(message)) {}
+  Status(Reason reason, std::string message);
+  // A status read back from a peer (FromGrpcStatus): `reason_name` is kept verbatim even when this
+  // build's catalogue does not know it (then Is() matches nothing but kUnknown).
+  static Status FromWire(StatusCode code, std::string reason_name, std::string message);
 
   static Status Ok() { return Status(); }
+  // INVALID_ARGUMENT "INVALID_FIELD" with one field violation.
   static Status InvalidArgument(std::string field, std::string description);
-  static Status NotFound(std::string reason, std::string message) {
-    return Status(StatusCode::kNotFound, std::move(reason), std::move(message));
-  }
-  static Status FailedPrecondition(std::string reason, std::string message) {
-    return Status(StatusCode::kFailedPrecondition, std::move(reason), std::move(message));
-  }
-  static Status Internal(std::string reason, std::string message) {
-    return Status(StatusCode::kInternal, std::move(reason), std::move(message));
-  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
-  const std::string& reason() const { return reason_; }
+  // The reason's UPPER_SNAKE_CASE name ("" when OK).
+  const std::string& reason() const { return reason_name_; }
+  // Whether this is a failure for `reason`; the way to test for one (never compare names).
+  bool Is(Reason reason) const { return !ok() && reason_ == reason; }
+  Reason reason_id() const { return reason_; }
   const std::string& message() const { return message_; }
   const std::vector<FieldViolation>& field_violations() const { return violations_; }
+
+  // The same failure (code, reason, violations) told with `message`, e.g. with the context of the
+  // caller prepended.
+  Status WithMessage(std::string message) const;
 
   // Adds a field violation; meaningful with kInvalidArgument.
   Status& AddViolation(std::string field, std::string description);
@@ -74,12 +58,28 @@ class [[nodiscard]] Status {
 
  private:
   StatusCode code_ = StatusCode::kOk;
-  std::string reason_;
+  Reason reason_ = Reason::kUnknown;
+  std::string reason_name_;
   std::string message_;
   std::vector<FieldViolation> violations_;
 };
 
-const char* StatusCodeName(StatusCode code);
+// Collects the invalid fields of a request, so that one answer names them all:
+//   FieldViolations violation;
+//   if (name.empty()) violation("agency.display_name", "required");
+//   CASECOORD_RETURN_IF_ERROR(violation.ToStatus());
+class FieldViolations {
+ public:
+  void operator()(std::string field, std::string description) {
+    violations_.push_back({std::move(field), std::move(description)});
+  }
+  bool empty() const { return violations_.empty(); }
+  // OK when nothing was collected; INVALID_ARGUMENT "INVALID_FIELD" naming every field otherwise.
+  Status ToStatus() const;
+
+ private:
+  std::vector<FieldViolation> violations_;
+};
 
 // Either a value or a non-OK Status.
 template <typename T>
@@ -104,9 +104,33 @@ class [[nodiscard]] Result {
 
 }  // namespace casecoord
 
-// Returns early from the enclosing function if `expr` (a Status) is not OK.
-#define CASECOORD_RETURN_IF_ERROR(expr)    \
-  do {                                     \
-    ::casecoord::Status _status_ = (expr); \
-    if (!_status_.ok()) return _status_;   \
+namespace casecoord::status_internal {
+inline const Status& StatusOf(const Status& status) { return status; }
+template <typename T>
+const Status& StatusOf(const Result<T>& result) {
+  return result.status();
+}
+}  // namespace casecoord::status_internal
+
+#define CASECOORD_STATUS_CONCAT_INNER(a, b) a##b
+#define CASECOORD_STATUS_CONCAT(a, b) CASECOORD_STATUS_CONCAT_INNER(a, b)
+
+// Returns early from the enclosing function with the status of `expr` (a Status or a Result<T>)
+// when it is not OK. The enclosing function returns Status or any Result<U>.
+#define CASECOORD_RETURN_IF_ERROR(expr)                                   \
+  do {                                                                    \
+    const auto& _casecoord_checked_ = (expr);                             \
+    if (!_casecoord_checked_.ok()) {                                      \
+      return ::casecoord::status_internal::StatusOf(_casecoord_checked_); \
+    }                                                                     \
   } while (0)
+
+// `CASECOORD_ASSIGN_OR_RETURN(auto record, store.Get(name));` evaluates `expr` (a Result<T>) once;
+// when it failed, returns its status from the enclosing function, otherwise moves the value into
+// `lhs` (a declaration or an existing variable). One use per line.
+#define CASECOORD_ASSIGN_OR_RETURN(lhs, expr) \
+  CASECOORD_ASSIGN_OR_RETURN_IMPL(CASECOORD_STATUS_CONCAT(_casecoord_result_, __LINE__), lhs, expr)
+#define CASECOORD_ASSIGN_OR_RETURN_IMPL(result, lhs, expr) \
+  auto result = (expr);                                    \
+  if (!result.ok()) return std::move(result).status();     \
+  lhs = std::move(result).value()

@@ -158,7 +158,7 @@ Result<std::vector<v1::AgencyMatch>> AgencyCatalog::Search(std::string_view quer
   const std::vector<std::string> terms = QueryTermsOfNormalized(normalized);
   if (terms.empty()) return Status::InvalidArgument("query", "must contain a word to search for");
   auto snapshot = Current();
-  if (snapshot == nullptr) return Status::FailedPrecondition("CATALOG_NOT_LOADED", "not loaded");
+  if (snapshot == nullptr) return Status(Reason::kCatalogNotLoaded, "not loaded");
   // A match has every query term. Walk the shortest posting list and look each candidate up in
   // the others (each cursor only moves forward), then confirm by a substring check, which removes
   // n-gram false positives ("区役所" vs "区役場と市役所"), until `limit` are found.
@@ -201,7 +201,7 @@ Result<std::vector<v1::PartnerMatch>> AgencyCatalog::FindPartners(
     const std::vector<std::string>& issue_tags, const std::string& district, v1::AgencyView view,
     int limit) const {
   auto snapshot = Current();
-  if (snapshot == nullptr) return Status::FailedPrecondition("CATALOG_NOT_LOADED", "not loaded");
+  if (snapshot == nullptr) return Status(Reason::kCatalogNotLoaded, "not loaded");
   std::vector<std::string> tags;
   for (const auto& tag : issue_tags) {
     if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);

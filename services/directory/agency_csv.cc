@@ -14,6 +14,7 @@
 
 #include "services/common/enum_labels.h"
 #include "services/common/fiscal_year.h"
+#include "services/common/resource_names.h"
 #include "services/common/text.h"
 
 namespace casecoord::directory {
@@ -22,7 +23,6 @@ namespace {
 using google::protobuf::util::TimeUtil;
 
 constexpr std::string_view kIdeographicSpace = "\xE3\x80\x80";  // U+3000
-constexpr std::string_view kAgencyPrefix = "agencies/";
 // Enough cells to show the pattern of an export that cannot be written in Windows-31J.
 constexpr size_t kMaxReportedCells = 10;
 
@@ -275,7 +275,7 @@ std::string Join(const std::vector<std::string>& items, std::string_view separat
 
 std::string AgencyIdOf(const v1::Agency& agency) {
   std::string_view name = agency.name();
-  if (name.starts_with(kAgencyPrefix)) name.remove_prefix(kAgencyPrefix.size());
+  if (name.starts_with(kAgencyPrefix)) name.remove_prefix(sizeof(kAgencyPrefix) - 1);
   return std::string(name);
 }
 
@@ -616,7 +616,7 @@ Result<AgencyCsv> ParseAgencyCsv(std::string_view bytes) {
   if (!utf8.ok()) return utf8.status();
   CsvTable table = ParseCsv(*utf8);
   if (table.header.empty()) {
-    return Status(StatusCode::kInvalidArgument, "NO_HEADER", "the file has no header row");
+    return Status(Reason::kNoHeader, "the file has no header row");
   }
   const std::vector<AgencyColumn>& columns = AgencyColumns();
   std::vector<std::vector<std::string>> accepted;
@@ -750,7 +750,7 @@ Result<std::string> AgenciesToCsv(const std::vector<v1::Agency>& agencies, CsvEn
   }
 
   Result<std::string> encoded = EncodeFromUtf8(WriteCsv(header, rows), encoding);
-  if (encoded.ok() || encoded.status().reason() != "UNMAPPABLE_CHARACTER") return encoded;
+  if (encoded.ok() || !encoded.status().Is(Reason::kUnmappableCharacter)) return encoded;
 
   // Name the agencies and columns, which a line number of the whole file would not.
   constexpr std::string_view kEnglishPrefix =
@@ -773,7 +773,7 @@ Result<std::string> AgenciesToCsv(const std::vector<v1::Agency>& agencies, CsvEn
   if (count > kMaxReportedCells) {
     listed += " and " + std::to_string(count - kMaxReportedCells) + " more cells";
   }
-  return Status(StatusCode::kInvalidArgument, "UNMAPPABLE_CHARACTER",
+  return Status(Reason::kUnmappableCharacter,
                 "Windows-31J (Shift_JIS) cannot represent some characters; export as UTF-8 "
                 "instead: " +
                     listed);

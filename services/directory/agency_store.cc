@@ -11,9 +11,11 @@
 #include "services/common/filter.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/log.h"
+#include "services/common/resource_names.h"
 #include "services/common/text.h"
 #include "services/directory/japanese_text.h"
 #include "services/storage/key_encoding.h"
+#include "services/storage/record_kit.h"
 
 namespace casecoord::directory {
 namespace {
@@ -22,18 +24,17 @@ using google::protobuf::util::FieldMaskUtil;
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr char kAgencyPrefix[] = "agencies/";
-constexpr char kRecord[] = "agency";
-constexpr char kKana[] = "agency-kana";
+constexpr const char* kRecord = storage::key_spaces::kAgency.name;
+constexpr const char* kKana = storage::key_spaces::kAgencyKana.name;
 // The n-gram and partner indexes of layout versions up to 3. Search and partner queries now use
 // the in-memory AgencyCatalog; the prefixes stay listed so that start-up deletes their keys.
-constexpr char kRetiredTerm[] = "agency-term";
-constexpr char kRetiredPartner[] = "agency-partner";
+constexpr const char* kRetiredTerm = storage::key_spaces::kAgencyRetiredTerm.name;
+constexpr const char* kRetiredPartner = storage::key_spaces::kAgencyRetiredPartner.name;
 // The index prefixes a rebuild clears (IndexKeysOf writes the kana one), and the version of their
 // layout: bump the version when IndexKeysOf changes (or KanaSortKey does), so that start-up
 // rebuilds them.
 constexpr const char* kIndexPrefixes[] = {kKana, kRetiredTerm, kRetiredPartner};
-constexpr char kIndexVersionKey[] = "agency-index-version";
+constexpr const char* kIndexVersionKey = storage::key_spaces::kAgencyIndexVersion.name;
 constexpr char kIndexVersion[] = "4";
 
 // Paths UpdateAgency may not touch: identity and server-maintained fields.
@@ -172,14 +173,7 @@ Result<AgencyOrder> ParseAgencyOrder(const std::string& order_by) {
 }
 
 Status AgencyStore::Validate(const v1::Agency& agency) const {
-  Status status;
-  auto violation = [&status](const std::string& field, const std::string& description) {
-    if (status.ok()) {
-      status = Status::InvalidArgument(field, description);
-    } else {
-      status.AddViolation(field, description);
-    }
-  };
+  FieldViolations violation;
   const size_t name_length = CharacterCount(agency.display_name());
   if (name_length == 0 || name_length > 200) {
     violation("agency.display_name", "must be 1 to 200 characters");
@@ -213,7 +207,7 @@ Status AgencyStore::Validate(const v1::Agency& agency) const {
       !v1::Agency::State_IsValid(agency.state())) {
     violation("agency.state", "must be ACTIVE, INACTIVE or CLOSED");
   }
-  return status;
+  return violation.ToStatus();
 }
 
 void AgencyStore::Stamp(v1::Agency* agency) const {
@@ -246,9 +240,9 @@ Result<v1::Agency> AgencyStore::Get(const std::string& name, const char* field) 
   auto stored = storage_.Get(ColumnFamily::kRecords, RecordKey(*id));
   if (!stored.ok()) return stored.status();
   v1::Agency agency;
-  if (!stored->has_value()) return Status::NotFound("AGENCY_NOT_FOUND", name + " not found");
+  if (!stored->has_value()) return Status(Reason::kAgencyNotFound, name + " not found");
   if (!agency.ParseFromString(**stored)) {
-    return Status(StatusCode::kDataLoss, "AGENCY_RECORD_CORRUPT", name + " is unreadable");
+    return Status(Reason::kAgencyRecordCorrupt, name + " is unreadable");
   }
   return agency;
 }
@@ -272,7 +266,7 @@ Result<v1::Agency> AgencyStore::PrepareCreate(const std::string& agency_id,
   auto existing = storage_.Get(ColumnFamily::kRecords, RecordKey(agency_id));
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) {
-    return Status(StatusCode::kAlreadyExists, "AGENCY_EXISTS", created.name() + " exists");
+    return Status(Reason::kAgencyExists, created.name() + " exists");
   }
   created.clear_create_time();
   Stamp(&created);
@@ -305,10 +299,7 @@ Result<v1::Agency> AgencyStore::PrepareUpdate(const v1::Agency& patch, const v1:
   auto stored = Get(patch.name(), "agency.name");
   if (!stored.ok()) return stored.status();
   if (mask.paths().empty()) return Status::InvalidArgument("update_mask", "must name fields");
-  if (!patch.etag().empty() && patch.etag() != stored->etag()) {
-    return Status(StatusCode::kAborted, "STALE_ETAG",
-                  patch.name() + " changed since it was read; get it again");
-  }
+  CASECOORD_RETURN_IF_ERROR(storage::CheckEtag(patch.name(), patch.etag(), stored->etag()));
   auto updated = Merge(*stored, patch, mask);
   if (!updated.ok()) return updated.status();
   Stamp(&*updated);
@@ -320,9 +311,7 @@ Status AgencyStore::PrepareDelete(const std::string& name, const std::string& et
                                   storage::WriteBatch* batch) const {
   auto stored = Get(name);
   if (!stored.ok()) return stored.status();
-  if (!etag.empty() && etag != stored->etag()) {
-    return Status(StatusCode::kAborted, "STALE_ETAG", name + " changed since it was read");
-  }
+  CASECOORD_RETURN_IF_ERROR(storage::CheckEtag(name, etag, stored->etag()));
   const std::string id = IdOf(*stored);
   for (const auto& key : IndexKeysOf(id, *stored)) batch->Delete(ColumnFamily::kIndexes, key);
   batch->Delete(ColumnFamily::kRecords, RecordKey(id));
@@ -465,16 +454,14 @@ Result<v1::ImportAgenciesResponse> AgencyStore::PrepareImport(
       continue;
     }
     if (options.existing() == v1::AgencyImportOptions::REJECT) {
-      ReportRowProblem(Status(StatusCode::kAlreadyExists, "AGENCY_EXISTS",
-                              "機関IDは登録済みです: " + row.agency_id),
-                       csv, row.line, &response);
+      ReportRowProblem(Status(Reason::kAgencyExists, "機関IDは登録済みです: " + row.agency_id), csv,
+                       row.line, &response);
       rejected_lines.insert(row.line);
       continue;
     }
     v1::Agency previous;
     if (!previous.ParseFromString(**stored)) {
-      return Status(StatusCode::kDataLoss, "AGENCY_RECORD_CORRUPT",
-                    "agencies/" + row.agency_id + " is unreadable");
+      return Status(Reason::kAgencyRecordCorrupt, kAgencyPrefix + row.agency_id + " is unreadable");
     }
     auto merged = Merge(previous, row.agency, mask);
     if (!merged.ok()) {
@@ -551,24 +538,17 @@ Result<std::vector<v1::AgencyMatch>> AgencyStore::Search(const std::string& quer
 Result<std::vector<v1::PartnerMatch>> AgencyStore::FindPartners(
     const std::vector<std::string>& issue_tags, const std::string& district, int limit,
     v1::AgencyView view) const {
-  Status invalid;
-  auto violation = [&invalid](const char* field, const std::string& description) {
-    if (invalid.ok()) {
-      invalid = Status::InvalidArgument(field, description);
-    } else {
-      invalid.AddViolation(field, description);
-    }
-  };
+  FieldViolations violation;
   if (issue_tags.empty()) violation("issue_tags", "give at least one tag");
   if (issue_tags.size() > kMaxPartnerTags) {
     violation("issue_tags", "at most " + std::to_string(kMaxPartnerTags) + " tags");
-    return invalid;
+    return violation.ToStatus();
   }
   for (const auto& tag : issue_tags) {
     if (!IsResourceId(tag)) violation("issue_tags", "\"" + ShortQuote(tag) + "\" is not a tag");
   }
   if (!district.empty() && !IsResourceId(district)) violation("district", "not a district id");
-  if (!invalid.ok()) return invalid;
+  CASECOORD_RETURN_IF_ERROR(violation.ToStatus());
 
   CASECOORD_RETURN_IF_ERROR(LoadCatalog());
   return catalog_.FindPartners(issue_tags, district, view, limit);

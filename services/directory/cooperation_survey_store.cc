@@ -5,8 +5,10 @@
 #include <cmath>
 
 #include "services/common/fiscal_year.h"
+#include "services/common/resource_names.h"
 #include "services/common/text.h"
 #include "services/storage/key_encoding.h"
+#include "services/storage/key_spaces.h"
 
 namespace casecoord::directory {
 namespace {
@@ -14,8 +16,8 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr char kAnswer[] = "coop-survey";
-constexpr char kCounts[] = "coop-survey-counts";
+constexpr const char* kAnswer = storage::key_spaces::kCooperationAnswer.name;
+constexpr const char* kCounts = storage::key_spaces::kCooperationCounts.name;
 constexpr char kCollection[] = "/cooperationSurveys/";
 constexpr int kFirstFiscalYear = 1990;
 
@@ -98,7 +100,7 @@ Result<CooperationSurveyStore::Counts> CooperationSurveyStore::ReadCounts(int fi
   storage::KeyReader reader(**stored);
   uint64_t answered = 0, close = 0;
   if (!reader.ReadUint64(&answered) || !reader.ReadUint64(&close) || !reader.done()) {
-    return Status(StatusCode::kDataLoss, "COUNTER_CORRUPT",
+    return Status(Reason::kCounterCorrupt,
                   "the survey counters of " + std::to_string(fiscal_year) + " are unreadable");
   }
   counts.answered = static_cast<int64_t>(answered);
@@ -128,7 +130,7 @@ Result<v1::CooperationSurveyAnswer> CooperationSurveyStore::PrepareRecord(
   if (previous->has_value()) {
     v1::CooperationSurveyAnswer old;
     if (!old.ParseFromString(**previous)) {
-      return Status(StatusCode::kDataLoss, "ANSWER_CORRUPT", parent + "'s answer is unreadable");
+      return Status(Reason::kAnswerCorrupt, parent + "'s answer is unreadable");
     }
     counts->answered -= 1;
     counts->close -= old.close_cooperation() ? 1 : 0;
@@ -154,7 +156,7 @@ Status CooperationSurveyStore::PrepareDelete(const std::string& name,
   auto parsed = ParseAnswerName(name);
   if (!parsed.ok()) return parsed.status();
   const auto& [parent, fiscal_year] = *parsed;
-  if (parent.rfind("agencies/", 0) != 0) {
+  if (parent.rfind(kAgencyPrefix, 0) != 0) {
     return Status::InvalidArgument("name", "must start with \"agencies/\"");
   }
   const std::string agency_id = parent.substr(parent.find('/') + 1);
@@ -162,7 +164,7 @@ Status CooperationSurveyStore::PrepareDelete(const std::string& name,
   if (!stored.ok()) return stored.status();
   v1::CooperationSurveyAnswer old;
   if (!stored->has_value() || !old.ParseFromString(**stored)) {
-    return Status::NotFound("ANSWER_NOT_FOUND", name + " not found");
+    return Status(Reason::kAnswerNotFound, name + " not found");
   }
   auto counts = ReadCounts(fiscal_year);
   if (!counts.ok()) return counts.status();
@@ -189,7 +191,7 @@ Result<std::vector<v1::CooperationSurveyAnswer>> CooperationSurveyStore::List(
     }
     v1::CooperationSurveyAnswer answer;
     if (!answer.ParseFromString(it->value().ToString())) {
-      return Status(StatusCode::kDataLoss, "ANSWER_CORRUPT", "a survey answer is unreadable");
+      return Status(Reason::kAnswerCorrupt, "a survey answer is unreadable");
     }
     out.push_back(std::move(answer));
   }

@@ -33,9 +33,8 @@ Result<ConverterPtr> OpenCp932() {
   UErrorCode error = U_ZERO_ERROR;
   ConverterPtr converter(ucnv_open(kCp932Converter, &error), &ucnv_close);
   if (U_FAILURE(error) || converter == nullptr) {
-    return Status::Internal(
-        "CONVERTER_UNAVAILABLE",
-        std::string("ICU has no converter ") + kCp932Converter + ": " + u_errorName(error));
+    return Status(Reason::kConverterUnavailable, std::string("ICU has no converter ") +
+                                                     kCp932Converter + ": " + u_errorName(error));
   }
   // Stop at the first invalid byte or character so that nothing is replaced behind the caller's
   // back; ICU's default callbacks substitute U+FFFD or 0xFC 0xFC.
@@ -45,8 +44,8 @@ Result<ConverterPtr> OpenCp932() {
   // Fallbacks would also fold JIS X 0213 variants such as 俠 into 侠, changing people's names.
   ucnv_setFallback(converter.get(), false);
   if (U_FAILURE(error)) {
-    return Status::Internal("CONVERTER_UNAVAILABLE",
-                            std::string("cannot configure ICU converter: ") + u_errorName(error));
+    return Status(Reason::kConverterUnavailable,
+                  std::string("cannot configure ICU converter: ") + u_errorName(error));
   }
   return converter;
 }
@@ -293,7 +292,7 @@ bool DecodeCp932(std::string_view bytes, std::string* utf8, DecodeFailure* failu
 
 Status Undecodable(std::string_view bytes, size_t offset, size_t length, const char* likely) {
   length = std::max<size_t>(1, std::min(length, bytes.size() - offset));
-  return Status(StatusCode::kInvalidArgument, "UNDECODABLE",
+  return Status(Reason::kUndecodable,
                 "the file is neither UTF-8 nor Windows-31J (Shift_JIS): byte " +
                     HexBytes(bytes.substr(offset, length)) + " at offset " +
                     std::to_string(offset) + " (line " +
@@ -496,10 +495,10 @@ Result<std::string> DecodeToUtf8(std::string_view bytes, CsvEncoding* detected) 
 Result<std::string> EncodeFromUtf8(std::string_view utf8, CsvEncoding encoding) {
   const size_t invalid = FirstInvalidUtf8(utf8);
   if (invalid != std::string_view::npos) {
-    return Status(StatusCode::kInvalidArgument, "INVALID_UTF8",
-                  "text is not valid UTF-8: byte " + HexBytes(utf8.substr(invalid, 1)) +
-                      " at offset " + std::to_string(invalid) + " (line " +
-                      std::to_string(LineOfOffset(utf8, invalid)) + ")");
+    return Status(Reason::kInvalidUtf8, "text is not valid UTF-8: byte " +
+                                            HexBytes(utf8.substr(invalid, 1)) + " at offset " +
+                                            std::to_string(invalid) + " (line " +
+                                            std::to_string(LineOfOffset(utf8, invalid)) + ")");
   }
   switch (encoding) {
     case CsvEncoding::kUtf8:
@@ -543,8 +542,8 @@ Result<std::string> EncodeFromUtf8(std::string_view utf8, CsvEncoding encoding) 
     UErrorCode ignored = U_ZERO_ERROR;
     ucnv_getInvalidUChars(converter->get(), invalid, &invalid_length, &ignored);
     if (U_FAILURE(ignored) || invalid_length < 1) {
-      return Status::Internal("ENCODING_FAILED",
-                              std::string("Windows-31J conversion failed: ") + u_errorName(error));
+      return Status(Reason::kEncodingFailed,
+                    std::string("Windows-31J conversion failed: ") + u_errorName(error));
     }
     const size_t at = static_cast<size_t>(source - utf16.data()) - invalid_length;
     line += CountLineEnds(text, line_scanned, at);
@@ -566,7 +565,7 @@ Result<std::string> EncodeFromUtf8(std::string_view utf8, CsvEncoding encoding) 
     if (unmappable_count > kMaxReportedCharacters) {
       listed += " and " + std::to_string(unmappable_count - kMaxReportedCharacters) + " more";
     }
-    return Status(StatusCode::kInvalidArgument, "UNMAPPABLE_CHARACTER",
+    return Status(Reason::kUnmappableCharacter,
                   "characters that Windows-31J (Shift_JIS) cannot represent: " + listed);
   }
   return out;
@@ -633,10 +632,10 @@ Result<std::vector<int>> MapHeader(const std::vector<std::string>& header,
                                    const std::vector<std::vector<std::string>>& accepted_names,
                                    const std::vector<bool>& required) {
   if (required.size() != accepted_names.size()) {
-    return Status::Internal("HEADER_SPEC_MISMATCH",
-                            "MapHeader: " + std::to_string(accepted_names.size()) +
-                                " columns described but " + std::to_string(required.size()) +
-                                " required flags");
+    return Status(Reason::kHeaderSpecMismatch,
+                  "MapHeader: " + std::to_string(accepted_names.size()) +
+                      " columns described but " + std::to_string(required.size()) +
+                      " required flags");
   }
   std::vector<std::string_view> trimmed;
   trimmed.reserve(header.size());
@@ -663,8 +662,7 @@ Result<std::vector<int>> MapHeader(const std::vector<std::string>& header,
 
   std::string list;
   for (const std::string& name : missing) list += (list.empty() ? "" : ", ") + name;
-  Status status(StatusCode::kInvalidArgument, "MISSING_COLUMNS",
-                "the CSV header lacks required columns: " + list);
+  Status status(Reason::kMissingColumns, "the CSV header lacks required columns: " + list);
   for (const std::string& name : missing) {
     status.AddViolation("header", "column " + name + " is required");
   }

@@ -5,6 +5,7 @@
 #include "services/common/fiscal_year.h"
 #include "services/common/grpc_errors.h"
 #include "services/common/pagination.h"
+#include "services/common/resource_names.h"
 #include "services/directory/agency_csv.h"
 
 namespace casecoord::directory {
@@ -18,7 +19,7 @@ grpc::ServerUnaryReactor* DirectoryService::CreateAgency(grpc::CallbackServerCon
                                                          v1::Agency* response) {
   return gatekeeper_.Handle(
       context, DirectoryMethod("CreateAgency"), [this, request, response](auth::Call& call) {
-        call.set_resource("agencies/" + request->agency_id());
+        call.set_resource(kAgencyPrefix + request->agency_id());
         call.HoldUntilCommitted(store_.LockForWrite());
         auto created =
             store_.PrepareCreate(request->agency_id(), request->agency(), &call.changes());
@@ -267,10 +268,9 @@ class DirectoryService::ExportReactor final
         const bool cp932 = request_.format() == v1::CSV_CP932;
         auto csv = AgenciesToCsv(*agencies, cp932 ? CsvEncoding::kCp932 : CsvEncoding::kUtf8Bom);
         if (!csv.ok()) {
-          if (csv.status().reason() == "UNMAPPABLE_CHARACTER") {
-            return Status::FailedPrecondition(
-                "UNMAPPABLE_CHARACTER",
-                csv.status().message() + "; export as CSV_UTF8_BOM instead");
+          if (csv.status().Is(Reason::kUnmappableCharacter)) {
+            return Status(Reason::kNotRepresentableInCp932,
+                          csv.status().message() + "; export as CSV_UTF8_BOM instead");
           }
           return csv.status();
         }
@@ -328,7 +328,7 @@ grpc::ServerUnaryReactor* DirectoryService::RecordCooperationSurveyAnswer(
                               call.HoldUntilCommitted(surveys_.LockForWrite());
                               auto answer = surveys_.PrepareRecord(
                                   request->parent(), request->fiscal_year(),
-                                  request->close_cooperation(), "users/" + call.caller().user_id,
+                                  request->close_cooperation(), kUserPrefix + call.caller().user_id,
                                   &call.changes());
                               if (!answer.ok()) return answer.status();
                               *response = std::move(answer).value();

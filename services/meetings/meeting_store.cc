@@ -13,8 +13,10 @@
 #include "services/common/enum_labels.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/log.h"
+#include "services/common/resource_names.h"
 #include "services/common/text.h"
 #include "services/storage/key_encoding.h"
+#include "services/storage/record_kit.h"
 #include "services/worklist/due_index.h"
 
 namespace casecoord::meetings {
@@ -23,15 +25,12 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr char kMeetingPrefix[] = "meetings/";
-constexpr char kMeeting[] = "meeting";
-constexpr char kMeetingKey[] = "meeting-key";
-constexpr char kNextId[] = "meeting-next-id";
-constexpr char kRequest[] = "meeting-request";
+constexpr const char* kMeeting = storage::key_spaces::kMeeting.name;
+constexpr const char* kMeetingKey = storage::key_spaces::kMeetingKey.name;
 // Each participant's meetings ("meeting-of"/user/id), so that a participant's list walks their own
 // meetings instead of every meeting of the city. Version 1 since the index exists.
-constexpr char kParticipantIndex[] = "meeting-of";
-constexpr char kIndexVersionKey[] = "meeting-index-version";
+constexpr const char* kParticipantIndex = storage::key_spaces::kMeetingOfParticipant.name;
+constexpr const char* kIndexVersionKey = storage::key_spaces::kMeetingIndexVersion.name;
 constexpr char kIndexVersion[] = "1";
 
 std::string ParticipantPrefix(std::string_view user) {
@@ -120,10 +119,10 @@ Status CheckParticipants(const google::protobuf::RepeatedPtrField<v1::Participan
   for (int i = 0; i < participants.size(); ++i) {
     const auto& participant = participants[i];
     const std::string field = "meeting.participants[" + std::to_string(i) + "]";
-    if (!IsNamed(participant.user(), "users/") || !users.insert(participant.user()).second) {
+    if (!IsNamed(participant.user(), kUserPrefix) || !users.insert(participant.user()).second) {
       return Status::InvalidArgument(field + ".user", "a users/{id}, once per meeting");
     }
-    if (!participant.agency().empty() && !IsNamed(participant.agency(), "agencies/")) {
+    if (!participant.agency().empty() && !IsNamed(participant.agency(), kAgencyPrefix)) {
       return Status::InvalidArgument(field + ".agency", "must look like \"agencies/{agency}\"");
     }
     if (participant.role() == v1::PARTICIPANT_ROLE_UNSPECIFIED ||
@@ -134,18 +133,10 @@ Status CheckParticipants(const google::protobuf::RepeatedPtrField<v1::Participan
   return Status::Ok();
 }
 
-Status CheckEtag(const v1::Meeting& meeting, const std::string& etag) {
-  if (!etag.empty() && etag != meeting.etag()) {
-    return Status(StatusCode::kAborted, "STALE_ETAG",
-                  meeting.name() + " changed since it was read; get it again");
-  }
-  return Status::Ok();
-}
-
 Status CheckScheduled(const v1::Meeting& meeting) {
   if (meeting.state() != v1::SCHEDULED) {
-    return Status::FailedPrecondition(
-        "MEETING_NOT_SCHEDULED",
+    return Status(
+        Reason::kMeetingNotScheduled,
         meeting.name() + " is " + v1::MeetingState_Name(meeting.state()) + ", not SCHEDULED");
   }
   return Status::Ok();
@@ -175,7 +166,7 @@ Result<Access> MeetingStore::AccessFor(const v1::Meeting& meeting,
   auto record = cases_.GetPublic(meeting.case_());
   if (!record.ok()) {
     // A purged case's meetings keep only their public part, which participants still see.
-    if (record.status().reason() == "CASE_PURGED") return access;
+    if (record.status().Is(Reason::kCasePurged)) return access;
     return record.status();
   }
   // Agencies invited to a meeting without being on the team (a 支援会議 may invite them) keep
@@ -204,7 +195,7 @@ Result<cases::CaseKey> MeetingStore::KeyOf(uint64_t id, const v1::Meeting& meeti
   auto wrapped = storage_.Get(ColumnFamily::kRecords, Key(kMeetingKey, id));
   if (!wrapped.ok()) return wrapped.status();
   if (!wrapped->has_value()) {
-    return Status(StatusCode::kDataLoss, "MEETING_KEY_MISSING", MeetingName(id) + " has no key");
+    return Status(Reason::kMeetingKeyMissing, MeetingName(id) + " has no key");
   }
   return keys_.Unwrap(**wrapped);
 }
@@ -226,11 +217,9 @@ Status MeetingStore::Put(uint64_t id, const cases::CaseKey& key, const v1::Meeti
   }
   v1::Meeting public_part = meeting;
   const v1::Meeting personal = SplitPersonal(&public_part);
-  std::string value;
-  storage::AppendString(&value, public_part.SerializeAsString());
-  storage::AppendString(&value,
-                        cases::Seal(key, PersonalContext(id), personal.SerializeAsString()));
-  batch->Put(ColumnFamily::kRecords, Key(kMeeting, id), value);
+  batch->Put(ColumnFamily::kRecords, Key(kMeeting, id),
+             storage::Frame({public_part.SerializeAsString(),
+                             cases::Seal(key, PersonalContext(id), personal.SerializeAsString())}));
   return Status::Ok();
 }
 
@@ -238,14 +227,13 @@ Result<v1::Meeting> MeetingStore::Load(uint64_t id, bool open) const {
   auto value = storage_.Get(ColumnFamily::kRecords, Key(kMeeting, id));
   if (!value.ok()) return value.status();
   if (!value->has_value()) {
-    return Status::NotFound("NOT_FOUND", MeetingName(id) + " not found");
+    return Status(Reason::kNotFound, MeetingName(id) + " not found");
   }
-  storage::KeyReader reader(**value);
   std::string public_bytes, sealed;
   v1::Meeting meeting;
-  if (!reader.ReadString(&public_bytes) || !reader.ReadString(&sealed) ||
+  if (!storage::Unframe(**value, {&public_bytes, &sealed}) ||
       !meeting.ParseFromString(public_bytes)) {
-    return Status(StatusCode::kDataLoss, "MEETING_CORRUPT", MeetingName(id) + " is unreadable");
+    return Status(Reason::kMeetingCorrupt, MeetingName(id) + " is unreadable");
   }
   if (!open) return meeting;
   auto key = KeyOf(id, meeting);
@@ -254,7 +242,7 @@ Result<v1::Meeting> MeetingStore::Load(uint64_t id, bool open) const {
   if (!opened.ok()) return opened.status();
   v1::Meeting personal;
   if (!personal.ParseFromString(*opened)) {
-    return Status(StatusCode::kDataLoss, "MEETING_CORRUPT", MeetingName(id) + " is unreadable");
+    return Status(Reason::kMeetingCorrupt, MeetingName(id) + " is unreadable");
   }
   JoinPersonal(personal, &meeting);
   return meeting;
@@ -279,7 +267,7 @@ Result<v1::Meeting> MeetingStore::LoadForChange(const std::string& name, const s
   *id = *parsed;
   auto meeting = Load(*parsed, /*open=*/true);
   if (!meeting.ok()) return meeting.status();
-  CASECOORD_RETURN_IF_ERROR(CheckEtag(*meeting, etag));
+  CASECOORD_RETURN_IF_ERROR(storage::CheckEtag(meeting->name(), etag, meeting->etag()));
   return meeting;
 }
 
@@ -287,25 +275,13 @@ Result<v1::Meeting> MeetingStore::PrepareCreate(const std::string& user_id,
                                                 const std::string& request_id,
                                                 const v1::Meeting& input,
                                                 storage::WriteBatch* batch) {
-  if (request_id.empty() || request_id.size() > 64 ||
-      !std::all_of(request_id.begin(), request_id.end(),
-                   [](char c) { return c > 0x20 && c < 0x7f; })) {
-    return Status::InvalidArgument("request_id", "1 to 64 printable ASCII characters");
-  }
-  std::string request_key;
-  storage::AppendString(&request_key, kRequest);
-  storage::AppendString(&request_key, user_id);
-  storage::AppendString(&request_key, request_id);
-  auto earlier = storage_.Get(ColumnFamily::kIndexes, request_key);
-  if (!earlier.ok()) return earlier.status();
-  if (earlier->has_value()) {
-    storage::KeyReader reader(**earlier);
-    uint64_t id = 0;
-    if (!reader.ReadUint64(&id)) {
-      return Status(StatusCode::kDataLoss, "MEETING_REQUEST_CORRUPT", "bad request index entry");
-    }
-    return Load(id, /*open=*/true);
-  }
+  return storage::CreateOnce(
+      creates_, user_id, request_id, batch, [this](uint64_t id) { return Load(id, /*open=*/true); },
+      [&](uint64_t id) { return PrepareNew(id, input, batch); });
+}
+
+Result<v1::Meeting> MeetingStore::PrepareNew(uint64_t id, const v1::Meeting& input,
+                                             storage::WriteBatch* batch) {
   if (input.type() == v1::MEETING_TYPE_UNSPECIFIED || !v1::MeetingType_IsValid(input.type())) {
     return Status::InvalidArgument("meeting.type", "required");
   }
@@ -317,15 +293,6 @@ Result<v1::Meeting> MeetingStore::PrepareCreate(const std::string& user_id,
   }
   CASECOORD_RETURN_IF_ERROR(CheckParticipants(input.participants()));
 
-  auto next = storage_.Get(ColumnFamily::kMeta, kNextId);
-  if (!next.ok()) return next.status();
-  uint64_t id = 1;
-  if (next->has_value()) {
-    storage::KeyReader reader(**next);
-    if (!reader.ReadUint64(&id)) {
-      return Status(StatusCode::kDataLoss, "MEETING_SEQUENCE_CORRUPT", "bad meeting id sequence");
-    }
-  }
   v1::Meeting meeting = input;
   meeting.set_name(MeetingName(id));
   meeting.set_state(v1::SCHEDULED);
@@ -355,11 +322,6 @@ Result<v1::Meeting> MeetingStore::PrepareCreate(const std::string& user_id,
     key.emplace(std::move(own->first));
   }
   CASECOORD_RETURN_IF_ERROR(Put(id, *key, meeting, batch));
-  std::string next_value, id_value;
-  storage::AppendUint64(&next_value, id + 1);
-  storage::AppendUint64(&id_value, id);
-  batch->Put(ColumnFamily::kMeta, kNextId, next_value);
-  batch->Put(ColumnFamily::kIndexes, request_key, id_value);
   return meeting;
 }
 
@@ -391,14 +353,14 @@ Result<MeetingPage> MeetingStore::List(const MeetingViewer& viewer, const Meetin
         std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
     uint64_t id = 0;
     if (!key_reader.ReadUint64(&id)) {
-      return Status(StatusCode::kDataLoss, "MEETING_CORRUPT", "a meeting key is malformed");
+      return Status(Reason::kMeetingCorrupt, "a meeting key is malformed");
     }
     v1::Meeting meeting;
     if (every_meeting) {
       storage::KeyReader reader(it->value().ToStringView());
       std::string public_bytes;
       if (!reader.ReadString(&public_bytes) || !meeting.ParseFromString(public_bytes)) {
-        return Status(StatusCode::kDataLoss, "MEETING_CORRUPT", "a meeting is unreadable");
+        return Status(Reason::kMeetingCorrupt, "a meeting is unreadable");
       }
     } else {
       auto indexed = Load(id, /*open=*/false);
@@ -421,7 +383,7 @@ Result<MeetingPage> MeetingStore::List(const MeetingViewer& viewer, const Meetin
       // A purged case's meetings keep their public part.
       if (opened.ok()) {
         meeting = std::move(opened).value();
-      } else if (opened.status().reason() != "CASE_PURGED") {
+      } else if (!opened.status().Is(Reason::kCasePurged)) {
         return opened.status();
       }
     }
@@ -450,7 +412,7 @@ Result<int> MeetingStore::RebuildIndexesIfStale() {
     v1::Meeting meeting;
     if (!key_reader.ReadUint64(&id) || !reader.ReadString(&public_bytes) ||
         !meeting.ParseFromString(public_bytes)) {
-      return Status(StatusCode::kDataLoss, "MEETING_CORRUPT", "a meeting is unreadable");
+      return Status(Reason::kMeetingCorrupt, "a meeting is unreadable");
     }
     for (const auto& participant : meeting.participants()) {
       batch.Put(ColumnFamily::kIndexes, ParticipantKey(participant.user(), id), "");
@@ -525,7 +487,7 @@ Result<v1::Meeting> MeetingStore::PrepareAcknowledge(const std::string& user,
   auto participant = std::find_if(participants->begin(), participants->end(),
                                   [&](const v1::Participant& p) { return p.user() == user; });
   if (participant == participants->end()) {
-    return Status::FailedPrecondition("NOT_A_PARTICIPANT", user + " is not a participant");
+    return Status(Reason::kNotAParticipant, user + " is not a participant");
   }
   if (participant->has_acknowledge_time()) return meeting;  // the first acknowledgement stands
   *participant->mutable_acknowledge_time() = Now(clock_);
@@ -545,7 +507,7 @@ Status MeetingStore::PutAssignmentsDue(const v1::Meeting& meeting,
     if (record.ok()) {
       coordinator = record->coordinator();
       case_number = record->case_number();
-    } else if (record.status().reason() != "CASE_PURGED") {
+    } else if (!record.status().Is(Reason::kCasePurged)) {
       return record.status();
     }
   }
@@ -584,7 +546,7 @@ Result<v1::Meeting> MeetingStore::PrepareRecordMinutes(const std::string& user_i
   for (int i = 0; i < minutes.assignments_size(); ++i) {
     auto* assignment = minutes.mutable_assignments(i);
     const std::string field = "minutes.assignments[" + std::to_string(i) + "]";
-    if (!IsNamed(assignment->agency(), "agencies/")) {
+    if (!IsNamed(assignment->agency(), kAgencyPrefix)) {
       return Status::InvalidArgument(field + ".agency", "must look like \"agencies/{agency}\"");
     }
     if (assignment->action().empty()) return Status::InvalidArgument(field + ".action", "required");
@@ -644,16 +606,15 @@ Result<v1::Meeting> MeetingStore::PrepareUpdateAssignment(
   auto meeting = LoadForChange(request.meeting(), "", &id);
   if (!meeting.ok()) return meeting.status();
   if (meeting->state() != v1::HELD) {
-    return Status::FailedPrecondition("MEETING_NOT_HELD",
-                                      request.meeting() + " has no minutes yet");
+    return Status(Reason::kMeetingNotHeld, request.meeting() + " has no minutes yet");
   }
   auto* assignments = meeting->mutable_minutes()->mutable_assignments();
   auto assignment = std::find_if(
       assignments->begin(), assignments->end(),
       [&](const v1::RoleAssignment& a) { return a.assignment_id() == request.assignment_id(); });
   if (assignment == assignments->end()) {
-    return Status::NotFound("ASSIGNMENT_NOT_FOUND",
-                            request.meeting() + " has no assignment " + request.assignment_id());
+    return Status(Reason::kAssignmentNotFound,
+                  request.meeting() + " has no assignment " + request.assignment_id());
   }
   if (!v1::AssignmentStatus_IsValid(request.status()) ||
       (request.status() == v1::ASSIGNMENT_STATUS_UNSPECIFIED && !request.has_due_date())) {
@@ -726,7 +687,7 @@ Result<stats::CounterChanges> MeetingStore::RecountCounters() const {
     std::string public_bytes;
     v1::Meeting meeting;
     if (!reader.ReadString(&public_bytes) || !meeting.ParseFromString(public_bytes)) {
-      return Status(StatusCode::kDataLoss, "MEETING_CORRUPT", "a meeting is unreadable");
+      return Status(Reason::kMeetingCorrupt, "a meeting is unreadable");
     }
     if (meeting.state() != v1::HELD || !meeting.case_().empty() ||
         meeting.type() != v1::ADVISER_MEETING) {

@@ -33,6 +33,7 @@
 #include "services/common/handoff_lock.h"
 #include "services/common/status.h"
 #include "services/stats/counters.h"
+#include "services/storage/record_kit.h"
 #include "services/storage/storage.h"
 
 namespace casecoord::meetings {
@@ -67,7 +68,12 @@ class MeetingStore {
   // All must outlive the store.
   MeetingStore(storage::Storage& storage, cases::CaseStore& cases, const cases::CaseKeyring& keys,
                const Clock& clock)
-      : storage_(storage), cases_(cases), keys_(keys), clock_(clock) {}
+      : storage_(storage),
+        cases_(cases),
+        keys_(keys),
+        clock_(clock),
+        creates_(storage, storage::key_spaces::kMeetingNextId, storage::key_spaces::kMeetingRequest,
+                 Reason::kMeetingSequenceCorrupt) {}
 
   // The lock a writer of meeting `name` holds until commit (the lock of its case). NOT_FOUND for
   // no such meeting.
@@ -141,6 +147,8 @@ class MeetingStore {
   Status Put(uint64_t id, const cases::CaseKey& key, const v1::Meeting& meeting,
              storage::WriteBatch* batch) const;
   Result<v1::Meeting> Load(uint64_t id, bool open) const;
+  // PrepareCreate once the request is known to be new: `id` is the meeting's.
+  Result<v1::Meeting> PrepareNew(uint64_t id, const v1::Meeting& input, storage::WriteBatch* batch);
   Result<v1::Meeting> LoadForChange(const std::string& name, const std::string& etag,
                                     uint64_t* id) const;
   Status PutAssignmentsDue(const v1::Meeting& meeting, storage::WriteBatch* batch) const;
@@ -149,6 +157,7 @@ class MeetingStore {
   cases::CaseStore& cases_;
   const cases::CaseKeyring& keys_;
   const Clock& clock_;
+  const storage::NumberedCreates creates_;
   HandoffMutex sequence_mutex_;
 };
 

@@ -2,6 +2,7 @@
 
 #include "services/common/filter.h"
 #include "services/common/pagination.h"
+#include "services/common/resource_names.h"
 #include "services/common/text.h"
 #include "services/storage/request_ledger.h"
 
@@ -13,7 +14,7 @@ std::string MeetingsMethod(std::string_view rpc) {
 }
 
 MeetingViewer ViewerOf(const auth::Caller& caller) {
-  return MeetingViewer{caller.Has(v1::COORDINATOR), "users/" + caller.user_id};
+  return MeetingViewer{caller.Has(v1::COORDINATOR), kUserPrefix + caller.user_id};
 }
 
 Result<MeetingFilter> ParseMeetingFilter(const std::string& text) {
@@ -55,10 +56,9 @@ Result<v1::Meeting> MeetingsService::Readable(auth::Call& call, const std::strin
   const Access access = *access_for;
   CASECOORD_RETURN_IF_ERROR(call.CheckRecordAccess(name, access != Access::kNone));
   if (access == Access::kUnacknowledged) {
-    return Status::FailedPrecondition(
-        "CONFIDENTIALITY_NOT_ACKNOWLEDGED",
-        "acknowledge the duty of confidentiality for " + name +
-            " first (AcknowledgeConfidentiality) / 守秘義務の確認が必要です");
+    return Status(Reason::kConfidentialityNotAcknowledged,
+                  "acknowledge the duty of confidentiality for " + name +
+                      " first (AcknowledgeConfidentiality) / 守秘義務の確認が必要です");
   }
   return meetings_.Get(name);
 }
@@ -157,7 +157,7 @@ grpc::ServerUnaryReactor* MeetingsService::AcknowledgeConfidentiality(
                               CASECOORD_RETURN_IF_ERROR(call.CheckRecordAccess(
                                   request->name(), *access != Access::kNone));
                               auto acknowledged =
-                                  meetings_.PrepareAcknowledge("users/" + call.caller().user_id,
+                                  meetings_.PrepareAcknowledge(kUserPrefix + call.caller().user_id,
                                                                request->name(), &call.changes());
                               if (!acknowledged.ok()) return acknowledged.status();
                               *response = std::move(acknowledged).value();

@@ -7,8 +7,10 @@
 
 #include "services/cases/case_keys.h"
 #include "services/common/fiscal_year.h"
+#include "services/common/resource_names.h"
 #include "services/common/text.h"
 #include "services/storage/key_encoding.h"
+#include "services/storage/record_kit.h"
 #include "services/worklist/due_index.h"
 
 namespace casecoord::meetings {
@@ -17,7 +19,7 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr char kPlan[] = "case-plan";
+constexpr const char* kPlan = storage::key_spaces::kSupportPlan.name;
 
 std::string PlanKey(uint64_t case_id, int version) {
   std::string key;
@@ -27,7 +29,7 @@ std::string PlanKey(uint64_t case_id, int version) {
   return key;
 }
 
-std::string CaseName(uint64_t id) { return "cases/" + std::to_string(id); }
+std::string CaseName(uint64_t id) { return kCasePrefix + std::to_string(id); }
 
 std::string PlanName(uint64_t case_id, int version) {
   return CaseName(case_id) + "/plans/" + std::to_string(version);
@@ -67,7 +69,7 @@ Status JoinPersonal(const v1::SupportPlan& personal, v1::SupportPlan* plan) {
   if (personal.goals_size() != plan->goals_size() ||
       personal.actions_size() != plan->actions_size() ||
       personal.reviews_size() != plan->reviews_size()) {
-    return Status(StatusCode::kDataLoss, "PLAN_CORRUPT", plan->name() + " does not fit together");
+    return Status(Reason::kPlanCorrupt, plan->name() + " does not fit together");
   }
   for (int i = 0; i < plan->goals_size(); ++i) {
     plan->mutable_goals(i)->set_goal(personal.goals(i).goal());
@@ -88,7 +90,7 @@ Result<PlanStore::Parsed> PlanStore::ParseName(const std::string& name) {
   const Status invalid = Status::InvalidArgument(
       "name", "must look like \"cases/{case}/plans/{version}\" or \"cases/{case}/plans/current\"");
   const size_t at = name.find("/plans/");
-  if (name.rfind("cases/", 0) != 0 || at == std::string::npos) return invalid;
+  if (name.rfind(kCasePrefix, 0) != 0 || at == std::string::npos) return invalid;
   Parsed parsed;
   if (!ParseNumber(name.substr(6, at - 6), &parsed.case_id)) return invalid;
   const std::string version = name.substr(at + 7);
@@ -103,7 +105,7 @@ Result<std::string> PlanStore::CaseOf(const std::string& name) {
   const size_t at = name.find("/plans");
   const std::string case_name = at == std::string::npos ? name : name.substr(0, at);
   uint64_t id = 0;
-  if (case_name.rfind("cases/", 0) != 0 || !ParseNumber(case_name.substr(6), &id)) {
+  if (case_name.rfind(kCasePrefix, 0) != 0 || !ParseNumber(case_name.substr(6), &id)) {
     return Status::InvalidArgument("name", "must name a case's plan: \"cases/{case}/plans/...\"");
   }
   return case_name;
@@ -121,7 +123,7 @@ Result<int> PlanStore::LatestVersion(uint64_t case_id) const {
       std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
   uint64_t version = 0;
   if (!reader.ReadUint64(&version)) {
-    return Status(StatusCode::kDataLoss, "PLAN_CORRUPT", CaseName(case_id) + ": bad plan key");
+    return Status(Reason::kPlanCorrupt, CaseName(case_id) + ": bad plan key");
   }
   return static_cast<int>(version);
 }
@@ -130,20 +132,18 @@ Result<v1::SupportPlan> PlanStore::Load(uint64_t case_id, int version) const {
   const std::string name = PlanName(case_id, version);
   auto value = storage_.Get(ColumnFamily::kRecords, PlanKey(case_id, version));
   if (!value.ok()) return value.status();
-  if (!value->has_value()) return Status::NotFound("PLAN_NOT_FOUND", name + " not found");
-  storage::KeyReader reader(**value);
+  if (!value->has_value()) return Status(Reason::kPlanNotFound, name + " not found");
   std::string public_bytes, sealed;
   v1::SupportPlan plan, personal;
-  if (!reader.ReadString(&public_bytes) || !reader.ReadString(&sealed) ||
-      !plan.ParseFromString(public_bytes)) {
-    return Status(StatusCode::kDataLoss, "PLAN_CORRUPT", name + " is unreadable");
+  if (!storage::Unframe(**value, {&public_bytes, &sealed}) || !plan.ParseFromString(public_bytes)) {
+    return Status(Reason::kPlanCorrupt, name + " is unreadable");
   }
   auto key = cases_.KeyForCase(CaseName(case_id));
   if (!key.ok()) return key.status();
   auto opened = cases::Open(*key, name, sealed);
   if (!opened.ok()) return opened.status();
   if (!personal.ParseFromString(*opened)) {
-    return Status(StatusCode::kDataLoss, "PLAN_CORRUPT", name + " is unreadable");
+    return Status(Reason::kPlanCorrupt, name + " is unreadable");
   }
   CASECOORD_RETURN_IF_ERROR(JoinPersonal(personal, &plan));
   auto latest = LatestVersion(case_id);
@@ -161,10 +161,9 @@ Status PlanStore::Put(uint64_t case_id, const v1::SupportPlan& plan,
   v1::SupportPlan public_part = plan;
   public_part.clear_current();  // derived when read
   const v1::SupportPlan personal = SplitPersonal(&public_part);
-  std::string value;
-  storage::AppendString(&value, public_part.SerializeAsString());
-  storage::AppendString(&value, cases::Seal(*key, plan.name(), personal.SerializeAsString()));
-  batch->Put(ColumnFamily::kRecords, PlanKey(case_id, parsed->version), value);
+  batch->Put(ColumnFamily::kRecords, PlanKey(case_id, parsed->version),
+             storage::Frame({public_part.SerializeAsString(),
+                             cases::Seal(*key, plan.name(), personal.SerializeAsString())}));
   return Status::Ok();
 }
 
@@ -229,7 +228,7 @@ Result<v1::SupportPlan> PlanStore::PrepareCreateVersion(const std::string& user_
   for (int i = 0; i < plan.actions_size(); ++i) {
     const auto& action = plan.actions(i);
     const std::string field = "plan.actions[" + std::to_string(i) + "]";
-    if (action.agency().rfind("agencies/", 0) != 0 || !IsResourceId(action.agency().substr(9))) {
+    if (action.agency().rfind(kAgencyPrefix, 0) != 0 || !IsResourceId(action.agency().substr(9))) {
       return Status::InvalidArgument(field + ".agency", "must look like \"agencies/{agency}\"");
     }
     if (action.action().empty()) return Status::InvalidArgument(field + ".action", "required");
@@ -243,7 +242,7 @@ Result<v1::SupportPlan> PlanStore::PrepareCreateVersion(const std::string& user_
   if (!latest.ok()) return latest.status();
   plan.set_name(PlanName(parsed->case_id, *latest + 1));
   plan.clear_reviews();
-  plan.set_author("users/" + user_id);
+  plan.set_author(kUserPrefix + user_id);
   *plan.mutable_create_time() = TimeUtil::NanosecondsToTimestamp(
       std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch())
           .count());
@@ -260,7 +259,7 @@ Result<v1::SupportPlan> PlanStore::Get(const std::string& name) const {
   if (version == 0) {
     auto latest = LatestVersion(parsed->case_id);
     if (!latest.ok()) return latest.status();
-    if (*latest == 0) return Status::NotFound("PLAN_NOT_FOUND", name + ": the case has no plan");
+    if (*latest == 0) return Status(Reason::kPlanNotFound, name + ": the case has no plan");
     version = *latest;
   }
   return Load(parsed->case_id, version);
@@ -290,8 +289,8 @@ Result<v1::SupportPlan> PlanStore::PrepareReview(const std::string& user_id,
   auto plan = Get(request.name());
   if (!plan.ok()) return plan.status();
   if (!plan->current()) {
-    return Status::FailedPrecondition(
-        "PLAN_NOT_CURRENT", plan->name() + " is not the plan in force; review the latest");
+    return Status(Reason::kPlanNotCurrent,
+                  plan->name() + " is not the plan in force; review the latest");
   }
   const v1::PlanReview& input = request.review();
   if (input.evaluation().empty()) {
@@ -307,11 +306,11 @@ Result<v1::SupportPlan> PlanStore::PrepareReview(const std::string& user_id,
   v1::PlanReview review = input;
   review.set_number(plan->reviews_size() + 1);
   if (!review.has_review_date()) {
-    *review.mutable_review_date() = JstDateOf(clock_.Now());
+    *review.mutable_review_date() = JstToday(clock_);
   } else if (!IsDate(review.review_date())) {
     return Status::InvalidArgument("review.review_date", "not a date");
   }
-  review.set_reviewer("users/" + user_id);
+  review.set_reviewer(kUserPrefix + user_id);
   *review.mutable_create_time() = TimeUtil::NanosecondsToTimestamp(
       std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch())
           .count());

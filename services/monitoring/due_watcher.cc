@@ -28,7 +28,7 @@ DueWatcher::DueWatcher(const storage::Storage& storage, const Clock& clock,
 DueWatcher::~DueWatcher() { Stop(); }
 
 Result<std::vector<v1::DueItem>> DueWatcher::DueNow(const std::string& owner) const {
-  const v1::Date today = JstDateOf(clock_.Now());
+  const v1::Date today = JstToday(clock_);
   auto page = worklist::ListDue(storage_, owner, today, today, "", options_.max_items);
   if (!page.ok()) return page.status();
   return std::move(page->items);

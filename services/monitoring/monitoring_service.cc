@@ -9,6 +9,7 @@
 #include "services/common/fiscal_year.h"
 #include "services/common/grpc_errors.h"
 #include "services/common/pagination.h"
+#include "services/common/resource_names.h"
 #include "services/common/text.h"
 #include "services/storage/request_ledger.h"
 #include "services/worklist/due_index.h"
@@ -16,8 +17,6 @@
 namespace casecoord::monitoring {
 namespace {
 
-constexpr char kUsers[] = "users/";
-constexpr char kAgencies[] = "agencies/";
 // ListDueItemsRequest.due_by when unset: two weeks ahead.
 constexpr int kDefaultHorizonDays = 14;
 // Items per WatchDueItemsResponse (monitoring.proto).
@@ -36,18 +35,18 @@ std::string MonitoringMethod(std::string_view rpc) {
 
 Result<DueOwner> ResolveDueOwner(const std::string& requested, const auth::Caller& caller) {
   if (requested.empty()) {
-    if (caller.Has(v1::COORDINATOR)) return DueOwner{kUsers + caller.user_id, true};
+    if (caller.Has(v1::COORDINATOR)) return DueOwner{kUserPrefix + caller.user_id, true};
     if (caller.agency.empty()) {
-      return Status::FailedPrecondition(
-          "NO_AGENCY", "you belong to no agency and have no work list of your own; name one");
+      return Status(Reason::kNoAgency,
+                    "you belong to no agency and have no work list of your own; name one");
     }
     return DueOwner{caller.agency, true};
   }
-  if (!Named(requested, kUsers) && !Named(requested, kAgencies)) {
+  if (!Named(requested, kUserPrefix) && !Named(requested, kAgencyPrefix)) {
     return Status::InvalidArgument("owner",
                                    "must look like \"users/{user}\" or \"agencies/{agency}\"");
   }
-  const bool own = requested == kUsers + caller.user_id ||
+  const bool own = requested == kUserPrefix + caller.user_id ||
                    (!caller.agency.empty() && requested == caller.agency);
   return DueOwner{requested, own};
 }
@@ -127,9 +126,9 @@ grpc::ServerUnaryReactor* MonitoringService::ListDueItems(grpc::CallbackServerCo
         call.set_resource("dueItems");
         auto owner = OwnerFor(call, request->owner());
         if (!owner.ok()) return owner.status();
-        const v1::Date due_by =
-            request->has_due_by() ? request->due_by()
-                                  : worklist::AddDays(JstDateOf(clock_.Now()), kDefaultHorizonDays);
+        const v1::Date due_by = request->has_due_by()
+                                    ? request->due_by()
+                                    : worklist::AddDays(JstToday(clock_), kDefaultHorizonDays);
         // Bound to the owner and to due_by as asked (unset follows the day, so that a listing
         // that spans midnight can go on).
         const std::string fingerprint =
@@ -329,7 +328,7 @@ class MonitoringService::WatchReactor final
           auto owner = owner_service->OwnerFor(call, stream->requested());
           if (!owner.ok()) return owner.status();
           if (!owner_service->AcquireStreamSlot(call.caller().user_id)) {
-            return Status(StatusCode::kResourceExhausted, "TOO_MANY_STREAMS",
+            return Status(Reason::kTooManyStreams,
                           "you have " + std::to_string(owner_service->streams_per_user_) +
                               " work-list streams open already; close one first");
           }

@@ -5,8 +5,10 @@
 #include <algorithm>
 
 #include "services/common/fiscal_year.h"
+#include "services/common/resource_names.h"
 #include "services/common/text.h"
 #include "services/storage/key_encoding.h"
+#include "services/storage/record_kit.h"
 #include "services/worklist/due_index.h"
 
 namespace casecoord::monitoring {
@@ -15,10 +17,9 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr char kCasePrefix[] = "cases/";
 constexpr char kMonitoringSuffix[] = "/monitoring";
-constexpr char kRecord[] = "monitoring";
-constexpr char kCheck[] = "monitoring-check";
+constexpr const char* kRecord = storage::key_spaces::kMonitoring.name;
+constexpr const char* kCheck = storage::key_spaces::kMonitoringCheck.name;
 
 std::string RecordKey(uint64_t id) {
   std::string key;
@@ -55,41 +56,6 @@ google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point ti
   return TimeUtil::NanosecondsToTimestamp(
       std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count());
 }
-
-std::string FramePair(const std::string& first, const std::string& second) {
-  std::string value;
-  storage::AppendString(&value, first);
-  storage::AppendString(&value, second);
-  return value;
-}
-
-bool UnframePair(std::string_view value, std::string* first, std::string* second) {
-  storage::KeyReader reader(value);
-  return reader.ReadString(first) && reader.ReadString(second) && reader.done();
-}
-
-Status CheckEtag(const std::string& given, const std::string& current, const std::string& name) {
-  if (given.empty() || given == current) return Status::Ok();
-  return Status(StatusCode::kAborted, "ETAG_MISMATCH",
-                name + " has changed (etag " + (current.empty() ? "none" : current) + ", not " +
-                    given + "); read it again");
-}
-
-// Collects field violations into one INVALID_ARGUMENT, as the case store does.
-class Violations {
- public:
-  void Add(const std::string& field, const std::string& description) {
-    if (status_.ok()) {
-      status_ = Status::InvalidArgument(field, description);
-    } else {
-      status_.AddViolation(field, description);
-    }
-  }
-  const Status& status() const { return status_; }
-
- private:
-  Status status_;
-};
 
 }  // namespace
 
@@ -154,12 +120,12 @@ Result<MonitoringStore::Stored> MonitoringStore::Load(uint64_t id, const std::st
   auto value = storage_.Get(ColumnFamily::kRecords, RecordKey(id));
   if (!value.ok()) return value.status();
   if (!value->has_value()) {
-    return Status::NotFound("MONITORING_NOT_SET",
-                            name + " not found: the case has no monitoring schedule yet");
+    return Status(Reason::kMonitoringNotSet,
+                  name + " not found: the case has no monitoring schedule yet");
   }
   Stored stored;
   if (!stored.record.ParseFromString(**value)) {
-    return Status(StatusCode::kDataLoss, "MONITORING_CORRUPT", name + " is unreadable");
+    return Status(Reason::kMonitoringCorrupt, name + " is unreadable");
   }
   stored.revision = std::atoi(stored.record.etag().c_str());
   return stored;
@@ -173,9 +139,9 @@ Result<std::vector<v1::MonitoringCheck>> MonitoringStore::Checks(uint64_t id,
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     std::string public_bytes, sealed;
     v1::MonitoringCheck check;
-    if (!UnframePair(it->value().ToStringView(), &public_bytes, &sealed) ||
+    if (!storage::Unframe(it->value().ToStringView(), {&public_bytes, &sealed}) ||
         !check.ParseFromString(public_bytes)) {
-      return Status(StatusCode::kDataLoss, "MONITORING_CORRUPT",
+      return Status(Reason::kMonitoringCorrupt,
                     CaseName(id) + kMonitoringSuffix + ": a check is unreadable");
     }
     if (key != nullptr) {
@@ -193,9 +159,9 @@ Result<v1::Case> MonitoringStore::CaseInSupport(const std::string& case_name) co
   auto record = cases_.Get(case_name);
   if (!record.ok()) return record.status();
   if (record->state() != v1::COORDINATING && record->state() != v1::IN_SUPPORT) {
-    return Status::FailedPrecondition("CASE_NOT_IN_SUPPORT",
-                                      case_name + " is " + v1::CaseState_Name(record->state()) +
-                                          "; monitoring is for cases COORDINATING or IN_SUPPORT");
+    return Status(Reason::kCaseNotInSupport,
+                  case_name + " is " + v1::CaseState_Name(record->state()) +
+                      "; monitoring is for cases COORDINATING or IN_SUPPORT");
   }
   return record;
 }
@@ -226,53 +192,53 @@ Result<v1::MonitoringRecord> MonitoringStore::PrepareSetSchedule(
   if (!case_name.ok()) return case_name.status();
   const uint64_t id = CaseId(*case_name);
 
-  Violations violations;
+  FieldViolations violation;
   if (request.track() != v1::LIFE && request.track() != v1::WORK) {
-    violations.Add("track", "required: LIFE or WORK");
+    violation("track", "required: LIFE or WORK");
   }
   v1::MonitoringSchedule schedule = request.schedule();
   const bool interval = schedule.interval_days() != 0;
   const bool dated = !schedule.dates().empty();
   if (interval && dated) {
-    violations.Add("schedule", "give interval_days or dates, not both");
+    violation("schedule", "give interval_days or dates, not both");
   } else if (!interval && !dated) {
-    violations.Add("schedule", "required: interval_days or dates");
+    violation("schedule", "required: interval_days or dates");
   }
   if (interval && (schedule.interval_days() < 1 || schedule.interval_days() > 366)) {
-    violations.Add("schedule.interval_days", "must be from 1 to 366");
+    violation("schedule.interval_days", "must be from 1 to 366");
   }
   if (dated && schedule.dates_size() > kMaxScheduleDates) {
-    violations.Add("schedule.dates", "at most " + std::to_string(kMaxScheduleDates) + " dates");
+    violation("schedule.dates", "at most " + std::to_string(kMaxScheduleDates) + " dates");
   }
   for (int i = 0; i < schedule.dates_size() && i < kMaxScheduleDates; ++i) {
     const std::string field = "schedule.dates[" + std::to_string(i) + "]";
     if (!worklist::IsRealDay(schedule.dates(i))) {
-      violations.Add(field, "not a date");
+      violation(field, "not a date");
     } else if (i > 0 && worklist::IsRealDay(schedule.dates(i - 1)) &&
                worklist::DayNumber(schedule.dates(i)) <=
                    worklist::DayNumber(schedule.dates(i - 1))) {
-      violations.Add(field, "must come after schedule.dates[" + std::to_string(i - 1) + "]");
+      violation(field, "must come after schedule.dates[" + std::to_string(i - 1) + "]");
     }
   }
   if (schedule.has_start_date()) {
     if (dated && !interval) {
-      violations.Add("schedule.start_date", "only with interval_days");
+      violation("schedule.start_date", "only with interval_days");
     } else if (!worklist::IsRealDay(schedule.start_date())) {
-      violations.Add("schedule.start_date", "not a date");
+      violation("schedule.start_date", "not a date");
     }
   }
-  if (!violations.status().ok()) return violations.status();
+  CASECOORD_RETURN_IF_ERROR(violation.ToStatus());
 
   auto owner_case = CaseInSupport(*case_name);
   if (!owner_case.ok()) return owner_case.status();
   auto stored = Load(id, request.name());
   const bool exists = stored.ok();
-  if (!exists && stored.status().reason() != "MONITORING_NOT_SET") return stored.status();
+  if (!exists && !stored.status().Is(Reason::kMonitoringNotSet)) return stored.status();
   CASECOORD_RETURN_IF_ERROR(
-      CheckEtag(request.etag(), exists ? stored->record.etag() : "", request.name()));
+      storage::CheckEtag(request.name(), request.etag(), exists ? stored->record.etag() : ""));
 
   if (interval && !schedule.has_start_date()) {
-    *schedule.mutable_start_date() = JstDateOf(clock_.Now());
+    *schedule.mutable_start_date() = JstToday(clock_);
   }
   v1::MonitoringRecord record = exists ? stored->record : v1::MonitoringRecord();
   if (record.track() != request.track() && !StageBelongsTo(record.stage(), request.track())) {
@@ -311,7 +277,7 @@ Result<v1::MonitoringRecord> MonitoringStore::Get(const std::string& name) const
   auto stored = Load(id, name);
   if (!stored.ok()) return stored.status();
   auto key = cases_.KeyForCase(*case_name);
-  const bool purged = !key.ok() && key.status().reason() == "CASE_PURGED";
+  const bool purged = !key.ok() && key.status().Is(Reason::kCasePurged);
   if (!key.ok() && !purged) return key.status();
   auto checks = Checks(id, purged ? nullptr : &*key);
   if (!checks.ok()) return checks.status();
@@ -330,36 +296,35 @@ Result<v1::MonitoringRecord> MonitoringStore::PrepareRecordCheck(
   v1::MonitoringRecord record = std::move(stored->record);
 
   const v1::MonitoringCheck& input = request.check();
-  Violations violations;
+  FieldViolations violation;
   if (input.kind() != v1::ROUTINE_CHECK && input.kind() != v1::READJUSTMENT &&
       input.kind() != v1::REVISIT) {
-    violations.Add("check.kind", "required: ROUTINE_CHECK, READJUSTMENT or REVISIT");
+    violation("check.kind", "required: ROUTINE_CHECK, READJUSTMENT or REVISIT");
   }
   if (!input.has_date()) {
-    violations.Add("check.date", "required");
+    violation("check.date", "required");
   } else if (!worklist::IsRealDay(input.date())) {
-    violations.Add("check.date", "not a date");
-  } else if (worklist::DayNumber(input.date()) > worklist::DayNumber(JstDateOf(clock_.Now()))) {
-    violations.Add("check.date", "must not be in the future");
+    violation("check.date", "not a date");
+  } else if (worklist::DayNumber(input.date()) > worklist::DayNumber(JstToday(clock_))) {
+    violation("check.date", "must not be in the future");
   }
   if (!v1::MonitoringStage_IsValid(input.stage())) {
-    violations.Add("check.stage", "unknown stage");
+    violation("check.stage", "unknown stage");
   } else if (input.stage() != v1::MONITORING_STAGE_UNSPECIFIED &&
              !StageBelongsTo(input.stage(), record.track())) {
-    violations.Add("check.stage", v1::MonitoringStage_Name(input.stage()) +
-                                      " is not a stage of the " +
-                                      v1::MonitoringTrack_Name(record.track()) + " track");
+    violation("check.stage", v1::MonitoringStage_Name(input.stage()) + " is not a stage of the " +
+                                 v1::MonitoringTrack_Name(record.track()) + " track");
   }
   if (input.note().empty()) {
-    violations.Add("check.note", "required");
+    violation("check.note", "required");
   } else if (input.note().size() > kMaxNoteBytes) {
-    violations.Add("check.note", "at most " + std::to_string(kMaxNoteBytes) + " bytes");
+    violation("check.note", "at most " + std::to_string(kMaxNoteBytes) + " bytes");
   }
-  if (!violations.status().ok()) return violations.status();
+  CASECOORD_RETURN_IF_ERROR(violation.ToStatus());
 
   auto owner_case = CaseInSupport(*case_name);
   if (!owner_case.ok()) return owner_case.status();
-  CASECOORD_RETURN_IF_ERROR(CheckEtag(request.etag(), record.etag(), request.name()));
+  CASECOORD_RETURN_IF_ERROR(storage::CheckEtag(request.name(), request.etag(), record.etag()));
   auto key = cases_.KeyForCase(*case_name);
   if (!key.ok()) return key.status();
   auto checks = Checks(id, &*key);
@@ -372,12 +337,12 @@ Result<v1::MonitoringRecord> MonitoringStore::PrepareRecordCheck(
   *check.mutable_date() = input.date();
   if (input.stage() != v1::MONITORING_STAGE_UNSPECIFIED) record.set_stage(input.stage());
   check.set_stage(record.stage());
-  check.set_author("users/" + user_id);
+  check.set_author(kUserPrefix + user_id);
   *check.mutable_create_time() = ToTimestamp(clock_.Now());
   v1::MonitoringCheck public_part = check;
   batch->Put(ColumnFamily::kRecords, CheckKey(id, number),
-             FramePair(public_part.SerializeAsString(),
-                       cases::Seal(*key, CheckName(id, number), input.note())));
+             storage::Frame({public_part.SerializeAsString(),
+                             cases::Seal(*key, CheckName(id, number), input.note())}));
   check.set_note(input.note());
   checks->push_back(std::move(check));
 
@@ -397,7 +362,7 @@ Result<v1::MonitoringRecord> MonitoringStore::PrepareRecordCheck(
 Result<worklist::DuePage> MonitoringStore::ListDue(const std::string& owner, const v1::Date& due_by,
                                                    const std::string& after, int limit) const {
   if (!worklist::IsRealDay(due_by)) return Status::InvalidArgument("due_by", "not a date");
-  const v1::Date today = JstDateOf(clock_.Now());
+  const v1::Date today = JstToday(clock_);
   // Overdue items are always listed: the range reaches at least yesterday.
   const v1::Date yesterday = worklist::AddDays(today, -1);
   const v1::Date& until =

@@ -18,8 +18,7 @@ namespace casecoord::server {
 namespace {
 
 Status BindFailed(const std::string& address, const std::string& why) {
-  return Status(StatusCode::kUnavailable, "BIND_FAILED",
-                "cannot listen on " + address + ": " + why);
+  return Status(Reason::kBindFailed, "cannot listen on " + address + ": " + why);
 }
 
 // "host:port", "[v6]:port" or ":port" -> host ("" for every interface) and port.

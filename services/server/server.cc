@@ -17,6 +17,7 @@
 #include "services/common/fiscal_year.h"
 #include "services/common/log.h"
 #include "services/common/pagination.h"
+#include "services/common/resource_names.h"
 #include "services/directory/directory_service.h"
 #include "services/meetings/meetings_service.h"
 #include "services/monitoring/due_watcher.h"
@@ -129,8 +130,8 @@ Status SeedDirectory(const ServerConfig& config, storage::Storage& storage,
   std::stringstream bytes;
   bytes << in.rdbuf();
   if (!in) {
-    return Status::FailedPrecondition("DEMO_DIRECTORY_UNREADABLE",
-                                      "demo-directory: cannot read " + config.demo_directory);
+    return Status(Reason::kDemoDirectoryUnreadable,
+                  "demo-directory: cannot read " + config.demo_directory);
   }
   auto csv = directory::ParseAgencyCsv(bytes.str());
   if (!csv.ok()) return csv.status();
@@ -140,10 +141,10 @@ Status SeedDirectory(const ServerConfig& config, storage::Storage& storage,
   if (!imported.ok()) return imported.status();
   if (imported->rejected() > 0) {
     const v1::ImportProblem& problem = imported->problems(0);
-    return Status::FailedPrecondition(
-        "DEMO_DIRECTORY_INVALID", "demo-directory: " + config.demo_directory + " line " +
-                                      std::to_string(problem.line()) + " " + problem.column_name() +
-                                      ": " + problem.problem());
+    return Status(Reason::kDemoDirectoryInvalid, "demo-directory: " + config.demo_directory +
+                                                     " line " + std::to_string(problem.line()) +
+                                                     " " + problem.column_name() + ": " +
+                                                     problem.problem());
   }
   auth::AuditRecord record{"system", "", "bootstrap", "agencies", "OK", "configuration", "", {}};
   CASECOORD_RETURN_IF_ERROR(audit.Append(record, &batch));
@@ -377,12 +378,11 @@ void ApplyTransportSettings(const ServerConfig& config, grpc::ServerBuilder& bui
 Result<int> ConnectionLimit(const ServerConfig& config, uint64_t open_file_limit) {
   const uint64_t reserved = static_cast<uint64_t>(config.reserved_fds);
   if (open_file_limit <= reserved) {
-    return Status::FailedPrecondition(
-        "FD_LIMIT_TOO_LOW",
-        "the open-file limit (" + std::to_string(open_file_limit) +
-            ") leaves no file descriptor for connections beyond reserved-fds (" +
-            std::to_string(reserved) +
-            "): raise the limit (ulimit -n, LimitNOFILE=) or lower reserved-fds");
+    return Status(Reason::kFdLimitTooLow,
+                  "the open-file limit (" + std::to_string(open_file_limit) +
+                      ") leaves no file descriptor for connections beyond reserved-fds (" +
+                      std::to_string(reserved) +
+                      "): raise the limit (ulimit -n, LimitNOFILE=) or lower reserved-fds");
   }
   return static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(config.max_connections),
                                              open_file_limit - reserved));
@@ -393,11 +393,10 @@ Result<std::string> LoadAuditKey(const ServerConfig& config) {
       config.audit_key_file.empty() ? storage::LoadKeyFromEnvironment("CASECOORD_AUDIT_KEY")
                                     : storage::LoadKeyFile(config.audit_key_file);
   if (!key.ok()) {
-    if (key.status().reason() == "KEY_NOT_SET") {
-      return Status::FailedPrecondition(
-          "NO_AUDIT_KEY",
-          "no audit key: set --audit-key-file or the CASECOORD_AUDIT_KEY "
-          "environment variable (caseserver keygen --out FILE makes one)");
+    if (key.status().Is(Reason::kKeyNotSet)) {
+      return Status(Reason::kNoAuditKey,
+                    "no audit key: set --audit-key-file or the CASECOORD_AUDIT_KEY "
+                    "environment variable (caseserver keygen --out FILE makes one)");
     }
     return key.status();
   }
@@ -409,11 +408,10 @@ Result<std::shared_ptr<const storage::Keyring>> LoadKeyring(const ServerConfig& 
                                                   ? storage::LoadKeyFromEnvironment("CASECOORD_KEK")
                                                   : storage::LoadKeyFile(config.kek_file);
   if (!current.ok()) {
-    if (current.status().reason() == "KEY_NOT_SET") {
-      return Status::FailedPrecondition(
-          "NO_KEY",
-          "no key-encryption key: set --kek-file or the CASECOORD_KEK environment "
-          "variable (caseserver keygen --out FILE makes one)");
+    if (current.status().Is(Reason::kKeyNotSet)) {
+      return Status(Reason::kNoKey,
+                    "no key-encryption key: set --kek-file or the CASECOORD_KEK environment "
+                    "variable (caseserver keygen --out FILE makes one)");
     }
     return current.status();
   }
@@ -524,13 +522,13 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
     auto found = [](const Status& status) -> Result<bool> {
       if (status.ok()) return true;
       // A purged case's records are gone for break-glass purposes too.
-      if (status.code() == StatusCode::kNotFound || status.reason() == "CASE_PURGED") return false;
+      if (status.code() == StatusCode::kNotFound || status.Is(Reason::kCasePurged)) return false;
       return status;
     };
-    if (name.starts_with("cases/")) return found(raw->cases_->GetPublic(name).status());
-    if (name.starts_with("meetings/")) return found(raw->meetings_->GetPublic(name).status());
-    if (name.starts_with("dispatches/")) return found(raw->dispatches_->Get(name).status());
-    if (name.starts_with("users/")) {
+    if (name.starts_with(kCasePrefix)) return found(raw->cases_->GetPublic(name).status());
+    if (name.starts_with(kMeetingPrefix)) return found(raw->meetings_->GetPublic(name).status());
+    if (name.starts_with(kDispatchPrefix)) return found(raw->dispatches_->Get(name).status());
+    if (name.starts_with(kUserPrefix)) {
       auto user = auth::UserRegistry::ParseUserName(name, "resource");
       return user.ok() && raw->users_->Find(*user).has_value();
     }
@@ -627,7 +625,7 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   ApplyTransportSettings(config, builder);
   server->server_ = builder.BuildAndStart();
   if (!server->server_) {
-    return Status(StatusCode::kUnavailable, "START_FAILED", "the gRPC server did not start");
+    return Status(Reason::kStartFailed, "the gRPC server did not start");
   }
   server->health_->Attach(server->server_->GetHealthCheckService());
   server->listener_->Start([acceptor = server->acceptor_.get()](int listener_fd, int fd) {

@@ -7,13 +7,14 @@
 
 #include "services/storage/counters.h"
 #include "services/storage/key_encoding.h"
+#include "services/storage/key_spaces.h"
 
 namespace casecoord::stats {
 namespace {
 
 using storage::ColumnFamily;
 
-constexpr char kKeyPrefix[] = "stat";
+constexpr const char* kKeyPrefix = storage::key_spaces::kCounter.name;
 
 constexpr std::array<std::string_view, 7> kMetrics = {
     kCasesCompletedByAdvice, kCasesCoordinated, kCoordinationContacts, kCaseMeetings,
@@ -143,12 +144,11 @@ Result<CounterTable> ReadCounters(const storage::Storage& storage, int fiscal_ye
        it->Next()) {
     auto key = DecodeCounterKey(it->key().ToStringView());
     if (!key) {
-      return Status(StatusCode::kDataLoss, "COUNTER_KEY_CORRUPT",
-                    "a statistics counter key is unreadable");
+      return Status(Reason::kCounterKeyCorrupt, "a statistics counter key is unreadable");
     }
     auto value = storage::DecodeCounterValue(it->value().ToStringView());
     if (!value) {
-      return Status(StatusCode::kDataLoss, "COUNTER_CORRUPT",
+      return Status(Reason::kCounterCorrupt,
                     "the statistics counter " + key->ToString() + " is unreadable");
     }
     // Keys arrive in order: appending at the end costs no search.

@@ -8,8 +8,10 @@
 #include <map>
 #include <set>
 
+#include "services/common/resource_names.h"
 #include "services/common/text.h"
 #include "services/storage/key_encoding.h"
+#include "services/storage/record_kit.h"
 
 namespace casecoord::stats {
 namespace {
@@ -17,9 +19,8 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr char kPlanPrefix[] = "plans/";
 constexpr char kIndicatorsPart[] = "/indicators/";
-constexpr char kRecord[] = "stat-plan";
+constexpr const char* kRecord = storage::key_spaces::kWelfarePlan.name;
 constexpr size_t kMaxTitleCharacters = 200;
 constexpr size_t kMaxTextCharacters = 4000;
 constexpr int kFirstPlanYear = 1990;
@@ -249,11 +250,11 @@ Result<v1::WelfarePlan> PlanStore::Get(const std::string& name, const char* fiel
   auto bytes = storage_.Get(ColumnFamily::kRecords, RecordKey(*id));
   if (!bytes.ok()) return bytes.status();
   if (!bytes->has_value()) {
-    return Status(StatusCode::kNotFound, "PLAN_NOT_FOUND", "no plan " + name);
+    return Status(Reason::kPlanNotFound, "no plan " + name);
   }
   v1::WelfarePlan plan;
   if (!plan.ParseFromString(**bytes)) {
-    return Status(StatusCode::kDataLoss, "PLAN_RECORD_CORRUPT", name + " is unreadable");
+    return Status(Reason::kPlanRecordCorrupt, name + " is unreadable");
   }
   return plan;
 }
@@ -269,7 +270,7 @@ Result<v1::WelfarePlan> PlanStore::PrepareCreate(const std::string& plan_id,
   const std::string name = kPlanPrefix + plan_id;
   auto existing = Get(name);
   if (existing.ok()) {
-    return Status(StatusCode::kAlreadyExists, "PLAN_EXISTS", name + " already exists");
+    return Status(Reason::kPlanExists, name + " already exists");
   }
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();
   v1::WelfarePlan created = plan;
@@ -282,24 +283,18 @@ Result<v1::WelfarePlan> PlanStore::PrepareCreate(const std::string& plan_id,
 }
 
 Result<PlanPage> PlanStore::List(const std::string& after_id, int limit) const {
-  std::string start;
-  storage::AppendString(&start, kRecord);
-  const std::string end = storage::PrefixSuccessor(start);
-  if (!after_id.empty()) start = RecordKey(after_id) + '\0';
   PlanPage page;
-  auto it = storage_.NewIterator(ColumnFamily::kRecords);
-  for (it->Seek(start); it->Valid() && it->key().compare(end) < 0; it->Next()) {
-    v1::WelfarePlan plan;
-    if (!plan.ParseFromString(it->value().ToString())) {
-      return Status(StatusCode::kDataLoss, "PLAN_RECORD_CORRUPT", "a plan record is unreadable");
-    }
-    if (static_cast<int>(page.plans.size()) == limit) {
-      page.next_after_id = page.plans.back().name().substr(sizeof(kPlanPrefix) - 1);
-      break;
-    }
-    page.plans.push_back(std::move(plan));
-  }
-  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "listing plans");
+  CASECOORD_RETURN_IF_ERROR(storage::ForEachRecord<v1::WelfarePlan>(
+      storage_, ColumnFamily::kRecords, storage::key_spaces::kWelfarePlan.Prefix(),
+      after_id.empty() ? "" : RecordKey(after_id), Reason::kPlanRecordCorrupt,
+      [&page, limit](std::string_view, v1::WelfarePlan plan) -> Result<bool> {
+        if (static_cast<int>(page.plans.size()) == limit) {
+          page.next_after_id = page.plans.back().name().substr(sizeof(kPlanPrefix) - 1);
+          return false;
+        }
+        page.plans.push_back(std::move(plan));
+        return true;
+      }));
   return page;
 }
 
@@ -317,10 +312,7 @@ Result<v1::WelfarePlan> PlanStore::PrepareUpdate(const v1::WelfarePlan& patch,
       return Status::InvalidArgument("update_mask", "\"" + path + "\" cannot be updated");
     }
   }
-  if (!patch.etag().empty() && patch.etag() != stored->etag()) {
-    return Status(StatusCode::kAborted, "ETAG_MISMATCH",
-                  patch.name() + " has changed since it was read (etag " + stored->etag() + ")");
-  }
+  CASECOORD_RETURN_IF_ERROR(storage::CheckEtag(patch.name(), patch.etag(), stored->etag()));
   v1::WelfarePlan updated = *stored;
   google::protobuf::FieldMask proto_mask;
   for (const auto& path : mask.paths()) proto_mask.add_paths(path);
@@ -347,10 +339,7 @@ Result<v1::WelfarePlan> PlanStore::PrepareRecordYear(const std::string& indicato
   }
   auto stored = Get(indicator.substr(0, part), "indicator");
   if (!stored.ok()) return stored.status();
-  if (!etag.empty() && etag != stored->etag()) {
-    return Status(StatusCode::kAborted, "ETAG_MISMATCH",
-                  stored->name() + " has changed since it was read (etag " + stored->etag() + ")");
-  }
+  CASECOORD_RETURN_IF_ERROR(storage::CheckEtag(stored->name(), etag, stored->etag()));
   const std::string id = indicator.substr(part + sizeof(kIndicatorsPart) - 1);
   v1::WelfarePlan updated = *stored;
   v1::Indicator* target = nullptr;
@@ -358,7 +347,7 @@ Result<v1::WelfarePlan> PlanStore::PrepareRecordYear(const std::string& indicato
     if (candidate.id() == id) target = &candidate;
   }
   if (target == nullptr) {
-    return Status(StatusCode::kNotFound, "INDICATOR_NOT_FOUND", "no indicator " + indicator);
+    return Status(Reason::kIndicatorNotFound, "no indicator " + indicator);
   }
   const bool bound = target->binding().source_case() != v1::StatBinding::SOURCE_NOT_SET;
   CASECOORD_RETURN_IF_ERROR(ValidateYear(year, updated, bound, "year"));

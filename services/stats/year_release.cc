@@ -2,14 +2,16 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "services/common/resource_names.h"
 #include "services/storage/key_encoding.h"
+#include "services/storage/record_kit.h"
 
 namespace casecoord::stats {
 namespace {
 
 using storage::ColumnFamily;
 
-constexpr char kRecord[] = "stat-release";
+constexpr const char* kRecord = storage::key_spaces::kYearRelease.name;
 
 std::string RecordKey(int fiscal_year) {
   std::string key;
@@ -39,35 +41,29 @@ void FrozenYears::Overlay(CounterTable& counters) const {
 }
 
 Result<FrozenYears> ReadFrozenYears(const storage::Storage& storage) {
-  std::string start;
-  storage::AppendString(&start, kRecord);
-  const std::string end = storage::PrefixSuccessor(start);
   FrozenYears out;
-  auto it = storage.NewIterator(ColumnFamily::kRecords);
-  for (it->Seek(start); it->Valid() && it->key().compare(end) < 0; it->Next()) {
-    v1::FrozenYear frozen;
-    if (!frozen.ParseFromString(it->value().ToString())) {
-      return Status(StatusCode::kDataLoss, "YEAR_RELEASE_CORRUPT",
-                    "a published year's record is unreadable");
-    }
-    const int year = frozen.release().fiscal_year().year();
-    for (const std::string& cell : frozen.suppressed_cells()) out.suppressed.emplace(year, cell);
-    out.years.emplace(year, std::move(frozen));
-  }
-  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading published years");
+  CASECOORD_RETURN_IF_ERROR(storage::ForEachRecord<v1::FrozenYear>(
+      storage, ColumnFamily::kRecords, storage::key_spaces::kYearRelease.Prefix(), "",
+      Reason::kYearReleaseCorrupt, [&out](std::string_view, v1::FrozenYear frozen) -> Result<bool> {
+        const int year = frozen.release().fiscal_year().year();
+        for (const std::string& cell : frozen.suppressed_cells())
+          out.suppressed.emplace(year, cell);
+        out.years.emplace(year, std::move(frozen));
+        return true;
+      }));
   return out;
 }
 
 Status YearReleases::CheckPublishable(int year, int current_fiscal_year) const {
   if (year >= current_fiscal_year) {
-    return Status::FailedPrecondition("YEAR_NOT_CLOSED",
-                                      "fiscal year " + std::to_string(year) +
-                                          " has not ended; only a closed year can be published");
+    return Status(Reason::kYearNotClosed,
+                  "fiscal year " + std::to_string(year) +
+                      " has not ended; only a closed year can be published");
   }
   auto existing = storage_.Get(ColumnFamily::kRecords, RecordKey(year));
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) {
-    return Status(StatusCode::kAlreadyExists, "YEAR_ALREADY_PUBLISHED",
+    return Status(Reason::kYearAlreadyPublished,
                   "fiscal year " + std::to_string(year) + " is published already; it is final");
   }
   return Status::Ok();
@@ -81,7 +77,7 @@ v1::YearRelease YearReleases::PreparePublish(v1::FrozenYear content, const std::
   release.set_name(YearReleaseName(year));
   *release.mutable_publish_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
       std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
-  release.set_published_by("users/" + user_id);
+  release.set_published_by(kUserPrefix + user_id);
   release.set_frozen_counts(content.counts_size());
   release.set_frozen_suppressed_cells(content.suppressed_cells_size());
   batch->Put(ColumnFamily::kRecords, RecordKey(year), content.SerializeAsString());

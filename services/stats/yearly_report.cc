@@ -330,9 +330,8 @@ Result<const ProtectedTable*> StatisticsSnapshot::Protect(std::pair<int, int> ke
     // The table is built from the counters here: a table it refuses means counters that disagree
     // with each other (a breakdown above its total), which a rebuild (RebuildCaseCounters) fixes.
     if (!result.ok()) {
-      return Status::Internal(
-          "STATISTICS_INCONSISTENT",
-          "the counters of a statistics table disagree: " + result.status().message());
+      return Status(Reason::kStatisticsInconsistent,
+                    "the counters of a statistics table disagree: " + result.status().message());
     }
     std::vector<bool> suppressed(table.values.size());
     for (size_t i = 0; i < suppressed.size(); ++i) {
@@ -359,9 +358,8 @@ Result<const ProtectedTable*> StatisticsSnapshot::Protect(std::pair<int, int> ke
       return &tables_.insert_or_assign(key, std::move(table)).first->second;
     }
     if (!result->protected_ok || !determined->empty()) {
-      return Status::Internal(
-          "DISCLOSURE_AUDIT_FAILED",
-          "a statistics table failed its disclosure audit; it is not published");
+      return Status(Reason::kDisclosureAuditFailed,
+                    "a statistics table failed its disclosure audit; it is not published");
     }
   }
   return &tables_.insert_or_assign(key, std::move(table)).first->second;

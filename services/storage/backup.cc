@@ -72,8 +72,8 @@ Status CheckBackupKeys(const std::string& backup_dir, const Keyring* keyring,
   if (id) {
     const fs::path description = meta / std::to_string(*id);
     if (!fs::is_regular_file(description, error)) {
-      return Status::NotFound("BACKUP_NOT_FOUND",
-                              "no backup " + std::to_string(*id) + " in " + backup_dir);
+      return Status(Reason::kBackupNotFound,
+                    "no backup " + std::to_string(*id) + " in " + backup_dir);
     }
     files.push_back(description);
     const fs::path private_files = fs::path(backup_dir) / "private" / std::to_string(*id);
@@ -93,27 +93,27 @@ Status CheckBackupKeys(const std::string& backup_dir, const Keyring* keyring,
     const std::string name = fs::relative(file, backup_dir, error).string();
     if (keyring == nullptr) {
       if (HasOurHeader(file)) {
-        return Status::FailedPrecondition(
-            "ENCRYPTED_BACKUP", backup_dir + " is encrypted (" + name +
-                                    ") but no key-encryption key is configured; set --kek-file "
-                                    "or CASECOORD_KEK");
+        return Status(Reason::kEncryptedBackup,
+                      backup_dir + " is encrypted (" + name +
+                          ") but no key-encryption key is configured; set --kek-file "
+                          "or CASECOORD_KEK");
       }
       continue;
     }
     auto key = CheckFileKey(file.string(), *keyring);
     if (key.ok()) continue;
-    if (key.status().reason() == "NOT_ENCRYPTED") {
-      return Status::FailedPrecondition(
-          "PLAINTEXT_BACKUP", backup_dir + " holds unencrypted backups (" + name +
-                                  " has no casecoord encryption header); refusing to read it "
-                                  "as encrypted");
+    if (key.status().Is(Reason::kNotEncrypted)) {
+      return Status(Reason::kPlaintextBackup,
+                    backup_dir + " holds unencrypted backups (" + name +
+                        " has no casecoord encryption header); refusing to read it "
+                        "as encrypted");
     }
     std::string message = "backup directory " + backup_dir + ": " + key.status().message();
-    if (key.status().reason() == "WRONG_KEY") {
+    if (key.status().Is(Reason::kWrongKey)) {
       message +=
           " (a backup taken before a key rotation needs the old key in --previous-kek-files)";
     }
-    return Status(key.status().code(), key.status().reason(), message);
+    return key.status().WithMessage(std::move(message));
   }
   return Status::Ok();
 }
@@ -215,11 +215,11 @@ Result<uint64_t> RestoreBackup(const std::string& backup_dir, uint32_t id,
   namespace fs = std::filesystem;
   std::error_code error;
   if (fs::exists(target_dir, error) && !fs::is_empty(target_dir, error)) {
-    return Status::FailedPrecondition("TARGET_NOT_EMPTY",
-                                      "restore target " + target_dir + " exists and is not empty");
+    return Status(Reason::kTargetNotEmpty,
+                  "restore target " + target_dir + " exists and is not empty");
   }
   if (!fs::exists(backup_dir, error)) {
-    return Status::NotFound("BACKUP_NOT_FOUND", "no backup directory " + backup_dir);
+    return Status(Reason::kBackupNotFound, "no backup directory " + backup_dir);
   }
   {
     std::lock_guard<std::mutex> lock(BackupMutex());
@@ -229,7 +229,7 @@ Result<uint64_t> RestoreBackup(const std::string& backup_dir, uint32_t id,
     auto& engine = opened->engine;
     rocksdb::BackupInfo info;
     if (!engine->GetBackupInfo(id, &info).ok()) {
-      return Status::NotFound("BACKUP_NOT_FOUND", "no backup " + std::to_string(id));
+      return Status(Reason::kBackupNotFound, "no backup " + std::to_string(id));
     }
     auto verified = engine->VerifyBackup(id, /*verify_with_checksum=*/true);
     if (!verified.ok()) return FromRocksStatus(verified, "verifying backup");

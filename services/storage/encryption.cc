@@ -212,19 +212,18 @@ void FileHeader::Serialize(char* out) const {
 Result<FileHeader> FileHeader::Parse(std::string_view bytes) {
   if (bytes.size() < sizeof(kHeaderMagic) ||
       std::memcmp(bytes.data(), kHeaderMagic, sizeof(kHeaderMagic)) != 0) {
-    return Status(StatusCode::kFailedPrecondition, "NOT_ENCRYPTED",
-                  "no casecoord encryption header");
+    return Status(Reason::kNotEncrypted, "no casecoord encryption header");
   }
   if (bytes.size() < kFileHeaderSize) {
-    return Status(StatusCode::kDataLoss, "BAD_HEADER",
+    return Status(Reason::kBadHeader,
                   "encryption header truncated at " + std::to_string(bytes.size()) + " bytes");
   }
   uint16_t version = GetBigEndian16(bytes.data() + 8);
   uint16_t algorithm = GetBigEndian16(bytes.data() + 10);
   if (version != kVersion || algorithm != kAlgorithmAes256CtrGcmWrap) {
-    return Status(StatusCode::kFailedPrecondition, "BAD_HEADER",
-                  "unsupported encryption header version " + std::to_string(version) +
-                      " / algorithm " + std::to_string(algorithm));
+    return Status(Reason::kUnsupportedHeader, "unsupported encryption header version " +
+                                                  std::to_string(version) + " / algorithm " +
+                                                  std::to_string(algorithm));
   }
   FileHeader header;
   header.key_id.assign(bytes.data() + 16, 16);
@@ -239,7 +238,7 @@ Result<FileHeader> FileHeader::Parse(std::string_view bytes) {
 Status FileHeader::Unwrap(const KeyEncryptionKey& kek,
                           std::array<uint8_t, kKeyBytes>* data_key) const {
   if (key_id != kek.id() || CRYPTO_memcmp(key_check.data(), kek.check().data(), 16) != 0) {
-    return Status(StatusCode::kFailedPrecondition, "WRONG_KEY",
+    return Status(Reason::kWrongKey,
                   "file is encrypted with key id " + key_id + ", not with key " + kek.id());
   }
   char aad[kFileHeaderSize];
@@ -258,7 +257,7 @@ Status FileHeader::Unwrap(const KeyEncryptionKey& kek,
       EVP_DecryptFinal_ex(ctx.get(), data_key->data() + out_len, &out_len) == 1;
   if (!ok) {
     OPENSSL_cleanse(data_key->data(), data_key->size());
-    return Status(StatusCode::kDataLoss, "HEADER_TAMPERED",
+    return Status(Reason::kHeaderTampered,
                   "the encryption header failed authentication (corrupted or altered)");
   }
   return Status::Ok();
@@ -392,7 +391,7 @@ std::unique_ptr<rocksdb::Env> NewEncryptedEnv(std::shared_ptr<const Keyring> key
 
 Result<FileHeader> ReadFileHeader(const std::string& file_path) {
   std::ifstream in(file_path, std::ios::binary);
-  if (!in) return Status(StatusCode::kNotFound, "FILE_NOT_FOUND", "cannot open " + file_path);
+  if (!in) return Status(Reason::kFileNotFound, "cannot open " + file_path);
   std::string bytes(kFileHeaderSize, '\0');
   in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   bytes.resize(static_cast<size_t>(in.gcount()));
@@ -406,33 +405,29 @@ Result<std::string> CheckHeaderBytes(const std::string& name, std::string_view b
                                      const Keyring& keyring) {
   if (bytes.size() < sizeof(kHeaderMagic) ||
       std::memcmp(bytes.data(), kHeaderMagic, sizeof(kHeaderMagic)) != 0) {
-    return Status::FailedPrecondition("NOT_ENCRYPTED",
-                                      name + " has no casecoord encryption header");
+    return Status(Reason::kNotEncrypted, name + " has no casecoord encryption header");
   }
   if (size < kFileHeaderSize) {
-    return Status(
-        StatusCode::kDataLoss, "TRUNCATED_FILE",
-        name + " is shorter than its encryption header (" + std::to_string(size) + " bytes)");
+    return Status(Reason::kTruncatedFile, name + " is shorter than its encryption header (" +
+                                              std::to_string(size) + " bytes)");
   }
   auto header = FileHeader::Parse(bytes);
   if (!header.ok()) {
-    return Status(header.status().code(), header.status().reason(),
-                  name + ": " + header.status().message());
+    return header.status().WithMessage(name + ": " + header.status().message());
   }
   const KeyEncryptionKey* kek = keyring.Find(header->key_id);
   if (kek == nullptr) {
     std::string configured;
     for (const auto& id : keyring.ids()) configured += (configured.empty() ? "" : ", ") + id;
-    return Status::FailedPrecondition(
-        "WRONG_KEY", name + " is encrypted with key id " + header->key_id +
-                         ", but the configured key-encryption key(s) are " + configured +
-                         ": wrong key?");
+    return Status(Reason::kWrongKey, name + " is encrypted with key id " + header->key_id +
+                                         ", but the configured key-encryption key(s) are " +
+                                         configured + ": wrong key?");
   }
   std::array<uint8_t, kKeyBytes> data_key{};
   Status unwrapped = header->Unwrap(*kek, &data_key);
   OPENSSL_cleanse(data_key.data(), data_key.size());
   if (!unwrapped.ok()) {
-    return Status(unwrapped.code(), unwrapped.reason(), name + ": " + unwrapped.message());
+    return unwrapped.WithMessage(name + ": " + unwrapped.message());
   }
   return header->key_id;
 }
@@ -444,13 +439,13 @@ bool AllZero(std::string_view bytes) {
 // Whether every byte of the file is zero (read in chunks; only called for a zero header).
 Result<bool> FileIsAllZero(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) return Status::Internal("IO_ERROR", "cannot read " + file.string());
+  if (!in) return Status(Reason::kIoError, "cannot read " + file.string());
   std::string chunk(1 << 16, '\0');
   while (in) {
     in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     if (!AllZero(std::string_view(chunk.data(), static_cast<size_t>(in.gcount())))) return false;
   }
-  if (in.bad()) return Status::Internal("IO_ERROR", "cannot read " + file.string());
+  if (in.bad()) return Status(Reason::kIoError, "cannot read " + file.string());
   return true;
 }
 
@@ -459,11 +454,11 @@ Result<bool> FileIsAllZero(const std::filesystem::path& file) {
 Result<std::string> CheckFileKey(const std::string& path, const Keyring& keyring) {
   std::error_code error;
   const uint64_t size = std::filesystem::file_size(path, error);
-  if (error) return Status(StatusCode::kNotFound, "FILE_NOT_FOUND", "cannot open " + path);
+  if (error) return Status(Reason::kFileNotFound, "cannot open " + path);
   std::ifstream in(path, std::ios::binary);
   std::string bytes(std::min<uint64_t>(size, kFileHeaderSize), '\0');
   in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!in) return Status::Internal("IO_ERROR", "cannot read " + path);
+  if (!in) return Status(Reason::kIoError, "cannot read " + path);
   return CheckHeaderBytes(path, bytes, size, keyring);
 }
 
@@ -473,7 +468,7 @@ Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const 
   std::error_code error;
   if (!fs::exists(path, error)) return inspection;
   if (!fs::is_directory(path, error)) {
-    return Status::FailedPrecondition("NOT_A_DIRECTORY", path + " is not a directory");
+    return Status(Reason::kNotADirectory, path + " is not a directory");
   }
   inspection.has_database = fs::exists(fs::path(path) / "CURRENT", error);
 
@@ -481,7 +476,7 @@ Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const 
   for (const auto& entry : fs::directory_iterator(path, error)) {
     if (entry.is_regular_file()) files.push_back(entry.path());
   }
-  if (error) return Status::Internal("IO_ERROR", "cannot list " + path + ": " + error.message());
+  if (error) return Status(Reason::kIoError, "cannot list " + path + ": " + error.message());
   std::sort(files.begin(), files.end());
 
   for (const auto& file : files) {
@@ -499,11 +494,10 @@ Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const 
 
     if (keyring == nullptr) {
       if (has_magic) {
-        return Status::FailedPrecondition(
-            "ENCRYPTED_DATABASE",
-            path + " is encrypted (" + name +
-                " carries a casecoord encryption header) but no "
-                "key-encryption key is configured; set --kek-file or CASECOORD_KEK");
+        return Status(Reason::kEncryptedDatabase,
+                      path + " is encrypted (" + name +
+                          " carries a casecoord encryption header) but no "
+                          "key-encryption key is configured; set --kek-file or CASECOORD_KEK");
       }
       continue;
     }
@@ -522,7 +516,7 @@ Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const 
         inspection.unwritten_wal_files.push_back(file.string());
         continue;
       }
-      return Status(StatusCode::kDataLoss, "WAL_HEADER_LOST",
+      return Status(Reason::kWalHeaderLost,
                     path + ": " + name +
                         " has a zero-filled encryption header but data after it, which cannot be "
                         "decrypted; if the server was not stopped cleanly, this log held nothing "
@@ -530,10 +524,9 @@ Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const 
                         "directory to start");
     }
     if (!has_magic) {
-      return Status::FailedPrecondition("PLAINTEXT_DATABASE",
-                                        path + " holds unencrypted data (" + name +
-                                            " has no casecoord encryption header); "
-                                            "refusing to open it as an encrypted database");
+      return Status(Reason::kPlaintextDatabase, path + " holds unencrypted data (" + name +
+                                                    " has no casecoord encryption header); "
+                                                    "refusing to open it as an encrypted database");
     }
     auto key_id = CheckHeaderBytes(name, bytes, size, *keyring);
     if (!key_id.ok()) return key_id.status();

@@ -106,7 +106,9 @@ struct FileHeader {
   // `data_key` receives the plaintext data key.
   static FileHeader Create(const KeyEncryptionKey& kek, std::array<uint8_t, kKeyBytes>* data_key);
   void Serialize(char* out) const;  // writes kFileHeaderSize bytes
-  // Fails with reason NOT_ENCRYPTED if the magic is absent, BAD_HEADER for other malformations.
+  // Fails with reason NOT_ENCRYPTED if the magic is absent, BAD_HEADER (DATA_LOSS) for a truncated
+  // header, UNSUPPORTED_HEADER (FAILED_PRECONDITION) for a version or algorithm this build does not
+  // know.
   static Result<FileHeader> Parse(std::string_view bytes);
   // Unwraps the data key. Fails with WRONG_KEY if the key check does not match `kek`, and
   // HEADER_TAMPERED if GCM authentication fails.

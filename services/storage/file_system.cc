@@ -265,8 +265,8 @@ bool JournalableName(std::string_view file) {
 Result<std::shared_ptr<SyncJournal>> SyncJournal::Open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return Status::Internal("IO_ERROR",
-                            "cannot open the sync journal " + path + ": " + std::strerror(errno));
+    return Status(Reason::kIoError,
+                  "cannot open the sync journal " + path + ": " + std::strerror(errno));
   }
   return std::shared_ptr<SyncJournal>(new SyncJournal(fd));
 }
@@ -345,7 +345,7 @@ Result<DroppedData> DropUnsyncedData(const std::string& journal_path, const std:
     if (now > size) {
       std::filesystem::resize_file(path, size, error);
       if (error) {
-        return Status::Internal("IO_ERROR", "cannot cut " + path.string() + ": " + error.message());
+        return Status(Reason::kIoError, "cannot cut " + path.string() + ": " + error.message());
       }
       ++dropped.files_cut;
       dropped.bytes_dropped += now - size;

@@ -14,31 +14,29 @@ namespace casecoord::storage {
 Result<KeyEncryptionKey> LoadKeyFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return Status(StatusCode::kFailedPrecondition, "KEY_FILE_UNREADABLE",
+    return Status(Reason::kKeyFileUnreadable,
                   "cannot open key file " + path + ": " + std::strerror(errno));
   }
   struct stat info {};
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
     ::close(fd);
-    return Status(StatusCode::kFailedPrecondition, "KEY_FILE_UNREADABLE",
-                  "key file " + path + " is not a regular file");
+    return Status(Reason::kKeyFileUnreadable, "key file " + path + " is not a regular file");
   }
   if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     ::close(fd);
-    return Status(StatusCode::kFailedPrecondition, "KEY_FILE_PERMISSIONS",
+    return Status(Reason::kKeyFilePermissions,
                   "key file " + path + " is accessible by group or others; run: chmod 600 " + path);
   }
   char buffer[256];
   ssize_t size = ::read(fd, buffer, sizeof(buffer));
   ::close(fd);
   if (size < 0) {
-    return Status(StatusCode::kFailedPrecondition, "KEY_FILE_UNREADABLE",
-                  "cannot read key file " + path);
+    return Status(Reason::kKeyFileUnreadable, "cannot read key file " + path);
   }
   auto key = KeyEncryptionKey::FromHex(std::string_view(buffer, static_cast<size_t>(size)));
   OPENSSL_cleanse(buffer, sizeof(buffer));
   if (!key.ok()) {
-    return Status(StatusCode::kFailedPrecondition, "KEY_FILE_MALFORMED",
+    return Status(Reason::kKeyFileMalformed,
                   "key file " + path + ": " + key.status().field_violations().front().description);
   }
   return key;
@@ -47,14 +45,13 @@ Result<KeyEncryptionKey> LoadKeyFile(const std::string& path) {
 Result<KeyEncryptionKey> LoadKeyFromEnvironment(const char* name) {
   char* value = std::getenv(name);
   if (value == nullptr) {
-    return Status::NotFound("KEY_NOT_SET",
-                            std::string("environment variable ") + name + " is not set");
+    return Status(Reason::kKeyNotSet, std::string("environment variable ") + name + " is not set");
   }
   auto key = KeyEncryptionKey::FromHex(value);
   OPENSSL_cleanse(value, std::strlen(value));
   ::unsetenv(name);
   if (!key.ok()) {
-    return Status(StatusCode::kFailedPrecondition, "KEY_MALFORMED",
+    return Status(Reason::kKeyMalformed,
                   std::string(name) + ": " + key.status().field_violations().front().description);
   }
   return key;
@@ -63,7 +60,7 @@ Result<KeyEncryptionKey> LoadKeyFromEnvironment(const char* name) {
 Result<KeyEncryptionKey> GenerateKeyFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return Status(StatusCode::kFailedPrecondition, "KEY_FILE_EXISTS",
+    return Status(Reason::kKeyFileExists,
                   "cannot create key file " + path + ": " + std::strerror(errno));
   }
   KeyEncryptionKey key = KeyEncryptionKey::Generate();
@@ -72,7 +69,7 @@ Result<KeyEncryptionKey> GenerateKeyFile(const std::string& path) {
       ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
   ::close(fd);
   OPENSSL_cleanse(hex.data(), hex.size());
-  if (!ok) return Status::Internal("IO_ERROR", "cannot write key file " + path);
+  if (!ok) return Status(Reason::kIoError, "cannot write key file " + path);
   return key;
 }
 

@@ -35,7 +35,7 @@ using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
 // produce output; callers must then not use `out`.
 inline Status RandomBytes(uint8_t* out, size_t size) {
   if (RAND_bytes(out, static_cast<int>(size)) != 1) {
-    return Status::Internal("RANDOM_FAILURE", "the random number generator failed");
+    return Status(Reason::kRandomFailure, "the random number generator failed");
   }
   return Status::Ok();
 }

@@ -8,11 +8,12 @@
 #include <memory>
 
 #include "services/storage/key_encoding.h"
+#include "services/storage/key_spaces.h"
 
 namespace casecoord::storage {
 namespace {
 
-constexpr char kLedgerPrefix[] = "request-ledger";
+constexpr const char* kLedgerPrefix = key_spaces::kRequestLedger.name;
 constexpr size_t kDigestBytes = 32;
 
 }  // namespace
@@ -76,14 +77,13 @@ Result<std::optional<std::string>> RequestLedger::Find(std::string_view operatio
   if (!stored->has_value()) return std::optional<std::string>();
   const std::string& value = **stored;
   if (value.size() < kDigestBytes) {
-    return Status(StatusCode::kDataLoss, "REQUEST_LEDGER_CORRUPT",
-                  "a request ledger entry is short");
+    return Status(Reason::kRequestLedgerCorrupt, "a request ledger entry is short");
   }
   if (digest.size() != kDigestBytes ||
       CRYPTO_memcmp(value.data(), digest.data(), kDigestBytes) != 0) {
     const std::string message =
         "request_id was already used for a different request; use a new id for a new write";
-    Status reused(StatusCode::kInvalidArgument, "REQUEST_ID_REUSED", message);
+    Status reused(Reason::kRequestIdReused, message);
     reused.AddViolation("request_id", message);
     return reused;
   }

@@ -73,7 +73,7 @@ Status EmptyWalFiles(const std::vector<std::string>& files, const char* why) {
     std::error_code error;
     std::filesystem::resize_file(file, 0, error);
     if (error) {
-      return Status::Internal("IO_ERROR", "cannot empty WAL " + file + ": " + error.message());
+      return Status(Reason::kIoError, "cannot empty WAL " + file + ": " + error.message());
     }
     log::Warning(why, {{"file", file}});
   }
@@ -142,19 +142,19 @@ std::shared_ptr<rocksdb::Logger> NewRoutedRocksLogger() {
 Status FromRocksStatus(const rocksdb::Status& status, std::string_view context) {
   if (status.ok()) return Status::Ok();
   std::string message = std::string(context) + ": " + status.ToString();
-  if (status.IsNotFound()) return Status(StatusCode::kNotFound, "STORAGE_NOT_FOUND", message);
-  if (status.IsCorruption()) return Status(StatusCode::kDataLoss, "STORAGE_CORRUPTION", message);
+  if (status.IsNotFound()) return Status(Reason::kStorageNotFound, message);
+  if (status.IsCorruption()) return Status(Reason::kStorageCorruption, message);
   if (status.IsInvalidArgument()) {
-    return Status(StatusCode::kFailedPrecondition, "STORAGE_INVALID_ARGUMENT", message);
+    return Status(Reason::kStorageInvalidArgument, message);
   }
   if (status.IsBusy() || status.IsTryAgain() || status.IsTimedOut()) {
-    return Status(StatusCode::kUnavailable, "STORAGE_BUSY", message);
+    return Status(Reason::kStorageBusy, message);
   }
   if (status.IsIOError() && status.ToString().find("lock") != std::string::npos) {
-    return Status(StatusCode::kFailedPrecondition, "STORAGE_LOCKED",
+    return Status(Reason::kStorageLocked,
                   message + " (is another caseserver using this data directory?)");
   }
-  return Status(StatusCode::kInternal, "STORAGE_ERROR", message);
+  return Status(Reason::kStorageError, message);
 }
 
 void WriteBatch::Put(ColumnFamily cf, std::string_view key, std::string_view value) {
@@ -228,7 +228,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   auto inspection = InspectDataDirectory(options.path, options.keyring.get());
   if (!inspection.ok()) return inspection.status();
   if (!inspection->has_database && !options.create_if_missing) {
-    return Status::NotFound("NO_DATABASE", "no database in " + options.path);
+    return Status(Reason::kNoDatabase, "no database in " + options.path);
   }
   CASECOORD_RETURN_IF_ERROR(
       EmptyWalFiles(inspection->torn_wal_files,
@@ -243,7 +243,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   std::filesystem::permissions(options.path, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, error);
   if (error) {
-    return Status::Internal("IO_ERROR", "cannot create " + options.path + ": " + error.message());
+    return Status(Reason::kIoError, "cannot create " + options.path + ": " + error.message());
   }
 
   std::unique_ptr<Storage> storage(new Storage());
@@ -372,16 +372,16 @@ Status Storage::Write(const rocksdb::WriteOptions& options, WriteBatch& batch) {
   // failed (ResumeIsSafe), and appending to it would trip an assertion in Debian's RocksDB.
   if (WriteState state = write_state(); state != WriteState::kWritable) {
     std::lock_guard<std::mutex> lock(recovery_mutex_);
-    return Status(StatusCode::kUnavailable, "STORAGE_UNAVAILABLE",
-                  "commit refused: the database is " + std::string(WriteStateName(state)) +
-                      " after " + last_error_.ToString());
+    return Status(Reason::kStorageUnavailable, "commit refused: the database is " +
+                                                   std::string(WriteStateName(state)) + " after " +
+                                                   last_error_.ToString());
   }
   auto written = db_->Write(options, &batch.batch_);
   if (!written.ok()) {
     if (write_state() != WriteState::kWritable) {
-      return Status(StatusCode::kUnavailable, "STORAGE_UNAVAILABLE",
-                    "commit failed: " + written.ToString() + "; writes are refused until the " +
-                        "database resumes");
+      return Status(Reason::kStorageUnavailable, "commit failed: " + written.ToString() +
+                                                     "; writes are refused until the " +
+                                                     "database resumes");
     }
     return FromRocksStatus(written, "commit");
   }
@@ -522,9 +522,8 @@ Result<int64_t> Storage::GetCounter(std::string_view key) const {
   if (!stored->has_value()) return int64_t{0};
   auto value = DecodeCounterValue(**stored);
   if (!value) {
-    return Status(StatusCode::kDataLoss, "COUNTER_CORRUPT",
-                  "a counter holds " + std::to_string((*stored)->size()) + " bytes, not " +
-                      std::to_string(kCounterValueSize));
+    return Status(Reason::kCounterCorrupt, "a counter holds " + std::to_string((*stored)->size()) +
+                                               " bytes, not " + std::to_string(kCounterValueSize));
   }
   return *value;
 }
@@ -579,7 +578,7 @@ Status Storage::EraseDestroyed() {
     std::string begin, end;
     if (!reader.ReadUint64(&family) || !reader.ReadString(&begin) || !reader.ReadString(&end) ||
         family >= static_cast<uint64_t>(ColumnFamily::kCount)) {
-      return Status(StatusCode::kDataLoss, "ERASURE_CORRUPT", "a pending erasure is malformed");
+      return Status(Reason::kErasureCorrupt, "a pending erasure is malformed");
     }
     const rocksdb::Slice from(begin), to(end);
     CASECOORD_RETURN_IF_ERROR(FromRocksStatus(

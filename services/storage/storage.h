@@ -45,6 +45,7 @@
 #include "services/storage/column_families.h"
 #include "services/storage/encryption.h"
 #include "services/storage/file_system.h"
+#include "services/storage/key_spaces.h"
 
 namespace casecoord::storage {
 
@@ -105,8 +106,10 @@ struct StorageStats {
 class Storage;
 
 // kMeta keys that WriteBatch::DestroyRange leaves: MetaKey(prefix) + a random token.
-inline constexpr char kErasePendingPrefix[] = "erase-pending";            // → cf, begin, end
-inline constexpr char kBackupsSupersededPrefix[] = "backups-superseded";  // → ""
+inline constexpr const char* kErasePendingPrefix =
+    key_spaces::kErasePending.name;  // → cf, begin, end
+inline constexpr const char* kBackupsSupersededPrefix =
+    key_spaces::kBackupsSuperseded.name;  // → ""
 // The encoded kMeta key prefix of `kind` (key_encoding's String).
 std::string MetaKey(const char* kind);
 

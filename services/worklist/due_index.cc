@@ -2,14 +2,15 @@
 
 #include "services/common/fiscal_year.h"
 #include "services/storage/key_encoding.h"
+#include "services/storage/key_spaces.h"
 
 namespace casecoord::worklist {
 namespace {
 
 using storage::ColumnFamily;
 
-constexpr char kDue[] = "due";
-constexpr char kDueOf[] = "due-of";
+constexpr const char* kDue = storage::key_spaces::kDue.name;
+constexpr const char* kDueOf = storage::key_spaces::kDueOf.name;
 
 std::string OwnerPrefix(const std::string& owner) {
   std::string key;
@@ -42,7 +43,7 @@ Result<bool> DeleteCurrent(const storage::Storage& storage, const std::string& s
   std::string key;
   while (!reader.done()) {
     if (!reader.ReadString(&key)) {
-      return Status(StatusCode::kDataLoss, "DUE_INDEX_CORRUPT",
+      return Status(Reason::kDueIndexCorrupt,
                     "the work list entry of " + subject + " is malformed");
     }
     batch->Delete(ColumnFamily::kIndexes, key);
@@ -126,7 +127,7 @@ Status PrepareRemoveOwnerFromCase(const storage::Storage& storage, const std::st
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     v1::DueItem item;
     if (!item.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Status(StatusCode::kDataLoss, "DUE_INDEX_CORRUPT", "a work list entry is malformed");
+      return Status(Reason::kDueIndexCorrupt, "a work list entry is malformed");
     }
     if (item.case_() != case_name) continue;
     const std::string removed = it->key().ToString();
@@ -139,7 +140,7 @@ Status PrepareRemoveOwnerFromCase(const storage::Storage& storage, const std::st
     std::string key, kept;
     while (!reader.done()) {
       if (!reader.ReadString(&key)) {
-        return Status(StatusCode::kDataLoss, "DUE_INDEX_CORRUPT",
+        return Status(Reason::kDueIndexCorrupt,
                       "the work list entry of " + item.subject() + " is malformed");
       }
       if (key != removed) storage::AppendString(&kept, key);
@@ -173,7 +174,7 @@ Result<DuePage> ListDue(const storage::Storage& storage, const std::string& owne
     if (static_cast<int>(page.items.size()) == limit) break;
     v1::DueItem item;
     if (!item.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Status(StatusCode::kDataLoss, "DUE_INDEX_CORRUPT", "a work list entry is malformed");
+      return Status(Reason::kDueIndexCorrupt, "a work list entry is malformed");
     }
     item.set_overdue(DayNumber(item.due_date()) < today_number);
     page.items.push_back(std::move(item));

@@ -286,11 +286,11 @@ TEST_F(AuditLogTest, AnOlderDirectoryGetsTheCheckFileOnlyFromAKeyThatVerifiesThe
 
 TEST_F(AuditLogTest, AFailedAppendCommitsNeitherTheEntryNorTheChange) {
   AppendMany(2);
-  log_->FailAppendsForTesting(Status::Internal("INJECTED", "disk on fire"));
+  log_->FailAppendsForTesting(Status(Reason::kIoError, "disk on fire"));
   storage::WriteBatch changes(*storage_);
   changes.Put(ColumnFamily::kRecords, "r", "v");
   AuditRecord record{"alice", "", "/m", "r", "OK", "", "", {}};
-  EXPECT_EQ(log_->Append(record, &changes).reason(), "INJECTED");
+  EXPECT_EQ(log_->Append(record, &changes).reason(), "IO_ERROR");
   EXPECT_FALSE(storage_->Get(ColumnFamily::kRecords, "r")->has_value());
   log_->FailAppendsForTesting(Status::Ok());
   ASSERT_TRUE(log_->Append(record, &changes).ok());

@@ -123,7 +123,7 @@ TEST_F(GatekeeperTest, AFailingAuditWriteMakesTheReadFail) {
     ++reads;
     return Status::Ok();
   };
-  audit_->FailAppendsForTesting(Status::Internal("INJECTED", "audit volume unavailable"));
+  audit_->FailAppendsForTesting(Status(Reason::kIoError, "audit volume unavailable"));
   Status refused = gatekeeper_->Run(std::string("staff"), kReadCase, read);
   EXPECT_EQ(refused.code(), StatusCode::kUnavailable);
   EXPECT_EQ(refused.reason(), "AUDIT_UNAVAILABLE");
@@ -136,7 +136,7 @@ TEST_F(GatekeeperTest, AHandlerThatThrowsIsAnsweredInternalAuditedAndChangesNoth
   Status status = gatekeeper_->Run("coord", kReadCase, [](Call& call) -> Status {
     call.set_resource("cases/1");
     call.changes().Put(storage::ColumnFamily::kRecords, "thrown-away", "x");
-    return Status(static_cast<StatusCode>(std::stoi("not a number")), "", "");
+    return Status::InvalidArgument(std::to_string(std::stoi("not a number")), "");
   });
   EXPECT_EQ(status.code(), StatusCode::kInternal);
   EXPECT_EQ(status.reason(), "HANDLER_FAILED");
@@ -177,7 +177,7 @@ TEST_F(GatekeeperTest, WhatAListReturnedIsNamedOnceAndFoundUnderEachRecord) {
                    ->Run("coord", kReadCase,
                          [](Call& call) {
                            call.AddReturned("cases/3");
-                           return Status::NotFound("NOT_FOUND", "cases/3 not found");
+                           return Status(Reason::kNotFound, "cases/3 not found");
                          })
                    .ok());
   EXPECT_EQ(LastEntry().returned_records_size(), 0);

@@ -21,6 +21,7 @@
 
 namespace {
 
+using casecoord::Reason;
 using casecoord::StatusCode;
 using namespace casecoord::directory;
 
@@ -28,7 +29,7 @@ void CheckDecoding(std::string_view bytes, const casecoord::Result<std::string>&
                    CsvEncoding encoding) {
   if (!decoded.ok()) {
     FUZZ_CHECK(decoded.status().code() == StatusCode::kInvalidArgument &&
-                   decoded.status().reason() == "UNDECODABLE",
+                   decoded.status().Is(Reason::kUndecodable),
                "%s", decoded.status().ToString().c_str());
     return;
   }

@@ -161,10 +161,10 @@ void CheckWrappedKey(std::string_view wrapped) {
   if (!key.ok()) {
     const Status& status = key.status();
     if (status.code() == StatusCode::kFailedPrecondition) {
-      FUZZ_CHECK(well_formed && status.reason() == "CASE_KEY_UNKNOWN_KEK", "%s",
+      FUZZ_CHECK(well_formed && status.Is(Reason::kCaseKeyUnknownKek), "%s",
                  status.ToString().c_str());
     } else {
-      FUZZ_CHECK(status.code() == StatusCode::kDataLoss && status.reason() == "SEAL_MISMATCH", "%s",
+      FUZZ_CHECK(status.code() == StatusCode::kDataLoss && status.Is(Reason::kSealMismatch), "%s",
                  status.ToString().c_str());
     }
     return;

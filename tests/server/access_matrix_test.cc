@@ -390,7 +390,7 @@ TEST(AccessMatrixTest, AReadWhoseAuditEntryCannotBeWrittenIsRefusedOverTheWire) 
   v1::GetUserRequest request;
   request.set_name("users/coordinator");
   server.server().audit_log().FailAppendsForTesting(
-      Status::Internal("INJECTED", "audit volume unavailable"));
+      Status(Reason::kIoError, "audit volume unavailable"));
   v1::User user;
   grpc::ClientContext context;
   grpc::Status status = admin->GetUser(&context, request, &user);

@@ -1,0 +1,73 @@
+#include "services/storage/key_spaces.h"
+
+#include "services/storage/key_encoding.h"
+
+namespace casecoord::storage {
+
+std::string KeySpace::Prefix() const {
+  if (form == KeyForm::kWholeKey) return name;
+  std::string prefix;
+  AppendString(&prefix, name);
+  return prefix;
+}
+
+std::span<const KeySpace> AllKeySpaces() {
+  using namespace key_spaces;
+  static const KeySpace kAll[] = {
+      kErasePending,
+      kBackupsSuperseded,
+      kRequestLedger,
+      kCounter,
+      kUser,
+      kAuditHead,
+      kAuditByUser,
+      kAuditByResource,
+      kAuditByTime,
+      kEmergencyGrant,
+      kEmergencyByUser,
+      kAgency,
+      kAgencyKana,
+      kAgencyRetiredTerm,
+      kAgencyRetiredPartner,
+      kAgencyIndexVersion,
+      kCooperationAnswer,
+      kCooperationCounts,
+      kCase,
+      kCaseKeyLegacy,
+      kCaseEvent,
+      kCaseEntry,
+      kCaseLastEvent,
+      kCaseLastEntry,
+      kCaseReferral,
+      kReferralInbox,
+      kCaseNextId,
+      kCaseNumber,
+      kCaseRequest,
+      kCaseTeam,
+      kCaseIndexVersion,
+      kMeeting,
+      kMeetingKey,
+      kMeetingNextId,
+      kMeetingRequest,
+      kMeetingOfParticipant,
+      kMeetingIndexVersion,
+      kSupportPlan,
+      kAdviser,
+      kAdviserOfUser,
+      kDispatch,
+      kDispatchKey,
+      kDispatchNextId,
+      kDispatchRequest,
+      kDispatchOfCase,
+      kDispatchOfAdviser,
+      kMonitoring,
+      kMonitoringCheck,
+      kDue,
+      kDueOf,
+      kWelfarePlan,
+      kYearRelease,
+  };
+  return kAll;
+}
+
+}  // namespace casecoord::storage
