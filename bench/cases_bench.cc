@@ -7,9 +7,9 @@
 //   RSS       VmRSS and VmHWM of the caseserver process alone (/proc/<pid>/status), after
 //             start-up and after the measurements; the clients are in this process, not in it.
 //   QPS       closed-loop clients (one unary call at a time each) at each --concurrency over
-//             min(concurrency, 8) TLS connections, each as its own coordinator, against four
-//             targets measured in alternating half-second slices (A B C D D C B A ..., the first
-//             target rotating each round), so noise from the shared machine hits all alike:
+//             min(concurrency, 8) TLS connections, each as its own coordinator, against five
+//             targets measured in alternating half-second slices (A B C D E E D C B A ..., the
+//             first target rotating each round), so noise from the shared machine hits all alike:
 //               echo    an empty Admin.GetServerInfo served in this process on gRPC's reactor
 //                       thread behind caseserver's TLS and transport settings
 //                       (bench/baseline_server.h): the floor of a call;
@@ -17,6 +17,13 @@
 //                       once, on the reactor thread, with a case caseserver returned (captured
 //                       once), renamed to the one asked for: carrying a case without the server's
 //                       work, so that get / get-pe is the share left to the server;
+//               floor   the audited floor of GetCase: a Cases service in this process whose
+//                       GetCase runs through a real Gatekeeper and AuditLog (identity, policy,
+//                       the worker hop, the record check, the audit entry durable before the
+//                       answer) exactly as CasesService::GetCase does, but answers a captured
+//                       case from memory: no RocksDB read, no key unwrapped, nothing decrypted.
+//                       get / floor is the share the case read leaves of the audited path; the
+//                       floor's audit log reports its entries per committed group (one fsync);
 //               get     Cases.GetCase of a random case: identity, policy, the case read and its
 //                       personal data opened, and an audit entry made durable before the answer;
 //               append  Cases.AppendConsultation to a random case (CONSULTATION or
@@ -25,8 +32,9 @@
 //             Each ratio is the median of per-round ratios. Latency p50/p99 is as the client
 //             sees it; CPU per call is given for this process (clients, and the echo server) and
 //             for the caseserver process (all of its threads, RocksDB's included).
-// Goals: get/echo >= 0.5 at concurrency 64; append QPS at 64 >= 5x append QPS at 1 (group
-// commit); caseserver RSS <= 256 MiB; start-up <= 2 s.
+// Goals: get/echo >= 0.5 at concurrency 64; get/floor >= 0.8 (printed at every concurrency, judged
+// at 64); append QPS at 64 >= 5x append QPS at 1 (group commit); caseserver RSS <= 256 MiB;
+// start-up <= 2 s.
 //
 // For attribution the program also times the store's steps in-process before it starts the server
 // (storage open, CaseStore::Get, PrepareAppendConsultation, an audited synced append, and a bare
@@ -109,12 +117,17 @@
 #include "casecoord/v1/cases.grpc.pb.h"
 #include "clients/cli/client.h"
 #include "services/auth/audit_log.h"
+#include "services/auth/emergency_access.h"
+#include "services/auth/gatekeeper.h"
+#include "services/auth/rate_limiter.h"
 #include "services/auth/user_registry.h"
 #include "services/cases/case_keys.h"
 #include "services/cases/case_store.h"
+#include "services/cases/cases_service.h"
 #include "services/common/clock.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/log.h"
+#include "services/common/worker_pool.h"
 #include "services/directory/agency_store.h"
 #include "services/server/config.h"
 #include "services/server/server.h"
@@ -132,6 +145,7 @@ namespace fs = std::filesystem;
 using Steady = std::chrono::steady_clock;
 
 constexpr double kGoalGetRatio = 0.5;
+constexpr double kGoalGetToFloor = 0.8;
 constexpr double kGoalAppendScaling = 5.0;
 constexpr double kGoalRssMib = 256;
 constexpr double kGoalStartupSeconds = 2.0;
@@ -1318,6 +1332,86 @@ class PayloadEchoCases final : public v1::Cases::CallbackService {
   std::vector<v1::Case> canned_;
 };
 
+// ---- the audited floor ----
+
+// The floor of an audited GetCase: a Cases service in this process whose GetCase goes through a
+// real auth::Gatekeeper exactly as CasesService::GetCase does (identity from the certificate, rate
+// limit, policy, the worker hop, the resource named, the record-level check, a hash-chained and
+// HMAC'd audit entry made durable by the audit log's group commit before the answer), but answers
+// a case captured from caseserver (renamed to the one asked for) instead of reading, unwrapping
+// and opening it: no RocksDB read, no per-case key. Its storage, users and audit log are its own:
+// an encrypted database in a fresh directory under $TMPDIR (the file system of the default
+// --dir), holding the coordinators. get / floor is therefore the share of the audited path that
+// the case read leaves; the floor's audit log counts its groups (AuditLog::commit_stats).
+// Differences from caseserver that remain: it shares this process (glibc's malloc, not
+// caseserver's jemalloc) with the clients, and its database holds no cases.
+class AuditedFloorCases final : public v1::Cases::CallbackService {
+ public:
+  AuditedFloorCases(const server::ServerConfig& config, int workers) {
+    const std::string kek = dir_.Sub("kek");
+    auto key = OrDie(storage::GenerateKeyFile(kek), "writing the floor's KEK");
+    storage::StorageOptions options;  // the server's defaults
+    options.path = dir_.Sub("db");
+    options.keyring = std::make_shared<const storage::Keyring>(std::move(key));
+    storage_ = OrDie(storage::Storage::Open(options), "opening the floor's database");
+    audit_ = OrDie(auth::AuditLog::Open(*storage_, std::string(32, 'f')), "opening its audit log");
+    users_ = OrDie(auth::UserRegistry::Open(*storage_), "opening its user registry");
+    for (int n = 1; n <= kCoordinators; ++n) {
+      v1::User user;
+      user.set_display_name("推進員 " + CoordinatorId(n));
+      user.add_roles(v1::COORDINATOR);
+      user.set_state(v1::User::ACTIVE);
+      storage::WriteBatch batch(*storage_);
+      auto created = OrDie(users_->PrepareCreate(CoordinatorId(n), user, &batch), "a user");
+      CommitAudited(*audit_, created.name(), &batch);
+      users_->Publish(created);
+    }
+    emergency_ = OrDie(
+        auth::EmergencyAccessStore::Open(
+            *storage_, std::chrono::minutes(config.break_glass_minutes), SystemClock::Instance()),
+        "opening its break-glass store");
+    // As ServeArgs raises caseserver's limits.
+    rate_limiter_ = std::make_unique<auth::RateLimiter>(1000000, 1000000);
+    workers_ = std::make_unique<WorkerPool>(workers, config.max_queued_requests);
+    auth::GatekeeperDependencies gate;
+    gate.storage = storage_.get();
+    gate.users = users_.get();
+    gate.audit = audit_.get();
+    gate.rate_limiter = rate_limiter_.get();
+    gate.emergency = emergency_.get();
+    gate.workers = workers_.get();
+    gatekeeper_ = std::make_unique<auth::Gatekeeper>(gate);
+  }
+  void Add(v1::Case record) { canned_.push_back(std::move(record)); }
+  auth::AuditCommitStats audit_stats() const { return audit_->commit_stats(); }
+
+  grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context,
+                                    const v1::GetCaseRequest* request,
+                                    v1::Case* response) override {
+    return gatekeeper_->Handle(
+        context, cases::CasesMethod("GetCase"), [this, request, response](auth::Call& call) {
+          // CasesService::Visible, with the store's read replaced by the canned case; a
+          // coordinator's normal scope covers every case.
+          call.set_resource(request->name());
+          CASECOORD_RETURN_IF_ERROR(call.CheckRecordAccess(request->name(), true));
+          *response = canned_[std::hash<std::string>()(request->name()) % canned_.size()];
+          response->set_name(request->name());
+          return Status::Ok();
+        });
+  }
+
+ private:
+  testing::TempDir dir_;
+  std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<auth::AuditLog> audit_;
+  std::unique_ptr<auth::UserRegistry> users_;
+  std::unique_ptr<auth::EmergencyAccessStore> emergency_;
+  std::unique_ptr<auth::RateLimiter> rate_limiter_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<auth::Gatekeeper> gatekeeper_;
+  std::vector<v1::Case> canned_;
+};
+
 // ---- the measured load ----
 
 enum class Kind { kEcho, kGet, kAppend };
@@ -1470,8 +1564,8 @@ void RunSlice(const Workload& workload, int concurrency, double warmup_seconds, 
   Settle(server);
 }
 
-constexpr size_t kTargets = 4;
-enum { kEcho = 0, kPayload = 1, kGet = 2, kAppend = 3 };
+constexpr size_t kTargets = 5;
+enum { kEcho = 0, kPayload = 1, kFloor = 2, kGet = 3, kAppend = 4 };
 
 // The ratios reported per round and in the summary: numerator QPS / denominator QPS.
 struct RatioSpec {
@@ -1479,10 +1573,10 @@ struct RatioSpec {
   size_t numerator;
   size_t denominator;
 };
-constexpr RatioSpec kRatios[] = {{"get/e", kGet, kEcho},
-                                 {"append/e", kAppend, kEcho},
-                                 {"get/pe", kGet, kPayload},
-                                 {"pe/e", kPayload, kEcho}};
+constexpr RatioSpec kRatios[] = {{"get/e", kGet, kEcho},     {"append/e", kAppend, kEcho},
+                                 {"get/pe", kGet, kPayload}, {"pe/e", kPayload, kEcho},
+                                 {"get/fl", kGet, kFloor},   {"fl/e", kFloor, kEcho}};
+constexpr size_t kGetToFloor = 4;
 constexpr size_t kRatioCount = std::size(kRatios);
 using Workloads = std::array<const Workload*, kTargets>;
 
@@ -1519,6 +1613,37 @@ void Interleave(const Workloads& workloads, int concurrency, double seconds, int
       RunSlice(*workloads[t], concurrency, warmups[t], seconds / passes, runner.seed++,
                runner.server, *runner.directory, *runner.dates, runner.case_count, &(*tallies)[t]);
     }
+  }
+}
+
+// The audited floor's audit groups at one concurrency, over all rounds.
+struct FloorGroups {
+  uint64_t groups = 0;
+  uint64_t entries = 0;
+};
+
+// At each concurrency: GetCase and its audited floor (medians over rounds), the median per-round
+// ratio against its goal, and the floor's audit entries per committed group (one fsync each).
+void PrintFloor(const std::vector<int>& concurrency,
+                const std::vector<std::array<std::vector<double>, kTargets>>& round_qps,
+                const std::vector<std::array<std::vector<double>, kRatioCount>>& ratios,
+                const std::vector<FloorGroups>& groups) {
+  std::printf(
+      "\naudited floor (GetCase through a real gatekeeper and audit log in this process, the case "
+      "served from memory; medians over rounds; audit group = entries per committed group, one "
+      "fsync each, of the floor's audit log)\n");
+  std::printf("%5s %12s %12s %10s %6s %12s %10s  %s\n", "conc", "GetCase/s", "floor/s", "get/floor",
+              "goal", "audit group", "groups", "per-round get/floor");
+  for (size_t level = 0; level < concurrency.size(); ++level) {
+    const double ratio = Median(ratios[level][kGetToFloor]);
+    std::string rounds;
+    for (double v : ratios[level][kGetToFloor]) rounds += std::to_string(v).substr(0, 5) + " ";
+    const FloorGroups& g = groups[level];
+    std::printf("%5d %12.0f %12.0f %10.3f  >=%.2f %12.1f %10llu  %s %s\n", concurrency[level],
+                Median(round_qps[level][kGet]), Median(round_qps[level][kFloor]), ratio,
+                kGoalGetToFloor, g.groups == 0 ? NAN : static_cast<double>(g.entries) / g.groups,
+                static_cast<unsigned long long>(g.groups), rounds.c_str(),
+                ratio >= kGoalGetToFloor ? "(met)" : "(NOT met)");
   }
 }
 
@@ -1651,16 +1776,21 @@ int Main(int argc, char** argv) {
   TlsServer echo(pki.ca, config, &echo_service);
   PayloadEchoCases payload_service;  // filled below, before it is called
   TlsServer payload(pki.ca, config, &payload_service);
+  AuditedFloorCases floor_service(config, flags.workers);  // filled below, before it is called
+  TlsServer floor_server(pki.ca, config, &floor_service);
   Target echo_target{"echo", {}};
   Target payload_target{"payload echo", {}};
+  Target floor_target{"audited floor", {}};
   Target cases_target{"caseserver", {}};
   for (int i = 0; i < kMaxChannels; ++i) {
     echo_target.channels.push_back(ChannelAs(pki, echo.target(), CoordinatorId(i + 1)));
     payload_target.channels.push_back(ChannelAs(pki, payload.target(), CoordinatorId(i + 1)));
+    floor_target.channels.push_back(ChannelAs(pki, floor_server.target(), CoordinatorId(i + 1)));
     cases_target.channels.push_back(ChannelAs(pki, server->target(), CoordinatorId(i + 1)));
   }
   WaitConnected(echo_target);
   WaitConnected(payload_target);
+  WaitConnected(floor_target);
   WaitConnected(cases_target);
   {
     // The payload echo's cases: 200 random ones as caseserver returns them.
@@ -1674,17 +1804,20 @@ int Main(int argc, char** argv) {
       context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
       const grpc::Status status = stub->GetCase(&context, request, &response);
       if (!status.ok()) Die("capturing " + request.name() + ": " + status.error_message());
+      floor_service.Add(response);
       payload_service.Add(std::move(response));
     }
     std::printf(
-        "\nGetCase answers a case of %.0f bytes on average (%zu captured for the payload echo)\n",
+        "\nGetCase answers a case of %.0f bytes on average (%zu captured for the payload echo and "
+        "the audited floor)\n",
         payload_service.mean_bytes(), payload_service.size());
   }
   const Workload echo_load{"echo", Kind::kEcho, &echo_target};
   const Workload payload_load{"get-pe", Kind::kGet, &payload_target};
+  const Workload floor_load{"floor", Kind::kGet, &floor_target};
   const Workload get_load{"get", Kind::kGet, &cases_target};
   const Workload append_load{"append", Kind::kAppend, &cases_target};
-  const Workloads workloads = {&echo_load, &payload_load, &get_load, &append_load};
+  const Workloads workloads = {&echo_load, &payload_load, &floor_load, &get_load, &append_load};
   std::vector<v1::Date> dates;
   for (int days = 1; days <= 7; ++days) {
     dates.push_back(DateOf(std::chrono::system_clock::now() - std::chrono::hours(24 * days)));
@@ -1699,8 +1832,8 @@ int Main(int argc, char** argv) {
 
   std::printf(
       "\nRPC: closed loop, %d rounds, %.1f s measured per target and concurrency (in %.1f s "
-      "slices, alternating echo / payload echo of GetCase / get / append); QPS, then ratios (e = "
-      "echo, pe = payload echo)\n",
+      "slices, alternating echo / payload echo of GetCase / audited floor of GetCase / get / "
+      "append); QPS, then ratios (e = echo, pe = payload echo, fl = audited floor)\n",
       flags.rounds, flags.seconds, kSliceSeconds);
   std::printf("%-5s %5s", "round", "conc");
   for (const auto* workload : workloads) std::printf(" %9s", workload->name.c_str());
@@ -1711,11 +1844,17 @@ int Main(int argc, char** argv) {
   std::vector<std::array<std::vector<double>, kTargets>> round_qps(levels);
   std::vector<std::array<std::vector<Measurement>, kTargets>> round_m(levels);
   std::vector<std::array<std::vector<double>, kRatioCount>> ratios(levels);
+  std::vector<FloorGroups> floor_groups(levels);
   for (int round = 0; round < flags.rounds; ++round) {
     for (size_t level = 0; level < levels; ++level) {
       std::array<Tally, kTargets> tallies;
+      const auth::AuditCommitStats floor_before = floor_service.audit_stats();
       Interleave(workloads, flags.concurrency[level], flags.seconds,
                  round % static_cast<int>(kTargets), runner, &tallies);
+      // Only the floor's calls write to the floor's audit log (warm-ups included).
+      const auth::AuditCommitStats floor_after = floor_service.audit_stats();
+      floor_groups[level].groups += floor_after.groups - floor_before.groups;
+      floor_groups[level].entries += floor_after.entries - floor_before.entries;
       std::array<Measurement, kTargets> m;
       for (size_t t = 0; t < kTargets; ++t) {
         m[t] = ResultOf(tallies[t]);
@@ -1747,11 +1886,12 @@ int Main(int argc, char** argv) {
       "\nsummary (QPS and CPU: medians over rounds; p50/p99: all measured calls of all rounds, at "
       "the client; CPU per completed call of this process (clients; and the echo server) and of "
       "the caseserver process; ratios: medians of the per-round ratios)\n");
-  std::printf("%5s %-7s %9s %9s %9s %13s %15s %8s %8s  %s\n", "conc", "target", "QPS", "p50 us",
-              "p99 us", "bench CPU us", "server CPU us", "to echo", "to pe", "per-round to echo");
+  std::printf("%5s %-7s %9s %9s %9s %13s %15s %8s %8s %8s  %s\n", "conc", "target", "QPS", "p50 us",
+              "p99 us", "bench CPU us", "server CPU us", "to echo", "to pe", "to floor",
+              "per-round to echo");
   for (size_t level = 0; level < levels; ++level) {
     for (size_t t = 0; t < kTargets; ++t) {
-      std::string to_echo = "-", to_payload = "-", rounds;
+      std::string to_echo = "-", to_payload = "-", to_floor = "-", rounds;
       for (size_t r = 0; r < kRatioCount; ++r) {
         if (kRatios[r].numerator != t) continue;
         char text[16];
@@ -1759,21 +1899,25 @@ int Main(int argc, char** argv) {
         if (kRatios[r].denominator == kEcho) {
           to_echo = text;
           for (double v : ratios[level][r]) rounds += std::to_string(v).substr(0, 5) + " ";
+        } else if (kRatios[r].denominator == kFloor) {
+          to_floor = text;
         } else {
           to_payload = text;
         }
       }
       // The caseserver process does nothing for the baselines, which are served in this one.
       const bool ours = t == kGet || t == kAppend;
-      std::printf("%5d %-7s %9.0f %9.0f %9.0f %13.0f %15.0f %8s %8s  %s\n",
+      std::printf("%5d %-7s %9.0f %9.0f %9.0f %13.0f %15.0f %8s %8s %8s  %s\n",
                   flags.concurrency[level], workloads[t]->name.c_str(), Median(round_qps[level][t]),
                   Percentile(pooled[level][t].latencies_us, 0.5),
                   Percentile(pooled[level][t].latencies_us, 0.99),
                   median_of(round_m[level][t], &Measurement::bench_cpu_us),
                   ours ? median_of(round_m[level][t], &Measurement::server_cpu_us) : NAN,
-                  to_echo.c_str(), to_payload.c_str(), rounds.c_str());
+                  to_echo.c_str(), to_payload.c_str(), to_floor.c_str(), rounds.c_str());
     }
   }
+
+  PrintFloor(flags.concurrency, round_qps, ratios, floor_groups);
 
   // ---- restart with the WAL the measurements left, then stop ----
   const double stop_seconds = server->Stop();
@@ -1808,6 +1952,14 @@ int Main(int argc, char** argv) {
         "%.3f, payload echo / echo %.3f (no goal)\n",
         ratio, kGoalGetRatio, ratio >= kGoalGetRatio ? "met" : "NOT met", Median(ratios[at64][2]),
         Median(ratios[at64][3]));
+  }
+  if (at64 >= 0) {
+    const double ratio = Median(ratios[at64][kGetToFloor]);
+    std::printf(
+        "  audited GetCase / audited floor (case from memory) at concurrency 64: %.3f (goal >= "
+        "%.2f: %s); floor / echo %.3f (no goal)\n",
+        ratio, kGoalGetToFloor, ratio >= kGoalGetToFloor ? "met" : "NOT met",
+        Median(ratios[at64][kGetToFloor + 1]));
   }
   if (at64 >= 0 && at1 >= 0) {
     std::vector<double> scaling;

@@ -598,6 +598,8 @@ Status AuditLog::CommitGroup(const std::deque<Pending>& group) {
     last_sequence_ = sequence;
     last_hash_ = hash;
     last_micros_ = micros;
+    groups_committed_.fetch_add(1, std::memory_order_relaxed);
+    entries_committed_.fetch_add(group.size(), std::memory_order_relaxed);
   }
   return status;
 }

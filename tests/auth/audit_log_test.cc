@@ -197,6 +197,37 @@ TEST_F(AuditLogTest, ConcurrentAppendsFormOneGapFreeVerifiedChain) {
   EXPECT_EQ(result.entries_checked, 403);
 }
 
+TEST_F(AuditLogTest, CommitStatsCountDurableGroupsAndTheirEntriesButNotFailedOnes) {
+  EXPECT_EQ(log_->commit_stats().groups, 0u);
+  EXPECT_EQ(log_->commit_stats().entries, 0u);
+  // One at a time: each append is its own group.
+  AppendMany(3);
+  EXPECT_EQ(log_->commit_stats().groups, 3u);
+  EXPECT_EQ(log_->commit_stats().entries, 3u);
+  // A failed group is not counted.
+  log_->FailAppendsForTesting(Status::Internal("INJECTED", "disk on fire"));
+  AuditRecord record{"alice", "", "/m", "r", "OK", "", "", {}};
+  EXPECT_FALSE(log_->Append(record, nullptr).ok());
+  log_->FailAppendsForTesting(Status::Ok());
+  EXPECT_EQ(log_->commit_stats().groups, 3u);
+  EXPECT_EQ(log_->commit_stats().entries, 3u);
+  // Concurrent appends: every entry is counted once, in at least one and at most as many groups.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([this, t] { AppendMany(10, "user" + std::to_string(t)); });
+  }
+  for (auto& thread : threads) thread.join();
+  const AuditCommitStats stats = log_->commit_stats();
+  EXPECT_EQ(stats.entries, 83u);
+  EXPECT_GE(stats.groups, 4u);
+  EXPECT_LE(stats.groups, 83u);
+  EXPECT_EQ(log_->head().sequence, stats.entries);
+  // Counted since Open(), not read from the trail.
+  Reopen();
+  EXPECT_EQ(log_->commit_stats().groups, 0u);
+  EXPECT_EQ(log_->commit_stats().entries, 0u);
+}
+
 TEST_F(AuditLogTest, EditingAnEntryIsDetectedAtItsPosition) {
   AppendMany(10);
   v1::AuditEntry entry = ReadEntry(5);
