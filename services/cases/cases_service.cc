@@ -222,8 +222,8 @@ grpc::ServerUnaryReactor* CasesService::AppendConsultation(
                                 ? ParseDecimalId(std::string_view(name).substr(prefix.size()))
                                 : std::nullopt;
               if (!number) return Status::Internal("REQUEST_LEDGER_CORRUPT", "not an entry name");
-              auto entries =
-                  store_.Consultations(request->parent(), static_cast<int64_t>(*number) - 1, 1);
+              auto entries = consultations_.Consultations(request->parent(),
+                                                          static_cast<int64_t>(*number) - 1, 1);
               if (!entries.ok()) return entries.status();
               if (entries->empty() || entries->front().name() != name) {
                 return Status::NotFound("NOT_FOUND", "the entry this request made is gone");
@@ -231,8 +231,8 @@ grpc::ServerUnaryReactor* CasesService::AppendConsultation(
               return std::move(entries->front());
             },
             [this, request, &call] {
-              return store_.PrepareAppendConsultation(call.caller().user_id, request->parent(),
-                                                      request->entry(), &call.changes());
+              return consultations_.PrepareAppendConsultation(
+                  call.caller().user_id, request->parent(), request->entry(), &call.changes());
             },
             [](const v1::ConsultationEntry& written) { return written.name(); });
         if (!entry.ok()) return entry.status();
@@ -252,8 +252,8 @@ grpc::ServerUnaryReactor* CasesService::ListConsultations(
         if (!page.ok()) return page.status();
         auto after = page->AfterNumber();
         if (!after.ok()) return after.status();
-        auto entries =
-            store_.Consultations(request->parent(), static_cast<int64_t>(*after), page->size + 1);
+        auto entries = consultations_.Consultations(request->parent(), static_cast<int64_t>(*after),
+                                                    page->size + 1);
         if (!entries.ok()) return entries.status();
         const bool more = static_cast<int>(entries->size()) > page->size;
         if (more) entries->pop_back();
@@ -276,10 +276,10 @@ grpc::ServerUnaryReactor* CasesService::CreateReferral(grpc::CallbackServerConte
         auto referral = storage::WriteOnce<v1::Referral>(
             store_.requests(), "CreateReferral", call.caller().user_id, request->request_id(),
             *request, &call.changes(),
-            [this](const std::string& name) { return store_.ReferralOf(name); },
+            [this](const std::string& name) { return referrals_.ReferralOf(name); },
             [this, request, &call] {
-              return store_.PrepareRefer(call.caller().user_id, request->parent(),
-                                         request->referral(), &call.changes());
+              return referrals_.PrepareRefer(call.caller().user_id, request->parent(),
+                                             request->referral(), &call.changes());
             },
             [](const v1::Referral& written) { return written.name(); });
         if (!referral.ok()) return referral.status();
@@ -308,7 +308,7 @@ grpc::ServerUnaryReactor* CasesService::ListReferrals(grpc::CallbackServerContex
         const std::string fingerprint = request->parent() + "|" + call.caller().agency;
         auto page = ParsePageRequest(request->page_size(), request->page_token(), fingerprint);
         if (!page.ok()) return page.status();
-        auto referrals = store_.Referrals(request->parent(), call.caller().agency);
+        auto referrals = referrals_.Referrals(request->parent(), call.caller().agency);
         if (!referrals.ok()) return referrals.status();
         // The store answers a case's or an inbox's referrals whole (they are few); the page is cut
         // here, in (case, number) order, after the referral the token names, so that referrals
@@ -340,13 +340,14 @@ grpc::ServerUnaryReactor* CasesService::ListReferrals(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* CasesService::Answer(grpc::CallbackServerContext* context,
                                                const char* method,
                                                const v1::AnswerReferralRequest* request,
-                                               CaseStore::Answer answer, v1::Referral* response) {
+                                               CaseReferrals::Answer answer,
+                                               v1::Referral* response) {
   return gatekeeper_.Handle(
       context, CasesMethod(method), [this, request, answer, response](auth::Call& call) {
         call.set_resource(request->name());
         call.HoldUntilCommitted(store_.LockCase(request->name()));
         const bool coordinator = call.caller().Has(v1::COORDINATOR);
-        auto referral = store_.ReferralOf(request->name());
+        auto referral = referrals_.ReferralOf(request->name());
         if (!referral.ok()) {
           // Only coordinators, who see every case, may learn that a case was purged; to anyone
           // else its referrals answer exactly as ones that never existed.
@@ -357,11 +358,11 @@ grpc::ServerUnaryReactor* CasesService::Answer(grpc::CallbackServerContext* cont
         }
         // Coordinators may record any answer; an agency answers only what is addressed to it.
         const bool addressee =
-            answer != CaseStore::Answer::kRevoke && call.caller().agency == referral->agency();
+            answer != CaseReferrals::Answer::kRevoke && call.caller().agency == referral->agency();
         CASECOORD_RETURN_IF_ERROR(
             call.CheckRecordAccess(request->name(), coordinator || addressee));
         auto answered =
-            store_.PrepareAnswer(call.caller().user_id, *request, answer, &call.changes());
+            referrals_.PrepareAnswer(call.caller().user_id, *request, answer, &call.changes());
         if (!answered.ok()) return answered.status();
         *response = std::move(answered).value();
         return Status::Ok();
@@ -371,19 +372,19 @@ grpc::ServerUnaryReactor* CasesService::Answer(grpc::CallbackServerContext* cont
 grpc::ServerUnaryReactor* CasesService::AcceptReferral(grpc::CallbackServerContext* context,
                                                        const v1::AnswerReferralRequest* request,
                                                        v1::Referral* response) {
-  return Answer(context, "AcceptReferral", request, CaseStore::Answer::kAccept, response);
+  return Answer(context, "AcceptReferral", request, CaseReferrals::Answer::kAccept, response);
 }
 
 grpc::ServerUnaryReactor* CasesService::DeclineReferral(grpc::CallbackServerContext* context,
                                                         const v1::AnswerReferralRequest* request,
                                                         v1::Referral* response) {
-  return Answer(context, "DeclineReferral", request, CaseStore::Answer::kDecline, response);
+  return Answer(context, "DeclineReferral", request, CaseReferrals::Answer::kDecline, response);
 }
 
 grpc::ServerUnaryReactor* CasesService::RevokeReferral(grpc::CallbackServerContext* context,
                                                        const v1::AnswerReferralRequest* request,
                                                        v1::Referral* response) {
-  return Answer(context, "RevokeReferral", request, CaseStore::Answer::kRevoke, response);
+  return Answer(context, "RevokeReferral", request, CaseReferrals::Answer::kRevoke, response);
 }
 
 grpc::ServerUnaryReactor* CasesService::RemoveTeamMember(grpc::CallbackServerContext* context,
@@ -394,7 +395,7 @@ grpc::ServerUnaryReactor* CasesService::RemoveTeamMember(grpc::CallbackServerCon
         call.HoldUntilCommitted(store_.LockCase(request->name()));
         CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->name()));
         auto updated =
-            store_.PrepareRemoveTeamMember(call.caller().user_id, *request, &call.changes());
+            referrals_.PrepareRemoveTeamMember(call.caller().user_id, *request, &call.changes());
         if (!updated.ok()) return updated.status();
         *response = std::move(updated).value();
         return Status::Ok();
@@ -408,12 +409,12 @@ grpc::ServerUnaryReactor* CasesService::PurgeCase(grpc::CallbackServerContext* c
       context, CasesMethod("PurgeCase"), [this, request, response](auth::Call& call) {
         call.set_resource(request->name());
         call.HoldUntilCommitted(store_.LockCase(request->name()));
-        auto purged = store_.PreparePurge(call.caller().user_id, *request, &call.changes());
+        auto purged = maintenance_.PreparePurge(call.caller().user_id, *request, &call.changes());
         if (!purged.ok()) return purged.status();
         call.OnCommitted([this, name = request->name()] {
           // The key is gone from the records; now from the live files too. A failure here is
           // retried at start-up and before the next backup.
-          Status erased = store_.EraseDestroyed();
+          Status erased = maintenance_.EraseDestroyed();
           if (!erased.ok()) {
             log::Warning("purged key not yet erased from live files",
                          {{"case", name}, {"error", erased.ToString()}});
@@ -431,7 +432,7 @@ grpc::ServerUnaryReactor* CasesService::RebuildCaseCounters(
       context, CasesMethod("RebuildCaseCounters"), [this, request, response](auth::Call& call) {
         call.set_resource("counters");
         call.HoldUntilCommitted(store_.LockAllWriters());
-        auto rebuild = store_.PrepareRebuildCounters(request->validate_only(), &call.changes());
+        auto rebuild = counting_.PrepareRebuildCounters(request->validate_only(), &call.changes());
         if (!rebuild.ok()) return rebuild.status();
         for (const auto& difference : rebuild->differences) {
           auto* out = response->add_differences();
