@@ -27,6 +27,69 @@ std::pair<uint64_t, uint64_t> ReferralPosition(std::string_view name) {
   return {id.value_or(0), number.value_or(0)};
 }
 
+// The first of `referrals` (sorted by ReferralPosition) after the one named `after_key`; the
+// first of all for an empty key.
+std::vector<v1::Referral>::iterator FirstReferralAfter(const std::string& after_key,
+                                                       std::vector<v1::Referral>* referrals) {
+  if (after_key.empty()) return referrals->begin();
+  const auto after = ReferralPosition(after_key);
+  return std::find_if(referrals->begin(), referrals->end(),
+                      [&](const v1::Referral& r) { return ReferralPosition(r.name()) > after; });
+}
+
+// my_agency and overdue, which take true or false.
+Status ApplyFlagClause(const FilterClause& clause, const auth::Caller& caller, CaseFilter* filter) {
+  auto yes = [](const std::string& value) { return value == "true"; };
+  if (clause.value != "true" && clause.value != "false") {
+    return Status::InvalidArgument("filter", clause.key + " must be true or false");
+  }
+  if (clause.key == "overdue") {
+    filter->overdue = yes(clause.value);
+  } else if (yes(clause.value)) {
+    if (caller.agency.empty()) {
+      return Status::InvalidArgument("filter", "my_agency: you do not belong to an agency");
+    }
+    filter->agency = caller.agency;
+  }
+  return Status::Ok();
+}
+
+// One clause of a ListCasesRequest.filter into `filter`.
+Status ApplyClause(const FilterClause& clause, const auth::Caller& caller, CaseFilter* filter) {
+  if (clause.op != "=") {
+    return Status::InvalidArgument("filter", "only = is supported, not " + clause.op);
+  }
+  if (clause.key == "state") {
+    if (!v1::CaseState_Parse(clause.value, &filter->state) ||
+        filter->state == v1::CASE_STATE_UNSPECIFIED) {
+      return Status::InvalidArgument("filter", "unknown state \"" + clause.value + "\"");
+    }
+  } else if (clause.key == "district") {
+    filter->district = clause.value;
+  } else if (clause.key == "tag") {
+    filter->tag = clause.value;
+  } else if (clause.key == "fiscal_year") {
+    const auto year =
+        clause.value.size() == 4 ? ParseDecimalInt(clause.value, 1000, 9999) : std::nullopt;
+    if (!year) {
+      return Status::InvalidArgument("filter", "fiscal_year is the starting year, e.g. 2024");
+    }
+    filter->fiscal_year = static_cast<int>(*year);
+  } else if (clause.key == "agency") {
+    if (clause.value.rfind("agencies/", 0) != 0) {
+      return Status::InvalidArgument("filter", "agency must look like \"agencies/{agency}\"");
+    }
+    filter->agency = clause.value;
+  } else if (clause.key == "my_agency" || clause.key == "overdue") {
+    return ApplyFlagClause(clause, caller, filter);
+  } else {
+    return Status::InvalidArgument(
+        "filter", "cannot filter on \"" + clause.key +
+                      "\"; use state, district, fiscal_year, tag, agency, my_agency or overdue");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<CaseFilter> ParseCaseFilter(const std::string& text, const auth::Caller& caller,
@@ -34,49 +97,8 @@ Result<CaseFilter> ParseCaseFilter(const std::string& text, const auth::Caller& 
   auto clauses = ParseFilterClauses(text);
   if (!clauses.ok()) return clauses.status();
   CaseFilter filter;
-  auto yes = [](const std::string& value) { return value == "true"; };
   for (const auto& clause : *clauses) {
-    if (clause.op != "=") {
-      return Status::InvalidArgument("filter", "only = is supported, not " + clause.op);
-    }
-    if (clause.key == "state") {
-      if (!v1::CaseState_Parse(clause.value, &filter.state) ||
-          filter.state == v1::CASE_STATE_UNSPECIFIED) {
-        return Status::InvalidArgument("filter", "unknown state \"" + clause.value + "\"");
-      }
-    } else if (clause.key == "district") {
-      filter.district = clause.value;
-    } else if (clause.key == "tag") {
-      filter.tag = clause.value;
-    } else if (clause.key == "fiscal_year") {
-      const auto year =
-          clause.value.size() == 4 ? ParseDecimalInt(clause.value, 1000, 9999) : std::nullopt;
-      if (!year) {
-        return Status::InvalidArgument("filter", "fiscal_year is the starting year, e.g. 2024");
-      }
-      filter.fiscal_year = static_cast<int>(*year);
-    } else if (clause.key == "agency") {
-      if (clause.value.rfind("agencies/", 0) != 0) {
-        return Status::InvalidArgument("filter", "agency must look like \"agencies/{agency}\"");
-      }
-      filter.agency = clause.value;
-    } else if (clause.key == "my_agency" || clause.key == "overdue") {
-      if (clause.value != "true" && clause.value != "false") {
-        return Status::InvalidArgument("filter", clause.key + " must be true or false");
-      }
-      if (clause.key == "overdue") {
-        filter.overdue = yes(clause.value);
-      } else if (yes(clause.value)) {
-        if (caller.agency.empty()) {
-          return Status::InvalidArgument("filter", "my_agency: you do not belong to an agency");
-        }
-        filter.agency = caller.agency;
-      }
-    } else {
-      return Status::InvalidArgument(
-          "filter", "cannot filter on \"" + clause.key +
-                        "\"; use state, district, fiscal_year, tag, agency, my_agency or overdue");
-    }
+    CASECOORD_RETURN_IF_ERROR(ApplyClause(clause, caller, &filter));
   }
   filter.today = JstDateOf(now);
   return filter;
@@ -92,6 +114,16 @@ Result<v1::Case> CasesService::Visible(auth::Call& call, const std::string& name
   if (!record.ok()) return record.status();
   CASECOORD_RETURN_IF_ERROR(call.CheckRecordAccess(name, CanSee(*record, ViewerOf(call.caller()))));
   return record;
+}
+
+Status CasesService::CheckReferralsVisible(auth::Call& call, const std::string& parent) const {
+  if (parent != "cases/-") return CheckVisible(call, parent);
+  call.set_resource("cases/-/referrals");
+  if (call.caller().agency.empty()) {
+    return Status::FailedPrecondition("NO_AGENCY",
+                                      "the inbox is for users who belong to an agency");
+  }
+  return Status::Ok();
 }
 
 Status CasesService::CheckVisible(auth::Call& call, const std::string& name) const {
@@ -296,15 +328,7 @@ grpc::ServerUnaryReactor* CasesService::ListReferrals(grpc::CallbackServerContex
         if (!request->filter().empty()) {
           return Status::InvalidArgument("filter", "not supported yet");
         }
-        if (request->parent() == "cases/-") {
-          call.set_resource("cases/-/referrals");
-          if (call.caller().agency.empty()) {
-            return Status::FailedPrecondition("NO_AGENCY",
-                                              "the inbox is for users who belong to an agency");
-          }
-        } else {
-          CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->parent()));
-        }
+        CASECOORD_RETURN_IF_ERROR(CheckReferralsVisible(call, request->parent()));
         const std::string fingerprint = request->parent() + "|" + call.caller().agency;
         auto page = ParsePageRequest(request->page_size(), request->page_token(), fingerprint);
         if (!page.ok()) return page.status();
@@ -317,13 +341,7 @@ grpc::ServerUnaryReactor* CasesService::ListReferrals(grpc::CallbackServerContex
                   [](const v1::Referral& a, const v1::Referral& b) {
                     return ReferralPosition(a.name()) < ReferralPosition(b.name());
                   });
-        auto it = referrals->begin();
-        if (!page->after_key.empty()) {
-          const auto after = ReferralPosition(page->after_key);
-          it = std::find_if(referrals->begin(), referrals->end(), [&](const v1::Referral& r) {
-            return ReferralPosition(r.name()) > after;
-          });
-        }
+        auto it = FirstReferralAfter(page->after_key, &*referrals);
         for (; it != referrals->end() && response->referrals_size() < page->size; ++it) {
           call.AddReturned(it->name().substr(0, it->name().find("/referrals/")));
           call.AddReturned(it->name());

@@ -97,6 +97,9 @@ class CasesService final : public v1::Cases::CallbackService {
   // As Visible, from the case's public part (no key unwrapped, nothing decrypted): for the calls
   // that load the case again in the store, or read nothing of it.
   Status CheckVisible(auth::Call& call, const std::string& name) const;
+  // For ListReferrals: CheckVisible of the case `parent`, or, for the inbox ("cases/-"),
+  // FAILED_PRECONDITION "NO_AGENCY" for a caller outside every agency.
+  Status CheckReferralsVisible(auth::Call& call, const std::string& parent) const;
   // Accept / decline / revoke: `method` names the RPC.
   grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, const char* method,
                                    const v1::AnswerReferralRequest* request,
