@@ -610,7 +610,7 @@ void Load(const DataPaths& paths, const Flags& flags) {
   }
   const cases::CaseKeyring case_keys(keyring);
   cases::CaseStore store(*storage, agencies, case_keys, clock);
-  cases::CaseConsultations consultations(store, *storage, agencies, clock);
+  cases::CaseConsultations consultation_log(store, *storage, agencies, clock);
   OrDie(cases::CaseMaintenance(store, *storage, clock).RebuildIndexesIfStale(),
         "marking the case indexes");
   CaseGenerator generator(static_cast<uint64_t>(flags.seed), flags.cases);
@@ -638,7 +638,7 @@ void Load(const DataPaths& paths, const Flags& flags) {
     if (event.action == Action::kContact || event.action == Action::kConsultation) {
       const v1::ConsultationEntry entry =
           generator.Entry(DateOf(clock.Now()), event.action == Action::kContact);
-      OrDie(consultations.PrepareAppendConsultation(user, name, entry, &batch),
+      OrDie(consultation_log.PrepareAppendConsultation(user, name, entry, &batch),
             "logging for " + name);
       ++(event.action == Action::kContact ? contacts : consultations);
     } else {
