@@ -121,7 +121,9 @@
 #include "services/auth/gatekeeper.h"
 #include "services/auth/rate_limiter.h"
 #include "services/auth/user_registry.h"
+#include "services/cases/case_consultations.h"
 #include "services/cases/case_keys.h"
+#include "services/cases/case_maintenance.h"
 #include "services/cases/case_store.h"
 #include "services/cases/cases_service.h"
 #include "services/common/clock.h"
@@ -782,7 +784,9 @@ void Load(const DataPaths& paths, const Flags& flags,
   const auto step = span / flags.cases;
   const cases::CaseKeyring case_keys(keyring);
   cases::CaseStore store(*storage, agencies, case_keys, clock);
-  OrDie(store.RebuildIndexesIfStale(), "marking the case indexes");
+  cases::CaseConsultations consultations(store, *storage, agencies, clock);
+  OrDie(cases::CaseMaintenance(store, *storage, clock).RebuildIndexesIfStale(),
+        "marking the case indexes");
   CaseGenerator generator(static_cast<uint64_t>(flags.seed), directory);
   std::printf("load: %d cases into %s (prepared by CaseStore, committed unsynced one by one)\n",
               flags.cases, paths.db().c_str());
@@ -837,8 +841,8 @@ void Load(const DataPaths& paths, const Flags& flags,
     const int logged = generator.Uniform(3);
     for (int e = 0; e < logged; ++e) {
       storage::WriteBatch appended(*storage);
-      OrDie(store.PrepareAppendConsultation(loader, created.name(), generator.Entry(today, true),
-                                            &appended),
+      OrDie(consultations.PrepareAppendConsultation(loader, created.name(),
+                                                    generator.Entry(today, true), &appended),
             "logging for " + created.name());
       commit(appended, created.name());
       ++entries;
@@ -934,11 +938,13 @@ void TimeStoreSteps(const DataPaths& paths, const Flags& flags,
       open.wall_us[0] / 1000, open.cpu_us[0] / 1000, wal_mib, open_rest.wall_us[0] / 1000);
   const cases::CaseKeyring case_keys(keyring);
   cases::CaseStore store(*storage, *agencies, case_keys, SystemClock::Instance());
+  cases::CaseConsultations consultations(store, *storage, *agencies, SystemClock::Instance());
+  cases::CaseMaintenance maintenance(store, *storage, SystemClock::Instance());
   {
     // As the server's start-up does; it does work only on data loaded by an older layout, and
     // doing it here keeps that one-time cost out of the start-up measured below.
     Samples layout;
-    Time(&layout, [&] { OrDie(store.RebuildIndexesIfStale(), "checking the case layout"); });
+    Time(&layout, [&] { OrDie(maintenance.RebuildIndexesIfStale(), "checking the case layout"); });
     std::printf(
         "  case layout check (moves keys and re-indexes only after a layout change) %.0f ms\n",
         layout.wall_us[0] / 1000);
@@ -962,7 +968,7 @@ void TimeStoreSteps(const DataPaths& paths, const Flags& flags,
     const v1::ConsultationEntry entry = generator.Entry(yesterday, false);
     storage::WriteBatch batch(*storage);  // discarded: nothing is written
     Time(&prepare, [&] {
-      OrDie(store.PrepareAppendConsultation("coordinator-1", name, entry, &batch),
+      OrDie(consultations.PrepareAppendConsultation("coordinator-1", name, entry, &batch),
             "preparing an entry for " + name);
     });
   }
@@ -974,7 +980,7 @@ void TimeStoreSteps(const DataPaths& paths, const Flags& flags,
     const v1::ConsultationEntry entry = generator.Entry(yesterday, false);
     Time(&audited, [&] {
       storage::WriteBatch batch(*storage);
-      OrDie(store.PrepareAppendConsultation("coordinator-1", name, entry, &batch),
+      OrDie(consultations.PrepareAppendConsultation("coordinator-1", name, entry, &batch),
             "preparing an entry for " + name);
       auth::AuditRecord record{"system", "", "bench-store-timing", name, "OK", "benchmark", "", {}};
       OrDie(audit->Append(record, &batch), "committing an entry for " + name);

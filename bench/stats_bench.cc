@@ -12,10 +12,11 @@
 //             protected tables (the read plus suppression and its audit; no protobuf output).
 //             The first call after opening and after each recount is reported apart (cold block
 //             cache).
-//   recount   what the report would cost without the counters: CaseStore::RecountCounters (a walk
-//             over every case record and every event) and then the same report built from the
-//             recomputed counters (written to a scratch database with stats::ReplaceCounters, since
-//             a snapshot reads storage, and reported from there), once per round.
+//   recount   what the report would cost without the counters: CaseCounting::RecountCounters
+//             (a walk over every case record and every event) and then the same report built
+//             from the recomputed counters (written to a scratch database with
+//             stats::ReplaceCounters, since a snapshot reads storage, and reported from there),
+//             once per round.
 //   operands  the report while merge operands wait in the counters memtable, as on a server
 //             between two flushes: on a scratch database holding the counters alone, --operands
 //             operands (of delta 0, on the last fiscal year's counters, weighted by their counts)
@@ -72,7 +73,10 @@
 
 #include "bench/bench_support.h"
 #include "casecoord/v1/statistics.pb.h"
+#include "services/cases/case_consultations.h"
+#include "services/cases/case_counting.h"
 #include "services/cases/case_keys.h"
+#include "services/cases/case_maintenance.h"
 #include "services/cases/case_store.h"
 #include "services/common/clock.h"
 #include "services/common/fiscal_year.h"
@@ -606,7 +610,9 @@ void Load(const DataPaths& paths, const Flags& flags) {
   }
   const cases::CaseKeyring case_keys(keyring);
   cases::CaseStore store(*storage, agencies, case_keys, clock);
-  OrDie(store.RebuildIndexesIfStale(), "marking the case indexes");
+  cases::CaseConsultations consultation_log(store, *storage, agencies, clock);
+  OrDie(cases::CaseMaintenance(store, *storage, clock).RebuildIndexesIfStale(),
+        "marking the case indexes");
   CaseGenerator generator(static_cast<uint64_t>(flags.seed), flags.cases);
   std::printf(
       "load: %d cases opened from %s to %s into %s (prepared by CaseStore, committed unsynced one "
@@ -632,7 +638,8 @@ void Load(const DataPaths& paths, const Flags& flags) {
     if (event.action == Action::kContact || event.action == Action::kConsultation) {
       const v1::ConsultationEntry entry =
           generator.Entry(DateOf(clock.Now()), event.action == Action::kContact);
-      OrDie(store.PrepareAppendConsultation(user, name, entry, &batch), "logging for " + name);
+      OrDie(consultation_log.PrepareAppendConsultation(user, name, entry, &batch),
+            "logging for " + name);
       ++(event.action == Action::kContact ? contacts : consultations);
     } else {
       v1::TransitionCaseRequest move;
@@ -881,9 +888,7 @@ int Main(int argc, char** argv) {
   const auto open_start = Steady::now();
   auto storage = OpenStorage(paths.db(), keyring);
   const double open_seconds = SecondsSince(open_start);
-  directory::AgencyStore agencies(*storage, SystemClock::Instance());
-  const cases::CaseKeyring case_keys(keyring);
-  cases::CaseStore store(*storage, agencies, case_keys, SystemClock::Instance());
+  const cases::CaseCounting counting(*storage);
   const stats::StatisticsReporter reporter(*storage, SystemClock::Instance(),
                                            stats::kDefaultMinPublishedCount);
   const auto request = ReportRequest();
@@ -958,7 +963,7 @@ int Main(int argc, char** argv) {
 
     const auto recount_start = Steady::now();
     const double recount_cpu = ThreadCpuSeconds();
-    const stats::CounterChanges recount = OrDie(store.RecountCounters(), "recounting");
+    const stats::CounterChanges recount = OrDie(counting.RecountCounters(), "recounting");
     recount_s.push_back(SecondsSince(recount_start));
     recount_cpu_s.push_back(ThreadCpuSeconds() - recount_cpu);
     const auto rebuild_start = Steady::now();

@@ -20,7 +20,7 @@
 //                              were.
 //   kRecords "dispatch-key"/id  a community-group dispatch's own data key, wrapped (CaseKeyring).
 //                              A case dispatch has none: it seals under its case's key
-//                              (CaseStore::KeyForCase), so that a purge of the case destroys its
+//                              (CaseAccess::KeyForCase), so that a purge of the case destroys its
 //                              dispatches' notes with the case (reads then return the public part;
 //                              writes are FAILED_PRECONDITION "CASE_PURGED").
 //   kMeta "dispatch-next-id"   the id sequence
@@ -30,7 +30,7 @@
 // Every change is prepared into a WriteBatch that the caller commits with its audit entry; no
 // counters (an adviser meeting is counted by the meetings store). Writers hold the WriteLock from
 // LockForCreate / LockDispatch from preparation until the commit: for a case dispatch it is the
-// case's lock (CaseStore::LockCase), so that dispatch writes are serialised with the case's other
+// case's lock (CaseAccess::LockCase), so that dispatch writes are serialised with the case's other
 // writes, a purge included; a community-group dispatch has a lock of its own. ApproveDispatch also
 // holds AdviserStore::LockForWrite, so that the adviser stays active until the approval commits.
 //
@@ -46,8 +46,8 @@
 
 #include "casecoord/v1/advisers.pb.h"
 #include "services/advisers/adviser_store.h"
+#include "services/cases/case_access.h"
 #include "services/cases/case_keys.h"
-#include "services/cases/case_store.h"
 #include "services/common/clock.h"
 #include "services/common/handoff_lock.h"
 #include "services/common/status.h"
@@ -99,8 +99,8 @@ v1::Date AddMonths(const v1::Date& date, int months);
 class DispatchStore {
  public:
   // All must outlive the store.
-  DispatchStore(storage::Storage& storage, cases::CaseStore& cases, const AdviserStore& advisers,
-                const cases::CaseKeyring& keys, const Clock& clock,
+  DispatchStore(storage::Storage& storage, const cases::CaseAccess& cases,
+                const AdviserStore& advisers, const cases::CaseKeyring& keys, const Clock& clock,
                 DispatchStoreOptions options = {})
       : storage_(storage),
         cases_(cases),
@@ -113,8 +113,8 @@ class DispatchStore {
 
   // Held by a writer from preparation until its batch commits (Call::HoldUntilCommitted).
   struct WriteLock {
-    static constexpr bool kReleasableOnAnyThread = true;       // see auth::Call::HoldUntilCommitted
-    std::optional<cases::CaseStore::CaseWriteLock> case_lock;  // a case dispatch's case
+    static constexpr bool kReleasableOnAnyThread = true;  // see auth::Call::HoldUntilCommitted
+    std::optional<cases::CaseWriteLock> case_lock;        // a case dispatch's case
     std::unique_lock<HandoffMutex> own;  // a community group's dispatch, or the id sequence
   };
   // For a create of `input`: its case's lock (if it names a case), then the id sequence's.
@@ -193,7 +193,7 @@ class DispatchStore {
 
   storage::Storage& storage_;
   const storage::RequestLedger requests_{storage_};
-  cases::CaseStore& cases_;
+  const cases::CaseAccess& cases_;
   const AdviserStore& advisers_;
   const cases::CaseKeyring& keys_;
   const Clock& clock_;

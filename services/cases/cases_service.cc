@@ -27,6 +27,69 @@ std::pair<uint64_t, uint64_t> ReferralPosition(std::string_view name) {
   return {id.value_or(0), number.value_or(0)};
 }
 
+// The first of `referrals` (sorted by ReferralPosition) after the one named `after_key`; the
+// first of all for an empty key.
+std::vector<v1::Referral>::iterator FirstReferralAfter(const std::string& after_key,
+                                                       std::vector<v1::Referral>* referrals) {
+  if (after_key.empty()) return referrals->begin();
+  const auto after = ReferralPosition(after_key);
+  return std::find_if(referrals->begin(), referrals->end(),
+                      [&](const v1::Referral& r) { return ReferralPosition(r.name()) > after; });
+}
+
+// my_agency and overdue, which take true or false.
+Status ApplyFlagClause(const FilterClause& clause, const auth::Caller& caller, CaseFilter* filter) {
+  auto yes = [](const std::string& value) { return value == "true"; };
+  if (clause.value != "true" && clause.value != "false") {
+    return Status::InvalidArgument("filter", clause.key + " must be true or false");
+  }
+  if (clause.key == "overdue") {
+    filter->overdue = yes(clause.value);
+  } else if (yes(clause.value)) {
+    if (caller.agency.empty()) {
+      return Status::InvalidArgument("filter", "my_agency: you do not belong to an agency");
+    }
+    filter->agency = caller.agency;
+  }
+  return Status::Ok();
+}
+
+// One clause of a ListCasesRequest.filter into `filter`.
+Status ApplyClause(const FilterClause& clause, const auth::Caller& caller, CaseFilter* filter) {
+  if (clause.op != "=") {
+    return Status::InvalidArgument("filter", "only = is supported, not " + clause.op);
+  }
+  if (clause.key == "state") {
+    if (!v1::CaseState_Parse(clause.value, &filter->state) ||
+        filter->state == v1::CASE_STATE_UNSPECIFIED) {
+      return Status::InvalidArgument("filter", "unknown state \"" + clause.value + "\"");
+    }
+  } else if (clause.key == "district") {
+    filter->district = clause.value;
+  } else if (clause.key == "tag") {
+    filter->tag = clause.value;
+  } else if (clause.key == "fiscal_year") {
+    const auto year =
+        clause.value.size() == 4 ? ParseDecimalInt(clause.value, 1000, 9999) : std::nullopt;
+    if (!year) {
+      return Status::InvalidArgument("filter", "fiscal_year is the starting year, e.g. 2024");
+    }
+    filter->fiscal_year = static_cast<int>(*year);
+  } else if (clause.key == "agency") {
+    if (clause.value.rfind("agencies/", 0) != 0) {
+      return Status::InvalidArgument("filter", "agency must look like \"agencies/{agency}\"");
+    }
+    filter->agency = clause.value;
+  } else if (clause.key == "my_agency" || clause.key == "overdue") {
+    return ApplyFlagClause(clause, caller, filter);
+  } else {
+    return Status::InvalidArgument(
+        "filter", "cannot filter on \"" + clause.key +
+                      "\"; use state, district, fiscal_year, tag, agency, my_agency or overdue");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<CaseFilter> ParseCaseFilter(const std::string& text, const auth::Caller& caller,
@@ -34,49 +97,8 @@ Result<CaseFilter> ParseCaseFilter(const std::string& text, const auth::Caller& 
   auto clauses = ParseFilterClauses(text);
   if (!clauses.ok()) return clauses.status();
   CaseFilter filter;
-  auto yes = [](const std::string& value) { return value == "true"; };
   for (const auto& clause : *clauses) {
-    if (clause.op != "=") {
-      return Status::InvalidArgument("filter", "only = is supported, not " + clause.op);
-    }
-    if (clause.key == "state") {
-      if (!v1::CaseState_Parse(clause.value, &filter.state) ||
-          filter.state == v1::CASE_STATE_UNSPECIFIED) {
-        return Status::InvalidArgument("filter", "unknown state \"" + clause.value + "\"");
-      }
-    } else if (clause.key == "district") {
-      filter.district = clause.value;
-    } else if (clause.key == "tag") {
-      filter.tag = clause.value;
-    } else if (clause.key == "fiscal_year") {
-      const auto year =
-          clause.value.size() == 4 ? ParseDecimalInt(clause.value, 1000, 9999) : std::nullopt;
-      if (!year) {
-        return Status::InvalidArgument("filter", "fiscal_year is the starting year, e.g. 2024");
-      }
-      filter.fiscal_year = static_cast<int>(*year);
-    } else if (clause.key == "agency") {
-      if (clause.value.rfind("agencies/", 0) != 0) {
-        return Status::InvalidArgument("filter", "agency must look like \"agencies/{agency}\"");
-      }
-      filter.agency = clause.value;
-    } else if (clause.key == "my_agency" || clause.key == "overdue") {
-      if (clause.value != "true" && clause.value != "false") {
-        return Status::InvalidArgument("filter", clause.key + " must be true or false");
-      }
-      if (clause.key == "overdue") {
-        filter.overdue = yes(clause.value);
-      } else if (yes(clause.value)) {
-        if (caller.agency.empty()) {
-          return Status::InvalidArgument("filter", "my_agency: you do not belong to an agency");
-        }
-        filter.agency = caller.agency;
-      }
-    } else {
-      return Status::InvalidArgument(
-          "filter", "cannot filter on \"" + clause.key +
-                        "\"; use state, district, fiscal_year, tag, agency, my_agency or overdue");
-    }
+    CASECOORD_RETURN_IF_ERROR(ApplyClause(clause, caller, &filter));
   }
   filter.today = JstDateOf(now);
   return filter;
@@ -92,6 +114,16 @@ Result<v1::Case> CasesService::Visible(auth::Call& call, const std::string& name
   if (!record.ok()) return record.status();
   CASECOORD_RETURN_IF_ERROR(call.CheckRecordAccess(name, CanSee(*record, ViewerOf(call.caller()))));
   return record;
+}
+
+Status CasesService::CheckReferralsVisible(auth::Call& call, const std::string& parent) const {
+  if (parent != "cases/-") return CheckVisible(call, parent);
+  call.set_resource("cases/-/referrals");
+  if (call.caller().agency.empty()) {
+    return Status(Reason::kNoAgency,
+                                      "the inbox is for users who belong to an agency");
+  }
+  return Status::Ok();
 }
 
 Status CasesService::CheckVisible(auth::Call& call, const std::string& name) const {
@@ -222,8 +254,8 @@ grpc::ServerUnaryReactor* CasesService::AppendConsultation(
                                 ? ParseDecimalId(std::string_view(name).substr(prefix.size()))
                                 : std::nullopt;
               if (!number) return Status(Reason::kRequestLedgerCorrupt, "not an entry name");
-              auto entries =
-                  store_.Consultations(request->parent(), static_cast<int64_t>(*number) - 1, 1);
+              auto entries = consultations_.Consultations(request->parent(),
+                                                          static_cast<int64_t>(*number) - 1, 1);
               if (!entries.ok()) return entries.status();
               if (entries->empty() || entries->front().name() != name) {
                 return Status(Reason::kNotFound, "the entry this request made is gone");
@@ -231,8 +263,8 @@ grpc::ServerUnaryReactor* CasesService::AppendConsultation(
               return std::move(entries->front());
             },
             [this, request, &call] {
-              return store_.PrepareAppendConsultation(call.caller().user_id, request->parent(),
-                                                      request->entry(), &call.changes());
+              return consultations_.PrepareAppendConsultation(
+                  call.caller().user_id, request->parent(), request->entry(), &call.changes());
             },
             [](const v1::ConsultationEntry& written) { return written.name(); });
         if (!entry.ok()) return entry.status();
@@ -252,8 +284,8 @@ grpc::ServerUnaryReactor* CasesService::ListConsultations(
         if (!page.ok()) return page.status();
         auto after = page->AfterNumber();
         if (!after.ok()) return after.status();
-        auto entries =
-            store_.Consultations(request->parent(), static_cast<int64_t>(*after), page->size + 1);
+        auto entries = consultations_.Consultations(request->parent(), static_cast<int64_t>(*after),
+                                                    page->size + 1);
         if (!entries.ok()) return entries.status();
         const bool more = static_cast<int>(entries->size()) > page->size;
         if (more) entries->pop_back();
@@ -276,10 +308,10 @@ grpc::ServerUnaryReactor* CasesService::CreateReferral(grpc::CallbackServerConte
         auto referral = storage::WriteOnce<v1::Referral>(
             store_.requests(), "CreateReferral", call.caller().user_id, request->request_id(),
             *request, &call.changes(),
-            [this](const std::string& name) { return store_.ReferralOf(name); },
+            [this](const std::string& name) { return referrals_.ReferralOf(name); },
             [this, request, &call] {
-              return store_.PrepareRefer(call.caller().user_id, request->parent(),
-                                         request->referral(), &call.changes());
+              return referrals_.PrepareRefer(call.caller().user_id, request->parent(),
+                                             request->referral(), &call.changes());
             },
             [](const v1::Referral& written) { return written.name(); });
         if (!referral.ok()) return referral.status();
@@ -296,18 +328,11 @@ grpc::ServerUnaryReactor* CasesService::ListReferrals(grpc::CallbackServerContex
         if (!request->filter().empty()) {
           return Status::InvalidArgument("filter", "not supported yet");
         }
-        if (request->parent() == "cases/-") {
-          call.set_resource("cases/-/referrals");
-          if (call.caller().agency.empty()) {
-            return Status(Reason::kNoAgency, "the inbox is for users who belong to an agency");
-          }
-        } else {
-          CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->parent()));
-        }
+        CASECOORD_RETURN_IF_ERROR(CheckReferralsVisible(call, request->parent()));
         const std::string fingerprint = request->parent() + "|" + call.caller().agency;
         auto page = ParsePageRequest(request->page_size(), request->page_token(), fingerprint);
         if (!page.ok()) return page.status();
-        auto referrals = store_.Referrals(request->parent(), call.caller().agency);
+        auto referrals = referrals_.Referrals(request->parent(), call.caller().agency);
         if (!referrals.ok()) return referrals.status();
         // The store answers a case's or an inbox's referrals whole (they are few); the page is cut
         // here, in (case, number) order, after the referral the token names, so that referrals
@@ -316,13 +341,7 @@ grpc::ServerUnaryReactor* CasesService::ListReferrals(grpc::CallbackServerContex
                   [](const v1::Referral& a, const v1::Referral& b) {
                     return ReferralPosition(a.name()) < ReferralPosition(b.name());
                   });
-        auto it = referrals->begin();
-        if (!page->after_key.empty()) {
-          const auto after = ReferralPosition(page->after_key);
-          it = std::find_if(referrals->begin(), referrals->end(), [&](const v1::Referral& r) {
-            return ReferralPosition(r.name()) > after;
-          });
-        }
+        auto it = FirstReferralAfter(page->after_key, &*referrals);
         for (; it != referrals->end() && response->referrals_size() < page->size; ++it) {
           call.AddReturned(it->name().substr(0, it->name().find("/referrals/")));
           call.AddReturned(it->name());
@@ -339,13 +358,14 @@ grpc::ServerUnaryReactor* CasesService::ListReferrals(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* CasesService::Answer(grpc::CallbackServerContext* context,
                                                const char* method,
                                                const v1::AnswerReferralRequest* request,
-                                               CaseStore::Answer answer, v1::Referral* response) {
+                                               CaseReferrals::Answer answer,
+                                               v1::Referral* response) {
   return gatekeeper_.Handle(
       context, CasesMethod(method), [this, request, answer, response](auth::Call& call) {
         call.set_resource(request->name());
         call.HoldUntilCommitted(store_.LockCase(request->name()));
         const bool coordinator = call.caller().Has(v1::COORDINATOR);
-        auto referral = store_.ReferralOf(request->name());
+        auto referral = referrals_.ReferralOf(request->name());
         if (!referral.ok()) {
           // Only coordinators, who see every case, may learn that a case was purged; to anyone
           // else its referrals answer exactly as ones that never existed.
@@ -356,11 +376,11 @@ grpc::ServerUnaryReactor* CasesService::Answer(grpc::CallbackServerContext* cont
         }
         // Coordinators may record any answer; an agency answers only what is addressed to it.
         const bool addressee =
-            answer != CaseStore::Answer::kRevoke && call.caller().agency == referral->agency();
+            answer != CaseReferrals::Answer::kRevoke && call.caller().agency == referral->agency();
         CASECOORD_RETURN_IF_ERROR(
             call.CheckRecordAccess(request->name(), coordinator || addressee));
         auto answered =
-            store_.PrepareAnswer(call.caller().user_id, *request, answer, &call.changes());
+            referrals_.PrepareAnswer(call.caller().user_id, *request, answer, &call.changes());
         if (!answered.ok()) return answered.status();
         *response = std::move(answered).value();
         return Status::Ok();
@@ -370,19 +390,19 @@ grpc::ServerUnaryReactor* CasesService::Answer(grpc::CallbackServerContext* cont
 grpc::ServerUnaryReactor* CasesService::AcceptReferral(grpc::CallbackServerContext* context,
                                                        const v1::AnswerReferralRequest* request,
                                                        v1::Referral* response) {
-  return Answer(context, "AcceptReferral", request, CaseStore::Answer::kAccept, response);
+  return Answer(context, "AcceptReferral", request, CaseReferrals::Answer::kAccept, response);
 }
 
 grpc::ServerUnaryReactor* CasesService::DeclineReferral(grpc::CallbackServerContext* context,
                                                         const v1::AnswerReferralRequest* request,
                                                         v1::Referral* response) {
-  return Answer(context, "DeclineReferral", request, CaseStore::Answer::kDecline, response);
+  return Answer(context, "DeclineReferral", request, CaseReferrals::Answer::kDecline, response);
 }
 
 grpc::ServerUnaryReactor* CasesService::RevokeReferral(grpc::CallbackServerContext* context,
                                                        const v1::AnswerReferralRequest* request,
                                                        v1::Referral* response) {
-  return Answer(context, "RevokeReferral", request, CaseStore::Answer::kRevoke, response);
+  return Answer(context, "RevokeReferral", request, CaseReferrals::Answer::kRevoke, response);
 }
 
 grpc::ServerUnaryReactor* CasesService::RemoveTeamMember(grpc::CallbackServerContext* context,
@@ -393,7 +413,7 @@ grpc::ServerUnaryReactor* CasesService::RemoveTeamMember(grpc::CallbackServerCon
         call.HoldUntilCommitted(store_.LockCase(request->name()));
         CASECOORD_RETURN_IF_ERROR(CheckVisible(call, request->name()));
         auto updated =
-            store_.PrepareRemoveTeamMember(call.caller().user_id, *request, &call.changes());
+            referrals_.PrepareRemoveTeamMember(call.caller().user_id, *request, &call.changes());
         if (!updated.ok()) return updated.status();
         *response = std::move(updated).value();
         return Status::Ok();
@@ -407,12 +427,12 @@ grpc::ServerUnaryReactor* CasesService::PurgeCase(grpc::CallbackServerContext* c
       context, CasesMethod("PurgeCase"), [this, request, response](auth::Call& call) {
         call.set_resource(request->name());
         call.HoldUntilCommitted(store_.LockCase(request->name()));
-        auto purged = store_.PreparePurge(call.caller().user_id, *request, &call.changes());
+        auto purged = maintenance_.PreparePurge(call.caller().user_id, *request, &call.changes());
         if (!purged.ok()) return purged.status();
         call.OnCommitted([this, name = request->name()] {
           // The key is gone from the records; now from the live files too. A failure here is
           // retried at start-up and before the next backup.
-          Status erased = store_.EraseDestroyed();
+          Status erased = maintenance_.EraseDestroyed();
           if (!erased.ok()) {
             log::Warning("purged key not yet erased from live files",
                          {{"case", name}, {"error", erased.ToString()}});
@@ -430,7 +450,7 @@ grpc::ServerUnaryReactor* CasesService::RebuildCaseCounters(
       context, CasesMethod("RebuildCaseCounters"), [this, request, response](auth::Call& call) {
         call.set_resource("counters");
         call.HoldUntilCommitted(store_.LockAllWriters());
-        auto rebuild = store_.PrepareRebuildCounters(request->validate_only(), &call.changes());
+        auto rebuild = counting_.PrepareRebuildCounters(request->validate_only(), &call.changes());
         if (!rebuild.ok()) return rebuild.status();
         for (const auto& difference : rebuild->differences) {
           auto* out = response->add_differences();

@@ -1,11 +1,15 @@
 // gRPC adapter for casecoord.v1.Cases: every call goes through the gatekeeper (identity, role,
-// audit); the CaseStore owns the rules. Need to know is decided here from the caller: a case
-// outside the caller's scope is NOT_FOUND (Call::CheckRecordAccess, which also honours
-// break-glass grants).
+// audit); the stores of the cases area (CaseStores) own the rules. Need to know is decided here
+// from the caller: a case outside the caller's scope is NOT_FOUND (Call::CheckRecordAccess, which
+// also honours break-glass grants).
 #pragma once
 
 #include "casecoord/v1/cases.grpc.pb.h"
 #include "services/auth/gatekeeper.h"
+#include "services/cases/case_consultations.h"
+#include "services/cases/case_counting.h"
+#include "services/cases/case_maintenance.h"
+#include "services/cases/case_referrals.h"
 #include "services/cases/case_store.h"
 
 namespace casecoord::cases {
@@ -18,11 +22,26 @@ Result<CaseFilter> ParseCaseFilter(const std::string& text, const auth::Caller& 
 // Full gRPC method name of a Cases RPC.
 std::string CasesMethod(std::string_view rpc);
 
+// The stores of the cases area a CasesService serves; all must outlive it.
+struct CaseStores {
+  CaseStore& cases;
+  CaseReferrals& referrals;
+  CaseConsultations& consultations;
+  CaseCounting& counting;
+  CaseMaintenance& maintenance;
+};
+
 class CasesService final : public v1::Cases::CallbackService {
  public:
   // All must outlive the service.
-  CasesService(auth::Gatekeeper& gatekeeper, CaseStore& store, const Clock& clock)
-      : gatekeeper_(gatekeeper), store_(store), clock_(clock) {}
+  CasesService(auth::Gatekeeper& gatekeeper, const CaseStores& stores, const Clock& clock)
+      : gatekeeper_(gatekeeper),
+        store_(stores.cases),
+        referrals_(stores.referrals),
+        consultations_(stores.consultations),
+        counting_(stores.counting),
+        maintenance_(stores.maintenance),
+        clock_(clock) {}
 
   grpc::ServerUnaryReactor* CreateCase(grpc::CallbackServerContext* context,
                                        const v1::CreateCaseRequest* request,
@@ -78,13 +97,20 @@ class CasesService final : public v1::Cases::CallbackService {
   // As Visible, from the case's public part (no key unwrapped, nothing decrypted): for the calls
   // that load the case again in the store, or read nothing of it.
   Status CheckVisible(auth::Call& call, const std::string& name) const;
+  // For ListReferrals: CheckVisible of the case `parent`, or, for the inbox ("cases/-"),
+  // FAILED_PRECONDITION "NO_AGENCY" for a caller outside every agency.
+  Status CheckReferralsVisible(auth::Call& call, const std::string& parent) const;
   // Accept / decline / revoke: `method` names the RPC.
   grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, const char* method,
                                    const v1::AnswerReferralRequest* request,
-                                   CaseStore::Answer answer, v1::Referral* response);
+                                   CaseReferrals::Answer answer, v1::Referral* response);
 
   auth::Gatekeeper& gatekeeper_;
   CaseStore& store_;
+  CaseReferrals& referrals_;
+  CaseConsultations& consultations_;
+  CaseCounting& counting_;
+  CaseMaintenance& maintenance_;
   const Clock& clock_;
 };
 

@@ -176,7 +176,7 @@ Result<Access> MeetingStore::AccessFor(const v1::Meeting& meeting,
   return removed ? Access::kNone : access;
 }
 
-Result<cases::CaseStore::CaseWriteLock> MeetingStore::LockMeeting(const std::string& name) {
+Result<cases::CaseWriteLock> MeetingStore::LockMeeting(const std::string& name) {
   auto meeting = GetPublic(name);
   if (!meeting.ok()) return meeting.status();
   // A meeting never changes its case, so reading it before locking is safe.

@@ -13,10 +13,10 @@
 // the case's coordinator, subject "meetings/{id}#{assignment}", written in the same batch.
 //
 // Counting: a meeting of a case that is held appends MEETING_HELD to the case's history
-// (CaseStore::PrepareRecordEvent), which counts it under the case's classification like every case
+// (CaseAccess::PrepareRecordEvent), which counts it under the case's classification like every case
 // event; an adviser meeting without a case is counted here (RecountCounters).
 //
-// Writers hold the lock of the meeting's case (CaseStore::LockCase; for a meeting without a case,
+// Writers hold the lock of the meeting's case (CaseAccess::LockCase; for a meeting without a case,
 // LockCase of its own name) from preparation until commit, and creates also the id sequence lock.
 //
 // Thread safety: all methods may be called concurrently.
@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "casecoord/v1/meetings.pb.h"
+#include "services/cases/case_access.h"
 #include "services/cases/case_keys.h"
-#include "services/cases/case_store.h"
 #include "services/common/clock.h"
 #include "services/common/handoff_lock.h"
 #include "services/common/status.h"
@@ -66,8 +66,8 @@ struct MeetingFilter {
 class MeetingStore {
  public:
   // All must outlive the store.
-  MeetingStore(storage::Storage& storage, cases::CaseStore& cases, const cases::CaseKeyring& keys,
-               const Clock& clock)
+  MeetingStore(storage::Storage& storage, const cases::CaseAccess& cases,
+               const cases::CaseKeyring& keys, const Clock& clock)
       : storage_(storage),
         cases_(cases),
         keys_(keys),
@@ -77,11 +77,11 @@ class MeetingStore {
 
   // The lock a writer of meeting `name` holds until commit (the lock of its case). NOT_FOUND for
   // no such meeting.
-  Result<cases::CaseStore::CaseWriteLock> LockMeeting(const std::string& name);
+  Result<cases::CaseWriteLock> LockMeeting(const std::string& name);
   // For creates: the lock of the case the meeting is for, and the id sequence.
   struct CreateLock {
     static constexpr bool kReleasableOnAnyThread = true;  // see auth::Call::HoldUntilCommitted
-    cases::CaseStore::CaseWriteLock case_lock;
+    cases::CaseWriteLock case_lock;
     std::unique_lock<HandoffMutex> sequence;
   };
   CreateLock LockNewMeeting(const std::string& case_name);
@@ -154,7 +154,7 @@ class MeetingStore {
   Status PutAssignmentsDue(const v1::Meeting& meeting, storage::WriteBatch* batch) const;
 
   storage::Storage& storage_;
-  cases::CaseStore& cases_;
+  const cases::CaseAccess& cases_;
   const cases::CaseKeyring& keys_;
   const Clock& clock_;
   const storage::NumberedCreates creates_;

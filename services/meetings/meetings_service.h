@@ -15,7 +15,7 @@ class MeetingsService final : public v1::Meetings::CallbackService {
  public:
   // All must outlive the service.
   MeetingsService(auth::Gatekeeper& gatekeeper, MeetingStore& meetings, PlanStore& plans,
-                  cases::CaseStore& cases)
+                  const cases::CaseAccess& cases)
       : gatekeeper_(gatekeeper), meetings_(meetings), plans_(plans), cases_(cases) {}
 
   grpc::ServerUnaryReactor* CreateMeeting(grpc::CallbackServerContext* context,
@@ -68,7 +68,7 @@ class MeetingsService final : public v1::Meetings::CallbackService {
   auth::Gatekeeper& gatekeeper_;
   MeetingStore& meetings_;
   PlanStore& plans_;
-  cases::CaseStore& cases_;
+  const cases::CaseAccess& cases_;
 };
 
 }  // namespace casecoord::meetings

@@ -9,7 +9,7 @@
 // (services/worklist, kind PLAN_REVIEW_DUE, subject "cases/{id}/plan"), written in the same batch;
 // a review deciding CLOSE takes it off.
 //
-// Writers hold the case's lock (CaseStore::LockCase) from preparation until commit.
+// Writers hold the case's lock (CaseAccess::LockCase) from preparation until commit.
 //
 // Thread safety: all methods may be called concurrently.
 #pragma once
@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "casecoord/v1/meetings.pb.h"
-#include "services/cases/case_store.h"
+#include "services/cases/case_access.h"
 #include "services/common/clock.h"
 #include "services/common/status.h"
 #include "services/meetings/meeting_store.h"
@@ -30,7 +30,7 @@ namespace casecoord::meetings {
 class PlanStore {
  public:
   // All must outlive the store.
-  PlanStore(storage::Storage& storage, cases::CaseStore& cases, const MeetingStore& meetings,
+  PlanStore(storage::Storage& storage, const cases::CaseAccess& cases, const MeetingStore& meetings,
             const Clock& clock)
       : storage_(storage), cases_(cases), meetings_(meetings), clock_(clock) {}
 
@@ -78,7 +78,7 @@ class PlanStore {
 
   storage::Storage& storage_;
   const storage::RequestLedger requests_{storage_};
-  cases::CaseStore& cases_;
+  const cases::CaseAccess& cases_;
   const MeetingStore& meetings_;
   const Clock& clock_;
 };

@@ -18,7 +18,7 @@
 
 #include "casecoord/v1/monitoring.grpc.pb.h"
 #include "services/auth/gatekeeper.h"
-#include "services/cases/case_store.h"
+#include "services/cases/case_access.h"
 #include "services/monitoring/due_watcher.h"
 #include "services/monitoring/monitoring_store.h"
 
@@ -41,8 +41,9 @@ class MonitoringService final : public v1::Monitoring::CallbackService {
  public:
   // All must outlive the service. A user may hold `streams_per_user` WatchDueItems streams open
   // at once; more are RESOURCE_EXHAUSTED (TOO_MANY_STREAMS).
-  MonitoringService(auth::Gatekeeper& gatekeeper, MonitoringStore& store, cases::CaseStore& cases,
-                    DueWatcher& watcher, const Clock& clock, int streams_per_user = 4)
+  MonitoringService(auth::Gatekeeper& gatekeeper, MonitoringStore& store,
+                    const cases::CaseAccess& cases, DueWatcher& watcher, const Clock& clock,
+                    int streams_per_user = 4)
       : gatekeeper_(gatekeeper),
         store_(store),
         cases_(cases),
@@ -85,7 +86,7 @@ class MonitoringService final : public v1::Monitoring::CallbackService {
 
   auth::Gatekeeper& gatekeeper_;
   MonitoringStore& store_;
-  cases::CaseStore& cases_;
+  const cases::CaseAccess& cases_;
   DueWatcher& watcher_;
   const Clock& clock_;
   const int streams_per_user_;

@@ -14,8 +14,8 @@
 // The record holds no personal data (track, schedule, stage, dates); the notes do.
 //
 // Every change is prepared into a WriteBatch that the caller commits with its audit entry; the
-// store never commits. Writers hold CaseStore::LockCase(case name) from preparation until the batch
-// is durable, so that the revision check, the check numbering and the work list's read of the
+// store never commits. Writers hold CaseAccess::LockCase(case name) from preparation until the
+// batch is durable, so that the revision check, the check numbering and the work list's read of the
 // subject's previous entries cannot interleave for one case.
 //
 // Thread safety: all methods may be called concurrently (under the locking rule above).
@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "casecoord/v1/monitoring.pb.h"
-#include "services/cases/case_store.h"
+#include "services/cases/case_access.h"
 #include "services/common/clock.h"
 #include "services/common/status.h"
 #include "services/storage/request_ledger.h"
@@ -59,7 +59,7 @@ v1::Date NextCheckDate(const v1::MonitoringSchedule& schedule, v1::MonitoringSta
 class MonitoringStore {
  public:
   // All must outlive the store.
-  MonitoringStore(storage::Storage& storage, const cases::CaseStore& cases, const Clock& clock)
+  MonitoringStore(storage::Storage& storage, const cases::CaseAccess& cases, const Clock& clock)
       : storage_(storage), cases_(cases), clock_(clock) {}
 
   // Sets the track and schedule of the monitoring record `request.name()`, creating it if absent,
@@ -115,7 +115,7 @@ class MonitoringStore {
 
   storage::Storage& storage_;
   const storage::RequestLedger requests_{storage_};
-  const cases::CaseStore& cases_;
+  const cases::CaseAccess& cases_;
   const Clock& clock_;
 };
 

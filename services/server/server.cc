@@ -93,8 +93,8 @@ Status EnsureUser(storage::Storage& storage, auth::UserRegistry& users, auth::Au
 
 // Statistics that other stores count from their own records (meetings held without a case), so
 // that a recount of the case store covers every counter.
-void AddRecounters(const meetings::MeetingStore& meetings, cases::CaseStore& cases) {
-  cases.AddRecounter([&meetings] { return meetings.RecountCounters(); });
+void AddRecounters(const meetings::MeetingStore& meetings, cases::CaseCounting& counting) {
+  counting.AddRecounter([&meetings] { return meetings.RecountCounters(); });
 }
 
 Status SeedUsers(const ServerConfig& config, storage::Storage& storage, auth::UserRegistry& users,
@@ -176,7 +176,7 @@ v1::HouseholdMember DemoMember(const char* id, const char* name, const char* kan
 // Opens three fictional households (an 8050 household in coordination with a team, a young carer
 // at intake, a debt consultation completed by advice) if there are no cases yet.
 Status SeedDemoCases(const ServerConfig& config, storage::Storage& storage, cases::CaseStore& cases,
-                     auth::AuditLog& audit) {
+                     const cases::CaseReferrals& referrals, auth::AuditLog& audit) {
   if (!config.demo_cases || !config.demo_users || config.demo_directory.empty()) {
     return Status::Ok();
   }
@@ -247,14 +247,14 @@ Status SeedDemoCases(const ServerConfig& config, storage::Storage& storage, case
     ask.set_role(v1::PRINCIPAL_SUPPORT);
     ask.set_note("母の介護保険サービスの調整を継続してください。");
     storage::WriteBatch referred(storage);
-    auto referral = cases.PrepareRefer("coordinator", opened->name(), ask, &referred);
+    auto referral = referrals.PrepareRefer("coordinator", opened->name(), ask, &referred);
     if (!referral.ok()) return referral.status();
     CASECOORD_RETURN_IF_ERROR(CommitAsSystem(audit, referral->name(), &referred));
     v1::AnswerReferralRequest accept;
     accept.set_name(referral->name());
     storage::WriteBatch accepted(storage);
-    auto answered =
-        cases.PrepareAnswer("agency-staff", accept, cases::CaseStore::Answer::kAccept, &accepted);
+    auto answered = referrals.PrepareAnswer("agency-staff", accept,
+                                            cases::CaseReferrals::Answer::kAccept, &accepted);
     if (!answered.ok()) return answered.status();
     CASECOORD_RETURN_IF_ERROR(CommitAsSystem(audit, referral->name(), &accepted));
   }
@@ -431,10 +431,11 @@ Result<CounterVerification> VerifyCounters(storage::Storage& storage,
   directory::AgencyStore agencies(storage, clock);
   cases::CaseKeyring keys(std::move(keyring));
   cases::CaseStore cases(storage, agencies, keys, clock);
+  cases::CaseCounting counting(storage);
   meetings::MeetingStore meetings(storage, cases, keys, clock);
-  AddRecounters(meetings, cases);
+  AddRecounters(meetings, counting);
   storage::WriteBatch unused(storage);
-  auto rebuild = cases.PrepareRebuildCounters(/*validate_only=*/true, &unused);
+  auto rebuild = counting.PrepareRebuildCounters(/*validate_only=*/true, &unused);
   if (!rebuild.ok()) return rebuild.status();
   return CounterVerification{std::move(rebuild->differences), rebuild->counters_recomputed};
 }
@@ -547,18 +548,28 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   server->directory_service_ = std::make_unique<directory::DirectoryService>(
       *server->gatekeeper_, *server->agencies_, *server->surveys_);
   server->case_keys_ = std::make_unique<cases::CaseKeyring>(keyring);
-  cases::CaseStoreOptions case_options;
-  case_options.retention_years = config.case_retention_years;
   server->cases_ = std::make_unique<cases::CaseStore>(*server->storage_, *server->agencies_,
-                                                      *server->case_keys_, clock, case_options);
+                                                      *server->case_keys_, clock);
+  server->case_referrals_ = std::make_unique<cases::CaseReferrals>(
+      *server->cases_, *server->storage_, *server->agencies_, clock);
+  server->case_consultations_ = std::make_unique<cases::CaseConsultations>(
+      *server->cases_, *server->storage_, *server->agencies_, clock);
+  server->case_counting_ = std::make_unique<cases::CaseCounting>(*server->storage_);
+  cases::CaseMaintenanceOptions case_options;
+  case_options.retention_years = config.case_retention_years;
+  server->case_maintenance_ = std::make_unique<cases::CaseMaintenance>(
+      *server->cases_, *server->storage_, clock, case_options);
   // A purge that committed just before a crash still has its key in the live files.
   CASECOORD_RETURN_IF_ERROR(server->storage_->EraseDestroyed());
-  auto cases_reindexed = server->cases_->RebuildIndexesIfStale();
+  auto cases_reindexed = server->case_maintenance_->RebuildIndexesIfStale();
   if (!cases_reindexed.ok()) return cases_reindexed.status();
-  server->cases_service_ =
-      std::make_unique<cases::CasesService>(*server->gatekeeper_, *server->cases_, clock);
-  CASECOORD_RETURN_IF_ERROR(
-      SeedDemoCases(config, *server->storage_, *server->cases_, *server->audit_));
+  server->cases_service_ = std::make_unique<cases::CasesService>(
+      *server->gatekeeper_,
+      cases::CaseStores{*server->cases_, *server->case_referrals_, *server->case_consultations_,
+                        *server->case_counting_, *server->case_maintenance_},
+      clock);
+  CASECOORD_RETURN_IF_ERROR(SeedDemoCases(config, *server->storage_, *server->cases_,
+                                          *server->case_referrals_, *server->audit_));
   server->advisers_ =
       std::make_unique<advisers::AdviserStore>(*server->storage_, *server->agencies_);
   advisers::DispatchStoreOptions dispatch_options;
@@ -575,7 +586,7 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   if (!meetings_reindexed.ok()) return meetings_reindexed.status();
   server->plans_ = std::make_unique<meetings::PlanStore>(*server->storage_, *server->cases_,
                                                          *server->meetings_, clock);
-  AddRecounters(*server->meetings_, *server->cases_);
+  AddRecounters(*server->meetings_, *server->case_counting_);
   server->meetings_service_ = std::make_unique<meetings::MeetingsService>(
       *server->gatekeeper_, *server->meetings_, *server->plans_, *server->cases_);
   server->monitoring_ =

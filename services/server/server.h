@@ -45,7 +45,11 @@ class DirectoryService;
 }  // namespace casecoord::directory
 
 namespace casecoord::cases {
+class CaseConsultations;
+class CaseCounting;
 class CaseKeyring;
+class CaseMaintenance;
+class CaseReferrals;
 class CaseStore;
 class CasesService;
 }  // namespace casecoord::cases
@@ -156,6 +160,10 @@ class CaseServer {
   std::unique_ptr<directory::DirectoryService> directory_service_;
   std::unique_ptr<cases::CaseKeyring> case_keys_;
   std::unique_ptr<cases::CaseStore> cases_;
+  std::unique_ptr<cases::CaseReferrals> case_referrals_;
+  std::unique_ptr<cases::CaseConsultations> case_consultations_;
+  std::unique_ptr<cases::CaseCounting> case_counting_;
+  std::unique_ptr<cases::CaseMaintenance> case_maintenance_;
   std::unique_ptr<cases::CasesService> cases_service_;
   std::unique_ptr<advisers::AdviserStore> advisers_;
   std::unique_ptr<advisers::DispatchStore> dispatches_;

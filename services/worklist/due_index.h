@@ -10,7 +10,7 @@
 //
 // Writers prepare changes into the batch of the event that moves the due date (the check, the
 // minutes, the plan version), so the list always agrees with the records. A writer holds the lock
-// of the subject's case (CaseStore::LockCase) until that batch commits, since PrepareSetDue reads
+// of the subject's case (CaseAccess::LockCase) until that batch commits, since PrepareSetDue reads
 // the subject's previous entries.
 //
 // Thread safety: the functions may be called concurrently (see the locking rule above).

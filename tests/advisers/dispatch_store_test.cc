@@ -4,6 +4,9 @@
 
 #include <set>
 
+#include "services/cases/case_maintenance.h"
+#include "services/cases/case_referrals.h"
+#include "services/cases/case_store.h"
 #include "services/common/fiscal_year.h"
 #include "services/storage/key_encoding.h"
 #include "tests/support/temp_dir.h"
@@ -38,10 +41,12 @@ class DispatchStoreTest : public ::testing::Test {
     storage_ = std::move(storage::Storage::Open(options)).value();
     agencies_ = std::make_unique<directory::AgencyStore>(*storage_, clock_);
     keys_ = std::make_unique<cases::CaseKeyring>(options.keyring);
-    cases::CaseStoreOptions case_options;
+    cases::CaseMaintenanceOptions case_options;
     case_options.retention_years = 0;  // purgeable at once, for the purge test
-    cases_ =
-        std::make_unique<cases::CaseStore>(*storage_, *agencies_, *keys_, clock_, case_options);
+    cases_ = std::make_unique<cases::CaseStore>(*storage_, *agencies_, *keys_, clock_);
+    referrals_ = std::make_unique<cases::CaseReferrals>(*cases_, *storage_, *agencies_, clock_);
+    maintenance_ =
+        std::make_unique<cases::CaseMaintenance>(*cases_, *storage_, clock_, case_options);
     advisers_ = std::make_unique<AdviserStore>(*storage_, *agencies_);
     store_ = NewStore(DispatchStoreOptions{});
     for (const char* id : {"kita-1", "minami-1"}) {
@@ -92,14 +97,15 @@ class DispatchStoreTest : public ::testing::Test {
     ask.set_agency("agencies/kita-1");
     ask.set_role(v1::LEAD);
     storage::WriteBatch referred(*storage_);
-    auto referral = cases_->PrepareRefer("coordinator", created->name(), ask, &referred);
+    auto referral = referrals_->PrepareRefer("coordinator", created->name(), ask, &referred);
     EXPECT_TRUE(referral.ok()) << referral.status().ToString();
     EXPECT_TRUE(storage_->Commit(referred).ok());
     v1::AnswerReferralRequest accept;
     accept.set_name(referral->name());
     storage::WriteBatch accepted(*storage_);
     EXPECT_TRUE(
-        cases_->PrepareAnswer("staff", accept, cases::CaseStore::Answer::kAccept, &accepted).ok());
+        referrals_->PrepareAnswer("staff", accept, cases::CaseReferrals::Answer::kAccept, &accepted)
+            .ok());
     EXPECT_TRUE(storage_->Commit(accepted).ok());
     return created->name();
   }
@@ -231,6 +237,8 @@ class DispatchStoreTest : public ::testing::Test {
   std::unique_ptr<directory::AgencyStore> agencies_;
   std::unique_ptr<cases::CaseKeyring> keys_;
   std::unique_ptr<cases::CaseStore> cases_;
+  std::unique_ptr<cases::CaseReferrals> referrals_;
+  std::unique_ptr<cases::CaseMaintenance> maintenance_;
   std::unique_ptr<AdviserStore> advisers_;
   std::unique_ptr<DispatchStore> store_;
 };
@@ -556,7 +564,7 @@ TEST_F(DispatchStoreTest, APurgedCaseTakesItsDispatchNotesWithIt) {
   purge.set_name(case_name);
   purge.set_confirmation("PURGE " + cases_->Get(case_name)->case_number());
   storage::WriteBatch purged(*storage_);
-  auto done = cases_->PreparePurge("admin", purge, &purged);
+  auto done = maintenance_->PreparePurge("admin", purge, &purged);
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   ASSERT_TRUE(storage_->Commit(purged).ok());
 

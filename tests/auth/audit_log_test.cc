@@ -205,7 +205,7 @@ TEST_F(AuditLogTest, CommitStatsCountDurableGroupsAndTheirEntriesButNotFailedOne
   EXPECT_EQ(log_->commit_stats().groups, 3u);
   EXPECT_EQ(log_->commit_stats().entries, 3u);
   // A failed group is not counted.
-  log_->FailAppendsForTesting(Status::Internal("INJECTED", "disk on fire"));
+  log_->FailAppendsForTesting(Status(Reason::kIoError, "disk on fire"));
   AuditRecord record{"alice", "", "/m", "r", "OK", "", "", {}};
   EXPECT_FALSE(log_->Append(record, nullptr).ok());
   log_->FailAppendsForTesting(Status::Ok());

@@ -2,11 +2,18 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <rocksdb/options.h>
+#include <rocksdb/sst_file_reader.h>
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 
+#include "services/cases/case_consultations.h"
+#include "services/cases/case_counting.h"
+#include "services/cases/case_maintenance.h"
+#include "services/cases/case_referrals.h"
 #include "services/common/fiscal_year.h"
 #include "services/storage/backup.h"
 #include "services/storage/key_encoding.h"
@@ -28,6 +35,10 @@ class CaseStoreTest : public ::testing::Test {
     agencies_ = std::make_unique<directory::AgencyStore>(*storage_, clock_);
     keys_ = std::make_unique<CaseKeyring>(keyring_);
     store_ = std::make_unique<CaseStore>(*storage_, *agencies_, *keys_, clock_);
+    referrals_ = std::make_unique<CaseReferrals>(*store_, *storage_, *agencies_, clock_);
+    consultations_ = std::make_unique<CaseConsultations>(*store_, *storage_, *agencies_, clock_);
+    counting_ = std::make_unique<CaseCounting>(*storage_);
+    maintenance_ = std::make_unique<CaseMaintenance>(*store_, *storage_, clock_);
     v1::Agency agency;
     agency.set_display_name("架空市北第一地域包括支援センター");
     agency.set_kana("カクウシキタダイイチ");
@@ -108,6 +119,10 @@ class CaseStoreTest : public ::testing::Test {
   std::unique_ptr<directory::AgencyStore> agencies_;
   std::unique_ptr<CaseKeyring> keys_;
   std::unique_ptr<CaseStore> store_;
+  std::unique_ptr<CaseReferrals> referrals_;
+  std::unique_ptr<CaseConsultations> consultations_;
+  std::unique_ptr<CaseCounting> counting_;
+  std::unique_ptr<CaseMaintenance> maintenance_;
 };
 
 TEST_F(CaseStoreTest, IntakeNumbersCasesPerFiscalYearAndARetriedCreateReturnsTheSameCase) {
@@ -263,7 +278,7 @@ TEST_F(CaseStoreTest, CountersEqualARecountAfterThousandsOfRandomEvents) {
       contact.mutable_date()->set_month(std::stoi(today.substr(5, 2)));
       contact.mutable_date()->set_day(std::stoi(today.substr(8, 2)));
       storage::WriteBatch batch(*storage_);
-      auto logged = store_->PrepareAppendConsultation(
+      auto logged = consultations_->PrepareAppendConsultation(
           "coordinator", "cases/" + std::to_string(1 + random() % cases), contact, &batch);
       ASSERT_TRUE(logged.ok()) << logged.status().ToString();
       ASSERT_TRUE(storage_->Commit(batch).ok());
@@ -286,7 +301,7 @@ TEST_F(CaseStoreTest, CountersEqualARecountAfterThousandsOfRandomEvents) {
   EXPECT_GT(moves, 700);
   EXPECT_GT(reclassified, 200);
   EXPECT_GT(contacts, 200);
-  auto recount = store_->RecountCounters();
+  auto recount = counting_->RecountCounters();
   ASSERT_TRUE(recount.ok()) << recount.status().ToString();
   auto stored = stats::ReadCounters(*storage_, 2000, 2100);
   ASSERT_TRUE(stored.ok());
@@ -326,7 +341,8 @@ TEST_F(CaseStoreTest, TheLogIsAppendOnlyAndACorrectionAmendsWithoutErasing) {
   ASSERT_TRUE(Create(Household("架空"), "r").ok());
   auto append = [&](const v1::ConsultationEntry& entry) {
     storage::WriteBatch batch(*storage_);
-    auto appended = store_->PrepareAppendConsultation("coordinator", "cases/1", entry, &batch);
+    auto appended =
+        consultations_->PrepareAppendConsultation("coordinator", "cases/1", entry, &batch);
     if (appended.ok()) {
       EXPECT_TRUE(storage_->Commit(batch).ok());
     }
@@ -343,13 +359,13 @@ TEST_F(CaseStoreTest, TheLogIsAppendOnlyAndACorrectionAmendsWithoutErasing) {
   correction.set_amendment_reason("日付の誤記");
   ASSERT_TRUE(append(correction).ok());
 
-  auto log = store_->Consultations("cases/1", 0, 10);
+  auto log = consultations_->Consultations("cases/1", 0, 10);
   ASSERT_TRUE(log.ok());
   ASSERT_EQ(log->size(), 3u);
   EXPECT_EQ(log->at(0).summary(), "包括と訪問日程を調整（10日）") << "the original stays";
   EXPECT_EQ(log->at(0).amended_by(0), "cases/1/consultations/3");
   EXPECT_EQ(log->at(2).amendment_reason(), "日付の誤記");
-  EXPECT_EQ(store_->Consultations("cases/1", 2, 10)->size(), 1u);
+  EXPECT_EQ(consultations_->Consultations("cases/1", 2, 10)->size(), 1u);
 
   // Refusals name the field and write nothing.
   auto bad = Entry(v1::AMENDMENT, "x");
@@ -364,7 +380,7 @@ TEST_F(CaseStoreTest, TheLogIsAppendOnlyAndACorrectionAmendsWithoutErasing) {
   auto future = Entry(v1::PHONE_CALL, "x");
   future.mutable_date()->set_year(2027);
   EXPECT_EQ(append(future).status().field_violations().at(0).field, "entry.date");
-  EXPECT_EQ(store_->Consultations("cases/1", 0, 10)->size(), 3u);
+  EXPECT_EQ(consultations_->Consultations("cases/1", 0, 10)->size(), 3u);
 
   // The summary is sealed; the coordination contact is counted in fiscal year 2026.
   std::string key;
@@ -376,7 +392,7 @@ TEST_F(CaseStoreTest, TheLogIsAppendOnlyAndACorrectionAmendsWithoutErasing) {
   EXPECT_EQ(raw.find("訪問日程"), std::string::npos);
   EXPECT_EQ(*stats::ReadCounter(*storage_, {2026, stats::kCoordinationContacts, "", ""}), 1);
   EXPECT_TRUE(stats::Compare(*stats::ReadCounters(*storage_, 2000, 2100),
-                             store_->RecountCounters()->deltas())
+                             counting_->RecountCounters()->deltas())
                   .empty());
 }
 
@@ -384,8 +400,8 @@ TEST_F(CaseStoreTest, ACaseWrittenBeforeTheLastNumberKeysContinuesItsNumbering) 
   ASSERT_TRUE(Create(Household("架空"), "r").ok());
   auto append = [&](v1::ConsultationKind kind) {
     storage::WriteBatch batch(*storage_);
-    auto appended =
-        store_->PrepareAppendConsultation("coordinator", "cases/1", Entry(kind, "面談"), &batch);
+    auto appended = consultations_->PrepareAppendConsultation("coordinator", "cases/1",
+                                                              Entry(kind, "面談"), &batch);
     EXPECT_TRUE(appended.ok()) << appended.status().ToString();
     if (!appended.ok()) return std::string();
     EXPECT_TRUE(storage_->Commit(batch).ok());
@@ -466,13 +482,13 @@ TEST_F(CaseStoreTest, AKeyInItsEarlierPlaceStillOpensItsCaseAndIsMovedBesideItAt
   };
   EXPECT_THAT(listed(), ElementsAre("cases/2", "cases/1"));
 
-  auto moved = store_->RebuildIndexesIfStale();
+  auto moved = maintenance_->RebuildIndexesIfStale();
   ASSERT_TRUE(moved.ok()) << moved.status().ToString();
   EXPECT_EQ(stored_at(earlier), "");
   EXPECT_EQ(stored_at(beside), wrapped);
   EXPECT_EQ(opened(), "架空");
   EXPECT_THAT(listed(), ElementsAre("cases/2", "cases/1"));
-  auto recount = store_->RecountCounters();
+  auto recount = counting_->RecountCounters();
   EXPECT_TRUE(recount.ok()) << recount.status().ToString();
   auto second = store_->List(Viewer{true, ""}, CaseFilter{}, "2", 10);  // the page after cases/2
   ASSERT_TRUE(second.ok());
@@ -501,12 +517,12 @@ TEST_F(CaseStoreTest, ReferralsAreAnsweredOnceAndOnlyAcceptanceJoinsTheTeam) {
   ask.set_role(v1::LEAD);
   ask.set_note("主担当をお願いしたい");
   auto refer = [&](storage::WriteBatch* batch) {
-    return store_->PrepareRefer("coordinator", "cases/1", ask, batch);
+    return referrals_->PrepareRefer("coordinator", "cases/1", ask, batch);
   };
   auto first = commit(refer);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(commit(refer).status().reason(), "REFERRAL_PENDING");
-  auto inbox = store_->Referrals("cases/-", "agencies/kita-1");
+  auto inbox = referrals_->Referrals("cases/-", "agencies/kita-1");
   ASSERT_TRUE(inbox.ok());
   ASSERT_EQ(inbox->size(), 1u);
   EXPECT_EQ(inbox->at(0).note(), "主担当をお願いしたい");
@@ -514,7 +530,7 @@ TEST_F(CaseStoreTest, ReferralsAreAnsweredOnceAndOnlyAcceptanceJoinsTheTeam) {
   v1::AnswerReferralRequest answer;
   answer.set_name(first->name());
   auto decline = [&](storage::WriteBatch* batch) {
-    return store_->PrepareAnswer("staff", answer, CaseStore::Answer::kDecline, batch);
+    return referrals_->PrepareAnswer("staff", answer, CaseReferrals::Answer::kDecline, batch);
   };
   EXPECT_EQ(commit(decline).status().field_violations().at(0).field, "reason");
   answer.set_reason("担当圏域外のため");
@@ -522,10 +538,12 @@ TEST_F(CaseStoreTest, ReferralsAreAnsweredOnceAndOnlyAcceptanceJoinsTheTeam) {
   auto declined = commit(decline);
   ASSERT_TRUE(declined.ok()) << declined.status().ToString();
   EXPECT_EQ(declined->state(), v1::Referral::DECLINED);
-  EXPECT_TRUE(store_->Referrals("cases/-", "agencies/kita-1")->empty()) << "answered: not pending";
+  EXPECT_TRUE(referrals_->Referrals("cases/-", "agencies/kita-1")->empty())
+      << "answered: not pending";
   EXPECT_TRUE(store_->Get("cases/1")->team().empty());
   EXPECT_EQ(commit([&](storage::WriteBatch* batch) {
-              return store_->PrepareAnswer("staff", answer, CaseStore::Answer::kAccept, batch);
+              return referrals_->PrepareAnswer("staff", answer, CaseReferrals::Answer::kAccept,
+                                               batch);
             })
                 .status()
                 .reason(),
@@ -536,13 +554,14 @@ TEST_F(CaseStoreTest, ReferralsAreAnsweredOnceAndOnlyAcceptanceJoinsTheTeam) {
   ASSERT_TRUE(second.ok());
   answer.set_name(second->name());
   ASSERT_TRUE(commit([&](storage::WriteBatch* batch) {
-                return store_->PrepareAnswer("staff", answer, CaseStore::Answer::kAccept, batch);
+                return referrals_->PrepareAnswer("staff", answer, CaseReferrals::Answer::kAccept,
+                                                 batch);
               }).ok());
   auto record = store_->Get("cases/1");
   ASSERT_EQ(record->team_size(), 1);
   EXPECT_EQ(record->team(0).role(), v1::LEAD);
   EXPECT_EQ(commit(refer).status().reason(), "ALREADY_ON_TEAM");
-  EXPECT_EQ(store_->Referrals("cases/1", "")->size(), 2u);
+  EXPECT_EQ(referrals_->Referrals("cases/1", "")->size(), 2u);
   const auto history = store_->History("cases/1", 0, 100);
   EXPECT_EQ(history->back().kind(), v1::REFERRAL_ACCEPTED);
   EXPECT_EQ(history->at(2).reason(), "担当圏域外のため");
@@ -643,7 +662,7 @@ TEST_F(CaseStoreTest, ListFiltersByTagFiscalYearOverdueAndTeamAgency) {
   ask.set_agency("agencies/kita-1");
   ask.set_role(v1::PARTNER_SUPPORT);
   storage::WriteBatch referred(*storage_);
-  auto referral = store_->PrepareRefer("coordinator", "cases/1", ask, &referred);
+  auto referral = referrals_->PrepareRefer("coordinator", "cases/1", ask, &referred);
   ASSERT_TRUE(referral.ok());
   ASSERT_TRUE(storage_->Commit(referred).ok());
   const Viewer staff{false, "agencies/kita-1"};
@@ -651,7 +670,8 @@ TEST_F(CaseStoreTest, ListFiltersByTagFiscalYearOverdueAndTeamAgency) {
   v1::AnswerReferralRequest accept;
   accept.set_name(referral->name());
   storage::WriteBatch accepted(*storage_);
-  ASSERT_TRUE(store_->PrepareAnswer("staff", accept, CaseStore::Answer::kAccept, &accepted).ok());
+  ASSERT_TRUE(
+      referrals_->PrepareAnswer("staff", accept, CaseReferrals::Answer::kAccept, &accepted).ok());
   ASSERT_TRUE(storage_->Commit(accepted).ok());
   EXPECT_EQ(names(staff, {}), Names{"cases/1"});
   filter = {};
@@ -666,18 +686,18 @@ TEST_F(CaseStoreTest, ListFiltersByTagFiscalYearOverdueAndTeamAgency) {
   drop.Delete(storage::ColumnFamily::kMeta, "case-index-version");
   ASSERT_TRUE(storage_->Commit(drop).ok());
   EXPECT_TRUE(names(staff, {}).empty());
-  auto rebuilt = store_->RebuildIndexesIfStale();
+  auto rebuilt = maintenance_->RebuildIndexesIfStale();
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
   EXPECT_EQ(*rebuilt, 3);
   EXPECT_EQ(names(staff, {}), Names{"cases/1"});
-  EXPECT_EQ(*store_->RebuildIndexesIfStale(), 0);
+  EXPECT_EQ(*maintenance_->RebuildIndexesIfStale(), 0);
 
   storage::WriteBatch removed(*storage_);
   v1::RemoveTeamMemberRequest remove;
   remove.set_name("cases/1");
   remove.set_agency("agencies/kita-1");
   remove.set_reason("支援終了");
-  ASSERT_TRUE(store_->PrepareRemoveTeamMember("coordinator", remove, &removed).ok());
+  ASSERT_TRUE(referrals_->PrepareRemoveTeamMember("coordinator", remove, &removed).ok());
   ASSERT_TRUE(storage_->Commit(removed).ok());
   EXPECT_TRUE(names(staff, {}).empty());
 }
@@ -688,14 +708,34 @@ TEST_F(CaseStoreTest, ListFiltersByTagFiscalYearOverdueAndTeamAgency) {
 namespace casecoord::cases {
 namespace {
 
-// Every file under `root` whose bytes contain `needle`.
+// Whether a key or value of the table file at `path` contains `needle`, read through RocksDB:
+// table blocks are compressed (Snappy), and a compressed block may hold a value only in pieces
+// (a run of its bytes replaced by a back-reference), so that its raw bytes do not show it.
+bool TableHolds(const std::filesystem::path& path, const std::string& needle) {
+  rocksdb::SstFileReader reader{rocksdb::Options()};
+  if (!reader.Open(path.string()).ok()) return false;
+  std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(rocksdb::ReadOptions()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().ToStringView().find(needle) != std::string_view::npos ||
+        it->value().ToStringView().find(needle) != std::string_view::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Every file under `root` whose bytes contain `needle`, or, for a table file, whose decoded
+// keys or values do.
 std::vector<std::string> FilesHolding(const std::string& root, const std::string& needle) {
   std::vector<std::string> holding;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
     if (!entry.is_regular_file()) continue;
     std::ifstream in(entry.path(), std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (bytes.find(needle) != std::string::npos) holding.push_back(entry.path().string());
+    if (bytes.find(needle) != std::string::npos ||
+        (entry.path().extension() == ".sst" && TableHolds(entry.path(), needle))) {
+      holding.push_back(entry.path().string());
+    }
   }
   return holding;
 }
@@ -713,7 +753,9 @@ TEST_P(CasePurgeTest, PurgeDestroysTheKeyInLiveFilesAndBackupsAndKeepsTheCounts)
   ManualClock clock(*JstMidnight(2020, 6, 1));
   directory::AgencyStore agencies(*storage, clock);
   CaseKeyring keys(std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate()));
-  CaseStore store(*storage, agencies, keys, clock, CaseStoreOptions{5});
+  CaseStore store(*storage, agencies, keys, clock);
+  CaseConsultations consultations(store, *storage, agencies, clock);
+  CaseMaintenance maintenance(store, *storage, clock, CaseMaintenanceOptions{5});
   auto commit = [&](storage::WriteBatch& batch) { ASSERT_TRUE(storage->Commit(batch).ok()); };
   {
     v1::Agency agency;
@@ -768,7 +810,7 @@ TEST_P(CasePurgeTest, PurgeDestroysTheKeyInLiveFilesAndBackupsAndKeepsTheCounts)
   purge.set_name(created->name());
   purge.set_confirmation("PURGE " + created->case_number());
   storage::WriteBatch early(*storage);
-  auto refused = store.PreparePurge("admin", purge, &early);
+  auto refused = maintenance.PreparePurge("admin", purge, &early);
   EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(refused.status().reason(), "RETENTION_NOT_ELAPSED");
   EXPECT_NE(refused.status().message().find("2025-06-01"), std::string::npos)
@@ -776,15 +818,15 @@ TEST_P(CasePurgeTest, PurgeDestroysTheKeyInLiveFilesAndBackupsAndKeepsTheCounts)
   clock.Advance(std::chrono::hours(24 * 365 * 5 + 24 * 2));
   purge.set_confirmation("PURGE R2-9999");
   storage::WriteBatch slip(*storage);
-  EXPECT_EQ(store.PreparePurge("admin", purge, &slip).status().code(),
+  EXPECT_EQ(maintenance.PreparePurge("admin", purge, &slip).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(slip.count(), 0u);
   purge.set_confirmation("PURGE " + created->case_number());
   storage::WriteBatch purging(*storage);
-  auto purged = store.PreparePurge("admin", purge, &purging);
+  auto purged = maintenance.PreparePurge("admin", purge, &purging);
   ASSERT_TRUE(purged.ok()) << purged.status().ToString();
   commit(purging);
-  ASSERT_TRUE(store.EraseDestroyed().ok());
+  ASSERT_TRUE(maintenance.EraseDestroyed().ok());
 
   auto after = store.Get(created->name());
   ASSERT_TRUE(after.ok()) << after.status().ToString();
@@ -792,12 +834,12 @@ TEST_P(CasePurgeTest, PurgeDestroysTheKeyInLiveFilesAndBackupsAndKeepsTheCounts)
   EXPECT_TRUE(after->members(0).display_name().empty());
   EXPECT_TRUE(after->presenting_problem().empty());
   EXPECT_EQ(after->members(0).issue_tags(0), "debt");  // the classification stays
-  EXPECT_EQ(store.Consultations(created->name(), 0, 10).status().reason(), "CASE_PURGED");
+  EXPECT_EQ(consultations.Consultations(created->name(), 0, 10).status().reason(), "CASE_PURGED");
   auto history = store.History(created->name(), 0, 10);
   ASSERT_TRUE(history.ok());
   EXPECT_EQ(history->back().kind(), v1::PURGED);
   EXPECT_EQ(*stats::ReadCounters(*storage, 2000, 2100), counters_before);
-  EXPECT_EQ(store.PreparePurge("admin", purge, &slip).status().reason(), "CASE_PURGED");
+  EXPECT_EQ(maintenance.PreparePurge("admin", purge, &slip).status().reason(), "CASE_PURGED");
 
   // No live file holds the key; the backup taken before the purge still does, until the next
   // backup replaces it.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "services/cases/case_counting.h"
+#include "services/cases/case_store.h"
 #include "services/common/fiscal_year.h"
 #include "services/meetings/plan_store.h"
 #include "services/storage/key_encoding.h"
@@ -32,7 +34,8 @@ class MeetingStoreTest : public ::testing::Test {
     cases_ = std::make_unique<cases::CaseStore>(*storage_, *agencies_, *keys_, clock_);
     meetings_ = std::make_unique<MeetingStore>(*storage_, *cases_, *keys_, clock_);
     plans_ = std::make_unique<PlanStore>(*storage_, *cases_, *meetings_, clock_);
-    cases_->AddRecounter([this] { return meetings_->RecountCounters(); });
+    counting_ = std::make_unique<cases::CaseCounting>(*storage_);
+    counting_->AddRecounter([this] { return meetings_->RecountCounters(); });
     v1::Agency agency;
     agency.set_display_name("架空市北第一地域包括支援センター");
     agency.set_kana("カクウシキタダイイチ");
@@ -94,6 +97,7 @@ class MeetingStoreTest : public ::testing::Test {
   std::unique_ptr<directory::AgencyStore> agencies_;
   std::unique_ptr<cases::CaseKeyring> keys_;
   std::unique_ptr<cases::CaseStore> cases_;
+  std::unique_ptr<cases::CaseCounting> counting_;
   std::unique_ptr<MeetingStore> meetings_;
   std::unique_ptr<PlanStore> plans_;
 };
@@ -115,7 +119,7 @@ TEST_F(MeetingStoreTest, HeldMeetingsAreCountedByTypeAndFiscalYearOfTheDayHeld) 
   EXPECT_EQ(Count(2026, stats::kCaseMeetings), 1);
 
   storage::WriteBatch rebuild(*storage_);
-  auto checked = cases_->PrepareRebuildCounters(/*validate_only=*/true, &rebuild);
+  auto checked = counting_->PrepareRebuildCounters(/*validate_only=*/true, &rebuild);
   ASSERT_TRUE(checked.ok()) << checked.status().ToString();
   EXPECT_TRUE(checked->differences.empty())
       << checked->differences.front().key.ToString() << " stored "

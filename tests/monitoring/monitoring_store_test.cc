@@ -4,6 +4,9 @@
 
 #include <set>
 
+#include "services/cases/case_maintenance.h"
+#include "services/cases/case_referrals.h"
+#include "services/cases/case_store.h"
 #include "services/common/fiscal_year.h"
 #include "services/storage/key_encoding.h"
 #include "services/worklist/due_index.h"
@@ -41,10 +44,12 @@ class MonitoringStoreTest : public ::testing::Test {
     storage_ = std::move(storage::Storage::Open(options)).value();
     agencies_ = std::make_unique<directory::AgencyStore>(*storage_, clock_);
     keys_ = std::make_unique<cases::CaseKeyring>(keyring_);
-    cases::CaseStoreOptions case_options;
+    cases::CaseMaintenanceOptions case_options;
     case_options.retention_years = 0;  // purgeable once ended, for the purge test
-    cases_ =
-        std::make_unique<cases::CaseStore>(*storage_, *agencies_, *keys_, clock_, case_options);
+    cases_ = std::make_unique<cases::CaseStore>(*storage_, *agencies_, *keys_, clock_);
+    referrals_ = std::make_unique<cases::CaseReferrals>(*cases_, *storage_, *agencies_, clock_);
+    maintenance_ =
+        std::make_unique<cases::CaseMaintenance>(*cases_, *storage_, clock_, case_options);
     store_ = std::make_unique<MonitoringStore>(*storage_, *cases_, clock_);
     v1::Agency agency;
     agency.set_display_name("架空市北第一地域包括支援センター");
@@ -76,14 +81,15 @@ class MonitoringStoreTest : public ::testing::Test {
     ask.set_agency("agencies/kita-1");
     ask.set_role(v1::PARTNER_SUPPORT);
     storage::WriteBatch referred(*storage_);
-    auto referral = cases_->PrepareRefer("coordinator", opened->name(), ask, &referred);
+    auto referral = referrals_->PrepareRefer("coordinator", opened->name(), ask, &referred);
     EXPECT_TRUE(referral.ok()) << referral.status().ToString();
     Commit(referred);
     v1::AnswerReferralRequest accept;
     accept.set_name(referral->name());
     storage::WriteBatch accepted(*storage_);
     EXPECT_TRUE(
-        cases_->PrepareAnswer("staff", accept, cases::CaseStore::Answer::kAccept, &accepted).ok());
+        referrals_->PrepareAnswer("staff", accept, cases::CaseReferrals::Answer::kAccept, &accepted)
+            .ok());
     Commit(accepted);
     for (v1::CaseState step : {v1::COORDINATING, v1::IN_SUPPORT, v1::CLOSED}) {
       Move(opened->name(), step);
@@ -170,6 +176,8 @@ class MonitoringStoreTest : public ::testing::Test {
   std::unique_ptr<directory::AgencyStore> agencies_;
   std::unique_ptr<cases::CaseKeyring> keys_;
   std::unique_ptr<cases::CaseStore> cases_;
+  std::unique_ptr<cases::CaseReferrals> referrals_;
+  std::unique_ptr<cases::CaseMaintenance> maintenance_;
   std::unique_ptr<MonitoringStore> store_;
 };
 
@@ -405,7 +413,7 @@ TEST_F(MonitoringStoreTest, NotesAreSealedUnderTheCaseKeyAndGoWithAPurge) {
   purge.set_name(name);
   purge.set_confirmation("PURGE " + closed.case_number());
   storage::WriteBatch purging(*storage_);
-  auto purged = cases_->PreparePurge("admin", purge, &purging);
+  auto purged = maintenance_->PreparePurge("admin", purge, &purging);
   ASSERT_TRUE(purged.ok()) << purged.status().ToString();
   Commit(purging);
   auto got = store_->Get(name + "/monitoring");

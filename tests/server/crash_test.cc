@@ -387,7 +387,7 @@ class CrashTest : public ::testing::Test {
     } while (!page_token.empty());
   }
 
-  // The stored counters equal a recount from the records (CaseStore::PrepareRebuildCounters).
+  // The stored counters equal a recount from the records (CaseCounting::PrepareRebuildCounters).
   void CheckCounters(int port) {
     v1::RebuildCaseCountersRequest request;
     request.set_validate_only(true);
