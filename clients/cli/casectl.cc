@@ -62,10 +62,10 @@
 #include "clients/cli/agency_commands.h"
 #include "clients/cli/case_commands.h"
 #include "clients/cli/client.h"
+#include "clients/cli/command.h"
 #include "clients/cli/command_support.h"
 #include "clients/cli/dispatch_commands.h"
 #include "clients/cli/meeting_commands.h"
-#include "clients/cli/monitoring_commands.h"
 #include "clients/cli/stats_commands.h"
 #include "clients/cli/table.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -650,9 +650,11 @@ int Main(int argc, char** argv) {
   AgencyCommands agency_commands(&app);
   CaseCommands case_commands(&app);
   DispatchCommands dispatch_commands(&app);
-  MonitoringCommands monitoring_commands(&app);
   MeetingCommands meeting_commands(&app);
   StatsCommands stats_commands(&app);
+  CommandRegistry registry(app);
+  registry.Add(MonitoringCommandTable());
+  AddJsonFlagToLeaves(app, &options.json);
 
   try {
     app.parse(argc, argv);
@@ -698,8 +700,9 @@ int Main(int argc, char** argv) {
   if (dispatch_commands.Selected()) {
     if (const int code = dispatch_commands.Prepare(); code != kExitOk) return code;
   }
-  if (monitoring_commands.Selected()) {
-    if (const int code = monitoring_commands.Prepare(); code != kExitOk) return code;
+  Command* command = registry.Selected();
+  if (command != nullptr) {
+    if (const int code = command->Prepare(); code != kExitOk) return code;
   }
   if (meeting_commands.Selected()) {
     if (const int code = meeting_commands.Prepare(); code != kExitOk) return code;
@@ -738,7 +741,7 @@ int Main(int argc, char** argv) {
   if (agency_commands.Selected()) return agency_commands.Run(options, *channel);
   if (case_commands.Selected()) return case_commands.Run(options, *channel);
   if (dispatch_commands.Selected()) return dispatch_commands.Run(options, *channel);
-  if (monitoring_commands.Selected()) return monitoring_commands.Run(options, *channel);
+  if (command != nullptr) return command->Run(Context{options, *channel});
   if (meeting_commands.Selected()) return meeting_commands.Run(options, *channel);
   if (stats_commands.Selected()) return stats_commands.Run(options, *channel);
   if (*info) return Info(options, *channel);
