@@ -21,6 +21,7 @@
 
 #include "casecoord/v1/cases.grpc.pb.h"
 #include "clients/cli/flag_parsing.h"
+#include "clients/cli/render.h"
 #include "clients/cli/table.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/text.h"
@@ -30,17 +31,12 @@ namespace {
 
 using google::protobuf::EnumDescriptor;
 
-constexpr std::string_view kCasePrefix = "cases/";
-constexpr std::string_view kAgencyPrefix = "agencies/";
-constexpr std::string_view kUserPrefix = "users/";
 constexpr std::string_view kReferralsInfix = "/referrals/";
 constexpr std::string_view kConsultationsInfix = "/consultations/";
 // ListReferralsRequest.parent for the caller's agency's inbox.
 constexpr char kInboxParent[] = "cases/-";
 // The presenting problem in `case list` is cut to this many terminal columns.
 constexpr size_t kProblemColumns = 20;
-// Case ids (and entry and referral numbers) are decimal numbers of at most this many digits.
-constexpr size_t kMaxCaseIdDigits = 18;
 // A --*-file holds one text for one field; anything bigger is almost surely the wrong file.
 
 constexpr char kMemberHelp[] =
@@ -64,31 +60,16 @@ constexpr char kTransitionsHelp[] =
 
 // --- Names, enums, dates -------------------------------------------------------------------------
 
-bool StartsWith(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
-
-// `text` without `prefix` when it starts with it.
-std::string WithoutPrefix(const std::string& text, std::string_view prefix) {
-  return StartsWith(text, prefix) ? text.substr(prefix.size()) : text;
-}
-
 // "12" and "cases/12" -> "cases/12"; nullopt for anything else (the server's ids are decimal
 // numbers without leading zeros).
 std::optional<std::string> CaseName(std::string_view text) {
   text = TrimSpaces(text);
   if (StartsWith(text, kCasePrefix)) text.remove_prefix(kCasePrefix.size());
-  if (text.empty() || text.size() > kMaxCaseIdDigits || text.front() == '0' ||
+  if (text.empty() || text.size() > kMaxIdDigits || text.front() == '0' ||
       text.find_first_not_of("0123456789") != std::string_view::npos) {
     return std::nullopt;
   }
   return std::string(kCasePrefix) + std::string(text);
-}
-
-// Whether `text` is a decimal number as the server writes ids: digits, no leading zero.
-bool IsIdNumber(std::string_view text) {
-  return !text.empty() && text.size() <= kMaxCaseIdDigits && text.front() != '0' &&
-         text.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
 bool ParseCaseArgument(const std::string& text, std::string* name, std::string* error) {
@@ -175,52 +156,6 @@ bool ParseDecisionDate(const std::string& option, const std::string& text, v1::D
   return true;
 }
 
-std::string DateText(const v1::Date& date) {
-  if (date.year() == 0) return "-";
-  char buffer[16];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02d", date.year(), date.month(), date.day());
-  return buffer;
-}
-
-// --- Text from the server ---------------------------------------------------------------------
-
-// One table cell: a single line, "-" when empty.
-std::string Cell(const std::string& text) { return OrDash(Printable(text, false)); }
-
-// A PrintFields value: line breaks kept, "-" when empty.
-std::string FieldText(const std::string& text) { return OrDash(Printable(text, true)); }
-
-// --- Free text from files ---------------------------------------------------------------------
-
-// A free text given as `option` TEXT or as `option`-file PATH (not both), trimmed; "" when neither
-// was given. Only one flag of a command may read standard input: `stdin_taken` says whether one
-// already did.
-bool TextFromFlags(const std::string& option, const std::string& given, const std::string& path,
-                   bool* stdin_taken, std::string* text, std::string* error) {
-  const std::string file_option = option + "-file";
-  if (!given.empty() && !path.empty()) {
-    *error = option + " と " + file_option + " は同時に指定できません / give " + option + " or " +
-             file_option + ", not both";
-    return false;
-  }
-  if (path.empty()) {
-    *text = std::string(TrimSpaces(given));
-    return true;
-  }
-  if (path == "-") {
-    if (*stdin_taken) {
-      *error = "標準入力は1つのフラグでしか使えません / " + file_option +
-               " -: standard input is already read by another flag; give a file";
-      return false;
-    }
-    *stdin_taken = true;
-  }
-  std::string read;
-  if (!ReadTextFile(file_option, path, &read, error)) return false;
-  *text = std::string(TrimSpaces(read));
-  return true;
-}
-
 // --- Household members ("ID:氏名:続柄[:本人][:tag,tag]") ----------------------------------------
 
 bool IsPrincipalMarker(const std::string& part) {
@@ -300,10 +235,6 @@ std::string StateText(const v1::Case& record) {
     text += "（" + EnumText(*v1::CaseOutcome_descriptor(), record.outcome()) + "）";
   }
   return text;
-}
-
-std::string TimeText(const google::protobuf::Timestamp& time, bool has_time) {
-  return has_time ? LocalTime(time) : "-";
 }
 
 void PrintCase(const v1::Case& record) {
@@ -804,8 +735,8 @@ int CaseCommands::State::PrepareOpen() {
   }
   record.set_referring_agency(referring_agency);
   std::string presenting_problem;
-  if (!TextFromFlags("--problem", problem, problem_file, &stdin_taken, &presenting_problem,
-                     &error)) {
+  if (!TextOrEmpty("--problem", "--problem-file", problem, problem_file, &stdin_taken,
+                   &presenting_problem, &error)) {
     return UsageError(error);
   }
   if (presenting_problem.empty()) {
@@ -952,7 +883,8 @@ int CaseCommands::State::PrepareAppend() {
   const bool amendment = entry.kind() == v1::AMENDMENT;
 
   std::string text;
-  if (!TextFromFlags("--summary", summary, summary_file, &stdin_taken, &text, &error)) {
+  if (!TextOrEmpty("--summary", "--summary-file", summary, summary_file, &stdin_taken, &text,
+                   &error)) {
     return UsageError(error);
   }
   if (text.empty()) {
@@ -970,7 +902,8 @@ int CaseCommands::State::PrepareAppend() {
     std::string amended;
     if (!ParseAmends(name, amends, &amended, &error)) return UsageError(error);
     entry.set_amends(amended);
-    if (!TextFromFlags("--reason", reason, reason_file, &stdin_taken, &text, &error)) {
+    if (!TextOrEmpty("--reason", "--reason-file", reason, reason_file, &stdin_taken, &text,
+                     &error)) {
       return UsageError(error);
     }
     if (text.empty()) {
@@ -1029,7 +962,7 @@ int CaseCommands::State::PrepareRefer() {
   }
   referral.set_role(static_cast<v1::TeamRole>(number));
   std::string text;
-  if (!TextFromFlags("--note", note, note_file, &stdin_taken, &text, &error)) {
+  if (!TextOrEmpty("--note", "--note-file", note, note_file, &stdin_taken, &text, &error)) {
     return UsageError(error);
   }
   referral.set_note(text);
@@ -1042,7 +975,7 @@ int CaseCommands::State::PrepareAnswer() {
   answer_request.set_name(name);
   if (!decline->parsed()) return kExitOk;
   std::string text;
-  if (!TextFromFlags("--reason", reason, reason_file, &stdin_taken, &text, &error)) {
+  if (!TextOrEmpty("--reason", "--reason-file", reason, reason_file, &stdin_taken, &text, &error)) {
     return UsageError(error);
   }
   if (text.empty()) {

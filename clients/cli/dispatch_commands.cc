@@ -21,6 +21,7 @@
 
 #include "casecoord/v1/advisers.grpc.pb.h"
 #include "clients/cli/flag_parsing.h"
+#include "clients/cli/render.h"
 #include "clients/cli/table.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/text.h"
@@ -29,12 +30,8 @@ namespace casecoord::cli {
 namespace {
 
 constexpr std::string_view kDispatchPrefix = "dispatches/";
-constexpr std::string_view kCasePrefix = "cases/";
 constexpr std::string_view kAdviserPrefix = "advisers/";
-constexpr std::string_view kAgencyPrefix = "agencies/";
-constexpr std::string_view kUserPrefix = "users/";
 // Dispatch and case ids are decimal numbers of at most this many digits.
-constexpr size_t kMaxIdDigits = 18;
 // A --*-file holds one text for one field; anything bigger is almost surely the wrong file.
 // The community group in `dispatch list` is cut to this many terminal columns.
 constexpr size_t kSubjectColumns = 24;
@@ -48,19 +45,6 @@ constexpr char kLifecycleHelp[] =
     "window after the session) | 終了 (CLOSED_DISPATCH: close)";
 
 // --- Names, enums, dates -------------------------------------------------------------------------
-
-bool StartsWith(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
-
-std::string WithoutPrefix(const std::string& text, std::string_view prefix) {
-  return StartsWith(text, prefix) ? text.substr(prefix.size()) : text;
-}
-
-bool IsIdNumber(std::string_view text) {
-  return !text.empty() && text.size() <= kMaxIdDigits && text.front() != '0' &&
-         text.find_first_not_of("0123456789") == std::string_view::npos;
-}
 
 // "12" or "<prefix>12" -> "<prefix>12", for dispatches and cases (numbered by the server).
 bool ParseNumbered(const std::string& option, const std::string& what, std::string_view prefix,
@@ -99,18 +83,9 @@ bool ParseIdArgument(const std::string& option, const std::string& what, std::st
   return true;
 }
 
-v1::Date DateOf(std::chrono::system_clock::time_point instant) {
-  const std::string day = FormatJstDate(instant);  // "YYYY-MM-DD"
-  v1::Date date;
-  date.set_year(std::stoi(day.substr(0, 4)));
-  date.set_month(std::stoi(day.substr(5, 2)));
-  date.set_day(std::stoi(day.substr(8, 2)));
-  return date;
-}
-
 // --date as a day; today (JST) when empty. The server judges whether it is in the future.
-bool ParseDay(const std::string& option, const std::string& text, v1::Date* date,
-              std::string* error) {
+bool ParseDayOrToday(const std::string& option, const std::string& text, v1::Date* date,
+                     std::string* error) {
   if (TrimSpaces(text).empty()) {
     *date = DateOf(std::chrono::system_clock::now());
     return true;
@@ -121,19 +96,6 @@ bool ParseDay(const std::string& option, const std::string& text, v1::Date* date
   return true;
 }
 
-std::string DateText(const v1::Date& date) {
-  if (date.year() == 0) return "-";
-  char buffer[16];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02d", date.year(), date.month(), date.day());
-  return buffer;
-}
-
-// --- Text from the server ---------------------------------------------------------------------
-
-std::string Cell(const std::string& text) { return OrDash(Printable(text, false)); }
-
-std::string FieldText(const std::string& text) { return OrDash(Printable(text, true)); }
-
 // --- Free text from files ---------------------------------------------------------------------
 
 // A required free text given as `option` TEXT or `option`-file PATH (not both), trimmed. Only one
@@ -142,26 +104,7 @@ bool RequiredText(const std::string& option, const std::string& what, const std:
                   const std::string& path, bool* stdin_taken, std::string* text,
                   std::string* error) {
   const std::string file_option = option + "-file";
-  if (!given.empty() && !path.empty()) {
-    *error = option + " と " + file_option + " は同時に指定できません / give " + option + " or " +
-             file_option + ", not both";
-    return false;
-  }
-  if (path.empty()) {
-    *text = std::string(TrimSpaces(given));
-  } else {
-    if (path == "-") {
-      if (*stdin_taken) {
-        *error = "標準入力は1つのフラグでしか使えません / " + file_option +
-                 " -: standard input is already read by another flag; give a file";
-        return false;
-      }
-      *stdin_taken = true;
-    }
-    std::string read;
-    if (!ReadTextFile(file_option, path, &read, error)) return false;
-    *text = std::string(TrimSpaces(read));
-  }
+  if (!TextOrEmpty(option, file_option, given, path, stdin_taken, text, error)) return false;
   if (text->empty()) {
     *error = what + "がありません / give " + file_option + " (recommended) or " + option;
     return false;
@@ -197,10 +140,6 @@ void PrintAdviser(const v1::Adviser& adviser) {
 std::string SubjectText(const v1::Dispatch& dispatch) {
   if (!dispatch.case_().empty()) return dispatch.case_();
   return Printable(dispatch.community_group(), false);
-}
-
-std::string TimeText(const google::protobuf::Timestamp& time, bool has_time) {
-  return has_time ? LocalTime(time) : "-";
 }
 
 void PrintDispatch(const v1::Dispatch& dispatch) {
@@ -457,7 +396,7 @@ int DispatchCommands::Prepare() {
                         std::to_string(s.minutes));
     }
     std::string report;
-    if (!ParseDay("--date", s.date, s.session_request.mutable_session_date(), &error) ||
+    if (!ParseDayOrToday("--date", s.date, s.session_request.mutable_session_date(), &error) ||
         !RequiredText("--report", "報告", s.report, s.report_file, &s.stdin_taken, &report,
                       &error)) {
       return UsageError(error);
@@ -468,8 +407,8 @@ int DispatchCommands::Prepare() {
     s.session_request.set_etag(s.etag);
   } else if (s.followup->parsed()) {
     std::string note;
-    if (!ParseDay("--date", s.date, s.followup_request.mutable_follow_up()->mutable_date(),
-                  &error) ||
+    if (!ParseDayOrToday("--date", s.date, s.followup_request.mutable_follow_up()->mutable_date(),
+                         &error) ||
         !RequiredText("--note", "内容", s.note, s.note_file, &s.stdin_taken, &note, &error)) {
       return UsageError(error);
     }

@@ -24,6 +24,7 @@
 
 #include "casecoord/v1/meetings.grpc.pb.h"
 #include "clients/cli/flag_parsing.h"
+#include "clients/cli/render.h"
 #include "clients/cli/table.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/grpc_errors.h"
@@ -34,13 +35,9 @@ namespace {
 
 using google::protobuf::EnumDescriptor;
 
-constexpr std::string_view kCasePrefix = "cases/";
 constexpr std::string_view kMeetingPrefix = "meetings/";
 constexpr std::string_view kPlansInfix = "/plans/";
-constexpr std::string_view kAgencyPrefix = "agencies/";
-constexpr std::string_view kUserPrefix = "users/";
 // Ids of cases and meetings are decimal numbers of at most this many digits.
-constexpr size_t kMaxIdDigits = 18;
 // A --*-file holds the text of one field (or one list); anything bigger is almost surely the wrong
 // file.
 // The title in `meeting list` is cut to this many terminal columns.
@@ -83,20 +80,6 @@ constexpr char kActionHelp[] =
     "assignments. Visible in the process list: prefer --actions-file";
 
 // --- Names, enums, dates -----------------------------------------------------------------------
-
-bool StartsWith(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
-
-std::string WithoutPrefix(const std::string& text, std::string_view prefix) {
-  return StartsWith(text, prefix) ? text.substr(prefix.size()) : text;
-}
-
-// Whether `text` is a decimal number as the server writes ids: digits, no leading zero.
-bool IsIdNumber(std::string_view text) {
-  return !text.empty() && text.size() <= kMaxIdDigits && text.front() != '0' &&
-         text.find_first_not_of("0123456789") == std::string_view::npos;
-}
 
 // "12" and "cases/12" -> "cases/12".
 bool ParseCaseArgument(const std::string& option, const std::string& text, std::string* name,
@@ -158,63 +141,6 @@ bool ParseEnum(const std::string& option, const std::string& what, const EnumDes
   return ParseEnumFlag(option, what, type, std::string(TrimSpaces(text)), number, error);
 }
 
-v1::Date DateOf(std::chrono::system_clock::time_point instant) {
-  const std::string day = FormatJstDate(instant);  // "YYYY-MM-DD"
-  v1::Date date;
-  date.set_year(std::stoi(day.substr(0, 4)));
-  date.set_month(std::stoi(day.substr(5, 2)));
-  date.set_day(std::stoi(day.substr(8, 2)));
-  return date;
-}
-
-// The civil date written "2025-04-01" or "2025/4/1" (trimmed; years 1900 to 9999, as
-// ParseJstDate takes them). Worked out on the calendar alone: a nanosecond system_clock time point
-// cannot hold the years past 2262.
-std::optional<v1::Date> CivilDate(std::string_view text) {
-  text = TrimSpaces(text);
-  if (text.size() < 8 || (text[4] != '-' && text[4] != '/')) return std::nullopt;
-  const size_t second = text.find(text[4], 5);
-  if (second == std::string_view::npos) return std::nullopt;
-  const std::string_view month_digits = text.substr(5, second - 5);
-  const std::string_view day_digits = text.substr(second + 1);
-  int year = 0, month = 0, day = 0;
-  if (month_digits.size() > 2 || day_digits.size() > 2 ||
-      !ParseInt(text.substr(0, 4), 1900, 9999, &year) || !ParseInt(month_digits, 1, 12, &month) ||
-      !ParseInt(day_digits, 1, 31, &day) ||
-      !std::chrono::year_month_day(std::chrono::year(year),
-                                   std::chrono::month(static_cast<unsigned>(month)),
-                                   std::chrono::day(static_cast<unsigned>(day)))
-           .ok()) {
-    return std::nullopt;
-  }
-  v1::Date date;
-  date.set_year(year);
-  date.set_month(month);
-  date.set_day(day);
-  return date;
-}
-
-bool IsAfter(const v1::Date& a, const v1::Date& b) {
-  return std::tuple(a.year(), a.month(), a.day()) > std::tuple(b.year(), b.month(), b.day());
-}
-
-// A date flag, "2025-04-01" or "2025/4/1"; with `not_future`, not after today (JST).
-bool ParseDay(const std::string& option, const std::string& text, bool not_future, v1::Date* date,
-              std::string* error) {
-  const std::optional<v1::Date> parsed = CivilDate(text);
-  if (!parsed) {
-    *error = "日付の形式が不正です / " + option + ": \"" + text +
-             "\" is not a date YYYY-MM-DD (e.g. 2025-04-01)";
-    return false;
-  }
-  if (not_future && IsAfter(*parsed, DateOf(std::chrono::system_clock::now()))) {
-    *error = "未来の日付は指定できません / " + option + ": " + text + " is in the future";
-    return false;
-  }
-  *date = *parsed;
-  return true;
-}
-
 // "2025-07-01 14:00" (or "2025/7/1 14:00", "2025-07-01T14:00") in JST.
 bool ParseJstDateTime(const std::string& option, const std::string& text,
                       google::protobuf::Timestamp* timestamp, std::string* error) {
@@ -244,13 +170,6 @@ bool ParseJstDateTime(const std::string& option, const std::string& text,
   return true;
 }
 
-std::string DateText(const v1::Date& date) {
-  if (date.year() == 0) return "-";
-  char buffer[16];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02d", date.year(), date.month(), date.day());
-  return buffer;
-}
-
 // "2025-07-01 14:00", in JST whatever the local time zone.
 std::string JstDateTime(const google::protobuf::Timestamp& timestamp) {
   const std::time_t seconds = static_cast<std::time_t>(timestamp.seconds()) + 9 * 60 * 60;
@@ -261,59 +180,10 @@ std::string JstDateTime(const google::protobuf::Timestamp& timestamp) {
   return buffer;
 }
 
-std::string TimeText(const google::protobuf::Timestamp& time, bool has_time) {
-  return has_time ? LocalTime(time) : "-";
-}
-
 // "3" for "cases/12/plans/3".
 std::string VersionOf(const std::string& plan_name) {
   const size_t slash = plan_name.rfind('/');
   return slash == std::string::npos ? plan_name : plan_name.substr(slash + 1);
-}
-
-// --- Text from the server ----------------------------------------------------------------------
-
-// One table cell: a single line, "-" when empty.
-std::string Cell(const std::string& text) { return OrDash(Printable(text, false)); }
-
-// A PrintFields value: line breaks kept, "-" when empty.
-std::string FieldText(const std::string& text) { return OrDash(Printable(text, true)); }
-
-// --- Free text from files ----------------------------------------------------------------------
-
-// Reads `path` for `file_option`, claiming standard input for "-" (only one flag of a command may
-// read it: `stdin_taken` says whether one already did).
-bool ReadFlagFile(const std::string& file_option, const std::string& path, bool* stdin_taken,
-                  std::string* text, std::string* error) {
-  if (path == "-") {
-    if (*stdin_taken) {
-      *error = "標準入力は1つのフラグでしか使えません / " + file_option +
-               " -: standard input is already read by another flag; give a file";
-      return false;
-    }
-    *stdin_taken = true;
-  }
-  return ReadTextFile(file_option, path, text, error);
-}
-
-// A free text given as `option` TEXT or as `file_option` PATH (not both), trimmed; "" when neither
-// was given.
-bool TextFromFlags(const std::string& option, const std::string& file_option,
-                   const std::string& given, const std::string& path, bool* stdin_taken,
-                   std::string* text, std::string* error) {
-  if (!given.empty() && !path.empty()) {
-    *error = option + " と " + file_option + " は同時に指定できません / give " + option + " or " +
-             file_option + ", not both";
-    return false;
-  }
-  if (path.empty()) {
-    *text = std::string(TrimSpaces(given));
-    return true;
-  }
-  std::string read;
-  if (!ReadFlagFile(file_option, path, stdin_taken, &read, error)) return false;
-  *text = std::string(TrimSpaces(read));
-  return true;
 }
 
 // The items of a repeatable `option`, or the non-blank lines of `file_option` PATH (not both),
@@ -1049,8 +919,8 @@ int MeetingCommands::State::PrepareSchedule() {
     return UsageError("参加者がありません / give at least one --participant USER[@AGENCY]:ROLE");
   }
   std::string text;
-  if (!TextFromFlags("--materials", "--materials-file", materials, materials_file, &stdin_taken,
-                     &text, &error)) {
+  if (!TextOrEmpty("--materials", "--materials-file", materials, materials_file, &stdin_taken,
+                   &text, &error)) {
     return UsageError(error);
   }
   meeting.set_materials(text);
@@ -1111,8 +981,7 @@ int MeetingCommands::State::PrepareMinutes() {
   }
   v1::Minutes& record = *minutes_request.mutable_minutes();
   std::string text;
-  if (!TextFromFlags("--policy", "--policy-file", policy, policy_file, &stdin_taken, &text,
-                     &error)) {
+  if (!TextOrEmpty("--policy", "--policy-file", policy, policy_file, &stdin_taken, &text, &error)) {
     return UsageError(error);
   }
   if (text.empty()) {
@@ -1151,8 +1020,7 @@ int MeetingCommands::State::PrepareCancel() {
   cancel_request.set_name(name);
   cancel_request.set_etag(etag);
   std::string text;
-  if (!TextFromFlags("--reason", "--reason-file", reason, reason_file, &stdin_taken, &text,
-                     &error)) {
+  if (!TextOrEmpty("--reason", "--reason-file", reason, reason_file, &stdin_taken, &text, &error)) {
     return UsageError(error);
   }
   if (text.empty()) {
@@ -1272,8 +1140,8 @@ int MeetingCommands::State::PrepareReview() {
   review_request.set_name(name);
   v1::PlanReview& review = *review_request.mutable_review();
   std::string text;
-  if (!TextFromFlags("--evaluation", "--evaluation-file", evaluation, evaluation_file, &stdin_taken,
-                     &text, &error)) {
+  if (!TextOrEmpty("--evaluation", "--evaluation-file", evaluation, evaluation_file, &stdin_taken,
+                   &text, &error)) {
     return UsageError(error);
   }
   if (text.empty()) {

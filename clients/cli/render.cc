@@ -120,6 +120,17 @@ bool TextFromFlags(const std::string& option, const std::string& file_option,
   return true;
 }
 
+bool TextOrEmpty(const std::string& option, const std::string& file_option,
+                 const std::string& given, const std::string& path, bool* stdin_taken,
+                 std::string* text, std::string* error) {
+  std::optional<std::string> read;
+  if (!TextFromFlags(option, file_option, NonEmptyText(given), path, stdin_taken, &read, error)) {
+    return false;
+  }
+  *text = read.value_or("");
+  return true;
+}
+
 std::optional<std::string> NonEmptyText(const std::string& text) {
   if (text.empty()) return std::nullopt;
   return text;

@@ -69,6 +69,11 @@ bool TextFromFlags(const std::string& option, const std::string& file_option,
                    const std::optional<std::string>& given, const std::string& path,
                    bool* stdin_taken, std::optional<std::string>* text, std::string* error);
 
+// TextFromFlags for flags where "" counts as not given: `text` is "" when neither was given.
+bool TextOrEmpty(const std::string& option, const std::string& file_option,
+                 const std::string& given, const std::string& path, bool* stdin_taken,
+                 std::string* text, std::string* error);
+
 // nullopt for "", else `text`: for text flags where "" means "not given".
 std::optional<std::string> NonEmptyText(const std::string& text);
 

@@ -24,6 +24,7 @@
 
 #include "casecoord/v1/statistics.grpc.pb.h"
 #include "clients/cli/flag_parsing.h"
+#include "clients/cli/render.h"
 #include "clients/cli/table.h"
 #include "clients/report/report_export.h"
 #include "services/common/fiscal_year.h"
@@ -46,10 +47,6 @@ constexpr std::string_view kMaskPaths[] = {"display_name", "first_fiscal_year", 
                                            "policy_areas", "indicators"};
 
 enum class ExportFormat { kCsv, kXlsx, kSvg };
-
-bool StartsWith(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -176,45 +173,18 @@ bool ParseActual(const std::string& text, double* value, std::string* error) {
 
 // --- Files ---------------------------------------------------------------------------------------
 
-// The text of the file at `path`, or of standard input for "-", for the flag `option`: UTF-8
-// without a byte order mark, CRLF line ends as LF. Only one flag of a command may read standard
-// input: `stdin_taken` says whether one already did. Errors name the file but never quote it.
-bool ReadTextFile(const std::string& option, const std::string& path, bool* stdin_taken,
-                  std::string* text, std::string* error) {
-  if (path == "-") {
-    if (*stdin_taken) {
-      *error = "標準入力は1つのフラグでしか使えません / " + option +
-               " -: standard input is already read by another flag; give a file";
-      return false;
-    }
-    *stdin_taken = true;
-  }
-  return cli::ReadTextFile(option, path, text, error);
-}
-
-// A text given as `option` TEXT or `option`-file PATH (not both), trimmed; nullopt when neither
-// was given (an explicit "" is given: it removes the text).
-bool TextFromFlags(const std::string& option, const CLI::Option& text_flag,
-                   const std::string& given, const std::string& path, bool* stdin_taken,
-                   std::optional<std::string>* text, std::string* error) {
-  const std::string file_option = option + "-file";
-  const bool has_text = text_flag.count() > 0;
-  if (has_text && !path.empty()) {
-    *error = option + " と " + file_option + " は同時に指定できません / give " + option + " or " +
-             file_option + ", not both";
+// A text given as `option` TEXT or `option`-file PATH (not both), trimmed, of at most
+// kMaxYearTextCharacters; nullopt when neither was given (an explicit "" is given: it removes the
+// text).
+bool YearTextFromFlags(const std::string& option, const CLI::Option& text_flag,
+                       const std::string& given, const std::string& path, bool* stdin_taken,
+                       std::optional<std::string>* text, std::string* error) {
+  const std::optional<std::string> flag_text =
+      text_flag.count() > 0 ? std::optional<std::string>(given) : std::nullopt;
+  if (!TextFromFlags(option, option + "-file", flag_text, path, stdin_taken, text, error)) {
     return false;
   }
-  if (has_text) {
-    *text = std::string(TrimSpaces(given));
-  } else if (!path.empty()) {
-    std::string read;
-    if (!ReadTextFile(file_option, path, stdin_taken, &read, error)) return false;
-    *text = std::string(TrimSpaces(read));
-  } else {
-    text->reset();
-    return true;
-  }
-  if (CharacterCount(**text) > kMaxYearTextCharacters) {
+  if (*text && CharacterCount(**text) > kMaxYearTextCharacters) {
     *error = "長すぎます / " + option + ": at most " + std::to_string(kMaxYearTextCharacters) +
              " characters";
     return false;
@@ -226,7 +196,7 @@ bool TextFromFlags(const std::string& option, const CLI::Option& text_flag,
 bool ReadPlanFile(const std::string& path, bool* stdin_taken, v1::WelfarePlan* plan,
                   std::string* error) {
   std::string json;
-  if (!ReadTextFile("--file", path, stdin_taken, &json, error)) return false;
+  if (!ReadFlagFile("--file", path, stdin_taken, &json, error)) return false;
   // Unknown fields are refused: a misspelt field name would otherwise be dropped silently.
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
@@ -244,27 +214,6 @@ bool ReadPlanFile(const std::string& path, bool* stdin_taken, v1::WelfarePlan* p
 }
 
 // --- Output --------------------------------------------------------------------------------------
-
-// `text` from the server as one table cell: control characters (which could move the cursor or
-// recolour the screen) and line breaks become spaces; "-" when empty.
-std::string Cell(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += byte < 0x20 || byte == 0x7F ? ' ' : c;
-  }
-  return OrDash(out);
-}
-
-// As Cell, but line breaks are kept (for PrintFields).
-std::string FieldText(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += (byte < 0x20 && c != '\n') || byte == 0x7F ? ' ' : c;
-  }
-  return OrDash(out);
-}
 
 // `text` preceded by spaces up to `width` columns.
 std::string PadLeft(const std::string& text, size_t width) {
@@ -855,10 +804,10 @@ int StatsCommands::State::PrepareRecord() {
     actual_value = value;
   }
   bool stdin_taken = false;
-  if (!TextFromFlags("--achievements", *achievements_option, achievements, achievements_file,
-                     &stdin_taken, &achievements_text, &error) ||
-      !TextFromFlags("--next-steps", *next_steps_option, next_steps, next_steps_file, &stdin_taken,
-                     &next_steps_text, &error)) {
+  if (!YearTextFromFlags("--achievements", *achievements_option, achievements, achievements_file,
+                         &stdin_taken, &achievements_text, &error) ||
+      !YearTextFromFlags("--next-steps", *next_steps_option, next_steps, next_steps_file,
+                         &stdin_taken, &next_steps_text, &error)) {
     return UsageError(error);
   }
   if (!actual_given && !achievements_text && !next_steps_text) {
