@@ -136,19 +136,14 @@ std::string ShortMethod(const std::string& method) {
 
 constexpr int kDefaultPageSize = 100;
 
-// A command that makes one call of the Admin service with a request built by Prepare() and
-// prints the response: `Call` is the stub method, `Print` what people read.
+// One call of the Admin service (see CallAndPrint).
 template <typename Request, typename Response>
 int CallAdmin(const Context& context,
               grpc::Status (v1::Admin::Stub::*call)(grpc::ClientContext*, const Request&,
                                                     Response*),
               const Request& request, const std::function<void(const Response&)>& print) {
   auto stub = v1::Admin::NewStub(context.channel);
-  Response response;
-  auto call_context = NewContext(context.options);
-  grpc::Status status = (stub.get()->*call)(call_context.get(), request, &response);
-  if (!status.ok()) return ReportError(status);
-  return PrintResult(context, response, [&] { print(response); });
+  return CallAndPrint(context, stub.get(), call, request, print);
 }
 
 // Every page of an Admin List call.

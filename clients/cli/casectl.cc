@@ -25,7 +25,7 @@
 //   casectl adviser list|create ...     the adviser registry (アドバイザー名簿)
 //   casectl dispatch request|get|list|approve|decline|session|followup|close ...
 //                                       adviser dispatch (アドバイザー派遣); see
-//                                       dispatch_commands.h
+//                                       dispatch_commands.cc
 //   casectl due [--owner O] [--by DATE] [--watch]   your work list (期限一覧)
 //   casectl monitoring get|set|check ...            monitoring (モニタリング); see
 //                                       monitoring_commands.h
@@ -59,7 +59,6 @@
 #include "clients/cli/client.h"
 #include "clients/cli/command.h"
 #include "clients/cli/command_support.h"
-#include "clients/cli/dispatch_commands.h"
 #include "clients/cli/meeting_commands.h"
 #include "clients/cli/stats_commands.h"
 
@@ -101,7 +100,7 @@ int Main(int argc, char** argv) {
   registry.Add(AdminCommandTable());
   AgencyCommands agency_commands(&app);
   CaseCommands case_commands(&app);
-  DispatchCommands dispatch_commands(&app);
+  registry.Add(DispatchCommandTable());
   registry.Add(MonitoringCommandTable());
   MeetingCommands meeting_commands(&app);
   StatsCommands stats_commands(&app);
@@ -125,9 +124,6 @@ int Main(int argc, char** argv) {
   if (case_commands.Selected()) {
     if (const int code = case_commands.Prepare(); code != kExitOk) return code;
   }
-  if (dispatch_commands.Selected()) {
-    if (const int code = dispatch_commands.Prepare(); code != kExitOk) return code;
-  }
   if (meeting_commands.Selected()) {
     if (const int code = meeting_commands.Prepare(); code != kExitOk) return code;
   }
@@ -147,7 +143,6 @@ int Main(int argc, char** argv) {
   if (command != nullptr) return command->Run(Context{options, *channel});
   if (agency_commands.Selected()) return agency_commands.Run(options, *channel);
   if (case_commands.Selected()) return case_commands.Run(options, *channel);
-  if (dispatch_commands.Selected()) return dispatch_commands.Run(options, *channel);
   if (meeting_commands.Selected()) return meeting_commands.Run(options, *channel);
   if (stats_commands.Selected()) return stats_commands.Run(options, *channel);
   return kExitOk;

@@ -25,6 +25,7 @@ void CommandRegistry::Add(std::span<const CommandSpec> table) {
     const std::string name(space == std::string_view::npos ? spec.path
                                                            : spec.path.substr(space + 1));
     CLI::App* app = parent->add_subcommand(name, std::string(spec.description));
+    if (!spec.footer.empty()) app->footer(std::string(spec.footer));
     if (spec.make == nullptr) {
       app->require_subcommand(1);
       groups_.emplace(std::string(spec.path), app);

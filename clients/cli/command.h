@@ -53,6 +53,7 @@ struct CommandSpec {
   std::string_view path;
   std::string_view description;
   std::unique_ptr<Command> (*make)() = nullptr;
+  std::string_view footer = {};  // shown below the subcommand's --help
 };
 
 template <typename CommandType>
