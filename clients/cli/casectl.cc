@@ -19,7 +19,7 @@
 //   casectl access request RESOURCE --reason "..."   break-glass access (coordinators)
 //   casectl access list [--page-size N] emergency accesses, newest first (all pages)
 //   casectl agency list|get|create|update|delete|search|partners|import|export|survey ...
-//                                       the agency directory; see agency_commands.h
+//                                       the agency directory; see agency_commands.cc
 //   casectl case open|get|list|transition|close|history ...
 //                                       cases (ケース); see case_commands.h
 //   casectl adviser list|create ...     the adviser registry (アドバイザー名簿)
@@ -54,7 +54,6 @@
 #include <iostream>
 #include <string>
 
-#include "clients/cli/agency_commands.h"
 #include "clients/cli/case_commands.h"
 #include "clients/cli/client.h"
 #include "clients/cli/command.h"
@@ -98,7 +97,7 @@ int Main(int argc, char** argv) {
 
   CommandRegistry registry(app);
   registry.Add(AdminCommandTable());
-  AgencyCommands agency_commands(&app);
+  registry.Add(AgencyCommandTable());
   CaseCommands case_commands(&app);
   registry.Add(DispatchCommandTable());
   registry.Add(MonitoringCommandTable());
@@ -117,9 +116,6 @@ int Main(int argc, char** argv) {
   Command* command = registry.Selected();
   if (command != nullptr) {
     if (const int code = command->Prepare(); code != kExitOk) return code;
-  }
-  if (agency_commands.Selected()) {
-    if (const int code = agency_commands.Prepare(); code != kExitOk) return code;
   }
   if (case_commands.Selected()) {
     if (const int code = case_commands.Prepare(); code != kExitOk) return code;
@@ -141,7 +137,6 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   if (command != nullptr) return command->Run(Context{options, *channel});
-  if (agency_commands.Selected()) return agency_commands.Run(options, *channel);
   if (case_commands.Selected()) return case_commands.Run(options, *channel);
   if (meeting_commands.Selected()) return meeting_commands.Run(options, *channel);
   if (stats_commands.Selected()) return stats_commands.Run(options, *channel);
