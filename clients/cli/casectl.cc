@@ -21,7 +21,7 @@
 //   casectl agency list|get|create|update|delete|search|partners|import|export|survey ...
 //                                       the agency directory; see agency_commands.cc
 //   casectl case open|get|list|transition|close|history ...
-//                                       cases (ケース); see case_commands.h
+//                                       cases (ケース); see case_commands.cc
 //   casectl adviser list|create ...     the adviser registry (アドバイザー名簿)
 //   casectl dispatch request|get|list|approve|decline|session|followup|close ...
 //                                       adviser dispatch (アドバイザー派遣); see
@@ -54,7 +54,6 @@
 #include <iostream>
 #include <string>
 
-#include "clients/cli/case_commands.h"
 #include "clients/cli/client.h"
 #include "clients/cli/command.h"
 #include "clients/cli/command_support.h"
@@ -98,7 +97,7 @@ int Main(int argc, char** argv) {
   CommandRegistry registry(app);
   registry.Add(AdminCommandTable());
   registry.Add(AgencyCommandTable());
-  CaseCommands case_commands(&app);
+  registry.Add(CaseCommandTable());
   registry.Add(DispatchCommandTable());
   registry.Add(MonitoringCommandTable());
   MeetingCommands meeting_commands(&app);
@@ -117,9 +116,6 @@ int Main(int argc, char** argv) {
   if (command != nullptr) {
     if (const int code = command->Prepare(); code != kExitOk) return code;
   }
-  if (case_commands.Selected()) {
-    if (const int code = case_commands.Prepare(); code != kExitOk) return code;
-  }
   if (meeting_commands.Selected()) {
     if (const int code = meeting_commands.Prepare(); code != kExitOk) return code;
   }
@@ -137,7 +133,6 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   if (command != nullptr) return command->Run(Context{options, *channel});
-  if (case_commands.Selected()) return case_commands.Run(options, *channel);
   if (meeting_commands.Selected()) return meeting_commands.Run(options, *channel);
   if (stats_commands.Selected()) return stats_commands.Run(options, *channel);
   return kExitOk;

@@ -471,19 +471,9 @@ class DispatchRequestCommand : public Command {
 
  private:
   int PrepareRequestId() {
-    if (request_id_.empty()) {
-      std::optional<std::string> generated = NewRequestId();
-      if (!generated) {
-        return UsageError(
-            "リクエストIDを生成できません / no random source for a request id; give "
-            "--request-id");
-      }
-      request_id_ = *generated;
-      generated_request_id_ = true;
-    } else if (!IsRequestId(request_id_)) {
-      return UsageError("リクエストIDが不正です / --request-id: give 1 to " +
-                        std::to_string(kMaxRequestIdLength) +
-                        " printable ASCII characters without spaces, e.g. a UUID");
+    if (const int code = cli::PrepareRequestId(&request_id_, &generated_request_id_);
+        code != kExitOk) {
+      return code;
     }
     request_.set_request_id(request_id_);
     return kExitOk;

@@ -131,6 +131,23 @@ bool TextOrEmpty(const std::string& option, const std::string& file_option,
   return true;
 }
 
+int PrepareRequestId(std::string* request_id, bool* generated) {
+  if (request_id->empty()) {
+    std::optional<std::string> fresh = NewRequestId();
+    if (!fresh) {
+      return UsageError(
+          "リクエストIDを生成できません / no random source for a request id; give --request-id");
+    }
+    *request_id = *fresh;
+    *generated = true;
+  } else if (!IsRequestId(*request_id)) {
+    return UsageError("リクエストIDが不正です / --request-id: give 1 to " +
+                      std::to_string(kMaxRequestIdLength) +
+                      " printable ASCII characters without spaces, e.g. a UUID");
+  }
+  return kExitOk;
+}
+
 std::optional<std::string> NonEmptyText(const std::string& text) {
   if (text.empty()) return std::nullopt;
   return text;

@@ -74,6 +74,11 @@ bool TextOrEmpty(const std::string& option, const std::string& file_option,
                  const std::string& given, const std::string& path, bool* stdin_taken,
                  std::string* text, std::string* error);
 
+// --request-id of the creating commands: a new random UUID when `request_id` is empty (then
+// `generated` is set, so that Run can show it), else checked. kExitOk, or kExitUsage after
+// explaining.
+int PrepareRequestId(std::string* request_id, bool* generated);
+
 // nullopt for "", else `text`: for text flags where "" means "not given".
 std::optional<std::string> NonEmptyText(const std::string& text);
 
