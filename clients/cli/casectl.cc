@@ -31,9 +31,9 @@
 //                                       monitoring_commands.h
 //   casectl meeting schedule|get|list|acknowledge|minutes|cancel|assignment|export ...
 //                                       case meetings (ケース検討会議, 支援会議); see
-//                                       meeting_commands.h
+//                                       meeting_commands.cc
 //   casectl plan create|get|list|review ...         support plans (支援計画); see
-//                                       meeting_commands.h
+//                                       meeting_commands.cc
 //   casectl stats yearly|export ...                 statistics (事業実績); see stats_commands.h
 //   casectl stats plan list|get|create|update|record|progress|export ...
 //                                       welfare plans (推進計画) and their indicators; see
@@ -57,7 +57,6 @@
 #include "clients/cli/client.h"
 #include "clients/cli/command.h"
 #include "clients/cli/command_support.h"
-#include "clients/cli/meeting_commands.h"
 #include "clients/cli/stats_commands.h"
 
 namespace casecoord::cli {
@@ -100,7 +99,8 @@ int Main(int argc, char** argv) {
   registry.Add(CaseCommandTable());
   registry.Add(DispatchCommandTable());
   registry.Add(MonitoringCommandTable());
-  MeetingCommands meeting_commands(&app);
+  registry.Add(MeetingCommandTable());
+  registry.Add(PlanCommandTable());
   StatsCommands stats_commands(&app);
   AddJsonFlagToLeaves(app, &options.json);
 
@@ -116,9 +116,6 @@ int Main(int argc, char** argv) {
   if (command != nullptr) {
     if (const int code = command->Prepare(); code != kExitOk) return code;
   }
-  if (meeting_commands.Selected()) {
-    if (const int code = meeting_commands.Prepare(); code != kExitOk) return code;
-  }
   if (stats_commands.Selected()) {
     if (const int code = stats_commands.Prepare(); code != kExitOk) return code;
   }
@@ -133,7 +130,6 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   if (command != nullptr) return command->Run(Context{options, *channel});
-  if (meeting_commands.Selected()) return meeting_commands.Run(options, *channel);
   if (stats_commands.Selected()) return stats_commands.Run(options, *channel);
   return kExitOk;
 }

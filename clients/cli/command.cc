@@ -44,6 +44,14 @@ Command* CommandRegistry::Selected() const {
   return nullptr;
 }
 
+CLI::Option* AddRepeatable(CLI::App& app, const std::string& flag, std::vector<std::string>* values,
+                           const std::string& help) {
+  return app.add_option(flag, *values, help)
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
 void AddJsonFlagToLeaves(CLI::App& app, bool* json) {
   const std::vector<CLI::App*> children = app.get_subcommands([](CLI::App*) { return true; });
   for (CLI::App* child : children) {

@@ -18,6 +18,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }  // namespace CLI
 
 namespace casecoord::cli {
@@ -92,6 +93,11 @@ class CommandRegistry {
   std::map<std::string, CLI::App*, std::less<>> groups_;
   std::vector<std::pair<CLI::App*, std::unique_ptr<Command>>> commands_;
 };
+
+// A repeatable option of `app`: each occurrence takes one value, which is never split (add
+// ->delimiter(',') for comma-separated lists too).
+CLI::Option* AddRepeatable(CLI::App& app, const std::string& flag, std::vector<std::string>* values,
+                           const std::string& help);
 
 // Gives every leaf subcommand below `app` a --json flag bound to `json`, so that --json works
 // after the subcommand ("casectl case list --json") as well as before it.
