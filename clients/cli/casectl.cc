@@ -34,10 +34,10 @@
 //                                       meeting_commands.cc
 //   casectl plan create|get|list|review ...         support plans (支援計画); see
 //                                       meeting_commands.cc
-//   casectl stats yearly|export ...                 statistics (事業実績); see stats_commands.h
+//   casectl stats yearly|export ...                 statistics (事業実績); see stats_commands.cc
 //   casectl stats plan list|get|create|update|record|progress|export ...
 //                                       welfare plans (推進計画) and their indicators; see
-//                                       stats_commands.h
+//                                       welfare_plan_commands.cc
 // ROLE is one of admin, coordinator, agency_staff, adviser, planner, auditor. audit
 // list is for auditors, audit verify and access list for auditors and admins, user for admins.
 //
@@ -57,7 +57,6 @@
 #include "clients/cli/client.h"
 #include "clients/cli/command.h"
 #include "clients/cli/command_support.h"
-#include "clients/cli/stats_commands.h"
 
 namespace casecoord::cli {
 namespace {
@@ -101,7 +100,8 @@ int Main(int argc, char** argv) {
   registry.Add(MonitoringCommandTable());
   registry.Add(MeetingCommandTable());
   registry.Add(PlanCommandTable());
-  StatsCommands stats_commands(&app);
+  registry.Add(StatsCommandTable());
+  registry.Add(WelfarePlanCommandTable());
   AddJsonFlagToLeaves(app, &options.json);
 
   try {
@@ -116,9 +116,6 @@ int Main(int argc, char** argv) {
   if (command != nullptr) {
     if (const int code = command->Prepare(); code != kExitOk) return code;
   }
-  if (stats_commands.Selected()) {
-    if (const int code = stats_commands.Prepare(); code != kExitOk) return code;
-  }
 
   if (!options.user.empty()) {
     options.connection.cert_file = options.pki_dir + "/users/" + options.user + ".crt";
@@ -130,7 +127,6 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   if (command != nullptr) return command->Run(Context{options, *channel});
-  if (stats_commands.Selected()) return stats_commands.Run(options, *channel);
   return kExitOk;
 }
 
