@@ -95,7 +95,9 @@ int Main(int argc, char** argv) {
   CommandRegistry registry(app);
   registry.Add(AdminCommandTable());
   registry.Add(AgencyCommandTable());
+  registry.Add(AgencyTransferCommandTable());
   registry.Add(CaseCommandTable());
+  registry.Add(CaseTeamCommandTable());
   registry.Add(DispatchCommandTable());
   registry.Add(MonitoringCommandTable());
   registry.Add(MeetingCommandTable());

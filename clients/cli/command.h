@@ -65,7 +65,9 @@ std::unique_ptr<Command> Make() {
 // The area tables (defined in the *_commands.cc files).
 std::span<const CommandSpec> AdminCommandTable();
 std::span<const CommandSpec> AgencyCommandTable();
+std::span<const CommandSpec> AgencyTransferCommandTable();
 std::span<const CommandSpec> CaseCommandTable();
+std::span<const CommandSpec> CaseTeamCommandTable();
 std::span<const CommandSpec> DispatchCommandTable();
 std::span<const CommandSpec> MonitoringCommandTable();
 std::span<const CommandSpec> MeetingCommandTable();

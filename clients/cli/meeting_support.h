@@ -1,15 +1,18 @@
-// What casectl meeting and casectl plan share: parsing their names, repeatable flags and
-// "AGENCY:DATE:TEXT" items, and the help texts of their file flags.
+// What the casectl meeting and plan commands share: parsing their names, repeatable flags,
+// participants, times and "AGENCY:DATE:TEXT" items; the help texts of their file flags; and
+// printing a meeting.
 #pragma once
 
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/timestamp.pb.h>
+#include <grpcpp/grpcpp.h>
 
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "casecoord/v1/common.pb.h"
+#include "casecoord/v1/meetings.pb.h"
 
 namespace casecoord::cli::meetings {
 
@@ -64,6 +67,34 @@ struct AgencyDateText {
 // second separator is the text. Errors never quote the text.
 bool ParseAgencyDateText(const std::string& where, const std::string& spec, bool date_required,
                          AgencyDateText* parsed, std::string* error);
+
+// "2025-07-01 14:00" (or "2025/7/1 14:00", "2025-07-01T14:00") in JST.
+bool ParseJstDateTime(const std::string& option, const std::string& text,
+                      google::protobuf::Timestamp* timestamp, std::string* error);
+
+// The `position`th (from 1) --participant "USER[@AGENCY]:ROLE".
+bool ParseParticipant(size_t position, const std::string& spec, v1::Participant* participant,
+                      std::string* error);
+
+// "2025-07-01 14:00", in JST whatever the local time zone.
+std::string JstDateTime(const google::protobuf::Timestamp& timestamp);
+
+// The scheduled time of `meeting`, JST; "-" when unset.
+std::string ScheduledText(const v1::Meeting& meeting);
+
+// The confidentiality notice of the meeting's kind, and a blank line.
+void PrintNotice(const v1::Meeting& meeting);
+
+// The minutes' role assignments as a table.
+void PrintAssignments(const v1::Meeting& meeting);
+
+// The whole record: notice, fields, participants, assignments.
+void PrintMeeting(const v1::Meeting& meeting);
+
+void PrintMeetingList(const v1::ListMeetingsResponse& list);
+
+// ReportError, and for a participant who has not acknowledged yet, how to. Returns kExitFailed.
+int ReportMeetingError(const grpc::Status& status, const std::string& meeting);
 
 // The help of a --x-file flag that holds one text / one item a line.
 std::string FileHelp(const std::string& what);
