@@ -179,6 +179,8 @@ std::string StateText(const v1::Case& record) {
   return text;
 }
 
+void PrintMembers(const v1::Case& record);
+
 void PrintCase(const v1::Case& record) {
   std::string referrer = WithoutPrefix(record.referring_agency(), kAgencyPrefix);
   if (record.referring_agency_kind() != v1::AGENCY_KIND_UNSPECIFIED) {
@@ -229,10 +231,13 @@ void PrintCase(const v1::Case& record) {
     fields.emplace_back("個人情報消去 / purged", LocalTime(record.purge_time()));
   }
   PrintFields(fields);
+  PrintMembers(record);
+}
 
+// The household members as a table; フリガナ, 生年月日 and 地区 only when some member has them.
+void PrintMembers(const v1::Case& record) {
   std::cout << "\n世帯員 / members (" << record.members_size() << "):\n";
   if (record.members().empty()) return;
-  // フリガナ, 生年月日 and 地区 only when some member has them.
   bool kana = false, birth = false, district = false;
   for (const auto& member : record.members()) {
     kana = kana || !member.kana().empty();
@@ -377,36 +382,26 @@ class CaseOpenCommand : public Command {
   }
 
   int Run(const Context& context) override {
-    const std::string& id = request_.request_id();
-    if (generated_request_id_) {
-      // Before the call, so that it is on the screen whatever happens to the call.
-      std::cerr << "リクエストID / request id: " << id << "\n";
-    }
     auto stub = CasesStub(context);
-    v1::Case created;
-    auto call = NewContext(context.options);
-    grpc::Status status = stub->CreateCase(call.get(), request_, &created);
-    if (!status.ok()) {
-      ReportError(status);
-      std::cerr << "再試行するときは --request-id " << id
-                << " を付けてください (二重受付を防ぎます) / to retry without opening a second "
-                   "case, add --request-id "
-                << id << "\n";
-      return kExitFailed;
-    }
-    return PrintResult(context, created, [&] {
-      std::cout << "ケースを受け付けました / case opened: " << OrDash(created.case_number()) << " ("
-                << created.name() << ")\n";
-      PrintFields({
-          {"受付番号 / case_number", OrDash(created.case_number())},
-          {"名前 / name", created.name()},
-          {"状態 / state", EnumTextWithName(*v1::CaseState_descriptor(), created.state())},
-          {"リクエストID / request_id", id},
-      });
-    });
+    return CreateAndPrint(context, stub.get(), &v1::Cases::Stub::CreateCase, request_,
+                          generated_request_id_, {"受付", "opening a second case"},
+                          std::function([this](const v1::Case& created) {
+                            PrintOpened(created, request_.request_id());
+                          }));
   }
 
  private:
+  static void PrintOpened(const v1::Case& created, const std::string& request_id) {
+    std::cout << "ケースを受け付けました / case opened: " << OrDash(created.case_number()) << " ("
+              << created.name() << ")\n";
+    PrintFields({
+        {"受付番号 / case_number", OrDash(created.case_number())},
+        {"名前 / name", created.name()},
+        {"状態 / state", EnumTextWithName(*v1::CaseState_descriptor(), created.state())},
+        {"リクエストID / request_id", request_id},
+    });
+  }
+
   // --member: each parsed, ids unique, at most one principal.
   int PrepareMembers(v1::Case& record) const {
     std::string error;

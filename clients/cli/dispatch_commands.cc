@@ -446,27 +446,13 @@ class DispatchRequestCommand : public Command {
   }
 
   int Run(const Context& context) override {
-    const std::string& id = request_.request_id();
-    if (generated_request_id_) {
-      // Before the call, so that it is on the screen whatever happens to the call.
-      std::cerr << "リクエストID / request id: " << id << "\n";
-    }
     auto stub = v1::Advisers::NewStub(context.channel);
-    v1::Dispatch created;
-    auto call = NewContext(context.options);
-    grpc::Status status = stub->CreateDispatch(call.get(), request_, &created);
-    if (!status.ok()) {
-      ReportError(status);
-      std::cerr << "再試行するときは --request-id " << id
-                << " を付けてください (二重依頼を防ぎます) / to retry without a second request, "
-                   "add --request-id "
-                << id << "\n";
-      return kExitFailed;
-    }
-    return PrintResult(context, created, [&created] {
-      std::cout << "派遣を依頼しました / dispatch requested: " << created.name() << "\n";
-      PrintDispatch(created);
-    });
+    return CreateAndPrint(
+        context, stub.get(), &v1::Advisers::Stub::CreateDispatch, request_, generated_request_id_,
+        {"依頼", "a second request"}, std::function([](const v1::Dispatch& created) {
+          std::cout << "派遣を依頼しました / dispatch requested: " << created.name() << "\n";
+          PrintDispatch(created);
+        }));
   }
 
  private:

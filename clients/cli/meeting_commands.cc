@@ -180,24 +180,12 @@ class MeetingScheduleCommand : public Command {
   }
 
   int Run(const Context& context) override {
-    const std::string& id = request_.request_id();
-    if (generated_request_id_) {
-      // Before the call, so that it is on the screen whatever happens to the call.
-      std::cerr << "リクエストID / request id: " << id << "\n";
-    }
     auto stub = MeetingsStub(context);
-    v1::Meeting created;
-    auto call = NewContext(context.options);
-    grpc::Status status = stub->CreateMeeting(call.get(), request_, &created);
-    if (!status.ok()) {
-      ReportError(status);
-      std::cerr << "再試行するときは --request-id " << id
-                << " を付けてください (二重登録を防ぎます) / to retry without scheduling a "
-                   "second meeting, add --request-id "
-                << id << "\n";
-      return kExitFailed;
-    }
-    return PrintResult(context, created, [&] { PrintScheduled(created, id); });
+    return CreateAndPrint(context, stub.get(), &v1::Meetings::Stub::CreateMeeting, request_,
+                          generated_request_id_, {"登録", "scheduling a second meeting"},
+                          std::function([this](const v1::Meeting& created) {
+                            PrintScheduled(created, request_.request_id());
+                          }));
   }
 
  private:

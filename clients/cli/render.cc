@@ -163,4 +163,10 @@ int PrintResult(const Context& context, const google::protobuf::Message& message
   return kExitOk;
 }
 
+void PrintRetryHint(const RetryHint& hint, const std::string& request_id) {
+  std::cerr << "再試行するときは --request-id " << request_id << " を付けてください (二重"
+            << hint.why_ja << "を防ぎます) / to retry without " << hint.second_en
+            << ", add --request-id " << request_id << "\n";
+}
+
 }  // namespace casecoord::cli

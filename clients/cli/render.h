@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <iostream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -97,6 +98,36 @@ int CallAndPrint(const Context& context, Stub* stub,
   auto call = NewContext(context.options);
   grpc::Status status = (stub->*method)(call.get(), request, &response);
   if (!status.ok()) return ReportError(status);
+  return PrintResult(context, response, [&] { for_people(response); });
+}
+
+// What a creating call with --request-id says when it fails: how to retry with the same id
+// without creating twice, "(二重<why>を防ぎます) / to retry without <second>, ...".
+struct RetryHint {
+  std::string_view why_ja;     // "受付"
+  std::string_view second_en;  // "opening a second case"
+};
+
+// Prints the retry hint of `hint` for `request_id` on stderr.
+void PrintRetryHint(const RetryHint& hint, const std::string& request_id);
+
+// CallAndPrint for a creating call whose request carries `request_id`: a generated id is shown
+// before the call (so that it is on the screen whatever happens to the call), and a failure ends
+// with how to retry with it.
+template <typename Stub, typename Request, typename Response>
+int CreateAndPrint(const Context& context, Stub* stub,
+                   grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                   const Request& request, bool generated_id, const RetryHint& hint,
+                   const std::function<void(const Response&)>& for_people) {
+  if (generated_id) std::cerr << "リクエストID / request id: " << request.request_id() << "\n";
+  Response response;
+  auto call = NewContext(context.options);
+  grpc::Status status = (stub->*method)(call.get(), request, &response);
+  if (!status.ok()) {
+    ReportError(status);
+    PrintRetryHint(hint, request.request_id());
+    return kExitFailed;
+  }
   return PrintResult(context, response, [&] { for_people(response); });
 }
 
