@@ -153,13 +153,9 @@ int ListAdmin(const Context& context,
                                                     Response*),
               int page_size, const std::function<void(const Response&)>& print) {
   auto stub = v1::Admin::NewStub(context.channel);
-  Response all;
   Request request;
   request.set_page_size(page_size);
-  grpc::Status status = FetchPages(context.options, std::bind_front(call, stub.get()), request,
-                                   &all, /*all_pages=*/true);
-  if (!status.ok()) return ReportError(status);
-  return PrintResult(context, all, [&] { print(all); });
+  return ListAndPrint(context, stub.get(), call, request, /*all_pages=*/true, print);
 }
 
 class InfoCommand : public Command {

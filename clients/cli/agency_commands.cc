@@ -398,12 +398,8 @@ class AgencyListCommand : public Command {
 
   int Run(const Context& context) override {
     auto stub = Directory(context);
-    v1::ListAgenciesResponse all;
-    grpc::Status status = FetchPages(
-        context.options, std::bind_front(&v1::AgencyDirectory::Stub::ListAgencies, stub.get()),
-        request_, &all, all_pages_);
-    if (!status.ok()) return ReportError(status);
-    return PrintResult(context, all, [&all] { PrintAgencies(all); });
+    return ListAndPrint(context, stub.get(), &v1::AgencyDirectory::Stub::ListAgencies, request_,
+                        all_pages_, std::function(PrintAgencies));
   }
 
  private:

@@ -348,17 +348,16 @@ class SurveyListCommand : public SurveyCommand {
   SurveyListCommand() : SurveyCommand(/*with_agency=*/false) {}
 
   int Run(const Context& context) override {
-    v1::ListCooperationSurveyAnswersResponse all;
     v1::ListCooperationSurveyAnswersRequest request;
     request.set_fiscal_year(fiscal_year_);
     request.set_page_size(kSurveyPageSize);
     auto stub = Directory(context);
-    grpc::Status status = FetchPages(
-        context.options,
-        std::bind_front(&v1::AgencyDirectory::Stub::ListCooperationSurveyAnswers, stub.get()),
-        request, &all, /*all_pages=*/true);
-    if (!status.ok()) return ReportError(status);
-    return PrintResult(context, all, [&] { PrintAnswers(all); });
+    return ListAndPrint(context, stub.get(),
+                        &v1::AgencyDirectory::Stub::ListCooperationSurveyAnswers, request,
+                        /*all_pages=*/true,
+                        std::function([this](const v1::ListCooperationSurveyAnswersResponse& all) {
+                          PrintAnswers(all);
+                        }));
   }
 
  private:

@@ -502,12 +502,8 @@ class CaseListCommand : public Command {
 
   int Run(const Context& context) override {
     auto stub = CasesStub(context);
-    v1::ListCasesResponse all;
-    grpc::Status status =
-        FetchPages(context.options, std::bind_front(&v1::Cases::Stub::ListCases, stub.get()),
-                   request_, &all, all_pages_);
-    if (!status.ok()) return ReportError(status);
-    return PrintResult(context, all, [&all] { PrintCases(all); });
+    return ListAndPrint(context, stub.get(), &v1::Cases::Stub::ListCases, request_, all_pages_,
+                        std::function(PrintCases));
   }
 
  private:
@@ -661,15 +657,11 @@ class CaseTransitionCommand : public CaseCommand {
 class CaseHistoryCommand : public CaseCommand {
  public:
   int Run(const Context& context) override {
-    v1::GetCaseHistoryResponse all;
     v1::GetCaseHistoryRequest request;
     request.set_name(name_);
     auto stub = CasesStub(context);
-    grpc::Status status =
-        FetchPages(context.options, std::bind_front(&v1::Cases::Stub::GetCaseHistory, stub.get()),
-                   request, &all, /*all_pages=*/true);
-    if (!status.ok()) return ReportError(status);
-    return PrintResult(context, all, [&all] { PrintHistory(all); });
+    return ListAndPrint(context, stub.get(), &v1::Cases::Stub::GetCaseHistory, request,
+                        /*all_pages=*/true, std::function(PrintHistory));
   }
 
  private:

@@ -306,20 +306,17 @@ class CaseLogCommand : public CaseCommand {
   }
 
   int List(const Context& context, v1::Cases::Stub* stub) const {
-    v1::ListConsultationsResponse all;
     v1::ListConsultationsRequest request;
     request.set_parent(name_);
-    grpc::Status status =
-        FetchPages(context.options, std::bind_front(&v1::Cases::Stub::ListConsultations, stub),
-                   request, &all, /*all_pages=*/true);
-    if (!status.ok()) return ReportError(status);
-    return PrintResult(context, all, [&all] {
-      if (all.entries().empty()) {
-        std::cout << "相談記録はありません / the consultation log is empty\n";
-      } else {
-        PrintConsultations(all);
-      }
-    });
+    return ListAndPrint(context, stub, &v1::Cases::Stub::ListConsultations, request,
+                        /*all_pages=*/true,
+                        std::function([](const v1::ListConsultationsResponse& all) {
+                          if (all.entries().empty()) {
+                            std::cout << "相談記録はありません / the consultation log is empty\n";
+                          } else {
+                            PrintConsultations(all);
+                          }
+                        }));
   }
 
   int Append(const Context& context, v1::Cases::Stub* stub) {

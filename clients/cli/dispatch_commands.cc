@@ -272,12 +272,8 @@ class AdviserListCommand : public Command {
 
   int Run(const Context& context) override {
     auto stub = v1::Advisers::NewStub(context.channel);
-    v1::ListAdvisersResponse all;
-    grpc::Status status =
-        FetchPages(context.options, std::bind_front(&v1::Advisers::Stub::ListAdvisers, stub.get()),
-                   request_, &all, /*all_pages=*/true);
-    if (!status.ok()) return ReportError(status);
-    return PrintResult(context, all, [&all] { PrintAdvisers(all); });
+    return ListAndPrint(context, stub.get(), &v1::Advisers::Stub::ListAdvisers, request_,
+                        /*all_pages=*/true, std::function(PrintAdvisers));
   }
 
  private:
@@ -510,12 +506,8 @@ class DispatchListCommand : public Command {
 
   int Run(const Context& context) override {
     auto stub = v1::Advisers::NewStub(context.channel);
-    v1::ListDispatchesResponse all;
-    grpc::Status status = FetchPages(
-        context.options, std::bind_front(&v1::Advisers::Stub::ListDispatches, stub.get()), request_,
-        &all, all_pages_);
-    if (!status.ok()) return ReportError(status);
-    return PrintResult(context, all, [&all] { PrintDispatches(all); });
+    return ListAndPrint(context, stub.get(), &v1::Advisers::Stub::ListDispatches, request_,
+                        all_pages_, std::function(PrintDispatches));
   }
 
  private:

@@ -273,22 +273,18 @@ class MeetingListCommand : public Command {
 
   int Run(const Context& context) override {
     auto stub = MeetingsStub(context);
-    v1::ListMeetingsResponse all;
-    grpc::Status status =
-        FetchPages(context.options, std::bind_front(&v1::Meetings::Stub::ListMeetings, stub.get()),
-                   request_, &all, all_pages_);
-    if (!status.ok()) return ReportError(status);
-    return PrintResult(context, all, [&all] {
-      if (all.meetings().empty()) {
-        std::cout << "該当する会議はありません / no meetings\n";
-      } else {
-        PrintMeetingList(all);
-      }
-      if (!all.next_page_token().empty()) {
-        std::cerr << "続きがあります / more meetings: --page-token " << all.next_page_token()
-                  << " (or --all)\n";
-      }
-    });
+    return ListAndPrint(context, stub.get(), &v1::Meetings::Stub::ListMeetings, request_,
+                        all_pages_, std::function([](const v1::ListMeetingsResponse& all) {
+                          if (all.meetings().empty()) {
+                            std::cout << "該当する会議はありません / no meetings\n";
+                          } else {
+                            PrintMeetingList(all);
+                          }
+                          if (!all.next_page_token().empty()) {
+                            std::cerr << "続きがあります / more meetings: --page-token "
+                                      << all.next_page_token() << " (or --all)\n";
+                          }
+                        }));
   }
 
  private:

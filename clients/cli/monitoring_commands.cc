@@ -204,12 +204,8 @@ class DueCommand : public Command {
 
  private:
   int List(const Context& context, v1::Monitoring::Stub* stub) const {
-    v1::ListDueItemsResponse all;
-    grpc::Status status =
-        FetchPages(context.options, std::bind_front(&v1::Monitoring::Stub::ListDueItems, stub),
-                   request_, &all, /*all_pages=*/true);
-    if (!status.ok()) return ReportError(status);
-    return PrintResult(context, all, [&all] { PrintDueItems(all); });
+    return ListAndPrint(context, stub, &v1::Monitoring::Stub::ListDueItems, request_,
+                        /*all_pages=*/true, std::function(PrintDueItems));
   }
 
   static void PrintDueItems(const v1::ListDueItemsResponse& all) {

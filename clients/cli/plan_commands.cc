@@ -333,21 +333,18 @@ class PlanGetCommand : public PlanCommand {
 class PlanListCommand : public PlanCommand {
  public:
   int Run(const Context& context) override {
-    v1::ListPlanVersionsResponse all;
     v1::ListPlanVersionsRequest request;
     request.set_parent(name_);
     auto stub = MeetingsStub(context);
-    grpc::Status status = FetchPages(
-        context.options, std::bind_front(&v1::Meetings::Stub::ListPlanVersions, stub.get()),
-        request, &all, /*all_pages=*/true);
-    if (!status.ok()) return ReportError(status);
-    return PrintResult(context, all, [&all] {
-      if (all.plans().empty()) {
-        std::cout << "支援計画はありません / the case has no plan\n";
-      } else {
-        PrintPlanList(all);
-      }
-    });
+    return ListAndPrint(context, stub.get(), &v1::Meetings::Stub::ListPlanVersions, request,
+                        /*all_pages=*/true,
+                        std::function([](const v1::ListPlanVersionsResponse& all) {
+                          if (all.plans().empty()) {
+                            std::cout << "支援計画はありません / the case has no plan\n";
+                          } else {
+                            PrintPlanList(all);
+                          }
+                        }));
   }
 };
 

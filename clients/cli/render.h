@@ -101,6 +101,20 @@ int CallAndPrint(const Context& context, Stub* stub,
   return PrintResult(context, response, [&] { for_people(response); });
 }
 
+// Fetches the pages of a List call (FetchPages: every page with `all_pages`, else the first) and
+// prints them as PrintResult does; a failed call is reported (kExitFailed).
+template <typename Stub, typename Request, typename Response>
+int ListAndPrint(const Context& context, Stub* stub,
+                 grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                 const Request& request, bool all_pages,
+                 const std::function<void(const Response&)>& for_people) {
+  Response all;
+  grpc::Status status =
+      FetchPages(context.options, std::bind_front(method, stub), request, &all, all_pages);
+  if (!status.ok()) return ReportError(status);
+  return PrintResult(context, all, [&] { for_people(all); });
+}
+
 // What a creating call with --request-id says when it fails: how to retry with the same id
 // without creating twice, "(二重<why>を防ぎます) / to retry without <second>, ...".
 struct RetryHint {

@@ -293,15 +293,11 @@ class WelfarePlanListCommand : public Command {
   }
 
   int Run(const Context& context) override {
-    v1::ListWelfarePlansResponse all;
     v1::ListWelfarePlansRequest request;
     request.set_page_size(page_size_);
     auto stub = StatisticsStub(context);
-    const grpc::Status status = FetchPages(
-        context.options, std::bind_front(&v1::Statistics::Stub::ListWelfarePlans, stub.get()),
-        request, &all, /*all_pages=*/true);
-    if (!status.ok()) return ReportError(status);
-    return PrintResult(context, all, [&all] { PrintPlans(all); });
+    return ListAndPrint(context, stub.get(), &v1::Statistics::Stub::ListWelfarePlans, request,
+                        /*all_pages=*/true, std::function(PrintPlans));
   }
 
  private:
