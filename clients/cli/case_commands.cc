@@ -104,6 +104,25 @@ bool IsPrincipalMarker(const std::string& part) {
   return part == "本人" || part == "principal" || part == "PRINCIPAL";
 }
 
+// The comma-separated issue tags of a member (`where` names it in errors).
+bool ParseMemberTags(const std::string& where, const std::string& field,
+                     v1::HouseholdMember* member, std::string* error) {
+  size_t start = 0;
+  while (start <= field.size()) {
+    size_t comma = field.find(',', start);
+    if (comma == std::string::npos) comma = field.size();
+    const std::string tag(TrimSpaces(std::string_view(field).substr(start, comma - start)));
+    if (!tag.empty() && !IsResourceId(tag)) {
+      *error = "課題タグが不正です / " + where + ": tag \"" + tag +
+               "\" must be 1 to 63 of a-z, 0-9 and '-', e.g. dementia or 8050";
+      return false;
+    }
+    if (!tag.empty()) member->add_issue_tags(tag);
+    start = comma + 1;
+  }
+  return true;
+}
+
 // Parses the `position`th (from 1) --member. Errors name the member by position and never repeat
 // the name given.
 bool ParseMember(size_t position, const std::string& spec, v1::HouseholdMember* member,
@@ -148,21 +167,7 @@ bool ParseMember(size_t position, const std::string& spec, v1::HouseholdMember* 
       return false;
     }
     tags_given = true;
-    size_t start = 0;
-    while (start <= part.size()) {
-      size_t comma = part.find(',', start);
-      if (comma == std::string::npos) comma = part.size();
-      const std::string tag(TrimSpaces(std::string_view(part).substr(start, comma - start)));
-      if (!tag.empty()) {
-        if (!IsResourceId(tag)) {
-          *error = "課題タグが不正です / " + where + " (" + parts[0] + "): tag \"" + tag +
-                   "\" must be 1 to 63 of a-z, 0-9 and '-', e.g. dementia or 8050";
-          return false;
-        }
-        member->add_issue_tags(tag);
-      }
-      start = comma + 1;
-    }
+    if (!ParseMemberTags(where + " (" + parts[0] + ")", part, member, error)) return false;
   }
   member->set_principal(principal);
   return true;
