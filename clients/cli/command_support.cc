@@ -118,6 +118,7 @@ bool AtomicFile::Open(const std::string& path, std::string* error) {
   fd_ = mkstemp(temp.data());
   if (fd_ < 0) return Fail("cannot create a file beside " + path, error);
   temp_path_ = temp;
+  if (owner_only_) return true;
   // mkstemp makes the file private (0600); the result is an ordinary file (0666 less umask).
   const mode_t mask = umask(0);
   umask(mask);

@@ -95,10 +95,11 @@ std::string FiscalYearText(const v1::FiscalYear& fiscal_year);
 
 // Writes `path` atomically: the bytes go to a temporary file beside it, which replaces `path` only
 // once complete and synced; on failure or destruction before Commit() it is removed. The file gets
-// the ordinary mode of a new file (0666 less the umask).
+// the ordinary mode of a new file (0666 less the umask), or with `owner_only` is the owner's only
+// (0600, as mkstemp makes it: a meeting's record is confidential).
 class AtomicFile {
  public:
-  AtomicFile() = default;
+  explicit AtomicFile(bool owner_only = false) : owner_only_(owner_only) {}
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
   ~AtomicFile();
@@ -110,6 +111,7 @@ class AtomicFile {
   bool Commit(std::string* error);
 
  private:
+  bool owner_only_;
   std::string path_;
   std::string temp_path_;
   int fd_ = -1;

@@ -1,4 +1,34 @@
-#include "clients/cli/dispatch_commands.h"
+// casectl adviser ... and casectl dispatch ...: the adviser registry (アドバイザー名簿) and adviser
+// dispatch (アドバイザー派遣) from the command line.
+//
+//   adviser list [--kind K] [--field F] [--active | --inactive]
+//   adviser create ID --name 氏名 --kind K --field F [--field F ...] [--kana カナ]
+//             [--agency AGENCY] [--user USER] [--inactive]
+//   dispatch request (--case CASE | --group 団体名) --field F (--note-file PATH | --note TEXT)
+//             [--adviser ADVISER] [--request-id ID]
+//   dispatch get DISPATCH
+//   dispatch list [--state S] [--case CASE] [--adviser ADVISER] [--page-size N] [--all]
+//   dispatch approve DISPATCH --adviser ADVISER [--etag E]
+//   dispatch decline DISPATCH (--reason-file PATH | --reason TEXT) [--etag E]
+//   dispatch session DISPATCH (--report-file PATH | --report TEXT) [--date YYYY-MM-DD]
+//             [--minutes N] [--etag E]
+//   dispatch followup DISPATCH (--note-file PATH | --note TEXT) [--date YYYY-MM-DD] [--etag E]
+//   dispatch close DISPATCH [--etag E]
+//
+// DISPATCH is "dispatches/3" or "3"; CASE "cases/12" or "12"; ADVISER "kobayashi" or
+// "advisers/kobayashi"; AGENCY "kita-houkatsu" or "agencies/kita-houkatsu"; USER "alice" or
+// "users/alice". Enum flags (--kind, --field, --state) take the Japanese label or the value name
+// ("障害" or DISABILITY). --date defaults to today (JST); the server refuses a day in the future.
+// `dispatch request` without --request-id makes a random one (UUID v4) and prints it on stderr, so
+// that a retry after a lost answer can reuse it and get the same dispatch.
+//
+// Free text about a household (依頼内容, 報告, 記録, 理由) is better given as a file (--X-file
+// PATH;
+// "-" reads standard input, one flag per command): a command-line argument is visible to other
+// local users in the process list and stays in the shell history. Files must be UTF-8.
+//
+// Every flag is checked and every file read before any call: a bad value is exit status 2 and
+// nothing is sent.
 
 #include <unistd.h>
 
@@ -20,7 +50,9 @@
 #include <vector>
 
 #include "casecoord/v1/advisers.grpc.pb.h"
+#include "clients/cli/command.h"
 #include "clients/cli/flag_parsing.h"
+#include "clients/cli/render.h"
 #include "clients/cli/table.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/text.h"
@@ -29,12 +61,8 @@ namespace casecoord::cli {
 namespace {
 
 constexpr std::string_view kDispatchPrefix = "dispatches/";
-constexpr std::string_view kCasePrefix = "cases/";
 constexpr std::string_view kAdviserPrefix = "advisers/";
-constexpr std::string_view kAgencyPrefix = "agencies/";
-constexpr std::string_view kUserPrefix = "users/";
 // Dispatch and case ids are decimal numbers of at most this many digits.
-constexpr size_t kMaxIdDigits = 18;
 // A --*-file holds one text for one field; anything bigger is almost surely the wrong file.
 // The community group in `dispatch list` is cut to this many terminal columns.
 constexpr size_t kSubjectColumns = 24;
@@ -48,19 +76,6 @@ constexpr char kLifecycleHelp[] =
     "window after the session) | 終了 (CLOSED_DISPATCH: close)";
 
 // --- Names, enums, dates -------------------------------------------------------------------------
-
-bool StartsWith(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
-
-std::string WithoutPrefix(const std::string& text, std::string_view prefix) {
-  return StartsWith(text, prefix) ? text.substr(prefix.size()) : text;
-}
-
-bool IsIdNumber(std::string_view text) {
-  return !text.empty() && text.size() <= kMaxIdDigits && text.front() != '0' &&
-         text.find_first_not_of("0123456789") == std::string_view::npos;
-}
 
 // "12" or "<prefix>12" -> "<prefix>12", for dispatches and cases (numbered by the server).
 bool ParseNumbered(const std::string& option, const std::string& what, std::string_view prefix,
@@ -99,18 +114,9 @@ bool ParseIdArgument(const std::string& option, const std::string& what, std::st
   return true;
 }
 
-v1::Date DateOf(std::chrono::system_clock::time_point instant) {
-  const std::string day = FormatJstDate(instant);  // "YYYY-MM-DD"
-  v1::Date date;
-  date.set_year(std::stoi(day.substr(0, 4)));
-  date.set_month(std::stoi(day.substr(5, 2)));
-  date.set_day(std::stoi(day.substr(8, 2)));
-  return date;
-}
-
 // --date as a day; today (JST) when empty. The server judges whether it is in the future.
-bool ParseDay(const std::string& option, const std::string& text, v1::Date* date,
-              std::string* error) {
+bool ParseDayOrToday(const std::string& option, const std::string& text, v1::Date* date,
+                     std::string* error) {
   if (TrimSpaces(text).empty()) {
     *date = DateOf(std::chrono::system_clock::now());
     return true;
@@ -121,19 +127,6 @@ bool ParseDay(const std::string& option, const std::string& text, v1::Date* date
   return true;
 }
 
-std::string DateText(const v1::Date& date) {
-  if (date.year() == 0) return "-";
-  char buffer[16];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02d", date.year(), date.month(), date.day());
-  return buffer;
-}
-
-// --- Text from the server ---------------------------------------------------------------------
-
-std::string Cell(const std::string& text) { return OrDash(Printable(text, false)); }
-
-std::string FieldText(const std::string& text) { return OrDash(Printable(text, true)); }
-
 // --- Free text from files ---------------------------------------------------------------------
 
 // A required free text given as `option` TEXT or `option`-file PATH (not both), trimmed. Only one
@@ -142,26 +135,7 @@ bool RequiredText(const std::string& option, const std::string& what, const std:
                   const std::string& path, bool* stdin_taken, std::string* text,
                   std::string* error) {
   const std::string file_option = option + "-file";
-  if (!given.empty() && !path.empty()) {
-    *error = option + " と " + file_option + " は同時に指定できません / give " + option + " or " +
-             file_option + ", not both";
-    return false;
-  }
-  if (path.empty()) {
-    *text = std::string(TrimSpaces(given));
-  } else {
-    if (path == "-") {
-      if (*stdin_taken) {
-        *error = "標準入力は1つのフラグでしか使えません / " + file_option +
-                 " -: standard input is already read by another flag; give a file";
-        return false;
-      }
-      *stdin_taken = true;
-    }
-    std::string read;
-    if (!ReadTextFile(file_option, path, &read, error)) return false;
-    *text = std::string(TrimSpaces(read));
-  }
+  if (!TextOrEmpty(option, file_option, given, path, stdin_taken, text, error)) return false;
   if (text->empty()) {
     *error = what + "がありません / give " + file_option + " (recommended) or " + option;
     return false;
@@ -197,10 +171,6 @@ void PrintAdviser(const v1::Adviser& adviser) {
 std::string SubjectText(const v1::Dispatch& dispatch) {
   if (!dispatch.case_().empty()) return dispatch.case_();
   return Printable(dispatch.community_group(), false);
-}
-
-std::string TimeText(const google::protobuf::Timestamp& time, bool has_time) {
-  return has_time ? LocalTime(time) : "-";
 }
 
 void PrintDispatch(const v1::Dispatch& dispatch) {
@@ -252,543 +222,558 @@ void PrintDispatch(const v1::Dispatch& dispatch) {
   PrintTable({"#", "実施日", "内容", "記録日時"}, rows);
 }
 
-}  // namespace
-
 // --- The commands ------------------------------------------------------------------------------
 
-struct DispatchCommands::State {
-  CLI::App* adviser = nullptr;
-  CLI::App* adviser_list = nullptr;
-  CLI::App* adviser_create = nullptr;
-  CLI::App* dispatch = nullptr;
-  CLI::App* request = nullptr;
-  CLI::App* get = nullptr;
-  CLI::App* list = nullptr;
-  CLI::App* approve = nullptr;
-  CLI::App* decline = nullptr;
-  CLI::App* session = nullptr;
-  CLI::App* followup = nullptr;
-  CLI::App* close = nullptr;
+constexpr char kDispatchHelp[] = "派遣 / dispatch: dispatches/3 or 3";
+constexpr char kAdviserHelp[] = "アドバイザー / adviser: ID or advisers/ID";
+constexpr char kEtagHelp[] = "only if the dispatch still has this etag (else ABORTED)";
 
-  // Arguments as given.
-  std::string adviser_id, display_name, kana, kind, agency, user, dispatch_text, case_text, group,
-      field, note, note_file, adviser_text, request_id, state, reason, reason_file, report,
-      report_file, date, etag;
-  std::vector<std::string> fields;
-  bool active_only = false, inactive = false, all_pages = false;
-  int page_size = 100;
-  int minutes = 0;
+bool ParseAdviser(const std::string& text, std::string* name, std::string* error) {
+  return ParseIdArgument("--adviser", "アドバイザー", kAdviserPrefix, text, name, error);
+}
 
-  // Built by Prepare().
-  std::string name;  // "dispatches/{id}"
-  bool generated_request_id = false;
-  bool stdin_taken = false;
-  v1::ListAdvisersRequest list_advisers;
-  v1::CreateAdviserRequest create_adviser;
-  v1::CreateDispatchRequest create;
-  v1::ListDispatchesRequest list_request;
-  v1::ApproveDispatchRequest approve_request;
-  v1::DeclineDispatchRequest decline_request;
-  v1::RecordSessionRequest session_request;
-  v1::RecordFollowUpRequest followup_request;
-  v1::CloseDispatchRequest close_request;
+// `text` as "<what> = VALUE_NAME" for a filter, when given.
+bool EnumClause(const std::string& option, const std::string& what, const std::string& key,
+                const google::protobuf::EnumDescriptor& type, const std::string& text,
+                std::vector<std::string>* clauses, std::string* error) {
+  if (text.empty()) return true;
+  int number = 0;
+  if (!ParseEnumFlag(option, what, type, text, &number, error)) return false;
+  clauses->push_back(key + " = " + type.FindValueByNumber(number)->name());
+  return true;
+}
 
-  int PrepareAdviserList();
-  int PrepareAdviserCreate();
-  int PrepareRequest();
-  int PrepareList();
+class AdviserListCommand : public Command {
+ public:
+  void Configure(CLI::App& app) override {
+    app.add_option("--kind", kind_,
+                   "種別 / only this kind: " + ValidValues(*v1::AdviserKind_descriptor()));
+    app.add_option(
+        "--field", field_,
+        "分野 / only advisers of this field: " + ValidValues(*v1::SupportField_descriptor()));
+    auto* active = app.add_flag("--active", active_only_, "有効 / only active ones");
+    app.add_flag("--inactive", inactive_, "休止 / only inactive ones")->excludes(active);
+  }
 
-  int AdviserList(const GlobalOptions& options, v1::Advisers::Stub* stub);
-  int AdviserCreate(const GlobalOptions& options, v1::Advisers::Stub* stub);
-  int Request(const GlobalOptions& options, v1::Advisers::Stub* stub);
-  int Get(const GlobalOptions& options, v1::Advisers::Stub* stub);
-  int List(const GlobalOptions& options, v1::Advisers::Stub* stub);
-  // Approve, decline, session, followup and close.
-  int Change(const GlobalOptions& options, v1::Advisers::Stub* stub);
+  int Prepare() override {
+    std::vector<std::string> clauses;
+    std::string error;
+    if (!EnumClause("--kind", "種別", "kind", *v1::AdviserKind_descriptor(), kind_, &clauses,
+                    &error) ||
+        !EnumClause("--field", "分野", "field", *v1::SupportField_descriptor(), field_, &clauses,
+                    &error)) {
+      return UsageError(error);
+    }
+    if (active_only_) clauses.push_back("active = true");
+    if (inactive_) clauses.push_back("active = false");
+    request_.set_filter(Join(clauses, " AND "));
+    return kExitOk;
+  }
+
+  int Run(const Context& context) override {
+    auto stub = v1::Advisers::NewStub(context.channel);
+    return ListAndPrint(context, stub.get(), &v1::Advisers::Stub::ListAdvisers, request_,
+                        /*all_pages=*/true, std::function(PrintAdvisers));
+  }
+
+ private:
+  static void PrintAdvisers(const v1::ListAdvisersResponse& all) {
+    if (all.advisers().empty()) {
+      std::cout << "アドバイザーはいません / no advisers\n";
+      return;
+    }
+    std::vector<Row> rows;
+    for (const auto& adviser : all.advisers()) {
+      rows.push_back({WithoutPrefix(adviser.name(), kAdviserPrefix), Cell(adviser.display_name()),
+                      EnumText(*v1::AdviserKind_descriptor(), adviser.kind()),
+                      FieldsText(adviser.fields()),
+                      Cell(WithoutPrefix(adviser.agency(), kAgencyPrefix)),
+                      Cell(WithoutPrefix(adviser.user(), kUserPrefix)), ActiveText(adviser)});
+    }
+    PrintTable({"ID", "氏名", "種別", "分野", "所属", "利用者", "状態"}, rows);
+  }
+
+  std::string kind_, field_;
+  bool active_only_ = false, inactive_ = false;
+  v1::ListAdvisersRequest request_;
 };
 
-DispatchCommands::DispatchCommands(CLI::App* app) : state_(std::make_unique<State>()) {
-  State& s = *state_;
-  const std::string field_values = ValidValues(*v1::SupportField_descriptor());
-  const std::string kind_values = ValidValues(*v1::AdviserKind_descriptor());
-
-  s.adviser = app->add_subcommand("adviser", "アドバイザー名簿 / the adviser registry");
-  s.adviser->require_subcommand(1);
-  s.adviser_list = s.adviser->add_subcommand("list", "一覧 / list advisers (everyone)");
-  s.adviser_list->add_option("--kind", s.kind, "種別 / only this kind: " + kind_values);
-  s.adviser_list->add_option("--field", s.field,
-                             "分野 / only advisers of this field: " + field_values);
-  auto* active = s.adviser_list->add_flag("--active", s.active_only, "有効 / only active ones");
-  s.adviser_list->add_flag("--inactive", s.inactive, "休止 / only inactive ones")->excludes(active);
-
-  s.adviser_create =
-      s.adviser->add_subcommand("create", "登録 / register an adviser (admins and coordinators)");
-  s.adviser_create->add_option("id", s.adviser_id, "ID: 1 to 63 of a-z, 0-9 and '-'")->required();
-  s.adviser_create->add_option("--name", s.display_name, "氏名 / display name")->required();
-  s.adviser_create->add_option("--kana", s.kana, "カナ / reading");
-  s.adviser_create->add_option("--kind", s.kind, "種別 / kind: " + kind_values)->required();
-  s.adviser_create
-      ->add_option("--field", s.fields,
-                   "分野 / field advised on, repeatable or comma-separated: " + field_values)
-      ->required()
-      ->expected(1)
-      ->delimiter(',')
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  s.adviser_create->add_option("--agency", s.agency, "所属 / agency: ID or agencies/ID");
-  s.adviser_create->add_option("--user", s.user,
-                               "利用者 / the user who signs in as this adviser: ID or users/ID");
-  s.adviser_create->add_flag("--inactive", s.inactive, "休止 / register as inactive");
-
-  const std::string dispatch_help = "派遣 / dispatch: dispatches/3 or 3";
-  const std::string adviser_help = "アドバイザー / adviser: ID or advisers/ID";
-  const std::string etag_help = "only if the dispatch still has this etag (else ABORTED)";
-  s.dispatch = app->add_subcommand("dispatch", "アドバイザー派遣 / adviser dispatch");
-  s.dispatch->require_subcommand(1);
-  s.dispatch->footer(kLifecycleHelp);
-
-  s.request = s.dispatch->add_subcommand(
-      "request", "依頼 / request an adviser for a case or a community group (coordinators)");
-  auto* case_option =
-      s.request->add_option("--case", s.case_text, "ケース / the case: cases/12 or 12");
-  s.request->add_option("--group", s.group, "団体 / the community group's name")
-      ->excludes(case_option);
-  s.request->add_option("--field", s.field, "分野 / field of the difficulty: " + field_values)
-      ->required();
-  s.request->add_option("--note", s.note,
-                        "依頼内容 / what advice is needed, as an argument (visible in the process "
-                        "list and shell history: prefer --note-file)");
-  s.request->add_option("--note-file", s.note_file,
-                        "依頼内容をファイルから / from a UTF-8 text file; - reads standard input");
-  s.request->add_option("--adviser", s.adviser_text,
-                        "希望アドバイザー / adviser wished for, " + adviser_help);
-  s.request->add_option(
-      "--request-id", s.request_id,
-      "リクエストID / makes a retry safe: the same id gives the dispatch the first call created. "
-      "Default: a new random UUID, printed so a retry can reuse it");
-
-  s.get = s.dispatch->add_subcommand("get", "詳細 / show one dispatch");
-  s.get->add_option("dispatch", s.dispatch_text, dispatch_help)->required();
-
-  s.list = s.dispatch->add_subcommand("list", "一覧 / the dispatches you may see, newest first");
-  s.list->add_option("--state", s.state,
-                     "状態 / only this state: " + ValidValues(*v1::DispatchState_descriptor()));
-  s.list->add_option("--case", s.case_text, "ケース / only this case's: cases/12 or 12");
-  s.list->add_option("--adviser", s.adviser_text, "担当 / only those assigned to " + adviser_help);
-  s.list->add_option("--page-size", s.page_size, "dispatches per call (default 100)");
-  s.list->add_flag("--all", s.all_pages, "すべて / every page, not only the first");
-
-  s.approve = s.dispatch->add_subcommand("approve", "決定 / approve, assigning an adviser");
-  s.approve->add_option("dispatch", s.dispatch_text, dispatch_help)->required();
-  s.approve->add_option("--adviser", s.adviser_text, "担当 / the adviser assigned, " + adviser_help)
-      ->required();
-  s.approve->add_option("--etag", s.etag, etag_help);
-
-  s.decline = s.dispatch->add_subcommand("decline", "不承認 / decline, saying why");
-  s.decline->add_option("dispatch", s.dispatch_text, dispatch_help)->required();
-  s.decline->add_option("--reason", s.reason, "理由 / why (give --reason or --reason-file)");
-  s.decline->add_option("--reason-file", s.reason_file,
-                        "理由をファイルから / from a UTF-8 text file; - reads standard input");
-  s.decline->add_option("--etag", s.etag, etag_help);
-
-  s.session = s.dispatch->add_subcommand(
-      "session", "実施 / record the session (coordinators and the assigned adviser)");
-  s.session->add_option("dispatch", s.dispatch_text, dispatch_help)->required();
-  s.session->add_option("--date", s.date, "実施日 / YYYY-MM-DD; default today, not in the future");
-  s.session->add_option("--minutes", s.minutes, "時間 / minutes, 1 to 1440 (default 120)");
-  s.session->add_option("--report", s.report,
-                        "報告 / the session's report, as an argument (prefer --report-file)");
-  s.session->add_option("--report-file", s.report_file,
-                        "報告をファイルから / from a UTF-8 text file; - reads standard input");
-  s.session->add_option("--etag", s.etag, etag_help);
-
-  s.followup = s.dispatch->add_subcommand("followup",
-                                          "フォローアップ / record a follow-up after the session");
-  s.followup->add_option("dispatch", s.dispatch_text, dispatch_help)->required();
-  s.followup->add_option("--date", s.date,
-                         "実施日 / YYYY-MM-DD; default today; within the window after the session");
-  s.followup->add_option("--note", s.note, "内容 / what was discussed (prefer --note-file)");
-  s.followup->add_option("--note-file", s.note_file,
-                         "内容をファイルから / from a UTF-8 text file; - reads standard input");
-  s.followup->add_option("--etag", s.etag, etag_help);
-
-  s.close = s.dispatch->add_subcommand("close", "終了 / close a dispatch after its session");
-  s.close->add_option("dispatch", s.dispatch_text, dispatch_help)->required();
-  s.close->add_option("--etag", s.etag, etag_help);
-}
-
-DispatchCommands::~DispatchCommands() = default;
-
-bool DispatchCommands::Selected() const {
-  return state_->adviser->parsed() || state_->dispatch->parsed();
-}
-
-int DispatchCommands::Prepare() {
-  State& s = *state_;
-  if (s.adviser_list->parsed()) return s.PrepareAdviserList();
-  if (s.adviser_create->parsed()) return s.PrepareAdviserCreate();
-  if (s.request->parsed()) return s.PrepareRequest();
-  if (s.list->parsed()) return s.PrepareList();
-  std::string error;
-  if (!ParseNumbered("DISPATCH", "派遣", kDispatchPrefix, s.dispatch_text, &s.name, &error)) {
-    return UsageError(error);
+class AdviserCreateCommand : public Command {
+ public:
+  void Configure(CLI::App& app) override {
+    app.add_option("id", adviser_id_, "ID: 1 to 63 of a-z, 0-9 and '-'")->required();
+    app.add_option("--name", display_name_, "氏名 / display name")->required();
+    app.add_option("--kana", kana_, "カナ / reading");
+    app.add_option("--kind", kind_, "種別 / kind: " + ValidValues(*v1::AdviserKind_descriptor()))
+        ->required();
+    app.add_option("--field", fields_,
+                   "分野 / field advised on, repeatable or comma-separated: " +
+                       ValidValues(*v1::SupportField_descriptor()))
+        ->required()
+        ->expected(1)
+        ->delimiter(',')
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--agency", agency_, "所属 / agency: ID or agencies/ID");
+    app.add_option("--user", user_,
+                   "利用者 / the user who signs in as this adviser: ID or users/ID");
+    app.add_flag("--inactive", inactive_, "休止 / register as inactive");
   }
-  if (s.approve->parsed()) {
-    std::string adviser;
-    if (!ParseIdArgument("--adviser", "アドバイザー", kAdviserPrefix, s.adviser_text, &adviser,
-                         &error)) {
-      return UsageError(error);
+
+  int Prepare() override {
+    const std::string id(TrimSpaces(adviser_id_));
+    if (!IsResourceId(id)) {
+      return UsageError("IDが不正です / ID: \"" + adviser_id_ +
+                        "\" must be 1 to 63 of a-z, 0-9 and '-', e.g. kobayashi");
     }
-    s.approve_request.set_name(s.name);
-    s.approve_request.set_adviser(adviser);
-    s.approve_request.set_etag(s.etag);
-  } else if (s.decline->parsed()) {
-    std::string reason;
-    if (!RequiredText("--reason", "理由", s.reason, s.reason_file, &s.stdin_taken, &reason,
-                      &error)) {
-      return UsageError(error);
-    }
-    s.decline_request.set_name(s.name);
-    s.decline_request.set_reason(reason);
-    s.decline_request.set_etag(s.etag);
-  } else if (s.session->parsed()) {
-    if (s.minutes != 0 && (s.minutes < 1 || s.minutes > 24 * 60)) {
-      return UsageError("時間が不正です / --minutes: give 1 to 1440, not " +
-                        std::to_string(s.minutes));
-    }
-    std::string report;
-    if (!ParseDay("--date", s.date, s.session_request.mutable_session_date(), &error) ||
-        !RequiredText("--report", "報告", s.report, s.report_file, &s.stdin_taken, &report,
-                      &error)) {
-      return UsageError(error);
-    }
-    s.session_request.set_name(s.name);
-    s.session_request.set_session_minutes(s.minutes);
-    s.session_request.set_report(report);
-    s.session_request.set_etag(s.etag);
-  } else if (s.followup->parsed()) {
-    std::string note;
-    if (!ParseDay("--date", s.date, s.followup_request.mutable_follow_up()->mutable_date(),
-                  &error) ||
-        !RequiredText("--note", "内容", s.note, s.note_file, &s.stdin_taken, &note, &error)) {
-      return UsageError(error);
-    }
-    s.followup_request.set_name(s.name);
-    s.followup_request.mutable_follow_up()->set_note(note);
-    s.followup_request.set_etag(s.etag);
-  } else if (s.close->parsed()) {
-    s.close_request.set_name(s.name);
-    s.close_request.set_etag(s.etag);
-  }
-  return kExitOk;
-}
-
-int DispatchCommands::State::PrepareAdviserList() {
-  std::vector<std::string> clauses;
-  std::string error;
-  int number = 0;
-  if (!kind.empty()) {
-    if (!ParseEnumFlag("--kind", "種別", *v1::AdviserKind_descriptor(), kind, &number, &error)) {
-      return UsageError(error);
-    }
-    clauses.push_back("kind = " + v1::AdviserKind_Name(static_cast<v1::AdviserKind>(number)));
-  }
-  if (!field.empty()) {
-    if (!ParseEnumFlag("--field", "分野", *v1::SupportField_descriptor(), field, &number, &error)) {
-      return UsageError(error);
-    }
-    clauses.push_back("field = " + v1::SupportField_Name(static_cast<v1::SupportField>(number)));
-  }
-  if (active_only) clauses.push_back("active = true");
-  if (inactive) clauses.push_back("active = false");
-  list_advisers.set_filter(Join(clauses, " AND "));
-  return kExitOk;
-}
-
-int DispatchCommands::State::PrepareAdviserCreate() {
-  std::string error;
-  const std::string id(TrimSpaces(adviser_id));
-  if (!IsResourceId(id)) {
-    return UsageError("IDが不正です / ID: \"" + adviser_id +
-                      "\" must be 1 to 63 of a-z, 0-9 and '-', e.g. kobayashi");
-  }
-  create_adviser.set_adviser_id(id);
-  v1::Adviser& adviser = *create_adviser.mutable_adviser();
-  adviser.set_display_name(std::string(TrimSpaces(display_name)));
-  adviser.set_kana(std::string(TrimSpaces(kana)));
-  int number = 0;
-  if (!ParseEnumFlag("--kind", "種別", *v1::AdviserKind_descriptor(), kind, &number, &error)) {
-    return UsageError(error);
-  }
-  adviser.set_kind(static_cast<v1::AdviserKind>(number));
-  for (const auto& text : NonEmpty(fields)) {
-    if (!ParseEnumFlag("--field", "分野", *v1::SupportField_descriptor(), text, &number, &error)) {
-      return UsageError(error);
-    }
-    adviser.add_fields(static_cast<v1::SupportField>(number));
-  }
-  if (adviser.fields().empty()) {
-    return UsageError("分野がありません / --field: give at least one field");
-  }
-  std::string name;
-  if (!TrimSpaces(agency).empty()) {
-    if (!ParseIdArgument("--agency", "所属", kAgencyPrefix, agency, &name, &error)) {
-      return UsageError(error);
-    }
-    adviser.set_agency(name);
-  }
-  if (!TrimSpaces(user).empty()) {
-    if (!ParseIdArgument("--user", "利用者", kUserPrefix, user, &name, &error)) {
-      return UsageError(error);
-    }
-    adviser.set_user(name);
-  }
-  adviser.set_active(!inactive);
-  return kExitOk;
-}
-
-int DispatchCommands::State::PrepareRequest() {
-  std::string error;
-  v1::Dispatch& dispatch = *create.mutable_dispatch();
-  if (!case_text.empty()) {
-    std::string case_name;
-    if (!ParseNumbered("--case", "ケース", kCasePrefix, case_text, &case_name, &error)) {
-      return UsageError(error);
-    }
-    dispatch.set_case_(case_name);
-  } else if (!TrimSpaces(group).empty()) {
-    dispatch.set_community_group(std::string(TrimSpaces(group)));
-  } else {
-    return UsageError(
-        "派遣先がありません / give --case CASE (a case) or --group NAME (a community group)");
-  }
-  int number = 0;
-  if (!ParseEnumFlag("--field", "分野", *v1::SupportField_descriptor(), field, &number, &error)) {
-    return UsageError(error);
-  }
-  dispatch.set_field(static_cast<v1::SupportField>(number));
-  std::string request_note;
-  if (!RequiredText("--note", "依頼内容", note, note_file, &stdin_taken, &request_note, &error)) {
-    return UsageError(error);
-  }
-  dispatch.set_request_note(request_note);
-  if (!adviser_text.empty()) {
-    std::string adviser;
-    if (!ParseIdArgument("--adviser", "アドバイザー", kAdviserPrefix, adviser_text, &adviser,
-                         &error)) {
-      return UsageError(error);
-    }
-    dispatch.set_requested_adviser(adviser);
-  }
-  if (request_id.empty()) {
-    std::optional<std::string> generated = NewRequestId();
-    if (!generated) {
-      return UsageError(
-          "リクエストIDを生成できません / no random source for a request id; give --request-id");
-    }
-    request_id = *generated;
-    generated_request_id = true;
-  } else if (!IsRequestId(request_id)) {
-    return UsageError("リクエストIDが不正です / --request-id: give 1 to " +
-                      std::to_string(kMaxRequestIdLength) +
-                      " printable ASCII characters without spaces, e.g. a UUID");
-  }
-  create.set_request_id(request_id);
-  return kExitOk;
-}
-
-int DispatchCommands::State::PrepareList() {
-  if (page_size < 0) {
-    return UsageError("--page-size: must be 0 (server default) or more, not " +
-                      std::to_string(page_size));
-  }
-  std::vector<std::string> clauses;
-  std::string error;
-  if (!state.empty()) {
+    request_.set_adviser_id(id);
+    v1::Adviser& adviser = *request_.mutable_adviser();
+    adviser.set_display_name(std::string(TrimSpaces(display_name_)));
+    adviser.set_kana(std::string(TrimSpaces(kana_)));
+    adviser.set_active(!inactive_);
+    std::string error;
     int number = 0;
-    if (!ParseEnumFlag("--state", "状態", *v1::DispatchState_descriptor(), state, &number,
+    if (!ParseEnumFlag("--kind", "種別", *v1::AdviserKind_descriptor(), kind_, &number, &error)) {
+      return UsageError(error);
+    }
+    adviser.set_kind(static_cast<v1::AdviserKind>(number));
+    for (const auto& text : NonEmpty(fields_)) {
+      if (!ParseEnumFlag("--field", "分野", *v1::SupportField_descriptor(), text, &number,
+                         &error)) {
+        return UsageError(error);
+      }
+      adviser.add_fields(static_cast<v1::SupportField>(number));
+    }
+    if (adviser.fields().empty()) {
+      return UsageError("分野がありません / --field: give at least one field");
+    }
+    return PrepareLinks(adviser);
+  }
+
+  int Run(const Context& context) override {
+    auto stub = v1::Advisers::NewStub(context.channel);
+    return CallAndPrint(
+        context, stub.get(), &v1::Advisers::Stub::CreateAdviser, request_,
+        std::function([](const v1::Adviser& created) {
+          std::cout << "アドバイザーを登録しました / adviser created: " << created.name() << "\n";
+          PrintAdviser(created);
+        }));
+  }
+
+ private:
+  // --agency and --user, when given.
+  int PrepareLinks(v1::Adviser& adviser) const {
+    std::string name, error;
+    if (!TrimSpaces(agency_).empty()) {
+      if (!ParseIdArgument("--agency", "所属", kAgencyPrefix, agency_, &name, &error)) {
+        return UsageError(error);
+      }
+      adviser.set_agency(name);
+    }
+    if (!TrimSpaces(user_).empty()) {
+      if (!ParseIdArgument("--user", "利用者", kUserPrefix, user_, &name, &error)) {
+        return UsageError(error);
+      }
+      adviser.set_user(name);
+    }
+    return kExitOk;
+  }
+
+  std::string adviser_id_, display_name_, kana_, kind_, agency_, user_;
+  std::vector<std::string> fields_;
+  bool inactive_ = false;
+  v1::CreateAdviserRequest request_;
+};
+
+class DispatchRequestCommand : public Command {
+ public:
+  void Configure(CLI::App& app) override {
+    auto* case_option = app.add_option("--case", case_text_, "ケース / the case: cases/12 or 12");
+    app.add_option("--group", group_, "団体 / the community group's name")->excludes(case_option);
+    app.add_option("--field", field_,
+                   "分野 / field of the difficulty: " + ValidValues(*v1::SupportField_descriptor()))
+        ->required();
+    app.add_option("--note", note_,
+                   "依頼内容 / what advice is needed, as an argument (visible in the process "
+                   "list and shell history: prefer --note-file)");
+    app.add_option("--note-file", note_file_,
+                   "依頼内容をファイルから / from a UTF-8 text file; - reads standard input");
+    app.add_option("--adviser", adviser_text_,
+                   "希望アドバイザー / adviser wished for, " + std::string(kAdviserHelp));
+    app.add_option(
+        "--request-id", request_id_,
+        "リクエストID / makes a retry safe: the same id gives the dispatch the first call "
+        "created. Default: a new random UUID, printed so a retry can reuse it");
+  }
+
+  int Prepare() override {
+    std::string error;
+    v1::Dispatch& dispatch = *request_.mutable_dispatch();
+    if (!case_text_.empty()) {
+      std::string case_name;
+      if (!ParseNumbered("--case", "ケース", kCasePrefix, case_text_, &case_name, &error)) {
+        return UsageError(error);
+      }
+      dispatch.set_case_(case_name);
+    } else if (!TrimSpaces(group_).empty()) {
+      dispatch.set_community_group(std::string(TrimSpaces(group_)));
+    } else {
+      return UsageError(
+          "派遣先がありません / give --case CASE (a case) or --group NAME (a community group)");
+    }
+    int number = 0;
+    if (!ParseEnumFlag("--field", "分野", *v1::SupportField_descriptor(), field_, &number,
                        &error)) {
       return UsageError(error);
     }
-    clauses.push_back("state = " + v1::DispatchState_Name(static_cast<v1::DispatchState>(number)));
-  }
-  std::string name;
-  if (!case_text.empty()) {
-    if (!ParseNumbered("--case", "ケース", kCasePrefix, case_text, &name, &error)) {
+    dispatch.set_field(static_cast<v1::SupportField>(number));
+    std::string request_note, adviser;
+    bool stdin_taken = false;
+    if (!RequiredText("--note", "依頼内容", note_, note_file_, &stdin_taken, &request_note,
+                      &error)) {
       return UsageError(error);
     }
-    clauses.push_back("case = \"" + name + "\"");
+    dispatch.set_request_note(request_note);
+    if (!adviser_text_.empty()) {
+      if (!ParseAdviser(adviser_text_, &adviser, &error)) return UsageError(error);
+      dispatch.set_requested_adviser(adviser);
+    }
+    return PrepareRequestId();
   }
-  if (!adviser_text.empty()) {
-    if (!ParseIdArgument("--adviser", "アドバイザー", kAdviserPrefix, adviser_text, &name,
-                         &error)) {
+
+  int Run(const Context& context) override {
+    auto stub = v1::Advisers::NewStub(context.channel);
+    return CreateAndPrint(
+        context, stub.get(), &v1::Advisers::Stub::CreateDispatch, request_, generated_request_id_,
+        {"依頼", "a second request"}, std::function([](const v1::Dispatch& created) {
+          std::cout << "派遣を依頼しました / dispatch requested: " << created.name() << "\n";
+          PrintDispatch(created);
+        }));
+  }
+
+ private:
+  int PrepareRequestId() {
+    if (const int code = cli::PrepareRequestId(&request_id_, &generated_request_id_);
+        code != kExitOk) {
+      return code;
+    }
+    request_.set_request_id(request_id_);
+    return kExitOk;
+  }
+
+  std::string case_text_, group_, field_, note_, note_file_, adviser_text_, request_id_;
+  bool generated_request_id_ = false;
+  v1::CreateDispatchRequest request_;
+};
+
+class DispatchListCommand : public Command {
+ public:
+  void Configure(CLI::App& app) override {
+    app.add_option("--state", state_,
+                   "状態 / only this state: " + ValidValues(*v1::DispatchState_descriptor()));
+    app.add_option("--case", case_text_, "ケース / only this case's: cases/12 or 12");
+    app.add_option("--adviser", adviser_text_,
+                   "担当 / only those assigned to " + std::string(kAdviserHelp));
+    app.add_option("--page-size", page_size_, "dispatches per call (default 100)");
+    app.add_flag("--all", all_pages_, "すべて / every page, not only the first");
+  }
+
+  int Prepare() override {
+    if (page_size_ < 0) {
+      return UsageError("--page-size: must be 0 (server default) or more, not " +
+                        std::to_string(page_size_));
+    }
+    std::vector<std::string> clauses;
+    std::string name, error;
+    if (!EnumClause("--state", "状態", "state", *v1::DispatchState_descriptor(), state_, &clauses,
+                    &error)) {
       return UsageError(error);
     }
-    clauses.push_back("adviser = \"" + name + "\"");
-  }
-  list_request.set_filter(Join(clauses, " AND "));
-  list_request.set_page_size(page_size);
-  return kExitOk;
-}
-
-int DispatchCommands::Run(const GlobalOptions& options,
-                          const std::shared_ptr<grpc::Channel>& channel) {
-  State& s = *state_;
-  auto stub = v1::Advisers::NewStub(channel);
-  if (s.adviser_list->parsed()) return s.AdviserList(options, stub.get());
-  if (s.adviser_create->parsed()) return s.AdviserCreate(options, stub.get());
-  if (s.request->parsed()) return s.Request(options, stub.get());
-  if (s.get->parsed()) return s.Get(options, stub.get());
-  if (s.list->parsed()) return s.List(options, stub.get());
-  return s.Change(options, stub.get());
-}
-
-int DispatchCommands::State::AdviserList(const GlobalOptions& options, v1::Advisers::Stub* stub) {
-  v1::ListAdvisersResponse all;
-  grpc::Status status =
-      FetchPages(options, std::bind_front(&v1::Advisers::Stub::ListAdvisers, stub), list_advisers,
-                 &all, /*all_pages=*/true);
-  if (!status.ok()) return ReportError(status);
-  if (options.json) {
-    PrintJson(all);
+    if (!case_text_.empty()) {
+      if (!ParseNumbered("--case", "ケース", kCasePrefix, case_text_, &name, &error)) {
+        return UsageError(error);
+      }
+      clauses.push_back("case = \"" + name + "\"");
+    }
+    if (!adviser_text_.empty()) {
+      if (!ParseAdviser(adviser_text_, &name, &error)) return UsageError(error);
+      clauses.push_back("adviser = \"" + name + "\"");
+    }
+    request_.set_filter(Join(clauses, " AND "));
+    request_.set_page_size(page_size_);
     return kExitOk;
   }
-  if (all.advisers().empty()) {
-    std::cout << "アドバイザーはいません / no advisers\n";
+
+  int Run(const Context& context) override {
+    auto stub = v1::Advisers::NewStub(context.channel);
+    return ListAndPrint(context, stub.get(), &v1::Advisers::Stub::ListDispatches, request_,
+                        all_pages_, std::function(PrintDispatches));
+  }
+
+ private:
+  static void PrintDispatches(const v1::ListDispatchesResponse& all) {
+    if (all.dispatches().empty()) {
+      std::cout << "派遣はありません / no dispatches\n";
+      return;
+    }
+    std::vector<Row> rows;
+    for (const auto& dispatch : all.dispatches()) {
+      rows.push_back({dispatch.name(), EnumText(*v1::DispatchState_descriptor(), dispatch.state()),
+                      Cell(Truncate(SubjectText(dispatch), kSubjectColumns)),
+                      EnumText(*v1::SupportField_descriptor(), dispatch.field()),
+                      Cell(WithoutPrefix(dispatch.assigned_adviser(), kAdviserPrefix)),
+                      DateText(dispatch.session_date()), std::to_string(dispatch.follow_ups_size()),
+                      JstDate(dispatch.create_time())});
+    }
+    PrintTable({"名前", "状態", "対象", "分野", "担当", "実施日", "フォロー", "依頼日"}, rows);
+    if (!all.next_page_token().empty()) {
+      std::cerr << "続きがあります / more: --all, or --page-size\n";
+    }
+  }
+
+  std::string state_, case_text_, adviser_text_;
+  int page_size_ = 100;
+  bool all_pages_ = false;
+  v1::ListDispatchesRequest request_;
+};
+
+// A command on one dispatch (the DISPATCH argument).
+class DispatchCommand : public Command {
+ public:
+  void Configure(CLI::App& app) override {
+    app.add_option("dispatch", dispatch_text_, kDispatchHelp)->required();
+    ConfigureFlags(app);
+  }
+
+  int Prepare() override {
+    std::string error;
+    if (!ParseNumbered("DISPATCH", "派遣", kDispatchPrefix, dispatch_text_, &name_, &error)) {
+      return UsageError(error);
+    }
+    return PrepareFlags();
+  }
+
+ protected:
+  virtual void ConfigureFlags(CLI::App& /*app*/) {}
+  virtual int PrepareFlags() { return kExitOk; }
+
+  std::string name_;  // "dispatches/{id}"
+
+ private:
+  std::string dispatch_text_;
+};
+
+class DispatchGetCommand : public DispatchCommand {
+ public:
+  int Run(const Context& context) override {
+    auto stub = v1::Advisers::NewStub(context.channel);
+    v1::GetDispatchRequest request;
+    request.set_name(name_);
+    return CallAndPrint(context, stub.get(), &v1::Advisers::Stub::GetDispatch, request,
+                        std::function(PrintDispatch));
+  }
+};
+
+// approve, decline, session, followup and close: one call that changes the dispatch, whose new
+// state is printed under `done`.
+template <typename Request>
+class DispatchChangeCommand : public DispatchCommand {
+ public:
+  using Method = grpc::Status (v1::Advisers::Stub::*)(grpc::ClientContext*, const Request&,
+                                                      v1::Dispatch*);
+
+  DispatchChangeCommand(Method method, const char* done) : method_(method), done_(done) {}
+
+  int Run(const Context& context) override {
+    auto stub = v1::Advisers::NewStub(context.channel);
+    return CallAndPrint(context, stub.get(), method_, request_,
+                        std::function([this](const v1::Dispatch& changed) {
+                          std::cout << done_ << ": " << changed.name() << "\n";
+                          PrintDispatch(changed);
+                        }));
+  }
+
+ protected:
+  void ConfigureFlags(CLI::App& app) override {
+    ConfigureChange(app);
+    app.add_option("--etag", etag_, kEtagHelp);
+  }
+
+  int PrepareFlags() override {
+    request_.set_name(name_);
+    request_.set_etag(etag_);
+    return PrepareChange();
+  }
+
+  virtual void ConfigureChange(CLI::App& /*app*/) {}
+  virtual int PrepareChange() { return kExitOk; }
+
+  Request request_;
+
+ private:
+  Method method_;
+  const char* done_;
+  std::string etag_;
+};
+
+class DispatchApproveCommand : public DispatchChangeCommand<v1::ApproveDispatchRequest> {
+ public:
+  DispatchApproveCommand()
+      : DispatchChangeCommand(&v1::Advisers::Stub::ApproveDispatch,
+                              "派遣を決定しました / dispatch approved") {}
+
+ protected:
+  void ConfigureChange(CLI::App& app) override {
+    app.add_option("--adviser", adviser_text_,
+                   "担当 / the adviser assigned, " + std::string(kAdviserHelp))
+        ->required();
+  }
+
+  int PrepareChange() override {
+    std::string adviser, error;
+    if (!ParseAdviser(adviser_text_, &adviser, &error)) return UsageError(error);
+    request_.set_adviser(adviser);
     return kExitOk;
   }
-  std::vector<Row> rows;
-  for (const auto& adviser : all.advisers()) {
-    rows.push_back({WithoutPrefix(adviser.name(), kAdviserPrefix), Cell(adviser.display_name()),
-                    EnumText(*v1::AdviserKind_descriptor(), adviser.kind()),
-                    FieldsText(adviser.fields()),
-                    Cell(WithoutPrefix(adviser.agency(), kAgencyPrefix)),
-                    Cell(WithoutPrefix(adviser.user(), kUserPrefix)), ActiveText(adviser)});
-  }
-  PrintTable({"ID", "氏名", "種別", "分野", "所属", "利用者", "状態"}, rows);
-  return kExitOk;
-}
 
-int DispatchCommands::State::AdviserCreate(const GlobalOptions& options, v1::Advisers::Stub* stub) {
-  v1::Adviser created;
-  auto context = NewContext(options);
-  grpc::Status status = stub->CreateAdviser(context.get(), create_adviser, &created);
-  if (!status.ok()) return ReportError(status);
-  if (options.json) {
-    PrintJson(created);
+ private:
+  std::string adviser_text_;
+};
+
+class DispatchDeclineCommand : public DispatchChangeCommand<v1::DeclineDispatchRequest> {
+ public:
+  DispatchDeclineCommand()
+      : DispatchChangeCommand(&v1::Advisers::Stub::DeclineDispatch,
+                              "派遣を不承認にしました / dispatch declined") {}
+
+ protected:
+  void ConfigureChange(CLI::App& app) override {
+    app.add_option("--reason", reason_, "理由 / why (give --reason or --reason-file)");
+    app.add_option("--reason-file", reason_file_,
+                   "理由をファイルから / from a UTF-8 text file; - reads standard input");
+  }
+
+  int PrepareChange() override {
+    std::string reason, error;
+    bool stdin_taken = false;
+    if (!RequiredText("--reason", "理由", reason_, reason_file_, &stdin_taken, &reason, &error)) {
+      return UsageError(error);
+    }
+    request_.set_reason(reason);
     return kExitOk;
   }
-  std::cout << "アドバイザーを登録しました / adviser created: " << created.name() << "\n";
-  PrintAdviser(created);
-  return kExitOk;
-}
 
-int DispatchCommands::State::Request(const GlobalOptions& options, v1::Advisers::Stub* stub) {
-  const std::string& id = create.request_id();
-  if (generated_request_id) {
-    // Before the call, so that it is on the screen whatever happens to the call.
-    std::cerr << "リクエストID / request id: " << id << "\n";
-  }
-  v1::Dispatch created;
-  auto context = NewContext(options);
-  grpc::Status status = stub->CreateDispatch(context.get(), create, &created);
-  if (!status.ok()) {
-    ReportError(status);
-    std::cerr << "再試行するときは --request-id " << id
-              << " を付けてください (二重依頼を防ぎます) / to retry without a second request, add "
-                 "--request-id "
-              << id << "\n";
-    return kExitFailed;
-  }
-  if (options.json) {
-    PrintJson(created);
-    return kExitOk;
-  }
-  std::cout << "派遣を依頼しました / dispatch requested: " << created.name() << "\n";
-  PrintDispatch(created);
-  return kExitOk;
-}
+ private:
+  std::string reason_, reason_file_;
+};
 
-int DispatchCommands::State::Get(const GlobalOptions& options, v1::Advisers::Stub* stub) {
-  v1::GetDispatchRequest request;
-  request.set_name(name);
-  v1::Dispatch dispatch;
-  auto context = NewContext(options);
-  grpc::Status status = stub->GetDispatch(context.get(), request, &dispatch);
-  if (!status.ok()) return ReportError(status);
-  if (options.json) {
-    PrintJson(dispatch);
-  } else {
-    PrintDispatch(dispatch);
-  }
-  return kExitOk;
-}
+class DispatchSessionCommand : public DispatchChangeCommand<v1::RecordSessionRequest> {
+ public:
+  DispatchSessionCommand()
+      : DispatchChangeCommand(&v1::Advisers::Stub::RecordSession,
+                              "実施を記録しました / session recorded") {}
 
-int DispatchCommands::State::List(const GlobalOptions& options, v1::Advisers::Stub* stub) {
-  v1::ListDispatchesResponse all;
-  grpc::Status status =
-      FetchPages(options, std::bind_front(&v1::Advisers::Stub::ListDispatches, stub), list_request,
-                 &all, all_pages);
-  if (!status.ok()) return ReportError(status);
-  if (options.json) {
-    PrintJson(all);
-    return kExitOk;
-  }
-  if (all.dispatches().empty()) {
-    std::cout << "派遣はありません / no dispatches\n";
-    return kExitOk;
-  }
-  std::vector<Row> rows;
-  for (const auto& dispatch : all.dispatches()) {
-    rows.push_back({dispatch.name(), EnumText(*v1::DispatchState_descriptor(), dispatch.state()),
-                    Cell(Truncate(SubjectText(dispatch), kSubjectColumns)),
-                    EnumText(*v1::SupportField_descriptor(), dispatch.field()),
-                    Cell(WithoutPrefix(dispatch.assigned_adviser(), kAdviserPrefix)),
-                    DateText(dispatch.session_date()), std::to_string(dispatch.follow_ups_size()),
-                    JstDate(dispatch.create_time())});
-  }
-  PrintTable({"名前", "状態", "対象", "分野", "担当", "実施日", "フォロー", "依頼日"}, rows);
-  if (!all.next_page_token().empty()) {
-    std::cerr << "続きがあります / more: --all, or --page-size\n";
-  }
-  return kExitOk;
-}
-
-int DispatchCommands::State::Change(const GlobalOptions& options, v1::Advisers::Stub* stub) {
-  v1::Dispatch changed;
-  auto context = NewContext(options);
-  grpc::Status status;
-  std::string done;
-  if (approve->parsed()) {
-    status = stub->ApproveDispatch(context.get(), approve_request, &changed);
-    done = "派遣を決定しました / dispatch approved";
-  } else if (decline->parsed()) {
-    status = stub->DeclineDispatch(context.get(), decline_request, &changed);
-    done = "派遣を不承認にしました / dispatch declined";
-  } else if (session->parsed()) {
+  int Run(const Context& context) override {
     // The server lands a write once per request id (a retry by gRPC or a proxy is then safe).
-    session_request.set_request_id(NewRequestId().value_or(""));
-    status = stub->RecordSession(context.get(), session_request, &changed);
-    done = "実施を記録しました / session recorded";
-  } else if (followup->parsed()) {
-    // The server lands a write once per request id (a retry by gRPC or a proxy is then safe).
-    followup_request.set_request_id(NewRequestId().value_or(""));
-    status = stub->RecordFollowUp(context.get(), followup_request, &changed);
-    done = "フォローアップを記録しました / follow-up recorded";
-  } else if (close->parsed()) {
-    status = stub->CloseDispatch(context.get(), close_request, &changed);
-    done = "派遣を終了しました / dispatch closed";
-  } else {
-    return UsageError("dispatch: give a subcommand (see casectl dispatch --help)");
+    request_.set_request_id(NewRequestId().value_or(""));
+    return DispatchChangeCommand::Run(context);
   }
-  if (!status.ok()) return ReportError(status);
-  if (options.json) {
-    PrintJson(changed);
+
+ protected:
+  void ConfigureChange(CLI::App& app) override {
+    app.add_option("--date", date_, "実施日 / YYYY-MM-DD; default today, not in the future");
+    app.add_option("--minutes", minutes_, "時間 / minutes, 1 to 1440 (default 120)");
+    app.add_option("--report", report_,
+                   "報告 / the session's report, as an argument (prefer --report-file)");
+    app.add_option("--report-file", report_file_,
+                   "報告をファイルから / from a UTF-8 text file; - reads standard input");
+  }
+
+  int PrepareChange() override {
+    if (minutes_ != 0 && (minutes_ < 1 || minutes_ > 24 * 60)) {
+      return UsageError("時間が不正です / --minutes: give 1 to 1440, not " +
+                        std::to_string(minutes_));
+    }
+    std::string report, error;
+    bool stdin_taken = false;
+    if (!ParseDayOrToday("--date", date_, request_.mutable_session_date(), &error) ||
+        !RequiredText("--report", "報告", report_, report_file_, &stdin_taken, &report, &error)) {
+      return UsageError(error);
+    }
+    request_.set_session_minutes(minutes_);
+    request_.set_report(report);
     return kExitOk;
   }
-  std::cout << done << ": " << changed.name() << "\n";
-  PrintDispatch(changed);
-  return kExitOk;
-}
+
+ private:
+  std::string date_, report_, report_file_;
+  int minutes_ = 0;
+};
+
+class DispatchFollowUpCommand : public DispatchChangeCommand<v1::RecordFollowUpRequest> {
+ public:
+  DispatchFollowUpCommand()
+      : DispatchChangeCommand(&v1::Advisers::Stub::RecordFollowUp,
+                              "フォローアップを記録しました / follow-up recorded") {}
+
+  int Run(const Context& context) override {
+    // The server lands a write once per request id (a retry by gRPC or a proxy is then safe).
+    request_.set_request_id(NewRequestId().value_or(""));
+    return DispatchChangeCommand::Run(context);
+  }
+
+ protected:
+  void ConfigureChange(CLI::App& app) override {
+    app.add_option("--date", date_,
+                   "実施日 / YYYY-MM-DD; default today; within the window after the session");
+    app.add_option("--note", note_, "内容 / what was discussed (prefer --note-file)");
+    app.add_option("--note-file", note_file_,
+                   "内容をファイルから / from a UTF-8 text file; - reads standard input");
+  }
+
+  int PrepareChange() override {
+    std::string note, error;
+    bool stdin_taken = false;
+    if (!ParseDayOrToday("--date", date_, request_.mutable_follow_up()->mutable_date(), &error) ||
+        !RequiredText("--note", "内容", note_, note_file_, &stdin_taken, &note, &error)) {
+      return UsageError(error);
+    }
+    request_.mutable_follow_up()->set_note(note);
+    return kExitOk;
+  }
+
+ private:
+  std::string date_, note_, note_file_;
+};
+
+class DispatchCloseCommand : public DispatchChangeCommand<v1::CloseDispatchRequest> {
+ public:
+  DispatchCloseCommand()
+      : DispatchChangeCommand(&v1::Advisers::Stub::CloseDispatch,
+                              "派遣を終了しました / dispatch closed") {}
+};
+
+constexpr CommandSpec kDispatchCommands[] = {
+    {"adviser", "アドバイザー名簿 / the adviser registry"},
+    {"adviser list", "一覧 / list advisers (everyone)", Make<AdviserListCommand>},
+    {"adviser create", "登録 / register an adviser (admins and coordinators)",
+     Make<AdviserCreateCommand>},
+    {"dispatch", "アドバイザー派遣 / adviser dispatch", nullptr, kLifecycleHelp},
+    {"dispatch request", "依頼 / request an adviser for a case or a community group (coordinators)",
+     Make<DispatchRequestCommand>},
+    {"dispatch get", "詳細 / show one dispatch", Make<DispatchGetCommand>},
+    {"dispatch list", "一覧 / the dispatches you may see, newest first", Make<DispatchListCommand>},
+    {"dispatch approve", "決定 / approve, assigning an adviser", Make<DispatchApproveCommand>},
+    {"dispatch decline", "不承認 / decline, saying why", Make<DispatchDeclineCommand>},
+    {"dispatch session", "実施 / record the session (coordinators and the assigned adviser)",
+     Make<DispatchSessionCommand>},
+    {"dispatch followup", "フォローアップ / record a follow-up after the session",
+     Make<DispatchFollowUpCommand>},
+    {"dispatch close", "終了 / close a dispatch after its session", Make<DispatchCloseCommand>},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> DispatchCommandTable() { return kDispatchCommands; }
 
 }  // namespace casecoord::cli

@@ -58,7 +58,13 @@ std::string PadRight(const std::string& text, size_t width) {
   return used >= width ? text : text + std::string(width - used, ' ');
 }
 
-std::string FormatTable(const Row& header, const std::vector<Row>& rows) {
+std::string PadLeft(const std::string& text, size_t width) {
+  const size_t used = DisplayWidth(text);
+  return used >= width ? text : std::string(width - used, ' ') + text;
+}
+
+std::string FormatTable(const Row& header, const std::vector<Row>& rows,
+                        const std::vector<bool>& right) {
   std::vector<size_t> widths(header.size(), 0);
   auto measure = [&widths](const Row& row) {
     for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
@@ -67,11 +73,16 @@ std::string FormatTable(const Row& header, const std::vector<Row>& rows) {
   };
   measure(header);
   for (const auto& row : rows) measure(row);
+  auto cell = [&](const Row& row, size_t i) {
+    if (i >= widths.size()) return row[i];
+    if (i < right.size() && right[i]) return PadLeft(row[i], widths[i]);
+    return i + 1 == row.size() ? row[i] : PadRight(row[i], widths[i]);
+  };
   std::string out;
-  auto format = [&widths, &out](const Row& row) {
+  auto format = [&](const Row& row) {
     for (size_t i = 0; i < row.size(); ++i) {
       if (i > 0) out += "  ";
-      out += i + 1 == row.size() || i >= widths.size() ? row[i] : PadRight(row[i], widths[i]);
+      out += cell(row, i);
     }
     out += "\n";
   };

@@ -19,9 +19,14 @@ std::string PadRight(const std::string& text, size_t width);
 
 using Row = std::vector<std::string>;
 
+// `text` preceded by spaces up to `width` columns (unchanged when already as wide).
+std::string PadLeft(const std::string& text, size_t width);
+
 // The header and rows as lines, columns aligned by display width two spaces apart; the last column
-// is not padded. Each line ends in "\n".
-std::string FormatTable(const Row& header, const std::vector<Row>& rows);
+// is not padded. The columns marked in `right` are right-aligned instead, so that numbers line up
+// on their last digit. Each line ends in "\n".
+std::string FormatTable(const Row& header, const std::vector<Row>& rows,
+                        const std::vector<bool>& right = {});
 
 // FormatTable to standard output.
 void PrintTable(const Row& header, const std::vector<Row>& rows);

@@ -547,5 +547,28 @@ TEST_F(CasectlCaseTest, ProblemFromAFileOrStandardInputStaysOffTheCommandLine) {
   EXPECT_EQ(nlohmann::json::parse(listed.out)["cases"].size(), 2u) << listed.out;
 }
 
+TEST_F(CasectlCaseTest, JsonWorksAfterTheSubcommandAsWellAsBefore) {
+  const std::string name = OpenCase();
+  ASSERT_FALSE(name.empty());
+  const std::string id = name.substr(std::strlen("cases/"));
+
+  CasectlRun before = Casectl({"--json", "case", "list"});
+  CasectlRun after = Casectl({"case", "list", "--json"});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  const nlohmann::json listed = nlohmann::json::parse(after.out);
+  ASSERT_EQ(listed["cases"].size(), 1u) << after.out;
+  EXPECT_EQ(listed["cases"][0]["name"], name) << after.out;
+  EXPECT_EQ(nlohmann::json::parse(before.out), listed);
+
+  CasectlRun got = Casectl({"case", "get", id, "--json"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(nlohmann::json::parse(got.out)["name"], name) << got.out;
+  // Without --json the same command prints for people, not JSON.
+  CasectlRun people = Casectl({"case", "get", id});
+  ASSERT_EQ(people.exit_code, 0) << people.err;
+  EXPECT_NE(people.out.find("受付番号 / case_number"), std::string::npos) << people.out;
+}
+
 }  // namespace
 }  // namespace casecoord
