@@ -27,17 +27,17 @@ void CheckEntryFields(const v1::ConsultationEntry& input, std::chrono::system_cl
                       FieldViolations* violations) {
   if (input.kind() == v1::CONSULTATION_KIND_UNSPECIFIED ||
       !v1::ConsultationKind_IsValid(input.kind())) {
-    violations->Add("entry.kind", "required");
+    (*violations)("entry.kind", "required");
   }
   const auto& date = input.date();
   const auto day = JstMidnight(date.year(), date.month(), date.day());
   if (!day) {
-    violations->Add("entry.date", "required: a real day");
+    (*violations)("entry.date", "required: a real day");
   } else if (*day > now) {
-    violations->Add("entry.date", "is in the future");
+    (*violations)("entry.date", "is in the future");
   }
-  if (input.summary().empty()) violations->Add("entry.summary", "required");
-  if (!v1::ContactMethod_IsValid(input.method())) violations->Add("entry.method", "unknown");
+  if (input.summary().empty()) (*violations)("entry.summary", "required");
+  if (!v1::ContactMethod_IsValid(input.method())) (*violations)("entry.method", "unknown");
 }
 
 }  // namespace
@@ -60,15 +60,15 @@ Status CaseConsultations::CheckEntry(uint64_t id, const v1::ConsultationEntry& i
                                      FieldViolations* violations) const {
   CheckEntryFields(input, now, violations);
   if (input.kind() == v1::COORDINATION_CONTACT && !agencies_.Get(input.agency()).ok()) {
-    violations->Add("entry.agency", "a coordination contact names an agency of the directory");
+    (*violations)("entry.agency", "a coordination contact names an agency of the directory");
   }
   if (input.kind() == v1::AMENDMENT) {
-    if (input.amendment_reason().empty()) violations->Add("entry.amendment_reason", "required");
+    if (input.amendment_reason().empty()) (*violations)("entry.amendment_reason", "required");
     auto amends_an_entry = AmendsAnEntry(id, input.amends());
     if (!amends_an_entry.ok()) return amends_an_entry.status();
-    if (!*amends_an_entry) violations->Add("entry.amends", "must name an entry of this case");
+    if (!*amends_an_entry) (*violations)("entry.amends", "must name an entry of this case");
   } else if (!input.amends().empty() || !input.amendment_reason().empty()) {
-    violations->Add("entry.amends", "only an AMENDMENT amends an entry");
+    (*violations)("entry.amends", "only an AMENDMENT amends an entry");
   }
   return Status::Ok();
 }
@@ -85,7 +85,7 @@ Result<v1::ConsultationEntry> CaseConsultations::PrepareAppendConsultation(
   const auto now = clock_.Now();
   FieldViolations violations;
   CASECOORD_RETURN_IF_ERROR(CheckEntry(*id, input, now, &violations));
-  if (!violations.status().ok()) return violations.status();
+  CASECOORD_RETURN_IF_ERROR(violations.ToStatus());
 
   // The next entry number: one after the last.
   auto last_entry = cases_.LastNumber(*id, kLastEntry, kEntry);
@@ -93,7 +93,7 @@ Result<v1::ConsultationEntry> CaseConsultations::PrepareAppendConsultation(
   const uint64_t number = *last_entry + 1;
   v1::ConsultationEntry entry = input;
   entry.set_name(EntryPrefix(*id) + std::to_string(number));
-  entry.set_author("users/" + user_id);
+  entry.set_author(kUserPrefix + user_id);
   *entry.mutable_create_time() = ToTimestamp(now);
   entry.clear_amended_by();
   if (entry.kind() != v1::COORDINATION_CONTACT) entry.clear_agency();
@@ -107,8 +107,8 @@ Result<v1::ConsultationEntry> CaseConsultations::PrepareAppendConsultation(
   public_part.clear_summary();
   public_part.clear_amendment_reason();
   batch->Put(ColumnFamily::kRecords, EntryKey(*id, number),
-             Frame(public_part.SerializeAsString(),
-                   Seal(*key, entry.name(), personal.SerializeAsString())));
+             storage::Frame({public_part.SerializeAsString(),
+                             Seal(*key, entry.name(), personal.SerializeAsString()), ""}));
   cases_.PutLastNumber(*id, kLastEntry, number, batch);
 
   auto event = cases_.NextEvent(*id, user_id, v1::CONSULTATION_LOGGED);
@@ -125,13 +125,14 @@ Result<v1::ConsultationEntry> CaseConsultations::OpenEntry(const std::string& pa
                                                            std::string_view value) const {
   std::string public_bytes, sealed, unused;
   v1::ConsultationEntry entry, personal;
-  if (!Unframe(value, &public_bytes, &sealed, &unused) || !entry.ParseFromString(public_bytes)) {
-    return Status( Reason::kCaseEntryCorrupt, parent + ": unreadable entry");
+  if (!storage::Unframe(value, {&public_bytes, &sealed, &unused}) ||
+      !entry.ParseFromString(public_bytes)) {
+    return Status(Reason::kCaseEntryCorrupt, parent + ": unreadable entry");
   }
   auto opened = Open(key, entry.name(), sealed);
   if (!opened.ok()) return opened.status();
   if (!personal.ParseFromString(*opened)) {
-    return Status( Reason::kCaseEntryCorrupt, parent + ": unreadable entry");
+    return Status(Reason::kCaseEntryCorrupt, parent + ": unreadable entry");
   }
   entry.set_summary(personal.summary());
   entry.set_amendment_reason(personal.amendment_reason());

@@ -24,8 +24,6 @@
 
 namespace casecoord::cases {
 
-class FieldViolations;  // case_layout.h
-
 class CaseConsultations {
  public:
   // All must outlive this object.

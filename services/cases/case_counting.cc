@@ -117,7 +117,7 @@ Status PrepareMoveCounts(const storage::Storage& storage, uint64_t id, const std
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     v1::CaseEvent counted;
     if (!ParsePublic(it->value().ToStringView(), &counted)) {
-      return Status( Reason::kCaseEventCorrupt, name + ": unreadable event");
+      return Status(Reason::kCaseEventCorrupt, name + ": unreadable event");
     }
     CASECOORD_RETURN_IF_ERROR(CountEvent(old_classification, counted, &moved, -1));
     CASECOORD_RETURN_IF_ERROR(CountEvent(new_classification, counted, &moved, +1));
@@ -135,7 +135,7 @@ Status CaseCounting::RecountCase(uint64_t id, const v1::Case& classification,
        events->Next()) {
     v1::CaseEvent event;
     if (!ParsePublic(events->value().ToStringView(), &event)) {
-      return Status( Reason::kCaseEventCorrupt, CaseName(id) + ": bad event");
+      return Status(Reason::kCaseEventCorrupt, CaseName(id) + ": bad event");
     }
     CASECOORD_RETURN_IF_ERROR(CountEvent(classification, event, changes));
   }
@@ -155,7 +155,7 @@ Result<stats::CounterChanges> CaseCounting::RecountCounters() const {
     uint64_t id = 0;
     if (!ReadIdAfter(cases->key().ToStringView(), prefix.size(), &id) ||
         !ParsePublic(cases->value().ToStringView(), &record)) {
-      return Status( Reason::kCaseRecordCorrupt, "a case is unreadable");
+      return Status(Reason::kCaseRecordCorrupt, "a case is unreadable");
     }
     CASECOORD_RETURN_IF_ERROR(RecountCase(id, Classification(record), &changes));
   }

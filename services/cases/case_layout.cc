@@ -32,14 +32,6 @@ std::string EventKey(uint64_t id, uint64_t sequence) {
   return key;
 }
 
-std::string RequestKey(const std::string& user_id, const std::string& request_id) {
-  std::string key;
-  storage::AppendString(&key, kRequest);
-  storage::AppendString(&key, user_id);
-  storage::AppendString(&key, request_id);
-  return key;
-}
-
 std::string ReferralKey(uint64_t id, uint64_t number) {
   std::string key = Key(kReferral, id);
   storage::AppendUint64(&key, number);
@@ -106,20 +98,6 @@ bool ReadIdAfter(std::string_view key, size_t prefix_size, uint64_t* id) {
 google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time) {
   return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
       std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count());
-}
-
-std::string Frame(const std::string& first, const std::string& second, const std::string& third) {
-  std::string value;
-  storage::AppendString(&value, first);
-  storage::AppendString(&value, second);
-  storage::AppendString(&value, third);
-  return value;
-}
-
-bool Unframe(std::string_view value, std::string* first, std::string* second, std::string* third) {
-  storage::KeyReader reader(value);
-  return reader.ReadString(first) && reader.ReadString(second) && reader.ReadString(third) &&
-         reader.done();
 }
 
 std::string LowerName(const std::string& name) {

@@ -14,31 +14,31 @@
 #include <string_view>
 #include <utility>
 
+#include "services/common/resource_names.h"
 #include "services/common/status.h"
+#include "services/storage/key_spaces.h"
+#include "services/storage/record_kit.h"
 
 namespace casecoord::cases {
 
-inline constexpr char kCasePrefix[] = "cases/";
-inline constexpr char kCase[] = "case";
+inline constexpr const char* kCase = storage::key_spaces::kCase.name;
 // The wrapped data key of a case is stored right after the case, under "case"/id/"key", so that
 // the one block read that finds a case finds its key too. Databases written before kept it under
 // "case-key"/id; start-up moves those (CaseMaintenance), and CaseStore::KeyOf still looks there.
 inline constexpr char kWrappedKeySuffix[] = "key";
-inline constexpr char kLegacyCaseKey[] = "case-key";
-inline constexpr char kEvent[] = "case-event";
-inline constexpr char kEntry[] = "case-entry";
+inline constexpr const char* kLegacyCaseKey = storage::key_spaces::kCaseKeyLegacy.name;
+inline constexpr const char* kEvent = storage::key_spaces::kCaseEvent.name;
+inline constexpr const char* kEntry = storage::key_spaces::kCaseEntry.name;
 // The last event sequence and the last consultation entry number a case has used (big-endian
 // uint64), kept so that a write finds the next number with a point lookup rather than an iterator
 // seek. Cases written before they existed have none; their next write seeks once and adds them.
-inline constexpr char kLastEvent[] = "case-last-event";
-inline constexpr char kLastEntry[] = "case-last-entry";
-inline constexpr char kReferral[] = "case-referral";
-inline constexpr char kInbox[] = "referral-inbox";
-inline constexpr char kNextId[] = "case-next-id";
-inline constexpr char kNumber[] = "case-number";
-inline constexpr char kRequest[] = "case-request";
-inline constexpr char kTeamIndex[] = "case-team";
-inline constexpr char kIndexVersionKey[] = "case-index-version";
+inline constexpr const char* kLastEvent = storage::key_spaces::kCaseLastEvent.name;
+inline constexpr const char* kLastEntry = storage::key_spaces::kCaseLastEntry.name;
+inline constexpr const char* kReferral = storage::key_spaces::kCaseReferral.name;
+inline constexpr const char* kInbox = storage::key_spaces::kReferralInbox.name;
+inline constexpr const char* kNumber = storage::key_spaces::kCaseNumber.name;
+inline constexpr const char* kTeamIndex = storage::key_spaces::kCaseTeam.name;
+inline constexpr const char* kIndexVersionKey = storage::key_spaces::kCaseIndexVersion.name;
 // Bump when the layout of an index entry changes: start-up then re-derives them all.
 inline constexpr char kIndexVersion[] = "1";
 
@@ -50,7 +50,6 @@ std::string WrappedKeyKey(uint64_t id);
 // ("case"/id/"key") sort between the records.
 bool IsCaseRecordKey(std::string_view key, size_t prefix_size);
 std::string EventKey(uint64_t id, uint64_t sequence);
-std::string RequestKey(const std::string& user_id, const std::string& request_id);
 std::string ReferralKey(uint64_t id, uint64_t number);
 std::string TeamIndexKey(const std::string& agency, uint64_t id);
 std::string InboxKey(const std::string& agency, uint64_t id, uint64_t number);
@@ -73,35 +72,17 @@ bool ReadIdAfter(std::string_view key, size_t prefix_size, uint64_t* id);
 
 google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time);
 
-// A value of framed parts (public bytes, sealed bytes, an unused third), and back.
-std::string Frame(const std::string& first, const std::string& second,
-                  const std::string& third = "");
-bool Unframe(std::string_view value, std::string* first, std::string* second, std::string* third);
-// The public part of a framed value parsed into `message`; false if either step fails.
+// A case value is storage::Frame of three parts: public bytes, sealed bytes, and a third kept
+// empty (reserved when the layout was fixed). The public part of one parsed into `message`; false
+// if either step fails.
 template <typename Message>
 bool ParsePublic(std::string_view value, Message* message) {
   std::string public_bytes, sealed, unused;
-  return Unframe(value, &public_bytes, &sealed, &unused) && message->ParseFromString(public_bytes);
+  return storage::Unframe(value, {&public_bytes, &sealed, &unused}) &&
+         message->ParseFromString(public_bytes);
 }
 
 // ASCII lowercase, for enum value names used as counter dimensions.
 std::string LowerName(const std::string& name);
-
-// Collects the bad fields of an input: the first makes an INVALID_ARGUMENT status, the next ones
-// are added to it as further violations.
-class FieldViolations {
- public:
-  void Add(const std::string& field, const std::string& description) {
-    if (status_.ok()) {
-      status_ = Status::InvalidArgument(field, description);
-    } else {
-      status_.AddViolation(field, description);
-    }
-  }
-  const Status& status() const { return status_; }
-
- private:
-  Status status_;
-};
 
 }  // namespace casecoord::cases

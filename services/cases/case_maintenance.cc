@@ -21,9 +21,9 @@ Status CheckPurgeable(const v1::Case& record, const v1::PurgeCaseRequest& reques
                                                        "\" (the case number), to confirm");
   }
   if (record.state() != v1::COMPLETED_BY_ADVICE && record.state() != v1::CLOSED) {
-    return Status(
-        Reason::kCaseOpen, request.name() + " is " + v1::CaseState_Name(record.state()) +
-                         "; only a case that ended (COMPLETED_BY_ADVICE or CLOSED) is purged");
+    return Status(Reason::kCaseOpen,
+                  request.name() + " is " + v1::CaseState_Name(record.state()) +
+                      "; only a case that ended (COMPLETED_BY_ADVICE or CLOSED) is purged");
   }
   return Status::Ok();
 }
@@ -38,7 +38,7 @@ Result<v1::Date> CaseMaintenance::EndDate(uint64_t id, const std::string& name) 
        it->Valid() && it->key().starts_with(prefix); it->Prev()) {
     v1::CaseEvent event;
     if (!ParsePublic(it->value().ToStringView(), &event)) {
-      return Status( Reason::kCaseEventCorrupt, name + ": bad event");
+      return Status(Reason::kCaseEventCorrupt, name + ": bad event");
     }
     if (event.kind() == v1::STATE_CHANGED) {
       ended = event.decision_date();
@@ -56,12 +56,12 @@ Status CaseMaintenance::CheckRetention(const std::string& name, const v1::Date& 
     purgeable = JstMidnight(ended.year() + options_.retention_years, ended.month() + 1, 1);
   }
   if (!purgeable || clock_.Now() < *purgeable) {
-    return Status(
-        Reason::kRetentionNotElapsed,
-        name + " ended on " +
-            FormatJstDate(*JstMidnight(ended.year(), ended.month(), ended.day())) +
-            " and is kept " + std::to_string(options_.retention_years) +
-            " years: it may be purged from " + (purgeable ? FormatJstDate(*purgeable) : "?"));
+    return Status(Reason::kRetentionNotElapsed,
+                  name + " ended on " +
+                      FormatJstDate(*JstMidnight(ended.year(), ended.month(), ended.day())) +
+                      " and is kept " + std::to_string(options_.retention_years) +
+                      " years: it may be purged from " +
+                      (purgeable ? FormatJstDate(*purgeable) : "?"));
   }
   return Status::Ok();
 }
@@ -87,7 +87,7 @@ Status CaseMaintenance::PrepareLeaveInboxes(uint64_t id, const std::string& name
        it->Next()) {
     v1::Referral referral;
     if (!ParsePublic(it->value().ToStringView(), &referral)) {
-      return Status( Reason::kReferralCorrupt, name + ": bad referral");
+      return Status(Reason::kReferralCorrupt, name + ": bad referral");
     }
     auto parsed = ParseReferralName(referral.name());
     if (parsed.ok())
@@ -124,7 +124,8 @@ Result<v1::Case> CaseMaintenance::PreparePurge(const std::string& user_id,
   *record.mutable_purge_time() = ToTimestamp(clock_.Now());
   *record.mutable_update_time() = record.purge_time();
   record.set_etag(std::to_string(*last + 1));  // the PURGED event, in this batch
-  batch->Put(ColumnFamily::kRecords, Key(kCase, *id), Frame(record.SerializeAsString(), ""));
+  batch->Put(ColumnFamily::kRecords, Key(kCase, *id),
+             storage::Frame({record.SerializeAsString(), "", ""}));
   return record;
 }
 
@@ -142,7 +143,7 @@ Result<int> CaseMaintenance::MoveLegacyCaseKeys() {
          it->Next()) {
       uint64_t id = 0;
       if (!ReadIdAfter(it->key().ToStringView(), prefix.size(), &id)) {
-        return Status( Reason::kCaseKeyCorrupt, "a case key's name is malformed");
+        return Status(Reason::kCaseKeyCorrupt, "a case key's name is malformed");
       }
       batch.Put(ColumnFamily::kRecords, WrappedKeyKey(id), it->value().ToStringView());
       batch.Delete(ColumnFamily::kRecords, it->key().ToStringView());
@@ -167,7 +168,7 @@ Result<int> CaseMaintenance::PrepareTeamIndexes(storage::WriteBatch* batch) cons
     uint64_t id = 0;
     if (!ReadIdAfter(it->key().ToStringView(), prefix.size(), &id) ||
         !ParsePublic(it->value().ToStringView(), &record)) {
-      return Status( Reason::kCaseRecordCorrupt, "a case is unreadable");
+      return Status(Reason::kCaseRecordCorrupt, "a case is unreadable");
     }
     for (const auto& member : record.team()) cases_.PutTeamIndex(id, member.agency(), true, batch);
     ++cases;

@@ -42,8 +42,8 @@ void CaseReferrals::PutReferral(uint64_t id, uint64_t number, const CaseKey& key
   public_part.clear_note();
   public_part.clear_decline_reason();
   batch->Put(ColumnFamily::kRecords, ReferralKey(id, number),
-             Frame(public_part.SerializeAsString(),
-                   Seal(key, referral.name(), personal.SerializeAsString())));
+             storage::Frame({public_part.SerializeAsString(),
+                             Seal(key, referral.name(), personal.SerializeAsString()), ""}));
   const std::string inbox = InboxKey(referral.agency(), id, number);
   if (referral.state() == v1::Referral::PENDING) {
     batch->Put(ColumnFamily::kIndexes, inbox, "");
@@ -61,16 +61,16 @@ Result<v1::Referral> CaseReferrals::ReferralOf(const std::string& name) const {
   if (!value->has_value()) return Status(Reason::kNotFound, name + " not found");
   std::string public_bytes, sealed, unused;
   v1::Referral referral, personal;
-  if (!Unframe(**value, &public_bytes, &sealed, &unused) ||
+  if (!storage::Unframe(**value, {&public_bytes, &sealed, &unused}) ||
       !referral.ParseFromString(public_bytes)) {
-    return Status( Reason::kReferralCorrupt, name + " is unreadable");
+    return Status(Reason::kReferralCorrupt, name + " is unreadable");
   }
   auto key = cases_.KeyOf(id);
   if (!key.ok()) return key.status();
   auto opened = Open(*key, referral.name(), sealed);
   if (!opened.ok()) return opened.status();
   if (!personal.ParseFromString(*opened)) {
-    return Status( Reason::kReferralCorrupt, name + " is unreadable");
+    return Status(Reason::kReferralCorrupt, name + " is unreadable");
   }
   referral.set_note(personal.note());
   referral.set_decline_reason(personal.decline_reason());
@@ -110,8 +110,7 @@ Result<v1::Referral> CaseReferrals::PrepareRefer(const std::string& user_id,
   if (!existing.ok()) return existing.status();
   for (const auto& referral : *existing) {
     if (referral.agency() == input.agency() && referral.state() == v1::Referral::PENDING) {
-      return Status(Reason::kReferralPending,
-                                        referral.name() + " already asks " + input.agency());
+      return Status(Reason::kReferralPending, referral.name() + " already asks " + input.agency());
     }
   }
   const uint64_t number = existing->size() + 1;
@@ -121,7 +120,7 @@ Result<v1::Referral> CaseReferrals::PrepareRefer(const std::string& user_id,
   referral.set_role(input.role());
   referral.set_note(input.note());
   referral.set_state(v1::Referral::PENDING);
-  referral.set_referred_by("users/" + user_id);
+  referral.set_referred_by(kUserPrefix + user_id);
   *referral.mutable_create_time() = ToTimestamp(clock_.Now());
   auto key = cases_.KeyOf(*id);
   if (!key.ok()) return key.status();
@@ -178,7 +177,7 @@ Result<v1::Referral> CaseReferrals::PrepareAnswer(const std::string& user_id,
   auto stored = cases_.Load(id);
   if (!stored.ok()) return stored.status();
   v1::Case& record = stored->record;
-  referral->set_answered_by("users/" + user_id);
+  referral->set_answered_by(kUserPrefix + user_id);
   *referral->mutable_answer_time() = ToTimestamp(clock_.Now());
   const v1::CaseEventKind kind = ApplyAnswer(answer, request, &*referral);
   auto key = cases_.KeyOf(id);
@@ -220,7 +219,7 @@ Result<std::vector<v1::Referral>> CaseReferrals::Referrals(const std::string& pa
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     v1::Referral referral;
     if (!ParsePublic(it->value().ToStringView(), &referral)) {
-      return Status( Reason::kReferralCorrupt, parent + ": unreadable referral");
+      return Status(Reason::kReferralCorrupt, parent + ": unreadable referral");
     }
     auto opened = ReferralOf(referral.name());
     if (!opened.ok()) return opened.status();

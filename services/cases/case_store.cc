@@ -36,59 +36,58 @@ bool IsDate(const v1::Date& date) {
 }
 
 void ValidateMembers(const v1::Case& input, FieldViolations* violations) {
-  if (input.members().empty()) violations->Add("case.members", "the household needs a member");
+  if (input.members().empty()) (*violations)("case.members", "the household needs a member");
   std::set<std::string> member_ids;
   int principals = 0;
   for (int i = 0; i < input.members_size(); ++i) {
     const auto& member = input.members(i);
     const std::string field = "case.members[" + std::to_string(i) + "]";
     if (!IsResourceId(member.member_id()) || !member_ids.insert(member.member_id()).second) {
-      violations->Add(field + ".member_id", "1 to 63 lowercase letters, digits or '-', unique");
+      (*violations)(field + ".member_id", "1 to 63 lowercase letters, digits or '-', unique");
     }
-    if (member.display_name().empty()) violations->Add(field + ".display_name", "required");
+    if (member.display_name().empty()) (*violations)(field + ".display_name", "required");
     for (const auto& tag : member.issue_tags()) {
-      if (!IsResourceId(tag))
-        violations->Add(field + ".issue_tags", "\"" + tag + "\" is not a tag");
+      if (!IsResourceId(tag)) (*violations)(field + ".issue_tags", "\"" + tag + "\" is not a tag");
     }
     if (member.has_birth_date() && !IsDate(member.birth_date())) {
-      violations->Add(field + ".birth_date", "not a date");
+      (*violations)(field + ".birth_date", "not a date");
     }
     principals += member.principal() ? 1 : 0;
   }
   if (principals > 1) {
-    violations->Add("case.members", "at most one member is the principal (本人)");
+    (*violations)("case.members", "at most one member is the principal (本人)");
   }
 }
 
 void ValidateClassification(const v1::Case& input, FieldViolations* violations) {
   for (const auto& tag : input.household_issue_tags()) {
     if (!IsResourceId(tag)) {
-      violations->Add("case.household_issue_tags", "\"" + tag + "\" is not a tag");
+      (*violations)("case.household_issue_tags", "\"" + tag + "\" is not a tag");
     }
   }
   std::set<int> fields;
   for (int field : input.fields()) {
     if (field == v1::SUPPORT_FIELD_UNSPECIFIED || !v1::SupportField_IsValid(field)) {
-      violations->Add("case.fields", "unknown field " + std::to_string(field));
+      (*violations)("case.fields", "unknown field " + std::to_string(field));
     } else if (!fields.insert(field).second) {
-      violations->Add(
+      (*violations)(
           "case.fields",
           "\"" + v1::SupportField_Name(static_cast<v1::SupportField>(field)) + "\" is given twice");
     }
   }
-  if (!IsResourceId(input.district())) violations->Add("case.district", "required: a district id");
+  if (!IsResourceId(input.district())) (*violations)("case.district", "required: a district id");
 }
 
 void ValidateDetails(const v1::Case& input, FieldViolations* violations) {
-  if (input.presenting_problem().empty()) violations->Add("case.presenting_problem", "required");
-  if (!v1::Urgency_IsValid(input.urgency())) violations->Add("case.urgency", "unknown");
-  if (!v1::ConsentStatus_IsValid(input.consent())) violations->Add("case.consent", "unknown");
-  if (!input.coordinator().empty() && (input.coordinator().rfind("users/", 0) != 0 ||
+  if (input.presenting_problem().empty()) (*violations)("case.presenting_problem", "required");
+  if (!v1::Urgency_IsValid(input.urgency())) (*violations)("case.urgency", "unknown");
+  if (!v1::ConsentStatus_IsValid(input.consent())) (*violations)("case.consent", "unknown");
+  if (!input.coordinator().empty() && (input.coordinator().rfind(kUserPrefix, 0) != 0 ||
                                        !IsResourceId(input.coordinator().substr(6)))) {
-    violations->Add("case.coordinator", "must look like \"users/{user}\"");
+    (*violations)("case.coordinator", "must look like \"users/{user}\"");
   }
   if (input.has_next_review_date() && !IsDate(input.next_review_date())) {
-    violations->Add("case.next_review_date", "not a date");
+    (*violations)("case.next_review_date", "not a date");
   }
 }
 
@@ -111,7 +110,7 @@ v1::Case NewCaseRecord(const v1::Case& input, uint64_t id, uint64_t number, int 
   record.clear_former_team();
   record.clear_purge_time();
   record.set_referring_agency_kind(referrer.kind());
-  if (record.coordinator().empty()) record.set_coordinator("users/" + user_id);
+  if (record.coordinator().empty()) record.set_coordinator(kUserPrefix + user_id);
   *record.mutable_create_time() = ToTimestamp(now);
   *record.mutable_update_time() = ToTimestamp(now);
   record.set_etag("1");
@@ -213,7 +212,7 @@ Status CaseStore::Validate(const v1::Case& input, bool check_referrer) const {
   ValidateMembers(input, &violations);
   ValidateClassification(input, &violations);
   ValidateDetails(input, &violations);
-  if (!violations.status().ok()) return violations.status();
+  CASECOORD_RETURN_IF_ERROR(violations.ToStatus());
   if (check_referrer && !agencies_.Get(input.referring_agency(), "case.referring_agency").ok()) {
     return Status::InvalidArgument("case.referring_agency", "must be an agency of the directory");
   }
@@ -233,8 +232,7 @@ Result<CaseKey> CaseStore::KeyOf(uint64_t id) const {
   }
   if (!wrapped.ok()) return wrapped.status();
   if (!wrapped->has_value()) {
-    return Status( Reason::kCasePurged,
-                  CaseName(id) + "'s personal data has been destroyed");
+    return Status(Reason::kCasePurged, CaseName(id) + "'s personal data has been destroyed");
   }
   return keys_.Unwrap(**wrapped);
 }
@@ -243,8 +241,8 @@ void CaseStore::PutCase(uint64_t id, const CaseKey& key, v1::Case record,
                         storage::WriteBatch* batch) const {
   const v1::Case personal = SplitPersonal(&record);
   batch->Put(ColumnFamily::kRecords, Key(kCase, id),
-             Frame(record.SerializeAsString(),
-                   Seal(key, PersonalContext(id), personal.SerializeAsString())));
+             storage::Frame({record.SerializeAsString(),
+                             Seal(key, PersonalContext(id), personal.SerializeAsString()), ""}));
 }
 
 Status CaseStore::PutEvent(uint64_t id, const CaseKey& key, v1::CaseEvent event,
@@ -257,9 +255,10 @@ Status CaseStore::PutEvent(uint64_t id, const CaseKey& key, v1::CaseEvent event,
   event.clear_reason();
   event.clear_decider();
   const uint64_t sequence = static_cast<uint64_t>(event.sequence());
-  batch->Put(ColumnFamily::kRecords, EventKey(id, sequence),
-             Frame(event.SerializeAsString(),
-                   Seal(key, EventContext(id, sequence), personal.SerializeAsString())));
+  batch->Put(
+      ColumnFamily::kRecords, EventKey(id, sequence),
+      storage::Frame({event.SerializeAsString(),
+                      Seal(key, EventContext(id, sequence), personal.SerializeAsString()), ""}));
   PutLastNumber(id, kLastEvent, sequence, batch);
   changes.ApplyTo(batch);
   return Status::Ok();
@@ -273,8 +272,7 @@ Result<uint64_t> CaseStore::LastNumber(uint64_t id, const char* last_kind,
   if (stored->has_value()) {
     storage::KeyReader reader(**stored);
     if (!reader.ReadUint64(&number)) {
-      return Status( Reason::kCaseSequenceCorrupt,
-                    CaseName(id) + ": bad " + last_kind + " value");
+      return Status(Reason::kCaseSequenceCorrupt, CaseName(id) + ": bad " + last_kind + " value");
     }
     return number;
   }
@@ -284,8 +282,7 @@ Result<uint64_t> CaseStore::LastNumber(uint64_t id, const char* last_kind,
   if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading the case");
   if (!it->Valid() || !it->key().starts_with(prefix)) return number;
   if (!ReadIdAfter(it->key().ToStringView(), prefix.size(), &number)) {
-    return Status( Reason::kCaseSequenceCorrupt,
-                  CaseName(id) + ": bad " + item_kind + " key");
+    return Status(Reason::kCaseSequenceCorrupt, CaseName(id) + ": bad " + item_kind + " key");
   }
   return number;
 }
@@ -311,7 +308,7 @@ Result<v1::CaseEvent> CaseStore::NextEvent(uint64_t id, const std::string& user_
   event.set_sequence(*last + 1);
   event.set_kind(kind);
   *event.mutable_time() = ToTimestamp(clock_.Now());
-  event.set_actor("users/" + user_id);
+  event.set_actor(kUserPrefix + user_id);
   return event;
 }
 
@@ -341,9 +338,9 @@ Result<CaseStore::Stored> CaseStore::Load(uint64_t id, bool with_personal) const
   if (!value->has_value()) return Status(Reason::kNotFound, CaseName(id) + " not found");
   std::string public_bytes, sealed, unused;
   Stored stored;
-  if (!Unframe(**value, &public_bytes, &sealed, &unused) ||
+  if (!storage::Unframe(**value, {&public_bytes, &sealed, &unused}) ||
       !stored.record.ParseFromString(public_bytes)) {
-    return Status( Reason::kCaseRecordCorrupt, CaseName(id) + " is unreadable");
+    return Status(Reason::kCaseRecordCorrupt, CaseName(id) + " is unreadable");
   }
   stored.etag = stored.record.etag();
   if (stored.record.has_purge_time() || !with_personal) return stored;
@@ -353,7 +350,7 @@ Result<CaseStore::Stored> CaseStore::Load(uint64_t id, bool with_personal) const
   if (!opened.ok()) return opened.status();
   v1::Case personal;
   if (!personal.ParseFromString(*opened)) {
-    return Status( Reason::kCaseRecordCorrupt, CaseName(id) + " is unreadable");
+    return Status(Reason::kCaseRecordCorrupt, CaseName(id) + " is unreadable");
   }
   CASECOORD_RETURN_IF_ERROR(JoinPersonal(personal, &stored.record));
   return stored;
@@ -400,64 +397,43 @@ Result<v1::Case> CaseStore::GetPublic(const std::string& name) const {
   return std::move(stored->record);
 }
 
-Result<std::optional<v1::Case>> CaseStore::EarlierCreate(const std::string& user_id,
-                                                         const std::string& request_id) const {
-  auto earlier = storage_.Get(ColumnFamily::kIndexes, RequestKey(user_id, request_id));
-  if (!earlier.ok()) return earlier.status();
-  if (!earlier->has_value()) return std::optional<v1::Case>();
-  storage::KeyReader reader(**earlier);
-  uint64_t id = 0;
-  if (!reader.ReadUint64(&id)) {
-    return Status( Reason::kCaseRequestCorrupt, "bad request index entry");
-  }
-  auto stored = Load(id);
-  if (!stored.ok()) return stored.status();
-  return std::optional<v1::Case>(std::move(stored->record));
-}
-
-Result<CaseStore::NewCaseNumbers> CaseStore::NextCaseNumbers(int fiscal_year) const {
-  NewCaseNumbers numbers;
-  auto next = storage_.Get(ColumnFamily::kMeta, kNextId);
-  if (!next.ok()) return next.status();
-  if (next->has_value()) {
-    storage::KeyReader reader(**next);
-    if (!reader.ReadUint64(&numbers.id)) {
-      return Status( Reason::kCaseSequenceCorrupt, "bad case id sequence");
-    }
-  }
-  numbers.number_key = Key(kNumber, static_cast<uint64_t>(fiscal_year));
-  auto last_number = storage_.Get(ColumnFamily::kMeta, numbers.number_key);
+Result<uint64_t> CaseStore::NextCaseNumber(int fiscal_year) const {
+  auto last_number =
+      storage_.Get(ColumnFamily::kMeta, Key(kNumber, static_cast<uint64_t>(fiscal_year)));
   if (!last_number.ok()) return last_number.status();
-  if (last_number->has_value()) {
-    storage::KeyReader reader(**last_number);
-    if (!reader.ReadUint64(&numbers.number)) {
-      return Status( Reason::kCaseSequenceCorrupt, "bad case number sequence");
-    }
-    ++numbers.number;
+  if (!last_number->has_value()) return uint64_t{1};
+  storage::KeyReader reader(**last_number);
+  uint64_t number = 0;
+  if (!reader.ReadUint64(&number)) {
+    return Status(Reason::kCaseSequenceCorrupt, "bad case number sequence");
   }
-  return numbers;
+  return number + 1;
 }
 
 Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std::string& request_id,
                                           const v1::Case& input, storage::WriteBatch* batch) const {
-  if (request_id.empty() || request_id.size() > 64 ||
-      !std::all_of(request_id.begin(), request_id.end(),
-                   [](char c) { return c > 0x20 && c < 0x7f; })) {
-    return Status::InvalidArgument("request_id", "1 to 64 printable ASCII characters");
-  }
-  auto earlier = EarlierCreate(user_id, request_id);
-  if (!earlier.ok()) return earlier.status();
-  if (earlier->has_value()) return std::move(**earlier);
+  return storage::CreateOnce(
+      creates_, user_id, request_id, batch,
+      [this](uint64_t id) -> Result<v1::Case> {
+        auto stored = Load(id);
+        if (!stored.ok()) return stored.status();
+        return std::move(stored->record);
+      },
+      [&](uint64_t id) { return PrepareNewCase(user_id, id, input, batch); });
+}
+
+Result<v1::Case> CaseStore::PrepareNewCase(const std::string& user_id, uint64_t id,
+                                           const v1::Case& input,
+                                           storage::WriteBatch* batch) const {
   CASECOORD_RETURN_IF_ERROR(Validate(input, /*check_referrer=*/true));
   auto referrer = agencies_.Get(input.referring_agency());
   if (!referrer.ok()) return referrer.status();
 
   const auto now = clock_.Now();
-  auto numbers = NextCaseNumbers(FiscalYearOf(now));
-  if (!numbers.ok()) return numbers.status();
-  const uint64_t id = numbers->id;
-  v1::Case record =
-      NewCaseRecord(input, id, numbers->number, FiscalYearOf(now), *referrer, user_id, now);
+  const int fiscal_year = FiscalYearOf(now);
+  auto number = NextCaseNumber(fiscal_year);
+  if (!number.ok()) return number.status();
+  v1::Case record = NewCaseRecord(input, id, *number, fiscal_year, *referrer, user_id, now);
 
   auto key = keys_.NewKey();
   if (!key.ok()) return key.status();
@@ -466,18 +442,14 @@ Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std:
   opened.set_sequence(1);
   opened.set_kind(v1::OPENED);
   *opened.mutable_time() = ToTimestamp(now);
-  opened.set_actor("users/" + user_id);
+  opened.set_actor(kUserPrefix + user_id);
   opened.set_to_state(v1::INTAKE);
   CASECOORD_RETURN_IF_ERROR(PutEvent(id, key->first, opened, record, batch));
   PutCase(id, key->first, record, batch);
 
-  std::string next_value, number_value, id_value;
-  storage::AppendUint64(&next_value, id + 1);
-  storage::AppendUint64(&number_value, numbers->number);
-  storage::AppendUint64(&id_value, id);
-  batch->Put(ColumnFamily::kMeta, kNextId, next_value);
-  batch->Put(ColumnFamily::kMeta, numbers->number_key, number_value);
-  batch->Put(ColumnFamily::kIndexes, RequestKey(user_id, request_id), id_value);
+  std::string number_value;
+  storage::AppendUint64(&number_value, *number);
+  batch->Put(ColumnFamily::kMeta, Key(kNumber, static_cast<uint64_t>(fiscal_year)), number_value);
   return record;
 }
 
@@ -500,10 +472,8 @@ Result<v1::Case> CaseStore::PrepareUpdate(const std::string& user_id,
   }
   auto stored = Load(*id);
   if (!stored.ok()) return stored.status();
-  if (!request.case_().etag().empty() && request.case_().etag() != stored->etag) {
-    return Status( Reason::kStaleEtag,
-                  request.case_().name() + " changed since it was read; get it again");
-  }
+  CASECOORD_RETURN_IF_ERROR(
+      storage::CheckEtag(request.case_().name(), request.case_().etag(), stored->etag));
   if (stored->record.has_purge_time()) {
     return Status(Reason::kCasePurged, request.case_().name() + " was purged");
   }
@@ -538,10 +508,7 @@ Result<v1::Case> CaseStore::PrepareTransition(const std::string& user_id,
   if (!id.ok()) return id.status();
   auto stored = Load(*id);
   if (!stored.ok()) return stored.status();
-  if (!request.etag().empty() && request.etag() != stored->etag) {
-    return Status( Reason::kStaleEtag,
-                  request.name() + " changed since it was read; get it again");
-  }
+  CASECOORD_RETURN_IF_ERROR(storage::CheckEtag(request.name(), request.etag(), stored->etag));
   v1::Case& record = stored->record;
   CASECOORD_RETURN_IF_ERROR(CheckTransition(record.state(), request));
   const auto now = clock_.Now();
@@ -554,7 +521,7 @@ Result<v1::Case> CaseStore::PrepareTransition(const std::string& user_id,
   event.set_to_state(request.to());
   event.set_outcome(request.outcome());
   *event.mutable_decision_date() = *decided;
-  event.set_decider(request.decider().empty() ? "users/" + user_id : request.decider());
+  event.set_decider(request.decider().empty() ? kUserPrefix + user_id : request.decider());
   event.set_reason(request.reason());
 
   record.set_state(request.to());
@@ -595,16 +562,16 @@ Result<std::vector<v1::CaseEvent>> CaseStore::History(const std::string& name, i
        it->Next()) {
     std::string public_bytes, sealed, classification;
     v1::CaseEvent event;
-    if (!Unframe(it->value().ToStringView(), &public_bytes, &sealed, &classification) ||
+    if (!storage::Unframe(it->value().ToStringView(), {&public_bytes, &sealed, &classification}) ||
         !event.ParseFromString(public_bytes)) {
-      return Status( Reason::kCaseEventCorrupt, name + ": unreadable event");
+      return Status(Reason::kCaseEventCorrupt, name + ": unreadable event");
     }
     if (!purged) {
       auto opened = Open(*key, EventContext(*id, static_cast<uint64_t>(event.sequence())), sealed);
       if (!opened.ok()) return opened.status();
       v1::CaseEvent personal;
       if (!personal.ParseFromString(*opened)) {
-        return Status( Reason::kCaseEventCorrupt, name + ": unreadable event");
+        return Status(Reason::kCaseEventCorrupt, name + ": unreadable event");
       }
       event.set_reason(personal.reason());
       event.set_decider(personal.decider());
@@ -624,7 +591,7 @@ Result<std::vector<uint64_t>> CaseStore::TeamCaseIds(const std::string& agency) 
         std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
     uint64_t id = 0;
     if (!reader.ReadUint64(&id) || !reader.done()) {
-      return Status( Reason::kCaseIndexCorrupt, "a team index key is malformed");
+      return Status(Reason::kCaseIndexCorrupt, "a team index key is malformed");
     }
     ids.push_back(id);
   }
@@ -637,14 +604,14 @@ Result<v1::Case> CaseStore::ListedCase(uint64_t id, std::string_view value,
   v1::Case record;
   if (!from_team_index) {
     if (!ParsePublic(value, &record)) {
-      return Status( Reason::kCaseRecordCorrupt, CaseName(id) + " is unreadable");
+      return Status(Reason::kCaseRecordCorrupt, CaseName(id) + " is unreadable");
     }
     return record;
   }
   auto stored = storage_.Get(ColumnFamily::kRecords, Key(kCase, id));
   if (!stored.ok()) return stored.status();
   if (!stored->has_value() || !ParsePublic(**stored, &record)) {
-    return Status( Reason::kCaseIndexCorrupt,
+    return Status(Reason::kCaseIndexCorrupt,
                   "the team index names " + CaseName(id) + ", which is unreadable");
   }
   return record;
@@ -670,7 +637,7 @@ Result<CasePage> CaseStore::List(const Viewer& viewer, const CaseFilter& filter,
     if (!by_team && !IsCaseRecordKey(it->key().ToStringView(), prefix.size())) continue;
     uint64_t id = 0;
     if (!ReadIdAfter(it->key().ToStringView(), prefix.size(), &id)) {
-      return Status( Reason::kCaseIndexCorrupt, "a case key is malformed");
+      return Status(Reason::kCaseIndexCorrupt, "a case key is malformed");
     }
     auto record = ListedCase(id, it->value().ToStringView(), by_team);
     if (!record.ok()) return record.status();

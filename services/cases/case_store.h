@@ -46,6 +46,7 @@
 #include "services/common/handoff_lock.h"
 #include "services/common/status.h"
 #include "services/directory/agency_store.h"
+#include "services/storage/record_kit.h"
 #include "services/storage/request_ledger.h"
 #include "services/storage/storage.h"
 
@@ -73,7 +74,12 @@ class CaseStore final : public CaseAccess {
   // All must outlive the store.
   CaseStore(storage::Storage& storage, const directory::AgencyStore& agencies,
             const CaseKeyring& keys, const Clock& clock)
-      : storage_(storage), agencies_(agencies), keys_(keys), clock_(clock) {}
+      : storage_(storage),
+        agencies_(agencies),
+        keys_(keys),
+        clock_(clock),
+        creates_(storage, storage::key_spaces::kCaseNextId, storage::key_spaces::kCaseRequest,
+                 Reason::kCaseSequenceCorrupt) {}
 
   CaseWriteLock LockCase(std::string_view name) const override;
   // For creates.
@@ -162,16 +168,11 @@ class CaseStore final : public CaseAccess {
  private:
   // `check_referrer`: whether referring_agency must (still) be in the directory.
   Status Validate(const v1::Case& input, bool check_referrer) const;
-  // The case an earlier create with this request id made, if any.
-  Result<std::optional<v1::Case>> EarlierCreate(const std::string& user_id,
-                                                const std::string& request_id) const;
-  // The next case id and the next case number of `fiscal_year`, with the kMeta keys to store them.
-  struct NewCaseNumbers {
-    uint64_t id = 1;
-    uint64_t number = 1;
-    std::string number_key;
-  };
-  Result<NewCaseNumbers> NextCaseNumbers(int fiscal_year) const;
+  // PrepareCreate once the request is known to be new: `id` is the case's.
+  Result<v1::Case> PrepareNewCase(const std::string& user_id, uint64_t id, const v1::Case& input,
+                                  storage::WriteBatch* batch) const;
+  // The next case number (受付番号) of `fiscal_year`: 1 for its first case.
+  Result<uint64_t> NextCaseNumber(int fiscal_year) const;
   // Takes the case's monitoring and plan-review items off every work list (services/worklist).
   Status ClearCaseWork(uint64_t id, storage::WriteBatch* batch) const;
   // Reads the public part of the case `id` that a List walk found; DATA_LOSS if unreadable.
@@ -182,6 +183,7 @@ class CaseStore final : public CaseAccess {
   const directory::AgencyStore& agencies_;
   const CaseKeyring& keys_;
   const Clock& clock_;
+  const storage::NumberedCreates creates_;
   // Locking does not change what the store holds, so const stores (readers) may lock too.
   mutable HandoffSharedMutex counting_mutex_;
   mutable HandoffMutex sequence_mutex_;

@@ -7,6 +7,7 @@
 #include "services/common/fiscal_year.h"
 #include "services/common/log.h"
 #include "services/common/pagination.h"
+#include "services/common/resource_names.h"
 #include "services/common/text.h"
 #include "services/storage/request_ledger.h"
 
@@ -76,7 +77,7 @@ Status ApplyClause(const FilterClause& clause, const auth::Caller& caller, CaseF
     }
     filter->fiscal_year = static_cast<int>(*year);
   } else if (clause.key == "agency") {
-    if (clause.value.rfind("agencies/", 0) != 0) {
+    if (clause.value.rfind(kAgencyPrefix, 0) != 0) {
       return Status::InvalidArgument("filter", "agency must look like \"agencies/{agency}\"");
     }
     filter->agency = clause.value;
@@ -120,8 +121,7 @@ Status CasesService::CheckReferralsVisible(auth::Call& call, const std::string& 
   if (parent != "cases/-") return CheckVisible(call, parent);
   call.set_resource("cases/-/referrals");
   if (call.caller().agency.empty()) {
-    return Status(Reason::kNoAgency,
-                                      "the inbox is for users who belong to an agency");
+    return Status(Reason::kNoAgency, "the inbox is for users who belong to an agency");
   }
   return Status::Ok();
 }
