@@ -28,7 +28,7 @@
 #include "casecoord/v1/common.pb.h"
 #include "services/common/enum_labels.h"
 #include "services/common/fiscal_year.h"
-#include "services/directory/csv.h"
+#include "services/text/csv.h"
 
 namespace casecoord::report {
 namespace {
@@ -550,11 +550,10 @@ Result<std::string> SheetCsv(const Sheet& sheet, CsvFlavor flavor) {
     }
     // WriteCsv's header is simply its first record: one record per call keeps its quoting rules
     // while the empty lines between tables stay empty.
-    utf8 += directory::WriteCsv(fields, {});
+    utf8 += text::WriteCsv(fields, {});
   }
-  return directory::EncodeFromUtf8(utf8, flavor == CsvFlavor::kCp932
-                                             ? directory::CsvEncoding::kCp932
-                                             : directory::CsvEncoding::kUtf8Bom);
+  return text::EncodeFromUtf8(
+      utf8, flavor == CsvFlavor::kCp932 ? text::CsvEncoding::kCp932 : text::CsvEncoding::kUtf8Bom);
 }
 
 // ---------------------------------------------------------------------------------------------

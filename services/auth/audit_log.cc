@@ -433,7 +433,7 @@ AuditLog::AuditLog(storage::Storage& storage, std::string key, const Clock& cloc
 
 AuditLog::~AuditLog() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   work_available_.notify_all();
@@ -452,6 +452,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Storage& storage, std:
   }
   std::unique_ptr<AuditLog> log(new AuditLog(storage, std::move(key), clock));
   if (state->has_last) {
+    MutexLock lock(log->mutex_);  // no committer yet; taken for the analysis
     log->last_sequence_ = state->last_sequence;
     log->last_hash_ = state->last_entry.hash();
     log->last_micros_ = TimeUtil::TimestampToMicroseconds(state->last_entry.time());
@@ -524,14 +525,14 @@ Result<AuditRecovery> AuditLog::Recover(storage::Storage& storage, const std::st
 }
 
 void AuditLog::FailAppendsForTesting(Status status) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   injected_failure_ = std::move(status);
 }
 
 void AuditLog::AppendAsync(AuditRecord record, storage::WriteBatch* changes,
                            std::function<void(Status)> done) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     queue_.push_back(Pending{std::move(record), changes, std::move(done)});
   }
   work_available_.notify_one();
@@ -544,34 +545,39 @@ Status AuditLog::Append(const AuditRecord& record, storage::WriteBatch* changes)
 }
 
 AuditHead AuditLog::head() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return AuditHead{last_sequence_, last_hash_};
 }
 
 void AuditLog::CommitLoop() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   for (;;) {
-    work_available_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    lock.Wait(work_available_, [this] {
+      mutex_.AssertHeld();
+      return stopping_ || !queue_.empty();
+    });
     if (queue_.empty()) return;  // stopping, and everything queued has been committed
     std::deque<Pending> group;
     group.swap(queue_);
-    lock.unlock();
+    lock.Unlock();
     Status status = CommitGroup(group);
     for (Pending& pending : group) pending.done(status);
-    lock.lock();
+    lock.Lock();
   }
 }
 
 Status AuditLog::CommitGroup(const std::deque<Pending>& group) {
   Status failure;
   int64_t micros = 0;
+  uint64_t sequence = 0;
+  std::string hash;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     failure = injected_failure_;
     micros = std::max(last_micros_, Micros(clock_.Now()));
+    sequence = last_sequence_;
+    hash = last_hash_;
   }
-  uint64_t sequence = last_sequence_;
-  std::string hash = last_hash_;
   storage::WriteBatch batch(storage_);
   for (const Pending& pending : group) {
     if (pending.changes != nullptr) batch.Append(*pending.changes);
@@ -595,7 +601,7 @@ Status AuditLog::CommitGroup(const std::deque<Pending>& group) {
   PutHead(batch, sequence, hash, key_);
   Status status = failure.ok() ? storage_.Commit(batch) : failure;
   if (status.ok()) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     last_sequence_ = sequence;
     last_hash_ = hash;
     last_micros_ = micros;

@@ -5,9 +5,15 @@
 #include <unordered_set>
 
 #include "services/directory/agency_store.h"
-#include "services/directory/japanese_text.h"
+#include "services/text/japanese_text.h"
 
 namespace casecoord::directory {
+
+using text::ContainsNormalized;
+using text::IndexTermsOfNormalized;
+using text::KanaSortKey;
+using text::NormalizeForSearch;
+using text::QueryTermsOfNormalized;
 
 struct AgencyCatalog::Entry {
   std::string id;

@@ -17,6 +17,16 @@
 #include "services/common/text.h"
 
 namespace casecoord::directory {
+
+using text::CsvProblem;
+using text::CsvRow;
+using text::CsvTable;
+using text::DecodeToUtf8;
+using text::EncodeFromUtf8;
+using text::MapHeader;
+using text::ParseCsv;
+using text::WriteCsv;
+
 namespace {
 
 using google::protobuf::util::TimeUtil;

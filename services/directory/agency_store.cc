@@ -12,10 +12,14 @@
 #include "services/common/fiscal_year.h"
 #include "services/common/log.h"
 #include "services/common/text.h"
-#include "services/directory/japanese_text.h"
 #include "services/storage/key_encoding.h"
+#include "services/text/japanese_text.h"
 
 namespace casecoord::directory {
+
+using text::KanaSortKey;
+using text::QueryTerms;
+
 namespace {
 
 using google::protobuf::util::FieldMaskUtil;

@@ -317,7 +317,7 @@ Result<std::unique_ptr<Storage>> Storage::OpenExisting(const std::string& path,
 Storage::~Storage() {
   if (recovery_thread_.joinable()) {
     {
-      std::lock_guard<std::mutex> lock(recovery_mutex_);
+      MutexLock lock(recovery_mutex_);
       recovery_stopping_ = true;
     }
     recovery_wake_.notify_all();
@@ -371,7 +371,7 @@ Status Storage::Write(const rocksdb::WriteOptions& options, WriteBatch& batch) {
   // Refused here, not only by RocksDB: after Resume() the newest log may still be the one that
   // failed (ResumeIsSafe), and appending to it would trip an assertion in Debian's RocksDB.
   if (WriteState state = write_state(); state != WriteState::kWritable) {
-    std::lock_guard<std::mutex> lock(recovery_mutex_);
+    MutexLock lock(recovery_mutex_);
     return Status(StatusCode::kUnavailable, "STORAGE_UNAVAILABLE",
                   "commit refused: the database is " + std::string(WriteStateName(state)) +
                       " after " + last_error_.ToString());
@@ -407,7 +407,7 @@ Status Storage::Write(const rocksdb::WriteOptions& options, WriteBatch& batch) {
 
 void Storage::OnBackgroundError(rocksdb::BackgroundErrorReason reason,
                                 const rocksdb::Status& error) {
-  std::lock_guard<std::mutex> lock(recovery_mutex_);
+  MutexLock lock(recovery_mutex_);
   ++errors_seen_;
   last_error_ = FromRocksStatus(error, std::string("RocksDB ") + ReasonName(reason));
   if (write_state() != WriteState::kWritable) {
@@ -445,26 +445,33 @@ bool Storage::ResumeIsSafe() const {
 }
 
 void Storage::RecoveryLoop() {
-  std::unique_lock<std::mutex> lock(recovery_mutex_);
+  MutexLock lock(recovery_mutex_);
   auto delay = resume_first_delay_;
   int attempts = 0;
   while (true) {
-    recovery_wake_.wait(
-        lock, [this] { return recovery_stopping_ || write_state() == WriteState::kRecovering; });
+    lock.Wait(recovery_wake_, [this] {
+      recovery_mutex_.AssertHeld();
+      return recovery_stopping_ || write_state() == WriteState::kRecovering;
+    });
     if (recovery_stopping_) return;
     if (committed_since_resume_.exchange(false)) {
       delay = resume_first_delay_;
       attempts = 0;
     }
-    if (recovery_wake_.wait_for(lock, delay, [this] { return recovery_stopping_; })) return;
+    if (lock.WaitFor(recovery_wake_, delay, [this] {
+          recovery_mutex_.AssertHeld();
+          return recovery_stopping_;
+        })) {
+      return;
+    }
     const uint64_t errors_before = errors_seen_;
     ++attempts;
-    lock.unlock();
+    lock.Unlock();
     const bool safe = ResumeIsSafe();
     rocksdb::Status resumed = safe ? db_->Resume() : rocksdb::Status::OK();
     // A successful Resume() that left the failed log in place would be just as unsafe.
     const bool log_replaced = !wal_state_->newest_wal_failed();
-    lock.lock();
+    lock.Lock();
     const auto waited = delay;
     delay = std::min(delay * 2, resume_max_delay_);
     if (resumed.IsShutdownInProgress()) return;

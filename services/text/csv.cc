@@ -1,4 +1,4 @@
-#include "services/directory/csv.h"
+#include "services/text/csv.h"
 
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_err.h>
@@ -13,7 +13,7 @@
 
 #include "services/common/text.h"
 
-namespace casecoord::directory {
+namespace casecoord::text {
 namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
@@ -671,4 +671,4 @@ Result<std::vector<int>> MapHeader(const std::vector<std::string>& header,
   return status;
 }
 
-}  // namespace casecoord::directory
+}  // namespace casecoord::text

@@ -1,4 +1,4 @@
-#include "services/directory/japanese_text.h"
+#include "services/text/japanese_text.h"
 
 #include <unicode/coll.h>
 #include <unicode/locid.h>
@@ -25,7 +25,7 @@
 
 #include "services/common/log.h"
 
-namespace casecoord::directory {
+namespace casecoord::text {
 namespace {
 
 constexpr UChar32 kReplacementCharacter = 0xFFFD;
@@ -245,4 +245,4 @@ std::string KanaSortKey(std::string_view kana) {
   return key;
 }
 
-}  // namespace casecoord::directory
+}  // namespace casecoord::text
