@@ -107,7 +107,7 @@ struct AuditQuery {
 
 // At most `limit` entries and, past the first, at most kMaxAuditPageBytes of them, so that a page
 // of entries that each returned a long list still fits in one answer.
-inline constexpr size_t kMaxAuditPageBytes = 2 * 1024 * 1024;
+inline constexpr size_t kMaxAuditPageBytes = size_t{2} * 1024 * 1024;
 
 struct AuditPage {
   std::vector<v1::AuditEntry> entries;  // oldest first

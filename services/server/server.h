@@ -115,7 +115,7 @@ class CaseServer {
  public:
   // `wal_faults` and `sync_journal` are for tests only (storage::StorageOptions).
   static Result<std::unique_ptr<CaseServer>> Start(
-      const ServerConfig& config, std::shared_ptr<const storage::Keyring> keyring,
+      const ServerConfig& config, const std::shared_ptr<const storage::Keyring>& keyring,
       std::string audit_key, const Clock& clock = SystemClock::Instance(),
       std::shared_ptr<storage::WalFaultInjector> wal_faults = nullptr,
       std::shared_ptr<storage::SyncJournal> sync_journal = nullptr);
@@ -138,6 +138,20 @@ class CaseServer {
 
  private:
   CaseServer() = default;
+  // The parts of Start(), in this order.
+  Status OpenStorageAndAuth(const ServerConfig& config,
+                            const std::shared_ptr<const storage::Keyring>& keyring,
+                            std::string audit_key, const Clock& clock,
+                            std::shared_ptr<storage::WalFaultInjector> wal_faults,
+                            std::shared_ptr<storage::SyncJournal> sync_journal);
+  void OpenAdmin(const ServerConfig& config,
+                 const std::shared_ptr<const storage::Keyring>& keyring);
+  Status OpenDirectoryAndCases(const ServerConfig& config,
+                               const std::shared_ptr<const storage::Keyring>& keyring,
+                               const Clock& clock);
+  Status OpenCaseWork(const ServerConfig& config, const Clock& clock);
+  Status Serve(const ServerConfig& config, int max_connections,
+               const std::shared_ptr<grpc::ServerCredentials>& credentials);
 
   ServerConfig config_;
   int port_ = 0;

@@ -223,6 +223,37 @@ void WriteBatch::Append(const WriteBatch& other) {
   after_commit_.insert(after_commit_.end(), other.after_commit_.begin(), other.after_commit_.end());
 }
 
+namespace {
+
+// Our column families, then those of the database this build does not know (`existing` lists
+// what the database has).
+std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilyDescriptors(
+    const rocksdb::Options& db_options, const std::vector<std::string>& existing,
+    bool tolerate_malformed_counters) {
+  // Every open (server, restore, key rotation) comes here, so the counters can always be merged.
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (auto name : kColumnFamilyNames) {
+    rocksdb::ColumnFamilyOptions cf_options(db_options);
+    if (name == ColumnFamilyName(ColumnFamily::kCounters)) {
+      cf_options.merge_operator = NewCounterMergeOperator(tolerate_malformed_counters);
+      // Every counted event adds a few merge operands to a couple of thousand hot keys, and a read
+      // folds every operand still in the memtable: with a 64 MiB memtable a yearly report slowed
+      // from ~2 ms to over 100 ms between flushes (bench/stats_bench). A small memtable is
+      // flushed, operands folded, long before that.
+      cf_options.write_buffer_size = kCounterMemtableBytes;
+    }
+    descriptors.emplace_back(std::string(name), cf_options);
+  }
+  for (const auto& name : existing) {
+    bool known = false;
+    for (auto ours : kColumnFamilyNames) known = known || ours == name;
+    if (!known) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(db_options));
+  }
+  return descriptors;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   if (options.path.empty()) return Status::InvalidArgument("data_dir", "must not be empty");
   auto inspection = InspectDataDirectory(options.path, options.keyring.get());
@@ -268,25 +299,8 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
     auto listed = rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing);
     if (!listed.ok()) return FromRocksStatus(listed, "listing column families");
   }
-  // Every open (server, restore, key rotation) comes here, so the counters can always be merged.
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (auto name : kColumnFamilyNames) {
-    rocksdb::ColumnFamilyOptions cf_options(db_options);
-    if (name == ColumnFamilyName(ColumnFamily::kCounters)) {
-      cf_options.merge_operator = NewCounterMergeOperator(options.tolerate_malformed_counters);
-      // Every counted event adds a few merge operands to a couple of thousand hot keys, and a read
-      // folds every operand still in the memtable: with a 64 MiB memtable a yearly report slowed
-      // from ~2 ms to over 100 ms between flushes (bench/stats_bench). A small memtable is
-      // flushed, operands folded, long before that.
-      cf_options.write_buffer_size = kCounterMemtableBytes;
-    }
-    descriptors.emplace_back(std::string(name), cf_options);
-  }
-  for (const auto& name : existing) {
-    bool known = false;
-    for (auto ours : kColumnFamilyNames) known = known || ours == name;
-    if (!known) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(db_options));
-  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors =
+      ColumnFamilyDescriptors(db_options, existing, options.tolerate_malformed_counters);
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;
