@@ -659,10 +659,12 @@ Status CaseServer::Serve(const ServerConfig& config, int max_connections,
     acceptor->HandleNewConnection(&connection);
   });
   server->head_logger_ = std::thread([raw = server] {
-    std::unique_lock<std::mutex> lock(raw->head_logger_mutex_);
+    MutexLock lock(raw->head_logger_mutex_);
     const auto interval = std::chrono::minutes(raw->config_.audit_head_log_minutes);
-    while (!raw->head_logger_wake_.wait_for(lock, interval,
-                                            [raw] { return raw->head_logger_stop_; })) {
+    while (!lock.WaitFor(raw->head_logger_wake_, interval, [raw] {
+      raw->head_logger_mutex_.AssertHeld();
+      return raw->head_logger_stop_;
+    })) {
       LogAuditHead(*raw->audit_, "scheduled");
     }
   });
@@ -711,7 +713,7 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
 }
 
 void CaseServer::Shutdown() {
-  std::lock_guard<std::mutex> lock(shutdown_mutex_);
+  MutexLock lock(shutdown_mutex_);
   if (shut_down_) return;
   log::Info("shutting down: health NOT_SERVING, draining",
             {{"drain_ms", std::to_string(config_.drain_ms)}});
@@ -729,7 +731,7 @@ void CaseServer::Shutdown() {
   server_->Wait();
   if (head_logger_.joinable()) {
     {
-      std::lock_guard<std::mutex> lock(head_logger_mutex_);
+      MutexLock lock(head_logger_mutex_);
       head_logger_stop_ = true;
     }
     head_logger_wake_.notify_all();
@@ -746,7 +748,7 @@ void CaseServer::Shutdown() {
 
 void CaseServer::Wait() {
   server_->Wait();
-  std::lock_guard<std::mutex> lock(shutdown_mutex_);  // until Shutdown() has closed storage
+  MutexLock lock(shutdown_mutex_);  // until Shutdown() has closed storage
 }
 
 CaseServer::~CaseServer() {

@@ -29,6 +29,7 @@
 
 #include "services/auth/gatekeeper.h"
 #include "services/common/status.h"
+#include "services/common/thread_annotations.h"
 #include "services/common/worker_pool.h"
 #include "services/server/config.h"
 #include "services/server/connection_listener.h"
@@ -189,13 +190,13 @@ class CaseServer {
   std::unique_ptr<ConnectionListener> listener_;
   std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor_;
   std::unique_ptr<grpc::Server> server_;
-  std::mutex shutdown_mutex_;
-  bool shut_down_ = false;
+  Mutex shutdown_mutex_;
+  bool shut_down_ CASECOORD_GUARDED_BY(shutdown_mutex_) = false;
   // Logs the audit head every config_.audit_head_log_minutes until Shutdown() stops it.
   std::thread head_logger_;
-  std::mutex head_logger_mutex_;
+  Mutex head_logger_mutex_;
   std::condition_variable head_logger_wake_;
-  bool head_logger_stop_ = false;  // guarded by head_logger_mutex_
+  bool head_logger_stop_ CASECOORD_GUARDED_BY(head_logger_mutex_) = false;
 };
 
 }  // namespace casecoord::server
