@@ -216,11 +216,9 @@ template <typename Char>
 int CountLineEnds(std::basic_string_view<Char> text, size_t begin, size_t end) {
   int count = 0;
   for (size_t i = begin; i < end; ++i) {
-    if (text[i] == Char('\n')) {
-      ++count;
-    } else if (text[i] == Char('\r') && (i + 1 >= text.size() || text[i + 1] != Char('\n'))) {
-      ++count;
-    }
+    const bool lone_cr =
+        text[i] == Char('\r') && (i + 1 >= text.size() || text[i + 1] != Char('\n'));
+    if (text[i] == Char('\n') || lone_cr) ++count;
   }
   return count;
 }
@@ -280,7 +278,7 @@ bool DecodeCp932(std::string_view bytes, std::string* utf8, DecodeFailure* failu
       if (U_FAILURE(ignored)) invalid_length = 1;
       // The converter has consumed the offending bytes when it stops.
       const size_t consumed = static_cast<size_t>(source - bytes.data());
-      failure->length = static_cast<size_t>(invalid_length);
+      failure->length = static_cast<unsigned char>(invalid_length);
       failure->offset = consumed >= failure->length ? consumed - failure->length : 0;
       return false;
     }
