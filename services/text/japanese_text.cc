@@ -133,9 +133,7 @@ bool MapCommonKatakanaToHiragana(icu::UnicodeString& text) {
   for (int32_t i = 0; i < text.length();) {
     const UChar32 c = text.char32At(i);
     i += U16_LENGTH(c);
-    if (c >= kSmallA && c <= kVu) {
-      mapped.append(c - kToHiragana);
-    } else if (c == kIterationMark || c == kVoicedIteration) {
+    if ((c >= kSmallA && c <= kVu) || c == kIterationMark || c == kVoicedIteration) {
       mapped.append(c - kToHiragana);
     } else if (c >= kVa && c <= kVo) {
       mapped.append(kVaBases[c - kVa]).append(kCombiningVoicedMark);
