@@ -22,6 +22,7 @@
 namespace {
 
 using casecoord::StatusCode;
+using namespace casecoord::directory;
 using namespace casecoord::text;
 
 void CheckDecoding(std::string_view bytes, const casecoord::Result<std::string>& decoded,
