@@ -15,7 +15,7 @@ DEV_DIR   ?= var/dev
 CASESERVER = $(BUILD_DIR)/services/server/caseserver
 CASECTL    = $(BUILD_DIR)/clients/cli/casectl
 
-.PHONY: all deps build run test test-unit test-asan test-tsan fuzz fuzz-build bench format clean
+.PHONY: all deps build run test test-unit test-asan test-tsan fuzz fuzz-build bench lint format clean
 
 all: build
 
@@ -79,6 +79,17 @@ fuzz-build: deps
 # Every benchmark in bench/ (storage_bench, rpc_bench, audit_bench, ...); see docs/performance.md.
 bench: build
 	@set -e; for b in $(BUILD_DIR)/bench/*_bench; do echo "== $$b"; $$b; done
+
+# clang-tidy (.clang-tidy: bugprone, performance, function size and complexity) and clang's
+# thread-safety analysis (services/common/thread_annotations.h) over every .cc of services/ and
+# clients/, in parallel, with the compile commands of $(BUILD_DIR). Any finding fails. Not part of
+# `make test`. It needs the generated protobuf headers, not a build.
+lint: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD_DIR) --target casecoord_proto_generated
+	run-clang-tidy -p $(BUILD_DIR) -j$(JOBS) -quiet \
+	  -extra-arg=-Wthread-safety -extra-arg=-Wno-unknown-warning-option \
+	  '^$(CURDIR)/(services|clients)/.*\.cc$$'
 
 format:
 	find services clients tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

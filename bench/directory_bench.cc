@@ -87,8 +87,8 @@
 #include "services/common/clock.h"
 #include "services/common/log.h"
 #include "services/directory/agency_store.h"
-#include "services/directory/japanese_text.h"
 #include "services/storage/storage.h"
+#include "services/text/japanese_text.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
 #include "tests/support/test_server.h"
@@ -222,16 +222,16 @@ std::vector<Query> PartnerQueries() {
 void Predict(const std::vector<v1::Agency>& agencies, std::vector<Query>* queries) {
   std::vector<std::string> names, readings;
   for (const auto& agency : agencies) {
-    names.push_back(directory::NormalizeForSearch(agency.display_name()));
-    readings.push_back(directory::NormalizeForSearch(agency.kana()));
+    names.push_back(text::NormalizeForSearch(agency.display_name()));
+    readings.push_back(text::NormalizeForSearch(agency.kana()));
   }
   for (auto& query : *queries) {
     query.matching = query.loaded = 0;
     if (query.kind == Kind::kSearch) {
-      const std::string needle = directory::NormalizeForSearch(query.text);
+      const std::string needle = text::NormalizeForSearch(query.text);
       for (size_t i = 0; i < agencies.size(); ++i) {
-        if (directory::ContainsNormalized(names[i], needle) ||
-            directory::ContainsNormalized(readings[i], needle)) {
+        if (text::ContainsNormalized(names[i], needle) ||
+            text::ContainsNormalized(readings[i], needle)) {
           ++query.matching;
         }
       }
@@ -808,7 +808,7 @@ ResponseCosts TimeResponses(const std::vector<Response>& responses) {
 
 // `text` followed by spaces up to `columns` terminal columns (Japanese characters take two).
 std::string Padded(const std::string& text, size_t columns) {
-  const size_t width = directory::DisplayWidth(text);
+  const size_t width = text::DisplayWidth(text);
   return text + std::string(width < columns ? columns - width : 0, ' ');
 }
 

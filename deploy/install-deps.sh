@@ -11,6 +11,8 @@ packages=(
   libjemalloc-dev ccache
   # `make fuzz`: clang, and libFuzzer with the sanitizer runtimes (Debian 12: libclang-rt-14-dev).
   clang libclang-rt-dev
+  # `make lint`: clang-tidy and run-clang-tidy.
+  clang-tidy
 )
 
 missing=()

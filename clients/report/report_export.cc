@@ -28,7 +28,7 @@
 #include "casecoord/v1/common.pb.h"
 #include "services/common/enum_labels.h"
 #include "services/common/fiscal_year.h"
-#include "services/directory/csv.h"
+#include "services/text/csv.h"
 
 namespace casecoord::report {
 namespace {
@@ -322,6 +322,12 @@ void AppendDisclosureRule(const v1::DisclosureControl& disclosure, std::vector<R
   }
 }
 
+// The note under the yearly sheet for one suppressed cell.
+std::string SuppressedCellNote(const std::string& title, const std::string& row_label,
+                               const std::string& column_label, const std::string& reason) {
+  return "・「" + title + "」" + row_label + "／" + column_label + "：" + reason;
+}
+
 Sheet YearlySheet(const v1::YearlyReport& report) {
   Sheet sheet;
   sheet.name = "事業実績";
@@ -359,8 +365,8 @@ Sheet YearlySheet(const v1::YearlyReport& report) {
               cell.reason() == v1::SUPPRESSION_REASON_UNSPECIFIED
                   ? std::string("秘匿")
                   : LabelJa(*v1::SuppressionReason_descriptor(), cell.reason());
-          suppressed_notes.push_back("・「" + title + "」" + RowLabel(stat_row) + "／" +
-                                     column_labels[c] + "：" + reason);
+          suppressed_notes.push_back(
+              SuppressedCellNote(title, RowLabel(stat_row), column_labels[c], reason));
         } else {
           row.push_back(Count(cell.value(), total));
         }
@@ -476,13 +482,12 @@ Sheet PlanSheet(const v1::PlanProgress& progress) {
     }
     for (int year = plan.first_fiscal_year(); year <= plan.last_fiscal_year(); ++year) {
       const auto found = by_year.find(year);
-      if (found == by_year.end()) {
-        row.push_back(Empty(Role::kValue));
-      } else if (found->second->suppressed()) {
+      const v1::IndicatorActual* actual = found == by_year.end() ? nullptr : found->second;
+      if (actual != nullptr && actual->suppressed()) {
         any_suppressed = true;
         row.push_back(Suppressed());
-      } else if (found->second->has_value()) {
-        row.push_back(Decimal(found->second->value()));
+      } else if (actual != nullptr && actual->has_value()) {
+        row.push_back(Decimal(actual->value()));
       } else {
         row.push_back(Empty(Role::kValue));
       }
@@ -550,11 +555,10 @@ Result<std::string> SheetCsv(const Sheet& sheet, CsvFlavor flavor) {
     }
     // WriteCsv's header is simply its first record: one record per call keeps its quoting rules
     // while the empty lines between tables stay empty.
-    utf8 += directory::WriteCsv(fields, {});
+    utf8 += text::WriteCsv(fields, {});
   }
-  return directory::EncodeFromUtf8(utf8, flavor == CsvFlavor::kCp932
-                                             ? directory::CsvEncoding::kCp932
-                                             : directory::CsvEncoding::kUtf8Bom);
+  return text::EncodeFromUtf8(
+      utf8, flavor == CsvFlavor::kCp932 ? text::CsvEncoding::kCp932 : text::CsvEncoding::kUtf8Bom);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -984,7 +988,8 @@ void DrawPanel(const Panel& panel, const v1::YearlyReport& report, double top, s
 
   // Value axis: gridlines and tick labels.
   for (int64_t tick = 0; tick <= axis_max; tick += step) {
-    const double y = bottom - kPlotHeight * static_cast<double>(tick) / axis_max;
+    const double y =
+        bottom - kPlotHeight * static_cast<double>(tick) / static_cast<double>(axis_max);
     out += "<line class=\"grid\" x1=\"" + Px(left) + "\" y1=\"" + Px(y) + "\" x2=\"" +
            Px(left + plot_width) + "\" y2=\"" + Px(y) + "\" stroke=\"#DDDDDD\"/>\n";
     out += "<line class=\"tick\" x1=\"" + Px(left - 4) + "\" y1=\"" + Px(y) + "\" x2=\"" +
@@ -1003,7 +1008,7 @@ void DrawPanel(const Panel& panel, const v1::YearlyReport& report, double top, s
     for (size_t s = 0; s < panel.series.size(); ++s) {
       const Series& series = panel.series[s];
       const char* color = kPalette[s % std::size(kPalette)];
-      const double x = group_left + s * (layout.bar_width + kBarGap);
+      const double x = group_left + static_cast<double>(s) * (layout.bar_width + kBarGap);
       const std::string tooltip = series.label + " " + year_ja + "：";
       if (!series.values[y].has_value()) {
         const double mark_top = bottom - kSuppressedMarkHeight;
@@ -1016,7 +1021,8 @@ void DrawPanel(const Panel& panel, const v1::YearlyReport& report, double top, s
         continue;
       }
       const int64_t value = *series.values[y];
-      const double height = kPlotHeight * static_cast<double>(value) / axis_max;
+      const double height =
+          kPlotHeight * static_cast<double>(value) / static_cast<double>(axis_max);
       out += "<rect class=\"bar\" x=\"" + Px(x) + "\" y=\"" + Px(bottom - height) + "\" width=\"" +
              Px(layout.bar_width) + "\" height=\"" + Px(height) + "\" fill=\"" + color +
              "\"><title>" + EscapeXml(tooltip + WithThousands(value)) + "</title></rect>\n";

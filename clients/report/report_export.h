@@ -33,7 +33,7 @@
 // `display` strings ("1,234") are not used for this reason. XLSX cells are numeric cells with a
 // "#,##0" (or "#,##0.0"…) format, so they read "1,234" and still compute. "x" is text in both.
 //
-// CSV. RFC 4180 with CRLF line ends, written by services/directory/csv.h (WriteCsv quoting,
+// CSV. RFC 4180 with CRLF line ends, written by services/text/csv.h (WriteCsv quoting,
 // EncodeFromUtf8). Every record has the same number of fields (the widest table's), so tools that
 // expect a rectangular table read the whole file; the lines between tables are truly empty
 // (spreadsheets show an empty row; ParseCsv skips them). Two encodings (CsvFlavor): UTF-8 with a

@@ -275,15 +275,26 @@ Result<TrailState> InspectTrail(const storage::Storage& storage, const std::stri
   return state;
 }
 
+// Overlong forms, surrogates and values past U+10FFFF are not UTF-8: false for those.
+bool IsShortestScalarValue(uint32_t code, size_t length) {
+  static constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  return code >= kSmallest[length] && (code < 0xd800 || code > 0xdfff) && code <= 0x10ffff;
+}
+
+// The length of the UTF-8 sequence that `lead` starts, or 0 if no sequence starts with it.
+size_t Utf8SequenceLength(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead >> 5) == 0x6) return 2;
+  if ((lead >> 4) == 0xe) return 3;
+  if ((lead >> 3) == 0x1e) return 4;
+  return 0;
+}
+
 bool IsUtf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     const auto byte = static_cast<unsigned char>(text[i]);
-    size_t length = byte < 0x80           ? 1
-                    : (byte >> 5) == 0x6  ? 2
-                    : (byte >> 4) == 0xe  ? 3
-                    : (byte >> 3) == 0x1e ? 4
-                                          : 0;
+    const size_t length = Utf8SequenceLength(byte);
     if (length == 0 || i + length > text.size()) return false;
     uint32_t code = length == 1 ? byte : byte & (0x7f >> length);
     for (size_t k = 1; k < length; ++k) {
@@ -291,11 +302,7 @@ bool IsUtf8(std::string_view text) {
       if ((next & 0xc0) != 0x80) return false;
       code = (code << 6) | (next & 0x3f);
     }
-    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8 either.
-    static constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code < kSmallest[length] || (code >= 0xd800 && code <= 0xdfff) || code > 0x10ffff) {
-      return false;
-    }
+    if (!IsShortestScalarValue(code, length)) return false;
     i += length;
   }
   return true;
@@ -432,7 +439,7 @@ AuditLog::AuditLog(storage::Storage& storage, std::string key, const Clock& cloc
 
 AuditLog::~AuditLog() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   work_available_.notify_all();
@@ -451,6 +458,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Storage& storage, std:
   }
   std::unique_ptr<AuditLog> log(new AuditLog(storage, std::move(key), clock));
   if (state->has_last) {
+    MutexLock lock(log->mutex_);  // no committer yet; taken for the analysis
     log->last_sequence_ = state->last_sequence;
     log->last_hash_ = state->last_entry.hash();
     log->last_micros_ = TimeUtil::TimestampToMicroseconds(state->last_entry.time());
@@ -523,14 +531,14 @@ Result<AuditRecovery> AuditLog::Recover(storage::Storage& storage, const std::st
 }
 
 void AuditLog::FailAppendsForTesting(Status status) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   injected_failure_ = std::move(status);
 }
 
 void AuditLog::AppendAsync(AuditRecord record, storage::WriteBatch* changes,
                            std::function<void(Status)> done) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     queue_.push_back(Pending{std::move(record), changes, std::move(done)});
   }
   work_available_.notify_one();
@@ -543,34 +551,39 @@ Status AuditLog::Append(const AuditRecord& record, storage::WriteBatch* changes)
 }
 
 AuditHead AuditLog::head() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return AuditHead{last_sequence_, last_hash_};
 }
 
 void AuditLog::CommitLoop() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   for (;;) {
-    work_available_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    lock.Wait(work_available_, [this] {
+      mutex_.AssertHeld();
+      return stopping_ || !queue_.empty();
+    });
     if (queue_.empty()) return;  // stopping, and everything queued has been committed
     std::deque<Pending> group;
     group.swap(queue_);
-    lock.unlock();
+    lock.Unlock();
     Status status = CommitGroup(group);
     for (Pending& pending : group) pending.done(status);
-    lock.lock();
+    lock.Lock();
   }
 }
 
 Status AuditLog::CommitGroup(const std::deque<Pending>& group) {
   Status failure;
   int64_t micros = 0;
+  uint64_t sequence = 0;
+  std::string hash;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     failure = injected_failure_;
     micros = std::max(last_micros_, Micros(clock_.Now()));
+    sequence = last_sequence_;
+    hash = last_hash_;
   }
-  uint64_t sequence = last_sequence_;
-  std::string hash = last_hash_;
   storage::WriteBatch batch(storage_);
   for (const Pending& pending : group) {
     if (pending.changes != nullptr) batch.Append(*pending.changes);
@@ -594,7 +607,7 @@ Status AuditLog::CommitGroup(const std::deque<Pending>& group) {
   PutHead(batch, sequence, hash, key_);
   Status status = failure.ok() ? storage_.Commit(batch) : failure;
   if (status.ok()) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     last_sequence_ = sequence;
     last_hash_ = hash;
     last_micros_ = micros;
@@ -607,6 +620,68 @@ Status AuditLog::CommitGroup(const std::deque<Pending>& group) {
 AuditVerification AuditLog::Verify(const std::optional<AuditHead>& expected) const {
   return VerifyAuditTrail(storage_, key_, expected);
 }
+
+namespace {
+
+// Checks the entry stored in position `sequence` of the trail, after an entry whose hash is
+// `previous`. Returns what is wrong with it ("" if nothing) and sets `*hash` to its hash.
+std::string CheckStoredEntry(const std::string& value, uint64_t sequence,
+                             const std::string& previous, const std::string& key,
+                             std::string* hash) {
+  v1::AuditEntry entry;
+  if (!entry.ParseFromString(value)) return "entry unreadable (altered)";
+  if (entry.sequence() != static_cast<int64_t>(sequence)) {
+    return "entry " + std::to_string(entry.sequence()) + " found in this position (reordered)";
+  }
+  if (!SameBytes(entry.previous_hash(), previous)) {
+    return "does not follow its predecessor (reordered or predecessor replaced)";
+  }
+  const std::string stored_hash = entry.hash();
+  const std::string stored_mac = entry.mac();
+  entry.clear_hash();
+  entry.clear_mac();
+  if (std::string problem = ComputeHash(entry, hash); !problem.empty()) return problem;
+  if (!SameBytes(*hash, stored_hash)) return "entry altered";
+  if (!SameBytes(stored_mac, Hmac(key, *hash))) return "MAC invalid (forged entry or other key)";
+  return "";
+}
+
+struct TrailProblem {
+  uint64_t sequence;
+  std::string description;
+};
+
+// Checks the signed head (as of `snapshot`) against the walked trail, whose last entry is `last`
+// (0: none) with hash `last_hash`.
+std::optional<TrailProblem> CheckSignedHead(const storage::Storage& storage, const std::string& key,
+                                            const rocksdb::Snapshot* snapshot, uint64_t last,
+                                            const std::string& last_hash) {
+  auto head = storage.Get(ColumnFamily::kMeta, kHeadKey, snapshot);
+  if (!head.ok()) {
+    return TrailProblem{last + 1, "cannot read the audit head: " + head.status().ToString()};
+  }
+  if (!head->has_value()) {
+    if (last == 0) return std::nullopt;
+    return TrailProblem{1, "audit head missing"};
+  }
+  std::optional<StoredHead> signed_head = DecodeHead(**head);
+  if (!signed_head) return TrailProblem{last + 1, "audit head malformed"};
+  if (!SameBytes(signed_head->mac,
+                 Hmac(key, HeadBytes(signed_head->sequence, signed_head->hash)))) {
+    return TrailProblem{last + 1, "audit head MAC invalid"};
+  }
+  if (signed_head->sequence > last) {
+    return TrailProblem{last + 1, "entries " + std::to_string(last + 1) + " to " +
+                                      std::to_string(signed_head->sequence) +
+                                      " missing (truncated)"};
+  }
+  if (signed_head->sequence < last || !SameBytes(signed_head->hash, last_hash)) {
+    return TrailProblem{signed_head->sequence, "chain does not end at the signed head"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 AuditVerification VerifyAuditTrail(const storage::Storage& storage, const std::string& key,
                                    const std::optional<AuditHead>& expected) {
@@ -633,29 +708,11 @@ AuditVerification VerifyAuditTrail(const storage::Storage& storage, const std::s
     if (sequence != expected_sequence) {
       return broken(expected_sequence, "entry missing (deleted)");
     }
-    v1::AuditEntry entry;
-    if (!entry.ParseFromString(it->value().ToString())) {
-      return broken(sequence, "entry unreadable (altered)");
-    }
-    if (entry.sequence() != static_cast<int64_t>(sequence)) {
-      return broken(sequence, "entry " + std::to_string(entry.sequence()) +
-                                  " found in this position (reordered)");
-    }
-    if (!SameBytes(entry.previous_hash(), previous)) {
-      return broken(sequence,
-                    "does not follow its predecessor (reordered or predecessor replaced)");
-    }
-    const std::string stored_hash = entry.hash();
-    const std::string stored_mac = entry.mac();
-    entry.clear_hash();
-    entry.clear_mac();
     std::string hash;
-    if (std::string problem = ComputeHash(entry, &hash); !problem.empty()) {
+    if (std::string problem =
+            CheckStoredEntry(it->value().ToString(), sequence, previous, key, &hash);
+        !problem.empty()) {
       return broken(sequence, std::move(problem));
-    }
-    if (!SameBytes(hash, stored_hash)) return broken(sequence, "entry altered");
-    if (!SameBytes(stored_mac, Hmac(key, hash))) {
-      return broken(sequence, "MAC invalid (forged entry or other key)");
     }
     if (expected && sequence == expected->sequence && !SameBytes(hash, expected->hash)) {
       return broken(sequence, "entry is not the one in " + witness() +
@@ -678,26 +735,9 @@ AuditVerification VerifyAuditTrail(const storage::Storage& storage, const std::s
       !SameBytes(expected->hash, std::string(kHashBytes, '\0'))) {
     return broken(1, witness() + " names entry 0 with a hash; only the empty trail's head can");
   }
-  auto head = storage.Get(ColumnFamily::kMeta, kHeadKey, snapshot.get());
-  if (!head.ok()) {
-    return broken(last + 1, "cannot read the audit head: " + head.status().ToString());
-  }
-  if (!head->has_value()) {
-    if (last == 0) return result;
-    return broken(1, "audit head missing");
-  }
-  std::optional<StoredHead> signed_head = DecodeHead(**head);
-  if (!signed_head) return broken(last + 1, "audit head malformed");
-  if (!SameBytes(signed_head->mac,
-                 Hmac(key, HeadBytes(signed_head->sequence, signed_head->hash)))) {
-    return broken(last + 1, "audit head MAC invalid");
-  }
-  if (signed_head->sequence > last) {
-    return broken(last + 1, "entries " + std::to_string(last + 1) + " to " +
-                                std::to_string(signed_head->sequence) + " missing (truncated)");
-  }
-  if (signed_head->sequence < last || !SameBytes(signed_head->hash, previous)) {
-    return broken(signed_head->sequence, "chain does not end at the signed head");
+  if (std::optional<TrailProblem> problem =
+          CheckSignedHead(storage, key, snapshot.get(), last, previous)) {
+    return broken(problem->sequence, std::move(problem->description));
   }
   return result;
 }
@@ -717,66 +757,107 @@ Result<AuditHead> LastAuditEntry(const storage::Storage& storage) {
   return head;
 }
 
+namespace {
+
+// Fills one page of a query's answer from the entries offered to it in order.
+class AuditPageCollector {
+ public:
+  AuditPageCollector(const AuditQuery& query, AuditPage& page)
+      : query_(query),
+        page_(page),
+        start_(query.start ? Micros(*query.start) : INT64_MIN),
+        end_(query.end ? Micros(*query.end) : INT64_MAX) {}
+
+  // Takes the entry, or skips it if it is outside the query's time range or unreadable. False
+  // once nothing more can be taken: the caller stops offering.
+  bool Offer(const std::string& value) {
+    v1::AuditEntry entry;
+    if (!entry.ParseFromString(value)) return true;
+    int64_t micros = TimeUtil::TimestampToMicroseconds(entry.time());
+    if (micros < start_) return true;
+    if (micros >= end_) return false;  // entries are in time order within every index
+    const size_t entry_bytes = entry.ByteSizeLong();
+    if (static_cast<int>(page_.entries.size()) == query_.limit ||
+        (!page_.entries.empty() && page_bytes_ + entry_bytes > kMaxAuditPageBytes)) {
+      page_.more = true;
+      return false;
+    }
+    page_bytes_ += entry_bytes;
+    page_.entries.push_back(std::move(entry));
+    return true;
+  }
+
+  int64_t start_micros() const { return start_; }
+
+ private:
+  const AuditQuery& query_;
+  AuditPage& page_;
+  const int64_t start_;
+  const int64_t end_;
+  size_t page_bytes_ = 0;
+};
+
+// Offers the entries that `index` (kByUser or kByResource) lists under `value`, after
+// `after_sequence`.
+Status OfferIndexedEntries(const storage::Storage& storage, const char* index,
+                           const std::string& value, uint64_t after_sequence,
+                           AuditPageCollector& collector) {
+  std::string prefix;
+  storage::AppendString(&prefix, index);
+  storage::AppendString(&prefix, value);
+  auto it = storage.NewIterator(ColumnFamily::kIndexes);
+  for (it->Seek(IndexKey(index, value, after_sequence + 1));
+       it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    storage::KeyReader reader(
+        std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+    uint64_t sequence = 0;
+    if (!reader.ReadUint64(&sequence)) continue;
+    auto entry = storage.Get(ColumnFamily::kAudit, SequenceKey(sequence));
+    if (!entry.ok()) return entry.status();
+    if (!entry->has_value()) continue;
+    if (!collector.Offer(**entry)) break;
+  }
+  return Status::Ok();
+}
+
+// The sequence of the first entry at or after `start_micros` by the time index (0 if that entry's
+// key cannot be read), or nullopt if there is none.
+std::optional<uint64_t> FirstSequenceFrom(const storage::Storage& storage, int64_t start_micros) {
+  auto it = storage.NewIterator(ColumnFamily::kIndexes);
+  it->Seek(TimeIndexKey(start_micros, 0));
+  std::string prefix;
+  storage::AppendString(&prefix, kByTime);
+  if (!it->Valid() || !it->key().starts_with(prefix)) return std::nullopt;
+  storage::KeyReader reader(
+      std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+  int64_t micros = 0;
+  uint64_t sequence = 0;
+  if (reader.ReadInt64(&micros) && reader.ReadUint64(&sequence)) return sequence;
+  return 0;
+}
+
+}  // namespace
+
 Result<AuditPage> AuditLog::List(const AuditQuery& query) const {
   AuditPage page;
-  const int64_t start = query.start ? Micros(*query.start) : INT64_MIN;
-  const int64_t end = query.end ? Micros(*query.end) : INT64_MAX;
-  size_t page_bytes = 0;
-  auto accept = [&](const std::string& value) -> int {  // 1 take, 0 skip, -1 stop
-    v1::AuditEntry entry;
-    if (!entry.ParseFromString(value)) return 0;
-    int64_t micros = TimeUtil::TimestampToMicroseconds(entry.time());
-    if (micros < start) return 0;
-    if (micros >= end) return -1;  // entries are in time order within every index
-    const size_t entry_bytes = entry.ByteSizeLong();
-    if (static_cast<int>(page.entries.size()) == query.limit ||
-        (!page.entries.empty() && page_bytes + entry_bytes > kMaxAuditPageBytes)) {
-      page.more = true;
-      return -1;
-    }
-    page_bytes += entry_bytes;
-    page.entries.push_back(std::move(entry));
-    return 1;
-  };
-
+  AuditPageCollector collector(query, page);
   if (!query.resource.empty() || !query.user_id.empty()) {
     const char* index = query.resource.empty() ? kByUser : kByResource;
     const std::string& value = query.resource.empty() ? query.user_id : query.resource;
-    std::string prefix;
-    storage::AppendString(&prefix, index);
-    storage::AppendString(&prefix, value);
-    auto it = storage_.NewIterator(ColumnFamily::kIndexes);
-    for (it->Seek(IndexKey(index, value, query.after_sequence + 1));
-         it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      storage::KeyReader reader(
-          std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
-      uint64_t sequence = 0;
-      if (!reader.ReadUint64(&sequence)) continue;
-      auto entry = storage_.Get(ColumnFamily::kAudit, SequenceKey(sequence));
-      if (!entry.ok()) return entry.status();
-      if (!entry->has_value()) continue;
-      if (accept(**entry) < 0) break;
-    }
+    CASECOORD_RETURN_IF_ERROR(
+        OfferIndexedEntries(storage_, index, value, query.after_sequence, collector));
     return page;
   }
 
   uint64_t first = query.after_sequence + 1;
   if (query.start) {
-    auto it = storage_.NewIterator(ColumnFamily::kIndexes);
-    it->Seek(TimeIndexKey(start, 0));
-    std::string prefix;
-    storage::AppendString(&prefix, kByTime);
-    if (!it->Valid() || !it->key().starts_with(prefix)) return page;
-    storage::KeyReader reader(
-        std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
-    int64_t micros = 0;
-    uint64_t sequence = 0;
-    if (reader.ReadInt64(&micros) && reader.ReadUint64(&sequence))
-      first = std::max(first, sequence);
+    std::optional<uint64_t> from = FirstSequenceFrom(storage_, collector.start_micros());
+    if (!from) return page;
+    first = std::max(first, *from);
   }
   auto it = storage_.NewIterator(ColumnFamily::kAudit);
   for (it->Seek(SequenceKey(first)); it->Valid(); it->Next()) {
-    if (accept(it->value().ToString()) < 0) break;
+    if (!collector.Offer(it->value().ToString())) break;
   }
   return page;
 }

@@ -53,6 +53,7 @@
 #include "casecoord/v1/identity.pb.h"
 #include "services/common/clock.h"
 #include "services/common/status.h"
+#include "services/common/thread_annotations.h"
 #include "services/storage/storage.h"
 
 namespace casecoord::auth {
@@ -119,7 +120,7 @@ struct AuditQuery {
 
 // At most `limit` entries and, past the first, at most kMaxAuditPageBytes of them, so that a page
 // of entries that each returned a long list still fits in one answer.
-inline constexpr size_t kMaxAuditPageBytes = 2 * 1024 * 1024;
+inline constexpr size_t kMaxAuditPageBytes = size_t{2} * 1024 * 1024;
 
 struct AuditPage {
   std::vector<v1::AuditEntry> entries;  // oldest first
@@ -194,21 +195,21 @@ class AuditLog {
   AuditLog(storage::Storage& storage, std::string key, const Clock& clock);
   void CommitLoop();
   // Builds and commits one group; returns the outcome. Called on the committer thread only.
-  Status CommitGroup(const std::deque<Pending>& group);
+  Status CommitGroup(const std::deque<Pending>& group) CASECOORD_EXCLUDES(mutex_);
 
   storage::Storage& storage_;
   const std::string key_;
   const Clock& clock_;
 
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable work_available_;
-  std::deque<Pending> queue_;
-  bool stopping_ = false;
-  // Chain state; written by the committer thread only (under mutex_), read under mutex_ by others.
-  uint64_t last_sequence_ = 0;
-  std::string last_hash_;
-  int64_t last_micros_ = 0;
-  Status injected_failure_;
+  std::deque<Pending> queue_ CASECOORD_GUARDED_BY(mutex_);
+  bool stopping_ CASECOORD_GUARDED_BY(mutex_) = false;
+  // Chain state; written by the committer thread only, read by others.
+  uint64_t last_sequence_ CASECOORD_GUARDED_BY(mutex_) = 0;
+  std::string last_hash_ CASECOORD_GUARDED_BY(mutex_);
+  int64_t last_micros_ CASECOORD_GUARDED_BY(mutex_) = 0;
+  Status injected_failure_ CASECOORD_GUARDED_BY(mutex_);
   std::atomic<uint64_t> groups_committed_{0};
   std::atomic<uint64_t> entries_committed_{0};
   std::thread committer_;  // last: started once everything above is initialised

@@ -84,7 +84,7 @@ grpc::ServerUnaryReactor* Gatekeeper::Handle(grpc::CallbackServerContext* contex
                                              std::function<Status(Call&)> work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   Dispatch(context, method, std::move(work),
-           [reactor](Status status) { reactor->Finish(ToGrpcStatus(status)); });
+           [reactor](const Status& status) { reactor->Finish(ToGrpcStatus(status)); });
   return reactor;
 }
 
@@ -112,7 +112,7 @@ void Gatekeeper::Dispatch(grpc::CallbackServerContext* context, std::string_view
 Status Gatekeeper::Run(const std::optional<std::string>& user_id, std::string_view method,
                        const std::function<Status(Call&)>& work) {
   std::promise<Status> outcome;
-  RunAsync(user_id, method, work, [&outcome](Status status) { outcome.set_value(status); });
+  RunAsync(user_id, method, work, [&outcome](const Status& status) { outcome.set_value(status); });
   return outcome.get_future().get();
 }
 
@@ -164,7 +164,7 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
                      call->break_glass_reason_,
                      outcome.ok() ? std::move(call->returned_) : std::vector<std::string>{}};
   storage::WriteBatch* changes = commit_changes ? &call->changes_ : nullptr;
-  auto finish = [call, outcome, done = std::move(done)](Status audited) {
+  auto finish = [call, outcome, done = std::move(done)](const Status& audited) {
     if (!audited.ok()) {
       done(Status(Reason::kAuditUnavailable,
                   "the access could not be recorded in the audit trail, so it was refused: " +
@@ -206,13 +206,15 @@ void Gatekeeper::AuditStreamMessage(const std::string& user_id, std::string_view
                      legal_basis,
                      "",
                      std::move(returned)};
-  deps_.audit->AppendAsync(std::move(record), nullptr, [done = std::move(done)](Status audited) {
-    done(audited.ok() ? audited
-                      : Status(Reason::kAuditUnavailable,
-                               "the message could not be recorded in the audit trail, so it was "
-                               "not sent: " +
-                                   audited.message()));
-  });
+  deps_.audit->AppendAsync(
+      std::move(record), nullptr, [done = std::move(done)](const Status& audited) {
+        done(audited.ok()
+                 ? audited
+                 : Status(Reason::kAuditUnavailable,
+                          "the message could not be recorded in the audit trail, so it was "
+                          "not sent: " +
+                              audited.message()));
+      });
 }
 
 std::optional<Caller> Gatekeeper::Admit(const std::optional<std::string>& user_id,
@@ -242,7 +244,7 @@ void Gatekeeper::AuditRefusal(const std::string& user_id, const std::string& age
   AuditRecord record{user_id, agency, std::string(method), "", StatusCodeName(refusal.code()), "",
                      "",      {}};
   deps_.audit->AppendAsync(std::move(record), nullptr,
-                           [refusal, done = std::move(done)](Status audited) {
+                           [refusal, done = std::move(done)](const Status& audited) {
                              done(audited.ok() ? refusal : audited);
                            });
 }

@@ -1,5 +1,6 @@
 #include "services/auth/policy.h"
 
+#include <iterator>
 #include <map>
 
 namespace casecoord::auth {
@@ -15,31 +16,44 @@ constexpr char kMeetings[] = "/casecoord.v1.Meetings/";
 constexpr char kMonitoring[] = "/casecoord.v1.Monitoring/";
 constexpr char kStatistics[] = "/casecoord.v1.Statistics/";
 
-std::vector<MethodRule> DefaultRules() {
-  const std::set<Role> everyone = {Role::ADMIN,   Role::COORDINATOR, Role::AGENCY_STAFF,
-                                   Role::ADVISER, Role::PLANNER,     Role::AUDITOR};
+// The role sets the rules share.
+struct RoleSets {
+  std::set<Role> everyone = {Role::ADMIN,   Role::COORDINATOR, Role::AGENCY_STAFF,
+                             Role::ADVISER, Role::PLANNER,     Role::AUDITOR};
   // Planners see aggregates only (domain.md): they reach the statistics and nothing else, not even
   // the directory and the adviser registry, which name people and places.
-  const std::set<Role> everyone_but_planners = {Role::ADMIN, Role::COORDINATOR, Role::AGENCY_STAFF,
-                                                Role::ADVISER, Role::AUDITOR};
-  auto statistics = [](const char* name) { return std::string(kStatistics) + name; };
-  const std::set<Role> statistics_readers = {Role::PLANNER, Role::COORDINATOR, Role::ADMIN,
-                                             Role::AUDITOR};
-  auto admin = [](const char* name) { return std::string(kAdmin) + name; };
-  auto directory = [](const char* name) { return std::string(kDirectory) + name; };
-  const std::set<Role> directory_editors = {Role::ADMIN, Role::COORDINATOR};
-  auto cases = [](const char* name) { return std::string(kCases) + name; };
-  auto monitoring = [](const char* name) { return std::string(kMonitoring) + name; };
+  std::set<Role> everyone_but_planners = {Role::ADMIN, Role::COORDINATOR, Role::AGENCY_STAFF,
+                                          Role::ADVISER, Role::AUDITOR};
+  std::set<Role> statistics_readers = {Role::PLANNER, Role::COORDINATOR, Role::ADMIN,
+                                       Role::AUDITOR};
+  std::set<Role> directory_editors = {Role::ADMIN, Role::COORDINATOR};
   // Case readers: coordinators see every case, agency staff their team's (checked per record).
-  const std::set<Role> case_readers = {Role::COORDINATOR, Role::AGENCY_STAFF};
-  auto meetings = [](const char* name) { return std::string(kMeetings) + name; };
+  std::set<Role> case_readers = {Role::COORDINATOR, Role::AGENCY_STAFF};
   // Meeting participants come from the agencies and the advisers (checked per meeting).
-  const std::set<Role> meeting_readers = {Role::COORDINATOR, Role::AGENCY_STAFF, Role::ADVISER};
-  auto advisers = [](const char* name) { return std::string(kAdvisers) + name; };
+  std::set<Role> meeting_readers = {Role::COORDINATOR, Role::AGENCY_STAFF, Role::ADVISER};
   // Dispatch readers: coordinators, agency staff (their team's cases) and the assigned adviser
   // (checked per dispatch).
-  const std::set<Role> dispatch_readers = {Role::COORDINATOR, Role::AGENCY_STAFF, Role::ADVISER};
-  std::vector<MethodRule> rules = {
+  std::set<Role> dispatch_readers = {Role::COORDINATOR, Role::AGENCY_STAFF, Role::ADVISER};
+};
+
+std::string AdminMethod(const char* name) { return std::string(kAdmin) + name; }
+std::string DirectoryMethod(const char* name) { return std::string(kDirectory) + name; }
+std::string CasesMethod(const char* name) { return std::string(kCases) + name; }
+std::string MeetingsMethod(const char* name) { return std::string(kMeetings) + name; }
+std::string MonitoringMethod(const char* name) { return std::string(kMonitoring) + name; }
+std::string AdvisersMethod(const char* name) { return std::string(kAdvisers) + name; }
+std::string StatisticsMethod(const char* name) { return std::string(kStatistics) + name; }
+
+// The table is in parts of at most 80 lines. Each part binds the role sets and the method-name
+// helpers to short local names (everyone, admin("...")) so that the rows read alike in all of them.
+
+// Administration and the agency directory.
+std::vector<MethodRule> AdminAndDirectoryRules(const RoleSets& roles) {
+  const auto& [everyone, everyone_but_planners, statistics_readers, directory_editors, case_readers,
+               meeting_readers, dispatch_readers] = roles;
+  const auto admin = AdminMethod;
+  const auto directory = DirectoryMethod;
+  return {
       {admin("GetServerInfo"), everyone, AuditKind::kNone, Execution::kInline},
       {admin("CreateBackup"), {Role::ADMIN}, AuditKind::kWrite},
       {admin("ListBackups"), {Role::ADMIN}, AuditKind::kRead},
@@ -72,6 +86,17 @@ std::vector<MethodRule> DefaultRules() {
       {directory("ListCooperationSurveyAnswers"), everyone_but_planners, AuditKind::kNone},
       {directory("DeleteCooperationSurveyAnswer"), directory_editors, AuditKind::kWrite},
       {directory("GetCooperationSurveySummary"), everyone_but_planners, AuditKind::kNone},
+  };
+}
+
+// Cases, meetings and plans, monitoring.
+std::vector<MethodRule> CaseRules(const RoleSets& roles) {
+  const auto& [everyone, everyone_but_planners, statistics_readers, directory_editors, case_readers,
+               meeting_readers, dispatch_readers] = roles;
+  const auto cases = CasesMethod;
+  const auto meetings = MeetingsMethod;
+  const auto monitoring = MonitoringMethod;
+  return {
       // Case records hold the most sensitive data: every access is audited.
       {cases("CreateCase"), {Role::COORDINATOR}, AuditKind::kWrite},
       {cases("GetCase"), case_readers, AuditKind::kRead},
@@ -113,6 +138,16 @@ std::vector<MethodRule> DefaultRules() {
       {monitoring("RecordCheck"), case_readers, AuditKind::kWrite},
       {monitoring("ListDueItems"), case_readers, AuditKind::kRead},
       {monitoring("WatchDueItems"), case_readers, AuditKind::kRead},
+  };
+}
+
+// Advisers and dispatch, statistics.
+std::vector<MethodRule> AdviserAndStatisticsRules(const RoleSets& roles) {
+  const auto& [everyone, everyone_but_planners, statistics_readers, directory_editors, case_readers,
+               meeting_readers, dispatch_readers] = roles;
+  const auto advisers = AdvisersMethod;
+  const auto statistics = StatisticsMethod;
+  return {
       // The adviser registry holds no personal data of households: read as the directory is.
       {advisers("CreateAdviser"), directory_editors, AuditKind::kWrite},
       {advisers("GetAdviser"), everyone_but_planners, AuditKind::kNone},
@@ -140,6 +175,15 @@ std::vector<MethodRule> DefaultRules() {
       {statistics("PublishYear"), {Role::PLANNER}, AuditKind::kWrite},
       {statistics("GetPlanProgress"), statistics_readers, AuditKind::kRead},
   };
+}
+
+void SetCosts(std::vector<MethodRule>& rules) {
+  const auto admin = AdminMethod;
+  const auto directory = DirectoryMethod;
+  const auto cases = CasesMethod;
+  const auto meetings = MeetingsMethod;
+  const auto advisers = AdvisersMethod;
+  const auto statistics = StatisticsMethod;
   // What a call costs the caller's rate-limit bucket, for calls that walk many records, parse
   // much, or write much: a user flooding them runs dry long before one flooding point reads would,
   // so one user cannot take the server's time from the others. Every other call costs 1. The
@@ -163,6 +207,18 @@ std::vector<MethodRule> DefaultRules() {
     auto cost = costs.find(rule.method);
     if (cost != costs.end()) rule.cost = cost->second;
   }
+}
+
+std::vector<MethodRule> DefaultRules() {
+  const RoleSets roles;
+  std::vector<MethodRule> rules = AdminAndDirectoryRules(roles);
+  for (std::vector<MethodRule> (*part)(const RoleSets&) :
+       {&CaseRules, &AdviserAndStatisticsRules}) {
+    std::vector<MethodRule> more = part(roles);
+    rules.insert(rules.end(), std::make_move_iterator(more.begin()),
+                 std::make_move_iterator(more.end()));
+  }
+  SetCosts(rules);
   return rules;
 }
 

@@ -22,7 +22,7 @@ RateLimiter::Bucket& RateLimiter::Refilled(const std::string& user_id,
 bool RateLimiter::TryAcquire(const std::string& user_id, int cost) {
   const double tokens = std::min(burst_, static_cast<double>(std::max(cost, 1)));
   const auto now = clock_.Now();
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   Bucket& bucket = Refilled(user_id, now);
   if (bucket.tokens < tokens) return false;
   bucket.tokens -= tokens;
@@ -32,7 +32,7 @@ bool RateLimiter::TryAcquire(const std::string& user_id, int cost) {
 void RateLimiter::Charge(const std::string& user_id, double tokens) {
   if (!(tokens > 0)) return;
   const auto now = clock_.Now();
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   Bucket& bucket = Refilled(user_id, now);
   bucket.tokens = std::max(-60 * per_second_, bucket.tokens - tokens);
 }

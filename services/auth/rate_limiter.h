@@ -7,11 +7,11 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "services/common/clock.h"
+#include "services/common/thread_annotations.h"
 
 namespace casecoord::auth {
 
@@ -21,28 +21,29 @@ class RateLimiter {
 
   // True if `user_id` may make a call costing `cost` tokens now (and takes them). A cost above the
   // burst is charged as the whole burst, so that such a call is possible at all.
-  bool TryAcquire(const std::string& user_id, int cost = 1);
+  bool TryAcquire(const std::string& user_id, int cost = 1) CASECOORD_EXCLUDES(mutex_);
 
   // Takes `tokens` (> 0) more from `user_id`'s bucket after the fact, whether or not it holds
   // them. Below zero the user is in debt: every call is refused until the refill has paid it back,
   // so over time a user spends no more than `per_second`, however costly a single call was. The
   // debt stops at a minute's refill, so that one long call (a chain verification, a recount)
   // locks its user out for at most about a minute.
-  void Charge(const std::string& user_id, double tokens);
+  void Charge(const std::string& user_id, double tokens) CASECOORD_EXCLUDES(mutex_);
 
  private:
   struct Bucket {
     double tokens;
     std::chrono::system_clock::time_point refilled;
   };
-  // The bucket of `user_id`, refilled up to `now`. Requires mutex_.
-  Bucket& Refilled(const std::string& user_id, std::chrono::system_clock::time_point now);
+  // The bucket of `user_id`, refilled up to `now`.
+  Bucket& Refilled(const std::string& user_id, std::chrono::system_clock::time_point now)
+      CASECOORD_REQUIRES(mutex_);
 
   const double per_second_;
   const double burst_;
   const Clock& clock_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  Mutex mutex_;
+  std::unordered_map<std::string, Bucket> buckets_ CASECOORD_GUARDED_BY(mutex_);
 };
 
 }  // namespace casecoord::auth

@@ -12,69 +12,81 @@
 #pragma once
 
 #include <condition_variable>
-#include <mutex>
+
+#include "services/common/thread_annotations.h"
 
 namespace casecoord {
 
-class HandoffMutex {
+// The capability annotations tell callers' analysis what lock() and unlock() do; the bodies are
+// checked against the internal mutex, which guards the state.
+class CASECOORD_CAPABILITY("mutex") HandoffMutex {
  public:
-  void lock() {
-    std::unique_lock<std::mutex> guard(mutex_);
-    released_.wait(guard, [this] { return !held_; });
+  void lock() CASECOORD_ACQUIRE() {
+    MutexLock guard(mutex_);
+    guard.Wait(released_, [this] {
+      mutex_.AssertHeld();
+      return !held_;
+    });
     held_ = true;
   }
-  void unlock() {
+  void unlock() CASECOORD_RELEASE() {
     {
-      std::lock_guard<std::mutex> guard(mutex_);
+      MutexLock guard(mutex_);
       held_ = false;
     }
     released_.notify_one();
   }
 
  private:
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable released_;
-  bool held_ = false;
+  bool held_ CASECOORD_GUARDED_BY(mutex_) = false;
 };
 
 // Shared by many holders or exclusive to one. A waiting exclusive holder blocks new shared ones,
 // so that a steady stream of shared holders cannot starve it.
-class HandoffSharedMutex {
+class CASECOORD_CAPABILITY("mutex") HandoffSharedMutex {
  public:
-  void lock() {
-    std::unique_lock<std::mutex> guard(mutex_);
+  void lock() CASECOORD_ACQUIRE() {
+    MutexLock guard(mutex_);
     ++exclusive_waiting_;
-    released_.wait(guard, [this] { return !exclusive_ && shared_ == 0; });
+    guard.Wait(released_, [this] {
+      mutex_.AssertHeld();
+      return !exclusive_ && shared_ == 0;
+    });
     --exclusive_waiting_;
     exclusive_ = true;
   }
-  void unlock() {
+  void unlock() CASECOORD_RELEASE() {
     {
-      std::lock_guard<std::mutex> guard(mutex_);
+      MutexLock guard(mutex_);
       exclusive_ = false;
     }
     released_.notify_all();
   }
-  void lock_shared() {
-    std::unique_lock<std::mutex> guard(mutex_);
-    released_.wait(guard, [this] { return !exclusive_ && exclusive_waiting_ == 0; });
+  void lock_shared() CASECOORD_ACQUIRE_SHARED() {
+    MutexLock guard(mutex_);
+    guard.Wait(released_, [this] {
+      mutex_.AssertHeld();
+      return !exclusive_ && exclusive_waiting_ == 0;
+    });
     ++shared_;
   }
-  void unlock_shared() {
+  void unlock_shared() CASECOORD_RELEASE_SHARED() {
     bool last = false;
     {
-      std::lock_guard<std::mutex> guard(mutex_);
+      MutexLock guard(mutex_);
       last = --shared_ == 0;
     }
     if (last) released_.notify_all();
   }
 
  private:
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable released_;
-  int shared_ = 0;
-  int exclusive_waiting_ = 0;
-  bool exclusive_ = false;
+  int shared_ CASECOORD_GUARDED_BY(mutex_) = 0;
+  int exclusive_waiting_ CASECOORD_GUARDED_BY(mutex_) = 0;
+  bool exclusive_ CASECOORD_GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace casecoord

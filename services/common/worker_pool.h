@@ -9,9 +9,10 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "services/common/thread_annotations.h"
 
 namespace casecoord {
 
@@ -25,10 +26,10 @@ class WorkerPool {
 
   // Queues `task`. Returns false, without running it, if the queue is full or the pool is shut
   // down; the caller then answers RESOURCE_EXHAUSTED or UNAVAILABLE itself.
-  bool Submit(std::function<void()> task);
+  bool Submit(std::function<void()> task) CASECOORD_EXCLUDES(mutex_);
 
   // Stops accepting work, runs every task already queued, and joins the threads.
-  void Shutdown();
+  void Shutdown() CASECOORD_EXCLUDES(mutex_);
 
   size_t thread_count() const { return threads_.size(); }
 
@@ -36,10 +37,10 @@ class WorkerPool {
   void Run();
 
   const size_t max_queued_;
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::function<void()>> queue_;
-  bool stopping_ = false;
+  std::deque<std::function<void()>> queue_ CASECOORD_GUARDED_BY(mutex_);
+  bool stopping_ CASECOORD_GUARDED_BY(mutex_) = false;
   std::vector<std::thread> threads_;
 };
 

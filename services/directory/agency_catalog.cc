@@ -5,9 +5,15 @@
 #include <unordered_set>
 
 #include "services/directory/agency_store.h"
-#include "services/directory/japanese_text.h"
+#include "services/text/japanese_text.h"
 
 namespace casecoord::directory {
+
+using text::ContainsNormalized;
+using text::IndexTermsOfNormalized;
+using text::KanaSortKey;
+using text::NormalizeForSearch;
+using text::QueryTermsOfNormalized;
 
 struct AgencyCatalog::Entry {
   std::string id;
@@ -197,6 +203,56 @@ Result<std::vector<v1::AgencyMatch>> AgencyCatalog::Search(std::string_view quer
   return out;
 }
 
+namespace {
+
+struct PartnerCandidate {
+  uint32_t position;         // in kana order
+  std::vector<size_t> tags;  // indexes of the tags (and of their lists) it covers, in request order
+};
+
+// Merges the partner `lists` of the requested tags (ascending positions each) in kana order, so
+// each agency arrives once with every tag it covers and the first `wanted` arrivals covering n
+// tags are the best covering n: the result's element n-1. The walk stops as soon as `wanted`
+// agencies cover every tag: none after them can rank higher.
+std::vector<std::vector<PartnerCandidate>> MergePartnerLists(
+    const std::vector<const std::vector<uint32_t>*>& lists, size_t wanted) {
+  std::vector<std::vector<PartnerCandidate>> by_count(lists.size());
+  std::vector<size_t> cursors(lists.size(), 0);
+  while (wanted > 0 && !lists.empty() && by_count.back().size() < wanted) {
+    uint32_t next = UINT32_MAX;
+    for (size_t i = 0; i < lists.size(); ++i) {
+      if (cursors[i] < lists[i]->size()) next = std::min(next, (*lists[i])[cursors[i]]);
+    }
+    if (next == UINT32_MAX) break;
+    PartnerCandidate candidate{next, {}};
+    for (size_t i = 0; i < lists.size(); ++i) {
+      if (cursors[i] < lists[i]->size() && (*lists[i])[cursors[i]] == next) {
+        candidate.tags.push_back(i);
+        ++cursors[i];
+      }
+    }
+    auto& level = by_count[candidate.tags.size() - 1];
+    if (level.size() < wanted) level.push_back(std::move(candidate));
+  }
+  return by_count;
+}
+
+// The tags `candidate` covers, and the explanation of the match.
+void DescribeMatch(const std::vector<std::string>& tags, const PartnerCandidate& candidate,
+                   const std::string& district, v1::PartnerMatch& match) {
+  std::string tag_list;
+  for (size_t tag : candidate.tags) {
+    match.add_covered_tags(tags[tag]);
+    tag_list += (tag_list.empty() ? "" : ", ") + tags[tag];
+  }
+  match.set_explanation("課題" + std::to_string(tags.size()) + "件中" +
+                        std::to_string(candidate.tags.size()) + "件に対応（" + tag_list + "）" +
+                        (district.empty() ? "" : "・" + district + " を担当") +
+                        "・他機関からの紹介を受付");
+}
+
+}  // namespace
+
 Result<std::vector<v1::PartnerMatch>> AgencyCatalog::FindPartners(
     const std::vector<std::string>& issue_tags, const std::string& district, v1::AgencyView view,
     int limit) const {
@@ -212,48 +268,16 @@ Result<std::vector<v1::PartnerMatch>> AgencyCatalog::FindPartners(
     auto list = snapshot->partners.find(PartnerListKey(tag, district));
     lists.push_back(list == snapshot->partners.end() ? &kNone : &list->second);
   }
-  // The lists are merged in kana order, so each agency arrives once with every tag it covers and
-  // the first `limit` arrivals covering n tags are the best covering n. The walk stops as soon as
-  // `limit` agencies cover every tag: none after them can rank higher.
-  struct Candidate {
-    uint32_t position;
-    std::vector<size_t> tags;  // indexes into `tags`, in request order
-  };
   const size_t wanted = static_cast<size_t>(std::max(limit, 0));
-  std::vector<std::vector<Candidate>> by_count(tags.size());
-  std::vector<size_t> cursors(lists.size(), 0);
-  while (wanted > 0 && !tags.empty() && by_count.back().size() < wanted) {
-    uint32_t next = UINT32_MAX;
-    for (size_t i = 0; i < lists.size(); ++i) {
-      if (cursors[i] < lists[i]->size()) next = std::min(next, (*lists[i])[cursors[i]]);
-    }
-    if (next == UINT32_MAX) break;
-    Candidate candidate{next, {}};
-    for (size_t i = 0; i < lists.size(); ++i) {
-      if (cursors[i] < lists[i]->size() && (*lists[i])[cursors[i]] == next) {
-        candidate.tags.push_back(i);
-        ++cursors[i];
-      }
-    }
-    auto& level = by_count[candidate.tags.size() - 1];
-    if (level.size() < wanted) level.push_back(std::move(candidate));
-  }
+  const std::vector<std::vector<PartnerCandidate>> by_count = MergePartnerLists(lists, wanted);
   std::vector<v1::PartnerMatch> partners;
   for (auto level = by_count.rbegin(); level != by_count.rend(); ++level) {
-    for (const Candidate& candidate : *level) {
+    for (const PartnerCandidate& candidate : *level) {
       if (partners.size() == wanted) return partners;
       const Entry& entry = *snapshot->ordered[candidate.position];
       v1::PartnerMatch& match = partners.emplace_back();
       *match.mutable_agency() = ViewOf(entry, view);
-      std::string tag_list;
-      for (size_t tag : candidate.tags) {
-        match.add_covered_tags(tags[tag]);
-        tag_list += (tag_list.empty() ? "" : ", ") + tags[tag];
-      }
-      match.set_explanation("課題" + std::to_string(tags.size()) + "件中" +
-                            std::to_string(candidate.tags.size()) + "件に対応（" + tag_list + "）" +
-                            (district.empty() ? "" : "・" + district + " を担当") +
-                            "・他機関からの紹介を受付");
+      DescribeMatch(tags, candidate, district, match);
     }
   }
   return partners;

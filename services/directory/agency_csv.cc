@@ -18,6 +18,16 @@
 #include "services/common/text.h"
 
 namespace casecoord::directory {
+
+using text::CsvProblem;
+using text::CsvRow;
+using text::CsvTable;
+using text::DecodeToUtf8;
+using text::EncodeFromUtf8;
+using text::MapHeader;
+using text::ParseCsv;
+using text::WriteCsv;
+
 namespace {
 
 using google::protobuf::util::TimeUtil;
@@ -432,18 +442,7 @@ class RowConverter {
       agency.set_operator_type(static_cast<v1::OperatorType>(
           Enum(kOperatorType, *v1::OperatorType_descriptor(), *cell).value_or(0)));
     }
-    if (const auto cell = Cell(kFields)) {
-      std::vector<std::string> unknown;
-      for (const std::string& item : SplitList(Unguard(TrimSpaces(*cell)))) {
-        const std::optional<int> field = ParseEnumLabel(*v1::SupportField_descriptor(), item);
-        if (field) {
-          agency.add_fields(static_cast<v1::SupportField>(*field));
-        } else {
-          unknown.push_back(item);
-        }
-      }
-      if (!unknown.empty()) Problem(kFields, Label(kFields) + "が不明です: " + Join(unknown, "、"));
-    }
+    if (const auto cell = Cell(kFields)) Fields(*cell, &agency);
     if (const auto cell = Cell(kIssueTags)) {
       for (std::string& tag : SplitList(Unguard(TrimSpaces(*cell)))) agency.add_issue_tags(tag);
     }
@@ -459,35 +458,10 @@ class RowConverter {
     if (const auto cell = Cell(kEmail)) agency.set_email(Unguard(*cell));
     if (const auto cell = Cell(kHours)) agency.set_hours(Unguard(*cell));
     if (const auto cell = Cell(kReferralContact)) agency.set_referral_contact(Unguard(*cell));
-    if (const auto cell = Cell(kAcceptsReferrals)) {
-      const std::string text = Unguard(TrimSpaces(*cell));
-      const std::optional<bool> accepts = ParseYesNo(text);
-      if (accepts) {
-        agency.set_accepts_referrals(*accepts);
-      } else {
-        Problem(kAcceptsReferrals,
-                Label(kAcceptsReferrals) + "は 可 または 不可 で入力してください: " + text);
-      }
-    }
+    if (const auto cell = Cell(kAcceptsReferrals)) AcceptsReferrals(*cell, &agency);
     agency.set_state(v1::Agency::ACTIVE);
-    if (const auto cell = Cell(kState)) {
-      const std::string text = Unguard(TrimSpaces(*cell));
-      if (!text.empty()) {
-        agency.set_state(static_cast<v1::Agency::State>(
-            Enum(kState, *v1::Agency::State_descriptor(), text).value_or(0)));
-      }
-    }
-    if (const auto cell = Cell(kLastVerified)) {
-      const std::string text = Unguard(TrimSpaces(*cell));
-      if (!text.empty()) {
-        const std::optional<google::protobuf::Timestamp> date = ParseDateCell(text);
-        if (date) {
-          *agency.mutable_last_verified_time() = *date;
-        } else {
-          Problem(kLastVerified, "日付の形式が正しくありません（YYYY-MM-DD）: " + text);
-        }
-      }
-    }
+    if (const auto cell = Cell(kState)) State(*cell, &agency);
+    if (const auto cell = Cell(kLastVerified)) LastVerified(*cell, &agency);
     return ok_;
   }
 
@@ -521,6 +495,50 @@ class RowConverter {
     std::optional<int> number = ParseEnumLabel(type, text);
     if (!number) Problem(column, Label(column) + "が不明です: " + text);
     return number;
+  }
+
+  void Fields(std::string_view cell, v1::Agency* agency) {
+    std::vector<std::string> unknown;
+    for (const std::string& item : SplitList(Unguard(TrimSpaces(cell)))) {
+      const std::optional<int> field = ParseEnumLabel(*v1::SupportField_descriptor(), item);
+      if (field) {
+        agency->add_fields(static_cast<v1::SupportField>(*field));
+      } else {
+        unknown.push_back(item);
+      }
+    }
+    if (!unknown.empty()) Problem(kFields, Label(kFields) + "が不明です: " + Join(unknown, "、"));
+  }
+
+  void AcceptsReferrals(std::string_view cell, v1::Agency* agency) {
+    const std::string text = Unguard(TrimSpaces(cell));
+    const std::optional<bool> accepts = ParseYesNo(text);
+    if (accepts) {
+      agency->set_accepts_referrals(*accepts);
+    } else {
+      Problem(kAcceptsReferrals,
+              Label(kAcceptsReferrals) + "は 可 または 不可 で入力してください: " + text);
+    }
+  }
+
+  // An empty cell leaves the state ACTIVE.
+  void State(std::string_view cell, v1::Agency* agency) {
+    const std::string text = Unguard(TrimSpaces(cell));
+    if (!text.empty()) {
+      agency->set_state(static_cast<v1::Agency::State>(
+          Enum(kState, *v1::Agency::State_descriptor(), text).value_or(0)));
+    }
+  }
+
+  void LastVerified(std::string_view cell, v1::Agency* agency) {
+    const std::string text = Unguard(TrimSpaces(cell));
+    if (text.empty()) return;
+    const std::optional<google::protobuf::Timestamp> date = ParseDateCell(text);
+    if (date) {
+      *agency->mutable_last_verified_time() = *date;
+    } else {
+      Problem(kLastVerified, "日付の形式が正しくありません（YYYY-MM-DD）: " + text);
+    }
   }
 
   void Services(std::string_view cell, v1::Agency* agency) {
@@ -610,6 +628,58 @@ const std::vector<AgencyColumn>& AgencyColumns() {
   return *columns;
 }
 
+namespace {
+
+// The file column of each AgencyColumns() entry (-1: absent); an error if a required one is
+// missing.
+Result<std::vector<int>> MapAgencyHeader(const std::vector<std::string>& header) {
+  std::vector<std::vector<std::string>> accepted;
+  std::vector<bool> required;
+  for (const AgencyColumn& column : AgencyColumns()) {
+    accepted.push_back(column.header_names);
+    required.push_back(column.required);
+  }
+  return MapHeader(header, accepted, required);
+}
+
+// Why the header cell `name`, which fills no column, is not read: unknown, or another name of a
+// column that an earlier cell fills. Empty for a repeated name, which ParseCsv reported.
+std::string UnreadColumnProblem(std::string_view name, const std::vector<std::string>& header,
+                                const std::vector<int>& indices) {
+  const std::vector<AgencyColumn>& columns = AgencyColumns();
+  for (size_t c = 0; c < columns.size(); ++c) {
+    const auto& names = columns[c].header_names;
+    if (std::find(names.begin(), names.end(), name) == names.end()) continue;
+    const std::string_view used = TrimSpaces(header[indices[c]]);
+    if (used == name) return "";
+    return "「" + std::string(used) +
+           "」と同じ項目の列です（読み込みません）: " + std::string(name);
+  }
+  return "不明な列です（読み込みません）: " + std::string(name);
+}
+
+// Converts the well-formed records into `result->rows`, and what is wrong with the others into
+// `result->problems`; an agency id may appear once.
+void ConvertRows(const CsvTable& table, const std::vector<int>& indices, AgencyCsv* result) {
+  std::unordered_map<std::string, int> first_line_of_id;
+  for (const CsvRow& row : table.rows) {
+    RowConverter converter(row, indices, table.header, &result->problems);
+    AgencyCsvRow converted;
+    bool ok = converter.Convert(&converted);
+    if (!converted.agency_id.empty()) {
+      auto [it, inserted] = first_line_of_id.emplace(converted.agency_id, row.line);
+      if (!inserted) {
+        converter.Problem(kAgencyId, "機関IDが重複しています: " + converted.agency_id + "（" +
+                                         std::to_string(it->second) + "行目と同じ）");
+        ok = false;
+      }
+    }
+    if (ok) result->rows.push_back(std::move(converted));
+  }
+}
+
+}  // namespace
+
 Result<AgencyCsv> ParseAgencyCsv(std::string_view bytes) {
   AgencyCsv result;
   Result<std::string> utf8 = DecodeToUtf8(bytes, &result.encoding);
@@ -619,13 +689,7 @@ Result<AgencyCsv> ParseAgencyCsv(std::string_view bytes) {
     return Status(Reason::kNoHeader, "the file has no header row");
   }
   const std::vector<AgencyColumn>& columns = AgencyColumns();
-  std::vector<std::vector<std::string>> accepted;
-  std::vector<bool> required;
-  for (const AgencyColumn& column : columns) {
-    accepted.push_back(column.header_names);
-    required.push_back(column.required);
-  }
-  Result<std::vector<int>> indices = MapHeader(table.header, accepted, required);
+  Result<std::vector<int>> indices = MapAgencyHeader(table.header);
   if (!indices.ok()) return indices.status();
 
   const int header_line = HeaderLine(*utf8);
@@ -658,40 +722,14 @@ Result<AgencyCsv> ParseAgencyCsv(std::string_view bytes) {
     if (std::find(indices->begin(), indices->end(), static_cast<int>(i)) != indices->end()) {
       continue;
     }
-    std::string problem = "不明な列です（読み込みません）: " + std::string(name);
-    for (size_t c = 0; c < columns.size(); ++c) {
-      const auto& names = columns[c].header_names;
-      if (std::find(names.begin(), names.end(), name) == names.end()) continue;
-      const std::string_view used = TrimSpaces(table.header[(*indices)[c]]);
-      if (used == name) {
-        problem.clear();  // a repeated name, which ParseCsv reported
-      } else {
-        problem = "「" + std::string(used) +
-                  "」と同じ項目の列です（読み込みません）: " + std::string(name);
-      }
-      break;
-    }
+    std::string problem = UnreadColumnProblem(name, table.header, *indices);
     if (!problem.empty()) {
       result.problems.push_back(
           MakeProblem(header_line, static_cast<int>(i) + 1, table.header, std::move(problem)));
     }
   }
 
-  std::unordered_map<std::string, int> first_line_of_id;
-  for (const CsvRow& row : table.rows) {
-    RowConverter converter(row, *indices, table.header, &result.problems);
-    AgencyCsvRow converted;
-    bool ok = converter.Convert(&converted);
-    if (!converted.agency_id.empty()) {
-      auto [it, inserted] = first_line_of_id.emplace(converted.agency_id, row.line);
-      if (!inserted) {
-        converter.Problem(kAgencyId, "機関IDが重複しています: " + converted.agency_id + "（" +
-                                         std::to_string(it->second) + "行目と同じ）");
-        ok = false;
-      }
-    }
-    if (ok) result.rows.push_back(std::move(converted));
-  }
+  ConvertRows(table, *indices, &result);
 
   std::stable_sort(result.problems.begin(), result.problems.end(),
                    [](const v1::ImportProblem& a, const v1::ImportProblem& b) {
@@ -700,68 +738,71 @@ Result<AgencyCsv> ParseAgencyCsv(std::string_view bytes) {
   return result;
 }
 
-Result<std::string> AgenciesToCsv(const std::vector<v1::Agency>& agencies, CsvEncoding encoding) {
-  const std::vector<AgencyColumn>& columns = AgencyColumns();
-  std::vector<std::string> header;
-  for (const AgencyColumn& column : columns) header.push_back(column.header_names.front());
+namespace {
 
-  std::vector<std::vector<std::string>> rows;
-  rows.reserve(agencies.size());
-  for (const v1::Agency& agency : agencies) {
-    std::vector<std::string> row(kColumnCount);
-    row[kAgencyId] = AgencyIdOf(agency);
-    row[kDisplayName] = agency.display_name();
-    row[kKana] = agency.kana();
-    if (agency.kind() != 0) row[kKind] = LabelJa(*v1::AgencyKind_descriptor(), agency.kind());
-    if (agency.operator_type() != 0) {
-      row[kOperatorType] = LabelJa(*v1::OperatorType_descriptor(), agency.operator_type());
-    }
-    std::vector<std::string> fields;
-    for (int field : agency.fields()) {
-      fields.push_back(LabelJa(*v1::SupportField_descriptor(), field));
-    }
-    row[kFields] = Join(fields, "、");
-    row[kIssueTags] = Join(
-        std::vector<std::string>(agency.issue_tags().begin(), agency.issue_tags().end()), "、");
-    std::vector<std::string> services;
-    for (const v1::AgencyService& service : agency.services()) {
-      const std::string ages = FormatAgeRange(service.min_age(), service.max_age());
-      std::string line = service.name();
-      if (!service.eligibility().empty() || !ages.empty()) line += "|" + service.eligibility();
-      if (!ages.empty()) line += "|" + ages;
-      services.push_back(std::move(line));
-    }
-    row[kServices] = Join(services, "\n");
-    row[kDistricts] =
-        Join(std::vector<std::string>(agency.districts().begin(), agency.districts().end()), "、");
-    row[kAddress] = agency.address();
-    row[kPhone] = agency.phone();
-    row[kFax] = agency.fax();
-    row[kEmail] = agency.email();
-    row[kHours] = agency.hours();
-    row[kReferralContact] = agency.referral_contact();
-    row[kAcceptsReferrals] = agency.accepts_referrals() ? "可" : "不可";
-    if (agency.state() != 0) row[kState] = LabelJa(*v1::Agency::State_descriptor(), agency.state());
-    if (agency.has_last_verified_time()) {
-      row[kLastVerified] = FormatDateCell(agency.last_verified_time());
-    }
-    for (std::string& cell : row) cell = Guard(std::move(cell));
-    rows.push_back(std::move(row));
+// The "services" cell: one line per service, "name|eligibility|ages" with empty trailing parts
+// left out.
+std::string ServicesCell(const v1::Agency& agency) {
+  std::vector<std::string> services;
+  for (const v1::AgencyService& service : agency.services()) {
+    const std::string ages = FormatAgeRange(service.min_age(), service.max_age());
+    std::string line = service.name();
+    if (!service.eligibility().empty() || !ages.empty()) line += "|" + service.eligibility();
+    if (!ages.empty()) line += "|" + ages;
+    services.push_back(std::move(line));
   }
+  return Join(services, "\n");
+}
 
-  Result<std::string> encoded = EncodeFromUtf8(WriteCsv(header, rows), encoding);
-  if (encoded.ok() || !encoded.status().Is(Reason::kUnmappableCharacter)) return encoded;
+// The cells of `agency`, guarded against formulas.
+std::vector<std::string> AgencyRow(const v1::Agency& agency) {
+  std::vector<std::string> row(kColumnCount);
+  row[kAgencyId] = AgencyIdOf(agency);
+  row[kDisplayName] = agency.display_name();
+  row[kKana] = agency.kana();
+  if (agency.kind() != 0) row[kKind] = LabelJa(*v1::AgencyKind_descriptor(), agency.kind());
+  if (agency.operator_type() != 0) {
+    row[kOperatorType] = LabelJa(*v1::OperatorType_descriptor(), agency.operator_type());
+  }
+  std::vector<std::string> fields;
+  for (int field : agency.fields()) {
+    fields.push_back(LabelJa(*v1::SupportField_descriptor(), field));
+  }
+  row[kFields] = Join(fields, "、");
+  row[kIssueTags] =
+      Join(std::vector<std::string>(agency.issue_tags().begin(), agency.issue_tags().end()), "、");
+  row[kServices] = ServicesCell(agency);
+  row[kDistricts] =
+      Join(std::vector<std::string>(agency.districts().begin(), agency.districts().end()), "、");
+  row[kAddress] = agency.address();
+  row[kPhone] = agency.phone();
+  row[kFax] = agency.fax();
+  row[kEmail] = agency.email();
+  row[kHours] = agency.hours();
+  row[kReferralContact] = agency.referral_contact();
+  row[kAcceptsReferrals] = agency.accepts_referrals() ? "可" : "不可";
+  if (agency.state() != 0) row[kState] = LabelJa(*v1::Agency::State_descriptor(), agency.state());
+  if (agency.has_last_verified_time()) {
+    row[kLastVerified] = FormatDateCell(agency.last_verified_time());
+  }
+  for (std::string& cell : row) cell = Guard(std::move(cell));
+  return row;
+}
 
-  // Name the agencies and columns, which a line number of the whole file would not.
+// The first kMaxReportedCells cells that `encoding` cannot represent, by agency and column;
+// `*count` is the number of all of them.
+std::string ListUnmappableCells(const std::vector<v1::Agency>& agencies,
+                                const std::vector<std::vector<std::string>>& rows,
+                                const std::vector<std::string>& header, CsvEncoding encoding,
+                                size_t* count) {
   constexpr std::string_view kEnglishPrefix =
       "characters that Windows-31J (Shift_JIS) cannot represent: ";
   std::string listed;
-  size_t count = 0;
   for (size_t a = 0; a < agencies.size(); ++a) {
     for (size_t c = 0; c < rows[a].size(); ++c) {
       Result<std::string> cell = EncodeFromUtf8(rows[a][c], encoding);
       if (cell.ok()) continue;
-      if (++count > kMaxReportedCells) continue;
+      if (++*count > kMaxReportedCells) continue;
       std::string_view detail = cell.status().message();
       if (detail.starts_with(kEnglishPrefix)) detail.remove_prefix(kEnglishPrefix.size());
       if (!listed.empty()) listed += "; ";
@@ -769,6 +810,27 @@ Result<std::string> AgenciesToCsv(const std::vector<v1::Agency>& agencies, CsvEn
                 "), column " + header[c] + ": " + std::string(detail);
     }
   }
+  return listed;
+}
+
+}  // namespace
+
+Result<std::string> AgenciesToCsv(const std::vector<v1::Agency>& agencies, CsvEncoding encoding) {
+  const std::vector<AgencyColumn>& columns = AgencyColumns();
+  std::vector<std::string> header;
+  header.reserve(columns.size());
+  for (const AgencyColumn& column : columns) header.push_back(column.header_names.front());
+
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(agencies.size());
+  for (const v1::Agency& agency : agencies) rows.push_back(AgencyRow(agency));
+
+  Result<std::string> encoded = EncodeFromUtf8(WriteCsv(header, rows), encoding);
+  if (encoded.ok() || !encoded.status().Is(Reason::kUnmappableCharacter)) return encoded;
+
+  // Name the agencies and columns, which a line number of the whole file would not.
+  size_t count = 0;
+  std::string listed = ListUnmappableCells(agencies, rows, header, encoding, &count);
   if (count == 0) return encoded;
   if (count > kMaxReportedCells) {
     listed += " and " + std::to_string(count - kMaxReportedCells) + " more cells";

@@ -15,9 +15,12 @@
 
 #include "casecoord/v1/directory.pb.h"
 #include "services/common/status.h"
-#include "services/directory/csv.h"
+#include "services/text/csv.h"
 
 namespace casecoord::directory {
+
+// The directory's files are in the encodings of services/text/csv.h.
+using text::CsvEncoding;
 
 // One column of the agency table.
 struct AgencyColumn {

@@ -13,11 +13,15 @@
 #include "services/common/log.h"
 #include "services/common/resource_names.h"
 #include "services/common/text.h"
-#include "services/directory/japanese_text.h"
 #include "services/storage/key_encoding.h"
 #include "services/storage/record_kit.h"
+#include "services/text/japanese_text.h"
 
 namespace casecoord::directory {
+
+using text::KanaSortKey;
+using text::QueryTerms;
+
 namespace {
 
 using google::protobuf::util::FieldMaskUtil;
@@ -109,58 +113,78 @@ std::string AgencyFilter::Fingerprint() const {
          (verified_before_nanos ? std::to_string(*verified_before_nanos) : "");
 }
 
+namespace {
+
+// The bound of `last_verified_time < value`: a JST date (its midnight) or an RFC 3339 time.
+Result<int64_t> ParseVerifiedBefore(const std::string& value) {
+  google::protobuf::Timestamp time;
+  if (auto midnight = ParseJstDate(value)) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(midnight->time_since_epoch())
+        .count();
+  }
+  if (TimeUtil::FromString(value, &time)) return TimeUtil::TimestampToNanoseconds(time);
+  return Status::InvalidArgument(
+      "filter",
+      "last_verified_time takes \"YYYY-MM-DD\" or an RFC 3339 time, not \"" + value + "\"");
+}
+
+// Adds one clause of the filter to `parsed`.
+Status ApplyAgencyFilterClause(const FilterClause& clause, AgencyFilter& parsed) {
+  const std::string& key = clause.key;
+  const std::string& value = clause.value;
+  const bool is_time = key == "last_verified_time";
+  if (clause.op != (is_time ? "<" : "=")) {
+    return Status::InvalidArgument(
+        "filter", "\"" + key + "\" supports only " + (is_time ? "<" : "=") + ", not " + clause.op);
+  }
+  if (key == "kind") {
+    v1::AgencyKind kind;
+    if (!v1::AgencyKind_Parse(value, &kind) || kind == v1::AGENCY_KIND_UNSPECIFIED) {
+      return Status::InvalidArgument("filter", "unknown kind \"" + value + "\"");
+    }
+    parsed.kind = kind;
+  } else if (key == "state") {
+    v1::Agency::State state;
+    if (!v1::Agency::State_Parse(value, &state) || state == v1::Agency::STATE_UNSPECIFIED) {
+      return Status::InvalidArgument("filter", "unknown state \"" + value + "\"");
+    }
+    parsed.state = state;
+  } else if (key == "field") {
+    v1::SupportField field;
+    if (!v1::SupportField_Parse(value, &field) || field == v1::SUPPORT_FIELD_UNSPECIFIED) {
+      return Status::InvalidArgument("filter", "unknown field \"" + value + "\"");
+    }
+    parsed.field = field;
+  } else if (key == "district") {
+    parsed.district = value;
+  } else if (key == "tag") {
+    parsed.tag = value;
+  } else if (is_time) {
+    auto before = ParseVerifiedBefore(value);
+    if (!before.ok()) return before.status();
+    parsed.verified_before_nanos = *before;
+  } else {
+    return Status::InvalidArgument("filter", "cannot filter on \"" + key +
+                                                 "\"; use kind, state, field, district, tag or "
+                                                 "last_verified_time");
+  }
+  return Status::Ok();
+}
+
+// 0 <= min_age <= max_age, where a max_age of 0 means no upper bound.
+bool AgesInOrder(const v1::AgencyService& service) {
+  return service.min_age() >= 0 && service.max_age() >= 0 &&
+         (service.max_age() == 0 || service.min_age() <= service.max_age());
+}
+
+}  // namespace
+
 Result<AgencyFilter> ParseAgencyFilter(const std::string& filter) {
   AgencyFilter parsed;
   auto clauses = ParseFilterClauses(filter);
   if (!clauses.ok()) return clauses.status();
   for (const FilterClause& clause : *clauses) {
-    const std::string& key = clause.key;
-    const std::string& value = clause.value;
-    const bool is_time = key == "last_verified_time";
-    if (clause.op != (is_time ? "<" : "=")) {
-      return Status::InvalidArgument("filter", "\"" + key + "\" supports only " +
-                                                   (is_time ? "<" : "=") + ", not " + clause.op);
-    }
-    if (key == "kind") {
-      v1::AgencyKind kind;
-      if (!v1::AgencyKind_Parse(value, &kind) || kind == v1::AGENCY_KIND_UNSPECIFIED) {
-        return Status::InvalidArgument("filter", "unknown kind \"" + value + "\"");
-      }
-      parsed.kind = kind;
-    } else if (key == "state") {
-      v1::Agency::State state;
-      if (!v1::Agency::State_Parse(value, &state) || state == v1::Agency::STATE_UNSPECIFIED) {
-        return Status::InvalidArgument("filter", "unknown state \"" + value + "\"");
-      }
-      parsed.state = state;
-    } else if (key == "field") {
-      v1::SupportField field;
-      if (!v1::SupportField_Parse(value, &field) || field == v1::SUPPORT_FIELD_UNSPECIFIED) {
-        return Status::InvalidArgument("filter", "unknown field \"" + value + "\"");
-      }
-      parsed.field = field;
-    } else if (key == "district") {
-      parsed.district = value;
-    } else if (key == "tag") {
-      parsed.tag = value;
-    } else if (key == "last_verified_time") {
-      google::protobuf::Timestamp time;
-      if (auto midnight = ParseJstDate(value)) {
-        parsed.verified_before_nanos =
-            std::chrono::duration_cast<std::chrono::nanoseconds>(midnight->time_since_epoch())
-                .count();
-      } else if (TimeUtil::FromString(value, &time)) {
-        parsed.verified_before_nanos = TimeUtil::TimestampToNanoseconds(time);
-      } else {
-        return Status::InvalidArgument(
-            "filter",
-            "last_verified_time takes \"YYYY-MM-DD\" or an RFC 3339 time, not \"" + value + "\"");
-      }
-    } else {
-      return Status::InvalidArgument("filter", "cannot filter on \"" + key +
-                                                   "\"; use kind, state, field, district, tag or "
-                                                   "last_verified_time");
-    }
+    CASECOORD_RETURN_IF_ERROR(ApplyAgencyFilterClause(clause, parsed));
   }
   return parsed;
 }
@@ -195,8 +219,7 @@ Status AgencyStore::Validate(const v1::Agency& agency) const {
     const auto& service = agency.services(i);
     if (service.name().empty())
       violation("agency.services[" + std::to_string(i) + "].name", "required");
-    if (service.min_age() < 0 || service.max_age() < 0 ||
-        (service.max_age() > 0 && service.min_age() > service.max_age())) {
+    if (!AgesInOrder(service)) {
       violation("agency.services[" + std::to_string(i) + "]", "ages must satisfy 0 <= min <= max");
     }
   }
@@ -319,6 +342,25 @@ Status AgencyStore::PrepareDelete(const std::string& name, const std::string& et
   return Status::Ok();
 }
 
+namespace {
+
+// The agency at `it`: the record itself, or for an entry of the kana index (`kana_prefix_size` >
+// 0) the record of the id its key ends with. False for an entry that cannot be read (skipped).
+bool AgencyAt(const AgencyStore& store, const rocksdb::Iterator& it, size_t kana_prefix_size,
+              v1::Agency* agency) {
+  if (kana_prefix_size == 0) return agency->ParseFromString(it.value().ToString());
+  storage::KeyReader reader(
+      std::string_view(it.key().data() + kana_prefix_size, it.key().size() - kana_prefix_size));
+  std::string sort_key, id;
+  if (!reader.ReadString(&sort_key) || !reader.ReadString(&id)) return false;
+  auto stored = store.Get(kAgencyPrefix + id);
+  if (!stored.ok()) return false;
+  *agency = std::move(stored).value();
+  return true;
+}
+
+}  // namespace
+
 Result<AgencyPage> AgencyStore::List(const AgencyFilter& filter, AgencyOrder order,
                                      const std::string& after_key, int limit) const {
   AgencyPage page;
@@ -334,17 +376,7 @@ Result<AgencyPage> AgencyStore::List(const AgencyFilter& filter, AgencyOrder ord
   for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (!after_key.empty() && it->key() == start) continue;
     v1::Agency agency;
-    if (by_kana) {
-      storage::KeyReader reader(
-          std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
-      std::string sort_key, id;
-      if (!reader.ReadString(&sort_key) || !reader.ReadString(&id)) continue;
-      auto stored = Get(kAgencyPrefix + id);
-      if (!stored.ok()) continue;
-      agency = std::move(stored).value();
-    } else if (!agency.ParseFromString(it->value().ToString())) {
-      continue;
-    }
+    if (!AgencyAt(*this, *it, by_kana ? prefix.size() : 0, &agency)) continue;
     if (!filter.Matches(agency)) continue;
     if (static_cast<int>(page.agencies.size()) == limit) {
       more = true;
@@ -415,24 +447,37 @@ void ReportRowProblem(const Status& status, const AgencyCsv& csv, int line,
   }
 }
 
+// The response before any row: the file's encoding, rows and problems; and the lines those
+// problems reject.
+void StartImportResponse(const AgencyCsv& csv, v1::ImportAgenciesResponse* response,
+                         std::set<int>* rejected_lines) {
+  response->set_detected_encoding(ToProto(csv.encoding));
+  response->set_rows_read(csv.rows_read);
+  for (const auto& problem : csv.problems) {
+    *response->add_problems() = problem;
+    // Line 1 is the header: its problems (unknown columns) are warnings that reject no row.
+    if (problem.line() > 1) rejected_lines->insert(problem.line());
+  }
+}
+
+// What an update from the file replaces: the columns it has.
+v1::FieldMask ImportMask(const AgencyCsv& csv) {
+  v1::FieldMask mask;
+  for (const auto& path : csv.present_paths) {
+    if (path != "agency_id") mask.add_paths(path);
+  }
+  return mask;
+}
+
 }  // namespace
 
 Result<v1::ImportAgenciesResponse> AgencyStore::PrepareImport(
     const AgencyCsv& csv, const v1::AgencyImportOptions& options,
     storage::WriteBatch* batch) const {
   v1::ImportAgenciesResponse response;
-  response.set_detected_encoding(ToProto(csv.encoding));
-  response.set_rows_read(csv.rows_read);
   std::set<int> rejected_lines;
-  for (const auto& problem : csv.problems) {
-    *response.add_problems() = problem;
-    // Line 1 is the header: its problems (unknown columns) are warnings that reject no row.
-    if (problem.line() > 1) rejected_lines.insert(problem.line());
-  }
-  v1::FieldMask mask;
-  for (const auto& path : csv.present_paths) {
-    if (path != "agency_id") mask.add_paths(path);
-  }
+  StartImportResponse(csv, &response, &rejected_lines);
+  const v1::FieldMask mask = ImportMask(csv);
   std::vector<storage::WriteBatch> accepted;
   for (const AgencyCsvRow& row : csv.rows) {
     storage::WriteBatch changes(storage_);

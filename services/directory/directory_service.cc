@@ -189,7 +189,7 @@ class DirectoryService::ImportReactor final
 
  private:
   // Authorises, audits and (unless `refusal` is an error) imports; finishes the call.
-  void Run(Status refusal) {
+  void Run(const Status& refusal) {
     service_.gatekeeper_.Dispatch(
         context_, DirectoryMethod("ImportAgencies"),
         [this, refusal](auth::Call& call) {
@@ -203,7 +203,7 @@ class DirectoryService::ImportReactor final
           *response_ = std::move(result).value();
           return Status::Ok();
         },
-        [this](Status status) { Finish(ToGrpcStatus(status)); });
+        [this](const Status& status) { Finish(ToGrpcStatus(status)); });
   }
 
   DirectoryService& service_;
@@ -230,7 +230,7 @@ class DirectoryService::ExportReactor final
     service.gatekeeper_.Dispatch(
         context, DirectoryMethod("ExportAgencies"),
         [this, &service](auth::Call& call) { return Build(service.store_, call); },
-        [this](Status status) {
+        [this](const Status& status) {
           if (!status.ok()) {
             Finish(ToGrpcStatus(status));
           } else {

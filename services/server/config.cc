@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace casecoord::server {
@@ -9,7 +10,7 @@ namespace {
 
 using Apply = std::function<Status(ServerConfig&, const std::string&)>;
 
-Apply Text(std::string ServerConfig::*field, bool required = false, std::string name = "") {
+Apply Text(std::string ServerConfig::*field, bool required = false, const std::string& name = "") {
   return [field, required, name](ServerConfig& config, const std::string& value) {
     if (required && value.empty()) return Status::InvalidArgument(name, "must be set");
     config.*field = value;
@@ -17,7 +18,7 @@ Apply Text(std::string ServerConfig::*field, bool required = false, std::string 
   };
 }
 
-Apply Integer(int ServerConfig::*field, std::string name, int minimum, int maximum) {
+Apply Integer(int ServerConfig::*field, const std::string& name, int minimum, int maximum) {
   return [=](ServerConfig& config, const std::string& value) {
     char* end = nullptr;
     long parsed = std::strtol(value.c_str(), &end, 10);
@@ -31,7 +32,8 @@ Apply Integer(int ServerConfig::*field, std::string name, int minimum, int maxim
   };
 }
 
-std::vector<ConfigOption> BuildOptions() {
+// Where it listens, the mode, the directories and the keys.
+std::vector<ConfigOption> ListenAndKeyOptions() {
   return {
       {"listen", "127.0.0.1:8443", "address:port to serve gRPC on (port 0 picks a free one)",
        Text(&ServerConfig::listen, true, "listen")},
@@ -74,6 +76,12 @@ std::vector<ConfigOption> BuildOptions() {
          }
          return Status::Ok();
        }},
+  };
+}
+
+// Workers, messages and connections.
+std::vector<ConfigOption> ConnectionOptions() {
+  return {
       {"worker-threads", "16",
        "threads for blocking storage work; more threads let more synced writes share one fsync",
        Integer(&ServerConfig::worker_threads, "worker-threads", 1, 512)},
@@ -111,6 +119,12 @@ std::vector<ConfigOption> BuildOptions() {
        Integer(&ServerConfig::drain_ms, "drain-ms", 0, 600000)},
       {"shutdown-grace-ms", "10000", "how long in-flight calls may finish before cancellation",
        Integer(&ServerConfig::shutdown_grace_ms, "shutdown-grace-ms", 0, 600000)},
+  };
+}
+
+// The audit trail, the demo data and the services' own limits.
+std::vector<ConfigOption> ServiceOptions() {
+  return {
       {"audit-key-file", "",
        "file holding the audit HMAC key, 64 hex digits, mode 0600, kept apart from the data "
        "(otherwise the CASECOORD_AUDIT_KEY environment variable)",
@@ -183,6 +197,17 @@ std::vector<ConfigOption> BuildOptions() {
   };
 }
 
+// Every option, in the order --help lists them.
+std::vector<ConfigOption> BuildOptions() {
+  std::vector<ConfigOption> options = ListenAndKeyOptions();
+  for (std::vector<ConfigOption> (*part)() : {&ConnectionOptions, &ServiceOptions}) {
+    std::vector<ConfigOption> more = part();
+    options.insert(options.end(), std::make_move_iterator(more.begin()),
+                   std::make_move_iterator(more.end()));
+  }
+  return options;
+}
+
 Result<std::map<std::string, std::string>> ReadConfigFile(const std::string& path) {
   std::map<std::string, std::string> values;
   if (path.empty()) return values;
@@ -190,7 +215,7 @@ Result<std::map<std::string, std::string>> ReadConfigFile(const std::string& pat
   if (!in) return Status::InvalidArgument("config", "cannot read config file " + path);
   std::string line;
   int number = 0;
-  auto trim = [](std::string s) {
+  auto trim = [](const std::string& s) {
     size_t begin = s.find_first_not_of(" \t\r");
     size_t end = s.find_last_not_of(" \t\r");
     return begin == std::string::npos ? std::string() : s.substr(begin, end - begin + 1);

@@ -173,22 +173,15 @@ v1::HouseholdMember DemoMember(const char* id, const char* name, const char* kan
   return member;
 }
 
-// Opens three fictional households (an 8050 household in coordination with a team, a young carer
-// at intake, a debt consultation completed by advice) if there are no cases yet.
-Status SeedDemoCases(const ServerConfig& config, storage::Storage& storage, cases::CaseStore& cases,
-                     const cases::CaseReferrals& referrals, auth::AuditLog& audit) {
-  if (!config.demo_cases || !config.demo_users || config.demo_directory.empty()) {
-    return Status::Ok();
-  }
-  auto existing = cases.List(cases::Viewer{true, ""}, cases::CaseFilter{}, "", 1);
-  if (!existing.ok()) return existing.status();
-  if (!existing->cases.empty()) return Status::Ok();
-  struct Demo {
-    const char* request_id;
-    v1::Case household;
-    v1::CaseState state;
-  };
-  std::vector<Demo> demos(3);
+struct DemoCase {
+  const char* request_id;
+  v1::Case household;
+  v1::CaseState state;
+};
+
+// The three fictional households of the demo.
+std::vector<DemoCase> DemoCases() {
+  std::vector<DemoCase> demos(3);
   demos[0] = {"demo-8050", {}, v1::COORDINATING};
   *demos[0].household.add_members() =
       DemoMember("m1", "架空 一郎", "カクウ イチロウ", "本人", true, {"hikikomori"});
@@ -226,37 +219,59 @@ Status SeedDemoCases(const ServerConfig& config, storage::Storage& storage, case
   demos[2].household.set_presenting_problem("失職後に家賃を滞納。家計相談と求職の窓口を案内した。");
   demos[2].household.set_urgency(v1::ROUTINE);
   demos[2].household.set_consent(v1::CONSENTED);
-  for (const Demo& demo : demos) {
-    auto lock = cases.LockNewCase();  // seeding runs before serving; held for the whole household
-    storage::WriteBatch batch(storage);
-    auto opened = cases.PrepareCreate("coordinator", demo.request_id, demo.household, &batch);
-    if (!opened.ok()) return opened.status();
-    CASECOORD_RETURN_IF_ERROR(CommitAsSystem(audit, opened->name(), &batch));
-    if (demo.state == v1::INTAKE) continue;
-    v1::TransitionCaseRequest move;
-    move.set_name(opened->name());
-    move.set_to(demo.state);
-    storage::WriteBatch moved(storage);
-    auto transitioned = cases.PrepareTransition("coordinator", move, &moved);
-    if (!transitioned.ok()) return transitioned.status();
-    CASECOORD_RETURN_IF_ERROR(CommitAsSystem(audit, opened->name(), &moved));
-    if (demo.state != v1::COORDINATING) continue;
-    // The referring 地域包括 joins the team, so the demo agency-staff user sees this case.
-    v1::Referral ask;
-    ask.set_agency("agencies/kita-houkatsu-1");
-    ask.set_role(v1::PRINCIPAL_SUPPORT);
-    ask.set_note("母の介護保険サービスの調整を継続してください。");
-    storage::WriteBatch referred(storage);
-    auto referral = referrals.PrepareRefer("coordinator", opened->name(), ask, &referred);
-    if (!referral.ok()) return referral.status();
-    CASECOORD_RETURN_IF_ERROR(CommitAsSystem(audit, referral->name(), &referred));
-    v1::AnswerReferralRequest accept;
-    accept.set_name(referral->name());
-    storage::WriteBatch accepted(storage);
-    auto answered = referrals.PrepareAnswer("agency-staff", accept,
-                                            cases::CaseReferrals::Answer::kAccept, &accepted);
-    if (!answered.ok()) return answered.status();
-    CASECOORD_RETURN_IF_ERROR(CommitAsSystem(audit, referral->name(), &accepted));
+  return demos;
+}
+
+// Opens `demo` and moves it to its state; a case in coordination gets the referring agency on its
+// team.
+Status OpenDemoCase(const DemoCase& demo, storage::Storage& storage, cases::CaseStore& cases,
+                    const cases::CaseReferrals& referrals, auth::AuditLog& audit) {
+  auto lock = cases.LockNewCase();  // seeding runs before serving; held for the whole household
+  storage::WriteBatch batch(storage);
+  auto opened = cases.PrepareCreate("coordinator", demo.request_id, demo.household, &batch);
+  if (!opened.ok()) return opened.status();
+  CASECOORD_RETURN_IF_ERROR(CommitAsSystem(audit, opened->name(), &batch));
+  if (demo.state == v1::INTAKE) return Status::Ok();
+  v1::TransitionCaseRequest move;
+  move.set_name(opened->name());
+  move.set_to(demo.state);
+  storage::WriteBatch moved(storage);
+  auto transitioned = cases.PrepareTransition("coordinator", move, &moved);
+  if (!transitioned.ok()) return transitioned.status();
+  CASECOORD_RETURN_IF_ERROR(CommitAsSystem(audit, opened->name(), &moved));
+  if (demo.state != v1::COORDINATING) return Status::Ok();
+  // The referring 地域包括 joins the team, so the demo agency-staff user sees this case.
+  v1::Referral ask;
+  ask.set_agency("agencies/kita-houkatsu-1");
+  ask.set_role(v1::PRINCIPAL_SUPPORT);
+  ask.set_note("母の介護保険サービスの調整を継続してください。");
+  storage::WriteBatch referred(storage);
+  auto referral = referrals.PrepareRefer("coordinator", opened->name(), ask, &referred);
+  if (!referral.ok()) return referral.status();
+  CASECOORD_RETURN_IF_ERROR(CommitAsSystem(audit, referral->name(), &referred));
+  v1::AnswerReferralRequest accept;
+  accept.set_name(referral->name());
+  storage::WriteBatch accepted(storage);
+  auto answered = referrals.PrepareAnswer("agency-staff", accept,
+                                          cases::CaseReferrals::Answer::kAccept, &accepted);
+  if (!answered.ok()) return answered.status();
+  CASECOORD_RETURN_IF_ERROR(CommitAsSystem(audit, referral->name(), &accepted));
+  return Status::Ok();
+}
+
+// Opens three fictional households (an 8050 household in coordination with a team, a young carer
+// at intake, a debt consultation completed by advice) if there are no cases yet.
+Status SeedDemoCases(const ServerConfig& config, storage::Storage& storage, cases::CaseStore& cases,
+                     const cases::CaseReferrals& referrals, auth::AuditLog& audit) {
+  if (!config.demo_cases || !config.demo_users || config.demo_directory.empty()) {
+    return Status::Ok();
+  }
+  auto existing = cases.List(cases::Viewer{true, ""}, cases::CaseFilter{}, "", 1);
+  if (!existing.ok()) return existing.status();
+  if (!existing->cases.empty()) return Status::Ok();
+  const std::vector<DemoCase> demos = DemoCases();
+  for (const DemoCase& demo : demos) {
+    CASECOORD_RETURN_IF_ERROR(OpenDemoCase(demo, storage, cases, referrals, audit));
   }
   log::Info("demo cases opened", {{"cases", std::to_string(demos.size())}});
   return Status::Ok();
@@ -440,30 +455,13 @@ Result<CounterVerification> VerifyCounters(storage::Storage& storage,
   return CounterVerification{std::move(rebuild->differences), rebuild->counters_recomputed};
 }
 
-Result<std::unique_ptr<CaseServer>> CaseServer::Start(
-    const ServerConfig& config, std::shared_ptr<const storage::Keyring> keyring,
-    std::string audit_key, const Clock& clock,
-    std::shared_ptr<storage::WalFaultInjector> wal_faults,
-    std::shared_ptr<storage::SyncJournal> sync_journal) {
-  auto credentials = TlsCredentials(config);
-  if (!credentials.ok()) return credentials.status();
-  // Before the database is opened: opening replays the write-ahead log and rewrites files.
-  CASECOORD_RETURN_IF_ERROR(auth::CheckAuditKeyFile(config.data_dir, audit_key));
-  // Before the database is opened, so that a refusal changes nothing.
-  struct rlimit open_files {};
-  getrlimit(RLIMIT_NOFILE, &open_files);
-  auto max_connections = ConnectionLimit(config, open_files.rlim_cur);
-  if (!max_connections.ok()) return max_connections.status();
-  if (*max_connections < config.max_connections) {
-    log::Warning("max-connections lowered to fit the open-file limit",
-                 {{"max_connections", std::to_string(*max_connections)},
-                  {"open_file_limit", std::to_string(open_files.rlim_cur)},
-                  {"reserved_fds", std::to_string(config.reserved_fds)}});
-  }
-
-  std::unique_ptr<CaseServer> server(new CaseServer());
-  server->config_ = config;
-  server->health_ = std::make_shared<HealthReporter>();
+// Storage, the worker pool, users, the audit log, emergency access and the gatekeeper.
+Status CaseServer::OpenStorageAndAuth(const ServerConfig& config,
+                                      const std::shared_ptr<const storage::Keyring>& keyring,
+                                      std::string audit_key, const Clock& clock,
+                                      std::shared_ptr<storage::WalFaultInjector> wal_faults,
+                                      std::shared_ptr<storage::SyncJournal> sync_journal) {
+  CaseServer* const server = this;  // named as in Start(), whose part this is
   storage::StorageOptions storage_options;
   storage_options.path = config.data_dir;
   storage_options.keyring = keyring;
@@ -504,7 +502,12 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   gate.emergency = server->emergency_.get();
   gate.workers = server->workers_.get();
   server->gatekeeper_ = std::make_unique<auth::Gatekeeper>(gate);
+  return Status::Ok();
+}
 
+void CaseServer::OpenAdmin(const ServerConfig& config,
+                           const std::shared_ptr<const storage::Keyring>& keyring) {
+  CaseServer* const server = this;  // named as in Start(), whose part this is
   admin::AdminDependencies admin;
   admin.storage = server->storage_.get();
   admin.gatekeeper = server->gatekeeper_.get();
@@ -519,7 +522,7 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   admin.municipality = config.municipality;
   admin.start_time = std::chrono::system_clock::now();
   // Asked at call time, when every store below exists.
-  admin.record_exists = [raw = server.get()](const std::string& name) -> Result<bool> {
+  admin.record_exists = [raw = server](const std::string& name) -> Result<bool> {
     auto found = [](const Status& status) -> Result<bool> {
       if (status.ok()) return true;
       // A purged case's records are gone for break-glass purposes too.
@@ -536,6 +539,13 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
     return false;
   };
   server->admin_service_ = std::make_unique<admin::AdminService>(std::move(admin));
+}
+
+// The directory and the cases (with the demo data of make run).
+Status CaseServer::OpenDirectoryAndCases(const ServerConfig& config,
+                                         const std::shared_ptr<const storage::Keyring>& keyring,
+                                         const Clock& clock) {
+  CaseServer* const server = this;  // named as in Start(), whose part this is
   server->agencies_ = std::make_unique<directory::AgencyStore>(*server->storage_, clock);
   auto reindexed = server->agencies_->RebuildIndexesIfStale();
   if (!reindexed.ok()) return reindexed.status();
@@ -570,6 +580,12 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
       clock);
   CASECOORD_RETURN_IF_ERROR(SeedDemoCases(config, *server->storage_, *server->cases_,
                                           *server->case_referrals_, *server->audit_));
+  return Status::Ok();
+}
+
+// Advisers and dispatch, meetings and plans, monitoring, statistics.
+Status CaseServer::OpenCaseWork(const ServerConfig& config, const Clock& clock) {
+  CaseServer* const server = this;  // named as in Start(), whose part this is
   server->advisers_ =
       std::make_unique<advisers::AdviserStore>(*server->storage_, *server->agencies_);
   advisers::DispatchStoreOptions dispatch_options;
@@ -613,9 +629,15 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
         if (summary->answered_agencies() == 0) return std::optional<double>();
         return std::optional<double>(summary->close_cooperation_percent());
       });
+  return Status::Ok();
+}
 
+// Binds the listener, starts gRPC with every service and the audit head logger.
+Status CaseServer::Serve(const ServerConfig& config, int max_connections,
+                         const std::shared_ptr<grpc::ServerCredentials>& credentials) {
+  CaseServer* const server = this;  // named as in Start(), whose part this is
   ConnectionListenerOptions listener_options;
-  listener_options.max_connections = *max_connections;
+  listener_options.max_connections = max_connections;
   auto listener = ConnectionListener::Bind(config.listen, listener_options);
   if (!listener.ok()) return listener.status();
   server->listener_ = std::move(listener).value();
@@ -625,7 +647,7 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   grpc::ServerBuilder builder;
   // Connections come from our listener, not from gRPC's (connection_listener.h says why).
   server->acceptor_ = builder.experimental().AddExternalConnectionAcceptor(
-      grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD, *credentials);
+      grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD, credentials);
   builder.RegisterService(server->admin_service_.get());
   builder.RegisterService(server->directory_service_.get());
   builder.RegisterService(server->cases_service_.get());
@@ -645,14 +667,50 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
     connection.fd = fd;
     acceptor->HandleNewConnection(&connection);
   });
-  server->head_logger_ = std::thread([raw = server.get()] {
-    std::unique_lock<std::mutex> lock(raw->head_logger_mutex_);
+  server->head_logger_ = std::thread([raw = server] {
+    MutexLock lock(raw->head_logger_mutex_);
     const auto interval = std::chrono::minutes(raw->config_.audit_head_log_minutes);
-    while (!raw->head_logger_wake_.wait_for(lock, interval,
-                                            [raw] { return raw->head_logger_stop_; })) {
+    while (!lock.WaitFor(raw->head_logger_wake_, interval, [raw] {
+      raw->head_logger_mutex_.AssertHeld();
+      return raw->head_logger_stop_;
+    })) {
       LogAuditHead(*raw->audit_, "scheduled");
     }
   });
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<CaseServer>> CaseServer::Start(
+    const ServerConfig& config, const std::shared_ptr<const storage::Keyring>& keyring,
+    std::string audit_key, const Clock& clock,
+    std::shared_ptr<storage::WalFaultInjector> wal_faults,
+    std::shared_ptr<storage::SyncJournal> sync_journal) {
+  auto credentials = TlsCredentials(config);
+  if (!credentials.ok()) return credentials.status();
+  // Before the database is opened: opening replays the write-ahead log and rewrites files.
+  CASECOORD_RETURN_IF_ERROR(auth::CheckAuditKeyFile(config.data_dir, audit_key));
+  // Before the database is opened, so that a refusal changes nothing.
+  struct rlimit open_files {};
+  getrlimit(RLIMIT_NOFILE, &open_files);
+  auto max_connections = ConnectionLimit(config, open_files.rlim_cur);
+  if (!max_connections.ok()) return max_connections.status();
+  if (*max_connections < config.max_connections) {
+    log::Warning("max-connections lowered to fit the open-file limit",
+                 {{"max_connections", std::to_string(*max_connections)},
+                  {"open_file_limit", std::to_string(open_files.rlim_cur)},
+                  {"reserved_fds", std::to_string(config.reserved_fds)}});
+  }
+
+  std::unique_ptr<CaseServer> server(new CaseServer());
+  server->config_ = config;
+  server->health_ = std::make_shared<HealthReporter>();
+  CASECOORD_RETURN_IF_ERROR(server->OpenStorageAndAuth(config, keyring, std::move(audit_key), clock,
+                                                       std::move(wal_faults),
+                                                       std::move(sync_journal)));
+  server->OpenAdmin(config, keyring);
+  CASECOORD_RETURN_IF_ERROR(server->OpenDirectoryAndCases(config, keyring, clock));
+  CASECOORD_RETURN_IF_ERROR(server->OpenCaseWork(config, clock));
+  CASECOORD_RETURN_IF_ERROR(server->Serve(config, *max_connections, *credentials));
   log::Info("caseserver serving",
             {{"listen", config.listen},
              {"port", std::to_string(server->port_)},
@@ -664,7 +722,7 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
 }
 
 void CaseServer::Shutdown() {
-  std::lock_guard<std::mutex> lock(shutdown_mutex_);
+  MutexLock lock(shutdown_mutex_);
   if (shut_down_) return;
   log::Info("shutting down: health NOT_SERVING, draining",
             {{"drain_ms", std::to_string(config_.drain_ms)}});
@@ -682,7 +740,7 @@ void CaseServer::Shutdown() {
   server_->Wait();
   if (head_logger_.joinable()) {
     {
-      std::lock_guard<std::mutex> lock(head_logger_mutex_);
+      MutexLock lock(head_logger_mutex_);
       head_logger_stop_ = true;
     }
     head_logger_wake_.notify_all();
@@ -699,7 +757,7 @@ void CaseServer::Shutdown() {
 
 void CaseServer::Wait() {
   server_->Wait();
-  std::lock_guard<std::mutex> lock(shutdown_mutex_);  // until Shutdown() has closed storage
+  MutexLock lock(shutdown_mutex_);  // until Shutdown() has closed storage
 }
 
 CaseServer::~CaseServer() {

@@ -29,6 +29,7 @@
 
 #include "services/auth/gatekeeper.h"
 #include "services/common/status.h"
+#include "services/common/thread_annotations.h"
 #include "services/common/worker_pool.h"
 #include "services/server/config.h"
 #include "services/server/connection_listener.h"
@@ -119,7 +120,7 @@ class CaseServer {
  public:
   // `wal_faults` and `sync_journal` are for tests only (storage::StorageOptions).
   static Result<std::unique_ptr<CaseServer>> Start(
-      const ServerConfig& config, std::shared_ptr<const storage::Keyring> keyring,
+      const ServerConfig& config, const std::shared_ptr<const storage::Keyring>& keyring,
       std::string audit_key, const Clock& clock = SystemClock::Instance(),
       std::shared_ptr<storage::WalFaultInjector> wal_faults = nullptr,
       std::shared_ptr<storage::SyncJournal> sync_journal = nullptr);
@@ -142,6 +143,20 @@ class CaseServer {
 
  private:
   CaseServer() = default;
+  // The parts of Start(), in this order.
+  Status OpenStorageAndAuth(const ServerConfig& config,
+                            const std::shared_ptr<const storage::Keyring>& keyring,
+                            std::string audit_key, const Clock& clock,
+                            std::shared_ptr<storage::WalFaultInjector> wal_faults,
+                            std::shared_ptr<storage::SyncJournal> sync_journal);
+  void OpenAdmin(const ServerConfig& config,
+                 const std::shared_ptr<const storage::Keyring>& keyring);
+  Status OpenDirectoryAndCases(const ServerConfig& config,
+                               const std::shared_ptr<const storage::Keyring>& keyring,
+                               const Clock& clock);
+  Status OpenCaseWork(const ServerConfig& config, const Clock& clock);
+  Status Serve(const ServerConfig& config, int max_connections,
+               const std::shared_ptr<grpc::ServerCredentials>& credentials);
 
   ServerConfig config_;
   int port_ = 0;
@@ -183,13 +198,13 @@ class CaseServer {
   std::unique_ptr<ConnectionListener> listener_;
   std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor_;
   std::unique_ptr<grpc::Server> server_;
-  std::mutex shutdown_mutex_;
-  bool shut_down_ = false;
+  Mutex shutdown_mutex_;
+  bool shut_down_ CASECOORD_GUARDED_BY(shutdown_mutex_) = false;
   // Logs the audit head every config_.audit_head_log_minutes until Shutdown() stops it.
   std::thread head_logger_;
-  std::mutex head_logger_mutex_;
+  Mutex head_logger_mutex_;
   std::condition_variable head_logger_wake_;
-  bool head_logger_stop_ = false;  // guarded by head_logger_mutex_
+  bool head_logger_stop_ CASECOORD_GUARDED_BY(head_logger_mutex_) = false;
 };
 
 }  // namespace casecoord::server

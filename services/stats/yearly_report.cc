@@ -376,7 +376,7 @@ Result<const ProtectedTable*> StatisticsSnapshot::CasesTable() {
   table.row_keys = {v1::StatMetric_Name(v1::CASES_COORDINATED),
                     v1::StatMetric_Name(v1::CASES_COMPLETED_BY_ADVICE), kTotalKey};
   const int columns = table.columns();
-  table.values.assign(3 * columns, 0);
+  table.values.assign(size_t{3} * columns, 0);
   for (int year = first_year_; year <= last_year_; ++year) {
     const int c = year - first_year_;
     const int64_t coordinated = Count(year, kCasesCoordinated, "", "");
@@ -404,7 +404,7 @@ Result<const ProtectedTable*> StatisticsSnapshot::ActivitiesTable() {
   for (auto metric : metrics) table.row_keys.push_back(v1::StatMetric_Name(metric));
   table.row_keys.push_back(kTotalKey);
   const int columns = table.columns();
-  table.values.assign(4 * columns, 0);
+  table.values.assign(size_t{4} * columns, 0);
   for (int r = 0; r < 3; ++r) {
     const char* counter = FindMetric(metrics[r])->counter;
     for (int year = first_year_; year <= last_year_; ++year) {
@@ -476,7 +476,7 @@ Result<const ProtectedTable*> StatisticsSnapshot::Table(v1::StatMetric metric,
   table.row_keys.push_back(kTotalKey);
   const int rows = static_cast<int>(table.row_keys.size());
   const int columns = table.columns();
-  table.values.assign(rows * columns, 0);
+  table.values.assign(static_cast<size_t>(rows) * columns, 0);
   for (int year = first_year_; year <= last_year_; ++year) {
     const int c = year - first_year_;
     const int64_t total = Count(year, metric_info->counter, "", "");
@@ -503,8 +503,8 @@ Result<const ProtectedTable*> StatisticsSnapshot::Table(v1::StatMetric metric,
     for (int c = 0; c < columns; ++c) empty = empty && table.values[(rows - 2) * columns + c] == 0;
     if (empty) {
       table.row_keys.erase(table.row_keys.end() - 2);
-      table.values.erase(table.values.begin() + (rows - 2) * columns,
-                         table.values.begin() + (rows - 1) * columns);
+      table.values.erase(table.values.begin() + static_cast<ptrdiff_t>(rows - 2) * columns,
+                         table.values.begin() + static_cast<ptrdiff_t>(rows - 1) * columns);
     }
   }
   // Nothing counted under the dimension yet: the total row alone, which no column constraint ties

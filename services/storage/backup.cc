@@ -63,8 +63,10 @@ bool HasOurHeader(const std::filesystem::path& file) {
 // through the encrypted file system). Checks each backup's description (meta/<id>), or, for `id`,
 // that backup's description and private files; the shared table files are checked by the restore's
 // verification.
-Status CheckBackupKeys(const std::string& backup_dir, const Keyring* keyring,
-                       std::optional<uint32_t> id) {
+// The files CheckBackupKeys reads: every backup's description, or backup `id`'s description and
+// private files.
+Result<std::vector<std::filesystem::path>> BackupFilesToCheck(const std::string& backup_dir,
+                                                              std::optional<uint32_t> id) {
   namespace fs = std::filesystem;
   std::error_code error;
   const fs::path meta = fs::path(backup_dir) / "meta";
@@ -88,32 +90,46 @@ Status CheckBackupKeys(const std::string& backup_dir, const Keyring* keyring,
     }
   }
   std::sort(files.begin(), files.end());
-  for (const auto& file : files) {
+  return files;
+}
+
+// Whether `keyring` (null: none configured) reads `file`, named `name` within `backup_dir`.
+Status CheckBackupFileKey(const std::string& backup_dir, const std::filesystem::path& file,
+                          const std::string& name, const Keyring* keyring) {
+  if (keyring == nullptr) {
+    if (HasOurHeader(file)) {
+      return Status(Reason::kEncryptedBackup,
+                    backup_dir + " is encrypted (" + name +
+                        ") but no key-encryption key is configured; set --kek-file "
+                        "or CASECOORD_KEK");
+    }
+    return Status::Ok();
+  }
+  auto key = CheckFileKey(file.string(), *keyring);
+  if (key.ok()) return Status::Ok();
+  if (key.status().Is(Reason::kNotEncrypted)) {
+    return Status(Reason::kPlaintextBackup,
+                  backup_dir + " holds unencrypted backups (" + name +
+                      " has no casecoord encryption header); refusing to read it "
+                      "as encrypted");
+  }
+  std::string message = "backup directory " + backup_dir + ": " + key.status().message();
+  if (key.status().Is(Reason::kWrongKey)) {
+    message += " (a backup taken before a key rotation needs the old key in --previous-kek-files)";
+  }
+  return key.status().WithMessage(std::move(message));
+}
+
+Status CheckBackupKeys(const std::string& backup_dir, const Keyring* keyring,
+                       std::optional<uint32_t> id) {
+  namespace fs = std::filesystem;
+  auto files = BackupFilesToCheck(backup_dir, id);
+  if (!files.ok()) return files.status();
+  std::error_code error;
+  for (const auto& file : *files) {
     if (fs::file_size(file, error) == 0 || error) continue;
     const std::string name = fs::relative(file, backup_dir, error).string();
-    if (keyring == nullptr) {
-      if (HasOurHeader(file)) {
-        return Status(Reason::kEncryptedBackup,
-                      backup_dir + " is encrypted (" + name +
-                          ") but no key-encryption key is configured; set --kek-file "
-                          "or CASECOORD_KEK");
-      }
-      continue;
-    }
-    auto key = CheckFileKey(file.string(), *keyring);
-    if (key.ok()) continue;
-    if (key.status().Is(Reason::kNotEncrypted)) {
-      return Status(Reason::kPlaintextBackup,
-                    backup_dir + " holds unencrypted backups (" + name +
-                        " has no casecoord encryption header); refusing to read it "
-                        "as encrypted");
-    }
-    std::string message = "backup directory " + backup_dir + ": " + key.status().message();
-    if (key.status().Is(Reason::kWrongKey)) {
-      message +=
-          " (a backup taken before a key rotation needs the old key in --previous-kek-files)";
-    }
-    return key.status().WithMessage(std::move(message));
+    CASECOORD_RETURN_IF_ERROR(CheckBackupFileKey(backup_dir, file, name, keyring));
   }
   return Status::Ok();
 }
@@ -135,6 +151,32 @@ Result<ReadOnlyEngine> OpenReadOnly(const std::string& backup_dir,
   if (!opened.ok()) return FromRocksStatus(opened, "opening backup directory " + backup_dir);
   out.engine.reset(raw);
   return out;
+}
+
+}  // namespace
+
+namespace {
+
+// Deletes every backup but `kept` (those taken before a destruction of data) and the table files
+// only they shared, then the `superseding` markers of those destructions.
+Status DeleteSupersededBackups(Storage& storage, rocksdb::BackupEngine& engine, uint32_t kept,
+                               const std::vector<std::string>& superseding) {
+  std::vector<rocksdb::BackupInfo> older;
+  engine.GetBackupInfo(&older);
+  for (const auto& backup : older) {
+    if (backup.backup_id == kept) continue;
+    auto deleted = engine.DeleteBackup(backup.backup_id);
+    if (!deleted.ok()) return FromRocksStatus(deleted, "deleting a superseded backup");
+  }
+  // Table files only the deleted backups shared go too.
+  auto collected = engine.GarbageCollect();
+  if (!collected.ok()) return FromRocksStatus(collected, "removing superseded backup files");
+  WriteBatch done(storage);
+  for (const auto& key : superseding) done.Delete(ColumnFamily::kMeta, key);
+  CASECOORD_RETURN_IF_ERROR(storage.Commit(done));
+  log::Info("backups taken before a destruction of data deleted",
+            {{"deleted", std::to_string(older.size() - 1)}, {"kept", std::to_string(kept)}});
+  return Status::Ok();
 }
 
 }  // namespace
@@ -171,21 +213,7 @@ Result<BackupSummary> CreateBackup(Storage& storage, const std::string& backup_d
   auto created = engine->CreateNewBackupWithMetadata(create, storage.db(), audit_head, &id);
   if (!created.ok()) return FromRocksStatus(created, "creating backup");
   if (!superseding.empty()) {
-    std::vector<rocksdb::BackupInfo> older;
-    engine->GetBackupInfo(&older);
-    for (const auto& backup : older) {
-      if (backup.backup_id == id) continue;
-      auto deleted = engine->DeleteBackup(backup.backup_id);
-      if (!deleted.ok()) return FromRocksStatus(deleted, "deleting a superseded backup");
-    }
-    // Table files only the deleted backups shared go too.
-    auto collected = engine->GarbageCollect();
-    if (!collected.ok()) return FromRocksStatus(collected, "removing superseded backup files");
-    WriteBatch done(storage);
-    for (const auto& key : superseding) done.Delete(ColumnFamily::kMeta, key);
-    CASECOORD_RETURN_IF_ERROR(storage.Commit(done));
-    log::Info("backups taken before a destruction of data deleted",
-              {{"deleted", std::to_string(older.size() - 1)}, {"kept", std::to_string(id)}});
+    CASECOORD_RETURN_IF_ERROR(DeleteSupersededBackups(storage, *engine, id, superseding));
   }
   rocksdb::BackupInfo info;
   auto described = engine->GetBackupInfo(id, &info);

@@ -300,6 +300,35 @@ void SyncJournal::Append(const std::string& line) {
   [[maybe_unused]] const ssize_t written = ::write(fd_, line.data(), line.size());
 }
 
+namespace {
+
+// Applies one journal event to the durable sizes; false if the event is not one the journal writes.
+bool ApplyJournalEvent(const std::string& op, const std::string& first, const std::string& second,
+                       std::map<std::string, uint64_t>& durable) {
+  if (op == "create" && !first.empty()) {
+    durable[first] = 0;
+  } else if (op == "sync" && !second.empty()) {
+    auto size = ParseDecimalId(first, /*allow_zero=*/true);
+    if (!size) return false;
+    durable[second] = *size;
+  } else if (op == "rename" && !second.empty()) {
+    auto from = durable.find(first);
+    if (from == durable.end()) {
+      durable.erase(second);  // a file from before the process, durable as found
+    } else {
+      durable[second] = from->second;
+      durable.erase(from);
+    }
+  } else if (op == "delete" && !first.empty()) {
+    durable.erase(first);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<DroppedData> DropUnsyncedData(const std::string& journal_path, const std::string& db_dir) {
   std::ifstream in(journal_path, std::ios::binary);
   std::stringstream text;
@@ -316,25 +345,7 @@ Result<DroppedData> DropUnsyncedData(const std::string& journal_path, const std:
       return Status::InvalidArgument("journal", journal_path + ":" + std::to_string(number) +
                                                     ": cannot read \"" + ShortQuote(line) + "\"");
     };
-    if (op == "create" && !first.empty()) {
-      durable[first] = 0;
-    } else if (op == "sync" && !second.empty()) {
-      auto size = ParseDecimalId(first, /*allow_zero=*/true);
-      if (!size) return bad();
-      durable[second] = *size;
-    } else if (op == "rename" && !second.empty()) {
-      auto from = durable.find(first);
-      if (from == durable.end()) {
-        durable.erase(second);  // a file from before the process, durable as found
-      } else {
-        durable[second] = from->second;
-        durable.erase(from);
-      }
-    } else if (op == "delete" && !first.empty()) {
-      durable.erase(first);
-    } else {
-      return bad();
-    }
+    if (!ApplyJournalEvent(op, first, second, durable)) return bad();
   }
   DroppedData dropped;
   for (const auto& [file, size] : durable) {

@@ -20,7 +20,7 @@ Status OpenAndClose(const std::string& path, std::shared_ptr<const Keyring> keyr
 // Re-encrypts one file of a closed database under the keyring's current KEK: decrypting read,
 // encrypting write to a temporary file, fsync, rename over the original.
 Status ReencryptByCopy(rocksdb::Env* env, const std::string& file) {
-  auto fs = env->GetFileSystem();
+  const auto& fs = env->GetFileSystem();
   const std::string temporary = file + ".rekey";
   rocksdb::FileOptions file_options;
   std::unique_ptr<rocksdb::FSSequentialFile> in;
@@ -46,7 +46,8 @@ Status ReencryptByCopy(rocksdb::Env* env, const std::string& file) {
 
 }  // namespace
 
-Result<RotationReport> RotateKey(const std::string& path, std::shared_ptr<const Keyring> keyring) {
+Result<RotationReport> RotateKey(const std::string& path,
+                                 const std::shared_ptr<const Keyring>& keyring) {
   RotationReport report;
   report.new_key_id = keyring->current().id();
   CASECOORD_RETURN_IF_ERROR(OpenAndClose(path, keyring, /*compact=*/true));

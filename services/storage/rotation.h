@@ -27,6 +27,7 @@ struct RotationReport {
   bool old_keys_unused = false;
 };
 
-Result<RotationReport> RotateKey(const std::string& path, std::shared_ptr<const Keyring> keyring);
+Result<RotationReport> RotateKey(const std::string& path,
+                                 const std::shared_ptr<const Keyring>& keyring);
 
 }  // namespace casecoord::storage

@@ -223,6 +223,37 @@ void WriteBatch::Append(const WriteBatch& other) {
   after_commit_.insert(after_commit_.end(), other.after_commit_.begin(), other.after_commit_.end());
 }
 
+namespace {
+
+// Our column families, then those of the database this build does not know (`existing` lists
+// what the database has).
+std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilyDescriptors(
+    const rocksdb::Options& db_options, const std::vector<std::string>& existing,
+    bool tolerate_malformed_counters) {
+  // Every open (server, restore, key rotation) comes here, so the counters can always be merged.
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (auto name : kColumnFamilyNames) {
+    rocksdb::ColumnFamilyOptions cf_options(db_options);
+    if (name == ColumnFamilyName(ColumnFamily::kCounters)) {
+      cf_options.merge_operator = NewCounterMergeOperator(tolerate_malformed_counters);
+      // Every counted event adds a few merge operands to a couple of thousand hot keys, and a read
+      // folds every operand still in the memtable: with a 64 MiB memtable a yearly report slowed
+      // from ~2 ms to over 100 ms between flushes (bench/stats_bench). A small memtable is
+      // flushed, operands folded, long before that.
+      cf_options.write_buffer_size = kCounterMemtableBytes;
+    }
+    descriptors.emplace_back(std::string(name), cf_options);
+  }
+  for (const auto& name : existing) {
+    bool known = false;
+    for (auto ours : kColumnFamilyNames) known = known || ours == name;
+    if (!known) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(db_options));
+  }
+  return descriptors;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   if (options.path.empty()) return Status::InvalidArgument("data_dir", "must not be empty");
   auto inspection = InspectDataDirectory(options.path, options.keyring.get());
@@ -268,25 +299,8 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
     auto listed = rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing);
     if (!listed.ok()) return FromRocksStatus(listed, "listing column families");
   }
-  // Every open (server, restore, key rotation) comes here, so the counters can always be merged.
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (auto name : kColumnFamilyNames) {
-    rocksdb::ColumnFamilyOptions cf_options(db_options);
-    if (name == ColumnFamilyName(ColumnFamily::kCounters)) {
-      cf_options.merge_operator = NewCounterMergeOperator(options.tolerate_malformed_counters);
-      // Every counted event adds a few merge operands to a couple of thousand hot keys, and a read
-      // folds every operand still in the memtable: with a 64 MiB memtable a yearly report slowed
-      // from ~2 ms to over 100 ms between flushes (bench/stats_bench). A small memtable is
-      // flushed, operands folded, long before that.
-      cf_options.write_buffer_size = kCounterMemtableBytes;
-    }
-    descriptors.emplace_back(std::string(name), cf_options);
-  }
-  for (const auto& name : existing) {
-    bool known = false;
-    for (auto ours : kColumnFamilyNames) known = known || ours == name;
-    if (!known) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(db_options));
-  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors =
+      ColumnFamilyDescriptors(db_options, existing, options.tolerate_malformed_counters);
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;
@@ -317,7 +331,7 @@ Result<std::unique_ptr<Storage>> Storage::OpenExisting(const std::string& path,
 Storage::~Storage() {
   if (recovery_thread_.joinable()) {
     {
-      std::lock_guard<std::mutex> lock(recovery_mutex_);
+      MutexLock lock(recovery_mutex_);
       recovery_stopping_ = true;
     }
     recovery_wake_.notify_all();
@@ -371,7 +385,7 @@ Status Storage::Write(const rocksdb::WriteOptions& options, WriteBatch& batch) {
   // Refused here, not only by RocksDB: after Resume() the newest log may still be the one that
   // failed (ResumeIsSafe), and appending to it would trip an assertion in Debian's RocksDB.
   if (WriteState state = write_state(); state != WriteState::kWritable) {
-    std::lock_guard<std::mutex> lock(recovery_mutex_);
+    MutexLock lock(recovery_mutex_);
     return Status(Reason::kStorageUnavailable, "commit refused: the database is " +
                                                    std::string(WriteStateName(state)) + " after " +
                                                    last_error_.ToString());
@@ -407,7 +421,7 @@ Status Storage::Write(const rocksdb::WriteOptions& options, WriteBatch& batch) {
 
 void Storage::OnBackgroundError(rocksdb::BackgroundErrorReason reason,
                                 const rocksdb::Status& error) {
-  std::lock_guard<std::mutex> lock(recovery_mutex_);
+  MutexLock lock(recovery_mutex_);
   ++errors_seen_;
   last_error_ = FromRocksStatus(error, std::string("RocksDB ") + ReasonName(reason));
   if (write_state() != WriteState::kWritable) {
@@ -445,26 +459,33 @@ bool Storage::ResumeIsSafe() const {
 }
 
 void Storage::RecoveryLoop() {
-  std::unique_lock<std::mutex> lock(recovery_mutex_);
+  MutexLock lock(recovery_mutex_);
   auto delay = resume_first_delay_;
   int attempts = 0;
   while (true) {
-    recovery_wake_.wait(
-        lock, [this] { return recovery_stopping_ || write_state() == WriteState::kRecovering; });
+    lock.Wait(recovery_wake_, [this] {
+      recovery_mutex_.AssertHeld();
+      return recovery_stopping_ || write_state() == WriteState::kRecovering;
+    });
     if (recovery_stopping_) return;
     if (committed_since_resume_.exchange(false)) {
       delay = resume_first_delay_;
       attempts = 0;
     }
-    if (recovery_wake_.wait_for(lock, delay, [this] { return recovery_stopping_; })) return;
+    if (lock.WaitFor(recovery_wake_, delay, [this] {
+          recovery_mutex_.AssertHeld();
+          return recovery_stopping_;
+        })) {
+      return;
+    }
     const uint64_t errors_before = errors_seen_;
     ++attempts;
-    lock.unlock();
+    lock.Unlock();
     const bool safe = ResumeIsSafe();
     rocksdb::Status resumed = safe ? db_->Resume() : rocksdb::Status::OK();
     // A successful Resume() that left the failed log in place would be just as unsafe.
     const bool log_replaced = !wal_state_->newest_wal_failed();
-    lock.lock();
+    lock.Lock();
     const auto waited = delay;
     delay = std::min(delay * 2, resume_max_delay_);
     if (resumed.IsShutdownInProgress()) return;

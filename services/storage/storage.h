@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "services/common/status.h"
+#include "services/common/thread_annotations.h"
 #include "services/storage/column_families.h"
 #include "services/storage/encryption.h"
 #include "services/storage/file_system.h"
@@ -227,7 +228,7 @@ class Storage {
   void OnBackgroundError(rocksdb::BackgroundErrorReason reason, const rocksdb::Status& error);
   void RecoveryLoop();
   bool ResumeIsSafe() const;
-  void SetWriteState(WriteState state, const Status& cause);  // requires recovery_mutex_
+  void SetWriteState(WriteState state, const Status& cause) CASECOORD_REQUIRES(recovery_mutex_);
 
   std::string path_;
   bool flush_on_close_ = true;
@@ -245,11 +246,11 @@ class Storage {
   std::function<void(WriteState, const Status&)> on_write_state_change_;
   std::chrono::milliseconds resume_first_delay_{100};
   std::chrono::milliseconds resume_max_delay_{30000};
-  std::mutex recovery_mutex_;
+  Mutex recovery_mutex_;
   std::condition_variable recovery_wake_;
-  bool recovery_stopping_ = false;  // guarded by recovery_mutex_
-  uint64_t errors_seen_ = 0;        // guarded by recovery_mutex_; counts background errors
-  Status last_error_;               // guarded by recovery_mutex_
+  bool recovery_stopping_ CASECOORD_GUARDED_BY(recovery_mutex_) = false;
+  uint64_t errors_seen_ CASECOORD_GUARDED_BY(recovery_mutex_) = 0;  // counts background errors
+  Status last_error_ CASECOORD_GUARDED_BY(recovery_mutex_);
   std::thread recovery_thread_;
 };
 

@@ -1,4 +1,4 @@
-// The CSV reader of the agency directory (services/directory/csv.h, agency_csv.h): the bytes of an
+// The CSV reader of the agency directory (services/text/csv.h, agency_csv.h): the bytes of an
 // uploaded file, as ImportAgencies receives them.
 //
 // Input: the file's bytes (UTF-8 with or without BOM, CP932, or anything else).
@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "services/directory/agency_csv.h"
-#include "services/directory/csv.h"
+#include "services/text/csv.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
@@ -24,6 +24,7 @@ namespace {
 using casecoord::Reason;
 using casecoord::StatusCode;
 using namespace casecoord::directory;
+using namespace casecoord::text;
 
 void CheckDecoding(std::string_view bytes, const casecoord::Result<std::string>& decoded,
                    CsvEncoding encoding) {

@@ -16,7 +16,7 @@
 
 #include "casecoord/v1/common.pb.h"
 #include "casecoord/v1/statistics.pb.h"
-#include "services/directory/csv.h"
+#include "services/text/csv.h"
 #include "tests/support/temp_dir.h"
 
 namespace casecoord::report {
@@ -526,21 +526,21 @@ v1::PlanProgress SamplePlan() {
 // The CSV decoded and parsed back with the directory's reader. The exporter pads every record to
 // one width, so a synthetic header of that width reads the whole file without a problem.
 std::vector<std::vector<std::string>> ReadCsv(const std::string& bytes, size_t width,
-                                              directory::CsvEncoding expected_encoding) {
-  directory::CsvEncoding detected = directory::CsvEncoding::kUtf8;
-  Result<std::string> text = directory::DecodeToUtf8(bytes, &detected);
+                                              text::CsvEncoding expected_encoding) {
+  text::CsvEncoding detected = text::CsvEncoding::kUtf8;
+  Result<std::string> text = text::DecodeToUtf8(bytes, &detected);
   EXPECT_TRUE(text.ok()) << text.status().ToString();
   if (!text.ok()) return {};
   EXPECT_EQ(detected, expected_encoding);
   std::string header;
   for (size_t i = 0; i < width; ++i) header += (i > 0 ? ",c" : "c") + std::to_string(i);
-  const directory::CsvTable table = directory::ParseCsv(header + "\r\n" + *text);
-  for (const directory::CsvProblem& problem : table.problems) {
+  const text::CsvTable table = text::ParseCsv(header + "\r\n" + *text);
+  for (const text::CsvProblem& problem : table.problems) {
     ADD_FAILURE() << "line " << problem.line << " column " << problem.column << ": "
                   << problem.problem;
   }
   std::vector<std::vector<std::string>> rows;
-  for (const directory::CsvRow& row : table.rows) rows.push_back(row.fields);
+  for (const text::CsvRow& row : table.rows) rows.push_back(row.fields);
   return rows;
 }
 
@@ -575,7 +575,7 @@ TEST(YearlyReportCsvTest, Utf8BomHasTheTablesAsCitiesPublishThem) {
   // Tables are separated by truly empty lines.
   EXPECT_THAT(*csv, HasSubstr("\r\n\r\n2. 会議等開催件数,"));
 
-  const auto rows = ReadCsv(*csv, 4, directory::CsvEncoding::kUtf8Bom);
+  const auto rows = ReadCsv(*csv, 4, text::CsvEncoding::kUtf8Bom);
   ASSERT_FALSE(rows.empty());
   EXPECT_THAT(rows[0], ElementsAre("事業実績（平成30年度～令和元年度）", "", "", ""));
   EXPECT_THAT(rows[1], ElementsAre("作成日：2020-04-01", "", "", ""));
@@ -622,15 +622,15 @@ TEST(YearlyReportCsvTest, Cp932IsNotUtf8AndReadsBackToTheSameText) {
   EXPECT_LT(cp932->size(), bom->size());  // two bytes per kanji instead of three
 
   // DecodeToUtf8 takes UTF-8 whenever the bytes are valid UTF-8: kCp932 means they are not.
-  const auto rows = ReadCsv(*cp932, 4, directory::CsvEncoding::kCp932);
+  const auto rows = ReadCsv(*cp932, 4, text::CsvEncoding::kCp932);
   EXPECT_THAT(RecordStartingWith(rows, "区分"),
               ElementsAre("区分", "平成30年度", "令和元年度", "合計"));
   EXPECT_THAT(RecordStartingWith(rows, "関係機関と支援調整した件数"),
               ElementsAre("関係機関と支援調整した件数", "12", "x", "x"));
 
   // The same text but for 〜 (U+301C), which Windows-31J writes as its ～ (U+FF5E).
-  Result<std::string> from_bom = directory::DecodeToUtf8(*bom, nullptr);
-  Result<std::string> from_cp932 = directory::DecodeToUtf8(*cp932, nullptr);
+  Result<std::string> from_bom = text::DecodeToUtf8(*bom, nullptr);
+  Result<std::string> from_cp932 = text::DecodeToUtf8(*cp932, nullptr);
   ASSERT_TRUE(from_bom.ok() && from_cp932.ok());
   EXPECT_EQ(*from_cp932, Replace(*from_bom, "〜", "～"));
 }
@@ -640,7 +640,7 @@ TEST(YearlyReportCsvTest, CumulativeTablesSaySoInTheirTitle) {
   report.mutable_cases()->set_cumulative(true);
   Result<std::string> csv = YearlyReportCsv(report, CsvFlavor::kUtf8Bom);
   ASSERT_TRUE(csv.ok()) << csv.status().ToString();
-  const auto rows = ReadCsv(*csv, 4, directory::CsvEncoding::kUtf8Bom);
+  const auto rows = ReadCsv(*csv, 4, text::CsvEncoding::kUtf8Bom);
   EXPECT_THAT(RecordStartingWith(rows, "1. 総合相談支援体制取扱件数（平成30年度からの累計）"),
               Not(IsEmpty()));
   EXPECT_FALSE(AnyFirstFieldContains(rows, "2. 会議等開催件数（"));
@@ -697,9 +697,9 @@ TEST(PlanProgressCsvTest, OneLinePerIndicatorWithActualsRateAndStatus) {
   for (const CsvFlavor flavor : {CsvFlavor::kUtf8Bom, CsvFlavor::kCp932}) {
     Result<std::string> csv = PlanProgressCsv(SamplePlan(), flavor);
     ASSERT_TRUE(csv.ok()) << csv.status().ToString();
-    const auto rows = ReadCsv(*csv, kPlanHeader.size(),
-                              flavor == CsvFlavor::kCp932 ? directory::CsvEncoding::kCp932
-                                                          : directory::CsvEncoding::kUtf8Bom);
+    const auto rows = ReadCsv(
+        *csv, kPlanHeader.size(),
+        flavor == CsvFlavor::kCp932 ? text::CsvEncoding::kCp932 : text::CsvEncoding::kUtf8Bom);
     ASSERT_GE(rows.size(), 4u);
     EXPECT_EQ(rows[0][0], "第2期地域共生社会推進計画 成果指標の進捗状況（平成30年度～令和元年度）");
     EXPECT_EQ(RecordStartingWith(rows, "基本目標・施策"), kPlanHeader);
@@ -834,9 +834,9 @@ double Attribute(const XmlElement& element, const std::string& name) {
 TEST(YearlyReportSvgTest, WellFormedGroupedBarsWithLegendAndAxis) {
   Result<std::string> svg = YearlyReportSvg(SampleReport());
   ASSERT_TRUE(svg.ok()) << svg.status().ToString();
-  directory::CsvEncoding encoding = directory::CsvEncoding::kCp932;
-  ASSERT_TRUE(directory::DecodeToUtf8(*svg, &encoding).ok());
-  EXPECT_EQ(encoding, directory::CsvEncoding::kUtf8);  // valid UTF-8 without a BOM
+  text::CsvEncoding encoding = text::CsvEncoding::kCp932;
+  ASSERT_TRUE(text::DecodeToUtf8(*svg, &encoding).ok());
+  EXPECT_EQ(encoding, text::CsvEncoding::kUtf8);  // valid UTF-8 without a BOM
 
   const XmlDocument doc = ParseXml(*svg);
   ASSERT_EQ(doc.error, "") << *svg;

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "services/directory/japanese_text.h"
+#include "services/text/japanese_text.h"
 #include "tests/support/process_run.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
@@ -76,7 +76,7 @@ TEST_F(CasectlAgencyTest, CreateThenListShowsAlignedColumns) {
   ASSERT_EQ(lines.size(), 3u) << run.out;
   // Every line ends in a date column as wide as its header, so every line is equally wide...
   for (const auto& line : lines) {
-    EXPECT_EQ(directory::DisplayWidth(line), directory::DisplayWidth(lines[0])) << run.out;
+    EXPECT_EQ(text::DisplayWidth(line), text::DisplayWidth(lines[0])) << run.out;
   }
   // ...and every column starts at the same display column in every line.
   const std::string& header = lines[0];

@@ -19,7 +19,7 @@
 #include "casecoord/v1/directory.grpc.pb.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/grpc_errors.h"
-#include "services/directory/japanese_text.h"
+#include "services/text/japanese_text.h"
 #include "tests/support/process_run.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
@@ -194,7 +194,7 @@ TEST_F(CasectlCaseTest, OpenRetryListMoveAndHistory) {
   const std::vector<std::string> lines = Lines(listed.out);
   ASSERT_EQ(lines.size(), 2u) << listed.out;
   for (const auto& line : lines) {
-    EXPECT_EQ(directory::DisplayWidth(line), directory::DisplayWidth(lines[0])) << listed.out;
+    EXPECT_EQ(text::DisplayWidth(line), text::DisplayWidth(lines[0])) << listed.out;
   }
   EXPECT_EQ(ColumnOf(lines[1], number), ColumnOf(lines[0], "受付番号"));
   EXPECT_EQ(ColumnOf(lines[1], name + " "), ColumnOf(lines[0], "名前"));

@@ -10,7 +10,7 @@
 #include "casecoord/v1/cases.grpc.pb.h"
 #include "casecoord/v1/directory.grpc.pb.h"
 #include "services/common/grpc_errors.h"
-#include "services/directory/japanese_text.h"
+#include "services/text/japanese_text.h"
 #include "tests/support/process_run.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
@@ -33,8 +33,7 @@ std::string Capture(const std::string& text, const std::string& pattern) {
 // The text of `line` from terminal column `column` on ("" past its end).
 std::string FromColumn(const std::string& line, int column) {
   size_t at = 0;
-  while (at < line.size() &&
-         static_cast<int>(directory::DisplayWidth(line.substr(0, at))) < column) {
+  while (at < line.size() && static_cast<int>(text::DisplayWidth(line.substr(0, at))) < column) {
     ++at;
     while (at < line.size() && (static_cast<unsigned char>(line[at]) & 0xC0) == 0x80) ++at;
   }

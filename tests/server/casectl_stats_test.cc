@@ -13,7 +13,7 @@
 #include "casecoord/v1/directory.grpc.pb.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/grpc_errors.h"
-#include "services/directory/csv.h"
+#include "services/text/csv.h"
 #include "tests/support/process_run.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
@@ -53,11 +53,11 @@ void WriteText(const std::string& path, const std::string& text) {
 
 // The fields of the first CSV record whose first field is `label` (empty if none).
 std::vector<std::string> CsvRecord(const std::string& bytes, const std::string& label,
-                                   directory::CsvEncoding* detected) {
-  auto utf8 = directory::DecodeToUtf8(bytes, detected);
+                                   text::CsvEncoding* detected) {
+  auto utf8 = text::DecodeToUtf8(bytes, detected);
   EXPECT_TRUE(utf8.ok()) << utf8.status().ToString();
   if (!utf8.ok()) return {};
-  for (const auto& row : directory::ParseCsv(*utf8).rows) {
+  for (const auto& row : text::ParseCsv(*utf8).rows) {
     if (!row.fields.empty() && row.fields[0] == label) return row.fields;
   }
   return {};
@@ -65,10 +65,10 @@ std::vector<std::string> CsvRecord(const std::string& bytes, const std::string& 
 
 // The fields of the first CSV record that has a field `text` (empty if none).
 std::vector<std::string> CsvRecordWith(const std::string& bytes, const std::string& text) {
-  auto utf8 = directory::DecodeToUtf8(bytes, nullptr);
+  auto utf8 = text::DecodeToUtf8(bytes, nullptr);
   EXPECT_TRUE(utf8.ok()) << utf8.status().ToString();
   if (!utf8.ok()) return {};
-  for (const auto& row : directory::ParseCsv(*utf8).rows) {
+  for (const auto& row : text::ParseCsv(*utf8).rows) {
     for (const auto& field : row.fields) {
       if (field == text) return row.fields;
     }
@@ -304,11 +304,11 @@ TEST_F(CasectlStatsTest, ExportWritesCsvXlsxAndSvg) {
   CasectlRun csv = Casectl(export_args({"--format", "csv", "--output", csv_path}));
   ASSERT_EQ(csv.exit_code, 0) << csv.out << csv.err;
   EXPECT_NE(csv.out.find(csv_path), std::string::npos) << csv.out;
-  directory::CsvEncoding detected = directory::CsvEncoding::kUtf8;
+  text::CsvEncoding detected = text::CsvEncoding::kUtf8;
   const std::string bytes = testing::ReadFile(csv_path);
   EXPECT_EQ(CsvRecord(bytes, kContacts, &detected),
             (std::vector<std::string>{kContacts, "0", "3", "3"}));
-  EXPECT_EQ(detected, directory::CsvEncoding::kUtf8Bom);
+  EXPECT_EQ(detected, text::CsvEncoding::kUtf8Bom);
   const std::vector<std::string> coordinated = CsvRecord(bytes, kCoordinated, &detected);
   ASSERT_GE(coordinated.size(), 4u) << bytes;
   EXPECT_EQ(coordinated[1], "x");
@@ -320,7 +320,7 @@ TEST_F(CasectlStatsTest, ExportWritesCsvXlsxAndSvg) {
   ASSERT_EQ(sjis.exit_code, 0) << sjis.out << sjis.err;
   EXPECT_EQ(CsvRecord(testing::ReadFile(sjis_path), kContacts, &detected),
             (std::vector<std::string>{kContacts, "0", "3", "3"}));
-  EXPECT_EQ(detected, directory::CsvEncoding::kCp932);
+  EXPECT_EQ(detected, text::CsvEncoding::kCp932);
 
   const std::string xlsx_path = files_.Sub("jisseki.xlsx");
   CasectlRun xlsx = Casectl(export_args({"--format", "xlsx", "--output", xlsx_path}));

@@ -11,7 +11,7 @@
 #include <iterator>
 #include <sstream>
 
-#include "services/directory/japanese_text.h"
+#include "services/text/japanese_text.h"
 
 extern char** environ;
 
@@ -60,7 +60,7 @@ std::vector<std::string> Lines(const std::string& text) {
 int ColumnOf(const std::string& line, const std::string& needle) {
   const size_t at = line.find(needle);
   if (at == std::string::npos) return -1;
-  return static_cast<int>(directory::DisplayWidth(line.substr(0, at)));
+  return static_cast<int>(text::DisplayWidth(line.substr(0, at)));
 }
 
 std::string LineWith(const std::string& text, const std::string& needle) {

@@ -22,7 +22,7 @@ std::string ReadFile(const std::string& path);
 
 std::vector<std::string> Lines(const std::string& text);
 
-// The terminal column (directory::DisplayWidth) at which `needle` starts in `line`, or -1.
+// The terminal column (text::DisplayWidth) at which `needle` starts in `line`, or -1.
 int ColumnOf(const std::string& line, const std::string& needle);
 
 // The first line of `text` containing `needle`, or "".

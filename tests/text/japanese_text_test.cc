@@ -1,4 +1,4 @@
-#include "services/directory/japanese_text.h"
+#include "services/text/japanese_text.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-namespace casecoord::directory {
+namespace casecoord::text {
 namespace {
 
 using ::testing::ElementsAre;
@@ -244,4 +244,4 @@ TEST(JapaneseTextTest, DisplayWidthCountsTerminalColumns) {
 }
 
 }  // namespace
-}  // namespace casecoord::directory
+}  // namespace casecoord::text

@@ -1,4 +1,5 @@
-// CSV import and export for the agency directory (相談機関一覧), which cities keep in spreadsheets.
+// CSV reading and writing with the encodings Japanese spreadsheets use: the agency directory
+// (相談機関一覧) imports and exports it, and the clients export reports with it.
 //
 // Excel on Japanese Windows saves CSV either as UTF-8 (with a BOM, or without one from other tools)
 // or as Shift_JIS, which in practice means Windows-31J (CP932: JIS X 0208 plus the NEC and IBM
@@ -15,7 +16,7 @@
 
 #include "services/common/status.h"
 
-namespace casecoord::directory {
+namespace casecoord::text {
 
 enum class CsvEncoding {
   kUtf8,     // UTF-8 without a byte order mark
@@ -95,4 +96,4 @@ Result<std::vector<int>> MapHeader(const std::vector<std::string>& header,
                                    const std::vector<std::vector<std::string>>& accepted_names,
                                    const std::vector<bool>& required);
 
-}  // namespace casecoord::directory
+}  // namespace casecoord::text

@@ -1,4 +1,5 @@
-// Free-text search over Japanese agency names and kana readings (相談機関一覧).
+// Normalization and n-grams for free-text search over Japanese text (agency names and kana readings
+// of the 相談機関一覧), and display width for terminal tables.
 //
 // Japanese has no spaces between words, so the directory is searched by character n-grams rather
 // than by words: a text is indexed under its 1-grams and 2-grams (IndexTerms), a query looks up
@@ -15,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-namespace casecoord::directory {
+namespace casecoord::text {
 
 // The form in which indexed texts and queries are compared, as UTF-8:
 //  1. Invalid UTF-8 sequences become U+FFFD (never an error, never a crash).
@@ -77,4 +78,4 @@ std::string KanaSortKey(std::string_view kana);
 // including half-width katakana, East Asian Ambiguous characters and each invalid UTF-8 sequence.
 size_t DisplayWidth(std::string_view utf8);
 
-}  // namespace casecoord::directory
+}  // namespace casecoord::text

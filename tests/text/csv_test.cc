@@ -1,4 +1,4 @@
-#include "services/directory/csv.h"
+#include "services/text/csv.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace casecoord::directory {
+namespace casecoord::text {
 namespace {
 
 using ::testing::ElementsAre;
@@ -281,4 +281,4 @@ TEST(CsvTest, MapHeaderNamesEveryMissingRequiredColumn) {
 }
 
 }  // namespace
-}  // namespace casecoord::directory
+}  // namespace casecoord::text

@@ -1,4 +1,4 @@
-#include "services/directory/japanese_text.h"
+#include "services/text/japanese_text.h"
 
 #include <unicode/coll.h>
 #include <unicode/locid.h>
@@ -25,7 +25,7 @@
 
 #include "services/common/log.h"
 
-namespace casecoord::directory {
+namespace casecoord::text {
 namespace {
 
 constexpr UChar32 kReplacementCharacter = 0xFFFD;
@@ -133,9 +133,7 @@ bool MapCommonKatakanaToHiragana(icu::UnicodeString& text) {
   for (int32_t i = 0; i < text.length();) {
     const UChar32 c = text.char32At(i);
     i += U16_LENGTH(c);
-    if (c >= kSmallA && c <= kVu) {
-      mapped.append(c - kToHiragana);
-    } else if (c == kIterationMark || c == kVoicedIteration) {
+    if ((c >= kSmallA && c <= kVu) || c == kIterationMark || c == kVoicedIteration) {
       mapped.append(c - kToHiragana);
     } else if (c >= kVa && c <= kVo) {
       mapped.append(kVaBases[c - kVa]).append(kCombiningVoicedMark);
@@ -245,4 +243,4 @@ std::string KanaSortKey(std::string_view kana) {
   return key;
 }
 
-}  // namespace casecoord::directory
+}  // namespace casecoord::text

@@ -1,4 +1,4 @@
-#include "services/directory/csv.h"
+#include "services/text/csv.h"
 
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_err.h>
@@ -13,7 +13,7 @@
 
 #include "services/common/text.h"
 
-namespace casecoord::directory {
+namespace casecoord::text {
 namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
@@ -104,6 +104,26 @@ char32_t MicrosoftFromJis(char32_t c) {
   }
 }
 
+// What a multi-byte UTF-8 sequence starting with `lead` is: its length (0: no sequence starts
+// with it) and the range of its second byte, which excludes overlongs, surrogates and code points
+// above U+10FFFF.
+struct Utf8Lead {
+  size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+};
+
+Utf8Lead Utf8LeadForm(unsigned char lead) {
+  if (lead >= 0xC2 && lead <= 0xDF) return {2, 0x80, 0xBF};
+  if (lead == 0xE0) return {3, 0xA0, 0xBF};
+  if (lead == 0xED) return {3, 0x80, 0x9F};
+  if (lead >= 0xE1 && lead <= 0xEF) return {3, 0x80, 0xBF};
+  if (lead == 0xF0) return {4, 0x90, 0xBF};
+  if (lead >= 0xF1 && lead <= 0xF3) return {4, 0x80, 0xBF};
+  if (lead == 0xF4) return {4, 0x80, 0x8F};
+  return {};
+}
+
 // Offset of the first byte that does not begin a well-formed UTF-8 sequence (no overlongs,
 // surrogates or code points above U+10FFFF), or npos.
 size_t FirstInvalidUtf8(std::string_view text) {
@@ -114,33 +134,11 @@ size_t FirstInvalidUtf8(std::string_view text) {
       ++i;
       continue;
     }
-    size_t length = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-    } else if (lead == 0xE0) {
-      length = 3;
-      low = 0xA0;
-    } else if (lead == 0xED) {
-      length = 3;
-      high = 0x9F;
-    } else if (lead >= 0xE1 && lead <= 0xEF) {
-      length = 3;
-    } else if (lead == 0xF0) {
-      length = 4;
-      low = 0x90;
-    } else if (lead >= 0xF1 && lead <= 0xF3) {
-      length = 4;
-    } else if (lead == 0xF4) {
-      length = 4;
-      high = 0x8F;
-    } else {
-      return i;
-    }
-    if (i + length > text.size()) return i;
+    const Utf8Lead form = Utf8LeadForm(lead);
+    const size_t length = form.length;
+    if (length == 0 || i + length > text.size()) return i;
     const auto second = static_cast<unsigned char>(text[i + 1]);
-    if (second < low || second > high) return i;
+    if (second < form.low || second > form.high) return i;
     for (size_t k = 2; k < length; ++k) {
       const auto next = static_cast<unsigned char>(text[i + k]);
       if (next < 0x80 || next > 0xBF) return i;
@@ -215,11 +213,9 @@ template <typename Char>
 int CountLineEnds(std::basic_string_view<Char> text, size_t begin, size_t end) {
   int count = 0;
   for (size_t i = begin; i < end; ++i) {
-    if (text[i] == Char('\n')) {
-      ++count;
-    } else if (text[i] == Char('\r') && (i + 1 >= text.size() || text[i + 1] != Char('\n'))) {
-      ++count;
-    }
+    const bool lone_cr =
+        text[i] == Char('\r') && (i + 1 >= text.size() || text[i + 1] != Char('\n'));
+    if (text[i] == Char('\n') || lone_cr) ++count;
   }
   return count;
 }
@@ -279,7 +275,7 @@ bool DecodeCp932(std::string_view bytes, std::string* utf8, DecodeFailure* failu
       if (U_FAILURE(ignored)) invalid_length = 1;
       // The converter has consumed the offending bytes when it stops.
       const size_t consumed = static_cast<size_t>(source - bytes.data());
-      failure->length = static_cast<size_t>(invalid_length);
+      failure->length = static_cast<unsigned char>(invalid_length);
       failure->offset = consumed >= failure->length ? consumed - failure->length : 0;
       return false;
     }
@@ -492,6 +488,31 @@ Result<std::string> DecodeToUtf8(std::string_view bytes, CsvEncoding* detected) 
   return Undecodable(bytes, failure.offset, failure.length, "Windows-31J");
 }
 
+namespace {
+
+// `utf8` (valid) as UTF-16 in the form ICU's Windows-31J table maps as Windows does: JIS
+// code points replaced by Microsoft's, controls by ICU's.
+std::u16string Utf16ForCp932(std::string_view utf8) {
+  std::u16string utf16;
+  utf16.reserve(utf8.size());
+  for (size_t i = 0; i < utf8.size();) {
+    const char32_t c = MicrosoftFromJis(NextCodePoint(utf8, &i));
+    AppendUtf16(c < 0x80 ? IcuControlFromWindows(static_cast<char16_t>(c)) : c, &utf16);
+  }
+  return utf16;
+}
+
+// The code point the `length` (>= 1) UTF-16 units start with.
+char32_t FirstCodePoint(const UChar* units, int8_t length) {
+  char32_t c = units[0];
+  if (length >= 2 && c >= 0xD800 && c <= 0xDBFF) {
+    c = 0x10000 + ((c - 0xD800) << 10) + (units[1] - 0xDC00);
+  }
+  return c;
+}
+
+}  // namespace
+
 Result<std::string> EncodeFromUtf8(std::string_view utf8, CsvEncoding encoding) {
   const size_t invalid = FirstInvalidUtf8(utf8);
   if (invalid != std::string_view::npos) {
@@ -509,13 +530,7 @@ Result<std::string> EncodeFromUtf8(std::string_view utf8, CsvEncoding encoding) 
       break;
   }
 
-  std::u16string utf16;
-  utf16.reserve(utf8.size());
-  for (size_t i = 0; i < utf8.size();) {
-    const char32_t c = MicrosoftFromJis(NextCodePoint(utf8, &i));
-    AppendUtf16(c < 0x80 ? IcuControlFromWindows(static_cast<char16_t>(c)) : c, &utf16);
-  }
-
+  const std::u16string utf16 = Utf16ForCp932(utf8);
   Result<ConverterPtr> converter = OpenCp932();
   if (!converter.ok()) return converter.status();
   std::string out;
@@ -548,10 +563,7 @@ Result<std::string> EncodeFromUtf8(std::string_view utf8, CsvEncoding encoding) 
     const size_t at = static_cast<size_t>(source - utf16.data()) - invalid_length;
     line += CountLineEnds(text, line_scanned, at);
     line_scanned = at;
-    char32_t c = invalid[0];
-    if (invalid_length >= 2 && c >= 0xD800 && c <= 0xDBFF) {
-      c = 0x10000 + ((c - 0xD800) << 10) + (invalid[1] - 0xDC00);
-    }
+    const char32_t c = FirstCodePoint(invalid, invalid_length);
     if (++unmappable_count <= kMaxReportedCharacters) {
       if (!listed.empty()) listed += ", ";
       listed += "'";
@@ -669,4 +681,4 @@ Result<std::vector<int>> MapHeader(const std::vector<std::string>& header,
   return status;
 }
 
-}  // namespace casecoord::directory
+}  // namespace casecoord::text
