@@ -204,6 +204,27 @@ Status CheckFinite(double value, const std::string& field) {
   return Status::InvalidArgument(field, "must be a finite number");
 }
 
+// Checks that the numbers of one indicator's progress, `field` in the request, are finite.
+Status CheckIndicatorProgress(const v1::IndicatorProgress& item, const std::string& field) {
+  const v1::Indicator& indicator = item.indicator();
+  if (indicator.has_baseline_value()) {
+    CASECOORD_RETURN_IF_ERROR(
+        CheckFinite(indicator.baseline_value(), field + ".indicator.baseline_value"));
+  }
+  CASECOORD_RETURN_IF_ERROR(
+      CheckFinite(indicator.target_value(), field + ".indicator.target_value"));
+  if (item.has_achievement_rate()) {
+    CASECOORD_RETURN_IF_ERROR(CheckFinite(item.achievement_rate(), field + ".achievement_rate"));
+  }
+  for (int a = 0; a < item.actuals_size(); ++a) {
+    if (item.actuals(a).has_value()) {
+      CASECOORD_RETURN_IF_ERROR(CheckFinite(item.actuals(a).value(),
+                                            field + ".actuals[" + std::to_string(a) + "].value"));
+    }
+  }
+  return Status::Ok();
+}
+
 Status CheckProgress(const v1::PlanProgress& progress) {
   const v1::WelfarePlan& plan = progress.plan();
   if (plan.first_fiscal_year() <= 0) {
@@ -216,24 +237,8 @@ Status CheckProgress(const v1::PlanProgress& progress) {
         "must be from first_fiscal_year to " + std::to_string(kMaxPlanYears) + " years after it");
   }
   for (int i = 0; i < progress.indicators_size(); ++i) {
-    const v1::IndicatorProgress& item = progress.indicators(i);
-    const std::string field = "indicators[" + std::to_string(i) + "]";
-    const v1::Indicator& indicator = item.indicator();
-    if (indicator.has_baseline_value()) {
-      CASECOORD_RETURN_IF_ERROR(
-          CheckFinite(indicator.baseline_value(), field + ".indicator.baseline_value"));
-    }
     CASECOORD_RETURN_IF_ERROR(
-        CheckFinite(indicator.target_value(), field + ".indicator.target_value"));
-    if (item.has_achievement_rate()) {
-      CASECOORD_RETURN_IF_ERROR(CheckFinite(item.achievement_rate(), field + ".achievement_rate"));
-    }
-    for (int a = 0; a < item.actuals_size(); ++a) {
-      if (item.actuals(a).has_value()) {
-        CASECOORD_RETURN_IF_ERROR(CheckFinite(item.actuals(a).value(),
-                                              field + ".actuals[" + std::to_string(a) + "].value"));
-      }
-    }
+        CheckIndicatorProgress(progress.indicators(i), "indicators[" + std::to_string(i) + "]"));
   }
   return Status::Ok();
 }
@@ -328,6 +333,52 @@ std::string SuppressedCellNote(const std::string& title, const std::string& row_
   return "・「" + title + "」" + row_label + "／" + column_label + "：" + reason;
 }
 
+// One row of a yearly table; each suppressed cell also adds its note to `suppressed_notes`.
+Row YearlyTableRow(const v1::StatRow& stat_row, const std::string& title,
+                   const std::vector<std::string>& column_labels,
+                   std::vector<std::string>* suppressed_notes) {
+  const bool total = IsTotalRow(stat_row);
+  Row row{Text(Role::kLabel, RowLabel(stat_row), total)};
+  for (int c = 0; c < stat_row.cells_size(); ++c) {
+    const v1::StatCell& cell = stat_row.cells(c);
+    if (cell.suppressed()) {
+      // The value field is never read for a suppressed cell, whatever it holds.
+      row.push_back(Suppressed(total));
+      const std::string reason = cell.reason() == v1::SUPPRESSION_REASON_UNSPECIFIED
+                                     ? std::string("秘匿")
+                                     : LabelJa(*v1::SuppressionReason_descriptor(), cell.reason());
+      suppressed_notes->push_back(
+          SuppressedCellNote(title, RowLabel(stat_row), column_labels[c], reason));
+    } else {
+      row.push_back(Count(cell.value(), total));
+    }
+  }
+  return row;
+}
+
+// Appends one table of the yearly sheet (title, header, rows, a blank line) to `rows`.
+void AppendYearlyTable(const v1::StatTable& table, const v1::YearlyReport& report,
+                       const std::vector<std::string>& column_labels, std::vector<Row>* rows,
+                       std::vector<std::string>* suppressed_notes) {
+  const std::string title = TableTitle(table, report);
+  rows->push_back(Line(Role::kHeading, title));
+  Row header{Text(Role::kHeader, "区分")};
+  for (const std::string& label : column_labels) header.push_back(Text(Role::kHeader, label));
+  rows->push_back(std::move(header));
+  bool has_total_row = false;
+  for (const v1::StatRow& stat_row : table.rows()) {
+    has_total_row = has_total_row || IsTotalRow(stat_row);
+    rows->push_back(YearlyTableRow(stat_row, title, column_labels, suppressed_notes));
+  }
+  if (!table.rows_add_up() && has_total_row &&
+      table.dimension() != v1::STAT_DIMENSION_UNSPECIFIED) {
+    rows->push_back(Line(Role::kNote,
+                         "※ 一つの世帯が複数の区分に該当することがあるため、各区分の計は合計と一"
+                         "致しません。"));
+  }
+  rows->emplace_back();
+}
+
 Sheet YearlySheet(const v1::YearlyReport& report) {
   Sheet sheet;
   sheet.name = "事業実績";
@@ -346,40 +397,7 @@ Sheet YearlySheet(const v1::YearlyReport& report) {
 
   std::vector<std::string> suppressed_notes;
   for (const v1::StatTable* table : ReportTables(report)) {
-    const std::string title = TableTitle(*table, report);
-    rows.push_back(Line(Role::kHeading, title));
-    Row header{Text(Role::kHeader, "区分")};
-    for (const std::string& label : column_labels) header.push_back(Text(Role::kHeader, label));
-    rows.push_back(std::move(header));
-    bool has_total_row = false;
-    for (const v1::StatRow& stat_row : table->rows()) {
-      const bool total = IsTotalRow(stat_row);
-      has_total_row = has_total_row || total;
-      Row row{Text(Role::kLabel, RowLabel(stat_row), total)};
-      for (int c = 0; c < stat_row.cells_size(); ++c) {
-        const v1::StatCell& cell = stat_row.cells(c);
-        if (cell.suppressed()) {
-          // The value field is never read for a suppressed cell, whatever it holds.
-          row.push_back(Suppressed(total));
-          const std::string reason =
-              cell.reason() == v1::SUPPRESSION_REASON_UNSPECIFIED
-                  ? std::string("秘匿")
-                  : LabelJa(*v1::SuppressionReason_descriptor(), cell.reason());
-          suppressed_notes.push_back(
-              SuppressedCellNote(title, RowLabel(stat_row), column_labels[c], reason));
-        } else {
-          row.push_back(Count(cell.value(), total));
-        }
-      }
-      rows.push_back(std::move(row));
-    }
-    if (!table->rows_add_up() && has_total_row &&
-        table->dimension() != v1::STAT_DIMENSION_UNSPECIFIED) {
-      rows.push_back(Line(Role::kNote,
-                          "※ 一つの世帯が複数の区分に該当することがあるため、各区分の計は合計と一"
-                          "致しません。"));
-    }
-    rows.emplace_back();
+    AppendYearlyTable(*table, report, column_labels, &rows, &suppressed_notes);
   }
 
   rows.push_back(Line(Role::kHeading, "注記"));
@@ -420,6 +438,108 @@ std::string AreaPath(const v1::WelfarePlan& plan, const std::string& area_id) {
   return path;
 }
 
+// The column headings of the plan sheet: one 実績 column per fiscal year of the plan.
+Row PlanHeader(const v1::WelfarePlan& plan) {
+  Row header;
+  for (const char* name :
+       {"基本目標・施策", "指標名", "単位", "担当課", "基準値", "基準年度", "目標値", "目標年度"}) {
+    header.push_back(Text(Role::kHeader, name));
+  }
+  for (int year = plan.first_fiscal_year(); year <= plan.last_fiscal_year(); ++year) {
+    header.push_back(Text(Role::kHeader, JapaneseYearLabel(year) + "実績"));
+  }
+  for (const char* name : {"達成率（%）", "状況", "記載年度", "取組実績", "今後の方針"}) {
+    header.push_back(Text(Role::kHeader, name));
+  }
+  return header;
+}
+
+// The latest year of `item` with either text (取組実績 or 今後の方針); nullptr when none has.
+const v1::IndicatorActual* LatestTexts(const v1::IndicatorProgress& item) {
+  const v1::IndicatorActual* texts = nullptr;
+  for (const v1::IndicatorActual& actual : item.actuals()) {
+    if ((!actual.achievements().empty() || !actual.next_steps().empty()) &&
+        (texts == nullptr || actual.fiscal_year() >= texts->fiscal_year())) {
+      texts = &actual;
+    }
+  }
+  return texts;
+}
+
+// Appends one 実績 cell per fiscal year of the plan; sets `any_suppressed` when one is "x".
+void AppendActuals(const v1::WelfarePlan& plan, const v1::IndicatorProgress& item, Row* row,
+                   bool* any_suppressed) {
+  std::map<int, const v1::IndicatorActual*> by_year;
+  for (const v1::IndicatorActual& actual : item.actuals()) by_year[actual.fiscal_year()] = &actual;
+  for (int year = plan.first_fiscal_year(); year <= plan.last_fiscal_year(); ++year) {
+    const auto found = by_year.find(year);
+    const v1::IndicatorActual* actual = found == by_year.end() ? nullptr : found->second;
+    if (actual != nullptr && actual->suppressed()) {
+      *any_suppressed = true;
+      row->push_back(Suppressed());
+    } else if (actual != nullptr && actual->has_value()) {
+      row->push_back(Decimal(actual->value()));
+    } else {
+      row->push_back(Empty(Role::kValue));
+    }
+  }
+}
+
+// The row of one indicator; sets `any_suppressed` when one of its actuals is "x".
+Row IndicatorRow(const v1::WelfarePlan& plan, const v1::IndicatorProgress& item,
+                 bool* any_suppressed) {
+  const v1::Indicator& indicator = item.indicator();
+  Row row;
+  row.push_back(Text(Role::kLabel, AreaPath(plan, indicator.policy_area_id())));
+  row.push_back(Text(Role::kLabel, indicator.display_name()));
+  row.push_back(
+      Text(Role::kLabel, indicator.unit() == v1::INDICATOR_UNIT_UNSPECIFIED
+                             ? ""
+                             : LabelJa(*v1::IndicatorUnit_descriptor(), indicator.unit())));
+  row.push_back(Text(Role::kLabel, indicator.department()));
+  row.push_back(indicator.has_baseline_value() ? Decimal(indicator.baseline_value())
+                                               : Empty(Role::kValue));
+  row.push_back(Text(Role::kLabel, indicator.baseline_fiscal_year() > 0
+                                       ? JapaneseYearLabel(indicator.baseline_fiscal_year())
+                                       : ""));
+  row.push_back(Decimal(indicator.target_value()));
+  row.push_back(Text(Role::kLabel, indicator.target_fiscal_year() > 0
+                                       ? JapaneseYearLabel(indicator.target_fiscal_year())
+                                       : ""));
+  AppendActuals(plan, item, &row, any_suppressed);
+  const v1::IndicatorActual* texts = LatestTexts(item);
+  row.push_back(item.has_achievement_rate() ? Decimal(item.achievement_rate())
+                                            : Empty(Role::kValue));
+  row.push_back(
+      Text(Role::kLabel, item.status() == v1::INDICATOR_STATUS_UNSPECIFIED
+                             ? ""
+                             : LabelJa(*v1::IndicatorStatus_descriptor(), item.status())));
+  row.push_back(
+      Text(Role::kLabel, texts == nullptr ? "" : JapaneseYearLabel(texts->fiscal_year())));
+  row.push_back(Text(Role::kLongText, texts == nullptr ? "" : texts->achievements()));
+  row.push_back(Text(Role::kLongText, texts == nullptr ? "" : texts->next_steps()));
+  return row;
+}
+
+// Appends the notes under the plan sheet.
+void AppendPlanNotes(const v1::PlanProgress& progress, bool any_suppressed,
+                     std::vector<Row>* rows) {
+  rows->push_back(Line(Role::kHeading, "注記"));
+  if (any_suppressed) {
+    rows->push_back(Line(Role::kNote,
+                         "x：統計の秘匿値に基づくため公表していません / x: depends on a "
+                         "suppressed statistic"));
+  }
+  rows->push_back(Line(Role::kNote,
+                       "達成率（%）＝（最新の実績値 - 基準値）÷（目標値 - 基準値）× 100。減少を"
+                       "目指す指標では減少が正の達成率になります。"));
+  rows->push_back(Line(Role::kNote,
+                       "状況：達成＝目標値に到達、順調＝達成率が計画期間の経過割合以上、遅れ＝それ"
+                       "未満、未把握＝実績値がないか秘匿。"));
+  rows->push_back(Line(Role::kNote, "取組実績・今後の方針は記載年度のものです。"));
+  if (progress.has_disclosure()) AppendDisclosureRule(progress.disclosure(), rows);
+}
+
 Sheet PlanSheet(const v1::PlanProgress& progress) {
   const v1::WelfarePlan& plan = progress.plan();
   Sheet sheet;
@@ -436,90 +556,18 @@ Sheet PlanSheet(const v1::PlanProgress& progress) {
   }
   rows.emplace_back();
 
-  Row header;
-  for (const char* name :
-       {"基本目標・施策", "指標名", "単位", "担当課", "基準値", "基準年度", "目標値", "目標年度"}) {
-    header.push_back(Text(Role::kHeader, name));
-  }
-  for (int year = plan.first_fiscal_year(); year <= plan.last_fiscal_year(); ++year) {
-    header.push_back(Text(Role::kHeader, JapaneseYearLabel(year) + "実績"));
-  }
-  for (const char* name : {"達成率（%）", "状況", "記載年度", "取組実績", "今後の方針"}) {
-    header.push_back(Text(Role::kHeader, name));
-  }
+  Row header = PlanHeader(plan);
   sheet.freeze_row = static_cast<int>(rows.size()) + 1;
   sheet.freeze_column = 2;
   rows.push_back(std::move(header));
 
   bool any_suppressed = false;
   for (const v1::IndicatorProgress& item : progress.indicators()) {
-    const v1::Indicator& indicator = item.indicator();
-    Row row;
-    row.push_back(Text(Role::kLabel, AreaPath(plan, indicator.policy_area_id())));
-    row.push_back(Text(Role::kLabel, indicator.display_name()));
-    row.push_back(
-        Text(Role::kLabel, indicator.unit() == v1::INDICATOR_UNIT_UNSPECIFIED
-                               ? ""
-                               : LabelJa(*v1::IndicatorUnit_descriptor(), indicator.unit())));
-    row.push_back(Text(Role::kLabel, indicator.department()));
-    row.push_back(indicator.has_baseline_value() ? Decimal(indicator.baseline_value())
-                                                 : Empty(Role::kValue));
-    row.push_back(Text(Role::kLabel, indicator.baseline_fiscal_year() > 0
-                                         ? JapaneseYearLabel(indicator.baseline_fiscal_year())
-                                         : ""));
-    row.push_back(Decimal(indicator.target_value()));
-    row.push_back(Text(Role::kLabel, indicator.target_fiscal_year() > 0
-                                         ? JapaneseYearLabel(indicator.target_fiscal_year())
-                                         : ""));
-    std::map<int, const v1::IndicatorActual*> by_year;
-    const v1::IndicatorActual* texts = nullptr;  // the latest year with either text
-    for (const v1::IndicatorActual& actual : item.actuals()) {
-      by_year[actual.fiscal_year()] = &actual;
-      if ((!actual.achievements().empty() || !actual.next_steps().empty()) &&
-          (texts == nullptr || actual.fiscal_year() >= texts->fiscal_year())) {
-        texts = &actual;
-      }
-    }
-    for (int year = plan.first_fiscal_year(); year <= plan.last_fiscal_year(); ++year) {
-      const auto found = by_year.find(year);
-      const v1::IndicatorActual* actual = found == by_year.end() ? nullptr : found->second;
-      if (actual != nullptr && actual->suppressed()) {
-        any_suppressed = true;
-        row.push_back(Suppressed());
-      } else if (actual != nullptr && actual->has_value()) {
-        row.push_back(Decimal(actual->value()));
-      } else {
-        row.push_back(Empty(Role::kValue));
-      }
-    }
-    row.push_back(item.has_achievement_rate() ? Decimal(item.achievement_rate())
-                                              : Empty(Role::kValue));
-    row.push_back(
-        Text(Role::kLabel, item.status() == v1::INDICATOR_STATUS_UNSPECIFIED
-                               ? ""
-                               : LabelJa(*v1::IndicatorStatus_descriptor(), item.status())));
-    row.push_back(
-        Text(Role::kLabel, texts == nullptr ? "" : JapaneseYearLabel(texts->fiscal_year())));
-    row.push_back(Text(Role::kLongText, texts == nullptr ? "" : texts->achievements()));
-    row.push_back(Text(Role::kLongText, texts == nullptr ? "" : texts->next_steps()));
-    rows.push_back(std::move(row));
+    rows.push_back(IndicatorRow(plan, item, &any_suppressed));
   }
   rows.emplace_back();
 
-  rows.push_back(Line(Role::kHeading, "注記"));
-  if (any_suppressed) {
-    rows.push_back(Line(Role::kNote,
-                        "x：統計の秘匿値に基づくため公表していません / x: depends on a "
-                        "suppressed statistic"));
-  }
-  rows.push_back(Line(Role::kNote,
-                      "達成率（%）＝（最新の実績値 - 基準値）÷（目標値 - 基準値）× 100。減少を"
-                      "目指す指標では減少が正の達成率になります。"));
-  rows.push_back(Line(Role::kNote,
-                      "状況：達成＝目標値に到達、順調＝達成率が計画期間の経過割合以上、遅れ＝それ"
-                      "未満、未把握＝実績値がないか秘匿。"));
-  rows.push_back(Line(Role::kNote, "取組実績・今後の方針は記載年度のものです。"));
-  if (progress.has_disclosure()) AppendDisclosureRule(progress.disclosure(), &rows);
+  AppendPlanNotes(progress, any_suppressed, &rows);
   return sheet;
 }
 
@@ -716,6 +764,67 @@ double WrappedLines(std::string_view text, double width) {
   return lines;
 }
 
+// The width of each column: long texts get a fixed width, other table cells their widest text
+// within [kMinColumnWidth, kMaxColumnWidth]; titles and notes do not count.
+std::vector<double> ColumnWidths(const Sheet& sheet) {
+  size_t columns = 0;
+  for (const Row& row : sheet.rows) columns = std::max(columns, row.size());
+  std::vector<double> widths(columns, kMinColumnWidth);
+  for (const Row& row : sheet.rows) {
+    for (size_t c = 0; c < row.size(); ++c) {
+      const Cell& cell = row[c];
+      if (cell.role == Role::kLongText) {
+        widths[c] = kLongTextWidth;
+      } else if (cell.role == Role::kHeader || cell.role == Role::kLabel ||
+                 cell.role == Role::kValue) {
+        // Numbers gain thousands separators in the sheet.
+        const double width =
+            (cell.is_number ? DisplayWidth(cell.text) * 1.4 : DisplayWidth(cell.text)) + 2;
+        widths[c] = std::max(widths[c], std::min(width, kMaxColumnWidth));
+      }
+    }
+  }
+  return widths;
+}
+
+// Writes the cells of one row and sets its height for wrapped text; every libxlsxwriter error
+// goes to `check`.
+template <typename Check>
+void WriteRow(lxw_worksheet* worksheet, FormatCache& formats, const Row& row, lxw_row_t row_index,
+              const std::vector<double>& widths, const Check& check) {
+  double lines = 1;
+  for (size_t c = 0; c < row.size(); ++c) {
+    const Cell& cell = row[c];
+    const auto column = static_cast<lxw_col_t>(c);
+    lxw_format* format = formats.For(cell);
+    if (cell.is_number) {
+      check(worksheet_write_number(worksheet, row_index, column, cell.number, format));
+    } else if (cell.text.empty()) {
+      // Blank but formatted, so that the table's borders stay whole.
+      if (format != nullptr) check(worksheet_write_blank(worksheet, row_index, column, format));
+    } else {
+      check(worksheet_write_string(worksheet, row_index, column, cell.text.c_str(), format));
+    }
+    if (cell.role == Role::kLongText || cell.role == Role::kLabel) {
+      lines = std::max(lines, WrappedLines(cell.text, widths[c]));
+    }
+  }
+  // Excel does not grow a row for wrapped text written by another program: estimate.
+  if (lines > 1) {
+    check(worksheet_set_row(worksheet, row_index, std::min(409.0, 15 * lines), nullptr));
+  }
+}
+
+// The bytes of the finished workbook file.
+Result<std::string> ReadWorkbook(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad() || bytes.empty()) {
+    return Status(Reason::kXlsxWriteFailed, "cannot read back " + path);
+  }
+  return bytes;
+}
+
 Result<std::string> SheetXlsx(const Sheet& sheet) {
   std::lock_guard<std::mutex> lock(XlsxMutex());
   TempFile file;
@@ -743,53 +852,15 @@ Result<std::string> SheetXlsx(const Sheet& sheet) {
     return Status(Reason::kXlsxWriteFailed, "libxlsxwriter refused the sheet " + sheet.name);
   }
   // Column widths first: the row heights of wrapped cells depend on them.
-  size_t columns = 0;
-  for (const Row& row : sheet.rows) columns = std::max(columns, row.size());
-  std::vector<double> widths(columns, kMinColumnWidth);
-  for (const Row& row : sheet.rows) {
-    for (size_t c = 0; c < row.size(); ++c) {
-      const Cell& cell = row[c];
-      if (cell.role == Role::kLongText) {
-        widths[c] = kLongTextWidth;
-      } else if (cell.role == Role::kHeader || cell.role == Role::kLabel ||
-                 cell.role == Role::kValue) {
-        // Numbers gain thousands separators in the sheet.
-        const double width =
-            (cell.is_number ? DisplayWidth(cell.text) * 1.4 : DisplayWidth(cell.text)) + 2;
-        widths[c] = std::max(widths[c], std::min(width, kMaxColumnWidth));
-      }
-    }
-  }
-  for (size_t c = 0; c < columns; ++c) {
+  const std::vector<double> widths = ColumnWidths(sheet);
+  for (size_t c = 0; c < widths.size(); ++c) {
     const auto column = static_cast<lxw_col_t>(c);
     check(worksheet_set_column(worksheet, column, column, widths[c], nullptr));
   }
 
   FormatCache formats(workbook);
   for (size_t r = 0; r < sheet.rows.size(); ++r) {
-    const Row& row = sheet.rows[r];
-    const auto row_index = static_cast<lxw_row_t>(r);
-    double lines = 1;
-    for (size_t c = 0; c < row.size(); ++c) {
-      const Cell& cell = row[c];
-      const auto column = static_cast<lxw_col_t>(c);
-      lxw_format* format = formats.For(cell);
-      if (cell.is_number) {
-        check(worksheet_write_number(worksheet, row_index, column, cell.number, format));
-      } else if (cell.text.empty()) {
-        // Blank but formatted, so that the table's borders stay whole.
-        if (format != nullptr) check(worksheet_write_blank(worksheet, row_index, column, format));
-      } else {
-        check(worksheet_write_string(worksheet, row_index, column, cell.text.c_str(), format));
-      }
-      if (cell.role == Role::kLongText || cell.role == Role::kLabel) {
-        lines = std::max(lines, WrappedLines(cell.text, widths[c]));
-      }
-    }
-    // Excel does not grow a row for wrapped text written by another program: estimate.
-    if (lines > 1) {
-      check(worksheet_set_row(worksheet, row_index, std::min(409.0, 15 * lines), nullptr));
-    }
+    WriteRow(worksheet, formats, sheet.rows[r], static_cast<lxw_row_t>(r), widths, check);
   }
   if (sheet.freeze_row > 0 || sheet.freeze_column > 0) {
     worksheet_freeze_panes(worksheet, static_cast<lxw_row_t>(sheet.freeze_row),
@@ -802,12 +873,7 @@ Result<std::string> SheetXlsx(const Sheet& sheet) {
                   std::string("libxlsxwriter: ") + lxw_strerror(first_error));
   }
 
-  std::ifstream in(file.path(), std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad() || bytes.empty()) {
-    return Status(Reason::kXlsxWriteFailed, "cannot read back " + file.path());
-  }
-  return bytes;
+  return ReadWorkbook(file.path());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -968,28 +1034,24 @@ double PanelHeight(const Panel& panel) {
   return kPlotOffset + kPlotHeight + 36 + LegendLines(panel) * kLegendLine + 16;
 }
 
-void DrawPanel(const Panel& panel, const v1::YearlyReport& report, double top, std::string* svg) {
-  std::string& out = *svg;
-  const int years = report.fiscal_years_size();
-  const double left = kMargin + kAxisWidth;
-  const double plot_top = top + kPlotOffset;
-  const double bottom = plot_top + kPlotHeight;
-  const PanelLayout layout = Layout(panel, years);
-  const double plot_width = layout.plot_width;
-  const int64_t step = TickStep(panel.max_value);
-  const int64_t axis_max =
-      std::max<int64_t>(step, (panel.max_value + step - 1) / step * step);  // at least one interval
+// Where a panel's plot sits in the SVG and how its values scale.
+struct PanelFrame {
+  double left = 0;      // the value axis
+  double plot_top = 0;  // the top of the plot area
+  double bottom = 0;    // the category axis
+  PanelLayout layout;
+  int64_t step = 1;      // between ticks
+  int64_t axis_max = 1;  // the value at the top of the plot area
+};
 
-  out += "<g class=\"panel\">\n";
-  out += "<text x=\"" + Px(kMargin) + "\" y=\"" + Px(top + 16) +
-         "\" font-size=\"14\" font-weight=\"bold\">" + EscapeXml(panel.title) + "</text>\n";
-  out += "<text x=\"" + Px(left - 6) + "\" y=\"" + Px(plot_top - 8) +
-         "\" font-size=\"10\" text-anchor=\"end\">" + EscapeXml(panel.unit) + "</text>\n";
-
-  // Value axis: gridlines and tick labels.
-  for (int64_t tick = 0; tick <= axis_max; tick += step) {
+// Gridlines, tick labels and both axes.
+void DrawAxes(const PanelFrame& frame, std::string& out) {
+  const double left = frame.left;
+  const double bottom = frame.bottom;
+  const double plot_width = frame.layout.plot_width;
+  for (int64_t tick = 0; tick <= frame.axis_max; tick += frame.step) {
     const double y =
-        bottom - kPlotHeight * static_cast<double>(tick) / static_cast<double>(axis_max);
+        bottom - kPlotHeight * static_cast<double>(tick) / static_cast<double>(frame.axis_max);
     out += "<line class=\"grid\" x1=\"" + Px(left) + "\" y1=\"" + Px(y) + "\" x2=\"" +
            Px(left + plot_width) + "\" y2=\"" + Px(y) + "\" stroke=\"#DDDDDD\"/>\n";
     out += "<line class=\"tick\" x1=\"" + Px(left - 4) + "\" y1=\"" + Px(y) + "\" x2=\"" +
@@ -997,42 +1059,55 @@ void DrawPanel(const Panel& panel, const v1::YearlyReport& report, double top, s
     out += "<text class=\"tick-label\" x=\"" + Px(left - 6) + "\" y=\"" + Px(y + 4) +
            "\" font-size=\"10\" text-anchor=\"end\">" + WithThousands(tick) + "</text>\n";
   }
-  out += "<line class=\"axis\" x1=\"" + Px(left) + "\" y1=\"" + Px(plot_top) + "\" x2=\"" +
+  out += "<line class=\"axis\" x1=\"" + Px(left) + "\" y1=\"" + Px(frame.plot_top) + "\" x2=\"" +
          Px(left) + "\" y2=\"" + Px(bottom) + "\" stroke=\"#333333\"/>\n";
   out += "<line class=\"axis\" x1=\"" + Px(left) + "\" y1=\"" + Px(bottom) + "\" x2=\"" +
          Px(left + plot_width) + "\" y2=\"" + Px(bottom) + "\" stroke=\"#333333\"/>\n";
+}
 
-  for (int y = 0; y < years; ++y) {
-    const double group_left = left + layout.group_gap + y * (layout.group + layout.group_gap);
-    const std::string year_ja = YearLabelJa(report.fiscal_years(y));
-    for (size_t s = 0; s < panel.series.size(); ++s) {
-      const Series& series = panel.series[s];
-      const char* color = kPalette[s % std::size(kPalette)];
-      const double x = group_left + static_cast<double>(s) * (layout.bar_width + kBarGap);
-      const std::string tooltip = series.label + " " + year_ja + "：";
-      if (!series.values[y].has_value()) {
-        const double mark_top = bottom - kSuppressedMarkHeight;
-        out += "<rect class=\"bar-suppressed\" x=\"" + Px(x) + "\" y=\"" + Px(mark_top) +
-               "\" width=\"" + Px(layout.bar_width) + "\" height=\"" + Px(kSuppressedMarkHeight) +
-               "\" fill=\"url(#hatch)\" stroke=\"" + color + "\" stroke-dasharray=\"2,2\"><title>" +
-               EscapeXml(tooltip + "x（秘匿）") + "</title></rect>\n";
-        out += "<text class=\"suppressed-label\" x=\"" + Px(x + layout.bar_width / 2) + "\" y=\"" +
-               Px(mark_top - 3) + "\" font-size=\"10\" text-anchor=\"middle\">x</text>\n";
-        continue;
-      }
-      const int64_t value = *series.values[y];
-      const double height =
-          kPlotHeight * static_cast<double>(value) / static_cast<double>(axis_max);
-      out += "<rect class=\"bar\" x=\"" + Px(x) + "\" y=\"" + Px(bottom - height) + "\" width=\"" +
-             Px(layout.bar_width) + "\" height=\"" + Px(height) + "\" fill=\"" + color +
-             "\"><title>" + EscapeXml(tooltip + WithThousands(value)) + "</title></rect>\n";
-    }
-    out += "<text class=\"year-label\" x=\"" + Px(group_left + layout.group / 2) + "\" y=\"" +
-           Px(bottom + 18) + "\" text-anchor=\"middle\">" +
-           EscapeXml(YearLabelShort(report.fiscal_years(y))) + "</text>\n";
+// One bar at `x`: its height, or a hatched mark with an "x" above it when the value is
+// suppressed (nullopt). `tooltip` starts the bar's title.
+void DrawBar(const PanelFrame& frame, std::optional<int64_t> value, double x, const char* color,
+             const std::string& tooltip, std::string& out) {
+  const double bar_width = frame.layout.bar_width;
+  if (!value.has_value()) {
+    const double mark_top = frame.bottom - kSuppressedMarkHeight;
+    out += "<rect class=\"bar-suppressed\" x=\"" + Px(x) + "\" y=\"" + Px(mark_top) +
+           "\" width=\"" + Px(bar_width) + "\" height=\"" + Px(kSuppressedMarkHeight) +
+           "\" fill=\"url(#hatch)\" stroke=\"" + color + "\" stroke-dasharray=\"2,2\"><title>" +
+           EscapeXml(tooltip + "x（秘匿）") + "</title></rect>\n";
+    out += "<text class=\"suppressed-label\" x=\"" + Px(x + bar_width / 2) + "\" y=\"" +
+           Px(mark_top - 3) + "\" font-size=\"10\" text-anchor=\"middle\">x</text>\n";
+    return;
   }
+  const double height =
+      kPlotHeight * static_cast<double>(*value) / static_cast<double>(frame.axis_max);
+  out += "<rect class=\"bar\" x=\"" + Px(x) + "\" y=\"" + Px(frame.bottom - height) +
+         "\" width=\"" + Px(bar_width) + "\" height=\"" + Px(height) + "\" fill=\"" + color +
+         "\"><title>" + EscapeXml(tooltip + WithThousands(*value)) + "</title></rect>\n";
+}
 
-  double legend_y = bottom + 36;
+// The bars of fiscal year `y` (one per series) and the year's label under them.
+void DrawYearGroup(const Panel& panel, const v1::YearlyReport& report, int y,
+                   const PanelFrame& frame, std::string& out) {
+  const PanelLayout& layout = frame.layout;
+  const double group_left = frame.left + layout.group_gap + y * (layout.group + layout.group_gap);
+  const std::string year_ja = YearLabelJa(report.fiscal_years(y));
+  for (size_t s = 0; s < panel.series.size(); ++s) {
+    const Series& series = panel.series[s];
+    const char* color = kPalette[s % std::size(kPalette)];
+    const double x = group_left + static_cast<double>(s) * (layout.bar_width + kBarGap);
+    DrawBar(frame, series.values[y], x, color, series.label + " " + year_ja + "：", out);
+  }
+  out += "<text class=\"year-label\" x=\"" + Px(group_left + layout.group / 2) + "\" y=\"" +
+         Px(frame.bottom + 18) + "\" text-anchor=\"middle\">" +
+         EscapeXml(YearLabelShort(report.fiscal_years(y))) + "</text>\n";
+}
+
+// The legend under the plot: a swatch per series, and the hatch when a value is suppressed.
+void DrawLegend(const Panel& panel, const PanelFrame& frame, std::string& out) {
+  const double left = frame.left;
+  double legend_y = frame.bottom + 36;
   for (size_t s = 0; s < panel.series.size(); ++s) {
     out += "<rect class=\"legend-swatch\" x=\"" + Px(left) + "\" y=\"" + Px(legend_y - 10) +
            "\" width=\"12\" height=\"12\" fill=\"" + kPalette[s % std::size(kPalette)] + "\"/>\n";
@@ -1047,8 +1122,31 @@ void DrawPanel(const Panel& panel, const v1::YearlyReport& report, double top, s
     out += "<text class=\"legend\" x=\"" + Px(left + 18) + "\" y=\"" + Px(legend_y) +
            "\">x：秘匿（値は公表していません）</text>\n";
   }
+}
+
+void DrawPanel(const Panel& panel, const v1::YearlyReport& report, double top, std::string* svg) {
+  std::string& out = *svg;
+  const int years = report.fiscal_years_size();
+  PanelFrame frame;
+  frame.left = kMargin + kAxisWidth;
+  frame.plot_top = top + kPlotOffset;
+  frame.bottom = frame.plot_top + kPlotHeight;
+  frame.layout = Layout(panel, years);
+  frame.step = TickStep(panel.max_value);
+  frame.axis_max = std::max<int64_t>(
+      frame.step, (panel.max_value + frame.step - 1) / frame.step * frame.step);  // >= 1 interval
+  const double left = frame.left;
+
+  out += "<g class=\"panel\">\n";
+  out += "<text x=\"" + Px(kMargin) + "\" y=\"" + Px(top + 16) +
+         "\" font-size=\"14\" font-weight=\"bold\">" + EscapeXml(panel.title) + "</text>\n";
+  out += "<text x=\"" + Px(left - 6) + "\" y=\"" + Px(frame.plot_top - 8) +
+         "\" font-size=\"10\" text-anchor=\"end\">" + EscapeXml(panel.unit) + "</text>\n";
+  DrawAxes(frame, out);
+  for (int y = 0; y < years; ++y) DrawYearGroup(panel, report, y, frame, out);
+  DrawLegend(panel, frame, out);
   if (panel.series.empty()) {
-    out += "<text x=\"" + Px(left + 8) + "\" y=\"" + Px(plot_top + kPlotHeight / 2) +
+    out += "<text x=\"" + Px(left + 8) + "\" y=\"" + Px(frame.plot_top + kPlotHeight / 2) +
            "\">データがありません</text>\n";
   }
   out += "</g>\n";

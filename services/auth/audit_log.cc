@@ -30,10 +30,6 @@ constexpr size_t kHashBytes = 32;
 // The chain_format of the entries this version writes (identity.proto documents each format).
 constexpr int32_t kChainFormat = 1;
 constexpr size_t kMaxRecoveryReasonBytes = 500;
-constexpr const char* kHeadKey = storage::key_spaces::kAuditHead.name;
-constexpr const char* kByUser = storage::key_spaces::kAuditByUser.name;
-constexpr const char* kByResource = storage::key_spaces::kAuditByResource.name;
-constexpr const char* kByTime = storage::key_spaces::kAuditByTime.name;
 constexpr char kRecoverMethod[] = "caseserver/audit-recover";
 // The advice every refusal of Open() ends with.
 constexpr char kHowToContinue[] =
@@ -78,7 +74,7 @@ std::string IndexKey(const char* index, std::string_view value, uint64_t sequenc
 
 std::string TimeIndexKey(int64_t micros, uint64_t sequence) {
   std::string key;
-  storage::AppendString(&key, kByTime);
+  storage::AppendString(&key, storage::key_spaces::kAuditByTime.name);
   storage::AppendInt64(&key, micros);
   storage::AppendUint64(&key, sequence);
   return key;
@@ -118,7 +114,7 @@ void PutHead(storage::WriteBatch& batch, uint64_t sequence, const std::string& h
   storage::AppendUint64(&head, sequence);
   head += hash;
   head += Hmac(key, HeadBytes(sequence, hash));
-  batch.Put(ColumnFamily::kMeta, kHeadKey, head);
+  batch.Put(ColumnFamily::kMeta, storage::key_spaces::kAuditHead.name, head);
 }
 
 bool HasUnknownFields(const v1::AuditEntry& entry) {
@@ -188,10 +184,13 @@ std::string PutEntry(storage::WriteBatch& batch, v1::AuditEntry& entry, int64_t 
   entry.set_hash(hash);
   entry.set_mac(Hmac(key, hash));
   batch.Put(ColumnFamily::kAudit, SequenceKey(sequence), entry.SerializeAsString());
-  batch.Put(ColumnFamily::kIndexes, IndexKey(kByUser, entry.user_id(), sequence), "");
-  batch.Put(ColumnFamily::kIndexes, IndexKey(kByResource, entry.resource(), sequence), "");
+  batch.Put(ColumnFamily::kIndexes,
+            IndexKey(storage::key_spaces::kAuditByUser.name, entry.user_id(), sequence), "");
+  batch.Put(ColumnFamily::kIndexes,
+            IndexKey(storage::key_spaces::kAuditByResource.name, entry.resource(), sequence), "");
   for (const std::string& returned : entry.returned_records()) {
-    batch.Put(ColumnFamily::kIndexes, IndexKey(kByResource, returned, sequence), "");
+    batch.Put(ColumnFamily::kIndexes,
+              IndexKey(storage::key_spaces::kAuditByResource.name, returned, sequence), "");
   }
   batch.Put(ColumnFamily::kIndexes, TimeIndexKey(micros, sequence), "");
   return hash;
@@ -232,7 +231,8 @@ Result<TrailState> InspectTrail(const storage::Storage& storage, const std::stri
     }
   }
   const std::string last = std::to_string(state.last_sequence);
-  auto stored = storage.Get(ColumnFamily::kMeta, kHeadKey, snapshot.get());
+  auto stored =
+      storage.Get(ColumnFamily::kMeta, storage::key_spaces::kAuditHead.name, snapshot.get());
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) {
     if (state.has_last) {
@@ -656,7 +656,7 @@ struct TrailProblem {
 std::optional<TrailProblem> CheckSignedHead(const storage::Storage& storage, const std::string& key,
                                             const rocksdb::Snapshot* snapshot, uint64_t last,
                                             const std::string& last_hash) {
-  auto head = storage.Get(ColumnFamily::kMeta, kHeadKey, snapshot);
+  auto head = storage.Get(ColumnFamily::kMeta, storage::key_spaces::kAuditHead.name, snapshot);
   if (!head.ok()) {
     return TrailProblem{last + 1, "cannot read the audit head: " + head.status().ToString()};
   }
@@ -797,8 +797,8 @@ class AuditPageCollector {
   size_t page_bytes_ = 0;
 };
 
-// Offers the entries that `index` (kByUser or kByResource) lists under `value`, after
-// `after_sequence`.
+// Offers the entries that `index` (storage::key_spaces::kAuditByUser.name or
+// storage::key_spaces::kAuditByResource.name) lists under `value`, after `after_sequence`.
 Status OfferIndexedEntries(const storage::Storage& storage, const char* index,
                            const std::string& value, uint64_t after_sequence,
                            AuditPageCollector& collector) {
@@ -826,7 +826,7 @@ std::optional<uint64_t> FirstSequenceFrom(const storage::Storage& storage, int64
   auto it = storage.NewIterator(ColumnFamily::kIndexes);
   it->Seek(TimeIndexKey(start_micros, 0));
   std::string prefix;
-  storage::AppendString(&prefix, kByTime);
+  storage::AppendString(&prefix, storage::key_spaces::kAuditByTime.name);
   if (!it->Valid() || !it->key().starts_with(prefix)) return std::nullopt;
   storage::KeyReader reader(
       std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
@@ -842,7 +842,8 @@ Result<AuditPage> AuditLog::List(const AuditQuery& query) const {
   AuditPage page;
   AuditPageCollector collector(query, page);
   if (!query.resource.empty() || !query.user_id.empty()) {
-    const char* index = query.resource.empty() ? kByUser : kByResource;
+    const char* index = query.resource.empty() ? storage::key_spaces::kAuditByUser.name
+                                               : storage::key_spaces::kAuditByResource.name;
     const std::string& value = query.resource.empty() ? query.user_id : query.resource;
     CASECOORD_RETURN_IF_ERROR(
         OfferIndexedEntries(storage_, index, value, query.after_sequence, collector));

@@ -14,25 +14,22 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr const char* kGrant = storage::key_spaces::kEmergencyGrant.name;
-constexpr const char* kByUserResource = storage::key_spaces::kEmergencyByUser.name;
-
 std::string GrantKey(uint64_t id) {
   std::string key;
-  storage::AppendString(&key, kGrant);
+  storage::AppendString(&key, storage::key_spaces::kEmergencyGrant.name);
   storage::AppendUint64(&key, id);
   return key;
 }
 
 std::string GrantPrefix() {
   std::string key;
-  storage::AppendString(&key, kGrant);
+  storage::AppendString(&key, storage::key_spaces::kEmergencyGrant.name);
   return key;
 }
 
 std::string UserResourcePrefix(const std::string& user_id, const std::string& resource) {
   std::string key;
-  storage::AppendString(&key, kByUserResource);
+  storage::AppendString(&key, storage::key_spaces::kEmergencyByUser.name);
   storage::AppendString(&key, user_id);
   storage::AppendString(&key, resource);
   return key;

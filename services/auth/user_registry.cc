@@ -45,11 +45,38 @@ size_t Utf8Length(const std::string& text) {
   return count;
 }
 
+// Copies the fields `mask` names from `patch` into `updated`; refuses a field that cannot be
+// updated.
+Status ApplyMask(const v1::User& patch, const v1::FieldMask& mask, v1::User& updated) {
+  for (const auto& path : mask.paths()) {
+    if (path == "display_name") {
+      updated.set_display_name(patch.display_name());
+    } else if (path == "agency") {
+      updated.set_agency(patch.agency());
+    } else if (path == "roles") {
+      *updated.mutable_roles() = patch.roles();
+    } else if (path == "state") {
+      updated.set_state(patch.state());
+    } else {
+      return Status::InvalidArgument("update_mask", "cannot update \"" + path + "\"");
+    }
+  }
+  return Status::Ok();
+}
+
+bool IsActiveAuditor(const v1::User& user) {
+  if (user.state() != v1::User::ACTIVE || HasConflictingRoles(user)) return false;
+  for (int role : user.roles()) {
+    if (role == v1::AUDITOR) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<UserRegistry>> UserRegistry::Open(storage::Storage& storage,
                                                          const Clock& clock) {
-  std::unique_ptr<UserRegistry> registry(new UserRegistry(storage, clock));
+  std::unique_ptr<UserRegistry> registry(new UserRegistry(clock));
   CASECOORD_RETURN_IF_ERROR(storage::ForEachRecord<v1::User>(
       storage, ColumnFamily::kRecords, storage::key_spaces::kUser.Prefix(), "",
       Reason::kUserRecordCorrupt, [&registry](std::string_view, v1::User user) -> Result<bool> {
@@ -192,28 +219,9 @@ Result<v1::User> UserRegistry::PrepareUpdate(const v1::User& patch, const v1::Fi
   if (!stored) return Status(Reason::kUserNotFound, "no user " + *user_id);
   CASECOORD_RETURN_IF_ERROR(storage::CheckEtag("user " + *user_id, patch.etag(), stored->etag()));
   v1::User updated = *stored;
-  for (const auto& path : mask.paths()) {
-    if (path == "display_name") {
-      updated.set_display_name(patch.display_name());
-    } else if (path == "agency") {
-      updated.set_agency(patch.agency());
-    } else if (path == "roles") {
-      *updated.mutable_roles() = patch.roles();
-    } else if (path == "state") {
-      updated.set_state(patch.state());
-    } else {
-      return Status::InvalidArgument("update_mask", "cannot update \"" + path + "\"");
-    }
-  }
+  CASECOORD_RETURN_IF_ERROR(ApplyMask(patch, mask, updated));
   CASECOORD_RETURN_IF_ERROR(Validate(updated, "user."));
-  const auto is_active_auditor = [](const v1::User& user) {
-    if (user.state() != v1::User::ACTIVE || HasConflictingRoles(user)) return false;
-    for (int role : user.roles()) {
-      if (role == v1::AUDITOR) return true;
-    }
-    return false;
-  };
-  if (is_active_auditor(*stored) && !is_active_auditor(updated) && IsLastActiveAuditor(*user_id)) {
+  if (IsActiveAuditor(*stored) && !IsActiveAuditor(updated) && IsLastActiveAuditor(*user_id)) {
     return Status(Reason::kLastAuditor,
                   "user " + *user_id +
                       " is the last active auditor; make another auditor first, so that "

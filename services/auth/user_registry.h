@@ -59,13 +59,12 @@ class UserRegistry {
   static Result<std::string> ParseUserName(const std::string& name, const char* field);
 
  private:
-  UserRegistry(storage::Storage& storage, const Clock& clock) : storage_(storage), clock_(clock) {}
+  explicit UserRegistry(const Clock& clock) : clock_(clock) {}
   Status Validate(const v1::User& user, const char* prefix) const;
   // Whether no ACTIVE user but `user_id` holds AUDITOR (without conflicting roles).
   bool IsLastActiveAuditor(const std::string& user_id) const;
   void Stamp(v1::User* user) const;
 
-  storage::Storage& storage_;
   const Clock& clock_;
   std::mutex write_mutex_;
   mutable std::shared_mutex users_mutex_;

@@ -130,7 +130,11 @@ const Status& StatusOf(const Result<T>& result) {
 // `lhs` (a declaration or an existing variable). One use per line.
 #define CASECOORD_ASSIGN_OR_RETURN(lhs, expr) \
   CASECOORD_ASSIGN_OR_RETURN_IMPL(CASECOORD_STATUS_CONCAT(_casecoord_result_, __LINE__), lhs, expr)
+// `result` names a variable this macro declares and `lhs` is a declaration, so neither can be
+// parenthesized: the bugprone-macro-parentheses findings here are false positives.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define CASECOORD_ASSIGN_OR_RETURN_IMPL(result, lhs, expr) \
   auto result = (expr);                                    \
   if (!result.ok()) return std::move(result).status();     \
   lhs = std::move(result).value()
+// NOLINTEND(bugprone-macro-parentheses)

@@ -28,17 +28,14 @@ using google::protobuf::util::FieldMaskUtil;
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr const char* kRecord = storage::key_spaces::kAgency.name;
-constexpr const char* kKana = storage::key_spaces::kAgencyKana.name;
 // The n-gram and partner indexes of layout versions up to 3. Search and partner queries now use
 // the in-memory AgencyCatalog; the prefixes stay listed so that start-up deletes their keys.
-constexpr const char* kRetiredTerm = storage::key_spaces::kAgencyRetiredTerm.name;
-constexpr const char* kRetiredPartner = storage::key_spaces::kAgencyRetiredPartner.name;
 // The index prefixes a rebuild clears (IndexKeysOf writes the kana one), and the version of their
 // layout: bump the version when IndexKeysOf changes (or KanaSortKey does), so that start-up
 // rebuilds them.
-constexpr const char* kIndexPrefixes[] = {kKana, kRetiredTerm, kRetiredPartner};
-constexpr const char* kIndexVersionKey = storage::key_spaces::kAgencyIndexVersion.name;
+constexpr const char* kIndexPrefixes[] = {storage::key_spaces::kAgencyKana.name,
+                                          storage::key_spaces::kAgencyRetiredTerm.name,
+                                          storage::key_spaces::kAgencyRetiredPartner.name};
 constexpr char kIndexVersion[] = "4";
 
 // Paths UpdateAgency may not touch: identity and server-maintained fields.
@@ -46,14 +43,14 @@ const std::set<std::string> kImmutablePaths = {"name", "create_time", "update_ti
 
 std::string RecordKey(const std::string& id) {
   std::string key;
-  storage::AppendString(&key, kRecord);
+  storage::AppendString(&key, storage::key_spaces::kAgency.name);
   storage::AppendString(&key, id);
   return key;
 }
 
 std::string KanaPrefix() {
   std::string key;
-  storage::AppendString(&key, kKana);
+  storage::AppendString(&key, storage::key_spaces::kAgencyKana.name);
   return key;
 }
 
@@ -367,7 +364,8 @@ Result<AgencyPage> AgencyStore::List(const AgencyFilter& filter, AgencyOrder ord
   // Id order walks the records; kana order walks the kana index, whose keys end with the id.
   const bool by_kana = order == AgencyOrder::kKana;
   std::string prefix;
-  storage::AppendString(&prefix, by_kana ? kKana : kRecord);
+  storage::AppendString(
+      &prefix, by_kana ? storage::key_spaces::kAgencyKana.name : storage::key_spaces::kAgency.name);
   const std::string start = after_key.empty() ? prefix
                             : by_kana         ? prefix + after_key
                                               : RecordKey(after_key);
@@ -535,7 +533,7 @@ Result<v1::ImportAgenciesResponse> AgencyStore::PrepareImport(
 
 Result<int> AgencyStore::RebuildIndexesIfStale() {
   std::lock_guard<std::mutex> lock(write_mutex_);
-  auto version = storage_.Get(ColumnFamily::kMeta, kIndexVersionKey);
+  auto version = storage_.Get(ColumnFamily::kMeta, storage::key_spaces::kAgencyIndexVersion.name);
   if (!version.ok()) return version.status();
   if (version->has_value() && **version == kIndexVersion) return 0;
   storage::WriteBatch batch(storage_);
@@ -555,7 +553,7 @@ Result<int> AgencyStore::RebuildIndexesIfStale() {
       batch.Put(ColumnFamily::kIndexes, key, "");
     }
   }
-  batch.Put(ColumnFamily::kMeta, kIndexVersionKey, kIndexVersion);
+  batch.Put(ColumnFamily::kMeta, storage::key_spaces::kAgencyIndexVersion.name, kIndexVersion);
   CASECOORD_RETURN_IF_ERROR(storage_.Commit(batch));
   log::Info("agency directory index rebuilt", {{"agencies", std::to_string(all->size())},
                                                {"from_version", version->value_or("none")},

@@ -16,14 +16,12 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr const char* kAnswer = storage::key_spaces::kCooperationAnswer.name;
-constexpr const char* kCounts = storage::key_spaces::kCooperationCounts.name;
 constexpr char kCollection[] = "/cooperationSurveys/";
 constexpr int kFirstFiscalYear = 1990;
 
 std::string YearPrefix(int fiscal_year) {
   std::string key;
-  storage::AppendString(&key, kAnswer);
+  storage::AppendString(&key, storage::key_spaces::kCooperationAnswer.name);
   storage::AppendUint64(&key, static_cast<uint64_t>(fiscal_year));
   return key;
 }
@@ -36,7 +34,7 @@ std::string AnswerKey(int fiscal_year, const std::string& agency_id) {
 
 std::string CountsKey(int fiscal_year) {
   std::string key;
-  storage::AppendString(&key, kCounts);
+  storage::AppendString(&key, storage::key_spaces::kCooperationCounts.name);
   storage::AppendUint64(&key, static_cast<uint64_t>(fiscal_year));
   return key;
 }

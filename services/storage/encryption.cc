@@ -147,10 +147,11 @@ std::string KeyEncryptionKey::ToHex() const { return ToHexString(key_.data(), ke
 // ---------------------------------------------------------------------------------------------
 // Keyring
 
-Keyring::Keyring(KeyEncryptionKey current, std::vector<KeyEncryptionKey> previous)
+Keyring::Keyring(const KeyEncryptionKey& current, std::vector<KeyEncryptionKey> previous)
     : current_id_(current.id()) {
   for (auto& key : previous) keys_.emplace(key.id(), std::move(key));
-  keys_.insert_or_assign(current.id(), std::move(current));
+  // KeyEncryptionKey is copy-only (it wipes its bytes), so a const reference saves one copy.
+  keys_.insert_or_assign(current.id(), current);
 }
 
 const KeyEncryptionKey* Keyring::Find(std::string_view id) const {
@@ -449,6 +450,63 @@ Result<bool> FileIsAllZero(const std::filesystem::path& file) {
   return true;
 }
 
+// Inspects one non-empty file of the data directory `path`: refuses an encrypted file without a
+// keyring and a plaintext or undecryptable file with one; records torn and unwritten logs and the
+// key id of each encrypted file in `inspection`.
+Status InspectDataFile(const std::string& path, const std::filesystem::path& file, uint64_t size,
+                       const Keyring* keyring, DirectoryInspection& inspection) {
+  const std::string name = file.filename().string();
+  std::ifstream in(file, std::ios::binary);
+  std::string bytes(std::min<uint64_t>(size, kFileHeaderSize), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  const bool is_wal = file.extension() == ".log";
+  const bool has_magic = bytes.size() >= sizeof(kHeaderMagic) &&
+                         std::memcmp(bytes.data(), kHeaderMagic, sizeof(kHeaderMagic)) == 0;
+  const bool too_short_to_tell = bytes.size() < sizeof(kHeaderMagic);
+
+  if (keyring == nullptr) {
+    if (has_magic) {
+      return Status(Reason::kEncryptedDatabase,
+                    path + " is encrypted (" + name +
+                        " carries a casecoord encryption header) but no "
+                        "key-encryption key is configured; set --kek-file or CASECOORD_KEK");
+    }
+    return Status::Ok();
+  }
+  if (is_wal && size < kFileHeaderSize && (has_magic || too_short_to_tell)) {
+    inspection.torn_wal_files.push_back(file.string());
+    return Status::Ok();
+  }
+  // A zero header is what a power failure leaves of a log created but never synced; a plaintext
+  // log starts with a record's checksum and length, never with 4 KiB of zeros. Only a log that
+  // is zero throughout is emptied: data after a lost header cannot be decrypted, so it is
+  // reported rather than dropped.
+  if (is_wal && !has_magic && AllZero(bytes)) {
+    auto zero = FileIsAllZero(file);
+    if (!zero.ok()) return zero.status();
+    if (*zero) {
+      inspection.unwritten_wal_files.push_back(file.string());
+      return Status::Ok();
+    }
+    return Status(Reason::kWalHeaderLost,
+                  path + ": " + name +
+                      " has a zero-filled encryption header but data after it, which cannot be "
+                      "decrypted; if the server was not stopped cleanly, this log held nothing "
+                      "acknowledged (a sync would have written its header): move it out of the "
+                      "directory to start");
+  }
+  if (!has_magic) {
+    return Status(Reason::kPlaintextDatabase, path + " holds unencrypted data (" + name +
+                                                  " has no casecoord encryption header); "
+                                                  "refusing to open it as an encrypted database");
+  }
+  auto key_id = CheckHeaderBytes(name, bytes, size, *keyring);
+  if (!key_id.ok()) return key_id.status();
+  inspection.encrypted = true;
+  inspection.files_per_key_id[*key_id]++;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::string> CheckFileKey(const std::string& path, const Keyring& keyring) {
@@ -481,57 +539,10 @@ Result<DirectoryInspection> InspectDataDirectory(const std::string& path, const 
 
   for (const auto& file : files) {
     const std::string name = file.filename().string();
-    uint64_t size = fs::file_size(file, error);
+    const uint64_t size = fs::file_size(file, error);
     if (error || size == 0 || name == "LOCK") continue;      // LOCK is always empty
     if (name.starts_with(kAuditKeyCheckFileName)) continue;  // and its temporary copy
-    std::ifstream in(file, std::ios::binary);
-    std::string bytes(std::min<uint64_t>(size, kFileHeaderSize), '\0');
-    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    const bool is_wal = file.extension() == ".log";
-    const bool has_magic = bytes.size() >= sizeof(kHeaderMagic) &&
-                           std::memcmp(bytes.data(), kHeaderMagic, sizeof(kHeaderMagic)) == 0;
-    const bool too_short_to_tell = bytes.size() < sizeof(kHeaderMagic);
-
-    if (keyring == nullptr) {
-      if (has_magic) {
-        return Status(Reason::kEncryptedDatabase,
-                      path + " is encrypted (" + name +
-                          " carries a casecoord encryption header) but no "
-                          "key-encryption key is configured; set --kek-file or CASECOORD_KEK");
-      }
-      continue;
-    }
-    if (is_wal && size < kFileHeaderSize && (has_magic || too_short_to_tell)) {
-      inspection.torn_wal_files.push_back(file.string());
-      continue;
-    }
-    // A zero header is what a power failure leaves of a log created but never synced; a plaintext
-    // log starts with a record's checksum and length, never with 4 KiB of zeros. Only a log that
-    // is zero throughout is emptied: data after a lost header cannot be decrypted, so it is
-    // reported rather than dropped.
-    if (is_wal && !has_magic && AllZero(bytes)) {
-      auto zero = FileIsAllZero(file);
-      if (!zero.ok()) return zero.status();
-      if (*zero) {
-        inspection.unwritten_wal_files.push_back(file.string());
-        continue;
-      }
-      return Status(Reason::kWalHeaderLost,
-                    path + ": " + name +
-                        " has a zero-filled encryption header but data after it, which cannot be "
-                        "decrypted; if the server was not stopped cleanly, this log held nothing "
-                        "acknowledged (a sync would have written its header): move it out of the "
-                        "directory to start");
-    }
-    if (!has_magic) {
-      return Status(Reason::kPlaintextDatabase, path + " holds unencrypted data (" + name +
-                                                    " has no casecoord encryption header); "
-                                                    "refusing to open it as an encrypted database");
-    }
-    auto key_id = CheckHeaderBytes(name, bytes, size, *keyring);
-    if (!key_id.ok()) return key_id.status();
-    inspection.encrypted = true;
-    inspection.files_per_key_id[*key_id]++;
+    CASECOORD_RETURN_IF_ERROR(InspectDataFile(path, file, size, keyring, inspection));
   }
   return inspection;
 }

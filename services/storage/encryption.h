@@ -65,7 +65,7 @@ class KeyEncryptionKey {
 // Thread safety: immutable after construction; share it freely.
 class Keyring {
  public:
-  explicit Keyring(KeyEncryptionKey current, std::vector<KeyEncryptionKey> previous = {});
+  explicit Keyring(const KeyEncryptionKey& current, std::vector<KeyEncryptionKey> previous = {});
 
   const KeyEncryptionKey& current() const { return keys_.at(current_id_); }
   // nullptr when no key with that id is configured.

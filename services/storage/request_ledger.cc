@@ -13,7 +13,6 @@
 namespace casecoord::storage {
 namespace {
 
-constexpr const char* kLedgerPrefix = key_spaces::kRequestLedger.name;
 constexpr size_t kDigestBytes = 32;
 
 }  // namespace
@@ -58,7 +57,7 @@ namespace {
 std::string LedgerKey(std::string_view operation, std::string_view user_id,
                       std::string_view request_id) {
   std::string key;
-  AppendString(&key, kLedgerPrefix);
+  AppendString(&key, key_spaces::kRequestLedger.name);
   AppendString(&key, operation);
   AppendString(&key, user_id);
   AppendString(&key, request_id);

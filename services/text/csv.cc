@@ -583,6 +583,55 @@ Result<std::string> EncodeFromUtf8(std::string_view utf8, CsvEncoding encoding) 
   return out;
 }
 
+namespace {
+
+// Reports header names that are empty or repeat an earlier name (compared after trimming).
+void CheckHeaderNames(const std::vector<std::string>& header, int line,
+                      std::vector<CsvProblem>& problems) {
+  std::unordered_map<std::string_view, int> seen;  // trimmed name -> 1-based column
+  for (size_t i = 0; i < header.size(); ++i) {
+    const int column = static_cast<int>(i) + 1;
+    const std::string_view name = TrimSpaces(header[i]);
+    if (name.empty()) {
+      problems.push_back({line, column, "header name is empty"});
+      continue;
+    }
+    auto [it, inserted] = seen.emplace(name, column);
+    if (!inserted) {
+      problems.push_back({line, column,
+                          "header name \"" + std::string(name) + "\" repeats column " +
+                              std::to_string(it->second)});
+    }
+  }
+}
+
+// Whether the record is nothing but unquoted empty fields (",,,", as Excel writes for formatted
+// but empty rows) and has no problems of its own.
+bool IsSkippableEmptyRecord(const Record& record) {
+  if (!record.problems.empty() || record.any_quoted) return false;
+  bool all_empty = true;
+  for (const std::string& field : record.fields) all_empty = all_empty && field.empty();
+  return all_empty;
+}
+
+// Adds a data record to `table`: to `rows` when well-formed, else its problems to `problems`.
+void AddDataRecord(Record record, CsvTable& table) {
+  if (IsSkippableEmptyRecord(record)) return;
+  if (record.fields.size() != table.header.size()) {
+    record.problems.push_back({record.line, 0,
+                               "record has " + std::to_string(record.fields.size()) +
+                                   " fields but the header has " +
+                                   std::to_string(table.header.size())});
+  }
+  if (!record.problems.empty()) {
+    table.problems.insert(table.problems.end(), record.problems.begin(), record.problems.end());
+    return;
+  }
+  table.rows.push_back({record.line, std::move(record.fields)});
+}
+
+}  // namespace
+
 CsvTable ParseCsv(std::string_view utf8) {
   if (utf8.starts_with(kBom)) utf8.remove_prefix(kBom.size());
   CsvTable table;
@@ -594,39 +643,10 @@ CsvTable ParseCsv(std::string_view utf8) {
       have_header = true;
       table.header = std::move(record.fields);
       table.problems.insert(table.problems.end(), record.problems.begin(), record.problems.end());
-      std::unordered_map<std::string_view, int> seen;  // trimmed name -> 1-based column
-      for (size_t i = 0; i < table.header.size(); ++i) {
-        const int column = static_cast<int>(i) + 1;
-        const std::string_view name = TrimSpaces(table.header[i]);
-        if (name.empty()) {
-          table.problems.push_back({record.line, column, "header name is empty"});
-          continue;
-        }
-        auto [it, inserted] = seen.emplace(name, column);
-        if (!inserted) {
-          table.problems.push_back({record.line, column,
-                                    "header name \"" + std::string(name) + "\" repeats column " +
-                                        std::to_string(it->second)});
-        }
-      }
+      CheckHeaderNames(table.header, record.line, table.problems);
       continue;
     }
-    if (record.problems.empty() && !record.any_quoted) {
-      bool all_empty = true;
-      for (const std::string& field : record.fields) all_empty = all_empty && field.empty();
-      if (all_empty) continue;
-    }
-    if (record.fields.size() != table.header.size()) {
-      record.problems.push_back({record.line, 0,
-                                 "record has " + std::to_string(record.fields.size()) +
-                                     " fields but the header has " +
-                                     std::to_string(table.header.size())});
-    }
-    if (!record.problems.empty()) {
-      table.problems.insert(table.problems.end(), record.problems.begin(), record.problems.end());
-      continue;
-    }
-    table.rows.push_back({record.line, std::move(record.fields)});
+    AddDataRecord(std::move(record), table);
   }
   if (!have_header) table.problems.push_back({1, 0, "the file has no header row"});
   return table;
@@ -639,6 +659,34 @@ std::string WriteCsv(const std::vector<std::string>& header,
   for (const std::vector<std::string>& row : rows) AppendRecord(row, &out);
   return out;
 }
+
+namespace {
+
+// The index of the first header cell equal to the first of `accepted` (trimmed, non-blank) that
+// appears in `trimmed_header` at all; -1 when none does.
+int FindColumn(const std::vector<std::string_view>& trimmed_header,
+               const std::vector<std::string>& accepted) {
+  for (const std::string& name : accepted) {
+    const std::string_view want = TrimSpaces(name);
+    if (want.empty()) continue;  // would otherwise match blank header cells
+    for (size_t i = 0; i < trimmed_header.size(); ++i) {
+      if (trimmed_header[i] == want) return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+Status MissingColumns(const std::vector<std::string>& missing) {
+  std::string list;
+  for (const std::string& name : missing) list += (list.empty() ? "" : ", ") + name;
+  Status status(Reason::kMissingColumns, "the CSV header lacks required columns: " + list);
+  for (const std::string& name : missing) {
+    status.AddViolation("header", "column " + name + " is required");
+  }
+  return status;
+}
+
+}  // namespace
 
 Result<std::vector<int>> MapHeader(const std::vector<std::string>& header,
                                    const std::vector<std::vector<std::string>>& accepted_names,
@@ -656,14 +704,7 @@ Result<std::vector<int>> MapHeader(const std::vector<std::string>& header,
   std::vector<int> indices(accepted_names.size(), -1);
   std::vector<std::string> missing;
   for (size_t target = 0; target < accepted_names.size(); ++target) {
-    for (const std::string& accepted : accepted_names[target]) {
-      const std::string_view want = TrimSpaces(accepted);
-      if (want.empty()) continue;  // would otherwise match blank header cells
-      for (size_t i = 0; i < trimmed.size() && indices[target] < 0; ++i) {
-        if (trimmed[i] == want) indices[target] = static_cast<int>(i);
-      }
-      if (indices[target] >= 0) break;
-    }
+    indices[target] = FindColumn(trimmed, accepted_names[target]);
     if (indices[target] < 0 && required[target]) {
       missing.push_back(accepted_names[target].empty()
                             ? "#" + std::to_string(target + 1)
@@ -671,14 +712,7 @@ Result<std::vector<int>> MapHeader(const std::vector<std::string>& header,
     }
   }
   if (missing.empty()) return indices;
-
-  std::string list;
-  for (const std::string& name : missing) list += (list.empty() ? "" : ", ") + name;
-  Status status(Reason::kMissingColumns, "the CSV header lacks required columns: " + list);
-  for (const std::string& name : missing) {
-    status.AddViolation("header", "column " + name + " is required");
-  }
-  return status;
+  return MissingColumns(missing);
 }
 
 }  // namespace casecoord::text

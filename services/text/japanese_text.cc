@@ -224,7 +224,7 @@ size_t DisplayWidth(std::string_view utf8) {
 }
 
 std::string KanaSortKey(std::string_view kana) {
-  const std::string normalized = NormalizeForSearch(kana);
+  std::string normalized = NormalizeForSearch(kana);  // not const: returned by move
   // Collator::getSortKey is not documented as safe to call concurrently on one instance.
   thread_local const std::unique_ptr<icu::Collator> collator = [] {
     UErrorCode status = U_ZERO_ERROR;
