@@ -18,8 +18,6 @@ namespace {
 using google::protobuf::util::FieldMaskUtil;
 using storage::ColumnFamily;
 
-constexpr const char* kRecord = storage::key_spaces::kAdviser.name;
-constexpr const char* kUserIndex = storage::key_spaces::kAdviserOfUser.name;
 constexpr size_t kMaxNameCharacters = 200;
 
 // UpdateAdviserRequest.update_mask paths; name and etag are the server's.
@@ -31,14 +29,14 @@ const std::set<std::string>& UpdatablePaths() {
 
 std::string RecordKey(const std::string& id) {
   std::string key;
-  storage::AppendString(&key, kRecord);
+  storage::AppendString(&key, storage::key_spaces::kAdviser.name);
   storage::AppendString(&key, id);
   return key;
 }
 
 std::string UserIndexKey(const std::string& user) {
   std::string key;
-  storage::AppendString(&key, kUserIndex);
+  storage::AppendString(&key, storage::key_spaces::kAdviserOfUser.name);
   storage::AppendString(&key, user);
   return key;
 }
@@ -256,7 +254,7 @@ Result<AdviserPage> AdviserStore::List(const AdviserFilter& filter, const std::s
                                        int limit) const {
   AdviserPage page;
   std::string prefix;
-  storage::AppendString(&prefix, kRecord);
+  storage::AppendString(&prefix, storage::key_spaces::kAdviser.name);
   const std::string start = after_id.empty() ? prefix : RecordKey(after_id);
   auto it = storage_.NewIterator(ColumnFamily::kRecords);
   for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {

@@ -20,10 +20,6 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr const char* kRecord = storage::key_spaces::kDispatch.name;
-constexpr const char* kKey = storage::key_spaces::kDispatchKey.name;
-constexpr const char* kCaseIndex = storage::key_spaces::kDispatchOfCase.name;
-constexpr const char* kAdviserIndex = storage::key_spaces::kDispatchOfAdviser.name;
 // The sealed fields' paths (a follow-up's note is "follow_ups/{number}/note").
 constexpr char kRequestNote[] = "request_note";
 constexpr char kDeclineReason[] = "decline_reason";
@@ -39,11 +35,13 @@ std::string Key(const char* kind, uint64_t id) {
   return key;
 }
 
-std::string CaseIndexPrefix(uint64_t case_id) { return Key(kCaseIndex, case_id); }
+std::string CaseIndexPrefix(uint64_t case_id) {
+  return Key(storage::key_spaces::kDispatchOfCase.name, case_id);
+}
 
 std::string AdviserIndexPrefix(const std::string& adviser) {
   std::string key;
-  storage::AppendString(&key, kAdviserIndex);
+  storage::AppendString(&key, storage::key_spaces::kDispatchOfAdviser.name);
   storage::AppendString(&key, adviser);
   return key;
 }
@@ -209,7 +207,7 @@ Result<DispatchStore::WriteLock> DispatchStore::LockDispatch(const std::string& 
 }
 
 Result<DispatchStore::Stored> DispatchStore::Load(uint64_t id) const {
-  auto value = storage_.Get(ColumnFamily::kRecords, Key(kRecord, id));
+  auto value = storage_.Get(ColumnFamily::kRecords, Key(storage::key_spaces::kDispatch.name, id));
   if (!value.ok()) return value.status();
   if (!value->has_value()) {
     // Worded as Call::CheckRecordAccess words a dispatch outside the caller's scope, so that the
@@ -243,7 +241,8 @@ Result<std::pair<uint64_t, DispatchStore::Stored>> DispatchStore::LoadForChange(
 
 Result<cases::CaseKey> DispatchStore::KeyOf(uint64_t id, const v1::Dispatch& record) const {
   if (!record.case_().empty()) return cases_.KeyForCase(record.case_());
-  auto wrapped = storage_.Get(ColumnFamily::kRecords, Key(kKey, id));
+  auto wrapped =
+      storage_.Get(ColumnFamily::kRecords, Key(storage::key_spaces::kDispatchKey.name, id));
   if (!wrapped.ok()) return wrapped.status();
   if (!wrapped->has_value()) {
     return Status(Reason::kDispatchKeyMissing, DispatchName(id) + " has no data key");
@@ -296,7 +295,8 @@ Result<v1::Dispatch> DispatchStore::Write(uint64_t id, const cases::CaseKey& key
   *record.mutable_update_time() = ToTimestamp(clock_.Now());
   // The etag is the record's revision.
   record.set_etag(std::to_string(std::strtoull(record.etag().c_str(), nullptr, 10) + 1));
-  batch->Put(ColumnFamily::kRecords, Key(kRecord, id), Frame(record, stored.sealed));
+  batch->Put(ColumnFamily::kRecords, Key(storage::key_spaces::kDispatch.name, id),
+             Frame(record, stored.sealed));
   return Opened(id, stored, &key);
 }
 
@@ -351,7 +351,7 @@ Result<DispatchPage> DispatchStore::List(const DispatchViewer& viewer, const Dis
     prefix = AdviserIndexPrefix(adviser.substr(sizeof(kAdviserPrefix) - 1));
   } else {
     family = ColumnFamily::kRecords;
-    storage::AppendString(&prefix, kRecord);
+    storage::AppendString(&prefix, storage::key_spaces::kDispatch.name);
   }
   // Agency staff see a case's dispatches by its team: each case is looked up once per page.
   std::map<std::string, bool> case_visible;
@@ -489,7 +489,8 @@ Result<v1::Dispatch> DispatchStore::PrepareNew(const std::string& user_id, uint6
   } else {
     auto created = keys_.NewKey();
     if (!created.ok()) return created.status();
-    batch->Put(ColumnFamily::kRecords, Key(kKey, id), created->second);
+    batch->Put(ColumnFamily::kRecords, Key(storage::key_spaces::kDispatchKey.name, id),
+               created->second);
     key = std::move(created->first);
   }
 

@@ -25,17 +25,13 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr const char* kMeeting = storage::key_spaces::kMeeting.name;
-constexpr const char* kMeetingKey = storage::key_spaces::kMeetingKey.name;
 // Each participant's meetings ("meeting-of"/user/id), so that a participant's list walks their own
 // meetings instead of every meeting of the city. Version 1 since the index exists.
-constexpr const char* kParticipantIndex = storage::key_spaces::kMeetingOfParticipant.name;
-constexpr const char* kIndexVersionKey = storage::key_spaces::kMeetingIndexVersion.name;
 constexpr char kIndexVersion[] = "1";
 
 std::string ParticipantPrefix(std::string_view user) {
   std::string key;
-  storage::AppendString(&key, kParticipantIndex);
+  storage::AppendString(&key, storage::key_spaces::kMeetingOfParticipant.name);
   storage::AppendString(&key, user);
   return key;
 }
@@ -192,7 +188,8 @@ MeetingStore::CreateLock MeetingStore::LockNewMeeting(const std::string& case_na
 
 Result<cases::CaseKey> MeetingStore::KeyOf(uint64_t id, const v1::Meeting& meeting) const {
   if (!meeting.case_().empty()) return cases_.KeyForCase(meeting.case_());
-  auto wrapped = storage_.Get(ColumnFamily::kRecords, Key(kMeetingKey, id));
+  auto wrapped =
+      storage_.Get(ColumnFamily::kRecords, Key(storage::key_spaces::kMeetingKey.name, id));
   if (!wrapped.ok()) return wrapped.status();
   if (!wrapped->has_value()) {
     return Status(Reason::kMeetingKeyMissing, MeetingName(id) + " has no key");
@@ -217,14 +214,14 @@ Status MeetingStore::Put(uint64_t id, const cases::CaseKey& key, const v1::Meeti
   }
   v1::Meeting public_part = meeting;
   const v1::Meeting personal = SplitPersonal(&public_part);
-  batch->Put(ColumnFamily::kRecords, Key(kMeeting, id),
+  batch->Put(ColumnFamily::kRecords, Key(storage::key_spaces::kMeeting.name, id),
              storage::Frame({public_part.SerializeAsString(),
                              cases::Seal(key, PersonalContext(id), personal.SerializeAsString())}));
   return Status::Ok();
 }
 
 Result<v1::Meeting> MeetingStore::Load(uint64_t id, bool open) const {
-  auto value = storage_.Get(ColumnFamily::kRecords, Key(kMeeting, id));
+  auto value = storage_.Get(ColumnFamily::kRecords, Key(storage::key_spaces::kMeeting.name, id));
   if (!value.ok()) return value.status();
   if (!value->has_value()) {
     return Status(Reason::kNotFound, MeetingName(id) + " not found");
@@ -318,7 +315,7 @@ Result<v1::Meeting> MeetingStore::PrepareNew(uint64_t id, const v1::Meeting& inp
   } else {
     auto own = keys_.NewKey();
     if (!own.ok()) return own.status();
-    batch->Put(ColumnFamily::kRecords, Key(kMeetingKey, id), own->second);
+    batch->Put(ColumnFamily::kRecords, Key(storage::key_spaces::kMeetingKey.name, id), own->second);
     key.emplace(std::move(own->first));
   }
   CASECOORD_RETURN_IF_ERROR(Put(id, *key, meeting, batch));
@@ -333,7 +330,7 @@ Result<MeetingPage> MeetingStore::List(const MeetingViewer& viewer, const Meetin
   const bool every_meeting = viewer.coordinator;
   std::string prefix;
   if (every_meeting) {
-    storage::AppendString(&prefix, kMeeting);
+    storage::AppendString(&prefix, storage::key_spaces::kMeeting.name);
   } else {
     prefix = ParticipantPrefix(viewer.user);
   }
@@ -394,13 +391,13 @@ Result<MeetingPage> MeetingStore::List(const MeetingViewer& viewer, const Meetin
 }
 
 Result<int> MeetingStore::RebuildIndexesIfStale() {
-  auto version = storage_.Get(ColumnFamily::kMeta, kIndexVersionKey);
+  auto version = storage_.Get(ColumnFamily::kMeta, storage::key_spaces::kMeetingIndexVersion.name);
   if (!version.ok()) return version.status();
   if (version->has_value() && **version == kIndexVersion) return 0;
   auto lock = std::unique_lock<HandoffMutex>(sequence_mutex_);
   storage::WriteBatch batch(storage_);
   std::string prefix;
-  storage::AppendString(&prefix, kMeeting);
+  storage::AppendString(&prefix, storage::key_spaces::kMeeting.name);
   int meetings = 0;
   auto it = storage_.NewIterator(ColumnFamily::kRecords);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
@@ -420,7 +417,7 @@ Result<int> MeetingStore::RebuildIndexesIfStale() {
     ++meetings;
   }
   if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading meetings");
-  batch.Put(ColumnFamily::kMeta, kIndexVersionKey, kIndexVersion);
+  batch.Put(ColumnFamily::kMeta, storage::key_spaces::kMeetingIndexVersion.name, kIndexVersion);
   CASECOORD_RETURN_IF_ERROR(storage_.Commit(batch));
   log::Info("meeting indexes rebuilt", {{"meetings", std::to_string(meetings)},
                                         {"from_version", version->value_or("none")},
@@ -680,7 +677,7 @@ std::string MeetingStore::RecordText(const v1::Meeting& meeting) {
 Result<stats::CounterChanges> MeetingStore::RecountCounters() const {
   stats::CounterChanges changes;
   std::string prefix;
-  storage::AppendString(&prefix, kMeeting);
+  storage::AppendString(&prefix, storage::key_spaces::kMeeting.name);
   auto it = storage_.NewIterator(ColumnFamily::kRecords);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     storage::KeyReader reader(it->value().ToStringView());

@@ -19,11 +19,9 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr const char* kPlan = storage::key_spaces::kSupportPlan.name;
-
 std::string PlanKey(uint64_t case_id, int version) {
   std::string key;
-  storage::AppendString(&key, kPlan);
+  storage::AppendString(&key, storage::key_spaces::kSupportPlan.name);
   storage::AppendUint64(&key, case_id);
   storage::AppendUint64(&key, static_cast<uint64_t>(version));
   return key;
@@ -113,7 +111,7 @@ Result<std::string> PlanStore::CaseOf(const std::string& name) {
 
 Result<int> PlanStore::LatestVersion(uint64_t case_id) const {
   std::string prefix;
-  storage::AppendString(&prefix, kPlan);
+  storage::AppendString(&prefix, storage::key_spaces::kSupportPlan.name);
   storage::AppendUint64(&prefix, case_id);
   auto it = storage_.NewIterator(ColumnFamily::kRecords);
   it->SeekForPrev(prefix + std::string(1, '\xff'));

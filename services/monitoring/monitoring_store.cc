@@ -18,19 +18,17 @@ using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
 constexpr char kMonitoringSuffix[] = "/monitoring";
-constexpr const char* kRecord = storage::key_spaces::kMonitoring.name;
-constexpr const char* kCheck = storage::key_spaces::kMonitoringCheck.name;
 
 std::string RecordKey(uint64_t id) {
   std::string key;
-  storage::AppendString(&key, kRecord);
+  storage::AppendString(&key, storage::key_spaces::kMonitoring.name);
   storage::AppendUint64(&key, id);
   return key;
 }
 
 std::string CheckPrefix(uint64_t id) {
   std::string key;
-  storage::AppendString(&key, kCheck);
+  storage::AppendString(&key, storage::key_spaces::kMonitoringCheck.name);
   storage::AppendUint64(&key, id);
   return key;
 }
