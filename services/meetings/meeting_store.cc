@@ -154,6 +154,13 @@ Result<uint64_t> IdAfterPrefix(std::string_view key, size_t prefix_size) {
   return id;
 }
 
+// Coordinators walk every meeting; anyone else walks the participant index, so that a list
+// costs what the caller may see, not what the city holds.
+std::pair<ColumnFamily, std::string> ListScope(const MeetingViewer& viewer) {
+  if (viewer.coordinator) return {ColumnFamily::kRecords, MeetingPrefix()};
+  return {ColumnFamily::kIndexes, ParticipantPrefix(viewer.user)};
+}
+
 // Where List's backward walk starts: past the prefix's last key, or just at `before_id`.
 Result<std::string> ListStart(const std::string& prefix, const std::string& before_id) {
   std::string start = prefix;
@@ -403,11 +410,10 @@ Status MeetingStore::OpenIfFull(Access access, uint64_t id, v1::Meeting* meeting
 Result<MeetingPage> MeetingStore::List(const MeetingViewer& viewer, const MeetingFilter& filter,
                                        const std::string& before_id, int limit) const {
   MeetingPage page;
-  // Coordinators walk every meeting; anyone else walks the participant index, so that a list
-  // costs what the caller may see, not what the city holds.
   const bool every_meeting = viewer.coordinator;
-  const std::string prefix = every_meeting ? MeetingPrefix() : ParticipantPrefix(viewer.user);
-  auto it = storage_.NewIterator(every_meeting ? ColumnFamily::kRecords : ColumnFamily::kIndexes);
+  const auto scope = ListScope(viewer);
+  const std::string& prefix = scope.second;
+  auto it = storage_.NewIterator(scope.first);
   CASECOORD_ASSIGN_OR_RETURN(const std::string start, ListStart(prefix, before_id));
   it->SeekForPrev(start);
   if (it->Valid() && it->key() == start) it->Prev();

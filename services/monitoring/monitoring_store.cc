@@ -95,6 +95,22 @@ void CheckScheduleRequest(const v1::SetMonitoringScheduleRequest& request,
   }
 }
 
+// Gives *record the request's track and schedule (an interval starting today unless it says
+// otherwise); a stage of another track is dropped.
+void Reschedule(const v1::SetMonitoringScheduleRequest& request, const Clock& clock,
+                v1::MonitoringRecord* record) {
+  v1::MonitoringSchedule schedule = request.schedule();
+  const bool interval = schedule.interval_days() != 0;
+  if (interval && !schedule.has_start_date()) {
+    *schedule.mutable_start_date() = JstToday(clock);
+  }
+  if (record->track() != request.track() && !StageBelongsTo(record->stage(), request.track())) {
+    record->clear_stage();
+  }
+  record->set_track(request.track());
+  *record->mutable_schedule() = std::move(schedule);
+}
+
 // Sets or clears the record's next check date from its schedule, stage and `checks`.
 void SetNextCheckDate(const std::vector<v1::MonitoringCheck>& checks,
                       v1::MonitoringRecord* record) {
@@ -287,17 +303,8 @@ Result<v1::MonitoringRecord> MonitoringStore::PrepareSetSchedule(
   CASECOORD_RETURN_IF_ERROR(
       storage::CheckEtag(request.name(), request.etag(), exists ? stored->record.etag() : ""));
 
-  v1::MonitoringSchedule schedule = request.schedule();
-  const bool interval = schedule.interval_days() != 0;
-  if (interval && !schedule.has_start_date()) {
-    *schedule.mutable_start_date() = JstToday(clock_);
-  }
   v1::MonitoringRecord record = exists ? stored->record : v1::MonitoringRecord();
-  if (record.track() != request.track() && !StageBelongsTo(record.stage(), request.track())) {
-    record.clear_stage();
-  }
-  record.set_track(request.track());
-  *record.mutable_schedule() = std::move(schedule);
+  Reschedule(request, clock_, &record);
 
   auto checks = Checks(id, nullptr);
   if (!checks.ok()) return checks.status();
