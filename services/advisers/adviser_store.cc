@@ -18,8 +18,6 @@ namespace {
 using google::protobuf::util::FieldMaskUtil;
 using storage::ColumnFamily;
 
-constexpr const char* kRecord = storage::key_spaces::kAdviser.name;
-constexpr const char* kUserIndex = storage::key_spaces::kAdviserOfUser.name;
 constexpr size_t kMaxNameCharacters = 200;
 
 // UpdateAdviserRequest.update_mask paths; name and etag are the server's.
@@ -29,16 +27,29 @@ const std::set<std::string>& UpdatablePaths() {
   return paths;
 }
 
+// Fields are required, each a known SupportField, none twice.
+void CheckSupportFields(const v1::Adviser& adviser, FieldViolations* violation) {
+  std::set<int> fields;
+  for (int field : adviser.fields()) {
+    if (field == v1::SUPPORT_FIELD_UNSPECIFIED || !v1::SupportField_IsValid(field) ||
+        !fields.insert(field).second) {
+      (*violation)("adviser.fields", "each a SupportField value, once");
+      break;
+    }
+  }
+  if (adviser.fields().empty()) (*violation)("adviser.fields", "at least one field");
+}
+
 std::string RecordKey(const std::string& id) {
   std::string key;
-  storage::AppendString(&key, kRecord);
+  storage::AppendString(&key, storage::key_spaces::kAdviser.name);
   storage::AppendString(&key, id);
   return key;
 }
 
 std::string UserIndexKey(const std::string& user) {
   std::string key;
-  storage::AppendString(&key, kUserIndex);
+  storage::AppendString(&key, storage::key_spaces::kAdviserOfUser.name);
   storage::AppendString(&key, user);
   return key;
 }
@@ -130,15 +141,7 @@ Status AdviserStore::Validate(const v1::Adviser& adviser, const std::string& id)
   if (adviser.kind() == v1::ADVISER_KIND_UNSPECIFIED || !v1::AdviserKind_IsValid(adviser.kind())) {
     violation("adviser.kind", "required: COMPLEX_ISSUE_ADVISER or FIELD_ADVISER");
   }
-  std::set<int> fields;
-  for (int field : adviser.fields()) {
-    if (field == v1::SUPPORT_FIELD_UNSPECIFIED || !v1::SupportField_IsValid(field) ||
-        !fields.insert(field).second) {
-      violation("adviser.fields", "each a SupportField value, once");
-      break;
-    }
-  }
-  if (adviser.fields().empty()) violation("adviser.fields", "at least one field");
+  CheckSupportFields(adviser, &violation);
   if (!adviser.agency().empty() && (adviser.agency().rfind(kAgencyPrefix, 0) != 0 ||
                                     !IsResourceId(adviser.agency().substr(9)))) {
     violation("adviser.agency", "must look like \"agencies/{agency}\"");
@@ -148,6 +151,10 @@ Status AdviserStore::Validate(const v1::Adviser& adviser, const std::string& id)
     violation("adviser.user", "must look like \"users/{user}\"");
   }
   CASECOORD_RETURN_IF_ERROR(violation.ToStatus());
+  return CheckReferences(adviser, id);
+}
+
+Status AdviserStore::CheckReferences(const v1::Adviser& adviser, const std::string& id) const {
   if (!adviser.agency().empty()) {
     auto agency = agencies_.Get(adviser.agency(), "adviser.agency");
     if (agency.status().code() == StatusCode::kNotFound) {
@@ -256,7 +263,7 @@ Result<AdviserPage> AdviserStore::List(const AdviserFilter& filter, const std::s
                                        int limit) const {
   AdviserPage page;
   std::string prefix;
-  storage::AppendString(&prefix, kRecord);
+  storage::AppendString(&prefix, storage::key_spaces::kAdviser.name);
   const std::string start = after_id.empty() ? prefix : RecordKey(after_id);
   auto it = storage_.NewIterator(ColumnFamily::kRecords);
   for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {

@@ -80,6 +80,8 @@ class AdviserStore {
 
  private:
   Status Validate(const v1::Adviser& adviser, const std::string& id) const;
+  // Validate's lookups: the agency exists, and the user is linked to no other adviser than `id`.
+  Status CheckReferences(const v1::Adviser& adviser, const std::string& id) const;
   // Writes `adviser` (id `id`) and moves its user index entry from `previous`'s, if any.
   void Put(const std::string& id, const v1::Adviser& adviser, const v1::Adviser* previous,
            storage::WriteBatch* batch) const;

@@ -20,10 +20,6 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr const char* kRecord = storage::key_spaces::kDispatch.name;
-constexpr const char* kKey = storage::key_spaces::kDispatchKey.name;
-constexpr const char* kCaseIndex = storage::key_spaces::kDispatchOfCase.name;
-constexpr const char* kAdviserIndex = storage::key_spaces::kDispatchOfAdviser.name;
 // The sealed fields' paths (a follow-up's note is "follow_ups/{number}/note").
 constexpr char kRequestNote[] = "request_note";
 constexpr char kDeclineReason[] = "decline_reason";
@@ -39,11 +35,13 @@ std::string Key(const char* kind, uint64_t id) {
   return key;
 }
 
-std::string CaseIndexPrefix(uint64_t case_id) { return Key(kCaseIndex, case_id); }
+std::string CaseIndexPrefix(uint64_t case_id) {
+  return Key(storage::key_spaces::kDispatchOfCase.name, case_id);
+}
 
 std::string AdviserIndexPrefix(const std::string& adviser) {
   std::string key;
-  storage::AppendString(&key, kAdviserIndex);
+  storage::AppendString(&key, storage::key_spaces::kDispatchOfAdviser.name);
   storage::AppendString(&key, adviser);
   return key;
 }
@@ -138,6 +136,64 @@ Status WalkNewestFirst(const storage::Storage& storage, ColumnFamily family,
   return Status::Ok();
 }
 
+// A page token's position: 0 (from the newest) when empty.
+Result<uint64_t> BeforePosition(const std::string& before_id) {
+  if (before_id.empty()) return uint64_t{0};
+  auto parsed = ParseDecimalId(before_id);
+  if (!parsed) return Status::InvalidArgument("page_token", "not a position of this list");
+  return *parsed;
+}
+
+// The narrowest walk for a list: a case's dispatches, an adviser's, or all of them.
+std::pair<ColumnFamily, std::string> ListScope(const DispatchViewer& viewer,
+                                               const DispatchFilter& filter,
+                                               std::optional<uint64_t> case_id, bool adviser_only) {
+  if (case_id) return {ColumnFamily::kIndexes, CaseIndexPrefix(*case_id)};
+  if (!filter.adviser.empty() || adviser_only) {
+    const std::string& adviser = filter.adviser.empty() ? viewer.adviser : filter.adviser;
+    return {ColumnFamily::kIndexes, AdviserIndexPrefix(adviser.substr(sizeof(kAdviserPrefix) - 1))};
+  }
+  std::string prefix;
+  storage::AppendString(&prefix, storage::key_spaces::kDispatch.name);
+  return {ColumnFamily::kRecords, prefix};
+}
+
+// PrepareNew's request fields, each invalid one added to *violation; `group` is the trimmed
+// community group, `case_parsed` whether the case is a well-formed case name.
+void CheckDispatchInput(const v1::Dispatch& input, const std::string& group, bool case_parsed,
+                        FieldViolations* violation) {
+  if (input.case_().empty() == group.empty()) {
+    (*violation)("dispatch.case", "give exactly one of case and community_group");
+  } else if (!input.case_().empty() && !case_parsed) {
+    (*violation)("dispatch.case", "must look like \"cases/{number}\"");
+  } else if (CharacterCount(group) > kMaxGroupNameCharacters) {
+    (*violation)("dispatch.community_group", "up to 200 characters");
+  }
+  if (input.field() == v1::SUPPORT_FIELD_UNSPECIFIED || !v1::SupportField_IsValid(input.field())) {
+    (*violation)("dispatch.field", "required: the field of the difficulty");
+  }
+  if (TrimSpaces(input.request_note()).empty()) {
+    (*violation)("dispatch.request_note", "required: what advice is needed");
+  }
+  if (!input.requested_adviser().empty() && !IsAdviserName(input.requested_adviser())) {
+    (*violation)("dispatch.requested_adviser", "must look like \"advisers/{adviser}\"");
+  }
+}
+
+// The filter's case and adviser, when given, are names; `case_parsed`: the case parsed as one.
+bool FilterNamesValid(const DispatchFilter& filter, bool case_parsed) {
+  if (!filter.case_name.empty() && !case_parsed) return false;
+  return filter.adviser.empty() || IsAdviserName(filter.adviser);
+}
+
+bool MatchesFilter(const v1::Dispatch& record, const DispatchFilter& filter) {
+  if (filter.state != v1::DISPATCH_STATE_UNSPECIFIED && record.state() != filter.state) {
+    return false;
+  }
+  if (!filter.case_name.empty() && record.case_() != filter.case_name) return false;
+  return filter.adviser.empty() || record.assigned_adviser() == filter.adviser;
+}
+
 }  // namespace
 
 v1::Date AddMonths(const v1::Date& date, int months) {
@@ -209,7 +265,7 @@ Result<DispatchStore::WriteLock> DispatchStore::LockDispatch(const std::string& 
 }
 
 Result<DispatchStore::Stored> DispatchStore::Load(uint64_t id) const {
-  auto value = storage_.Get(ColumnFamily::kRecords, Key(kRecord, id));
+  auto value = storage_.Get(ColumnFamily::kRecords, Key(storage::key_spaces::kDispatch.name, id));
   if (!value.ok()) return value.status();
   if (!value->has_value()) {
     // Worded as Call::CheckRecordAccess words a dispatch outside the caller's scope, so that the
@@ -243,7 +299,8 @@ Result<std::pair<uint64_t, DispatchStore::Stored>> DispatchStore::LoadForChange(
 
 Result<cases::CaseKey> DispatchStore::KeyOf(uint64_t id, const v1::Dispatch& record) const {
   if (!record.case_().empty()) return cases_.KeyForCase(record.case_());
-  auto wrapped = storage_.Get(ColumnFamily::kRecords, Key(kKey, id));
+  auto wrapped =
+      storage_.Get(ColumnFamily::kRecords, Key(storage::key_spaces::kDispatchKey.name, id));
   if (!wrapped.ok()) return wrapped.status();
   if (!wrapped->has_value()) {
     return Status(Reason::kDispatchKeyMissing, DispatchName(id) + " has no data key");
@@ -296,7 +353,8 @@ Result<v1::Dispatch> DispatchStore::Write(uint64_t id, const cases::CaseKey& key
   *record.mutable_update_time() = ToTimestamp(clock_.Now());
   // The etag is the record's revision.
   record.set_etag(std::to_string(std::strtoull(record.etag().c_str(), nullptr, 10) + 1));
-  batch->Put(ColumnFamily::kRecords, Key(kRecord, id), Frame(record, stored.sealed));
+  batch->Put(ColumnFamily::kRecords, Key(storage::key_spaces::kDispatch.name, id),
+             Frame(record, stored.sealed));
   return Opened(id, stored, &key);
 }
 
@@ -325,34 +383,64 @@ Result<bool> DispatchStore::CanSee(const v1::Dispatch& dispatch,
   return cases::CanSee(*record, cases::Viewer{false, viewer.agency});
 }
 
+Result<bool> DispatchStore::ListedVisible(const v1::Dispatch& record, const DispatchViewer& viewer,
+                                          std::map<std::string, bool>* case_visible) const {
+  if (viewer.every_dispatch ||
+      (!viewer.adviser.empty() && record.assigned_adviser() == viewer.adviser)) {
+    return true;
+  }
+  if (record.case_().empty()) return false;
+  auto cached = case_visible->find(record.case_());
+  if (cached == case_visible->end()) {
+    auto seen = CanSee(record, viewer);
+    if (!seen.ok()) return seen.status();
+    cached = case_visible->emplace(record.case_(), *seen).first;
+  }
+  return cached->second;
+}
+
+Result<v1::Dispatch> DispatchStore::OpenedUnlessPurged(uint64_t id, const Stored& stored) const {
+  auto key = KeyOf(id, stored.record);
+  const bool purged = !key.ok() && key.status().Is(Reason::kCasePurged);
+  if (!key.ok() && !purged) return key.status();
+  return Opened(id, stored, purged ? nullptr : &*key);
+}
+
+Status DispatchStore::WalkAgencyCases(const std::string& agency, uint64_t before,
+                                      const std::function<Result<bool>(uint64_t)>& visit) const {
+  auto cases = cases_.TeamCaseIds(agency);
+  if (!cases.ok()) return cases.status();
+  std::vector<uint64_t> ids;
+  for (uint64_t team_case : *cases) {
+    Status listed = WalkNewestFirst(storage_, ColumnFamily::kIndexes, CaseIndexPrefix(team_case),
+                                    before, [&ids](uint64_t id) -> Result<bool> {
+                                      ids.push_back(id);
+                                      return true;
+                                    });
+    if (!listed.ok()) return listed;
+  }
+  std::sort(ids.begin(), ids.end(), std::greater<uint64_t>());
+  for (uint64_t id : ids) {
+    auto more = visit(id);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+  }
+  return Status::Ok();
+}
+
 Result<DispatchPage> DispatchStore::List(const DispatchViewer& viewer, const DispatchFilter& filter,
                                          const std::string& before_id, int limit) const {
   DispatchPage page;
   const bool adviser_only = !viewer.every_dispatch && viewer.agency.empty();
   if (adviser_only && viewer.adviser.empty()) return page;
-  uint64_t before = 0;
-  if (!before_id.empty()) {
-    auto parsed = ParseDecimalId(before_id);
-    if (!parsed) return Status::InvalidArgument("page_token", "not a position of this list");
-    before = *parsed;
-  }
+  CASECOORD_ASSIGN_OR_RETURN(const uint64_t before, BeforePosition(before_id));
   const std::optional<uint64_t> case_id = ParseCaseId(filter.case_name);
-  if ((!filter.case_name.empty() && !case_id) ||
-      (!filter.adviser.empty() && !IsAdviserName(filter.adviser))) {
+  if (!FilterNamesValid(filter, case_id.has_value())) {
     return Status::InvalidArgument("filter", "case or adviser is not a name");
   }
-  // The narrowest walk: a case's dispatches, an adviser's, or all of them.
-  ColumnFamily family = ColumnFamily::kIndexes;
-  std::string prefix;
-  if (case_id) {
-    prefix = CaseIndexPrefix(*case_id);
-  } else if (!filter.adviser.empty() || adviser_only) {
-    const std::string& adviser = filter.adviser.empty() ? viewer.adviser : filter.adviser;
-    prefix = AdviserIndexPrefix(adviser.substr(sizeof(kAdviserPrefix) - 1));
-  } else {
-    family = ColumnFamily::kRecords;
-    storage::AppendString(&prefix, kRecord);
-  }
+  const auto scope = ListScope(viewer, filter, case_id, adviser_only);
+  const ColumnFamily family = scope.first;
+  const std::string& prefix = scope.second;
   // Agency staff see a case's dispatches by its team: each case is looked up once per page.
   std::map<std::string, bool> case_visible;
   uint64_t last_id = 0;
@@ -360,35 +448,15 @@ Result<DispatchPage> DispatchStore::List(const DispatchViewer& viewer, const Dis
     auto stored = Load(id);
     if (!stored.ok()) return stored.status();
     const v1::Dispatch& record = stored->record;
-    if (filter.state != v1::DISPATCH_STATE_UNSPECIFIED && record.state() != filter.state) {
-      return true;
-    }
-    if (!filter.case_name.empty() && record.case_() != filter.case_name) return true;
-    if (!filter.adviser.empty() && record.assigned_adviser() != filter.adviser) return true;
-    bool visible = false;
-    if (viewer.every_dispatch ||
-        (!viewer.adviser.empty() && record.assigned_adviser() == viewer.adviser)) {
-      visible = true;
-    } else if (!record.case_().empty()) {
-      auto cached = case_visible.find(record.case_());
-      if (cached == case_visible.end()) {
-        auto seen = CanSee(record, viewer);
-        if (!seen.ok()) return seen.status();
-        cached = case_visible.emplace(record.case_(), *seen).first;
-      }
-      visible = cached->second;
-    }
+    if (!MatchesFilter(record, filter)) return true;
+    CASECOORD_ASSIGN_OR_RETURN(const bool visible, ListedVisible(record, viewer, &case_visible));
     if (!visible) return true;
     if (static_cast<int>(page.dispatches.size()) == limit) {
       page.next_before_id = std::to_string(last_id);
       return false;
     }
-    auto key = KeyOf(id, record);
-    const bool purged = !key.ok() && key.status().Is(Reason::kCasePurged);
-    if (!key.ok() && !purged) return key.status();
-    auto opened = Opened(id, *stored, purged ? nullptr : &*key);
-    if (!opened.ok()) return opened.status();
-    page.dispatches.push_back(std::move(opened).value());
+    CASECOORD_ASSIGN_OR_RETURN(v1::Dispatch opened, OpenedUnlessPurged(id, *stored));
+    page.dispatches.push_back(std::move(opened));
     last_id = id;
     return true;
   };
@@ -397,27 +465,8 @@ Result<DispatchPage> DispatchStore::List(const DispatchViewer& viewer, const Dis
   // every dispatch of the city.
   const bool agency_walk = family == ColumnFamily::kRecords && !viewer.every_dispatch &&
                            !viewer.agency.empty() && viewer.adviser.empty();
-  if (agency_walk) {
-    auto cases = cases_.TeamCaseIds(viewer.agency);
-    if (!cases.ok()) return cases.status();
-    std::vector<uint64_t> ids;
-    for (uint64_t team_case : *cases) {
-      Status listed = WalkNewestFirst(storage_, ColumnFamily::kIndexes, CaseIndexPrefix(team_case),
-                                      before, [&ids](uint64_t id) -> Result<bool> {
-                                        ids.push_back(id);
-                                        return true;
-                                      });
-      if (!listed.ok()) return listed;
-    }
-    std::sort(ids.begin(), ids.end(), std::greater<uint64_t>());
-    for (uint64_t id : ids) {
-      auto more = visit(id);
-      if (!more.ok()) return more.status();
-      if (!*more) break;
-    }
-    return page;
-  }
-  Status walked = WalkNewestFirst(storage_, family, prefix, before, visit);
+  Status walked = agency_walk ? WalkAgencyCases(viewer.agency, before, visit)
+                              : WalkNewestFirst(storage_, family, prefix, before, visit);
   if (!walked.ok()) return walked;
   return page;
 }
@@ -431,30 +480,8 @@ Result<v1::Dispatch> DispatchStore::PrepareCreate(const std::string& user_id,
       [&](uint64_t id) { return PrepareNew(user_id, id, input, batch); });
 }
 
-Result<v1::Dispatch> DispatchStore::PrepareNew(const std::string& user_id, uint64_t id,
-                                               const v1::Dispatch& input,
-                                               storage::WriteBatch* batch) const {
-  FieldViolations violation;
-  const std::string group(TrimSpaces(input.community_group()));
-  const std::optional<uint64_t> case_id = ParseCaseId(input.case_());
-  if (input.case_().empty() == group.empty()) {
-    violation("dispatch.case", "give exactly one of case and community_group");
-  } else if (!input.case_().empty() && !case_id) {
-    violation("dispatch.case", "must look like \"cases/{number}\"");
-  } else if (CharacterCount(group) > kMaxGroupNameCharacters) {
-    violation("dispatch.community_group", "up to 200 characters");
-  }
-  if (input.field() == v1::SUPPORT_FIELD_UNSPECIFIED || !v1::SupportField_IsValid(input.field())) {
-    violation("dispatch.field", "required: the field of the difficulty");
-  }
-  if (TrimSpaces(input.request_note()).empty()) {
-    violation("dispatch.request_note", "required: what advice is needed");
-  }
-  if (!input.requested_adviser().empty() && !IsAdviserName(input.requested_adviser())) {
-    violation("dispatch.requested_adviser", "must look like \"advisers/{adviser}\"");
-  }
-  CASECOORD_RETURN_IF_ERROR(violation.ToStatus());
-  if (case_id) {
+Status DispatchStore::CheckDispatchTargets(const v1::Dispatch& input, bool has_case) const {
+  if (has_case) {
     auto record = cases_.Get(input.case_());
     if (record.status().code() == StatusCode::kNotFound) {
       return Status::InvalidArgument("dispatch.case", input.case_() + " is not a case");
@@ -480,6 +507,18 @@ Result<v1::Dispatch> DispatchStore::PrepareNew(const std::string& user_id, uint6
       return Status(Reason::kAdviserInactive, input.requested_adviser() + " is not active");
     }
   }
+  return Status::Ok();
+}
+
+Result<v1::Dispatch> DispatchStore::PrepareNew(const std::string& user_id, uint64_t id,
+                                               const v1::Dispatch& input,
+                                               storage::WriteBatch* batch) const {
+  FieldViolations violation;
+  const std::string group(TrimSpaces(input.community_group()));
+  const std::optional<uint64_t> case_id = ParseCaseId(input.case_());
+  CheckDispatchInput(input, group, case_id.has_value(), &violation);
+  CASECOORD_RETURN_IF_ERROR(violation.ToStatus());
+  CASECOORD_RETURN_IF_ERROR(CheckDispatchTargets(input, case_id.has_value()));
 
   std::optional<cases::CaseKey> key;
   if (case_id) {
@@ -489,7 +528,8 @@ Result<v1::Dispatch> DispatchStore::PrepareNew(const std::string& user_id, uint6
   } else {
     auto created = keys_.NewKey();
     if (!created.ok()) return created.status();
-    batch->Put(ColumnFamily::kRecords, Key(kKey, id), created->second);
+    batch->Put(ColumnFamily::kRecords, Key(storage::key_spaces::kDispatchKey.name, id),
+               created->second);
     key = std::move(created->first);
   }
 

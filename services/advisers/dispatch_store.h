@@ -38,6 +38,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -177,6 +178,9 @@ class DispatchStore {
   // PrepareCreate once the request is known to be new: `id` is the dispatch's.
   Result<v1::Dispatch> PrepareNew(const std::string& user_id, uint64_t id,
                                   const v1::Dispatch& input, storage::WriteBatch* batch) const;
+  // PrepareNew's lookups: the case (if `has_case`) exists, is not purged and not ended; the
+  // requested adviser (if any) is registered and active.
+  Status CheckDispatchTargets(const v1::Dispatch& input, bool has_case) const;
   // The dispatch `name` for a change: loaded, its etag checked against `etag` (if not empty).
   Result<std::pair<uint64_t, Stored>> LoadForChange(const std::string& name,
                                                     const std::string& etag) const;
@@ -184,6 +188,15 @@ class DispatchStore {
   Result<cases::CaseKey> KeyOf(uint64_t id, const v1::Dispatch& record) const;
   // `stored` with its sealed fields opened under `key` (null: left empty) and the derived fields.
   Result<v1::Dispatch> Opened(uint64_t id, const Stored& stored, const cases::CaseKey* key) const;
+  // Opened under the dispatch's key; with its sealed fields left empty if the case was purged.
+  Result<v1::Dispatch> OpenedUnlessPurged(uint64_t id, const Stored& stored) const;
+  // Whether List shows `record` to `viewer`; team lookups are cached per case in *case_visible.
+  Result<bool> ListedVisible(const v1::Dispatch& record, const DispatchViewer& viewer,
+                             std::map<std::string, bool>* case_visible) const;
+  // Visits the dispatches of `agency`'s team cases older than `before` (0: all), newest first,
+  // until `visit` answers false.
+  Status WalkAgencyCases(const std::string& agency, uint64_t before,
+                         const std::function<Result<bool>(uint64_t)>& visit) const;
   // Seals `text` as `path` of dispatch `id` into `stored`.
   void SealField(uint64_t id, const cases::CaseKey& key, const std::string& path,
                  const std::string& text, Stored* stored) const;

@@ -164,7 +164,7 @@ CaseKey::~CaseKey() { OPENSSL_cleanse(key_.data(), key_.size()); }
 // ---------------------------------------------------------------------------------------------
 // CaseKeyring
 
-CaseKeyring::CaseKeyring(std::shared_ptr<const storage::Keyring> keyring)
+CaseKeyring::CaseKeyring(const std::shared_ptr<const storage::Keyring>& keyring)
     : current_id_(keyring->current().id()) {
   for (const std::string& id : keyring->ids()) {
     const storage::KeyEncryptionKey* kek = keyring->Find(id);

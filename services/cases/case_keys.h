@@ -100,7 +100,7 @@ class CaseKey {
 class CaseKeyring {
  public:
   // `keyring` must not be null. It is only read during construction.
-  explicit CaseKeyring(std::shared_ptr<const storage::Keyring> keyring);
+  explicit CaseKeyring(const std::shared_ptr<const storage::Keyring>& keyring);
   CaseKeyring(const CaseKeyring&) = delete;
   CaseKeyring& operator=(const CaseKeyring&) = delete;
   ~CaseKeyring();

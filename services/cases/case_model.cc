@@ -37,16 +37,19 @@ v1::Case SplitPersonal(v1::Case* record) {
 }
 
 Status JoinPersonal(const v1::Case& personal, v1::Case* record) {
-  const Status mismatch(Reason::kPersonalDataMismatch,
-                        record->name() + ": the sealed personal data does not fit the record");
+  // Built on demand: a returned Status is moved out, which a shared const local would not allow.
+  const auto mismatch = [record] {
+    return Status(Reason::kPersonalDataMismatch,
+                  record->name() + ": the sealed personal data does not fit the record");
+  };
   if (personal.members_size() != record->members_size() ||
       personal.involved_agencies_size() != record->involved_agencies_size()) {
-    return mismatch;
+    return mismatch();
   }
   for (int i = 0; i < record->members_size(); ++i) {
     const auto& sealed = personal.members(i);
     auto* member = record->mutable_members(i);
-    if (sealed.member_id() != member->member_id()) return mismatch;
+    if (sealed.member_id() != member->member_id()) return mismatch();
     member->set_display_name(sealed.display_name());
     member->set_kana(sealed.kana());
     if (sealed.has_birth_date()) *member->mutable_birth_date() = sealed.birth_date();
@@ -54,7 +57,7 @@ Status JoinPersonal(const v1::Case& personal, v1::Case* record) {
   for (int i = 0; i < record->involved_agencies_size(); ++i) {
     const auto& sealed = personal.involved_agencies(i);
     auto* involved = record->mutable_involved_agencies(i);
-    if (sealed.agency() != involved->agency()) return mismatch;
+    if (sealed.agency() != involved->agency()) return mismatch();
     involved->set_note(sealed.note());
   }
   record->set_address(personal.address());

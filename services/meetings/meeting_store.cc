@@ -25,17 +25,13 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr const char* kMeeting = storage::key_spaces::kMeeting.name;
-constexpr const char* kMeetingKey = storage::key_spaces::kMeetingKey.name;
 // Each participant's meetings ("meeting-of"/user/id), so that a participant's list walks their own
 // meetings instead of every meeting of the city. Version 1 since the index exists.
-constexpr const char* kParticipantIndex = storage::key_spaces::kMeetingOfParticipant.name;
-constexpr const char* kIndexVersionKey = storage::key_spaces::kMeetingIndexVersion.name;
 constexpr char kIndexVersion[] = "1";
 
 std::string ParticipantPrefix(std::string_view user) {
   std::string key;
-  storage::AppendString(&key, kParticipantIndex);
+  storage::AppendString(&key, storage::key_spaces::kMeetingOfParticipant.name);
   storage::AppendString(&key, user);
   return key;
 }
@@ -142,6 +138,79 @@ Status CheckScheduled(const v1::Meeting& meeting) {
   return Status::Ok();
 }
 
+std::string MeetingPrefix() {
+  std::string prefix;
+  storage::AppendString(&prefix, storage::key_spaces::kMeeting.name);
+  return prefix;
+}
+
+// The meeting id that follows the key's first `prefix_size` bytes.
+Result<uint64_t> IdAfterPrefix(std::string_view key, size_t prefix_size) {
+  storage::KeyReader key_reader(key.substr(prefix_size));
+  uint64_t id = 0;
+  if (!key_reader.ReadUint64(&id)) {
+    return Status(Reason::kMeetingCorrupt, "a meeting key is malformed");
+  }
+  return id;
+}
+
+// Coordinators walk every meeting; anyone else walks the participant index, so that a list
+// costs what the caller may see, not what the city holds.
+std::pair<ColumnFamily, std::string> ListScope(const MeetingViewer& viewer) {
+  if (viewer.coordinator) return {ColumnFamily::kRecords, MeetingPrefix()};
+  return {ColumnFamily::kIndexes, ParticipantPrefix(viewer.user)};
+}
+
+// Where List's backward walk starts: past the prefix's last key, or just at `before_id`.
+Result<std::string> ListStart(const std::string& prefix, const std::string& before_id) {
+  std::string start = prefix;
+  if (before_id.empty()) {
+    start.push_back('\xff');
+    return start;
+  }
+  auto before = ParseDecimalId(before_id);
+  if (!before) return Status::InvalidArgument("page_token", "not a position of this list");
+  storage::AppendUint64(&start, *before);
+  return start;
+}
+
+// A meeting record's public part, which leads its stored value.
+Result<v1::Meeting> PublicPartOf(std::string_view value) {
+  storage::KeyReader reader(value);
+  std::string public_bytes;
+  v1::Meeting meeting;
+  if (!reader.ReadString(&public_bytes) || !meeting.ParseFromString(public_bytes)) {
+    return Status(Reason::kMeetingCorrupt, "a meeting is unreadable");
+  }
+  return meeting;
+}
+
+// The request's minutes, checked, with each assignment numbered ("r1", "r2"...) and opened now.
+Result<v1::Minutes> NumberedMinutes(const v1::Minutes& requested, const Clock& clock) {
+  v1::Minutes minutes = requested;
+  for (int i = 0; i < minutes.assignments_size(); ++i) {
+    auto* assignment = minutes.mutable_assignments(i);
+    const std::string field = "minutes.assignments[" + std::to_string(i) + "]";
+    if (!IsNamed(assignment->agency(), kAgencyPrefix)) {
+      return Status::InvalidArgument(field + ".agency", "must look like \"agencies/{agency}\"");
+    }
+    if (assignment->action().empty()) return Status::InvalidArgument(field + ".action", "required");
+    if (!IsDate(assignment->due_date())) {
+      return Status::InvalidArgument(field + ".due_date", "required: a real day");
+    }
+    assignment->set_assignment_id("r" + std::to_string(i + 1));
+    assignment->set_status(v1::OPEN);
+    *assignment->mutable_status_time() = Now(clock);
+  }
+  return minutes;
+}
+
+bool MatchesFilter(const v1::Meeting& meeting, const MeetingFilter& filter) {
+  if (!filter.case_name.empty() && meeting.case_() != filter.case_name) return false;
+  if (filter.type != v1::MEETING_TYPE_UNSPECIFIED && meeting.type() != filter.type) return false;
+  return filter.state == v1::MEETING_STATE_UNSPECIFIED || meeting.state() == filter.state;
+}
+
 }  // namespace
 
 Access AccessOf(const v1::Meeting& meeting, const MeetingViewer& viewer) {
@@ -192,7 +261,8 @@ MeetingStore::CreateLock MeetingStore::LockNewMeeting(const std::string& case_na
 
 Result<cases::CaseKey> MeetingStore::KeyOf(uint64_t id, const v1::Meeting& meeting) const {
   if (!meeting.case_().empty()) return cases_.KeyForCase(meeting.case_());
-  auto wrapped = storage_.Get(ColumnFamily::kRecords, Key(kMeetingKey, id));
+  auto wrapped =
+      storage_.Get(ColumnFamily::kRecords, Key(storage::key_spaces::kMeetingKey.name, id));
   if (!wrapped.ok()) return wrapped.status();
   if (!wrapped->has_value()) {
     return Status(Reason::kMeetingKeyMissing, MeetingName(id) + " has no key");
@@ -217,14 +287,14 @@ Status MeetingStore::Put(uint64_t id, const cases::CaseKey& key, const v1::Meeti
   }
   v1::Meeting public_part = meeting;
   const v1::Meeting personal = SplitPersonal(&public_part);
-  batch->Put(ColumnFamily::kRecords, Key(kMeeting, id),
+  batch->Put(ColumnFamily::kRecords, Key(storage::key_spaces::kMeeting.name, id),
              storage::Frame({public_part.SerializeAsString(),
                              cases::Seal(key, PersonalContext(id), personal.SerializeAsString())}));
   return Status::Ok();
 }
 
 Result<v1::Meeting> MeetingStore::Load(uint64_t id, bool open) const {
-  auto value = storage_.Get(ColumnFamily::kRecords, Key(kMeeting, id));
+  auto value = storage_.Get(ColumnFamily::kRecords, Key(storage::key_spaces::kMeeting.name, id));
   if (!value.ok()) return value.status();
   if (!value->has_value()) {
     return Status(Reason::kNotFound, MeetingName(id) + " not found");
@@ -318,75 +388,51 @@ Result<v1::Meeting> MeetingStore::PrepareNew(uint64_t id, const v1::Meeting& inp
   } else {
     auto own = keys_.NewKey();
     if (!own.ok()) return own.status();
-    batch->Put(ColumnFamily::kRecords, Key(kMeetingKey, id), own->second);
+    batch->Put(ColumnFamily::kRecords, Key(storage::key_spaces::kMeetingKey.name, id), own->second);
     key.emplace(std::move(own->first));
   }
   CASECOORD_RETURN_IF_ERROR(Put(id, *key, meeting, batch));
   return meeting;
 }
 
+Status MeetingStore::OpenIfFull(Access access, uint64_t id, v1::Meeting* meeting) const {
+  if (access != Access::kFull) return Status::Ok();
+  auto opened = Load(id, /*open=*/true);
+  // A purged case's meetings keep their public part.
+  if (opened.ok()) {
+    *meeting = std::move(opened).value();
+  } else if (!opened.status().Is(Reason::kCasePurged)) {
+    return opened.status();
+  }
+  return Status::Ok();
+}
+
 Result<MeetingPage> MeetingStore::List(const MeetingViewer& viewer, const MeetingFilter& filter,
                                        const std::string& before_id, int limit) const {
   MeetingPage page;
-  // Coordinators walk every meeting; anyone else walks the participant index, so that a list
-  // costs what the caller may see, not what the city holds.
   const bool every_meeting = viewer.coordinator;
-  std::string prefix;
-  if (every_meeting) {
-    storage::AppendString(&prefix, kMeeting);
-  } else {
-    prefix = ParticipantPrefix(viewer.user);
-  }
-  auto it = storage_.NewIterator(every_meeting ? ColumnFamily::kRecords : ColumnFamily::kIndexes);
-  std::string start = prefix;
-  if (before_id.empty()) {
-    start.push_back('\xff');
-  } else {
-    auto before = ParseDecimalId(before_id);
-    if (!before) return Status::InvalidArgument("page_token", "not a position of this list");
-    storage::AppendUint64(&start, *before);
-  }
+  const auto scope = ListScope(viewer);
+  const std::string& prefix = scope.second;
+  auto it = storage_.NewIterator(scope.first);
+  CASECOORD_ASSIGN_OR_RETURN(const std::string start, ListStart(prefix, before_id));
   it->SeekForPrev(start);
   if (it->Valid() && it->key() == start) it->Prev();
   for (; it->Valid() && it->key().starts_with(prefix); it->Prev()) {
-    storage::KeyReader key_reader(
-        std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
-    uint64_t id = 0;
-    if (!key_reader.ReadUint64(&id)) {
-      return Status(Reason::kMeetingCorrupt, "a meeting key is malformed");
-    }
-    v1::Meeting meeting;
-    if (every_meeting) {
-      storage::KeyReader reader(it->value().ToStringView());
-      std::string public_bytes;
-      if (!reader.ReadString(&public_bytes) || !meeting.ParseFromString(public_bytes)) {
-        return Status(Reason::kMeetingCorrupt, "a meeting is unreadable");
-      }
-    } else {
-      auto indexed = Load(id, /*open=*/false);
-      if (!indexed.ok()) return indexed.status();
-      meeting = std::move(indexed).value();
-    }
+    CASECOORD_ASSIGN_OR_RETURN(
+        const uint64_t id,
+        IdAfterPrefix(std::string_view(it->key().data(), it->key().size()), prefix.size()));
+    CASECOORD_ASSIGN_OR_RETURN(v1::Meeting meeting, every_meeting
+                                                        ? PublicPartOf(it->value().ToStringView())
+                                                        : Load(id, /*open=*/false));
     auto access_for = AccessFor(meeting, viewer);
     if (!access_for.ok()) return access_for.status();
     const Access access = *access_for;
-    if (access == Access::kNone) continue;
-    if (!filter.case_name.empty() && meeting.case_() != filter.case_name) continue;
-    if (filter.type != v1::MEETING_TYPE_UNSPECIFIED && meeting.type() != filter.type) continue;
-    if (filter.state != v1::MEETING_STATE_UNSPECIFIED && meeting.state() != filter.state) continue;
+    if (access == Access::kNone || !MatchesFilter(meeting, filter)) continue;
     if (static_cast<int>(page.meetings.size()) == limit) {
       page.next_after_id = page.meetings.back().name().substr(sizeof(kMeetingPrefix) - 1);
       break;
     }
-    if (access == Access::kFull) {
-      auto opened = Load(id, /*open=*/true);
-      // A purged case's meetings keep their public part.
-      if (opened.ok()) {
-        meeting = std::move(opened).value();
-      } else if (!opened.status().Is(Reason::kCasePurged)) {
-        return opened.status();
-      }
-    }
+    CASECOORD_RETURN_IF_ERROR(OpenIfFull(access, id, &meeting));
     page.meetings.push_back(std::move(meeting));
   }
   if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "listing meetings");
@@ -394,13 +440,13 @@ Result<MeetingPage> MeetingStore::List(const MeetingViewer& viewer, const Meetin
 }
 
 Result<int> MeetingStore::RebuildIndexesIfStale() {
-  auto version = storage_.Get(ColumnFamily::kMeta, kIndexVersionKey);
+  auto version = storage_.Get(ColumnFamily::kMeta, storage::key_spaces::kMeetingIndexVersion.name);
   if (!version.ok()) return version.status();
   if (version->has_value() && **version == kIndexVersion) return 0;
   auto lock = std::unique_lock<HandoffMutex>(sequence_mutex_);
   storage::WriteBatch batch(storage_);
   std::string prefix;
-  storage::AppendString(&prefix, kMeeting);
+  storage::AppendString(&prefix, storage::key_spaces::kMeeting.name);
   int meetings = 0;
   auto it = storage_.NewIterator(ColumnFamily::kRecords);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
@@ -420,7 +466,7 @@ Result<int> MeetingStore::RebuildIndexesIfStale() {
     ++meetings;
   }
   if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading meetings");
-  batch.Put(ColumnFamily::kMeta, kIndexVersionKey, kIndexVersion);
+  batch.Put(ColumnFamily::kMeta, storage::key_spaces::kMeetingIndexVersion.name, kIndexVersion);
   CASECOORD_RETURN_IF_ERROR(storage_.Commit(batch));
   log::Info("meeting indexes rebuilt", {{"meetings", std::to_string(meetings)},
                                         {"from_version", version->value_or("none")},
@@ -542,21 +588,7 @@ Result<v1::Meeting> MeetingStore::PrepareRecordMinutes(const std::string& user_i
   const auto midnight = JstMidnight(held.year(), held.month(), held.day());
   if (!midnight) return Status::InvalidArgument("held_date", "required: a real day");
   if (*midnight > clock_.Now()) return Status::InvalidArgument("held_date", "is in the future");
-  v1::Minutes minutes = request.minutes();
-  for (int i = 0; i < minutes.assignments_size(); ++i) {
-    auto* assignment = minutes.mutable_assignments(i);
-    const std::string field = "minutes.assignments[" + std::to_string(i) + "]";
-    if (!IsNamed(assignment->agency(), kAgencyPrefix)) {
-      return Status::InvalidArgument(field + ".agency", "must look like \"agencies/{agency}\"");
-    }
-    if (assignment->action().empty()) return Status::InvalidArgument(field + ".action", "required");
-    if (!IsDate(assignment->due_date())) {
-      return Status::InvalidArgument(field + ".due_date", "required: a real day");
-    }
-    assignment->set_assignment_id("r" + std::to_string(i + 1));
-    assignment->set_status(v1::OPEN);
-    *assignment->mutable_status_time() = Now(clock_);
-  }
+  CASECOORD_ASSIGN_OR_RETURN(v1::Minutes minutes, NumberedMinutes(request.minutes(), clock_));
   *meeting->mutable_minutes() = std::move(minutes);
   *meeting->mutable_held_date() = held;
   meeting->set_state(v1::HELD);
@@ -566,21 +598,28 @@ Result<v1::Meeting> MeetingStore::PrepareRecordMinutes(const std::string& user_i
   if (!key.ok()) return key.status();
   CASECOORD_RETURN_IF_ERROR(Put(id, *key, *meeting, batch));
   CASECOORD_RETURN_IF_ERROR(PutAssignmentsDue(*meeting, batch));
-  if (!meeting->case_().empty()) {
+  CASECOORD_RETURN_IF_ERROR(PrepareHeldRecords(user_id, *meeting, batch));
+  return meeting;
+}
+
+Status MeetingStore::PrepareHeldRecords(const std::string& user_id, const v1::Meeting& meeting,
+                                        storage::WriteBatch* batch) const {
+  const auto& held = meeting.held_date();
+  if (!meeting.case_().empty()) {
     v1::CaseEvent held_event;
     held_event.set_kind(v1::MEETING_HELD);
-    held_event.set_subject(meeting->name());
-    held_event.set_meeting_type(meeting->type());
+    held_event.set_subject(meeting.name());
+    held_event.set_meeting_type(meeting.type());
     *held_event.mutable_decision_date() = held;
-    CASECOORD_RETURN_IF_ERROR(
-        cases_.PrepareRecordEvent(user_id, meeting->case_(), std::move(held_event), batch));
-  } else if (meeting->type() == v1::ADVISER_MEETING) {
+    return cases_.PrepareRecordEvent(user_id, meeting.case_(), std::move(held_event), batch);
+  }
+  if (meeting.type() == v1::ADVISER_MEETING) {
     stats::CounterChanges changes;
     CASECOORD_RETURN_IF_ERROR(
         changes.Count(FiscalYearOfDate(held.year(), held.month()), stats::kAdviserMeetings));
     changes.ApplyTo(batch);
   }
-  return meeting;
+  return Status::Ok();
 }
 
 Result<v1::Meeting> MeetingStore::PrepareCancel(const v1::CancelMeetingRequest& request,
@@ -680,7 +719,7 @@ std::string MeetingStore::RecordText(const v1::Meeting& meeting) {
 Result<stats::CounterChanges> MeetingStore::RecountCounters() const {
   stats::CounterChanges changes;
   std::string prefix;
-  storage::AppendString(&prefix, kMeeting);
+  storage::AppendString(&prefix, storage::key_spaces::kMeeting.name);
   auto it = storage_.NewIterator(ColumnFamily::kRecords);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     storage::KeyReader reader(it->value().ToStringView());

@@ -147,11 +147,17 @@ class MeetingStore {
   Status Put(uint64_t id, const cases::CaseKey& key, const v1::Meeting& meeting,
              storage::WriteBatch* batch) const;
   Result<v1::Meeting> Load(uint64_t id, bool open) const;
+  // With full `access`, replaces *meeting by its opened record (its public part stays if the case
+  // was purged); otherwise leaves it.
+  Status OpenIfFull(Access access, uint64_t id, v1::Meeting* meeting) const;
   // PrepareCreate once the request is known to be new: `id` is the meeting's.
   Result<v1::Meeting> PrepareNew(uint64_t id, const v1::Meeting& input, storage::WriteBatch* batch);
   Result<v1::Meeting> LoadForChange(const std::string& name, const std::string& etag,
                                     uint64_t* id) const;
   Status PutAssignmentsDue(const v1::Meeting& meeting, storage::WriteBatch* batch) const;
+  // A held meeting's case event, or for an adviser meeting without a case its counter.
+  Status PrepareHeldRecords(const std::string& user_id, const v1::Meeting& meeting,
+                            storage::WriteBatch* batch) const;
 
   storage::Storage& storage_;
   const cases::CaseAccess& cases_;

@@ -19,11 +19,9 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-constexpr const char* kPlan = storage::key_spaces::kSupportPlan.name;
-
 std::string PlanKey(uint64_t case_id, int version) {
   std::string key;
-  storage::AppendString(&key, kPlan);
+  storage::AppendString(&key, storage::key_spaces::kSupportPlan.name);
   storage::AppendUint64(&key, case_id);
   storage::AppendUint64(&key, static_cast<uint64_t>(version));
   return key;
@@ -84,6 +82,37 @@ Status JoinPersonal(const v1::SupportPlan& personal, v1::SupportPlan* plan) {
   return Status::Ok();
 }
 
+// Every goal names a goal, and a member of the household if it names one.
+Status CheckGoals(const v1::SupportPlan& input, const v1::Case& record) {
+  std::set<std::string> members;
+  for (const auto& member : record.members()) members.insert(member.member_id());
+  if (input.goals().empty()) return Status::InvalidArgument("plan.goals", "at least one goal");
+  for (int i = 0; i < input.goals_size(); ++i) {
+    const auto& goal = input.goals(i);
+    const std::string field = "plan.goals[" + std::to_string(i) + "]";
+    if (!goal.member_id().empty() && members.count(goal.member_id()) == 0) {
+      return Status::InvalidArgument(field + ".member_id", "not a member of the household");
+    }
+    if (goal.goal().empty()) return Status::InvalidArgument(field + ".goal", "required");
+  }
+  return Status::Ok();
+}
+
+Status CheckActions(const v1::SupportPlan& plan) {
+  for (int i = 0; i < plan.actions_size(); ++i) {
+    const auto& action = plan.actions(i);
+    const std::string field = "plan.actions[" + std::to_string(i) + "]";
+    if (action.agency().rfind(kAgencyPrefix, 0) != 0 || !IsResourceId(action.agency().substr(9))) {
+      return Status::InvalidArgument(field + ".agency", "must look like \"agencies/{agency}\"");
+    }
+    if (action.action().empty()) return Status::InvalidArgument(field + ".action", "required");
+    if (action.has_due_date() && !IsDate(action.due_date())) {
+      return Status::InvalidArgument(field + ".due_date", "not a date");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<PlanStore::Parsed> PlanStore::ParseName(const std::string& name) {
@@ -113,7 +142,7 @@ Result<std::string> PlanStore::CaseOf(const std::string& name) {
 
 Result<int> PlanStore::LatestVersion(uint64_t case_id) const {
   std::string prefix;
-  storage::AppendString(&prefix, kPlan);
+  storage::AppendString(&prefix, storage::key_spaces::kSupportPlan.name);
   storage::AppendUint64(&prefix, case_id);
   auto it = storage_.NewIterator(ColumnFamily::kRecords);
   it->SeekForPrev(prefix + std::string(1, '\xff'));
@@ -185,6 +214,23 @@ Status PlanStore::PutReviewDue(const std::string& case_name, const v1::SupportPl
   return worklist::PrepareSetDue(storage_, item, owners, batch);
 }
 
+Status PlanStore::AdoptMeeting(const std::string& parent, v1::SupportPlan* plan) const {
+  auto meeting = meetings_.Get(plan->meeting());
+  if (!meeting.ok() || meeting->case_() != parent) {
+    return Status::InvalidArgument("plan.meeting", "must be a meeting of this case");
+  }
+  if (plan->actions().empty()) {
+    for (const auto& assignment : meeting->minutes().assignments()) {
+      auto* action = plan->add_actions();
+      action->set_agency(assignment.agency());
+      action->set_action(assignment.action());
+      *action->mutable_due_date() = assignment.due_date();
+      action->set_assignment(plan->meeting() + "#" + assignment.assignment_id());
+    }
+  }
+  return Status::Ok();
+}
+
 Result<v1::SupportPlan> PlanStore::PrepareCreateVersion(const std::string& user_id,
                                                         const std::string& parent,
                                                         const v1::SupportPlan& input,
@@ -195,47 +241,13 @@ Result<v1::SupportPlan> PlanStore::PrepareCreateVersion(const std::string& user_
   }
   auto record = cases_.Get(parent);
   if (!record.ok()) return record.status();
-  std::set<std::string> members;
-  for (const auto& member : record->members()) members.insert(member.member_id());
-  if (input.goals().empty()) return Status::InvalidArgument("plan.goals", "at least one goal");
-  for (int i = 0; i < input.goals_size(); ++i) {
-    const auto& goal = input.goals(i);
-    const std::string field = "plan.goals[" + std::to_string(i) + "]";
-    if (!goal.member_id().empty() && members.count(goal.member_id()) == 0) {
-      return Status::InvalidArgument(field + ".member_id", "not a member of the household");
-    }
-    if (goal.goal().empty()) return Status::InvalidArgument(field + ".goal", "required");
-  }
+  CASECOORD_RETURN_IF_ERROR(CheckGoals(input, *record));
   if (!IsDate(input.next_review_date())) {
     return Status::InvalidArgument("plan.next_review_date", "required: a real day");
   }
   v1::SupportPlan plan = input;
-  if (!plan.meeting().empty()) {
-    auto meeting = meetings_.Get(plan.meeting());
-    if (!meeting.ok() || meeting->case_() != parent) {
-      return Status::InvalidArgument("plan.meeting", "must be a meeting of this case");
-    }
-    if (plan.actions().empty()) {
-      for (const auto& assignment : meeting->minutes().assignments()) {
-        auto* action = plan.add_actions();
-        action->set_agency(assignment.agency());
-        action->set_action(assignment.action());
-        *action->mutable_due_date() = assignment.due_date();
-        action->set_assignment(plan.meeting() + "#" + assignment.assignment_id());
-      }
-    }
-  }
-  for (int i = 0; i < plan.actions_size(); ++i) {
-    const auto& action = plan.actions(i);
-    const std::string field = "plan.actions[" + std::to_string(i) + "]";
-    if (action.agency().rfind(kAgencyPrefix, 0) != 0 || !IsResourceId(action.agency().substr(9))) {
-      return Status::InvalidArgument(field + ".agency", "must look like \"agencies/{agency}\"");
-    }
-    if (action.action().empty()) return Status::InvalidArgument(field + ".action", "required");
-    if (action.has_due_date() && !IsDate(action.due_date())) {
-      return Status::InvalidArgument(field + ".due_date", "not a date");
-    }
-  }
+  if (!plan.meeting().empty()) CASECOORD_RETURN_IF_ERROR(AdoptMeeting(parent, &plan));
+  CASECOORD_RETURN_IF_ERROR(CheckActions(plan));
   auto parsed = ParseName(parent + "/plans/current");
   if (!parsed.ok()) return parsed.status();
   auto latest = LatestVersion(parsed->case_id);

@@ -71,6 +71,9 @@ class PlanStore {
   };
   static Result<Parsed> ParseName(const std::string& name);
   Result<int> LatestVersion(uint64_t case_id) const;
+  // Checks that plan->meeting() is a meeting of `parent`; a plan without actions takes the
+  // meeting's assignments as its actions.
+  Status AdoptMeeting(const std::string& parent, v1::SupportPlan* plan) const;
   Result<v1::SupportPlan> Load(uint64_t case_id, int version) const;
   Status Put(uint64_t case_id, const v1::SupportPlan& plan, storage::WriteBatch* batch) const;
   Status PutReviewDue(const std::string& case_name, const v1::SupportPlan& plan,

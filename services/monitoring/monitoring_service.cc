@@ -207,7 +207,7 @@ class MonitoringService::Stream final : public DueWatcher::Subscriber,
     }
     gatekeeper_.AuditStreamMessage(
         user_id, MonitoringMethod("WatchDueItems"), "dueItems", std::move(cases),
-        [self = shared_from_this(), fresh = std::move(fresh)](Status audited) mutable {
+        [self = shared_from_this(), fresh = std::move(fresh)](const Status& audited) mutable {
           std::lock_guard<std::mutex> lock(self->mutex_);
           if (audited.ok()) {
             self->EnqueueLocked(std::move(fresh));
@@ -340,7 +340,7 @@ class MonitoringService::WatchReactor final
           start->due_now = std::move(due_now).value();
           return Status::Ok();
         },
-        [owner_service, stream, start](Status status) {
+        [owner_service, stream, start](const Status& status) {
           stream->Begin(status, start->slot_user, start->owner, start->due_now,
                         owner_service->watcher_);
         });

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "services/common/fiscal_year.h"
 #include "services/common/resource_names.h"
@@ -18,19 +19,17 @@ using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
 constexpr char kMonitoringSuffix[] = "/monitoring";
-constexpr const char* kRecord = storage::key_spaces::kMonitoring.name;
-constexpr const char* kCheck = storage::key_spaces::kMonitoringCheck.name;
 
 std::string RecordKey(uint64_t id) {
   std::string key;
-  storage::AppendString(&key, kRecord);
+  storage::AppendString(&key, storage::key_spaces::kMonitoring.name);
   storage::AppendUint64(&key, id);
   return key;
 }
 
 std::string CheckPrefix(uint64_t id) {
   std::string key;
-  storage::AppendString(&key, kCheck);
+  storage::AppendString(&key, storage::key_spaces::kMonitoringCheck.name);
   storage::AppendUint64(&key, id);
   return key;
 }
@@ -55,6 +54,104 @@ uint64_t CaseId(const std::string& case_name) {
 google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time) {
   return TimeUtil::NanosecondsToTimestamp(
       std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count());
+}
+
+// SetMonitoringSchedule's request fields, each invalid one added to *violation.
+void CheckScheduleRequest(const v1::SetMonitoringScheduleRequest& request,
+                          FieldViolations* violation) {
+  if (request.track() != v1::LIFE && request.track() != v1::WORK) {
+    (*violation)("track", "required: LIFE or WORK");
+  }
+  const v1::MonitoringSchedule& schedule = request.schedule();
+  const bool interval = schedule.interval_days() != 0;
+  const bool dated = !schedule.dates().empty();
+  if (interval && dated) {
+    (*violation)("schedule", "give interval_days or dates, not both");
+  } else if (!interval && !dated) {
+    (*violation)("schedule", "required: interval_days or dates");
+  }
+  if (interval && (schedule.interval_days() < 1 || schedule.interval_days() > 366)) {
+    (*violation)("schedule.interval_days", "must be from 1 to 366");
+  }
+  if (dated && schedule.dates_size() > kMaxScheduleDates) {
+    (*violation)("schedule.dates", "at most " + std::to_string(kMaxScheduleDates) + " dates");
+  }
+  for (int i = 0; i < schedule.dates_size() && i < kMaxScheduleDates; ++i) {
+    const std::string field = "schedule.dates[" + std::to_string(i) + "]";
+    if (!worklist::IsRealDay(schedule.dates(i))) {
+      (*violation)(field, "not a date");
+    } else if (i > 0 && worklist::IsRealDay(schedule.dates(i - 1)) &&
+               worklist::DayNumber(schedule.dates(i)) <=
+                   worklist::DayNumber(schedule.dates(i - 1))) {
+      (*violation)(field, "must come after schedule.dates[" + std::to_string(i - 1) + "]");
+    }
+  }
+  if (schedule.has_start_date()) {
+    if (dated && !interval) {
+      (*violation)("schedule.start_date", "only with interval_days");
+    } else if (!worklist::IsRealDay(schedule.start_date())) {
+      (*violation)("schedule.start_date", "not a date");
+    }
+  }
+}
+
+// Gives *record the request's track and schedule (an interval starting today unless it says
+// otherwise); a stage of another track is dropped.
+void Reschedule(const v1::SetMonitoringScheduleRequest& request, const Clock& clock,
+                v1::MonitoringRecord* record) {
+  v1::MonitoringSchedule schedule = request.schedule();
+  const bool interval = schedule.interval_days() != 0;
+  if (interval && !schedule.has_start_date()) {
+    *schedule.mutable_start_date() = JstToday(clock);
+  }
+  if (record->track() != request.track() && !StageBelongsTo(record->stage(), request.track())) {
+    record->clear_stage();
+  }
+  record->set_track(request.track());
+  *record->mutable_schedule() = std::move(schedule);
+}
+
+// Sets or clears the record's next check date from its schedule, stage and `checks`.
+void SetNextCheckDate(const std::vector<v1::MonitoringCheck>& checks,
+                      v1::MonitoringRecord* record) {
+  std::vector<v1::Date> dates;
+  dates.reserve(checks.size());
+  for (const auto& check : checks) dates.push_back(check.date());
+  const v1::Date next = NextCheckDate(record->schedule(), record->stage(), dates);
+  if (next.year() != 0) {
+    *record->mutable_next_check_date() = next;
+  } else {
+    record->clear_next_check_date();
+  }
+}
+
+// RecordCheck's check fields against the record's track, each invalid one added to *violation.
+void CheckCheckInput(const v1::MonitoringCheck& input, v1::MonitoringTrack track,
+                     const v1::Date& today, FieldViolations* violation) {
+  if (input.kind() != v1::ROUTINE_CHECK && input.kind() != v1::READJUSTMENT &&
+      input.kind() != v1::REVISIT) {
+    (*violation)("check.kind", "required: ROUTINE_CHECK, READJUSTMENT or REVISIT");
+  }
+  if (!input.has_date()) {
+    (*violation)("check.date", "required");
+  } else if (!worklist::IsRealDay(input.date())) {
+    (*violation)("check.date", "not a date");
+  } else if (worklist::DayNumber(input.date()) > worklist::DayNumber(today)) {
+    (*violation)("check.date", "must not be in the future");
+  }
+  if (!v1::MonitoringStage_IsValid(input.stage())) {
+    (*violation)("check.stage", "unknown stage");
+  } else if (input.stage() != v1::MONITORING_STAGE_UNSPECIFIED &&
+             !StageBelongsTo(input.stage(), track)) {
+    (*violation)("check.stage", v1::MonitoringStage_Name(input.stage()) +
+                                    " is not a stage of the " + v1::MonitoringTrack_Name(track) +
+                                    " track");
+  }
+  if (input.note().empty()) {
+    (*violation)("check.note", "required");
+  } else if (input.note().size() > kMaxNoteBytes) {
+    (*violation)("check.note", "at most " + std::to_string(kMaxNoteBytes) + " bytes");
+  }
 }
 
 }  // namespace
@@ -127,7 +224,9 @@ Result<MonitoringStore::Stored> MonitoringStore::Load(uint64_t id, const std::st
   if (!stored.record.ParseFromString(**value)) {
     return Status(Reason::kMonitoringCorrupt, name + " is unreadable");
   }
-  stored.revision = std::atoi(stored.record.etag().c_str());
+  // The etag is the server's own decimal revision; an unreadable one counts as revision 0.
+  const std::string& etag = stored.record.etag();
+  std::from_chars(etag.data(), etag.data() + etag.size(), stored.revision);
   return stored;
 }
 
@@ -193,40 +292,7 @@ Result<v1::MonitoringRecord> MonitoringStore::PrepareSetSchedule(
   const uint64_t id = CaseId(*case_name);
 
   FieldViolations violation;
-  if (request.track() != v1::LIFE && request.track() != v1::WORK) {
-    violation("track", "required: LIFE or WORK");
-  }
-  v1::MonitoringSchedule schedule = request.schedule();
-  const bool interval = schedule.interval_days() != 0;
-  const bool dated = !schedule.dates().empty();
-  if (interval && dated) {
-    violation("schedule", "give interval_days or dates, not both");
-  } else if (!interval && !dated) {
-    violation("schedule", "required: interval_days or dates");
-  }
-  if (interval && (schedule.interval_days() < 1 || schedule.interval_days() > 366)) {
-    violation("schedule.interval_days", "must be from 1 to 366");
-  }
-  if (dated && schedule.dates_size() > kMaxScheduleDates) {
-    violation("schedule.dates", "at most " + std::to_string(kMaxScheduleDates) + " dates");
-  }
-  for (int i = 0; i < schedule.dates_size() && i < kMaxScheduleDates; ++i) {
-    const std::string field = "schedule.dates[" + std::to_string(i) + "]";
-    if (!worklist::IsRealDay(schedule.dates(i))) {
-      violation(field, "not a date");
-    } else if (i > 0 && worklist::IsRealDay(schedule.dates(i - 1)) &&
-               worklist::DayNumber(schedule.dates(i)) <=
-                   worklist::DayNumber(schedule.dates(i - 1))) {
-      violation(field, "must come after schedule.dates[" + std::to_string(i - 1) + "]");
-    }
-  }
-  if (schedule.has_start_date()) {
-    if (dated && !interval) {
-      violation("schedule.start_date", "only with interval_days");
-    } else if (!worklist::IsRealDay(schedule.start_date())) {
-      violation("schedule.start_date", "not a date");
-    }
-  }
+  CheckScheduleRequest(request, &violation);
   CASECOORD_RETURN_IF_ERROR(violation.ToStatus());
 
   auto owner_case = CaseInSupport(*case_name);
@@ -237,37 +303,28 @@ Result<v1::MonitoringRecord> MonitoringStore::PrepareSetSchedule(
   CASECOORD_RETURN_IF_ERROR(
       storage::CheckEtag(request.name(), request.etag(), exists ? stored->record.etag() : ""));
 
-  if (interval && !schedule.has_start_date()) {
-    *schedule.mutable_start_date() = JstToday(clock_);
-  }
   v1::MonitoringRecord record = exists ? stored->record : v1::MonitoringRecord();
-  if (record.track() != request.track() && !StageBelongsTo(record.stage(), request.track())) {
-    record.clear_stage();
-  }
-  record.set_track(request.track());
-  *record.mutable_schedule() = std::move(schedule);
+  Reschedule(request, clock_, &record);
 
   auto checks = Checks(id, nullptr);
   if (!checks.ok()) return checks.status();
-  std::vector<v1::Date> dates;
-  for (const auto& check : *checks) dates.push_back(check.date());
-  const v1::Date next = NextCheckDate(record.schedule(), record.stage(), dates);
-  if (next.year() != 0) {
-    *record.mutable_next_check_date() = next;
-  } else {
-    record.clear_next_check_date();
-  }
+  SetNextCheckDate(*checks, &record);
   CASECOORD_RETURN_IF_ERROR(
       PutRecord(id, *owner_case, exists ? stored->revision + 1 : 1, &record, batch));
   // The answer carries the checks, as GetMonitoring does.
-  if (!checks->empty()) {
-    auto key = cases_.KeyForCase(*case_name);
-    if (!key.ok()) return key.status();
-    auto opened = Checks(id, &*key);
-    if (!opened.ok()) return opened.status();
-    for (auto& check : *opened) *record.add_checks() = std::move(check);
-  }
+  if (checks->empty()) return record;
+  CASECOORD_RETURN_IF_ERROR(AddOpenedChecks(id, *case_name, &record));
   return record;
+}
+
+Status MonitoringStore::AddOpenedChecks(uint64_t id, const std::string& case_name,
+                                        v1::MonitoringRecord* record) const {
+  auto key = cases_.KeyForCase(case_name);
+  if (!key.ok()) return key.status();
+  auto opened = Checks(id, &*key);
+  if (!opened.ok()) return opened.status();
+  for (auto& check : *opened) *record->add_checks() = std::move(check);
+  return Status::Ok();
 }
 
 Result<v1::MonitoringRecord> MonitoringStore::Get(const std::string& name) const {
@@ -297,29 +354,7 @@ Result<v1::MonitoringRecord> MonitoringStore::PrepareRecordCheck(
 
   const v1::MonitoringCheck& input = request.check();
   FieldViolations violation;
-  if (input.kind() != v1::ROUTINE_CHECK && input.kind() != v1::READJUSTMENT &&
-      input.kind() != v1::REVISIT) {
-    violation("check.kind", "required: ROUTINE_CHECK, READJUSTMENT or REVISIT");
-  }
-  if (!input.has_date()) {
-    violation("check.date", "required");
-  } else if (!worklist::IsRealDay(input.date())) {
-    violation("check.date", "not a date");
-  } else if (worklist::DayNumber(input.date()) > worklist::DayNumber(JstToday(clock_))) {
-    violation("check.date", "must not be in the future");
-  }
-  if (!v1::MonitoringStage_IsValid(input.stage())) {
-    violation("check.stage", "unknown stage");
-  } else if (input.stage() != v1::MONITORING_STAGE_UNSPECIFIED &&
-             !StageBelongsTo(input.stage(), record.track())) {
-    violation("check.stage", v1::MonitoringStage_Name(input.stage()) + " is not a stage of the " +
-                                 v1::MonitoringTrack_Name(record.track()) + " track");
-  }
-  if (input.note().empty()) {
-    violation("check.note", "required");
-  } else if (input.note().size() > kMaxNoteBytes) {
-    violation("check.note", "at most " + std::to_string(kMaxNoteBytes) + " bytes");
-  }
+  CheckCheckInput(input, record.track(), JstToday(clock_), &violation);
   CASECOORD_RETURN_IF_ERROR(violation.ToStatus());
 
   auto owner_case = CaseInSupport(*case_name);
@@ -346,14 +381,7 @@ Result<v1::MonitoringRecord> MonitoringStore::PrepareRecordCheck(
   check.set_note(input.note());
   checks->push_back(std::move(check));
 
-  std::vector<v1::Date> dates;
-  for (const auto& each : *checks) dates.push_back(each.date());
-  const v1::Date next = NextCheckDate(record.schedule(), record.stage(), dates);
-  if (next.year() != 0) {
-    *record.mutable_next_check_date() = next;
-  } else {
-    record.clear_next_check_date();
-  }
+  SetNextCheckDate(*checks, &record);
   CASECOORD_RETURN_IF_ERROR(PutRecord(id, *owner_case, stored->revision + 1, &record, batch));
   for (auto& each : *checks) *record.add_checks() = std::move(each);
   return record;

@@ -109,6 +109,9 @@ class MonitoringStore {
   Result<std::vector<v1::MonitoringCheck>> Checks(uint64_t id, const cases::CaseKey* key) const;
   // The case `case_name`, which must be COORDINATING or IN_SUPPORT.
   Result<v1::Case> CaseInSupport(const std::string& case_name) const;
+  // Adds the checks of case `id`, notes opened, to *record.
+  Status AddOpenedChecks(uint64_t id, const std::string& case_name,
+                         v1::MonitoringRecord* record) const;
   // Writes the record (revision and update_time set here) and the case's work-list item.
   Status PutRecord(uint64_t id, const v1::Case& owner_case, int revision,
                    v1::MonitoringRecord* record, storage::WriteBatch* batch) const;
