@@ -214,6 +214,32 @@ void ConnectionListener::ForgetClosed() {
   }
 }
 
+bool ConnectionListener::WaitForRoom(size_t limit) {
+  // Leave new connections in the backlog (where the kernel holds them without a descriptor of
+  // ours) rather than accept and close them: a client waiting there is served as soon as a
+  // connection closes, and those closed by the handshake timeout make room within seconds.
+  if (!full_) {
+    full_ = true;
+    UpdateStats(0, 1, 0);
+    log::Warning("connection limit reached: new connections wait until one closes",
+                 {{"max_connections", std::to_string(limit)}});
+  }
+  return WaitForStop(options_.recheck_interval);
+}
+
+void ConnectionListener::NoteRoomAgain() {
+  if (full_) {
+    full_ = false;
+    UpdateStats(0, 0, 0);
+    log::Info("accepting connections again", {{"open", std::to_string(open_.size())}});
+  }
+}
+
+bool ConnectionListener::PauseAfterPollFailure() {
+  log::Error("connection listener: poll failed", {{"error", std::strerror(errno)}});
+  return WaitForStop(options_.retry_interval);
+}
+
 void ConnectionListener::Run() {
   std::vector<pollfd> watched;
   watched.push_back({wake_fd_, POLLIN, 0});
@@ -222,27 +248,12 @@ void ConnectionListener::Run() {
   while (true) {
     if (open_.size() >= limit) ForgetClosed();
     if (open_.size() >= limit) {
-      // Leave new connections in the backlog (where the kernel holds them without a descriptor of
-      // ours) rather than accept and close them: a client waiting there is served as soon as a
-      // connection closes, and those closed by the handshake timeout make room within seconds.
-      if (!full_) {
-        full_ = true;
-        UpdateStats(0, 1, 0);
-        log::Warning("connection limit reached: new connections wait until one closes",
-                     {{"max_connections", std::to_string(limit)}});
-      }
-      if (WaitForStop(options_.recheck_interval)) return;
+      if (WaitForRoom(limit)) return;
       continue;
     }
-    if (full_) {
-      full_ = false;
-      UpdateStats(0, 0, 0);
-      log::Info("accepting connections again", {{"open", std::to_string(open_.size())}});
-    }
+    NoteRoomAgain();
     if (poll(watched.data(), watched.size(), -1) < 0) {
-      if (errno == EINTR) continue;
-      log::Error("connection listener: poll failed", {{"error", std::strerror(errno)}});
-      if (WaitForStop(options_.retry_interval)) return;
+      if (errno != EINTR && PauseAfterPollFailure()) return;
       continue;
     }
     if (watched[0].revents != 0) return;

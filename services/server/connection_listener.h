@@ -103,6 +103,14 @@ class ConnectionListener {
   bool AcceptFrom(int listener);
   // Forgets connections whose descriptor is closed or reused.
   void ForgetClosed();
+  // At the connection limit: logs the first time, then waits recheck_interval. True when Stop()
+  // was called meanwhile.
+  bool WaitForRoom(size_t limit);
+  // Below the limit again: logs it once.
+  void NoteRoomAgain();
+  // Logs the failure of poll (errno) and waits retry_interval. True when Stop() was called
+  // meanwhile.
+  bool PauseAfterPollFailure();
   // Sleeps for `duration` unless Stop() is called first; true if it was.
   bool WaitForStop(std::chrono::milliseconds duration);
   void UpdateStats(uint64_t accepted, uint64_t times_full, uint64_t accept_failures);

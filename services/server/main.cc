@@ -171,9 +171,29 @@ std::string FormatTime(int64_t seconds) {
   return buffer;
 }
 
-}  // namespace
+// The subcommands and the values of their options, filled in by CLI11.
+struct Commands {
+  Settings settings;
+  CLI::App* serve = nullptr;
+  std::string keygen_out;
+  CLI::App* keygen = nullptr;
+  CLI::App* backup_create = nullptr;
+  CLI::App* backup_list = nullptr;
+  uint32_t restore_id = 0;
+  std::string restore_target;
+  CLI::App* restore = nullptr;
+  std::string new_kek_file;
+  CLI::App* rotate = nullptr;
+  std::string expect_head;
+  CLI::App* audit_verify = nullptr;
+  std::string recover_reason;
+  CLI::App* audit_recover = nullptr;
+  CLI::App* counters_verify = nullptr;
+  CLI::App* list_settings = nullptr;
+};
 
-int Main(int argc, char** argv) {
+// Blocks the signals that the serving thread waits for, and sets process-wide defaults.
+OpenFileLimit PrepareProcess() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -184,203 +204,266 @@ int Main(int argc, char** argv) {
   // Debian's abseil checks every gRPC mutex for lock-order cycles, a debugging aid that costs a few
   // percent of CPU on every call in production.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  return open_files;
+}
 
-  CLI::App app{"caseserver: casecoord server (複合課題の支援調整記録システム)"};
-  app.require_subcommand(1);
-  Settings settings;
-
-  auto* serve = app.add_subcommand("serve", "serve gRPC until SIGTERM or SIGINT");
-  AddSettings(serve, &settings);
-
-  std::string keygen_out;
-  auto* keygen = app.add_subcommand("keygen", "write a new random key-encryption key (mode 0600)");
-  keygen->add_option("--out", keygen_out, "file to create")->required();
-
-  auto* backup = app.add_subcommand("backup", "offline backups (use casectl while serving)");
+void AddBackupCommands(CLI::App* app, Commands* commands) {
+  auto* backup = app->add_subcommand("backup", "offline backups (use casectl while serving)");
   backup->require_subcommand(1);
-  auto* backup_create = backup->add_subcommand("create", "back up the stopped server's database");
-  AddSettings(backup_create, &settings);
-  auto* backup_list = backup->add_subcommand("list", "list backups");
-  AddSettings(backup_list, &settings);
+  commands->backup_create =
+      backup->add_subcommand("create", "back up the stopped server's database");
+  AddSettings(commands->backup_create, &commands->settings);
+  commands->backup_list = backup->add_subcommand("list", "list backups");
+  AddSettings(commands->backup_list, &commands->settings);
 
-  uint32_t restore_id = 0;
-  std::string restore_target;
-  auto* restore = app.add_subcommand("restore", "restore a backup into a new directory");
-  restore->add_option("--backup-id", restore_id, "backup to restore")->required();
-  restore->add_option("--target", restore_target, "new, empty data directory")->required();
-  AddSettings(restore, &settings);
-
-  std::string new_kek_file;
-  auto* rotate = app.add_subcommand(
-      "rotate-key", "re-encrypt the stopped server's database under a new key-encryption key");
-  rotate->add_option("--new-kek-file", new_kek_file, "the new key (the old one: --kek-file)")
+  auto* restore = app->add_subcommand("restore", "restore a backup into a new directory");
+  restore->add_option("--backup-id", commands->restore_id, "backup to restore")->required();
+  restore->add_option("--target", commands->restore_target, "new, empty data directory")
       ->required();
-  AddSettings(rotate, &settings);
+  AddSettings(restore, &commands->settings);
+  commands->restore = restore;
+}
 
-  auto* audit = app.add_subcommand("audit", "the audit trail (use casectl while serving)");
+void AddAuditCommands(CLI::App* app, Commands* commands) {
+  auto* audit = app->add_subcommand("audit", "the audit trail (use casectl while serving)");
   audit->require_subcommand(1);
-  std::string expect_head;
   auto* audit_verify = audit->add_subcommand(
       "verify", "check the stopped server's audit hash chain and MACs; exit 3 if broken");
-  audit_verify->add_option("--expect-head", expect_head,
+  audit_verify->add_option("--expect-head", commands->expect_head,
                            "a head kept earlier (SEQ:HASH, from the log or a backup): the trail is "
                            "broken unless it still holds that entry");
-  AddSettings(audit_verify, &settings);
-  std::string recover_reason;
+  AddSettings(audit_verify, &commands->settings);
+  commands->audit_verify = audit_verify;
   auto* audit_recover = audit->add_subcommand(
       "recover",
       "continue a trail whose head start-up refuses (missing, older or newer than the entries): "
       "signs a head after the last entry with an entry recording the finding and your reason");
-  audit_recover->add_option("--reason", recover_reason, "why, for the trail (at most 500 bytes)")
+  audit_recover
+      ->add_option("--reason", commands->recover_reason, "why, for the trail (at most 500 bytes)")
       ->required();
-  AddSettings(audit_recover, &settings);
+  AddSettings(audit_recover, &commands->settings);
+  commands->audit_recover = audit_recover;
+}
 
-  auto* counters = app.add_subcommand("counters", "the statistics counters (server stopped)");
+void AddCommands(CLI::App* app, Commands* commands) {
+  commands->serve = app->add_subcommand("serve", "serve gRPC until SIGTERM or SIGINT");
+  AddSettings(commands->serve, &commands->settings);
+
+  commands->keygen =
+      app->add_subcommand("keygen", "write a new random key-encryption key (mode 0600)");
+  commands->keygen->add_option("--out", commands->keygen_out, "file to create")->required();
+
+  AddBackupCommands(app, commands);
+
+  auto* rotate = app->add_subcommand(
+      "rotate-key", "re-encrypt the stopped server's database under a new key-encryption key");
+  rotate
+      ->add_option("--new-kek-file", commands->new_kek_file,
+                   "the new key (the old one: --kek-file)")
+      ->required();
+  AddSettings(rotate, &commands->settings);
+  commands->rotate = rotate;
+
+  AddAuditCommands(app, commands);
+
+  auto* counters = app->add_subcommand("counters", "the statistics counters (server stopped)");
   counters->require_subcommand(1);
-  auto* counters_verify = counters->add_subcommand(
+  commands->counters_verify = counters->add_subcommand(
       "verify",
       "compare the stopped server's statistics counters with a recount from the records; exit 3 "
       "if any differs (RebuildCaseCounters replaces them while serving)");
-  AddSettings(counters_verify, &settings);
+  AddSettings(commands->counters_verify, &commands->settings);
 
-  auto* list_settings = app.add_subcommand("settings", "print every setting and its default");
+  commands->list_settings = app->add_subcommand("settings", "print every setting and its default");
+}
 
-  CLI11_PARSE(app, argc, argv);
-
-  if (*list_settings) {
-    for (const auto& option : ConfigOptions()) {
-      std::cout << "--" << option.name << " / " << EnvironmentName(option.name) << " (default \""
-                << option.default_value << "\")\n    " << option.help << "\n";
-    }
-    return 0;
-  }
-  if (*keygen) {
-    auto key = storage::GenerateKeyFile(keygen_out);
-    if (!key.ok()) return Fail(key.status());
-    std::cout << "wrote key " << key->id() << " to " << keygen_out << "\n";
-    return 0;
-  }
-
-  auto config = Resolve(settings);
-  if (!config.ok()) return Fail(config.status());
-  if (*serve) return Serve(*config, open_files);
-
-  auto keyring = LoadKeyring(*config);
-  if (!keyring.ok()) return Fail(keyring.status());
-
-  if (*backup_create) {
-    auto storage = storage::Storage::OpenExisting(config->data_dir, *keyring);
-    if (!storage.ok()) return Fail(storage.status());
-    auto head = auth::LastAuditEntry(**storage);
-    if (!head.ok()) return Fail(head.status());
-    auto summary =
-        storage::CreateBackup(**storage, config->backup_dir, auth::FormatAuditHead(*head));
-    if (!summary.ok()) return Fail(summary.status());
-    std::cout << "backup " << summary->id << " created in " << config->backup_dir << " ("
-              << summary->file_count << " files, " << summary->size_bytes << " bytes)\n"
-              << "audit head " << summary->audit_head << "\n";
-    return 0;
-  }
-  if (*backup_list) {
-    auto backups = storage::ListBackups(config->backup_dir, *keyring);
-    if (!backups.ok()) return Fail(backups.status());
-    std::printf("%-6s %-19s %8s %12s  %s\n", "ID", "CREATED", "FILES", "BYTES", "AUDIT HEAD");
-    for (const auto& b : *backups) {
-      std::printf("%-6u %-19s %8u %12llu  %s\n", b.id, FormatTime(b.timestamp_seconds).c_str(),
-                  b.file_count, static_cast<unsigned long long>(b.size_bytes),
-                  b.audit_head.empty() ? "-" : b.audit_head.c_str());
-    }
-    return 0;
-  }
-  if (*restore) {
-    auto records = storage::RestoreBackup(config->backup_dir, restore_id, restore_target, *keyring);
-    if (!records.ok()) return Fail(records.status());
-    std::cout << "restored backup " << restore_id << " into " << restore_target << "; " << *records
-              << " records read back and verified\n";
-    return 0;
-  }
-  if (*audit_verify) {
-    std::optional<auth::AuditHead> expected;
-    if (!expect_head.empty()) {
-      auto parsed = auth::ParseAuditHead(expect_head, "expect-head");
-      if (!parsed.ok()) return Fail(parsed.status());
-      expected = *parsed;
-    }
-    auto audit_key = LoadAuditKey(*config);
-    if (!audit_key.ok()) return Fail(audit_key.status());
-    // Before opening: an open replays the write-ahead log and rewrites files.
-    Status key_checked = auth::CheckAuditKeyFile(config->data_dir, *audit_key);
-    if (!key_checked.ok()) return Fail(key_checked);
-    auto storage = storage::Storage::OpenExisting(config->data_dir, *keyring);
-    if (!storage.ok()) return Fail(storage.status());
-    // Without AuditLog::Open, which refuses the very trails this must report on.
-    auth::AuditVerification result = auth::VerifyAuditTrail(**storage, *audit_key, expected);
-    if (result.intact) {
-      std::cout << "監査証跡は改ざんされていません / audit trail intact (" << result.entries_checked
-                << " entries";
-      if (expected) std::cout << ", holds the expected head";
-      std::cout << ")\nhead " << auth::FormatAuditHead(result.head) << "\n";
-      return 0;
-    }
-    std::cout << "監査証跡の破損 / audit trail BROKEN at entry " << result.first_broken_sequence
-              << ": " << result.problem << "\n";
-    return 3;
-  }
-  if (*audit_recover) {
-    auto audit_key = LoadAuditKey(*config);
-    if (!audit_key.ok()) return Fail(audit_key.status());
-    auto storage = storage::Storage::OpenExisting(config->data_dir, *keyring);
-    if (!storage.ok()) return Fail(storage.status());
-    auto recovered = auth::AuditLog::Recover(**storage, *audit_key, recover_reason);
-    if (!recovered.ok()) return Fail(recovered.status());
-    log::Warning("audit trail recovered", {{"finding", recovered->finding},
-                                           {"head", auth::FormatAuditHead(recovered->head)}});
-    std::cout << "監査証跡を継続しました / audit trail continued: " << recovered->finding << ": "
-              << recovered->description << "\nrecorded as entry " << recovered->head.sequence
-              << "; new head " << auth::FormatAuditHead(recovered->head) << "\n";
-    return 0;
-  }
-  if (*counters_verify) {
-    auto storage = storage::Storage::OpenExisting(config->data_dir, *keyring);
-    if (!storage.ok()) return Fail(storage.status());
-    auto verified = VerifyCounters(**storage, *keyring);
-    if (!verified.ok()) return Fail(verified.status());
-    if (verified->differences.empty()) {
-      std::cout << "統計カウンタは記録と一致しています / counters agree with a recount from the "
-                   "records ("
-                << verified->counters_recomputed << " counters)\n";
-      return 0;
-    }
-    std::cout << "統計カウンタの不一致 / counters DIFFER from a recount from the records:\n";
-    for (const auto& difference : verified->differences) {
-      std::cout << "  " << difference.key.ToString() << ": stored " << difference.stored
-                << ", recounted " << difference.recomputed << "\n";
-    }
-    return 3;
-  }
-  if (*rotate) {
-    auto new_key = storage::LoadKeyFile(new_kek_file);
-    if (!new_key.ok()) return Fail(new_key.status());
-    std::vector<storage::KeyEncryptionKey> readable;
-    for (const auto& id : (*keyring)->ids()) readable.push_back(*(*keyring)->Find(id));
-    auto rotating = std::make_shared<storage::Keyring>(*new_key, std::move(readable));
-    auto report = storage::RotateKey(config->data_dir, rotating);
-    if (!report.ok()) return Fail(report.status());
-    std::cout << "new key " << report->new_key_id
-              << "; files re-encrypted by copy: " << report->files_copied << "\n";
-    for (const auto& [id, count] : report->files_per_key_id) {
-      std::cout << "  key " << id << ": " << count << " files\n";
-    }
-    if (report->old_keys_unused) {
-      std::cout << "no file uses an old key any more; keep the old key only for older backups\n";
-      return 0;
-    }
-    std::cout << "some files still use an old key\n";
-    return 1;
+int ListSettings() {
+  for (const auto& option : ConfigOptions()) {
+    std::cout << "--" << option.name << " / " << EnvironmentName(option.name) << " (default \""
+              << option.default_value << "\")\n    " << option.help << "\n";
   }
   return 0;
 }
 
+int Keygen(const std::string& out) {
+  auto key = storage::GenerateKeyFile(out);
+  if (!key.ok()) return Fail(key.status());
+  std::cout << "wrote key " << key->id() << " to " << out << "\n";
+  return 0;
+}
+
+using KeyringPtr = std::shared_ptr<const storage::Keyring>;
+
+int CreateBackup(const ServerConfig& config, const KeyringPtr& keyring) {
+  auto storage = storage::Storage::OpenExisting(config.data_dir, keyring);
+  if (!storage.ok()) return Fail(storage.status());
+  auto head = auth::LastAuditEntry(**storage);
+  if (!head.ok()) return Fail(head.status());
+  auto summary = storage::CreateBackup(**storage, config.backup_dir, auth::FormatAuditHead(*head));
+  if (!summary.ok()) return Fail(summary.status());
+  std::cout << "backup " << summary->id << " created in " << config.backup_dir << " ("
+            << summary->file_count << " files, " << summary->size_bytes << " bytes)\n"
+            << "audit head " << summary->audit_head << "\n";
+  return 0;
+}
+
+int ListBackups(const ServerConfig& config, const KeyringPtr& keyring) {
+  auto backups = storage::ListBackups(config.backup_dir, keyring);
+  if (!backups.ok()) return Fail(backups.status());
+  std::printf("%-6s %-19s %8s %12s  %s\n", "ID", "CREATED", "FILES", "BYTES", "AUDIT HEAD");
+  for (const auto& b : *backups) {
+    std::printf("%-6u %-19s %8u %12llu  %s\n", b.id, FormatTime(b.timestamp_seconds).c_str(),
+                b.file_count, static_cast<unsigned long long>(b.size_bytes),
+                b.audit_head.empty() ? "-" : b.audit_head.c_str());
+  }
+  return 0;
+}
+
+int Restore(const ServerConfig& config, const KeyringPtr& keyring, uint32_t restore_id,
+            const std::string& restore_target) {
+  auto records = storage::RestoreBackup(config.backup_dir, restore_id, restore_target, keyring);
+  if (!records.ok()) return Fail(records.status());
+  std::cout << "restored backup " << restore_id << " into " << restore_target << "; " << *records
+            << " records read back and verified\n";
+  return 0;
+}
+
+int VerifyAudit(const ServerConfig& config, const KeyringPtr& keyring,
+                const std::string& expect_head) {
+  std::optional<auth::AuditHead> expected;
+  if (!expect_head.empty()) {
+    auto parsed = auth::ParseAuditHead(expect_head, "expect-head");
+    if (!parsed.ok()) return Fail(parsed.status());
+    expected = *parsed;
+  }
+  auto audit_key = LoadAuditKey(config);
+  if (!audit_key.ok()) return Fail(audit_key.status());
+  // Before opening: an open replays the write-ahead log and rewrites files.
+  Status key_checked = auth::CheckAuditKeyFile(config.data_dir, *audit_key);
+  if (!key_checked.ok()) return Fail(key_checked);
+  auto storage = storage::Storage::OpenExisting(config.data_dir, keyring);
+  if (!storage.ok()) return Fail(storage.status());
+  // Without AuditLog::Open, which refuses the very trails this must report on.
+  auth::AuditVerification result = auth::VerifyAuditTrail(**storage, *audit_key, expected);
+  if (result.intact) {
+    std::cout << "監査証跡は改ざんされていません / audit trail intact (" << result.entries_checked
+              << " entries";
+    if (expected) std::cout << ", holds the expected head";
+    std::cout << ")\nhead " << auth::FormatAuditHead(result.head) << "\n";
+    return 0;
+  }
+  std::cout << "監査証跡の破損 / audit trail BROKEN at entry " << result.first_broken_sequence
+            << ": " << result.problem << "\n";
+  return 3;
+}
+
+int RecoverAudit(const ServerConfig& config, const KeyringPtr& keyring,
+                 const std::string& recover_reason) {
+  auto audit_key = LoadAuditKey(config);
+  if (!audit_key.ok()) return Fail(audit_key.status());
+  auto storage = storage::Storage::OpenExisting(config.data_dir, keyring);
+  if (!storage.ok()) return Fail(storage.status());
+  auto recovered = auth::AuditLog::Recover(**storage, *audit_key, recover_reason);
+  if (!recovered.ok()) return Fail(recovered.status());
+  log::Warning("audit trail recovered",
+               {{"finding", recovered->finding}, {"head", auth::FormatAuditHead(recovered->head)}});
+  std::cout << "監査証跡を継続しました / audit trail continued: " << recovered->finding << ": "
+            << recovered->description << "\nrecorded as entry " << recovered->head.sequence
+            << "; new head " << auth::FormatAuditHead(recovered->head) << "\n";
+  return 0;
+}
+
+int VerifyCountersCommand(const ServerConfig& config, const KeyringPtr& keyring) {
+  auto storage = storage::Storage::OpenExisting(config.data_dir, keyring);
+  if (!storage.ok()) return Fail(storage.status());
+  auto verified = VerifyCounters(**storage, keyring);
+  if (!verified.ok()) return Fail(verified.status());
+  if (verified->differences.empty()) {
+    std::cout << "統計カウンタは記録と一致しています / counters agree with a recount from the "
+                 "records ("
+              << verified->counters_recomputed << " counters)\n";
+    return 0;
+  }
+  std::cout << "統計カウンタの不一致 / counters DIFFER from a recount from the records:\n";
+  for (const auto& difference : verified->differences) {
+    std::cout << "  " << difference.key.ToString() << ": stored " << difference.stored
+              << ", recounted " << difference.recomputed << "\n";
+  }
+  return 3;
+}
+
+int RotateKey(const ServerConfig& config, const KeyringPtr& keyring,
+              const std::string& new_kek_file) {
+  auto new_key = storage::LoadKeyFile(new_kek_file);
+  if (!new_key.ok()) return Fail(new_key.status());
+  std::vector<storage::KeyEncryptionKey> readable;
+  for (const auto& id : keyring->ids()) readable.push_back(*keyring->Find(id));
+  auto rotating = std::make_shared<storage::Keyring>(*new_key, std::move(readable));
+  auto report = storage::RotateKey(config.data_dir, rotating);
+  if (!report.ok()) return Fail(report.status());
+  std::cout << "new key " << report->new_key_id
+            << "; files re-encrypted by copy: " << report->files_copied << "\n";
+  for (const auto& [id, count] : report->files_per_key_id) {
+    std::cout << "  key " << id << ": " << count << " files\n";
+  }
+  if (report->old_keys_unused) {
+    std::cout << "no file uses an old key any more; keep the old key only for older backups\n";
+    return 0;
+  }
+  std::cout << "some files still use an old key\n";
+  return 1;
+}
+
+// Runs the offline command the user chose (one that needs the key-encryption keys).
+int RunOfflineCommand(const Commands& commands, const ServerConfig& config,
+                      const KeyringPtr& keyring) {
+  if (*commands.backup_create) return CreateBackup(config, keyring);
+  if (*commands.backup_list) return ListBackups(config, keyring);
+  if (*commands.restore) {
+    return Restore(config, keyring, commands.restore_id, commands.restore_target);
+  }
+  if (*commands.audit_verify) return VerifyAudit(config, keyring, commands.expect_head);
+  if (*commands.audit_recover) return RecoverAudit(config, keyring, commands.recover_reason);
+  if (*commands.counters_verify) return VerifyCountersCommand(config, keyring);
+  if (*commands.rotate) return RotateKey(config, keyring, commands.new_kek_file);
+  return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  const OpenFileLimit open_files = PrepareProcess();
+
+  CLI::App app{"caseserver: casecoord server (複合課題の支援調整記録システム)"};
+  app.require_subcommand(1);
+  Commands commands;
+  AddCommands(&app, &commands);
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*commands.list_settings) return ListSettings();
+  if (*commands.keygen) return Keygen(commands.keygen_out);
+
+  auto config = Resolve(commands.settings);
+  if (!config.ok()) return Fail(config.status());
+  if (*commands.serve) return Serve(*config, open_files);
+
+  auto keyring = LoadKeyring(*config);
+  if (!keyring.ok()) return Fail(keyring.status());
+  return RunOfflineCommand(commands, *config, *keyring);
+}
+
 }  // namespace casecoord::server
 
-int main(int argc, char** argv) { return casecoord::server::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // Every failure the server foresees is a Status; what escapes is a bug (or std::bad_alloc), and
+  // it must still end the process with a message and a failing exit code, not std::terminate.
+  try {
+    return casecoord::server::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "caseserver: unexpected exception: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "caseserver: unexpected exception of an unknown type\n");
+  }
+  return 1;
+}

@@ -14,8 +14,6 @@ namespace {
 
 using storage::ColumnFamily;
 
-constexpr const char* kKeyPrefix = storage::key_spaces::kCounter.name;
-
 constexpr std::array<std::string_view, 7> kMetrics = {
     kCasesCompletedByAdvice, kCasesCoordinated, kCoordinationContacts, kCaseMeetings,
     kAdviserMeetings,        kCasesClosed,      kCasesOpened};
@@ -31,7 +29,7 @@ bool Contains(const std::array<std::string_view, N>& names, std::string_view nam
 
 std::string Prefix() {
   std::string key;
-  storage::AppendString(&key, kKeyPrefix);
+  storage::AppendString(&key, storage::key_spaces::kCounter.name);
   return key;
 }
 
@@ -67,8 +65,8 @@ std::optional<CounterKey> DecodeCounterKey(std::string_view encoded) {
   std::string prefix;
   int64_t fiscal_year = 0;
   CounterKey key;
-  if (!reader.ReadString(&prefix) || prefix != kKeyPrefix || !reader.ReadInt64(&fiscal_year) ||
-      fiscal_year < std::numeric_limits<int>::min() ||
+  if (!reader.ReadString(&prefix) || prefix != storage::key_spaces::kCounter.name ||
+      !reader.ReadInt64(&fiscal_year) || fiscal_year < std::numeric_limits<int>::min() ||
       fiscal_year > std::numeric_limits<int>::max() || !reader.ReadString(&key.metric) ||
       !reader.ReadString(&key.dimension) || !reader.ReadString(&key.value) || !reader.done()) {
     return std::nullopt;

@@ -20,7 +20,6 @@ using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
 constexpr char kIndicatorsPart[] = "/indicators/";
-constexpr const char* kRecord = storage::key_spaces::kWelfarePlan.name;
 constexpr size_t kMaxTitleCharacters = 200;
 constexpr size_t kMaxTextCharacters = 4000;
 constexpr int kFirstPlanYear = 1990;
@@ -35,7 +34,7 @@ const std::set<std::string>& UpdatablePaths() {
 
 std::string RecordKey(const std::string& id) {
   std::string key;
-  storage::AppendString(&key, kRecord);
+  storage::AppendString(&key, storage::key_spaces::kWelfarePlan.name);
   storage::AppendString(&key, id);
   return key;
 }
@@ -121,8 +120,8 @@ Status ValidateYear(const v1::IndicatorYear& year, const v1::WelfarePlan& plan, 
   return CheckText(year.next_steps(), field + ".next_steps");
 }
 
-Status ValidateIndicator(const v1::Indicator& indicator, const v1::WelfarePlan& plan,
-                         const std::set<std::string>& area_ids, const std::string& field) {
+Status ValidateIndicatorHeading(const v1::Indicator& indicator,
+                                const std::set<std::string>& area_ids, const std::string& field) {
   if (!IsResourceId(indicator.id())) {
     return Status::InvalidArgument(field + ".id", "lowercase letters, digits and '-'");
   }
@@ -139,6 +138,11 @@ Status ValidateIndicator(const v1::Indicator& indicator, const v1::WelfarePlan& 
     return Status::InvalidArgument(field + ".direction",
                                    "HIGHER_IS_BETTER or LOWER_IS_BETTER is required");
   }
+  return Status::Ok();
+}
+
+Status ValidateIndicatorTarget(const v1::Indicator& indicator, const v1::WelfarePlan& plan,
+                               const std::string& field) {
   if (indicator.target_fiscal_year() < plan.first_fiscal_year() ||
       indicator.target_fiscal_year() > plan.last_fiscal_year()) {
     return Status::InvalidArgument(field + ".target_fiscal_year",
@@ -159,8 +163,11 @@ Status ValidateIndicator(const v1::Indicator& indicator, const v1::WelfarePlan& 
   } else if (indicator.baseline_fiscal_year() != 0) {
     return Status::InvalidArgument(field + ".baseline_value", "a baseline year needs a value");
   }
-  CASECOORD_RETURN_IF_ERROR(CheckTitle(indicator.department(), field + ".department", false));
-  CASECOORD_RETURN_IF_ERROR(ValidateBinding(indicator.binding(), field + ".binding"));
+  return Status::Ok();
+}
+
+Status ValidateIndicatorYears(const v1::Indicator& indicator, const v1::WelfarePlan& plan,
+                              const std::string& field) {
   const bool bound = indicator.binding().source_case() != v1::StatBinding::SOURCE_NOT_SET;
   std::set<int> years;
   for (int i = 0; i < indicator.years_size(); ++i) {
@@ -168,6 +175,64 @@ Status ValidateIndicator(const v1::Indicator& indicator, const v1::WelfarePlan& 
     CASECOORD_RETURN_IF_ERROR(ValidateYear(indicator.years(i), plan, bound, at));
     if (!years.insert(indicator.years(i).fiscal_year()).second) {
       return Status::InvalidArgument(at + ".fiscal_year", "one entry per fiscal year");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateIndicator(const v1::Indicator& indicator, const v1::WelfarePlan& plan,
+                         const std::set<std::string>& area_ids, const std::string& field) {
+  CASECOORD_RETURN_IF_ERROR(ValidateIndicatorHeading(indicator, area_ids, field));
+  CASECOORD_RETURN_IF_ERROR(ValidateIndicatorTarget(indicator, plan, field));
+  CASECOORD_RETURN_IF_ERROR(CheckTitle(indicator.department(), field + ".department", false));
+  CASECOORD_RETURN_IF_ERROR(ValidateBinding(indicator.binding(), field + ".binding"));
+  return ValidateIndicatorYears(indicator, plan, field);
+}
+
+// Checks each policy area on its own and collects their ids into `area_ids`; parents are checked
+// afterwards, once every id is known.
+Status ValidatePolicyAreas(const v1::WelfarePlan& plan, const std::string& field,
+                           std::set<std::string>* area_ids) {
+  for (int i = 0; i < plan.policy_areas_size(); ++i) {
+    const auto& area = plan.policy_areas(i);
+    const std::string at = field + ".policy_areas[" + std::to_string(i) + "]";
+    if (!IsResourceId(area.id())) {
+      return Status::InvalidArgument(at + ".id", "lowercase letters, digits and '-'");
+    }
+    if (!area_ids->insert(area.id()).second) {
+      return Status::InvalidArgument(at + ".id", "\"" + area.id() + "\" is used twice");
+    }
+    if (area.level() == v1::POLICY_AREA_LEVEL_UNSPECIFIED ||
+        !v1::PolicyAreaLevel_IsValid(area.level())) {
+      return Status::InvalidArgument(at + ".level", "choose 基本目標, 施策 or 活動目標");
+    }
+    CASECOORD_RETURN_IF_ERROR(CheckTitle(area.title(), at + ".title", true));
+  }
+  return Status::Ok();
+}
+
+Status ValidatePolicyAreaParents(const v1::WelfarePlan& plan, const std::string& field,
+                                 const std::set<std::string>& area_ids) {
+  for (int i = 0; i < plan.policy_areas_size(); ++i) {
+    const auto& area = plan.policy_areas(i);
+    if (!area.parent_id().empty() &&
+        (area.parent_id() == area.id() || !area_ids.contains(area.parent_id()))) {
+      return Status::InvalidArgument(field + ".policy_areas[" + std::to_string(i) + "].parent_id",
+                                     "must name another policy area of the plan");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateIndicators(const v1::WelfarePlan& plan, const std::string& field,
+                          const std::set<std::string>& area_ids) {
+  std::set<std::string> indicator_ids;
+  for (int i = 0; i < plan.indicators_size(); ++i) {
+    const std::string at = field + ".indicators[" + std::to_string(i) + "]";
+    CASECOORD_RETURN_IF_ERROR(ValidateIndicator(plan.indicators(i), plan, area_ids, at));
+    if (!indicator_ids.insert(plan.indicators(i).id()).second) {
+      return Status::InvalidArgument(at + ".id",
+                                     "\"" + plan.indicators(i).id() + "\" is used twice");
     }
   }
   return Status::Ok();
@@ -190,6 +255,86 @@ bool MeetsTarget(const v1::Indicator& indicator, double value) {
                                                       : value >= indicator.target_value();
 }
 
+// Sets the value a bound indicator computes for `year`: a statistic summed over the year (or since
+// the plan began, if cumulative), or the cooperation survey share.
+Status FillComputedValue(const v1::WelfarePlan& plan, const v1::Indicator& indicator, int year,
+                         StatisticsSnapshot& snapshot, const CooperationShare& cooperation_share,
+                         v1::IndicatorActual* actual) {
+  if (indicator.binding().has_statistic()) {
+    const int from = indicator.cumulative() ? plan.first_fiscal_year() : year;
+    auto sum = snapshot.Sum(indicator.binding().statistic(), from, year);
+    if (!sum.ok()) return sum.status();
+    if (sum->value) {
+      actual->set_value(static_cast<double>(*sum->value));
+    } else {
+      actual->set_suppressed(true);
+    }
+  } else if (indicator.binding().cooperation_survey_share()) {
+    auto share = cooperation_share(year);
+    if (!share.ok()) return share.status();
+    if (*share) actual->set_value(**share);
+  }
+  return Status::Ok();
+}
+
+// Adds one actual per fiscal year of the plan to `out`, and leaves in `latest` the value of the
+// last year that has one (nullopt if none does).
+Status FillActuals(const v1::WelfarePlan& plan, const v1::Indicator& indicator,
+                   StatisticsSnapshot& snapshot, const CooperationShare& cooperation_share,
+                   int current_fiscal_year, v1::IndicatorProgress* out,
+                   std::optional<double>* latest) {
+  std::map<int, const v1::IndicatorYear*> entries;
+  for (const auto& year : indicator.years()) entries[year.fiscal_year()] = &year;
+  const int last_year = std::min(plan.last_fiscal_year(), current_fiscal_year);
+  for (int year = plan.first_fiscal_year(); year <= plan.last_fiscal_year(); ++year) {
+    v1::IndicatorActual* actual = out->add_actuals();
+    actual->set_fiscal_year(year);
+    if (auto it = entries.find(year); it != entries.end()) {
+      actual->set_achievements(it->second->achievements());
+      actual->set_next_steps(it->second->next_steps());
+      if (it->second->has_actual()) actual->set_value(it->second->actual());
+    }
+    if (year <= last_year) {
+      CASECOORD_RETURN_IF_ERROR(
+          FillComputedValue(plan, indicator, year, snapshot, cooperation_share, actual));
+    }
+    if (actual->suppressed()) {
+      actual->set_display("x");
+    } else if (actual->has_value()) {
+      actual->set_display(FormatValue(actual->value(), indicator.unit()));
+      *latest = actual->value();
+      out->set_latest_fiscal_year(year);
+    }
+  }
+  return Status::Ok();
+}
+
+// Sets the achievement rate (when a baseline allows one) and the status from the latest value.
+void SetProgressStatus(const v1::Indicator& indicator, double latest, v1::IndicatorProgress* out) {
+  const bool met = MeetsTarget(indicator, latest);
+  std::optional<double> expected_share;
+  if (indicator.has_baseline_value() && indicator.target_value() != indicator.baseline_value()) {
+    out->set_achievement_rate(RoundToTenth((latest - indicator.baseline_value()) /
+                                           (indicator.target_value() - indicator.baseline_value()) *
+                                           100.0));
+    const int span = indicator.target_fiscal_year() - indicator.baseline_fiscal_year();
+    expected_share = span <= 0
+                         ? 1.0
+                         : std::min(1.0, static_cast<double>(out->latest_fiscal_year() -
+                                                             indicator.baseline_fiscal_year()) /
+                                             span);
+  }
+  if (met) {
+    out->set_status(v1::ACHIEVED);
+  } else if (expected_share) {
+    out->set_status(out->achievement_rate() >= *expected_share * 100.0 ? v1::ON_TRACK : v1::BEHIND);
+  } else {
+    // Without a baseline to measure from, only the target year decides.
+    out->set_status(out->latest_fiscal_year() >= indicator.target_fiscal_year() ? v1::BEHIND
+                                                                                : v1::ON_TRACK);
+  }
+}
+
 }  // namespace
 
 Status ValidatePlan(const v1::WelfarePlan& plan, const std::string& field) {
@@ -204,39 +349,9 @@ Status ValidatePlan(const v1::WelfarePlan& plan, const std::string& field) {
                                    "must not be before first_fiscal_year; at most 20 years");
   }
   std::set<std::string> area_ids;
-  for (int i = 0; i < plan.policy_areas_size(); ++i) {
-    const auto& area = plan.policy_areas(i);
-    const std::string at = field + ".policy_areas[" + std::to_string(i) + "]";
-    if (!IsResourceId(area.id())) {
-      return Status::InvalidArgument(at + ".id", "lowercase letters, digits and '-'");
-    }
-    if (!area_ids.insert(area.id()).second) {
-      return Status::InvalidArgument(at + ".id", "\"" + area.id() + "\" is used twice");
-    }
-    if (area.level() == v1::POLICY_AREA_LEVEL_UNSPECIFIED ||
-        !v1::PolicyAreaLevel_IsValid(area.level())) {
-      return Status::InvalidArgument(at + ".level", "choose 基本目標, 施策 or 活動目標");
-    }
-    CASECOORD_RETURN_IF_ERROR(CheckTitle(area.title(), at + ".title", true));
-  }
-  for (int i = 0; i < plan.policy_areas_size(); ++i) {
-    const auto& area = plan.policy_areas(i);
-    if (!area.parent_id().empty() &&
-        (area.parent_id() == area.id() || !area_ids.contains(area.parent_id()))) {
-      return Status::InvalidArgument(field + ".policy_areas[" + std::to_string(i) + "].parent_id",
-                                     "must name another policy area of the plan");
-    }
-  }
-  std::set<std::string> indicator_ids;
-  for (int i = 0; i < plan.indicators_size(); ++i) {
-    const std::string at = field + ".indicators[" + std::to_string(i) + "]";
-    CASECOORD_RETURN_IF_ERROR(ValidateIndicator(plan.indicators(i), plan, area_ids, at));
-    if (!indicator_ids.insert(plan.indicators(i).id()).second) {
-      return Status::InvalidArgument(at + ".id",
-                                     "\"" + plan.indicators(i).id() + "\" is used twice");
-    }
-  }
-  return Status::Ok();
+  CASECOORD_RETURN_IF_ERROR(ValidatePolicyAreas(plan, field, &area_ids));
+  CASECOORD_RETURN_IF_ERROR(ValidatePolicyAreaParents(plan, field, area_ids));
+  return ValidateIndicators(plan, field, area_ids);
 }
 
 void PlanStore::Put(const std::string& id, const v1::WelfarePlan& plan,
@@ -376,69 +491,14 @@ Result<v1::PlanProgress> ComputePlanProgress(const v1::WelfarePlan& plan,
   for (const auto& indicator : plan.indicators()) {
     v1::IndicatorProgress* out = progress.add_indicators();
     *out->mutable_indicator() = indicator;
-    std::map<int, const v1::IndicatorYear*> entries;
-    for (const auto& year : indicator.years()) entries[year.fiscal_year()] = &year;
-    const int last_year = std::min(plan.last_fiscal_year(), current_fiscal_year);
     std::optional<double> latest;
-    for (int year = plan.first_fiscal_year(); year <= plan.last_fiscal_year(); ++year) {
-      v1::IndicatorActual* actual = out->add_actuals();
-      actual->set_fiscal_year(year);
-      if (auto it = entries.find(year); it != entries.end()) {
-        actual->set_achievements(it->second->achievements());
-        actual->set_next_steps(it->second->next_steps());
-        if (it->second->has_actual()) actual->set_value(it->second->actual());
-      }
-      if (year <= last_year) {
-        if (indicator.binding().has_statistic()) {
-          const int from = indicator.cumulative() ? plan.first_fiscal_year() : year;
-          auto sum = snapshot.Sum(indicator.binding().statistic(), from, year);
-          if (!sum.ok()) return sum.status();
-          if (sum->value) {
-            actual->set_value(static_cast<double>(*sum->value));
-          } else {
-            actual->set_suppressed(true);
-          }
-        } else if (indicator.binding().cooperation_survey_share()) {
-          auto share = cooperation_share(year);
-          if (!share.ok()) return share.status();
-          if (*share) actual->set_value(**share);
-        }
-      }
-      if (actual->suppressed()) {
-        actual->set_display("x");
-      } else if (actual->has_value()) {
-        actual->set_display(FormatValue(actual->value(), indicator.unit()));
-        latest = actual->value();
-        out->set_latest_fiscal_year(year);
-      }
-    }
+    CASECOORD_RETURN_IF_ERROR(FillActuals(plan, indicator, snapshot, cooperation_share,
+                                          current_fiscal_year, out, &latest));
     if (!latest) {
       out->set_status(v1::NO_DATA);
       continue;
     }
-    const bool met = MeetsTarget(indicator, *latest);
-    std::optional<double> expected_share;
-    if (indicator.has_baseline_value() && indicator.target_value() != indicator.baseline_value()) {
-      out->set_achievement_rate(
-          RoundToTenth((*latest - indicator.baseline_value()) /
-                       (indicator.target_value() - indicator.baseline_value()) * 100.0));
-      const int span = indicator.target_fiscal_year() - indicator.baseline_fiscal_year();
-      expected_share = span <= 0
-                           ? 1.0
-                           : std::min(1.0, static_cast<double>(out->latest_fiscal_year() -
-                                                               indicator.baseline_fiscal_year()) /
-                                               span);
-    }
-    if (met) {
-      out->set_status(v1::ACHIEVED);
-    } else if (expected_share) {
-      out->set_status(out->achievement_rate() >= *expected_share * 100.0 ? v1::ON_TRACK
-                                                                         : v1::BEHIND);
-    } else {
-      // Without a baseline to measure from, only the target year decides.
-      out->set_status(out->latest_fiscal_year() >= indicator.target_fiscal_year() ? v1::BEHIND
-                                                                                  : v1::ON_TRACK);
-    }
+    SetProgressStatus(indicator, *latest, out);
   }
   return progress;
 }

@@ -287,7 +287,10 @@ std::vector<bool> SuppressionResult::SuppressedMask() const {
   return mask;
 }
 
-Status ValidateSuppressionTable(const SuppressionTable& table) {
+namespace {
+
+// Dimensions, the cell limit and the number of values.
+Status CheckTableShape(const SuppressionTable& table) {
   if (table.cols < 2) {
     return Status::InvalidArgument(
         "table.cols",
@@ -311,6 +314,10 @@ Status ValidateSuppressionTable(const SuppressionTable& table) {
                                                        " values, got " +
                                                        std::to_string(table.values.size()));
   }
+  return Status::Ok();
+}
+
+Status CheckCellsNotNegative(const SuppressionTable& table) {
   for (int r = 0; r < table.rows; ++r) {
     for (int c = 0; c < table.cols; ++c) {
       if (table.at(r, c) < 0) {
@@ -319,6 +326,11 @@ Status ValidateSuppressionTable(const SuppressionTable& table) {
       }
     }
   }
+  return Status::Ok();
+}
+
+// The last column holds each row's total.
+Status CheckRowTotals(const SuppressionTable& table) {
   const int last_col = table.cols - 1;
   for (int r = 0; r < table.rows; ++r) {
     int64_t sum = 0;
@@ -335,24 +347,37 @@ Status ValidateSuppressionTable(const SuppressionTable& table) {
                                                          std::to_string(table.at(r, last_col)));
     }
   }
-  if (table.columns_add_up) {
-    const int last_row = table.rows - 1;
-    for (int c = 0; c < table.cols; ++c) {
-      int64_t sum = 0;
-      for (int r = 0; r < last_row; ++r) {
-        if (__builtin_add_overflow(sum, table.at(r, c), &sum)) {
-          return Status::InvalidArgument("table.values",
-                                         "column " + std::to_string(c) + " sum overflows int64");
-        }
-      }
-      if (sum != table.at(last_row, c)) {
-        return Status::InvalidArgument("table.values", "column " + std::to_string(c) + " sums to " +
-                                                           std::to_string(sum) + " but its total " +
-                                                           CellName(last_row, c) + " is " +
-                                                           std::to_string(table.at(last_row, c)));
+  return Status::Ok();
+}
+
+// The last row holds each column's total.
+Status CheckColumnTotals(const SuppressionTable& table) {
+  const int last_row = table.rows - 1;
+  for (int c = 0; c < table.cols; ++c) {
+    int64_t sum = 0;
+    for (int r = 0; r < last_row; ++r) {
+      if (__builtin_add_overflow(sum, table.at(r, c), &sum)) {
+        return Status::InvalidArgument("table.values",
+                                       "column " + std::to_string(c) + " sum overflows int64");
       }
     }
+    if (sum != table.at(last_row, c)) {
+      return Status::InvalidArgument("table.values", "column " + std::to_string(c) + " sums to " +
+                                                         std::to_string(sum) + " but its total " +
+                                                         CellName(last_row, c) + " is " +
+                                                         std::to_string(table.at(last_row, c)));
+    }
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateSuppressionTable(const SuppressionTable& table) {
+  CASECOORD_RETURN_IF_ERROR(CheckTableShape(table));
+  CASECOORD_RETURN_IF_ERROR(CheckCellsNotNegative(table));
+  CASECOORD_RETURN_IF_ERROR(CheckRowTotals(table));
+  if (table.columns_add_up) CASECOORD_RETURN_IF_ERROR(CheckColumnTotals(table));
   return Status::Ok();
 }
 

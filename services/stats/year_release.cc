@@ -11,11 +11,9 @@ namespace {
 
 using storage::ColumnFamily;
 
-constexpr const char* kRecord = storage::key_spaces::kYearRelease.name;
-
 std::string RecordKey(int fiscal_year) {
   std::string key;
-  storage::AppendString(&key, kRecord);
+  storage::AppendString(&key, storage::key_spaces::kYearRelease.name);
   storage::AppendUint64(&key, static_cast<uint64_t>(fiscal_year));
   return key;
 }

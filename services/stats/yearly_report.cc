@@ -234,6 +234,218 @@ v1::SuppressionReason ToProto(SuppressionReason reason) {
   }
 }
 
+int64_t CountIn(const CounterTable& counters, int year, const char* metric,
+                const std::string& dimension, const std::string& value) {
+  auto it = counters.find(CounterKey{year, metric, dimension, value});
+  return it == counters.end() ? 0 : it->second;
+}
+
+Status CheckTableRequest(v1::StatMetric metric, v1::StatDimension dimension) {
+  if (FindMetric(metric) == nullptr) {
+    return Status::InvalidArgument("metric", "choose a statistic (StatMetric)");
+  }
+  if (dimension != v1::STAT_DIMENSION_UNSPECIFIED && FindDimension(dimension) == nullptr) {
+    return Status::InvalidArgument("dimension", "unknown dimension");
+  }
+  if (dimension == v1::OUTCOME && metric != v1::CASES_CLOSED) {
+    return Status::InvalidArgument("dimension", "OUTCOME breaks down CASES_CLOSED only");
+  }
+  return Status::Ok();
+}
+
+// The values counted for `metric` under `dimension` from `first_year` on, in display order.
+std::vector<std::string> BreakdownKeys(const CounterTable& counters, int first_year,
+                                       const MetricInfo& metric, const DimensionInfo& dimension) {
+  std::set<std::string> values;
+  for (auto it = counters.lower_bound(CounterKey{first_year, "", "", ""}); it != counters.end();
+       ++it) {
+    if (it->first.metric == metric.counter && it->first.dimension == dimension.counter) {
+      values.insert(it->first.value);
+    }
+  }
+  std::vector<std::string> keys(values.begin(), values.end());
+  std::stable_sort(keys.begin(), keys.end(), [&dimension](const auto& a, const auto& b) {
+    return SortRank(dimension.dimension, a) < SortRank(dimension.dimension, b);
+  });
+  return keys;
+}
+
+// Fills the values of `table`, whose row keys are set (the named values, then the unspecified
+// row if `unspecified_row`, then the total): one column per year, then the total column.
+void FillCounts(const CounterTable& counters, const MetricInfo& metric,
+                const DimensionInfo* dimension, bool unspecified_row, ProtectedTable* table) {
+  const int rows = static_cast<int>(table->row_keys.size());
+  const int columns = table->columns();
+  table->values.assign(static_cast<size_t>(rows) * columns, 0);
+  for (int year = table->first_year; year <= table->last_year; ++year) {
+    const int c = year - table->first_year;
+    const int64_t total = CountIn(counters, year, metric.counter, "", "");
+    int64_t named = 0;
+    const int named_rows = rows - 1 - (unspecified_row ? 1 : 0);
+    for (int r = 0; r < named_rows; ++r) {
+      const int64_t count =
+          CountIn(counters, year, metric.counter, dimension->counter, table->row_keys[r]);
+      table->values[r * columns + c] = count;
+      named += count;
+    }
+    if (unspecified_row)
+      table->values[(rows - 2) * columns + c] = std::max<int64_t>(0, total - named);
+    table->values[(rows - 1) * columns + c] = total;
+  }
+  for (int r = 0; r < rows; ++r) {
+    int64_t sum = 0;
+    for (int c = 0; c + 1 < columns; ++c) sum += table->values[r * columns + c];
+    table->values[r * columns + columns - 1] = sum;
+  }
+}
+
+// An empty "not recorded" row (the one before the total) tells nothing: leave it out.
+void DropEmptyUnspecifiedRow(ProtectedTable* table) {
+  const int rows = static_cast<int>(table->row_keys.size());
+  const int columns = table->columns();
+  bool empty = true;
+  for (int c = 0; c < columns; ++c) empty = empty && table->values[(rows - 2) * columns + c] == 0;
+  if (empty) {
+    table->row_keys.erase(table->row_keys.end() - 2);
+    table->values.erase(table->values.begin() + static_cast<ptrdiff_t>(rows - 2) * columns,
+                        table->values.begin() + static_cast<ptrdiff_t>(rows - 1) * columns);
+  }
+}
+
+// Adds to `frozen` the cells of `fiscal_year` that `table` (kept under `key`) hides.
+void CollectSuppressedCells(std::pair<int, int> key, const ProtectedTable& protected_table,
+                            int fiscal_year, v1::FrozenYear* frozen) {
+  if (!protected_table.suppressed) return;
+  if (protected_table.withheld) {
+    frozen->add_suppressed_cells(TableName(key) + "|" + FrozenYears::kWithheldTable);
+    return;
+  }
+  const int column = fiscal_year - protected_table.first_year;
+  for (size_t r = 0; r < protected_table.row_keys.size(); ++r) {
+    if (protected_table.reason(static_cast<int>(r), column) != v1::SUPPRESSION_REASON_UNSPECIFIED) {
+      frozen->add_suppressed_cells(TableName(key) + "|" + protected_table.row_keys[r]);
+    }
+  }
+}
+
+// The tables of `metric` a release freezes: its own, then each breakdown it has.
+std::vector<v1::StatDimension> FrozenDimensionsOf(const MetricInfo& metric) {
+  std::vector<v1::StatDimension> dimensions = {v1::STAT_DIMENSION_UNSPECIFIED};
+  for (const auto& dimension : kDimensionInfo) {
+    if (dimension.dimension != v1::OUTCOME || metric.metric == v1::CASES_CLOSED) {
+      dimensions.push_back(dimension.dimension);
+    }
+  }
+  return dimensions;
+}
+
+// The row of `totals` that holds the total row of `table`.
+int TotalsRowOf(const ProtectedTable& table, const ProtectedTable& totals) {
+  int totals_row = totals.RowOf(kTotalKey);
+  if (totals.dimension == v1::STAT_DIMENSION_UNSPECIFIED && totals.row_keys.size() > 1) {
+    totals_row = totals.RowOf(v1::StatMetric_Name(table.metric));
+  }
+  return totals_row;
+}
+
+// The cells of `table` whose pattern is given rather than chosen by the suppression.
+std::vector<FixedCell> FixedCellsOf(const ProtectedTable& table, const std::string& name,
+                                    const ProtectedTable* totals, int totals_row,
+                                    const FrozenYears& frozen) {
+  const int rows = static_cast<int>(table.row_keys.size());
+  const int columns = table.columns();
+  // The total row is published by the statistic's own table: take its pattern as given.
+  std::vector<FixedCell> fixed(table.values.size(), FixedCell::kFree);
+  if (totals != nullptr) {
+    for (int c = 0; c < columns; ++c) {
+      // An activity's own table is not protected: its totals are public whatever their value.
+      fixed[(rows - 1) * columns + c] =
+          !totals->suppressed ? FixedCell::kPublic
+          : totals->reason(totals_row, c) == v1::SUPPRESSION_REASON_UNSPECIFIED
+              ? FixedCell::kPublished
+              : FixedCell::kSuppressed;
+    }
+  }
+  // A published year's column is as it was published: what was hidden stays hidden, and what
+  // was published is known, so it can never protect another cell.
+  for (int c = 0; c + 1 < columns; ++c) {
+    if (!frozen.Published(table.first_year + c)) continue;
+    for (int r = 0; r < rows; ++r) {
+      const size_t cell = static_cast<size_t>(r) * columns + c;
+      if (fixed[cell] != FixedCell::kFree) continue;
+      fixed[cell] = frozen.Suppressed(table.first_year + c, name, table.row_keys[r])
+                        ? FixedCell::kSuppressed
+                        : FixedCell::kPublished;
+    }
+  }
+  return fixed;
+}
+
+// Sets the reasons of `table` from the suppression `result` (the total row's as `totals` gives
+// them) and returns the suppressed pattern.
+std::vector<bool> ApplySuppression(const SuppressionResult& result, const ProtectedTable* totals,
+                                   int totals_row, ProtectedTable* table) {
+  const int rows = static_cast<int>(table->row_keys.size());
+  const int columns = table->columns();
+  std::vector<bool> suppressed(table->values.size());
+  for (size_t i = 0; i < suppressed.size(); ++i) {
+    suppressed[i] = result.reasons[i] != SuppressionReason::kNone;
+    table->reasons[i] = ToProto(result.reasons[i]);
+  }
+  if (totals != nullptr) {
+    for (int c = 0; c < columns; ++c) {
+      const v1::SuppressionReason given = totals->reason(totals_row, c);
+      if (given != v1::SUPPRESSION_REASON_UNSPECIFIED)
+        table->reasons[(rows - 1) * columns + c] = given;
+    }
+  }
+  return suppressed;
+}
+
+// Keeps only the total row of `table`.
+void WithholdDataRows(ProtectedTable* table) {
+  const int columns = table->columns();
+  table->withheld = true;
+  table->row_keys.erase(table->row_keys.begin(), table->row_keys.end() - 1);
+  table->values.erase(table->values.begin(), table->values.end() - columns);
+  table->reasons.assign(static_cast<size_t>(columns), v1::SUPPRESSION_REASON_UNSPECIFIED);
+}
+
+// Suppresses the small cells of `table` (named `name` in the frozen years) and audits the result;
+// withholds its data rows when nothing can protect them next to public totals.
+Status SuppressAndAudit(const std::string& name, const ProtectedTable* totals,
+                        const FrozenYears& frozen, int64_t min_cell_count, ProtectedTable* table) {
+  SuppressionTable input;
+  input.rows = static_cast<int>(table->row_keys.size());
+  input.cols = table->columns();
+  input.values = table->values;
+  input.columns_add_up = table->rows_add_up;
+  const int totals_row = totals != nullptr ? TotalsRowOf(*table, *totals) : -1;
+  const std::vector<FixedCell> fixed = FixedCellsOf(*table, name, totals, totals_row, frozen);
+  auto result = SuppressSmallCells(input, min_cell_count, fixed);
+  // The table is built from the counters here: a table it refuses means counters that disagree
+  // with each other (a breakdown above its total), which a rebuild (RebuildCaseCounters) fixes.
+  if (!result.ok()) {
+    return Status(Reason::kStatisticsInconsistent,
+                  "the counters of a statistics table disagree: " + result.status().message());
+  }
+  const std::vector<bool> suppressed = ApplySuppression(*result, totals, totals_row, table);
+  auto determined = FindDeterminedCells(input, suppressed);
+  if (!determined.ok()) return determined.status();
+  const bool public_totals = totals != nullptr && !totals->suppressed;
+  if (public_totals && (!result->protected_ok || !determined->empty())) {
+    // Nothing hidden here can stay hidden next to a public total (a single row equals it):
+    // publish the total row alone.
+    WithholdDataRows(table);
+    return Status::Ok();
+  }
+  if (!result->protected_ok || !determined->empty()) {
+    return Status(Reason::kDisclosureAuditFailed,
+                  "a statistics table failed its disclosure audit; it is not published");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string FormatCount(int64_t value) {
@@ -280,87 +492,16 @@ Result<StatisticsSnapshot> StatisticsSnapshot::Take(const storage::Storage& stor
 
 int64_t StatisticsSnapshot::Count(int year, const char* metric, const std::string& dimension,
                                   const std::string& value) const {
-  auto it = counters_.find(CounterKey{year, metric, dimension, value});
-  return it == counters_.end() ? 0 : it->second;
+  return CountIn(counters_, year, metric, dimension, value);
 }
 
 Result<const ProtectedTable*> StatisticsSnapshot::Protect(std::pair<int, int> key,
                                                           ProtectedTable table,
                                                           const ProtectedTable* totals) {
-  const int rows = static_cast<int>(table.row_keys.size());
-  const int columns = table.columns();
   table.reasons.assign(table.values.size(), v1::SUPPRESSION_REASON_UNSPECIFIED);
   if (table.suppressed) {
-    SuppressionTable input;
-    input.rows = rows;
-    input.cols = columns;
-    input.values = table.values;
-    input.columns_add_up = table.rows_add_up;
-    // The total row is published by the statistic's own table: take its pattern as given.
-    std::vector<FixedCell> fixed(table.values.size(), FixedCell::kFree);
-    int totals_row = -1;
-    if (totals != nullptr) {
-      totals_row = totals->RowOf(kTotalKey);
-      if (totals->dimension == v1::STAT_DIMENSION_UNSPECIFIED && totals->row_keys.size() > 1) {
-        totals_row = totals->RowOf(v1::StatMetric_Name(table.metric));
-      }
-      for (int c = 0; c < columns; ++c) {
-        // An activity's own table is not protected: its totals are public whatever their value.
-        fixed[(rows - 1) * columns + c] =
-            !totals->suppressed ? FixedCell::kPublic
-            : totals->reason(totals_row, c) == v1::SUPPRESSION_REASON_UNSPECIFIED
-                ? FixedCell::kPublished
-                : FixedCell::kSuppressed;
-      }
-    }
-    // A published year's column is as it was published: what was hidden stays hidden, and what
-    // was published is known, so it can never protect another cell.
-    const std::string name = TableName(key);
-    for (int c = 0; c + 1 < columns; ++c) {
-      if (!frozen_.Published(table.first_year + c)) continue;
-      for (int r = 0; r < rows; ++r) {
-        const size_t cell = static_cast<size_t>(r) * columns + c;
-        if (fixed[cell] != FixedCell::kFree) continue;
-        fixed[cell] = frozen_.Suppressed(table.first_year + c, name, table.row_keys[r])
-                          ? FixedCell::kSuppressed
-                          : FixedCell::kPublished;
-      }
-    }
-    auto result = SuppressSmallCells(input, min_cell_count_, fixed);
-    // The table is built from the counters here: a table it refuses means counters that disagree
-    // with each other (a breakdown above its total), which a rebuild (RebuildCaseCounters) fixes.
-    if (!result.ok()) {
-      return Status(Reason::kStatisticsInconsistent,
-                    "the counters of a statistics table disagree: " + result.status().message());
-    }
-    std::vector<bool> suppressed(table.values.size());
-    for (size_t i = 0; i < suppressed.size(); ++i) {
-      suppressed[i] = result->reasons[i] != SuppressionReason::kNone;
-      table.reasons[i] = ToProto(result->reasons[i]);
-    }
-    if (totals != nullptr) {
-      for (int c = 0; c < columns; ++c) {
-        const v1::SuppressionReason given = totals->reason(totals_row, c);
-        if (given != v1::SUPPRESSION_REASON_UNSPECIFIED)
-          table.reasons[(rows - 1) * columns + c] = given;
-      }
-    }
-    auto determined = FindDeterminedCells(input, suppressed);
-    if (!determined.ok()) return determined.status();
-    const bool public_totals = totals != nullptr && !totals->suppressed;
-    if (public_totals && (!result->protected_ok || !determined->empty())) {
-      // Nothing hidden here can stay hidden next to a public total (a single row equals it):
-      // publish the total row alone.
-      table.withheld = true;
-      table.row_keys.erase(table.row_keys.begin(), table.row_keys.end() - 1);
-      table.values.erase(table.values.begin(), table.values.end() - columns);
-      table.reasons.assign(static_cast<size_t>(columns), v1::SUPPRESSION_REASON_UNSPECIFIED);
-      return &tables_.insert_or_assign(key, std::move(table)).first->second;
-    }
-    if (!result->protected_ok || !determined->empty()) {
-      return Status(Reason::kDisclosureAuditFailed,
-                    "a statistics table failed its disclosure audit; it is not published");
-    }
+    CASECOORD_RETURN_IF_ERROR(
+        SuppressAndAudit(TableName(key), totals, frozen_, min_cell_count_, &table));
   }
   return &tables_.insert_or_assign(key, std::move(table)).first->second;
 }
@@ -422,16 +563,8 @@ Result<const ProtectedTable*> StatisticsSnapshot::ActivitiesTable() {
 
 Result<const ProtectedTable*> StatisticsSnapshot::Table(v1::StatMetric metric,
                                                         v1::StatDimension dimension) {
+  CASECOORD_RETURN_IF_ERROR(CheckTableRequest(metric, dimension));
   const MetricInfo* metric_info = FindMetric(metric);
-  if (metric_info == nullptr) {
-    return Status::InvalidArgument("metric", "choose a statistic (StatMetric)");
-  }
-  if (dimension != v1::STAT_DIMENSION_UNSPECIFIED && FindDimension(dimension) == nullptr) {
-    return Status::InvalidArgument("dimension", "unknown dimension");
-  }
-  if (dimension == v1::OUTCOME && metric != v1::CASES_CLOSED) {
-    return Status::InvalidArgument("dimension", "OUTCOME breaks down CASES_CLOSED only");
-  }
   const auto key = std::make_pair(static_cast<int>(metric), static_cast<int>(dimension));
   if (auto it = tables_.find(key); it != tables_.end()) return &it->second;
 
@@ -456,57 +589,14 @@ Result<const ProtectedTable*> StatisticsSnapshot::Table(v1::StatMetric metric,
   // A statistic's own table is its total row alone: no column constraint.
   table.rows_add_up = dimension_info != nullptr && dimension_info->single_valued;
   if (dimension_info != nullptr) {
-    std::set<std::string> values;
-    for (auto it = counters_.lower_bound(CounterKey{first_year_, "", "", ""});
-         it != counters_.end(); ++it) {
-      if (it->first.metric == metric_info->counter &&
-          it->first.dimension == dimension_info->counter) {
-        values.insert(it->first.value);
-      }
-    }
-    std::vector<std::string> keys(values.begin(), values.end());
-    std::stable_sort(keys.begin(), keys.end(), [dimension](const auto& a, const auto& b) {
-      return SortRank(dimension, a) < SortRank(dimension, b);
-    });
-    table.row_keys = std::move(keys);
+    table.row_keys = BreakdownKeys(counters_, first_year_, *metric_info, *dimension_info);
   }
   // Single-valued dimensions: the households without a value get a row, so that the rows add up.
   const bool unspecified_row = dimension_info != nullptr && dimension_info->single_valued;
   if (unspecified_row) table.row_keys.push_back("");
   table.row_keys.push_back(kTotalKey);
-  const int rows = static_cast<int>(table.row_keys.size());
-  const int columns = table.columns();
-  table.values.assign(static_cast<size_t>(rows) * columns, 0);
-  for (int year = first_year_; year <= last_year_; ++year) {
-    const int c = year - first_year_;
-    const int64_t total = Count(year, metric_info->counter, "", "");
-    int64_t named = 0;
-    const int named_rows = rows - 1 - (unspecified_row ? 1 : 0);
-    for (int r = 0; r < named_rows; ++r) {
-      const int64_t count =
-          Count(year, metric_info->counter, dimension_info->counter, table.row_keys[r]);
-      table.values[r * columns + c] = count;
-      named += count;
-    }
-    if (unspecified_row)
-      table.values[(rows - 2) * columns + c] = std::max<int64_t>(0, total - named);
-    table.values[(rows - 1) * columns + c] = total;
-  }
-  for (int r = 0; r < rows; ++r) {
-    int64_t sum = 0;
-    for (int c = 0; c + 1 < columns; ++c) sum += table.values[r * columns + c];
-    table.values[r * columns + columns - 1] = sum;
-  }
-  if (unspecified_row) {
-    // An empty "not recorded" row tells nothing: leave it out.
-    bool empty = true;
-    for (int c = 0; c < columns; ++c) empty = empty && table.values[(rows - 2) * columns + c] == 0;
-    if (empty) {
-      table.row_keys.erase(table.row_keys.end() - 2);
-      table.values.erase(table.values.begin() + static_cast<ptrdiff_t>(rows - 2) * columns,
-                         table.values.begin() + static_cast<ptrdiff_t>(rows - 1) * columns);
-    }
-  }
+  FillCounts(counters_, *metric_info, dimension_info, unspecified_row, &table);
+  if (unspecified_row) DropEmptyUnspecifiedRow(&table);
   // Nothing counted under the dimension yet: the total row alone, which no column constraint ties
   // to anything.
   if (table.row_keys.size() == 1) table.rows_add_up = false;
@@ -548,40 +638,17 @@ Result<v1::FrozenYear> StatisticsSnapshot::Freeze(int fiscal_year) {
     count->set_count(it->second);
   }
   if (fiscal_year < first_year_ || fiscal_year > last_year_) return frozen;
-  auto collect = [&](std::pair<int, int> key, Result<const ProtectedTable*> table) -> Status {
-    if (!table.ok()) return table.status();
-    const ProtectedTable& protected_table = **table;
-    if (!protected_table.suppressed) return Status::Ok();
-    if (protected_table.withheld) {
-      frozen.add_suppressed_cells(TableName(key) + "|" + FrozenYears::kWithheldTable);
-      return Status::Ok();
-    }
-    const int column = fiscal_year - protected_table.first_year;
-    for (size_t r = 0; r < protected_table.row_keys.size(); ++r) {
-      if (protected_table.reason(static_cast<int>(r), column) !=
-          v1::SUPPRESSION_REASON_UNSPECIFIED) {
-        frozen.add_suppressed_cells(TableName(key) + "|" + protected_table.row_keys[r]);
-      }
-    }
-    return Status::Ok();
-  };
-  if (Status status = collect(kCasesSection, CasesTable()); !status.ok()) return status;
+  CASECOORD_ASSIGN_OR_RETURN(const ProtectedTable* cases, CasesTable());
+  CollectSuppressedCells(kCasesSection, *cases, fiscal_year, &frozen);
   for (const auto& metric : kMetricInfo) {
-    std::vector<v1::StatDimension> dimensions = {v1::STAT_DIMENSION_UNSPECIFIED};
-    for (const auto& dimension : kDimensionInfo) {
-      if (dimension.dimension != v1::OUTCOME || metric.metric == v1::CASES_CLOSED) {
-        dimensions.push_back(dimension.dimension);
-      }
-    }
-    for (auto dimension : dimensions) {
+    for (auto dimension : FrozenDimensionsOf(metric)) {
       const bool own_section = dimension == v1::STAT_DIMENSION_UNSPECIFIED &&
                                (metric.metric == v1::CASES_COORDINATED ||
                                 metric.metric == v1::CASES_COMPLETED_BY_ADVICE);
       if (own_section) continue;  // their own table is the first section
       const auto key = std::make_pair(static_cast<int>(metric.metric), static_cast<int>(dimension));
-      if (Status status = collect(key, Table(metric.metric, dimension)); !status.ok()) {
-        return status;
-      }
+      CASECOORD_ASSIGN_OR_RETURN(const ProtectedTable* table, Table(metric.metric, dimension));
+      CollectSuppressedCells(key, *table, fiscal_year, &frozen);
     }
   }
   return frozen;

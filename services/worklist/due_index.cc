@@ -9,12 +9,9 @@ namespace {
 
 using storage::ColumnFamily;
 
-constexpr const char* kDue = storage::key_spaces::kDue.name;
-constexpr const char* kDueOf = storage::key_spaces::kDueOf.name;
-
 std::string OwnerPrefix(const std::string& owner) {
   std::string key;
-  storage::AppendString(&key, kDue);
+  storage::AppendString(&key, storage::key_spaces::kDue.name);
   storage::AppendString(&key, owner);
   return key;
 }
@@ -28,7 +25,7 @@ std::string DueKey(const std::string& owner, const v1::Date& date, const std::st
 
 std::string DueOfKey(const std::string& subject) {
   std::string key;
-  storage::AppendString(&key, kDueOf);
+  storage::AppendString(&key, storage::key_spaces::kDueOf.name);
   storage::AppendString(&key, subject);
   return key;
 }
