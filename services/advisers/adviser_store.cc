@@ -40,18 +40,10 @@ void CheckSupportFields(const v1::Adviser& adviser, FieldViolations* violation) 
   if (adviser.fields().empty()) (*violation)("adviser.fields", "at least one field");
 }
 
-std::string RecordKey(const std::string& id) {
-  std::string key;
-  storage::AppendString(&key, storage::key_spaces::kAdviser.name);
-  storage::AppendString(&key, id);
-  return key;
-}
+std::string RecordKey(const std::string& id) { return storage::key_spaces::kAdviser.Key(id); }
 
 std::string UserIndexKey(const std::string& user) {
-  std::string key;
-  storage::AppendString(&key, storage::key_spaces::kAdviserOfUser.name);
-  storage::AppendString(&key, user);
-  return key;
+  return storage::key_spaces::kAdviserOfUser.Key(user);
 }
 
 // The user ids of the registry (services/auth/user_registry.cc): a-z, 0-9, '-' and '_'.

@@ -10,6 +10,7 @@
 #include "services/common/fiscal_year.h"
 #include "services/common/resource_names.h"
 #include "services/common/text.h"
+#include "services/common/timestamps.h"
 #include "services/storage/key_encoding.h"
 #include "services/storage/record_kit.h"
 #include "services/worklist/due_index.h"
@@ -40,10 +41,7 @@ std::string CaseIndexPrefix(uint64_t case_id) {
 }
 
 std::string AdviserIndexPrefix(const std::string& adviser) {
-  std::string key;
-  storage::AppendString(&key, storage::key_spaces::kDispatchOfAdviser.name);
-  storage::AppendString(&key, adviser);
-  return key;
+  return storage::key_spaces::kDispatchOfAdviser.Key(adviser);
 }
 
 std::string WithId(std::string prefix, uint64_t id) {
@@ -77,11 +75,6 @@ std::optional<uint64_t> ParseCaseId(const std::string& name) {
 bool IsAdviserName(const std::string& name) {
   return name.rfind(kAdviserPrefix, 0) == 0 &&
          IsResourceId(std::string_view(name).substr(sizeof(kAdviserPrefix) - 1));
-}
-
-google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time) {
-  return TimeUtil::NanosecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count());
 }
 
 bool IsRealDay(const v1::Date& date) {

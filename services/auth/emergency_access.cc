@@ -5,6 +5,7 @@
 #include "services/auth/user_registry.h"
 #include "services/common/resource_names.h"
 #include "services/common/text.h"
+#include "services/common/timestamps.h"
 #include "services/storage/key_encoding.h"
 #include "services/storage/key_spaces.h"
 
@@ -14,12 +15,7 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::ColumnFamily;
 
-std::string GrantKey(uint64_t id) {
-  std::string key;
-  storage::AppendString(&key, storage::key_spaces::kEmergencyGrant.name);
-  storage::AppendUint64(&key, id);
-  return key;
-}
+std::string GrantKey(uint64_t id) { return storage::key_spaces::kEmergencyGrant.Key(id); }
 
 std::string GrantPrefix() {
   std::string key;
@@ -33,11 +29,6 @@ std::string UserResourcePrefix(const std::string& user_id, const std::string& re
   storage::AppendString(&key, user_id);
   storage::AppendString(&key, resource);
   return key;
-}
-
-google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time) {
-  return TimeUtil::NanosecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count());
 }
 
 // True for text of nothing but ASCII and ideographic (U+3000) spaces.
@@ -130,9 +121,7 @@ Result<v1::EmergencyAccess> EmergencyAccessStore::PrepareGrant(const Caller& cal
 std::optional<v1::EmergencyAccess> EmergencyAccessStore::ActiveGrant(
     const std::string& user_id, const std::string& resource) const {
   const std::string prefix = UserResourcePrefix(user_id, resource);
-  const auto now = TimeUtil::NanosecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch())
-          .count());
+  const auto now = NowTimestamp(clock_);
   auto it = storage_.NewIterator(ColumnFamily::kIndexes);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     storage::KeyReader reader(

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "services/common/resource_names.h"
+#include "services/common/timestamps.h"
 #include "services/storage/key_encoding.h"
 #include "services/storage/record_kit.h"
 
@@ -23,12 +24,7 @@ bool HasConflictingRoles(const v1::User& user) {
   return admin && conflicting;
 }
 
-std::string UserKey(const std::string& user_id) {
-  std::string key;
-  storage::AppendString(&key, storage::key_spaces::kUser.name);
-  storage::AppendString(&key, user_id);
-  return key;
-}
+std::string UserKey(const std::string& user_id) { return storage::key_spaces::kUser.Key(user_id); }
 
 bool ValidUserId(const std::string& id) {
   if (id.empty() || id.size() > 63) return false;
@@ -177,9 +173,7 @@ Status UserRegistry::Validate(const v1::User& user, const char* prefix) const {
 }
 
 void UserRegistry::Stamp(v1::User* user) const {
-  auto now = TimeUtil::NanosecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch())
-          .count());
+  auto now = NowTimestamp(clock_);
   if (!user->has_create_time()) *user->mutable_create_time() = now;
   *user->mutable_update_time() = now;
   user->set_etag(std::to_string(TimeUtil::TimestampToNanoseconds(now)) + "-" +

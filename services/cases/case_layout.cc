@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "services/common/text.h"
+#include "services/common/timestamps.h"
 #include "services/storage/key_encoding.h"
 
 namespace casecoord::cases {
@@ -93,11 +94,6 @@ Result<std::pair<uint64_t, uint64_t>> ParseReferralName(const std::string& name)
 bool ReadIdAfter(std::string_view key, size_t prefix_size, uint64_t* id) {
   storage::KeyReader reader(key.substr(prefix_size));
   return reader.ReadUint64(id);
-}
-
-google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time) {
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count());
 }
 
 std::string LowerName(const std::string& name) {

@@ -16,6 +16,7 @@
 
 #include "services/common/resource_names.h"
 #include "services/common/status.h"
+#include "services/common/timestamps.h"
 #include "services/storage/key_spaces.h"
 #include "services/storage/record_kit.h"
 
@@ -69,8 +70,6 @@ Result<uint64_t> ParseCaseName(const std::string& name, const char* field);
 Result<std::pair<uint64_t, uint64_t>> ParseReferralName(const std::string& name);
 // The id that follows `prefix` in `key` (false if there is none).
 bool ReadIdAfter(std::string_view key, size_t prefix_size, uint64_t* id);
-
-google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time);
 
 // A case value is storage::Frame of three parts: public bytes, sealed bytes, and a third kept
 // empty (reserved when the layout was fixed). The public part of one parsed into `message`; false

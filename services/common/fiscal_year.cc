@@ -92,4 +92,13 @@ EraLabels FiscalYearLabels(int fiscal_year) {
 
 v1::Date JstToday(const Clock& clock) { return JstDateOf(clock.Now()); }
 
+v1::FiscalYear FiscalYearMessage(int year) {
+  v1::FiscalYear out;
+  out.set_year(year);
+  const EraLabels labels = FiscalYearLabels(year);
+  out.set_era_label(labels.short_label);
+  out.set_era_label_ja(labels.japanese);
+  return out;
+}
+
 }  // namespace casecoord

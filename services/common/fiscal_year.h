@@ -41,6 +41,8 @@ std::string FormatJstDate(std::chrono::system_clock::time_point instant);
 v1::Date JstDateOf(std::chrono::system_clock::time_point instant);
 // Today in Japan by `clock`.
 v1::Date JstToday(const Clock& clock);
+// Fiscal year `year` as the API names it: the year and its era labels (R6, 令和6年度).
+v1::FiscalYear FiscalYearMessage(int year);
 
 // Labels for fiscal years from 1926 (昭和元年度) on.
 EraLabels FiscalYearLabels(int fiscal_year);

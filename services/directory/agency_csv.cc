@@ -7,7 +7,6 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -16,6 +15,8 @@
 #include "services/common/fiscal_year.h"
 #include "services/common/resource_names.h"
 #include "services/common/text.h"
+#include "services/common/timestamps.h"
+#include "services/directory/agency_cells.h"
 
 namespace casecoord::directory {
 
@@ -252,15 +253,7 @@ std::string FormatAgeRange(int min_age, int max_age) {
 std::optional<google::protobuf::Timestamp> ParseDateCell(std::string_view text) {
   const auto midnight = ParseJstDate(text);
   if (!midnight) return std::nullopt;
-  return TimeUtil::NanosecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(midnight->time_since_epoch()).count());
-}
-
-// The JST calendar day of `timestamp` as YYYY-MM-DD.
-std::string FormatDateCell(const google::protobuf::Timestamp& timestamp) {
-  return FormatJstDate(std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::nanoseconds(TimeUtil::TimestampToNanoseconds(timestamp)))));
+  return ToTimestamp(*midnight);
 }
 
 std::optional<bool> ParseYesNo(std::string_view text) {
@@ -281,12 +274,6 @@ std::string Join(const std::vector<std::string>& items, std::string_view separat
     out += items[i];
   }
   return out;
-}
-
-std::string AgencyIdOf(const v1::Agency& agency) {
-  std::string_view name = agency.name();
-  if (name.starts_with(kAgencyPrefix)) name.remove_prefix(sizeof(kAgencyPrefix) - 1);
-  return std::string(name);
 }
 
 // Integers in `text` in order, for picking apart ParseCsv's messages.
@@ -340,84 +327,6 @@ std::string JapaneseCsvProblem(std::string_view problem) {
            " 列目と重複しています";
   }
   return "CSVの形式が正しくありません: " + std::string(problem);
-}
-
-// The JSON text of one agency in HSDS form.
-nlohmann::ordered_json HsdsOrganization(const v1::Agency& agency) {
-  using nlohmann::ordered_json;
-  const std::string id = AgencyIdOf(agency);
-  ordered_json organization;
-  organization["id"] = id;
-  organization["name"] = agency.display_name();
-  organization["alternate_name"] = agency.kana();
-  organization["description"] = LabelJa(*v1::AgencyKind_descriptor(), agency.kind());
-  if (!agency.email().empty()) organization["email"] = agency.email();
-
-  ordered_json phones = ordered_json::array();
-  if (!agency.phone().empty()) phones.push_back({{"number", agency.phone()}, {"type", "voice"}});
-  if (!agency.fax().empty()) phones.push_back({{"number", agency.fax()}, {"type", "fax"}});
-  organization["phones"] = std::move(phones);
-
-  ordered_json areas = ordered_json::array();
-  for (const std::string& district : agency.districts()) areas.push_back({{"name", district}});
-  const char* status = "active";
-  if (agency.state() == v1::Agency::INACTIVE) status = "inactive";
-  if (agency.state() == v1::Agency::CLOSED) status = "defunct";
-  ordered_json services = ordered_json::array();
-  for (int i = 0; i < agency.services_size(); ++i) {
-    const v1::AgencyService& service = agency.services(i);
-    ordered_json entry;
-    entry["id"] = id + "/services/" + std::to_string(i + 1);
-    entry["name"] = service.name();
-    entry["status"] = status;
-    if (!service.eligibility().empty()) entry["eligibility_description"] = service.eligibility();
-    if (service.min_age() > 0) entry["minimum_age"] = service.min_age();
-    if (service.max_age() > 0) entry["maximum_age"] = service.max_age();
-    entry["service_areas"] = areas;
-    services.push_back(std::move(entry));
-  }
-  organization["services"] = std::move(services);
-
-  ordered_json locations = ordered_json::array();
-  if (!agency.address().empty()) {
-    locations.push_back({{"location_type", "physical"},
-                         {"addresses", ordered_json::array({{{"address_1", agency.address()},
-                                                             {"country", "JP"}}})}});
-  }
-  organization["locations"] = std::move(locations);
-
-  ordered_json extension;
-  const google::protobuf::EnumValueDescriptor* kind =
-      v1::AgencyKind_descriptor()->FindValueByNumber(agency.kind());
-  extension["kind"] = kind != nullptr ? kind->name() : std::to_string(agency.kind());
-  const google::protobuf::EnumValueDescriptor* operator_type =
-      v1::OperatorType_descriptor()->FindValueByNumber(agency.operator_type());
-  extension["operator_type"] =
-      operator_type != nullptr ? operator_type->name() : std::to_string(agency.operator_type());
-  ordered_json fields = ordered_json::array();
-  for (int field : agency.fields()) {
-    const google::protobuf::EnumValueDescriptor* value =
-        v1::SupportField_descriptor()->FindValueByNumber(field);
-    fields.push_back(value != nullptr ? value->name() : std::to_string(field));
-  }
-  extension["fields"] = std::move(fields);
-  extension["issue_tags"] = ordered_json::array();
-  for (const std::string& tag : agency.issue_tags()) extension["issue_tags"].push_back(tag);
-  extension["districts"] = ordered_json::array();
-  for (const std::string& district : agency.districts()) {
-    extension["districts"].push_back(district);
-  }
-  extension["accepts_referrals"] = agency.accepts_referrals();
-  extension["referral_contact"] = agency.referral_contact();
-  extension["hours"] = agency.hours();
-  extension["state"] = v1::Agency::State_Name(agency.state());
-  if (agency.has_last_verified_time()) {
-    extension["last_verified"] = FormatDateCell(agency.last_verified_time());
-  } else {
-    extension["last_verified"] = nullptr;
-  }
-  organization["x_casecoord"] = std::move(extension);
-  return organization;
 }
 
 // Converts the cells of one well-formed record.
@@ -603,6 +512,18 @@ v1::ImportProblem MakeProblem(int line, int column, const std::vector<std::strin
 }
 
 }  // namespace
+
+std::string FormatDateCell(const google::protobuf::Timestamp& timestamp) {
+  return FormatJstDate(std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::nanoseconds(TimeUtil::TimestampToNanoseconds(timestamp)))));
+}
+
+std::string AgencyIdOf(const v1::Agency& agency) {
+  std::string_view name = agency.name();
+  if (name.starts_with(kAgencyPrefix)) name.remove_prefix(sizeof(kAgencyPrefix) - 1);
+  return std::string(name);
+}
 
 const std::vector<AgencyColumn>& AgencyColumns() {
   static const std::vector<AgencyColumn>* const columns = new std::vector<AgencyColumn>{
@@ -839,16 +760,6 @@ Result<std::string> AgenciesToCsv(const std::vector<v1::Agency>& agencies, CsvEn
                 "Windows-31J (Shift_JIS) cannot represent some characters; export as UTF-8 "
                 "instead: " +
                     listed);
-}
-
-std::string AgenciesToHsdsJson(const std::vector<v1::Agency>& agencies) {
-  nlohmann::ordered_json organizations = nlohmann::ordered_json::array();
-  for (const v1::Agency& agency : agencies) organizations.push_back(HsdsOrganization(agency));
-  nlohmann::ordered_json document;
-  document["organizations"] = std::move(organizations);
-  // Protobuf strings are UTF-8 already; replace rather than throw should one not be.
-  return document.dump(2, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace) +
-         "\n";
 }
 
 }  // namespace casecoord::directory

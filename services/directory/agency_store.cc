@@ -13,6 +13,7 @@
 #include "services/common/log.h"
 #include "services/common/resource_names.h"
 #include "services/common/text.h"
+#include "services/common/timestamps.h"
 #include "services/storage/key_encoding.h"
 #include "services/storage/record_kit.h"
 #include "services/text/japanese_text.h"
@@ -41,12 +42,7 @@ constexpr char kIndexVersion[] = "4";
 // Paths UpdateAgency may not touch: identity and server-maintained fields.
 const std::set<std::string> kImmutablePaths = {"name", "create_time", "update_time", "etag"};
 
-std::string RecordKey(const std::string& id) {
-  std::string key;
-  storage::AppendString(&key, storage::key_spaces::kAgency.name);
-  storage::AppendString(&key, id);
-  return key;
-}
+std::string RecordKey(const std::string& id) { return storage::key_spaces::kAgency.Key(id); }
 
 std::string KanaPrefix() {
   std::string key;
@@ -231,9 +227,7 @@ Status AgencyStore::Validate(const v1::Agency& agency) const {
 }
 
 void AgencyStore::Stamp(v1::Agency* agency) const {
-  auto now = TimeUtil::NanosecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch())
-          .count());
+  auto now = NowTimestamp(clock_);
   if (!agency->has_create_time()) *agency->mutable_create_time() = now;
   *agency->mutable_update_time() = now;
   agency->clear_etag();

@@ -7,6 +7,7 @@
 #include "services/common/fiscal_year.h"
 #include "services/common/resource_names.h"
 #include "services/common/text.h"
+#include "services/common/timestamps.h"
 #include "services/storage/key_encoding.h"
 #include "services/storage/key_spaces.h"
 
@@ -39,15 +40,6 @@ std::string CountsKey(int fiscal_year) {
   return key;
 }
 
-v1::FiscalYear MakeFiscalYear(int fiscal_year) {
-  v1::FiscalYear year;
-  year.set_year(fiscal_year);
-  const EraLabels labels = FiscalYearLabels(fiscal_year);
-  year.set_era_label(labels.short_label);
-  year.set_era_label_ja(labels.japanese);
-  return year;
-}
-
 // "agencies/{agency}/cooperationSurveys/{fiscal_year}" → (agency name, fiscal year).
 Result<std::pair<std::string, int>> ParseAnswerName(const std::string& name) {
   const Status invalid = Status::InvalidArgument(
@@ -71,7 +63,7 @@ std::string AnswerAgencyId(const v1::CooperationSurveyAnswer& answer) {
 v1::CooperationSurveySummary MakeCooperationSurveySummary(int fiscal_year, int64_t answered,
                                                           int64_t close) {
   v1::CooperationSurveySummary summary;
-  *summary.mutable_fiscal_year() = MakeFiscalYear(fiscal_year);
+  *summary.mutable_fiscal_year() = FiscalYearMessage(fiscal_year);
   summary.set_answered_agencies(static_cast<int32_t>(answered));
   summary.set_close_cooperation_agencies(static_cast<int32_t>(close));
   summary.set_close_cooperation_percent(
@@ -138,11 +130,9 @@ Result<v1::CooperationSurveyAnswer> CooperationSurveyStore::PrepareRecord(
 
   v1::CooperationSurveyAnswer answer;
   answer.set_name(parent + kCollection + std::to_string(fiscal_year));
-  *answer.mutable_fiscal_year() = MakeFiscalYear(fiscal_year);
+  *answer.mutable_fiscal_year() = FiscalYearMessage(fiscal_year);
   answer.set_close_cooperation(close_cooperation);
-  *answer.mutable_record_time() = TimeUtil::NanosecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch())
-          .count());
+  *answer.mutable_record_time() = NowTimestamp(clock_);
   answer.set_recorded_by(recorded_by);
   batch->Put(ColumnFamily::kRecords, AnswerKey(fiscal_year, agency_id), answer.SerializeAsString());
   WriteCounts(fiscal_year, *counts, batch);

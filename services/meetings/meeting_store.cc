@@ -15,6 +15,7 @@
 #include "services/common/log.h"
 #include "services/common/resource_names.h"
 #include "services/common/text.h"
+#include "services/common/timestamps.h"
 #include "services/storage/key_encoding.h"
 #include "services/storage/record_kit.h"
 #include "services/worklist/due_index.h"
@@ -30,10 +31,7 @@ using storage::ColumnFamily;
 constexpr char kIndexVersion[] = "1";
 
 std::string ParticipantPrefix(std::string_view user) {
-  std::string key;
-  storage::AppendString(&key, storage::key_spaces::kMeetingOfParticipant.name);
-  storage::AppendString(&key, user);
-  return key;
+  return storage::key_spaces::kMeetingOfParticipant.Key(user);
 }
 
 std::string ParticipantKey(std::string_view user, uint64_t id) {
@@ -52,11 +50,6 @@ std::string Key(const char* kind, uint64_t id) {
 std::string MeetingName(uint64_t id) { return kMeetingPrefix + std::to_string(id); }
 
 std::string PersonalContext(uint64_t id) { return MeetingName(id) + "#personal"; }
-
-google::protobuf::Timestamp Now(const Clock& clock) {
-  return TimeUtil::NanosecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(clock.Now().time_since_epoch()).count());
-}
 
 bool IsDate(const v1::Date& date) {
   return JstMidnight(date.year(), date.month(), date.day()).has_value();
@@ -200,7 +193,7 @@ Result<v1::Minutes> NumberedMinutes(const v1::Minutes& requested, const Clock& c
     }
     assignment->set_assignment_id("r" + std::to_string(i + 1));
     assignment->set_status(v1::OPEN);
-    *assignment->mutable_status_time() = Now(clock);
+    *assignment->mutable_status_time() = NowTimestamp(clock);
   }
   return minutes;
 }
@@ -370,7 +363,7 @@ Result<v1::Meeting> MeetingStore::PrepareNew(uint64_t id, const v1::Meeting& inp
   meeting.clear_held_date();
   meeting.clear_cancel_reason();
   for (auto& participant : *meeting.mutable_participants()) participant.clear_acknowledge_time();
-  *meeting.mutable_create_time() = Now(clock_);
+  *meeting.mutable_create_time() = NowTimestamp(clock_);
   *meeting.mutable_update_time() = meeting.create_time();
   meeting.set_etag("1");
 
@@ -515,7 +508,7 @@ Result<v1::Meeting> MeetingStore::PrepareUpdate(const v1::UpdateMeetingRequest& 
       *participant.mutable_acknowledge_time() = kept->second;
     }
   }
-  *meeting->mutable_update_time() = Now(clock_);
+  *meeting->mutable_update_time() = NowTimestamp(clock_);
   meeting->set_etag(NextRevisionEtag(meeting->etag()));
   auto key = KeyOf(id, *meeting);
   if (!key.ok()) return key.status();
@@ -536,7 +529,7 @@ Result<v1::Meeting> MeetingStore::PrepareAcknowledge(const std::string& user,
     return Status(Reason::kNotAParticipant, user + " is not a participant");
   }
   if (participant->has_acknowledge_time()) return meeting;  // the first acknowledgement stands
-  *participant->mutable_acknowledge_time() = Now(clock_);
+  *participant->mutable_acknowledge_time() = NowTimestamp(clock_);
   *meeting->mutable_update_time() = participant->acknowledge_time();
   meeting->set_etag(NextRevisionEtag(meeting->etag()));
   auto key = KeyOf(id, *meeting);
@@ -592,7 +585,7 @@ Result<v1::Meeting> MeetingStore::PrepareRecordMinutes(const std::string& user_i
   *meeting->mutable_minutes() = std::move(minutes);
   *meeting->mutable_held_date() = held;
   meeting->set_state(v1::HELD);
-  *meeting->mutable_update_time() = Now(clock_);
+  *meeting->mutable_update_time() = NowTimestamp(clock_);
   meeting->set_etag(NextRevisionEtag(meeting->etag()));
   auto key = KeyOf(id, *meeting);
   if (!key.ok()) return key.status();
@@ -631,7 +624,7 @@ Result<v1::Meeting> MeetingStore::PrepareCancel(const v1::CancelMeetingRequest& 
   CASECOORD_RETURN_IF_ERROR(CheckScheduled(*meeting));
   meeting->set_state(v1::CANCELLED);
   meeting->set_cancel_reason(request.reason());
-  *meeting->mutable_update_time() = Now(clock_);
+  *meeting->mutable_update_time() = NowTimestamp(clock_);
   meeting->set_etag(NextRevisionEtag(meeting->etag()));
   auto key = KeyOf(id, *meeting);
   if (!key.ok()) return key.status();
@@ -666,7 +659,7 @@ Result<v1::Meeting> MeetingStore::PrepareUpdateAssignment(
   if (request.status() != v1::ASSIGNMENT_STATUS_UNSPECIFIED) {
     assignment->set_status(request.status());
   }
-  *assignment->mutable_status_time() = Now(clock_);
+  *assignment->mutable_status_time() = NowTimestamp(clock_);
   *meeting->mutable_update_time() = assignment->status_time();
   meeting->set_etag(NextRevisionEtag(meeting->etag()));
   auto key = KeyOf(id, *meeting);

@@ -9,6 +9,7 @@
 #include "services/common/fiscal_year.h"
 #include "services/common/resource_names.h"
 #include "services/common/text.h"
+#include "services/common/timestamps.h"
 #include "services/storage/key_encoding.h"
 #include "services/storage/record_kit.h"
 #include "services/worklist/due_index.h"
@@ -255,9 +256,7 @@ Result<v1::SupportPlan> PlanStore::PrepareCreateVersion(const std::string& user_
   plan.set_name(PlanName(parsed->case_id, *latest + 1));
   plan.clear_reviews();
   plan.set_author(kUserPrefix + user_id);
-  *plan.mutable_create_time() = TimeUtil::NanosecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch())
-          .count());
+  *plan.mutable_create_time() = NowTimestamp(clock_);
   plan.set_current(true);
   CASECOORD_RETURN_IF_ERROR(Put(parsed->case_id, plan, batch));
   CASECOORD_RETURN_IF_ERROR(PutReviewDue(parent, plan, batch));
@@ -323,9 +322,7 @@ Result<v1::SupportPlan> PlanStore::PrepareReview(const std::string& user_id,
     return Status::InvalidArgument("review.review_date", "not a date");
   }
   review.set_reviewer(kUserPrefix + user_id);
-  *review.mutable_create_time() = TimeUtil::NanosecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch())
-          .count());
+  *review.mutable_create_time() = NowTimestamp(clock_);
   if (review.decision() != v1::CLOSE) *plan->mutable_next_review_date() = review.next_review_date();
   *plan->add_reviews() = std::move(review);
   CASECOORD_RETURN_IF_ERROR(Put(parsed->case_id, *plan, batch));

@@ -8,6 +8,7 @@
 #include "services/common/fiscal_year.h"
 #include "services/common/resource_names.h"
 #include "services/common/text.h"
+#include "services/common/timestamps.h"
 #include "services/storage/key_encoding.h"
 #include "services/storage/record_kit.h"
 #include "services/worklist/due_index.h"
@@ -20,19 +21,9 @@ using storage::ColumnFamily;
 
 constexpr char kMonitoringSuffix[] = "/monitoring";
 
-std::string RecordKey(uint64_t id) {
-  std::string key;
-  storage::AppendString(&key, storage::key_spaces::kMonitoring.name);
-  storage::AppendUint64(&key, id);
-  return key;
-}
+std::string RecordKey(uint64_t id) { return storage::key_spaces::kMonitoring.Key(id); }
 
-std::string CheckPrefix(uint64_t id) {
-  std::string key;
-  storage::AppendString(&key, storage::key_spaces::kMonitoringCheck.name);
-  storage::AppendUint64(&key, id);
-  return key;
-}
+std::string CheckPrefix(uint64_t id) { return storage::key_spaces::kMonitoringCheck.Key(id); }
 
 std::string CheckKey(uint64_t id, uint64_t number) {
   std::string key = CheckPrefix(id);
@@ -49,11 +40,6 @@ std::string CheckName(uint64_t id, uint64_t number) {
 // "cases/{id}" -> id; the caller has checked the shape (CaseOfMonitoring), so 0 never results.
 uint64_t CaseId(const std::string& case_name) {
   return ParseDecimalId(std::string_view(case_name).substr(sizeof(kCasePrefix) - 1)).value_or(0);
-}
-
-google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time) {
-  return TimeUtil::NanosecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count());
 }
 
 // SetMonitoringSchedule's request fields, each invalid one added to *violation.

@@ -10,6 +10,7 @@
 
 #include "services/common/resource_names.h"
 #include "services/common/text.h"
+#include "services/common/timestamps.h"
 #include "services/storage/key_encoding.h"
 #include "services/storage/record_kit.h"
 
@@ -32,23 +33,13 @@ const std::set<std::string>& UpdatablePaths() {
   return paths;
 }
 
-std::string RecordKey(const std::string& id) {
-  std::string key;
-  storage::AppendString(&key, storage::key_spaces::kWelfarePlan.name);
-  storage::AppendString(&key, id);
-  return key;
-}
+std::string RecordKey(const std::string& id) { return storage::key_spaces::kWelfarePlan.Key(id); }
 
 Result<std::string> ParsePlanName(const std::string& name, const char* field) {
   if (name.rfind(kPlanPrefix, 0) != 0 || !IsResourceId(name.substr(sizeof(kPlanPrefix) - 1))) {
     return Status::InvalidArgument(field, "must look like \"plans/{plan_id}\"");
   }
   return name.substr(sizeof(kPlanPrefix) - 1);
-}
-
-google::protobuf::Timestamp ToTimestamp(std::chrono::system_clock::time_point time) {
-  return TimeUtil::NanosecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count());
 }
 
 Status CheckTitle(const std::string& text, const std::string& field, bool required) {

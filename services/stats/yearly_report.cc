@@ -148,15 +148,6 @@ v1::StatCell MakeCell(int64_t value, v1::SuppressionReason reason) {
   return cell;
 }
 
-v1::FiscalYear MakeFiscalYear(int year) {
-  v1::FiscalYear out;
-  out.set_year(year);
-  const EraLabels labels = FiscalYearLabels(year);
-  out.set_era_label(labels.short_label);
-  out.set_era_label_ja(labels.japanese);
-  return out;
-}
-
 // A cell of `table` for fiscal year `year` (0 outside the canonical range: nothing was counted).
 struct YearCell {
   int64_t value = 0;
@@ -628,7 +619,7 @@ Result<PublishedSum> StatisticsSnapshot::Sum(const v1::StatisticRef& ref, int fr
 
 Result<v1::FrozenYear> StatisticsSnapshot::Freeze(int fiscal_year) {
   v1::FrozenYear frozen;
-  *frozen.mutable_release()->mutable_fiscal_year() = MakeFiscalYear(fiscal_year);
+  *frozen.mutable_release()->mutable_fiscal_year() = FiscalYearMessage(fiscal_year);
   for (auto it = counters_.lower_bound(CounterKey{fiscal_year, "", "", ""});
        it != counters_.end() && it->first.fiscal_year == fiscal_year; ++it) {
     auto* count = frozen.add_counts();
@@ -661,8 +652,8 @@ Result<StatisticsSnapshot> StatisticsReporter::Snapshot() const {
 v1::DisclosureControl StatisticsReporter::Disclosure(const StatisticsSnapshot& snapshot) const {
   v1::DisclosureControl out;
   out.set_min_cell_count(static_cast<int32_t>(snapshot.min_cell_count()));
-  *out.mutable_canonical_from() = MakeFiscalYear(snapshot.first_year());
-  *out.mutable_canonical_to() = MakeFiscalYear(snapshot.last_year());
+  *out.mutable_canonical_from() = FiscalYearMessage(snapshot.first_year());
+  *out.mutable_canonical_to() = FiscalYearMessage(snapshot.last_year());
   const std::string k = std::to_string(snapshot.min_cell_count());
   const std::string k1 = std::to_string(snapshot.min_cell_count() - 1);
   out.set_rule_ja(
@@ -738,7 +729,7 @@ Result<v1::YearlyReport> StatisticsReporter::YearlyReport(
   const int to = request.fiscal_year_to();
   const bool cumulative = request.cumulative();
   v1::YearlyReport report;
-  for (int year = from; year <= to; ++year) *report.add_fiscal_years() = MakeFiscalYear(year);
+  for (int year = from; year <= to; ++year) *report.add_fiscal_years() = FiscalYearMessage(year);
 
   auto cases = snapshot->CasesTable();
   if (!cases.ok()) return cases.status();

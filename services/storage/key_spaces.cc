@@ -11,6 +11,18 @@ std::string KeySpace::Prefix() const {
   return prefix;
 }
 
+std::string KeySpace::Key(std::string_view id) const {
+  std::string key = Prefix();
+  AppendString(&key, id);
+  return key;
+}
+
+std::string KeySpace::Key(uint64_t id) const {
+  std::string key = Prefix();
+  AppendUint64(&key, id);
+  return key;
+}
+
 std::span<const KeySpace> AllKeySpaces() {
   using namespace key_spaces;
   static const KeySpace kAll[] = {

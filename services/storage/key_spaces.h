@@ -11,6 +11,7 @@
 // Renaming a space changes the bytes on disk: add a migration, never edit a name in place.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,6 +29,9 @@ struct KeySpace {
 
   // The bytes every key of the space begins with (the whole key for kWholeKey).
   std::string Prefix() const;
+  // A key of a kPrefix space: the prefix followed by `id` (key_encoding's string or uint64).
+  std::string Key(std::string_view id) const;
+  std::string Key(uint64_t id) const;
 };
 
 namespace key_spaces {

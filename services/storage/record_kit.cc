@@ -1,8 +1,7 @@
 #include "services/storage/record_kit.h"
 
-#include <algorithm>
-
 #include "services/storage/key_encoding.h"
+#include "services/storage/request_ledger.h"
 
 namespace casecoord::storage {
 
@@ -35,13 +34,7 @@ NumberedCreates::NumberedCreates(const Storage& storage, const KeySpace& sequenc
       corrupt_(corrupt) {}
 
 Status NumberedCreates::ValidateRequestId(std::string_view request_id) {
-  constexpr size_t kMaxRequestIdBytes = 64;
-  if (request_id.empty() || request_id.size() > kMaxRequestIdBytes ||
-      !std::all_of(request_id.begin(), request_id.end(),
-                   [](char c) { return c > 0x20 && c < 0x7f; })) {
-    return Status::InvalidArgument("request_id", "1 to 64 printable ASCII characters");
-  }
-  return Status::Ok();
+  return RequestLedger::Validate(request_id, /*required=*/true);
 }
 
 std::string NumberedCreates::RequestKey(std::string_view user_id,

@@ -41,7 +41,8 @@ class NumberedCreates {
   NumberedCreates(const Storage& storage, const KeySpace& sequence, const KeySpace& requests,
                   Reason corrupt);
 
-  // OK for 1 to 64 printable ASCII characters; INVALID_ARGUMENT "request_id" otherwise.
+  // OK for 1 to 64 printable ASCII characters (RequestLedger::Validate, required); INVALID_ARGUMENT
+  // "request_id" otherwise.
   static Status ValidateRequestId(std::string_view request_id);
 
   // The id an earlier create of `user_id` with `request_id` took, or nullopt.

@@ -9,12 +9,7 @@ namespace {
 
 using storage::ColumnFamily;
 
-std::string OwnerPrefix(const std::string& owner) {
-  std::string key;
-  storage::AppendString(&key, storage::key_spaces::kDue.name);
-  storage::AppendString(&key, owner);
-  return key;
-}
+std::string OwnerPrefix(const std::string& owner) { return storage::key_spaces::kDue.Key(owner); }
 
 std::string DueKey(const std::string& owner, const v1::Date& date, const std::string& subject) {
   std::string key = OwnerPrefix(owner);
@@ -24,10 +19,7 @@ std::string DueKey(const std::string& owner, const v1::Date& date, const std::st
 }
 
 std::string DueOfKey(const std::string& subject) {
-  std::string key;
-  storage::AppendString(&key, storage::key_spaces::kDueOf.name);
-  storage::AppendString(&key, subject);
-  return key;
+  return storage::key_spaces::kDueOf.Key(subject);
 }
 
 // Deletes the subject's current entries; returns false if its reverse entry is malformed.
