@@ -27,7 +27,7 @@ namespace {
 using namespace agencies;  // NOLINT(google-build-using-namespace): this file is their user
 
 // Import files go up in chunks of this size.
-constexpr size_t kImportChunkBytes = 256 * 1024;
+constexpr size_t kImportChunkBytes = size_t{256} * 1024;
 // The most ImportAgencies accepts in all.
 constexpr int64_t kImportMaxBytes = 64LL * 1024 * 1024;
 constexpr char kYearHelp[] = "年度 / fiscal year: 2024, R6 or 令和6年度";

@@ -56,6 +56,7 @@
 // instead. Exit status: 0 success, 1 the call failed, 2 bad usage or connection options, 3 the
 // audit trail is broken.
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -140,4 +141,15 @@ int Main(int argc, char** argv) {
 
 }  // namespace casecoord::cli
 
-int main(int argc, char** argv) { return casecoord::cli::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // Nothing in casectl throws on input; this only turns a library failure (bad_alloc, say) into a
+  // message and an exit code instead of an abort.
+  try {
+    return casecoord::cli::Main(argc, argv);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "エラー / error: %s\n", error.what());
+  } catch (...) {
+    std::fprintf(stderr, "エラー / error: unexpected failure\n");
+  }
+  return 1;
+}
