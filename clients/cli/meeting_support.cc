@@ -209,7 +209,8 @@ bool ParseJstDateTime(const std::string& option, const std::string& text,
 
 // "2025-07-01 14:00", in JST whatever the local time zone.
 std::string JstDateTime(const google::protobuf::Timestamp& timestamp) {
-  const std::time_t seconds = static_cast<std::time_t>(timestamp.seconds()) + 9 * 60 * 60;
+  const std::time_t seconds =
+      static_cast<std::time_t>(timestamp.seconds()) + std::time_t{9} * 60 * 60;
   std::tm jst{};
   gmtime_r(&seconds, &jst);
   char buffer[32];
@@ -304,6 +305,7 @@ void PrintMeeting(const v1::Meeting& meeting) {
   if (meeting.has_minutes()) {
     fields.emplace_back("支援方針 / support_policy", FieldText(meeting.minutes().support_policy()));
     std::vector<std::string> decisions;
+    decisions.reserve(meeting.minutes().decisions_size());
     for (int i = 0; i < meeting.minutes().decisions_size(); ++i) {
       decisions.push_back(std::to_string(i + 1) + ". " +
                           Printable(meeting.minutes().decisions(i), false));
