@@ -441,10 +441,10 @@ Result<std::shared_ptr<const storage::Keyring>> LoadKeyring(const ServerConfig& 
 }
 
 Result<CounterVerification> VerifyCounters(storage::Storage& storage,
-                                           std::shared_ptr<const storage::Keyring> keyring) {
+                                           const std::shared_ptr<const storage::Keyring>& keyring) {
   const Clock& clock = SystemClock::Instance();
   directory::AgencyStore agencies(storage, clock);
-  cases::CaseKeyring keys(std::move(keyring));
+  cases::CaseKeyring keys(keyring);
   cases::CaseStore cases(storage, agencies, keys, clock);
   cases::CaseCounting counting(storage);
   meetings::MeetingStore meetings(storage, cases, keys, clock);

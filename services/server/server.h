@@ -112,7 +112,7 @@ struct CounterVerification {
   size_t counters_recomputed = 0;
 };
 Result<CounterVerification> VerifyCounters(storage::Storage& storage,
-                                           std::shared_ptr<const storage::Keyring> keyring);
+                                           const std::shared_ptr<const storage::Keyring>& keyring);
 
 class HealthReporter;
 
