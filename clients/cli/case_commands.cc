@@ -113,8 +113,11 @@ bool ParseMemberTags(const std::string& where, const std::string& field,
     if (comma == std::string::npos) comma = field.size();
     const std::string tag(TrimSpaces(std::string_view(field).substr(start, comma - start)));
     if (!tag.empty() && !IsResourceId(tag)) {
-      *error = "課題タグが不正です / " + where + ": tag \"" + tag +
-               "\" must be 1 to 63 of a-z, 0-9 and '-', e.g. dementia or 8050";
+      *error = "課題タグが不正です / ";
+      *error += where;
+      *error += ": tag \"";
+      *error += tag;
+      *error += "\" must be 1 to 63 of a-z, 0-9 and '-', e.g. dementia or 8050";
       return false;
     }
     if (!tag.empty()) member->add_issue_tags(tag);

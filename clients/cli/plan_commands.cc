@@ -84,6 +84,7 @@ void PrintPlan(const v1::SupportPlan& plan) {
   std::cout << "\n目標 / goals (" << plan.goals_size() << "):\n";
   if (!plan.goals().empty()) {
     std::vector<Row> rows;
+    rows.reserve(plan.goals_size());
     for (int i = 0; i < plan.goals_size(); ++i) {
       rows.push_back(
           {std::to_string(i + 1), GoalTarget(plan.goals(i)), Cell(plan.goals(i).goal())});
@@ -93,6 +94,7 @@ void PrintPlan(const v1::SupportPlan& plan) {
   std::cout << "\n評価項目 / evaluation items (" << plan.evaluation_items_size() << "):\n";
   if (!plan.evaluation_items().empty()) {
     std::vector<Row> rows;
+    rows.reserve(plan.evaluation_items_size());
     for (int i = 0; i < plan.evaluation_items_size(); ++i) {
       rows.push_back({std::to_string(i + 1), Cell(plan.evaluation_items(i))});
     }
