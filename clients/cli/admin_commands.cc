@@ -193,9 +193,9 @@ class HealthCommand : public Command {
   int Run(const Context& context) override {
     auto stub = grpc::health::v1::Health::NewStub(context.channel);
     grpc::health::v1::HealthCheckResponse response;
-    auto call = NewContext(context.options);
-    grpc::Status status =
-        stub->Check(call.get(), grpc::health::v1::HealthCheckRequest(), &response);
+    grpc::Status status = CallWithRetry(context.options, [&](grpc::ClientContext* call) {
+      return stub->Check(call, grpc::health::v1::HealthCheckRequest(), &response);
+    });
     if (!status.ok()) return ReportError(status);
     PrintResult(context, response, [&response] {
       std::cout << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status())
@@ -370,14 +370,16 @@ class UserChangeCommand : public Command {
     v1::GetUserRequest get;
     get.set_name(UserName(id_));
     v1::User current;
-    auto get_context = NewContext(context.options);
-    grpc::Status status = stub->GetUser(get_context.get(), get, &current);
+    grpc::Status status = CallWithRetry(context.options, [&](grpc::ClientContext* get_context) {
+      return stub->GetUser(get_context, get, &current);
+    });
     if (!status.ok()) return ReportError(status);
     request_.mutable_user()->set_name(current.name());
     request_.mutable_user()->set_etag(current.etag());
     v1::User updated;
-    auto call = NewContext(context.options);
-    status = stub->UpdateUser(call.get(), request_, &updated);
+    status = CallWithRetry(context.options, [&](grpc::ClientContext* call) {
+      return stub->UpdateUser(call, request_, &updated);
+    });
     if (!status.ok()) return ReportError(status);
     return PrintResult(context, updated, [&updated] {
       std::cout << "利用者を更新しました / user updated: " << updated.name() << "\n";
@@ -555,8 +557,9 @@ class AuditVerifyCommand : public Command {
     v1::VerifyAuditChainRequest request;
     request.set_expected_head(expect_head_);
     v1::VerifyAuditChainResponse response;
-    auto call = NewContext(context.options);
-    grpc::Status status = stub->VerifyAuditChain(call.get(), request, &response);
+    grpc::Status status = CallWithRetry(context.options, [&](grpc::ClientContext* call) {
+      return stub->VerifyAuditChain(call, request, &response);
+    });
     if (!status.ok()) return ReportError(status);
     PrintResult(context, response, [&] { PrintVerdict(response); });
     return response.intact() ? kExitOk : kExitAuditBroken;

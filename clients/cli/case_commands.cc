@@ -560,8 +560,9 @@ class CaseTransitionCommand : public CaseCommand {
   int Run(const Context& context) override {
     auto stub = CasesStub(context);
     v1::Case moved;
-    auto call = NewContext(context.options);
-    grpc::Status status = stub->TransitionCase(call.get(), request_, &moved);
+    grpc::Status status = CallWithRetry(context.options, [&](grpc::ClientContext* call) {
+      return stub->TransitionCase(call, request_, &moved);
+    });
     if (!status.ok()) {
       ReportError(status);
       if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {

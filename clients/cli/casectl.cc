@@ -104,6 +104,7 @@ int Main(int argc, char** argv) {
   registry.Add(AgencyCommandTable());
   registry.Add(AgencyTransferCommandTable());
   registry.Add(CaseCommandTable());
+  registry.Add(CaseMaintenanceCommandTable());
   registry.Add(CaseTeamCommandTable());
   registry.Add(DispatchCommandTable());
   registry.Add(MonitoringCommandTable());

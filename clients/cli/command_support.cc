@@ -15,6 +15,7 @@
 #include <iostream>
 #include <optional>
 #include <random>
+#include <thread>
 
 #include "clients/cli/table.h"
 #include "services/common/enum_labels.h"
@@ -35,6 +36,22 @@ std::unique_ptr<grpc::ClientContext> NewContext(const GlobalOptions& options) {
 int ReportError(const grpc::Status& status) {
   std::cerr << "エラー / error: " << DescribeGrpcError(status) << "\n";
   return kExitFailed;
+}
+
+std::optional<std::chrono::milliseconds> RateLimitRetryDelay(const grpc::Status& status) {
+  if (status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) return std::nullopt;
+  const auto delay = FromGrpcStatus(status).retry_after();
+  if (!delay || *delay > kMaxRetryWait) return std::nullopt;
+  return delay;
+}
+
+void WaitToRetry(std::chrono::milliseconds delay, int retry) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof(seconds), "%.1f", static_cast<double>(delay.count()) / 1000);
+  std::cerr << "要求が多すぎるため " << seconds << " 秒待って再試行します（" << retry << "/"
+            << kMaxRateLimitRetries << "） / rate limited: retrying in " << seconds << " s ("
+            << retry << "/" << kMaxRateLimitRetries << ")\n";
+  std::this_thread::sleep_for(delay);
 }
 
 int UsageError(const std::string& message) {

@@ -6,6 +6,7 @@
 #include <google/protobuf/timestamp.pb.h>
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,11 +39,40 @@ std::unique_ptr<grpc::ClientContext> NewContext(const GlobalOptions& options);
 // Prints the error (DescribeGrpcError) on stderr; returns kExitFailed.
 int ReportError(const grpc::Status& status);
 
+// A call the server's rate limiter refused (RESOURCE_EXHAUSTED with google.rpc.RetryInfo) did
+// nothing, so casectl makes it again after the delay the server names: at most
+// kMaxRateLimitRetries more times, and only for a delay of at most kMaxRetryWait (a longer one is
+// reported as the error).
+inline constexpr int kMaxRateLimitRetries = 3;
+inline constexpr std::chrono::seconds kMaxRetryWait{30};
+
+// The delay to wait before making a call again, when `status` is a refusal that names one
+// (RetryInfo) within kMaxRetryWait; nullopt otherwise.
+std::optional<std::chrono::milliseconds> RateLimitRetryDelay(const grpc::Status& status);
+
+// Says on stderr that the server asked to wait `delay` (retry `retry` of kMaxRateLimitRetries),
+// then waits.
+void WaitToRetry(std::chrono::milliseconds delay, int retry);
+
+// Makes `call(context)` with a fresh NewContext, again (with a new context) after a rate-limit
+// refusal as described above; returns the status of the last attempt.
+template <typename MakeCall>
+grpc::Status CallWithRetry(const GlobalOptions& options, MakeCall&& call) {
+  for (int retry = 1;; ++retry) {
+    auto context = NewContext(options);
+    grpc::Status status = call(context.get());
+    const auto delay = RateLimitRetryDelay(status);
+    if (!delay || retry > kMaxRateLimitRetries) return status;
+    WaitToRetry(*delay, retry);
+  }
+}
+
 // Fetches a List RPC's pages into `all`, starting from `request` (and its page_token). Each page
 // is merged into `all` (repeated fields appended), and `all` ends with the last page's
 // next_page_token: empty once the listing is complete, else where a later --page-token goes on.
 // `call(context, request, page)` makes one call, e.g. std::bind_front(&v1::Cases::Stub::ListCases,
-// stub); every call gets its own NewContext, so the timeout is per page, not for the whole listing.
+// stub); every call gets its own NewContext, so the timeout is per page, not for the whole listing
+// (and a page refused by the rate limiter is fetched again: CallWithRetry).
 // Only the first page is fetched unless `all_pages`; `enough`, if given, stops the fetch once it
 // holds for `all` (a --limit). Returns the status of the first failed call, with `all` holding the
 // pages before it, else OK.
@@ -53,8 +83,10 @@ grpc::Status FetchPages(
     const std::type_identity_t<std::function<bool(const Response&)>>& enough = nullptr) {
   while (true) {
     Response page;
-    auto context = NewContext(options);
-    grpc::Status status = call(context.get(), request, &page);
+    grpc::Status status = CallWithRetry(options, [&](grpc::ClientContext* context) {
+      page.Clear();
+      return call(context, request, &page);
+    });
     if (!status.ok()) return status;
     all->MergeFrom(page);
     // MergeFrom leaves the previous token when this page's is empty (an empty string is unset).

@@ -53,6 +53,7 @@
 #include <ctime>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -325,11 +326,96 @@ class MeetingGetCommand : public MeetingCommand {
     request.set_name(name_);
     v1::Meeting meeting;
     auto stub = MeetingsStub(context);
-    auto call = NewContext(context.options);
-    grpc::Status status = stub->GetMeeting(call.get(), request, &meeting);
+    grpc::Status status = CallWithRetry(context.options, [&](grpc::ClientContext* call) {
+      return stub->GetMeeting(call, request, &meeting);
+    });
     if (!status.ok()) return ReportMeetingError(status, name_);
     return PrintResult(context, meeting, [&meeting] { PrintMeeting(meeting); });
   }
+};
+
+// meeting update: the fields given (title, time, location, participants, materials) of a meeting
+// still SCHEDULED, each with its update_mask path; --participant replaces the whole list.
+class MeetingUpdateCommand : public MeetingCommand {
+ public:
+  int Run(const Context& context) override {
+    auto stub = MeetingsStub(context);
+    return CallAndPrint(context, stub.get(), &v1::Meetings::Stub::UpdateMeeting, request_,
+                        std::function([](const v1::Meeting& updated) {
+                          std::cout << "会議を更新しました / meeting updated: " << updated.name()
+                                    << "\n";
+                          PrintFields({{"件名 / title", Cell(updated.title())},
+                                       {"日時 / at", ScheduledText(updated)},
+                                       {"場所 / location", OrDash(Cell(updated.location()))},
+                                       {"etag", OrDash(updated.etag())}});
+                        }));
+  }
+
+ protected:
+  void ConfigureFlags(CLI::App& app) override {
+    app.add_option("--title", title_, "件名 / a short title without personal data");
+    app.add_option("--at", at_, "日時 / when, JST: \"YYYY-MM-DD HH:MM\"");
+    location_ = app.add_option("--location", location_text_, "場所 / where (\"\" clears it)");
+    AddRepeatable(app, "--participant", &participants_,
+                  std::string("replaces every participant; ") + kParticipantHelp +
+                      ValidValues(*v1::ParticipantRole_descriptor()));
+    app.add_option("--materials", materials_,
+                   "資料 / materials" + std::string(kArgumentWarning) + "--materials-file)");
+    app.add_option("--materials-file", materials_file_, FileHelp("資料"));
+    app.add_option("--etag", etag_, kEtagHelp);
+    app.footer("予定（SCHEDULED）の会議だけ変更できます / only a scheduled meeting changes.");
+  }
+
+  int PrepareFlags() override {
+    v1::Meeting& meeting = *request_.mutable_meeting();
+    meeting.set_name(name_);
+    meeting.set_etag(etag_);
+    auto* paths = request_.mutable_update_mask()->mutable_paths();
+    std::string error;
+    if (!title_.empty()) {
+      meeting.set_title(std::string(TrimSpaces(title_)));
+      paths->Add("title");
+    }
+    if (!at_.empty()) {
+      if (!ParseJstDateTime("--at", at_, meeting.mutable_scheduled_time(), &error)) {
+        return UsageError(error);
+      }
+      paths->Add("scheduled_time");
+    }
+    if (location_->count() > 0) {
+      meeting.set_location(std::string(TrimSpaces(location_text_)));
+      paths->Add("location");
+    }
+    for (size_t i = 0; i < participants_.size(); ++i) {
+      if (!ParseParticipant(i + 1, participants_[i], meeting.add_participants(), &error)) {
+        return UsageError(error);
+      }
+    }
+    if (!participants_.empty()) paths->Add("participants");
+    std::optional<std::string> materials;
+    bool stdin_taken = false;
+    if (!TextFromFlags("--materials", "--materials-file",
+                       materials_.empty() ? std::nullopt : std::optional(materials_),
+                       materials_file_, &stdin_taken, &materials, &error)) {
+      return UsageError(error);
+    }
+    if (materials) {
+      meeting.set_materials(*materials);
+      paths->Add("materials");
+    }
+    if (paths->empty()) {
+      return UsageError(
+          "変更する項目がありません / nothing to change: give at least one of --title, --at, "
+          "--location, --participant, --materials(-file)");
+    }
+    return kExitOk;
+  }
+
+ private:
+  CLI::Option* location_ = nullptr;
+  std::string title_, at_, location_text_, materials_, materials_file_, etag_;
+  std::vector<std::string> participants_;
+  v1::UpdateMeetingRequest request_;
 };
 
 class MeetingAcknowledgeCommand : public MeetingCommand {
@@ -620,8 +706,9 @@ class MeetingExportCommand : public MeetingCommand {
     request.set_name(name_);
     v1::ExportMeetingRecordResponse record;
     auto stub = MeetingsStub(context);
-    auto call = NewContext(context.options);
-    grpc::Status status = stub->ExportMeetingRecord(call.get(), request, &record);
+    grpc::Status status = CallWithRetry(context.options, [&](grpc::ClientContext* call) {
+      return stub->ExportMeetingRecord(call, request, &record);
+    });
     if (!status.ok()) return ReportMeetingError(status, name_);
     if (out_.empty()) {
       return PrintResult(context, record, [&record] {
@@ -659,6 +746,9 @@ constexpr CommandSpec kMeetingCommands[] = {
      "acknowledge)",
      Make<MeetingGetCommand>},
     {"meeting list", "一覧 / meetings you may see, newest first", Make<MeetingListCommand>},
+    {"meeting update",
+     "予定の変更 / change a scheduled meeting's title, time, location, participants or materials",
+     Make<MeetingUpdateCommand>},
     {"meeting acknowledge",
      "守秘義務の確認 / record that you acknowledge the duty of confidentiality (participants)",
      Make<MeetingAcknowledgeCommand>},

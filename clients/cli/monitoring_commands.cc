@@ -290,8 +290,9 @@ class MonitoringGetCommand : public MonitoringCommand {
     v1::GetMonitoringRequest request;
     request.set_name(name_);
     v1::MonitoringRecord record;
-    auto call = NewContext(context.options);
-    grpc::Status status = stub->GetMonitoring(call.get(), request, &record);
+    grpc::Status status = CallWithRetry(context.options, [&](grpc::ClientContext* call) {
+      return stub->GetMonitoring(call, request, &record);
+    });
     if (!status.ok()) return ReportError(status);
     return PrintResult(context, record, [&record] { PrintRecord(record); });
   }
@@ -342,8 +343,9 @@ class MonitoringSetCommand : public MonitoringCommand {
   int Run(const Context& context) override {
     auto stub = v1::Monitoring::NewStub(context.channel);
     v1::MonitoringRecord record;
-    auto call = NewContext(context.options);
-    grpc::Status status = stub->SetMonitoringSchedule(call.get(), request_, &record);
+    grpc::Status status = CallWithRetry(context.options, [&](grpc::ClientContext* call) {
+      return stub->SetMonitoringSchedule(call, request_, &record);
+    });
     if (!status.ok()) return ReportError(status);
     return PrintResult(context, record, [&record] {
       std::cout << "モニタリングの予定を設定しました / schedule set: " << record.name() << "\n";
@@ -449,10 +451,11 @@ class MonitoringCheckCommand : public MonitoringCommand {
   int Run(const Context& context) override {
     auto stub = v1::Monitoring::NewStub(context.channel);
     v1::MonitoringRecord record;
-    auto call = NewContext(context.options);
     // The server lands a write once per request id (a retry by gRPC or a proxy is then safe).
     request_.set_request_id(NewRequestId().value_or(""));
-    grpc::Status status = stub->RecordCheck(call.get(), request_, &record);
+    grpc::Status status = CallWithRetry(context.options, [&](grpc::ClientContext* call) {
+      return stub->RecordCheck(call, request_, &record);
+    });
     if (!status.ok()) return ReportError(status);
     return PrintResult(context, record, [&record] { PrintChecked(record); });
   }

@@ -88,15 +88,17 @@ std::optional<std::string> NonEmptyText(const std::string& text);
 int PrintResult(const Context& context, const google::protobuf::Message& message,
                 const std::function<void()>& for_people);
 
-// Makes one unary call `method` of `stub` with a fresh deadline; prints the response as PrintResult
-// does (`for_people` shows it) and returns kExitOk, or reports the error and returns kExitFailed.
+// Makes one unary call `method` of `stub` with a fresh deadline (CallWithRetry); prints the
+// response as PrintResult does (`for_people` shows it) and returns kExitOk, or reports the error
+// and returns kExitFailed.
 template <typename Stub, typename Request, typename Response>
 int CallAndPrint(const Context& context, Stub* stub,
                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
                  const Request& request, const std::function<void(const Response&)>& for_people) {
   Response response;
-  auto call = NewContext(context.options);
-  grpc::Status status = (stub->*method)(call.get(), request, &response);
+  grpc::Status status = CallWithRetry(context.options, [&](grpc::ClientContext* call) {
+    return (stub->*method)(call, request, &response);
+  });
   if (!status.ok()) return ReportError(status);
   return PrintResult(context, response, [&] { for_people(response); });
 }
@@ -135,8 +137,9 @@ int CreateAndPrint(const Context& context, Stub* stub,
                    const std::function<void(const Response&)>& for_people) {
   if (generated_id) std::cerr << "リクエストID / request id: " << request.request_id() << "\n";
   Response response;
-  auto call = NewContext(context.options);
-  grpc::Status status = (stub->*method)(call.get(), request, &response);
+  grpc::Status status = CallWithRetry(context.options, [&](grpc::ClientContext* call) {
+    return (stub->*method)(call, request, &response);
+  });
   if (!status.ok()) {
     ReportError(status);
     PrintRetryHint(hint, request.request_id());

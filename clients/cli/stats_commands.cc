@@ -6,6 +6,7 @@
 //             disclosure notes (注記: the rule, k and the number of suppressed cells)
 //   stats export --from FY --to FY [--cumulative] [--breakdown METRIC:DIMENSION ...]
 //             --format csv|xlsx|svg [--encoding utf8|cp932] --output PATH
+//   stats rebuild [--validate-only]                 recount the case counters, print differences
 //   stats plan list [--page-size N]                 every plan (all pages)
 //   stats plan get PLAN
 //   stats plan create PLAN_ID --file PLAN.json
@@ -54,6 +55,7 @@
 #include <string_view>
 #include <vector>
 
+#include "casecoord/v1/cases.grpc.pb.h"
 #include "casecoord/v1/statistics.grpc.pb.h"
 #include "clients/cli/command.h"
 #include "clients/cli/flag_parsing.h"
@@ -221,8 +223,9 @@ class ReportCommand : public Command {
   // Fetches the report; false after reporting the error.
   bool Fetch(const Context& context, v1::YearlyReport* report) const {
     auto stub = v1::Statistics::NewStub(context.channel);
-    auto call = NewContext(context.options);
-    const grpc::Status status = stub->GetYearlyReport(call.get(), request_, report);
+    const grpc::Status status = CallWithRetry(context.options, [&](grpc::ClientContext* call) {
+      return stub->GetYearlyReport(call, request_, report);
+    });
     if (!status.ok()) ReportError(status);
     return status.ok();
   }
@@ -331,6 +334,50 @@ class StatsPublishCommand : public Command {
   v1::PublishYearRequest request_;
 };
 
+// stats rebuild: recounts the case counters from the records (Cases.RebuildCaseCounters) and
+// prints where the stored counters differed; --validate-only changes nothing.
+class StatsRebuildCommand : public Command {
+ public:
+  void Configure(CLI::App& app) override {
+    app.add_flag("--validate-only", validate_only_,
+                 "確認のみ / only report the differences; change nothing");
+    app.footer(
+        "差分がなければ集計は記録と一致しています / no differences: the counters agree with the "
+        "records.");
+  }
+
+  int Run(const Context& context) override {
+    v1::RebuildCaseCountersRequest request;
+    request.set_validate_only(validate_only_);
+    auto stub = v1::Cases::NewStub(context.channel);
+    return CallAndPrint(context, stub.get(), &v1::Cases::Stub::RebuildCaseCounters, request,
+                        std::function(PrintRebuilt));
+  }
+
+ private:
+  static void PrintRebuilt(const v1::RebuildCaseCountersResponse& response) {
+    if (response.differences().empty()) {
+      std::cout << "差分はありません / no differences: the counters agree with the records ("
+                << response.counters_recomputed() << " counters)\n";
+    } else {
+      std::vector<Row> rows;
+      for (const auto& difference : response.differences()) {
+        rows.push_back({std::to_string(difference.fiscal_year()), Cell(difference.metric()),
+                        Cell(difference.dimension().empty() ? "-" : difference.dimension()),
+                        Cell(difference.value().empty() ? "-" : difference.value()),
+                        std::to_string(difference.stored()),
+                        std::to_string(difference.recomputed())});
+      }
+      PrintTable({"年度", "指標", "内訳", "値", "保存値", "再集計"}, rows);
+    }
+    std::cout << (response.replaced() ? "集計を再集計の値に置き換えました / counters replaced by "
+                                        "the recount\n"
+                                      : "集計は変更していません / counters unchanged\n");
+  }
+
+  bool validate_only_ = false;
+};
+
 constexpr CommandSpec kStatsCommands[] = {
     {"stats", "統計・推進計画 / statistics (事業実績) and welfare plans (推進計画)"},
     {"stats yearly", "事業実績 / the yearly report as tables", Make<StatsYearlyCommand>},
@@ -340,6 +387,10 @@ constexpr CommandSpec kStatsCommands[] = {
      "年度の公表 / publish a closed fiscal year: its figures and suppression are frozen, and "
      "later corrections no longer change it in any report",
      Make<StatsPublishCommand>},
+    {"stats rebuild",
+     "再集計 / recount the case counters from the records and show the differences "
+     "(--validate-only: change nothing)",
+     Make<StatsRebuildCommand>},
 };
 
 }  // namespace

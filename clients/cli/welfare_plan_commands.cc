@@ -343,8 +343,9 @@ class WelfarePlanCommand : public Command {
     v1::GetPlanProgressRequest request;
     request.set_name(name_);
     auto stub = StatisticsStub(context);
-    auto call = NewContext(context.options);
-    const grpc::Status status = stub->GetPlanProgress(call.get(), request, progress);
+    const grpc::Status status = CallWithRetry(context.options, [&](grpc::ClientContext* call) {
+      return stub->GetPlanProgress(call, request, progress);
+    });
     if (!status.ok()) ReportError(status);
     return status.ok();
   }
@@ -533,8 +534,9 @@ class WelfarePlanRecordCommand : public Command {
     v1::WelfarePlan plan;
     v1::GetWelfarePlanRequest get;
     get.set_name(plan_name_);
-    auto get_call = NewContext(context.options);
-    const grpc::Status status = stub->GetWelfarePlan(get_call.get(), get, &plan);
+    const grpc::Status status = CallWithRetry(context.options, [&](grpc::ClientContext* get_call) {
+      return stub->GetWelfarePlan(get_call, get, &plan);
+    });
     if (!status.ok()) return ReportError(status);
     v1::RecordIndicatorYearRequest request = Request(plan);
     const v1::IndicatorYear& entry = request.year();

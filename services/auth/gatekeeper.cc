@@ -122,8 +122,11 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
   const std::string bucket = user_id.value_or("");
   // Looked up once: its cost is charged now; AuthorizeMethod refuses a method without a rule.
   const MethodRule* rule = deps_.policy->Find(method);
-  if (!deps_.rate_limiter->TryAcquire(bucket, rule != nullptr ? rule->cost : 1)) {
-    done(Status(Reason::kRateLimited, "too many requests from this user; slow down and retry"));
+  std::chrono::milliseconds retry_after{0};
+  if (!deps_.rate_limiter->TryAcquire(bucket, rule != nullptr ? rule->cost : 1, &retry_after)) {
+    // A refused call did nothing: the client may retry it once the bucket can pay (RetryInfo).
+    done(Status(Reason::kRateLimited, "too many requests from this user; slow down and retry")
+             .WithRetryAfter(retry_after));
     return;
   }
   std::string legal_basis;

@@ -1,6 +1,8 @@
 #include "services/auth/rate_limiter.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 
 namespace casecoord::auth {
 
@@ -20,11 +22,23 @@ RateLimiter::Bucket& RateLimiter::Refilled(const std::string& user_id,
 }
 
 bool RateLimiter::TryAcquire(const std::string& user_id, int cost) {
+  std::chrono::milliseconds unused;
+  return TryAcquire(user_id, cost, &unused);
+}
+
+bool RateLimiter::TryAcquire(const std::string& user_id, int cost,
+                             std::chrono::milliseconds* retry_after) {
   const double tokens = std::min(burst_, static_cast<double>(std::max(cost, 1)));
   const auto now = clock_.Now();
   MutexLock lock(mutex_);
   Bucket& bucket = Refilled(user_id, now);
-  if (bucket.tokens < tokens) return false;
+  if (bucket.tokens < tokens) {
+    const double milliseconds = (tokens - bucket.tokens) / per_second_ * 1000;
+    // Rounded up, less a rounding error of the division: 0.2 s is 200 ms, not 201.
+    *retry_after = std::chrono::milliseconds(
+        std::max<int64_t>(1, static_cast<int64_t>(std::ceil(milliseconds - 1e-6))));
+    return false;
+  }
   bucket.tokens -= tokens;
   return true;
 }

@@ -22,6 +22,10 @@ class RateLimiter {
   // True if `user_id` may make a call costing `cost` tokens now (and takes them). A cost above the
   // burst is charged as the whole burst, so that such a call is possible at all.
   bool TryAcquire(const std::string& user_id, int cost = 1) CASECOORD_EXCLUDES(mutex_);
+  // The same; when refused, `*retry_after` is how long until the bucket can pay `cost` (at least
+  // 1 ms), if no one else spends from it meanwhile.
+  bool TryAcquire(const std::string& user_id, int cost, std::chrono::milliseconds* retry_after)
+      CASECOORD_EXCLUDES(mutex_);
 
   // Takes `tokens` (> 0) more from `user_id`'s bucket after the fact, whether or not it holds
   // them. Below zero the user is in debt: every call is refused until the refill has paid it back,

@@ -117,6 +117,7 @@ Result<v1::Case> CaseMaintenance::PreparePurge(const std::string& user_id,
   CASECOORD_RETURN_IF_ERROR(PrepareDestroyKey(*id, batch));
   // Pending referrals would otherwise stay in inboxes, pointing at data nobody can open.
   CASECOORD_RETURN_IF_ERROR(PrepareLeaveInboxes(*id, request.name(), batch));
+  CASECOORD_RETURN_IF_ERROR(cases_.PrepareClearReferralItems(*id, /*pending=*/true, batch));
 
   auto last = cases_.LastEventSequence(*id);
   if (!last.ok()) return last.status();

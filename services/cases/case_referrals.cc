@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "services/cases/case_layout.h"
+#include "services/common/fiscal_year.h"
 #include "services/storage/key_encoding.h"
 #include "services/worklist/due_index.h"
 
@@ -32,6 +33,32 @@ v1::CaseEventKind ApplyAnswer(CaseReferrals::Answer answer,
 }
 
 }  // namespace
+
+Status CaseReferrals::PrepareReferralItem(const v1::Case& record, const v1::Referral& referral,
+                                          storage::WriteBatch* batch) const {
+  v1::DueItem item;
+  item.set_subject(referral.name());
+  item.set_case_(record.name());
+  item.set_case_number(record.case_number());
+  item.set_agency(referral.agency());
+  // Due on the day of the change: at once on the owner's list and on its open watches.
+  *item.mutable_due_date() = JstToday(clock_);
+  std::vector<std::string> owners;
+  switch (referral.state()) {
+    case v1::Referral::PENDING:
+      item.set_kind(v1::REFERRAL_PENDING);
+      owners.push_back(referral.agency());
+      break;
+    case v1::Referral::ACCEPTED:
+    case v1::Referral::DECLINED:
+      item.set_kind(v1::REFERRAL_ANSWERED);
+      if (!record.coordinator().empty()) owners.push_back(record.coordinator());
+      break;
+    default:  // REVOKED: on no list (no owners clears the subject).
+      break;
+  }
+  return worklist::PrepareSetDue(storage_, item, owners, batch);
+}
 
 void CaseReferrals::PutReferral(uint64_t id, uint64_t number, const CaseKey& key,
                                 const v1::Referral& referral, storage::WriteBatch* batch) const {
@@ -125,6 +152,9 @@ Result<v1::Referral> CaseReferrals::PrepareRefer(const std::string& user_id,
   auto key = cases_.KeyOf(*id);
   if (!key.ok()) return key.status();
   PutReferral(*id, number, *key, referral, batch);
+  // Referring again is acting on the answers to the earlier referrals.
+  CASECOORD_RETURN_IF_ERROR(cases_.PrepareClearReferralItems(*id, /*pending=*/false, batch));
+  CASECOORD_RETURN_IF_ERROR(PrepareReferralItem(stored->record, referral, batch));
   CASECOORD_RETURN_IF_ERROR(cases_.PutHistory(*id, *key, stored->record, user_id, v1::REFERRED,
                                               referral.name(), "", batch));
   return referral;
@@ -183,6 +213,7 @@ Result<v1::Referral> CaseReferrals::PrepareAnswer(const std::string& user_id,
   auto key = cases_.KeyOf(id);
   if (!key.ok()) return key.status();
   PutReferral(id, number, *key, *referral, batch);
+  CASECOORD_RETURN_IF_ERROR(PrepareReferralItem(record, *referral, batch));
   if (answer == Answer::kAccept) {
     CASECOORD_RETURN_IF_ERROR(PrepareJoinTeam(id, *key, *referral, &record, batch));
   }

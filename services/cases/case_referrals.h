@@ -4,7 +4,9 @@
 // "referral-inbox", "case-team").
 //
 // Every change is prepared into a WriteBatch the caller commits with its audit entry, holding
-// CaseStore::LockCase of the case until then.
+// CaseStore::LockCase of the case until then. A referral is also a work-list item
+// (services/worklist) in the same batch: PENDING on the agency's list, its answer on the
+// coordinator's (monitoring.proto REFERRAL_PENDING, REFERRAL_ANSWERED).
 //
 // Thread safety: all methods may be called concurrently.
 #pragma once
@@ -64,6 +66,10 @@ class CaseReferrals {
   Status CheckReferable(const v1::Case& record, const v1::Referral& input) const;
   // Validates the fields a `answer` needs (a decline's reason and proposed agency).
   Status CheckAnswer(const v1::AnswerReferralRequest& request, Answer answer) const;
+  // Makes the work-list item of `referral` of the case `record` (monitoring.proto DueKind
+  // REFERRAL_PENDING, REFERRAL_ANSWERED) agree with its state, dated today.
+  Status PrepareReferralItem(const v1::Case& record, const v1::Referral& referral,
+                             storage::WriteBatch* batch) const;
   // Adds the referral's agency to the team of `record`.
   Status PrepareJoinTeam(uint64_t id, const CaseKey& key, const v1::Referral& referral,
                          v1::Case* record, storage::WriteBatch* batch) const;

@@ -535,7 +535,24 @@ Result<v1::Case> CaseStore::PrepareTransition(const std::string& user_id,
   if (request.to() == v1::CLOSED || request.to() == v1::COMPLETED_BY_ADVICE) {
     CASECOORD_RETURN_IF_ERROR(ClearCaseWork(*id, batch));
   }
+  CASECOORD_RETURN_IF_ERROR(PrepareClearReferralItems(*id, /*pending=*/false, batch));
   return record;
+}
+
+Status CaseStore::PrepareClearReferralItems(uint64_t id, bool pending,
+                                            storage::WriteBatch* batch) const {
+  const std::string prefix = Key(kReferral, id);
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    v1::Referral referral;
+    if (!ParsePublic(it->value().ToStringView(), &referral)) {
+      return Status(Reason::kReferralCorrupt, CaseName(id) + ": unreadable referral");
+    }
+    if (referral.state() == v1::Referral::PENDING && !pending) continue;
+    CASECOORD_RETURN_IF_ERROR(worklist::PrepareClearDue(storage_, referral.name(), batch));
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading referrals");
+  return Status::Ok();
 }
 
 Status CaseStore::ClearCaseWork(uint64_t id, storage::WriteBatch* batch) const {

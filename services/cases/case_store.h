@@ -164,6 +164,10 @@ class CaseStore final : public CaseAccess {
   // Adds the case to (or takes it off) the team index of `agency`.
   void PutTeamIndex(uint64_t id, const std::string& agency, bool on_team,
                     storage::WriteBatch* batch) const;
+  // Takes the answers to the case's referrals (REFERRAL_ANSWERED) off the coordinator's work list:
+  // the coordinator has acted on the case. With `pending` also the PENDING referrals' items (a
+  // purge). Reads the case's referrals only; the caller holds the case's lock.
+  Status PrepareClearReferralItems(uint64_t id, bool pending, storage::WriteBatch* batch) const;
 
  private:
   // `check_referrer`: whether referring_agency must (still) be in the directory.

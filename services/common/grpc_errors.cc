@@ -1,5 +1,10 @@
 #include "services/common/grpc_errors.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "services/common/text.h"
@@ -86,6 +91,14 @@ grpc::Status ToGrpcStatus(const Status& status) {
     rich.add_details()->PackFrom(bad_request);
   }
 
+  if (status.retry_after()) {
+    google::rpc::RetryInfo retry;
+    const int64_t milliseconds = std::max<int64_t>(0, status.retry_after()->count());
+    retry.mutable_retry_delay()->set_seconds(milliseconds / 1000);
+    retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(milliseconds % 1000) * 1000000);
+    rich.add_details()->PackFrom(retry);
+  }
+
   google::rpc::LocalizedMessage localized;
   localized.set_locale("ja-JP");
   localized.set_message(JapaneseMessageFor(status));
@@ -104,12 +117,22 @@ Status FromGrpcStatus(const grpc::Status& grpc_status) {
   }
   std::string reason;
   google::rpc::BadRequest bad_request;
+  std::optional<std::chrono::milliseconds> retry_after;
   for (const auto& detail : rich.details()) {
     google::rpc::ErrorInfo info;
     if (detail.UnpackTo(&info)) reason = info.reason();
     detail.UnpackTo(&bad_request);
+    google::rpc::RetryInfo retry;
+    if (detail.Is<google::rpc::RetryInfo>() && detail.UnpackTo(&retry) &&
+        retry.retry_delay().seconds() >= 0 && retry.retry_delay().nanos() >= 0) {
+      // Clamped to a day: a peer's absurd delay must not overflow the milliseconds.
+      const int64_t seconds = std::min<int64_t>(retry.retry_delay().seconds(), 86400);
+      retry_after =
+          std::chrono::milliseconds(seconds * 1000 + retry.retry_delay().nanos() / 1000000);
+    }
   }
   Status status = Status::FromWire(code, std::move(reason), rich.message());
+  if (retry_after) status = status.WithRetryAfter(*retry_after);
   for (const auto& v : bad_request.field_violations())
     status.AddViolation(v.field(), v.description());
   return status;

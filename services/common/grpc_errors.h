@@ -2,7 +2,9 @@
 //
 // A non-OK Status becomes a grpc::Status whose binary details are a google.rpc.Status carrying:
 // ErrorInfo (reason, domain "casecoord.jp"), BadRequest (one FieldViolation per invalid field) when
-// there are violations, and a LocalizedMessage in Japanese (ja-JP) for people.
+// there are violations, RetryInfo (retry_delay) when the Status has retry_after (a refusal of the
+// rate limiter), and a LocalizedMessage in Japanese (ja-JP) for people. FromGrpcStatus reads
+// RetryInfo back into retry_after.
 //
 // The answer is bounded whatever the Status holds: the message and each description are cut to
 // kMaxErrorMessageBytes, field paths to kMaxErrorFieldBytes, and at most kMaxFieldViolations

@@ -40,6 +40,12 @@ Status Status::WithMessage(std::string message) const {
   return status;
 }
 
+Status Status::WithRetryAfter(std::chrono::milliseconds delay) const {
+  Status status = *this;
+  status.retry_after_ = delay;
+  return status;
+}
+
 Status& Status::AddViolation(std::string field, std::string description) {
   violations_.push_back({std::move(field), std::move(description)});
   return *this;

@@ -5,6 +5,7 @@
 // Thread safety: a Status is an immutable value once built; copies may be used from any thread.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -50,6 +51,12 @@ class [[nodiscard]] Status {
   // caller prepended.
   Status WithMessage(std::string message) const;
 
+  // When the same call may succeed if made again (google.rpc.RetryInfo): set on refusals of the
+  // rate limiter, which did nothing, so a retry after the delay is safe.
+  std::optional<std::chrono::milliseconds> retry_after() const { return retry_after_; }
+  // The same failure with a retry delay.
+  Status WithRetryAfter(std::chrono::milliseconds delay) const;
+
   // Adds a field violation; meaningful with kInvalidArgument.
   Status& AddViolation(std::string field, std::string description);
 
@@ -62,6 +69,7 @@ class [[nodiscard]] Status {
   std::string reason_name_;
   std::string message_;
   std::vector<FieldViolation> violations_;
+  std::optional<std::chrono::milliseconds> retry_after_;
 };
 
 // Collects the invalid fields of a request, so that one answer names them all:

@@ -271,6 +271,27 @@ TEST(RateLimiterTest, WorkChargedAfterwardsLeavesADebtThatRefusesUntilRepaid) {
   EXPECT_TRUE(limiter.TryAcquire("a", 1));
 }
 
+// Issue 16, deliverable 7: a refusal says how long until the bucket can pay (RetryInfo).
+TEST(RateLimiterTest, ARefusalTellsWhenTheBucketCanPayAgain) {
+  ManualClock clock(std::chrono::system_clock::time_point(std::chrono::hours(1)));
+  RateLimiter limiter(10.0, 20.0, clock);
+  std::chrono::milliseconds retry_after{0};
+  EXPECT_TRUE(limiter.TryAcquire("a", 20, &retry_after));
+  EXPECT_FALSE(limiter.TryAcquire("a", 1, &retry_after));
+  EXPECT_EQ(retry_after, std::chrono::milliseconds(100));
+  EXPECT_FALSE(limiter.TryAcquire("a", 5, &retry_after));
+  EXPECT_EQ(retry_after, std::chrono::milliseconds(500));
+  clock.Advance(std::chrono::milliseconds(300));  // 3 tokens back
+  EXPECT_FALSE(limiter.TryAcquire("a", 5, &retry_after));
+  EXPECT_EQ(retry_after, std::chrono::milliseconds(200));
+  // A debt is waited out too.
+  limiter.Charge("a", 13);  // 3 - 13: 10 in debt
+  EXPECT_FALSE(limiter.TryAcquire("a", 1, &retry_after));
+  EXPECT_EQ(retry_after, std::chrono::milliseconds(1100));
+  clock.Advance(retry_after);
+  EXPECT_TRUE(limiter.TryAcquire("a", 1, &retry_after));
+}
+
 TEST_F(GatekeeperTest, CpuTimeBeyondTheMethodsCostIsChargedToTheCaller) {
   // The bucket holds 1000 tokens and the method costs 1: a call that burns 1.2 s of CPU leaves the
   // caller in debt, and its next call is refused; another user's calls still pass.

@@ -14,6 +14,8 @@
 #include <set>
 
 #include "casecoord/v1/admin.grpc.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "services/auth/policy.h"
 #include "services/common/grpc_errors.h"
 #include "tests/support/test_server.h"
@@ -335,6 +337,56 @@ TEST(AccessMatrixTest, OneUserOverTheRateLimitDoesNotSlowAnother) {
     grpc::ClientContext context;
     EXPECT_TRUE(other->GetServerInfo(&context, v1::GetServerInfoRequest(), &info).ok());
   }
+}
+
+// Issue 16, deliverable 7: a refusal of the rate limiter said "retry later" in prose only. Its
+// details carry google.rpc.RetryInfo: when the user's bucket can pay for the call again.
+TEST(AccessMatrixTest, ARateLimitedCallSaysWhenToRetry) {
+  ManualClock clock(std::chrono::system_clock::now());  // frozen: refills only when advanced
+  testing::TestServerOptions options;
+  options.clock = &clock;
+  options.rate_limit_per_second = 5;
+  options.rate_limit_burst = 20;
+  TestServer server(options);
+  auto runaway = v1::Admin::NewStub(server.ChannelFor("planner"));
+  auto call = [&] {
+    v1::ServerInfo info;
+    grpc::ClientContext context;
+    return runaway->GetServerInfo(&context, v1::GetServerInfoRequest(), &info);
+  };
+  grpc::Status refused;
+  for (int i = 0; i < 30 && refused.ok(); ++i) refused = call();
+  ASSERT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  google::rpc::Status rich;
+  ASSERT_TRUE(rich.ParseFromString(refused.error_details()));
+  std::vector<google::rpc::RetryInfo> retries;
+  bool error_info = false;
+  for (const auto& detail : rich.details()) {
+    google::rpc::RetryInfo retry;
+    if (detail.Is<google::rpc::RetryInfo>() && detail.UnpackTo(&retry)) retries.push_back(retry);
+    error_info = error_info || detail.Is<google::rpc::ErrorInfo>();
+  }
+  EXPECT_TRUE(error_info);
+  ASSERT_EQ(retries.size(), 1u);
+  // One token at 5 per second: 200 ms.
+  EXPECT_EQ(retries[0].retry_delay().seconds(), 0);
+  EXPECT_EQ(retries[0].retry_delay().nanos(), 200 * 1000 * 1000);
+  EXPECT_EQ(FromGrpcStatus(refused).retry_after(), std::chrono::milliseconds(200));
+
+  // Not a moment before.
+  clock.Advance(std::chrono::milliseconds(100));
+  grpc::Status early = call();
+  EXPECT_EQ(early.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(FromGrpcStatus(early).retry_after(), std::chrono::milliseconds(100));
+  clock.Advance(std::chrono::milliseconds(100));
+  EXPECT_TRUE(call().ok());
+  // Other refusals carry no RetryInfo.
+  v1::ServerInfo info;
+  grpc::ClientContext context;
+  grpc::Status denied = v1::Admin::NewStub(server.ChannelFor("disabled"))
+                            ->GetServerInfo(&context, v1::GetServerInfoRequest(), &info);
+  ASSERT_FALSE(denied.ok());
+  EXPECT_FALSE(FromGrpcStatus(denied).retry_after().has_value());
 }
 
 TEST(AccessMatrixTest, UsersAreManagedWithEtagsAndDisablingEndsAccess) {

@@ -431,6 +431,114 @@ TEST_F(MonitoringServiceTest, AStreamFirstSendsEverythingDueAndRefusesOtherOwner
   EXPECT_TRUE(StreamsEnded());
 }
 
+// "REFERRAL_PENDING cases/1/referrals/1 agencies/a2@20261122" per item.
+Names Referrals(const google::protobuf::RepeatedPtrField<v1::DueItem>& items) {
+  Names out;
+  for (const auto& item : items) {
+    out.push_back(v1::DueKind_Name(item.kind()) + " " + item.subject() + " " + item.agency() + "@" +
+                  Text(item.due_date()) + (item.overdue() ? "!" : ""));
+  }
+  return out;
+}
+
+// Issue 16, deliverable 6: a referral reached the agency only through its inbox, which it had to
+// poll. Now it is an item of the agency's work list, pushed to its open watch, and the answer an
+// item of the coordinator's list until the coordinator acts on the case.
+TEST_F(MonitoringServiceTest, AReferralReachesTheAgencyAndItsAnswerTheCoordinator) {
+  const std::string name = OpenCase("m-1", /*coordinate=*/false);
+  grpc::ClientContext watch;
+  watch.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto reader = Stub("other-staff")->WatchDueItems(&watch, v1::WatchDueItemsRequest());
+  v1::WatchDueItemsResponse message;
+  ASSERT_TRUE(reader->Read(&message));
+  EXPECT_TRUE(message.items().empty());
+
+  auto cases = v1::Cases::NewStub(server_.ChannelFor("coordinator"));
+  auto refer = [&](const std::string& agency) {
+    v1::CreateReferralRequest request;
+    request.set_parent(name);
+    request.mutable_referral()->set_agency(agency);
+    request.mutable_referral()->set_role(v1::PRINCIPAL_SUPPORT);
+    v1::Referral referral;
+    grpc::ClientContext context;
+    grpc::Status status = cases->CreateReferral(&context, request, &referral);
+    EXPECT_TRUE(status.ok()) << DescribeGrpcError(status);
+    return referral.name();
+  };
+  const std::string first = refer("agencies/a2");
+  const Names pending = {"REFERRAL_PENDING " + first + " agencies/a2@" + InDays(0)};
+  ASSERT_TRUE(reader->Read(&message));
+  EXPECT_EQ(Referrals(message.items()), pending);
+  v1::ListDueItemsResponse listed;
+  ASSERT_TRUE(List("other-staff", v1::ListDueItemsRequest(), &listed).ok());
+  EXPECT_EQ(Referrals(listed.items()), pending);
+  EXPECT_EQ(listed.items(0).case_(), name);
+  EXPECT_FALSE(listed.items(0).case_number().empty());
+  EXPECT_TRUE(ListAll("coordinator").empty());
+  EXPECT_TRUE(ListAll("agency-staff").empty()) << "only the agency asked";
+
+  // Unanswered the next day, it is overdue.
+  AdvanceDays(1);
+  ASSERT_TRUE(List("other-staff", v1::ListDueItemsRequest(), &listed).ok());
+  EXPECT_EQ(Referrals(listed.items()),
+            Names{"REFERRAL_PENDING " + first + " agencies/a2@" + InDays(-1) + "!"});
+
+  // Accepted, it leaves the agency's list and the answer is the coordinator's item.
+  v1::AnswerReferralRequest answer;
+  answer.set_name(first);
+  v1::Referral answered;
+  {
+    grpc::ClientContext context;
+    auto staff = v1::Cases::NewStub(server_.ChannelFor("other-staff"));
+    ASSERT_TRUE(staff->AcceptReferral(&context, answer, &answered).ok());
+  }
+  EXPECT_TRUE(ListAll("other-staff").empty());
+  ASSERT_TRUE(List("coordinator", v1::ListDueItemsRequest(), &listed).ok());
+  EXPECT_EQ(Referrals(listed.items()),
+            Names{"REFERRAL_ANSWERED " + first + " agencies/a2@" + InDays(0)});
+  watch.TryCancel();
+  while (reader->Read(&message)) {
+  }
+  reader->Finish();
+
+  // A decline too; a revoked referral is on no list.
+  const std::string second = refer("agencies/a1");
+  EXPECT_TRUE(ListAll("coordinator").empty()) << "referring again acts on the earlier answers";
+  answer.set_name(second);
+  answer.set_reason("担当地区外のため");
+  {
+    grpc::ClientContext context;
+    auto staff = v1::Cases::NewStub(server_.ChannelFor("agency-staff"));
+    ASSERT_TRUE(staff->DeclineReferral(&context, answer, &answered).ok());
+  }
+  EXPECT_TRUE(ListAll("agency-staff").empty());
+  ASSERT_TRUE(List("coordinator", v1::ListDueItemsRequest(), &listed).ok());
+  EXPECT_EQ(Referrals(listed.items()),
+            Names{"REFERRAL_ANSWERED " + second + " agencies/a1@" + InDays(0)});
+  // A transition of the case is acting on it too.
+  {
+    v1::TransitionCaseRequest move;
+    move.set_name(name);
+    move.set_to(v1::COORDINATING);
+    v1::Case moved;
+    grpc::ClientContext context;
+    grpc::Status status = cases->TransitionCase(&context, move, &moved);
+    ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  }
+  EXPECT_TRUE(ListAll("coordinator").empty());
+  const std::string third = refer("agencies/a1");
+  EXPECT_EQ(ListAll("agency-staff").size(), 1u);
+  answer.set_name(third);
+  answer.clear_reason();
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(cases->RevokeReferral(&context, answer, &answered).ok());
+  }
+  EXPECT_TRUE(ListAll("agency-staff").empty());
+  EXPECT_TRUE(ListAll("coordinator").empty());
+  EXPECT_TRUE(StreamsEnded());
+}
+
 TEST_F(MonitoringServiceTest, ShutdownEndsOpenStreamsWithUnavailable) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
