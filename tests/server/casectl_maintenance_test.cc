@@ -116,8 +116,8 @@ TEST_F(CasectlMaintenanceTest, CaseUpdateSendsOnlyTheFieldsGiven) {
   const std::string etag = EtagOf(name);
 
   CasectlRun updated = Casectl({"case", "update", name, "--district", "minami", "--tags",
-                                "double-care,8050", "--field", "高齢", "--urgency", "URGENT",
-                                "--next-review", "2030-04-01", "--etag", etag});
+                                "double-care,8050", "--field", "ELDERLY_CARE", "--urgency",
+                                "URGENT", "--next-review", "2030-04-01", "--etag", etag});
   ASSERT_EQ(updated.exit_code, 0) << updated.out << updated.err;
   EXPECT_TRUE(Contains(updated.out, "case updated: " + number)) << updated.out;
   CasectlRun got = Casectl({"case", "get", name, "--json"});
@@ -249,11 +249,12 @@ TEST_F(CasectlMaintenanceTest, MeetingUpdateChangesAScheduledMeeting) {
 // limiter did nothing and says when to retry (RetryInfo); casectl waits that long, says so, and
 // tries again a few times.
 TEST_F(CasectlMaintenanceTest, RateLimitedCallsAreRetriedAfterTheDelayTheServerNames) {
-  // A server of its own: 1 call a second, burst 5, on a frozen clock.
+  // A server of its own: 1 call a second, burst 20 (the harness makes 7 calls as admin), on a
+  // frozen clock.
   testing::TestServerOptions options;
   options.clock = &clock_;
   options.rate_limit_per_second = 1;
-  options.rate_limit_burst = 5;
+  options.rate_limit_burst = 20;
   testing::TestServer limited(options);
   testing::TempDir pki, first_run, second_run;
   limited.ca().WriteTo(pki.path(), {"coordinator"});
@@ -280,10 +281,11 @@ TEST_F(CasectlMaintenanceTest, RateLimitedCallsAreRetriedAfterTheDelayTheServerN
     return false;
   };
 
-  // Never refilled: three retries a second apart, then the refusal is reported.
+  // Never refilled: three retries a second apart (GetServerInfo costs 1 token), then the refusal
+  // is reported.
   ASSERT_TRUE(exhaust());
   const auto started = std::chrono::steady_clock::now();
-  CasectlRun refused = testing::RunProcess(argv({"case", "list"}), first_run.path());
+  CasectlRun refused = testing::RunProcess(argv({"info"}), first_run.path());
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
   EXPECT_EQ(refused.exit_code, 1) << refused.out;
   EXPECT_EQ(Count(refused.err, "rate limited: retrying in "), 3) << refused.err;
@@ -292,9 +294,7 @@ TEST_F(CasectlMaintenanceTest, RateLimitedCallsAreRetriedAfterTheDelayTheServerN
 
   // Refilled while casectl waits: its retry succeeds.
   CasectlRun retried;
-  std::thread run([&] {
-    retried = testing::RunProcess(argv({"case", "list"}), second_run.path());
-  });
+  std::thread run([&] { retried = testing::RunProcess(argv({"info"}), second_run.path()); });
   bool waiting = false;
   for (int i = 0; i < 3000 && !waiting; ++i) {
     waiting = Contains(testing::ReadFile(second_run.Sub("stderr")), "rate limited: retrying");
@@ -305,7 +305,7 @@ TEST_F(CasectlMaintenanceTest, RateLimitedCallsAreRetriedAfterTheDelayTheServerN
   run.join();
   EXPECT_EQ(retried.exit_code, 0) << retried.out << retried.err;
   EXPECT_TRUE(Contains(retried.err, "要求が多すぎるため")) << retried.err;
-  EXPECT_TRUE(Contains(retried.out, "no cases") || Contains(retried.out, "該当")) << retried.out;
+  EXPECT_FALSE(retried.out.empty());
 }
 
 }  // namespace
