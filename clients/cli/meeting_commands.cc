@@ -7,6 +7,9 @@
 //   meeting get MEETING
 //   meeting list [--case CASE] [--type TYPE] [--state STATE] [--page-size N] [--page-token T]
 //             [--all]
+//   meeting update MEETING [--title T] [--at "YYYY-MM-DD HH:MM"] [--location L]
+//             [--participant USER[@AGENCY]:ROLE ...] [--materials-file PATH | --materials TEXT]
+//             [--etag E]                            (a SCHEDULED meeting; only the fields given)
 //   meeting acknowledge MEETING                     (the caller's duty of confidentiality)
 //   meeting minutes MEETING --held YYYY-MM-DD (--policy-file PATH | --policy TEXT)
 //             [--decision TEXT ... | --decisions-file PATH]
