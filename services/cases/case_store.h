@@ -19,6 +19,8 @@
 //   "case-entry"/id/n    the consultation log; summary and amendment reason sealed with the
 //                        entry's name "cases/{id}/consultations/{n}"
 //   kMeta "case-next-id", "case-number"/fiscal year      id and case-number sequences
+//   kMeta "case-intake-dates"                             every case has its intake_date
+//                                                         (CaseMaintenance::FillIntakeDates)
 //   kIndexes "case-request"/user/request_id → id          create idempotency
 //   kIndexes "case-team"/agency/id                        the cases on each agency's team
 // Every change is prepared into a WriteBatch that the caller commits with its audit entry; the
