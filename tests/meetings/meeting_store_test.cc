@@ -153,6 +153,14 @@ TEST_F(MeetingStoreTest, OpenAssignmentsAndThePlanReviewAreInTheWorkLists) {
 
   v1::SupportPlan plan;
   plan.add_goals()->set_goal("生活の安定");
+  // A review due before the case was received (2026-01-05) is refused.
+  *plan.mutable_next_review_date() = Day(2026, 1, 4);
+  {
+    storage::WriteBatch refused(*storage_);
+    EXPECT_TRUE(plans_->PrepareCreateVersion("coordinator", "cases/1", plan, &refused)
+                    .status()
+                    .Is(Reason::kDatedBeforeIntake));
+  }
   *plan.mutable_next_review_date() = Day(2027, 1, 15);
   storage::WriteBatch create(*storage_);
   auto created = plans_->PrepareCreateVersion("coordinator", "cases/1", plan, &create);
