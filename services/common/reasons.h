@@ -182,7 +182,10 @@ namespace casecoord {
   /* Client-side exports (casectl, reports; never sent by the server) */ \
   X(kUnprotectedCell, "UNPROTECTED_CELL", kFailedPrecondition, "秘匿されていない小さな数値があるため出力できません") \
   X(kDisclosureAuditNotPassed, "DISCLOSURE_AUDIT_NOT_PASSED", kFailedPrecondition, "秘匿チェックに合格していない表は出力できません") \
-  X(kXlsxWriteFailed, "XLSX_WRITE_FAILED", kInternal, "Excel ファイルを書き出せませんでした")
+  X(kXlsxWriteFailed, "XLSX_WRITE_FAILED", kInternal, "Excel ファイルを書き出せませんでした") \
+  /* Intake date (issue 16) */ \
+  X(kDatedBeforeIntake, "DATED_BEFORE_INTAKE", kFailedPrecondition, "事例の受付日より前の日付は記録できません") \
+  X(kIntakeAfterRecords, "INTAKE_AFTER_RECORDS", kFailedPrecondition, "受付日より前の日付の記録があるため、受付日をその日より後にはできません")
 
 // clang-format on
 

@@ -51,6 +51,10 @@ class MeetingStoreTest : public ::testing::Test {
     input.set_district("kita");
     input.set_referring_agency("agencies/kita-1");
     input.set_presenting_problem("相談");
+    // Received before the meetings the tests hold (nothing on a case may precede its intake).
+    input.mutable_intake_date()->set_year(2026);
+    input.mutable_intake_date()->set_month(1);
+    input.mutable_intake_date()->set_day(5);
     storage::WriteBatch intake(*storage_);
     auto created = cases_->PrepareCreate("coordinator", "r1", input, &intake);
     ASSERT_TRUE(created.ok()) << created.status().ToString();
@@ -117,6 +121,11 @@ TEST_F(MeetingStoreTest, HeldMeetingsAreCountedByTypeAndFiscalYearOfTheDayHeld) 
   EXPECT_EQ(Hold(v1::SUPPORT_MEETING, "cases/1", "f", Day(2026, 11, 23)).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(Count(2026, stats::kCaseMeetings), 1);
+  // So is one held before the case was received (2026-01-05).
+  EXPECT_TRUE(Hold(v1::SUPPORT_MEETING, "cases/1", "g", Day(2026, 1, 4))
+                  .status()
+                  .Is(Reason::kDatedBeforeIntake));
+  EXPECT_EQ(Count(2025, stats::kCaseMeetings), 1);
 
   storage::WriteBatch rebuild(*storage_);
   auto checked = counting_->PrepareRebuildCounters(/*validate_only=*/true, &rebuild);
@@ -144,6 +153,14 @@ TEST_F(MeetingStoreTest, OpenAssignmentsAndThePlanReviewAreInTheWorkLists) {
 
   v1::SupportPlan plan;
   plan.add_goals()->set_goal("生活の安定");
+  // A review due before the case was received (2026-01-05) is refused.
+  *plan.mutable_next_review_date() = Day(2026, 1, 4);
+  {
+    storage::WriteBatch refused(*storage_);
+    EXPECT_TRUE(plans_->PrepareCreateVersion("coordinator", "cases/1", plan, &refused)
+                    .status()
+                    .Is(Reason::kDatedBeforeIntake));
+  }
   *plan.mutable_next_review_date() = Day(2027, 1, 15);
   storage::WriteBatch create(*storage_);
   auto created = plans_->PrepareCreateVersion("coordinator", "cases/1", plan, &create);

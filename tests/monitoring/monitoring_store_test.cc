@@ -72,6 +72,10 @@ class MonitoringStoreTest : public ::testing::Test {
     input.set_district("kita");
     input.set_referring_agency("agencies/kita-1");
     input.set_presenting_problem("長男が外出しない");
+    // Received before the checks the tests date (nothing on a case may precede its intake).
+    input.mutable_intake_date()->set_year(2026);
+    input.mutable_intake_date()->set_month(9);
+    input.mutable_intake_date()->set_day(1);
     storage::WriteBatch created(*storage_);
     auto opened = cases_->PrepareCreate("coordinator", request_id, input, &created);
     EXPECT_TRUE(opened.ok()) << opened.status().ToString();
@@ -200,6 +204,9 @@ TEST_F(MonitoringStoreTest, AnIntervalCountsFromTheStartThenFromTheLatestCheck) 
   EXPECT_EQ(checked->checks(0).number(), 1);
   EXPECT_EQ(checked->checks(0).author(), "users/staff");
   EXPECT_EQ(checked->checks(0).note(), "自宅を訪問し本人と話した");
+
+  // Nor one dated before the case was received (2026-09-01).
+  EXPECT_TRUE(Check(name, Day(2026, 8, 31)).status().Is(Reason::kDatedBeforeIntake));
 
   // A check entered late (an earlier date) does not pull the schedule back.
   checked = Check(name, Day(2026, 11, 2), v1::MONITORING_STAGE_UNSPECIFIED, v1::REVISIT,
