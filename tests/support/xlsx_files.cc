@@ -46,6 +46,33 @@ std::string TextXlsx(
   });
 }
 
+std::string ZipEntry(const std::string& zip, const std::string& name) {
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_buffer_create(zip.data(), zip.size(), 0, &error);
+  zip_t* archive = source == nullptr ? nullptr : zip_open_from_source(source, ZIP_RDONLY, &error);
+  zip_error_fini(&error);
+  if (archive == nullptr) {
+    zip_source_free(source);
+    ADD_FAILURE() << "not a zip archive";
+    return "";
+  }
+  std::string contents;
+  zip_file_t* file = zip_fopen(archive, name.c_str(), 0);
+  if (file == nullptr) {
+    ADD_FAILURE() << "no entry " << name;
+  } else {
+    char buffer[4096];
+    zip_int64_t read = 0;
+    while ((read = zip_fread(file, buffer, sizeof(buffer))) > 0) {
+      contents.append(buffer, static_cast<size_t>(read));
+    }
+    zip_fclose(file);
+  }
+  zip_discard(archive);
+  return contents;
+}
+
 std::string ZipArchive(const std::vector<std::pair<std::string, std::string>>& entries) {
   TempDir dir;
   const std::string path = dir.Sub("archive.zip");

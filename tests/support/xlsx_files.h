@@ -22,6 +22,10 @@ std::string WriteXlsx(const std::function<void(lxw_workbook*)>& build,
 std::string TextXlsx(
     const std::vector<std::pair<std::string, std::vector<std::vector<std::string>>>>& sheets);
 
+// The decompressed entry `name` of the zip archive `zip`; fails the test (and returns "") if there
+// is none.
+std::string ZipEntry(const std::string& zip, const std::string& name);
+
 // A zip archive of the given (name, contents) entries, deflated, made with libzip.
 std::string ZipArchive(const std::vector<std::pair<std::string, std::string>>& entries);
 

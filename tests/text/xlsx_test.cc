@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -147,7 +148,8 @@ TEST(XlsxTest, ReadsInlineStrings) {
         worksheet_write_number(sheet, 1, 2, 7, nullptr);
       },
       /*inline_strings=*/true);
-  ASSERT_NE(file.find("inlineStr"), std::string::npos) << "constant-memory mode writes inline";
+  ASSERT_THAT(testing::ZipEntry(file, "xl/worksheets/sheet1.xml"), HasSubstr("t=\"inlineStr\""))
+      << "constant-memory mode writes the strings into the cells";
   auto sheet = ReadXlsxSheet(file);
   ASSERT_TRUE(sheet.ok()) << sheet.status().ToString();
   EXPECT_EQ(sheet->name, "Sheet1");
@@ -293,8 +295,9 @@ TEST(XlsxTest, RefusesMalformedFilesWithAStatus) {
   }
 }
 
-// Replaces every occurrence of the 4-byte little-endian `from` in the zip's headers by `to`.
-void ReplaceDeclaredSize(std::string* zip, uint32_t from, uint32_t to) {
+// Replaces every occurrence of the 4-byte little-endian `from` in the zip's headers by `to`;
+// returns how many there were.
+int ReplaceDeclaredSize(std::string* zip, uint32_t from, uint32_t to) {
   auto bytes = [](uint32_t value) {
     std::string out(4, '\0');
     for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((value >> (8 * i)) & 0xFF);
@@ -302,9 +305,12 @@ void ReplaceDeclaredSize(std::string* zip, uint32_t from, uint32_t to) {
   };
   const std::string needle = bytes(from);
   const std::string replacement = bytes(to);
+  int count = 0;
   for (size_t at = zip->find(needle); at != std::string::npos; at = zip->find(needle, at + 4)) {
     zip->replace(at, 4, replacement);
+    ++count;
   }
+  return count;
 }
 
 TEST(XlsxTest, StopsAZipBombAtThePartLimitWhateverItDeclares) {
@@ -324,12 +330,12 @@ TEST(XlsxTest, StopsAZipBombAtThePartLimitWhateverItDeclares) {
               HasSubstr("xl/worksheets/sheet1.xml decompresses to more than 128 MiB"));
 
   // The same archive declaring the sheet to be 200 bytes: refused too, never read past the limit.
-  ReplaceDeclaredSize(&bomb, size, 200);
+  ASSERT_EQ(ReplaceDeclaredSize(&bomb, size, 200), 2) << "the local and the central header";
   auto lying = ReadXlsxSheet(bomb);
   ASSERT_FALSE(lying.ok());
   EXPECT_EQ(lying.status().code(), StatusCode::kInvalidArgument) << lying.status().ToString();
-  EXPECT_TRUE(lying.status().Is(Reason::kXlsxTooLarge) || lying.status().Is(Reason::kXlsxMalformed))
-      << lying.status().ToString();
+  // libzip (1.7) inflates past the declared size; the reader's own count stops it.
+  EXPECT_TRUE(lying.status().Is(Reason::kXlsxTooLarge)) << lying.status().ToString();
 }
 
 TEST(XlsxTest, RefusesAFileOverTheSizeLimitBeforeOpeningIt) {
