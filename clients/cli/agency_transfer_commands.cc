@@ -426,7 +426,8 @@ class SurveyDeleteCommand : public SurveyCommand {
 };
 
 constexpr CommandSpec kAgencyTransferCommands[] = {
-    {"agency import", "取込 / import a CSV (UTF-8 or Shift_JIS) or XLSX file", Make<AgencyImportCommand>},
+    {"agency import", "取込 / import a CSV (UTF-8 or Shift_JIS) or XLSX file",
+     Make<AgencyImportCommand>},
     {"agency export", "書出 / export the directory to a file", Make<AgencyExportCommand>},
     {"agency survey", "連携に関する年次調査 / yearly cooperation survey"},
     {"agency survey record", "回答を記録 / record an agency's answer", Make<SurveyRecordCommand>},

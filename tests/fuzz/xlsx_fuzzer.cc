@@ -40,8 +40,7 @@ void CheckSheetShape(const XlsxSheet& sheet) {
   int previous = 0;
   size_t cells = 0;
   for (const XlsxRow& row : sheet.rows) {
-    FUZZ_CHECK(row.row > previous && row.row <= kMaxXlsxRows, "row %d after %d", row.row,
-               previous);
+    FUZZ_CHECK(row.row > previous && row.row <= kMaxXlsxRows, "row %d after %d", row.row, previous);
     previous = row.row;
     FUZZ_CHECK(!row.cells.empty() && !row.cells.back().empty(), "row %d ends empty", row.row);
     FUZZ_CHECK(row.cells.size() <= static_cast<size_t>(kMaxXlsxColumns), "row %d has %zu cells",
@@ -81,8 +80,7 @@ void CheckTable(std::string_view bytes, const casecoord::Result<XlsxSheet>& shee
         FUZZ_CHECK(read.cells[c] == expected, "row %d column %zu changed", row.row, c + 1);
       }
     } else {
-      FUZZ_CHECK(problem_lines.count(row.row) == 1, "row %d neither read nor a problem",
-                 row.row);
+      FUZZ_CHECK(problem_lines.count(row.row) == 1, "row %d neither read nor a problem", row.row);
     }
   }
   FUZZ_CHECK(next == table->rows.size(), "the table has rows the sheet has not");

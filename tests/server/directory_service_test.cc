@@ -212,13 +212,13 @@ TEST(DirectoryServiceTest, ImportIsAllOrNothingUnlessPartialAndReportsTheBadRows
 TEST(DirectoryServiceTest, ImportsAnXlsxFileAndNamesTheSheetRowOfAProblem) {
   testing::TestServer server;
   auto coordinator = v1::AgencyDirectory::NewStub(server.ChannelFor("coordinator"));
-  const std::string file = testing::TextXlsx({{"相談機関一覧",
-                                               {{"機関ID", "機関名", "フリガナ", "種別", "紹介受付"},
-                                                {"kita-1", "北区第一包括", "キタクダイイチホウカツ",
-                                                 "地域包括支援センター", "可"},
-                                                {},
-                                                {"bad-kind", "何かの機関", "ナニカ", "役所", "可"},
-                                                {"minami-npo", "NPO法人みなみ", "ミナミ", "NPO"}}}});
+  const std::string file = testing::TextXlsx(
+      {{"相談機関一覧",
+        {{"機関ID", "機関名", "フリガナ", "種別", "紹介受付"},
+         {"kita-1", "北区第一包括", "キタクダイイチホウカツ", "地域包括支援センター", "可"},
+         {},
+         {"bad-kind", "何かの機関", "ナニカ", "役所", "可"},
+         {"minami-npo", "NPO法人みなみ", "ミナミ", "NPO"}}}});
   v1::AgencyImportOptions options;
   options.set_allow_partial(true);
   v1::ImportAgenciesResponse response;

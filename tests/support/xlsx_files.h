@@ -15,8 +15,7 @@ namespace casecoord::testing {
 // returns "") if libxlsxwriter cannot write it. With `inline_strings` the workbook is written in
 // libxlsxwriter's constant-memory mode, which stores strings in the cells instead of the shared
 // string table.
-std::string WriteXlsx(const std::function<void(lxw_workbook*)>& build,
-                      bool inline_strings = false);
+std::string WriteXlsx(const std::function<void(lxw_workbook*)>& build, bool inline_strings = false);
 
 // A workbook of text cells: one sheet per (name, rows) pair, rows from row 1, column A.
 std::string TextXlsx(

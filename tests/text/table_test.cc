@@ -36,14 +36,16 @@ std::vector<std::string> Problems(const Table& table) {
 }
 
 TEST(TableTest, ReadsCsvAsParseCsvDoes) {
-  auto table = ReadTable("\xEF\xBB\xBF\r\n機関ID,機関名\r\nkita,北区\r\nbad\r\n\r\nminami,南区\r\n");
+  auto table =
+      ReadTable("\xEF\xBB\xBF\r\n機関ID,機関名\r\nkita,北区\r\nbad\r\n\r\nminami,南区\r\n");
   ASSERT_TRUE(table.ok()) << table.status().ToString();
   EXPECT_EQ(table->format, TableFormat::kCsv);
   EXPECT_EQ(table->encoding, CsvEncoding::kUtf8Bom);
   EXPECT_EQ(table->header_line, 2);
   EXPECT_THAT(table->header, ElementsAre("機関ID", "機関名"));
   EXPECT_THAT(Lines(*table), ElementsAre(3, 6));
-  EXPECT_THAT(Cells(*table), ElementsAre(ElementsAre("kita", "北区"), ElementsAre("minami", "南区")));
+  EXPECT_THAT(Cells(*table),
+              ElementsAre(ElementsAre("kita", "北区"), ElementsAre("minami", "南区")));
   EXPECT_THAT(Problems(*table), ElementsAre("4:0 record has 1 fields but the header has 2"));
 
   auto cp932 = ReadTable("\x8B\x40\x8A\xD6\x49\x44\r\n");  // 機関ID
@@ -74,8 +76,8 @@ TEST(TableTest, ReadsTheFirstSheetOfAnXlsxFileInTheSameShape) {
   EXPECT_EQ(table->header_line, 2);
   EXPECT_THAT(table->header, ElementsAre("機関ID", "機関名", "", "機関名"));
   EXPECT_THAT(Lines(*table), ElementsAre(3, 6));
-  EXPECT_THAT(Cells(*table), ElementsAre(ElementsAre("kita", "北区", "", ""),
-                                         ElementsAre("", "", "", "備考")));
+  EXPECT_THAT(Cells(*table),
+              ElementsAre(ElementsAre("kita", "北区", "", ""), ElementsAre("", "", "", "備考")));
   EXPECT_THAT(Problems(*table),
               ElementsAre("2:3 header name is empty", "2:4 header name \"機関名\" repeats column 2",
                           "5:5 cell E5 is beyond the header's last column D"));

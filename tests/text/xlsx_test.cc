@@ -28,15 +28,18 @@ constexpr char kSheetsRels[] =
     R"(</Relationships>)";
 
 std::string Workbook(std::string_view properties = "") {
-  return std::string(R"(<?xml version="1.0" encoding="UTF-8"?>)"
-                     R"(<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" )"
-                     R"(xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">)") +
-         std::string(properties) + R"(<sheets><sheet name="名簿" sheetId="1" r:id="rId1"/></sheets></workbook>)";
+  return std::string(
+             R"(<?xml version="1.0" encoding="UTF-8"?>)"
+             R"(<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" )"
+             R"(xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">)") +
+         std::string(properties) +
+         R"(<sheets><sheet name="名簿" sheetId="1" r:id="rId1"/></sheets></workbook>)";
 }
 
 std::string Worksheet(std::string_view sheet_data, std::string_view before = "") {
-  return std::string(R"(<?xml version="1.0" encoding="UTF-8"?>)"
-                     R"(<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">)") +
+  return std::string(
+             R"(<?xml version="1.0" encoding="UTF-8"?>)"
+             R"(<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">)") +
          std::string(before) + "<sheetData>" + std::string(sheet_data) + "</sheetData></worksheet>";
 }
 
@@ -153,7 +156,8 @@ TEST(XlsxTest, ReadsInlineStrings) {
   auto sheet = ReadXlsxSheet(file);
   ASSERT_TRUE(sheet.ok()) << sheet.status().ToString();
   EXPECT_EQ(sheet->name, "Sheet1");
-  EXPECT_THAT(Cells(*sheet), ElementsAre(ElementsAre("機関名"), ElementsAre("みなみ相談室", "", "7")));
+  EXPECT_THAT(Cells(*sheet),
+              ElementsAre(ElementsAre("機関名"), ElementsAre("みなみ相談室", "", "7")));
 }
 
 TEST(XlsxTest, LeavesOutPhoneticGuidesAndDecodesEscapes) {
@@ -196,8 +200,8 @@ TEST(XlsxTest, IgnoresAHugeDimensionButNotCellsBeyondTheLimits) {
   EXPECT_THAT(Cells(*small), ElementsAre(ElementsAre("x")));
 
   // Empty (formatted) cells anywhere are fine; values beyond the limits are not.
-  auto formatted = ReadXlsxSheet(HandWritten(Worksheet(
-      R"(<row r="1048576"><c r="XFD1048576" s="0"/></row>)")));
+  auto formatted =
+      ReadXlsxSheet(HandWritten(Worksheet(R"(<row r="1048576"><c r="XFD1048576" s="0"/></row>)")));
   ASSERT_TRUE(formatted.ok()) << formatted.status().ToString();
   EXPECT_TRUE(formatted->rows.empty());
   auto far_row = ReadXlsxSheet(
@@ -211,8 +215,8 @@ TEST(XlsxTest, IgnoresAHugeDimensionButNotCellsBeyondTheLimits) {
   EXPECT_TRUE(far_column.status().Is(Reason::kXlsxTooLarge)) << far_column.status().ToString();
   EXPECT_THAT(far_column.status().message(), HasSubstr("AMK1 is beyond column AMJ"));
   const std::string long_text(kMaxXlsxCellBytes + 1, 'a');
-  auto too_long = ReadXlsxSheet(HandWritten(
-      Worksheet(R"(<row r="1"><c r="A1" t="inlineStr"><is><t>)" + long_text + "</t></is></c></row>")));
+  auto too_long = ReadXlsxSheet(HandWritten(Worksheet(
+      R"(<row r="1"><c r="A1" t="inlineStr"><is><t>)" + long_text + "</t></is></c></row>")));
   ASSERT_FALSE(too_long.ok());
   EXPECT_TRUE(too_long.status().Is(Reason::kXlsxTooLarge)) << too_long.status().ToString();
 }
@@ -254,8 +258,7 @@ TEST(XlsxTest, RefusesMalformedFilesWithAStatus) {
        "not a readable zip archive"},
       {"no workbook", ZipArchive({{"word/document.xml", "<document/>"}}), Reason::kNotXlsx,
        "no workbook (xl/workbook.xml)"},
-      {"no sheets",
-       ZipArchive({{"xl/workbook.xml", "<workbook><sheets/></workbook>"}}),
+      {"no sheets", ZipArchive({{"xl/workbook.xml", "<workbook><sheets/></workbook>"}}),
        Reason::kXlsxMalformed, "no sheet"},
       {"sheet part missing", ZipArchive({{"xl/workbook.xml", Workbook()}}), Reason::kXlsxMalformed,
        "sheet 名簿 has no part"},
@@ -288,8 +291,8 @@ TEST(XlsxTest, RefusesMalformedFilesWithAStatus) {
   for (const Refusal& refusal : refusals) {
     auto sheet = ReadXlsxSheet(refusal.file);
     ASSERT_FALSE(sheet.ok()) << refusal.what;
-    EXPECT_TRUE(sheet.status().Is(refusal.reason)) << refusal.what << ": "
-                                                   << sheet.status().ToString();
+    EXPECT_TRUE(sheet.status().Is(refusal.reason))
+        << refusal.what << ": " << sheet.status().ToString();
     EXPECT_EQ(sheet.status().code(), StatusCode::kInvalidArgument) << refusal.what;
     EXPECT_THAT(sheet.status().message(), HasSubstr(refusal.message_part)) << refusal.what;
   }
