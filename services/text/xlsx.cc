@@ -19,7 +19,7 @@ namespace casecoord::text {
 namespace {
 
 // Decompressed bytes handed to the XML parser at a time.
-constexpr size_t kChunkBytes = 64 * 1024;
+constexpr size_t kChunkBytes = size_t{64} * 1024;
 constexpr std::string_view kDefaultWorkbook = "xl/workbook.xml";
 
 Status Malformed(std::string message) { return Status(Reason::kXlsxMalformed, std::move(message)); }
@@ -633,6 +633,37 @@ Result<OpenedWorkbook> OpenWorkbook(std::string_view bytes) {
   return workbook;
 }
 
+// The sheet named `sheet_name`, or the first when it is empty.
+Result<const SheetEntry*> FindSheet(const OpenedWorkbook& opened, std::string_view sheet_name) {
+  if (sheet_name.empty()) return &opened.sheets.front();
+  for (const SheetEntry& sheet : opened.sheets) {
+    if (sheet.name == sheet_name) return &sheet;
+  }
+  std::string names;
+  for (const SheetEntry& sheet : opened.sheets) names += (names.empty() ? "" : ", ") + sheet.name;
+  return Status(Reason::kSheetNotFound,
+                "sheet " + std::string(sheet_name) + " not found; the sheets are: " + names);
+}
+
+// The styles and shared strings of the workbook, where it has them.
+Result<Workbook> ReadWorkbookParts(OpenedWorkbook& opened) {
+  Archive& archive = *opened.archive;
+  Workbook workbook;
+  workbook.date1904 = opened.date1904;
+  if (auto styles = TargetOfType(opened.relationships, "styles"); styles && archive.Has(*styles)) {
+    StylesHandler handler;
+    CASECOORD_RETURN_IF_ERROR(ParsePart(archive, *styles, handler));
+    workbook.format_kinds = std::move(handler.kinds());
+  }
+  if (auto strings = TargetOfType(opened.relationships, "sharedStrings");
+      strings && archive.Has(*strings)) {
+    SharedStringsHandler handler;
+    CASECOORD_RETURN_IF_ERROR(ParsePart(archive, *strings, handler));
+    workbook.shared_strings = std::move(handler.strings());
+  }
+  return workbook;
+}
+
 }  // namespace
 
 bool LooksLikeZip(std::string_view bytes) { return bytes.starts_with(std::string_view("PK\3\4")); }
@@ -675,39 +706,17 @@ Result<std::vector<std::string>> ListXlsxSheets(std::string_view bytes) {
 
 Result<XlsxSheet> ReadXlsxSheet(std::string_view bytes, std::string_view sheet_name) {
   CASECOORD_ASSIGN_OR_RETURN(OpenedWorkbook opened, OpenWorkbook(bytes));
-  const SheetEntry* entry = sheet_name.empty() ? &opened.sheets.front() : nullptr;
-  for (const SheetEntry& sheet : opened.sheets) {
-    if (entry == nullptr && sheet.name == sheet_name) entry = &sheet;
-  }
-  if (entry == nullptr) {
-    std::string names;
-    for (const SheetEntry& sheet : opened.sheets) names += (names.empty() ? "" : ", ") + sheet.name;
-    return Status(Reason::kSheetNotFound,
-                  "sheet " + std::string(sheet_name) + " not found; the sheets are: " + names);
-  }
+  CASECOORD_ASSIGN_OR_RETURN(const SheetEntry* entry, FindSheet(opened, sheet_name));
   const auto relationship = opened.relationships.find(entry->relationship_id);
   if (relationship == opened.relationships.end()) {
     return Malformed("sheet " + entry->name + " has no part (relationship \"" +
                      ShortQuote(entry->relationship_id) + "\")");
   }
-  Archive& archive = *opened.archive;
-  Workbook workbook;
-  workbook.date1904 = opened.date1904;
-  if (auto styles = TargetOfType(opened.relationships, "styles"); styles && archive.Has(*styles)) {
-    StylesHandler handler;
-    CASECOORD_RETURN_IF_ERROR(ParsePart(archive, *styles, handler));
-    workbook.format_kinds = std::move(handler.kinds());
-  }
-  if (auto strings = TargetOfType(opened.relationships, "sharedStrings");
-      strings && archive.Has(*strings)) {
-    SharedStringsHandler handler;
-    CASECOORD_RETURN_IF_ERROR(ParsePart(archive, *strings, handler));
-    workbook.shared_strings = std::move(handler.strings());
-  }
+  CASECOORD_ASSIGN_OR_RETURN(const Workbook workbook, ReadWorkbookParts(opened));
   XlsxSheet sheet;
   sheet.name = entry->name;
   SheetHandler handler(workbook, &sheet);
-  CASECOORD_RETURN_IF_ERROR(ParsePart(archive, relationship->second.target, handler));
+  CASECOORD_RETURN_IF_ERROR(ParsePart(*opened.archive, relationship->second.target, handler));
   return sheet;
 }
 

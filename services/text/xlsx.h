@@ -52,7 +52,7 @@ inline constexpr int kMaxXlsxColumns = 1024;
 inline constexpr size_t kMaxXlsxCells = 2000000;
 // The longest text of one cell or shared string, in UTF-8 bytes: Excel's limit is 32,767
 // characters, which is at most ~96 KiB.
-inline constexpr size_t kMaxXlsxCellBytes = 128 * 1024;
+inline constexpr size_t kMaxXlsxCellBytes = size_t{128} * 1024;
 // The most shared strings and the most cell formats a workbook may declare.
 inline constexpr size_t kMaxXlsxSharedStrings = 1000000;
 inline constexpr size_t kMaxXlsxCellFormats = 65536;

@@ -679,6 +679,31 @@ TEST(AgencyCsvTest, DemoDirectoryImportsCleanly) {
   EXPECT_GE(verified_before_fy2025, 3);
 }
 
+TEST(AgencyCsvTest, TheDemoDirectoryReadsTheSameFromAWorkbook) {
+  auto read = [](const char* relative) {
+    std::ifstream file(std::filesystem::path(__FILE__).parent_path() / relative, std::ios::binary);
+    EXPECT_TRUE(file) << "cannot open " << relative;
+    return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  };
+  // The head of the demo directory saved as a workbook (tests/fuzz/make_xlsx_seeds.py: shared
+  // strings, 最終確認日 as date cells).
+  const AgencyCsv xlsx = Parse(read("../fuzz/corpus/xlsx/demo-head-agencies.xlsx"));
+  const AgencyCsv csv = Parse(read("../../deploy/demo/agencies.csv"));
+  EXPECT_EQ(xlsx.format, text::TableFormat::kXlsx);
+  EXPECT_THAT(xlsx.problems, IsEmpty()) << Describe(xlsx);
+  ASSERT_EQ(xlsx.rows.size(), 3u);
+  ASSERT_GE(csv.rows.size(), 3u);
+  EXPECT_EQ(xlsx.present_paths, csv.present_paths);
+  for (size_t i = 0; i < xlsx.rows.size(); ++i) {
+    EXPECT_EQ(xlsx.rows[i].line, static_cast<int>(i) + 2);
+    EXPECT_EQ(xlsx.rows[i].agency_id, csv.rows[i].agency_id);
+    EXPECT_TRUE(
+        google::protobuf::util::MessageDifferencer::Equals(xlsx.rows[i].agency, csv.rows[i].agency))
+        << xlsx.rows[i].agency.DebugString() << "\nversus the CSV's\n"
+        << csv.rows[i].agency.DebugString();
+  }
+}
+
 TEST(AgencyCsvTest, ReadsTheFirstSheetOfAnXlsxFile) {
   const std::string file = testing::WriteXlsx([](lxw_workbook* workbook) {
     lxw_worksheet* sheet = workbook_add_worksheet(workbook, "相談機関一覧");
