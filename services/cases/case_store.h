@@ -49,6 +49,7 @@
 #include "services/storage/record_kit.h"
 #include "services/storage/request_ledger.h"
 #include "services/storage/storage.h"
+#include "services/vocab/term_check.h"
 
 namespace casecoord::cases {
 
@@ -72,10 +73,13 @@ struct CasePage {
 class CaseStore final : public CaseAccess {
  public:
   // All must outlive the store.
+  // `terms`: the managed vocabularies the district, issue tags and fields of a write must be in
+  // (services/vocab/term_check.h).
   CaseStore(storage::Storage& storage, const directory::AgencyStore& agencies,
-            const CaseKeyring& keys, const Clock& clock)
+            const vocab::TermCheck& terms, const CaseKeyring& keys, const Clock& clock)
       : storage_(storage),
         agencies_(agencies),
+        terms_(terms),
         keys_(keys),
         clock_(clock),
         creates_(storage, storage::key_spaces::kCaseNextId, storage::key_spaces::kCaseRequest,
@@ -166,8 +170,10 @@ class CaseStore final : public CaseAccess {
                     storage::WriteBatch* batch) const;
 
  private:
-  // `check_referrer`: whether referring_agency must (still) be in the directory.
-  Status Validate(const v1::Case& input, bool check_referrer) const;
+  // Checks `record` (written over `previous`, null for a new case: a retired term it already held
+  // stays valid) and replaces a term's Japanese label by its id. `check_referrer`: whether
+  // referring_agency must (still) be in the directory.
+  Status Validate(v1::Case* record, const v1::Case* previous, bool check_referrer) const;
   // PrepareCreate once the request is known to be new: `id` is the case's.
   Result<v1::Case> PrepareNewCase(const std::string& user_id, uint64_t id, const v1::Case& input,
                                   storage::WriteBatch* batch) const;
@@ -181,6 +187,7 @@ class CaseStore final : public CaseAccess {
   storage::Storage& storage_;
   const storage::RequestLedger requests_{storage_};
   const directory::AgencyStore& agencies_;
+  const vocab::TermCheck& terms_;
   const CaseKeyring& keys_;
   const Clock& clock_;
   const storage::NumberedCreates creates_;

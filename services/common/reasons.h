@@ -182,7 +182,14 @@ namespace casecoord {
   /* Client-side exports (casectl, reports; never sent by the server) */ \
   X(kUnprotectedCell, "UNPROTECTED_CELL", kFailedPrecondition, "秘匿されていない小さな数値があるため出力できません") \
   X(kDisclosureAuditNotPassed, "DISCLOSURE_AUDIT_NOT_PASSED", kFailedPrecondition, "秘匿チェックに合格していない表は出力できません") \
-  X(kXlsxWriteFailed, "XLSX_WRITE_FAILED", kInternal, "Excel ファイルを書き出せませんでした")
+  X(kXlsxWriteFailed, "XLSX_WRITE_FAILED", kInternal, "Excel ファイルを書き出せませんでした") \
+  /* Vocabularies (issue 16) */ \
+  X(kTermExists, "TERM_EXISTS", kAlreadyExists, "このコードは既に登録されています") \
+  X(kTermNotFound, "TERM_NOT_FOUND", kNotFound, "コードが見つかりません") \
+  X(kVocabularyFull, "VOCABULARY_FULL", kFailedPrecondition, "このリストにはこれ以上登録できません") \
+  X(kVocabularyRecordCorrupt, "VOCABULARY_RECORD_CORRUPT", kDataLoss, "コード表の記録が破損しています。管理者に連絡してください") \
+  X(kDemoVocabulariesInvalid, "DEMO_VOCABULARIES_INVALID", kFailedPrecondition, "デモ用のコード表に誤りがあります") \
+  X(kDemoVocabulariesUnreadable, "DEMO_VOCABULARIES_UNREADABLE", kFailedPrecondition, "デモ用のコード表を読めません")
 
 // clang-format on
 

@@ -78,6 +78,7 @@ std::span<const KeySpace> AllKeySpaces() {
       kDueOf,
       kWelfarePlan,
       kYearRelease,
+      kVocabularyTerm,
   };
   return kAll;
 }

@@ -27,7 +27,7 @@ using testing::TestServer;
 const std::vector<std::string> kServices = {
     "casecoord.v1.Admin",      "casecoord.v1.AgencyDirectory", "casecoord.v1.Cases",
     "casecoord.v1.Monitoring", "casecoord.v1.Meetings",        "casecoord.v1.Advisers",
-    "casecoord.v1.Statistics"};
+    "casecoord.v1.Statistics", "casecoord.v1.Vocabularies"};
 
 // Method -> the users (from testing::kSampleUsers) whose role allows it.
 const std::map<std::string, std::set<std::string>> kMatrix = {
@@ -127,6 +127,13 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.Statistics/UpdateWelfarePlan", {"planner"}},
     {"/casecoord.v1.Statistics/RecordIndicatorYear", {"planner"}},
     {"/casecoord.v1.Statistics/GetPlanProgress", {"planner", "coordinator", "admin", "auditor"}},
+    {"/casecoord.v1.Vocabularies/ListTerms",
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+    {"/casecoord.v1.Vocabularies/CreateTerm", {"admin"}},
+    {"/casecoord.v1.Vocabularies/UpdateTerm", {"admin"}},
+    {"/casecoord.v1.Vocabularies/RetireTerm", {"admin"}},
+    {"/casecoord.v1.Vocabularies/ReactivateTerm", {"admin"}},
+    {"/casecoord.v1.Vocabularies/ImportTerms", {"admin"}},
 };
 
 // A server-streaming call with an empty request: the status it ends with, or OK as soon as a
