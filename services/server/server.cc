@@ -445,9 +445,11 @@ Result<std::shared_ptr<const storage::Keyring>> LoadKeyring(const ServerConfig& 
 Result<CounterVerification> VerifyCounters(storage::Storage& storage,
                                            const std::shared_ptr<const storage::Keyring>& keyring) {
   const Clock& clock = SystemClock::Instance();
-  directory::AgencyStore agencies(storage, clock);
+  // The recount writes nothing that is validated; the stored lists, as the server would have them.
+  CASECOORD_ASSIGN_OR_RETURN(const auto vocabularies, vocab::VocabularyStore::Open(storage, clock));
+  directory::AgencyStore agencies(storage, vocabularies->terms(), clock);
   cases::CaseKeyring keys(keyring);
-  cases::CaseStore cases(storage, agencies, keys, clock);
+  cases::CaseStore cases(storage, agencies, vocabularies->terms(), keys, clock);
   cases::CaseCounting counting(storage);
   meetings::MeetingStore meetings(storage, cases, keys, clock);
   AddRecounters(meetings, counting);

@@ -753,9 +753,10 @@ TEST_P(CasePurgeTest, PurgeDestroysTheKeyInLiveFilesAndBackupsAndKeepsTheCounts)
   options.path = dir.Sub("db");
   auto storage = std::move(storage::Storage::Open(options)).value();
   ManualClock clock(*JstMidnight(2020, 6, 1));
-  directory::AgencyStore agencies(*storage, clock);
+  const auto terms = testing::TestTermCatalog();
+  directory::AgencyStore agencies(*storage, *terms, clock);
   CaseKeyring keys(std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate()));
-  CaseStore store(*storage, agencies, keys, clock);
+  CaseStore store(*storage, agencies, *terms, keys, clock);
   CaseConsultations consultations(store, *storage, agencies, clock);
   CaseMaintenance maintenance(store, *storage, clock, CaseMaintenanceOptions{5});
   auto commit = [&](storage::WriteBatch& batch) { ASSERT_TRUE(storage->Commit(batch).ok()); };

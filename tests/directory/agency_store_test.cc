@@ -458,7 +458,7 @@ TEST_F(AgencyStoreTest, SearchAndPartnersSeeACommitOnlyOnceItIsCommitted) {
 
   // A second store over the same records (a restarted server) loads what was committed.
   ASSERT_TRUE(Create("higashi", Sample("東区保健センター", "ヒガシクホケンセンター")).ok());
-  AgencyStore restarted(*storage_, clock_);
+  AgencyStore restarted(*storage_, *terms_, clock_);
   auto found = restarted.Search("ほけん", 10);
   ASSERT_TRUE(found.ok());
   ASSERT_EQ(found->size(), 1u);
