@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "casecoord/v1/directory.pb.h"
+#include "tests/support/test_vocabulary.h"
 
 namespace casecoord::bench {
 
@@ -357,5 +358,15 @@ class Generator {
   std::discrete_distribution<int> kind_;
   std::discrete_distribution<int> tag_;
 };
+
+// Seed lines for the vocabularies (TestServerOptions::extra_vocabulary_csv): every district and
+// tag above that the tests' fixture lacks.
+inline std::string GeneratedVocabularyCsv() {
+  std::vector<std::string> districts, tags;
+  for (const auto& district : kDistricts) districts.push_back(district.id);
+  for (const char* tag : kTags) tags.push_back(tag);
+  return testing::VocabularyCsvLines("districts", districts) +
+         testing::VocabularyCsvLines("issue-tags", tags);
+}
 
 }  // namespace casecoord::bench

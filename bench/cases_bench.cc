@@ -137,6 +137,7 @@
 #include "services/storage/encryption.h"
 #include "services/storage/key_source.h"
 #include "services/storage/storage.h"
+#include "services/vocab/term_catalog.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
 
@@ -519,6 +520,30 @@ const std::vector<HouseholdPattern>& HouseholdPatterns() {
   return patterns;
 }
 
+// Every district and issue tag the generated data uses, as the city's vocabularies (labels are
+// the ids): the stores accept only terms of their lists.
+const vocab::TermCatalog& BenchVocabulary() {
+  static const vocab::TermCatalog* const terms = [] {
+    auto* catalog = new vocab::TermCatalog();
+    for (const auto& ward : kWards) {
+      catalog->PutActive(vocab::Vocabulary::kDistricts, ward.id, ward.name, ward.reading);
+    }
+    auto add_tag = [catalog](const char* tag) {
+      catalog->PutActive(vocab::Vocabulary::kIssueTags, tag, tag);
+    };
+    for (const auto& kind : AgencyKinds())
+      std::for_each(kind.tags.begin(), kind.tags.end(), add_tag);
+    for (const auto& pattern : HouseholdPatterns()) {
+      std::for_each(pattern.household_tags.begin(), pattern.household_tags.end(), add_tag);
+      for (const auto& member : pattern.members) {
+        std::for_each(member.tags.begin(), member.tags.end(), add_tag);
+      }
+    }
+    return catalog;
+  }();
+  return *terms;
+}
+
 constexpr const char* kReferralNotes[] = {
     "初回面談を実施済み。本人の同意を得て連絡しています。",
     "訪問時の様子から、複数の課題があると判断しました。",
@@ -765,7 +790,7 @@ void Load(const DataPaths& paths, const Flags& flags,
 
   // As the server does before it serves, so that the data looks like a server's own (the stores
   // mark their index layout; a database without the mark is re-indexed at the next start).
-  directory::AgencyStore agencies(*storage, SystemClock::Instance());
+  directory::AgencyStore agencies(*storage, BenchVocabulary(), SystemClock::Instance());
   OrDie(agencies.RebuildIndexesIfStale(), "marking the directory's indexes");
   for (size_t begin = 0; begin < directory.size(); begin += 50) {
     storage::WriteBatch batch(*storage);
@@ -783,7 +808,7 @@ void Load(const DataPaths& paths, const Flags& flags,
   ManualClock clock(now - span);
   const auto step = span / flags.cases;
   const cases::CaseKeyring case_keys(keyring);
-  cases::CaseStore store(*storage, agencies, case_keys, clock);
+  cases::CaseStore store(*storage, agencies, BenchVocabulary(), case_keys, clock);
   cases::CaseConsultations consultations(store, *storage, agencies, clock);
   OrDie(cases::CaseMaintenance(store, *storage, clock).RebuildIndexesIfStale(),
         "marking the case indexes");
@@ -929,7 +954,8 @@ void TimeStoreSteps(const DataPaths& paths, const Flags& flags,
   Time(&open_rest, [&] {
     users = OrDie(auth::UserRegistry::Open(*storage), "opening the user registry");
     audit = OrDie(auth::AuditLog::Open(*storage, AuditKeyOf(paths)), "opening the audit log");
-    agencies = std::make_unique<directory::AgencyStore>(*storage, SystemClock::Instance());
+    agencies = std::make_unique<directory::AgencyStore>(*storage, BenchVocabulary(),
+                                                        SystemClock::Instance());
     OrDie(agencies->RebuildIndexesIfStale(), "checking the directory indexes");
   });
   std::printf(
@@ -937,7 +963,8 @@ void TimeStoreSteps(const DataPaths& paths, const Flags& flags,
       "replayed); users, audit head, directory index check %.0f ms\n",
       open.wall_us[0] / 1000, open.cpu_us[0] / 1000, wal_mib, open_rest.wall_us[0] / 1000);
   const cases::CaseKeyring case_keys(keyring);
-  cases::CaseStore store(*storage, *agencies, case_keys, SystemClock::Instance());
+  cases::CaseStore store(*storage, *agencies, BenchVocabulary(), case_keys,
+                         SystemClock::Instance());
   cases::CaseConsultations consultations(store, *storage, *agencies, SystemClock::Instance());
   cases::CaseMaintenance maintenance(store, *storage, SystemClock::Instance());
   {

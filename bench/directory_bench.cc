@@ -89,6 +89,7 @@
 #include "services/directory/agency_store.h"
 #include "services/storage/storage.h"
 #include "services/text/japanese_text.h"
+#include "services/vocab/term_catalog.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
 #include "tests/support/test_server.h"
@@ -418,7 +419,16 @@ class LocalDirectory {
     options.keyring =
         std::make_shared<const storage::Keyring>(storage::KeyEncryptionKey::Generate());
     storage_ = OrDie(storage::Storage::Open(options), "opening the local database");
-    store_ = std::make_unique<directory::AgencyStore>(*storage_, SystemClock::Instance());
+    // The lists hold every tag and district the generated agencies use (labels are the ids).
+    for (const auto& agency : agencies) {
+      for (const auto& tag : agency.issue_tags()) {
+        terms_.PutActive(vocab::Vocabulary::kIssueTags, tag, tag);
+      }
+      for (const auto& district : agency.districts()) {
+        terms_.PutActive(vocab::Vocabulary::kDistricts, district, district);
+      }
+    }
+    store_ = std::make_unique<directory::AgencyStore>(*storage_, terms_, SystemClock::Instance());
     const auto start = Clock::now();
     for (size_t begin = 0; begin < agencies.size(); begin += 200) {
       storage::WriteBatch batch(*storage_);
@@ -501,6 +511,7 @@ class LocalDirectory {
  private:
   testing::TempDir dir_;
   std::unique_ptr<storage::Storage> storage_;
+  vocab::TermCatalog terms_;
   std::unique_ptr<directory::AgencyStore> store_;
   double load_seconds_ = 0;
   double catalog_load_ms_ = 0;
@@ -917,7 +928,9 @@ int Main(int argc, char** argv) {
   Predict(agencies, &partner_queries);
 
   // ---- servers and connections ----
-  testing::TestServer caseserver;  // production mode, mutual TLS, 16 workers
+  // Production mode, mutual TLS, 16 workers; the generated districts and tags in its lists.
+  testing::TestServer caseserver(
+      testing::TestServerOptions{.extra_vocabulary_csv = bench::GeneratedVocabularyCsv()});
   EchoAdminService echo_service;
   TlsServer echo(caseserver.ca(), caseserver.config(), &echo_service);
   PayloadEchoDirectory payload_service;  // filled once the directory is loaded

@@ -88,6 +88,7 @@
 #include "services/storage/encryption.h"
 #include "services/storage/key_source.h"
 #include "services/storage/storage.h"
+#include "services/vocab/term_catalog.h"
 #include "tests/support/temp_dir.h"
 
 namespace casecoord::bench {
@@ -310,6 +311,29 @@ const std::vector<HouseholdPattern>& HouseholdPatterns() {
 }
 
 constexpr char kRareTag[] = "human-trafficking";
+
+// The districts and issue tags the generated data uses, as the city's vocabularies: the stores
+// accept only terms of their lists.
+const vocab::TermCatalog& BenchVocabulary() {
+  static const vocab::TermCatalog* const terms = [] {
+    auto* catalog = new vocab::TermCatalog();
+    for (const auto& ward : kWards) {
+      catalog->PutActive(vocab::Vocabulary::kDistricts, ward.id, ward.name);
+    }
+    auto add_tag = [catalog](const char* tag) {
+      catalog->PutActive(vocab::Vocabulary::kIssueTags, tag, tag);
+    };
+    add_tag(kRareTag);
+    for (const auto& pattern : HouseholdPatterns()) {
+      for (const char* tag : pattern.household_tags) add_tag(tag);
+      for (const auto& member : pattern.members) {
+        for (const char* tag : member.tags) add_tag(tag);
+      }
+    }
+    return catalog;
+  }();
+  return *terms;
+}
 constexpr const char* kSummaries[] = {
     "本人と面談。生活の状況と困りごとを聞き取り、次回は家計の状況を一緒に確認することとした。",
     "関係機関の担当者と情報共有。来週の同行訪問の日程を調整し、役割分担を確認した。",
@@ -596,7 +620,7 @@ void Load(const DataPaths& paths, const Flags& flags) {
   };
 
   // As the server does before it serves: the stores mark their index layouts.
-  directory::AgencyStore agencies(*storage, clock);
+  directory::AgencyStore agencies(*storage, BenchVocabulary(), clock);
   OrDie(agencies.RebuildIndexesIfStale(), "marking the directory's indexes");
   {
     storage::WriteBatch batch(*storage);
@@ -609,7 +633,7 @@ void Load(const DataPaths& paths, const Flags& flags) {
     OrDie(storage->Commit(batch), "committing the directory");
   }
   const cases::CaseKeyring case_keys(keyring);
-  cases::CaseStore store(*storage, agencies, case_keys, clock);
+  cases::CaseStore store(*storage, agencies, BenchVocabulary(), case_keys, clock);
   cases::CaseConsultations consultation_log(store, *storage, agencies, clock);
   OrDie(cases::CaseMaintenance(store, *storage, clock).RebuildIndexesIfStale(),
         "marking the case indexes");

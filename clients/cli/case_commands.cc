@@ -51,6 +51,7 @@
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -59,6 +60,7 @@
 #include <vector>
 
 #include "casecoord/v1/cases.grpc.pb.h"
+#include "casecoord/v1/vocabularies.grpc.pb.h"
 #include "clients/cli/case_support.h"
 #include "clients/cli/command.h"
 #include "clients/cli/flag_parsing.h"
@@ -104,26 +106,17 @@ bool IsPrincipalMarker(const std::string& part) {
   return part == "本人" || part == "principal" || part == "PRINCIPAL";
 }
 
-// The comma-separated issue tags of a member (`where` names it in errors).
-bool ParseMemberTags(const std::string& where, const std::string& field,
-                     v1::HouseholdMember* member, std::string* error) {
+// The comma-separated issue tags of a member: ids or labels, which the server checks against the
+// issue-tags list (with suggestions for an unknown one).
+void ParseMemberTags(const std::string& field, v1::HouseholdMember* member) {
   size_t start = 0;
   while (start <= field.size()) {
     size_t comma = field.find(',', start);
     if (comma == std::string::npos) comma = field.size();
     const std::string tag(TrimSpaces(std::string_view(field).substr(start, comma - start)));
-    if (!tag.empty() && !IsResourceId(tag)) {
-      *error = "課題タグが不正です / ";
-      *error += where;
-      *error += ": tag \"";
-      *error += tag;
-      *error += "\" must be 1 to 63 of a-z, 0-9 and '-', e.g. dementia or 8050";
-      return false;
-    }
     if (!tag.empty()) member->add_issue_tags(tag);
     start = comma + 1;
   }
-  return true;
 }
 
 // Parses the `position`th (from 1) --member. Errors name the member by position and never repeat
@@ -170,7 +163,7 @@ bool ParseMember(size_t position, const std::string& spec, v1::HouseholdMember* 
       return false;
     }
     tags_given = true;
-    if (!ParseMemberTags(where + " (" + parts[0] + ")", part, member, error)) return false;
+    ParseMemberTags(part, member);
   }
   member->set_principal(principal);
   return true;
@@ -187,9 +180,41 @@ std::string StateText(const v1::Case& record) {
   return text;
 }
 
-void PrintMembers(const v1::Case& record);
+// The Japanese labels of the districts and issue tags (vocabularies.proto), to show a code as
+// 「北区 (kita)」. Empty when the lists cannot be read: the codes alone are shown then.
+struct TermLabels {
+  std::map<std::string, std::string> districts, tags;
 
-void PrintCase(const v1::Case& record) {
+  static std::string Show(const std::map<std::string, std::string>& labels, const std::string& id) {
+    auto it = labels.find(id);
+    return it == labels.end() ? id : it->second + " (" + id + ")";
+  }
+  std::string District(const std::string& id) const { return Show(districts, id); }
+  std::string Tags(const google::protobuf::RepeatedPtrField<std::string>& ids) const {
+    std::vector<std::string> shown;
+    for (const auto& id : ids) shown.push_back(Show(tags, id));
+    return Join(shown, ", ");
+  }
+};
+
+TermLabels FetchTermLabels(const Context& context) {
+  TermLabels labels;
+  auto stub = v1::Vocabularies::NewStub(context.channel);
+  for (auto [list, out] :
+       {std::pair{"districts", &labels.districts}, std::pair{"issue-tags", &labels.tags}}) {
+    v1::ListTermsRequest request;
+    request.set_parent(std::string("vocabularies/") + list);
+    v1::ListTermsResponse response;
+    auto call = NewContext(context.options);
+    if (!stub->ListTerms(call.get(), request, &response).ok()) continue;
+    for (const auto& term : response.terms()) (*out)[term.term_id()] = term.label();
+  }
+  return labels;
+}
+
+void PrintMembers(const v1::Case& record, const TermLabels& labels);
+
+void PrintCase(const v1::Case& record, const TermLabels& labels) {
   std::string referrer = WithoutPrefix(record.referring_agency(), kAgencyPrefix);
   if (record.referring_agency_kind() != v1::AGENCY_KIND_UNSPECIFIED) {
     referrer += " (" + EnumText(*v1::AgencyKind_descriptor(), record.referring_agency_kind()) + ")";
@@ -219,14 +244,14 @@ void PrintCase(const v1::Case& record) {
                         EnumTextWithName(*v1::CaseOutcome_descriptor(), record.outcome()));
   }
   const std::vector<std::pair<std::string, std::string>> more = {
-      {"地区 / district", Cell(record.district())},
+      {"地区 / district", Cell(labels.District(record.district()))},
       {"住所 / address", FieldText(record.address())},
       {"つなぎ元 / referring_agency", Cell(referrer)},
       {"つなぎ元の対応 / referral_note", FieldText(record.referral_note())},
       {"緊急度 / urgency", EnumText(*v1::Urgency_descriptor(), record.urgency())},
       {"同意 / consent", EnumText(*v1::ConsentStatus_descriptor(), record.consent())},
       {"相談内容 / presenting_problem", FieldText(record.presenting_problem())},
-      {"世帯の課題 / household_issue_tags", Cell(Join(record.household_issue_tags(), ", "))},
+      {"世帯の課題 / household_issue_tags", Cell(labels.Tags(record.household_issue_tags()))},
       {"関係機関 / involved_agencies", OrDash(Join(involved, "\n"))},
       {"支援チーム / team", OrDash(Join(team, "\n"))},
       {"担当 / coordinator", Cell(WithoutPrefix(record.coordinator(), kUserPrefix))},
@@ -240,11 +265,11 @@ void PrintCase(const v1::Case& record) {
     fields.emplace_back("個人情報消去 / purged", LocalTime(record.purge_time()));
   }
   PrintFields(fields);
-  PrintMembers(record);
+  PrintMembers(record, labels);
 }
 
 // The household members as a table; フリガナ, 生年月日 and 地区 only when some member has them.
-void PrintMembers(const v1::Case& record) {
+void PrintMembers(const v1::Case& record, const TermLabels& labels) {
   std::cout << "\n世帯員 / members (" << record.members_size() << "):\n";
   if (record.members().empty()) return;
   bool kana = false, birth = false, district = false;
@@ -267,8 +292,8 @@ void PrintMembers(const v1::Case& record) {
     row.push_back(Cell(member.relationship()));
     row.push_back(member.principal() ? "はい" : "-");
     if (birth) row.push_back(DateText(member.birth_date()));
-    if (district) row.push_back(Cell(member.district()));
-    row.push_back(Cell(Join(member.issue_tags(), ", ")));
+    if (district) row.push_back(Cell(labels.District(member.district())));
+    row.push_back(Cell(labels.Tags(member.issue_tags())));
     rows.push_back(std::move(row));
   }
   PrintTable(header, rows);
@@ -305,12 +330,14 @@ CLI::Option* AddListOption(CLI::App& app, const std::string& name, std::vector<s
   return option;
 }
 
-// --district: a district id, trimmed.
+// --district: a district id or its Japanese label (北区), trimmed; the server checks it against
+// the districts list and stores the id.
 bool ParseDistrict(const std::string& text, std::string* district, std::string* error) {
   *district = std::string(TrimSpaces(text));
-  if (IsResourceId(*district)) return true;
-  *error = "地区が不正です / --district: \"" + text +
-           "\" is not a district id (1 to 63 of a-z, 0-9 and '-', e.g. kita)";
+  if (!district->empty()) return true;
+  *error =
+      "地区を指定してください / --district: give a district id or its label (e.g. kita, 北区; "
+      "see `casectl vocab list districts`)";
   return false;
 }
 
@@ -449,13 +476,8 @@ class CaseOpenCommand : public Command {
 
   // --household-tag, --field, --urgency and --consent.
   int PrepareIssues(v1::Case& record) const {
-    for (const auto& tag : NonEmpty(household_tags_)) {
-      if (!IsResourceId(tag)) {
-        return UsageError("課題タグが不正です / --household-tag: \"" + tag +
-                          "\" must be 1 to 63 of a-z, 0-9 and '-', e.g. 8050 or double-care");
-      }
-      record.add_household_issue_tags(tag);
-    }
+    // Ids or labels: the server checks them against the issue-tags list.
+    for (const auto& tag : NonEmpty(household_tags_)) record.add_household_issue_tags(tag);
     std::string error;
     int number = 0;
     for (const auto& field : NonEmpty(fields_)) {
@@ -556,8 +578,10 @@ class CaseGetCommand : public CaseCommand {
     v1::GetCaseRequest request;
     request.set_name(name_);
     auto stub = CasesStub(context);
-    return CallAndPrint(context, stub.get(), &v1::Cases::Stub::GetCase, request,
-                        std::function(PrintCase));
+    const TermLabels labels = context.json() ? TermLabels() : FetchTermLabels(context);
+    return CallAndPrint<v1::Cases::Stub, v1::GetCaseRequest, v1::Case>(
+        context, stub.get(), &v1::Cases::Stub::GetCase, request,
+        [&labels](const v1::Case& record) { PrintCase(record, labels); });
   }
 };
 

@@ -111,6 +111,7 @@ int Main(int argc, char** argv) {
   registry.Add(MeetingCommandTable());
   registry.Add(PlanCommandTable());
   registry.Add(StatsCommandTable());
+  registry.Add(VocabCommandTable());
   registry.Add(WelfarePlanCommandTable());
   AddJsonFlagToLeaves(app, &options.json);
 

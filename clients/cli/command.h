@@ -74,6 +74,7 @@ std::span<const CommandSpec> MonitoringCommandTable();
 std::span<const CommandSpec> MeetingCommandTable();
 std::span<const CommandSpec> PlanCommandTable();
 std::span<const CommandSpec> StatsCommandTable();
+std::span<const CommandSpec> VocabCommandTable();
 std::span<const CommandSpec> WelfarePlanCommandTable();
 
 // Builds the subcommands of `root` from command tables and, after parsing, finds the chosen one.

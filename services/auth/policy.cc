@@ -15,6 +15,7 @@ constexpr char kAdvisers[] = "/casecoord.v1.Advisers/";
 constexpr char kMeetings[] = "/casecoord.v1.Meetings/";
 constexpr char kMonitoring[] = "/casecoord.v1.Monitoring/";
 constexpr char kStatistics[] = "/casecoord.v1.Statistics/";
+constexpr char kVocabularies[] = "/casecoord.v1.Vocabularies/";
 
 // The role sets the rules share.
 struct RoleSets {
@@ -209,11 +210,25 @@ void SetCosts(std::vector<MethodRule>& rules) {
   }
 }
 
+// Managed vocabularies (issue 16). Labels are not personal data: every role reads them, from the
+// in-memory catalogue, unaudited; admins write them, audited.
+std::vector<MethodRule> VocabularyRules(const RoleSets& roles) {
+  const auto vocabularies = [](const char* name) { return std::string(kVocabularies) + name; };
+  return {
+      {vocabularies("ListTerms"), roles.everyone, AuditKind::kNone, Execution::kInline},
+      {vocabularies("CreateTerm"), {Role::ADMIN}, AuditKind::kWrite},
+      {vocabularies("UpdateTerm"), {Role::ADMIN}, AuditKind::kWrite},
+      {vocabularies("RetireTerm"), {Role::ADMIN}, AuditKind::kWrite},
+      {vocabularies("ReactivateTerm"), {Role::ADMIN}, AuditKind::kWrite},
+      {vocabularies("ImportTerms"), {Role::ADMIN}, AuditKind::kWrite},
+  };
+}
+
 std::vector<MethodRule> DefaultRules() {
   const RoleSets roles;
   std::vector<MethodRule> rules = AdminAndDirectoryRules(roles);
   for (std::vector<MethodRule> (*part)(const RoleSets&) :
-       {&CaseRules, &AdviserAndStatisticsRules}) {
+       {&CaseRules, &AdviserAndStatisticsRules, &VocabularyRules}) {
     std::vector<MethodRule> more = part(roles);
     rules.insert(rules.end(), std::make_move_iterator(more.begin()),
                  std::make_move_iterator(more.end()));

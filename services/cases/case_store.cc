@@ -35,19 +35,44 @@ bool IsDate(const v1::Date& date) {
   return JstMidnight(date.year(), date.month(), date.day()).has_value();
 }
 
-void ValidateMembers(const v1::Case& input, FieldViolations* violations) {
-  if (input.members().empty()) (*violations)("case.members", "the household needs a member");
+// The terms of each vocabulary a record holds: a RETIRED one stays valid on it.
+struct HeldTerms {
+  std::set<std::string> districts, issue_tags, fields;
+};
+
+HeldTerms TermsOf(const v1::Case* record) {
+  HeldTerms held;
+  if (record == nullptr) return held;
+  held.districts.insert(record->district());
+  held.issue_tags.insert(record->household_issue_tags().begin(),
+                         record->household_issue_tags().end());
+  for (const auto& member : record->members()) {
+    if (!member.district().empty()) held.districts.insert(member.district());
+    held.issue_tags.insert(member.issue_tags().begin(), member.issue_tags().end());
+  }
+  for (int field : record->fields()) held.fields.insert(vocab::FieldTermId(field));
+  return held;
+}
+
+void ValidateMembers(const vocab::TermCheck& terms, const HeldTerms& held, v1::Case* input,
+                     FieldViolations* violations) {
+  if (input->members().empty()) (*violations)("case.members", "the household needs a member");
   std::set<std::string> member_ids;
   int principals = 0;
-  for (int i = 0; i < input.members_size(); ++i) {
-    const auto& member = input.members(i);
+  for (int i = 0; i < input->members_size(); ++i) {
+    auto& member = *input->mutable_members(i);
     const std::string field = "case.members[" + std::to_string(i) + "]";
     if (!IsResourceId(member.member_id()) || !member_ids.insert(member.member_id()).second) {
       (*violations)(field + ".member_id", "1 to 63 lowercase letters, digits or '-', unique");
     }
     if (member.display_name().empty()) (*violations)(field + ".display_name", "required");
-    for (const auto& tag : member.issue_tags()) {
-      if (!IsResourceId(tag)) (*violations)(field + ".issue_tags", "\"" + tag + "\" is not a tag");
+    for (int t = 0; t < member.issue_tags_size(); ++t) {
+      vocab::CheckTerm(terms, vocab::Vocabulary::kIssueTags, held.issue_tags, field + ".issue_tags",
+                       member.mutable_issue_tags(t), violations);
+    }
+    if (!member.district().empty()) {
+      vocab::CheckTerm(terms, vocab::Vocabulary::kDistricts, held.districts, field + ".district",
+                       member.mutable_district(), violations);
     }
     if (member.has_birth_date() && !IsDate(member.birth_date())) {
       (*violations)(field + ".birth_date", "not a date");
@@ -59,23 +84,31 @@ void ValidateMembers(const v1::Case& input, FieldViolations* violations) {
   }
 }
 
-void ValidateClassification(const v1::Case& input, FieldViolations* violations) {
-  for (const auto& tag : input.household_issue_tags()) {
-    if (!IsResourceId(tag)) {
-      (*violations)("case.household_issue_tags", "\"" + tag + "\" is not a tag");
-    }
+void ValidateClassification(const vocab::TermCheck& terms, const HeldTerms& held, v1::Case* input,
+                            FieldViolations* violations) {
+  for (int t = 0; t < input->household_issue_tags_size(); ++t) {
+    vocab::CheckTerm(terms, vocab::Vocabulary::kIssueTags, held.issue_tags,
+                     "case.household_issue_tags", input->mutable_household_issue_tags(t),
+                     violations);
   }
   std::set<int> fields;
-  for (int field : input.fields()) {
+  for (int field : input->fields()) {
     if (field == v1::SUPPORT_FIELD_UNSPECIFIED || !v1::SupportField_IsValid(field)) {
       (*violations)("case.fields", "unknown field " + std::to_string(field));
     } else if (!fields.insert(field).second) {
       (*violations)(
           "case.fields",
           "\"" + v1::SupportField_Name(static_cast<v1::SupportField>(field)) + "\" is given twice");
+    } else {
+      vocab::CheckField(terms, field, held.fields, "case.fields", violations);
     }
   }
-  if (!IsResourceId(input.district())) (*violations)("case.district", "required: a district id");
+  if (input->district().empty()) {
+    (*violations)("case.district", "required: a district id");
+  } else {
+    vocab::CheckTerm(terms, vocab::Vocabulary::kDistricts, held.districts, "case.district",
+                     input->mutable_district(), violations);
+  }
 }
 
 void ValidateDetails(const v1::Case& input, FieldViolations* violations) {
@@ -221,10 +254,12 @@ CaseWriteLock CaseStore::LockNewCase() const {
   return lock;
 }
 
-Status CaseStore::Validate(const v1::Case& input, bool check_referrer) const {
+Status CaseStore::Validate(v1::Case* record, const v1::Case* previous, bool check_referrer) const {
+  const v1::Case& input = *record;
+  const HeldTerms held = TermsOf(previous);
   FieldViolations violations;
-  ValidateMembers(input, &violations);
-  ValidateClassification(input, &violations);
+  ValidateMembers(terms_, held, record, &violations);
+  ValidateClassification(terms_, held, record, &violations);
   ValidateDetails(input, &violations);
   CASECOORD_RETURN_IF_ERROR(violations.ToStatus());
   if (check_referrer && !agencies_.Get(input.referring_agency(), "case.referring_agency").ok()) {
@@ -515,8 +550,9 @@ Result<v1::Case> CaseStore::PrepareNewCase(const std::string& user_id, uint64_t 
         "create_time is set by the server; the date the consultation was received is intake_date "
         "/ 受付日は intake_date で指定してください");
   }
-  CASECOORD_RETURN_IF_ERROR(Validate(input, /*check_referrer=*/true));
-  auto referrer = agencies_.Get(input.referring_agency());
+  v1::Case checked = input;  // Validate replaces a term's label by its id
+  CASECOORD_RETURN_IF_ERROR(Validate(&checked, nullptr, /*check_referrer=*/true));
+  auto referrer = agencies_.Get(checked.referring_agency());
   if (!referrer.ok()) return referrer.status();
 
   const auto now = clock_.Now();
@@ -525,7 +561,7 @@ Result<v1::Case> CaseStore::PrepareNewCase(const std::string& user_id, uint64_t 
   const int fiscal_year = IntakeFiscalYear(intake);
   auto number = NextCaseNumber(fiscal_year);
   if (!number.ok()) return number.status();
-  v1::Case record = NewCaseRecord(input, id, *number, intake, *referrer, user_id, now);
+  v1::Case record = NewCaseRecord(checked, id, *number, intake, *referrer, user_id, now);
 
   auto key = keys_.NewKey();
   if (!key.ok()) return key.status();
@@ -574,7 +610,7 @@ Result<v1::Case> CaseStore::PrepareUpdate(const std::string& user_id,
   options.set_replace_message_fields(true);
   options.set_replace_repeated_fields(true);
   google::protobuf::util::FieldMaskUtil::MergeMessageTo(request.case_(), mask, options, &record);
-  CASECOORD_RETURN_IF_ERROR(Validate(record, /*check_referrer=*/false));
+  CASECOORD_RETURN_IF_ERROR(Validate(&record, &stored->record, /*check_referrer=*/false));
   if (std::find(mask.paths().begin(), mask.paths().end(), "intake_date") != mask.paths().end()) {
     CASECOORD_RETURN_IF_ERROR(UpdateIntakeDate(*id, clock_.Now(), &record));
   }

@@ -53,6 +53,7 @@
 #include "services/storage/record_kit.h"
 #include "services/storage/request_ledger.h"
 #include "services/storage/storage.h"
+#include "services/vocab/term_check.h"
 
 namespace casecoord::cases {
 
@@ -90,10 +91,14 @@ struct CasePage {
 class CaseStore final : public CaseAccess {
  public:
   // All must outlive the store.
+  // `terms`: the managed vocabularies the district, issue tags and fields of a write must be in
+  // (services/vocab/term_check.h).
   CaseStore(storage::Storage& storage, const directory::AgencyStore& agencies,
-            const CaseKeyring& keys, const Clock& clock, CaseStoreOptions options = {})
+            const vocab::TermCheck& terms, const CaseKeyring& keys, const Clock& clock,
+            CaseStoreOptions options = {})
       : storage_(storage),
         agencies_(agencies),
+        terms_(terms),
         keys_(keys),
         clock_(clock),
         options_(std::move(options)),
@@ -201,8 +206,10 @@ class CaseStore final : public CaseAccess {
   Status PrepareClearReferralItems(uint64_t id, bool pending, storage::WriteBatch* batch) const;
 
  private:
-  // `check_referrer`: whether referring_agency must (still) be in the directory.
-  Status Validate(const v1::Case& input, bool check_referrer) const;
+  // Checks `record` (written over `previous`, null for a new case: a retired term it already held
+  // stays valid) and replaces a term's Japanese label by its id. `check_referrer`: whether
+  // referring_agency must (still) be in the directory.
+  Status Validate(v1::Case* record, const v1::Case* previous, bool check_referrer) const;
   // INVALID_ARGUMENT "case.intake_date" unless `intake` is a real day from records-since to today.
   Status CheckIntakeBounds(const v1::Date& intake, std::chrono::system_clock::time_point now) const;
   // The intake-date part of PrepareUpdate: bounds, the records on the case, the fiscal year.
@@ -221,6 +228,7 @@ class CaseStore final : public CaseAccess {
   storage::Storage& storage_;
   const storage::RequestLedger requests_{storage_};
   const directory::AgencyStore& agencies_;
+  const vocab::TermCheck& terms_;
   const CaseKeyring& keys_;
   const Clock& clock_;
   const CaseStoreOptions options_;

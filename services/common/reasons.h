@@ -190,7 +190,14 @@ namespace casecoord {
   X(kNotXlsx, "NOT_XLSX", kInvalidArgument, "Excel（.xlsx）ファイルとして読めません。Excel で開けることを確認してください") \
   X(kXlsxMalformed, "XLSX_MALFORMED", kInvalidArgument, "Excel ファイルの内容が壊れています。Excel で開いて保存し直してください") \
   X(kXlsxTooLarge, "XLSX_TOO_LARGE", kInvalidArgument, "Excel ファイルが大きすぎます。行や列を減らすか、ファイルを分けてください") \
-  X(kSheetNotFound, "SHEET_NOT_FOUND", kInvalidArgument, "指定されたシートがありません")
+  X(kSheetNotFound, "SHEET_NOT_FOUND", kInvalidArgument, "指定されたシートがありません") \
+  /* Vocabularies (issue 16) */ \
+  X(kTermExists, "TERM_EXISTS", kAlreadyExists, "このコードは既に登録されています") \
+  X(kTermNotFound, "TERM_NOT_FOUND", kNotFound, "コードが見つかりません") \
+  X(kVocabularyFull, "VOCABULARY_FULL", kFailedPrecondition, "このリストにはこれ以上登録できません") \
+  X(kVocabularyRecordCorrupt, "VOCABULARY_RECORD_CORRUPT", kDataLoss, "コード表の記録が破損しています。管理者に連絡してください") \
+  X(kDemoVocabulariesInvalid, "DEMO_VOCABULARIES_INVALID", kFailedPrecondition, "デモ用のコード表に誤りがあります") \
+  X(kDemoVocabulariesUnreadable, "DEMO_VOCABULARIES_UNREADABLE", kFailedPrecondition, "デモ用のコード表を読めません")
 
 // clang-format on
 

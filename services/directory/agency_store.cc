@@ -189,7 +189,8 @@ Result<AgencyOrder> ParseAgencyOrder(const std::string& order_by) {
   return Status::InvalidArgument("order_by", "\"" + order + "\" is not an order; use \"kana\"");
 }
 
-Status AgencyStore::Validate(const v1::Agency& agency) const {
+Status AgencyStore::Validate(v1::Agency* checked, const v1::Agency* previous) const {
+  const v1::Agency& agency = *checked;
   FieldViolations violation;
   const size_t name_length = CharacterCount(agency.display_name());
   if (name_length == 0 || name_length > 200) {
@@ -201,12 +202,22 @@ Status AgencyStore::Validate(const v1::Agency& agency) const {
   if (agency.kind() == v1::AGENCY_KIND_UNSPECIFIED || !v1::AgencyKind_IsValid(agency.kind())) {
     violation("agency.kind", "required; one of the AgencyKind values");
   }
-  for (const auto& tag : agency.issue_tags()) {
-    if (!IsResourceId(tag)) violation("agency.issue_tags", "\"" + tag + "\" is not a tag");
+  std::set<std::string> held_tags, held_districts, held_fields;
+  if (previous != nullptr) {
+    held_tags.insert(previous->issue_tags().begin(), previous->issue_tags().end());
+    held_districts.insert(previous->districts().begin(), previous->districts().end());
+    for (int field : previous->fields()) held_fields.insert(vocab::FieldTermId(field));
   }
-  for (const auto& district : agency.districts()) {
-    if (!IsResourceId(district))
-      violation("agency.districts", "\"" + district + "\" is not a district id");
+  for (int i = 0; i < checked->issue_tags_size(); ++i) {
+    vocab::CheckTerm(terms_, vocab::Vocabulary::kIssueTags, held_tags, "agency.issue_tags",
+                     checked->mutable_issue_tags(i), &violation);
+  }
+  for (int i = 0; i < checked->districts_size(); ++i) {
+    vocab::CheckTerm(terms_, vocab::Vocabulary::kDistricts, held_districts, "agency.districts",
+                     checked->mutable_districts(i), &violation);
+  }
+  for (int field : agency.fields()) {
+    vocab::CheckField(terms_, field, held_fields, "agency.fields", &violation);
   }
   for (int i = 0; i < agency.services_size(); ++i) {
     const auto& service = agency.services(i);
@@ -266,7 +277,7 @@ Result<v1::Agency> AgencyStore::PrepareCreate(const std::string& agency_id,
                                               storage::WriteBatch* batch) const {
   v1::Agency created = agency;
   if (created.state() == v1::Agency::STATE_UNSPECIFIED) created.set_state(v1::Agency::ACTIVE);
-  Status status = Validate(created);
+  Status status = Validate(&created, nullptr);
   if (!IsResourceId(agency_id)) {
     const char* description = "must be 1 to 63 lowercase letters, digits or '-'";
     if (status.ok()) {
@@ -304,7 +315,7 @@ Result<v1::Agency> AgencyStore::Merge(const v1::Agency& stored, const v1::Agency
   options.set_replace_message_fields(true);
   options.set_replace_repeated_fields(true);
   FieldMaskUtil::MergeMessageTo(patch, paths, options, &merged);
-  CASECOORD_RETURN_IF_ERROR(Validate(merged));
+  CASECOORD_RETURN_IF_ERROR(Validate(&merged, &stored));
   return merged;
 }
 

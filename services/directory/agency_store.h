@@ -20,6 +20,7 @@
 #include "services/directory/agency_catalog.h"
 #include "services/directory/agency_csv.h"
 #include "services/storage/storage.h"
+#include "services/vocab/term_check.h"
 
 namespace casecoord::directory {
 
@@ -62,7 +63,10 @@ inline constexpr size_t kMaxPartnerTags = 32;
 
 class AgencyStore {
  public:
-  AgencyStore(storage::Storage& storage, const Clock& clock) : storage_(storage), clock_(clock) {}
+  // All must outlive the store. `terms`: the managed vocabularies an agency's issue tags, districts
+  // and fields must be in (services/vocab/term_check.h).
+  AgencyStore(storage::Storage& storage, const vocab::TermCheck& terms, const Clock& clock)
+      : storage_(storage), terms_(terms), clock_(clock) {}
 
   std::unique_lock<std::mutex> LockForWrite() { return std::unique_lock<std::mutex>(write_mutex_); }
 
@@ -120,7 +124,9 @@ class AgencyStore {
       v1::AgencyView view = v1::AGENCY_VIEW_FULL) const;
 
  private:
-  Status Validate(const v1::Agency& agency) const;
+  // Checks `agency` (written over `previous`, null for a new one: a retired term it already held
+  // stays valid) and replaces a term's Japanese label by its id.
+  Status Validate(v1::Agency* agency, const v1::Agency* previous) const;
   void Stamp(v1::Agency* agency) const;
   // `stored` with the mask's fields taken from `patch`, validated; not stamped.
   Result<v1::Agency> Merge(const v1::Agency& stored, const v1::Agency& patch,
@@ -129,6 +135,7 @@ class AgencyStore {
                   storage::WriteBatch* batch) const;
 
   storage::Storage& storage_;
+  const vocab::TermCheck& terms_;
   const Clock& clock_;
   std::mutex write_mutex_;
   mutable AgencyCatalog catalog_;

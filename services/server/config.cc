@@ -152,6 +152,10 @@ std::vector<ConfigOption> ServiceOptions() {
          config.demo_cases = value == "true";
          return Status::Ok();
        }},
+      {"demo-vocabularies", "",
+       "CSV file (list,id,label,reading,order: the format of ImportTerms) imported into the "
+       "vocabularies at start-up when the districts and issue-tags lists are empty (development)",
+       Text(&ServerConfig::demo_vocabularies)},
       {"demo-directory", "",
        "CSV file imported into the agency directory at start-up when the directory is empty "
        "(development; the format of ImportAgencies)",

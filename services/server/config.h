@@ -50,6 +50,7 @@ struct ServerConfig {
   std::string bootstrap_admin;
   bool demo_users = false;
   std::string demo_directory;
+  std::string demo_vocabularies;
   bool demo_cases = false;
   int case_retention_years = 5;
   // The earliest intake date a case may have, "YYYY-MM-DD" (validated as a real day).

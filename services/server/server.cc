@@ -25,6 +25,8 @@
 #include "services/monitoring/monitoring_store.h"
 #include "services/stats/statistics_service.h"
 #include "services/storage/key_source.h"
+#include "services/vocab/vocabularies_service.h"
+#include "services/vocab/vocabulary_seed.h"
 
 namespace casecoord::server {
 namespace {
@@ -443,9 +445,11 @@ Result<std::shared_ptr<const storage::Keyring>> LoadKeyring(const ServerConfig& 
 Result<CounterVerification> VerifyCounters(storage::Storage& storage,
                                            const std::shared_ptr<const storage::Keyring>& keyring) {
   const Clock& clock = SystemClock::Instance();
-  directory::AgencyStore agencies(storage, clock);
+  // The recount writes nothing that is validated; the stored lists, as the server would have them.
+  CASECOORD_ASSIGN_OR_RETURN(const auto vocabularies, vocab::VocabularyStore::Open(storage, clock));
+  directory::AgencyStore agencies(storage, vocabularies->terms(), clock);
   cases::CaseKeyring keys(keyring);
-  cases::CaseStore cases(storage, agencies, keys, clock);
+  cases::CaseStore cases(storage, agencies, vocabularies->terms(), keys, clock);
   cases::CaseCounting counting(storage);
   meetings::MeetingStore meetings(storage, cases, keys, clock);
   AddRecounters(meetings, counting);
@@ -546,7 +550,15 @@ Status CaseServer::OpenDirectoryAndCases(const ServerConfig& config,
                                          const std::shared_ptr<const storage::Keyring>& keyring,
                                          const Clock& clock) {
   CaseServer* const server = this;  // named as in Start(), whose part this is
-  server->agencies_ = std::make_unique<directory::AgencyStore>(*server->storage_, clock);
+  auto vocabularies = vocab::VocabularyStore::Open(*server->storage_, clock);
+  if (!vocabularies.ok()) return vocabularies.status();
+  server->vocabularies_ = std::move(vocabularies).value();
+  CASECOORD_RETURN_IF_ERROR(vocab::SeedVocabularies(config.demo_vocabularies, *server->storage_,
+                                                    *server->vocabularies_, *server->audit_));
+  server->vocabularies_service_ =
+      std::make_unique<vocab::VocabulariesService>(*server->gatekeeper_, *server->vocabularies_);
+  server->agencies_ = std::make_unique<directory::AgencyStore>(
+      *server->storage_, server->vocabularies_->terms(), clock);
   auto reindexed = server->agencies_->RebuildIndexesIfStale();
   if (!reindexed.ok()) return reindexed.status();
   CASECOORD_RETURN_IF_ERROR(
@@ -565,6 +577,7 @@ Status CaseServer::OpenDirectoryAndCases(const ServerConfig& config,
   }
   store_options.records_since = JstDateOf(*records_since);
   server->cases_ = std::make_unique<cases::CaseStore>(*server->storage_, *server->agencies_,
+                                                      server->vocabularies_->terms(),
                                                       *server->case_keys_, clock, store_options);
   server->case_referrals_ = std::make_unique<cases::CaseReferrals>(
       *server->cases_, *server->storage_, *server->agencies_, clock);
@@ -621,8 +634,8 @@ Status CaseServer::OpenCaseWork(const ServerConfig& config, const Clock& clock) 
       *server->gatekeeper_, *server->monitoring_, *server->cases_, *server->due_watcher_, clock,
       config.watch_streams_per_user);
 
-  server->statistics_ = std::make_unique<stats::StatisticsReporter>(*server->storage_, clock,
-                                                                    config.stats_min_cell_count);
+  server->statistics_ = std::make_unique<stats::StatisticsReporter>(
+      *server->storage_, clock, config.stats_min_cell_count, &server->vocabularies_->terms());
   server->stat_plans_ = std::make_unique<stats::PlanStore>(*server->storage_);
   CASECOORD_RETURN_IF_ERROR(
       SeedDemoPlan(config, *server->storage_, *server->stat_plans_, *server->audit_, clock));
@@ -661,6 +674,7 @@ Status CaseServer::Serve(const ServerConfig& config, int max_connections,
   builder.RegisterService(server->meetings_service_.get());
   builder.RegisterService(server->monitoring_service_.get());
   builder.RegisterService(server->statistics_service_.get());
+  builder.RegisterService(server->vocabularies_service_.get());
   ApplyTransportSettings(config, builder);
   server->server_ = builder.BuildAndStart();
   if (!server->server_) {

@@ -73,6 +73,11 @@ class DispatchStore;
 class AdvisersService;
 }  // namespace casecoord::advisers
 
+namespace casecoord::vocab {
+class VocabularyStore;
+class VocabulariesService;
+}  // namespace casecoord::vocab
+
 namespace casecoord::stats {
 class StatisticsReporter;
 class PlanStore;
@@ -170,6 +175,8 @@ class CaseServer {
   std::unique_ptr<auth::RateLimiter> rate_limiter_;
   std::unique_ptr<auth::Gatekeeper> gatekeeper_;
   std::unique_ptr<admin::AdminService> admin_service_;
+  std::unique_ptr<vocab::VocabularyStore> vocabularies_;
+  std::unique_ptr<vocab::VocabulariesService> vocabularies_service_;
   std::unique_ptr<directory::AgencyStore> agencies_;
   std::unique_ptr<directory::CooperationSurveyStore> surveys_;
   std::unique_ptr<directory::DirectoryService> directory_service_;

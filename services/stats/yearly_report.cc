@@ -10,6 +10,7 @@
 #include "casecoord/v1/directory.pb.h"
 #include "services/common/enum_labels.h"
 #include "services/common/fiscal_year.h"
+#include "services/stats/vocabulary_rows.h"
 
 namespace casecoord::stats {
 namespace {
@@ -144,6 +145,11 @@ void LabelRow(v1::StatDimension dimension, const std::string& key, v1::StatRow* 
     row->set_label("Not recorded");
     return;
   }
+  if (key == kUnregisteredKey) {
+    row->set_label_ja("未登録");
+    row->set_label("Unregistered");
+    return;
+  }
   if (const auto* type = ValueEnum(dimension)) {
     if (const auto* value = type->FindValueByName(Upper(key))) {
       row->set_label_ja(LabelJa(*value));
@@ -223,6 +229,9 @@ v1::StatTable View(const ProtectedTable& table, int from, int to, bool cumulativ
     const int row = static_cast<int>(r);
     v1::StatRow* out_row = out.add_rows();
     LabelRow(table.dimension, table.row_keys[r], out_row);
+    if (auto label = table.term_labels.find(table.row_keys[r]); label != table.term_labels.end()) {
+      out_row->set_label_ja(label->second);
+    }
     for (int year = from; year <= to; ++year) {
       const YearCell cell = cumulative ? RowSum(table, row, from, year) : CellOf(table, row, year);
       *out_row->add_cells() = MakeCell(cell.value, cell.reason);
@@ -282,9 +291,11 @@ std::vector<std::string> BreakdownKeys(const CounterTable& counters, int first_y
 }
 
 // Fills the values of `table`, whose row keys are set (the named values, then the unspecified
-// row if `unspecified_row`, then the total): one column per year, then the total column.
+// row if `unspecified_row`, then the total): one column per year, then the total column. The
+// kUnregisteredKey row, if any, counts the sum of the `unregistered` values.
 void FillCounts(const CounterTable& counters, const MetricInfo& metric,
-                const DimensionInfo* dimension, bool unspecified_row, ProtectedTable* table) {
+                const DimensionInfo* dimension, bool unspecified_row,
+                const std::vector<std::string>& unregistered, ProtectedTable* table) {
   const int rows = static_cast<int>(table->row_keys.size());
   const int columns = table->columns();
   table->values.assign(static_cast<size_t>(rows) * columns, 0);
@@ -294,8 +305,14 @@ void FillCounts(const CounterTable& counters, const MetricInfo& metric,
     int64_t named = 0;
     const int named_rows = rows - 1 - (unspecified_row ? 1 : 0);
     for (int r = 0; r < named_rows; ++r) {
-      const int64_t count =
-          CountIn(counters, year, metric.counter, dimension->counter, table->row_keys[r]);
+      int64_t count = 0;
+      if (table->row_keys[r] == kUnregisteredKey) {
+        for (const auto& value : unregistered) {
+          count += CountIn(counters, year, metric.counter, dimension->counter, value);
+        }
+      } else {
+        count = CountIn(counters, year, metric.counter, dimension->counter, table->row_keys[r]);
+      }
       table->values[r * columns + c] = count;
       named += count;
     }
@@ -476,8 +493,8 @@ int ProtectedTable::RowOf(const std::string& key) const {
 }
 
 Result<StatisticsSnapshot> StatisticsSnapshot::Take(const storage::Storage& storage,
-                                                    int current_fiscal_year,
-                                                    int64_t min_cell_count) {
+                                                    int current_fiscal_year, int64_t min_cell_count,
+                                                    const vocab::TermCheck* terms) {
   if (min_cell_count < 2) {
     return Status::InvalidArgument("min_cell_count", "must be at least 2");
   }
@@ -487,6 +504,7 @@ Result<StatisticsSnapshot> StatisticsSnapshot::Take(const storage::Storage& stor
   if (!frozen.ok()) return frozen.status();
   StatisticsSnapshot snapshot;
   snapshot.min_cell_count_ = min_cell_count;
+  snapshot.terms_ = terms;
   snapshot.counters_ = std::move(counters).value();
   snapshot.frozen_ = std::move(frozen).value();
   snapshot.frozen_.Overlay(snapshot.counters_);
@@ -599,14 +617,18 @@ Result<const ProtectedTable*> StatisticsSnapshot::Table(v1::StatMetric metric,
   const DimensionInfo* dimension_info = FindDimension(dimension);
   // A statistic's own table is its total row alone: no column constraint.
   table.rows_add_up = dimension_info != nullptr && dimension_info->single_valued;
+  std::vector<std::string> unregistered;
   if (dimension_info != nullptr) {
     table.row_keys = BreakdownKeys(counters_, first_year_, *metric_info, *dimension_info);
+    if (terms_ != nullptr) {
+      ApplyVocabulary(*terms_, dimension, &table.row_keys, &unregistered, &table.term_labels);
+    }
   }
   // Single-valued dimensions: the households without a value get a row, so that the rows add up.
   const bool unspecified_row = dimension_info != nullptr && dimension_info->single_valued;
   if (unspecified_row) table.row_keys.push_back("");
   table.row_keys.push_back(kTotalKey);
-  FillCounts(counters_, *metric_info, dimension_info, unspecified_row, &table);
+  FillCounts(counters_, *metric_info, dimension_info, unspecified_row, unregistered, &table);
   if (unspecified_row) DropEmptyUnspecifiedRow(&table);
   // Nothing counted under the dimension yet: the total row alone, which no column constraint ties
   // to anything.
@@ -667,7 +689,7 @@ Result<v1::FrozenYear> StatisticsSnapshot::Freeze(int fiscal_year) {
 }
 
 Result<StatisticsSnapshot> StatisticsReporter::Snapshot() const {
-  return StatisticsSnapshot::Take(storage_, FiscalYearOf(clock_.Now()), min_cell_count_);
+  return StatisticsSnapshot::Take(storage_, FiscalYearOf(clock_.Now()), min_cell_count_, terms_);
 }
 
 v1::DisclosureControl StatisticsReporter::Disclosure(const StatisticsSnapshot& snapshot) const {

@@ -38,8 +38,10 @@
 #include "services/common/status.h"
 #include "services/stats/counters.h"
 #include "services/stats/suppression.h"
+#include "services/stats/vocabulary_rows.h"
 #include "services/stats/year_release.h"
 #include "services/storage/storage.h"
+#include "services/vocab/term_check.h"
 
 namespace casecoord::stats {
 
@@ -55,7 +57,10 @@ struct ProtectedTable {
   bool withheld = false;
   bool rows_add_up = true;
   std::vector<std::string> row_keys;  // the last is "TOTAL"
-  int first_year = 0;                 // canonical columns first_year..last_year, then the total
+  // Japanese labels of rows whose key is a term of a managed vocabulary (district, issue tag,
+  // field), by key; other rows are labelled by LabelRow's own rules.
+  std::map<std::string, std::string> term_labels;
+  int first_year = 0;  // canonical columns first_year..last_year, then the total
   int last_year = 0;
   std::vector<int64_t> values;  // row-major
   std::vector<v1::SuppressionReason> reasons;
@@ -80,8 +85,14 @@ class StatisticsSnapshot {
  public:
   // Reads the counters, those of published years as frozen (year_release.h).
   // `current_fiscal_year` ends the canonical range (unless counts exist in a later year). k >= 2.
+  // `terms` (may be null: rows as counted, labelled by their codes) labels the district, issue tag
+  // and field rows with the vocabularies' Japanese labels (RETIRED terms included) and groups the
+  // district and issue tag values that are no term of their list into one row 「未登録」 (key
+  // kUnregisteredKey), so that no free text typed before the lists existed is published. Must
+  // outlive the snapshot.
   static Result<StatisticsSnapshot> Take(const storage::Storage& storage, int current_fiscal_year,
-                                         int64_t min_cell_count);
+                                         int64_t min_cell_count,
+                                         const vocab::TermCheck* terms = nullptr);
 
   int first_year() const { return first_year_; }
   int last_year() const { return last_year_; }
@@ -123,6 +134,7 @@ class StatisticsSnapshot {
   int first_year_ = 0;
   int last_year_ = 0;
   int64_t min_cell_count_ = kDefaultMinPublishedCount;
+  const vocab::TermCheck* terms_ = nullptr;
   CounterTable counters_;
   FrozenYears frozen_;
   // Keyed by (metric, dimension); the yearly table's sections by keys no statistic has.
@@ -131,9 +143,10 @@ class StatisticsSnapshot {
 
 class StatisticsReporter {
  public:
-  // Both must outlive the reporter. k >= 2.
-  StatisticsReporter(const storage::Storage& storage, const Clock& clock, int64_t min_cell_count)
-      : storage_(storage), clock_(clock), min_cell_count_(min_cell_count) {}
+  // All must outlive the reporter. k >= 2. `terms`: see StatisticsSnapshot::Take.
+  StatisticsReporter(const storage::Storage& storage, const Clock& clock, int64_t min_cell_count,
+                     const vocab::TermCheck* terms = nullptr)
+      : storage_(storage), clock_(clock), min_cell_count_(min_cell_count), terms_(terms) {}
 
   // A snapshot as of now.
   Result<StatisticsSnapshot> Snapshot() const;
@@ -153,6 +166,7 @@ class StatisticsReporter {
   const storage::Storage& storage_;
   const Clock& clock_;
   int64_t min_cell_count_;
+  const vocab::TermCheck* terms_;
 };
 
 // The fiscal years a request may name: 1990 to the current fiscal year + 1.

@@ -79,6 +79,7 @@ std::span<const KeySpace> AllKeySpaces() {
       kDueOf,
       kWelfarePlan,
       kYearRelease,
+      kVocabularyTerm,
   };
   return kAll;
 }

@@ -108,6 +108,9 @@ inline constexpr KeySpace kDueOf{kIndexes, "due-of", kPrefix};
 inline constexpr KeySpace kWelfarePlan{kRecords, "stat-plan", kPrefix};
 inline constexpr KeySpace kYearRelease{kRecords, "stat-release", kPrefix};
 
+// Managed vocabularies (services/vocab): one record per term, keyed "{list}:{term_id}".
+inline constexpr KeySpace kVocabularyTerm{kRecords, "vocab-term", kPrefix};
+
 }  // namespace key_spaces
 
 // Every space above, for the overlap test and for tools that walk the database.

@@ -6,6 +6,7 @@
 
 #include "services/common/fiscal_year.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_vocabulary.h"
 
 namespace casecoord::advisers {
 namespace {
@@ -23,7 +24,7 @@ class AdviserStoreTest : public ::testing::Test {
     options.path = dir_.Sub("db");
     options.keyring = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());
     storage_ = std::move(storage::Storage::Open(options)).value();
-    agencies_ = std::make_unique<directory::AgencyStore>(*storage_, clock_);
+    agencies_ = std::make_unique<directory::AgencyStore>(*storage_, *terms_, clock_);
     store_ = std::make_unique<AdviserStore>(*storage_, *agencies_);
     v1::Agency agency;
     agency.set_display_name("架空市障害者基幹相談支援センター");
@@ -71,6 +72,7 @@ class AdviserStoreTest : public ::testing::Test {
   testing::TempDir dir_;
   ManualClock clock_{*JstMidnight(2026, 11, 22)};
   std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<vocab::TermCatalog> terms_ = testing::TestTermCatalog();
   std::unique_ptr<directory::AgencyStore> agencies_;
   std::unique_ptr<AdviserStore> store_;
 };

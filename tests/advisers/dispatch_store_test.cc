@@ -10,6 +10,7 @@
 #include "services/common/fiscal_year.h"
 #include "services/storage/key_encoding.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_vocabulary.h"
 
 namespace casecoord::advisers {
 namespace {
@@ -39,11 +40,11 @@ class DispatchStoreTest : public ::testing::Test {
     options.path = dir_.Sub("db");
     options.keyring = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());
     storage_ = std::move(storage::Storage::Open(options)).value();
-    agencies_ = std::make_unique<directory::AgencyStore>(*storage_, clock_);
+    agencies_ = std::make_unique<directory::AgencyStore>(*storage_, *terms_, clock_);
     keys_ = std::make_unique<cases::CaseKeyring>(options.keyring);
     cases::CaseMaintenanceOptions case_options;
     case_options.retention_years = 0;  // purgeable at once, for the purge test
-    cases_ = std::make_unique<cases::CaseStore>(*storage_, *agencies_, *keys_, clock_);
+    cases_ = std::make_unique<cases::CaseStore>(*storage_, *agencies_, *terms_, *keys_, clock_);
     referrals_ = std::make_unique<cases::CaseReferrals>(*cases_, *storage_, *agencies_, clock_);
     maintenance_ =
         std::make_unique<cases::CaseMaintenance>(*cases_, *storage_, clock_, case_options);
@@ -234,6 +235,7 @@ class DispatchStoreTest : public ::testing::Test {
   // 2026-11-22 15:00 JST.
   ManualClock clock_{*JstMidnight(2026, 11, 22) + std::chrono::hours(15)};
   std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<vocab::TermCatalog> terms_ = testing::TestTermCatalog();
   std::unique_ptr<directory::AgencyStore> agencies_;
   std::unique_ptr<cases::CaseKeyring> keys_;
   std::unique_ptr<cases::CaseStore> cases_;

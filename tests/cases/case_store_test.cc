@@ -18,6 +18,7 @@
 #include "services/storage/backup.h"
 #include "services/storage/key_encoding.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_vocabulary.h"
 
 namespace casecoord::cases {
 namespace {
@@ -32,9 +33,9 @@ class CaseStoreTest : public ::testing::Test {
     keyring_ = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());
     options.keyring = keyring_;
     storage_ = std::move(storage::Storage::Open(options)).value();
-    agencies_ = std::make_unique<directory::AgencyStore>(*storage_, clock_);
+    agencies_ = std::make_unique<directory::AgencyStore>(*storage_, *terms_, clock_);
     keys_ = std::make_unique<CaseKeyring>(keyring_);
-    store_ = std::make_unique<CaseStore>(*storage_, *agencies_, *keys_, clock_);
+    store_ = std::make_unique<CaseStore>(*storage_, *agencies_, *terms_, *keys_, clock_);
     referrals_ = std::make_unique<CaseReferrals>(*store_, *storage_, *agencies_, clock_);
     consultations_ = std::make_unique<CaseConsultations>(*store_, *storage_, *agencies_, clock_);
     counting_ = std::make_unique<CaseCounting>(*storage_);
@@ -116,6 +117,7 @@ class CaseStoreTest : public ::testing::Test {
   ManualClock clock_{*JstMidnight(2026, 11, 22)};
   std::shared_ptr<storage::Keyring> keyring_;
   std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<vocab::TermCatalog> terms_ = testing::TestTermCatalog();
   std::unique_ptr<directory::AgencyStore> agencies_;
   std::unique_ptr<CaseKeyring> keys_;
   std::unique_ptr<CaseStore> store_;
@@ -873,9 +875,10 @@ TEST_P(CasePurgeTest, PurgeDestroysTheKeyInLiveFilesAndBackupsAndKeepsTheCounts)
   options.path = dir.Sub("db");
   auto storage = std::move(storage::Storage::Open(options)).value();
   ManualClock clock(*JstMidnight(2020, 6, 1));
-  directory::AgencyStore agencies(*storage, clock);
+  const auto terms = testing::TestTermCatalog();
+  directory::AgencyStore agencies(*storage, *terms, clock);
   CaseKeyring keys(std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate()));
-  CaseStore store(*storage, agencies, keys, clock);
+  CaseStore store(*storage, agencies, *terms, keys, clock);
   CaseConsultations consultations(store, *storage, agencies, clock);
   CaseMaintenance maintenance(store, *storage, clock, CaseMaintenanceOptions{5});
   auto commit = [&](storage::WriteBatch& batch) { ASSERT_TRUE(storage->Commit(batch).ok()); };

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
 #include "services/common/fiscal_year.h"
 #include "services/storage/key_encoding.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_vocabulary.h"
 
 namespace casecoord::directory {
 namespace {
@@ -20,7 +22,7 @@ class AgencyStoreTest : public ::testing::Test {
     options.path = dir_.Sub("db");
     options.keyring = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());
     storage_ = std::move(storage::Storage::Open(options)).value();
-    store_ = std::make_unique<AgencyStore>(*storage_, clock_);
+    store_ = std::make_unique<AgencyStore>(*storage_, *terms_, clock_);
   }
 
   static v1::Agency Sample(const std::string& name, const std::string& kana,
@@ -89,6 +91,7 @@ class AgencyStoreTest : public ::testing::Test {
   testing::TempDir dir_;
   ManualClock clock_{std::chrono::system_clock::time_point(std::chrono::hours(480000))};
   std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<vocab::TermCatalog> terms_ = testing::TestTermCatalog();
   std::unique_ptr<AgencyStore> store_;
 };
 
@@ -112,6 +115,30 @@ TEST_F(AgencyStoreTest, CreateGetAndRefuseDuplicatesAndBadInput) {
   for (const auto& v : refused.status().field_violations()) fields.insert(v.field);
   EXPECT_EQ(fields, (std::set<std::string>{"agency.display_name", "agency.kana", "agency.kind",
                                            "agency.issue_tags", "agency_id"}));
+}
+
+// Tags and districts must be terms of the vocabularies: an unknown one is refused with the
+// nearest ids, a label is stored as its id.
+TEST_F(AgencyStoreTest, TagsAndDistrictsComeFromTheVocabularies) {
+  v1::Agency typo = Sample("北区地域包括支援センター", "キタクチイキホウカツシエンセンター");
+  typo.set_issue_tags(0, "dementa");
+  typo.set_districts(0, "kiat");
+  auto refused = Create("typo", typo);
+  ASSERT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  std::map<std::string, std::string> described;
+  for (const auto& v : refused.status().field_violations()) described[v.field] = v.description;
+  EXPECT_NE(described["agency.issue_tags"].find("nearest: dementia"), std::string::npos)
+      << described["agency.issue_tags"];
+  EXPECT_NE(described["agency.districts"].find("nearest: kita"), std::string::npos)
+      << described["agency.districts"];
+
+  v1::Agency labelled = Sample("北区地域包括支援センター", "キタクチイキホウカツシエンセンター");
+  labelled.set_issue_tags(0, "認知症");
+  labelled.set_districts(0, "北区");
+  auto created = Create("labelled", labelled);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(created->issue_tags(0), "dementia");
+  EXPECT_EQ(created->districts(0), "kita");
 }
 
 TEST_F(AgencyStoreTest, UpdatesWithMasksAndEtagsAndReindexes) {
@@ -431,7 +458,7 @@ TEST_F(AgencyStoreTest, SearchAndPartnersSeeACommitOnlyOnceItIsCommitted) {
 
   // A second store over the same records (a restarted server) loads what was committed.
   ASSERT_TRUE(Create("higashi", Sample("東区保健センター", "ヒガシクホケンセンター")).ok());
-  AgencyStore restarted(*storage_, clock_);
+  AgencyStore restarted(*storage_, *terms_, clock_);
   auto found = restarted.Search("ほけん", 10);
   ASSERT_TRUE(found.ok());
   ASSERT_EQ(found->size(), 1u);

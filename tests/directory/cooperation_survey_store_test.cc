@@ -4,6 +4,7 @@
 
 #include "services/common/fiscal_year.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_vocabulary.h"
 
 namespace casecoord::directory {
 namespace {
@@ -15,7 +16,7 @@ class CooperationSurveyStoreTest : public ::testing::Test {
     options.path = dir_.Sub("db");
     options.keyring = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());
     storage_ = std::move(storage::Storage::Open(options)).value();
-    agencies_ = std::make_unique<AgencyStore>(*storage_, clock_);
+    agencies_ = std::make_unique<AgencyStore>(*storage_, *terms_, clock_);
     surveys_ = std::make_unique<CooperationSurveyStore>(*storage_, *agencies_, clock_);
     for (const char* id : {"a1", "a2", "a3", "a4"}) {
       v1::Agency agency;
@@ -54,6 +55,7 @@ class CooperationSurveyStoreTest : public ::testing::Test {
   // 2026-11-22, in fiscal year 2026 (令和8年度).
   ManualClock clock_{*JstMidnight(2026, 11, 22)};
   std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<vocab::TermCatalog> terms_ = testing::TestTermCatalog();
   std::unique_ptr<AgencyStore> agencies_;
   std::unique_ptr<CooperationSurveyStore> surveys_;
 };

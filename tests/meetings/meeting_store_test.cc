@@ -9,6 +9,7 @@
 #include "services/storage/key_encoding.h"
 #include "services/worklist/due_index.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_vocabulary.h"
 
 namespace casecoord::meetings {
 namespace {
@@ -29,9 +30,9 @@ class MeetingStoreTest : public ::testing::Test {
     keyring_ = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());
     options.keyring = keyring_;
     storage_ = std::move(storage::Storage::Open(options)).value();
-    agencies_ = std::make_unique<directory::AgencyStore>(*storage_, clock_);
+    agencies_ = std::make_unique<directory::AgencyStore>(*storage_, *terms_, clock_);
     keys_ = std::make_unique<cases::CaseKeyring>(keyring_);
-    cases_ = std::make_unique<cases::CaseStore>(*storage_, *agencies_, *keys_, clock_);
+    cases_ = std::make_unique<cases::CaseStore>(*storage_, *agencies_, *terms_, *keys_, clock_);
     meetings_ = std::make_unique<MeetingStore>(*storage_, *cases_, *keys_, clock_);
     plans_ = std::make_unique<PlanStore>(*storage_, *cases_, *meetings_, clock_);
     counting_ = std::make_unique<cases::CaseCounting>(*storage_);
@@ -98,6 +99,7 @@ class MeetingStoreTest : public ::testing::Test {
   ManualClock clock_{*JstMidnight(2026, 11, 22)};
   std::shared_ptr<storage::Keyring> keyring_;
   std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<vocab::TermCatalog> terms_ = testing::TestTermCatalog();
   std::unique_ptr<directory::AgencyStore> agencies_;
   std::unique_ptr<cases::CaseKeyring> keys_;
   std::unique_ptr<cases::CaseStore> cases_;

@@ -11,6 +11,7 @@
 #include "services/storage/key_encoding.h"
 #include "services/worklist/due_index.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_vocabulary.h"
 
 namespace casecoord::monitoring {
 namespace {
@@ -42,11 +43,11 @@ class MonitoringStoreTest : public ::testing::Test {
     keyring_ = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());
     options.keyring = keyring_;
     storage_ = std::move(storage::Storage::Open(options)).value();
-    agencies_ = std::make_unique<directory::AgencyStore>(*storage_, clock_);
+    agencies_ = std::make_unique<directory::AgencyStore>(*storage_, *terms_, clock_);
     keys_ = std::make_unique<cases::CaseKeyring>(keyring_);
     cases::CaseMaintenanceOptions case_options;
     case_options.retention_years = 0;  // purgeable once ended, for the purge test
-    cases_ = std::make_unique<cases::CaseStore>(*storage_, *agencies_, *keys_, clock_);
+    cases_ = std::make_unique<cases::CaseStore>(*storage_, *agencies_, *terms_, *keys_, clock_);
     referrals_ = std::make_unique<cases::CaseReferrals>(*cases_, *storage_, *agencies_, clock_);
     maintenance_ =
         std::make_unique<cases::CaseMaintenance>(*cases_, *storage_, clock_, case_options);
@@ -177,6 +178,7 @@ class MonitoringStoreTest : public ::testing::Test {
   ManualClock clock_{*JstMidnight(2026, 11, 22) + std::chrono::hours(10)};
   std::shared_ptr<storage::Keyring> keyring_;
   std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<vocab::TermCatalog> terms_ = testing::TestTermCatalog();
   std::unique_ptr<directory::AgencyStore> agencies_;
   std::unique_ptr<cases::CaseKeyring> keys_;
   std::unique_ptr<cases::CaseStore> cases_;

@@ -29,7 +29,7 @@ using testing::TestServer;
 const std::vector<std::string> kServices = {
     "casecoord.v1.Admin",      "casecoord.v1.AgencyDirectory", "casecoord.v1.Cases",
     "casecoord.v1.Monitoring", "casecoord.v1.Meetings",        "casecoord.v1.Advisers",
-    "casecoord.v1.Statistics"};
+    "casecoord.v1.Statistics", "casecoord.v1.Vocabularies"};
 
 // Method -> the users (from testing::kSampleUsers) whose role allows it.
 const std::map<std::string, std::set<std::string>> kMatrix = {
@@ -129,6 +129,13 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.Statistics/UpdateWelfarePlan", {"planner"}},
     {"/casecoord.v1.Statistics/RecordIndicatorYear", {"planner"}},
     {"/casecoord.v1.Statistics/GetPlanProgress", {"planner", "coordinator", "admin", "auditor"}},
+    {"/casecoord.v1.Vocabularies/ListTerms",
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+    {"/casecoord.v1.Vocabularies/CreateTerm", {"admin"}},
+    {"/casecoord.v1.Vocabularies/UpdateTerm", {"admin"}},
+    {"/casecoord.v1.Vocabularies/RetireTerm", {"admin"}},
+    {"/casecoord.v1.Vocabularies/ReactivateTerm", {"admin"}},
+    {"/casecoord.v1.Vocabularies/ImportTerms", {"admin"}},
 };
 
 // A server-streaming call with an empty request: the status it ends with, or OK as soon as a
@@ -237,13 +244,15 @@ TEST(AccessMatrixTest, MatrixCoversEveryRpcAndThePolicyTable) {
   EXPECT_EQ(policy_methods, api_methods) << "every RPC needs exactly one policy rule";
 }
 
-// Planners see aggregates only: the statistics, and the server's own description.
+// Planners see aggregates only: the statistics, the labels of the vocabularies their rows use
+// (no personal data), and the server's own description.
 TEST(AccessMatrixTest, PlannersReachTheStatisticsAndNothingElse) {
   std::set<std::string> reachable;
   for (const auto& rule : auth::Policy::Default().rules()) {
     if (rule.roles.contains(v1::PLANNER)) reachable.insert(rule.method);
   }
-  std::set<std::string> expected = {"/casecoord.v1.Admin/GetServerInfo"};
+  std::set<std::string> expected = {"/casecoord.v1.Admin/GetServerInfo",
+                                    "/casecoord.v1.Vocabularies/ListTerms"};
   const auto* statistics = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
       "casecoord.v1.Statistics");
   ASSERT_NE(statistics, nullptr);

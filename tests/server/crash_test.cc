@@ -33,6 +33,7 @@
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
+#include "tests/support/test_vocabulary.h"
 
 namespace casecoord {
 namespace {
@@ -204,6 +205,7 @@ class CrashTest : public ::testing::Test {
         "--tls-client-ca=" + dir_.Sub("pki/ca.crt"),
         "--bootstrap-admin=ops",
         "--demo-users=true",
+        "--demo-vocabularies=" + testing::DemoVocabulariesPath(),
         "--demo-directory=" + std::string(CASECOORD_SOURCE_DIR) + "/deploy/demo/agencies.csv",
         "--rate-limit-per-second=1000000",
         "--rate-limit-burst=1000000",

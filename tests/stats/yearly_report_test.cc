@@ -7,6 +7,7 @@
 #include <set>
 
 #include "services/common/fiscal_year.h"
+#include "services/vocab/term_catalog.h"
 #include "tests/support/temp_dir.h"
 
 namespace casecoord::stats {
@@ -321,6 +322,57 @@ TEST(YearlyReportTest, SumsArePublishedOnlyFromPublishedCells) {
       }
     }
   }
+}
+
+// With the vocabularies, rows carry the terms' labels (a retired term's too) and the values no
+// term has — typed before the lists existed — are one 「未登録」 row, so that no free text is
+// published.
+TEST(YearlyReportTest, BreakdownRowsAreLabelledAndUnregisteredValuesGrouped) {
+  testing::TempDir dir;
+  auto storage = OpenOrDie(dir.path());
+  ASSERT_NE(storage, nullptr);
+  CounterChanges changes;
+  const std::vector<std::pair<const char*, int>> counted = {
+      {"kita", 6}, {"old-ward", 5}, {"kiat", 3}, {"Kita Ku", 2}, {"北", 1}};
+  for (const auto& [district, times] : counted) {
+    for (int i = 0; i < times; ++i) {
+      ASSERT_TRUE(changes.Count(2024, kCasesOpened, {{kDistrict, district}}).ok());
+    }
+  }
+  storage::WriteBatch batch(*storage);
+  changes.ApplyTo(&batch);
+  ASSERT_TRUE(storage->Commit(batch).ok());
+  vocab::TermCatalog terms;
+  terms.PutActive(vocab::Vocabulary::kDistricts, "kita", "北区");
+  v1::Term retired;
+  retired.set_name(vocab::TermName(vocab::Vocabulary::kDistricts, "old-ward"));
+  retired.set_label("旧西区");
+  retired.set_state(v1::Term::RETIRED);
+  terms.Put(retired);
+
+  auto snapshot = StatisticsSnapshot::Take(*storage, 2024, kK, &terms);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  auto table = snapshot->Table(v1::CASES_OPENED, v1::DISTRICT);
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  EXPECT_EQ((*table)->row_keys,
+            (std::vector<std::string>{"kita", "old-ward", kUnregisteredKey, "TOTAL"}));
+  EXPECT_EQ((*table)->term_labels.at("kita"), "北区");
+  EXPECT_EQ((*table)->term_labels.at("old-ward"), "旧西区");
+  EXPECT_EQ((*table)->value((*table)->RowOf(kUnregisteredKey), 0), 6);
+
+  ManualClock clock(*JstMidnight(2025, 1, 15));
+  StatisticsReporter reporter(*storage, clock, kK, &terms);
+  v1::GetYearlyReportRequest request;
+  request.set_fiscal_year_from(2024);
+  request.set_fiscal_year_to(2024);
+  auto* breakdown = request.add_breakdowns();
+  breakdown->set_metric(v1::CASES_OPENED);
+  breakdown->set_dimension(v1::DISTRICT);
+  auto report = reporter.YearlyReport(request);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  std::vector<std::string> labels;
+  for (const auto& row : report->breakdowns(0).rows()) labels.push_back(row.label_ja());
+  EXPECT_EQ(labels, (std::vector<std::string>{"北区", "旧西区", "未登録", "合計"}));
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 #include "tests/support/test_server.h"
 
+#include <fstream>
 #include <stdexcept>
 
 #include "casecoord/v1/admin.grpc.pb.h"
+#include "tests/support/test_vocabulary.h"
 
 namespace casecoord::testing {
 
@@ -27,6 +29,12 @@ TestServer::TestServer(TestServerOptions options) {
   config_.rate_limit_per_second = options.rate_limit_per_second;
   config_.rate_limit_burst = options.rate_limit_burst;
   config_.demo_directory = options.demo_directory;
+  // The tests' one vocabulary fixture, seeded as make run seeds the development city's.
+  {
+    std::ofstream vocabularies(dir_.Sub("vocabularies.csv"), std::ios::binary);
+    vocabularies << TestVocabularyCsv() << options.extra_vocabulary_csv;
+  }
+  config_.demo_vocabularies = dir_.Sub("vocabularies.csv");
   config_.due_watch_interval_ms = options.due_watch_interval_ms;
   if (options.handshake_timeout_ms != 0)
     config_.handshake_timeout_ms = options.handshake_timeout_ms;

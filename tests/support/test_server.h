@@ -21,6 +21,9 @@ struct TestServerOptions {
   int rate_limit_burst = 100000;
   // A CSV file imported into the directory at start-up if it is empty (setting demo-directory).
   std::string demo_directory = {};
+  // Vocabulary terms seeded with the tests' fixture (TestVocabularyCsv), as lines of its format
+  // without the header (VocabularyCsvLines): for data that uses other districts or tags.
+  std::string extra_vocabulary_csv = {};
   // Time for expiry checks; the system clock when null. Must outlive the server.
   const Clock* clock = nullptr;
   // Setting due-watch-interval-ms: how soon WatchDueItems streams see what fell due.
