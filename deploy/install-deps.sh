@@ -7,7 +7,7 @@ packages=(
   g++ cmake make pkg-config git openssl ca-certificates
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
   librocksdb-dev libssl-dev libgtest-dev libgmock-dev
-  libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libicu-dev libxlsxwriter-dev libzip-dev
+  libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libicu-dev libxlsxwriter-dev libzip-dev libexpat1-dev
   libjemalloc-dev ccache
   # `make fuzz`: clang, and libFuzzer with the sanitizer runtimes (Debian 12: libclang-rt-14-dev).
   clang libclang-rt-dev

@@ -182,7 +182,12 @@ namespace casecoord {
   /* Client-side exports (casectl, reports; never sent by the server) */ \
   X(kUnprotectedCell, "UNPROTECTED_CELL", kFailedPrecondition, "秘匿されていない小さな数値があるため出力できません") \
   X(kDisclosureAuditNotPassed, "DISCLOSURE_AUDIT_NOT_PASSED", kFailedPrecondition, "秘匿チェックに合格していない表は出力できません") \
-  X(kXlsxWriteFailed, "XLSX_WRITE_FAILED", kInternal, "Excel ファイルを書き出せませんでした")
+  X(kXlsxWriteFailed, "XLSX_WRITE_FAILED", kInternal, "Excel ファイルを書き出せませんでした") \
+  /* Reading XLSX files (issue 16) */ \
+  X(kNotXlsx, "NOT_XLSX", kInvalidArgument, "Excel（.xlsx）ファイルとして読めません。Excel で開けることを確認してください") \
+  X(kXlsxMalformed, "XLSX_MALFORMED", kInvalidArgument, "Excel ファイルの内容が壊れています。Excel で開いて保存し直してください") \
+  X(kXlsxTooLarge, "XLSX_TOO_LARGE", kInvalidArgument, "Excel ファイルが大きすぎます。行や列を減らすか、ファイルを分けてください") \
+  X(kSheetNotFound, "SHEET_NOT_FOUND", kInvalidArgument, "指定されたシートがありません")
 
 // clang-format on
 

@@ -652,6 +652,12 @@ CsvTable ParseCsv(std::string_view utf8) {
   return table;
 }
 
+std::vector<CsvProblem> HeaderNameProblems(const std::vector<std::string>& header, int line) {
+  std::vector<CsvProblem> problems;
+  CheckHeaderNames(header, line, problems);
+  return problems;
+}
+
 std::string WriteCsv(const std::vector<std::string>& header,
                      const std::vector<std::vector<std::string>>& rows) {
   std::string out;

@@ -77,6 +77,10 @@ struct CsvTable {
 // A table with any problem must not be imported silently: show the problems to the user.
 CsvTable ParseCsv(std::string_view utf8);
 
+// The problems ParseCsv reports for a header on `line`: names that are empty or repeat an earlier
+// name (compared after trimming ASCII and ideographic spaces), for other tabular readers (table.h).
+std::vector<CsvProblem> HeaderNameProblems(const std::vector<std::string>& header, int line);
+
 // Writes RFC 4180 CSV with CRLF line ends (what Excel expects) and no BOM; see EncodeFromUtf8.
 // A field is quoted when it contains a comma, quote, CR or LF, or starts or ends with a space, tab
 // or ideographic space (U+3000), so that tools which trim unquoted fields keep it intact. A row of
