@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <utility>
 
@@ -9,6 +10,7 @@
 #include "services/common/enum_labels.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/text.h"
+#include "services/text/table.h"
 
 namespace casecoord::cases {
 namespace {
@@ -142,13 +144,13 @@ bool Before(const v1::Date& a, const v1::Date& b) {
 // Converts the rows of a table into cases, reporting into `file`.
 class RowConverter {
  public:
-  RowConverter(const text::CsvTable& table, std::vector<int> indices, const v1::Date& today,
+  RowConverter(const text::Table& table, std::vector<int> indices, const v1::Date& today,
                CaseImportFile* file)
       : table_(table), indices_(std::move(indices)), today_(today), file_(*file) {}
 
   void Run() {
     std::unordered_map<std::string, int> last_line_of_id;
-    for (const text::CsvRow& row : table_.rows) {
+    for (const text::TableRow& row : table_.rows) {
       const std::string source_id(TrimSpaces(Cell(row, kSourceId)));
       if (source_id.empty()) {
         Problem(row.line, kSourceId, "管理番号がありません / source_id is empty");
@@ -176,14 +178,14 @@ class RowConverter {
  private:
   struct OpenCase {
     ImportedCaseDraft draft;
-    const text::CsvRow* first_row = nullptr;
+    const text::TableRow* first_row = nullptr;
     bool ok = true;
   };
 
-  std::string_view Cell(const text::CsvRow& row, int column) const {
+  std::string_view Cell(const text::TableRow& row, int column) const {
     const int index = indices_[column];
-    if (index < 0 || static_cast<size_t>(index) >= row.fields.size()) return {};
-    return row.fields[index];
+    if (index < 0 || static_cast<size_t>(index) >= row.cells.size()) return {};
+    return row.cells[index];
   }
 
   void Problem(int line, int column, std::string message) {
@@ -198,7 +200,7 @@ class RowConverter {
     if (current_) current_->ok = false;
   }
 
-  std::optional<v1::Date> DateCell(const text::CsvRow& row, int column) {
+  std::optional<v1::Date> DateCell(const text::TableRow& row, int column) {
     const std::string_view cell = TrimSpaces(Cell(row, column));
     if (cell.empty()) return std::nullopt;
     std::optional<v1::Date> date = ParseCivilDate(cell);
@@ -212,7 +214,7 @@ class RowConverter {
   }
 
   template <typename Enum>
-  std::optional<Enum> EnumCell(const text::CsvRow& row, int column,
+  std::optional<Enum> EnumCell(const text::TableRow& row, int column,
                                const google::protobuf::EnumDescriptor& type) {
     const std::string_view cell = TrimSpaces(Cell(row, column));
     if (cell.empty()) return std::nullopt;
@@ -224,7 +226,7 @@ class RowConverter {
     return static_cast<Enum>(*value);
   }
 
-  void StartCase(const text::CsvRow& row, const std::string& source_id) {
+  void StartCase(const text::TableRow& row, const std::string& source_id) {
     current_.emplace();
     current_->first_row = &row;
     ImportedCaseDraft& draft = current_->draft;
@@ -236,7 +238,7 @@ class RowConverter {
     ReadDecisions(row, &draft);
   }
 
-  void ReadCaseCells(const text::CsvRow& row, v1::Case* input) {
+  void ReadCaseCells(const text::TableRow& row, v1::Case* input) {
     if (const auto intake = DateCell(row, kIntakeDate)) {
       *input->mutable_intake_date() = *intake;
     } else if (TrimSpaces(Cell(row, kIntakeDate)).empty()) {
@@ -275,7 +277,7 @@ class RowConverter {
   }
 
   // The decisions the date columns record, checked as a lifecycle from INTAKE.
-  void ReadDecisions(const text::CsvRow& row, ImportedCaseDraft* draft) {
+  void ReadDecisions(const text::TableRow& row, ImportedCaseDraft* draft) {
     struct Step {
       int column;
       v1::CaseState to;
@@ -335,7 +337,7 @@ class RowConverter {
   }
 
   // On a case's later rows the case columns are empty or repeat the first row's cells.
-  void CheckSameCaseCells(const text::CsvRow& row) {
+  void CheckSameCaseCells(const text::TableRow& row) {
     for (int column = kSourceId + 1; column < kFirstMemberColumn; ++column) {
       const std::string_view cell = TrimSpaces(Cell(row, column));
       if (cell.empty() || cell == TrimSpaces(Cell(*current_->first_row, column))) continue;
@@ -345,7 +347,7 @@ class RowConverter {
     }
   }
 
-  void AddMember(const text::CsvRow& row) {
+  void AddMember(const text::TableRow& row) {
     ImportedCaseDraft& draft = current_->draft;
     v1::HouseholdMember& member = *draft.input.add_members();
     member.set_member_id("m" + std::to_string(draft.input.members_size()));
@@ -387,7 +389,7 @@ class RowConverter {
     current_.reset();
   }
 
-  const text::CsvTable& table_;
+  const text::Table& table_;
   const std::vector<int> indices_;
   const v1::Date today_;
   CaseImportFile& file_;
@@ -421,21 +423,21 @@ void ReportUnknownColumns(const std::vector<std::string>& header, const std::vec
 
 }  // namespace
 
-Result<CaseImportFile> ParseCaseImport(std::string_view bytes, const v1::Date& today) {
-  text::CsvEncoding encoding = text::CsvEncoding::kUtf8;
-  CASECOORD_ASSIGN_OR_RETURN(const std::string utf8, text::DecodeToUtf8(bytes, &encoding));
-  const text::CsvTable table = text::ParseCsv(utf8);
+Result<CaseImportFile> ParseCaseImport(std::string_view bytes, std::string_view sheet,
+                                       const v1::Date& today) {
+  CASECOORD_ASSIGN_OR_RETURN(const text::Table table, text::ReadTable(bytes, sheet));
   if (table.header.empty()) return Status::InvalidArgument("file", "the file has no header row");
   CASECOORD_ASSIGN_OR_RETURN(std::vector<int> indices, MapImportHeader(table.header));
 
   CaseImportFile file;
-  file.format = FormatName(encoding);
+  file.format = table.format == text::TableFormat::kXlsx ? "xlsx" : FormatName(table.encoding);
   file.header.emplace_back();
   file.header.insert(file.header.end(), table.header.begin(), table.header.end());
   for (size_t column = 0; column < indices.size(); ++column) {
     if (indices[column] >= 0) file.column_of[ImportColumns()[column].name] = indices[column] + 1;
   }
-  for (const text::CsvProblem& bad : table.problems) {
+  std::set<int> bad_lines;
+  for (const text::TableProblem& bad : table.problems) {
     v1::ImportProblem& problem = *file.problems.Add();
     problem.set_line(bad.line);
     problem.set_column(bad.column);
@@ -443,8 +445,9 @@ Result<CaseImportFile> ParseCaseImport(std::string_view bytes, const v1::Date& t
       problem.set_column_name(table.header[bad.column - 1]);
     }
     problem.set_problem(bad.problem);
+    if (bad.line != table.header_line) bad_lines.insert(bad.line);
   }
-  file.rows_read = static_cast<int>(table.rows.size() + table.problems.size());
+  file.rows_read = static_cast<int>(table.rows.size() + bad_lines.size());
   ReportUnknownColumns(table.header, indices, &file);
   RowConverter(table, std::move(indices), today, &file).Run();
   return file;

@@ -16,7 +16,6 @@
 
 #include "casecoord/v1/cases.pb.h"
 #include "services/common/status.h"
-#include "services/text/csv.h"
 
 namespace casecoord::cases {
 
@@ -38,7 +37,7 @@ struct ImportedCaseDraft {
 };
 
 struct CaseImportFile {
-  std::string format;  // "csv-utf8", "csv-utf8-bom", "csv-cp932"
+  std::string format;  // "csv-utf8", "csv-utf8-bom", "csv-cp932", "xlsx"
   int rows_read = 0;   // data rows, well-formed or not
   int cases_read = 0;  // distinct 管理番号
   // The cases whose every row converted, in file order.
@@ -55,10 +54,12 @@ struct CaseImportFile {
   std::map<std::string, int> column_of;
 };
 
-// Decodes (CSV in UTF-8/BOM/CP932), maps the header and converts every case. Dates in the future
-// of `today` are problems. INVALID_ARGUMENT only when the file as a whole cannot be used
-// (undecodable, no header, required columns missing); row-level problems are in the result.
-Result<CaseImportFile> ParseCaseImport(std::string_view bytes, const v1::Date& today);
+// Reads the table (text::ReadTable: CSV in UTF-8/BOM/CP932, or the sheet `sheet` of an XLSX, the
+// first if empty), maps the header and converts every case. Dates in the future of `today` are
+// problems. INVALID_ARGUMENT only when the file as a whole cannot be used (undecodable, not a
+// workbook, no header, required columns missing); row-level problems are in the result.
+Result<CaseImportFile> ParseCaseImport(std::string_view bytes, std::string_view sheet,
+                                       const v1::Date& today);
 
 // The problem `message` about the case field `path` as CaseStore names it ("case.district",
 // "case.members[1].kana", "case.members[0].issue_tags[2]", "decision_date"), located in the file:

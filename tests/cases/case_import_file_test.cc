@@ -39,7 +39,7 @@ TEST(CaseImportFileTest, RowsOfOneSourceIdMakeOneCaseWithItsDecisions) {
                           "A-1,,,,,,,,,,,,,山田 太郎,ヤマダ タロウ,S45.1.2,長男,,hikikomori\n"
                           "B-7,2021/4/5,minami,minami-shakyo,相談,debt,,,,2021/4/20,,,,佐藤 一郎,,,,"
                           "○,\n";
-  auto file = ParseCaseImport(csv, Today());
+  auto file = ParseCaseImport(csv, "", Today());
   ASSERT_TRUE(file.ok()) << file.status().message();
   EXPECT_TRUE(file->problems.empty()) << ProblemsText(*file);
   EXPECT_EQ(file->format, "csv-utf8");
@@ -83,7 +83,7 @@ TEST(CaseImportFileTest, CaseWithAProblemIsLeftOutAndNamedByLineAndColumn) {
                           "E-1,2024/4/2,kita,x,相談,,,,,,,,,高橋 次郎,,,,,\n"
                           "F-1,2027/4/1,kita,x,相談,,,,,,,,,伊藤,,,,,\n"
                           "G-1,2024/4/1,kita,x,相談,,,,,,,,,渡辺,,,,,\n";
-  auto file = ParseCaseImport(csv, Today());
+  auto file = ParseCaseImport(csv, "", Today());
   ASSERT_TRUE(file.ok()) << file.status().message();
   ASSERT_EQ(file->cases.size(), 1u) << ProblemsText(*file);
   EXPECT_EQ(file->cases[0].source_id, "G-1");
@@ -110,13 +110,13 @@ TEST(CaseImportFileTest, SeparatedRowsOfOneCaseAndMissingColumnsAreReported) {
                           "A-1,2024/4/1,kita,x,相談,,,,,,,,,山田,,,,,\n"
                           "B-1,2024/4/1,kita,x,相談,,,,,,,,,佐藤,,,,,\n"
                           "A-1,,,,,,,,,,,,,山田 次郎,,,,,\n";
-  auto file = ParseCaseImport(csv, Today());
+  auto file = ParseCaseImport(csv, "", Today());
   ASSERT_TRUE(file.ok());
   EXPECT_NE(ProblemsText(*file).find("4:1 管理番号 管理番号 A-1 の行は続けて並べてください（2行目"),
             std::string::npos)
       << ProblemsText(*file);
 
-  auto missing = ParseCaseImport("管理番号,受付日\nA,2024/4/1\n", Today());
+  auto missing = ParseCaseImport("管理番号,受付日\nA,2024/4/1\n", "", Today());
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("地区"), std::string::npos)
       << missing.status().message();
@@ -126,7 +126,7 @@ TEST(CaseImportFileTest, Cp932FilesReadLikeUtf8) {
   const std::string utf8 = std::string(kHeader) + "A-1,R6.4.1,kita,x,相談,,,,,,,,,髙橋 ①,,,,,\n";
   auto cp932 = text::EncodeFromUtf8(utf8, text::CsvEncoding::kCp932);
   ASSERT_TRUE(cp932.ok());
-  auto file = ParseCaseImport(*cp932, Today());
+  auto file = ParseCaseImport(*cp932, "", Today());
   ASSERT_TRUE(file.ok()) << file.status().message();
   EXPECT_EQ(file->format, "csv-cp932");
   ASSERT_EQ(file->cases.size(), 1u) << ProblemsText(*file);
@@ -138,7 +138,7 @@ TEST(CaseImportFileTest, ProblemAtLocatesStoreViolationsInTheFile) {
   const std::string csv = std::string(kHeader) +
                           "A-1,2024/4/1,kita,x,相談,,,,,,,,,山田,,,,,\n"
                           "A-1,,,,,,,,,,,,,山田 次郎,,,,,dementa\n";
-  auto file = ParseCaseImport(csv, Today());
+  auto file = ParseCaseImport(csv, "", Today());
   ASSERT_TRUE(file.ok());
   ASSERT_EQ(file->cases.size(), 1u);
   const auto tag = ProblemAt(*file, file->cases[0], "case.members[1].issue_tags[0]", "unknown");
