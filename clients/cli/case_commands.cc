@@ -210,6 +210,7 @@ void PrintCase(const v1::Case& record) {
   std::vector<std::pair<std::string, std::string>> fields = {
       {"受付番号 / case_number", OrDash(record.case_number())},
       {"名前 / name", record.name()},
+      {"受付日 / intake_date", DateText(record.intake_date())},
       {"年度 / fiscal_year", fiscal_year},
       {"状態 / state", EnumTextWithName(*v1::CaseState_descriptor(), record.state())},
   };
@@ -345,6 +346,9 @@ class CaseOpenCommand : public Command {
     app.add_option("--address", address_, "住所 / the household's address");
     app.add_option("--referral-note", referral_note_,
                    "つなぎ元の対応 / what the referring agency already did");
+    app.add_option("--intake-date", intake_date_,
+                   "受付日 / the day the consultation was received, YYYY-MM-DD (JST; default "
+                   "today; not in the future): the case's fiscal year and number follow it");
     app.add_option("--request-id", request_id_,
                    "リクエストID / makes a retry safe: the same id (1 to 64 printable ASCII "
                    "characters) gives the case the first call opened. Default: a new random "
@@ -382,6 +386,10 @@ class CaseOpenCommand : public Command {
     if (const int code = PrepareIssues(record); code != kExitOk) return code;
     record.set_address(address_);
     record.set_referral_note(referral_note_);
+    if (!intake_date_.empty() &&
+        !ParseDecisionDate("--intake-date", intake_date_, record.mutable_intake_date(), &error)) {
+      return UsageError(error);
+    }
     if (const int code = PrepareRequestId(&request_id_, &generated_request_id_); code != kExitOk) {
       return code;
     }
@@ -405,6 +413,7 @@ class CaseOpenCommand : public Command {
     PrintFields({
         {"受付番号 / case_number", OrDash(created.case_number())},
         {"名前 / name", created.name()},
+        {"受付日 / intake_date", DateText(created.intake_date())},
         {"状態 / state", EnumTextWithName(*v1::CaseState_descriptor(), created.state())},
         {"リクエストID / request_id", request_id},
     });
@@ -466,7 +475,7 @@ class CaseOpenCommand : public Command {
   }
 
   std::string district_, referrer_, problem_, problem_file_, urgency_, consent_, address_,
-      referral_note_, request_id_;
+      referral_note_, intake_date_, request_id_;
   std::vector<std::string> members_, household_tags_, fields_;
   bool generated_request_id_ = false;
   v1::CreateCaseRequest request_;
@@ -521,13 +530,13 @@ class CaseListCommand : public Command {
     } else {
       std::vector<Row> rows;
       for (const auto& record : all.cases()) {
-        rows.push_back({Cell(record.case_number()), record.name(), StateText(record),
-                        Cell(record.district()),
+        rows.push_back({Cell(record.case_number()), record.name(), DateText(record.intake_date()),
+                        StateText(record), Cell(record.district()),
                         Truncate(Cell(record.presenting_problem()), kProblemColumns),
                         record.has_update_time() ? JstDate(record.update_time()) : "-"});
       }
       // The last header is as wide as a date, so that every line is.
-      PrintTable({"受付番号", "名前", "状態", "地区", "主訴", "最終更新日"}, rows);
+      PrintTable({"受付番号", "名前", "受付日", "状態", "地区", "主訴", "最終更新日"}, rows);
     }
     if (!all.next_page_token().empty()) {
       std::cerr << "続きがあります / more cases: --page-token " << all.next_page_token()

@@ -31,6 +31,11 @@ struct Viewer {
 
 bool CanSee(const v1::Case& record, const Viewer& viewer);
 
+// OK unless `date` (the value of request field `field`, e.g. "decision_date") is before the intake
+// date of `record`: then FAILED_PRECONDITION "DATED_BEFORE_INTAKE" naming the field and both dates.
+// A record without an intake date (not yet migrated) bounds nothing.
+Status CheckNotBeforeIntake(const v1::Case& record, const v1::Date& date, std::string_view field);
+
 // Held by a writer from preparation to commit. `counting` is shared by every writer and taken
 // exclusively by the counter rebuild, which so sees no event half-counted.
 // Released by whichever thread reports the commit (see auth::Call::HoldUntilCommitted).
@@ -71,6 +76,12 @@ class CaseAccess {
 
   // The ids of the cases whose team includes `agency` ("agencies/{id}"), from the team index.
   virtual Result<std::vector<uint64_t>> TeamCaseIds(const std::string& agency) const = 0;
+
+  // Nothing dated on a case may precede its intake: CheckNotBeforeIntake for case `name` (a meeting
+  // held, a plan review, a monitoring check). NOT_FOUND for no such case; INVALID_ARGUMENT for a
+  // bad name. Callers hold LockCase(name) so that the intake date cannot change meanwhile.
+  virtual Status CheckDateOnCase(const std::string& name, const v1::Date& date,
+                                 std::string_view field) const = 0;
 };
 
 }  // namespace casecoord::cases

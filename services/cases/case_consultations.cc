@@ -86,6 +86,7 @@ Result<v1::ConsultationEntry> CaseConsultations::PrepareAppendConsultation(
   FieldViolations violations;
   CASECOORD_RETURN_IF_ERROR(CheckEntry(*id, input, now, &violations));
   CASECOORD_RETURN_IF_ERROR(violations.ToStatus());
+  CASECOORD_RETURN_IF_ERROR(CheckNotBeforeIntake(stored->record, input.date(), "entry.date"));
 
   // The next entry number: one after the last.
   auto last_entry = cases_.LastNumber(*id, kLastEntry, kEntry);

@@ -35,6 +35,7 @@ class CaseConsultations {
   // it is a coordination contact). INVALID_ARGUMENT naming the field: kind, date (a real day, not
   // in the future), summary, agency (required and in the directory for COORDINATION_CONTACT),
   // amends/amendment_reason (required for AMENDMENT, naming an earlier entry of this case).
+  // FAILED_PRECONDITION "DATED_BEFORE_INTAKE" for a date before the case's intake.
   Result<v1::ConsultationEntry> PrepareAppendConsultation(const std::string& user_id,
                                                           const std::string& parent,
                                                           const v1::ConsultationEntry& input,

@@ -42,6 +42,9 @@ inline constexpr const char* kTeamIndex = storage::key_spaces::kCaseTeam.name;
 inline constexpr const char* kIndexVersionKey = storage::key_spaces::kCaseIndexVersion.name;
 // Bump when the layout of an index entry changes: start-up then re-derives them all.
 inline constexpr char kIndexVersion[] = "1";
+// Written once the start-up migration has given every case its intake_date.
+inline constexpr const char* kIntakeDatesFilledKey =
+    storage::key_spaces::kCaseIntakeDatesFilled.name;
 
 // kind/id.
 std::string Key(const char* kind, uint64_t id);

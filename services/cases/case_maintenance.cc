@@ -1,5 +1,8 @@
 #include "services/cases/case_maintenance.h"
 
+#include <chrono>
+#include <optional>
+
 #include "services/cases/case_layout.h"
 #include "services/cases/case_model.h"
 #include "services/common/fiscal_year.h"
@@ -10,6 +13,12 @@ namespace casecoord::cases {
 namespace {
 
 using storage::ColumnFamily;
+
+std::chrono::system_clock::time_point TimePointOf(const google::protobuf::Timestamp& time) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::seconds(time.seconds()) + std::chrono::nanoseconds(time.nanos())));
+}
 
 // FAILED_PRECONDITION or INVALID_ARGUMENT unless `record` may be purged as `request` asks.
 Status CheckPurgeable(const v1::Case& record, const v1::PurgeCaseRequest& request) {
@@ -158,6 +167,39 @@ Result<int> CaseMaintenance::MoveLegacyCaseKeys() {
   return moved;
 }
 
+Result<int> CaseMaintenance::FillIntakeDates() {
+  auto done = storage_.Get(ColumnFamily::kMeta, kIntakeDatesFilledKey);
+  if (!done.ok()) return done.status();
+  if (done->has_value()) return 0;
+  constexpr size_t kCasesPerBatch = 10000;
+  const std::string prefix = KindPrefix(kCase);
+  int filled = 0;
+  std::optional<storage::WriteBatch> batch(std::in_place, storage_);
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (!IsCaseRecordKey(it->key().ToStringView(), prefix.size())) continue;
+    std::string public_bytes, sealed, spare;
+    v1::Case record;
+    if (!storage::Unframe(it->value().ToStringView(), {&public_bytes, &sealed, &spare}) ||
+        !record.ParseFromString(public_bytes)) {
+      return Status(Reason::kCaseRecordCorrupt, "a case is unreadable");
+    }
+    if (record.has_intake_date()) continue;
+    *record.mutable_intake_date() = JstDateOf(TimePointOf(record.create_time()));
+    batch->Put(ColumnFamily::kRecords, it->key().ToStringView(),
+               storage::Frame({record.SerializeAsString(), sealed, spare}));
+    if (++filled % kCasesPerBatch == 0) {
+      CASECOORD_RETURN_IF_ERROR(storage_.Commit(*batch));
+      batch.emplace(storage_);
+    }
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading cases");
+  batch->Put(ColumnFamily::kMeta, kIntakeDatesFilledKey, "1");
+  CASECOORD_RETURN_IF_ERROR(storage_.Commit(*batch));
+  if (filled > 0) log::Info("intake dates derived", {{"cases", std::to_string(filled)}});
+  return filled;
+}
+
 Result<int> CaseMaintenance::PrepareTeamIndexes(storage::WriteBatch* batch) const {
   const std::string prefix = KindPrefix(kCase);
   int cases = 0;
@@ -181,6 +223,8 @@ Result<int> CaseMaintenance::RebuildIndexesIfStale() {
   auto lock = cases_.LockAllWriters();
   auto moved = MoveLegacyCaseKeys();
   if (!moved.ok()) return moved.status();
+  auto filled = FillIntakeDates();
+  if (!filled.ok()) return filled.status();
   auto version = storage_.Get(ColumnFamily::kMeta, kIndexVersionKey);
   if (!version.ok()) return version.status();
   if (version->has_value() && **version == kIndexVersion) return 0;

@@ -43,8 +43,9 @@ class CaseMaintenance {
   Status EraseDestroyed() { return storage_.EraseDestroyed(); }
 
   // Brings a database written by an older server to the current layout: moves wrapped case keys
-  // still under "case-key"/id next to their cases, and re-derives the index entries (case-team)
-  // from the case records if their layout version changed, so that it is listed correctly.
+  // still under "case-key"/id next to their cases, gives every case recorded before intake_date
+  // existed its intake date (FillIntakeDates), and re-derives the index entries (case-team) from
+  // the case records if their layout version changed, so that it is listed correctly.
   // Returns the number of cases re-indexed (0 when current). Run before serving.
   Result<int> RebuildIndexesIfStale();
 
@@ -52,6 +53,12 @@ class CaseMaintenance {
   // Moves the wrapped keys still under "case-key"/id to "case"/id/"key", in batches of whole keys.
   // Returns how many moved. Callers hold every write lock (CaseStore::LockAllWriters).
   Result<int> MoveLegacyCaseKeys();
+  // Gives each case without an intake_date the JST date of its create_time (the day the server
+  // opened it, which is what its fiscal year and number were taken from, so no count moves),
+  // rewriting only the public part (the sealed part is copied as it is), in batches; then marks
+  // the database done ("case-intake-dates") so that later start-ups skip the walk. Returns how
+  // many cases it filled. Callers hold every write lock (CaseStore::LockAllWriters).
+  Result<int> FillIntakeDates();
   // Prepares the team index entries of every case into `batch`; returns how many cases.
   Result<int> PrepareTeamIndexes(storage::WriteBatch* batch) const;
   // The decision date of the case's last transition (into the state it is in now).

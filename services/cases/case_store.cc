@@ -25,9 +25,9 @@ using storage::ColumnFamily;
 // UpdateCaseRequest.update_mask paths. The rest is set by the lifecycle, referrals or the server.
 const std::set<std::string>& UpdatablePaths() {
   static const std::set<std::string> paths = {
-      "members",       "household_issue_tags", "fields",  "district", "address",
-      "referral_note", "involved_agencies",    "urgency", "consent",  "presenting_problem",
-      "coordinator",   "next_review_date"};
+      "members",       "household_issue_tags", "fields",     "district", "address",
+      "referral_note", "involved_agencies",    "urgency",    "consent",  "presenting_problem",
+      "coordinator",   "next_review_date",     "intake_date"};
   return paths;
 }
 
@@ -91,19 +91,24 @@ void ValidateDetails(const v1::Case& input, FieldViolations* violations) {
   }
 }
 
-// The record as intake makes it: `input` with its name, number, fiscal year and lifecycle fields.
-v1::Case NewCaseRecord(const v1::Case& input, uint64_t id, uint64_t number, int fiscal_year,
+// The fiscal year a case received on `intake` belongs to.
+int IntakeFiscalYear(const v1::Date& intake) {
+  return FiscalYearOfDate(intake.year(), intake.month());
+}
+
+// The record as intake makes it: `input` with its name, number, intake date, fiscal year and
+// lifecycle fields.
+v1::Case NewCaseRecord(const v1::Case& input, uint64_t id, uint64_t number, const v1::Date& intake,
                        const v1::Agency& referrer, const std::string& user_id,
                        std::chrono::system_clock::time_point now) {
   v1::Case record = input;
   record.set_name(CaseName(id));
-  const EraLabels labels = FiscalYearLabels(fiscal_year);
+  const int fiscal_year = IntakeFiscalYear(intake);
+  *record.mutable_intake_date() = intake;
   char digits[16];
   std::snprintf(digits, sizeof(digits), "%04llu", static_cast<unsigned long long>(number));
-  record.set_case_number(labels.short_label + "-" + digits);
-  record.mutable_fiscal_year()->set_year(fiscal_year);
-  record.mutable_fiscal_year()->set_era_label(labels.short_label);
-  record.mutable_fiscal_year()->set_era_label_ja(labels.japanese);
+  *record.mutable_fiscal_year() = FiscalYearMessage(fiscal_year);
+  record.set_case_number(record.fiscal_year().era_label() + "-" + digits);
   record.set_state(v1::INTAKE);
   record.clear_outcome();
   record.clear_team();
@@ -180,6 +185,15 @@ std::optional<std::string> ListedAgency(const Viewer& viewer, const CaseFilter& 
 
 }  // namespace
 
+Status CheckNotBeforeIntake(const v1::Case& record, const v1::Date& date, std::string_view field) {
+  if (!record.has_intake_date() || !DateBefore(date, record.intake_date())) return Status::Ok();
+  return Status(Reason::kDatedBeforeIntake,
+                std::string(field) + " " + FormatDate(date) + " is before the intake of " +
+                    record.name() + " on " + FormatDate(record.intake_date()) + " (" +
+                    std::string(field) + " " + FormatDate(date) + " は受付日 " +
+                    FormatDate(record.intake_date()) + " より前です)");
+}
+
 bool CanSee(const v1::Case& record, const Viewer& viewer) {
   if (viewer.every_case) return true;
   if (viewer.agency.empty()) return false;
@@ -223,6 +237,72 @@ Status CaseStore::Validate(const v1::Case& input, bool check_referrer) const {
     }
   }
   return Status::Ok();
+}
+
+Status CaseStore::CheckIntakeBounds(const v1::Date& intake,
+                                    std::chrono::system_clock::time_point now) const {
+  if (!IsDate(intake)) {
+    return Status::InvalidArgument("case.intake_date", FormatDate(intake) + " is not a date");
+  }
+  const v1::Date today = JstDateOf(now);
+  if (DateBefore(today, intake)) {
+    return Status::InvalidArgument(
+        "case.intake_date",
+        FormatDate(intake) + " is in the future (today is " + FormatDate(today) + ")");
+  }
+  if (DateBefore(intake, options_.records_since)) {
+    return Status::InvalidArgument("case.intake_date",
+                                   FormatDate(intake) + " is before records-since " +
+                                       FormatDate(options_.records_since) +
+                                       ", the earliest intake this server keeps");
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<v1::Date>> CaseStore::EarliestRecordedDate(uint64_t id) const {
+  std::optional<v1::Date> earliest;
+  const std::string prefix = Key(kEvent, id);
+  auto it = storage_.NewIterator(ColumnFamily::kRecords);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    v1::CaseEvent event;
+    if (!ParsePublic(it->value().ToStringView(), &event)) {
+      return Status(Reason::kCaseEventCorrupt, CaseName(id) + ": unreadable event");
+    }
+    if (event.has_decision_date() && (!earliest || DateBefore(event.decision_date(), *earliest))) {
+      earliest = event.decision_date();
+    }
+  }
+  if (!it->status().ok()) return storage::FromRocksStatus(it->status(), "reading case events");
+  return earliest;
+}
+
+Status CaseStore::UpdateIntakeDate(uint64_t id, std::chrono::system_clock::time_point now,
+                                   v1::Case* record) const {
+  if (!record->has_intake_date()) {
+    return Status::InvalidArgument("case.intake_date", "required with the path intake_date");
+  }
+  CASECOORD_RETURN_IF_ERROR(CheckIntakeBounds(record->intake_date(), now));
+  auto earliest = EarliestRecordedDate(id);
+  if (!earliest.ok()) return earliest.status();
+  if (*earliest && DateBefore(**earliest, record->intake_date())) {
+    return Status(Reason::kIntakeAfterRecords,
+                  "intake_date " + FormatDate(record->intake_date()) + " is after " +
+                      FormatDate(**earliest) + ", the earliest date recorded on " + record->name() +
+                      " (a decision, consultation entry or meeting) (受付日 " +
+                      FormatDate(record->intake_date()) + " は記録済みの最も早い日付 " +
+                      FormatDate(**earliest) + " より後です)");
+  }
+  // The number keeps the year the case was registered under; the fiscal year and the counts
+  // follow the intake.
+  *record->mutable_fiscal_year() = FiscalYearMessage(IntakeFiscalYear(record->intake_date()));
+  return Status::Ok();
+}
+
+Status CaseStore::CheckDateOnCase(const std::string& name, const v1::Date& date,
+                                  std::string_view field) const {
+  auto record = GetPublic(name);
+  if (!record.ok()) return record.status();
+  return CheckNotBeforeIntake(*record, date, field);
 }
 
 Result<CaseKey> CaseStore::KeyOf(uint64_t id) const {
@@ -362,6 +442,10 @@ Status CaseStore::PrepareRecordEvent(const std::string& user_id, const std::stri
   if (!id.ok()) return id.status();
   auto stored = Load(*id);
   if (!stored.ok()) return stored.status();
+  if (event.has_decision_date()) {
+    CASECOORD_RETURN_IF_ERROR(
+        CheckNotBeforeIntake(stored->record, event.decision_date(), "decision_date"));
+  }
   auto next = NextEvent(*id, user_id, event.kind());
   if (!next.ok()) return next.status();
   event.set_sequence(next->sequence());
@@ -425,15 +509,23 @@ Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std:
 Result<v1::Case> CaseStore::PrepareNewCase(const std::string& user_id, uint64_t id,
                                            const v1::Case& input,
                                            storage::WriteBatch* batch) const {
+  if (input.has_create_time()) {
+    return Status::InvalidArgument(
+        "case.create_time",
+        "create_time is set by the server; the date the consultation was received is intake_date "
+        "/ 受付日は intake_date で指定してください");
+  }
   CASECOORD_RETURN_IF_ERROR(Validate(input, /*check_referrer=*/true));
   auto referrer = agencies_.Get(input.referring_agency());
   if (!referrer.ok()) return referrer.status();
 
   const auto now = clock_.Now();
-  const int fiscal_year = FiscalYearOf(now);
+  const v1::Date intake = input.has_intake_date() ? input.intake_date() : JstDateOf(now);
+  CASECOORD_RETURN_IF_ERROR(CheckIntakeBounds(intake, now));
+  const int fiscal_year = IntakeFiscalYear(intake);
   auto number = NextCaseNumber(fiscal_year);
   if (!number.ok()) return number.status();
-  v1::Case record = NewCaseRecord(input, id, *number, fiscal_year, *referrer, user_id, now);
+  v1::Case record = NewCaseRecord(input, id, *number, intake, *referrer, user_id, now);
 
   auto key = keys_.NewKey();
   if (!key.ok()) return key.status();
@@ -483,6 +575,9 @@ Result<v1::Case> CaseStore::PrepareUpdate(const std::string& user_id,
   options.set_replace_repeated_fields(true);
   google::protobuf::util::FieldMaskUtil::MergeMessageTo(request.case_(), mask, options, &record);
   CASECOORD_RETURN_IF_ERROR(Validate(record, /*check_referrer=*/false));
+  if (std::find(mask.paths().begin(), mask.paths().end(), "intake_date") != mask.paths().end()) {
+    CASECOORD_RETURN_IF_ERROR(UpdateIntakeDate(*id, clock_.Now(), &record));
+  }
 
   auto event = NextEvent(*id, user_id, v1::UPDATED);
   if (!event.ok()) return event.status();
@@ -514,6 +609,7 @@ Result<v1::Case> CaseStore::PrepareTransition(const std::string& user_id,
   const auto now = clock_.Now();
   auto decided = DecisionDate(request, now);
   if (!decided.ok()) return decided.status();
+  CASECOORD_RETURN_IF_ERROR(CheckNotBeforeIntake(record, *decided, "decision_date"));
   auto next = NextEvent(*id, user_id, v1::STATE_CHANGED);
   if (!next.ok()) return next.status();
   v1::CaseEvent& event = *next;

@@ -31,12 +31,14 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "casecoord/v1/cases.pb.h"
@@ -64,6 +66,20 @@ struct CaseFilter {
   v1::Date today;
 };
 
+// The bounds of a case's intake date (Case.intake_date).
+struct CaseStoreOptions {
+  // The earliest intake date accepted (setting records-since): records before it are not kept.
+  v1::Date records_since = DefaultRecordsSince();
+
+  static v1::Date DefaultRecordsSince() {
+    v1::Date date;
+    date.set_year(2000);
+    date.set_month(4);
+    date.set_day(1);
+    return date;
+  }
+};
+
 struct CasePage {
   std::vector<v1::Case> cases;
   std::string next_after_id;  // empty on the last page
@@ -73,11 +89,12 @@ class CaseStore final : public CaseAccess {
  public:
   // All must outlive the store.
   CaseStore(storage::Storage& storage, const directory::AgencyStore& agencies,
-            const CaseKeyring& keys, const Clock& clock)
+            const CaseKeyring& keys, const Clock& clock, CaseStoreOptions options = {})
       : storage_(storage),
         agencies_(agencies),
         keys_(keys),
         clock_(clock),
+        options_(std::move(options)),
         creates_(storage, storage::key_spaces::kCaseNextId, storage::key_spaces::kCaseRequest,
                  Reason::kCaseSequenceCorrupt) {}
 
@@ -91,7 +108,9 @@ class CaseStore final : public CaseAccess {
 
   // Opens a case for `user_id` (who becomes its coordinator unless one is named). A request_id
   // this user has used before returns the case it created, preparing nothing (so a retried create
-  // is safe). INVALID_ARGUMENT naming each bad field; NOT_FOUND for an unknown referring agency.
+  // is safe). INVALID_ARGUMENT naming each bad field (case.create_time when set; case.intake_date
+  // in the future or before records-since); NOT_FOUND for an unknown referring agency. The fiscal
+  // year, the number and the OPENED count follow the intake date (today when unset).
   Result<v1::Case> PrepareCreate(const std::string& user_id, const std::string& request_id,
                                  const v1::Case& input, storage::WriteBatch* batch) const;
 
@@ -104,14 +123,18 @@ class CaseStore final : public CaseAccess {
   // Changes the fields `request.update_mask` names (the paths listed on UpdateCaseRequest; any
   // other is INVALID_ARGUMENT "update_mask") and records an UPDATED event naming them. ABORTED for
   // a stale etag; INVALID_ARGUMENT naming a bad field of the result; FAILED_PRECONDITION for a
-  // purged case. If the statistics classification (district, issue tags) changes, the case's
-  // counted events move from the old classification's counters to the new ones in the same batch.
+  // purged case. If the statistics classification (district, issue tags, fields, the fiscal year
+  // of intake) changes, the case's counted events move from the old classification's counters to
+  // the new ones in the same batch. Path intake_date: bounds as PrepareCreate, and
+  // FAILED_PRECONDITION "INTAKE_AFTER_RECORDS" if a date recorded on the case
+  // (EarliestRecordedDate) precedes it; the fiscal year follows, case_number stays.
   Result<v1::Case> PrepareUpdate(const std::string& user_id, const v1::UpdateCaseRequest& request,
                                  storage::WriteBatch* batch) const;
 
   // Moves the case (CheckTransition), records the event and counts it: COMPLETED_BY_ADVICE and
   // the first COORDINATING after intake in their fiscal year's table, CLOSED by outcome. ABORTED
-  // for a stale etag.
+  // for a stale etag; FAILED_PRECONDITION "DATED_BEFORE_INTAKE" for a decision date before the
+  // case's intake.
   Result<v1::Case> PrepareTransition(const std::string& user_id,
                                      const v1::TransitionCaseRequest& request,
                                      storage::WriteBatch* batch) const;
@@ -121,6 +144,12 @@ class CaseStore final : public CaseAccess {
                                              int limit) const;
 
   Result<std::vector<uint64_t>> TeamCaseIds(const std::string& agency) const override;
+  Status CheckDateOnCase(const std::string& name, const v1::Date& date,
+                         std::string_view field) const override;
+
+  // The earliest date recorded in the history of case `id` (decisions, consultation entries,
+  // meetings held: the events' decision_date), or nullopt if none.
+  Result<std::optional<v1::Date>> EarliestRecordedDate(uint64_t id) const;
 
   // Cases the viewer may see that pass `filter`, newest first, strictly before id `before_id`
   // ("" = from the newest). A viewer who is not a coordinator, or a filter naming an agency, walks
@@ -168,6 +197,11 @@ class CaseStore final : public CaseAccess {
  private:
   // `check_referrer`: whether referring_agency must (still) be in the directory.
   Status Validate(const v1::Case& input, bool check_referrer) const;
+  // INVALID_ARGUMENT "case.intake_date" unless `intake` is a real day from records-since to today.
+  Status CheckIntakeBounds(const v1::Date& intake, std::chrono::system_clock::time_point now) const;
+  // The intake-date part of PrepareUpdate: bounds, the records on the case, the fiscal year.
+  Status UpdateIntakeDate(uint64_t id, std::chrono::system_clock::time_point now,
+                          v1::Case* record) const;
   // PrepareCreate once the request is known to be new: `id` is the case's.
   Result<v1::Case> PrepareNewCase(const std::string& user_id, uint64_t id, const v1::Case& input,
                                   storage::WriteBatch* batch) const;
@@ -183,6 +217,7 @@ class CaseStore final : public CaseAccess {
   const directory::AgencyStore& agencies_;
   const CaseKeyring& keys_;
   const Clock& clock_;
+  const CaseStoreOptions options_;
   const storage::NumberedCreates creates_;
   // Locking does not change what the store holds, so const stores (readers) may lock too.
   mutable HandoffSharedMutex counting_mutex_;

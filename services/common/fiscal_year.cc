@@ -207,6 +207,17 @@ std::optional<v1::Date> ParseCivilDate(std::string_view text) {
 
 v1::Date JstToday(const Clock& clock) { return JstDateOf(clock.Now()); }
 
+std::string FormatDate(const v1::Date& date) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%04d-%02d-%02d", date.year(), date.month(), date.day());
+  return text;
+}
+
+bool DateBefore(const v1::Date& a, const v1::Date& b) {
+  return std::make_tuple(a.year(), a.month(), a.day()) <
+         std::make_tuple(b.year(), b.month(), b.day());
+}
+
 v1::FiscalYear FiscalYearMessage(int year) {
   v1::FiscalYear out;
   out.set_year(year);

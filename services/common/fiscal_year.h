@@ -48,6 +48,10 @@ std::string FormatJstDate(std::chrono::system_clock::time_point instant);
 v1::Date JstDateOf(std::chrono::system_clock::time_point instant);
 // Today in Japan by `clock`.
 v1::Date JstToday(const Clock& clock);
+// `date` as "YYYY-MM-DD" (no check that it is a real day).
+std::string FormatDate(const v1::Date& date);
+// Whether civil date `a` is before `b` (year, month, day compared in that order).
+bool DateBefore(const v1::Date& a, const v1::Date& b);
 // Fiscal year `year` as the API names it: the year and its era labels (R6, 令和6年度).
 v1::FiscalYear FiscalYearMessage(int year);
 

@@ -187,7 +187,10 @@ namespace casecoord {
   X(kNotXlsx, "NOT_XLSX", kInvalidArgument, "Excel（.xlsx）ファイルとして読めません。Excel で開けることを確認してください") \
   X(kXlsxMalformed, "XLSX_MALFORMED", kInvalidArgument, "Excel ファイルの内容が壊れています。Excel で開いて保存し直してください") \
   X(kXlsxTooLarge, "XLSX_TOO_LARGE", kInvalidArgument, "Excel ファイルが大きすぎます。行や列を減らすか、ファイルを分けてください") \
-  X(kSheetNotFound, "SHEET_NOT_FOUND", kInvalidArgument, "指定されたシートがありません")
+  X(kSheetNotFound, "SHEET_NOT_FOUND", kInvalidArgument, "指定されたシートがありません") \
+  /* Intake date (issue 16) */ \
+  X(kDatedBeforeIntake, "DATED_BEFORE_INTAKE", kFailedPrecondition, "事例の受付日より前の日付は記録できません") \
+  X(kIntakeAfterRecords, "INTAKE_AFTER_RECORDS", kFailedPrecondition, "受付日より前の日付の記録があるため、受付日をその日より後にはできません")
 
 // clang-format on
 

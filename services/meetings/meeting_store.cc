@@ -581,6 +581,9 @@ Result<v1::Meeting> MeetingStore::PrepareRecordMinutes(const std::string& user_i
   const auto midnight = JstMidnight(held.year(), held.month(), held.day());
   if (!midnight) return Status::InvalidArgument("held_date", "required: a real day");
   if (*midnight > clock_.Now()) return Status::InvalidArgument("held_date", "is in the future");
+  if (!meeting->case_().empty()) {
+    CASECOORD_RETURN_IF_ERROR(cases_.CheckDateOnCase(meeting->case_(), held, "held_date"));
+  }
   CASECOORD_ASSIGN_OR_RETURN(v1::Minutes minutes, NumberedMinutes(request.minutes(), clock_));
   *meeting->mutable_minutes() = std::move(minutes);
   *meeting->mutable_held_date() = held;

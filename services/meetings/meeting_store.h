@@ -122,6 +122,7 @@ class MeetingStore {
                                          storage::WriteBatch* batch) const;
 
   // SCHEDULED → HELD with the minutes; counts the meeting; puts OPEN assignments in work lists.
+  // FAILED_PRECONDITION "DATED_BEFORE_INTAKE" for a held_date before the intake of its case.
   Result<v1::Meeting> PrepareRecordMinutes(const std::string& user_id,
                                            const v1::RecordMinutesRequest& request,
                                            storage::WriteBatch* batch) const;

@@ -246,6 +246,8 @@ Result<v1::SupportPlan> PlanStore::PrepareCreateVersion(const std::string& user_
   if (!IsDate(input.next_review_date())) {
     return Status::InvalidArgument("plan.next_review_date", "required: a real day");
   }
+  CASECOORD_RETURN_IF_ERROR(
+      cases::CheckNotBeforeIntake(*record, input.next_review_date(), "plan.next_review_date"));
   v1::SupportPlan plan = input;
   if (!plan.meeting().empty()) CASECOORD_RETURN_IF_ERROR(AdoptMeeting(parent, &plan));
   CASECOORD_RETURN_IF_ERROR(CheckActions(plan));
@@ -320,6 +322,13 @@ Result<v1::SupportPlan> PlanStore::PrepareReview(const std::string& user_id,
     *review.mutable_review_date() = JstToday(clock_);
   } else if (!IsDate(review.review_date())) {
     return Status::InvalidArgument("review.review_date", "not a date");
+  }
+  const std::string case_name = CaseName(parsed->case_id);
+  CASECOORD_RETURN_IF_ERROR(
+      cases_.CheckDateOnCase(case_name, review.review_date(), "review.review_date"));
+  if (review.decision() != v1::CLOSE) {
+    CASECOORD_RETURN_IF_ERROR(
+        cases_.CheckDateOnCase(case_name, review.next_review_date(), "review.next_review_date"));
   }
   review.set_reviewer(kUserPrefix + user_id);
   *review.mutable_create_time() = NowTimestamp(clock_);

@@ -38,7 +38,8 @@ class PlanStore {
   // naming the field: goals (at least one; member_id one of the case's members or empty; goal
   // text), next_review_date (a real day, required), actions (agency as agencies/{id}, action
   // text), meeting (a meeting of this case). With a meeting and no actions, the actions are that
-  // meeting's role assignments.
+  // meeting's role assignments. FAILED_PRECONDITION "DATED_BEFORE_INTAKE" for a next_review_date
+  // before the case's intake.
   Result<v1::SupportPlan> PrepareCreateVersion(const std::string& user_id,
                                                const std::string& parent,
                                                const v1::SupportPlan& input,
@@ -54,6 +55,8 @@ class PlanStore {
 
   // Records a review of the version in force (FAILED_PRECONDITION for an older version):
   // evaluation required; decision required; next_review_date required unless CLOSE.
+  // FAILED_PRECONDITION "DATED_BEFORE_INTAKE" for a review_date or next_review_date before the
+  // case's intake.
   Result<v1::SupportPlan> PrepareReview(const std::string& user_id,
                                         const v1::ReviewPlanRequest& request,
                                         storage::WriteBatch* batch) const;

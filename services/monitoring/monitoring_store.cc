@@ -345,6 +345,7 @@ Result<v1::MonitoringRecord> MonitoringStore::PrepareRecordCheck(
 
   auto owner_case = CaseInSupport(*case_name);
   if (!owner_case.ok()) return owner_case.status();
+  CASECOORD_RETURN_IF_ERROR(cases::CheckNotBeforeIntake(*owner_case, input.date(), "check.date"));
   CASECOORD_RETURN_IF_ERROR(storage::CheckEtag(request.name(), request.etag(), record.etag()));
   auto key = cases_.KeyForCase(*case_name);
   if (!key.ok()) return key.status();

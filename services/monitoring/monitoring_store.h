@@ -82,7 +82,8 @@ class MonitoringStore {
   // INVALID_ARGUMENT naming the field: check.kind (required), check.date (required, a real day,
   // not after today in JST), check.stage (of the record's track), check.note (required, at most
   // kMaxNoteBytes). NOT_FOUND "MONITORING_NOT_SET" without a record; FAILED_PRECONDITION as for
-  // PrepareSetSchedule; ABORTED for a stale etag. Returns the updated record with every check.
+  // PrepareSetSchedule, and "DATED_BEFORE_INTAKE" for a check dated before the case's intake;
+  // ABORTED for a stale etag. Returns the updated record with every check.
   Result<v1::MonitoringRecord> PrepareRecordCheck(const std::string& user_id,
                                                   const v1::RecordCheckRequest& request,
                                                   storage::WriteBatch* batch) const;

@@ -5,6 +5,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "services/common/fiscal_year.h"
+
 namespace casecoord::server {
 namespace {
 
@@ -157,6 +159,17 @@ std::vector<ConfigOption> ServiceOptions() {
       {"case-retention-years", "5",
        "years after a case ended before an admin may purge its personal data (PurgeCase)",
        Integer(&ServerConfig::case_retention_years, "case-retention-years", 0, 100)},
+      {"records-since", "2000-04-01",
+       "the earliest intake date (受付日) a case may have, YYYY-MM-DD: cases received before it "
+       "are not kept here",
+       [](ServerConfig& config, const std::string& value) {
+         if (!ParseJstDate(value) || value.size() != 10 || value[4] != '-') {
+           return Status::InvalidArgument("records-since",
+                                          "must be a date YYYY-MM-DD, got \"" + value + "\"");
+         }
+         config.records_since = value;
+         return Status::Ok();
+       }},
       {"rate-limit-per-second", "200", "calls per second each user may sustain",
        Integer(&ServerConfig::rate_limit_per_second, "rate-limit-per-second", 1, 1000000)},
       {"rate-limit-burst", "400", "calls a user may make at once before the rate applies",

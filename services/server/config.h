@@ -52,6 +52,8 @@ struct ServerConfig {
   std::string demo_directory;
   bool demo_cases = false;
   int case_retention_years = 5;
+  // The earliest intake date a case may have, "YYYY-MM-DD" (validated as a real day).
+  std::string records_since = "2000-04-01";
   int rate_limit_per_second = 0;
   int rate_limit_burst = 0;
   int break_glass_minutes = 0;

@@ -558,8 +558,14 @@ Status CaseServer::OpenDirectoryAndCases(const ServerConfig& config,
   server->directory_service_ = std::make_unique<directory::DirectoryService>(
       *server->gatekeeper_, *server->agencies_, *server->surveys_);
   server->case_keys_ = std::make_unique<cases::CaseKeyring>(keyring);
+  cases::CaseStoreOptions store_options;
+  const auto records_since = ParseJstDate(config.records_since);
+  if (!records_since) {
+    return Status::InvalidArgument("records-since", "must be a date YYYY-MM-DD");
+  }
+  store_options.records_since = JstDateOf(*records_since);
   server->cases_ = std::make_unique<cases::CaseStore>(*server->storage_, *server->agencies_,
-                                                      *server->case_keys_, clock);
+                                                      *server->case_keys_, clock, store_options);
   server->case_referrals_ = std::make_unique<cases::CaseReferrals>(
       *server->cases_, *server->storage_, *server->agencies_, clock);
   server->case_consultations_ = std::make_unique<cases::CaseConsultations>(

@@ -86,6 +86,12 @@ Status ValidateBinding(const v1::StatBinding& binding, const std::string& field)
   if (ref.dimension() == v1::OUTCOME && ref.metric() != v1::CASES_CLOSED) {
     return Status::InvalidArgument(at + ".dimension", "OUTCOME breaks down CASES_CLOSED only");
   }
+  // See StatMetric.CASES_HANDLED: a breakdown of it would give away suppressed cells.
+  if (ref.metric() == v1::CASES_HANDLED) {
+    return Status::InvalidArgument(at + ".dimension",
+                                   "CASES_HANDLED (取扱件数) is not broken down; bind it without a "
+                                   "dimension");
+  }
   if (ref.value().empty() || ref.value().size() > 63) {
     return Status::InvalidArgument(at + ".value", "name the breakdown row (1 to 63 bytes)");
   }

@@ -33,6 +33,8 @@ constexpr MetricInfo kMetricInfo[] = {
     {v1::ADVISER_MEETINGS, kAdviserMeetings, false, "Adviser meetings held"},
     {v1::CASES_OPENED, kCasesOpened, true, "Cases opened"},
     {v1::CASES_CLOSED, kCasesClosed, true, "Cases closed"},
+    // No counter of its own: the total row of the yearly table's first section.
+    {v1::CASES_HANDLED, nullptr, true, "Cases handled (coordinated or completed by advice)"},
 };
 
 struct DimensionInfo {
@@ -68,6 +70,24 @@ const DimensionInfo* FindDimension(v1::StatDimension dimension) {
 // number -1 or -2).
 constexpr std::pair<int, int> kCasesSection = {-1, 0};
 constexpr std::pair<int, int> kActivitiesSection = {-2, 0};
+
+// CASES_HANDLED is not broken down: its cells would be the sums of the cells of the two statistics
+// it adds up, and a reader could subtract one from it to recover the other's suppressed cells.
+Status CheckHandledNotBrokenDown(v1::StatMetric metric, v1::StatDimension dimension,
+                                 const std::string& field) {
+  if (metric != v1::CASES_HANDLED || dimension == v1::STAT_DIMENSION_UNSPECIFIED) {
+    return Status::Ok();
+  }
+  return Status::InvalidArgument(field,
+                                 "CASES_HANDLED (取扱件数) is not broken down; break down "
+                                 "CASES_COORDINATED and CASES_COMPLETED_BY_ADVICE instead");
+}
+
+// The statistics whose own table is the yearly table's first section.
+bool InCasesSection(v1::StatMetric metric) {
+  return metric == v1::CASES_COORDINATED || metric == v1::CASES_COMPLETED_BY_ADVICE ||
+         metric == v1::CASES_HANDLED;
+}
 
 // The table's name in a release's suppressed_cells.
 std::string TableName(std::pair<int, int> key) {
@@ -241,7 +261,7 @@ Status CheckTableRequest(v1::StatMetric metric, v1::StatDimension dimension) {
   if (dimension == v1::OUTCOME && metric != v1::CASES_CLOSED) {
     return Status::InvalidArgument("dimension", "OUTCOME breaks down CASES_CLOSED only");
   }
-  return Status::Ok();
+  return CheckHandledNotBrokenDown(metric, dimension, "dimension");
 }
 
 // The values counted for `metric` under `dimension` from `first_year` on, in display order.
@@ -558,13 +578,13 @@ Result<const ProtectedTable*> StatisticsSnapshot::Table(v1::StatMetric metric,
   const MetricInfo* metric_info = FindMetric(metric);
   const auto key = std::make_pair(static_cast<int>(metric), static_cast<int>(dimension));
   if (auto it = tables_.find(key); it != tables_.end()) return &it->second;
+  if (metric == v1::CASES_HANDLED) return CasesTable();  // its total row
 
   // The statistic's total row, as its own table publishes it.
   const ProtectedTable* totals = nullptr;
   if (dimension != v1::STAT_DIMENSION_UNSPECIFIED) {
-    auto own = metric == v1::CASES_COORDINATED || metric == v1::CASES_COMPLETED_BY_ADVICE
-                   ? CasesTable()
-                   : Table(metric, v1::STAT_DIMENSION_UNSPECIFIED);
+    auto own =
+        InCasesSection(metric) ? CasesTable() : Table(metric, v1::STAT_DIMENSION_UNSPECIFIED);
     if (!own.ok()) return own.status();
     totals = *own;
   }
@@ -597,8 +617,7 @@ Result<const ProtectedTable*> StatisticsSnapshot::Table(v1::StatMetric metric,
 Result<PublishedSum> StatisticsSnapshot::Sum(const v1::StatisticRef& ref, int from, int to) {
   if (from > to) return Status::InvalidArgument("fiscal_year", "range ends before it starts");
   const bool own_section =
-      ref.dimension() == v1::STAT_DIMENSION_UNSPECIFIED &&
-      (ref.metric() == v1::CASES_COORDINATED || ref.metric() == v1::CASES_COMPLETED_BY_ADVICE);
+      ref.dimension() == v1::STAT_DIMENSION_UNSPECIFIED && InCasesSection(ref.metric());
   const bool activity = ref.dimension() == v1::STAT_DIMENSION_UNSPECIFIED &&
                         FindMetric(ref.metric()) != nullptr &&
                         !FindMetric(ref.metric())->households;
@@ -607,7 +626,9 @@ Result<PublishedSum> StatisticsSnapshot::Sum(const v1::StatisticRef& ref, int fr
                            : Table(ref.metric(), ref.dimension());
   if (!table.ok()) return table.status();
   std::string row_key = kTotalKey;
-  if (own_section || activity) row_key = v1::StatMetric_Name(ref.metric());
+  if ((own_section && ref.metric() != v1::CASES_HANDLED) || activity) {
+    row_key = v1::StatMetric_Name(ref.metric());
+  }
   if (ref.dimension() != v1::STAT_DIMENSION_UNSPECIFIED) row_key = ref.value();
   const int row = (*table)->RowOf(row_key);
   if (row < 0 && (*table)->withheld) return PublishedSum{std::nullopt};
@@ -632,10 +653,10 @@ Result<v1::FrozenYear> StatisticsSnapshot::Freeze(int fiscal_year) {
   CASECOORD_ASSIGN_OR_RETURN(const ProtectedTable* cases, CasesTable());
   CollectSuppressedCells(kCasesSection, *cases, fiscal_year, &frozen);
   for (const auto& metric : kMetricInfo) {
+    if (metric.metric == v1::CASES_HANDLED) continue;  // the first section's total row
     for (auto dimension : FrozenDimensionsOf(metric)) {
-      const bool own_section = dimension == v1::STAT_DIMENSION_UNSPECIFIED &&
-                               (metric.metric == v1::CASES_COORDINATED ||
-                                metric.metric == v1::CASES_COMPLETED_BY_ADVICE);
+      const bool own_section =
+          dimension == v1::STAT_DIMENSION_UNSPECIFIED && InCasesSection(metric.metric);
       if (own_section) continue;  // their own table is the first section
       const auto key = std::make_pair(static_cast<int>(metric.metric), static_cast<int>(dimension));
       CASECOORD_ASSIGN_OR_RETURN(const ProtectedTable* table, Table(metric.metric, dimension));
@@ -721,6 +742,8 @@ Result<v1::YearlyReport> StatisticsReporter::YearlyReport(
     if (breakdown.dimension() == v1::OUTCOME && breakdown.metric() != v1::CASES_CLOSED) {
       return Status::InvalidArgument(field + ".dimension", "OUTCOME breaks down CASES_CLOSED only");
     }
+    CASECOORD_RETURN_IF_ERROR(
+        CheckHandledNotBrokenDown(breakdown.metric(), breakdown.dimension(), field + ".dimension"));
   }
 
   auto snapshot = Snapshot();

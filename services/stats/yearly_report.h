@@ -95,8 +95,9 @@ class StatisticsSnapshot {
 
   // The protected table of `metric` by `dimension` (STAT_DIMENSION_UNSPECIFIED: the statistic's
   // own table, one data row and the total; for CASES_COORDINATED and CASES_COMPLETED_BY_ADVICE
-  // that is the yearly table's first section, whose rows are the two statistics). INVALID_ARGUMENT
-  // for an unknown statistic or OUTCOME without CASES_CLOSED; INTERNAL if the audit fails.
+  // that is the yearly table's first section, whose rows are the two statistics, and for
+  // CASES_HANDLED too, whose row is its total). INVALID_ARGUMENT for an unknown statistic, OUTCOME
+  // without CASES_CLOSED or CASES_HANDLED with any dimension; INTERNAL if the audit fails.
   Result<const ProtectedTable*> Table(v1::StatMetric metric, v1::StatDimension dimension);
 
   // The first section of the yearly table (coordinated, completed by advice, total).

@@ -57,6 +57,7 @@ std::span<const KeySpace> AllKeySpaces() {
       kCaseRequest,
       kCaseTeam,
       kCaseIndexVersion,
+      kCaseIntakeDatesFilled,
       kMeeting,
       kMeetingKey,
       kMeetingNextId,

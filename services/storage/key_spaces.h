@@ -76,6 +76,8 @@ inline constexpr KeySpace kCaseNumber{kMeta, "case-number", kPrefix};
 inline constexpr KeySpace kCaseRequest{kIndexes, "case-request", kPrefix};
 inline constexpr KeySpace kCaseTeam{kIndexes, "case-team", kPrefix};
 inline constexpr KeySpace kCaseIndexVersion{kMeta, "case-index-version", kWholeKey};
+// Present once every case has its intake_date (start-up migration, CaseMaintenance).
+inline constexpr KeySpace kCaseIntakeDatesFilled{kMeta, "case-intake-dates", kWholeKey};
 
 // Meetings and support plans.
 inline constexpr KeySpace kMeeting{kRecords, "meeting", kPrefix};

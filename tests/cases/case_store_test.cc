@@ -324,6 +324,15 @@ TEST_F(CaseStoreTest, CountersEqualARecountAfterThousandsOfRandomEvents) {
 namespace casecoord::cases {
 namespace {
 
+// `household` received on 2026-11-01, before the day of Entry (nothing on a case may precede its
+// intake).
+v1::Case ReceivedBeforeTheEntries(v1::Case household) {
+  household.mutable_intake_date()->set_year(2026);
+  household.mutable_intake_date()->set_month(11);
+  household.mutable_intake_date()->set_day(1);
+  return household;
+}
+
 v1::ConsultationEntry Entry(v1::ConsultationKind kind, const std::string& summary,
                             const std::string& agency = "") {
   v1::ConsultationEntry entry;
@@ -338,7 +347,7 @@ v1::ConsultationEntry Entry(v1::ConsultationKind kind, const std::string& summar
 }
 
 TEST_F(CaseStoreTest, TheLogIsAppendOnlyAndACorrectionAmendsWithoutErasing) {
-  ASSERT_TRUE(Create(Household("架空"), "r").ok());
+  ASSERT_TRUE(Create(ReceivedBeforeTheEntries(Household("架空")), "r").ok());
   auto append = [&](const v1::ConsultationEntry& entry) {
     storage::WriteBatch batch(*storage_);
     auto appended =
@@ -397,7 +406,7 @@ TEST_F(CaseStoreTest, TheLogIsAppendOnlyAndACorrectionAmendsWithoutErasing) {
 }
 
 TEST_F(CaseStoreTest, ACaseWrittenBeforeTheLastNumberKeysContinuesItsNumbering) {
-  ASSERT_TRUE(Create(Household("架空"), "r").ok());
+  ASSERT_TRUE(Create(ReceivedBeforeTheEntries(Household("架空")), "r").ok());
   auto append = [&](v1::ConsultationKind kind) {
     storage::WriteBatch batch(*storage_);
     auto appended = consultations_->PrepareAppendConsultation("coordinator", "cases/1",
@@ -501,6 +510,119 @@ TEST_F(CaseStoreTest, AKeyInItsEarlierPlaceStillOpensItsCaseAndIsMovedBesideItAt
 
 namespace casecoord::cases {
 namespace {
+
+TEST_F(CaseStoreTest, CasesRecordedBeforeTheIntakeDateGetTheJstDayOfTheirCreationAtStartUp) {
+  // Opened at 00:00 JST on 2026-11-22, which is still 2026-11-21 in UTC.
+  ASSERT_TRUE(Create(Household("架空"), "r1").ok());
+  ASSERT_TRUE(Create(Household("仮名"), "r2").ok());
+  // As a database of an earlier version has them: no intake_date, no marker.
+  auto strip = [&](const std::string& name) {
+    std::string key;
+    storage::AppendString(&key, "case");
+    storage::AppendUint64(&key, std::stoull(name.substr(6)));
+    std::string public_bytes, sealed, spare;
+    ASSERT_TRUE(storage::Unframe(RawCase(name), {&public_bytes, &sealed, &spare}));
+    v1::Case record;
+    ASSERT_TRUE(record.ParseFromString(public_bytes));
+    ASSERT_TRUE(record.has_intake_date());
+    record.clear_intake_date();
+    storage::WriteBatch batch(*storage_);
+    batch.Put(storage::ColumnFamily::kRecords, key,
+              storage::Frame({record.SerializeAsString(), sealed, spare}));
+    ASSERT_TRUE(storage_->Commit(batch).ok());
+  };
+  strip("cases/1");
+  strip("cases/2");
+  {
+    storage::WriteBatch batch(*storage_);
+    batch.Delete(storage::ColumnFamily::kMeta, "case-intake-dates");
+    ASSERT_TRUE(storage_->Commit(batch).ok());
+  }
+  ASSERT_FALSE(store_->Get("cases/1")->has_intake_date());
+  auto before = counting_->RecountCounters();
+  ASSERT_TRUE(before.ok());
+
+  clock_.Advance(std::chrono::hours(24 * 400));  // the migration runs much later
+  ASSERT_TRUE(maintenance_->RebuildIndexesIfStale().ok());
+  for (const char* name : {"cases/1", "cases/2"}) {
+    auto record = store_->Get(name);
+    ASSERT_TRUE(record.ok()) << record.status().ToString();
+    EXPECT_EQ(FormatDate(record->intake_date()), "2026-11-22") << name;
+    EXPECT_EQ(record->fiscal_year().year(), 2026);
+    EXPECT_FALSE(record->members(0).display_name().empty());  // the sealed part still opens
+  }
+  // The fiscal year the counts were taken from is the intake's: no counter moves.
+  auto after = counting_->RecountCounters();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->deltas(), before->deltas());
+  // Marked done: a later start-up leaves the records alone.
+  auto marker = storage_->Get(storage::ColumnFamily::kMeta, "case-intake-dates");
+  ASSERT_TRUE(marker.ok());
+  EXPECT_TRUE(marker->has_value());
+  strip("cases/2");
+  ASSERT_TRUE(maintenance_->RebuildIndexesIfStale().ok());
+  EXPECT_FALSE(store_->Get("cases/2")->has_intake_date());
+}
+
+TEST_F(CaseStoreTest, AnIntakeCorrectionIsBoundedByTheRecordsAndMovesOnlyTheOpening) {
+  v1::Case input = Household("架空");
+  input.mutable_intake_date()->set_year(2026);
+  input.mutable_intake_date()->set_month(4);
+  input.mutable_intake_date()->set_day(3);
+  auto opened = Create(input, "r1");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(opened->case_number(), "R8-0001");
+  v1::TransitionCaseRequest move;
+  move.set_name(opened->name());
+  move.set_to(v1::COORDINATING);
+  move.mutable_decision_date()->set_year(2026);
+  move.mutable_decision_date()->set_month(4);
+  move.mutable_decision_date()->set_day(2);
+  {
+    storage::WriteBatch batch(*storage_);
+    auto refused = store_->PrepareTransition("coordinator", move, &batch);
+    EXPECT_TRUE(refused.status().Is(Reason::kDatedBeforeIntake)) << refused.status().ToString();
+  }
+  move.mutable_decision_date()->set_day(6);
+  {
+    storage::WriteBatch batch(*storage_);
+    ASSERT_TRUE(store_->PrepareTransition("coordinator", move, &batch).ok());
+    ASSERT_TRUE(storage_->Commit(batch).ok());
+  }
+  auto earliest = store_->EarliestRecordedDate(1);
+  ASSERT_TRUE(earliest.ok() && earliest->has_value());
+  EXPECT_EQ(FormatDate(**earliest), "2026-04-06");
+
+  v1::Case patch;
+  patch.set_name(opened->name());
+  patch.mutable_intake_date()->set_year(2026);
+  patch.mutable_intake_date()->set_month(4);
+  patch.mutable_intake_date()->set_day(7);
+  EXPECT_TRUE(Update(patch, {"intake_date"}).status().Is(Reason::kIntakeAfterRecords));
+  patch.clear_intake_date();
+  EXPECT_EQ(Update(patch, {"intake_date"}).status().code(), StatusCode::kInvalidArgument);
+  patch.mutable_intake_date()->set_year(2026);
+  patch.mutable_intake_date()->set_month(3);
+  patch.mutable_intake_date()->set_day(31);
+  auto corrected = Update(patch, {"intake_date"});
+  ASSERT_TRUE(corrected.ok()) << corrected.status().ToString();
+  EXPECT_EQ(corrected->fiscal_year().year(), 2025);
+  EXPECT_EQ(corrected->case_number(), "R8-0001");
+  auto counted = [&](int year, const char* metric) {
+    return *stats::ReadCounter(*storage_, {year, metric, "", ""});
+  };
+  EXPECT_EQ(counted(2025, stats::kCasesOpened), 1);
+  EXPECT_EQ(counted(2026, stats::kCasesOpened), 0);
+  EXPECT_EQ(counted(2026, stats::kCasesCoordinated), 1);
+  auto recount = counting_->RecountCounters();
+  ASSERT_TRUE(recount.ok());
+  EXPECT_TRUE(
+      stats::Compare(*stats::ReadCounters(*storage_, 2000, 2100), recount->deltas()).empty());
+  // The next case of 2025 is numbered after the cases registered in 2025, not after this one.
+  v1::Case late = Household("仮名");
+  *late.mutable_intake_date() = patch.intake_date();
+  EXPECT_EQ(Create(late, "r2")->case_number(), "R7-0001");
+}
 
 TEST_F(CaseStoreTest, ReferralsAreAnsweredOnceAndOnlyAcceptanceJoinsTheTeam) {
   ASSERT_TRUE(Create(Household("架空"), "r").ok());

@@ -242,6 +242,34 @@ TEST_F(CasectlCaseTest, OpenRetryListMoveAndHistory) {
   EXPECT_EQ(outsider.out.find("架空"), std::string::npos) << outsider.out;
 }
 
+TEST_F(CasectlCaseTest, AnIntakeDateNumbersTheCaseInItsFiscalYearAndIsShown) {
+  CasectlRun opened = Open({"--intake-date", "2019-04-01"});
+  ASSERT_EQ(opened.exit_code, 0) << opened.out << opened.err;
+  const std::string name = Capture(opened.out, R"(case opened: \S+ \((cases/\d+)\))");
+  EXPECT_EQ(Capture(opened.out, R"(case opened: (\S+) )"), "R1-0001") << opened.out;
+  EXPECT_NE(LineWith(opened.out, "受付日").find("2019-04-01"), std::string::npos) << opened.out;
+
+  CasectlRun listed = Casectl({"case", "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const std::vector<std::string> lines = Lines(listed.out);
+  ASSERT_EQ(lines.size(), 2u) << listed.out;
+  EXPECT_EQ(ColumnOf(lines[1], "2019-04-01"), ColumnOf(lines[0], "受付日")) << listed.out;
+
+  CasectlRun got = Casectl({"case", "get", name});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_NE(LineWith(got.out, "受付日 / intake_date").find("2019-04-01"), std::string::npos)
+      << got.out;
+  EXPECT_NE(LineWith(got.out, "年度").find("令和元年度"), std::string::npos) << got.out;
+
+  // Not a date, or a day to come: refused before anything is sent.
+  CasectlRun bad = Open({"--intake-date", "2019-02-30"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("--intake-date"), std::string::npos) << bad.err;
+  CasectlRun future = Open({"--intake-date", "2999-01-01"});
+  EXPECT_EQ(future.exit_code, 2) << future.out << future.err;
+  EXPECT_EQ(Lines(Casectl({"case", "list"}).out).size(), 2u);
+}
+
 TEST_F(CasectlCaseTest, BadFlagsAreUsageErrorsAndOpenNothing) {
   // Too few fields: exit 2, naming the member by position and not repeating the name given.
   CasectlRun short_spec = Casectl({"case", "open", "--district", "kita", "--referrer", "a1",

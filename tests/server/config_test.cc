@@ -72,6 +72,20 @@ TEST(ConfigTest, InvalidValuesAndUnknownKeysNameTheSetting) {
   EXPECT_EQ(EnvironmentName("shutdown-grace-ms"), "CASECOORD_SHUTDOWN_GRACE_MS");
 }
 
+TEST(ConfigTest, RecordsSinceIsARealDay) {
+  auto config = ResolveConfig({}, "", NoEnvironment);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->records_since, "2000-04-01");
+  auto set = ResolveConfig({{"records-since", "2015-04-01"}}, "", NoEnvironment);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->records_since, "2015-04-01");
+  for (const char* bad : {"2015-02-30", "2015/04/01", "2015-4-1", "April 2015"}) {
+    auto refused = ResolveConfig({{"records-since", bad}}, "", NoEnvironment);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.status().field_violations().at(0).field, "records-since") << bad;
+  }
+}
+
 TEST(KeyringTest, NoKeyIsAClearErrorAndAKeyFileIsUsed) {
   unsetenv("CASECOORD_KEK");
   ServerConfig config = *ResolveConfig({}, "", NoEnvironment);
