@@ -414,7 +414,7 @@ void ReportUnknownColumns(const std::vector<std::string>& header, const std::vec
       continue;
     }
     v1::ImportProblem& problem = *file->problems.Add();
-    problem.set_line(1);
+    problem.set_line(file->header_line);
     problem.set_column(static_cast<int>(index) + 1);
     problem.set_column_name(header[index]);
     problem.set_problem("不明な列です（読み込みません）: " + ShortQuote(header[index]));
@@ -431,6 +431,7 @@ Result<CaseImportFile> ParseCaseImport(std::string_view bytes, std::string_view 
 
   CaseImportFile file;
   file.format = table.format == text::TableFormat::kXlsx ? "xlsx" : FormatName(table.encoding);
+  file.header_line = table.header_line;
   file.header.emplace_back();
   file.header.insert(file.header.end(), table.header.begin(), table.header.end());
   for (size_t column = 0; column < indices.size(); ++column) {

@@ -48,6 +48,8 @@ struct CaseImportFile {
   // differ between the rows of one case, an impossible lifecycle, unknown header columns (line 1,
   // reported but not fatal).
   std::vector<v1::ImportProblem> problems;
+  // The line (sheet row) of the header: its problems (unknown columns) do not stop an import.
+  int header_line = 1;
   // The header cell of each file column, 1-based (element 0 is empty).
   std::vector<std::string> header;
   // The 1-based file column of each column present, by its English name ("district").
