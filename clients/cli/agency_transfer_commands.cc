@@ -37,6 +37,8 @@ std::string EncodingText(v1::CsvEncoding encoding) {
       return "UTF-8 (BOM付き / with BOM)";
     case v1::CP932:
       return "Shift_JIS (CP932)";
+    case v1::XLSX:
+      return "Excel (xlsx)";
     default:
       return "-";
   }
@@ -47,7 +49,7 @@ std::string EncodingText(v1::CsvEncoding encoding) {
 class AgencyImportCommand : public Command {
  public:
   void Configure(CLI::App& app) override {
-    app.add_option("file", file_, "CSV file")->required();
+    app.add_option("file", file_, "CSV or XLSX file")->required();
     app.add_flag("--dry-run", dry_run_, "検証のみ / check every row, change nothing");
     app.add_flag("--allow-partial", allow_partial_,
                  "import the valid rows even when others have problems");
@@ -365,7 +367,8 @@ class SurveyDeleteCommand : public SurveyCommand {
 };
 
 constexpr CommandSpec kAgencyTransferCommands[] = {
-    {"agency import", "取込 / import a CSV file (UTF-8 or Shift_JIS)", Make<AgencyImportCommand>},
+    {"agency import", "取込 / import a CSV (UTF-8 or Shift_JIS) or XLSX file",
+     Make<AgencyImportCommand>},
     {"agency export", "書出 / export the directory to a file", Make<AgencyExportCommand>},
     {"agency survey", "連携に関する年次調査 / yearly cooperation survey"},
     {"agency survey record", "回答を記録 / record an agency's answer", Make<SurveyRecordCommand>},

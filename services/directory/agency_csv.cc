@@ -20,13 +20,12 @@
 
 namespace casecoord::directory {
 
-using text::CsvProblem;
-using text::CsvRow;
-using text::CsvTable;
-using text::DecodeToUtf8;
 using text::EncodeFromUtf8;
 using text::MapHeader;
-using text::ParseCsv;
+using text::ReadTable;
+using text::Table;
+using text::TableProblem;
+using text::TableRow;
 using text::WriteCsv;
 
 namespace {
@@ -326,13 +325,20 @@ std::string JapaneseCsvProblem(std::string_view problem) {
     return "見出し「" + std::string(name) + "」が " + std::to_string(numbers.back()) +
            " 列目と重複しています";
   }
+  constexpr std::string_view kBeyondInfix = " is beyond the header's last column ";
+  if (const size_t beyond = problem.find(kBeyondInfix);
+      problem.starts_with("cell ") && beyond != std::string_view::npos) {
+    return "見出しのない列（セル " + std::string(problem.substr(5, beyond - 5)) +
+           "）に値があります（見出しは " +
+           std::string(problem.substr(beyond + kBeyondInfix.size())) + " 列まで）";
+  }
   return "CSVの形式が正しくありません: " + std::string(problem);
 }
 
 // Converts the cells of one well-formed record.
 class RowConverter {
  public:
-  RowConverter(const CsvRow& row, const std::vector<int>& indices,
+  RowConverter(const TableRow& row, const std::vector<int>& indices,
                const std::vector<std::string>& header, std::vector<v1::ImportProblem>* problems)
       : row_(row), indices_(indices), header_(header), problems_(problems) {}
 
@@ -390,7 +396,7 @@ class RowConverter {
   std::optional<std::string_view> Cell(Column column) const {
     const int index = indices_[column];
     if (index < 0) return std::nullopt;
-    return row_.fields[index];
+    return row_.cells[index];
   }
 
   static std::string Label(Column column) { return AgencyColumns()[column].header_names.front(); }
@@ -477,27 +483,12 @@ class RowConverter {
     if (!bad.empty()) Problem(kServices, Label(kServices) + "の" + Join(bad, "；"));
   }
 
-  const CsvRow& row_;
+  const TableRow& row_;
   const std::vector<int>& indices_;
   const std::vector<std::string>& header_;
   std::vector<v1::ImportProblem>* problems_;
   bool ok_ = true;
 };
-
-// The line of the header record: 1 plus the blank lines ParseCsv skips before it.
-int HeaderLine(std::string_view utf8) {
-  if (utf8.starts_with("\xEF\xBB\xBF")) utf8.remove_prefix(3);
-  int line = 1;
-  for (size_t i = 0; i < utf8.size(); ++i) {
-    if (utf8[i] == '\r') {
-      if (i + 1 < utf8.size() && utf8[i + 1] == '\n') ++i;
-    } else if (utf8[i] != '\n') {
-      break;
-    }
-    ++line;
-  }
-  return line;
-}
 
 v1::ImportProblem MakeProblem(int line, int column, const std::vector<std::string>& header,
                               std::string message) {
@@ -581,9 +572,9 @@ std::string UnreadColumnProblem(std::string_view name, const std::vector<std::st
 
 // Converts the well-formed records into `result->rows`, and what is wrong with the others into
 // `result->problems`; an agency id may appear once.
-void ConvertRows(const CsvTable& table, const std::vector<int>& indices, AgencyCsv* result) {
+void ConvertRows(const Table& table, const std::vector<int>& indices, AgencyCsv* result) {
   std::unordered_map<std::string, int> first_line_of_id;
-  for (const CsvRow& row : table.rows) {
+  for (const TableRow& row : table.rows) {
     RowConverter converter(row, indices, table.header, &result->problems);
     AgencyCsvRow converted;
     bool ok = converter.Convert(&converted);
@@ -603,9 +594,9 @@ void ConvertRows(const CsvTable& table, const std::vector<int>& indices, AgencyC
 
 Result<AgencyCsv> ParseAgencyCsv(std::string_view bytes) {
   AgencyCsv result;
-  Result<std::string> utf8 = DecodeToUtf8(bytes, &result.encoding);
-  if (!utf8.ok()) return utf8.status();
-  CsvTable table = ParseCsv(*utf8);
+  CASECOORD_ASSIGN_OR_RETURN(const Table table, ReadTable(bytes));
+  result.format = table.format;
+  result.encoding = table.encoding;
   if (table.header.empty()) {
     return Status(Reason::kNoHeader, "the file has no header row");
   }
@@ -613,7 +604,7 @@ Result<AgencyCsv> ParseAgencyCsv(std::string_view bytes) {
   Result<std::vector<int>> indices = MapAgencyHeader(table.header);
   if (!indices.ok()) return indices.status();
 
-  const int header_line = HeaderLine(*utf8);
+  const int header_line = table.header_line;
   result.header.reserve(table.header.size() + 1);
   result.header.emplace_back();
   result.header.insert(result.header.end(), table.header.begin(), table.header.end());
@@ -626,7 +617,7 @@ Result<AgencyCsv> ParseAgencyCsv(std::string_view bytes) {
 
   // ParseCsv's problems, and the number of records it rejected.
   std::vector<int> rejected_lines;
-  for (const CsvProblem& problem : table.problems) {
+  for (const TableProblem& problem : table.problems) {
     result.problems.push_back(MakeProblem(problem.line, problem.column, table.header,
                                           JapaneseCsvProblem(problem.problem)));
     if (problem.line != header_line) rejected_lines.push_back(problem.line);

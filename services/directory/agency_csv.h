@@ -1,4 +1,4 @@
-// The agency directory as cities keep it in spreadsheets (CSV), and as HSDS-style JSON.
+// The agency directory as cities keep it in spreadsheets (CSV or XLSX), and as HSDS-style JSON.
 //
 // The file format is documented for users on ImportAgenciesRequest in
 // proto/casecoord/v1/directory.proto; this is its one implementation. Parsing here checks the
@@ -16,6 +16,7 @@
 #include "casecoord/v1/directory.pb.h"
 #include "services/common/status.h"
 #include "services/text/csv.h"
+#include "services/text/table.h"
 
 namespace casecoord::directory {
 
@@ -37,7 +38,7 @@ const std::vector<AgencyColumn>& AgencyColumns();
 
 // A well-formed data row, converted.
 struct AgencyCsvRow {
-  int line = 0;  // 1-based line on which the record starts
+  int line = 0;  // 1-based line on which the record starts (XLSX: the row number in the sheet)
   std::string agency_id;
   // The row's fields; name, create_time, update_time and etag are empty. An empty 状態 cell gives
   // ACTIVE.
@@ -45,7 +46,8 @@ struct AgencyCsvRow {
 };
 
 struct AgencyCsv {
-  CsvEncoding encoding = CsvEncoding::kUtf8;
+  text::TableFormat format = text::TableFormat::kCsv;
+  CsvEncoding encoding = CsvEncoding::kUtf8;  // of a kCsv file
   // Data records in the file, well-formed or not (not counting the header and skipped blank
   // lines).
   int rows_read = 0;
@@ -64,10 +66,12 @@ struct AgencyCsv {
   std::vector<std::string> header;
 };
 
-// Decodes (DecodeToUtf8), parses (ParseCsv), maps the header and converts every record.
-// INVALID_ARGUMENT only when the file as a whole cannot be used: undecodable bytes
-// ("UNDECODABLE"), no header, or required columns missing ("MISSING_COLUMNS"); every row-level
-// problem is in the result instead.
+// Reads the file as a table (text::ReadTable: XLSX by its zip signature, its first sheet; CSV
+// otherwise), maps the header and converts every record; problems name the line (XLSX: the sheet
+// row) and the column. INVALID_ARGUMENT only when the file as a whole cannot be used: undecodable
+// bytes ("UNDECODABLE"), an XLSX that cannot be read (NOT_XLSX, XLSX_MALFORMED, XLSX_TOO_LARGE),
+// no header, or required columns missing ("MISSING_COLUMNS"); every row-level problem is in the
+// result instead.
 Result<AgencyCsv> ParseAgencyCsv(std::string_view bytes);
 
 // The agencies as CSV with the Japanese headers of AgencyColumns(), in `encoding`. Reads back

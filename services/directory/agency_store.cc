@@ -443,7 +443,8 @@ void ReportRowProblem(const Status& status, const AgencyCsv& csv, int line,
 // problems reject.
 void StartImportResponse(const AgencyCsv& csv, v1::ImportAgenciesResponse* response,
                          std::set<int>* rejected_lines) {
-  response->set_detected_encoding(ToProto(csv.encoding));
+  response->set_detected_encoding(csv.format == text::TableFormat::kXlsx ? v1::XLSX
+                                                                         : ToProto(csv.encoding));
   response->set_rows_read(csv.rows_read);
   for (const auto& problem : csv.problems) {
     *response->add_problems() = problem;

@@ -22,9 +22,7 @@ namespace {
 constexpr size_t kChunkBytes = 64 * 1024;
 constexpr std::string_view kDefaultWorkbook = "xl/workbook.xml";
 
-Status Malformed(std::string message) {
-  return Status(Reason::kXlsxMalformed, std::move(message));
-}
+Status Malformed(std::string message) { return Status(Reason::kXlsxMalformed, std::move(message)); }
 
 Status TooLarge(std::string message) { return Status(Reason::kXlsxTooLarge, std::move(message)); }
 
@@ -183,8 +181,8 @@ Status ParsePart(Archive& archive, const std::string& part, XmlHandler& handler)
   XML_SetCharacterDataHandler(parser.get(), &OnText);
   XML_SetStartDoctypeDeclHandler(parser.get(), &OnDoctype);
   auto failure = [&]() -> Status {
-    if (!handler.status().ok()) return handler.status().WithMessage(part + ": " +
-                                                                    handler.status().message());
+    if (!handler.status().ok())
+      return handler.status().WithMessage(part + ": " + handler.status().message());
     return Malformed(part + ": not well-formed XML at line " +
                      std::to_string(XML_GetCurrentLineNumber(parser.get())) + ": " +
                      XML_ErrorString(XML_GetErrorCode(parser.get())));
@@ -601,7 +599,8 @@ class SheetHandler final : public XmlHandler {
   TextCollector inline_text_;
 };
 
-// --- Putting it together ---------------------------------------------------------------------------
+// --- Putting it together
+// ---------------------------------------------------------------------------
 
 struct OpenedWorkbook {
   std::unique_ptr<Archive> archive;
@@ -619,8 +618,7 @@ Result<OpenedWorkbook> OpenWorkbook(std::string_view bytes) {
   OpenedWorkbook workbook;
   CASECOORD_ASSIGN_OR_RETURN(workbook.archive, Archive::Open(bytes));
   CASECOORD_ASSIGN_OR_RETURN(auto package, ReadRelationships(*workbook.archive, ""));
-  workbook.part =
-      TargetOfType(package, "officeDocument").value_or(std::string(kDefaultWorkbook));
+  workbook.part = TargetOfType(package, "officeDocument").value_or(std::string(kDefaultWorkbook));
   if (!workbook.archive->Has(workbook.part)) {
     return Status(Reason::kNotXlsx,
                   "not an XLSX file: the zip archive has no workbook (" + workbook.part + ")");
@@ -647,7 +645,9 @@ std::string ColumnLetters(int column) {
   return letters;
 }
 
-std::string CellReference(int row, int column) { return ColumnLetters(column) + std::to_string(row); }
+std::string CellReference(int row, int column) {
+  return ColumnLetters(column) + std::to_string(row);
+}
 
 bool ParseCellReference(std::string_view reference, int* row, int* column) {
   size_t i = 0;
@@ -682,8 +682,8 @@ Result<XlsxSheet> ReadXlsxSheet(std::string_view bytes, std::string_view sheet_n
   if (entry == nullptr) {
     std::string names;
     for (const SheetEntry& sheet : opened.sheets) names += (names.empty() ? "" : ", ") + sheet.name;
-    return Status(Reason::kSheetNotFound, "sheet " + std::string(sheet_name) +
-                                              " not found; the sheets are: " + names);
+    return Status(Reason::kSheetNotFound,
+                  "sheet " + std::string(sheet_name) + " not found; the sheets are: " + names);
   }
   const auto relationship = opened.relationships.find(entry->relationship_id);
   if (relationship == opened.relationships.end()) {

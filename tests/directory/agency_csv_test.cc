@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/xlsx_files.h"
+
 namespace casecoord::directory {
 namespace {
 
@@ -675,6 +677,61 @@ TEST(AgencyCsvTest, DemoDirectoryImportsCleanly) {
   EXPECT_EQ(closed, 1);
   EXPECT_GE(refusing, 2);
   EXPECT_GE(verified_before_fy2025, 3);
+}
+
+TEST(AgencyCsvTest, ReadsTheFirstSheetOfAnXlsxFile) {
+  const std::string file = testing::WriteXlsx([](lxw_workbook* workbook) {
+    lxw_worksheet* sheet = workbook_add_worksheet(workbook, "相談機関一覧");
+    lxw_format* date = workbook_add_format(workbook);
+    format_set_num_format(date, "yyyy/m/d");
+    const char* header[] = {"機関ID", "機関名", "フリガナ", "種別", "紹介受付", "最終確認日"};
+    for (int c = 0; c < 6; ++c) worksheet_write_string(sheet, 0, c, header[c], nullptr);
+    worksheet_write_string(sheet, 1, 0, "kita-1", nullptr);
+    worksheet_write_string(sheet, 1, 1, "北区第一包括", nullptr);
+    worksheet_write_string(sheet, 1, 2, "キタクダイイチホウカツ", nullptr);
+    worksheet_write_string(sheet, 1, 3, "地域包括支援センター", nullptr);
+    worksheet_write_boolean(sheet, 1, 4, 1, nullptr);
+    lxw_datetime verified = {2025, 6, 12, 0, 0, 0};
+    worksheet_write_datetime(sheet, 1, 5, &verified, date);
+    // Row 3 is empty; row 4 has an unknown kind; row 5 a value right of the header.
+    worksheet_write_number(sheet, 3, 0, 7, nullptr);
+    worksheet_write_string(sheet, 3, 1, "何かの機関", nullptr);
+    worksheet_write_string(sheet, 3, 2, "ナニカ", nullptr);
+    worksheet_write_string(sheet, 3, 3, "役所", nullptr);
+    worksheet_write_string(sheet, 4, 0, "minami", nullptr);
+    worksheet_write_string(sheet, 4, 7, "メモ", nullptr);
+    lxw_worksheet* other = workbook_add_worksheet(workbook, "メモ");
+    worksheet_write_string(other, 0, 0, "二枚目は読みません", nullptr);
+  });
+  const AgencyCsv csv = Parse(file);
+  EXPECT_EQ(csv.format, text::TableFormat::kXlsx);
+  EXPECT_EQ(csv.rows_read, 3);
+  EXPECT_EQ(csv.header.size(), 7u);
+  EXPECT_EQ(RowIds(csv), std::vector<std::string>{"kita-1"});
+  EXPECT_THAT(RowLines(csv), ElementsAre(2));
+  ASSERT_EQ(csv.rows.size(), 1u);
+  const v1::Agency& agency = csv.rows[0].agency;
+  EXPECT_EQ(agency.display_name(), "北区第一包括");
+  EXPECT_EQ(agency.kind(), v1::COMMUNITY_GENERAL_SUPPORT_CENTER);
+  EXPECT_TRUE(agency.accepts_referrals());
+  EXPECT_EQ(agency.last_verified_time().seconds(), JstMidnight(2025, 6, 12));
+  ASSERT_EQ(csv.problems.size(), 2u) << Describe(csv);
+  EXPECT_EQ(csv.problems[0].line(), 4);
+  EXPECT_EQ(csv.problems[0].column(), 4);
+  EXPECT_EQ(csv.problems[0].column_name(), "種別");
+  EXPECT_THAT(csv.problems[0].problem(), HasSubstr("役所"));
+  EXPECT_EQ(csv.problems[1].line(), 5);
+  EXPECT_EQ(csv.problems[1].column(), 8);
+  EXPECT_EQ(csv.problems[1].problem(),
+            "見出しのない列（セル H5）に値があります（見出しは F 列まで）");
+}
+
+TEST(AgencyCsvTest, AnUnreadableXlsxFileIsRefusedAsAWhole) {
+  std::string file = testing::TextXlsx({{"一覧", {{"機関ID", "機関名", "フリガナ", "種別"}}}});
+  file.resize(file.size() - 30);  // the central directory is at the end
+  Result<AgencyCsv> parsed = ParseAgencyCsv(file);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_TRUE(parsed.status().Is(Reason::kNotXlsx)) << parsed.status().ToString();
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "casecoord/v1/directory.grpc.pb.h"
 #include "services/common/grpc_errors.h"
 #include "tests/support/test_server.h"
+#include "tests/support/xlsx_files.h"
 
 namespace casecoord {
 namespace {
@@ -206,6 +207,42 @@ TEST(DirectoryServiceTest, ImportIsAllOrNothingUnlessPartialAndReportsTheBadRows
   Status refused = FromGrpcStatus(writer->Finish());
   EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(refused.field_violations().at(0).field, "options");
+}
+
+TEST(DirectoryServiceTest, ImportsAnXlsxFileAndNamesTheSheetRowOfAProblem) {
+  testing::TestServer server;
+  auto coordinator = v1::AgencyDirectory::NewStub(server.ChannelFor("coordinator"));
+  const std::string file = testing::TextXlsx(
+      {{"相談機関一覧",
+        {{"機関ID", "機関名", "フリガナ", "種別", "紹介受付"},
+         {"kita-1", "北区第一包括", "キタクダイイチホウカツ", "地域包括支援センター", "可"},
+         {},
+         {"bad-kind", "何かの機関", "ナニカ", "役所", "可"},
+         {"minami-npo", "NPO法人みなみ", "ミナミ", "NPO"}}}});
+  v1::AgencyImportOptions options;
+  options.set_allow_partial(true);
+  v1::ImportAgenciesResponse response;
+  grpc::Status status = Import(*coordinator, file, options, &response, /*chunk_bytes=*/1000);
+  ASSERT_TRUE(status.ok()) << DescribeGrpcError(status);
+  EXPECT_EQ(response.detected_encoding(), v1::XLSX);
+  EXPECT_EQ(response.rows_read(), 3);
+  EXPECT_EQ(response.created(), 2);
+  EXPECT_EQ(response.rejected(), 1);
+  EXPECT_TRUE(response.applied());
+  ASSERT_EQ(response.problems_size(), 1);
+  EXPECT_EQ(response.problems(0).line(), 4) << "the row in the sheet";
+  EXPECT_EQ(response.problems(0).column(), 4);
+  EXPECT_EQ(response.problems(0).column_name(), "種別");
+  EXPECT_EQ(CountAgencies(*coordinator), 2);
+
+  // A damaged workbook is refused as a whole, and imports nothing.
+  std::string damaged = file;
+  damaged.resize(damaged.size() / 2);
+  v1::ImportAgenciesResponse ignored;
+  Status refused = FromGrpcStatus(Import(*coordinator, damaged, options, &ignored, 1000));
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument) << refused.ToString();
+  EXPECT_TRUE(refused.Is(Reason::kNotXlsx)) << refused.ToString();
+  EXPECT_EQ(CountAgencies(*coordinator), 2);
 }
 
 TEST(DirectoryServiceTest, ExportsRoundTripThroughImportInEveryFormat) {
