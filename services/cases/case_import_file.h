@@ -47,7 +47,7 @@ struct CaseImportFile {
   // Every problem of the file: unreadable rows, cells that did not convert, case columns that
   // differ between the rows of one case, an impossible lifecycle, unknown header columns (line 1,
   // reported but not fatal).
-  std::vector<v1::ImportProblem> problems;
+  google::protobuf::RepeatedPtrField<v1::ImportProblem> problems;
   // The line (sheet row) of the header: its problems (unknown columns) do not stop an import.
   int header_line = 1;
   // The header cell of each file column, 1-based (element 0 is empty).

@@ -537,12 +537,11 @@ Result<CaseStore::NewCase> CaseStore::PrepareNewCase(const std::string& user_id,
   const int fiscal_year = IntakeFiscalYear(intake);
   CASECOORD_ASSIGN_OR_RETURN(const uint64_t number, NextCaseNumber(fiscal_year, pending));
   if (pending != nullptr) (*pending)[fiscal_year] = number;
-  NewCase created{NewCaseRecord(input, id, number, intake, referrer, user_id, now), {}};
-
   auto key = keys_.NewKey();
   if (!key.ok()) return key.status();
-  created.key = key->first;
   batch->Put(ColumnFamily::kRecords, WrappedKeyKey(id), key->second);
+  NewCase created{NewCaseRecord(input, id, number, intake, referrer, user_id, now),
+                  std::move(key->first)};
   v1::CaseEvent opened;
   opened.set_sequence(1);
   opened.set_kind(v1::OPENED);
