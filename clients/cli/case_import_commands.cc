@@ -33,7 +33,7 @@ class CaseImportCommand : public Command {
   }
 
   int Run(const Context& context) override {
-    auto stub = CasesStub(context);
+    auto stub = cases::CasesStub(context);
     v1::ImportCasesResponse response;
     auto call = NewContext(context.options);
     auto writer = stub->ImportCases(call.get(), &response);

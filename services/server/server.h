@@ -49,6 +49,7 @@ namespace casecoord::cases {
 class CaseConsultations;
 class CaseCounting;
 class CaseKeyring;
+class CaseImports;
 class CaseMaintenance;
 class CaseReferrals;
 class CaseStore;
