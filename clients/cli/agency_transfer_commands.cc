@@ -19,6 +19,7 @@
 #include "clients/cli/progress.h"
 #include "clients/cli/render.h"
 #include "clients/cli/table.h"
+#include "clients/cli/upload.h"
 #include "services/common/fiscal_year.h"
 
 namespace casecoord::cli {
@@ -26,10 +27,6 @@ namespace {
 
 using namespace agencies;  // NOLINT(google-build-using-namespace): this file is their user
 
-// Import files go up in chunks of this size.
-constexpr size_t kImportChunkBytes = size_t{256} * 1024;
-// The most ImportAgencies accepts in all.
-constexpr int64_t kImportMaxBytes = 64LL * 1024 * 1024;
 constexpr char kYearHelp[] = "年度 / fiscal year: 2024, R6 or 令和6年度";
 
 std::string EncodingText(v1::CsvEncoding encoding) {
@@ -72,70 +69,23 @@ class AgencyImportCommand : public Command {
     } else {
       return UsageError("--existing: \"" + existing_ + "\" (give update, skip or reject)");
     }
-    std::error_code code;
-    if (!std::filesystem::is_regular_file(file_, code)) {
-      return UsageError("ファイルがありません / " + file_ + ": not a readable file");
-    }
-    bytes_ = static_cast<int64_t>(std::filesystem::file_size(file_, code));
-    if (code || !std::ifstream(file_, std::ios::binary)) {
-      return UsageError("ファイルを読めません / cannot read " + file_);
-    }
-    if (bytes_ > kImportMaxBytes) {
-      return UsageError("ファイルが大きすぎます / " + file_ + " has " + HumanBytes(bytes_) +
-                        "; an import takes at most " + HumanBytes(kImportMaxBytes));
-    }
-    return kExitOk;
+    return CheckUploadFile(file_, &bytes_);
   }
 
   int Run(const Context& context) override {
-    std::ifstream in(file_, std::ios::binary);
-    if (!in) return UsageError("ファイルを読めません / cannot read " + file_);
     auto stub = Directory(context);
     v1::ImportAgenciesResponse response;
     auto call = NewContext(context.options);
-    std::unique_ptr<grpc::ClientWriter<v1::ImportAgenciesRequest>> writer =
-        stub->ImportAgencies(call.get(), &response);
-    Progress progress("送信 / sending", bytes_);
-    const bool read_failed = !Send(in, writer.get(), &progress);
-    if (read_failed) call->TryCancel();
-    writer->WritesDone();
-    grpc::Status status = writer->Finish();
-    progress.Finish();
-    if (read_failed) {
-      std::cerr << "エラー / error: cannot read " << file_ << ": " << std::strerror(errno) << "\n";
-      return kExitFailed;
-    }
-    if (!status.ok()) return ReportError(status);
+    auto writer = stub->ImportAgencies(call.get(), &response);
+    const auto status = UploadFile(file_, bytes_, options_, call.get(), writer.get());
+    if (!status) return kExitFailed;
+    if (!status->ok()) return ReportError(*status);
     const bool failed = !response.applied() && !response.problems().empty();
     PrintResult(context, response, [&] { PrintReport(response, failed); });
     return failed ? kExitFailed : kExitOk;
   }
 
  private:
-  // Sends the file in chunks, the options with the first; false when reading it failed.
-  bool Send(std::ifstream& in, grpc::ClientWriter<v1::ImportAgenciesRequest>* writer,
-            Progress* progress) const {
-    v1::ImportAgenciesRequest request;
-    *request.mutable_options() = options_;
-    std::string buffer(kImportChunkBytes, '\0');
-    int64_t sent = 0;
-    for (bool first = true;; first = false) {
-      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      const auto length = static_cast<size_t>(in.gcount());
-      if (in.bad()) return false;
-      if (length == 0 && !first) break;
-      request.set_chunk(buffer.data(), length);
-      if (!writer->Write(request)) break;  // the server ended the call; Finish() tells why
-      sent += static_cast<int64_t>(length);
-      // The file may have grown since it was measured.
-      if (sent > bytes_) progress->set_total(sent);
-      progress->Update(sent);
-      request.clear_options();
-      if (length < buffer.size()) break;
-    }
-    return true;
-  }
-
   void PrintReport(const v1::ImportAgenciesResponse& response, bool failed) const {
     std::string applied = "いいえ / no";
     if (response.applied()) {
@@ -153,16 +103,7 @@ class AgencyImportCommand : public Command {
         {"不正な行 / rejected", std::to_string(response.rejected())},
         {"反映 / applied", applied},
     });
-    if (!response.problems().empty()) {
-      std::cout << "\n問題 / problems (" << response.problems_size() << "):\n";
-      std::vector<Row> rows;
-      for (const auto& problem : response.problems()) {
-        rows.push_back({std::to_string(problem.line()),
-                        problem.column() > 0 ? std::to_string(problem.column()) : "-",
-                        OrDash(problem.column_name()), problem.problem()});
-      }
-      PrintTable({"行", "列", "列名", "問題"}, rows);
-    }
+    PrintImportProblems(response.problems());
     if (failed) {
       std::cerr << "取り込みませんでした / nothing was imported"
                 << (options_.allow_partial() || options_.validate_only()

@@ -48,7 +48,7 @@
 //   --cert/--key [CASECTL_CERT/CASECTL_KEY]  client certificate and key
 // Layout: every subcommand is a Command (command.h) that owns its flags, checks them in Prepare()
 // before connecting and calls the server in Run(); each area lists its commands in one table
-// (admin, agency, agency_transfer, case, case_team, dispatch, monitoring, meeting, plan, stats,
+// (admin, agency, agency_transfer, case, case_import, case_team, dispatch, monitoring, meeting, plan, stats,
 // welfare_plan *_commands.cc), and the *_support files hold what an area's files share. Rendering
 // shared by all (dates, cells, field text, --json) is in render.h and table.h.
 //
@@ -104,6 +104,7 @@ int Main(int argc, char** argv) {
   registry.Add(AgencyCommandTable());
   registry.Add(AgencyTransferCommandTable());
   registry.Add(CaseCommandTable());
+  registry.Add(CaseImportCommandTable());
   registry.Add(CaseMaintenanceCommandTable());
   registry.Add(CaseTeamCommandTable());
   registry.Add(DispatchCommandTable());

@@ -67,6 +67,7 @@ std::span<const CommandSpec> AdminCommandTable();
 std::span<const CommandSpec> AgencyCommandTable();
 std::span<const CommandSpec> AgencyTransferCommandTable();
 std::span<const CommandSpec> CaseCommandTable();
+std::span<const CommandSpec> CaseImportCommandTable();
 std::span<const CommandSpec> CaseMaintenanceCommandTable();
 std::span<const CommandSpec> CaseTeamCommandTable();
 std::span<const CommandSpec> DispatchCommandTable();

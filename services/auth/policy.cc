@@ -117,6 +117,8 @@ std::vector<MethodRule> CaseRules(const RoleSets& roles) {
       // Destroying personal data, and rewriting the statistics, are administration.
       {cases("PurgeCase"), {Role::ADMIN}, AuditKind::kWrite},
       {cases("RebuildCaseCounters"), {Role::ADMIN}, AuditKind::kWrite},
+      // Bringing a city's existing cases over is opening cases, many at once.
+      {cases("ImportCases"), {Role::COORDINATOR}, AuditKind::kWrite},
       {meetings("CreateMeeting"), {Role::COORDINATOR}, AuditKind::kWrite},
       {meetings("GetMeeting"), meeting_readers, AuditKind::kRead},
       {meetings("ListMeetings"), meeting_readers, AuditKind::kRead},
@@ -202,7 +204,7 @@ void SetCosts(std::vector<MethodRule>& rules) {
       {admin("ListAuditEntries"), 10},       {admin("VerifyAuditChain"), 200},
       {admin("CreateBackup"), 200},          {cases("RebuildCaseCounters"), 200},
       {statistics("GetYearlyReport"), 5},    {statistics("PublishYear"), 5},
-      {statistics("GetPlanProgress"), 5},
+      {statistics("GetPlanProgress"), 5},    {cases("ImportCases"), 50},
   };
   for (MethodRule& rule : rules) {
     auto cost = costs.find(rule.method);

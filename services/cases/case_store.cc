@@ -516,7 +516,11 @@ Result<v1::Case> CaseStore::GetPublic(const std::string& name) const {
   return std::move(stored->record);
 }
 
-Result<uint64_t> CaseStore::NextCaseNumber(int fiscal_year) const {
+Result<uint64_t> CaseStore::NextCaseNumber(int fiscal_year, const PendingNumbers* pending) const {
+  if (pending != nullptr) {
+    const auto taken = pending->find(fiscal_year);
+    if (taken != pending->end()) return taken->second + 1;
+  }
   auto last_number =
       storage_.Get(ColumnFamily::kMeta, Key(kNumber, static_cast<uint64_t>(fiscal_year)));
   if (!last_number.ok()) return last_number.status();
@@ -538,12 +542,14 @@ Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std:
         if (!stored.ok()) return stored.status();
         return std::move(stored->record);
       },
-      [&](uint64_t id) { return PrepareNewCase(user_id, id, input, batch); });
+      [&](uint64_t id) -> Result<v1::Case> {
+        CASECOORD_ASSIGN_OR_RETURN(NewCase created,
+                                   PrepareNewCase(user_id, id, input, nullptr, batch));
+        return std::move(created.record);
+      });
 }
 
-Result<v1::Case> CaseStore::PrepareNewCase(const std::string& user_id, uint64_t id,
-                                           const v1::Case& input,
-                                           storage::WriteBatch* batch) const {
+Result<v1::Case> CaseStore::CheckNewCase(const v1::Case& input) const {
   if (input.has_create_time()) {
     return Status::InvalidArgument(
         "case.create_time",
@@ -552,33 +558,43 @@ Result<v1::Case> CaseStore::PrepareNewCase(const std::string& user_id, uint64_t 
   }
   v1::Case checked = input;  // Validate replaces a term's label by its id
   CASECOORD_RETURN_IF_ERROR(Validate(&checked, nullptr, /*check_referrer=*/true));
-  auto referrer = agencies_.Get(checked.referring_agency());
-  if (!referrer.ok()) return referrer.status();
+  if (checked.has_intake_date()) {
+    CASECOORD_RETURN_IF_ERROR(CheckIntakeBounds(checked.intake_date(), clock_.Now()));
+  }
+  CASECOORD_RETURN_IF_ERROR(
+      agencies_.Get(checked.referring_agency(), "case.referring_agency").status());
+  return checked;
+}
 
+Result<CaseStore::NewCase> CaseStore::PrepareNewCase(const std::string& user_id, uint64_t id,
+                                                     const v1::Case& input,
+                                                     PendingNumbers* pending,
+                                                     storage::WriteBatch* batch) const {
+  CASECOORD_ASSIGN_OR_RETURN(const v1::Case checked, CheckNewCase(input));
+  CASECOORD_ASSIGN_OR_RETURN(const v1::Agency referrer, agencies_.Get(checked.referring_agency()));
   const auto now = clock_.Now();
-  const v1::Date intake = input.has_intake_date() ? input.intake_date() : JstDateOf(now);
-  CASECOORD_RETURN_IF_ERROR(CheckIntakeBounds(intake, now));
+  const v1::Date intake = checked.has_intake_date() ? checked.intake_date() : JstDateOf(now);
   const int fiscal_year = IntakeFiscalYear(intake);
-  auto number = NextCaseNumber(fiscal_year);
-  if (!number.ok()) return number.status();
-  v1::Case record = NewCaseRecord(checked, id, *number, intake, *referrer, user_id, now);
-
+  CASECOORD_ASSIGN_OR_RETURN(const uint64_t number, NextCaseNumber(fiscal_year, pending));
+  if (pending != nullptr) (*pending)[fiscal_year] = number;
   auto key = keys_.NewKey();
   if (!key.ok()) return key.status();
   batch->Put(ColumnFamily::kRecords, WrappedKeyKey(id), key->second);
+  NewCase created{NewCaseRecord(checked, id, number, intake, referrer, user_id, now),
+                  std::move(key->first)};
   v1::CaseEvent opened;
   opened.set_sequence(1);
   opened.set_kind(v1::OPENED);
   *opened.mutable_time() = ToTimestamp(now);
   opened.set_actor(kUserPrefix + user_id);
   opened.set_to_state(v1::INTAKE);
-  CASECOORD_RETURN_IF_ERROR(PutEvent(id, key->first, opened, record, batch));
-  PutCase(id, key->first, record, batch);
+  CASECOORD_RETURN_IF_ERROR(PutEvent(id, created.key, opened, created.record, batch));
+  PutCase(id, created.key, created.record, batch);
 
   std::string number_value;
-  storage::AppendUint64(&number_value, *number);
+  storage::AppendUint64(&number_value, number);
   batch->Put(ColumnFamily::kMeta, Key(kNumber, static_cast<uint64_t>(fiscal_year)), number_value);
-  return record;
+  return created;
 }
 
 Result<v1::Case> CaseStore::PrepareUpdate(const std::string& user_id,

@@ -33,6 +33,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -167,8 +168,26 @@ class CaseStore final : public CaseAccess {
   // Remembers the request ids of the cases area's idempotent writes (storage::WriteOnce).
   const storage::RequestLedger& requests() const { return requests_; }
 
+  // Case numbers taken by creates prepared into one batch that has not committed (an import
+  // creates many): fiscal year → the last number taken.
+  using PendingNumbers = std::map<int, uint64_t>;
+  struct NewCase {
+    v1::Case record;
+    CaseKey key;  // its data key, for later events prepared into the same batch
+  };
+  // What PrepareCreate checks of `input` before it changes anything: INVALID_ARGUMENT naming each
+  // bad field, NOT_FOUND for an unknown referring agency. The input as it would be stored (a
+  // vocabulary term's Japanese label replaced by its id).
+  Result<v1::Case> CheckNewCase(const v1::Case& input) const;
+  // PrepareCreate once the request is known to be new: the case `id` opened (CheckNewCase first)
+  // and its OPENED event, numbered after `pending` (when not null), which records the number.
+  Result<NewCase> PrepareNewCase(const std::string& user_id, uint64_t id, const v1::Case& input,
+                                 PendingNumbers* pending, storage::WriteBatch* batch) const;
+  // The case id sequence (for creates that take several ids in one batch).
+  const storage::NumberedCreates& creates() const { return creates_; }
+
   // The building blocks of the other classes of services/cases (referrals, consultations,
-  // maintenance). Not for other areas: they use CaseAccess. Writers among them hold
+  // maintenance, imports). Not for other areas: they use CaseAccess. Writers among them hold
   // LockCase of the case until their batch commits.
   struct Stored {
     v1::Case record;  // personal part opened, unless loaded without it
@@ -215,11 +234,9 @@ class CaseStore final : public CaseAccess {
   // The intake-date part of PrepareUpdate: bounds, the records on the case, the fiscal year.
   Status UpdateIntakeDate(uint64_t id, std::chrono::system_clock::time_point now,
                           v1::Case* record) const;
-  // PrepareCreate once the request is known to be new: `id` is the case's.
-  Result<v1::Case> PrepareNewCase(const std::string& user_id, uint64_t id, const v1::Case& input,
-                                  storage::WriteBatch* batch) const;
-  // The next case number (受付番号) of `fiscal_year`: 1 for its first case.
-  Result<uint64_t> NextCaseNumber(int fiscal_year) const;
+  // The next case number (受付番号) of `fiscal_year`: 1 for its first case, or after the last one
+  // in `pending` (numbers taken by creates prepared into an uncommitted batch).
+  Result<uint64_t> NextCaseNumber(int fiscal_year, const PendingNumbers* pending) const;
   // Takes the case's monitoring and plan-review items off every work list (services/worklist).
   Status ClearCaseWork(uint64_t id, storage::WriteBatch* batch) const;
   // Reads the public part of the case `id` that a List walk found; DATA_LOSS if unreadable.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "services/auth/upload_reactor.h"
 #include "services/common/filter.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/log.h"
@@ -463,6 +464,22 @@ grpc::ServerUnaryReactor* CasesService::RebuildCaseCounters(
         }
         response->set_counters_recomputed(static_cast<int64_t>(rebuild->counters_recomputed));
         response->set_replaced(!request->validate_only() && !rebuild->differences.empty());
+        return Status::Ok();
+      });
+}
+
+grpc::ServerReadReactor<v1::ImportCasesRequest>* CasesService::ImportCases(
+    grpc::CallbackServerContext* context, v1::ImportCasesResponse* response) {
+  return new auth::UploadReactor<v1::ImportCasesRequest, v1::ImportCasesResponse>(
+      gatekeeper_, context, CasesMethod("ImportCases"), kMaxImportBytes, response,
+      [this](auth::Call& call, const v1::CaseImportOptions& options, const std::string& file,
+             v1::ImportCasesResponse* answer) {
+        call.set_resource("cases");
+        CASECOORD_ASSIGN_OR_RETURN(const CaseImportFile parsed,
+                                   ParseCaseImport(file, options.sheet(), JstToday(clock_)));
+        call.HoldUntilCommitted(store_.LockNewCase());
+        CASECOORD_ASSIGN_OR_RETURN(
+            *answer, imports_.Prepare(call.caller().user_id, parsed, options, &call.changes()));
         return Status::Ok();
       });
 }

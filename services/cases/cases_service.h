@@ -8,6 +8,7 @@
 #include "services/auth/gatekeeper.h"
 #include "services/cases/case_consultations.h"
 #include "services/cases/case_counting.h"
+#include "services/cases/case_import.h"
 #include "services/cases/case_maintenance.h"
 #include "services/cases/case_referrals.h"
 #include "services/cases/case_store.h"
@@ -29,6 +30,7 @@ struct CaseStores {
   CaseConsultations& consultations;
   CaseCounting& counting;
   CaseMaintenance& maintenance;
+  const CaseImports& imports;
 };
 
 class CasesService final : public v1::Cases::CallbackService {
@@ -41,6 +43,7 @@ class CasesService final : public v1::Cases::CallbackService {
         consultations_(stores.consultations),
         counting_(stores.counting),
         maintenance_(stores.maintenance),
+        imports_(stores.imports),
         clock_(clock) {}
 
   grpc::ServerUnaryReactor* CreateCase(grpc::CallbackServerContext* context,
@@ -90,6 +93,11 @@ class CasesService final : public v1::Cases::CallbackService {
   grpc::ServerUnaryReactor* RebuildCaseCounters(grpc::CallbackServerContext* context,
                                                 const v1::RebuildCaseCountersRequest* request,
                                                 v1::RebuildCaseCountersResponse* response) override;
+  grpc::ServerReadReactor<v1::ImportCasesRequest>* ImportCases(
+      grpc::CallbackServerContext* context, v1::ImportCasesResponse* response) override;
+
+  // The most an ImportCases upload may carry in all.
+  static constexpr size_t kMaxImportBytes = 64 << 20;
 
  private:
   // The case `name` if the caller may see it; NOT_FOUND (as for an absent case) otherwise.
@@ -111,6 +119,7 @@ class CasesService final : public v1::Cases::CallbackService {
   CaseConsultations& consultations_;
   CaseCounting& counting_;
   CaseMaintenance& maintenance_;
+  const CaseImports& imports_;
   const Clock& clock_;
 };
 

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <tuple>
 
+#include "services/common/text.h"
+
 namespace casecoord {
 namespace {
 
@@ -89,6 +91,118 @@ EraLabels FiscalYearLabels(int fiscal_year) {
         std::string(era.name) + (number == 1 ? "元" : std::to_string(number)) + "年度"};
   }
   return EraLabels{std::to_string(fiscal_year), std::to_string(fiscal_year) + "年度"};
+}
+
+namespace {
+
+struct CalendarEra {
+  std::string_view name;
+  std::string_view letter;
+  int first_year;  // the Gregorian year of its 元年
+  std::tuple<int, int, int> first_day;
+  std::tuple<int, int, int> end;  // the first day of the next era
+};
+
+constexpr CalendarEra kCalendarEras[] = {
+    {"令和", "R", 2019, {2019, 5, 1}, {9999, 1, 1}},
+    {"平成", "H", 1989, {1989, 1, 8}, {2019, 5, 1}},
+    {"昭和", "S", 1926, {1926, 12, 25}, {1989, 1, 8}},
+};
+
+// Reads a date cell as tokens: numbers, an era, and the separators between them. Full-width
+// digits and separators (U+FF10..FF19, ／ ． －) read as their ASCII forms.
+class DateScanner {
+ public:
+  explicit DateScanner(std::string_view text) : text_(text) {}
+
+  bool AtEnd() const { return position_ == text_.size(); }
+
+  // An era name or letter at the start, or nullptr.
+  const CalendarEra* Era() {
+    for (const CalendarEra& era : kCalendarEras) {
+      for (std::string_view name : {era.name, era.letter}) {
+        if (text_.substr(position_, name.size()) == name) {
+          position_ += name.size();
+          return &era;
+        }
+      }
+    }
+    return nullptr;
+  }
+
+  // 1 to `max_digits` digits, or 元 (1) when `gannen` is allowed.
+  std::optional<int> Number(int max_digits, bool gannen = false) {
+    if (gannen && Consume("元")) return 1;
+    int value = 0;
+    int digits = 0;
+    while (digits < max_digits) {
+      const std::optional<int> digit = Digit();
+      if (!digit) break;
+      value = value * 10 + *digit;
+      ++digits;
+    }
+    if (digits == 0 || Digit()) return std::nullopt;  // none, or too many
+    return value;
+  }
+
+  // One of the separators, returning which ('-' for 年 and 月 as well as - / .).
+  bool Separator(std::string_view unit) {
+    if (Consume(unit)) return true;
+    for (std::string_view separator : {"-", "/", ".", "／", "．", "－"}) {
+      if (Consume(separator)) return true;
+    }
+    return false;
+  }
+
+  bool Consume(std::string_view token) {
+    if (text_.substr(position_, token.size()) != token) return false;
+    position_ += token.size();
+    return true;
+  }
+
+ private:
+  std::optional<int> Digit() {
+    if (position_ < text_.size() && text_[position_] >= '0' && text_[position_] <= '9') {
+      return text_[position_++] - '0';
+    }
+    // U+FF10..U+FF19: EF BC 90..99.
+    if (position_ + 2 < text_.size() && text_.substr(position_, 2) == "\xEF\xBC") {
+      const auto third = static_cast<unsigned char>(text_[position_ + 2]);
+      if (third >= 0x90 && third <= 0x99) {
+        position_ += 3;
+        return third - 0x90;
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::string_view text_;
+  size_t position_ = 0;
+};
+
+}  // namespace
+
+std::optional<v1::Date> ParseCivilDate(std::string_view text) {
+  text = TrimSpaces(text);
+  if (const auto midnight = ParseJstDate(text)) return JstDateOf(*midnight);
+  DateScanner scanner(text);
+  const CalendarEra* era = scanner.Era();
+  const std::optional<int> year_number = scanner.Number(era ? 2 : 4, era != nullptr);
+  if (!year_number || !scanner.Separator("年")) return std::nullopt;
+  const std::optional<int> month = scanner.Number(2);
+  if (!month || !scanner.Separator("月")) return std::nullopt;
+  const std::optional<int> day = scanner.Number(2);
+  if (!day) return std::nullopt;
+  scanner.Consume("日");
+  if (!scanner.AtEnd()) return std::nullopt;
+  const int year = era ? era->first_year + *year_number - 1 : *year_number;
+  if (era && (std::make_tuple(year, *month, *day) < era->first_day ||
+              std::make_tuple(year, *month, *day) >= era->end)) {
+    return std::nullopt;
+  }
+  const auto midnight = JstMidnight(year, *month, *day);
+  if (!midnight) return std::nullopt;
+  return JstDateOf(*midnight);
 }
 
 v1::Date JstToday(const Clock& clock) { return JstDateOf(clock.Now()); }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "services/auth/upload_reactor.h"
 #include "services/common/fiscal_year.h"
 #include "services/common/grpc_errors.h"
 #include "services/common/pagination.h"
@@ -149,75 +150,18 @@ grpc::ServerUnaryReactor* DirectoryService::FindPartners(grpc::CallbackServerCon
       });
 }
 
-// Collects the chunks of the file, then hands it to the gatekeeper as one call.
-class DirectoryService::ImportReactor final
-    : public grpc::ServerReadReactor<v1::ImportAgenciesRequest> {
- public:
-  ImportReactor(DirectoryService& service, grpc::CallbackServerContext* context,
-                v1::ImportAgenciesResponse* response)
-      : service_(service), context_(context), response_(response) {
-    StartRead(&request_);
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      // A client that went away (rather than closing its side) sent a truncated file, which
-      // might still parse: import nothing.
-      if (context_->IsCancelled()) {
-        Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the upload was cancelled"));
-        return;
-      }
-      Run(Status::Ok());  // the client has sent the whole file
-      return;
-    }
-    if (messages_++ == 0) {
-      options_ = request_.options();
-    } else if (request_.has_options()) {
-      Run(Status::InvalidArgument("options", "only the first message may carry options"));
-      return;
-    }
-    if (file_.size() + request_.chunk().size() > kMaxImportBytes) {
-      Run(Status::InvalidArgument(
-          "chunk", "the file is larger than " + std::to_string(kMaxImportBytes >> 20) + " MiB"));
-      return;
-    }
-    file_.append(request_.chunk());
-    StartRead(&request_);
-  }
-
-  void OnDone() override { delete this; }
-
- private:
-  // Authorises, audits and (unless `refusal` is an error) imports; finishes the call.
-  void Run(const Status& refusal) {
-    service_.gatekeeper_.Dispatch(
-        context_, DirectoryMethod("ImportAgencies"),
-        [this, refusal](auth::Call& call) {
-          call.set_resource("agencies");
-          if (!refusal.ok()) return refusal;
-          auto csv = ParseAgencyCsv(file_);
-          if (!csv.ok()) return csv.status();
-          call.HoldUntilCommitted(service_.store_.LockForWrite());
-          auto result = service_.store_.PrepareImport(*csv, options_, &call.changes());
-          if (!result.ok()) return result.status();
-          *response_ = std::move(result).value();
-          return Status::Ok();
-        },
-        [this](const Status& status) { Finish(ToGrpcStatus(status)); });
-  }
-
-  DirectoryService& service_;
-  grpc::CallbackServerContext* context_;
-  v1::ImportAgenciesResponse* response_;
-  v1::ImportAgenciesRequest request_;
-  v1::AgencyImportOptions options_;
-  std::string file_;
-  int messages_ = 0;
-};
-
 grpc::ServerReadReactor<v1::ImportAgenciesRequest>* DirectoryService::ImportAgencies(
     grpc::CallbackServerContext* context, v1::ImportAgenciesResponse* response) {
-  return new ImportReactor(*this, context, response);
+  return new auth::UploadReactor<v1::ImportAgenciesRequest, v1::ImportAgenciesResponse>(
+      gatekeeper_, context, DirectoryMethod("ImportAgencies"), kMaxImportBytes, response,
+      [this](auth::Call& call, const v1::AgencyImportOptions& options, const std::string& file,
+             v1::ImportAgenciesResponse* answer) {
+        call.set_resource("agencies");
+        CASECOORD_ASSIGN_OR_RETURN(auto csv, ParseAgencyCsv(file));
+        call.HoldUntilCommitted(store_.LockForWrite());
+        CASECOORD_ASSIGN_OR_RETURN(*answer, store_.PrepareImport(csv, options, &call.changes()));
+        return Status::Ok();
+      });
 }
 
 // Builds the whole file on a worker (through the gatekeeper), then sends it in chunks.

@@ -63,7 +63,6 @@ class DirectoryService final : public v1::AgencyDirectory::CallbackService {
       v1::CooperationSurveySummary* response) override;
 
  private:
-  class ImportReactor;
   class ExportReactor;
 
   auth::Gatekeeper& gatekeeper_;

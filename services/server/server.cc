@@ -592,10 +592,12 @@ Status CaseServer::OpenDirectoryAndCases(const ServerConfig& config,
   CASECOORD_RETURN_IF_ERROR(server->storage_->EraseDestroyed());
   auto cases_reindexed = server->case_maintenance_->RebuildIndexesIfStale();
   if (!cases_reindexed.ok()) return cases_reindexed.status();
+  server->case_imports_ = std::make_unique<cases::CaseImports>(*server->storage_, *server->cases_);
   server->cases_service_ = std::make_unique<cases::CasesService>(
       *server->gatekeeper_,
       cases::CaseStores{*server->cases_, *server->case_referrals_, *server->case_consultations_,
-                        *server->case_counting_, *server->case_maintenance_},
+                        *server->case_counting_, *server->case_maintenance_,
+                        *server->case_imports_},
       clock);
   CASECOORD_RETURN_IF_ERROR(SeedDemoCases(config, *server->storage_, *server->cases_,
                                           *server->case_referrals_, *server->audit_));

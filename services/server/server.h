@@ -49,6 +49,7 @@ namespace casecoord::cases {
 class CaseConsultations;
 class CaseCounting;
 class CaseKeyring;
+class CaseImports;
 class CaseMaintenance;
 class CaseReferrals;
 class CaseStore;
@@ -186,6 +187,7 @@ class CaseServer {
   std::unique_ptr<cases::CaseConsultations> case_consultations_;
   std::unique_ptr<cases::CaseCounting> case_counting_;
   std::unique_ptr<cases::CaseMaintenance> case_maintenance_;
+  std::unique_ptr<cases::CaseImports> case_imports_;
   std::unique_ptr<cases::CasesService> cases_service_;
   std::unique_ptr<advisers::AdviserStore> advisers_;
   std::unique_ptr<advisers::DispatchStore> dispatches_;

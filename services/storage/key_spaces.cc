@@ -56,6 +56,7 @@ std::span<const KeySpace> AllKeySpaces() {
       kCaseNumber,
       kCaseRequest,
       kCaseTeam,
+      kCaseImportSource,
       kCaseIndexVersion,
       kCaseIntakeDatesFilled,
       kMeeting,

@@ -75,6 +75,8 @@ inline constexpr KeySpace kCaseNextId{kMeta, "case-next-id", kWholeKey};
 inline constexpr KeySpace kCaseNumber{kMeta, "case-number", kPrefix};
 inline constexpr KeySpace kCaseRequest{kIndexes, "case-request", kPrefix};
 inline constexpr KeySpace kCaseTeam{kIndexes, "case-team", kPrefix};
+// A city's own number of an imported case (ImportCases) → the case id.
+inline constexpr KeySpace kCaseImportSource{kIndexes, "case-import-source", kPrefix};
 inline constexpr KeySpace kCaseIndexVersion{kMeta, "case-index-version", kWholeKey};
 // Present once every case has its intake_date (start-up migration, CaseMaintenance).
 inline constexpr KeySpace kCaseIntakeDatesFilled{kMeta, "case-intake-dates", kWholeKey};

@@ -68,11 +68,16 @@ Result<uint64_t> NumberedCreates::NextId() const {
 
 void NumberedCreates::Record(uint64_t id, std::string_view user_id, std::string_view request_id,
                              WriteBatch* batch) const {
-  std::string next_value, id_value;
-  AppendUint64(&next_value, id + 1);
+  Take(id, batch);
+  std::string id_value;
   AppendUint64(&id_value, id);
-  batch->Put(ColumnFamily::kMeta, sequence_key_, next_value);
   batch->Put(ColumnFamily::kIndexes, RequestKey(user_id, request_id), id_value);
+}
+
+void NumberedCreates::Take(uint64_t id, WriteBatch* batch) const {
+  std::string next_value;
+  AppendUint64(&next_value, id + 1);
+  batch->Put(ColumnFamily::kMeta, sequence_key_, next_value);
 }
 
 }  // namespace casecoord::storage

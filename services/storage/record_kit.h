@@ -53,6 +53,9 @@ class NumberedCreates {
   // Takes `id` (the sequence moves past it) and remembers it for (user_id, request_id), in `batch`.
   void Record(uint64_t id, std::string_view user_id, std::string_view request_id,
               WriteBatch* batch) const;
+  // Takes every id up to `id` (the sequence moves past it), in `batch`: for records created
+  // several to a batch under an idempotency key of their own (an import's source ids).
+  void Take(uint64_t id, WriteBatch* batch) const;
 
  private:
   std::string RequestKey(std::string_view user_id, std::string_view request_id) const;
