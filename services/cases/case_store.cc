@@ -561,14 +561,14 @@ Result<v1::Case> CaseStore::CheckNewCase(const v1::Case& input) const {
   if (checked.has_intake_date()) {
     CASECOORD_RETURN_IF_ERROR(CheckIntakeBounds(checked.intake_date(), clock_.Now()));
   }
-  CASECOORD_RETURN_IF_ERROR(
-      agencies_.Get(checked.referring_agency(), "case.referring_agency").status());
+  const Result<v1::Agency> referrer =
+      agencies_.Get(checked.referring_agency(), "case.referring_agency");
+  if (!referrer.ok()) return referrer.status();
   return checked;
 }
 
 Result<CaseStore::NewCase> CaseStore::PrepareNewCase(const std::string& user_id, uint64_t id,
-                                                     const v1::Case& input,
-                                                     PendingNumbers* pending,
+                                                     const v1::Case& input, PendingNumbers* pending,
                                                      storage::WriteBatch* batch) const {
   CASECOORD_ASSIGN_OR_RETURN(const v1::Case checked, CheckNewCase(input));
   CASECOORD_ASSIGN_OR_RETURN(const v1::Agency referrer, agencies_.Get(checked.referring_agency()));

@@ -197,10 +197,7 @@ namespace casecoord {
   X(kVocabularyFull, "VOCABULARY_FULL", kFailedPrecondition, "このリストにはこれ以上登録できません") \
   X(kVocabularyRecordCorrupt, "VOCABULARY_RECORD_CORRUPT", kDataLoss, "コード表の記録が破損しています。管理者に連絡してください") \
   X(kDemoVocabulariesInvalid, "DEMO_VOCABULARIES_INVALID", kFailedPrecondition, "デモ用のコード表に誤りがあります") \
-  X(kDemoVocabulariesUnreadable, "DEMO_VOCABULARIES_UNREADABLE", kFailedPrecondition, "デモ用のコード表を読めません") \
-  /* Intake date (issue 16) */ \
-  X(kDatedBeforeIntake, "DATED_BEFORE_INTAKE", kFailedPrecondition, "事例の受付日より前の日付は記録できません") \
-  X(kIntakeAfterRecords, "INTAKE_AFTER_RECORDS", kFailedPrecondition, "受付日より前の日付の記録があるため、受付日をその日より後にはできません")
+  X(kDemoVocabulariesUnreadable, "DEMO_VOCABULARIES_UNREADABLE", kFailedPrecondition, "デモ用のコード表を読めません")
 
 // clang-format on
 
