@@ -68,6 +68,7 @@ std::span<const CommandSpec> AgencyCommandTable();
 std::span<const CommandSpec> AgencyTransferCommandTable();
 std::span<const CommandSpec> CaseCommandTable();
 std::span<const CommandSpec> CaseTeamCommandTable();
+std::span<const CommandSpec> CaseSearchCommandTable();
 std::span<const CommandSpec> DispatchCommandTable();
 std::span<const CommandSpec> MonitoringCommandTable();
 std::span<const CommandSpec> MeetingCommandTable();

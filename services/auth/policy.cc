@@ -116,6 +116,8 @@ std::vector<MethodRule> CaseRules(const RoleSets& roles) {
       // Destroying personal data, and rewriting the statistics, are administration.
       {cases("PurgeCase"), {Role::ADMIN}, AuditKind::kWrite},
       {cases("RebuildCaseCounters"), {Role::ADMIN}, AuditKind::kWrite},
+      // Household search (issue 16): a read of the cases it returns, as ListCases.
+      {cases("SearchCases"), case_readers, AuditKind::kRead},
       {meetings("CreateMeeting"), {Role::COORDINATOR}, AuditKind::kWrite},
       {meetings("GetMeeting"), meeting_readers, AuditKind::kRead},
       {meetings("ListMeetings"), meeting_readers, AuditKind::kRead},
@@ -201,7 +203,7 @@ void SetCosts(std::vector<MethodRule>& rules) {
       {admin("ListAuditEntries"), 10},       {admin("VerifyAuditChain"), 200},
       {admin("CreateBackup"), 200},          {cases("RebuildCaseCounters"), 200},
       {statistics("GetYearlyReport"), 5},    {statistics("PublishYear"), 5},
-      {statistics("GetPlanProgress"), 5},
+      {statistics("GetPlanProgress"), 5},    {cases("SearchCases"), 10},
   };
   for (MethodRule& rule : rules) {
     auto cost = costs.find(rule.method);

@@ -1,5 +1,7 @@
 #include "services/cases/case_maintenance.h"
 
+#include <algorithm>
+
 #include "services/cases/case_layout.h"
 #include "services/cases/case_model.h"
 #include "services/common/fiscal_year.h"
@@ -120,6 +122,8 @@ Result<v1::Case> CaseMaintenance::PreparePurge(const std::string& user_id,
 
   auto last = cases_.LastEventSequence(*id);
   if (!last.ok()) return last.status();
+  // The index entries derive from the personal data being destroyed: they go with it.
+  cases_.PutSearchTerms(*id, &record, nullptr, batch);
   SplitPersonal(&record);
   *record.mutable_purge_time() = ToTimestamp(clock_.Now());
   *record.mutable_update_time() = record.purge_time();
@@ -181,9 +185,11 @@ Result<int> CaseMaintenance::RebuildIndexesIfStale() {
   auto lock = cases_.LockAllWriters();
   auto moved = MoveLegacyCaseKeys();
   if (!moved.ok()) return moved.status();
+  auto searchable = cases_.RebuildSearchIndexIfStale();
+  if (!searchable.ok()) return searchable.status();
   auto version = storage_.Get(ColumnFamily::kMeta, kIndexVersionKey);
   if (!version.ok()) return version.status();
-  if (version->has_value() && **version == kIndexVersion) return 0;
+  if (version->has_value() && **version == kIndexVersion) return *searchable;
   storage::WriteBatch batch(storage_);
   const std::string index_prefix = KindPrefix(kTeamIndex);
   std::string index_end = index_prefix;
@@ -196,7 +202,7 @@ Result<int> CaseMaintenance::RebuildIndexesIfStale() {
   log::Info("case indexes rebuilt", {{"cases", std::to_string(*cases)},
                                      {"from_version", version->value_or("none")},
                                      {"to_version", kIndexVersion}});
-  return *cases;
+  return std::max(*cases, *searchable);
 }
 
 }  // namespace casecoord::cases

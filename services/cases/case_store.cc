@@ -27,7 +27,7 @@ const std::set<std::string>& UpdatablePaths() {
   static const std::set<std::string> paths = {
       "members",       "household_issue_tags", "fields",  "district", "address",
       "referral_note", "involved_agencies",    "urgency", "consent",  "presenting_problem",
-      "coordinator",   "next_review_date"};
+      "coordinator",   "next_review_date",     "phone"};
   return paths;
 }
 
@@ -411,7 +411,8 @@ Result<uint64_t> CaseStore::NextCaseNumber(int fiscal_year) const {
 }
 
 Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std::string& request_id,
-                                          const v1::Case& input, storage::WriteBatch* batch) const {
+                                          const v1::Case& input, storage::WriteBatch* batch,
+                                          Duplicates duplicates) const {
   return storage::CreateOnce(
       creates_, user_id, request_id, batch,
       [this](uint64_t id) -> Result<v1::Case> {
@@ -419,13 +420,14 @@ Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std:
         if (!stored.ok()) return stored.status();
         return std::move(stored->record);
       },
-      [&](uint64_t id) { return PrepareNewCase(user_id, id, input, batch); });
+      [&](uint64_t id) { return PrepareNewCase(user_id, id, input, duplicates, batch); });
 }
 
 Result<v1::Case> CaseStore::PrepareNewCase(const std::string& user_id, uint64_t id,
-                                           const v1::Case& input,
+                                           const v1::Case& input, Duplicates duplicates,
                                            storage::WriteBatch* batch) const {
   CASECOORD_RETURN_IF_ERROR(Validate(input, /*check_referrer=*/true));
+  if (duplicates == Duplicates::kWarn) CASECOORD_RETURN_IF_ERROR(CheckNotDuplicate(input));
   auto referrer = agencies_.Get(input.referring_agency());
   if (!referrer.ok()) return referrer.status();
 
@@ -446,6 +448,8 @@ Result<v1::Case> CaseStore::PrepareNewCase(const std::string& user_id, uint64_t 
   opened.set_to_state(v1::INTAKE);
   CASECOORD_RETURN_IF_ERROR(PutEvent(id, key->first, opened, record, batch));
   PutCase(id, key->first, record, batch);
+  PutSearchTerms(id, nullptr, &record, batch);
+  PutCaseNumber(id, record, batch);
 
   std::string number_value;
   storage::AppendUint64(&number_value, *number);
@@ -498,6 +502,7 @@ Result<v1::Case> CaseStore::PrepareUpdate(const std::string& user_id,
   if (!key.ok()) return key.status();
   CASECOORD_RETURN_IF_ERROR(PutEvent(*id, *key, *std::move(event), record, batch));
   PutCase(*id, *key, record, batch);
+  PutSearchTerms(*id, &stored->record, &record, batch);
   return record;
 }
 

@@ -31,6 +31,10 @@ struct CaseStores {
   CaseMaintenance& maintenance;
 };
 
+// The criteria of `request` in the form the store searches with; INVALID_ARGUMENT naming the field
+// for a criterion that normalises to nothing, a bad birth date or case number, or no criterion.
+Result<SearchQuery> ParseSearchQuery(const v1::SearchCasesRequest& request);
+
 class CasesService final : public v1::Cases::CallbackService {
  public:
   // All must outlive the service.
@@ -90,6 +94,9 @@ class CasesService final : public v1::Cases::CallbackService {
   grpc::ServerUnaryReactor* RebuildCaseCounters(grpc::CallbackServerContext* context,
                                                 const v1::RebuildCaseCountersRequest* request,
                                                 v1::RebuildCaseCountersResponse* response) override;
+  grpc::ServerUnaryReactor* SearchCases(grpc::CallbackServerContext* context,
+                                        const v1::SearchCasesRequest* request,
+                                        v1::SearchCasesResponse* response) override;
 
  private:
   // The case `name` if the caller may see it; NOT_FOUND (as for an absent case) otherwise.

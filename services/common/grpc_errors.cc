@@ -1,5 +1,7 @@
 #include "services/common/grpc_errors.h"
 
+#include <map>
+
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "services/common/text.h"
@@ -67,6 +69,9 @@ grpc::Status ToGrpcStatus(const Status& status) {
   google::rpc::ErrorInfo info;
   info.set_reason(status.reason());
   info.set_domain(kErrorDomain);
+  for (const auto& [key, value] : status.metadata()) {
+    (*info.mutable_metadata())[key] = ShortQuote(value, kMaxErrorMessageBytes);
+  }
   rich.add_details()->PackFrom(info);
 
   if (!status.field_violations().empty()) {
@@ -102,14 +107,15 @@ Status FromGrpcStatus(const grpc::Status& grpc_status) {
   if (grpc_status.error_details().empty() || !rich.ParseFromString(grpc_status.error_details())) {
     return Status::FromWire(code, "", grpc_status.error_message());
   }
-  std::string reason;
+  google::rpc::ErrorInfo info;
   google::rpc::BadRequest bad_request;
   for (const auto& detail : rich.details()) {
-    google::rpc::ErrorInfo info;
-    if (detail.UnpackTo(&info)) reason = info.reason();
-    detail.UnpackTo(&bad_request);
+    if (!detail.UnpackTo(&info)) detail.UnpackTo(&bad_request);
   }
-  Status status = Status::FromWire(code, std::move(reason), rich.message());
+  Status status = Status::FromWire(code, info.reason(), rich.message());
+  // A map's order is unspecified on the wire; sorted, the metadata reads back the same every time.
+  std::map<std::string, std::string> metadata(info.metadata().begin(), info.metadata().end());
+  for (auto& [key, value] : metadata) status.AddMetadata(key, std::move(value));
   for (const auto& v : bad_request.field_violations())
     status.AddViolation(v.field(), v.description());
   return status;

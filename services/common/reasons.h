@@ -182,7 +182,9 @@ namespace casecoord {
   /* Client-side exports (casectl, reports; never sent by the server) */ \
   X(kUnprotectedCell, "UNPROTECTED_CELL", kFailedPrecondition, "秘匿されていない小さな数値があるため出力できません") \
   X(kDisclosureAuditNotPassed, "DISCLOSURE_AUDIT_NOT_PASSED", kFailedPrecondition, "秘匿チェックに合格していない表は出力できません") \
-  X(kXlsxWriteFailed, "XLSX_WRITE_FAILED", kInternal, "Excel ファイルを書き出せませんでした")
+  X(kXlsxWriteFailed, "XLSX_WRITE_FAILED", kInternal, "Excel ファイルを書き出せませんでした") \
+  /* Household search (issue 16) */ \
+  X(kPossibleDuplicate, "POSSIBLE_DUPLICATE", kFailedPrecondition, "同じ世帯の事例が既にあるかもしれません。既存の事例を確認し、別の世帯として登録する場合は重複を承知のうえで指定してください")
 
 // clang-format on
 

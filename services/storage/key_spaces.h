@@ -76,6 +76,12 @@ inline constexpr KeySpace kCaseNumber{kMeta, "case-number", kPrefix};
 inline constexpr KeySpace kCaseRequest{kIndexes, "case-request", kPrefix};
 inline constexpr KeySpace kCaseTeam{kIndexes, "case-team", kPrefix};
 inline constexpr KeySpace kCaseIndexVersion{kMeta, "case-index-version", kWholeKey};
+// Household search (services/cases/case_search.h): keyed hashes of normalised terms → case ids,
+// never the terms; case numbers (fiscal year, number) → case id; and the version (layout and KEK)
+// the search index was built with.
+inline constexpr KeySpace kCaseSearch{kIndexes, "case-search", kPrefix};
+inline constexpr KeySpace kCaseByNumber{kIndexes, "case-by-number", kPrefix};
+inline constexpr KeySpace kCaseSearchVersion{kMeta, "case-search-version", kWholeKey};
 
 // Meetings and support plans.
 inline constexpr KeySpace kMeeting{kRecords, "meeting", kPrefix};
