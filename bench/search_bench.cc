@@ -32,6 +32,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -56,7 +57,7 @@ namespace {
 namespace fs = std::filesystem;
 using Steady = std::chrono::steady_clock;
 
-constexpr int kDataFormat = 1;
+constexpr int kDataFormat = 2;
 constexpr double kGoalP99Ms = 5;
 // One case in this many is on the team of the agency whose staff search.
 constexpr int kTeamShare = 50;
@@ -229,9 +230,13 @@ void Load(const DataPaths& paths, const Flags& flags) {
           "preparing a case");
     OrDie(storage->CommitUnsynced(batch), "committing a case");
     if (i % kTeamShare == 0) {
-      // On agencies/a2's team, as an accepted referral puts it.
+      // On agencies/a2's team, as an accepted referral puts it: the record and the team index.
+      const auto id = static_cast<uint64_t>(i);
+      auto stored = OrDie(store.Load(id), "reading a case");
+      stored.record.add_team()->set_agency("agencies/a2");
       storage::WriteBatch team(*storage);
-      store.PutTeamIndex(static_cast<uint64_t>(i), "agencies/a2", true, &team);
+      store.PutCase(id, OrDie(store.KeyOf(id), "reading a key"), stored.record, &team);
+      store.PutTeamIndex(id, "agencies/a2", true, &team);
       OrDie(storage->CommitUnsynced(team), "indexing a team");
     }
     if (i % 10000 == 0) {
@@ -246,9 +251,16 @@ void Load(const DataPaths& paths, const Flags& flags) {
 
 struct Kind {
   std::string name;
-  std::vector<float> ms;
+  std::vector<float> ms;      // wall
+  std::vector<float> cpu_ms;  // this thread's CPU
   int64_t found = 0;
 };
+
+double ThreadCpuMs() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
+}
 
 int Main(int argc, char** argv) {
   Flags flags;
@@ -302,8 +314,10 @@ int Main(int argc, char** argv) {
   }
   const cases::Viewer coordinator{true, ""};
   const cases::Viewer staff{false, "agencies/a2"};
-  std::vector<Kind> kinds = {{"family-kana"}, {"full-kana"}, {"name+birth"},
-                             {"phone"},       {"number"},    {"staff"}};
+  std::vector<Kind> kinds;
+  for (const char* name : {"family-kana", "full-kana", "name+birth", "phone", "number", "staff"}) {
+    kinds.push_back(Kind{name, {}, {}, 0});
+  }
   std::mt19937_64 pick(static_cast<uint64_t>(flags.seed) + 1);
   std::uniform_int_distribution<int> any_case(1, flags.cases);
   for (int q = 0; q < flags.queries; ++q) {
@@ -337,7 +351,9 @@ int Main(int argc, char** argv) {
         }
       }
       const auto start = Steady::now();
+      const double cpu_start = ThreadCpuMs();
       auto page = store.Search(k == 5 ? staff : coordinator, query, "", 50);
+      kinds[k].cpu_ms.push_back(static_cast<float>(ThreadCpuMs() - cpu_start));
       kinds[k].ms.push_back(
           std::chrono::duration<float, std::milli>(Steady::now() - start).count());
       if (!page.ok()) Die("search: " + page.status().ToString());
@@ -356,15 +372,19 @@ int Main(int argc, char** argv) {
       "search at %d households, %d queries of each kind, CaseStore::Search as SearchCases calls "
       "it (page of 50, personal data opened), in-process:\n",
       flags.cases, flags.queries);
-  std::printf("  %-12s %8s %8s %8s %10s\n", "kind", "p50 ms", "p99 ms", "max ms", "found/q");
+  std::printf("  %-12s %8s %8s %8s %12s %12s %8s\n", "kind", "p50 ms", "p99 ms", "max ms",
+              "cpu p50 ms", "cpu p99 ms", "found/q");
   bool met = true;
   for (auto& kind : kinds) {
     const double found = static_cast<double>(kind.found) / static_cast<double>(kind.ms.size());
     const float max = *std::max_element(kind.ms.begin(), kind.ms.end());
     const double p50 = Percentile(kind.ms, 0.5);
     const double p99 = Percentile(kind.ms, 0.99);
+    const double cpu_p50 = Percentile(kind.cpu_ms, 0.5);
+    const double cpu_p99 = Percentile(kind.cpu_ms, 0.99);
     met = met && p99 <= kGoalP99Ms;
-    std::printf("  %-12s %8.3f %8.3f %8.3f %10.1f\n", kind.name.c_str(), p50, p99, max, found);
+    std::printf("  %-12s %8.3f %8.3f %8.3f %12.3f %12.3f %8.1f\n", kind.name.c_str(), p50, p99, max,
+                cpu_p50, cpu_p99, found);
   }
   std::printf("goal p99 <= %.0f ms for every kind: %s\n", kGoalP99Ms, met ? "met" : "NOT met");
   return 0;
