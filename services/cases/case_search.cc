@@ -335,12 +335,10 @@ Result<CasePage> CaseStore::Search(const Viewer& viewer, const SearchQuery& quer
     auto stored = Load(*id);
     if (!stored.ok() && stored.status().Is(Reason::kNotFound)) continue;
     if (!stored.ok()) return stored.status();
-    // A hash names a term only up to a collision; the opened record decides, and the record's
-    // team, not the index, decides who sees it.
-    if (!CanSee(stored->record, viewer) || stored->record.has_purge_time() ||
-        !query.Matches(stored->record)) {
-      continue;
-    }
+    // A hash names a term only up to a collision; the opened record decides (a purged case,
+    // whose personal fields are empty, matches a case number only), and the record's team, not
+    // the index, decides who sees it.
+    if (!CanSee(stored->record, viewer) || !query.Matches(stored->record)) continue;
     if (static_cast<int>(page.cases.size()) == limit) {
       page.next_after_id = page.cases.back().name().substr(sizeof(kCasePrefix) - 1);
       break;

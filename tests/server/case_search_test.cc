@@ -133,6 +133,7 @@ TEST_F(CaseSearchTest, FindsAMemberByKanaInEitherScriptByNameAndByBirthDate) {
   other.mutable_case_()->mutable_members(0)->set_display_name("佐藤 一");
   other.mutable_case_()->mutable_members(0)->set_kana("サトウ ハジメ");
   other.mutable_case_()->mutable_members(0)->clear_phone();
+  *other.mutable_case_()->mutable_members(0)->mutable_birth_date() = DateOf(1960, 1, 1);
   other.mutable_case_()->mutable_members(1)->set_display_name("佐藤 光");
   other.mutable_case_()->mutable_members(1)->set_kana("サトウ ヒカリ");
   other.mutable_case_()->set_phone("06-0000-0000");
