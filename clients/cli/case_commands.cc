@@ -2,7 +2,8 @@
 //
 //   case open --district D --referrer AGENCY_ID (--problem-file PATH | --problem TEXT)
 //             --member SPEC [--member SPEC ...] [--household-tag T ...] [--urgency U]
-//             [--consent C] [--address TEXT] [--referral-note TEXT] [--request-id ID]
+//             [--consent C] [--address TEXT] [--phone PHONE] [--referral-note TEXT]
+//             [--request-id ID] [--allow-duplicate]
 //   case get CASE
 //   case list [--state S] [--district D] [--page-size N] [--page-token T] [--all]
 //   case transition CASE --to STATE [--outcome O] [--reason TEXT] [--date YYYY-MM-DD]
@@ -20,8 +21,8 @@
 //   case decline REFERRAL (--reason-file PATH | --reason TEXT) [--propose AGENCY]
 //   case revoke REFERRAL
 //
-// CASE is "cases/12" or "12"; REFERRAL is "cases/12/referrals/1" (the 名前 column of case
-// referrals); AGENCY is "kita-houkatsu" or "agencies/kita-houkatsu". SPEC is
+// CASE is "cases/12", "12" or the case number "R6-0042"; REFERRAL is "cases/12/referrals/1" (the
+// 名前 column of case referrals); AGENCY is "kita-houkatsu" or "agencies/kita-houkatsu". SPEC is
 // "ID:氏名:続柄[:本人][:tag,tag]":
 //   --member "m1:山田 太郎:長男:本人:hikikomori" --member "m2:山田 花子:母:dementia"
 // (a 続柄 of 本人 also marks the principal; see case open --help). Enum flags (--urgency,
@@ -67,6 +68,7 @@
 #include "clients/cli/render.h"
 #include "clients/cli/table.h"
 #include "services/common/fiscal_year.h"
+#include "services/common/grpc_errors.h"
 #include "services/common/text.h"
 
 namespace casecoord::cli {
@@ -371,6 +373,10 @@ class CaseOpenCommand : public Command {
     app.add_option("--consent", consent_,
                    "同意 / consent: " + ValidValues(*v1::ConsentStatus_descriptor()));
     app.add_option("--address", address_, "住所 / the household's address");
+    app.add_option("--phone", phone_, "電話 / the household's phone, e.g. 03-1234-5678");
+    app.add_flag("--allow-duplicate", allow_duplicate_,
+                 "重複を承知で受付 / open the case even though the server warned that the "
+                 "household may already have one (same name and birth date, or same phone)");
     app.add_option("--referral-note", referral_note_,
                    "つなぎ元の対応 / what the referring agency already did");
     app.add_option("--intake-date", intake_date_,
@@ -412,11 +418,13 @@ class CaseOpenCommand : public Command {
     if (const int code = PrepareMembers(record); code != kExitOk) return code;
     if (const int code = PrepareIssues(record); code != kExitOk) return code;
     record.set_address(address_);
+    record.set_phone(std::string(TrimSpaces(phone_)));
     record.set_referral_note(referral_note_);
     if (!intake_date_.empty() &&
         !ParseDecisionDate("--intake-date", intake_date_, record.mutable_intake_date(), &error)) {
       return UsageError(error);
     }
+    request_.set_allow_duplicate(allow_duplicate_);
     if (const int code = PrepareRequestId(&request_id_, &generated_request_id_); code != kExitOk) {
       return code;
     }
@@ -426,14 +434,46 @@ class CaseOpenCommand : public Command {
 
   int Run(const Context& context) override {
     auto stub = CasesStub(context);
-    return CreateAndPrint(context, stub.get(), &v1::Cases::Stub::CreateCase, request_,
-                          generated_request_id_, {"受付", "opening a second case"},
-                          std::function([this](const v1::Case& created) {
-                            PrintOpened(created, request_.request_id());
-                          }));
+    if (generated_request_id_) {
+      std::cerr << "リクエストID / request id: " << request_.request_id() << "\n";
+    }
+    v1::Case created;
+    auto call = NewContext(context.options);
+    const grpc::Status status = stub->CreateCase(call.get(), request_, &created);
+    if (!status.ok()) {
+      const Status decoded = FromGrpcStatus(status);
+      if (decoded.Is(Reason::kPossibleDuplicate)) return ReportPossibleDuplicate(decoded);
+      ReportError(status);
+      PrintRetryHint({"受付", "opening a second case"}, request_.request_id());
+      return kExitFailed;
+    }
+    return PrintResult(context, created, [&] { PrintOpened(created, request_.request_id()); });
   }
 
  private:
+  // The duplicate warning, for people: the cases to look at, and how to open it anyway.
+  int ReportPossibleDuplicate(const Status& warning) const {
+    std::string numbers;
+    for (const auto& [key, value] : warning.metadata()) {
+      if (key == "case_numbers") numbers = value;
+    }
+    std::cerr
+        << "同じ世帯のケースが既にあるかもしれません（氏名と生年月日、または電話番号が一致）/ "
+           "the household may already have a case (same name and birth date, or same "
+           "phone): "
+        << (numbers.empty() ? warning.message() : numbers) << "\n";
+    const std::string first = numbers.substr(0, numbers.find(','));
+    if (!first.empty()) {
+      std::cerr << "確認 / check: casectl case get " << first << "\n";
+    }
+    std::cerr << "別の世帯なら --allow-duplicate を付けて同じ --request-id "
+              << request_.request_id()
+              << " で再実行してください / if it is another household, run again with "
+                 "--allow-duplicate and --request-id "
+              << request_.request_id() << "\n";
+    return kExitFailed;
+  }
+
   static void PrintOpened(const v1::Case& created, const std::string& request_id) {
     std::cout << "ケースを受け付けました / case opened: " << OrDash(created.case_number()) << " ("
               << created.name() << ")\n";
@@ -496,8 +536,9 @@ class CaseOpenCommand : public Command {
     return kExitOk;
   }
 
-  std::string district_, referrer_, problem_, problem_file_, urgency_, consent_, address_,
+  std::string district_, referrer_, problem_, problem_file_, urgency_, consent_, address_, phone_,
       referral_note_, intake_date_, request_id_;
+  bool allow_duplicate_ = false;
   std::vector<std::string> members_, household_tags_, fields_;
   bool generated_request_id_ = false;
   v1::CreateCaseRequest request_;

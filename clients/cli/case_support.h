@@ -5,6 +5,7 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,17 +14,36 @@
 #include "casecoord/v1/cases.grpc.pb.h"
 #include "clients/cli/command.h"
 #include "clients/cli/flag_parsing.h"
+#include "services/common/status.h"
 
 namespace casecoord::cli::cases {
 
-inline constexpr char kCaseHelp[] = "ケース / case: cases/12 or 12 (the 名前 column of case list)";
+inline constexpr char kCaseHelp[] =
+    "ケース / case: cases/12 or 12 (the 名前 column of case list), or its 受付番号 such as R6-0042";
 inline constexpr char kAgencyIdHelp[] = "ID or agencies/ID, from the directory";
 
 // "12" and "cases/12" -> "cases/12"; nullopt for anything else (the server's ids are decimal
 // numbers without leading zeros).
 std::optional<std::string> CaseName(std::string_view text);
 
-// CaseName, or a usage message for the CASE argument.
+// Whether `text` is written as a case number (受付番号): an era letter (S, H, R, either case),
+// the era's year, '-', the number: "R6-0042", "h30-1".
+bool LooksLikeCaseNumber(std::string_view text);
+
+// How casectl reaches the server when a case is named by its number: `connect` gives the channel
+// (called at most once, on the first case number), `options` the timeout. casectl's main sets it
+// before Prepare; unset, case numbers are refused as arguments.
+void SetCaseNumberLookup(std::function<Result<std::shared_ptr<grpc::Channel>>()> connect,
+                         const GlobalOptions* options);
+
+// The one place where casectl reads a case argument (`option` names it in messages): "12" and
+// "cases/12" as CaseName; a case number ("R6-0042") through one SearchCases call, so that it
+// names the case the caller can see with that number. False with a message for people otherwise
+// (a malformed argument, a number no visible case has, or the server's error).
+bool ResolveCaseArgument(const std::string& option, const std::string& text, std::string* name,
+                         std::string* error);
+
+// ResolveCaseArgument for the CASE argument.
 bool ParseCaseArgument(const std::string& text, std::string* name, std::string* error);
 
 // "kita-houkatsu" or "agencies/kita-houkatsu" -> "agencies/kita-houkatsu".

@@ -61,6 +61,7 @@
 #include <iostream>
 #include <string>
 
+#include "clients/cli/case_support.h"
 #include "clients/cli/client.h"
 #include "clients/cli/command.h"
 #include "clients/cli/command_support.h"
@@ -107,6 +108,7 @@ int Main(int argc, char** argv) {
   registry.Add(CaseImportCommandTable());
   registry.Add(CaseMaintenanceCommandTable());
   registry.Add(CaseTeamCommandTable());
+  registry.Add(CaseSearchCommandTable());
   registry.Add(DispatchCommandTable());
   registry.Add(MonitoringCommandTable());
   registry.Add(MeetingCommandTable());
@@ -123,17 +125,27 @@ int Main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
 
-  // Arguments are checked before connecting, so usage errors never depend on the server.
+  if (!options.user.empty()) {
+    options.connection.cert_file = options.pki_dir + "/users/" + options.user + ".crt";
+    options.connection.key_file = options.pki_dir + "/users/" + options.user + ".key";
+  }
+  // Arguments are checked before connecting, so usage errors never depend on the server; only a
+  // case named by its number (R6-0042) is looked up, connecting early for it.
+  std::shared_ptr<grpc::Channel> early_channel;
+  cases::SetCaseNumberLookup(
+      [&options, &early_channel]() -> Result<std::shared_ptr<grpc::Channel>> {
+        auto connected = client::Connect(options.connection);
+        if (connected.ok()) early_channel = *connected;
+        return connected;
+      },
+      &options);
   Command* command = registry.Selected();
   if (command != nullptr) {
     if (const int code = command->Prepare(); code != kExitOk) return code;
   }
 
-  if (!options.user.empty()) {
-    options.connection.cert_file = options.pki_dir + "/users/" + options.user + ".crt";
-    options.connection.key_file = options.pki_dir + "/users/" + options.user + ".key";
-  }
-  auto channel = client::Connect(options.connection);
+  auto channel = early_channel ? Result<std::shared_ptr<grpc::Channel>>(early_channel)
+                               : client::Connect(options.connection);
   if (!channel.ok()) {
     std::cerr << "エラー / error: " << channel.status().ToString() << "\n";
     return kExitUsage;

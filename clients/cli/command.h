@@ -70,6 +70,7 @@ std::span<const CommandSpec> CaseCommandTable();
 std::span<const CommandSpec> CaseImportCommandTable();
 std::span<const CommandSpec> CaseMaintenanceCommandTable();
 std::span<const CommandSpec> CaseTeamCommandTable();
+std::span<const CommandSpec> CaseSearchCommandTable();
 std::span<const CommandSpec> DispatchCommandTable();
 std::span<const CommandSpec> MonitoringCommandTable();
 std::span<const CommandSpec> MeetingCommandTable();

@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "casecoord/v1/advisers.grpc.pb.h"
+#include "clients/cli/case_support.h"
 #include "clients/cli/command.h"
 #include "clients/cli/flag_parsing.h"
 #include "clients/cli/render.h"
@@ -411,7 +412,7 @@ class DispatchRequestCommand : public Command {
     v1::Dispatch& dispatch = *request_.mutable_dispatch();
     if (!case_text_.empty()) {
       std::string case_name;
-      if (!ParseNumbered("--case", "ケース", kCasePrefix, case_text_, &case_name, &error)) {
+      if (!cases::ResolveCaseArgument("--case", case_text_, &case_name, &error)) {
         return UsageError(error);
       }
       dispatch.set_case_(case_name);
@@ -490,7 +491,7 @@ class DispatchListCommand : public Command {
       return UsageError(error);
     }
     if (!case_text_.empty()) {
-      if (!ParseNumbered("--case", "ケース", kCasePrefix, case_text_, &name, &error)) {
+      if (!cases::ResolveCaseArgument("--case", case_text_, &name, &error)) {
         return UsageError(error);
       }
       clauses.push_back("case = \"" + name + "\"");

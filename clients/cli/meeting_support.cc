@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "clients/cli/case_support.h"
 #include "clients/cli/flag_parsing.h"
 #include "clients/cli/render.h"
 #include "clients/cli/table.h"
@@ -20,16 +21,7 @@ using google::protobuf::EnumDescriptor;
 // "12" and "cases/12" -> "cases/12".
 bool ParseCaseArgument(const std::string& option, const std::string& text, std::string* name,
                        std::string* error) {
-  std::string_view rest = TrimSpaces(text);
-  if (StartsWith(rest, kCasePrefix)) rest.remove_prefix(kCasePrefix.size());
-  if (!IsIdNumber(rest)) {
-    *error = "ケースの指定が不正です / " + option + ": \"" + text +
-             "\" is not a case; give cases/12 or 12 (the 名前 column of case list; 受付番号 such "
-             "as R6-0042 are not accepted)";
-    return false;
-  }
-  *name = std::string(kCasePrefix) + std::string(rest);
-  return true;
+  return cases::ResolveCaseArgument(option, text, name, error);
 }
 
 // "3" and "meetings/3" -> "meetings/3".

@@ -24,7 +24,8 @@ inline constexpr char kCaseHelp[] = "ケース / case: cases/12 or 12 (the 名�
 inline constexpr char kArgumentWarning[] =
     " as an argument (visible in the process list and the shell history: prefer ";
 
-// "12" and "cases/12" -> "cases/12"; else an error naming `option`.
+// "12", "cases/12" and a case number ("R6-0042") -> "cases/12" (cases::ResolveCaseArgument); else
+// an error naming `option`.
 bool ParseCaseArgument(const std::string& option, const std::string& text, std::string* name,
                        std::string* error);
 

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "casecoord/v1/monitoring.grpc.pb.h"
+#include "clients/cli/case_support.h"
 #include "clients/cli/command.h"
 #include "clients/cli/flag_parsing.h"
 #include "clients/cli/render.h"
@@ -52,21 +53,15 @@ constexpr int kDefaultPageSize = 500;
 constexpr size_t kNoteColumns = 40;
 constexpr char kOverdue[] = "期限超過";
 
-// "12", "cases/12" and "cases/12/monitoring" -> "cases/12/monitoring".
+// "12", "cases/12", "cases/12/monitoring" and a case number (R6-0042) -> "cases/12/monitoring".
 bool ParseMonitoringArgument(const std::string& text, std::string* name, std::string* error) {
   std::string_view rest = TrimSpaces(text);
-  if (StartsWith(rest, kCasePrefix)) rest.remove_prefix(kCasePrefix.size());
   if (rest.size() >= kMonitoringSuffix.size() &&
       rest.substr(rest.size() - kMonitoringSuffix.size()) == kMonitoringSuffix) {
     rest.remove_suffix(kMonitoringSuffix.size());
   }
-  if (rest.empty() || rest.size() > kMaxIdDigits || rest.front() == '0' ||
-      rest.find_first_not_of("0123456789") != std::string_view::npos) {
-    *error = "ケースの指定が不正です / CASE: \"" + text +
-             "\" is not a case; give cases/12 or 12 (the 名前 column of case list)";
-    return false;
-  }
-  *name = std::string(kCasePrefix) + std::string(rest) + std::string(kMonitoringSuffix);
+  if (!cases::ResolveCaseArgument("CASE", std::string(rest), name, error)) return false;
+  *name += kMonitoringSuffix;
   return true;
 }
 

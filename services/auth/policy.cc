@@ -119,6 +119,8 @@ std::vector<MethodRule> CaseRules(const RoleSets& roles) {
       {cases("RebuildCaseCounters"), {Role::ADMIN}, AuditKind::kWrite},
       // Bringing a city's existing cases over is opening cases, many at once.
       {cases("ImportCases"), {Role::COORDINATOR}, AuditKind::kWrite},
+      // Household search (issue 16): a read of the cases it returns, as ListCases.
+      {cases("SearchCases"), case_readers, AuditKind::kRead},
       {meetings("CreateMeeting"), {Role::COORDINATOR}, AuditKind::kWrite},
       {meetings("GetMeeting"), meeting_readers, AuditKind::kRead},
       {meetings("ListMeetings"), meeting_readers, AuditKind::kRead},
@@ -205,6 +207,7 @@ void SetCosts(std::vector<MethodRule>& rules) {
       {admin("CreateBackup"), 200},          {cases("RebuildCaseCounters"), 200},
       {statistics("GetYearlyReport"), 5},    {statistics("PublishYear"), 5},
       {statistics("GetPlanProgress"), 5},    {cases("ImportCases"), 50},
+      {cases("SearchCases"), 10},
   };
   for (MethodRule& rule : rules) {
     auto cost = costs.find(rule.method);

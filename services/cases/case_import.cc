@@ -114,7 +114,7 @@ Result<v1::ImportCasesResponse> CaseImports::Prepare(const std::string& user_id,
   uint64_t id = first_id;
   for (const ImportedCaseDraft* draft : fresh) {
     CASECOORD_ASSIGN_OR_RETURN(CaseStore::NewCase created,
-                               cases_.PrepareNewCase(user_id, id, draft->input, &pending, batch));
+                               cases_.PrepareNewCase(user_id, id, draft->input, Duplicates::kAllow, &pending, batch));
     CASECOORD_RETURN_IF_ERROR(PutDecisions(user_id, id, *draft, &created, batch));
     std::string id_value;
     storage::AppendUint64(&id_value, id);

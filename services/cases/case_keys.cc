@@ -2,6 +2,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
@@ -22,6 +23,8 @@ constexpr size_t kNonceBytes = 12;
 constexpr size_t kTagBytes = 16;
 constexpr size_t kKekIdBytes = 16;
 constexpr char kWrapInfo[] = "casecoord case-key wrapping v1";
+constexpr char kSearchInfo[] = "casecoord case-search index v1";
+constexpr size_t kSearchHashBytes = 16;
 constexpr char kWrapAadLabel[] = "case-key";
 
 // Offsets in the wrapped key format (see case_keys.h).
@@ -50,9 +53,10 @@ struct KdfCtxDeleter {
 };
 
 // HKDF-SHA256 (RFC 5869) with no salt: the KEK is already uniformly random, so extraction needs
-// no salt; the info string is what separates this use of the KEK from its others.
-bool DeriveWrappingKey(const storage::KeyEncryptionKey& kek,
-                       std::array<uint8_t, kCaseKeyBytes>* out) {
+// no salt; the info string (kWrapInfo, kSearchInfo) is what separates the uses of the KEK.
+template <size_t kInfoSize>
+bool DeriveKey(const storage::KeyEncryptionKey& kek, const char (&info)[kInfoSize],
+               std::array<uint8_t, kCaseKeyBytes>* out) {
   EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
   if (kdf == nullptr) return false;
   std::unique_ptr<EVP_KDF_CTX, KdfCtxDeleter> ctx(EVP_KDF_CTX_new(kdf));
@@ -64,8 +68,8 @@ bool DeriveWrappingKey(const storage::KeyEncryptionKey& kek,
       // OSSL_PARAM takes non-const pointers but only reads input parameters.
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(kek.bytes()),
                                         storage::kKeyBytes),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(kWrapInfo),
-                                        sizeof(kWrapInfo) - 1),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(info),
+                                        kInfoSize - 1),
       OSSL_PARAM_construct_end(),
   };
   return EVP_KDF_derive(ctx.get(), out->data(), out->size(), params) == 1;
@@ -168,14 +172,23 @@ CaseKeyring::CaseKeyring(const std::shared_ptr<const storage::Keyring>& keyring)
     : current_id_(keyring->current().id()) {
   for (const std::string& id : keyring->ids()) {
     const storage::KeyEncryptionKey* kek = keyring->Find(id);
-    if (!DeriveWrappingKey(*kek, &wrapping_keys_[id].bytes)) {
+    if (!DeriveKey(*kek, kWrapInfo, &wrapping_keys_[id].bytes)) {
       // OpenSSL 3 ships HKDF in its default and FIPS providers; without it no case key is usable.
       std::abort();
     }
   }
+  if (!DeriveKey(keyring->current(), kSearchInfo, &search_key_.bytes)) std::abort();
 }
 
 CaseKeyring::~CaseKeyring() = default;
+
+std::string CaseKeyring::SearchHash(std::string_view term) const {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), search_key_.bytes.data(), static_cast<int>(search_key_.bytes.size()),
+       reinterpret_cast<const unsigned char*>(term.data()), term.size(), digest, &size);
+  return std::string(reinterpret_cast<const char*>(digest), kSearchHashBytes);
+}
 
 Result<std::pair<CaseKey, std::string>> CaseKeyring::NewKey() const {
   CaseKey key;

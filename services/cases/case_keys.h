@@ -123,6 +123,15 @@ class CaseKeyring {
   // Id of the KEK that new keys are wrapped under.
   const std::string& current_kek_id() const { return current_id_; }
 
+  // The keyed hash under which the household search index (case_search.h) stores a normalised
+  // term: the first 16 bytes of HMAC-SHA256 under HKDF-SHA256(current KEK, no salt,
+  // info = "casecoord case-search index v1"). The KEK lives outside the database, so a stolen
+  // database alone cannot test guessed names against the index; whoever holds the KEK can open
+  // the sealed records anyway, so the index adds nothing to what the KEK already gives. A KEK
+  // rotation changes every hash: the index records the KEK it was built under and is rebuilt at
+  // start-up (CaseMaintenance::RebuildIndexesIfStale).
+  std::string SearchHash(std::string_view term) const;
+
  private:
   // HKDF output for one KEK. Wiped on destruction.
   struct WrappingKey {
@@ -135,6 +144,7 @@ class CaseKeyring {
 
   std::string current_id_;
   std::map<std::string, WrappingKey, std::less<>> wrapping_keys_;
+  WrappingKey search_key_;  // not a wrapping key, but wiped the same way
 };
 
 // Seals `plaintext` under a case key: AES-256-GCM with a random 96-bit nonce, returned in the

@@ -1,5 +1,6 @@
 #include "services/cases/case_maintenance.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -130,6 +131,8 @@ Result<v1::Case> CaseMaintenance::PreparePurge(const std::string& user_id,
 
   auto last = cases_.LastEventSequence(*id);
   if (!last.ok()) return last.status();
+  // The index entries derive from the personal data being destroyed: they go with it.
+  cases_.PutSearchTerms(*id, &record, nullptr, batch);
   SplitPersonal(&record);
   *record.mutable_purge_time() = ToTimestamp(clock_.Now());
   *record.mutable_update_time() = record.purge_time();
@@ -226,9 +229,11 @@ Result<int> CaseMaintenance::RebuildIndexesIfStale() {
   if (!moved.ok()) return moved.status();
   auto filled = FillIntakeDates();
   if (!filled.ok()) return filled.status();
+  auto searchable = cases_.RebuildSearchIndexIfStale();
+  if (!searchable.ok()) return searchable.status();
   auto version = storage_.Get(ColumnFamily::kMeta, kIndexVersionKey);
   if (!version.ok()) return version.status();
-  if (version->has_value() && **version == kIndexVersion) return 0;
+  if (version->has_value() && **version == kIndexVersion) return *searchable;
   storage::WriteBatch batch(storage_);
   const std::string index_prefix = KindPrefix(kTeamIndex);
   std::string index_end = index_prefix;
@@ -241,7 +246,7 @@ Result<int> CaseMaintenance::RebuildIndexesIfStale() {
   log::Info("case indexes rebuilt", {{"cases", std::to_string(*cases)},
                                      {"from_version", version->value_or("none")},
                                      {"to_version", kIndexVersion}});
-  return *cases;
+  return std::max(*cases, *searchable);
 }
 
 }  // namespace casecoord::cases

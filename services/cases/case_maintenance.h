@@ -44,9 +44,11 @@ class CaseMaintenance {
 
   // Brings a database written by an older server to the current layout: moves wrapped case keys
   // still under "case-key"/id next to their cases, gives every case recorded before intake_date
-  // existed its intake date (FillIntakeDates), and re-derives the index entries (case-team) from
-  // the case records if their layout version changed, so that it is listed correctly.
-  // Returns the number of cases re-indexed (0 when current). Run before serving.
+  // existed its intake date (FillIntakeDates), re-derives the index entries (case-team) from the
+  // case records if their layout version changed, so that it is listed correctly, and the search
+  // and case-number indexes if their layout or the KEK changed
+  // (CaseStore::RebuildSearchIndexIfStale). Returns the number of cases re-indexed (0 when
+  // current). Run before serving.
   Result<int> RebuildIndexesIfStale();
 
  private:

@@ -17,9 +17,11 @@ v1::Case SplitPersonal(v1::Case* record) {
     sealed->set_display_name(std::move(*member.mutable_display_name()));
     sealed->set_kana(std::move(*member.mutable_kana()));
     if (member.has_birth_date()) *sealed->mutable_birth_date() = member.birth_date();
+    sealed->set_phone(std::move(*member.mutable_phone()));
     member.clear_display_name();
     member.clear_kana();
     member.clear_birth_date();
+    member.clear_phone();
   }
   for (auto& involved : *record->mutable_involved_agencies()) {
     v1::InvolvedAgency* sealed = personal.add_involved_agencies();
@@ -28,9 +30,11 @@ v1::Case SplitPersonal(v1::Case* record) {
     involved.clear_note();
   }
   personal.set_address(std::move(*record->mutable_address()));
+  personal.set_phone(std::move(*record->mutable_phone()));
   personal.set_referral_note(std::move(*record->mutable_referral_note()));
   personal.set_presenting_problem(std::move(*record->mutable_presenting_problem()));
   record->clear_address();
+  record->clear_phone();
   record->clear_referral_note();
   record->clear_presenting_problem();
   return personal;
@@ -53,6 +57,7 @@ Status JoinPersonal(const v1::Case& personal, v1::Case* record) {
     member->set_display_name(sealed.display_name());
     member->set_kana(sealed.kana());
     if (sealed.has_birth_date()) *member->mutable_birth_date() = sealed.birth_date();
+    member->set_phone(sealed.phone());
   }
   for (int i = 0; i < record->involved_agencies_size(); ++i) {
     const auto& sealed = personal.involved_agencies(i);
@@ -61,6 +66,7 @@ Status JoinPersonal(const v1::Case& personal, v1::Case* record) {
     involved->set_note(sealed.note());
   }
   record->set_address(personal.address());
+  record->set_phone(personal.phone());
   record->set_referral_note(personal.referral_note());
   record->set_presenting_problem(personal.presenting_problem());
   return Status::Ok();

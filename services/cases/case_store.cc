@@ -25,9 +25,9 @@ using storage::ColumnFamily;
 // UpdateCaseRequest.update_mask paths. The rest is set by the lifecycle, referrals or the server.
 const std::set<std::string>& UpdatablePaths() {
   static const std::set<std::string> paths = {
-      "members",       "household_issue_tags", "fields",     "district", "address",
-      "referral_note", "involved_agencies",    "urgency",    "consent",  "presenting_problem",
-      "coordinator",   "next_review_date",     "intake_date"};
+      "members",       "household_issue_tags", "fields",      "district", "address",
+      "referral_note", "involved_agencies",    "urgency",     "consent",  "presenting_problem",
+      "coordinator",   "next_review_date",     "intake_date", "phone"};
   return paths;
 }
 
@@ -534,7 +534,8 @@ Result<uint64_t> CaseStore::NextCaseNumber(int fiscal_year, const PendingNumbers
 }
 
 Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std::string& request_id,
-                                          const v1::Case& input, storage::WriteBatch* batch) const {
+                                          const v1::Case& input, storage::WriteBatch* batch,
+                                          Duplicates duplicates) const {
   return storage::CreateOnce(
       creates_, user_id, request_id, batch,
       [this](uint64_t id) -> Result<v1::Case> {
@@ -544,7 +545,7 @@ Result<v1::Case> CaseStore::PrepareCreate(const std::string& user_id, const std:
       },
       [&](uint64_t id) -> Result<v1::Case> {
         CASECOORD_ASSIGN_OR_RETURN(NewCase created,
-                                   PrepareNewCase(user_id, id, input, nullptr, batch));
+                                   PrepareNewCase(user_id, id, input, duplicates, nullptr, batch));
         return std::move(created.record);
       });
 }
@@ -568,9 +569,11 @@ Result<v1::Case> CaseStore::CheckNewCase(const v1::Case& input) const {
 }
 
 Result<CaseStore::NewCase> CaseStore::PrepareNewCase(const std::string& user_id, uint64_t id,
-                                                     const v1::Case& input, PendingNumbers* pending,
+                                                     const v1::Case& input, Duplicates duplicates,
+                                                     PendingNumbers* pending,
                                                      storage::WriteBatch* batch) const {
   CASECOORD_ASSIGN_OR_RETURN(const v1::Case checked, CheckNewCase(input));
+  if (duplicates == Duplicates::kWarn) CASECOORD_RETURN_IF_ERROR(CheckNotDuplicate(checked));
   CASECOORD_ASSIGN_OR_RETURN(const v1::Agency referrer, agencies_.Get(checked.referring_agency()));
   const auto now = clock_.Now();
   const v1::Date intake = checked.has_intake_date() ? checked.intake_date() : JstDateOf(now);
@@ -590,6 +593,8 @@ Result<CaseStore::NewCase> CaseStore::PrepareNewCase(const std::string& user_id,
   opened.set_to_state(v1::INTAKE);
   CASECOORD_RETURN_IF_ERROR(PutEvent(id, created.key, opened, created.record, batch));
   PutCase(id, created.key, created.record, batch);
+  PutSearchTerms(id, nullptr, &created.record, batch);
+  PutCaseNumber(id, created.record, batch);
 
   std::string number_value;
   storage::AppendUint64(&number_value, number);
@@ -645,6 +650,7 @@ Result<v1::Case> CaseStore::PrepareUpdate(const std::string& user_id,
   if (!key.ok()) return key.status();
   CASECOORD_RETURN_IF_ERROR(PutEvent(*id, *key, *std::move(event), record, batch));
   PutCase(*id, *key, record, batch);
+  PutSearchTerms(*id, &stored->record, &record, batch);
   return record;
 }
 

@@ -23,6 +23,7 @@
 //                                                         (CaseMaintenance::FillIntakeDates)
 //   kIndexes "case-request"/user/request_id → id          create idempotency
 //   kIndexes "case-team"/agency/id                        the cases on each agency's team
+//   kIndexes "case-search"/hash/id, "case-by-number"/fy/n  household search (case_search.h)
 // Every change is prepared into a WriteBatch that the caller commits with its audit entry; the
 // counters of an event (services/stats) are in the same batch. Writers hold a CaseWriteLock from
 // preparation to commit: LockCase for a change of one case (so its sequences and etag checks
@@ -47,6 +48,7 @@
 #include "casecoord/v1/cases.pb.h"
 #include "services/cases/case_access.h"
 #include "services/cases/case_keys.h"
+#include "services/cases/case_search.h"
 #include "services/common/clock.h"
 #include "services/common/handoff_lock.h"
 #include "services/common/status.h"
@@ -84,6 +86,10 @@ struct CaseStoreOptions {
   }
 };
 
+// Whether CreateCase warns of a household that may already have a case (CreateCaseRequest's
+// allow_duplicate).
+enum class Duplicates { kWarn, kAllow };
+
 struct CasePage {
   std::vector<v1::Case> cases;
   std::string next_after_id;  // empty on the last page
@@ -117,10 +123,13 @@ class CaseStore final : public CaseAccess {
   // Opens a case for `user_id` (who becomes its coordinator unless one is named). A request_id
   // this user has used before returns the case it created, preparing nothing (so a retried create
   // is safe). INVALID_ARGUMENT naming each bad field (case.create_time when set; case.intake_date
-  // in the future or before records-since); NOT_FOUND for an unknown referring agency. The fiscal
-  // year, the number and the OPENED count follow the intake date (today when unset).
+  // in the future or before records-since); NOT_FOUND for an unknown referring agency; with
+  // Duplicates::kWarn, FAILED_PRECONDITION "POSSIBLE_DUPLICATE" naming the cases in its metadata
+  // if PossibleDuplicates finds any. The fiscal year, the number and the OPENED count follow the
+  // intake date (today when unset).
   Result<v1::Case> PrepareCreate(const std::string& user_id, const std::string& request_id,
-                                 const v1::Case& input, storage::WriteBatch* batch) const;
+                                 const v1::Case& input, storage::WriteBatch* batch,
+                                 Duplicates duplicates = Duplicates::kAllow) const;
 
   Status PrepareRecordEvent(const std::string& user_id, const std::string& name,
                             v1::CaseEvent event, storage::WriteBatch* batch) const override;
@@ -165,6 +174,25 @@ class CaseStore final : public CaseAccess {
   Result<CasePage> List(const Viewer& viewer, const CaseFilter& filter,
                         const std::string& before_id, int limit) const;
 
+  // Household search (case_search.h): the cases the viewer may see that match `query` (at least
+  // one criterion), each opened as Get returns it, newest first, strictly before id `before_id`.
+  // Cases outside the viewer's sight are simply absent. INVALID_ARGUMENT "page_token" for a bad
+  // position.
+  Result<CasePage> Search(const Viewer& viewer, const SearchQuery& query,
+                          const std::string& before_id, int limit) const;
+  // The cases (name and case_number only, newest first) with a member of the same folded name and
+  // birth date as a member of `input`, or with a phone (household's or a member's) of `input`.
+  Result<std::vector<v1::Case>> PossibleDuplicates(const v1::Case& input) const;
+  // Re-derives the search and case-number indexes from the records unless they were built with
+  // this layout (kSearchIndexLayout) and the current KEK. Returns the number of cases indexed (0
+  // when current). Callers hold LockAllWriters; runs before serving.
+  Result<int> RebuildSearchIndexIfStale() const;
+  // Index upkeep for a change of the case's personal data: takes out the search terms of `before`
+  // that `after` lacks, and puts in those of `after` that `before` lacks (either may be null:
+  // create, purge). Both with their personal fields opened.
+  void PutSearchTerms(uint64_t id, const v1::Case* before, const v1::Case* after,
+                      storage::WriteBatch* batch) const;
+
   // Remembers the request ids of the cases area's idempotent writes (storage::WriteOnce).
   const storage::RequestLedger& requests() const { return requests_; }
 
@@ -179,10 +207,12 @@ class CaseStore final : public CaseAccess {
   // bad field, NOT_FOUND for an unknown referring agency. The input as it would be stored (a
   // vocabulary term's Japanese label replaced by its id).
   Result<v1::Case> CheckNewCase(const v1::Case& input) const;
-  // PrepareCreate once the request is known to be new: the case `id` opened (CheckNewCase first)
-  // and its OPENED event, numbered after `pending` (when not null), which records the number.
+  // PrepareCreate once the request is known to be new: the case `id` opened (CheckNewCase first,
+  // then CheckNotDuplicate with Duplicates::kWarn), its OPENED event and its index entries,
+  // numbered after `pending` (when not null), which records the number.
   Result<NewCase> PrepareNewCase(const std::string& user_id, uint64_t id, const v1::Case& input,
-                                 PendingNumbers* pending, storage::WriteBatch* batch) const;
+                                 Duplicates duplicates, PendingNumbers* pending,
+                                 storage::WriteBatch* batch) const;
   // The case id sequence (for creates that take several ids in one batch).
   const storage::NumberedCreates& creates() const { return creates_; }
 
@@ -234,6 +264,16 @@ class CaseStore final : public CaseAccess {
   // The intake-date part of PrepareUpdate: bounds, the records on the case, the fiscal year.
   Status UpdateIntakeDate(uint64_t id, std::chrono::system_clock::time_point now,
                           v1::Case* record) const;
+  // FAILED_PRECONDITION "POSSIBLE_DUPLICATE" if PossibleDuplicates(input) finds a case.
+  Status CheckNotDuplicate(const v1::Case& input) const;
+  // The case-number index entry of a case.
+  void PutCaseNumber(uint64_t id, const v1::Case& record, storage::WriteBatch* batch) const;
+  // The ids (ascending) of the cases with search term `term` (case_search.h's spelling).
+  Result<std::vector<uint64_t>> CasesWithTerm(const std::string& term) const;
+  // The ids (ascending) of the cases the index finds for every criterion of `query`.
+  Result<std::vector<uint64_t>> SearchCandidates(const SearchQuery& query) const;
+  // Indexes every case for search, in batches; returns how many.
+  Result<int> IndexCasesForSearch() const;
   // The next case number (受付番号) of `fiscal_year`: 1 for its first case, or after the last one
   // in `pending` (numbers taken by creates prepared into an uncommitted batch).
   Result<uint64_t> NextCaseNumber(int fiscal_year, const PendingNumbers* pending) const;

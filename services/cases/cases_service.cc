@@ -106,6 +106,44 @@ Result<CaseFilter> ParseCaseFilter(const std::string& text, const auth::Caller& 
   return filter;
 }
 
+Result<SearchQuery> ParseSearchQuery(const v1::SearchCasesRequest& request) {
+  SearchQuery query;
+  FieldViolations violations;
+  const auto folded = [&](const std::string& text, const char* field, std::string* out) {
+    if (text.empty()) return;
+    *out = FoldSearchText(text);
+    if (out->empty()) violations(field, "has no letters to search for");
+  };
+  folded(request.name(), "name", &query.name);
+  folded(request.kana(), "kana", &query.kana);
+  if (!request.phone().empty()) {
+    query.phone = PhoneDigits(request.phone());
+    if (query.phone.empty()) violations("phone", "has no digits");
+  }
+  if (request.has_birth_date()) {
+    const v1::Date& date = request.birth_date();
+    if (!JstMidnight(date.year(), date.month(), date.day())) {
+      violations("birth_date", "not a date");
+    } else {
+      query.birth_date = date;
+    }
+  }
+  if (!request.case_number().empty()) {
+    query.case_number = ParseCaseNumber(request.case_number());
+    if (!query.case_number) {
+      violations("case_number", "must look like R6-0042 or H30-0001");
+    }
+  }
+  CASECOORD_RETURN_IF_ERROR(violations.ToStatus());
+  if (query.name.empty() && query.kana.empty() && !query.birth_date && query.phone.empty() &&
+      !query.case_number) {
+    return Status::InvalidArgument("name",
+                                   "give at least one of name, kana, birth_date, phone and "
+                                   "case_number");
+  }
+  return query;
+}
+
 std::string CasesMethod(std::string_view rpc) {
   return "/" + std::string(v1::Cases::service_full_name()) + "/" + std::string(rpc);
 }
@@ -141,8 +179,9 @@ grpc::ServerUnaryReactor* CasesService::CreateCase(grpc::CallbackServerContext* 
       context, CasesMethod("CreateCase"), [this, request, response](auth::Call& call) {
         call.set_resource("cases");
         call.HoldUntilCommitted(store_.LockNewCase());
-        auto created = store_.PrepareCreate(call.caller().user_id, request->request_id(),
-                                            request->case_(), &call.changes());
+        auto created = store_.PrepareCreate(
+            call.caller().user_id, request->request_id(), request->case_(), &call.changes(),
+            request->allow_duplicate() ? Duplicates::kAllow : Duplicates::kWarn);
         if (!created.ok()) return created.status();
         call.set_resource(created->name());
         *response = std::move(created).value();
@@ -480,6 +519,34 @@ grpc::ServerReadReactor<v1::ImportCasesRequest>* CasesService::ImportCases(
         call.HoldUntilCommitted(store_.LockNewCase());
         CASECOORD_ASSIGN_OR_RETURN(
             *answer, imports_.Prepare(call.caller().user_id, parsed, options, &call.changes()));
+        return Status::Ok();
+      });
+}
+
+grpc::ServerUnaryReactor* CasesService::SearchCases(grpc::CallbackServerContext* context,
+                                                    const v1::SearchCasesRequest* request,
+                                                    v1::SearchCasesResponse* response) {
+  return gatekeeper_.Handle(
+      context, CasesMethod("SearchCases"), [this, request, response](auth::Call& call) {
+        call.set_resource("cases");
+        auto query = ParseSearchQuery(*request);
+        if (!query.ok()) return query.status();
+        // The page token is bound to the criteria as sent (the agency bounds them for staff).
+        v1::SearchCasesRequest criteria = *request;
+        criteria.clear_page_size();
+        criteria.clear_page_token();
+        const std::string fingerprint = criteria.SerializeAsString() + "|" + call.caller().agency;
+        auto page = ParsePageRequest(request->page_size(), request->page_token(), fingerprint);
+        if (!page.ok()) return page.status();
+        auto found = store_.Search(ViewerOf(call.caller()), *query, page->after_key, page->size);
+        if (!found.ok()) return found.status();
+        for (auto& record : found->cases) {
+          call.AddReturned(record.name());
+          *response->add_cases() = std::move(record);
+        }
+        if (!found->next_after_id.empty()) {
+          response->set_next_page_token(MakePageToken(found->next_after_id, fingerprint));
+        }
         return Status::Ok();
       });
 }

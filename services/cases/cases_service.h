@@ -33,6 +33,10 @@ struct CaseStores {
   const CaseImports& imports;
 };
 
+// The criteria of `request` in the form the store searches with; INVALID_ARGUMENT naming the field
+// for a criterion that normalises to nothing, a bad birth date or case number, or no criterion.
+Result<SearchQuery> ParseSearchQuery(const v1::SearchCasesRequest& request);
+
 class CasesService final : public v1::Cases::CallbackService {
  public:
   // All must outlive the service.
@@ -93,6 +97,9 @@ class CasesService final : public v1::Cases::CallbackService {
   grpc::ServerUnaryReactor* RebuildCaseCounters(grpc::CallbackServerContext* context,
                                                 const v1::RebuildCaseCountersRequest* request,
                                                 v1::RebuildCaseCountersResponse* response) override;
+  grpc::ServerUnaryReactor* SearchCases(grpc::CallbackServerContext* context,
+                                        const v1::SearchCasesRequest* request,
+                                        v1::SearchCasesResponse* response) override;
   grpc::ServerReadReactor<v1::ImportCasesRequest>* ImportCases(
       grpc::CallbackServerContext* context, v1::ImportCasesResponse* response) override;
 

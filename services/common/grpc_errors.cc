@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 
 #include "google/rpc/error_details.pb.h"
@@ -72,6 +73,9 @@ grpc::Status ToGrpcStatus(const Status& status) {
   google::rpc::ErrorInfo info;
   info.set_reason(status.reason());
   info.set_domain(kErrorDomain);
+  for (const auto& [key, value] : status.metadata()) {
+    (*info.mutable_metadata())[key] = ShortQuote(value, kMaxErrorMessageBytes);
+  }
   rich.add_details()->PackFrom(info);
 
   if (!status.field_violations().empty()) {
@@ -115,13 +119,15 @@ Status FromGrpcStatus(const grpc::Status& grpc_status) {
   if (grpc_status.error_details().empty() || !rich.ParseFromString(grpc_status.error_details())) {
     return Status::FromWire(code, "", grpc_status.error_message());
   }
-  std::string reason;
+  google::rpc::ErrorInfo info;
   google::rpc::BadRequest bad_request;
   std::optional<std::chrono::milliseconds> retry_after;
   for (const auto& detail : rich.details()) {
-    google::rpc::ErrorInfo info;
-    if (detail.UnpackTo(&info)) reason = info.reason();
-    detail.UnpackTo(&bad_request);
+    if (detail.Is<google::rpc::ErrorInfo>()) {
+      detail.UnpackTo(&info);
+    } else if (detail.Is<google::rpc::BadRequest>()) {
+      detail.UnpackTo(&bad_request);
+    }
     google::rpc::RetryInfo retry;
     if (detail.Is<google::rpc::RetryInfo>() && detail.UnpackTo(&retry) &&
         retry.retry_delay().seconds() >= 0 && retry.retry_delay().nanos() >= 0) {
@@ -131,8 +137,11 @@ Status FromGrpcStatus(const grpc::Status& grpc_status) {
           std::chrono::milliseconds(seconds * 1000 + retry.retry_delay().nanos() / 1000000);
     }
   }
-  Status status = Status::FromWire(code, std::move(reason), rich.message());
+  Status status = Status::FromWire(code, info.reason(), rich.message());
   if (retry_after) status = status.WithRetryAfter(*retry_after);
+  // A map's order is unspecified on the wire; sorted, the metadata reads back the same every time.
+  std::map<std::string, std::string> metadata(info.metadata().begin(), info.metadata().end());
+  for (auto& [key, value] : metadata) status.AddMetadata(key, std::move(value));
   for (const auto& v : bad_request.field_violations())
     status.AddViolation(v.field(), v.description());
   return status;

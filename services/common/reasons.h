@@ -197,7 +197,9 @@ namespace casecoord {
   X(kVocabularyFull, "VOCABULARY_FULL", kFailedPrecondition, "このリストにはこれ以上登録できません") \
   X(kVocabularyRecordCorrupt, "VOCABULARY_RECORD_CORRUPT", kDataLoss, "コード表の記録が破損しています。管理者に連絡してください") \
   X(kDemoVocabulariesInvalid, "DEMO_VOCABULARIES_INVALID", kFailedPrecondition, "デモ用のコード表に誤りがあります") \
-  X(kDemoVocabulariesUnreadable, "DEMO_VOCABULARIES_UNREADABLE", kFailedPrecondition, "デモ用のコード表を読めません")
+  X(kDemoVocabulariesUnreadable, "DEMO_VOCABULARIES_UNREADABLE", kFailedPrecondition, "デモ用のコード表を読めません") \
+  /* Household search (issue 16) */ \
+  X(kPossibleDuplicate, "POSSIBLE_DUPLICATE", kFailedPrecondition, "同じ世帯の事例が既にあるかもしれません。既存の事例を確認し、別の世帯として登録する場合は重複を承知のうえで指定してください")
 
 // clang-format on
 

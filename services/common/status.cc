@@ -51,6 +51,17 @@ Status& Status::AddViolation(std::string field, std::string description) {
   return *this;
 }
 
+Status& Status::AddMetadata(std::string key, std::string value) {
+  for (auto& [existing, old_value] : metadata_) {
+    if (existing == key) {
+      old_value = std::move(value);
+      return *this;
+    }
+  }
+  metadata_.emplace_back(std::move(key), std::move(value));
+  return *this;
+}
+
 std::string Status::ToString() const {
   if (ok()) return "OK";
   std::string out = StatusCodeName(code_);

@@ -60,6 +60,11 @@ class [[nodiscard]] Status {
   // Adds a field violation; meaningful with kInvalidArgument.
   Status& AddViolation(std::string field, std::string description);
 
+  // Machine-readable details of the failure, sent as google.rpc.ErrorInfo.metadata (e.g. the
+  // cases a POSSIBLE_DUPLICATE names). Keys are lower_snake_case; a key set twice keeps the last.
+  Status& AddMetadata(std::string key, std::string value);
+  const std::vector<std::pair<std::string, std::string>>& metadata() const { return metadata_; }
+
   // "CODE_NAME: reason: message", for logs and command-line output.
   std::string ToString() const;
 
@@ -70,6 +75,7 @@ class [[nodiscard]] Status {
   std::string message_;
   std::vector<FieldViolation> violations_;
   std::optional<std::chrono::milliseconds> retry_after_;
+  std::vector<std::pair<std::string, std::string>> metadata_;
 };
 
 // Collects the invalid fields of a request, so that one answer names them all:

@@ -80,6 +80,12 @@ inline constexpr KeySpace kCaseImportSource{kIndexes, "case-import-source", kPre
 inline constexpr KeySpace kCaseIndexVersion{kMeta, "case-index-version", kWholeKey};
 // Present once every case has its intake_date (start-up migration, CaseMaintenance).
 inline constexpr KeySpace kCaseIntakeDatesFilled{kMeta, "case-intake-dates", kWholeKey};
+// Household search (services/cases/case_search.h): keyed hashes of normalised terms → case ids,
+// never the terms; case numbers (fiscal year, number) → case id; and the version (layout and KEK)
+// the search index was built with.
+inline constexpr KeySpace kCaseSearch{kIndexes, "case-search", kPrefix};
+inline constexpr KeySpace kCaseByNumber{kIndexes, "case-by-number", kPrefix};
+inline constexpr KeySpace kCaseSearchVersion{kMeta, "case-search-version", kWholeKey};
 
 // Meetings and support plans.
 inline constexpr KeySpace kMeeting{kRecords, "meeting", kPrefix};

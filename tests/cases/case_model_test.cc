@@ -20,6 +20,7 @@ v1::Case SampleCase() {
   principal->mutable_birth_date()->set_month(4);
   principal->mutable_birth_date()->set_day(2);
   principal->set_relationship("本人");
+  principal->set_phone("090-8765-4321");
   principal->set_principal(true);
   principal->add_issue_tags("hikikomori");
   auto* mother = record.add_members();
@@ -31,6 +32,7 @@ v1::Case SampleCase() {
   involved->set_agency("agencies/kita-houkatsu-1");
   involved->set_note("母の介護保険申請を支援中");
   record.set_address("架空市北区本町1-2-3");
+  record.set_phone("03-5555-0123");
   record.set_referral_note("訪問を2回実施");
   record.set_presenting_problem("50代の長男が外出せず、母の認知症が進行");
   record.set_district("kita");
@@ -44,7 +46,7 @@ TEST(CaseModelTest, SplitLeavesNoPersonalDataInThePublicPartAndJoinRestoresIt) {
   const v1::Case personal = SplitPersonal(&record);
   const std::string public_bytes = record.SerializeAsString();
   for (const char* secret : {"架空 太郎", "カクウ タロウ", "架空 花子", "本町", "訪問を2回",
-                             "認知症が進行", "介護保険申請"}) {
+                             "認知症が進行", "介護保険申請", "090-8765-4321", "03-5555-0123"}) {
     EXPECT_EQ(public_bytes.find(secret), std::string::npos) << secret;
   }
   EXPECT_FALSE(record.members(0).has_birth_date());

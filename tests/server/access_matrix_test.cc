@@ -84,6 +84,7 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.Cases/PurgeCase", {"admin"}},
     {"/casecoord.v1.Cases/RebuildCaseCounters", {"admin"}},
     {"/casecoord.v1.Cases/ImportCases", {"coordinator"}},
+    {"/casecoord.v1.Cases/SearchCases", {"coordinator", "agency-staff", "other-staff"}},
     {"/casecoord.v1.Meetings/CreateMeeting", {"coordinator"}},
     {"/casecoord.v1.Meetings/GetMeeting",
      {"coordinator", "agency-staff", "other-staff", "adviser"}},

@@ -277,8 +277,8 @@ TEST_F(CasectlCaseTest, BadFlagsAreUsageErrorsAndOpenNothing) {
   EXPECT_EQ(short_spec.exit_code, 2) << short_spec.out << short_spec.err;
   EXPECT_NE(short_spec.err.find("--member #1"), std::string::npos) << short_spec.err;
   EXPECT_EQ(short_spec.err.find("架空 一郎"), std::string::npos) << short_spec.err;
-  // Two principals, an unknown urgency, a case number instead of a name, an outcome without a
-  // closure: all refused before any call.
+  // Two principals, an unknown urgency, a case number no case has, an outcome without a closure:
+  // all refused before the command's call.
   EXPECT_EQ(Open({"--member", "m3:架空 三郎:本人"}).exit_code, 2);
   EXPECT_EQ(Open({"--member", "m1:架空 次郎:次男"}).exit_code, 2);  // m1 twice
   CasectlRun urgency = Open({}, "至急");
@@ -597,6 +597,53 @@ TEST_F(CasectlCaseTest, JsonWorksAfterTheSubcommandAsWellAsBefore) {
   CasectlRun people = Casectl({"case", "get", id});
   ASSERT_EQ(people.exit_code, 0) << people.err;
   EXPECT_NE(people.out.find("受付番号 / case_number"), std::string::npos) << people.out;
+}
+
+TEST_F(CasectlCaseTest, ACaseNumberNamesTheCaseAndADuplicateIsWarnedUntilAcknowledged) {
+  CasectlRun opened = Open({"--phone", "03-1234-5678"});
+  ASSERT_EQ(opened.exit_code, 0) << opened.out << opened.err;
+  const std::string number = Capture(opened.out, R"(case opened: (\S+) \(cases/\d+\))");
+  const std::string name = Capture(opened.out, R"(case opened: \S+ \((cases/\d+)\))");
+  ASSERT_FALSE(number.empty()) << opened.out;
+
+  // Wherever a case is named, its number works as its name does.
+  CasectlRun got = Casectl({"--json", "case", "get", number});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(nlohmann::json::parse(got.out)["name"], name) << got.out;
+  CasectlRun history = Casectl({"case", "history", number});
+  EXPECT_EQ(history.exit_code, 0) << history.err;
+  CasectlRun moved = Casectl({"case", "transition", number, "--to", "支援調整中"});
+  EXPECT_EQ(moved.exit_code, 0) << moved.err;
+  // Agency staff outside the team cannot tell that the number exists.
+  CasectlRun outsider = Casectl({"case", "get", number}, "agency-staff");
+  EXPECT_NE(outsider.exit_code, 0);
+  EXPECT_NE(outsider.err.find("見つかりません"), std::string::npos) << outsider.err;
+
+  // case search: by name part, by phone written another way, by number.
+  for (const std::vector<std::string>& criteria : std::vector<std::vector<std::string>>{
+           {"--name", "架空"}, {"--phone", "０３（１２３４）５６７８"}, {"--number", number}}) {
+    std::vector<std::string> args = {"case", "search"};
+    args.insert(args.end(), criteria.begin(), criteria.end());
+    CasectlRun found = Casectl(args);
+    ASSERT_EQ(found.exit_code, 0) << criteria[0] << "\n" << found.err;
+    const std::string line = LineWith(found.out, name);
+    EXPECT_NE(line.find(number), std::string::npos) << found.out;
+    EXPECT_NE(line.find("架空 一郎"), std::string::npos) << found.out;
+  }
+  EXPECT_EQ(Casectl({"case", "search"}).exit_code, 2);
+  CasectlRun none = Casectl({"case", "search", "--kana", "だれも"});
+  EXPECT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_NE(none.out.find("no cases"), std::string::npos) << none.out;
+
+  // The same phone again: the warning names the case; --allow-duplicate opens it.
+  CasectlRun warned = Open({"--phone", "0312345678", "--request-id", "dup-1"});
+  EXPECT_EQ(warned.exit_code, 1) << warned.out << warned.err;
+  EXPECT_NE(warned.err.find(number), std::string::npos) << warned.err;
+  EXPECT_NE(warned.err.find("--allow-duplicate"), std::string::npos) << warned.err;
+  CasectlRun acknowledged =
+      Open({"--phone", "0312345678", "--request-id", "dup-1", "--allow-duplicate"});
+  EXPECT_EQ(acknowledged.exit_code, 0) << acknowledged.err;
+  EXPECT_NE(Capture(acknowledged.out, R"(case opened: (\S+) )"), number) << acknowledged.out;
 }
 
 }  // namespace

@@ -212,7 +212,8 @@ TEST_F(CasectlDispatchTest, BadFlagsAreUsageErrorsAndSendNothing) {
   CreateAdvisers();
   const std::vector<std::vector<std::string>> refused = {
       {"dispatch", "request", "--field", "障害", "--note", "x"},  // no target
-      {"dispatch", "request", "--case", "R8-0001", "--field", "障害", "--note", "x"},
+      // A case number names a case (R8-0001 is this test's case); one nobody has is refused.
+      {"dispatch", "request", "--case", "R1-0999", "--field", "障害", "--note", "x"},
       {"dispatch", "request", "--case", "1", "--field", "介護", "--note", "x"},  // no such field
       {"dispatch", "request", "--case", "1", "--field", "障害"},                 // no note
       {"dispatch", "request", "--case", "1", "--field", "障害", "--note", "x", "--note-file",

@@ -172,7 +172,7 @@ TEST_F(CasectlMonitoringTest, SetCheckGetAndTheWorkList) {
            {"monitoring", "set", id, "--track", "LIFE", "--every", "7", "--date", "2026-12-01"},
            {"monitoring", "set", id, "--track", "LIFE", "--every", "400"},
            {"monitoring", "set", id, "--track", "仕事", "--every", "7"},
-           {"monitoring", "set", "R8-0001", "--track", "LIFE", "--every", "7"},
+           {"monitoring", "set", "R1-0999", "--track", "LIFE", "--every", "7"},  // no such case
            {"monitoring", "check", id, "--kind", "謎", "--note", "x"},
            {"monitoring", "check", id, "--kind", "確認"},
            {"monitoring", "check", id, "--kind", "確認", "--note", "x", "--date", "2999-01-01"},
