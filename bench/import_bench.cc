@@ -119,7 +119,7 @@ std::string HistoricalCases(int count, const std::string& prefix, ExpectedCounts
     const std::string n = std::to_string(i);
     csv += id + "," + DateText({year, month, day}) + "," + district + ",a1,架空の相談" + n +
            "（同居の親の介護と就労の悩み）,包括で初回面談済み,架空市北町" + n +
-           "-1,8050,高齢・介護," + (i % 3 == 0 ? "高" : "中") + ",○," +
+           "-1,8050,高齢・介護," + (i % 3 == 0 ? "早期対応" : "通常") + ",同意あり," +
            Decisions(i, year, month, day, expected) + ",架空 花子" + n +
            ",カクウ ハナコ,1950/1/2,本人,○,dementia\n";
     ++*rows;
@@ -206,12 +206,15 @@ class Bench {
   }
 
  private:
-  // The cells of row `key`, one per fiscal year (the total column left out).
+  // The counts of row `key`, one per fiscal year (the total column left out; "x" if suppressed).
   static std::vector<std::string> Cells(const v1::StatTable& table, const std::string& key) {
     std::vector<std::string> cells;
     for (const auto& row : table.rows()) {
       if (row.key() != key) continue;
-      for (int i = 0; i + 1 < row.cells_size(); ++i) cells.push_back(row.cells(i).display());
+      for (int i = 0; i + 1 < row.cells_size(); ++i) {
+        const v1::StatCell& cell = row.cells(i);
+        cells.push_back(cell.suppressed() ? "x" : std::to_string(cell.value()));
+      }
     }
     return cells;
   }
