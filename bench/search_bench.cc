@@ -58,11 +58,22 @@
 #include "services/storage/encryption.h"
 #include "services/storage/key_source.h"
 #include "services/storage/storage.h"
+#include "services/vocab/term_catalog.h"
 #include "tests/support/test_server.h"
-#include "tests/support/test_vocabulary.h"
 
 namespace casecoord::bench {
 namespace {
+
+// The district and issue tags the generated households use, as the city's vocabularies: the
+// stores accept only terms of their lists.
+const vocab::TermCatalog& BenchVocabulary() {
+  static const vocab::TermCatalog* const terms = [] {
+    auto* catalog = new vocab::TermCatalog();
+    catalog->PutActive(vocab::Vocabulary::kDistricts, "kita", "北区", "きたく");
+    return catalog;
+  }();
+  return *terms;
+}
 
 namespace fs = std::filesystem;
 using Steady = std::chrono::steady_clock;
@@ -230,8 +241,7 @@ void Load(const DataPaths& paths, const Flags& flags) {
 void LoadHouseholds(storage::Storage& storage, std::shared_ptr<const storage::Keyring> keyring,
                     const Flags& flags) {
   ManualClock clock(*JstMidnight(2026, 4, 1) + std::chrono::hours(9));
-  const std::unique_ptr<vocab::TermCatalog> terms = testing::TestTermCatalog();
-  directory::AgencyStore agencies(storage, *terms, clock);
+  directory::AgencyStore agencies(storage, BenchVocabulary(), clock);
   OrDie(agencies.RebuildIndexesIfStale(), "marking the directory's indexes");
   for (const char* id : {"a1", "a2"}) {
     storage::WriteBatch batch(storage);
@@ -243,7 +253,7 @@ void LoadHouseholds(storage::Storage& storage, std::shared_ptr<const storage::Ke
     OrDie(storage.Commit(batch), "committing an agency");
   }
   const cases::CaseKeyring keys(keyring);
-  cases::CaseStore store(storage, agencies, *terms, keys, clock);
+  cases::CaseStore store(storage, agencies, BenchVocabulary(), keys, clock);
   OrDie(cases::CaseMaintenance(store, storage, clock).RebuildIndexesIfStale(),
         "marking the case indexes");
   std::mt19937_64 rng(static_cast<uint64_t>(flags.seed));
@@ -431,10 +441,9 @@ int Main(int argc, char** argv) {
       OrDie(storage::LoadKeyFile(paths.kek()), "reading the KEK"));
   auto storage = OpenStorage(paths, keyring);
   const Clock& clock = SystemClock::Instance();
-  const std::unique_ptr<vocab::TermCatalog> terms = testing::TestTermCatalog();
-  directory::AgencyStore agencies(*storage, *terms, clock);
+  directory::AgencyStore agencies(*storage, BenchVocabulary(), clock);
   const cases::CaseKeyring keys(keyring);
-  cases::CaseStore store(*storage, agencies, *terms, keys, clock);
+  cases::CaseStore store(*storage, agencies, BenchVocabulary(), keys, clock);
   const int rebuilt =
       OrDie(cases::CaseMaintenance(store, *storage, clock).RebuildIndexesIfStale(), "start-up");
   if (rebuilt != 0) std::printf("start-up re-indexed %d cases\n", rebuilt);

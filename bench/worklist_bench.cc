@@ -60,11 +60,24 @@
 #include "services/common/pagination.h"
 #include "services/directory/agency_store.h"
 #include "services/monitoring/monitoring_store.h"
+#include "services/vocab/term_catalog.h"
 #include "services/worklist/due_index.h"
 #include "tests/support/test_server.h"
 
 namespace casecoord::bench {
 namespace {
+
+// The district and issue tags the generated households use, as the city's vocabularies: the
+// stores accept only terms of their lists.
+const vocab::TermCatalog& BenchVocabulary() {
+  static const vocab::TermCatalog* const terms = [] {
+    auto* catalog = new vocab::TermCatalog();
+    catalog->PutActive(vocab::Vocabulary::kDistricts, "kita", "北区", "きたく");
+    catalog->PutActive(vocab::Vocabulary::kIssueTags, "hikikomori", "hikikomori");
+    return catalog;
+  }();
+  return *terms;
+}
 
 using Steady = std::chrono::steady_clock;
 
@@ -110,9 +123,9 @@ struct LoadStats {
 LoadStats Load(const Flags& flags, std::shared_ptr<const storage::Keyring> keyring,
                const Clock& clock, storage::Storage& storage) {
   const auto start = Steady::now();
-  directory::AgencyStore agencies(storage, clock);
+  directory::AgencyStore agencies(storage, BenchVocabulary(), clock);
   cases::CaseKeyring keys(keyring);
-  cases::CaseStore cases(storage, agencies, keys, clock);
+  cases::CaseStore cases(storage, agencies, BenchVocabulary(), keys, clock);
   monitoring::MonitoringStore monitoring(storage, cases, clock);
   {
     v1::Agency agency;
@@ -416,9 +429,9 @@ int Main(int argc, char** argv) {
                 load.seconds, load.due_in_default_window,
                 static_cast<unsigned long long>(storage_stats.estimated_keys));
 
-    directory::AgencyStore agencies(storage, clock);
+    directory::AgencyStore agencies(storage, BenchVocabulary(), clock);
     cases::CaseKeyring keys(server.keyring());
-    cases::CaseStore cases(storage, agencies, keys, clock);
+    cases::CaseStore cases(storage, agencies, BenchVocabulary(), keys, clock);
     monitoring::MonitoringStore monitoring(storage, cases, clock);
     const std::vector<std::string> positions = Positions(monitoring, clock);
     std::printf(

@@ -48,9 +48,10 @@
 //   --cert/--key [CASECTL_CERT/CASECTL_KEY]  client certificate and key
 // Layout: every subcommand is a Command (command.h) that owns its flags, checks them in Prepare()
 // before connecting and calls the server in Run(); each area lists its commands in one table
-// (admin, agency, agency_transfer, case, case_import, case_team, dispatch, monitoring, meeting, plan, stats,
-// welfare_plan *_commands.cc), and the *_support files hold what an area's files share. Rendering
-// shared by all (dates, cells, field text, --json) is in render.h and table.h.
+// (admin, agency, agency_transfer, case, case_import, case_maintenance, case_search, case_team,
+// dispatch, monitoring, meeting, plan, stats, vocab, welfare_plan *_commands.cc), and the *_support
+// files hold what an area's files share. Rendering shared by all (dates, cells, field text, --json)
+// is in render.h and table.h.
 //
 // Output is for people by default; --json (before or after the subcommand) prints the API's JSON
 // instead. Exit status: 0 success, 1 the call failed, 2 bad usage or connection options, 3 the

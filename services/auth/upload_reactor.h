@@ -9,11 +9,11 @@
 // Thread safety: gRPC calls the reactor's methods one at a time; it deletes itself when done.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <functional>
 #include <string>
 #include <utility>
-
-#include <grpcpp/grpcpp.h>
 
 #include "services/auth/gatekeeper.h"
 #include "services/common/grpc_errors.h"

@@ -37,8 +37,8 @@ bool StopsImport(const CaseImportFile& file, const v1::ImportCasesResponse& resp
 }  // namespace
 
 Result<std::optional<uint64_t>> CaseImports::ImportedBefore(const std::string& source_id) const {
-  CASECOORD_ASSIGN_OR_RETURN(const auto stored,
-                             storage_.Get(ColumnFamily::kIndexes, kCaseImportSource.Key(source_id)));
+  CASECOORD_ASSIGN_OR_RETURN(
+      const auto stored, storage_.Get(ColumnFamily::kIndexes, kCaseImportSource.Key(source_id)));
   if (!stored.has_value()) return std::optional<uint64_t>();
   storage::KeyReader reader(*stored);
   uint64_t id = 0;
@@ -113,8 +113,9 @@ Result<v1::ImportCasesResponse> CaseImports::Prepare(const std::string& user_id,
   CaseStore::PendingNumbers pending;
   uint64_t id = first_id;
   for (const ImportedCaseDraft* draft : fresh) {
-    CASECOORD_ASSIGN_OR_RETURN(CaseStore::NewCase created,
-                               cases_.PrepareNewCase(user_id, id, draft->input, Duplicates::kAllow, &pending, batch));
+    CASECOORD_ASSIGN_OR_RETURN(
+        CaseStore::NewCase created,
+        cases_.PrepareNewCase(user_id, id, draft->input, Duplicates::kAllow, &pending, batch));
     CASECOORD_RETURN_IF_ERROR(PutDecisions(user_id, id, *draft, &created, batch));
     std::string id_value;
     storage::AppendUint64(&id_value, id);
@@ -150,8 +151,7 @@ Status CaseImports::PutDecisions(const std::string& user_id, uint64_t id,
     event.set_decider(kImportedDecider);
     event.set_reason(decision.reason);
     record.set_state(decision.to);
-    record.set_outcome(decision.to == v1::CLOSED ? decision.outcome
-                                                 : v1::CASE_OUTCOME_UNSPECIFIED);
+    record.set_outcome(decision.to == v1::CLOSED ? decision.outcome : v1::CASE_OUTCOME_UNSPECIFIED);
     CASECOORD_RETURN_IF_ERROR(cases_.PutEvent(id, created->key, std::move(event), record, batch));
   }
   record.set_etag(std::to_string(sequence));

@@ -265,14 +265,15 @@ class RowConverter {
     if (auto urgency = EnumCell<v1::Urgency>(row, kUrgency, *v1::Urgency_descriptor())) {
       input->set_urgency(*urgency);
     }
-    if (auto consent = EnumCell<v1::ConsentStatus>(row, kConsent,
-                                                   *v1::ConsentStatus_descriptor())) {
+    if (auto consent =
+            EnumCell<v1::ConsentStatus>(row, kConsent, *v1::ConsentStatus_descriptor())) {
       input->set_consent(*consent);
     }
     const std::string_view coordinator = TrimSpaces(Cell(row, kCoordinator));
     if (!coordinator.empty()) {
-      input->set_coordinator(coordinator.starts_with("users/") ? std::string(coordinator)
-                                                               : "users/" + std::string(coordinator));
+      input->set_coordinator(coordinator.starts_with("users/")
+                                 ? std::string(coordinator)
+                                 : "users/" + std::string(coordinator));
     }
   }
 
@@ -282,16 +283,14 @@ class RowConverter {
       int column;
       v1::CaseState to;
     };
-    const auto outcome =
-        EnumCell<v1::CaseOutcome>(row, kOutcome, *v1::CaseOutcome_descriptor());
+    const auto outcome = EnumCell<v1::CaseOutcome>(row, kOutcome, *v1::CaseOutcome_descriptor());
     const std::string review(TrimSpaces(Cell(row, kReview)));
     v1::CaseState state = v1::INTAKE;
     v1::Date previous = draft->input.intake_date();
     int previous_column = kIntakeDate;
-    for (const Step& step : {Step{kCoordinatedOn, v1::COORDINATING},
-                             Step{kSupportDecidedOn, v1::IN_SUPPORT},
-                             Step{kCompletedByAdviceOn, v1::COMPLETED_BY_ADVICE},
-                             Step{kClosedOn, v1::CLOSED}}) {
+    for (const Step& step :
+         {Step{kCoordinatedOn, v1::COORDINATING}, Step{kSupportDecidedOn, v1::IN_SUPPORT},
+          Step{kCompletedByAdviceOn, v1::COMPLETED_BY_ADVICE}, Step{kClosedOn, v1::CLOSED}}) {
       const std::optional<v1::Date> date = DateCell(row, step.column);
       if (!date) continue;
       v1::TransitionCaseRequest request;
@@ -311,8 +310,8 @@ class RowConverter {
       }
       if (draft->input.has_intake_date() && Before(*date, previous)) {
         Problem(row.line, step.column,
-                DateText(*date) + " は「" + HeaderOf(previous_column) + "」" +
-                    DateText(previous) + " より前です");
+                DateText(*date) + " は「" + HeaderOf(previous_column) + "」" + DateText(previous) +
+                    " より前です");
         return;
       }
       draft->decisions.push_back({step.to, request.outcome(), *date, request.reason()});
@@ -330,8 +329,7 @@ class RowConverter {
     return index >= 0 ? table_.header[index] : ImportColumns()[column].header_names[0];
   }
 
-  static std::string LifecycleProblem(v1::CaseState from, v1::CaseState to,
-                                      const Status& refusal) {
+  static std::string LifecycleProblem(v1::CaseState from, v1::CaseState to, const Status& refusal) {
     return LabelJa(*v1::CaseState_descriptor(), from) + "から" +
            LabelJa(*v1::CaseState_descriptor(), to) + "には進めません: " + refusal.message();
   }
@@ -361,7 +359,8 @@ class RowConverter {
     member.set_relationship(std::string(TrimSpaces(Cell(row, kRelationship))));
     const std::optional<bool> principal = ParseYes(Cell(row, kPrincipal));
     if (!principal) {
-      Problem(row.line, kPrincipal, "本人の欄は ○ か空欄です: " + ShortQuote(Cell(row, kPrincipal)));
+      Problem(row.line, kPrincipal,
+              "本人の欄は ○ か空欄です: " + ShortQuote(Cell(row, kPrincipal)));
     } else {
       member.set_principal(*principal);
     }
@@ -463,9 +462,10 @@ v1::ImportProblem ProblemAt(const CaseImportFile& file, const ImportedCaseDraft&
   bool member = false;
   if (path.starts_with("members[")) {
     const size_t close = path.find(']');
-    const std::optional<uint64_t> index =
-        close == std::string_view::npos ? std::nullopt : ParseDecimalId(path.substr(8, close - 8),
-                                                                        /*allow_zero=*/true);
+    const std::optional<uint64_t> index = close == std::string_view::npos
+                                              ? std::nullopt
+                                              : ParseDecimalId(path.substr(8, close - 8),
+                                                               /*allow_zero=*/true);
     if (index && *index < draft.member_lines.size()) problem.set_line(draft.member_lines[*index]);
     path.remove_prefix(close == std::string_view::npos ? path.size() : close + 1);
     if (path.starts_with(".")) path.remove_prefix(1);

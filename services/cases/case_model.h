@@ -11,9 +11,9 @@
 namespace casecoord::cases {
 
 // Moves the personal fields of `record` into a message holding only them: members' display_name,
-// kana, birth_date and phone (with member_id, to join them back), address, phone, referral_note, the notes of
-// involved_agencies (with their agency), presenting_problem. `record` keeps everything else, with
-// those fields cleared. JoinPersonal(SplitPersonal(x), ...) restores x exactly.
+// kana, birth_date and phone (with member_id, to join them back), address, phone, referral_note,
+// the notes of involved_agencies (with their agency), presenting_problem. `record` keeps everything
+// else, with those fields cleared. JoinPersonal(SplitPersonal(x), ...) restores x exactly.
 v1::Case SplitPersonal(v1::Case* record);
 
 // Puts the personal fields of `personal` (as made by SplitPersonal) back into `record`. Members

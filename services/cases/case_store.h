@@ -34,9 +34,9 @@
 #pragma once
 
 #include <array>
-#include <map>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>

@@ -36,9 +36,9 @@ std::optional<std::chrono::system_clock::time_point> ParseJstDate(std::string_vi
 
 // A civil date as Japanese offices write it, for imports: what ParseJstDate takes, "2024年5月24日",
 // and era dates "令和6年5月24日", "令和元年5月1日", "R6.5.24", "R6/5/24", "H30-4-1" (eras 令和 R,
-// 平成 H, 昭和 S; the year of an era counts from 1, 元 being 1). Full-width digits and separators are
-// read like ASCII ones; spaces around the text are ignored. nullopt for anything else, including
-// impossible dates and an era year past the era's end (平成32年).
+// 平成 H, 昭和 S; the year of an era counts from 1, 元 being 1). Full-width digits and separators
+// are read like ASCII ones; spaces around the text are ignored. nullopt for anything else,
+// including impossible dates and an era year past the era's end (平成32年).
 std::optional<v1::Date> ParseCivilDate(std::string_view text);
 
 // The JST civil date of `instant` as "YYYY-MM-DD".

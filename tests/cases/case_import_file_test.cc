@@ -32,13 +32,14 @@ std::string ProblemsText(const CaseImportFile& file) {
 }
 
 TEST(CaseImportFileTest, RowsOfOneSourceIdMakeOneCaseWithItsDecisions) {
-  const std::string csv = std::string(kHeader) +
-                          "A-1,平成30年5月10日,kita,kita-hokatsu,介護と引きこもり,8050,高齢・介護、"
-                          "障害,2018/6/1,H30.7.1,,2019-03-31,円滑に解決,,山田 花子,ヤマダ ハナコ,"
-                          "1940-02-03,本人,○,dementia\n"
-                          "A-1,,,,,,,,,,,,,山田 太郎,ヤマダ タロウ,S45.1.2,長男,,hikikomori\n"
-                          "B-7,2021/4/5,minami,minami-shakyo,相談,debt,,,,2021/4/20,,,,佐藤 一郎,,,,"
-                          "○,\n";
+  const std::string csv =
+      std::string(kHeader) +
+      "A-1,平成30年5月10日,kita,kita-hokatsu,介護と引きこもり,8050,高齢・介護、"
+      "障害,2018/6/1,H30.7.1,,2019-03-31,円滑に解決,,山田 花子,ヤマダ ハナコ,"
+      "1940-02-03,本人,○,dementia\n"
+      "A-1,,,,,,,,,,,,,山田 太郎,ヤマダ タロウ,S45.1.2,長男,,hikikomori\n"
+      "B-7,2021/4/5,minami,minami-shakyo,相談,debt,,,,2021/4/20,,,,佐藤 一郎,,,,"
+      "○,\n";
   auto file = ParseCaseImport(csv, "", Today());
   ASSERT_TRUE(file.ok()) << file.status().message();
   EXPECT_TRUE(file->problems.empty()) << ProblemsText(*file);
@@ -95,14 +96,12 @@ TEST(CaseImportFileTest, CaseWithAProblemIsLeftOutAndNamedByLineAndColumn) {
   EXPECT_NE(problems.find("4:8 支援調整開始日 2024-03-01 は「受付日」2024-04-01 より前です"),
             std::string::npos)
       << problems;
-  EXPECT_NE(problems.find("5:12 終結理由 終結日があるときは終結理由が必要です"),
-            std::string::npos)
+  EXPECT_NE(problems.find("5:12 終結理由 終結日があるときは終結理由が必要です"), std::string::npos)
       << problems;
   EXPECT_NE(problems.find("7:2 受付日 同じ管理番号の最初の行（6行目）と異なります"),
             std::string::npos)
       << problems;
-  EXPECT_NE(problems.find("8:2 受付日 未来の日付です: 2027-04-01"), std::string::npos)
-      << problems;
+  EXPECT_NE(problems.find("8:2 受付日 未来の日付です: 2027-04-01"), std::string::npos) << problems;
 }
 
 TEST(CaseImportFileTest, SeparatedRowsOfOneCaseAndMissingColumnsAreReported) {
@@ -171,8 +170,9 @@ TEST(ParseCivilDateTest, ReadsWesternAndEraDates) {
   expect("S64.1.7", 1989, 1, 7);
   expect("２０２４／５／２４", 2024, 5, 24);
   expect(" R6.5.24 ", 2024, 5, 24);
-  for (std::string_view bad : {"", "2024/2/30", "平成31年5月1日", "令和6年13月1日", "R6.5",
-                               "R6.5.24.1", "R123.1.1", "24/5/24", "令和6年5月24日x", "明治1.1.1"}) {
+  for (std::string_view bad :
+       {"", "2024/2/30", "平成31年5月1日", "令和6年13月1日", "R6.5", "R6.5.24.1", "R123.1.1",
+        "24/5/24", "令和6年5月24日x", "明治1.1.1"}) {
     EXPECT_FALSE(ParseCivilDate(bad).has_value()) << bad;
   }
 }
