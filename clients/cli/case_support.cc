@@ -25,7 +25,6 @@ namespace {
 struct CaseNumberLookup {
   std::function<Result<std::shared_ptr<grpc::Channel>>()> connect;
   const GlobalOptions* options = nullptr;
-  std::shared_ptr<grpc::Channel> channel;  // once connected
 };
 
 CaseNumberLookup& Lookup() {
@@ -41,13 +40,10 @@ bool FindNumberedCase(const std::string& option, const std::string& number, std:
     *error = option + ": \"" + number + "\": give the case as cases/12 or 12 here";
     return false;
   }
-  if (!lookup.channel) {
-    auto channel = lookup.connect();
-    if (!channel.ok()) {
-      *error = "エラー / error: " + channel.status().ToString();
-      return false;
-    }
-    lookup.channel = *channel;
+  auto channel = lookup.connect();
+  if (!channel.ok()) {
+    *error = "エラー / error: " + channel.status().ToString();
+    return false;
   }
   v1::SearchCasesRequest request;
   request.set_case_number(number);
@@ -55,7 +51,7 @@ bool FindNumberedCase(const std::string& option, const std::string& number, std:
   v1::SearchCasesResponse response;
   auto context = NewContext(*lookup.options);
   const grpc::Status status =
-      v1::Cases::NewStub(lookup.channel)->SearchCases(context.get(), request, &response);
+      v1::Cases::NewStub(*channel)->SearchCases(context.get(), request, &response);
   if (!status.ok()) {
     *error =
         "受付番号を確認できません / " + option + " " + number + ": " + DescribeGrpcError(status);
@@ -88,7 +84,7 @@ bool LooksLikeCaseNumber(std::string_view text) {
 
 void SetCaseNumberLookup(std::function<Result<std::shared_ptr<grpc::Channel>>()> connect,
                          const GlobalOptions* options) {
-  Lookup() = CaseNumberLookup{std::move(connect), options, nullptr};
+  Lookup() = CaseNumberLookup{std::move(connect), options};
 }
 
 bool ResolveCaseArgument(const std::string& option, const std::string& text, std::string* name,

@@ -31,8 +31,9 @@ std::optional<std::string> CaseName(std::string_view text);
 bool LooksLikeCaseNumber(std::string_view text);
 
 // How casectl reaches the server when a case is named by its number: `connect` gives the channel
-// (called at most once, on the first case number), `options` the timeout. casectl's main sets it
-// before Prepare; unset, case numbers are refused as arguments.
+// (called on every case number; the caller keeps and reuses it, so that no channel outlives main
+// in a static), `options` the timeout. casectl's main sets it before Prepare and clears it (empty
+// `connect`, null `options`) before returning; unset, case numbers are refused as arguments.
 void SetCaseNumberLookup(std::function<Result<std::shared_ptr<grpc::Channel>>()> connect,
                          const GlobalOptions* options);
 

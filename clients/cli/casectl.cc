@@ -135,11 +135,16 @@ int Main(int argc, char** argv) {
   std::shared_ptr<grpc::Channel> early_channel;
   cases::SetCaseNumberLookup(
       [&options, &early_channel]() -> Result<std::shared_ptr<grpc::Channel>> {
+        if (early_channel) return early_channel;
         auto connected = client::Connect(options.connection);
         if (connected.ok()) early_channel = *connected;
         return connected;
       },
       &options);
+  // The lookup refers to this frame; it must not outlive it.
+  struct ClearLookupOnReturn {
+    ~ClearLookupOnReturn() { cases::SetCaseNumberLookup(nullptr, nullptr); }
+  } clear_lookup_on_return;
   Command* command = registry.Selected();
   if (command != nullptr) {
     if (const int code = command->Prepare(); code != kExitOk) return code;

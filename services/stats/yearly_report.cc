@@ -3,69 +3,17 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 
 #include "casecoord/v1/cases.pb.h"
 #include "casecoord/v1/directory.pb.h"
 #include "services/common/enum_labels.h"
 #include "services/common/fiscal_year.h"
+#include "services/stats/stat_catalog.h"
 #include "services/stats/vocabulary_rows.h"
 
 namespace casecoord::stats {
 namespace {
-
-constexpr char kTotalKey[] = "TOTAL";
-
-struct MetricInfo {
-  v1::StatMetric metric;
-  const char* counter;
-  bool households;
-  const char* label;
-};
-
-constexpr MetricInfo kMetricInfo[] = {
-    {v1::CASES_COORDINATED, kCasesCoordinated, true, "Cases coordinated with agencies"},
-    {v1::CASES_COMPLETED_BY_ADVICE, kCasesCompletedByAdvice, true,
-     "Cases completed by inquiry or advice only"},
-    {v1::CASE_MEETINGS, kCaseMeetings, false, "Case meetings held"},
-    {v1::COORDINATION_CONTACTS, kCoordinationContacts, false,
-     "Individual coordination contacts and visits"},
-    {v1::ADVISER_MEETINGS, kAdviserMeetings, false, "Adviser meetings held"},
-    {v1::CASES_OPENED, kCasesOpened, true, "Cases opened"},
-    {v1::CASES_CLOSED, kCasesClosed, true, "Cases closed"},
-    // No counter of its own: the total row of the yearly table's first section.
-    {v1::CASES_HANDLED, nullptr, true, "Cases handled (coordinated or completed by advice)"},
-};
-
-struct DimensionInfo {
-  v1::StatDimension dimension;
-  const char* counter;
-  bool single_valued;
-  const char* label;
-};
-
-constexpr DimensionInfo kDimensionInfo[] = {
-    {v1::FIELD, kField, false, "field"},
-    {v1::ISSUE_TAG, kIssueTag, false, "issue tag"},
-    {v1::DISTRICT, kDistrict, true, "district"},
-    {v1::REFERRER_KIND, kReferrerKind, true, "referring agency kind"},
-    {v1::OUTCOME, kOutcome, true, "closure outcome"},
-};
-
-const MetricInfo* FindMetric(v1::StatMetric metric) {
-  for (const auto& info : kMetricInfo) {
-    if (info.metric == metric) return &info;
-  }
-  return nullptr;
-}
-
-const DimensionInfo* FindDimension(v1::StatDimension dimension) {
-  for (const auto& info : kDimensionInfo) {
-    if (info.dimension == dimension) return &info;
-  }
-  return nullptr;
-}
 
 // The keys of the yearly table's two sections in StatisticsSnapshot::tables_ (no statistic has
 // number -1 or -2).
@@ -95,70 +43,6 @@ std::string TableName(std::pair<int, int> key) {
   if (key == kCasesSection) return "CASES";
   return v1::StatMetric_Name(static_cast<v1::StatMetric>(key.first)) + "/" +
          v1::StatDimension_Name(static_cast<v1::StatDimension>(key.second));
-}
-
-std::string Upper(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
-}
-
-// The enum a dimension's values are lower-cased names of, if any.
-const google::protobuf::EnumDescriptor* ValueEnum(v1::StatDimension dimension) {
-  switch (dimension) {
-    case v1::FIELD:
-      return v1::SupportField_descriptor();
-    case v1::REFERRER_KIND:
-      return v1::AgencyKind_descriptor();
-    case v1::OUTCOME:
-      return v1::CaseOutcome_descriptor();
-    default:
-      return nullptr;
-  }
-}
-
-// Enum-valued rows in the enum's order, others by key.
-int SortRank(v1::StatDimension dimension, const std::string& key) {
-  const auto* type = ValueEnum(dimension);
-  if (type == nullptr) return 0;
-  const auto* value = type->FindValueByName(Upper(key));
-  return value == nullptr ? 1 << 20 : value->number();
-}
-
-void LabelRow(v1::StatDimension dimension, const std::string& key, v1::StatRow* row) {
-  row->set_key(key);
-  if (key == kTotalKey) {
-    row->set_is_total(true);
-    row->set_label_ja("合計");
-    row->set_label("Total");
-    return;
-  }
-  if (dimension == v1::STAT_DIMENSION_UNSPECIFIED) {
-    v1::StatMetric metric;
-    if (v1::StatMetric_Parse(key, &metric)) {
-      row->set_label_ja(LabelJa(*v1::StatMetric_descriptor(), metric));
-      row->set_label(FindMetric(metric)->label);
-      return;
-    }
-  }
-  if (key.empty()) {
-    row->set_label_ja("不明・未設定");
-    row->set_label("Not recorded");
-    return;
-  }
-  if (key == kUnregisteredKey) {
-    row->set_label_ja("未登録");
-    row->set_label("Unregistered");
-    return;
-  }
-  if (const auto* type = ValueEnum(dimension)) {
-    if (const auto* value = type->FindValueByName(Upper(key))) {
-      row->set_label_ja(LabelJa(*value));
-      row->set_label(value->name());
-      return;
-    }
-  }
-  row->set_label_ja(key);
-  row->set_label(key);
 }
 
 v1::StatCell MakeCell(int64_t value, v1::SuppressionReason reason) {
