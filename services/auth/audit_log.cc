@@ -577,6 +577,8 @@ Status AuditLog::CommitGroup(const std::deque<Pending>& group) {
     entry.set_break_glass_reason(record.break_glass_reason);
     for (const std::string& returned : record.returned_records)
       entry.add_returned_records(returned);
+    entry.set_channel(record.channel);
+    entry.set_session_id(record.session_id);
     entry.set_previous_hash(hash);
     hash = PutEntry(batch, entry, micros, key_);
   }

@@ -69,6 +69,10 @@ struct AuditRecord {
   // What a list answer or stream message returned (AuditEntry.returned_records): distinct names,
   // each indexed like `resource`. The gatekeeper bounds them (kMaxReturnedRecords).
   std::vector<std::string> returned_records;
+  // The transport of a call ("grpc", "http"; empty for the server's own entries) and, for a
+  // browser's call, the public id of its sign-in session (AuditEntry.channel, .session_id).
+  std::string channel = {};
+  std::string session_id = {};
 };
 
 // One point of the chain: an entry's sequence number and hash. The empty trail's head is sequence

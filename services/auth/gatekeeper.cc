@@ -90,19 +90,19 @@ grpc::ServerUnaryReactor* Gatekeeper::Handle(grpc::CallbackServerContext* contex
 
 void Gatekeeper::Dispatch(grpc::CallbackServerContext* context, std::string_view method,
                           std::function<Status(Call&)> work, std::function<void(Status)> done) {
-  std::optional<std::string> user_id = UserIdFromAuthContext(*context->auth_context());
+  CallOrigin origin = OriginOf(*context, deps_.gateway);
   const MethodRule* rule = deps_.policy->Find(method);
   if (rule != nullptr && rule->execution == Execution::kInline) {
-    RunAsync(user_id, method, work, std::move(done));
+    RunAsync(origin, method, work, std::move(done));
     return;
   }
-  bool queued = deps_.workers->Submit([this, context, user_id = std::move(user_id),
+  bool queued = deps_.workers->Submit([this, context, origin = std::move(origin),
                                        method = std::string(method), work = std::move(work), done] {
     if (context->IsCancelled()) {
       done(Status(Reason::kCancelled, "cancelled before it ran"));
       return;
     }
-    RunAsync(user_id, method, work, done);
+    RunAsync(origin, method, work, done);
   });
   if (!queued) {
     done(Status(Reason::kServerBusy, "the server's work queue is full or shutting down"));
@@ -111,15 +111,22 @@ void Gatekeeper::Dispatch(grpc::CallbackServerContext* context, std::string_view
 
 Status Gatekeeper::Run(const std::optional<std::string>& user_id, std::string_view method,
                        const std::function<Status(Call&)>& work) {
+  CallOrigin origin;
+  origin.user_id = user_id;
+  return Run(origin, method, work);
+}
+
+Status Gatekeeper::Run(const CallOrigin& origin, std::string_view method,
+                       const std::function<Status(Call&)>& work) {
   std::promise<Status> outcome;
-  RunAsync(user_id, method, work, [&outcome](const Status& status) { outcome.set_value(status); });
+  RunAsync(origin, method, work, [&outcome](const Status& status) { outcome.set_value(status); });
   return outcome.get_future().get();
 }
 
-void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string_view method,
+void Gatekeeper::RunAsync(const CallOrigin& origin, std::string_view method,
                           const std::function<Status(Call&)>& work,
                           std::function<void(Status)> done) {
-  const std::string bucket = user_id.value_or("");
+  const std::string bucket = origin.user_id.value_or("");
   // Looked up once: its cost is charged now; AuthorizeMethod refuses a method without a rule.
   const MethodRule* rule = deps_.policy->Find(method);
   std::chrono::milliseconds retry_after{0};
@@ -130,11 +137,11 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
     return;
   }
   std::string legal_basis;
-  std::optional<Caller> caller = Admit(user_id, method, &legal_basis, done);
+  std::optional<Caller> caller = Admit(origin, method, &legal_basis, done);
   if (!caller) return;
 
   // Shared with the audit callback: the changes must live until they are committed.
-  std::shared_ptr<Call> call(new Call(*caller, *deps_.storage, deps_.emergency));
+  std::shared_ptr<Call> call(new Call(*caller, origin, *deps_.storage, deps_.emergency));
   call->legal_basis_ = legal_basis;
   const double cpu_before = ThreadCpuMilliseconds();
   Status outcome = RunWork(work, *call, method);
@@ -165,7 +172,9 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
                      StatusCodeName(outcome.code()),
                      outcome.ok() ? call->legal_basis_ : "",
                      call->break_glass_reason_,
-                     outcome.ok() ? std::move(call->returned_) : std::vector<std::string>{}};
+                     outcome.ok() ? std::move(call->returned_) : std::vector<std::string>{},
+                     origin.channel,
+                     origin.session_id};
   storage::WriteBatch* changes = commit_changes ? &call->changes_ : nullptr;
   auto finish = [call, outcome, done = std::move(done)](const Status& audited) {
     if (!audited.ok()) {
@@ -190,11 +199,11 @@ void Gatekeeper::RunAsync(const std::optional<std::string>& user_id, std::string
   }
 }
 
-void Gatekeeper::AuditStreamMessage(const std::string& user_id, std::string_view method,
+void Gatekeeper::AuditStreamMessage(const CallOrigin& origin, std::string_view method,
                                     std::string resource, std::vector<std::string> returned,
                                     std::function<void(Status)> done) {
   std::string legal_basis;
-  std::optional<Caller> caller = Admit(user_id, method, &legal_basis, done);
+  std::optional<Caller> caller = Admit(origin, method, &legal_basis, done);
   if (!caller) return;
   if (returned.size() > kMaxReturnedRecords) {
     done(Status(Reason::kAuditEntryTooLarge,
@@ -208,7 +217,9 @@ void Gatekeeper::AuditStreamMessage(const std::string& user_id, std::string_view
                      "OK",
                      legal_basis,
                      "",
-                     std::move(returned)};
+                     std::move(returned),
+                     origin.channel,
+                     origin.session_id};
   deps_.audit->AppendAsync(
       std::move(record), nullptr, [done = std::move(done)](const Status& audited) {
         done(audited.ok()
@@ -220,13 +231,14 @@ void Gatekeeper::AuditStreamMessage(const std::string& user_id, std::string_view
       });
 }
 
-std::optional<Caller> Gatekeeper::Admit(const std::optional<std::string>& user_id,
-                                        std::string_view method, std::string* legal_basis,
+std::optional<Caller> Gatekeeper::Admit(const CallOrigin& origin, std::string_view method,
+                                        std::string* legal_basis,
                                         std::function<void(Status)>& done) {
+  const std::optional<std::string>& user_id = origin.user_id;
   std::optional<Caller> caller;
   if (user_id) caller = deps_.users->FindActive(*user_id);
   if (!caller) {
-    AuditRefusal(user_id.value_or(""), "", method,
+    AuditRefusal(origin, "", method,
                  Status(Reason::kUnknownOrDisabledUser,
                         user_id ? "user " + *user_id + " is not an active user"
                                 : "no client certificate identifies a user"),
@@ -235,17 +247,25 @@ std::optional<Caller> Gatekeeper::Admit(const std::optional<std::string>& user_i
   }
   Status authorized = deps_.policy->AuthorizeMethod(*caller, method, legal_basis);
   if (!authorized.ok()) {
-    AuditRefusal(caller->user_id, caller->agency, method, authorized, std::move(done));
+    AuditRefusal(origin, caller->agency, method, authorized, std::move(done));
     return std::nullopt;
   }
   return caller;
 }
 
-void Gatekeeper::AuditRefusal(const std::string& user_id, const std::string& agency,
+void Gatekeeper::AuditRefusal(const CallOrigin& origin, const std::string& agency,
                               std::string_view method, const Status& refusal,
                               std::function<void(Status)> done) {
-  AuditRecord record{user_id, agency, std::string(method), "", StatusCodeName(refusal.code()), "",
-                     "",      {}};
+  AuditRecord record{origin.user_id.value_or(""),
+                     agency,
+                     std::string(method),
+                     "",
+                     StatusCodeName(refusal.code()),
+                     "",
+                     "",
+                     {},
+                     origin.channel,
+                     origin.session_id};
   deps_.audit->AppendAsync(std::move(record), nullptr,
                            [refusal, done = std::move(done)](const Status& audited) {
                              done(audited.ok() ? refusal : audited);

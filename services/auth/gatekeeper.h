@@ -2,7 +2,8 @@
 // authorization or auditing.
 //
 // For each call, on a worker thread:
-//   1. the user comes from the TLS peer certificate (never from the request);
+//   1. the user comes from the TLS peer certificate (never from the request), or, for a call of the
+//      HTTP gateway, from the origin it vouches for (call_origin.h);
 //   2. the user's token bucket is charged the method's cost (RESOURCE_EXHAUSTED when it does not
 //      hold that much; not audited, so that a runaway client cannot flood the trail);
 //   3. an unknown or disabled user is UNAUTHENTICATED (audited);
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "services/auth/audit_log.h"
+#include "services/auth/call_origin.h"
 #include "services/auth/emergency_access.h"
 #include "services/auth/policy.h"
 #include "services/auth/rate_limiter.h"
@@ -54,6 +56,8 @@ concept ReleasableOnAnyThread = requires {
 class Call {
  public:
   const Caller& caller() const { return caller_; }
+  // Where the call came from (transport and session), for streams that audit later messages.
+  const CallOrigin& origin() const { return origin_; }
   // Names the resource acted on, for the audit entry ("users/alice", or the collection "users").
   // Handlers name it from the request before validating it, so a name longer than
   // kMaxAuditedResourceBytes (no valid name is) is recorded as its first bytes and its length:
@@ -86,10 +90,15 @@ class Call {
 
  private:
   friend class Gatekeeper;
-  Call(Caller caller, const storage::Storage& storage, const EmergencyAccessStore* emergency)
-      : caller_(std::move(caller)), changes_(storage), emergency_(emergency) {}
+  Call(Caller caller, CallOrigin origin, const storage::Storage& storage,
+       const EmergencyAccessStore* emergency)
+      : caller_(std::move(caller)),
+        origin_(std::move(origin)),
+        changes_(storage),
+        emergency_(emergency) {}
 
   Caller caller_;
+  CallOrigin origin_;
   std::string resource_;
   std::string legal_basis_;
   std::string break_glass_reason_;
@@ -111,6 +120,8 @@ struct GatekeeperDependencies {
   EmergencyAccessStore* emergency = nullptr;
   WorkerPool* workers = nullptr;
   const Policy* policy = &Policy::Default();
+  // Set when the HTTP gateway runs: the key its in-process calls' origins are sealed with.
+  const GatewayVouchers* gateway = nullptr;
 };
 
 class Gatekeeper {
@@ -126,31 +137,35 @@ class Gatekeeper {
   void Dispatch(grpc::CallbackServerContext* context, std::string_view method,
                 std::function<Status(Call&)> work, std::function<void(Status)> done);
 
-  // Runs steps 1-7 for the user `user_id` (nullopt: no certificate identity); `done` gets the
-  // call's outcome, on this thread or on the audit committer's. Handle() calls this on a worker.
-  void RunAsync(const std::optional<std::string>& user_id, std::string_view method,
+  // Runs steps 2-7 for a call from `origin` (its user nullopt: nobody identified); `done` gets
+  // the call's outcome, on this thread or on the audit committer's. Handle() calls this on a
+  // worker.
+  void RunAsync(const CallOrigin& origin, std::string_view method,
                 const std::function<Status(Call&)>& work, std::function<void(Status)> done);
 
   // For a stream that keeps sending after its start (WatchDueItems): before a message naming
-  // `returned` (see Call::AddReturned) is sent, checks that `user_id` is still an active user
-  // whose roles allow `method`, and appends an audit entry for the message (resource
-  // `resource`). `done` gets OK once the entry is durable; otherwise the refusal (audited) or
-  // AUDIT_UNAVAILABLE, and the message must not be sent.
-  void AuditStreamMessage(const std::string& user_id, std::string_view method, std::string resource,
+  // `returned` (see Call::AddReturned) is sent, checks that the stream's user (`origin`, from
+  // Call::origin()) is still active and allowed `method`, and appends an audit entry for the
+  // message (resource `resource`). `done` gets OK once the entry is durable; otherwise the
+  // refusal (audited) or AUDIT_UNAVAILABLE, and the message must not be sent.
+  void AuditStreamMessage(const CallOrigin& origin, std::string_view method, std::string resource,
                           std::vector<std::string> returned, std::function<void(Status)> done);
 
-  // RunAsync, waiting for the outcome (tests).
+  // RunAsync for a gRPC call of `user_id`, waiting for the outcome (tests).
   Status Run(const std::optional<std::string>& user_id, std::string_view method,
+             const std::function<Status(Call&)>& work);
+  // RunAsync, waiting for the outcome (tests).
+  Status Run(const CallOrigin& origin, std::string_view method,
              const std::function<Status(Call&)>& work);
 
  private:
-  // Steps 3 and 4: the active user `user_id` if the policy lets them call `method` (and
+  // Steps 3 and 4: the active user of `origin` if the policy lets them call `method` (and
   // *legal_basis says why); otherwise nullopt, and the refusal is audited and handed to `done`
   // (moved from).
-  std::optional<Caller> Admit(const std::optional<std::string>& user_id, std::string_view method,
+  std::optional<Caller> Admit(const CallOrigin& origin, std::string_view method,
                               std::string* legal_basis, std::function<void(Status)>& done);
   // Audits a refusal, then reports `refusal` (or the audit failure) to `done`.
-  void AuditRefusal(const std::string& user_id, const std::string& agency, std::string_view method,
+  void AuditRefusal(const CallOrigin& origin, const std::string& agency, std::string_view method,
                     const Status& refusal, std::function<void(Status)> done);
 
   GatekeeperDependencies deps_;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <grpcpp/security/auth_context.h>
+#include <openssl/x509.h>
 
 #include <optional>
 #include <string>
@@ -18,5 +19,9 @@ inline constexpr std::string_view kUserUriPrefix = "urn:casecoord:user:";
 
 // The user id from the peer certificate of a call, or nullopt.
 std::optional<std::string> UserIdFromAuthContext(const grpc::AuthContext& context);
+
+// The user id a verified certificate names (the same rule, for the HTTP listener, which reads
+// the certificate itself), or nullopt.
+std::optional<std::string> UserIdFromCertificate(X509* certificate);
 
 }  // namespace casecoord::auth

@@ -199,7 +199,14 @@ namespace casecoord {
   X(kDemoVocabulariesInvalid, "DEMO_VOCABULARIES_INVALID", kFailedPrecondition, "デモ用のコード表に誤りがあります") \
   X(kDemoVocabulariesUnreadable, "DEMO_VOCABULARIES_UNREADABLE", kFailedPrecondition, "デモ用のコード表を読めません") \
   /* Household search (issue 16) */ \
-  X(kPossibleDuplicate, "POSSIBLE_DUPLICATE", kFailedPrecondition, "同じ世帯の事例が既にあるかもしれません。既存の事例を確認し、別の世帯として登録する場合は重複を承知のうえで指定してください")
+  X(kPossibleDuplicate, "POSSIBLE_DUPLICATE", kFailedPrecondition, "同じ世帯の事例が既にあるかもしれません。既存の事例を確認し、別の世帯として登録する場合は重複を承知のうえで指定してください") \
+  /* HTTP gateway (issue 17) */ \
+  X(kUnsupportedContentType, "UNSUPPORTED_CONTENT_TYPE", kInvalidArgument, "この形式の要求には対応していません") \
+  X(kUnsupportedEncoding, "UNSUPPORTED_ENCODING", kUnimplemented, "圧縮された要求には対応していません。圧縮せずに送ってください") \
+  X(kNoSuchMethod, "NO_SUCH_METHOD", kNotFound, "この操作はありません") \
+  X(kRequestTooLarge, "REQUEST_TOO_LARGE", kResourceExhausted, "要求が大きすぎます") \
+  X(kConnectHeaderRequired, "CONNECT_HEADER_REQUIRED", kInvalidArgument, "この要求には Connect-Protocol-Version: 1 ヘッダーが必要です") \
+  X(kHttpListenerFailed, "HTTP_LISTENER_FAILED", kFailedPrecondition, "HTTP の待ち受けを開始できません。設定を確認してください")
 
 // clang-format on
 

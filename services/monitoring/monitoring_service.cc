@@ -165,10 +165,10 @@ class MonitoringService::Stream final : public DueWatcher::Subscriber,
   // The gatekeeper ran the start (on a worker): `status` is its outcome; `due_now` the owner's
   // items due now (when OK), which its audit entry named. Sends the first message and follows
   // the owner for `user_id` from then on.
-  void Begin(const Status& status, const std::string& user_id, const std::string& owner,
+  void Begin(const Status& status, const auth::CallOrigin& origin, const std::string& owner,
              const std::vector<v1::DueItem>& due_now, DueWatcher& watcher) {
     std::lock_guard<std::mutex> lock(mutex_);
-    user_id_ = user_id;
+    origin_ = origin;
     if (!status.ok()) {
       FinishLocked(ToGrpcStatus(status));
       return;
@@ -191,12 +191,12 @@ class MonitoringService::Stream final : public DueWatcher::Subscriber,
   // calls this in order, and entries complete in the order appended, so messages keep it).
   bool Offer(const std::vector<v1::DueItem>& due_now) override {
     std::vector<v1::DueItem> fresh;
-    std::string user_id;
+    auth::CallOrigin origin;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (ending_) return false;
       fresh = sent_.Update(due_now);
-      user_id = user_id_;
+      origin = origin_;
     }
     if (fresh.empty()) return true;
     std::vector<std::string> cases;
@@ -206,7 +206,7 @@ class MonitoringService::Stream final : public DueWatcher::Subscriber,
       }
     }
     gatekeeper_.AuditStreamMessage(
-        user_id, MonitoringMethod("WatchDueItems"), "dueItems", std::move(cases),
+        origin, MonitoringMethod("WatchDueItems"), "dueItems", std::move(cases),
         [self = shared_from_this(), fresh = std::move(fresh)](const Status& audited) mutable {
           std::lock_guard<std::mutex> lock(self->mutex_);
           if (audited.ok()) {
@@ -296,7 +296,7 @@ class MonitoringService::Stream final : public DueWatcher::Subscriber,
   grpc::ServerWriteReactor<v1::WatchDueItemsResponse>* const reactor_;
   const std::string requested_;
   auth::Gatekeeper& gatekeeper_;
-  std::string user_id_;  // set by Begin, before the watcher may call Offer
+  auth::CallOrigin origin_;  // set by Begin, before the watcher may call Offer
   bool started_ = false;
   bool cancelled_ = false;
   bool writing_ = false;
@@ -333,6 +333,7 @@ class MonitoringService::WatchReactor final
                               " work-list streams open already; close one first");
           }
           start->slot_user = call.caller().user_id;
+          start->origin = call.origin();
           auto due_now = owner_service->watcher_.DueNow(*owner);
           if (!due_now.ok()) return due_now.status();
           for (const v1::DueItem& item : *due_now) call.AddReturned(item.case_());
@@ -341,7 +342,7 @@ class MonitoringService::WatchReactor final
           return Status::Ok();
         },
         [owner_service, stream, start](const Status& status) {
-          stream->Begin(status, start->slot_user, start->owner, start->due_now,
+          stream->Begin(status, start->origin, start->owner, start->due_now,
                         owner_service->watcher_);
         });
   }
@@ -361,6 +362,7 @@ class MonitoringService::WatchReactor final
     std::string owner;
     std::vector<v1::DueItem> due_now;
     std::string slot_user;  // whose stream slot this stream holds; empty if none
+    auth::CallOrigin origin;  // who watches, for the audit entries of later messages
   };
 
   MonitoringService& service_;

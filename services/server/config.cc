@@ -34,6 +34,16 @@ Apply Integer(int ServerConfig::*field, const std::string& name, int minimum, in
   };
 }
 
+Apply Boolean(bool ServerConfig::*field, const std::string& name) {
+  return [field, name](ServerConfig& config, const std::string& value) {
+    if (value != "true" && value != "false") {
+      return Status::InvalidArgument(name, "must be true or false");
+    }
+    config.*field = value == "true";
+    return Status::Ok();
+  };
+}
+
 // Where it listens, the mode, the directories and the keys.
 std::vector<ConfigOption> ListenAndKeyOptions() {
   return {
@@ -135,23 +145,11 @@ std::vector<ConfigOption> ServiceOptions() {
        "user id created as the first admin at start-up if it does not exist yet",
        Text(&ServerConfig::bootstrap_admin)},
       {"demo-users", "false", "create one sample user per role at start-up (development only)",
-       [](ServerConfig& config, const std::string& value) {
-         if (value != "true" && value != "false") {
-           return Status::InvalidArgument("demo-users", "must be true or false");
-         }
-         config.demo_users = value == "true";
-         return Status::Ok();
-       }},
+       Boolean(&ServerConfig::demo_users, "demo-users")},
       {"demo-cases", "false",
        "open a few fictional households in different states at start-up when there are no cases "
        "(development; needs demo-directory and demo-users)",
-       [](ServerConfig& config, const std::string& value) {
-         if (value != "true" && value != "false") {
-           return Status::InvalidArgument("demo-cases", "must be true or false");
-         }
-         config.demo_cases = value == "true";
-         return Status::Ok();
-       }},
+       Boolean(&ServerConfig::demo_cases, "demo-cases")},
       {"demo-vocabularies", "",
        "CSV file (list,id,label,reading,order: the format of ImportTerms) imported into the "
        "vocabularies at start-up when the districts and issue-tags lists are empty (development)",
@@ -214,10 +212,40 @@ std::vector<ConfigOption> ServiceOptions() {
   };
 }
 
+// The HTTPS listener: the Connect API for browsers and partner systems, the probes, the console.
+std::vector<ConfigOption> HttpOptions() {
+  return {
+      {"http-listen", "",
+       "address:port to serve HTTPS on (the Connect API, /healthz, /readyz and the web console), "
+       "with the same server certificate; empty: no HTTP listener",
+       Text(&ServerConfig::http_listen)},
+      {"http-threads", "16", "HTTP connections served at once (an open work-list stream holds one)",
+       Integer(&ServerConfig::http_threads, "http-threads", 2, 1024)},
+      {"http-max-body-bytes", "8388608",
+       "largest HTTP request body (a JSON request, or every message of an upload); larger is 413",
+       Integer(&ServerConfig::http_max_body_bytes, "http-max-body-bytes", 1024, 256 << 20)},
+      {"http-read-timeout-ms", "10000",
+       "an HTTP connection whose client sends nothing for this long while a request is being "
+       "read is closed",
+       Integer(&ServerConfig::http_read_timeout_ms, "http-read-timeout-ms", 100, 600000)},
+      {"http-keepalive-timeout-ms", "5000",
+       "an idle kept-alive HTTP connection is closed after this long",
+       Integer(&ServerConfig::http_keepalive_timeout_ms, "http-keepalive-timeout-ms", 1000,
+               600000)},
+      {"http-require-client-certificate", "false",
+       "require a client certificate (from tls-client-ca) on HTTP connections too, for networks "
+       "whose policy demands it; sign-in is then a second check after the certificate",
+       Boolean(&ServerConfig::http_require_client_certificate, "http-require-client-certificate")},
+      {"console-dir", "clients/web/dist",
+       "directory of the web console's built files, served at / on the HTTP listener",
+       Text(&ServerConfig::console_dir)},
+  };
+}
+
 // Every option, in the order --help lists them.
 std::vector<ConfigOption> BuildOptions() {
   std::vector<ConfigOption> options = ListenAndKeyOptions();
-  for (std::vector<ConfigOption> (*part)() : {&ConnectionOptions, &ServiceOptions}) {
+  for (std::vector<ConfigOption> (*part)() : {&ConnectionOptions, &ServiceOptions, &HttpOptions}) {
     std::vector<ConfigOption> more = part();
     options.insert(options.end(), std::make_move_iterator(more.begin()),
                    std::make_move_iterator(more.end()));

@@ -341,41 +341,6 @@ Status SeedDemoPlan(const ServerConfig& config, storage::Storage& storage,
 
 }  // namespace
 
-// The health service's status, driven by the storage's write state. The storage may report before
-// the gRPC server exists and while it shuts down, so the status is remembered and applied when the
-// service is attached, and nothing is applied once the server is shutting down.
-class HealthReporter {
- public:
-  void StorageStateChanged(storage::WriteState state, const Status& cause) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    storage_writable_ = state == storage::WriteState::kWritable;
-    if (storage_writable_) {
-      log::Info("health SERVING: the storage accepts writes again");
-    } else {
-      log::Error(
-          "health NOT_SERVING: the storage refuses writes",
-          {{"state", std::string(storage::WriteStateName(state))}, {"cause", cause.ToString()}});
-    }
-    if (service_ != nullptr) service_->SetServingStatus(storage_writable_);
-  }
-  void Attach(grpc::HealthCheckServiceInterface* service) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    service_ = service;
-    service_->SetServingStatus(storage_writable_);
-  }
-  // NOT_SERVING for good.
-  void Detach() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (service_ != nullptr) service_->SetServingStatus(false);
-    service_ = nullptr;
-  }
-
- private:
-  std::mutex mutex_;
-  grpc::HealthCheckServiceInterface* service_ = nullptr;
-  bool storage_writable_ = true;
-};
-
 void ApplyTransportSettings(const ServerConfig& config, grpc::ServerBuilder& builder) {
   builder.SetMaxReceiveMessageSize(config.max_message_bytes);
   builder.SetMaxSendMessageSize(config.max_message_bytes);
@@ -505,6 +470,10 @@ Status CaseServer::OpenStorageAndAuth(const ServerConfig& config,
   gate.rate_limiter = server->rate_limiter_.get();
   gate.emergency = server->emergency_.get();
   gate.workers = server->workers_.get();
+  auto vouchers = auth::GatewayVouchers::Create();
+  if (!vouchers.ok()) return vouchers.status();
+  server->gateway_vouchers_ = std::move(vouchers).value();
+  gate.gateway = server->gateway_vouchers_.get();
   server->gatekeeper_ = std::make_unique<auth::Gatekeeper>(gate);
   return Status::Ok();
 }
@@ -669,20 +638,35 @@ Status CaseServer::Serve(const ServerConfig& config, int max_connections,
   // Connections come from our listener, not from gRPC's (connection_listener.h says why).
   server->acceptor_ = builder.experimental().AddExternalConnectionAcceptor(
       grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD, credentials);
-  builder.RegisterService(server->admin_service_.get());
-  builder.RegisterService(server->directory_service_.get());
-  builder.RegisterService(server->cases_service_.get());
-  builder.RegisterService(server->advisers_service_.get());
-  builder.RegisterService(server->meetings_service_.get());
-  builder.RegisterService(server->monitoring_service_.get());
-  builder.RegisterService(server->statistics_service_.get());
-  builder.RegisterService(server->vocabularies_service_.get());
+  // Every service, and its full name for the HTTP listener's routes.
+  const std::pair<grpc::Service*, const char*> services[] = {
+      {server->admin_service_.get(), v1::Admin::service_full_name()},
+      {server->directory_service_.get(), v1::AgencyDirectory::service_full_name()},
+      {server->cases_service_.get(), v1::Cases::service_full_name()},
+      {server->advisers_service_.get(), v1::Advisers::service_full_name()},
+      {server->meetings_service_.get(), v1::Meetings::service_full_name()},
+      {server->monitoring_service_.get(), v1::Monitoring::service_full_name()},
+      {server->statistics_service_.get(), v1::Statistics::service_full_name()},
+      {server->vocabularies_service_.get(), v1::Vocabularies::service_full_name()},
+  };
+  std::vector<std::string> service_names;
+  for (const auto& [service, name] : services) {
+    builder.RegisterService(service);
+    service_names.push_back(name);
+  }
   ApplyTransportSettings(config, builder);
   server->server_ = builder.BuildAndStart();
   if (!server->server_) {
     return Status(Reason::kStartFailed, "the gRPC server did not start");
   }
   server->health_->Attach(server->server_->GetHealthCheckService());
+  if (!config.http_listen.empty()) {
+    auto front =
+        HttpFront::Start(config, *server->server_, *server->gateway_vouchers_, service_names,
+                         [health = server->health_] { return health->Ready(); });
+    if (!front.ok()) return front.status();
+    server->http_ = std::move(front).value();
+  }
   server->listener_->Start([acceptor = server->acceptor_.get()](int listener_fd, int fd) {
     grpc::experimental::ExternalConnectionAcceptor::NewConnectionParameters connection;
     connection.listener_fd = listener_fd;
@@ -760,6 +744,7 @@ void CaseServer::Shutdown() {
                     std::chrono::milliseconds(config_.shutdown_grace_ms));
   workers_->Shutdown();
   server_->Wait();
+  if (http_) http_->Stop();
   if (head_logger_.joinable()) {
     {
       MutexLock lock(head_logger_mutex_);

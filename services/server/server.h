@@ -33,6 +33,8 @@
 #include "services/common/worker_pool.h"
 #include "services/server/config.h"
 #include "services/server/connection_listener.h"
+#include "services/server/health_reporter.h"
+#include "services/server/http_front.h"
 #include "services/stats/counters.h"
 #include "services/storage/storage.h"
 
@@ -120,8 +122,6 @@ struct CounterVerification {
 Result<CounterVerification> VerifyCounters(storage::Storage& storage,
                                            const std::shared_ptr<const storage::Keyring>& keyring);
 
-class HealthReporter;
-
 class CaseServer {
  public:
   // `wal_faults` and `sync_journal` are for tests only (storage::StorageOptions).
@@ -136,6 +136,8 @@ class CaseServer {
 
   // The bound port (useful with listen port 0).
   int port() const { return port_; }
+  // The HTTP listener's bound port; 0 without http-listen.
+  int http_port() const { return http_ ? http_->port() : 0; }
   // What the listener has done so far (accepted, at its limit, out of descriptors).
   ConnectionListenerStats connection_stats() const { return listener_->stats(); }
   void Shutdown();
@@ -174,6 +176,8 @@ class CaseServer {
   std::unique_ptr<auth::AuditLog> audit_;
   std::unique_ptr<auth::EmergencyAccessStore> emergency_;
   std::unique_ptr<auth::RateLimiter> rate_limiter_;
+  // The key the HTTP gateway's in-process calls are vouched for with (auth/call_origin.h).
+  std::unique_ptr<auth::GatewayVouchers> gateway_vouchers_;
   std::unique_ptr<auth::Gatekeeper> gatekeeper_;
   std::unique_ptr<admin::AdminService> admin_service_;
   std::unique_ptr<vocab::VocabularyStore> vocabularies_;
@@ -207,6 +211,9 @@ class CaseServer {
   std::unique_ptr<ConnectionListener> listener_;
   std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor_;
   std::unique_ptr<grpc::Server> server_;
+  // The HTTP listener and gateway (http-listen); stopped after server_, whose in-process calls
+  // its open streams are.
+  std::unique_ptr<HttpFront> http_;
   Mutex shutdown_mutex_;
   bool shut_down_ CASECOORD_GUARDED_BY(shutdown_mutex_) = false;
   // Logs the audit head every config_.audit_head_log_minutes until Shutdown() stops it.

@@ -202,13 +202,13 @@ TEST_F(GatekeeperTest, AnAnswerTooLargeToAuditIsRefusedNotSent) {
 
 TEST_F(GatekeeperTest, AStreamMessageIsAuditedForAnActiveUserOnly) {
   std::promise<Status> sent;
-  gatekeeper_->AuditStreamMessage("coord", kReadCase, "dueItems", {"cases/4"},
+  gatekeeper_->AuditStreamMessage(CallOrigin{"coord"}, kReadCase, "dueItems", {"cases/4"},
                                   [&sent](Status status) { sent.set_value(status); });
   ASSERT_TRUE(sent.get_future().get().ok());
   EXPECT_EQ(LastEntry().returned_records(0), "cases/4");
   EXPECT_EQ(LastEntry().legal_basis(), "role:COORDINATOR");
   std::promise<Status> refused;
-  gatekeeper_->AuditStreamMessage("nobody", kReadCase, "dueItems", {"cases/4"},
+  gatekeeper_->AuditStreamMessage(CallOrigin{"nobody"}, kReadCase, "dueItems", {"cases/4"},
                                   [&refused](Status status) { refused.set_value(status); });
   EXPECT_EQ(refused.get_future().get().code(), StatusCode::kUnauthenticated);
   EXPECT_EQ(LastEntry().returned_records_size(), 0);

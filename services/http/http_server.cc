@@ -1,0 +1,272 @@
+#include "services/http/http_server.h"
+
+#include <httplib.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <vector>
+
+#include "services/auth/peer_identity.h"
+#include "services/common/log.h"
+#include "services/common/text.h"
+
+namespace casecoord::http {
+namespace {
+
+constexpr char kContentSecurityPolicy[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
+
+// httplib's own pool queues without bound; this one makes the accept loop wait instead.
+class BoundedTaskQueue : public httplib::TaskQueue {
+ public:
+  BoundedTaskQueue(int threads, int max_queued) : max_queued_(static_cast<size_t>(max_queued)) {
+    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+  }
+
+  void enqueue(std::function<void()> task) override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    has_room_.wait(lock, [&] { return tasks_.size() < max_queued_ || stopping_; });
+    // Even while stopping the task runs: it owns the accepted socket and closes it.
+    tasks_.push_back(std::move(task));
+    has_task_.notify_one();
+  }
+
+  void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    has_task_.notify_all();
+    has_room_.notify_all();
+    for (std::thread& worker : workers_) worker.join();
+  }
+
+ private:
+  void Work() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        has_task_.wait(lock, [&] { return !tasks_.empty() || stopping_; });
+        if (tasks_.empty()) return;
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+        has_room_.notify_one();
+      }
+      task();
+    }
+  }
+
+  const size_t max_queued_;
+  std::mutex mutex_;
+  std::condition_variable has_task_;
+  std::condition_variable has_room_;
+  std::deque<std::function<void()>> tasks_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+void SetSecurityHeaders(httplib::Response& response) {
+  response.set_header("Strict-Transport-Security", "max-age=31536000");
+  response.set_header("X-Content-Type-Options", "nosniff");
+  response.set_header("Content-Security-Policy", kContentSecurityPolicy);
+  response.set_header("X-Frame-Options", "DENY");
+  response.set_header("Referrer-Policy", "no-referrer");
+  response.set_header("Cross-Origin-Opener-Policy", "same-origin");
+  response.set_header("Cross-Origin-Resource-Policy", "same-origin");
+}
+
+bool IsApiPath(const std::string& path) {
+  return path.starts_with("/casecoord.") || path == "/healthz" || path == "/readyz" ||
+         path.starts_with("/auth/");
+}
+
+// The value of cookie `name` in a Cookie header, if present.
+std::optional<std::string> CookieValue(const std::string& header, std::string_view name) {
+  std::string_view rest = header;
+  while (!rest.empty()) {
+    const size_t end = rest.find(';');
+    std::string_view pair = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const size_t equals = pair.find('=');
+    if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
+      return std::string(pair.substr(equals + 1));
+    }
+  }
+  return std::nullopt;
+}
+
+bool SplitListen(const std::string& listen, std::string* host, int* port) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  auto parsed = ParseDecimalInt(std::string_view(listen).substr(colon + 1), 0, 65535);
+  if (!parsed) return false;
+  *host = listen.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  *port = static_cast<int>(*parsed);
+  return true;
+}
+
+bool SetUpTls(const HttpServerOptions& options, SSL_CTX& context, std::string* error) {
+  SSL_CTX_set_min_proto_version(&context, TLS1_2_VERSION);
+  if (SSL_CTX_use_certificate_chain_file(&context, options.cert_file.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(&context, options.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(&context) != 1) {
+    *error = "cannot load the server certificate or key (" + options.cert_file + ", " +
+             options.key_file + ")";
+    return false;
+  }
+  static const unsigned char kSessionContext[] = "casecoord-http";
+  SSL_CTX_set_session_id_context(&context, kSessionContext, sizeof(kSessionContext) - 1);
+  if (options.client_ca_file.empty()) {
+    if (options.require_client_certificate) {
+      *error = "a client certificate is required but no client CA is set";
+      return false;
+    }
+    return true;
+  }
+  if (SSL_CTX_load_verify_locations(&context, options.client_ca_file.c_str(), nullptr) != 1) {
+    *error = "cannot load the client CA " + options.client_ca_file;
+    return false;
+  }
+  SSL_CTX_set_client_CA_list(&context, SSL_load_client_CA_file(options.client_ca_file.c_str()));
+  SSL_CTX_set_verify(
+      &context,
+      SSL_VERIFY_PEER | (options.require_client_certificate ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+      nullptr);
+  return true;
+}
+
+}  // namespace
+
+HttpServer::HttpServer(const HttpServerOptions& options, HttpServerDependencies dependencies)
+    : options_(options), deps_(std::move(dependencies)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
+                                                      HttpServerDependencies dependencies) {
+  std::string host;
+  int port = 0;
+  if (!SplitListen(options.listen, &host, &port)) {
+    return Status::InvalidArgument(
+        "http-listen", "must be host:port, got \"" + options.listen.substr(0, 64) + "\"");
+  }
+  std::unique_ptr<HttpServer> server(new HttpServer(options, std::move(dependencies)));
+  std::string tls_error;
+  server->server_ = std::make_unique<httplib::SSLServer>(
+      [&](SSL_CTX& context) { return SetUpTls(options, context, &tls_error); });
+  if (!server->server_->is_valid()) {
+    return Status(Reason::kHttpListenerFailed,
+                  "HTTP listener: " + (tls_error.empty() ? "TLS set-up failed" : tls_error));
+  }
+  httplib::SSLServer& http = *server->server_;
+  http.new_task_queue = [threads = options.threads, queued = options.max_queued] {
+    return new BoundedTaskQueue(threads, queued);
+  };
+  http.set_payload_max_length(options.max_body_bytes);
+  http.set_read_timeout(std::chrono::milliseconds(options.read_timeout_ms));
+  http.set_write_timeout(std::chrono::milliseconds(options.write_timeout_ms));
+  http.set_keep_alive_timeout(std::max(1, options.keepalive_timeout_ms / 1000));
+  HttpServer* self = server.get();
+  http.set_pre_routing_handler([](const httplib::Request& request, httplib::Response& response) {
+    SetSecurityHeaders(response);
+    if (IsApiPath(request.path)) response.set_header("Cache-Control", "no-store");
+    const std::string encoding = request.get_header_value("Content-Encoding");
+    if (!encoding.empty() && encoding != "identity") {
+      // Refused before the body is read, so nothing is ever decompressed.
+      response.status = 415;
+      response.set_content(
+          R"({"code":"unimplemented","message":"compressed request bodies are not accepted"})",
+          "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http.Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("ok\n", "text/plain");
+  });
+  http.Get("/readyz", [self](const httplib::Request&, httplib::Response& response) {
+    const bool ready = !self->deps_.ready || self->deps_.ready();
+    response.status = ready ? 200 : 503;
+    response.set_content(ready ? "ready\n" : "not ready\n", "text/plain");
+  });
+  if (server->deps_.extra_routes) server->deps_.extra_routes(http);
+  http.Post(R"(/casecoord\.[A-Za-z0-9_.]+/[A-Za-z0-9_]+)",
+            [self](const httplib::Request& request, httplib::Response& response) {
+              self->ServeConnect(request, response);
+            });
+  if (!options.console_dir.empty() && std::filesystem::is_directory(options.console_dir)) {
+    http.set_mount_point("/", options.console_dir);
+  }
+  http.set_error_handler([](const httplib::Request&, httplib::Response& response) {
+    if (!response.body.empty()) return;
+    const char* code = response.status == 413 ? "resource_exhausted" : "not_found";
+    const char* message =
+        response.status == 413 ? "the request body is too large" : "no such page or method";
+    response.set_content(std::string(R"({"code":")") + code + R"(","message":")" + message + "\"}",
+                         "application/json");
+  });
+  const int bound =
+      port == 0 ? http.bind_to_any_port(host) : (http.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    return Status(Reason::kHttpListenerFailed,
+                  "HTTP listener: cannot listen on " + options.listen.substr(0, 64));
+  }
+  server->port_ = bound;
+  server->thread_ = std::thread([self] { self->server_->listen_after_bind(); });
+  return server;
+}
+
+void HttpServer::Stop() {
+  if (!server_) return;
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::optional<auth::CallOrigin> HttpServer::OriginOf(const httplib::Request& request,
+                                                     httplib::Response& response) {
+  auth::CallOrigin origin;
+  origin.channel = auth::kChannelHttp;
+  if (request.ssl != nullptr) {
+    X509* certificate = SSL_get0_peer_certificate(request.ssl);
+    if (certificate != nullptr && SSL_get_verify_result(request.ssl) == X509_V_OK) {
+      origin.user_id = auth::UserIdFromCertificate(certificate);
+      return origin;
+    }
+  }
+  const auto cookie = CookieValue(request.get_header_value("Cookie"), kSessionCookie);
+  if (!cookie || deps_.sessions == nullptr) return origin;
+  if (request.get_header_value("Connect-Protocol-Version") != "1") {
+    deps_.gateway->WriteError(
+        Status(Reason::kConnectHeaderRequired,
+               "a call made with a sign-in session must send Connect-Protocol-Version: 1"),
+        response);
+    return std::nullopt;
+  }
+  if (auto session = deps_.sessions->Authenticate(*cookie)) return *session;
+  return origin;
+}
+
+void HttpServer::ServeConnect(const httplib::Request& request, httplib::Response& response) {
+  const ConnectMethod* method = deps_.routes->Find(request.path);
+  if (method == nullptr) {
+    deps_.gateway->WriteError(
+        Status(Reason::kNoSuchMethod, "no method " + request.path.substr(0, 128)), response);
+    return;
+  }
+  std::optional<auth::CallOrigin> origin = OriginOf(request, response);
+  if (!origin) return;
+  deps_.gateway->Serve(*method, request, response, *origin);
+}
+
+}  // namespace casecoord::http
