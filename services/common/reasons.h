@@ -199,7 +199,10 @@ namespace casecoord {
   X(kDemoVocabulariesInvalid, "DEMO_VOCABULARIES_INVALID", kFailedPrecondition, "デモ用のコード表に誤りがあります") \
   X(kDemoVocabulariesUnreadable, "DEMO_VOCABULARIES_UNREADABLE", kFailedPrecondition, "デモ用のコード表を読めません") \
   /* Household search (issue 16) */ \
-  X(kPossibleDuplicate, "POSSIBLE_DUPLICATE", kFailedPrecondition, "同じ世帯の事例が既にあるかもしれません。既存の事例を確認し、別の世帯として登録する場合は重複を承知のうえで指定してください")
+  X(kPossibleDuplicate, "POSSIBLE_DUPLICATE", kFailedPrecondition, "同じ世帯の事例が既にあるかもしれません。既存の事例を確認し、別の世帯として登録する場合は重複を承知のうえで指定してください") \
+  /* Sign-in (issue 17). */ \
+  X(kSessionUnknown, "SESSION_UNKNOWN", kUnauthenticated, "サインインしていません。サインインしてください") \
+  X(kSessionExpired, "SESSION_EXPIRED", kUnauthenticated, "一定時間が過ぎたため、サインインの有効期限が切れました。もう一度サインインしてください")
 
 // clang-format on
 
