@@ -37,8 +37,9 @@ bool Consume(std::string_view& text, std::string_view prefix) {
 std::optional<uint32_t> ConsumeNumber(std::string_view& text, char terminator) {
   const size_t end = text.find(terminator);
   if (end == std::string_view::npos) return std::nullopt;
-  std::optional<int64_t> value = ParseDecimalInt(text.substr(0, end), 0, UINT32_MAX);
-  if (!value) return std::nullopt;
+  // No sign, no leading zero: one spelling per value, as libargon2 writes them.
+  std::optional<uint64_t> value = ParseDecimalId(text.substr(0, end));
+  if (!value || *value > UINT32_MAX) return std::nullopt;
   text.remove_prefix(end + 1);
   return static_cast<uint32_t>(*value);
 }
