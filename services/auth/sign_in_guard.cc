@@ -1,6 +1,7 @@
 #include "services/auth/sign_in_guard.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace casecoord::auth {
 
