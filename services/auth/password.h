@@ -7,9 +7,9 @@
 // Debian 12, measured 2026-12-07; 165-180 ms for t = 3, 20 ms for OWASP's minimum m = 19 MiB,
 // t = 2), and up to about 400 ms while two compilers run beside it. The issue asks for 50-250 ms:
 // enough to make an offline guess expensive, little enough that a sign-in is not slow. Each
-// verification in flight holds 64 MiB, so the caller should bound how many run at once (the
-// worker pool does). Re-measure when the hardware changes; a stored hash keeps the parameters it
-// was made with, so new parameters apply to new and changed passwords only.
+// verification in flight holds 64 MiB, so the caller should bound how many run at once (e.g. by
+// running them on the worker pool). Re-measure when the hardware changes; a stored hash keeps the
+// parameters it was made with, so new parameters apply to new and changed passwords only.
 //
 // Thread safety: every function may be called concurrently.
 #pragma once
