@@ -206,7 +206,10 @@ namespace casecoord {
   X(kNoSuchMethod, "NO_SUCH_METHOD", kNotFound, "この操作はありません") \
   X(kRequestTooLarge, "REQUEST_TOO_LARGE", kResourceExhausted, "要求が大きすぎます") \
   X(kConnectHeaderRequired, "CONNECT_HEADER_REQUIRED", kInvalidArgument, "この要求には Connect-Protocol-Version: 1 ヘッダーが必要です") \
-  X(kHttpListenerFailed, "HTTP_LISTENER_FAILED", kFailedPrecondition, "HTTP の待ち受けを開始できません。設定を確認してください")
+  X(kHttpListenerFailed, "HTTP_LISTENER_FAILED", kFailedPrecondition, "HTTP の待ち受けを開始できません。設定を確認してください") \
+  /* Sign-in (issue 17). */ \
+  X(kSessionUnknown, "SESSION_UNKNOWN", kUnauthenticated, "サインインしていません。サインインしてください") \
+  X(kSessionExpired, "SESSION_EXPIRED", kUnauthenticated, "一定時間が過ぎたため、サインインの有効期限が切れました。もう一度サインインしてください")
 
 // clang-format on
 
