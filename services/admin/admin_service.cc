@@ -246,7 +246,13 @@ grpc::ServerUnaryReactor* AdminService::UpdateUser(grpc::CallbackServerContext* 
             deps_.users->PrepareUpdate(request->user(), request->update_mask(), &call.changes());
         if (!updated.ok()) return updated.status();
         *response = *updated;
-        call.OnCommitted([this, user = *updated] { deps_.users->Publish(user); });
+        call.OnCommitted([this, user = *updated] {
+          deps_.users->Publish(user);
+          // A disabled user's browser sessions end at once (and each end is audited).
+          if (user.state() != v1::User::ACTIVE && deps_.sign_in != nullptr) {
+            deps_.sign_in->EndSessionsOf(user.name().substr(sizeof(kUserPrefix) - 1));
+          }
+        });
         return Status::Ok();
       });
 }

@@ -8,6 +8,7 @@
 
 #include "casecoord/v1/admin.grpc.pb.h"
 #include "services/auth/gatekeeper.h"
+#include "services/auth/sign_in.h"
 #include "services/storage/storage.h"
 
 namespace casecoord::admin {
@@ -19,6 +20,7 @@ struct AdminDependencies {
   auth::UserRegistry* users = nullptr;
   auth::AuditLog* audit = nullptr;
   auth::EmergencyAccessStore* emergency = nullptr;
+  auth::SignIn* sign_in = nullptr;
   std::shared_ptr<const storage::Keyring> keyring;
   std::string backup_dir;
   std::string restore_dir;
@@ -74,7 +76,26 @@ class AdminService final : public v1::Admin::CallbackService {
       grpc::CallbackServerContext* context, const v1::ListEmergencyAccessesRequest* request,
       v1::ListEmergencyAccessesResponse* response) override;
 
+  grpc::ServerUnaryReactor* ResetUserPassword(grpc::CallbackServerContext* context,
+                                              const v1::ResetUserPasswordRequest* request,
+                                              v1::ResetUserPasswordResponse* response) override;
+  grpc::ServerUnaryReactor* ResetUserSecondFactor(
+      grpc::CallbackServerContext* context, const v1::ResetUserSecondFactorRequest* request,
+      v1::ResetUserSecondFactorResponse* response) override;
+  grpc::ServerUnaryReactor* UnlockUser(grpc::CallbackServerContext* context,
+                                       const v1::UnlockUserRequest* request,
+                                       v1::UnlockUserResponse* response) override;
+  grpc::ServerUnaryReactor* ListSessions(grpc::CallbackServerContext* context,
+                                         const v1::ListSessionsRequest* request,
+                                         v1::ListSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeSession(grpc::CallbackServerContext* context,
+                                          const v1::RevokeSessionRequest* request,
+                                          v1::RevokeSessionResponse* response) override;
+
  private:
+  // The user id of `name` ("users/{id}") if such a user exists; NOT_FOUND or INVALID_ARGUMENT.
+  Result<std::string> ExistingUser(const std::string& name, const char* field) const;
+
   AdminDependencies deps_;
 };
 

@@ -241,7 +241,9 @@ std::optional<Caller> Gatekeeper::Admit(const CallOrigin& origin, std::string_vi
     AuditRefusal(origin, "", method,
                  Status(Reason::kUnknownOrDisabledUser,
                         user_id ? "user " + *user_id + " is not an active user"
-                                : "no client certificate identifies a user"),
+                        : origin.channel == kChannelHttp
+                            ? "not signed in: no live session or client certificate"
+                            : "no client certificate identifies a user"),
                  std::move(done));
     return std::nullopt;
   }

@@ -70,6 +70,13 @@ std::vector<MethodRule> AdminAndDirectoryRules(const RoleSets& roles) {
        {Role::COORDINATOR, Role::AGENCY_STAFF, Role::ADVISER},
        AuditKind::kWrite},
       {admin("ListEmergencyAccesses"), {Role::AUDITOR, Role::ADMIN}, AuditKind::kRead},
+      // Sign-in for people (issue 17): admins manage credentials; everyone sees and ends their
+      // own sessions (the handler limits non-admins to their own).
+      {admin("ResetUserPassword"), {Role::ADMIN}, AuditKind::kWrite},
+      {admin("ResetUserSecondFactor"), {Role::ADMIN}, AuditKind::kWrite},
+      {admin("UnlockUser"), {Role::ADMIN}, AuditKind::kWrite},
+      {admin("ListSessions"), everyone, AuditKind::kRead},
+      {admin("RevokeSession"), everyone, AuditKind::kWrite},
       // The directory holds no personal data: reads are open to every user and not audited.
       {directory("CreateAgency"), directory_editors, AuditKind::kWrite},
       {directory("GetAgency"), everyone_but_planners, AuditKind::kNone},

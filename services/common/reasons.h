@@ -209,7 +209,10 @@ namespace casecoord {
   X(kHttpListenerFailed, "HTTP_LISTENER_FAILED", kFailedPrecondition, "HTTP の待ち受けを開始できません。設定を確認してください") \
   /* Sign-in (issue 17). */ \
   X(kSessionUnknown, "SESSION_UNKNOWN", kUnauthenticated, "サインインしていません。サインインしてください") \
-  X(kSessionExpired, "SESSION_EXPIRED", kUnauthenticated, "一定時間が過ぎたため、サインインの有効期限が切れました。もう一度サインインしてください")
+  X(kSessionExpired, "SESSION_EXPIRED", kUnauthenticated, "一定時間が過ぎたため、サインインの有効期限が切れました。もう一度サインインしてください") \
+  X(kSignInFailed, "SIGN_IN_FAILED", kUnauthenticated, "利用者ID、パスワードまたは確認コードが正しくありません。5回続けて誤ると、しばらくサインインできなくなります") \
+  X(kCredentialCorrupt, "CREDENTIAL_CORRUPT", kDataLoss, "サインイン情報が破損しています。管理者に連絡してください") \
+  X(kNoPasswordYet, "NO_PASSWORD_YET", kFailedPrecondition, "この利用者にはまだパスワードがありません。先にパスワードを設定してください")
 
 // clang-format on
 

@@ -148,6 +148,10 @@ bool SetUpTls(const HttpServerOptions& options, SSL_CTX& context, std::string* e
 
 }  // namespace
 
+std::optional<std::string> SessionCookieOf(const httplib::Request& request) {
+  return CookieValue(request.get_header_value("Cookie"), kSessionCookie);
+}
+
 HttpServer::HttpServer(const HttpServerOptions& options, HttpServerDependencies dependencies)
     : options_(options), deps_(std::move(dependencies)) {}
 
@@ -244,7 +248,7 @@ std::optional<auth::CallOrigin> HttpServer::OriginOf(const httplib::Request& req
       return origin;
     }
   }
-  const auto cookie = CookieValue(request.get_header_value("Cookie"), kSessionCookie);
+  const auto cookie = SessionCookieOf(request);
   if (!cookie || deps_.sessions == nullptr) return origin;
   if (request.get_header_value("Connect-Protocol-Version") != "1") {
     deps_.gateway->WriteError(

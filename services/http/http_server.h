@@ -83,6 +83,9 @@ struct HttpServerDependencies {
 
 inline constexpr char kSessionCookie[] = "__Host-casecoord";
 
+// The value of the session cookie a request carries, if any.
+std::optional<std::string> SessionCookieOf(const httplib::Request& request);
+
 class HttpServer {
  public:
   // Loads the certificates, binds and starts serving on a thread of its own. INVALID_ARGUMENT

@@ -72,6 +72,11 @@ struct ServerConfig {
   int http_keepalive_timeout_ms = 5000;
   bool http_require_client_certificate = false;
   std::string console_dir;
+  // Sign-in for people (the HTTP listener's /auth routes).
+  int session_idle_minutes = 30;
+  int session_absolute_hours = 12;
+  int sign_in_max_failures = 5;
+  int sign_in_lock_minutes = 15;
 };
 
 struct ConfigOption {

@@ -4,14 +4,19 @@
 #include "services/http/connect_codec.h"
 #include "services/http/connect_gateway.h"
 #include "services/http/http_server.h"
+#include "services/http/sign_in_routes.h"
 
 namespace casecoord::server {
+namespace {
 
-Result<std::unique_ptr<HttpFront>> HttpFront::Start(const ServerConfig& config,
-                                                    grpc::Server& grpc_server,
-                                                    const auth::GatewayVouchers& vouchers,
-                                                    const std::vector<std::string>& services,
-                                                    std::function<bool()> ready) {
+// How often expired sessions are ended (and audited) without waiting for their next request.
+constexpr std::chrono::seconds kSweepInterval{30};
+
+}  // namespace
+
+Result<std::unique_ptr<HttpFront>> HttpFront::Start(
+    const ServerConfig& config, grpc::Server& grpc_server, const auth::GatewayVouchers& vouchers,
+    auth::SignIn& sign_in, const std::vector<std::string>& services, std::function<bool()> ready) {
   grpc::ChannelArguments arguments;
   // Answers are as large as the server lets a gRPC client receive; requests are bounded by the
   // HTTP body limit before they get here, and again by the server's own receive limit.
@@ -40,18 +45,40 @@ Result<std::unique_ptr<HttpFront>> HttpFront::Start(const ServerConfig& config,
   dependencies.routes = front->routes_.get();
   dependencies.gateway = front->gateway_.get();
   dependencies.ready = std::move(ready);
+  front->sessions_ = std::make_unique<http::SignInSessions>(sign_in);
+  dependencies.sessions = front->sessions_.get();
+  dependencies.extra_routes = [&sign_in,
+                               gateway = front->gateway_.get()](httplib::SSLServer& server) {
+    http::AddSignInRoutes(server, sign_in, *gateway);
+  };
   auto listener = http::HttpServer::Start(options, std::move(dependencies));
   if (!listener.ok()) return listener.status();
   front->listener_ = std::move(listener).value();
+  front->sweeper_ = std::thread([raw = front.get(), &sign_in] {
+    std::unique_lock<std::mutex> lock(raw->sweeper_mutex_);
+    while (!raw->sweeper_wake_.wait_for(lock, kSweepInterval, [raw] { return raw->stopping_; })) {
+      lock.unlock();
+      sign_in.Sweep();
+      lock.lock();
+    }
+  });
   log::Info("HTTP listener serving", {{"port", std::to_string(front->port())},
                                       {"methods", std::to_string(front->routes_->size())}});
   return front;
 }
 
-HttpFront::~HttpFront() = default;
+HttpFront::~HttpFront() { Stop(); }
 
 int HttpFront::port() const { return listener_->port(); }
 
-void HttpFront::Stop() { listener_->Stop(); }
+void HttpFront::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(sweeper_mutex_);
+    stopping_ = true;
+  }
+  sweeper_wake_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
+  if (listener_) listener_->Stop();
+}
 
 }  // namespace casecoord::server

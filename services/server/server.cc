@@ -23,6 +23,7 @@
 #include "services/monitoring/due_watcher.h"
 #include "services/monitoring/monitoring_service.h"
 #include "services/monitoring/monitoring_store.h"
+#include "services/server/sign_in_setup.h"
 #include "services/stats/statistics_service.h"
 #include "services/storage/key_source.h"
 #include "services/vocab/vocabularies_service.h"
@@ -475,6 +476,9 @@ Status CaseServer::OpenStorageAndAuth(const ServerConfig& config,
   server->gateway_vouchers_ = std::move(vouchers).value();
   gate.gateway = server->gateway_vouchers_.get();
   server->gatekeeper_ = std::make_unique<auth::Gatekeeper>(gate);
+  server->sign_in_ = std::make_unique<auth::SignIn>(
+      *server->storage_, *server->audit_, *server->users_, clock, SignInOptionsOf(config));
+  CASECOORD_RETURN_IF_ERROR(SeedDemoSignIn(config, *server->sign_in_));
   return Status::Ok();
 }
 
@@ -487,6 +491,7 @@ void CaseServer::OpenAdmin(const ServerConfig& config,
   admin.users = server->users_.get();
   admin.audit = server->audit_.get();
   admin.emergency = server->emergency_.get();
+  admin.sign_in = server->sign_in_.get();
   admin.keyring = keyring;
   admin.backup_dir = config.backup_dir;
   admin.restore_dir = config.restore_dir;
@@ -662,8 +667,8 @@ Status CaseServer::Serve(const ServerConfig& config, int max_connections,
   server->health_->Attach(server->server_->GetHealthCheckService());
   if (!config.http_listen.empty()) {
     auto front =
-        HttpFront::Start(config, *server->server_, *server->gateway_vouchers_, service_names,
-                         [health = server->health_] { return health->Ready(); });
+        HttpFront::Start(config, *server->server_, *server->gateway_vouchers_, *server->sign_in_,
+                         service_names, [health = server->health_] { return health->Ready(); });
     if (!front.ok()) return front.status();
     server->http_ = std::move(front).value();
   }

@@ -28,6 +28,7 @@
 #include <thread>
 
 #include "services/auth/gatekeeper.h"
+#include "services/auth/sign_in.h"
 #include "services/common/status.h"
 #include "services/common/thread_annotations.h"
 #include "services/common/worker_pool.h"
@@ -179,6 +180,8 @@ class CaseServer {
   // The key the HTTP gateway's in-process calls are vouched for with (auth/call_origin.h).
   std::unique_ptr<auth::GatewayVouchers> gateway_vouchers_;
   std::unique_ptr<auth::Gatekeeper> gatekeeper_;
+  // Sign-in for people (passwords, second factor, sessions), used by the HTTP listener and Admin.
+  std::unique_ptr<auth::SignIn> sign_in_;
   std::unique_ptr<admin::AdminService> admin_service_;
   std::unique_ptr<vocab::VocabularyStore> vocabularies_;
   std::unique_ptr<vocab::VocabulariesService> vocabularies_service_;

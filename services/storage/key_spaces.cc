@@ -31,6 +31,7 @@ std::span<const KeySpace> AllKeySpaces() {
       kRequestLedger,
       kCounter,
       kUser,
+      kUserCredential,
       kAuditHead,
       kAuditByUser,
       kAuditByResource,

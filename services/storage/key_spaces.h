@@ -46,6 +46,7 @@ inline constexpr KeySpace kCounter{kCounters, "stat", kPrefix};
 
 // Users, audit and emergency access (services/auth).
 inline constexpr KeySpace kUser{kRecords, "user", kPrefix};
+inline constexpr KeySpace kUserCredential{kRecords, "user-credential", kPrefix};
 inline constexpr KeySpace kAuditHead{kMeta, "audit-head", kWholeKey};
 inline constexpr KeySpace kAuditByUser{kIndexes, "audit-user", kPrefix};
 inline constexpr KeySpace kAuditByResource{kIndexes, "audit-resource", kPrefix};
