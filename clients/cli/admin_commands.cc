@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "casecoord/v1/admin.grpc.pb.h"
+#include "clients/cli/admin_support.h"
 #include "clients/cli/command.h"
 #include "clients/cli/render.h"
 #include "clients/cli/table.h"
@@ -87,13 +88,6 @@ std::string StateText(v1::User::State state) {
   }
 }
 
-// "alice" and "users/alice" both name users/alice.
-std::string UserName(const std::string& id) {
-  return id.rfind("users/", 0) == 0 ? id : "users/" + id;
-}
-
-std::string UserId(const std::string& id) { return id.rfind("users/", 0) == 0 ? id.substr(6) : id; }
-
 // "x" is taken as agencies/x; empty stays empty (no agency).
 std::string AgencyName(const std::string& agency) {
   return agency.empty() || agency.find('/') != std::string::npos ? agency : "agencies/" + agency;
@@ -137,15 +131,6 @@ std::string ShortMethod(const std::string& method) {
 constexpr int kDefaultPageSize = 100;
 
 // One call of the Admin service (see CallAndPrint).
-template <typename Request, typename Response>
-int CallAdmin(const Context& context,
-              grpc::Status (v1::Admin::Stub::*call)(grpc::ClientContext*, const Request&,
-                                                    Response*),
-              const Request& request, const std::function<void(const Response&)>& print) {
-  auto stub = v1::Admin::NewStub(context.channel);
-  return CallAndPrint(context, stub.get(), call, request, print);
-}
-
 // Every page of an Admin List call.
 template <typename Request, typename Response>
 int ListAdmin(const Context& context,

@@ -114,6 +114,7 @@ int Main(int argc, char** argv) {
   registry.Add(MonitoringCommandTable());
   registry.Add(MeetingCommandTable());
   registry.Add(PlanCommandTable());
+  registry.Add(SignInCommandTable());
   registry.Add(StatsCommandTable());
   registry.Add(VocabCommandTable());
   registry.Add(WelfarePlanCommandTable());

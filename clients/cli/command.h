@@ -75,6 +75,7 @@ std::span<const CommandSpec> DispatchCommandTable();
 std::span<const CommandSpec> MonitoringCommandTable();
 std::span<const CommandSpec> MeetingCommandTable();
 std::span<const CommandSpec> PlanCommandTable();
+std::span<const CommandSpec> SignInCommandTable();
 std::span<const CommandSpec> StatsCommandTable();
 std::span<const CommandSpec> VocabCommandTable();
 std::span<const CommandSpec> WelfarePlanCommandTable();

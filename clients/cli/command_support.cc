@@ -347,4 +347,10 @@ bool IsRequestId(const std::string& id) {
   return true;
 }
 
+std::string UserName(const std::string& id) {
+  return id.rfind("users/", 0) == 0 ? id : "users/" + id;
+}
+
+std::string UserId(const std::string& id) { return id.rfind("users/", 0) == 0 ? id.substr(6) : id; }
+
 }  // namespace casecoord::cli

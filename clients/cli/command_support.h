@@ -190,4 +190,8 @@ std::optional<std::string> NewRequestId();
 // Whether `id` is a request_id the server accepts (1 to kMaxRequestIdLength printable ASCII).
 bool IsRequestId(const std::string& id);
 
+// "alice" and "users/alice" both name users/alice; UserId gives "alice" for either.
+std::string UserName(const std::string& id);
+std::string UserId(const std::string& id);
+
 }  // namespace casecoord::cli

@@ -47,6 +47,13 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.Admin/RequestEmergencyAccess",
      {"coordinator", "agency-staff", "other-staff", "adviser"}},
     {"/casecoord.v1.Admin/ListEmergencyAccesses", {"auditor", "admin"}},
+    {"/casecoord.v1.Admin/ResetUserPassword", {"admin"}},
+    {"/casecoord.v1.Admin/ResetUserSecondFactor", {"admin"}},
+    {"/casecoord.v1.Admin/UnlockUser", {"admin"}},
+    {"/casecoord.v1.Admin/ListSessions",
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
+    {"/casecoord.v1.Admin/RevokeSession",
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "planner", "auditor"}},
     {"/casecoord.v1.AgencyDirectory/CreateAgency", {"admin", "coordinator"}},
     {"/casecoord.v1.AgencyDirectory/GetAgency",
      {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "auditor"}},
@@ -253,7 +260,10 @@ TEST(AccessMatrixTest, PlannersReachTheStatisticsAndNothingElse) {
   for (const auto& rule : auth::Policy::Default().rules()) {
     if (rule.roles.contains(v1::PLANNER)) reachable.insert(rule.method);
   }
+  // ... and their own sign-in sessions, which everyone may list and end.
   std::set<std::string> expected = {"/casecoord.v1.Admin/GetServerInfo",
+                                    "/casecoord.v1.Admin/ListSessions",
+                                    "/casecoord.v1.Admin/RevokeSession",
                                     "/casecoord.v1.Vocabularies/ListTerms"};
   const auto* statistics = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
       "casecoord.v1.Statistics");
