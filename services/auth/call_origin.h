@@ -31,7 +31,7 @@ inline constexpr char kChannelHttp[] = "http";
 struct CallOrigin {
   std::optional<std::string> user_id;  // nullopt: nobody was identified
   std::string channel = kChannelGrpc;  // kChannelGrpc or kChannelHttp
-  std::string session_id;              // the public id of the sign-in session ("" otherwise)
+  std::string session_id = {};         // the public id of the sign-in session ("" otherwise)
 };
 
 class GatewayVouchers {
