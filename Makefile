@@ -30,6 +30,9 @@ build: deps
 # $(DEV_DIR). Stop it with Ctrl-C (SIGINT: graceful shutdown).
 run: build
 	@deploy/dev-setup.sh $(DEV_DIR) $(CASESERVER)
+	@echo "casecoord: gRPC on 127.0.0.1:8443 (casectl), HTTPS on https://127.0.0.1:8444/ (the API and the console;"
+	@echo "  CA: $(DEV_DIR)/pki/ca.crt). Sign in as coordinator / coordinator-dev-password with the code from"
+	@echo "  deploy/dev-totp.sh coordinator (other demo users: agency-staff, adviser, planner, auditor, admin)."
 	$(CASESERVER) serve --config deploy/dev.conf
 
 # The unit and integration suite, the same suite under AddressSanitizer + UBSan, and the concurrent

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake make pkg-config git openssl ca-certificates
+  g++ cmake make pkg-config git openssl ca-certificates curl
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
   librocksdb-dev libssl-dev libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libicu-dev libxlsxwriter-dev libzip-dev libexpat1-dev

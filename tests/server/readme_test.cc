@@ -18,6 +18,9 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "services/common/text.h"
 #include "tests/support/process_run.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
@@ -101,6 +104,17 @@ void DrainLog(int fd, std::string* log) {
   for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) log->append(buffer, n);
 }
 
+// The port of the "HTTP listener serving" line of the server's log, or 0.
+int HttpPortIn(const std::string& log) {
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    auto json = nlohmann::json::parse(line, nullptr, false);
+    if (json.is_discarded() || json.value("msg", "") != "HTTP listener serving") continue;
+    return static_cast<int>(ParseDecimalInt(json.value("port", "0"), 1, 65535).value_or(0));
+  }
+  return 0;
+}
+
 // Runs `command` through /bin/sh in `directory`.
 testing::ProcessRun RunInShell(const std::string& directory, const std::string& command,
                                const std::string& scratch) {
@@ -123,7 +137,8 @@ TEST(ReadmeTest, EveryMarkedCommandRunsInOrderAgainstAFreshDevelopmentServer) {
   testing::ServerProcess server =
       testing::SpawnServer("/bin/sh", {"-c",
                                        "cd \"$0\" && exec build/services/server/caseserver serve "
-                                       "--config deploy/dev.conf --listen 127.0.0.1:0",
+                                       "--config deploy/dev.conf --listen 127.0.0.1:0 "
+                                       "--http-listen 127.0.0.1:0",
                                        root.path()});
   std::string log;
   const int port = testing::WaitUntilServing(server.stderr_fd, &log, 60);
@@ -140,6 +155,11 @@ TEST(ReadmeTest, EveryMarkedCommandRunsInOrderAgainstAFreshDevelopmentServer) {
   }
   // casectl's default is localhost:8443; the variable is the documented way to point it elsewhere.
   setenv("CASECTL_SERVER", ("127.0.0.1:" + std::to_string(port)).c_str(), 1);
+  // Likewise the README's curl commands and https://127.0.0.1:8444 (the HTTP listener's line comes
+  // before "caseserver serving").
+  const int http_port = HttpPortIn(log);
+  ASSERT_GT(http_port, 0) << "no \"HTTP listener serving\" line:\n" << log;
+  setenv("CASECOORD_URL", ("https://127.0.0.1:" + std::to_string(http_port)).c_str(), 1);
 
   for (size_t i = 0; i < commands.size(); ++i) {
     const testing::ProcessRun run = RunInShell(root.path(), commands[i].text, scratch.path());
