@@ -55,14 +55,25 @@ void SignedIn(const std::string& user_id, const auth::SessionTable::Created& ses
 }  // namespace
 
 void AddSignInRoutes(httplib::SSLServer& server, auth::SignIn& sign_in,
-                     const ConnectGateway& gateway) {
+                     const ConnectGateway& gateway, auth::RateLimiter& attempts) {
   const auto fail = [&gateway](const Status& status, httplib::Response& response) {
     gateway.WriteError(status, response);
   };
-  server.Post("/auth/sign-in", [&sign_in, fail](const httplib::Request& request,
-                                                httplib::Response& response) {
+  // An attempt allowed for the request's client address, or the refusal written into `response`.
+  const auto allowed = [&attempts, fail](const httplib::Request& request,
+                                         httplib::Response& response) {
+    std::chrono::milliseconds retry_after{0};
+    if (attempts.TryAcquire("address:" + request.remote_addr, 1, &retry_after)) return true;
+    fail(Status(Reason::kRateLimited, "too many sign-in attempts from this address; wait and retry")
+             .WithRetryAfter(retry_after),
+         response);
+    return false;
+  };
+  server.Post("/auth/sign-in", [&sign_in, fail, allowed](const httplib::Request& request,
+                                                         httplib::Response& response) {
     auto body = ReadRequest(request);
     if (!body.ok()) return fail(body.status(), response);
+    if (!allowed(request, response)) return;
     auto user_id = Text(*body, "userId");
     auto password = Text(*body, "password");
     auto code = Text(*body, "code");
@@ -81,22 +92,23 @@ void AddSignInRoutes(httplib::SSLServer& server, auth::SignIn& sign_in,
                                  {"qrSvg", enrollment.qr_svg}}}}),
                          "application/json");
   });
-  server.Post("/auth/enroll",
-              [&sign_in, fail](const httplib::Request& request, httplib::Response& response) {
-                auto body = ReadRequest(request);
-                if (!body.ok()) return fail(body.status(), response);
-                auto token = Text(*body, "token");
-                auto new_password = Text(*body, "newPassword");
-                auto code = Text(*body, "code");
-                for (const auto* field : {&token, &new_password, &code}) {
-                  if (!field->ok()) return fail(field->status(), response);
-                }
-                std::string user_id;
-                auto session = sign_in.Enroll(*token, *new_password, *code,
-                                              request.get_header_value("User-Agent"), &user_id);
-                if (!session.ok()) return fail(session.status(), response);
-                SignedIn(user_id, *session, response);
-              });
+  server.Post("/auth/enroll", [&sign_in, fail, allowed](const httplib::Request& request,
+                                                        httplib::Response& response) {
+    auto body = ReadRequest(request);
+    if (!body.ok()) return fail(body.status(), response);
+    if (!allowed(request, response)) return;
+    auto token = Text(*body, "token");
+    auto new_password = Text(*body, "newPassword");
+    auto code = Text(*body, "code");
+    for (const auto* field : {&token, &new_password, &code}) {
+      if (!field->ok()) return fail(field->status(), response);
+    }
+    std::string user_id;
+    auto session = sign_in.Enroll(*token, *new_password, *code,
+                                  request.get_header_value("User-Agent"), &user_id);
+    if (!session.ok()) return fail(session.status(), response);
+    SignedIn(user_id, *session, response);
+  });
   server.Post("/auth/sign-out",
               [&sign_in, fail](const httplib::Request& request, httplib::Response& response) {
                 auto body = ReadRequest(request);

@@ -17,15 +17,18 @@
 
 #include <httplib.h>
 
+#include "services/auth/rate_limiter.h"
 #include "services/auth/sign_in.h"
 #include "services/http/connect_gateway.h"
 #include "services/http/http_server.h"
 
 namespace casecoord::http {
 
-// Adds the routes to `server`.
+// Adds the routes to `server`. `attempts` bounds sign-in and enrolment attempts per client address
+// (429 RATE_LIMITED with RetryInfo beyond it), so that a flood of guesses cannot keep the argon2id
+// verifications, and with them everyone's sign-in, busy.
 void AddSignInRoutes(httplib::SSLServer& server, auth::SignIn& sign_in,
-                     const ConnectGateway& gateway);
+                     const ConnectGateway& gateway, auth::RateLimiter& attempts);
 
 // Authenticates cookie calls with `sign_in`.
 class SignInSessions : public SessionAuthenticator {

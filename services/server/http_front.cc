@@ -47,9 +47,8 @@ Result<std::unique_ptr<HttpFront>> HttpFront::Start(
   dependencies.ready = std::move(ready);
   front->sessions_ = std::make_unique<http::SignInSessions>(sign_in);
   dependencies.sessions = front->sessions_.get();
-  dependencies.extra_routes = [&sign_in,
-                               gateway = front->gateway_.get()](httplib::SSLServer& server) {
-    http::AddSignInRoutes(server, sign_in, *gateway);
+  dependencies.extra_routes = [&sign_in, raw = front.get()](httplib::SSLServer& server) {
+    http::AddSignInRoutes(server, sign_in, *raw->gateway_, raw->sign_in_attempts_);
   };
   auto listener = http::HttpServer::Start(options, std::move(dependencies));
   if (!listener.ok()) return listener.status();

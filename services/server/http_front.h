@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "services/auth/call_origin.h"
+#include "services/auth/rate_limiter.h"
 #include "services/auth/sign_in.h"
 #include "services/common/status.h"
 #include "services/server/config.h"
@@ -49,6 +50,8 @@ class HttpFront {
   std::unique_ptr<const http::ConnectRoutes> routes_;
   std::unique_ptr<const http::ConnectGateway> gateway_;
   std::unique_ptr<http::SignInSessions> sessions_;
+  // Sign-in attempts per client address: 1 a second sustained, 10 at once.
+  auth::RateLimiter sign_in_attempts_{1.0, 10.0};
   std::unique_ptr<http::HttpServer> listener_;
   // Ends expired sessions (audited) every sweep interval until Stop().
   std::thread sweeper_;
