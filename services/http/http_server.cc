@@ -205,6 +205,14 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
             [self](const httplib::Request& request, httplib::Response& response) {
               self->ServeConnect(request, response);
             });
+  // Connect's GET form is not offered: a GET of a method's path says so, not "no such method".
+  http.Get(R"(/casecoord\.[A-Za-z0-9_.]+/[A-Za-z0-9_]+)", [](const httplib::Request&,
+                                                             httplib::Response& response) {
+    response.status = 405;
+    response.set_header("Allow", "POST");
+    response.set_content(R"({"code":"unimplemented","message":"call the Connect API with POST"})",
+                         "application/json");
+  });
   if (!options.console_dir.empty() && std::filesystem::is_directory(options.console_dir)) {
     http.set_mount_point("/", options.console_dir);
   }
