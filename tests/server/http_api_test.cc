@@ -34,7 +34,26 @@ namespace {
 
 using google::protobuf::Message;
 using google::protobuf::util::MessageDifferencer;
-using namespace casecoord::http_testing;
+using http_testing::AuditEntriesAfter;
+using http_testing::CallGrpc;
+using http_testing::DetailsOf;
+using http_testing::Envelope;
+using http_testing::ExpectSecurityHeaders;
+using http_testing::Get;
+using http_testing::GrpcAnswer;
+using http_testing::HttpAnswer;
+using http_testing::HttpWatch;
+using http_testing::kEndStream;
+using http_testing::LastAuditSequence;
+using http_testing::NewInput;
+using http_testing::NewOutput;
+using http_testing::Post;
+using http_testing::ReadEnvelope;
+using http_testing::ReasonOf;
+using http_testing::SplitAnswer;
+using http_testing::StreamCall;
+using http_testing::ToJson;
+using http_testing::Unpack;
 using testing::TestServer;
 
 // The seeds of the fuzz corpus that make one record of each kind, as their users.
