@@ -1,13 +1,18 @@
 // The Connect API (issue 17) over the real server with a real HTTP client: cpp-httplib over TLS,
 // with a client certificate from the server's CA. Every answer is compared with what gRPC answers
 // for the same call, since the HTTP listener promises the same gatekeeper and the same errors.
+#include <arpa/inet.h>
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <future>
@@ -510,6 +515,59 @@ TEST(HttpLimitsTest, ABodyOverTheLimitIsRefusedWith413) {
       Post(*again, "/casecoord.v1.Cases/GetCase", "application/json", ToJson(request));
   EXPECT_NE(served.status, 413) << served.body.substr(0, 200);
   EXPECT_NE(served.status, 0) << served.error;
+}
+
+// Seconds until the server closes a TCP connection to `port` on which the client sends `prefix`
+// and then nothing; nullopt if it is still open after `limit`.
+std::optional<double> SecondsUntilClosed(int port, const std::string& prefix,
+                                         std::chrono::seconds limit) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    ::close(fd);
+    ADD_FAILURE() << "cannot connect";
+    return std::nullopt;
+  }
+  if (!prefix.empty()) {
+    EXPECT_EQ(::send(fd, prefix.data(), prefix.size(), 0), static_cast<ssize_t>(prefix.size()));
+  }
+  const auto started = std::chrono::steady_clock::now();
+  std::optional<double> closed;
+  while (std::chrono::steady_clock::now() - started < limit) {
+    pollfd poll_fd{fd, POLLIN, 0};
+    if (::poll(&poll_fd, 1, 100) <= 0) continue;
+    char buffer[4096];
+    const ssize_t read = ::recv(fd, buffer, sizeof(buffer), 0);
+    if (read <= 0) {
+      closed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      break;
+    }
+  }
+  ::close(fd);
+  return closed;
+}
+
+// A connection that never completes its TLS handshake, or stalls inside it, is cut after the
+// read timeout, so idle sockets cannot hold the listener's threads for ever.
+TEST(HttpLimitsTest, StalledConnectionsAreCut) {
+  testing::TestServerOptions options;
+  options.http = true;
+  options.http_read_timeout_ms = 500;
+  TestServer server(options);
+  auto silent = SecondsUntilClosed(server.http_port(), "", std::chrono::seconds(10));
+  ASSERT_TRUE(silent.has_value()) << "a silent connection stayed open";
+  EXPECT_LT(*silent, 5.0);
+  // The first bytes of a TLS ClientHello record, then nothing.
+  auto stalled = SecondsUntilClosed(server.http_port(), std::string("\x16\x03\x01\x02\x00", 5),
+                                    std::chrono::seconds(10));
+  ASSERT_TRUE(stalled.has_value()) << "a stalled handshake stayed open";
+  EXPECT_LT(*stalled, 5.0);
+  // And the listener still serves.
+  auto client = server.HttpClientFor("coordinator");
+  EXPECT_EQ(Get(*client, "/healthz").status, 200);
 }
 
 TEST(HttpLimitsTest, ARateLimitedCallIs429WithRetryInfoAndSharesTheGrpcBucket) {

@@ -46,6 +46,11 @@ TestServer::TestServer(TestServerOptions options) {
   }
   if (options.http) config_.http_listen = "127.0.0.1:0";
   if (options.http_max_body_bytes != 0) config_.http_max_body_bytes = options.http_max_body_bytes;
+  if (options.http_read_timeout_ms != 0)
+    config_.http_read_timeout_ms = options.http_read_timeout_ms;
+  if (options.http_keepalive_timeout_ms != 0) {
+    config_.http_keepalive_timeout_ms = options.http_keepalive_timeout_ms;
+  }
   clock_ = options.clock != nullptr ? options.clock : &SystemClock::Instance();
   wal_faults_ = options.wal_faults;
   keyring_ = std::make_shared<storage::Keyring>(storage::KeyEncryptionKey::Generate());

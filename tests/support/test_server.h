@@ -41,6 +41,9 @@ struct TestServerOptions {
   bool http = false;
   // Setting http-max-body-bytes; 0 keeps its default.
   int http_max_body_bytes = 0;
+  // Settings http-read-timeout-ms and http-keepalive-timeout-ms; 0 keeps their defaults.
+  int http_read_timeout_ms = 0;
+  int http_keepalive_timeout_ms = 0;
 };
 
 // Users every TestServer has, one per role ("agency-staff" works for agencies/a1; "other-staff",
