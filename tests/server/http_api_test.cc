@@ -253,6 +253,28 @@ TEST_F(HttpApiTest, AClientThatDisconnectsMidStreamEndsTheCall) {
   EXPECT_TRUE(admitted) << "the disconnected watch still holds its slot";
 }
 
+// Shutting the server down ends an open HTTP stream with UNAVAILABLE, like a gRPC one, and
+// does not wait for the client to leave.
+TEST_F(HttpApiTest, ShutdownEndsAnOpenHttpStreamWithUnavailable) {
+  StreamCall call;
+  call.hold_after_first = false;
+  HttpWatch watch(server_.HttpClientFor("coordinator"), call);
+  auto first = watch.First();
+  ASSERT_TRUE(first.has_value());
+  ASSERT_EQ(first->flags, 0) << first->data;
+  const auto started = std::chrono::steady_clock::now();
+  std::thread stopper([this] { server_.Stop(); });
+  auto envelopes = watch.Finished(std::chrono::seconds(30));
+  stopper.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15));
+  ASSERT_TRUE(envelopes.has_value()) << "the stream did not end";
+  ASSERT_FALSE(envelopes->empty());
+  EXPECT_EQ(envelopes->back().flags, kEndStream);
+  const auto end = nlohmann::json::parse(envelopes->back().data, nullptr, false);
+  EXPECT_EQ(end.is_discarded() ? "" : end["error"].value("code", ""), "unavailable")
+      << envelopes->back().data;
+}
+
 // Browsers send Accept-Encoding: gzip. A stream's messages must still arrive as they are sent,
 // not when a compressor's buffer fills.
 TEST_F(HttpApiTest, AStreamToAClientAcceptingGzipDeliversItsFirstMessageAtOnce) {

@@ -204,7 +204,7 @@ std::vector<v1::AuditEntry> AuditEntriesAfter(const testing::TestServer& server,
 }
 
 HttpWatch::HttpWatch(std::unique_ptr<httplib::SSLClient> client, StreamCall call)
-    : client_(std::move(client)) {
+    : client_(std::move(client)), hold_after_first_(call.hold_after_first) {
   thread_ = std::thread([this, call = std::move(call)] {
     httplib::Request request;
     request.method = "POST";
@@ -237,7 +237,7 @@ bool HttpWatch::Receive(const char* data, size_t size) {
       changed_.notify_all();
     }
   }
-  if (!first_ || (first_->flags & kEndStream) != 0) return true;
+  if (!first_ || (first_->flags & kEndStream) != 0 || !hold_after_first_) return true;
   changed_.wait(lock, [&] { return disconnect_; });
   return false;  // httplib then closes the connection
 }
@@ -246,6 +246,12 @@ std::optional<ReadEnvelope> HttpWatch::First() {
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait_for(lock, std::chrono::seconds(20), [&] { return first_ || finished_; });
   return first_;
+}
+
+std::optional<std::vector<ReadEnvelope>> HttpWatch::Finished(std::chrono::seconds wait) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!changed_.wait_for(lock, wait, [&] { return finished_; })) return std::nullopt;
+  return SplitAnswer(received_);
 }
 
 void HttpWatch::Disconnect() {

@@ -93,6 +93,8 @@ struct StreamCall {
   std::string content_type = "application/connect+json";
   std::string body = Envelope(0, "{}");
   httplib::Headers headers = {};
+  // false: read the whole stream instead (see Finished()).
+  bool hold_after_first = true;
 };
 class HttpWatch {
  public:
@@ -100,6 +102,9 @@ class HttpWatch {
   ~HttpWatch();
   // The first envelope, or nullopt if none came within 20 s.
   std::optional<ReadEnvelope> First();
+  // Every envelope of a call that is not held, once the server has ended it; nullopt if it did
+  // not end within `wait`.
+  std::optional<std::vector<ReadEnvelope>> Finished(std::chrono::seconds wait);
   // Closes the connection (if the call still runs) and joins the thread.
   void Disconnect();
 
@@ -113,6 +118,7 @@ class HttpWatch {
   std::optional<ReadEnvelope> first_;
   bool finished_ = false;
   bool disconnect_ = false;
+  bool hold_after_first_ = true;
   std::thread thread_;
 };
 
