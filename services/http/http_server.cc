@@ -183,8 +183,16 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     if (IsApiPath(request.path)) response.set_header("Cache-Control", "no-store");
     const std::string encoding = request.get_header_value("Content-Encoding");
     if (!encoding.empty() && encoding != "identity") {
-      // Refused before the body is read, so nothing is ever decompressed.
+      // Refused before the body is read, so nothing is ever decompressed. The unread body must
+      // not be read as the next request of this connection (httplib would keep it alive and
+      // parse it: a smuggled request). Marking the TLS stream as closed by the peer makes
+      // OpenSSL discard what follows, so the connection ends after this answer.
+      // (httplib hands the connection's SSL out as const; the connection's thread runs this.)
+      if (SSL* ssl = const_cast<SSL*>(request.ssl); ssl != nullptr) {
+        SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+      }
       response.status = 415;
+      response.set_header("Connection", "close");
       response.set_content(
           R"({"code":"unimplemented","message":"compressed request bodies are not accepted"})",
           "application/json");
