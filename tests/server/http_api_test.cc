@@ -517,6 +517,28 @@ TEST_F(HttpApiTest, RequestsOutsideTheProtocolAreRefused) {
   EXPECT_EQ(bad_version.status, 400) << bad_version.body;
 }
 
+// A refused body that the server did not read must not be read as the next request of a
+// kept-alive connection (a request smuggled past whatever sits in front of the server).
+TEST_F(HttpApiTest, ARefusedUnreadBodyIsNotTakenForTheNextRequest) {
+  const int64_t last = LastAuditSequence(server_);
+  auto client = server_.HttpClientFor("coordinator");
+  client->set_keep_alive(true);
+  // An audited read, to see whether the server ran it at all (not only whether it answered).
+  const std::string smuggled =
+      "POST /casecoord.v1.Cases/GetCase HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\nContent-Length: 18\r\n\r\n{\"name\":\"cases/1\"}";
+  HttpAnswer gzipped = Post(*client, "/casecoord.v1.Admin/GetServerInfo", "application/json",
+                            smuggled, {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(gzipped.status, 415) << gzipped.body;
+  HttpAnswer next = Get(*client, "/healthz");
+  EXPECT_EQ(next.status, 200) << next.error;
+  EXPECT_EQ(next.body, "ok\n") << "the answer to the smuggled request came back";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (const auto& entry : AuditEntriesAfter(server_, last)) {
+    ADD_FAILURE() << "the smuggled request ran: " << entry.method() << " " << entry.resource();
+  }
+}
+
 TEST(HttpLimitsTest, ABodyOverTheLimitIsRefusedWith413) {
   testing::TestServerOptions options;
   options.http = true;
