@@ -82,6 +82,32 @@ void SetSecurityHeaders(httplib::Response& response) {
   response.set_header("Cross-Origin-Resource-Policy", "same-origin");
 }
 
+// Answers `request` without reading its body, and ends the connection after the answer: httplib
+// would keep it alive and parse the unread body as the next request (a smuggled request).
+// Connection: close on the answer is not enough (httplib's server loop ignores it), so the TLS
+// stream is marked as shut down by the peer: OpenSSL discards whatever follows.
+void RefuseUnreadBody(const httplib::Request& request, httplib::Response& response, int status,
+                      const char* error_json) {
+  // httplib hands the connection's SSL out as const; this runs on the connection's thread.
+  if (SSL* ssl = const_cast<SSL*>(request.ssl); ssl != nullptr) {
+    SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+  }
+  response.status = status;
+  response.set_header("Connection", "close");
+  response.set_content(error_json, "application/json");
+}
+
+// Whether `request` announces a body that httplib will not read: it reads one for POST, PUT,
+// PATCH and PRI, and for DELETE with a Content-Length; a GET's body would stay in the stream.
+bool HasBodyHttplibWillNotRead(const httplib::Request& request) {
+  const std::string& method = request.method;
+  if (method == "POST" || method == "PUT" || method == "PATCH" || method == "PRI") return false;
+  if (method == "DELETE" && request.has_header("Content-Length")) return false;
+  if (request.has_header("Transfer-Encoding")) return true;
+  const std::string length = request.get_header_value("Content-Length");
+  return !length.empty() && length != "0";
+}
+
 bool IsApiPath(const std::string& path) {
   return path.starts_with("/casecoord.") || path == "/healthz" || path == "/readyz" ||
          path.starts_with("/auth/");
@@ -183,19 +209,15 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     if (IsApiPath(request.path)) response.set_header("Cache-Control", "no-store");
     const std::string encoding = request.get_header_value("Content-Encoding");
     if (!encoding.empty() && encoding != "identity") {
-      // Refused before the body is read, so nothing is ever decompressed. The unread body must
-      // not be read as the next request of this connection (httplib would keep it alive and
-      // parse it: a smuggled request). Marking the TLS stream as closed by the peer makes
-      // OpenSSL discard what follows, so the connection ends after this answer.
-      // (httplib hands the connection's SSL out as const; the connection's thread runs this.)
-      if (SSL* ssl = const_cast<SSL*>(request.ssl); ssl != nullptr) {
-        SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
-      }
-      response.status = 415;
-      response.set_header("Connection", "close");
-      response.set_content(
-          R"({"code":"unimplemented","message":"compressed request bodies are not accepted"})",
-          "application/json");
+      // Refused before the body is read, so nothing is ever decompressed.
+      RefuseUnreadBody(
+          request, response, 415,
+          R"({"code":"unimplemented","message":"compressed request bodies are not accepted"})");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (HasBodyHttplibWillNotRead(request)) {
+      RefuseUnreadBody(request, response, 400,
+                       R"({"code":"invalid_argument","message":"this request takes no body"})");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
