@@ -539,6 +539,32 @@ TEST_F(HttpApiTest, ARefusedUnreadBodyIsNotTakenForTheNextRequest) {
   }
 }
 
+// httplib reads no body for a GET: one sent anyway must not be run as the next request either.
+TEST_F(HttpApiTest, ABodyOnAGetIsNotTakenForTheNextRequest) {
+  const int64_t last = LastAuditSequence(server_);
+  auto client = server_.HttpClientFor("coordinator");
+  client->set_keep_alive(true);
+  const std::string smuggled =
+      "POST /casecoord.v1.Cases/GetCase HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\nContent-Length: 18\r\n\r\n{\"name\":\"cases/1\"}";
+  httplib::Request request;
+  request.method = "GET";
+  request.path = "/healthz";
+  request.body = smuggled;
+  request.set_header("Content-Type", "text/plain");
+  auto result = client->send(request);
+  ASSERT_TRUE(result) << httplib::to_string(result.error());
+  EXPECT_EQ(result->status, 400) << result->body;
+  EXPECT_EQ(result->get_header_value("X-Content-Type-Options"), "nosniff");
+  HttpAnswer next = Get(*client, "/healthz");
+  EXPECT_EQ(next.status, 200) << next.error;
+  EXPECT_EQ(next.body, "ok\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (const auto& entry : AuditEntriesAfter(server_, last)) {
+    ADD_FAILURE() << "the smuggled request ran: " << entry.method() << " " << entry.resource();
+  }
+}
+
 TEST(HttpLimitsTest, ABodyOverTheLimitIsRefusedWith413) {
   testing::TestServerOptions options;
   options.http = true;
