@@ -9,7 +9,7 @@ TSAN_TESTS = common_test storage_test auth_test cases_test signin_test
 FUZZ_DIR  ?= build-fuzz
 # Seconds each fuzz target runs in `make fuzz`; FUZZ_TARGETS narrows the set.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= page_token filter csv keys rpc_requests
+FUZZ_TARGETS ?= page_token filter csv keys rpc_requests connect
 JOBS      ?= $(shell nproc)
 DEV_DIR   ?= var/dev
 CASESERVER = $(BUILD_DIR)/services/server/caseserver

@@ -82,6 +82,32 @@ void SetSecurityHeaders(httplib::Response& response) {
   response.set_header("Cross-Origin-Resource-Policy", "same-origin");
 }
 
+// Answers `request` without reading its body, and ends the connection after the answer: httplib
+// would keep it alive and parse the unread body as the next request (a smuggled request).
+// Connection: close on the answer is not enough (httplib's server loop ignores it), so the TLS
+// stream is marked as shut down by the peer: OpenSSL discards whatever follows.
+void RefuseUnreadBody(const httplib::Request& request, httplib::Response& response, int status,
+                      const char* error_json) {
+  // httplib hands the connection's SSL out as const; this runs on the connection's thread.
+  if (SSL* ssl = const_cast<SSL*>(request.ssl); ssl != nullptr) {
+    SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+  }
+  response.status = status;
+  response.set_header("Connection", "close");
+  response.set_content(error_json, "application/json");
+}
+
+// Whether `request` announces a body that httplib will not read: it reads one for POST, PUT,
+// PATCH and PRI, and for DELETE with a Content-Length; a GET's body would stay in the stream.
+bool HasBodyHttplibWillNotRead(const httplib::Request& request) {
+  const std::string& method = request.method;
+  if (method == "POST" || method == "PUT" || method == "PATCH" || method == "PRI") return false;
+  if (method == "DELETE" && request.has_header("Content-Length")) return false;
+  if (request.has_header("Transfer-Encoding")) return true;
+  const std::string length = request.get_header_value("Content-Length");
+  return !length.empty() && length != "0";
+}
+
 bool IsApiPath(const std::string& path) {
   return path.starts_with("/casecoord.") || path == "/healthz" || path == "/readyz" ||
          path.starts_with("/auth/");
@@ -188,10 +214,14 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     const std::string encoding = request.get_header_value("Content-Encoding");
     if (!encoding.empty() && encoding != "identity") {
       // Refused before the body is read, so nothing is ever decompressed.
-      response.status = 415;
-      response.set_content(
-          R"({"code":"unimplemented","message":"compressed request bodies are not accepted"})",
-          "application/json");
+      RefuseUnreadBody(
+          request, response, 415,
+          R"({"code":"unimplemented","message":"compressed request bodies are not accepted"})");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (HasBodyHttplibWillNotRead(request)) {
+      RefuseUnreadBody(request, response, 400,
+                       R"({"code":"invalid_argument","message":"this request takes no body"})");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -209,6 +239,14 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
             [self](const httplib::Request& request, httplib::Response& response) {
               self->ServeConnect(request, response);
             });
+  // Connect's GET form is not offered: a GET of a method's path says so, not "no such method".
+  http.Get(R"(/casecoord\.[A-Za-z0-9_.]+/[A-Za-z0-9_]+)", [](const httplib::Request&,
+                                                             httplib::Response& response) {
+    response.status = 405;
+    response.set_header("Allow", "POST");
+    response.set_content(R"({"code":"unimplemented","message":"call the Connect API with POST"})",
+                         "application/json");
+  });
   if (!options.console_dir.empty() && std::filesystem::is_directory(options.console_dir)) {
     http.set_mount_point("/", options.console_dir);
   }

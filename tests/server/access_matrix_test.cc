@@ -5,10 +5,16 @@
 // to see the gate's decision: a caller whose role is allowed gets past it (any answer but
 // UNAUTHENTICATED / PERMISSION_DENIED), one whose role is not gets PERMISSION_DENIED, an unknown or
 // disabled user gets UNAUTHENTICATED, and a client without a certificate cannot connect.
+//
+// Every cell is made twice: over gRPC, and over HTTP (the Connect API, issue 17) with an empty
+// application/proto body (connect+proto envelopes for the streaming methods). Both must end with
+// the same code and leave the same audit entry. Over HTTP a client without a certificate does
+// connect (a browser signs in instead) and is refused UNAUTHENTICATED by the gatekeeper, audited.
 #include <google/protobuf/descriptor.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <future>
 #include <map>
 #include <set>
@@ -18,6 +24,8 @@
 #include "google/rpc/status.pb.h"
 #include "services/auth/policy.h"
 #include "services/common/grpc_errors.h"
+#include "services/http/connect_codec.h"
+#include "tests/support/connect_client.h"
 #include "tests/support/test_server.h"
 
 namespace casecoord {
@@ -205,6 +213,51 @@ grpc::Status CallEmpty(const std::shared_ptr<grpc::Channel>& channel, const std:
   return done.get_future().get();
 }
 
+grpc::StatusCode CodeNamed(const std::string& name) {
+  for (int code = 1; code <= 16; ++code) {  // 0 (OK) has no Connect name
+    if (http::ConnectCodeName(static_cast<grpc::StatusCode>(code)) == name) {
+      return static_cast<grpc::StatusCode>(code);
+    }
+  }
+  ADD_FAILURE() << "no Connect code " << name;
+  return grpc::StatusCode::UNKNOWN;
+}
+
+// CallEmpty over HTTP: the code the call ends with, or OK as soon as a stream's first message
+// arrives. `unary_client` serves unary calls; each stream gets a client from `new_client`.
+grpc::StatusCode CallEmptyOverHttp(
+    httplib::SSLClient& unary_client,
+    const std::function<std::unique_ptr<httplib::SSLClient>()>& new_client,
+    const std::string& method) {
+  const size_t slash = method.rfind('/');
+  const auto* descriptor = google::protobuf::DescriptorPool::generated_pool()
+                               ->FindServiceByName(method.substr(1, slash - 1))
+                               ->FindMethodByName(method.substr(slash + 1));
+  if (!descriptor->client_streaming() && !descriptor->server_streaming()) {
+    http_testing::HttpAnswer answer =
+        http_testing::Post(unary_client, method, "application/proto", "");
+    if (answer.status == 200) return grpc::StatusCode::OK;
+    const auto error = nlohmann::json::parse(answer.body, nullptr, false);
+    if (answer.status == 0 || error.is_discarded() || !error.contains("code")) {
+      ADD_FAILURE() << method << ": " << answer.status << " " << answer.error << answer.body;
+      return grpc::StatusCode::UNKNOWN;
+    }
+    return CodeNamed(error["code"]);
+  }
+  http_testing::HttpWatch stream(
+      new_client(), {method, "application/connect+proto", http_testing::Envelope(0, "")});
+  auto first = stream.First();
+  if (!first) {
+    ADD_FAILURE() << method << ": no envelope";
+    return grpc::StatusCode::UNKNOWN;
+  }
+  if ((first->flags & http_testing::kEndStream) == 0) return grpc::StatusCode::OK;
+  const auto end = nlohmann::json::parse(first->data, nullptr, false);
+  if (end.is_discarded()) ADD_FAILURE() << method << ": " << first->data;
+  if (end.is_discarded() || !end.contains("error")) return grpc::StatusCode::OK;
+  return CodeNamed(end["error"].value("code", ""));
+}
+
 struct ExpectedEntry {
   std::string user_id;
   std::string method;
@@ -275,7 +328,9 @@ TEST(AccessMatrixTest, PlannersReachTheStatisticsAndNothingElse) {
 }
 
 TEST(AccessMatrixTest, EveryRpcForEveryCallerAndTheAuditTrailRecordsExactlyThoseAccesses) {
-  TestServer server;
+  testing::TestServerOptions options;
+  options.http = true;
+  TestServer server(options);
   const int64_t before = [&] {
     auto entries = AuditEntriesAfter(server, 0);
     return entries.empty() ? 0 : entries.back().sequence() + 1;  // +1: that listing's own entry
@@ -283,6 +338,9 @@ TEST(AccessMatrixTest, EveryRpcForEveryCallerAndTheAuditTrailRecordsExactlyThose
 
   std::vector<std::string> callers = testing::kSampleUsers;
   callers.push_back("unknown-user");  // a valid certificate for a user not in the registry
+  std::map<std::string, std::unique_ptr<httplib::SSLClient>> http_clients;
+  for (const auto& caller : callers) http_clients[caller] = server.HttpClientFor(caller);
+  auto no_certificate = server.HttpClientWithoutCertificate();
   std::vector<ExpectedEntry> expected;
   for (const auto& [method, allowed] : kMatrix) {
     const auth::MethodRule* rule = auth::Policy::Default().Find(method);
@@ -301,15 +359,25 @@ TEST(AccessMatrixTest, EveryRpcForEveryCallerAndTheAuditTrailRecordsExactlyThose
       }
       const bool passed_gate = status.error_code() != grpc::StatusCode::PERMISSION_DENIED &&
                                status.error_code() != grpc::StatusCode::UNAUTHENTICATED;
+      const grpc::StatusCode over_http = CallEmptyOverHttp(
+          *http_clients[caller], [&] { return server.HttpClientFor(caller); }, method);
+      EXPECT_EQ(over_http, status.error_code()) << "over HTTP: " << what;
       if (!(passed_gate && rule->audit == auth::AuditKind::kNone)) {
         expected.push_back(
             {caller, method, StatusCodeName(static_cast<StatusCode>(status.error_code()))});
+        expected.push_back({caller, method, StatusCodeName(static_cast<StatusCode>(over_http))});
       }
     }
     // No certificate: the TLS handshake fails, nothing reaches the server's handlers.
     EXPECT_EQ(CallEmpty(server.ChannelWithoutCertificate(), method).error_code(),
               grpc::StatusCode::UNAVAILABLE)
         << method;
+    // Over HTTP the gatekeeper refuses it, and audits the refusal.
+    EXPECT_EQ(CallEmptyOverHttp(
+                  *no_certificate, [&] { return server.HttpClientWithoutCertificate(); }, method),
+              grpc::StatusCode::UNAUTHENTICATED)
+        << "over HTTP without a certificate: " << method;
+    expected.push_back({"", method, "UNAUTHENTICATED"});
   }
 
   // Listing the trail is itself audited: entries past the matrix's are the listing's own calls.

@@ -1,5 +1,8 @@
 #include "tests/support/test_server.h"
 
+#include <httplib.h>
+
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -40,6 +43,13 @@ TestServer::TestServer(TestServerOptions options) {
     config_.handshake_timeout_ms = options.handshake_timeout_ms;
   if (options.max_connection_idle_ms != 0) {
     config_.max_connection_idle_ms = options.max_connection_idle_ms;
+  }
+  if (options.http) config_.http_listen = "127.0.0.1:0";
+  if (options.http_max_body_bytes != 0) config_.http_max_body_bytes = options.http_max_body_bytes;
+  if (options.http_read_timeout_ms != 0)
+    config_.http_read_timeout_ms = options.http_read_timeout_ms;
+  if (options.http_keepalive_timeout_ms != 0) {
+    config_.http_keepalive_timeout_ms = options.http_keepalive_timeout_ms;
   }
   clock_ = options.clock != nullptr ? options.clock : &SystemClock::Instance();
   wal_faults_ = options.wal_faults;
@@ -82,6 +92,9 @@ void TestServer::Restart() {
   if (!started.ok()) throw std::runtime_error(started.status().ToString());
   server_ = std::move(started).value();
   config_.listen = "127.0.0.1:" + std::to_string(server_->port());  // restarts keep the port
+  if (!config_.http_listen.empty()) {
+    config_.http_listen = "127.0.0.1:" + std::to_string(server_->http_port());
+  }
 }
 
 TestServer::~TestServer() { Stop(); }
@@ -108,6 +121,42 @@ std::shared_ptr<grpc::Channel> TestServer::ChannelFromOtherCa(const std::string&
   KeyPair pair = other.IssueClient(user_id);
   return client::Connect(
       client::ConnectionPems{target(), ca_.root_pem(), pair.certificate_pem, pair.private_key_pem});
+}
+
+namespace {
+
+std::unique_ptr<httplib::SSLClient> MakeHttpClient(std::unique_ptr<httplib::SSLClient> client,
+                                                   const std::string& ca_file) {
+  client->set_ca_cert_path(ca_file.c_str());
+  client->enable_server_certificate_verification(true);
+  client->set_connection_timeout(std::chrono::seconds(10));
+  client->set_read_timeout(std::chrono::seconds(30));
+  client->set_write_timeout(std::chrono::seconds(30));
+  return client;
+}
+
+}  // namespace
+
+int TestServer::http_port() const { return server_ ? server_->http_port() : 0; }
+
+std::unique_ptr<httplib::SSLClient> TestServer::HttpClientFor(const std::string& user_id) const {
+  // httplib reads the client certificate from files: one pair per user, written once.
+  const std::string certificate = dir_.Sub("pki/http-users/" + user_id + ".crt");
+  const std::string key = dir_.Sub("pki/http-users/" + user_id + ".key");
+  if (!std::filesystem::exists(key)) {
+    std::filesystem::create_directories(dir_.Sub("pki/http-users"));
+    KeyPair pair = ca_.IssueClient(user_id);
+    std::ofstream(certificate, std::ios::binary) << pair.certificate_pem;
+    std::ofstream(key, std::ios::binary) << pair.private_key_pem;
+  }
+  return MakeHttpClient(
+      std::make_unique<httplib::SSLClient>("127.0.0.1", http_port(), certificate, key),
+      dir_.Sub("pki/ca.crt"));
+}
+
+std::unique_ptr<httplib::SSLClient> TestServer::HttpClientWithoutCertificate() const {
+  return MakeHttpClient(std::make_unique<httplib::SSLClient>("127.0.0.1", http_port()),
+                        dir_.Sub("pki/ca.crt"));
 }
 
 std::vector<std::string> TestServer::AuditTrailOf(const std::string& resource) const {

@@ -11,6 +11,10 @@
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
 
+namespace httplib {
+class SSLClient;
+}  // namespace httplib
+
 namespace casecoord::testing {
 
 struct TestServerOptions {
@@ -33,6 +37,13 @@ struct TestServerOptions {
   int max_connection_idle_ms = 0;
   // Makes the write-ahead log fail on demand (storage::StorageOptions::wal_faults); none if null.
   std::shared_ptr<storage::WalFaultInjector> wal_faults = nullptr;
+  // Serves the HTTP listener too (setting http-listen = 127.0.0.1:0); see HttpClientFor().
+  bool http = false;
+  // Setting http-max-body-bytes; 0 keeps its default.
+  int http_max_body_bytes = 0;
+  // Settings http-read-timeout-ms and http-keepalive-timeout-ms; 0 keeps their defaults.
+  int http_read_timeout_ms = 0;
+  int http_keepalive_timeout_ms = 0;
 };
 
 // Users every TestServer has, one per role ("agency-staff" works for agencies/a1; "other-staff",
@@ -63,6 +74,15 @@ class TestServer {
   std::shared_ptr<grpc::Channel> ChannelWithoutCertificate() const;
   // A channel whose client certificate comes from an unrelated CA.
   std::shared_ptr<grpc::Channel> ChannelFromOtherCa(const std::string& user_id) const;
+
+  // An HTTPS client of the HTTP listener (TestServerOptions::http) that presents a client
+  // certificate for `user_id` from this server's CA and verifies the server against that CA.
+  // Read and write timeouts of 30 s; the caller owns the client (a client is not thread-safe).
+  std::unique_ptr<httplib::SSLClient> HttpClientFor(const std::string& user_id) const;
+  // The same without a client certificate.
+  std::unique_ptr<httplib::SSLClient> HttpClientWithoutCertificate() const;
+  // The HTTP listener's port (0 without TestServerOptions::http).
+  int http_port() const;
 
   // What the auditor's ListAuditEntries answers for `resource` (every page), as
   // "user method outcome" per entry, oldest first; the gRPC error's text instead if it fails.
