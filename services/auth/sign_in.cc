@@ -319,10 +319,12 @@ Result<bool> SignIn::SeedCredential(const std::string& user_id, std::string_view
 
 void SignIn::AuditSessionEnd(const Session& session, EndCause cause) {
   const char* method = cause == EndCause::kSignedOut ? kSignOutMethod : kSessionEndedMethod;
-  // Best effort: an end the trail cannot record still ends the session (it is already gone).
-  (void)audit_.Append(SignInRecord(session.user_id, method, "OK", std::string(EndCauseName(cause)),
-                                   session.session_id),
-                      nullptr);
+  // Queued, not waited for: sessions end from the audit committer's own thread too (an admin's
+  // change ends them once it is durable), where waiting for the committer would never return.
+  // An end the trail cannot record still ends the session (it is already gone).
+  audit_.AppendAsync(SignInRecord(session.user_id, method, "OK", std::string(EndCauseName(cause)),
+                                  session.session_id),
+                     nullptr, [](const Status&) {});
 }
 
 }  // namespace casecoord::auth

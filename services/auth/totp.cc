@@ -81,6 +81,25 @@ std::string Base32(std::string_view bytes) {
   return text;
 }
 
+std::optional<std::string> FromBase32(std::string_view text) {
+  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  std::string bytes;
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    const size_t value = kAlphabet.find(c);
+    if (value == std::string_view::npos) return std::nullopt;
+    buffer = (buffer << 5) | static_cast<uint32_t>(value);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push_back(static_cast<char>((buffer >> bits) & 0xff));
+    }
+  }
+  return bytes;
+}
+
 std::string OtpAuthUri(std::string_view issuer, std::string_view account, std::string_view secret) {
   const std::string encoded_issuer = PercentEncode(issuer);
   return "otpauth://totp/" + encoded_issuer + ":" + PercentEncode(account) +

@@ -28,6 +28,8 @@ Result<std::string> NewTotpSecret();
 
 // RFC 4648 base32 of `bytes`, upper case, without '=' padding (the form authenticator apps read).
 std::string Base32(std::string_view bytes);
+// The bytes of an RFC 4648 base32 text (upper case, padding optional); nullopt if malformed.
+std::optional<std::string> FromBase32(std::string_view text);
 
 // "otpauth://totp/<issuer>:<account>?secret=<Base32(secret)>&issuer=<issuer>&algorithm=SHA1&
 // digits=6&period=30", with issuer and account percent-encoded as UTF-8 (RFC 3986: everything but

@@ -105,6 +105,16 @@ TEST(TotpTest, Base32OfKnownBytes) {
   EXPECT_EQ(Base32(std::string("\x00\xff", 2)), "AD7Q");
 }
 
+TEST(TotpTest, FromBase32UndoesBase32AndRefusesOtherLetters) {
+  for (const std::string& bytes :
+       std::vector<std::string>{"f", "fooba", "foobar", std::string("\x00\xff", 2)}) {
+    EXPECT_EQ(FromBase32(Base32(bytes)), bytes);
+  }
+  EXPECT_EQ(FromBase32("MZXW6==="), "foo");
+  EXPECT_FALSE(FromBase32("mzxw6").has_value()) << "lower case is not RFC 4648 base32";
+  EXPECT_FALSE(FromBase32("MZX1").has_value());
+}
+
 TEST(TotpTest, OtpAuthUriPercentEncodesAJapaneseIssuerAndAccount) {
   EXPECT_EQ(OtpAuthUri("福岡市", "tanaka.h@example", kRfcSecret),
             "otpauth://totp/%E7%A6%8F%E5%B2%A1%E5%B8%82:tanaka.h%40example"
