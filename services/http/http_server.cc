@@ -181,6 +181,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   http.set_read_timeout(std::chrono::milliseconds(options.read_timeout_ms));
   http.set_write_timeout(std::chrono::milliseconds(options.write_timeout_ms));
   http.set_keep_alive_timeout(std::max(1, options.keepalive_timeout_ms / 1000));
+  // httplib writes an answer's headers and its body in separate writes; with Nagle's algorithm
+  // the body then waits for the client's delayed acknowledgement (40 ms on Linux) on every call.
+  http.set_tcp_nodelay(true);
   HttpServer* self = server.get();
   http.set_pre_routing_handler([](const httplib::Request& request, httplib::Response& response) {
     SetSecurityHeaders(response);
