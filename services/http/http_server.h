@@ -59,6 +59,8 @@ struct HttpServerOptions {
   int read_timeout_ms = 10000;
   int write_timeout_ms = 10000;
   int keepalive_timeout_ms = 5000;
+  // Requests one kept-alive connection may carry before the server closes it.
+  size_t keepalive_max_requests = 10000;
   std::string console_dir;  // static files served at "/" (the web console); empty: none
 };
 
