@@ -59,6 +59,11 @@ struct HttpServerOptions {
   int read_timeout_ms = 10000;
   int write_timeout_ms = 10000;
   int keepalive_timeout_ms = 5000;
+  // Requests one kept-alive connection may carry before the server closes it. An open connection
+  // holds one of `threads` (httplib serves a connection on one thread until it closes), so closing
+  // now and then lets a waiting client in; the call after the close pays for a TLS handshake
+  // (~4 ms here), so 100 would put it at p99, 1000 beyond.
+  size_t keepalive_max_requests = 1000;
   std::string console_dir;  // static files served at "/" (the web console); empty: none
 };
 
