@@ -361,7 +361,7 @@ class MonitoringService::WatchReactor final
   struct Start {
     std::string owner;
     std::vector<v1::DueItem> due_now;
-    std::string slot_user;  // whose stream slot this stream holds; empty if none
+    std::string slot_user;    // whose stream slot this stream holds; empty if none
     auth::CallOrigin origin;  // who watches, for the audit entries of later messages
   };
 

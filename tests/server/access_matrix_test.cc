@@ -314,10 +314,9 @@ TEST(AccessMatrixTest, PlannersReachTheStatisticsAndNothingElse) {
     if (rule.roles.contains(v1::PLANNER)) reachable.insert(rule.method);
   }
   // ... and their own sign-in sessions, which everyone may list and end.
-  std::set<std::string> expected = {"/casecoord.v1.Admin/GetServerInfo",
-                                    "/casecoord.v1.Admin/ListSessions",
-                                    "/casecoord.v1.Admin/RevokeSession",
-                                    "/casecoord.v1.Vocabularies/ListTerms"};
+  std::set<std::string> expected = {
+      "/casecoord.v1.Admin/GetServerInfo", "/casecoord.v1.Admin/ListSessions",
+      "/casecoord.v1.Admin/RevokeSession", "/casecoord.v1.Vocabularies/ListTerms"};
   const auto* statistics = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
       "casecoord.v1.Statistics");
   ASSERT_NE(statistics, nullptr);
