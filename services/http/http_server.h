@@ -53,7 +53,7 @@ struct HttpServerOptions {
   std::string key_file;
   std::string client_ca_file;  // verifies client certificates when presented
   bool require_client_certificate = false;
-  int threads = 16;
+  int threads = 128;
   int max_queued = 256;
   size_t max_body_bytes = 8 << 20;
   int read_timeout_ms = 10000;

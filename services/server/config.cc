@@ -219,7 +219,9 @@ std::vector<ConfigOption> HttpOptions() {
        "address:port to serve HTTPS on (the Connect API, /healthz, /readyz and the web console), "
        "with the same server certificate; empty: no HTTP listener",
        Text(&ServerConfig::http_listen)},
-      {"http-threads", "16", "HTTP connections served at once (an open work-list stream holds one)",
+      {"http-threads", "128",
+       "HTTP connections served at once: each open connection holds a thread, a browser's open "
+       "work-list stream (WatchDueItems) included, so allow a few per person signed in",
        Integer(&ServerConfig::http_threads, "http-threads", 2, 1024)},
       {"http-max-body-bytes", "8388608",
        "largest HTTP request body (a JSON request, or every message of an upload); larger is 413",

@@ -66,7 +66,7 @@ struct ServerConfig {
   int audit_head_log_minutes = 60;
   // The HTTPS listener (Connect API, probes, console); empty http_listen: none.
   std::string http_listen;
-  int http_threads = 16;
+  int http_threads = 128;
   int http_max_body_bytes = 8 << 20;
   int http_read_timeout_ms = 10000;
   int http_keepalive_timeout_ms = 5000;
