@@ -172,6 +172,55 @@ bool SetUpTls(const HttpServerOptions& options, SSL_CTX& context, std::string* e
   return true;
 }
 
+// Threads, body size, timeouts and keep-alive of the listener.
+void ApplyLimits(const HttpServerOptions& options, httplib::SSLServer& http) {
+  http.new_task_queue = [threads = options.threads, queued = options.max_queued] {
+    return new BoundedTaskQueue(threads, queued);
+  };
+  http.set_payload_max_length(options.max_body_bytes);
+  http.set_read_timeout(std::chrono::milliseconds(options.read_timeout_ms));
+  http.set_write_timeout(std::chrono::milliseconds(options.write_timeout_ms));
+  http.set_keep_alive_timeout(std::max(1, options.keepalive_timeout_ms / 1000));
+  // httplib writes an answer's headers and its body in separate writes; with Nagle's algorithm
+  // the body then waits for the client's delayed acknowledgement (40 ms on Linux) on every call.
+  http.set_tcp_nodelay(true);
+  // httplib's default closes a connection after 5 requests, so a client paid a full TLS
+  // handshake (with its certificate) every 5 calls.
+  http.set_keep_alive_max_count(options.keepalive_max_requests);
+}
+
+// Before routing: the security headers on every answer, and the refusal of bodies the listener
+// will not read (compressed ones, and bodies of methods httplib never reads).
+httplib::Server::HandlerResponse ScreenRequest(const httplib::Request& request,
+                                               httplib::Response& response) {
+  SetSecurityHeaders(response);
+  if (IsApiPath(request.path)) response.set_header("Cache-Control", "no-store");
+  const std::string encoding = request.get_header_value("Content-Encoding");
+  if (!encoding.empty() && encoding != "identity") {
+    // Refused before the body is read, so nothing is ever decompressed.
+    RefuseUnreadBody(
+        request, response, 415,
+        R"({"code":"unimplemented","message":"compressed request bodies are not accepted"})");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  if (HasBodyHttplibWillNotRead(request)) {
+    RefuseUnreadBody(request, response, 400,
+                     R"({"code":"invalid_argument","message":"this request takes no body"})");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  return httplib::Server::HandlerResponse::Unhandled;
+}
+
+// An answer without a body (no route, 413) gets a Connect-style error body.
+void FillEmptyError(const httplib::Request& /*request*/, httplib::Response& response) {
+  if (!response.body.empty()) return;
+  const char* code = response.status == 413 ? "resource_exhausted" : "not_found";
+  const char* message =
+      response.status == 413 ? "the request body is too large" : "no such page or method";
+  response.set_content(std::string(R"({"code":")") + code + R"(","message":")" + message + "\"}",
+                       "application/json");
+}
+
 }  // namespace
 
 std::optional<std::string> SessionCookieOf(const httplib::Request& request) {
@@ -200,50 +249,34 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
                   "HTTP listener: " + (tls_error.empty() ? "TLS set-up failed" : tls_error));
   }
   httplib::SSLServer& http = *server->server_;
-  http.new_task_queue = [threads = options.threads, queued = options.max_queued] {
-    return new BoundedTaskQueue(threads, queued);
-  };
-  http.set_payload_max_length(options.max_body_bytes);
-  http.set_read_timeout(std::chrono::milliseconds(options.read_timeout_ms));
-  http.set_write_timeout(std::chrono::milliseconds(options.write_timeout_ms));
-  http.set_keep_alive_timeout(std::max(1, options.keepalive_timeout_ms / 1000));
-  // httplib writes an answer's headers and its body in separate writes; with Nagle's algorithm
-  // the body then waits for the client's delayed acknowledgement (40 ms on Linux) on every call.
-  http.set_tcp_nodelay(true);
-  // httplib's default closes a connection after 5 requests, so a client paid a full TLS
-  // handshake (with its certificate) every 5 calls.
-  http.set_keep_alive_max_count(options.keepalive_max_requests);
-  HttpServer* self = server.get();
-  http.set_pre_routing_handler([](const httplib::Request& request, httplib::Response& response) {
-    SetSecurityHeaders(response);
-    if (IsApiPath(request.path)) response.set_header("Cache-Control", "no-store");
-    const std::string encoding = request.get_header_value("Content-Encoding");
-    if (!encoding.empty() && encoding != "identity") {
-      // Refused before the body is read, so nothing is ever decompressed.
-      RefuseUnreadBody(
-          request, response, 415,
-          R"({"code":"unimplemented","message":"compressed request bodies are not accepted"})");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (HasBodyHttplibWillNotRead(request)) {
-      RefuseUnreadBody(request, response, 400,
-                       R"({"code":"invalid_argument","message":"this request takes no body"})");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+  ApplyLimits(options, http);
+  server->AddRoutes();
+  const int bound =
+      port == 0 ? http.bind_to_any_port(host) : (http.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    return Status(Reason::kHttpListenerFailed,
+                  "HTTP listener: cannot listen on " + options.listen.substr(0, 64));
+  }
+  server->port_ = bound;
+  server->thread_ = std::thread([self = server.get()] { self->server_->listen_after_bind(); });
+  return server;
+}
+
+void HttpServer::AddRoutes() {
+  httplib::SSLServer& http = *server_;
+  http.set_pre_routing_handler(&ScreenRequest);
   http.Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
     response.set_content("ok\n", "text/plain");
   });
-  http.Get("/readyz", [self](const httplib::Request&, httplib::Response& response) {
-    const bool ready = !self->deps_.ready || self->deps_.ready();
+  http.Get("/readyz", [this](const httplib::Request&, httplib::Response& response) {
+    const bool ready = !deps_.ready || deps_.ready();
     response.status = ready ? 200 : 503;
     response.set_content(ready ? "ready\n" : "not ready\n", "text/plain");
   });
-  if (server->deps_.extra_routes) server->deps_.extra_routes(http);
+  if (deps_.extra_routes) deps_.extra_routes(http);
   http.Post(R"(/casecoord\.[A-Za-z0-9_.]+/[A-Za-z0-9_]+)",
-            [self](const httplib::Request& request, httplib::Response& response) {
-              self->ServeConnect(request, response);
+            [this](const httplib::Request& request, httplib::Response& response) {
+              ServeConnect(request, response);
             });
   // Connect's GET form is not offered: a GET of a method's path says so, not "no such method".
   http.Get(R"(/casecoord\.[A-Za-z0-9_.]+/[A-Za-z0-9_]+)", [](const httplib::Request&,
@@ -253,26 +286,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     response.set_content(R"({"code":"unimplemented","message":"call the Connect API with POST"})",
                          "application/json");
   });
-  if (!options.console_dir.empty() && std::filesystem::is_directory(options.console_dir)) {
-    http.set_mount_point("/", options.console_dir);
+  if (!options_.console_dir.empty() && std::filesystem::is_directory(options_.console_dir)) {
+    http.set_mount_point("/", options_.console_dir);
   }
-  http.set_error_handler([](const httplib::Request&, httplib::Response& response) {
-    if (!response.body.empty()) return;
-    const char* code = response.status == 413 ? "resource_exhausted" : "not_found";
-    const char* message =
-        response.status == 413 ? "the request body is too large" : "no such page or method";
-    response.set_content(std::string(R"({"code":")") + code + R"(","message":")" + message + "\"}",
-                         "application/json");
-  });
-  const int bound =
-      port == 0 ? http.bind_to_any_port(host) : (http.bind_to_port(host, port) ? port : -1);
-  if (bound <= 0) {
-    return Status(Reason::kHttpListenerFailed,
-                  "HTTP listener: cannot listen on " + options.listen.substr(0, 64));
-  }
-  server->port_ = bound;
-  server->thread_ = std::thread([self] { self->server_->listen_after_bind(); });
-  return server;
+  http.set_error_handler(&FillEmptyError);
 }
 
 void HttpServer::Stop() {

@@ -109,6 +109,8 @@ class HttpServer {
 
  private:
   HttpServer(const HttpServerOptions& options, HttpServerDependencies dependencies);
+  // The probes, the extra routes, the Connect routes, the console and the error bodies.
+  void AddRoutes();
   void ServeConnect(const httplib::Request& request, httplib::Response& response);
   std::optional<auth::CallOrigin> OriginOf(const httplib::Request& request,
                                            httplib::Response& response);
