@@ -60,7 +60,7 @@ std::string GatewayVouchers::Mac(std::string_view text) const {
        reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  hex.reserve(2 * length);
+  hex.reserve(2 * static_cast<size_t>(length));
   for (unsigned int i = 0; i < length; ++i) {
     hex.push_back(kHex[digest[i] >> 4]);
     hex.push_back(kHex[digest[i] & 15]);

@@ -48,7 +48,8 @@ class StreamBridge : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::Byte
  public:
   enum class Event { kMessage, kDone, kWaiting };
 
-  StreamBridge(std::unique_ptr<grpc::ClientContext> context, std::vector<std::string> requests)
+  StreamBridge(std::unique_ptr<grpc::ClientContext> context,
+               const std::vector<std::string>& requests)
       : context_(std::move(context)) {
     for (const std::string& request : requests) writes_.push_back(BufferOf(request));
   }
@@ -266,7 +267,7 @@ void ConnectGateway::ServeStream(const ConnectMethod& method, const ContentType&
     if (!binary.ok()) return end_with(GrpcStatusOf(binary.status()));
     requests.push_back(std::move(binary).value());
   }
-  auto bridge = std::make_shared<StreamBridge>(std::move(context), std::move(requests));
+  auto bridge = std::make_shared<StreamBridge>(std::move(context), requests);
   bridge->Start(stub_, method.path);
   const google::protobuf::Descriptor& output = *method.descriptor->output_type();
   response.status = 200;

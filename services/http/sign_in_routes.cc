@@ -1,5 +1,7 @@
 #include "services/http/sign_in_routes.h"
 
+#include <array>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 namespace casecoord::http {
@@ -52,37 +54,31 @@ void SignedIn(const std::string& user_id, const auth::SessionTable::Created& ses
                        "application/json");
 }
 
-}  // namespace
+// Three string fields of a request body, in order; the first that is not a string otherwise.
+Result<std::array<std::string, 3>> Fields(const nlohmann::json& body,
+                                          const std::array<const char*, 3>& names) {
+  std::array<std::string, 3> values;
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto value = Text(body, names[i]);
+    if (!value.ok()) return value.status();
+    values[i] = std::move(value).value();
+  }
+  return values;
+}
 
-void AddSignInRoutes(httplib::SSLServer& server, auth::SignIn& sign_in,
-                     const ConnectGateway& gateway, auth::RateLimiter& attempts) {
-  const auto fail = [&gateway](const Status& status, httplib::Response& response) {
-    gateway.WriteError(status, response);
-  };
-  // An attempt allowed for the request's client address, or the refusal written into `response`.
-  const auto allowed = [&attempts, fail](const httplib::Request& request,
-                                         httplib::Response& response) {
-    std::chrono::milliseconds retry_after{0};
-    if (attempts.TryAcquire("address:" + request.remote_addr, 1, &retry_after)) return true;
-    fail(Status(Reason::kRateLimited, "too many sign-in attempts from this address; wait and retry")
-             .WithRetryAfter(retry_after),
-         response);
-    return false;
-  };
-  server.Post("/auth/sign-in", [&sign_in, fail, allowed](const httplib::Request& request,
-                                                         httplib::Response& response) {
-    auto body = ReadRequest(request);
-    if (!body.ok()) return fail(body.status(), response);
-    if (!allowed(request, response)) return;
-    auto user_id = Text(*body, "userId");
-    auto password = Text(*body, "password");
-    auto code = Text(*body, "code");
-    for (const auto* field : {&user_id, &password, &code}) {
-      if (!field->ok()) return fail(field->status(), response);
-    }
-    auto result = sign_in.Start(*user_id, *password, *code, request.get_header_value("User-Agent"));
-    if (!result.ok()) return fail(result.status(), response);
-    if (result->session) return SignedIn(*user_id, *result->session, response);
+// The four routes, sharing the sign-in, the error writer and the attempt limit.
+class Routes {
+ public:
+  Routes(auth::SignIn& sign_in, const ConnectGateway& gateway, auth::RateLimiter& attempts)
+      : sign_in_(sign_in), gateway_(gateway), attempts_(attempts) {}
+
+  void SignIn(const httplib::Request& request, httplib::Response& response) {
+    auto fields = AllowedFields(request, response, {"userId", "password", "code"});
+    if (!fields) return;
+    const auto& [user_id, password, code] = *fields;
+    auto result = sign_in_.Start(user_id, password, code, request.get_header_value("User-Agent"));
+    if (!result.ok()) return Fail(result.status(), response);
+    if (result->session) return SignedIn(user_id, *result->session, response);
     const auth::Enrollment& enrollment = *result->enrollment;
     response.set_content(Dump({{"enrollment",
                                 {{"token", enrollment.token},
@@ -91,45 +87,92 @@ void AddSignInRoutes(httplib::SSLServer& server, auth::SignIn& sign_in,
                                  {"secret", enrollment.secret_base32},
                                  {"qrSvg", enrollment.qr_svg}}}}),
                          "application/json");
-  });
-  server.Post("/auth/enroll", [&sign_in, fail, allowed](const httplib::Request& request,
-                                                        httplib::Response& response) {
-    auto body = ReadRequest(request);
-    if (!body.ok()) return fail(body.status(), response);
-    if (!allowed(request, response)) return;
-    auto token = Text(*body, "token");
-    auto new_password = Text(*body, "newPassword");
-    auto code = Text(*body, "code");
-    for (const auto* field : {&token, &new_password, &code}) {
-      if (!field->ok()) return fail(field->status(), response);
-    }
+  }
+
+  void Enroll(const httplib::Request& request, httplib::Response& response) {
+    auto fields = AllowedFields(request, response, {"token", "newPassword", "code"});
+    if (!fields) return;
+    const auto& [token, new_password, code] = *fields;
     std::string user_id;
-    auto session = sign_in.Enroll(*token, *new_password, *code,
-                                  request.get_header_value("User-Agent"), &user_id);
-    if (!session.ok()) return fail(session.status(), response);
+    auto session = sign_in_.Enroll(token, new_password, code,
+                                   request.get_header_value("User-Agent"), &user_id);
+    if (!session.ok()) return Fail(session.status(), response);
     SignedIn(user_id, *session, response);
-  });
-  server.Post("/auth/sign-out",
-              [&sign_in, fail](const httplib::Request& request, httplib::Response& response) {
-                auto body = ReadRequest(request);
-                if (!body.ok()) return fail(body.status(), response);
-                if (auto cookie = SessionCookieOf(request)) sign_in.SignOut(*cookie);
-                response.set_header("Set-Cookie", ExpiredCookie());
-                response.set_content("{}", "application/json");
-              });
-  server.Post("/auth/session", [&sign_in, fail](const httplib::Request& request,
-                                                httplib::Response& response) {
+  }
+
+  void SignOut(const httplib::Request& request, httplib::Response& response) {
     auto body = ReadRequest(request);
-    if (!body.ok()) return fail(body.status(), response);
+    if (!body.ok()) return Fail(body.status(), response);
+    if (auto cookie = SessionCookieOf(request)) sign_in_.SignOut(*cookie);
+    response.set_header("Set-Cookie", ExpiredCookie());
+    response.set_content("{}", "application/json");
+  }
+
+  void Session(const httplib::Request& request, httplib::Response& response) {
+    auto body = ReadRequest(request);
+    if (!body.ok()) return Fail(body.status(), response);
     std::optional<auth::CallOrigin> origin;
-    if (auto cookie = SessionCookieOf(request)) origin = sign_in.Authenticate(*cookie);
+    if (auto cookie = SessionCookieOf(request)) origin = sign_in_.Authenticate(*cookie);
     if (!origin) {
-      return fail(Status(Reason::kSessionUnknown, "not signed in, or the session ended"), response);
+      return Fail(Status(Reason::kSessionUnknown, "not signed in, or the session ended"), response);
     }
     response.set_content(
         Dump({{"userId", origin->user_id.value_or("")}, {"sessionId", origin->session_id}}),
         "application/json");
-  });
+  }
+
+ private:
+  void Fail(const Status& status, httplib::Response& response) const {
+    gateway_.WriteError(status, response);
+  }
+
+  // The request's fields, if it is well formed and an attempt is allowed for its client address
+  // (else the refusal is written into `response`).
+  std::optional<std::array<std::string, 3>> AllowedFields(const httplib::Request& request,
+                                                          httplib::Response& response,
+                                                          const std::array<const char*, 3>& names) {
+    auto body = ReadRequest(request);
+    if (!body.ok()) {
+      Fail(body.status(), response);
+      return std::nullopt;
+    }
+    std::chrono::milliseconds retry_after{0};
+    if (!attempts_.TryAcquire("address:" + request.remote_addr, 1, &retry_after)) {
+      Fail(Status(Reason::kRateLimited,
+                  "too many sign-in attempts from this address; wait and retry")
+               .WithRetryAfter(retry_after),
+           response);
+      return std::nullopt;
+    }
+    auto fields = Fields(*body, names);
+    if (!fields.ok()) {
+      Fail(fields.status(), response);
+      return std::nullopt;
+    }
+    return std::move(fields).value();
+  }
+
+  auth::SignIn& sign_in_;
+  const ConnectGateway& gateway_;
+  auth::RateLimiter& attempts_;
+};
+
+}  // namespace
+
+void AddSignInRoutes(httplib::SSLServer& server, auth::SignIn& sign_in,
+                     const ConnectGateway& gateway, auth::RateLimiter& attempts) {
+  auto routes = std::make_shared<Routes>(sign_in, gateway, attempts);
+  using Member = void (Routes::*)(const httplib::Request&, httplib::Response&);
+  const std::pair<const char*, Member> table[] = {{"/auth/sign-in", &Routes::SignIn},
+                                                  {"/auth/enroll", &Routes::Enroll},
+                                                  {"/auth/sign-out", &Routes::SignOut},
+                                                  {"/auth/session", &Routes::Session}};
+  for (const auto& [path, member] : table) {
+    server.Post(path,
+                [routes, member](const httplib::Request& request, httplib::Response& response) {
+                  ((*routes).*member)(request, response);
+                });
+  }
 }
 
 }  // namespace casecoord::http
