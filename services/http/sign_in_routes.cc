@@ -167,8 +167,9 @@ void AddSignInRoutes(httplib::SSLServer& server, auth::SignIn& sign_in,
                                                   {"/auth/enroll", &Routes::Enroll},
                                                   {"/auth/sign-out", &Routes::SignOut},
                                                   {"/auth/session", &Routes::Session}};
-  for (const auto& [path, member] : table) {
-    server.Post(path,
+  for (const auto& route : table) {
+    const Member member = route.second;
+    server.Post(route.first,
                 [routes, member](const httplib::Request& request, httplib::Response& response) {
                   ((*routes).*member)(request, response);
                 });
