@@ -27,7 +27,9 @@ const httplib::Headers kConnect = {{"Connect-Protocol-Version", "1"}};
 
 class HttpSignInTest : public ::testing::Test {
  protected:
-  HttpSignInTest() : server_(testing::TestServerOptions{.http = true}) {}
+  explicit HttpSignInTest(const Clock* clock = nullptr)
+      : clock_(clock != nullptr ? *clock : SystemClock::Instance()),
+        server_(testing::TestServerOptions{.clock = clock, .http = true}) {}
 
   // The admin's temporary password for `user`.
   std::string ResetPassword(const std::string& user) {
@@ -61,10 +63,11 @@ class HttpSignInTest : public ::testing::Test {
     EXPECT_FALSE(started.headers.count("Set-Cookie")) << "no session before the enrolment";
     const std::string secret =
         auth::FromBase32(enrollment["secret"].get<std::string>()).value_or("");
-    const HttpAnswer enrolled = PostJson(
-        "/auth/enroll", {{"token", enrollment["token"]},
-                         {"newPassword", kNewPassword},
-                         {"code", auth::TotpCode(secret, std::chrono::system_clock::now())}});
+    secret_ = secret;
+    const HttpAnswer enrolled =
+        PostJson("/auth/enroll", {{"token", enrollment["token"]},
+                                  {"newPassword", kNewPassword},
+                                  {"code", auth::TotpCode(secret, clock_.Now())}});
     EXPECT_EQ(enrolled.status, 200) << enrolled.body;
     const std::string cookie = enrolled.headers.count("Set-Cookie")
                                    ? enrolled.headers.find("Set-Cookie")->second
@@ -81,8 +84,21 @@ class HttpSignInTest : public ::testing::Test {
     return PostJson("/casecoord.v1.Cases/ListCases", nlohmann::json::object(), headers);
   }
 
+  const Clock& clock_;
+  std::string secret_;  // the TOTP secret of the last enrolment
   testing::TestServer server_;
 };
+
+// The same over a server whose clock the test moves.
+class HttpSignInClockTest : public HttpSignInTest {
+ protected:
+  HttpSignInClockTest() : HttpSignInTest(&manual_) {}
+
+  // Declared before the base's server is built: static storage outlives every test.
+  static ManualClock manual_;
+};
+
+ManualClock HttpSignInClockTest::manual_{std::chrono::system_clock::now()};
 
 TEST_F(HttpSignInTest, TheEnrolledSessionCallsTheApiOnlyWithTheConnectHeader) {
   const auto [cookie, session_id] = Enrol("coordinator");
@@ -186,6 +202,45 @@ TEST_F(HttpSignInTest, SignInRoutesNeedJsonAndTheConnectHeader) {
                                "userId=coordinator&password=x", kConnect);
   EXPECT_EQ(form.status, 400);
   EXPECT_EQ(ReasonOf(nlohmann::json::parse(form.body)), "UNSUPPORTED_CONTENT_TYPE");
+}
+
+TEST_F(HttpSignInClockTest, ASessionEndsAfterItsIdleTimeAndALockAfterItsDuration) {
+  const auto [cookie, session_id] = Enrol("coordinator");
+  manual_.Advance(std::chrono::minutes(30));
+  EXPECT_EQ(ListCasesWith(cookie).status, 200) << "still live at exactly 30 minutes";
+  manual_.Advance(std::chrono::minutes(30) + std::chrono::seconds(1));
+  EXPECT_EQ(ListCasesWith(cookie).status, 401);
+
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(
+        PostJson("/auth/sign-in",
+                 {{"userId", "coordinator"}, {"password", "not my passphrase"}, {"code", "123456"}})
+            .status,
+        401);
+  }
+  // The enrolment's secret is the user's; the right password and code are refused while locked.
+  auto right = [&] {
+    return PostJson("/auth/sign-in", {{"userId", "coordinator"},
+                                      {"password", kNewPassword},
+                                      {"code", auth::TotpCode(secret_, manual_.Now())}});
+  };
+  manual_.Advance(std::chrono::seconds(30));
+  EXPECT_EQ(right().status, 401);
+  manual_.Advance(std::chrono::minutes(15));
+  EXPECT_EQ(right().status, 200) << "the lock expired";
+}
+
+// For networks whose policy demands it, browsers must present a client certificate too
+// (http-require-client-certificate): without one the TLS handshake fails, before any sign-in.
+TEST(HttpClientCertificateTest, RequiredCertificatesShutOutClientsWithoutOne) {
+  testing::TestServer server(
+      testing::TestServerOptions{.http = true, .http_require_client_certificate = true});
+  auto without = server.HttpClientWithoutCertificate();
+  const HttpAnswer refused = http_testing::Get(*without, "/healthz");
+  EXPECT_EQ(refused.status, 0) << "answered " << refused.status << ": " << refused.body;
+  auto with = server.HttpClientFor("coordinator");
+  const HttpAnswer answered = http_testing::Get(*with, "/healthz");
+  EXPECT_EQ(answered.status, 200) << answered.error;
 }
 
 }  // namespace

@@ -44,6 +44,8 @@ struct TestServerOptions {
   // Settings http-read-timeout-ms and http-keepalive-timeout-ms; 0 keeps their defaults.
   int http_read_timeout_ms = 0;
   int http_keepalive_timeout_ms = 0;
+  // Setting http-require-client-certificate.
+  bool http_require_client_certificate = false;
 };
 
 // Users every TestServer has, one per role ("agency-staff" works for agencies/a1; "other-staff",
