@@ -30,6 +30,23 @@ const std::set<std::string>& UpdatablePaths() {
   return paths;
 }
 
+// The mask of an update (only UpdatablePaths), and its paths joined by commas into *changed.
+Result<google::protobuf::FieldMask> UpdateMaskOf(const v1::UpdateCaseRequest& request,
+                                                 std::string* changed) {
+  if (request.update_mask().paths().empty()) {
+    return Status::InvalidArgument("update_mask", "must name the fields to change");
+  }
+  google::protobuf::FieldMask mask;
+  for (const auto& path : request.update_mask().paths()) {
+    if (UpdatablePaths().count(path) == 0) {
+      return Status::InvalidArgument("update_mask", "cannot update \"" + path + "\"");
+    }
+    mask.add_paths(path);
+    *changed += (changed->empty() ? "" : ",") + path;
+  }
+  return mask;
+}
+
 bool IsDate(const v1::Date& date) {
   return JstMidnight(date.year(), date.month(), date.day()).has_value();
 }
@@ -556,18 +573,9 @@ Result<v1::Case> CaseStore::PrepareUpdate(const std::string& user_id,
                                           storage::WriteBatch* batch) const {
   auto id = ParseCaseName(request.case_().name(), "case.name");
   if (!id.ok()) return id.status();
-  if (request.update_mask().paths().empty()) {
-    return Status::InvalidArgument("update_mask", "must name the fields to change");
-  }
-  google::protobuf::FieldMask mask;
   std::string changed;
-  for (const auto& path : request.update_mask().paths()) {
-    if (UpdatablePaths().count(path) == 0) {
-      return Status::InvalidArgument("update_mask", "cannot update \"" + path + "\"");
-    }
-    mask.add_paths(path);
-    changed += (changed.empty() ? "" : ",") + path;
-  }
+  CASECOORD_ASSIGN_OR_RETURN(const google::protobuf::FieldMask mask,
+                             UpdateMaskOf(request, &changed));
   auto stored = Load(*id);
   if (!stored.ok()) return stored.status();
   CASECOORD_RETURN_IF_ERROR(
@@ -631,15 +639,20 @@ Result<v1::Case> CaseStore::PrepareTransition(const std::string& user_id,
   record.set_outcome(request.to() == v1::CLOSED ? request.outcome() : v1::CASE_OUTCOME_UNSPECIFIED);
   *record.mutable_update_time() = ToTimestamp(now);
   record.set_etag(std::to_string(event.sequence()));
-  auto key = KeyOf(*id);
-  if (!key.ok()) return key.status();
-  CASECOORD_RETURN_IF_ERROR(PutEvent(*id, *key, event, record, batch));
-  PutCase(*id, *key, record, batch);
-  if (request.to() == v1::CLOSED || request.to() == v1::COMPLETED_BY_ADVICE) {
-    CASECOORD_RETURN_IF_ERROR(ClearCaseWork(*id, batch));
-  }
-  CASECOORD_RETURN_IF_ERROR(PrepareClearReferralItems(*id, /*pending=*/false, batch));
+  CASECOORD_RETURN_IF_ERROR(PutTransition(*id, event, record, batch));
   return record;
+}
+
+Status CaseStore::PutTransition(uint64_t id, const v1::CaseEvent& event, const v1::Case& record,
+                                storage::WriteBatch* batch) const {
+  auto key = KeyOf(id);
+  if (!key.ok()) return key.status();
+  CASECOORD_RETURN_IF_ERROR(PutEvent(id, *key, event, record, batch));
+  PutCase(id, *key, record, batch);
+  if (record.state() == v1::CLOSED || record.state() == v1::COMPLETED_BY_ADVICE) {
+    CASECOORD_RETURN_IF_ERROR(ClearCaseWork(id, batch));
+  }
+  return PrepareClearReferralItems(id, /*pending=*/false, batch);
 }
 
 Status CaseStore::PrepareClearReferralItems(uint64_t id, bool pending,

@@ -280,6 +280,10 @@ class CaseStore final : public CaseAccess {
   // Takes the case's monitoring and plan-review items off every work list (services/worklist).
   Status ClearCaseWork(uint64_t id, storage::WriteBatch* batch) const;
   // Reads the public part of the case `id` that a List walk found; DATA_LOSS if unreadable.
+  // Writes a transition's event and record, and clears what the new state ends (the work items
+  // of an ended case, answered referral items).
+  Status PutTransition(uint64_t id, const v1::CaseEvent& event, const v1::Case& record,
+                       storage::WriteBatch* batch) const;
   Result<v1::Case> ListedCase(uint64_t id, std::string_view value, bool from_team_index) const;
 
   storage::Storage& storage_;

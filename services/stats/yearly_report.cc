@@ -358,6 +358,44 @@ Status SuppressAndAudit(const std::string& name, const ProtectedTable* totals,
   return Status::Ok();
 }
 
+// The range and breakdowns of a yearly report request, with `current` the fiscal year of today.
+Status CheckYearlyReportRequest(const v1::GetYearlyReportRequest& request, int current) {
+  const std::string range = "must be a fiscal year from " +
+                            std::to_string(kFirstReportableFiscalYear) + " to " +
+                            std::to_string(current + 1);
+  if (request.fiscal_year_from() < kFirstReportableFiscalYear ||
+      request.fiscal_year_from() > current + 1) {
+    return Status::InvalidArgument("fiscal_year_from", range);
+  }
+  if (request.fiscal_year_to() < kFirstReportableFiscalYear ||
+      request.fiscal_year_to() > current + 1) {
+    return Status::InvalidArgument("fiscal_year_to", range);
+  }
+  if (request.fiscal_year_to() < request.fiscal_year_from()) {
+    return Status::InvalidArgument("fiscal_year_to", "must not be before fiscal_year_from");
+  }
+  if (request.fiscal_year_to() - request.fiscal_year_from() + 1 > kMaxReportYears) {
+    return Status::InvalidArgument("fiscal_year_to",
+                                   "at most " + std::to_string(kMaxReportYears) + " years");
+  }
+  for (int i = 0; i < request.breakdowns_size(); ++i) {
+    const auto& breakdown = request.breakdowns(i);
+    const std::string field = "breakdowns[" + std::to_string(i) + "]";
+    if (FindMetric(breakdown.metric()) == nullptr) {
+      return Status::InvalidArgument(field + ".metric", "choose a statistic (StatMetric)");
+    }
+    if (FindDimension(breakdown.dimension()) == nullptr) {
+      return Status::InvalidArgument(field + ".dimension", "choose a dimension (StatDimension)");
+    }
+    if (breakdown.dimension() == v1::OUTCOME && breakdown.metric() != v1::CASES_CLOSED) {
+      return Status::InvalidArgument(field + ".dimension", "OUTCOME breaks down CASES_CLOSED only");
+    }
+    CASECOORD_RETURN_IF_ERROR(
+        CheckHandledNotBrokenDown(breakdown.metric(), breakdown.dimension(), field + ".dimension"));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string FormatCount(int64_t value) {
@@ -617,41 +655,7 @@ v1::DisclosureControl StatisticsReporter::Disclosure(const StatisticsSnapshot& s
 
 Result<v1::YearlyReport> StatisticsReporter::YearlyReport(
     const v1::GetYearlyReportRequest& request) const {
-  const int current = FiscalYearOf(clock_.Now());
-  const std::string range = "must be a fiscal year from " +
-                            std::to_string(kFirstReportableFiscalYear) + " to " +
-                            std::to_string(current + 1);
-  if (request.fiscal_year_from() < kFirstReportableFiscalYear ||
-      request.fiscal_year_from() > current + 1) {
-    return Status::InvalidArgument("fiscal_year_from", range);
-  }
-  if (request.fiscal_year_to() < kFirstReportableFiscalYear ||
-      request.fiscal_year_to() > current + 1) {
-    return Status::InvalidArgument("fiscal_year_to", range);
-  }
-  if (request.fiscal_year_to() < request.fiscal_year_from()) {
-    return Status::InvalidArgument("fiscal_year_to", "must not be before fiscal_year_from");
-  }
-  if (request.fiscal_year_to() - request.fiscal_year_from() + 1 > kMaxReportYears) {
-    return Status::InvalidArgument("fiscal_year_to",
-                                   "at most " + std::to_string(kMaxReportYears) + " years");
-  }
-  for (int i = 0; i < request.breakdowns_size(); ++i) {
-    const auto& breakdown = request.breakdowns(i);
-    const std::string field = "breakdowns[" + std::to_string(i) + "]";
-    if (FindMetric(breakdown.metric()) == nullptr) {
-      return Status::InvalidArgument(field + ".metric", "choose a statistic (StatMetric)");
-    }
-    if (FindDimension(breakdown.dimension()) == nullptr) {
-      return Status::InvalidArgument(field + ".dimension", "choose a dimension (StatDimension)");
-    }
-    if (breakdown.dimension() == v1::OUTCOME && breakdown.metric() != v1::CASES_CLOSED) {
-      return Status::InvalidArgument(field + ".dimension", "OUTCOME breaks down CASES_CLOSED only");
-    }
-    CASECOORD_RETURN_IF_ERROR(
-        CheckHandledNotBrokenDown(breakdown.metric(), breakdown.dimension(), field + ".dimension"));
-  }
-
+  CASECOORD_RETURN_IF_ERROR(CheckYearlyReportRequest(request, FiscalYearOf(clock_.Now())));
   auto snapshot = Snapshot();
   if (!snapshot.ok()) return snapshot.status();
   const int from = request.fiscal_year_from();
