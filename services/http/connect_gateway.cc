@@ -152,8 +152,6 @@ class StreamBridge : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::Byte
   std::shared_ptr<StreamBridge> self_;  // until OnDone
 };
 
-grpc::Status GrpcStatusOf(const Status& status) { return ToGrpcStatus(status); }
-
 }  // namespace
 
 ConnectGateway::ConnectGateway(std::shared_ptr<grpc::Channel> channel,
@@ -161,7 +159,7 @@ ConnectGateway::ConnectGateway(std::shared_ptr<grpc::Channel> channel,
     : stub_(std::move(channel)), vouchers_(vouchers), options_(options) {}
 
 void ConnectGateway::WriteError(const Status& status, httplib::Response& response) const {
-  const grpc::Status error = GrpcStatusOf(status);
+  const grpc::Status error = ToGrpcStatus(status);
   response.status = HttpStatusOf(error.error_code());
   response.set_content(ErrorJson(error, codec_), "application/json");
 }
@@ -260,11 +258,11 @@ void ConnectGateway::ServeStream(const ConnectMethod& method, const ContentType&
   if (envelopes.ok() && !method.client_streaming() && envelopes->size() != 1) {
     envelopes = Status::InvalidArgument("body", "a server-streaming call takes one message");
   }
-  if (!envelopes.ok()) return end_with(GrpcStatusOf(envelopes.status()));
+  if (!envelopes.ok()) return end_with(ToGrpcStatus(envelopes.status()));
   std::vector<std::string> requests;
   for (const Envelope& envelope : *envelopes) {
     auto binary = codec_.Decode(*method.descriptor->input_type(), type.codec, envelope.data);
-    if (!binary.ok()) return end_with(GrpcStatusOf(binary.status()));
+    if (!binary.ok()) return end_with(ToGrpcStatus(binary.status()));
     requests.push_back(std::move(binary).value());
   }
   auto bridge = std::make_shared<StreamBridge>(std::move(context), requests);
@@ -282,7 +280,7 @@ void ConnectGateway::ServeStream(const ConnectMethod& method, const ContentType&
               auto encoded = codec_.Encode(output, codec, message);
               if (!encoded.ok()) {
                 bridge->Stop();
-                status = GrpcStatusOf(encoded.status());
+                status = ToGrpcStatus(encoded.status());
                 break;
               }
               return sink.write(MakeEnvelope(0, *encoded).data(), 5 + encoded->size());

@@ -51,8 +51,6 @@ class ConnectGateway {
   // Writes the Connect error for `status` (an unary call's form) into `response`.
   void WriteError(const Status& status, httplib::Response& response) const;
 
-  const MessageCodec& codec() const { return codec_; }
-
  private:
   // Checks the headers and sets up the context; the error to answer otherwise.
   Result<ContentType> Prepare(const ConnectMethod& method, const httplib::Request& request,
