@@ -44,7 +44,7 @@ test-unit: build
 
 test-asan: deps
 	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DCASECOORD_SANITIZE=ON \
-	      -DCASECOORD_BUILD_BENCH=OFF
+	      -DCASECOORD_BUILD_BENCH=OFF -DCASECOORD_BUILD_CONSOLE=OFF
 	cmake --build $(ASAN_DIR) -j$(JOBS)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -53,7 +53,7 @@ test-asan: deps
 
 test-tsan: deps
 	cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCASECOORD_TSAN=ON \
-	      -DCASECOORD_BUILD_BENCH=OFF
+	      -DCASECOORD_BUILD_BENCH=OFF -DCASECOORD_BUILD_CONSOLE=OFF
 	cmake --build $(TSAN_DIR) -j$(JOBS) --target $(TSAN_TESTS)
 	cd $(TSAN_DIR) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  ctest --output-on-failure -j$(JOBS) --timeout 900 \
@@ -76,7 +76,7 @@ fuzz: fuzz-build
 
 fuzz-build: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCASECOORD_FUZZ=ON -DCASECOORD_BUILD_BENCH=OFF
+	  -DCASECOORD_FUZZ=ON -DCASECOORD_BUILD_BENCH=OFF -DCASECOORD_BUILD_CONSOLE=OFF
 	cmake --build $(FUZZ_DIR) -j$(JOBS) --target fuzzers
 
 # Every benchmark in bench/ (storage_bench, rpc_bench, audit_bench, ...); see docs/performance.md.

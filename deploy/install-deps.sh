@@ -15,7 +15,15 @@ packages=(
   clang libclang-rt-dev
   # `make lint`: clang-tidy and run-clang-tidy.
   clang-tidy
+  # The web console (clients/web, built with npm) and its browser tests (headless Chromium;
+  # a Japanese font so screenshots show the text).
+  chromium fonts-noto-cjk
 )
+# Node.js and npm: Debian's packages, unless a node with npm is already installed (another
+# distribution of Node ships its own npm, which Debian's npm package would conflict with).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

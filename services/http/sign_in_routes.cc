@@ -116,9 +116,7 @@ class Routes {
     if (!origin) {
       return Fail(Status(Reason::kSessionUnknown, "not signed in, or the session ended"), response);
     }
-    response.set_content(
-        Dump({{"userId", origin->user_id.value_or("")}, {"sessionId", origin->session_id}}),
-        "application/json");
+    response.set_content(Dump(DescribeSession(*origin)), "application/json");
   }
 
  private:
@@ -150,6 +148,25 @@ class Routes {
       return std::nullopt;
     }
     return std::move(fields).value();
+  }
+
+  // What the console needs to know of the signed-in user: who, in which roles and agency, and
+  // how long a session may stay idle (to warn before it ends).
+  nlohmann::json DescribeSession(const auth::CallOrigin& origin) const {
+    const std::string user_id = origin.user_id.value_or("");
+    nlohmann::json described = {
+        {"userId", user_id},
+        {"sessionId", origin.session_id},
+        {"idleTimeoutSeconds", sign_in_.options().sessions.idle_timeout.count()},
+        {"absoluteTimeoutSeconds", sign_in_.options().sessions.absolute_timeout.count()}};
+    if (auto user = sign_in_.FindUser(user_id)) {
+      described["displayName"] = user->display_name();
+      described["agency"] = user->agency();
+      nlohmann::json roles = nlohmann::json::array();
+      for (int role : user->roles()) roles.push_back(v1::Role_Name(static_cast<v1::Role>(role)));
+      described["roles"] = std::move(roles);
+    }
+    return described;
   }
 
   auth::SignIn& sign_in_;

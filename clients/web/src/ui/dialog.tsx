@@ -1,0 +1,33 @@
+// A modal dialog on the native <dialog> element: focus moves into it, Escape closes it (unless it
+// must be answered), and the page behind is inert.
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+
+export function Dialog({ title, open, onClose, children, mustAnswer }: {
+  title: string;
+  open: boolean;
+  onClose?: () => void;
+  children: ComponentChildren;
+  mustAnswer?: boolean;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      aria-labelledby="dialog-title"
+      onCancel={(e) => {
+        if (mustAnswer) e.preventDefault();
+        else onClose?.();
+      }}
+    >
+      <h2 id="dialog-title">{title}</h2>
+      {open && children}
+    </dialog>
+  );
+}
