@@ -7,7 +7,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const web = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const dist = join(web, "dist");
+// CONSOLE_OUT_DIR: another output directory (e.g. one per developer server); default dist/.
+const dist = resolve(process.env.CONSOLE_OUT_DIR ?? join(web, "dist"));
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 

@@ -1,6 +1,8 @@
 // Dates as people in a Japanese city office write them (令和6年5月24日), with the Western date for
 // a tooltip, and sorting that orders kana as a Japanese reader expects.
+import { getOption, hasOption, type DescEnum } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { label_ja } from "./gen/casecoord/v1/common_pb";
 import type { Date as ApiDate } from "./gen/casecoord/v1/common_pb";
 import { currentLanguage } from "./i18n";
 
@@ -83,4 +85,22 @@ export function foldKana(text: string): string {
     .normalize("NFKC")
     .replace(/[\u3041-\u3096]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0x60))
     .toLowerCase();
+}
+
+/** The label of an enum value: its `(label_ja)` option from the proto in Japanese, its name in
+ *  words in English ("COORDINATION_CONTACT" → "Coordination contact"). */
+export function enumLabel(schema: DescEnum, value: number): string {
+  const described = schema.values.find((v) => v.number === value);
+  if (!described) return String(value);
+  const japanese = hasOption(described, label_ja) ? getOption(described, label_ja) : "";
+  if (currentLanguage() === "ja" && japanese) return japanese;
+  const words = described.name.toLowerCase().replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** Options for a <Select> of an enum, without its UNSPECIFIED zero value. */
+export function enumOptions(schema: DescEnum): Array<{ value: string; label: string }> {
+  return schema.values
+    .filter((v) => v.number !== 0)
+    .map((v) => ({ value: String(v.number), label: enumLabel(schema, v.number) }));
 }

@@ -8,7 +8,7 @@ import { DirectoryPage, AgencyPage } from "./directory";
 import { DispatchesPage, DispatchPage } from "./dispatches";
 import { HomePage } from "./home";
 import { IntakePage } from "./intake";
-import { MeetingsPage, MeetingPage, MeetingPrintPage } from "./meetings";
+import { MeetingsPage, MeetingPage, MeetingPrintPage, NewMeetingPage } from "./meetings";
 import { PlanPage } from "./plans";
 import { ReferralsPage } from "./referrals";
 import { StatisticsPage } from "./statistics";
@@ -24,6 +24,7 @@ export const ROUTES: Route[] = [
   { pattern: "/cases/:id", page: CasePage, roles: CASE_WORKERS },
   { pattern: "/cases/:id/print", page: CasePrintPage, roles: CASE_WORKERS },
   { pattern: "/cases/:id/plan", page: PlanPage, roles: CASE_WORKERS },
+  { pattern: "/cases/:id/meetings/new", page: NewMeetingPage, roles: ["COORDINATOR"] },
   { pattern: "/referrals", page: ReferralsPage, roles: ["AGENCY_STAFF", "COORDINATOR"] },
   { pattern: "/meetings", page: MeetingsPage, roles: CASE_WORKERS },
   { pattern: "/meetings/:id", page: MeetingPage, roles: CASE_WORKERS },
