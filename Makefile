@@ -30,9 +30,11 @@ build: deps
 # $(DEV_DIR). Stop it with Ctrl-C (SIGINT: graceful shutdown).
 run: build
 	@deploy/dev-setup.sh $(DEV_DIR) $(CASESERVER)
-	@echo "casecoord: gRPC on 127.0.0.1:8443 (casectl), HTTPS on https://127.0.0.1:8444/ (the API and the console;"
-	@echo "  CA: $(DEV_DIR)/pki/ca.crt). Sign in as coordinator / coordinator-dev-password with the code from"
-	@echo "  deploy/dev-totp.sh coordinator (other demo users: agency-staff, adviser, planner, auditor, admin)."
+	@echo "casecoord: the web console is at https://127.0.0.1:8444/ (trust the development CA"
+	@echo "  $(DEV_DIR)/pki/ca.crt in the browser, or accept the warning); gRPC for casectl on 127.0.0.1:8443."
+	@echo "  Sign in as coordinator / coordinator-dev-password with the code from deploy/dev-totp.sh coordinator"
+	@echo "  (other demo users, same pattern: agency-staff, adviser, planner, auditor, admin; the server log"
+	@echo "  shows each demo user's authenticator secret, to add it to an authenticator app instead)."
 	$(CASESERVER) serve --config deploy/dev.conf
 
 # The unit and integration suite, the same suite under AddressSanitizer + UBSan, and the concurrent

@@ -119,7 +119,13 @@ TEST_F(HttpSignInTest, TheEnrolledSessionCallsTheApiOnlyWithTheConnectHeader) {
 
   const HttpAnswer session = PostJson("/auth/session", nlohmann::json::object(),
                                       {{"Cookie", cookie}, {"Connect-Protocol-Version", "1"}});
-  EXPECT_EQ(nlohmann::json::parse(session.body)["userId"], "coordinator");
+  const nlohmann::json described = nlohmann::json::parse(session.body);
+  EXPECT_EQ(described["userId"], "coordinator");
+  EXPECT_EQ(described["sessionId"], session_id);
+  // What the console shows and how it times its idle warning.
+  EXPECT_EQ(described["roles"], nlohmann::json::array({"COORDINATOR"}));
+  EXPECT_FALSE(described["displayName"].get<std::string>().empty());
+  EXPECT_EQ(described["idleTimeoutSeconds"], 30 * 60);
   ExpectSecurityHeaders(session, /*api=*/true);
 }
 
