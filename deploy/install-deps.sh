@@ -17,7 +17,7 @@ packages=(
   clang-tidy
   # The web console (clients/web, built with npm) and its browser tests (headless Chromium;
   # a Japanese font so screenshots show the text).
-  chromium fonts-noto-cjk
+  chromium fonts-ipafont-gothic
 )
 # Node.js and npm: Debian's packages, unless a node with npm is already installed (another
 # distribution of Node ships its own npm, which Debian's npm package would conflict with).
