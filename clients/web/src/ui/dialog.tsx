@@ -1,7 +1,7 @@
 // A modal dialog on the native <dialog> element: focus moves into it, Escape closes it (unless it
 // must be answered), and the page behind is inert.
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useId, useRef } from "preact/hooks";
 
 export function Dialog({ title, open, onClose, children, mustAnswer }: {
   title: string;
@@ -11,6 +11,7 @@ export function Dialog({ title, open, onClose, children, mustAnswer }: {
   mustAnswer?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -20,13 +21,13 @@ export function Dialog({ title, open, onClose, children, mustAnswer }: {
   return (
     <dialog
       ref={ref}
-      aria-labelledby="dialog-title"
+      aria-labelledby={titleId}
       onCancel={(e) => {
         if (mustAnswer) e.preventDefault();
         else onClose?.();
       }}
     >
-      <h2 id="dialog-title">{title}</h2>
+      <h2 id={titleId}>{title}</h2>
       {open && children}
     </dialog>
   );
