@@ -12,7 +12,7 @@ import { tr } from "../i18n";
 import { currentPath, navigate, queryOf } from "../router";
 import { hasRole } from "../session";
 import { Checkbox, DateText, ErrorBanner, Field, Loading, PageTitle, Select } from "../ui/common";
-import { idOf, useAgencies, useVocab } from "./case/shared";
+import { idOf, useAgencies, useVocab } from "../lookups";
 
 const PAGE_SIZE = 200;
 const FILTER_KEYS = ["fy", "state", "district", "tag", "agency", "overdue"] as const;

@@ -16,7 +16,7 @@ import { tr } from "../i18n";
 import { currentUser, hasRole } from "../session";
 import { DateText, ErrorBanner, Field, Loading, PageTitle, Select, TextArea, useDraftGuard } from "../ui/common";
 import { ReferDialog, TransitionDialog, transitionsFrom, type TransitionChoice } from "./case/dialogs";
-import { idOf, newRequestId, useAgencies, useAgencyNames, userLabel, useVocab } from "./case/shared";
+import { idOf, newRequestId, useAgencies, useAgencyNames, userLabel, useVocab } from "../lookups";
 import { Timeline, type TimelineData } from "./case/timeline";
 
 interface CaseData extends TimelineData {

@@ -13,7 +13,7 @@ import { enumLabel, formatDate, fromApiDate, fromTimestamp } from "../format";
 import { tr } from "../i18n";
 import { currentUser } from "../session";
 import { DateText, PageTitle, Show, useLoad } from "../ui/common";
-import { idOf, useAgencyNames, userLabel, useVocab } from "./case/shared";
+import { idOf, useAgencyNames, userLabel, useVocab } from "../lookups";
 
 interface PrintData {
   kase: Case;

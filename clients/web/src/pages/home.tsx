@@ -10,7 +10,7 @@ import { enumLabel, fromApiDate } from "../format";
 import { tr } from "../i18n";
 import { currentUser, hasRole } from "../session";
 import { DateText, ErrorBanner, Loading, PageTitle } from "../ui/common";
-import { agencyName, idOf, useAgencyNames } from "./case/shared";
+import { agencyName, idOf, useAgencyNames } from "../lookups";
 
 const keyOf = (item: DueItem) => `${item.kind}|${item.subject}|${item.case}`;
 

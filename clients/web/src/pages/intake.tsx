@@ -14,7 +14,7 @@ import { apiDateFromInput, enumLabel, enumOptions, todayInJapan } from "../forma
 import { tr } from "../i18n";
 import { navigate } from "../router";
 import { ErrorBanner, Field, PageTitle, Select, TextArea, useDraftGuard } from "../ui/common";
-import { idOf, newRequestId, supportFieldOfTerm, useAgencies, useVocab } from "./case/shared";
+import { idOf, newRequestId, supportFieldOfTerm, useAgencies, useVocab } from "../lookups";
 
 interface MemberDraft {
   key: number;

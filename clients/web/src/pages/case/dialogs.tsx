@@ -10,7 +10,7 @@ import { apiDateFromInput, enumLabel, enumOptions, todayInJapan } from "../../fo
 import { tr } from "../../i18n";
 import { ErrorBanner, Field, Loading, Select, TextArea, useDraftGuard } from "../../ui/common";
 import { Dialog } from "../../ui/dialog";
-import { newRequestId, useVocab } from "./shared";
+import { newRequestId, useVocab } from "../../lookups";
 
 export interface TransitionChoice {
   to: CaseState;

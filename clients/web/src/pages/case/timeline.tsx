@@ -14,7 +14,7 @@ import { enumLabel, fromApiDate, fromTimestamp, isoDate, todayInJapan, apiDateFr
 import { tr } from "../../i18n";
 import { currentUser } from "../../session";
 import { DateText, ErrorBanner, Field, TextArea, useDraftGuard } from "../../ui/common";
-import { idOf, newRequestId, userLabel } from "./shared";
+import { idOf, newRequestId, userLabel } from "../../lookups";
 
 export interface TimelineData {
   consultations: ConsultationEntry[];

@@ -1,35 +1,16 @@
-// Helpers shared by the referral, meeting, plan, dispatch and directory pages: agency names from
-// the directory (agencies hold no personal data, so keeping them in memory is fine), case numbers
-// for a list of case names, ids from resource names, and date conversions for the forms.
+// Helpers of the referral, meeting, plan, dispatch and directory pages on top of ../../lookups:
+// agency names as a map, agency choices, case numbers for a list of case names, and date
+// conversions for the forms.
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { useEffect, useState } from "preact/hooks";
-import { cases, directory, vocabularies } from "../../api";
+import { cases } from "../../api";
+import { idOf, loadAgencies, loadTerms, newRequestId, type VocabList } from "../../lookups";
+
+export { idOf, loadAgencies, newRequestId };
 import type { Term } from "../../gen/casecoord/v1/vocabularies_pb";
 import type { Date as ApiDate } from "../../gen/casecoord/v1/common_pb";
 import type { Agency } from "../../gen/casecoord/v1/directory_pb";
 import { compareJapanese } from "../../format";
-
-let agencyList: Promise<Agency[]> | undefined;
-
-/** Every agency of the directory, in kana order, loaded once per page load. */
-export function loadAgencies(): Promise<Agency[]> {
-  if (!agencyList) {
-    agencyList = (async () => {
-      const all: Agency[] = [];
-      let pageToken = "";
-      do {
-        const page = await directory.listAgencies({ pageSize: 1000, pageToken, orderBy: "kana" });
-        all.push(...page.agencies);
-        pageToken = page.nextPageToken;
-      } while (pageToken);
-      return all;
-    })();
-    agencyList.catch(() => {
-      agencyList = undefined;
-    });
-  }
-  return agencyList;
-}
 
 /** agency name → display name; empty until loaded (callers fall back to the id). */
 export function useAgencyNames(): Map<string, string> {
@@ -64,11 +45,6 @@ export function agencyOptions(list: Agency[], emptyLabel: string): Array<{ value
   ];
 }
 
-/** "cases/12" → "12" (ids only ever go into URLs). */
-export function idOf(name: string): string {
-  return name.slice(name.lastIndexOf("/") + 1);
-}
-
 /** "cases/12/referrals/3" → "cases/12". */
 export function caseOf(name: string): string {
   const match = /^cases\/[^/]+/.exec(name);
@@ -92,10 +68,6 @@ export async function caseNumbers(names: string[], known: Map<string, string> = 
   return out;
 }
 
-export function newRequestId(): string {
-  return crypto.randomUUID();
-}
-
 /** An API date as the value of a date input ("2024-05-24"). */
 export function inputFromApiDate(date: ApiDate | undefined): string {
   if (!date || !date.year) return "";
@@ -117,21 +89,8 @@ export function addDaysToInput(value: string, days: number): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Tokyo" }).format(date);
 }
 
-const termLists = new Map<string, Promise<Term[]>>();
-
-/** The terms of a managed vocabulary ("districts", "issue-tags"), loaded once per page load. */
-export function loadTerms(list: string): Promise<Term[]> {
-  let loaded = termLists.get(list);
-  if (!loaded) {
-    loaded = vocabularies.listTerms({ parent: `vocabularies/${list}` }).then((r) => r.terms);
-    loaded.catch(() => termLists.delete(list));
-    termLists.set(list, loaded);
-  }
-  return loaded;
-}
-
 /** term id → label of a vocabulary; empty until loaded (callers fall back to the id). */
-export function useTerms(list: string): Term[] {
+export function useTerms(list: VocabList): Term[] {
   const [terms, setTerms] = useState<Term[]>([]);
   useEffect(() => {
     let live = true;

@@ -1,12 +1,12 @@
-// Look-ups the case pages share: vocabulary labels and agency names, each fetched once per page
+// Look-ups every page shares: vocabulary labels and agency names, each fetched once per page
 // load and kept in memory only (labels and agency names are not personal data; a sign-out reloads
 // the page, which drops them).
 import { useEffect, useState } from "preact/hooks";
-import { directory, vocabularies } from "../../api";
-import type { Agency } from "../../gen/casecoord/v1/directory_pb";
-import { SupportField } from "../../gen/casecoord/v1/directory_pb";
-import type { Term } from "../../gen/casecoord/v1/vocabularies_pb";
-import { Term_State } from "../../gen/casecoord/v1/vocabularies_pb";
+import { directory, vocabularies } from "./api";
+import type { Agency } from "./gen/casecoord/v1/directory_pb";
+import { SupportField } from "./gen/casecoord/v1/directory_pb";
+import type { Term } from "./gen/casecoord/v1/vocabularies_pb";
+import { Term_State } from "./gen/casecoord/v1/vocabularies_pb";
 
 export type VocabList = "districts" | "issue-tags" | "fields";
 
