@@ -235,6 +235,57 @@ grpc::ServerUnaryReactor* AdminService::ListUsers(grpc::CallbackServerContext* c
       });
 }
 
+namespace {
+
+constexpr int kMaxLookedUpUsers = 200;
+constexpr int kMaxAgencyStaff = 500;
+
+v1::UserCard CardOf(const v1::User& user) {
+  v1::UserCard card;
+  card.set_name(user.name());
+  card.set_display_name(user.display_name());
+  card.set_agency(user.agency());
+  return card;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AdminService::LookupUsers(grpc::CallbackServerContext* context,
+                                                    const v1::LookupUsersRequest* request,
+                                                    v1::LookupUsersResponse* response) {
+  return deps_.gatekeeper->Handle(
+      context, AdminMethod("LookupUsers"), [this, request, response](auth::Call& call) {
+        call.set_resource("users");
+        if (request->names_size() > kMaxLookedUpUsers) {
+          return Status::InvalidArgument("names", "at most 200 users at a time");
+        }
+        if (!request->agency().empty() && request->names_size() > 0) {
+          return Status::InvalidArgument("agency", "give either names or an agency, not both");
+        }
+        for (int i = 0; i < request->names_size(); ++i) {
+          auto user_id = auth::UserRegistry::ParseUserName(
+              request->names(i), ("names[" + std::to_string(i) + "]").c_str());
+          if (!user_id.ok()) return user_id.status();
+          if (auto user = deps_.users->Find(*user_id)) *response->add_users() = CardOf(*user);
+        }
+        if (request->agency().empty()) return Status::Ok();
+        // The registry holds the city's staff (hundreds); one pass over it is cheap.
+        std::string after;
+        bool more = true;
+        while (more && response->users_size() < kMaxAgencyStaff) {
+          const auto page = deps_.users->List(after, kMaxAgencyStaff, &more);
+          for (const auto& user : page) {
+            if (user.agency() == request->agency() && user.state() == v1::User::ACTIVE) {
+              *response->add_users() = CardOf(user);
+            }
+          }
+          if (page.empty()) break;
+          after = page.back().name().substr(page.back().name().find('/') + 1);
+        }
+        return Status::Ok();
+      });
+}
+
 grpc::ServerUnaryReactor* AdminService::UpdateUser(grpc::CallbackServerContext* context,
                                                    const v1::UpdateUserRequest* request,
                                                    v1::User* response) {

@@ -60,6 +60,9 @@ class AdminService final : public v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* ListUsers(grpc::CallbackServerContext* context,
                                       const v1::ListUsersRequest* request,
                                       v1::ListUsersResponse* response) override;
+  grpc::ServerUnaryReactor* LookupUsers(grpc::CallbackServerContext* context,
+                                        const v1::LookupUsersRequest* request,
+                                        v1::LookupUsersResponse* response) override;
   grpc::ServerUnaryReactor* UpdateUser(grpc::CallbackServerContext* context,
                                        const v1::UpdateUserRequest* request,
                                        v1::User* response) override;

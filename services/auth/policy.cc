@@ -63,6 +63,7 @@ std::vector<MethodRule> AdminAndDirectoryRules(const RoleSets& roles) {
       {admin("GetUser"), {Role::ADMIN}, AuditKind::kRead},
       {admin("ListUsers"), {Role::ADMIN}, AuditKind::kRead},
       {admin("UpdateUser"), {Role::ADMIN}, AuditKind::kWrite},
+      {admin("LookupUsers"), everyone_but_planners, AuditKind::kNone},
       {admin("ListAuditEntries"), {Role::AUDITOR}, AuditKind::kRead},
       {admin("VerifyAuditChain"), {Role::AUDITOR, Role::ADMIN}, AuditKind::kRead},
       // Break-glass is for those whose normal scope can miss a record they urgently need.

@@ -50,6 +50,8 @@ const std::map<std::string, std::set<std::string>> kMatrix = {
     {"/casecoord.v1.Admin/GetUser", {"admin"}},
     {"/casecoord.v1.Admin/ListUsers", {"admin"}},
     {"/casecoord.v1.Admin/UpdateUser", {"admin"}},
+    {"/casecoord.v1.Admin/LookupUsers",
+     {"admin", "coordinator", "agency-staff", "other-staff", "adviser", "auditor"}},
     {"/casecoord.v1.Admin/ListAuditEntries", {"auditor"}},
     {"/casecoord.v1.Admin/VerifyAuditChain", {"auditor", "admin"}},
     {"/casecoord.v1.Admin/RequestEmergencyAccess",

@@ -256,6 +256,38 @@ TEST(ServerTest, BackupsRecordTheAuditHeadThatVerifyChecks) {
   EXPECT_EQ(refused.field_violations()[0].field, "expected_head");
 }
 
+TEST(ServerTest, ColleaguesAreLookedUpByNameOrByAgencyWithNothingButNameAndAgency) {
+  TestServer server;
+  auto admin = v1::Admin::NewStub(server.ChannelFor("agency-staff"));
+  v1::LookupUsersRequest by_name;
+  by_name.add_names("users/other-staff");
+  by_name.add_names("users/nobody");
+  by_name.add_names("users/disabled");
+  v1::LookupUsersResponse found;
+  ASSERT_TRUE(admin->LookupUsers(ContextWithDeadline().get(), by_name, &found).ok());
+  ASSERT_EQ(found.users_size(), 2) << "an unknown user is left out, a disabled one is kept";
+  EXPECT_EQ(found.users(0).name(), "users/other-staff");
+  EXPECT_EQ(found.users(0).display_name(), "テスト other-staff");
+  EXPECT_EQ(found.users(0).agency(), "agencies/a2");
+  EXPECT_EQ(found.users(1).name(), "users/disabled");
+
+  v1::LookupUsersRequest by_agency;
+  by_agency.set_agency("agencies/a1");
+  v1::LookupUsersResponse staff;
+  ASSERT_TRUE(admin->LookupUsers(ContextWithDeadline().get(), by_agency, &staff).ok());
+  ASSERT_EQ(staff.users_size(), 1);
+  EXPECT_EQ(staff.users(0).name(), "users/agency-staff");
+
+  by_agency.add_names("users/coordinator");
+  v1::LookupUsersResponse refused;
+  const grpc::Status both = admin->LookupUsers(ContextWithDeadline().get(), by_agency, &refused);
+  EXPECT_EQ(both.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  v1::LookupUsersRequest malformed;
+  malformed.add_names("coordinator");
+  EXPECT_EQ(admin->LookupUsers(ContextWithDeadline().get(), malformed, &refused).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST(ServerTest, BadRequestsNameEveryInvalidField) {
   TestServer server;
   auto admin = v1::Admin::NewStub(server.ChannelFor("admin"));

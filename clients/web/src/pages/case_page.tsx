@@ -16,7 +16,7 @@ import { tr } from "../i18n";
 import { currentUser, hasRole } from "../session";
 import { DateText, ErrorBanner, Field, Loading, PageTitle, Select, TextArea, useDraftGuard } from "../ui/common";
 import { ReferDialog, TransitionDialog, transitionsFrom, type TransitionChoice } from "./case/dialogs";
-import { idOf, newRequestId, useAgencies, useAgencyNames, userLabel, useVocab } from "../lookups";
+import { idOf, newRequestId, useAgencies, useAgencyNames, UserName, useVocab } from "../lookups";
 import { Timeline, type TimelineData } from "./case/timeline";
 
 interface CaseData extends TimelineData {
@@ -96,7 +96,6 @@ function CaseView({ data, reload }: { data: CaseData; reload: () => void }) {
   const canLog = coordinator || hasRole("AGENCY_STAFF");
   const districts = useVocab("districts");
   const tags = useVocab("issue-tags");
-  const me = currentUser();
   const agency = useAgencyNames([
     kase.referringAgency,
     ...kase.team.map((t) => t.agency),
@@ -155,7 +154,7 @@ function CaseView({ data, reload }: { data: CaseData; reload: () => void }) {
           <div><dt>{tr("地区", "District")}</dt><dd>{districts.label(kase.district)}</dd></div>
           <div><dt>{tr("緊急度", "Urgency")}</dt><dd>{kase.urgency ? enumLabel(UrgencySchema, kase.urgency) : "—"}</dd></div>
           <div><dt>{tr("本人同意", "Consent")}</dt><dd>{kase.consent ? enumLabel(ConsentStatusSchema, kase.consent) : "—"}</dd></div>
-          <div><dt>{tr("担当推進員", "Coordinator")}</dt><dd>{userLabel(kase.coordinator, me) || "—"}</dd></div>
+          <div><dt>{tr("担当推進員", "Coordinator")}</dt><dd>{kase.coordinator ? <UserName name={kase.coordinator} /> : "—"}</dd></div>
           <div><dt>{tr("次回見直し日", "Next review")}</dt><dd><DateText value={fromApiDate(kase.nextReviewDate)} /></dd></div>
           <div><dt>{tr("つなぎ元", "Referred by")}</dt><dd>{agency(kase.referringAgency) || "—"}</dd></div>
           <div><dt>{tr("電話番号", "Phone")}</dt><dd>{kase.phone || "—"}</dd></div>

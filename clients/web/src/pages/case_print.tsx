@@ -13,7 +13,7 @@ import { enumLabel, formatDate, fromApiDate, fromTimestamp } from "../format";
 import { tr } from "../i18n";
 import { currentUser } from "../session";
 import { DateText, PageTitle, Show, useLoad } from "../ui/common";
-import { idOf, useAgencyNames, userLabel, useVocab } from "../lookups";
+import { idOf, useAgencyNames, UserName, useVocab } from "../lookups";
 
 interface PrintData {
   kase: Case;
@@ -76,7 +76,7 @@ function PrintView({ data }: { data: PrintData }) {
           <tr><th scope="row">{tr("受付番号", "Case number")}</th><td>{kase.caseNumber}</td>
             <th scope="row">{tr("受付日", "Intake date")}</th><td><DateText value={fromApiDate(kase.intakeDate)} /></td></tr>
           <tr><th scope="row">{tr("つなぎ元", "Referred by")}</th><td>{agency(kase.referringAgency)}</td>
-            <th scope="row">{tr("担当推進員", "Coordinator")}</th><td>{userLabel(kase.coordinator, me)}</td></tr>
+            <th scope="row">{tr("担当推進員", "Coordinator")}</th><td><UserName name={kase.coordinator} /></td></tr>
           <tr><th scope="row">{tr("地区", "District")}</th><td>{districts.label(kase.district)}</td>
             <th scope="row">{tr("緊急度", "Urgency")}</th><td>{kase.urgency ? enumLabel(UrgencySchema, kase.urgency) : "—"}</td></tr>
           <tr><th scope="row">{tr("本人同意", "Consent")}</th><td>{kase.consent ? enumLabel(ConsentStatusSchema, kase.consent) : "—"}</td>

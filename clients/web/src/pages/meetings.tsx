@@ -1,7 +1,7 @@
 // 会議: the list of meetings the caller may see, a meeting's record (behind the confidentiality
 // acknowledgement for participants), scheduling a meeting for a case, the minutes with decisions
 // and role assignments, cancelling, and the A4 meeting record for print.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { cases, explain, meetings, type ExplainedError } from "../api";
 import type { Case } from "../gen/casecoord/v1/cases_pb";
 import { TeamRole } from "../gen/casecoord/v1/cases_pb";
@@ -18,15 +18,8 @@ import {
   DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad,
 } from "../ui/common";
 import { ConfidentialityNotice } from "./meeting/notice";
+import { staffOf, UserName } from "../lookups";
 import { agencyName, caseNumbers, idOf, newRequestId, timestampFromLocalInput, useAgencyNames } from "./meeting/shared";
-
-/** A user's name for people: the signed-in user's display name, else the id (the API gives
- *  other users' display names to admins only). */
-function userLabel(user: string): string {
-  const me = currentUser();
-  if (me && user === `users/${me.userId}`) return me.displayName;
-  return user.replace(/^users\//, "");
-}
 
 function isAckRequired(error: ExplainedError): boolean {
   return error.reason === "CONFIDENTIALITY_NOT_ACKNOWLEDGED";
@@ -294,7 +287,7 @@ function ParticipantTable({ meeting, names, print }: { meeting: Meeting; names: 
           {meeting.participants.map((p) => (
             <tr key={p.user}>
               <td>{p.agency ? agencyName(names, p.agency) : tr("（市職員・アドバイザー）", "(city / adviser)")}</td>
-              <td>{userLabel(p.user)}</td>
+              <td><UserName name={p.user} /></td>
               <td>{enumLabel(ParticipantRoleSchema, p.role)}</td>
               <td>
                 {p.acknowledgeTime ? (
@@ -631,6 +624,19 @@ function NewMeetingForm({ record }: { record: Case }) {
     ...record.team.map((t) => ({ value: t.agency, label: agencyName(names, t.agency) })),
   ];
   const roleChoices = enumOptions(ParticipantRoleSchema);
+  // The staff of each agency on the rows, to choose people by name rather than by id.
+  const [staff, setStaff] = useState(new Map<string, Array<{ name: string; displayName: string }>>());
+  const rowAgencies = [...new Set(rows.map((r) => r.agency).filter(Boolean))].sort().join(",");
+  useEffect(() => {
+    let live = true;
+    const wanted = rowAgencies ? rowAgencies.split(",") : [];
+    Promise.all(wanted.map(async (a) => [a, await staffOf(a).catch(() => [])] as const)).then(
+      (pairs) => live && setStaff(new Map(pairs)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [rowAgencies]);
   const updateRow = (key: number, patch: Partial<ParticipantRow>) =>
     setRows(rows.map((r) => (r.key === key ? { ...r, ...patch } : r)));
 
@@ -683,16 +689,26 @@ function NewMeetingForm({ record }: { record: Case }) {
           <legend>{tr("参加者", "Participants")}</legend>
           <p class="hint">
             {tr(
-              "参加する人のユーザーIDと所属機関、会議での役割を入力します。ユーザーIDが空の行は送信されません。",
-              "Enter each participant's user ID, agency and role. Rows without a user ID are not sent.",
+              "参加する人の所属機関と担当者、会議での役割を選びます。担当者が空の行は送信されません。",
+              "Choose each participant's agency, person and role. Rows without a person are not sent.",
             )}
           </p>
           {rows.map((r, i) => (
             <div class="grid participant-row" key={r.key}>
               <Select label={tr(`参加者${i + 1}の機関`, `Participant ${i + 1}: agency`)} value={r.agency}
                 onValue={(v) => updateRow(r.key, { agency: v })} options={agencyChoices} />
-              <Field label={tr(`参加者${i + 1}のユーザーID`, `Participant ${i + 1}: user ID`)} value={r.user}
-                onValue={(v) => updateRow(r.key, { user: v })} autoComplete="off" />
+              {r.agency ? (
+                <Select label={tr(`参加者${i + 1}の担当者`, `Participant ${i + 1}: person`)} value={r.user}
+                  onValue={(v) => updateRow(r.key, { user: v })}
+                  options={[
+                    { value: "", label: tr("（選択してください）", "(choose)") },
+                    ...(staff.get(r.agency) ?? []).map((u) => ({ value: idOf(u.name), label: u.displayName })),
+                  ]} />
+              ) : (
+                <Field label={tr(`参加者${i + 1}のユーザーID`, `Participant ${i + 1}: user ID`)} value={r.user}
+                  onValue={(v) => updateRow(r.key, { user: v })} autoComplete="off"
+                  hint={r.user ? undefined : tr("市職員・アドバイザーはユーザーIDで指定します。", "City staff and advisers by user ID.")} />
+              )}
               <Select label={tr(`参加者${i + 1}の役割`, `Participant ${i + 1}: role`)} value={r.role}
                 onValue={(v) => updateRow(r.key, { role: v })} options={roleChoices} />
               <div class="field">

@@ -12,9 +12,8 @@ import type { Meeting, SupportPlan } from "../../gen/casecoord/v1/meetings_pb";
 import { MeetingStateSchema, MeetingTypeSchema } from "../../gen/casecoord/v1/meetings_pb";
 import { enumLabel, fromApiDate, fromTimestamp, isoDate, todayInJapan, apiDateFromInput } from "../../format";
 import { tr } from "../../i18n";
-import { currentUser } from "../../session";
 import { DateText, ErrorBanner, Field, TextArea, useDraftGuard } from "../../ui/common";
-import { idOf, newRequestId, userLabel } from "../../lookups";
+import { idOf, newRequestId, UserName } from "../../lookups";
 
 export interface TimelineData {
   consultations: ConsultationEntry[];
@@ -79,7 +78,6 @@ export function Timeline({ data, agency, canLog, onChanged }: {
   onChanged: () => void;
 }) {
   const items = buildTimeline(data);
-  const me = currentUser();
   if (items.length === 0) return <p class="empty">{tr("まだ記録はありません。", "Nothing recorded yet.")}</p>;
   return (
     <ol class="timeline">
@@ -95,13 +93,13 @@ export function Timeline({ data, agency, canLog, onChanged }: {
                 <div class="case-when">
                   <DateText value={fromApiDate(e.decisionDate) ?? fromTimestamp(e.time)} />
                   {" · "}{enumLabel(CaseEventKindSchema, e.kind)}
-                  {e.actor && <> · {userLabel(e.actor, me)}</>}
+                  {e.actor && <> · <UserName name={e.actor} /></>}
                 </div>
                 {e.kind === CaseEventKind.STATE_CHANGED && (
                   <p>
                     {enumLabel(CaseStateSchema, e.fromState)} → <strong>{enumLabel(CaseStateSchema, e.toState)}</strong>
                     {e.outcome ? <>（{enumLabel(CaseOutcomeSchema, e.outcome)}）</> : null}
-                    {e.decider && <> · {tr("決定者", "Decided by")}: {e.decider.startsWith("users/") ? userLabel(e.decider, me) : e.decider}</>}
+                    {e.decider && <> · {tr("決定者", "Decided by")}: {e.decider.startsWith("users/") ? <UserName name={e.decider} /> : e.decider}</>}
                   </p>
                 )}
                 {e.subject && e.kind !== CaseEventKind.STATE_CHANGED && e.kind !== CaseEventKind.OPENED && (
@@ -117,7 +115,7 @@ export function Timeline({ data, agency, canLog, onChanged }: {
               <li key={r.name}>
                 <div class="case-when">
                   <DateText value={fromTimestamp(r.createTime)} /> · {tr("紹介", "Referral")}
-                  {r.referredBy && <> · {userLabel(r.referredBy, me)}</>}
+                  {r.referredBy && <> · <UserName name={r.referredBy} /></>}
                 </div>
                 <p>
                   <strong>{agency(r.agency)}</strong> {tr("へ紹介", "")}（{enumLabel(TeamRoleSchema, r.role)}）
@@ -148,7 +146,7 @@ export function Timeline({ data, agency, canLog, onChanged }: {
               <li key={p.name}>
                 <div class="case-when">
                   <DateText value={fromTimestamp(p.createTime)} /> · {tr("支援計画", "Support plan")}
-                  {p.author && <> · {userLabel(p.author, me)}</>}
+                  {p.author && <> · <UserName name={p.author} /></>}
                 </div>
                 <p>
                   <a href={`#/cases/${idOf(p.name.split("/plans/")[0])}/plan`}>
@@ -181,7 +179,6 @@ function ConsultationItem({ entry, agency, canLog, onChanged }: {
   onChanged: () => void;
 }) {
   const [correcting, setCorrecting] = useState(false);
-  const me = currentUser();
   const n = entryNumber(entry.name);
   const amended = entry.amendedBy.length > 0;
   return (
@@ -192,7 +189,7 @@ function ConsultationItem({ entry, agency, canLog, onChanged }: {
         {" · "}{enumLabel(ConsultationKindSchema, entry.kind)}
         {entry.method ? <> · {enumLabel(ContactMethodSchema, entry.method)}</> : null}
         {entry.agency && <> · {agency(entry.agency)}</>}
-        {entry.author && <> · {userLabel(entry.author, me)}</>}
+        {entry.author && <> · <UserName name={entry.author} /></>}
       </div>
       {entry.kind === ConsultationKind.AMENDMENT && entry.amends && (
         <p>

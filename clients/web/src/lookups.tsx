@@ -2,7 +2,7 @@
 // load and kept in memory only (labels and agency names are not personal data; a sign-out reloads
 // the page, which drops them).
 import { useEffect, useState } from "preact/hooks";
-import { directory, vocabularies } from "./api";
+import { admin, directory, vocabularies } from "./api";
 import type { Agency } from "./gen/casecoord/v1/directory_pb";
 import { SupportField } from "./gen/casecoord/v1/directory_pb";
 import type { Term } from "./gen/casecoord/v1/vocabularies_pb";
@@ -149,12 +149,59 @@ export function idOf(name: string): string {
   return parts[parts.length - 1] ?? name;
 }
 
-/** "users/coordinator" → its display name when it is the signed-in user, else the user id (the
- *  API offers no user directory to other roles than admin). */
-export function userLabel(name: string, me: { userId: string; displayName: string } | undefined): string {
+// Users' display names, by resource name ("users/coordinator"). Names asked for in the same tick
+// are looked up in one LookupUsers call; a user the server does not know keeps its id.
+const userNames = new Map<string, string>();
+const userWaiters = new Set<() => void>();
+let userQueue = new Set<string>();
+const userAsked = new Set<string>();
+
+function flushUserQueue(): void {
+  const batch = [...userQueue].slice(0, 200);
+  userQueue = new Set([...userQueue].slice(200));
+  if (userQueue.size > 0) setTimeout(flushUserQueue, 0);
+  admin.lookupUsers({ names: batch }).then(
+    (answer) => {
+      answer.users.forEach((u) => userNames.set(u.name, u.displayName || idOf(u.name)));
+      userWaiters.forEach((wake) => wake());
+    },
+    // Planners may not look users up (they never see a case); others see the ids.
+    () => undefined,
+  );
+}
+
+function askForUser(name: string): void {
+  if (!name.startsWith("users/") || userNames.has(name) || userAsked.has(name)) return;
+  userAsked.add(name);
+  if (userQueue.size === 0) setTimeout(flushUserQueue, 0);
+  userQueue.add(name);
+}
+
+/** The display name of "users/…" once known, its id until then. */
+export function userName(name: string): string {
   if (!name) return "";
-  const id = idOf(name);
-  return me && me.userId === id ? me.displayName : id;
+  return userNames.get(name) ?? idOf(name);
+}
+
+/** A user's display name, looked up on first use (the id is shown until it arrives). */
+export function UserName({ name }: { name: string }) {
+  const [, setRound] = useState(0);
+  useEffect(() => {
+    if (userNames.has(name)) return undefined;
+    const wake = () => setRound((r) => r + 1);
+    userWaiters.add(wake);
+    askForUser(name);
+    return () => void userWaiters.delete(wake);
+  }, [name]);
+  return <>{userName(name)}</>;
+}
+
+/** The active staff of an agency (to choose meeting participants). */
+export async function staffOf(agency: string): Promise<Array<{ name: string; displayName: string }>> {
+  if (!agency) return [];
+  const answer = await admin.lookupUsers({ agency });
+  answer.users.forEach((u) => userNames.set(u.name, u.displayName || idOf(u.name)));
+  return answer.users.map((u) => ({ name: u.name, displayName: u.displayName || idOf(u.name) }));
 }
 
 /** A request id for idempotent writes (AIP-155). */
