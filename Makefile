@@ -84,6 +84,7 @@ fuzz-build: deps
 # Every benchmark in bench/ (storage_bench, rpc_bench, audit_bench, ...); see docs/performance.md.
 bench: build
 	@set -e; for b in $(BUILD_DIR)/bench/*_bench; do echo "== $$b"; $$b; done
+	@echo "== bench/console_bench.mjs"; CASECOORD_BUILD_DIR=$(BUILD_DIR) node bench/console_bench.mjs
 
 # clang-tidy (.clang-tidy: bugprone, performance, function size and complexity) and clang's
 # thread-safety analysis (services/common/thread_annotations.h) over every .cc of services/ and

@@ -13,7 +13,13 @@ import { Dialog } from "./ui/dialog";
 
 function useSessionState(): number {
   const [version, setVersion] = useState(0);
-  useEffect(() => subscribe(() => setVersion((v) => v + 1)), []);
+  useEffect(() => {
+    const unsubscribe = subscribe(() => setVersion((v) => v + 1));
+    // The session may have loaded between the first render and this effect: render once more,
+    // or its notification would be lost and the page would stay blank.
+    setVersion((v) => v + 1);
+    return unsubscribe;
+  }, []);
   useEffect(() => onLanguageChange(() => setVersion((v) => v + 1)), []);
   return version;
 }
