@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -71,6 +72,31 @@ class BoundedTaskQueue : public httplib::TaskQueue {
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };
+
+std::string_view Trimmed(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  return text;
+}
+
+// Whether an Accept-Encoding header offers gzip with a weight above zero (RFC 9110 12.5.3).
+bool AcceptsGzip(std::string_view accept_encoding) {
+  size_t start = 0;
+  while (start < accept_encoding.size()) {
+    const size_t end = std::min(accept_encoding.find(',', start), accept_encoding.size());
+    const std::string_view item = accept_encoding.substr(start, end - start);
+    const size_t semicolon = std::min(item.find(';'), item.size());
+    if (Trimmed(item.substr(0, semicolon)) == "gzip") {
+      const std::string_view weight = Trimmed(item.substr(std::min(semicolon + 1, item.size())));
+      if (!weight.starts_with("q=")) return true;
+      double q = 0;
+      const auto parsed = std::from_chars(weight.data() + 2, weight.data() + weight.size(), q);
+      return parsed.ec == std::errc() && q > 0;
+    }
+    start = end + 1;
+  }
+  return false;
+}
 
 void SetSecurityHeaders(httplib::Response& response) {
   response.set_header("Strict-Transport-Security", "max-age=31536000");
@@ -248,6 +274,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     return Status(Reason::kHttpListenerFailed,
                   "HTTP listener: " + (tls_error.empty() ? "TLS set-up failed" : tls_error));
   }
+  if (!options.console_dir.empty() && std::filesystem::is_directory(options.console_dir)) {
+    auto console = ConsoleFiles::Load(options.console_dir);
+    if (!console.ok()) return console.status();
+    server->console_ = std::move(console).value();
+  }
   httplib::SSLServer& http = *server->server_;
   ApplyLimits(options, http);
   server->AddRoutes();
@@ -286,10 +317,34 @@ void HttpServer::AddRoutes() {
     response.set_content(R"({"code":"unimplemented","message":"call the Connect API with POST"})",
                          "application/json");
   });
-  if (!options_.console_dir.empty() && std::filesystem::is_directory(options_.console_dir)) {
-    http.set_mount_point("/", options_.console_dir);
+  if (console_) {
+    // Last, so that no API, probe or sign-in path can be shadowed by a file.
+    http.Get("/.*", [this](const httplib::Request& request, httplib::Response& response) {
+      ServeConsoleFile(request, response);
+    });
   }
   http.set_error_handler(&FillEmptyError);
+}
+
+void HttpServer::ServeConsoleFile(const httplib::Request& request,
+                                  httplib::Response& response) const {
+  const ConsoleFile* file = console_->Find(request.path);
+  if (file == nullptr) {
+    response.status = 404;
+    return;
+  }
+  response.set_header("Cache-Control", file->cache_control);
+  response.set_header("Vary", "Accept-Encoding");
+  const bool gzip =
+      !file->gzipped.empty() && AcceptsGzip(request.get_header_value("Accept-Encoding"));
+  if (gzip) response.set_header("Content-Encoding", "gzip");
+  const std::string& body = gzip ? file->gzipped : file->raw;
+  // A sized content provider: httplib compresses only bodies set with set_content (with brotli
+  // at its slowest level when a browser offers "br"), never a provider's.
+  response.set_content_provider(body.size(), file->content_type,
+                                [&body](size_t offset, size_t length, httplib::DataSink& sink) {
+                                  return sink.write(body.data() + offset, length);
+                                });
 }
 
 void HttpServer::Stop() {

@@ -38,6 +38,7 @@
 #include "services/common/status.h"
 #include "services/http/connect_codec.h"
 #include "services/http/connect_gateway.h"
+#include "services/http/console_files.h"
 
 namespace httplib {
 class SSLServer;
@@ -112,12 +113,14 @@ class HttpServer {
   // The probes, the extra routes, the Connect routes, the console and the error bodies.
   void AddRoutes();
   void ServeConnect(const httplib::Request& request, httplib::Response& response);
+  void ServeConsoleFile(const httplib::Request& request, httplib::Response& response) const;
   std::optional<auth::CallOrigin> OriginOf(const httplib::Request& request,
                                            httplib::Response& response);
 
   HttpServerOptions options_;
   HttpServerDependencies deps_;
   std::unique_ptr<httplib::SSLServer> server_;
+  std::optional<ConsoleFiles> console_;  // none without a console-dir
   std::thread thread_;
   int port_ = 0;
 };

@@ -46,6 +46,7 @@ TestServer::TestServer(TestServerOptions options) {
   }
   if (options.http) config_.http_listen = "127.0.0.1:0";
   config_.http_require_client_certificate = options.http_require_client_certificate;
+  config_.console_dir = options.console_dir;
   if (options.http_max_body_bytes != 0) config_.http_max_body_bytes = options.http_max_body_bytes;
   if (options.http_read_timeout_ms != 0)
     config_.http_read_timeout_ms = options.http_read_timeout_ms;

@@ -46,6 +46,8 @@ struct TestServerOptions {
   int http_keepalive_timeout_ms = 0;
   // Setting http-require-client-certificate.
   bool http_require_client_certificate = false;
+  // Setting console-dir; empty: no console is served.
+  std::string console_dir = {};
 };
 
 // Users every TestServer has, one per role ("agency-staff" works for agencies/a1; "other-staff",

@@ -36,15 +36,17 @@ async function all<T>(fetchPage: (token: string) => Promise<{ items: T[]; next: 
   return out;
 }
 
+// Every call at once: the page waits for one round trip, not two.
 async function loadCase(name: string, signal: AbortSignal): Promise<CaseData> {
-  const kase = await cases.getCase({ name }, { signal });
+  const caseCall = cases.getCase({ name }, { signal });
   const missing: string[] = [];
   const optional = <T,>(what: string, p: Promise<T[]>) => p.catch(() => {
     if (signal.aborted) throw new DOMException("aborted", "AbortError");
     missing.push(what);
     return [] as T[];
   });
-  const [consultations, history, referrals, meetingList, plans] = await Promise.all([
+  const [kase, consultations, history, referrals, meetingList, plans] = await Promise.all([
+    caseCall,
     all<ConsultationEntry>((pageToken) => cases.listConsultations({ parent: name, pageSize: 1000, pageToken }, { signal })
       .then((r) => ({ items: r.entries, next: r.nextPageToken }))),
     all<CaseEvent>((pageToken) => cases.getCaseHistory({ name, pageSize: 1000, pageToken }, { signal })
