@@ -14,7 +14,7 @@ import type { Meeting, SupportPlan } from "../gen/casecoord/v1/meetings_pb";
 import { apiDateFromInput, enumLabel, enumOptions, fromApiDate, fromTimestamp, todayInJapan } from "../format";
 import { tr } from "../i18n";
 import { currentUser, hasRole } from "../session";
-import { DateText, ErrorBanner, Field, Loading, PageTitle, Select, TextArea, useDraftGuard } from "../ui/common";
+import { DateText, ErrorBanner, Field, Loading, PageTitle, Select, TextArea, useDraftGuard, useSubmission } from "../ui/common";
 import { ReferDialog, TransitionDialog, transitionsFrom, type TransitionChoice } from "./case/dialogs";
 import { idOf, newRequestId, useAgencies, useAgencyNames, UserName, useVocab } from "../lookups";
 import { Timeline, type TimelineData } from "./case/timeline";
@@ -322,8 +322,7 @@ function ConsultationForm({ kase, onDone }: { kase: Case; onDone: () => void }) 
   const [date, setDate] = useState(todayInJapan());
   const [summary, setSummary] = useState("");
   const [agency, setAgency] = useState(me?.agency || kase.team[0]?.agency || "");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ExplainedError>();
+  const { busy, error, run } = useSubmission();
   const [requestId, setRequestId] = useState(newRequestId);
   useDraftGuard(summary !== "");
   const coordination = Number(kind) === ConsultationKind.COORDINATION_CONTACT;
@@ -335,11 +334,9 @@ function ConsultationForm({ kase, onDone }: { kase: Case; onDone: () => void }) 
     ...agencies.filter((a) => !teamSet.has(a.name)).map((a) => ({ value: a.name, label: a.displayName })),
   ];
   return (
-    <form class="card" onSubmit={async (e) => {
+    <form class="card" onSubmit={(e) => {
       e.preventDefault();
-      setBusy(true);
-      setError(undefined);
-      try {
+      void run(async () => {
         await cases.appendConsultation({
           parent: kase.name,
           requestId,
@@ -353,12 +350,8 @@ function ConsultationForm({ kase, onDone }: { kase: Case; onDone: () => void }) 
         });
         setSummary("");
         setRequestId(newRequestId());
-        setBusy(false);
         onDone();
-      } catch (err) {
-        setError(explain(err));
-        setBusy(false);
-      }
+      });
     }}>
       <div class="grid">
         <Select label={tr("記録の種類", "Kind")} value={kind} onValue={setKind}

@@ -1,13 +1,13 @@
 // 相談機関一覧: search the directory by name or reading (hiragana finds katakana), filter by field,
 // district, issue tag and kind, find partners for a household's issues, and an agency's details.
 import { useState } from "preact/hooks";
-import { directory, explain, type ExplainedError } from "../api";
+import { directory } from "../api";
 import {
   AgencyKindSchema, Agency_StateSchema, OperatorTypeSchema, SupportFieldSchema, type Agency, type PartnerMatch,
 } from "../gen/casecoord/v1/directory_pb";
 import { enumLabel, foldKana, fromTimestamp } from "../format";
 import { tr } from "../i18n";
-import { Checkbox, DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, useLoad } from "../ui/common";
+import { Checkbox, DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, useLoad, useSubmission } from "../ui/common";
 import { idOf, termLabel, useTerms } from "./meeting/shared";
 
 function filterOf(field: string, district: string, tag: string, kind: string): string {
@@ -125,21 +125,14 @@ function PartnerFinder() {
   const [chosen, setChosen] = useState<string[]>([]);
   const [district, setDistrict] = useState("");
   const [result, setResult] = useState<PartnerMatch[] | undefined>();
-  const [error, setError] = useState<ExplainedError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmission();
   const find = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    const ok = await run(async () => {
       const found = await directory.findPartners({ issueTags: chosen, district, pageSize: 30 });
       setResult(found.partners);
-    } catch (err) {
-      setError(explain(err));
-      setResult(undefined);
-    } finally {
-      setBusy(false);
-    }
+    });
+    if (!ok) setResult(undefined);
   };
   return (
     <section aria-labelledby="partner-heading">

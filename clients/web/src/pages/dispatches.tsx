@@ -2,7 +2,7 @@
 // closes; the assigned adviser (or a coordinator) records the session and the follow-ups within
 // their limits; an adviser also sees its adviser meetings.
 import { useState } from "preact/hooks";
-import { advisers, cases, explain, meetings, type ExplainedError } from "../api";
+import { advisers, cases, explain, meetings } from "../api";
 import { DispatchState, DispatchStateSchema, type Adviser, type Dispatch } from "../gen/casecoord/v1/advisers_pb";
 import type { Case } from "../gen/casecoord/v1/cases_pb";
 import { SupportField, SupportFieldSchema } from "../gen/casecoord/v1/directory_pb";
@@ -12,9 +12,9 @@ import { tr } from "../i18n";
 import { navigate, queryOf } from "../router";
 import { hasRole } from "../session";
 import {
-  DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad,
+  DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad, useSubmission,
 } from "../ui/common";
-import { caseNumbers, idOf, newRequestId } from "./meeting/shared";
+import { caseNumbers, idOf, inputFromApiDate, newRequestId } from "./meeting/shared";
 
 /** Follow-ups allowed after a session: the server's default (dispatch-max-follow-ups); the API
  *  does not report the setting, only the deadline. */
@@ -111,8 +111,7 @@ function RequestForm({ onCreated }: { onCreated: (d: Dispatch) => void }) {
   const [note, setNote] = useState("");
   const [wished, setWished] = useState("");
   const [requestId] = useState(newRequestId());
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ExplainedError | undefined>();
+  const { busy, error, setError, run } = useSubmission();
   const registry = useLoad(() => advisers.listAdvisers({ pageSize: 500, filter: "active = true" }).then((r) => r.advisers), []);
   useLoad(async () => {
     if (preset) setFound(await cases.getCase({ name: `cases/${preset}` }));
@@ -130,24 +129,19 @@ function RequestForm({ onCreated }: { onCreated: (d: Dispatch) => void }) {
       setError(explain(e));
     }
   };
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
     if (!found) {
       setError({ message: tr("先に受付番号で事例を選んでください。", "Choose the case by its number first."), reason: "", code: 3, fields: [] });
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       const created = await advisers.createDispatch({
         requestId,
         dispatch: { case: found.name, field: Number(field) as SupportField, requestNote: note, requestedAdviser: wished },
       });
       onCreated(created);
-    } catch (err) {
-      setError(explain(err));
-      setBusy(false);
-    }
+    });
   };
   return (
     <form onSubmit={submit}>
@@ -265,23 +259,16 @@ function DispatchActions({ dispatch: d, registry, onChanged }: { dispatch: Dispa
   const [followDate, setFollowDate] = useState(todayInJapan());
   const [followNote, setFollowNote] = useState("");
   const [requestId, setRequestId] = useState(newRequestId());
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ExplainedError | undefined>();
+  const submission = useSubmission();
+  const { busy, error } = submission;
   useDraftGuard(report !== "" || followNote !== "" || declineReason !== "");
 
-  const run = async (call: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const run = (call: () => Promise<unknown>) =>
+    submission.run(async () => {
       await call();
       setRequestId(newRequestId());
       onChanged();
-    } catch (e) {
-      setError(explain(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const active = registry.filter((a) => a.active !== false);
   return (
     <>
@@ -334,7 +321,7 @@ function DispatchActions({ dispatch: d, registry, onChanged }: { dispatch: Dispa
         }}>
           <h2>{tr("フォローアップを記録", "Record a follow-up")}</h2>
           <Field label={tr("フォローアップ日", "Follow-up date")} type="date" value={followDate} onValue={setFollowDate}
-            min={dateInput(d.sessionDate)} max={minDate(todayInJapan(), dateInput(d.followUpDeadline))} required />
+            min={inputFromApiDate(d.sessionDate)} max={minDate(todayInJapan(), inputFromApiDate(d.followUpDeadline))} required />
           <TextArea label={tr("フォローアップの内容", "Follow-up note")} value={followNote} onValue={setFollowNote} required />
           <div class="actions">
             <button type="submit" class="primary" disabled={busy}>{tr("フォローアップを記録", "Record the follow-up")}</button>
@@ -350,11 +337,6 @@ function DispatchActions({ dispatch: d, registry, onChanged }: { dispatch: Dispa
       )}
     </>
   );
-}
-
-function dateInput(date: { year: number; month: number; day: number } | undefined): string {
-  if (!date || !date.year) return "";
-  return `${date.year}-${String(date.month).padStart(2, "0")}-${String(date.day).padStart(2, "0")}`;
 }
 
 function minDate(a: string, b: string): string {

@@ -4,7 +4,7 @@
 // have a case (POSSIBLE_DUPLICATE); the matches are shown and the coordinator decides.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { useId, useRef, useState } from "preact/hooks";
-import { cases, explain, type ExplainedError } from "../api";
+import { cases } from "../api";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { CaseSchema } from "../gen/casecoord/v1/cases_pb";
 import { ConsentStatus, ConsentStatusSchema, Urgency, UrgencySchema } from "../gen/casecoord/v1/cases_pb";
@@ -13,7 +13,7 @@ import { SupportFieldSchema } from "../gen/casecoord/v1/directory_pb";
 import { apiDateFromInput, enumLabel, enumOptions, todayInJapan } from "../format";
 import { tr } from "../i18n";
 import { navigate } from "../router";
-import { ErrorBanner, Field, PageTitle, Select, TextArea, useDraftGuard } from "../ui/common";
+import { Checkbox, ErrorBanner, Field, PageTitle, Select, TextArea, useDraftGuard, useSubmission } from "../ui/common";
 import { idOf, newRequestId, supportFieldOfTerm, useAgencies, useVocab } from "../lookups";
 
 interface MemberDraft {
@@ -64,8 +64,7 @@ export function IntakePage(_: { params: Record<string, string> }) {
   const [members, setMembers] = useState<MemberDraft[]>([newMember(true)]);
   const [involved, setInvolved] = useState<InvolvedDraft[]>([]);
   const [dirty, setDirty] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ExplainedError>();
+  const { busy, error, run } = useSubmission();
   const [duplicates, setDuplicates] = useState<{ list: Duplicate[]; more: string }>();
   const lastRequest = useRef<{ body: string; id: string }>();
   useDraftGuard(dirty);
@@ -138,18 +137,17 @@ export function IntakePage(_: { params: Record<string, string> }) {
     if (!lastRequest.current || lastRequest.current.body !== serialized) {
       lastRequest.current = { body: serialized, id: newRequestId() };
     }
-    setBusy(true);
-    setError(undefined);
-    try {
-      const created = await cases.createCase({
-        case: body, requestId: lastRequest.current.id, allowDuplicate,
-      });
-      setDirty(false);
-      navigate(`/cases/${idOf(created.name)}`);
-    } catch (e) {
-      const connectError = ConnectError.from(e);
-      const info = connectError.findDetails(ErrorInfoSchema)[0];
-      if (connectError.code === Code.FailedPrecondition && info?.reason === "POSSIBLE_DUPLICATE") {
+    const requestId = lastRequest.current.id;
+    const ok = await run(async () => {
+      try {
+        const created = await cases.createCase({ case: body, requestId, allowDuplicate });
+        setDirty(false);
+        navigate(`/cases/${idOf(created.name)}`);
+      } catch (e) {
+        // A possible duplicate is no failure: the matches are shown for the coordinator to decide.
+        const connectError = ConnectError.from(e);
+        const info = connectError.findDetails(ErrorInfoSchema)[0];
+        if (connectError.code !== Code.FailedPrecondition || info?.reason !== "POSSIBLE_DUPLICATE") throw e;
         const names = (info.metadata.case_names ?? "").split(",").filter(Boolean);
         const numbers = (info.metadata.case_numbers ?? "").split(",");
         setDuplicates({
@@ -157,13 +155,9 @@ export function IntakePage(_: { params: Record<string, string> }) {
           more: info.metadata.more ?? "",
         });
         setTimeout(() => document.getElementById("intake-duplicates")?.focus());
-      } else {
-        setError(explain(e));
-        setTimeout(() => document.getElementById("intake-error")?.focus());
       }
-    } finally {
-      setBusy(false);
-    }
+    });
+    if (!ok) setTimeout(() => document.getElementById("intake-error")?.focus());
   }
 
   return (
@@ -235,7 +229,7 @@ export function IntakePage(_: { params: Record<string, string> }) {
                   <Field label={`${p}${tr("電話番号", "phone")}`} type="tel" value={m.phone} autoComplete="off"
                     onValue={(v) => updateMember(m.key, { phone: v })} />
                 </div>
-                <PlainCheck label={`${p}${tr("本人（相談の対象者）", "is the principal")}`} checked={m.principal}
+                <Checkbox label={`${p}${tr("本人（相談の対象者）", "is the principal")}`} checked={m.principal}
                   onChecked={(v) => updateMember(m.key, { principal: v })} />
                 <TagChecks legend={tr(`世帯員${n}の課題`, `Member ${n}'s issues`)} prefix={p}
                   options={tags.active.map((t) => ({ value: t.termId, label: t.label }))}
@@ -365,16 +359,5 @@ function TagChecks({ legend, prefix, options, selected, onChange }: {
         ))}
       </div>
     </fieldset>
-  );
-}
-
-function PlainCheck({ label, checked, onChecked }: { label: string; checked: boolean; onChecked: (v: boolean) => void }) {
-  const id = useId();
-  return (
-    <div class="check">
-      <input id={id} type="checkbox" checked={checked}
-        onChange={(e) => onChecked((e.target as HTMLInputElement).checked)} />
-      <label for={id}>{label}</label>
-    </div>
   );
 }

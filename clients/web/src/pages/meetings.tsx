@@ -15,11 +15,13 @@ import { navigate, queryOf } from "../router";
 import { currentUser, hasRole } from "../session";
 import { Dialog } from "../ui/dialog";
 import {
-  DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad,
+  DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad, useSubmission,
 } from "../ui/common";
 import { ConfidentialityNotice } from "./meeting/notice";
 import { staffOf, UserName } from "../lookups";
-import { agencyName, caseNumbers, idOf, newRequestId, timestampFromLocalInput, useAgencyNames } from "./meeting/shared";
+import {
+  agencyChoices, agencyName, caseNumbers, idOf, newRequestId, timestampFromLocalInput, useAgencyNames,
+} from "./meeting/shared";
 
 function isAckRequired(error: ExplainedError): boolean {
   return error.reason === "CONFIDENTIALITY_NOT_ACKNOWLEDGED";
@@ -161,19 +163,12 @@ export function MeetingPage({ params }: { params: Record<string, string> }) {
 }
 
 function AcknowledgeStep({ name, onDone }: { name: string; onDone: () => void }) {
-  const [error, setError] = useState<ExplainedError | undefined>();
-  const [busy, setBusy] = useState(false);
-  const acknowledge = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, run } = useSubmission();
+  const acknowledge = () =>
+    run(async () => {
       await meetings.acknowledgeConfidentiality({ name });
       onDone();
-    } catch (e) {
-      setError(explain(e));
-      setBusy(false);
-    }
-  };
+    });
   return (
     <>
       <PageTitle>{tr("守秘義務の確認", "Confidentiality acknowledgement")}</PageTitle>
@@ -392,26 +387,17 @@ function MinutesForm({ meeting, caseRecord, names, onSaved }: {
   const [decisions, setDecisions] = useState<string[]>([""]);
   const [rows, setRows] = useState<AssignmentRow[]>([]);
   const [nextKey, setNextKey] = useState(1);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ExplainedError | undefined>();
+  const { busy, error, run } = useSubmission();
   useDraftGuard(summary !== "" || decisions.some((d) => d !== "") || rows.length > 0);
 
-  const agencies = [
-    ...new Set([
-      ...meeting.participants.map((p) => p.agency).filter(Boolean),
-      ...(caseRecord?.team.map((t) => t.agency) ?? []),
-    ]),
-  ];
-  const agencyChoices = [
-    { value: "", label: tr("（選択してください）", "(choose)") },
-    ...agencies.map((a) => ({ value: a, label: agencyName(names, a) })),
-  ];
+  const agencyOptions = agencyChoices(
+    [...meeting.participants.map((p) => p.agency).filter(Boolean), ...(caseRecord?.team.map((t) => t.agency) ?? [])],
+    names, tr("（選択してください）", "(choose)"),
+  );
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       await meetings.recordMinutes({
         // No etag: a participant's acknowledgement changes it, and the SCHEDULED check already
         // refuses a second recording.
@@ -424,10 +410,7 @@ function MinutesForm({ meeting, caseRecord, names, onSaved }: {
         },
       });
       onSaved();
-    } catch (err) {
-      setError(explain(err));
-      setBusy(false);
-    }
+    });
   };
   const updateRow = (key: number, patch: Partial<AssignmentRow>) =>
     setRows(rows.map((r) => (r.key === key ? { ...r, ...patch } : r)));
@@ -456,7 +439,7 @@ function MinutesForm({ meeting, caseRecord, names, onSaved }: {
         {rows.map((r, i) => (
           <div class="grid" key={r.key}>
             <Select label={tr(`役割分担${i + 1}の担当機関`, `Assignment ${i + 1}: agency`)} value={r.agency}
-              onValue={(v) => updateRow(r.key, { agency: v })} options={agencyChoices} required />
+              onValue={(v) => updateRow(r.key, { agency: v })} options={agencyOptions} required />
             <Field label={tr(`役割分担${i + 1}の内容`, `Assignment ${i + 1}: action`)} value={r.action}
               onValue={(v) => updateRow(r.key, { action: v })} required />
             <Field label={tr(`役割分担${i + 1}の期限`, `Assignment ${i + 1}: due date`)} type="date" value={r.due}
@@ -486,20 +469,13 @@ function CancelDialog({ meeting, open, onClose, onCancelled }: {
   meeting: Meeting; open: boolean; onClose: () => void; onCancelled: () => void;
 }) {
   const [reason, setReason] = useState("");
-  const [error, setError] = useState<ExplainedError | undefined>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
+  const { busy, error, run } = useSubmission();
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       await meetings.cancelMeeting({ name: meeting.name, reason });
       onCancelled();
-    } catch (err) {
-      setError(explain(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog title={tr("会議を中止する", "Cancel the meeting")} open={open} onClose={onClose}>
@@ -615,14 +591,12 @@ function NewMeetingForm({ record }: { record: Case }) {
   ]);
   const [nextKey, setNextKey] = useState(record.team.length + 1);
   const [requestId] = useState(newRequestId());
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ExplainedError | undefined>();
+  const { busy, error, run } = useSubmission();
   useDraftGuard(title !== "" || materials !== "" || when !== "");
 
-  const agencyChoices = [
-    { value: "", label: tr("（機関なし：市職員・アドバイザー）", "(no agency: city staff / adviser)") },
-    ...record.team.map((t) => ({ value: t.agency, label: agencyName(names, t.agency) })),
-  ];
+  const agencyOptions = agencyChoices(
+    record.team.map((t) => t.agency), names, tr("（機関なし：市職員・アドバイザー）", "(no agency: city staff / adviser)"),
+  );
   const roleChoices = enumOptions(ParticipantRoleSchema);
   // The staff of each agency on the rows, to choose people by name rather than by id.
   const [staff, setStaff] = useState(new Map<string, Array<{ name: string; displayName: string }>>());
@@ -640,11 +614,9 @@ function NewMeetingForm({ record }: { record: Case }) {
   const updateRow = (key: number, patch: Partial<ParticipantRow>) =>
     setRows(rows.map((r) => (r.key === key ? { ...r, ...patch } : r)));
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       const created = await meetings.createMeeting({
         requestId,
         meeting: {
@@ -664,10 +636,7 @@ function NewMeetingForm({ record }: { record: Case }) {
         },
       });
       navigate(`/meetings/${idOf(created.name)}`);
-    } catch (err) {
-      setError(explain(err));
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -696,7 +665,7 @@ function NewMeetingForm({ record }: { record: Case }) {
           {rows.map((r, i) => (
             <div class="grid participant-row" key={r.key}>
               <Select label={tr(`参加者${i + 1}の機関`, `Participant ${i + 1}: agency`)} value={r.agency}
-                onValue={(v) => updateRow(r.key, { agency: v })} options={agencyChoices} />
+                onValue={(v) => updateRow(r.key, { agency: v })} options={agencyOptions} />
               {r.agency ? (
                 <Select label={tr(`参加者${i + 1}の担当者`, `Participant ${i + 1}: person`)} value={r.user}
                   onValue={(v) => updateRow(r.key, { user: v })}

@@ -1,7 +1,7 @@
 // 支援計画 and モニタリング of a case: the plan in force and its versions, a new version (from a
 // meeting's minutes when ?meeting= names one), reviews, and the monitoring schedule and checks.
 import { useState } from "preact/hooks";
-import { cases, explain, meetings, monitoring, type ExplainedError } from "../api";
+import { cases, explain, meetings, monitoring } from "../api";
 import type { Case } from "../gen/casecoord/v1/cases_pb";
 import {
   MonitoringStage, MonitoringStageSchema, MonitoringTrack, MonitoringTrackSchema, CheckKind, CheckKindSchema,
@@ -13,9 +13,11 @@ import { tr } from "../i18n";
 import { navigate, queryOf } from "../router";
 import { hasRole } from "../session";
 import {
-  DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad,
+  DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad, useSubmission,
 } from "../ui/common";
-import { addDaysToInput, agencyName, idOf, newRequestId, useAgencyNames } from "./meeting/shared";
+import {
+  addDaysToInput, agencyChoices, agencyName, idOf, inputFromApiDate, newRequestId, useAgencyNames,
+} from "./meeting/shared";
 
 interface PlanData {
   record: Case;
@@ -207,17 +209,16 @@ function PlanForm({ data, names, onSaved }: { data: PlanData; names: Map<string,
   const [actions, setActions] = useState<ActionRow[]>(() =>
     meeting?.minutes
       ? meeting.minutes.assignments.map((a, i) => ({
-        key: i, agency: a.agency, action: a.action, due: dateInput(a.dueDate), assignment: `${meeting.name}#${a.assignmentId}`,
+        key: i, agency: a.agency, action: a.action, due: inputFromApiDate(a.dueDate), assignment: `${meeting.name}#${a.assignmentId}`,
       }))
       : current
-        ? current.actions.map((a, i) => ({ key: i, agency: a.agency, action: a.action, due: dateInput(a.dueDate), assignment: a.assignment }))
+        ? current.actions.map((a, i) => ({ key: i, agency: a.agency, action: a.action, due: inputFromApiDate(a.dueDate), assignment: a.assignment }))
         : [],
   );
   const [nextReview, setNextReview] = useState(addDaysToInput(todayInJapan(), 90));
   const [nextKey, setNextKey] = useState(100);
   const [requestId] = useState(newRequestId());
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ExplainedError | undefined>();
+  const { busy, error, run } = useSubmission();
   const [saved, setSaved] = useState(false);
   useDraftGuard(!saved && (!!meeting || goals.some((g) => g.goal !== "")));
 
@@ -225,17 +226,14 @@ function PlanForm({ data, names, onSaved }: { data: PlanData; names: Map<string,
     { value: "", label: tr("世帯全体", "Whole household") },
     ...data.record.members.map((m) => ({ value: m.memberId, label: `${m.displayName}${m.relationship ? `（${m.relationship}）` : ""}` })),
   ];
-  const agencies = [...new Set([...data.record.team.map((t) => t.agency), ...actions.map((a) => a.agency).filter(Boolean)])];
-  const agencyChoices = [
-    { value: "", label: tr("（選択してください）", "(choose)") },
-    ...agencies.map((a) => ({ value: a, label: agencyName(names, a) })),
-  ];
+  const agencyOptions = agencyChoices(
+    [...data.record.team.map((t) => t.agency), ...actions.map((a) => a.agency).filter(Boolean)],
+    names, tr("（選択してください）", "(choose)"),
+  );
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       await meetings.createPlanVersion({
         parent: data.record.name,
         requestId,
@@ -251,10 +249,7 @@ function PlanForm({ data, names, onSaved }: { data: PlanData; names: Map<string,
       // The new version is saved: leave the meeting's prefill behind.
       if (meeting) navigate(`/cases/${idOf(data.record.name)}/plan`);
       else onSaved();
-    } catch (err) {
-      setError(explain(err));
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -293,7 +288,7 @@ function PlanForm({ data, names, onSaved }: { data: PlanData; names: Map<string,
         <legend>{tr("取組（役割分担）", "Actions")}</legend>
         {actions.map((a, i) => (
           <div class="mt-row" key={a.key}>
-            <Select label={tr(`取組${i + 1}の担当機関`, `Action ${i + 1}: agency`)} value={a.agency} options={agencyChoices}
+            <Select label={tr(`取組${i + 1}の担当機関`, `Action ${i + 1}: agency`)} value={a.agency} options={agencyOptions}
               onValue={(v) => setActions(actions.map((x) => (x.key === a.key ? { ...x, agency: v } : x)))} />
             <Field label={tr(`取組${i + 1}の内容`, `Action ${i + 1}`)} value={a.action}
               onValue={(v) => setActions(actions.map((x) => (x.key === a.key ? { ...x, action: v } : x)))} />
@@ -321,25 +316,17 @@ function PlanForm({ data, names, onSaved }: { data: PlanData; names: Map<string,
   );
 }
 
-function dateInput(date: { year: number; month: number; day: number } | undefined): string {
-  if (!date || !date.year) return "";
-  return `${date.year}-${String(date.month).padStart(2, "0")}-${String(date.day).padStart(2, "0")}`;
-}
-
 function ReviewForm({ plan, onSaved }: { plan: SupportPlan; onSaved: () => void }) {
   const [reviewDate, setReviewDate] = useState(todayInJapan());
   const [evaluation, setEvaluation] = useState("");
   const [decision, setDecision] = useState(String(ReviewDecision.CONTINUE));
   const [nextReview, setNextReview] = useState(addDaysToInput(todayInJapan(), 90));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ExplainedError | undefined>();
+  const { busy, error, run } = useSubmission();
   useDraftGuard(evaluation !== "");
   const closing = Number(decision) === ReviewDecision.CLOSE;
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       await meetings.reviewPlan({
         name: plan.name,
         review: {
@@ -351,11 +338,7 @@ function ReviewForm({ plan, onSaved }: { plan: SupportPlan; onSaved: () => void 
       });
       setEvaluation("");
       onSaved();
-    } catch (err) {
-      setError(explain(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form onSubmit={submit}>
@@ -445,17 +428,14 @@ function ScheduleForm({ caseName, monitor, onSaved }: { caseName: string; monito
   const [track, setTrack] = useState(String(monitor?.track || MonitoringTrack.LIFE));
   const [mode, setMode] = useState(monitor?.schedule?.dates.length ? "dates" : "interval");
   const [interval, setInterval] = useState(String(monitor?.schedule?.intervalDays || 30));
-  const [start, setStart] = useState(dateInput(monitor?.schedule?.startDate) || todayInJapan());
-  const [dates, setDates] = useState((monitor?.schedule?.dates ?? []).map(dateInput).join(", "));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ExplainedError | undefined>();
+  const [start, setStart] = useState(inputFromApiDate(monitor?.schedule?.startDate) || todayInJapan());
+  const [dates, setDates] = useState((monitor?.schedule?.dates ?? []).map(inputFromApiDate).join(", "));
+  const { busy, error, run } = useSubmission();
   const [done, setDone] = useState(false);
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
     setDone(false);
-    try {
+    void run(async () => {
       await monitoring.setMonitoringSchedule({
         name: `${caseName}/monitoring`,
         track: Number(track) as MonitoringTrack,
@@ -465,11 +445,7 @@ function ScheduleForm({ caseName, monitor, onSaved }: { caseName: string; monito
       });
       setDone(true);
       onSaved();
-    } catch (err) {
-      setError(explain(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form onSubmit={submit}>
@@ -505,18 +481,15 @@ function CheckForm({ caseName, monitor, onSaved }: { caseName: string; monitor: 
   const [stage, setStage] = useState("0");
   const [note, setNote] = useState("");
   const [requestId, setRequestId] = useState(newRequestId());
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ExplainedError | undefined>();
+  const { busy, error, run } = useSubmission();
   useDraftGuard(note !== "");
   const stageChoices = [
     { value: "0", label: tr("（変更なし）", "(unchanged)") },
     ...(STAGES_OF[monitor.track] ?? []).map((s) => ({ value: String(s), label: enumLabel(MonitoringStageSchema, s) })),
   ];
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       await monitoring.recordCheck({
         name: `${caseName}/monitoring`,
         requestId,
@@ -525,11 +498,7 @@ function CheckForm({ caseName, monitor, onSaved }: { caseName: string; monitor: 
       setNote("");
       setRequestId(newRequestId());
       onSaved();
-    } catch (err) {
-      setError(explain(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form onSubmit={submit}>

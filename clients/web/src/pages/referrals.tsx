@@ -9,7 +9,7 @@ import { enumLabel, fromApiDate, fromTimestamp } from "../format";
 import { tr } from "../i18n";
 import { currentUser, hasRole } from "../session";
 import { Dialog } from "../ui/dialog";
-import { DateText, Empty, ErrorBanner, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad } from "../ui/common";
+import { DateText, Empty, ErrorBanner, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad, useSubmission } from "../ui/common";
 import {
   addDaysToInput, agencyName, agencyOptions, caseOf, idOf, loadAgencies, useAgencyNames,
 } from "./meeting/shared";
@@ -238,26 +238,19 @@ function DeclineDialog({ referral, onClose, onDeclined }: {
 }) {
   const [reason, setReason] = useState("");
   const [proposed, setProposed] = useState("");
-  const [error, setError] = useState<ExplainedError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmission();
   const agencies = useLoad(() => loadAgencies(), []);
   useDraftGuard(reason !== "");
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
     if (!referral) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       await cases.declineReferral({ name: referral.name, reason, proposedAgency: proposed });
       setReason("");
       setProposed("");
       onDeclined();
-    } catch (err) {
-      setError(explain(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const me = currentUser()?.agency ?? "";
   return (

@@ -70,6 +70,29 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
   return { loaded, reload: () => setRound((r) => r + 1) };
 }
 
+/** A form's submission: `busy` while `work` runs, the explained error when it failed (cleared when
+ *  the next run starts). `run` resolves true when the work succeeded. `busy` is cleared at the end
+ *  either way; a form that navigated away or closed has unmounted by then, which is harmless.
+ *  `setError` is for the form's own checks made before it runs anything. */
+export function useSubmission() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ExplainedError | undefined>();
+  const run = async (work: () => Promise<void>): Promise<boolean> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+      return true;
+    } catch (err) {
+      setError(explain(err));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, run };
+}
+
 /** Renders a Loaded value: spinner, error or content. */
 export function Show<T>({ loaded, children }: { loaded: Loaded<T>; children: (value: T) => ComponentChildren }) {
   if (loaded.state === "loading") return <Loading />;

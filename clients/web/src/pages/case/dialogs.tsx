@@ -8,7 +8,7 @@ import type { PartnerMatch } from "../../gen/casecoord/v1/directory_pb";
 import { AgencyKindSchema } from "../../gen/casecoord/v1/directory_pb";
 import { apiDateFromInput, enumLabel, enumOptions, todayInJapan } from "../../format";
 import { tr } from "../../i18n";
-import { ErrorBanner, Field, Loading, Select, TextArea, useDraftGuard } from "../../ui/common";
+import { ErrorBanner, Field, Loading, Select, TextArea, useDraftGuard, useSubmission } from "../../ui/common";
 import { Dialog } from "../../ui/dialog";
 import { newRequestId, useVocab } from "../../lookups";
 
@@ -60,8 +60,7 @@ export function TransitionDialog({ kase, choice, onClose }: {
   const [decider, setDecider] = useState("");
   const [reason, setReason] = useState("");
   const [outcome, setOutcome] = useState(String(choice.outcomes?.[0] ?? 0));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ExplainedError>();
+  const { busy, error, run } = useSubmission();
   const needsReason = choice.reasonRequired || Number(outcome) === CaseOutcome.NOT_RESOLVED_REVIEWED;
   const title = tr(
     `${choice.label()}（${enumLabel(CaseStateSchema, kase.state)} → ${enumLabel(CaseStateSchema, choice.to)}）`,
@@ -69,11 +68,9 @@ export function TransitionDialog({ kase, choice, onClose }: {
   );
   return (
     <Dialog title={title} open onClose={() => onClose(false)}>
-      <form onSubmit={async (e) => {
+      <form onSubmit={(e) => {
         e.preventDefault();
-        setBusy(true);
-        setError(undefined);
-        try {
+        void run(async () => {
           await cases.transitionCase({
             name: kase.name,
             to: choice.to,
@@ -84,10 +81,7 @@ export function TransitionDialog({ kase, choice, onClose }: {
             etag: kase.etag,
           });
           onClose(true);
-        } catch (err) {
-          setError(explain(err));
-          setBusy(false);
-        }
+        });
       }}>
         {choice.outcomes && (
           <Select label={tr("終結の理由", "Outcome")} value={outcome} onValue={setOutcome}
@@ -118,8 +112,7 @@ export function ReferDialog({ kase, onClose }: { kase: Case; onClose: (changed: 
   const [chosen, setChosen] = useState<PartnerMatch>();
   const [role, setRole] = useState(String(TeamRole.PARTNER_SUPPORT));
   const [note, setNote] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ExplainedError>();
+  const { busy, error, run } = useSubmission();
   const [requestId] = useState(newRequestId);
   const noteRef = useRef<HTMLDivElement>(null);
   useDraftGuard(note !== "");
@@ -177,21 +170,16 @@ export function ReferDialog({ kase, onClose }: { kase: Case; onClose: (changed: 
         </>
       )}
       {chosen && (
-        <form onSubmit={async (e) => {
+        <form onSubmit={(e) => {
           e.preventDefault();
-          setBusy(true);
-          setError(undefined);
-          try {
+          void run(async () => {
             await cases.createReferral({
               parent: kase.name,
               requestId,
               referral: { agency: chosen.agency!.name, role: Number(role), note },
             });
             onClose(true);
-          } catch (err) {
-            setError(explain(err));
-            setBusy(false);
-          }
+          });
         }}>
           <p>{tr("紹介先", "Refer to")}: <strong>{chosen.agency!.displayName}</strong></p>
           <p class="hint">{chosen.explanation}</p>

@@ -1,7 +1,7 @@
 // One timeline of a case, newest first: consultation log entries (with their corrections),
 // state decisions and referral answers from the history, referrals, meetings and plan versions.
 import { useState } from "preact/hooks";
-import { cases, explain, type ExplainedError } from "../../api";
+import { cases } from "../../api";
 import type { CaseEvent, ConsultationEntry, Referral } from "../../gen/casecoord/v1/cases_pb";
 import {
   CaseEventKind, CaseEventKindSchema, CaseOutcomeSchema, CaseStateSchema, ConsultationKind,
@@ -12,7 +12,7 @@ import type { Meeting, SupportPlan } from "../../gen/casecoord/v1/meetings_pb";
 import { MeetingStateSchema, MeetingTypeSchema } from "../../gen/casecoord/v1/meetings_pb";
 import { enumLabel, fromApiDate, fromTimestamp, isoDate, todayInJapan, apiDateFromInput } from "../../format";
 import { tr } from "../../i18n";
-import { DateText, ErrorBanner, Field, TextArea, useDraftGuard } from "../../ui/common";
+import { DateText, ErrorBanner, Field, TextArea, useDraftGuard, useSubmission } from "../../ui/common";
 import { idOf, newRequestId, UserName } from "../../lookups";
 
 export interface TimelineData {
@@ -220,17 +220,14 @@ function ConsultationItem({ entry, agency, canLog, onChanged }: {
 function CorrectionForm({ entry, onDone }: { entry: ConsultationEntry; onDone: (changed: boolean) => void }) {
   const [summary, setSummary] = useState(entry.summary);
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ExplainedError>();
+  const { busy, error, run } = useSubmission();
   const [requestId] = useState(newRequestId);
   useDraftGuard(summary !== entry.summary || reason !== "");
   const parent = entry.name.split("/consultations/")[0];
   return (
-    <form class="card" onSubmit={async (e) => {
+    <form class="card" onSubmit={(e) => {
       e.preventDefault();
-      setBusy(true);
-      setError(undefined);
-      try {
+      void run(async () => {
         await cases.appendConsultation({
           parent,
           requestId,
@@ -245,10 +242,7 @@ function CorrectionForm({ entry, onDone }: { entry: ConsultationEntry; onDone: (
           },
         });
         onDone(true);
-      } catch (err) {
-        setError(explain(err));
-        setBusy(false);
-      }
+      });
     }}>
       <TextArea label={tr("訂正内容", "Corrected text")} value={summary} onValue={setSummary} required />
       <Field label={tr("訂正の理由", "Reason for the correction")} value={reason} onValue={setReason} required />

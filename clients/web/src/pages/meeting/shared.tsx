@@ -1,6 +1,6 @@
 // Helpers of the referral, meeting, plan, dispatch and directory pages on top of ../../lookups:
-// agency names as a map, agency choices, case numbers for a list of case names, and date
-// conversions for the forms.
+// agency names as a map, agency choices (the directory's, or given agencies'), case numbers for
+// a list of case names, and date conversions for the forms.
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { useEffect, useState } from "preact/hooks";
 import { cases } from "../../api";
@@ -42,6 +42,15 @@ export function agencyOptions(list: Agency[], emptyLabel: string): Array<{ value
       .slice()
       .sort((a, b) => compareJapanese(a.kana || a.displayName, b.kana || b.displayName))
       .map((a) => ({ value: a.name, label: a.displayName })),
+  ];
+}
+
+/** Options for a <Select> of the given agencies ("agencies/…"), each once in the order given and
+ *  shown by name, with a leading empty choice. */
+export function agencyChoices(agencies: string[], names: Map<string, string>, emptyLabel: string): Array<{ value: string; label: string }> {
+  return [
+    { value: "", label: emptyLabel },
+    ...[...new Set(agencies)].map((a) => ({ value: a, label: agencyName(names, a) })),
   ];
 }
 
