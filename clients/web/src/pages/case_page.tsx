@@ -23,6 +23,13 @@ interface CaseData extends TimelineData {
   kase: Case;
   /** Parts the caller may not read (e.g. meetings for some roles): shown as a note, not a failure. */
   missing: string[];
+  /** Only the case itself has arrived; the lists are still loading. */
+  pending?: boolean;
+}
+
+/** The page as soon as the case has arrived: its summary, with the lists still to come. */
+function pendingData(kase: Case): CaseData {
+  return { kase, consultations: [], history: [], referrals: [], meetings: [], plans: [], missing: [], pending: true };
 }
 
 async function all<T>(fetchPage: (token: string) => Promise<{ items: T[]; next: string }>): Promise<T[]> {
@@ -36,9 +43,11 @@ async function all<T>(fetchPage: (token: string) => Promise<{ items: T[]; next: 
   return out;
 }
 
-// Every call at once: the page waits for one round trip, not two.
-async function loadCase(name: string, signal: AbortSignal): Promise<CaseData> {
+// Every call at once: the page waits for one round trip, not two; `onCase` gets the case as soon
+// as it arrives, so the summary shows before the lists.
+async function loadCase(name: string, signal: AbortSignal, onCase: (kase: Case) => void): Promise<CaseData> {
   const caseCall = cases.getCase({ name }, { signal });
+  caseCall.then((kase) => !signal.aborted && onCase(kase), () => undefined);
   const missing: string[] = [];
   const optional = <T,>(what: string, p: Promise<T[]>) => p.catch(() => {
     if (signal.aborted) throw new DOMException("aborted", "AbortError");
@@ -70,7 +79,7 @@ export function CasePage({ params }: { params: Record<string, string> }) {
   useEffect(() => {
     const controller = new AbortController();
     // A reload keeps the page on screen (and the forms' input) until the new data is in.
-    loadCase(name, controller.signal).then(
+    loadCase(name, controller.signal, (kase) => setState((s) => (s.data ? s : { data: pendingData(kase) }))).then(
       (data) => !controller.signal.aborted && setState({ data }),
       (error) => !controller.signal.aborted && setState((s) => ({ ...s, error: explain(error) })),
     );
@@ -248,7 +257,7 @@ function CaseView({ data, reload }: { data: CaseData; reload: () => void }) {
           </div>
         )}
         <h3>{tr("紹介", "Referrals")}</h3>
-        {data.referrals.length === 0 ? <p class="empty">{tr("紹介はまだありません。", "No referrals yet.")}</p> : (
+        {data.pending ? <Loading /> : data.referrals.length === 0 ? <p class="empty">{tr("紹介はまだありません。", "No referrals yet.")}</p> : (
           <div class="table-wrap">
             <table>
               <caption class="case-vh">{tr("紹介", "Referrals")}</caption>
@@ -293,10 +302,10 @@ function CaseView({ data, reload }: { data: CaseData; reload: () => void }) {
 
       <section aria-labelledby="case-timeline">
         <h2 id="case-timeline">{tr("経過", "Timeline")}</h2>
-        <Timeline data={data} agency={agency} canLog={canLog && !purged} onChanged={() => {
+        {data.pending ? <Loading /> : <Timeline data={data} agency={agency} canLog={canLog && !purged} onChanged={() => {
           setNotice(tr("訂正を記録しました。", "Correction recorded."));
           reload();
-        }} />
+        }} />}
       </section>
 
       {transition && (
