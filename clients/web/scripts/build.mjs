@@ -13,7 +13,7 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 const result = await build({
-  entryPoints: [join(web, "src/main.tsx"), join(web, "src/styles.css")],
+  entryPoints: [join(web, "src/boot.ts"), join(web, "src/main.tsx"), join(web, "src/styles.css")],
   outdir: join(dist, "assets"),
   entryNames: "[name]-[hash]",
   chunkNames: "chunk-[hash]",
@@ -31,9 +31,17 @@ const result = await build({
 });
 
 const outputs = Object.entries(result.metafile.outputs);
-const outputOf = (source) => basename(outputs.find(([, o]) => o.entryPoint === source)[0]);
+const outputOf = (source) => outputs.find(([, o]) => o.entryPoint === source);
+const [mainPath, main] = outputOf("src/main.tsx");
+// The chunks the main script imports statically, fetched at once rather than after it is parsed.
+const preloads = main.imports
+  .filter((i) => i.kind === "import-statement")
+  .map((i) => `<link rel="modulepreload" href="/assets/${basename(i.path)}">`)
+  .join("\n");
 const html = readFileSync(join(web, "src/index.html"), "utf8")
-  .replace("%SCRIPT%", `/assets/${outputOf("src/main.tsx")}`)
-  .replace("%STYLE%", `/assets/${outputOf("src/styles.css")}`);
+  .replace("%PRELOADS%", preloads)
+  .replace("%BOOT%", `/assets/${basename(outputOf("src/boot.ts")[0])}`)
+  .replace("%SCRIPT%", `/assets/${basename(mainPath)}`)
+  .replace("%STYLE%", `/assets/${basename(outputOf("src/styles.css")[0])}`);
 writeFileSync(join(dist, "index.html"), html);
 copyFileSync(join(web, "src/favicon.svg"), join(dist, "favicon.svg"));

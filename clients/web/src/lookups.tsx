@@ -106,6 +106,8 @@ export function useAgencies(): Agency[] {
 
 /** Resolves the names of these agencies (GetAgency for each one not yet known, in parallel). */
 export async function resolveAgencyNames(names: string[]): Promise<void> {
+  // The whole directory is on its way: it names them all in one call.
+  if (agencyListLoad) await agencyListLoad.catch(() => undefined);
   const wanted = [...new Set(names.filter((n) => n && !agencyNames.has(n)))];
   await Promise.all(
     wanted.map((name) => {

@@ -5,4 +5,5 @@ import { loadSession } from "./session";
 const root = document.getElementById("app")!;
 root.textContent = "";
 render(<App />, root);
-void loadSession();
+// boot.ts has usually asked already; if it has not run yet, its answer is dropped unread.
+void loadSession(window.casecoordSession);

@@ -94,9 +94,18 @@ function failureOf(body: ErrorBody): SignInOutcome {
   return { kind: "failed", message, retryAfterSeconds };
 }
 
-/** Reads the current session from the server; the sign-in page when there is none. */
-export async function loadSession(): Promise<void> {
-  const response = await postAuth("/auth/session", {});
+declare global {
+  interface Window {
+    /** The answer to /auth/session that boot.ts asked for before this script ran. */
+    casecoordSession?: Promise<Response>;
+  }
+}
+
+/** Reads the current session from the server; the sign-in page when there is none. Only the
+ *  page's first call may pass `early` (boot.ts's answer): any later answer of it is stale. */
+export async function loadSession(early?: Promise<Response>): Promise<void> {
+  window.casecoordSession = undefined;
+  const response = await (early ?? postAuth("/auth/session", {})).catch(() => postAuth("/auth/session", {}));
   if (!response.ok) {
     user = undefined;
     phase = "signed-out";

@@ -16,7 +16,7 @@ import { tr } from "../i18n";
 import { currentUser, hasRole } from "../session";
 import { DateText, ErrorBanner, Field, Loading, PageTitle, Select, TextArea, useDraftGuard, useSubmission } from "../ui/common";
 import { ReferDialog, TransitionDialog, transitionsFrom, type TransitionChoice } from "./case/dialogs";
-import { idOf, newRequestId, useAgencies, useAgencyNames, UserName, useVocab } from "../lookups";
+import { idOf, loadAgencies, loadTerms, newRequestId, useAgencies, useAgencyNames, UserName, useVocab } from "../lookups";
 import { Timeline, type TimelineData } from "./case/timeline";
 
 interface CaseData extends TimelineData {
@@ -47,6 +47,9 @@ async function all<T>(fetchPage: (token: string) => Promise<{ items: T[]; next: 
 // as it arrives, so the summary shows before the lists.
 async function loadCase(name: string, signal: AbortSignal, onCase: (kase: Case) => void): Promise<CaseData> {
   const caseCall = cases.getCase({ name }, { signal });
+  // What the page will look up once it renders, asked for now (each is kept for the page load).
+  for (const list of ["districts", "issue-tags"] as const) void loadTerms(list).catch(() => undefined);
+  void loadAgencies().catch(() => undefined);
   caseCall.then((kase) => !signal.aborted && onCase(kase), () => undefined);
   const missing: string[] = [];
   const optional = <T,>(what: string, p: Promise<T[]>) => p.catch(() => {
