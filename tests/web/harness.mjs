@@ -55,8 +55,9 @@ export function totpCode(user, unixSeconds = Date.now() / 1000) {
 // ---------------------------------------------------------------------------------------------
 // The server.
 
-/** Starts a fresh caseserver in development mode; resolves once both listeners serve. */
-export async function startServer({ name = "console" } = {}) {
+/** Starts a fresh caseserver in development mode; resolves once both listeners serve.
+ *  `settings` are added to its configuration ({ "session-idle-minutes": 3 }). */
+export async function startServer({ name = "console", settings = {} } = {}) {
   const caseserver = join(BUILD_DIR, "services/server/caseserver");
   if (!existsSync(caseserver)) throw new Error(`no caseserver at ${caseserver} (build first)`);
   if (!existsSync(join(CONSOLE_DIR, "index.html"))) {
@@ -70,7 +71,8 @@ export async function startServer({ name = "console" } = {}) {
   const conf = readFileSync(join(SOURCE_DIR, "deploy/dev.conf"), "utf8")
     .replaceAll("var/dev", dir)
     .replaceAll("deploy/demo/", `${SOURCE_DIR}/deploy/demo/`);
-  writeFileSync(join(dir, "dev.conf"), `${conf}\nconsole-dir = ${CONSOLE_DIR}\n`);
+  const extra = Object.entries(settings).map(([key, value]) => `${key} = ${value}\n`).join("");
+  writeFileSync(join(dir, "dev.conf"), `${conf}\nconsole-dir = ${CONSOLE_DIR}\n${extra}`);
 
   const child = spawn(caseserver, ["serve", "--config", join(dir, "dev.conf"),
     "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"], {
@@ -161,8 +163,8 @@ export async function startServer({ name = "console" } = {}) {
  * A run: server + browser + the record of pages. `name` names the screenshots' subdirectory
  * (<build>/console-screenshots/<name>/).
  */
-export async function startRun(name) {
-  const server = await startServer({ name });
+export async function startRun(name, settings = {}) {
+  const server = await startServer({ name, settings });
   let browser;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });

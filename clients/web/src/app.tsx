@@ -75,8 +75,10 @@ function SignedIn() {
           <button type="button" onClick={() => signOut()}>{tr("サインアウト", "Sign out")}</button>
         </div>
       </header>
-      <main id="main" tabIndex={-1} inert={phase === "reauth"}>
-        {phase === "reauth" ? null : allowed && found ? (
+      {/* While the same user signs in again, the page stays mounted (what was typed is kept and
+          the failed call is sent again) but inert, behind an opaque cover. */}
+      <main id="main" tabIndex={-1} inert={phase === "reauth"} aria-hidden={phase === "reauth" ? "true" : undefined}>
+        {allowed && found ? (
           <found.route.page params={found.params} key={path} />
         ) : (
           <NotFound />
@@ -90,7 +92,8 @@ function SignedIn() {
           {tr("続ける", "Stay signed in")}
         </button>
       </Dialog>
-      <Dialog title={tr("再度サインインしてください", "Please sign in again")} open={phase === "reauth"} mustAnswer>
+      <Dialog title={tr("再度サインインしてください", "Please sign in again")} open={phase === "reauth"} mustAnswer
+        className="reauth">
         <p>{tr("セッションが終了しました。入力中の内容は保持されています。サインインすると続きから送信します。",
           "Your session ended. What you typed is kept and will be sent once you sign in.")}</p>
         <SignInForm fixedUserId={user.userId} />

@@ -3,8 +3,10 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useId, useRef } from "preact/hooks";
 
-export function Dialog({ title, open, onClose, children, mustAnswer }: {
+export function Dialog({ title, open, onClose, children, mustAnswer, className }: {
   title: string;
+  /** A class for the <dialog> (e.g. "reauth": an opaque backdrop that hides the page). */
+  className?: string;
   open: boolean;
   onClose?: () => void;
   children: ComponentChildren;
@@ -21,6 +23,7 @@ export function Dialog({ title, open, onClose, children, mustAnswer }: {
   return (
     <dialog
       ref={ref}
+      class={className}
       aria-labelledby={titleId}
       onCancel={(e) => {
         if (mustAnswer) e.preventDefault();
