@@ -114,7 +114,9 @@ class SignIn {
 
   SessionTable& sessions() { return sessions_; }
   // The registry's record of `user_id` (what the console shows of the signed-in user).
-  std::optional<v1::User> FindUser(const std::string& user_id) const { return users_.Find(user_id); }
+  std::optional<v1::User> FindUser(const std::string& user_id) const {
+    return users_.Find(user_id);
+  }
   const SignInOptions& options() const { return options_; }
   // Ends expired sessions and enrolments (audited); the server calls it every minute.
   void Sweep();

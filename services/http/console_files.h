@@ -33,8 +33,6 @@ class ConsoleFiles {
   // with "..", empty segments or characters outside [A-Za-z0-9._/-].
   const ConsoleFile* Find(std::string_view request_path) const;
 
-  size_t size() const { return files_.size(); }
-
  private:
   std::map<std::string, ConsoleFile, std::less<>> files_;  // by path relative to the dir
 };
