@@ -248,6 +248,36 @@ v1::UserCard CardOf(const v1::User& user) {
   return card;
 }
 
+// The cards of the named users the registry knows, in the request's order.
+Status AddNamedUsers(const auth::UserRegistry& users, const v1::LookupUsersRequest& request,
+                     v1::LookupUsersResponse* response) {
+  for (int i = 0; i < request.names_size(); ++i) {
+    auto user_id = auth::UserRegistry::ParseUserName(request.names(i),
+                                                     ("names[" + std::to_string(i) + "]").c_str());
+    if (!user_id.ok()) return user_id.status();
+    if (auto user = users.Find(*user_id)) *response->add_users() = CardOf(*user);
+  }
+  return Status::Ok();
+}
+
+// The cards of the agency's active users, by user id. The registry holds the city's staff
+// (hundreds), so one pass over it is cheap.
+void AddAgencyStaff(const auth::UserRegistry& users, const std::string& agency,
+                    v1::LookupUsersResponse* response) {
+  std::string after;
+  bool more = true;
+  while (more && response->users_size() < kMaxAgencyStaff) {
+    const auto page = users.List(after, kMaxAgencyStaff, &more);
+    if (page.empty()) return;
+    for (const auto& user : page) {
+      if (user.agency() == agency && user.state() == v1::User::ACTIVE) {
+        *response->add_users() = CardOf(user);
+      }
+    }
+    after = page.back().name().substr(page.back().name().find('/') + 1);
+  }
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* AdminService::LookupUsers(grpc::CallbackServerContext* context,
@@ -262,26 +292,8 @@ grpc::ServerUnaryReactor* AdminService::LookupUsers(grpc::CallbackServerContext*
         if (!request->agency().empty() && request->names_size() > 0) {
           return Status::InvalidArgument("agency", "give either names or an agency, not both");
         }
-        for (int i = 0; i < request->names_size(); ++i) {
-          auto user_id = auth::UserRegistry::ParseUserName(
-              request->names(i), ("names[" + std::to_string(i) + "]").c_str());
-          if (!user_id.ok()) return user_id.status();
-          if (auto user = deps_.users->Find(*user_id)) *response->add_users() = CardOf(*user);
-        }
-        if (request->agency().empty()) return Status::Ok();
-        // The registry holds the city's staff (hundreds); one pass over it is cheap.
-        std::string after;
-        bool more = true;
-        while (more && response->users_size() < kMaxAgencyStaff) {
-          const auto page = deps_.users->List(after, kMaxAgencyStaff, &more);
-          for (const auto& user : page) {
-            if (user.agency() == request->agency() && user.state() == v1::User::ACTIVE) {
-              *response->add_users() = CardOf(user);
-            }
-          }
-          if (page.empty()) break;
-          after = page.back().name().substr(page.back().name().find('/') + 1);
-        }
+        if (request->agency().empty()) return AddNamedUsers(*deps_.users, *request, response);
+        AddAgencyStaff(*deps_.users, request->agency(), response);
         return Status::Ok();
       });
 }
