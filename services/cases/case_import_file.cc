@@ -227,7 +227,7 @@ class RowConverter {
   }
 
   void StartCase(const text::TableRow& row, const std::string& source_id) {
-    current_.emplace();
+    current_.emplace(OpenCase{});  // clang 14 cannot default-construct it in place here
     current_->first_row = &row;
     ImportedCaseDraft& draft = current_->draft;
     draft.source_id = source_id;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <vector>
 
 #include "services/cases/case_layout.h"
@@ -37,9 +38,7 @@ std::vector<std::string_view> SpaceSeparatedParts(std::string_view text) {
   size_t start = 0;
   for (size_t i = 0; i <= text.size();) {
     size_t separator = 0;
-    if (i == text.size()) {
-      separator = 1;
-    } else if (text[i] == ' ' || text[i] == '\t') {
+    if (i == text.size() || text[i] == ' ' || text[i] == '\t') {
       separator = 1;
     } else if (text.substr(i, 3) == "\u3000") {
       separator = 3;
@@ -130,6 +129,28 @@ bool HasPhone(const v1::Case& record, const std::string& digits) {
   if (PhoneDigits(record.phone()) == digits) return true;
   return std::any_of(record.members().begin(), record.members().end(),
                      [&](const auto& member) { return PhoneDigits(member.phone()) == digits; });
+}
+
+// The phone numbers (digits only) of a household and its members.
+std::set<std::string> PhonesOf(const v1::Case& input) {
+  std::set<std::string> phones;
+  if (!PhoneDigits(input.phone()).empty()) phones.insert(PhoneDigits(input.phone()));
+  for (const auto& member : input.members()) {
+    if (!PhoneDigits(member.phone()).empty()) phones.insert(PhoneDigits(member.phone()));
+  }
+  return phones;
+}
+
+// Whether `record` shares a member (name and birth date) or a phone number with `input`.
+bool IsSameHousehold(const v1::Case& record, const v1::Case& input,
+                     const std::set<std::string>& phones) {
+  const bool same_person =
+      std::any_of(input.members().begin(), input.members().end(), [&](const auto& member) {
+        return member.has_birth_date() &&
+               HasSamePerson(record, FoldSearchText(member.display_name()), member.birth_date());
+      });
+  return same_person || std::any_of(phones.begin(), phones.end(),
+                                    [&](const auto& phone) { return HasPhone(record, phone); });
 }
 
 }  // namespace
@@ -305,13 +326,19 @@ Result<std::vector<uint64_t>> CaseStore::SearchCandidates(const SearchQuery& que
       ids->push_back(id);
     }
   }
-  for (const auto& term : QueryTerms(query)) {
-    if (ids && ids->empty()) break;
+  CASECOORD_RETURN_IF_ERROR(IntersectCasesWithTerms(QueryTerms(query), &ids));
+  return ids.value_or(std::vector<uint64_t>());
+}
+
+Status CaseStore::IntersectCasesWithTerms(const std::vector<std::string>& terms,
+                                          std::optional<std::vector<uint64_t>>* ids) const {
+  for (const auto& term : terms) {
+    if (*ids && (*ids)->empty()) break;
     auto with_term = CasesWithTerm(term);
     if (!with_term.ok()) return with_term.status();
-    ids = ids ? Intersect(*ids, *with_term) : std::move(with_term).value();
+    *ids = *ids ? Intersect(**ids, *with_term) : std::move(with_term).value();
   }
-  return ids.value_or(std::vector<uint64_t>());
+  return Status::Ok();
 }
 
 Result<CasePage> CaseStore::Search(const Viewer& viewer, const SearchQuery& query,
@@ -348,47 +375,38 @@ Result<CasePage> CaseStore::Search(const Viewer& viewer, const SearchQuery& quer
   return page;
 }
 
-Result<std::vector<v1::Case>> CaseStore::PossibleDuplicates(const v1::Case& input) const {
+Result<std::set<uint64_t>> CaseStore::DuplicateCandidates(
+    const v1::Case& input, const std::set<std::string>& phones) const {
   std::set<uint64_t> candidates;
-  const auto add = [&](std::vector<std::string> terms) -> Status {
+  const auto add = [&](const std::vector<std::string>& terms) -> Status {
     std::optional<std::vector<uint64_t>> ids;
-    for (const auto& term : terms) {
-      auto with_term = CasesWithTerm(term);
-      if (!with_term.ok()) return with_term.status();
-      ids = ids ? Intersect(*ids, *with_term) : std::move(with_term).value();
-    }
+    CASECOORD_RETURN_IF_ERROR(IntersectCasesWithTerms(terms, &ids));
     if (ids) candidates.insert(ids->begin(), ids->end());
     return Status::Ok();
   };
-  std::set<std::string> phones;
-  if (!PhoneDigits(input.phone()).empty()) phones.insert(PhoneDigits(input.phone()));
   for (const auto& member : input.members()) {
     const std::string folded = FoldSearchText(member.display_name());
-    if (member.has_birth_date() && !folded.empty()) {
-      CASECOORD_RETURN_IF_ERROR(add({SearchTerm(kNameField, folded),
-                                     SearchTerm(kBirthField, BirthDateTerm(member.birth_date()))}));
-    }
-    if (!PhoneDigits(member.phone()).empty()) phones.insert(PhoneDigits(member.phone()));
+    if (!member.has_birth_date() || folded.empty()) continue;
+    CASECOORD_RETURN_IF_ERROR(add({SearchTerm(kNameField, folded),
+                                   SearchTerm(kBirthField, BirthDateTerm(member.birth_date()))}));
   }
   for (const auto& phone : phones) CASECOORD_RETURN_IF_ERROR(add({SearchTerm(kPhoneField, phone)}));
+  return candidates;
+}
 
+Result<std::vector<v1::Case>> CaseStore::PossibleDuplicates(const v1::Case& input) const {
+  const std::set<std::string> phones = PhonesOf(input);
+  auto candidates = DuplicateCandidates(input, phones);
+  if (!candidates.ok()) return candidates.status();
   std::vector<v1::Case> matches;
-  for (auto id = candidates.rbegin(); id != candidates.rend(); ++id) {
+  for (auto id = candidates->rbegin(); id != candidates->rend(); ++id) {
     auto stored = Load(*id);
     if (!stored.ok() && stored.status().Is(Reason::kCasePurged)) continue;
     if (!stored.ok()) return stored.status();
-    const v1::Case& record = stored->record;
-    const bool same_person =
-        std::any_of(input.members().begin(), input.members().end(), [&](const auto& member) {
-          return member.has_birth_date() &&
-                 HasSamePerson(record, FoldSearchText(member.display_name()), member.birth_date());
-        });
-    const bool same_phone = std::any_of(phones.begin(), phones.end(),
-                                        [&](const auto& phone) { return HasPhone(record, phone); });
-    if (!same_person && !same_phone) continue;
+    if (!IsSameHousehold(stored->record, input, phones)) continue;
     v1::Case match;  // the public identification only: the caller needs no more
-    match.set_name(record.name());
-    match.set_case_number(record.case_number());
+    match.set_name(stored->record.name());
+    match.set_case_number(stored->record.case_number());
     matches.push_back(std::move(match));
   }
   return matches;

@@ -39,6 +39,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -270,6 +271,14 @@ class CaseStore final : public CaseAccess {
   void PutCaseNumber(uint64_t id, const v1::Case& record, storage::WriteBatch* batch) const;
   // The ids (ascending) of the cases with search term `term` (case_search.h's spelling).
   Result<std::vector<uint64_t>> CasesWithTerm(const std::string& term) const;
+  // The ids (ascending) of the cases with every one of `terms`, intersected into `ids` (nullopt:
+  // no term has narrowed the set yet). Stops early once the set is empty.
+  Status IntersectCasesWithTerms(const std::vector<std::string>& terms,
+                                 std::optional<std::vector<uint64_t>>* ids) const;
+  // The ids of the cases that could be `input`'s household: the same member (name and birth
+  // date) or the same phone number as one of `phones`.
+  Result<std::set<uint64_t>> DuplicateCandidates(const v1::Case& input,
+                                                 const std::set<std::string>& phones) const;
   // The ids (ascending) of the cases the index finds for every criterion of `query`.
   Result<std::vector<uint64_t>> SearchCandidates(const SearchQuery& query) const;
   // Indexes every case for search, in batches; returns how many.
