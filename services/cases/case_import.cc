@@ -71,28 +71,7 @@ Result<v1::ImportCasesResponse> CaseImports::Prepare(const std::string& user_id,
   *response.mutable_problems() = file.problems;
   int rejected = file.rejected;
   std::vector<const ImportedCaseDraft*> fresh;
-  for (const ImportedCaseDraft& draft : file.cases) {
-    CASECOORD_ASSIGN_OR_RETURN(const std::optional<uint64_t> earlier,
-                               ImportedBefore(draft.source_id));
-    if (earlier) {
-      CASECOORD_ASSIGN_OR_RETURN(const v1::Case existing, cases_.GetPublic(CaseName(*earlier)));
-      v1::ImportedCase& listed = *response.add_cases();
-      listed.set_source_id(draft.source_id);
-      listed.set_line(draft.line);
-      listed.set_case_(existing.name());
-      listed.set_case_number(existing.case_number());
-      listed.set_already_imported(true);
-      continue;
-    }
-    const Status refusal = cases_.CheckNewCase(draft.input).status();
-    if (!refusal.ok()) {
-      if (!IsCaseProblem(refusal)) return refusal;
-      ReportRefusal(file, draft, refusal, &response);
-      ++rejected;
-      continue;
-    }
-    fresh.push_back(&draft);
-  }
+  CASECOORD_RETURN_IF_ERROR(Classify(file, &response, &rejected, &fresh));
   response.set_unchanged(response.cases_size());
   response.set_rejected(rejected);
   response.set_created(static_cast<int>(fresh.size()));
@@ -109,6 +88,41 @@ Result<v1::ImportCasesResponse> CaseImports::Prepare(const std::string& user_id,
     response.set_applied(true);
     return response;
   }
+  CASECOORD_RETURN_IF_ERROR(PutFresh(user_id, fresh, &response, batch));
+  response.set_applied(true);
+  return response;
+}
+
+Status CaseImports::Classify(const CaseImportFile& file, v1::ImportCasesResponse* response,
+                             int* rejected, std::vector<const ImportedCaseDraft*>* fresh) const {
+  for (const ImportedCaseDraft& draft : file.cases) {
+    CASECOORD_ASSIGN_OR_RETURN(const std::optional<uint64_t> earlier,
+                               ImportedBefore(draft.source_id));
+    if (earlier) {
+      CASECOORD_ASSIGN_OR_RETURN(const v1::Case existing, cases_.GetPublic(CaseName(*earlier)));
+      v1::ImportedCase& listed = *response->add_cases();
+      listed.set_source_id(draft.source_id);
+      listed.set_line(draft.line);
+      listed.set_case_(existing.name());
+      listed.set_case_number(existing.case_number());
+      listed.set_already_imported(true);
+      continue;
+    }
+    const Status refusal = cases_.CheckNewCase(draft.input).status();
+    if (!refusal.ok()) {
+      if (!IsCaseProblem(refusal)) return refusal;
+      ReportRefusal(file, draft, refusal, response);
+      ++*rejected;
+      continue;
+    }
+    fresh->push_back(&draft);
+  }
+  return Status::Ok();
+}
+
+Status CaseImports::PutFresh(const std::string& user_id,
+                             const std::vector<const ImportedCaseDraft*>& fresh,
+                             v1::ImportCasesResponse* response, storage::WriteBatch* batch) const {
   CASECOORD_ASSIGN_OR_RETURN(const uint64_t first_id, cases_.creates().NextId());
   CaseStore::PendingNumbers pending;
   uint64_t id = first_id;
@@ -120,7 +134,7 @@ Result<v1::ImportCasesResponse> CaseImports::Prepare(const std::string& user_id,
     std::string id_value;
     storage::AppendUint64(&id_value, id);
     batch->Put(ColumnFamily::kIndexes, kCaseImportSource.Key(draft->source_id), id_value);
-    v1::ImportedCase& listed = *response.add_cases();
+    v1::ImportedCase& listed = *response->add_cases();
     listed.set_source_id(draft->source_id);
     listed.set_line(draft->line);
     listed.set_case_(created.record.name());
@@ -128,8 +142,7 @@ Result<v1::ImportCasesResponse> CaseImports::Prepare(const std::string& user_id,
     ++id;
   }
   cases_.creates().Take(id - 1, batch);
-  response.set_applied(true);
-  return response;
+  return Status::Ok();
 }
 
 Status CaseImports::PutDecisions(const std::string& user_id, uint64_t id,

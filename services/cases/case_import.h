@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "casecoord/v1/cases.pb.h"
 #include "services/cases/case_import_file.h"
@@ -39,6 +40,14 @@ class CaseImports {
  private:
   // The case an earlier import made of `source_id`, or nullopt.
   Result<std::optional<uint64_t>> ImportedBefore(const std::string& source_id) const;
+  // Sorts the file's cases into those imported before (listed in `response` as such), those the
+  // case rules refuse (reported, counted in `rejected`) and the new ones (`fresh`).
+  Status Classify(const CaseImportFile& file, v1::ImportCasesResponse* response, int* rejected,
+                  std::vector<const ImportedCaseDraft*>* fresh) const;
+  // Prepares the `fresh` cases, their decisions and source-id index entries into `batch`, each
+  // listed in `response` with its new name and number.
+  Status PutFresh(const std::string& user_id, const std::vector<const ImportedCaseDraft*>& fresh,
+                  v1::ImportCasesResponse* response, storage::WriteBatch* batch) const;
   // The problems CaseStore finds with a case of the file, located in the file.
   void ReportRefusal(const CaseImportFile& file, const ImportedCaseDraft& draft,
                      const Status& refusal, v1::ImportCasesResponse* response) const;

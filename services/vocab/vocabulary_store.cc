@@ -54,7 +54,8 @@ Result<std::unique_ptr<VocabularyStore>> VocabularyStore::Open(const storage::St
   std::unique_ptr<VocabularyStore> store(new VocabularyStore(clock));
   CASECOORD_RETURN_IF_ERROR(storage::ForEachRecord<v1::Term>(
       storage, ColumnFamily::kRecords, storage::key_spaces::kVocabularyTerm.Prefix(), "",
-      Reason::kVocabularyRecordCorrupt, [&store](std::string_view, v1::Term term) -> Result<bool> {
+      Reason::kVocabularyRecordCorrupt,
+      [&store](std::string_view, const v1::Term& term) -> Result<bool> {
         store->catalog_.Put(term);
         return true;
       }));
