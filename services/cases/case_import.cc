@@ -108,7 +108,7 @@ Status CaseImports::Classify(const CaseImportFile& file, v1::ImportCasesResponse
       listed.set_already_imported(true);
       continue;
     }
-    const Status refusal = cases_.CheckNewCase(draft.input).status();
+    Status refusal = cases_.CheckNewCase(draft.input).status();
     if (!refusal.ok()) {
       if (!IsCaseProblem(refusal)) return refusal;
       ReportRefusal(file, draft, refusal, response);

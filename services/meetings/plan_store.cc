@@ -294,6 +294,26 @@ Result<std::vector<v1::SupportPlan>> PlanStore::List(const std::string& parent, 
   return plans;
 }
 
+namespace {
+
+// The fields a review must carry: an evaluation, a decision, and the next review date unless the
+// plan closes.
+Status CheckReviewInput(const v1::PlanReview& input) {
+  if (input.evaluation().empty()) {
+    return Status::InvalidArgument("review.evaluation", "required");
+  }
+  if (input.decision() == v1::REVIEW_DECISION_UNSPECIFIED ||
+      !v1::ReviewDecision_IsValid(input.decision())) {
+    return Status::InvalidArgument("review.decision", "required");
+  }
+  if (input.decision() != v1::CLOSE && !IsDate(input.next_review_date())) {
+    return Status::InvalidArgument("review.next_review_date", "required unless the plan closes");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<v1::SupportPlan> PlanStore::PrepareReview(const std::string& user_id,
                                                  const v1::ReviewPlanRequest& request,
                                                  storage::WriteBatch* batch) const {
@@ -306,16 +326,7 @@ Result<v1::SupportPlan> PlanStore::PrepareReview(const std::string& user_id,
                   plan->name() + " is not the plan in force; review the latest");
   }
   const v1::PlanReview& input = request.review();
-  if (input.evaluation().empty()) {
-    return Status::InvalidArgument("review.evaluation", "required");
-  }
-  if (input.decision() == v1::REVIEW_DECISION_UNSPECIFIED ||
-      !v1::ReviewDecision_IsValid(input.decision())) {
-    return Status::InvalidArgument("review.decision", "required");
-  }
-  if (input.decision() != v1::CLOSE && !IsDate(input.next_review_date())) {
-    return Status::InvalidArgument("review.next_review_date", "required unless the plan closes");
-  }
+  CASECOORD_RETURN_IF_ERROR(CheckReviewInput(input));
   v1::PlanReview review = input;
   review.set_number(plan->reviews_size() + 1);
   if (!review.has_review_date()) {

@@ -47,6 +47,116 @@ std::optional<int> ParseOrder(std::string_view text) {
   return value;
 }
 
+// An import's rows: where each cell is, the problems found so far, and the ids and labels seen.
+class ImportRows {
+ public:
+  ImportRows(const std::vector<int>& columns, FieldViolations& problems)
+      : columns_(columns), problems_(problems) {}
+
+  std::string Cell(const text::CsvRow& row, int column) const {
+    const int index = columns_[column];
+    return index < 0 ? std::string() : row.fields[index];
+  }
+
+  void Problem(const text::CsvRow& row, int column, const std::string& problem) {
+    problems_(
+        "line " + std::to_string(row.line) + ", column " + std::to_string(columns_[column] + 1),
+        problem);
+  }
+
+  struct Key {
+    Vocabulary list;
+    std::string id;
+    int order;
+  };
+  // The row's list, id and order, once each is valid and the id is new in the file; nullopt
+  // (with the problem noted) otherwise.
+  std::optional<Key> KeyOf(const text::CsvRow& row) {
+    const std::optional<Vocabulary> list = ParseListId(Cell(row, 0));
+    if (!list) return Fail(row, 0, "must be districts, issue-tags or fields");
+    std::string id = Cell(row, 1);
+    if (auto problem = IdProblem(*list, id)) return Fail(row, 1, *problem);
+    if (!seen_ids_.insert({static_cast<int>(*list), id}).second) {
+      return Fail(row, 1, "\"" + id + "\" is given twice");
+    }
+    const std::optional<int> order = ParseOrder(Cell(row, 4));
+    if (!order) return Fail(row, 4, "must be a whole number from 0 to 1,000,000");
+    return Key{*list, std::move(id), *order};
+  }
+
+  // Notes the field violations of `valid` at their columns; false if there were any.
+  bool Valid(const text::CsvRow& row, const Status& valid) {
+    for (const auto& violation : valid.field_violations()) {
+      Problem(row,
+              violation.field == "label"     ? 2
+              : violation.field == "reading" ? 3
+                                             : 4,
+              violation.description);
+    }
+    return valid.ok();
+  }
+
+  // False (with the problem noted) if another row of the list has the same label.
+  bool NewLabel(const text::CsvRow& row, Vocabulary list, const std::string& label) {
+    if (seen_labels_.insert({static_cast<int>(list), label}).second) return true;
+    Problem(row, 2, "\"" + ShortQuote(label) + "\" is given twice");
+    return false;
+  }
+
+ private:
+  std::nullopt_t Fail(const text::CsvRow& row, int column, const std::string& problem) {
+    Problem(row, column, problem);
+    return std::nullopt;
+  }
+
+  const std::vector<int>& columns_;
+  FieldViolations& problems_;
+  std::set<std::pair<int, std::string>> seen_ids_;
+  std::set<std::pair<int, std::string>> seen_labels_;
+};
+
+enum class TermChange { kCreated, kUpdated, kUnchanged };
+
+bool SameContent(const v1::Term& a, const v1::Term& b) {
+  return a.label() == b.label() && a.reading() == b.reading() &&
+         a.display_order() == b.display_order();
+}
+
+TermChange ChangeOf(bool exists, const v1::Term& before, const v1::Term& after) {
+  if (!exists) return TermChange::kCreated;
+  return SameContent(before, after) ? TermChange::kUnchanged : TermChange::kUpdated;
+}
+
+void Count(TermChange change, v1::ImportTermsResponse* response) {
+  switch (change) {
+    case TermChange::kCreated:
+      response->set_created(response->created() + 1);
+      break;
+    case TermChange::kUpdated:
+      response->set_updated(response->updated() + 1);
+      break;
+    case TermChange::kUnchanged:
+      response->set_unchanged(response->unchanged() + 1);
+      break;
+  }
+}
+
+// VOCABULARY_FULL when adding `terms` would take a list over kMaxTermsPerList.
+Status CheckListCapacity(const TermCatalog& catalog,
+                         const std::vector<std::pair<Vocabulary, v1::Term>>& terms) {
+  for (Vocabulary list : kAllVocabularies) {
+    size_t added = 0;
+    for (const auto& [term_list, term] : terms) {
+      added += term_list == list && !catalog.Find(list, term.term_id()).has_value();
+    }
+    if (catalog.Size(list) + added > kMaxTermsPerList) {
+      return Status(Reason::kVocabularyFull, std::string(ListId(list)) + " would hold more than " +
+                                                 std::to_string(kMaxTermsPerList) + " terms");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<VocabularyStore>> VocabularyStore::Open(const storage::Storage& storage,
@@ -178,79 +288,29 @@ Result<v1::ImportTermsResponse> VocabularyStore::PrepareImport(
     problems("line " + std::to_string(problem.line) + ", column " + std::to_string(problem.column),
              problem.problem);
   }
-  auto cell = [&columns](const text::CsvRow& row, int column) -> std::string {
-    const int index = columns[column];
-    return index < 0 ? std::string() : row.fields[index];
-  };
+  ImportRows rows(columns, problems);
   v1::ImportTermsResponse response;
-  std::set<std::pair<int, std::string>> seen_ids, seen_labels;
   std::vector<std::pair<Vocabulary, v1::Term>> terms;
   for (const auto& row : table.rows) {
-    auto where = [&row, &columns](int column) {
-      return "line " + std::to_string(row.line) + ", column " + std::to_string(columns[column] + 1);
-    };
-    const std::optional<Vocabulary> list = ParseListId(cell(row, 0));
-    if (!list) {
-      problems(where(0), "must be districts, issue-tags or fields");
-      continue;
-    }
-    const std::string id = cell(row, 1);
-    if (auto problem = IdProblem(*list, id)) {
-      problems(where(1), *problem);
-      continue;
-    }
-    if (!seen_ids.insert({static_cast<int>(*list), id}).second) {
-      problems(where(1), "\"" + id + "\" is given twice");
-      continue;
-    }
-    const std::optional<int> order = ParseOrder(cell(row, 4));
-    if (!order) {
-      problems(where(4), "must be a whole number from 0 to 1,000,000");
-      continue;
-    }
-    v1::Term term = catalog_.Find(*list, id).value_or(v1::Term());
+    const std::optional<ImportRows::Key> key = rows.KeyOf(row);
+    if (!key) continue;
+    v1::Term term = catalog_.Find(key->list, key->id).value_or(v1::Term());
     const bool exists = term.has_update_time();
     const v1::Term before = term;
-    term.set_name(TermName(*list, id));
-    term.set_term_id(id);
-    term.set_label(cell(row, 2));
-    term.set_reading(cell(row, 3));
-    term.set_display_order(*order);
+    term.set_name(TermName(key->list, key->id));
+    term.set_term_id(key->id);
+    term.set_label(rows.Cell(row, 2));
+    term.set_reading(rows.Cell(row, 3));
+    term.set_display_order(key->order);
     if (term.state() == v1::Term::STATE_UNSPECIFIED) term.set_state(v1::Term::ACTIVE);
-    Status valid = Validate(*list, term, "");
-    if (!valid.ok()) {
-      for (const auto& violation : valid.field_violations()) {
-        problems(where(violation.field == "label"     ? 2
-                       : violation.field == "reading" ? 3
-                                                      : 4),
-                 violation.description);
-      }
-      continue;
-    }
-    if (!seen_labels.insert({static_cast<int>(*list), term.label()}).second) {
-      problems(where(2), "\"" + ShortQuote(term.label()) + "\" is given twice");
-      continue;
-    }
-    if (exists && before.label() == term.label() && before.reading() == term.reading() &&
-        before.display_order() == term.display_order()) {
-      response.set_unchanged(response.unchanged() + 1);
-      continue;
-    }
-    (exists ? response.set_updated(response.updated() + 1)
-            : response.set_created(response.created() + 1));
-    terms.emplace_back(*list, std::move(term));
+    if (!rows.Valid(row, Validate(key->list, term, ""))) continue;
+    if (!rows.NewLabel(row, key->list, term.label())) continue;
+    const TermChange change = ChangeOf(exists, before, term);
+    Count(change, &response);
+    if (change != TermChange::kUnchanged) terms.emplace_back(key->list, std::move(term));
   }
   CASECOORD_RETURN_IF_ERROR(problems.ToStatus());
-  for (Vocabulary list : kAllVocabularies) {
-    size_t added = 0;
-    for (const auto& [term_list, term] : terms) {
-      added += term_list == list && !catalog_.Find(list, term.term_id()).has_value();
-    }
-    if (catalog_.Size(list) + added > kMaxTermsPerList) {
-      return Status(Reason::kVocabularyFull, std::string(ListId(list)) + " would hold more than " +
-                                                 std::to_string(kMaxTermsPerList) + " terms");
-    }
-  }
+  CASECOORD_RETURN_IF_ERROR(CheckListCapacity(catalog_, terms));
   if (dry_run) return response;
   for (auto& [list, term] : terms) {
     Stamp(&term);
