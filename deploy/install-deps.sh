@@ -9,6 +9,8 @@ packages=(
   librocksdb-dev libssl-dev libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libicu-dev libxlsxwriter-dev libzip-dev libexpat1-dev
   libjemalloc-dev ccache
+  # The console's files are gzip-compressed once at start-up (services/http/console_files).
+  zlib1g-dev
   # Browser sign-in (issue 17): argon2id passwords, TOTP codes, enrolment QR codes.
   libargon2-dev liboath-dev libqrencode-dev
   # `make fuzz`: clang, and libFuzzer with the sanitizer runtimes (Debian 12: libclang-rt-14-dev).
