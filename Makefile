@@ -35,6 +35,7 @@ run: build
 	@echo "  Sign in as coordinator / coordinator-dev-password with the code from deploy/dev-totp.sh coordinator"
 	@echo "  (other demo users, same pattern: agency-staff, adviser, planner, auditor, admin; the server log"
 	@echo "  shows each demo user's authenticator secret, to add it to an authenticator app instead)."
+	@echo "  Metrics: curl http://127.0.0.1:9464/metrics; the access log (one JSON line per call) is on stdout."
 	$(CASESERVER) serve --config deploy/dev.conf
 
 # The unit and integration suite, the same suite under AddressSanitizer + UBSan, and the concurrent

@@ -20,11 +20,20 @@ packages=(
   # The web console (clients/web, built with npm) and its browser tests (headless Chromium;
   # a Japanese font so screenshots show the text).
   chromium fonts-ipafont-gothic
+  # Operations (issue 19): sd_notify and systemd-analyze for the unit, libcurl for off-site copies,
+  # promtool to check /metrics, Python with YAML to check the rendered Kubernetes manifests.
+  libsystemd-dev systemd libcurl4-openssl-dev prometheus python3 python3-yaml
 )
 # Node.js and npm: Debian's packages, unless a node with npm is already installed (another
 # distribution of Node ships its own npm, which Debian's npm package would conflict with).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   packages+=(nodejs npm)
+fi
+
+# kubectl renders the Kubernetes overlays in the tests: Debian's kubernetes-client, unless a
+# kubectl is already installed (a cloud SDK's, which would conflict with it).
+if ! command -v kubectl >/dev/null; then
+  packages+=(kubernetes-client)
 fi
 
 missing=()

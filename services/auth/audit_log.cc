@@ -583,7 +583,11 @@ Status AuditLog::CommitGroup(const std::deque<Pending>& group) {
     hash = PutEntry(batch, entry, micros, key_);
   }
   PutHead(batch, sequence, hash, key_);
+  const auto commit_started = std::chrono::steady_clock::now();
   Status status = failure.ok() ? storage_.Commit(batch) : failure;
+  commit_seconds_.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count());
+  group_entries_.Observe(static_cast<double>(group.size()));
   if (status.ok()) {
     MutexLock lock(mutex_);
     last_sequence_ = sequence;

@@ -52,6 +52,7 @@
 
 #include "casecoord/v1/identity.pb.h"
 #include "services/common/clock.h"
+#include "services/common/metrics.h"
 #include "services/common/status.h"
 #include "services/common/thread_annotations.h"
 #include "services/storage/storage.h"
@@ -182,6 +183,11 @@ class AuditLog {
                             entries_committed_.load(std::memory_order_relaxed)};
   }
 
+  // Per committed group, for /metrics: how many entries shared one synced write, and how long
+  // that write took (the fsync dominates it).
+  const metrics::Histogram& group_entries() const { return group_entries_; }
+  const metrics::Histogram& commit_seconds() const { return commit_seconds_; }
+
   // VerifyAuditTrail over this log's storage and key.
   AuditVerification Verify(const std::optional<AuditHead>& expected = std::nullopt) const;
   Result<AuditPage> List(const AuditQuery& query) const;
@@ -216,6 +222,8 @@ class AuditLog {
   Status injected_failure_ CASECOORD_GUARDED_BY(mutex_);
   std::atomic<uint64_t> groups_committed_{0};
   std::atomic<uint64_t> entries_committed_{0};
+  metrics::Histogram group_entries_{metrics::CountBuckets()};
+  metrics::Histogram commit_seconds_{metrics::LatencyBuckets()};
   std::thread committer_;  // last: started once everything above is initialised
 };
 

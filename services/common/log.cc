@@ -27,6 +27,8 @@ const char* LevelName(Level level) {
   return "info";
 }
 
+}  // namespace
+
 std::string UtcTimestamp() {
   auto now = std::chrono::system_clock::now();
   auto millis =
@@ -40,8 +42,6 @@ std::string UtcTimestamp() {
                 static_cast<int>(millis));
   return buffer;
 }
-
-}  // namespace
 
 void SetMinimumLevel(Level level) { g_minimum_level = static_cast<int>(level); }
 

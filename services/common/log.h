@@ -16,6 +16,9 @@ enum class Level { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 
 using Field = std::pair<std::string_view, std::string>;
 
+// The current time as the log writes it: "2026-11-22T03:24:00.123Z" (UTC, milliseconds).
+std::string UtcTimestamp();
+
 // Messages below `level` are dropped. Default: kInfo.
 void SetMinimumLevel(Level level);
 bool Enabled(Level level);

@@ -86,6 +86,11 @@ namespace casecoord {
   X(kPlaintextBackup, "PLAINTEXT_BACKUP", kFailedPrecondition, "暗号化されていないバックアップは使えません") \
   X(kBackupNotFound, "BACKUP_NOT_FOUND", kNotFound, "バックアップが見つかりません") \
   X(kTargetNotEmpty, "TARGET_NOT_EMPTY", kFailedPrecondition, "復元先のディレクトリが空ではありません") \
+  X(kBackupVerificationFailed, "BACKUP_VERIFICATION_FAILED", kDataLoss, "バックアップの検証に失敗しました。管理者に連絡してください") \
+  X(kOffsiteUnavailable, "OFFSITE_UNAVAILABLE", kUnavailable, "バックアップの保管先に接続できません") \
+  X(kOffsiteRefused, "OFFSITE_REFUSED", kFailedPrecondition, "バックアップの保管先が要求を拒否しました（認証情報と設定を確認してください）") \
+  X(kOffsiteObjectNotFound, "OFFSITE_OBJECT_NOT_FOUND", kNotFound, "保管先にバックアップのファイルが見つかりません") \
+  X(kOffsiteCopyCorrupt, "OFFSITE_COPY_CORRUPT", kDataLoss, "保管先のバックアップが破損しています") \
   X(kKeyFileExists, "KEY_FILE_EXISTS", kFailedPrecondition, "鍵ファイルは既に存在します") \
   X(kKeyFileMalformed, "KEY_FILE_MALFORMED", kFailedPrecondition, "鍵ファイルの形式が正しくありません") \
   X(kKeyFilePermissions, "KEY_FILE_PERMISSIONS", kFailedPrecondition, "鍵ファイルが他の利用者から読める設定になっています") \
@@ -98,6 +103,7 @@ namespace casecoord {
   X(kBindFailed, "BIND_FAILED", kUnavailable, "指定されたアドレスで待ち受けできません") \
   X(kStartFailed, "START_FAILED", kUnavailable, "サーバーを起動できません") \
   X(kFdLimitTooLow, "FD_LIMIT_TOO_LOW", kFailedPrecondition, "開けるファイル数の上限が低すぎます") \
+  X(kUnsafeInProduction, "UNSAFE_IN_PRODUCTION", kFailedPrecondition, "本番モードでは使えない設定です") \
   X(kDemoDirectoryInvalid, "DEMO_DIRECTORY_INVALID", kFailedPrecondition, "デモ用の相談機関一覧に誤りがあります") \
   X(kDemoDirectoryUnreadable, "DEMO_DIRECTORY_UNREADABLE", kFailedPrecondition, "デモ用の相談機関一覧を読めません") \
   /* Agency directory and CSV */ \

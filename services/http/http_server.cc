@@ -155,19 +155,6 @@ std::optional<std::string> CookieValue(const std::string& header, std::string_vi
   return std::nullopt;
 }
 
-bool SplitListen(const std::string& listen, std::string* host, int* port) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  auto parsed = ParseDecimalInt(std::string_view(listen).substr(colon + 1), 0, 65535);
-  if (!parsed) return false;
-  *host = listen.substr(0, colon);
-  if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
-    *host = host->substr(1, host->size() - 2);
-  }
-  *port = static_cast<int>(*parsed);
-  return true;
-}
-
 bool SetUpTls(const HttpServerOptions& options, SSL_CTX& context, std::string* error) {
   SSL_CTX_set_min_proto_version(&context, TLS1_2_VERSION);
   if (SSL_CTX_use_certificate_chain_file(&context, options.cert_file.c_str()) != 1 ||
@@ -248,6 +235,19 @@ void FillEmptyError(const httplib::Request& /*request*/, httplib::Response& resp
 }
 
 }  // namespace
+
+bool SplitListen(const std::string& listen, std::string* host, int* port) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  auto parsed = ParseDecimalInt(std::string_view(listen).substr(colon + 1), 0, 65535);
+  if (!parsed) return false;
+  *host = listen.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  *port = static_cast<int>(*parsed);
+  return true;
+}
 
 std::optional<std::string> SessionCookieOf(const httplib::Request& request) {
   return CookieValue(request.get_header_value("Cookie"), kSessionCookie);

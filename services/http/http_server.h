@@ -89,6 +89,9 @@ struct HttpServerDependencies {
 
 inline constexpr char kSessionCookie[] = "__Host-casecoord";
 
+// "host:port" or "[v6]:port" -> host and port (0-65535); false when malformed.
+bool SplitListen(const std::string& listen, std::string* host, int* port);
+
 // The value of the session cookie a request carries, if any.
 std::optional<std::string> SessionCookieOf(const httplib::Request& request);
 

@@ -1,5 +1,8 @@
 #include "services/server/config.h"
 
+#include <sys/stat.h>
+
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -254,10 +257,77 @@ std::vector<ConfigOption> HttpOptions() {
   };
 }
 
+// "24h", "90m", "30s" or "0" (off): a whole number of hours, minutes or seconds, at most a week.
+Apply Duration(int64_t ServerConfig::*field, const std::string& name) {
+  return [field, name](ServerConfig& config, const std::string& value) {
+    auto invalid = [&] {
+      return Status::InvalidArgument(
+          name,
+          "must be 0 or a whole number of seconds, minutes or hours up to a week (\"30s\", "
+          "\"90m\", \"24h\"), got \"" +
+              value.substr(0, 32) + "\"");
+    };
+    if (value == "0") {
+      config.*field = 0;
+      return Status::Ok();
+    }
+    if (value.size() < 2) return invalid();
+    const char unit = value.back();
+    const int64_t scale = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : 0;
+    const std::string digits = value.substr(0, value.size() - 1);
+    char* end = nullptr;
+    const long long parsed = std::strtoll(digits.c_str(), &end, 10);
+    if (scale == 0 || digits.empty() || *end != '\0' || !std::isdigit(digits[0]) || parsed <= 0 ||
+        parsed * scale > 7 * 24 * 3600) {
+      return invalid();
+    }
+    config.*field = parsed * scale;
+    return Status::Ok();
+  };
+}
+
+// The scraper's listener, the access log, scheduled backups and their off-site copy.
+std::vector<ConfigOption> OperationsOptions() {
+  return {
+      {"metrics-listen", "",
+       "address:port of the plain-HTTP listener serving /metrics (Prometheus text) to the "
+       "metrics scraper alone; empty: none",
+       Text(&ServerConfig::metrics_listen)},
+      {"access-log", "true",
+       "write one JSON line per call (time, channel, method, user, code, reason, latency, "
+       "request size; no personal data) to stdout",
+       Boolean(&ServerConfig::access_log, "access-log")},
+      {"backup-interval", "24h",
+       "how often the running server takes a backup into backup-dir, verifies it (restored to "
+       "scratch under restore-dir, audit chain checked) and copies it off-site: 30s, 90m, 24h; "
+       "0: no schedule",
+       Duration(&ServerConfig::backup_interval_seconds, "backup-interval")},
+      {"backup-keep", "14", "scheduled backups keep this many newest backups in backup-dir",
+       Integer(&ServerConfig::backup_keep, "backup-keep", 1, 1000)},
+      {"offsite-target", "",
+       "where each scheduled backup is copied, already encrypted: s3://BUCKET/PREFIX (an "
+       "S3-compatible bucket) or an absolute directory (a mounted share); empty: no copy",
+       Text(&ServerConfig::offsite_target)},
+      {"offsite-endpoint", "",
+       "the S3-compatible service's base URL, e.g. https://s3.ap-northeast-1.amazonaws.com",
+       Text(&ServerConfig::offsite_endpoint)},
+      {"offsite-region", "ap-northeast-1", "the bucket's region (AWS Signature Version 4)",
+       Text(&ServerConfig::offsite_region)},
+      {"offsite-credentials-file", "",
+       "file with the bucket's access key, mode 0600: lines \"access-key-id = ...\" and "
+       "\"secret-access-key = ...\"",
+       Text(&ServerConfig::offsite_credentials_file)},
+      {"offsite-ca-file", "",
+       "CA bundle for an https endpoint with a private CA; empty: the system's",
+       Text(&ServerConfig::offsite_ca_file)},
+  };
+}
+
 // Every option, in the order --help lists them.
 std::vector<ConfigOption> BuildOptions() {
   std::vector<ConfigOption> options = ListenAndKeyOptions();
-  for (std::vector<ConfigOption> (*part)() : {&ConnectionOptions, &ServiceOptions, &HttpOptions}) {
+  for (std::vector<ConfigOption> (*part)() :
+       {&ConnectionOptions, &ServiceOptions, &HttpOptions, &OperationsOptions}) {
     std::vector<ConfigOption> more = part();
     options.insert(options.end(), std::make_move_iterator(more.begin()),
                    std::make_move_iterator(more.end()));
@@ -302,6 +372,60 @@ std::string EnvironmentName(const std::string& option_name) {
   std::string out = "CASECOORD_";
   for (char c : option_name) out.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
   return out;
+}
+
+std::vector<Status> ProductionRefusals(const ServerConfig& config) {
+  std::vector<Status> refusals;
+  if (config.mode != Mode::kProduction) return refusals;
+  auto refuse = [&refusals](const std::string& setting, const std::string& why) {
+    refusals.push_back(Status(Reason::kUnsafeInProduction, setting + ": " + why));
+  };
+  if (config.demo_users) refuse("demo-users", "demo users are not allowed in production");
+  if (!config.demo_directory.empty()) {
+    refuse("demo-directory", "a demo agency directory is not allowed in production");
+  }
+  if (!config.demo_vocabularies.empty()) {
+    refuse("demo-vocabularies", "demo vocabularies are not allowed in production");
+  }
+  if (config.demo_cases) refuse("demo-cases", "demo cases are not allowed in production");
+  if (config.case_retention_years < 1) {
+    refuse("case-retention-years",
+           "must be at least 1 in production (cases could be purged "
+           "the day they end)");
+  }
+  if (config.log_level == "debug") {
+    refuse("log-level", "debug logging is not allowed in production");
+  }
+  if (config.tls_client_ca.empty()) {
+    refuse("tls-client-ca", "production requires client certificates, so a client CA");
+  } else if (struct stat info{}; ::stat(config.tls_client_ca.c_str(), &info) != 0) {
+    refuse("tls-client-ca", "cannot read " + config.tls_client_ca);
+  }
+  // Object names and sizes would travel in clear (the signature keeps the secret and the files
+  // are encrypted either way); a store on the same machine may be reached without TLS.
+  if (config.offsite_endpoint.rfind("http://", 0) == 0 &&
+      config.offsite_endpoint.rfind("http://127.0.0.1", 0) != 0 &&
+      config.offsite_endpoint.rfind("http://localhost", 0) != 0 &&
+      config.offsite_endpoint.rfind("http://[::1]", 0) != 0) {
+    refuse("offsite-endpoint", "must be https:// unless the store is on this machine");
+  }
+  const std::pair<const char*, const std::string*> key_files[] = {
+      {"kek-file", &config.kek_file},
+      {"audit-key-file", &config.audit_key_file},
+      {"tls-key", &config.tls_key},
+      {"offsite-credentials-file", &config.offsite_credentials_file},
+  };
+  for (const auto& [setting, path] : key_files) {
+    struct stat info {};
+    if (path->empty() || ::stat(path->c_str(), &info) != 0) continue;  // reported when read
+    if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+      refuse(setting, *path + " is readable by others (mode " +
+                          std::to_string((info.st_mode >> 6) & 7) +
+                          std::to_string((info.st_mode >> 3) & 7) +
+                          std::to_string(info.st_mode & 7) + "): chmod 600 it");
+    }
+  }
+  return refusals;
 }
 
 std::optional<std::string> ProcessEnvironment(const std::string& name) {

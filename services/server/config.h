@@ -77,6 +77,16 @@ struct ServerConfig {
   int session_absolute_hours = 12;
   int sign_in_max_failures = 5;
   int sign_in_lock_minutes = 15;
+  // Operations: the scraper's listener, the access log, scheduled backups and their off-site copy.
+  std::string metrics_listen;
+  bool access_log = true;
+  int64_t backup_interval_seconds = 24 * 3600;  // 0: no schedule
+  int backup_keep = 14;
+  std::string offsite_target;
+  std::string offsite_endpoint;
+  std::string offsite_region;
+  std::string offsite_credentials_file;
+  std::string offsite_ca_file;
 };
 
 struct ConfigOption {
@@ -97,6 +107,11 @@ std::string EnvironmentName(const std::string& option_name);
 Result<ServerConfig> ResolveConfig(
     const std::map<std::string, std::string>& flags, const std::string& config_file,
     const std::function<std::optional<std::string>(const std::string&)>& getenv);
+
+// What production mode refuses in `config` (demo data, short retention, debug logging, key files
+// readable by others, no client CA): one FAILED_PRECONDITION UNSAFE_IN_PRODUCTION per problem,
+// each naming its setting. Empty in development mode. Reads file modes only; opens nothing.
+std::vector<Status> ProductionRefusals(const ServerConfig& config);
 
 // The process environment, for ResolveConfig.
 std::optional<std::string> ProcessEnvironment(const std::string& name);

@@ -3,6 +3,9 @@
 //   caseserver serve      [settings]                 serve gRPC until SIGTERM/SIGINT
 //   caseserver keygen     --out FILE                 write a new key-encryption key (mode 0600)
 //   caseserver backup create|list [settings]         offline backup (server stopped) / list
+//   caseserver backup fetch --to DIR [settings]      copy the off-site copy into DIR
+//   caseserver backup verify-offsite --scratch DIR [settings]
+//                                                    restore drill of the off-site copy
 //   caseserver restore    --backup-id N --target DIR [settings]
 //   caseserver rotate-key --new-kek-file FILE [settings]
 //   caseserver audit verify [--expect-head SEQ:HASH] [settings]
@@ -20,16 +23,21 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <thread>
 
 #include "services/auth/audit_log.h"
+#include "services/backup/backup_schedule.h"
+#include "services/backup/offsite.h"
 #include "services/common/log.h"
 #include "services/server/server.h"
 #include "services/storage/backup.h"
@@ -132,7 +140,21 @@ Result<std::shared_ptr<storage::SyncJournal>> TestSyncJournal() {
   return std::shared_ptr<storage::SyncJournal>();
 }
 
+// systemd's readiness protocol (Type=notify); without NOTIFY_SOCKET (not under systemd) a no-op.
+void NotifySystemd(const std::string& state) {
+  const int sent = sd_notify(0, state.c_str());
+  if (sent < 0) log::Warning("sd_notify failed", {{"errno", std::to_string(-sent)}});
+}
+
 int Serve(const ServerConfig& config, const OpenFileLimit& files) {
+  // Before any key is read or anything opened: production refuses unsafe settings, each on a line.
+  if (const std::vector<Status> refusals = ProductionRefusals(config); !refusals.empty()) {
+    for (const Status& refusal : refusals) {
+      log::Error("refused in production mode", {{"error", refusal.ToString()}});
+      std::cerr << "caseserver: refused in production mode: " << refusal.message() << "\n";
+    }
+    return 1;
+  }
   log::Info("open-file limit", {{"soft", LimitText(files.soft)},
                                 {"hard", LimitText(files.hard)},
                                 {"started_with", LimitText(files.before)}});
@@ -145,6 +167,8 @@ int Serve(const ServerConfig& config, const OpenFileLimit& files) {
   auto server = CaseServer::Start(config, *keyring, std::move(audit_key).value(),
                                   SystemClock::Instance(), nullptr, std::move(journal).value());
   if (!server.ok()) return Fail(server.status());
+  NotifySystemd("READY=1\nSTATUS=serving on " + config.listen +
+                "\nMAINPID=" + std::to_string(::getpid()));
 
   // Signals were blocked in every thread at start-up; this thread alone receives them.
   std::thread signal_waiter([&server] {
@@ -155,6 +179,7 @@ int Serve(const ServerConfig& config, const OpenFileLimit& files) {
     int received = 0;
     sigwait(&signals, &received);
     log::Info("signal received", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    NotifySystemd("STOPPING=1\nSTATUS=draining and shutting down");
     (*server)->Shutdown();
   });
   (*server)->Wait();
@@ -179,6 +204,10 @@ struct Commands {
   CLI::App* keygen = nullptr;
   CLI::App* backup_create = nullptr;
   CLI::App* backup_list = nullptr;
+  std::string fetch_to;
+  CLI::App* backup_fetch = nullptr;
+  std::string drill_scratch;
+  CLI::App* backup_verify_offsite = nullptr;
   uint32_t restore_id = 0;
   std::string restore_target;
   CLI::App* restore = nullptr;
@@ -215,6 +244,23 @@ void AddBackupCommands(CLI::App* app, Commands* commands) {
   AddSettings(commands->backup_create, &commands->settings);
   commands->backup_list = backup->add_subcommand("list", "list backups");
   AddSettings(commands->backup_list, &commands->settings);
+  commands->backup_fetch = backup->add_subcommand(
+      "fetch",
+      "copy the off-site copy (offsite-target) into a new directory, to restore from it "
+      "with restore --backup-dir");
+  commands->backup_fetch->add_option("--to", commands->fetch_to, "new, empty directory")
+      ->required();
+  AddSettings(commands->backup_fetch, &commands->settings);
+  commands->backup_verify_offsite = backup->add_subcommand(
+      "verify-offsite",
+      "restore drill: fetch the off-site copy, restore its newest backup and check its audit "
+      "chain, all under --scratch (emptied afterwards); exit 3 if the copy is not sound");
+  commands->backup_verify_offsite
+      ->add_option("--scratch", commands->drill_scratch,
+                   "working directory (needs room for a "
+                   "copy and a restore)")
+      ->required();
+  AddSettings(commands->backup_verify_offsite, &commands->settings);
 
   auto* restore = app->add_subcommand("restore", "restore a backup into a new directory");
   restore->add_option("--backup-id", commands->restore_id, "backup to restore")->required();
@@ -414,11 +460,78 @@ int RotateKey(const ServerConfig& config, const KeyringPtr& keyring,
   return 1;
 }
 
+backup::OffsiteSettings OffsiteSettingsOf(const ServerConfig& config) {
+  backup::OffsiteSettings settings;
+  settings.target = config.offsite_target;
+  settings.endpoint = config.offsite_endpoint;
+  settings.region = config.offsite_region;
+  settings.credentials_file = config.offsite_credentials_file;
+  settings.ca_file = config.offsite_ca_file;
+  return settings;
+}
+
+Result<std::unique_ptr<backup::OffsiteStore>> OpenOffsite(const ServerConfig& config) {
+  if (config.offsite_target.empty()) {
+    return Status::InvalidArgument("offsite-target", "must name the off-site copy to read");
+  }
+  return backup::OpenOffsiteStore(OffsiteSettingsOf(config));
+}
+
+int FetchOffsite(const ServerConfig& config, const std::string& target) {
+  auto store = OpenOffsite(config);
+  if (!store.ok()) return Fail(store.status());
+  auto fetched = backup::FetchFromOffsite(**store, target);
+  if (!fetched.ok()) return Fail(fetched.status());
+  std::cout << "fetched " << *fetched << " files from " << (*store)->Describe() << " into "
+            << target << "\n";
+  return 0;
+}
+
+// The restore drill: whatever fails is reported, and the scratch directory is emptied.
+int VerifyOffsite(const ServerConfig& config, const KeyringPtr& keyring,
+                  const std::string& scratch) {
+  auto audit_key = LoadAuditKey(config);
+  if (!audit_key.ok()) return Fail(audit_key.status());
+  auto store = OpenOffsite(config);
+  if (!store.ok()) return Fail(store.status());
+  const std::string copy = scratch + "/offsite-copy";
+  struct RemoveAfterwards {
+    std::string path;
+    ~RemoveAfterwards() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  } cleanup{copy};
+  auto fetched = backup::FetchFromOffsite(**store, copy);
+  if (!fetched.ok()) return Fail(fetched.status());
+  auto backups = storage::ListBackups(copy, keyring);
+  if (!backups.ok()) return Fail(backups.status());
+  if (backups->empty()) {
+    return Fail(Status(Reason::kBackupNotFound, "the off-site copy holds no backup"));
+  }
+  const storage::BackupSummary& newest = backups->front();
+  auto verified =
+      backup::VerifyBackup(copy, newest, keyring, *audit_key, scratch + "/offsite-restore");
+  if (!verified.ok()) {
+    std::cout << "オフサイトのバックアップは復元できません / off-site copy NOT sound: "
+              << verified.status().ToString() << "\n";
+    return 3;
+  }
+  std::cout << "オフサイトのバックアップを復元・検証しました / off-site copy sound: backup "
+            << newest.id << " of " << FormatTime(newest.timestamp_seconds) << ", "
+            << verified->keys_restored << " keys restored, " << verified->audit_entries_checked
+            << " audit entries verified (" << *fetched << " files from " << (*store)->Describe()
+            << ")\n";
+  return 0;
+}
+
 // Runs the offline command the user chose (one that needs the key-encryption keys).
 int RunOfflineCommand(const Commands& commands, const ServerConfig& config,
                       const KeyringPtr& keyring) {
   if (*commands.backup_create) return CreateBackup(config, keyring);
   if (*commands.backup_list) return ListBackups(config, keyring);
+  if (*commands.backup_verify_offsite)
+    return VerifyOffsite(config, keyring, commands.drill_scratch);
   if (*commands.restore) {
     return Restore(config, keyring, commands.restore_id, commands.restore_target);
   }
@@ -447,6 +560,7 @@ int Main(int argc, char** argv) {
   auto config = Resolve(commands.settings);
   if (!config.ok()) return Fail(config.status());
   if (*commands.serve) return Serve(*config, open_files);
+  if (*commands.backup_fetch) return FetchOffsite(*config, commands.fetch_to);
 
   auto keyring = LoadKeyring(*config);
   if (!keyring.ok()) return Fail(keyring.status());

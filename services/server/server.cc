@@ -660,6 +660,10 @@ Status CaseServer::Serve(const ServerConfig& config, int max_connections,
     service_names.push_back(name);
   }
   ApplyTransportSettings(config, builder);
+  server->operations_ = std::make_unique<Operations>(config, server->gateway_vouchers_.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
+  observers.push_back(server->operations_->call_observer().InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(observers));
   server->server_ = builder.BuildAndStart();
   if (!server->server_) {
     return Status(Reason::kStartFailed, "the gRPC server did not start");
@@ -715,6 +719,8 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   std::unique_ptr<CaseServer> server(new CaseServer());
   server->config_ = config;
   server->health_ = std::make_shared<HealthReporter>();
+  // The backup schedule verifies backups with the audit key that the audit log takes.
+  std::string verification_key = audit_key;
   CASECOORD_RETURN_IF_ERROR(server->OpenStorageAndAuth(config, keyring, std::move(audit_key), clock,
                                                        std::move(wal_faults),
                                                        std::move(sync_journal)));
@@ -722,6 +728,16 @@ Result<std::unique_ptr<CaseServer>> CaseServer::Start(
   CASECOORD_RETURN_IF_ERROR(server->OpenDirectoryAndCases(config, keyring, clock));
   CASECOORD_RETURN_IF_ERROR(server->OpenCaseWork(config, clock));
   CASECOORD_RETURN_IF_ERROR(server->Serve(config, *max_connections, *credentials));
+  OperationsSources sources;
+  sources.storage = server->storage_.get();
+  sources.audit = server->audit_.get();
+  sources.keyring = keyring;
+  sources.audit_key = std::move(verification_key);
+  sources.open_connections = [listener = server->listener_.get()] {
+    return listener->stats().open;
+  };
+  sources.sessions = [sign_in = server->sign_in_.get()] { return sign_in->sessions().size(); };
+  CASECOORD_RETURN_IF_ERROR(server->operations_->Begin(std::move(sources)));
   log::Info("caseserver serving",
             {{"listen", config.listen},
              {"port", std::to_string(server->port_)},
@@ -750,6 +766,8 @@ void CaseServer::Shutdown() {
   workers_->Shutdown();
   server_->Wait();
   if (http_) http_->Stop();
+  // A backup round in progress finishes before the storage closes.
+  if (operations_) operations_->Stop();
   if (head_logger_.joinable()) {
     {
       MutexLock lock(head_logger_mutex_);

@@ -36,6 +36,7 @@
 #include "services/server/connection_listener.h"
 #include "services/server/health_reporter.h"
 #include "services/server/http_front.h"
+#include "services/server/operations.h"
 #include "services/stats/counters.h"
 #include "services/storage/storage.h"
 
@@ -139,6 +140,10 @@ class CaseServer {
   int port() const { return port_; }
   // The HTTP listener's bound port; 0 without http-listen.
   int http_port() const { return http_ ? http_->port() : 0; }
+  // The metrics listener's bound port; 0 without metrics-listen.
+  int metrics_port() const { return operations_ ? operations_->metrics_port() : 0; }
+  // Metrics, the access log and the backup schedule.
+  Operations& operations() { return *operations_; }
   // What the listener has done so far (accepted, at its limit, out of descriptors).
   ConnectionListenerStats connection_stats() const { return listener_->stats(); }
   void Shutdown();
@@ -210,6 +215,9 @@ class CaseServer {
   std::unique_ptr<stats::PlanStore> stat_plans_;
   std::unique_ptr<stats::YearReleases> year_releases_;
   std::unique_ptr<stats::StatisticsService> statistics_service_;
+  // Observes every call of server_ (its interceptor), so it outlives server_; stopped before the
+  // storage closes (the backup schedule).
+  std::unique_ptr<Operations> operations_;
   // Accepts connections and hands them to server_ through acceptor_; stopped before server_.
   std::unique_ptr<ConnectionListener> listener_;
   std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor_;

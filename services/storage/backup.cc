@@ -221,6 +221,22 @@ Result<BackupSummary> CreateBackup(Storage& storage, const std::string& backup_d
   return Summarise(info);
 }
 
+Result<uint32_t> PurgeOldBackups(Storage& storage, const std::string& backup_dir, uint32_t keep) {
+  if (keep == 0) return Status::InvalidArgument("keep", "must keep at least one backup");
+  std::lock_guard<std::mutex> lock(BackupMutex());
+  CASECOORD_RETURN_IF_ERROR(CheckBackupKeys(backup_dir, storage.keyring().get(), std::nullopt));
+  rocksdb::BackupEngine* raw = nullptr;
+  auto opened =
+      rocksdb::BackupEngine::Open(EngineOptions(backup_dir, storage.env()), storage.env(), &raw);
+  if (!opened.ok()) return FromRocksStatus(opened, "opening backup directory " + backup_dir);
+  std::unique_ptr<rocksdb::BackupEngine> engine(raw);
+  std::vector<rocksdb::BackupInfo> before;
+  engine->GetBackupInfo(&before);
+  auto purged = engine->PurgeOldBackups(keep);
+  if (!purged.ok()) return FromRocksStatus(purged, "deleting old backups");
+  return before.size() > keep ? static_cast<uint32_t>(before.size() - keep) : 0;
+}
+
 Result<std::vector<BackupSummary>> ListBackups(const std::string& backup_dir,
                                                std::shared_ptr<const Keyring> keyring) {
   std::vector<BackupSummary> out;

@@ -49,6 +49,10 @@ Result<BackupSummary> CreateBackup(Storage& storage, const std::string& backup_d
 Result<std::vector<BackupSummary>> ListBackups(const std::string& backup_dir,
                                                std::shared_ptr<const Keyring> keyring);
 
+// Deletes all but the `keep` newest backups of `backup_dir` (keep >= 1), and the table files only
+// they used. Returns how many were deleted.
+Result<uint32_t> PurgeOldBackups(Storage& storage, const std::string& backup_dir, uint32_t keep);
+
 // Verifies backup `id` (checksums of every file, read through decryption) and restores it into
 // `target_dir`, which must not exist or be empty (TARGET_NOT_EMPTY); BACKUP_NOT_FOUND if there is
 // no such backup. Nothing is written to `target_dir` before the key is known to fit. Returns the

@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 
 #include <algorithm>
@@ -58,6 +59,10 @@ rocksdb::Options BaseOptions(size_t block_cache_bytes) {
   // RocksDB's own resume loop would call Resume() even when that is unsafe (see
   // Storage::ResumeIsSafe); the storage's recovery thread resumes instead.
   options.max_bgerror_resume_count = 0;
+  // Tickers only (no timers): the block cache's hits and the write stalls for /metrics, at the cost
+  // of a per-core counter increment.
+  options.statistics = rocksdb::CreateDBStatistics();
+  options.statistics->set_stats_level(rocksdb::StatsLevel::kExceptTimers);
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(block_cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -627,6 +632,44 @@ StorageStats Storage::Stats() const {
     }
   }
   return stats;
+}
+
+EngineMetrics Storage::Metrics() const {
+  EngineMetrics metrics;
+  auto sum = [this](const std::string& property) {
+    uint64_t total = 0;
+    for (auto* handle : handles_) {
+      uint64_t value = 0;
+      if (db_->GetIntProperty(handle, property, &value)) total += value;
+    }
+    return total;
+  };
+  metrics.sst_files_bytes = sum(rocksdb::DB::Properties::kTotalSstFilesSize);
+  metrics.live_data_bytes = sum(rocksdb::DB::Properties::kLiveSstFilesSize);
+  metrics.memtable_bytes = sum(rocksdb::DB::Properties::kCurSizeAllMemTables);
+  metrics.pending_compaction_bytes = sum(rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+  uint64_t value = 0;
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kNumRunningCompactions, &value)) {
+    metrics.running_compactions = value;
+  }
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &value)) {
+    metrics.writes_stopped = value != 0;
+  }
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kActualDelayedWriteRate, &value)) {
+    metrics.delayed_write_rate = value;
+  }
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kBlockCacheUsage, &value)) {
+    metrics.block_cache_usage_bytes = value;
+  }
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kBlockCacheCapacity, &value)) {
+    metrics.block_cache_capacity_bytes = value;
+  }
+  if (const auto statistics = db_->GetDBOptions().statistics) {
+    metrics.stall_micros = statistics->getTickerCount(rocksdb::STALL_MICROS);
+    metrics.block_cache_hits = statistics->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
+    metrics.block_cache_misses = statistics->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
+  }
+  return metrics;
 }
 
 }  // namespace casecoord::storage

@@ -104,6 +104,22 @@ struct StorageStats {
   uint64_t estimated_keys = 0;
 };
 
+// What /metrics reports of the engine: sizes, compaction debt, write stalls and the block cache.
+struct EngineMetrics {
+  uint64_t sst_files_bytes = 0;  // every table file, live or awaiting deletion
+  uint64_t live_data_bytes = 0;
+  uint64_t memtable_bytes = 0;
+  uint64_t pending_compaction_bytes = 0;
+  uint64_t running_compactions = 0;
+  bool writes_stopped = false;
+  uint64_t delayed_write_rate = 0;  // bytes/s while writes are slowed; 0 otherwise
+  uint64_t stall_micros = 0;        // time writes have waited on a stall since open
+  uint64_t block_cache_hits = 0;
+  uint64_t block_cache_misses = 0;
+  uint64_t block_cache_usage_bytes = 0;
+  uint64_t block_cache_capacity_bytes = 0;
+};
+
 class Storage;
 
 // kMeta keys that WriteBatch::DestroyRange leaves: MetaKey(prefix) + a random token.
@@ -203,6 +219,8 @@ class Storage {
   Status EraseDestroyed();
 
   StorageStats Stats() const;
+  // Reads RocksDB's properties and statistics; never blocks on writes.
+  EngineMetrics Metrics() const;
   bool encrypted() const { return keyring_ != nullptr; }
   // The keys the files are encrypted with; null for a plaintext database.
   const std::shared_ptr<const Keyring>& keyring() const { return keyring_; }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "services/server/server.h"
@@ -100,6 +101,90 @@ TEST(KeyringTest, NoKeyIsAClearErrorAndAKeyFileIsUsed) {
   auto loaded = LoadKeyring(config);
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ((*loaded)->current().id(), written->id());
+}
+
+TEST(ConfigTest, BackupIntervalTakesSecondsMinutesOrHours) {
+  auto interval = [](const std::string& text) -> std::optional<int64_t> {
+    auto config = ResolveConfig({{"backup-interval", text}}, "", NoEnvironment);
+    if (!config.ok()) {
+      EXPECT_EQ(config.status().field_violations().at(0).field, "backup-interval") << text;
+      return std::nullopt;
+    }
+    return config->backup_interval_seconds;
+  };
+  EXPECT_EQ(ResolveConfig({}, "", NoEnvironment)->backup_interval_seconds, 24 * 3600);
+  EXPECT_EQ(interval("0"), 0);
+  EXPECT_EQ(interval("30s"), 30);
+  EXPECT_EQ(interval("90m"), 90 * 60);
+  EXPECT_EQ(interval("6h"), 6 * 3600);
+  EXPECT_EQ(interval("168h"), 7 * 24 * 3600);
+  for (const char* bad : {"", "h", "24", "-1h", "1d", "169h", "1.5h", "+3h", "3 h", "0s"}) {
+    EXPECT_EQ(interval(bad), std::nullopt) << bad;
+  }
+}
+
+// A production configuration that passes, with key files of mode 0600 in `dir`.
+ServerConfig SafeProductionConfig(const testing::TempDir& dir) {
+  auto config = ResolveConfig({}, "", NoEnvironment);
+  EXPECT_TRUE(config.ok());
+  for (const char* name : {"kek", "audit", "tls.key", "offsite", "ca.crt"}) {
+    std::ofstream(dir.Sub(name)) << "x\n";
+    std::filesystem::permissions(
+        dir.Sub(name), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+  config->kek_file = dir.Sub("kek");
+  config->audit_key_file = dir.Sub("audit");
+  config->tls_key = dir.Sub("tls.key");
+  config->offsite_credentials_file = dir.Sub("offsite");
+  config->tls_client_ca = dir.Sub("ca.crt");
+  return *config;
+}
+
+TEST(ConfigTest, ProductionRefusesEachUnsafeSettingOnALineNamingIt) {
+  testing::TempDir dir;
+  const ServerConfig safe = SafeProductionConfig(dir);
+  EXPECT_TRUE(ProductionRefusals(safe).empty());
+
+  ServerConfig unsafe = safe;
+  unsafe.demo_users = true;
+  unsafe.demo_cases = true;
+  unsafe.demo_directory = "deploy/demo/agencies.csv";
+  unsafe.demo_vocabularies = "deploy/demo/vocabularies.csv";
+  unsafe.case_retention_years = 0;
+  unsafe.log_level = "debug";
+  unsafe.tls_client_ca = "";
+  unsafe.offsite_endpoint = "http://s3.example.jp";
+  std::filesystem::permissions(dir.Sub("kek"), std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::add);
+  std::filesystem::permissions(dir.Sub("offsite"), std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  const std::vector<Status> refusals = ProductionRefusals(unsafe);
+  std::vector<std::string> named;
+  for (const Status& refusal : refusals) {
+    EXPECT_TRUE(refusal.Is(Reason::kUnsafeInProduction)) << refusal.ToString();
+    EXPECT_EQ(refusal.message().find('\n'), std::string::npos) << refusal.message();
+    named.push_back(refusal.message().substr(0, refusal.message().find(':')));
+  }
+  EXPECT_EQ(named, (std::vector<std::string>{"demo-users", "demo-directory", "demo-vocabularies",
+                                             "demo-cases", "case-retention-years", "log-level",
+                                             "tls-client-ca", "offsite-endpoint", "kek-file",
+                                             "offsite-credentials-file"}));
+  EXPECT_NE(refusals.at(8).message().find("640"), std::string::npos) << refusals.at(8).message();
+
+  // A store on this machine may be plain http; a client CA named but missing is refused;
+  // development mode refuses nothing.
+  for (const char* name : {"kek", "offsite"}) {
+    std::filesystem::permissions(
+        dir.Sub(name), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+  ServerConfig local_store = safe;
+  local_store.offsite_endpoint = "http://127.0.0.1:9000";
+  EXPECT_TRUE(ProductionRefusals(local_store).empty());
+  ServerConfig missing_ca = safe;
+  missing_ca.tls_client_ca = dir.Sub("no-such-ca.crt");
+  ASSERT_EQ(ProductionRefusals(missing_ca).size(), 1u);
+  unsafe.mode = Mode::kDevelopment;
+  EXPECT_TRUE(ProductionRefusals(unsafe).empty());
 }
 
 }  // namespace

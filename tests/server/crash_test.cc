@@ -199,17 +199,13 @@ class CrashTest : public ::testing::Test {
   std::vector<std::string> ServeArgs() const {
     std::vector<std::string> args = {
         "serve",
-        "--listen=127.0.0.1:0",
-        "--tls-cert=" + dir_.Sub("pki/server.crt"),
-        "--tls-key=" + dir_.Sub("pki/server.key"),
-        "--tls-client-ca=" + dir_.Sub("pki/ca.crt"),
-        "--bootstrap-admin=ops",
-        "--demo-users=true",
+        // Demo users and data: production mode refuses them.
+        "--mode=development", "--listen=127.0.0.1:0", "--tls-cert=" + dir_.Sub("pki/server.crt"),
+        "--tls-key=" + dir_.Sub("pki/server.key"), "--tls-client-ca=" + dir_.Sub("pki/ca.crt"),
+        "--bootstrap-admin=ops", "--demo-users=true",
         "--demo-vocabularies=" + testing::DemoVocabulariesPath(),
         "--demo-directory=" + std::string(CASECOORD_SOURCE_DIR) + "/deploy/demo/agencies.csv",
-        "--rate-limit-per-second=1000000",
-        "--rate-limit-burst=1000000",
-        "--drain-ms=0"};
+        "--rate-limit-per-second=1000000", "--rate-limit-burst=1000000", "--drain-ms=0"};
     for (const auto& arg : DataArgs()) args.push_back(arg);
     return args;
   }
@@ -227,7 +223,7 @@ class CrashTest : public ::testing::Test {
     for (int cycle = 0; cycle < kCycles + kStartupKills; ++cycle) {
       SCOPED_TRACE("cycle " + std::to_string(cycle));
       testing::ServerProcess server =
-          testing::SpawnServer(binary, ServeArgs(), testing::SpawnOptions{0, 0, environment});
+          testing::SpawnServer(binary, ServeArgs(), testing::SpawnOptions{0, 0, environment, ""});
       std::string log;
       // Every sixth start is killed at a random moment of its start-up (log replay, seeding) or
       // soon after, without writers.
@@ -279,7 +275,7 @@ class CrashTest : public ::testing::Test {
   // and (after a graceful stop) the audit chain.
   void CheckEverything(const std::string& binary, const std::vector<std::string>& environment) {
     testing::ServerProcess server =
-        testing::SpawnServer(binary, ServeArgs(), testing::SpawnOptions{0, 0, environment});
+        testing::SpawnServer(binary, ServeArgs(), testing::SpawnOptions{0, 0, environment, ""});
     std::string log;
     const int port = testing::WaitUntilServing(server.stderr_fd, &log, 120);
     if (port == 0) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "services/common/text.h"
+#include "tests/support/dev_server.h"
 #include "tests/support/process_run.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
@@ -85,35 +86,6 @@ TEST(MarkedCommandsTest, JoinsContinuationsAndSkipsCommentsAndUnmarkedBlocks) {
   EXPECT_EQ(commands[1].text, "second");
 }
 
-// A directory shaped like the repository after `make build`: the binaries under build/, deploy/
-// linked in, so that the README's relative paths mean what they mean at the repository root.
-void LayOutRepository(const std::string& root) {
-  namespace fs = std::filesystem;
-  fs::create_directories(root + "/build/clients/cli");
-  fs::create_directories(root + "/build/services/server");
-  fs::create_symlink(CASECTL_PATH, root + "/build/clients/cli/casectl");
-  fs::create_symlink(CASESERVER_PATH, root + "/build/services/server/caseserver");
-  fs::create_directory_symlink(std::string(CASECOORD_SOURCE_DIR) + "/deploy", root + "/deploy");
-}
-
-// Appends what the server has logged so far to `log`, so that its stderr pipe never fills up and
-// blocks it.
-void DrainLog(int fd, std::string* log) {
-  char buffer[4096];
-  for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) log->append(buffer, n);
-}
-
-// The port of the "HTTP listener serving" line of the server's log, or 0.
-int HttpPortIn(const std::string& log) {
-  std::istringstream lines(log);
-  for (std::string line; std::getline(lines, line);) {
-    auto json = nlohmann::json::parse(line, nullptr, false);
-    if (json.is_discarded() || json.value("msg", "") != "HTTP listener serving") continue;
-    return static_cast<int>(ParseDecimalInt(json.value("port", "0"), 1, 65535).value_or(0));
-  }
-  return 0;
-}
-
 // Runs `command` through /bin/sh in `directory`.
 testing::ProcessRun RunInShell(const std::string& directory, const std::string& command,
                                const std::string& scratch) {
@@ -127,42 +99,24 @@ TEST(ReadmeTest, EveryMarkedCommandRunsInOrderAgainstAFreshDevelopmentServer) {
   ASSERT_GE(commands.size(), 40u) << "README.md has lost its " << kMarker << " markers";
 
   testing::TempDir root, scratch;
-  LayOutRepository(root.path());
-  const testing::ProcessRun setup = RunInShell(
-      root.path(), "deploy/dev-setup.sh var/dev build/services/server/caseserver", scratch.path());
-  ASSERT_EQ(setup.exit_code, 0) << setup.out << setup.err;
-
-  // `make run` with the port left to the kernel (flags override the config file).
-  testing::ServerProcess server =
-      testing::SpawnServer("/bin/sh", {"-c",
-                                       "cd \"$0\" && exec build/services/server/caseserver serve "
-                                       "--config deploy/dev.conf --listen 127.0.0.1:0 "
-                                       "--http-listen 127.0.0.1:0",
-                                       root.path()});
-  std::string log;
-  const int port = testing::WaitUntilServing(server.stderr_fd, &log, 60);
-  if (port <= 0) {
-    kill(server.pid, SIGKILL);
-    testing::WaitExit(server.pid);
-    close(server.stderr_fd);
-    FAIL() << "caseserver did not start serving:\n" << log;
-  }
-  fcntl(server.stderr_fd, F_SETFL, O_NONBLOCK);
+  testing::LayOutRepository(root.path(), CASESERVER_PATH, CASECTL_PATH);
+  // `make run` with the ports left to the kernel (flags override the config file).
+  testing::DevServer server = testing::StartDevServer(root.path(), {});
+  ASSERT_GT(server.grpc_port, 0) << "caseserver did not start serving:\n" << server.log;
   // The README's commands rely on casectl's defaults (var/dev/pki), as a reader's shell does.
   for (const char* name : {"CASECTL_CA", "CASECTL_CERT", "CASECTL_KEY", "CASECTL_USER"}) {
     unsetenv(name);
   }
   // casectl's default is localhost:8443; the variable is the documented way to point it elsewhere.
-  setenv("CASECTL_SERVER", ("127.0.0.1:" + std::to_string(port)).c_str(), 1);
-  // Likewise the README's curl commands and https://127.0.0.1:8444 (the HTTP listener's line comes
-  // before "caseserver serving").
-  const int http_port = HttpPortIn(log);
-  ASSERT_GT(http_port, 0) << "no \"HTTP listener serving\" line:\n" << log;
+  setenv("CASECTL_SERVER", ("127.0.0.1:" + std::to_string(server.grpc_port)).c_str(), 1);
+  // Likewise the README's curl commands and https://127.0.0.1:8444.
+  const int http_port = server.http_port;
+  ASSERT_GT(http_port, 0) << "no \"HTTP listener serving\" line:\n" << server.log;
   setenv("CASECOORD_URL", ("https://127.0.0.1:" + std::to_string(http_port)).c_str(), 1);
 
   for (size_t i = 0; i < commands.size(); ++i) {
     const testing::ProcessRun run = RunInShell(root.path(), commands[i].text, scratch.path());
-    DrainLog(server.stderr_fd, &log);
+    testing::DrainLog(server.process.stderr_fd, &server.log);
     if (run.exit_code != 0) {
       ADD_FAILURE() << "README.md:" << commands[i].line << ", command " << i + 1 << " of "
                     << commands.size() << " exited " << run.exit_code << ":\n"
@@ -174,10 +128,7 @@ TEST(ReadmeTest, EveryMarkedCommandRunsInOrderAgainstAFreshDevelopmentServer) {
   }
 
   unsetenv("CASECTL_SERVER");
-  kill(server.pid, SIGTERM);
-  log += testing::ReadUntil(server.stderr_fd, [](const std::string&) { return false; });
-  EXPECT_EQ(testing::WaitExit(server.pid), 0) << log;
-  close(server.stderr_fd);
+  EXPECT_EQ(testing::StopServer(server), 0) << server.log;
 }
 
 }  // namespace

@@ -32,14 +32,21 @@ ServerProcess SpawnServer(const std::string& binary, const std::vector<std::stri
   };
   int fds[2];
   EXPECT_EQ(pipe2(fds, O_CLOEXEC), 0);
+  int out = -1;
+  if (!options.stdout_path.empty()) {
+    out = open(options.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    EXPECT_GE(out, 0) << options.stdout_path;
+  }
   pid_t pid = fork();
   if (pid == 0) {
     dup2(fds[1], STDERR_FILENO);  // dup2 clears close-on-exec on the copy
+    if (out >= 0) dup2(out, STDOUT_FILENO);
     if (files.rlim_cur != 0 && setrlimit(RLIMIT_NOFILE, &files) != 0) _exit(126);
     execve(path.c_str(), argv.data(), envp.data());
     _exit(127);
   }
   close(fds[1]);
+  if (out >= 0) close(out);
   return ServerProcess{pid, fds[0]};
 }
 

@@ -22,6 +22,8 @@ struct SpawnOptions {
   rlim_t open_files_hard = 0;
   // "NAME=value" entries added to the child's environment.
   std::vector<std::string> environment;
+  // The child's stdout goes to this file (created or truncated) instead of the test's.
+  std::string stdout_path;
 };
 
 // Starts `binary` with `args`. A fork or exec failure shows as the child's exit code (127).

@@ -75,7 +75,8 @@ export async function startServer({ name = "console", settings = {} } = {}) {
   writeFileSync(join(dir, "dev.conf"), `${conf}\nconsole-dir = ${CONSOLE_DIR}\n${extra}`);
 
   const child = spawn(caseserver, ["serve", "--config", join(dir, "dev.conf"),
-    "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"], {
+    "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+    "--metrics-listen", "127.0.0.1:0"], {
     cwd: SOURCE_DIR, stdio: ["ignore", "ignore", "pipe"],
   });
   // Never leave a server behind: killed with this process however it ends (a failed assertion,
