@@ -23,18 +23,6 @@ inline Result<std::string> RandomBytes(size_t size) {
   return bytes;
 }
 
-// Lowercase hexadecimal of `bytes`.
-inline std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (unsigned char byte : bytes) {
-    hex.push_back(kDigits[byte >> 4]);
-    hex.push_back(kDigits[byte & 0x0F]);
-  }
-  return hex;
-}
-
 // RFC 4648 section 5 base64url of `bytes`, without padding: safe in a cookie and a URL as is.
 inline std::string Base64Url(std::string_view bytes) {
   static constexpr char kAlphabet[] =

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "services/auth/random_token.h"
+#include "services/common/text.h"
 
 namespace casecoord::auth {
 namespace {
@@ -54,7 +55,7 @@ SessionTable::SessionTable(const Clock& clock, Options options, OnEnded on_ended
 Result<SessionTable::Created> SessionTable::Create(std::string user_id, std::string client_note) {
   CASECOORD_ASSIGN_OR_RETURN(std::string secret_bytes, RandomBytes(kSecretBytes));
   CASECOORD_ASSIGN_OR_RETURN(std::string id_bytes, RandomBytes(kSessionIdBytes));
-  Created created{Base64Url(secret_bytes), Hex(id_bytes)};
+  Created created{Base64Url(secret_bytes), LowerHex(id_bytes)};
   std::string key = Sha256(created.secret);
   if (key.empty()) return Status(Reason::kHandlerFailed, "SHA-256 failed");
 

@@ -13,6 +13,8 @@
 #include <cstring>
 #include <memory>
 
+#include "services/common/text.h"
+
 namespace casecoord::backup {
 namespace {
 
@@ -26,17 +28,6 @@ std::string ParentOf(const std::string& path) {
   if (slash == std::string::npos) return ".";
   if (slash == 0) return "/";
   return path.substr(0, slash);
-}
-
-std::string Hex(const unsigned char* bytes, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[bytes[i] >> 4]);
-    out.push_back(kDigits[bytes[i] & 0xf]);
-  }
-  return out;
 }
 
 struct DirCloser {
@@ -226,7 +217,7 @@ Result<FileDigest> DigestFile(int fd, const std::string& what) {
   if (EVP_DigestFinal_ex(context.get(), bytes.data(), &size) != 1) {
     return Status(Reason::kIoError, "cannot finish SHA-256 for " + what);
   }
-  digest.sha256 = Hex(bytes.data(), size);
+  digest.sha256 = LowerHex(std::string_view(reinterpret_cast<const char*>(bytes.data()), size));
   return digest;
 }
 

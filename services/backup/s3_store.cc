@@ -34,17 +34,6 @@ constexpr int kMaxXmlDepth = 16;
 constexpr size_t kMaxMessageChars = 300;
 constexpr std::string_view kMetaDigestHeader = "x-amz-meta-content-sha256";
 
-std::string Hex(const unsigned char* bytes, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[bytes[i] >> 4]);
-    out.push_back(kDigits[bytes[i] & 0xf]);
-  }
-  return out;
-}
-
 // Raw HMAC-SHA256 of `data` under `key`.
 std::string HmacSha256(std::string_view key, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
@@ -588,7 +577,9 @@ Status S3Store::Get(std::string_view name, const std::string& local_path) {
     return Status(Reason::kIoError, what + ": cannot finish SHA-256");
   }
   // Objects written by another tool carry no digest; curl has checked their length.
-  if (!answer.meta_digest.empty() && Lowercase(answer.meta_digest) != Hex(bytes.data(), size)) {
+  if (!answer.meta_digest.empty() &&
+      Lowercase(answer.meta_digest) !=
+          LowerHex(std::string_view(reinterpret_cast<const char*>(bytes.data()), size))) {
     return Status(Reason::kOffsiteCopyCorrupt,
                   what +
                       ": the bytes received do not have the SHA-256 recorded when the object "
@@ -796,7 +787,7 @@ std::string Sha256Hex(std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int size = 0;
   EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr);
-  return Hex(digest.data(), size);
+  return LowerHex(std::string_view(reinterpret_cast<const char*>(digest.data()), size));
 }
 
 std::string CanonicalQuery(const std::vector<std::pair<std::string, std::string>>& query) {
@@ -848,7 +839,7 @@ SigV4Signature SignV4(const SigV4Request& request, const S3Credentials& credenti
   }
   std::string mac = HmacSha256(key, out.string_to_sign);
   Wipe(key);
-  out.signature = Hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+  out.signature = LowerHex(mac);
   out.authorization = "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + scope +
                       ", SignedHeaders=" + out.signed_headers + ", Signature=" + out.signature;
   return out;

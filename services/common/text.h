@@ -35,6 +35,9 @@ std::optional<int64_t> ParseDecimalInt(std::string_view text, int64_t min, int64
 // cut: how error messages, logs and audit entries quote input without carrying all of it.
 std::string ShortQuote(std::string_view text, size_t max_bytes = 64);
 
+// Lowercase hexadecimal of `bytes` (two digits per byte).
+std::string LowerHex(std::string_view bytes);
+
 // Etags that are a record's revision: "1" for a new record (or after an etag that is not a
 // revision number), one more than `etag` otherwise.
 std::string NextRevisionEtag(std::string_view etag);

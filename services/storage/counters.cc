@@ -1,6 +1,7 @@
 #include "services/storage/counters.h"
 
 #include "services/common/log.h"
+#include "services/common/text.h"
 
 namespace casecoord::storage {
 namespace {
@@ -8,16 +9,8 @@ namespace {
 // At most this many key bytes are logged (keys hold identifiers, never personal data).
 constexpr size_t kLoggedKeyBytes = 64;
 
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < bytes.size() && i < kLoggedKeyBytes; ++i) {
-    const auto byte = static_cast<unsigned char>(bytes[i]);
-    out.push_back(kDigits[byte >> 4]);
-    out.push_back(kDigits[byte & 0xf]);
-  }
-  if (bytes.size() > kLoggedKeyBytes) out += "...";
-  return out;
+std::string LoggedKeyHex(std::string_view key) {
+  return LowerHex(key.substr(0, kLoggedKeyBytes)) + (key.size() > kLoggedKeyBytes ? "..." : "");
 }
 
 std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
@@ -57,7 +50,7 @@ class CounterAddOperator : public rocksdb::AssociativeMergeOperator {
     log::Error(tolerate_malformed_
                    ? "malformed counter ignored (tolerant mode): its value is wrong until rebuilt"
                    : "malformed counter: the merge fails and reads of the key report corruption",
-               {{"key_hex", Hex(View(key))},
+               {{"key_hex", LoggedKeyHex(View(key))},
                 {"part", std::string(part)},
                 {"size", std::to_string(size)},
                 {"expected_size", std::to_string(kCounterValueSize)}});

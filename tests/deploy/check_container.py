@@ -20,6 +20,8 @@ import re
 import subprocess
 import sys
 
+from settings_file import read_settings
+
 SKIP = 77
 
 
@@ -40,17 +42,6 @@ def runtime_packages(path):
     with open(path, encoding="utf-8") as f:
         return [line.split("#", 1)[0].strip() for line in f
                 if line.split("#", 1)[0].strip()]
-
-
-def read_settings(path):
-    settings = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.split("#", 1)[0].strip()
-            if "=" in line:
-                name, value = line.split("=", 1)
-                settings[name.strip()] = value.strip()
-    return settings
 
 
 def installed_version(package):

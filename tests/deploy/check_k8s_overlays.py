@@ -26,6 +26,8 @@ import tempfile
 
 import yaml
 
+from settings_file import read_settings
+
 SKIP = 77
 KEYS_MOUNT = "/run/secrets/casecoord"
 # Settings naming files that must reach caseserver through the in-memory keys volume.
@@ -64,17 +66,6 @@ def kubectl_version(kubectl):
     run = subprocess.run([kubectl, "version", "--client"], capture_output=True, text=True)
     found = re.search(r'GitVersion:"(v[^"]+)"|Client Version: (v\d\S*)', run.stdout)
     return f"kubectl {found.group(1) or found.group(2)}" if found else kubectl
-
-
-def read_settings(path):
-    settings = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.split("#", 1)[0].strip()
-            if "=" in line:
-                name, value = line.split("=", 1)
-                settings[name.strip()] = value.strip()
-    return settings
 
 
 def fill_placeholder_secrets(overlay_dir):
