@@ -495,13 +495,14 @@ int VerifyOffsite(const ServerConfig& config, const KeyringPtr& keyring,
   auto store = OpenOffsite(config);
   if (!store.ok()) return Fail(store.status());
   const std::string copy = scratch + "/offsite-copy";
+  const std::string restores = scratch + "/offsite-restore";
   struct RemoveAfterwards {
-    std::string path;
+    std::vector<std::string> paths;
     ~RemoveAfterwards() {
       std::error_code ignored;
-      std::filesystem::remove_all(path, ignored);
+      for (const std::string& path : paths) std::filesystem::remove_all(path, ignored);
     }
-  } cleanup{copy};
+  } cleanup{{copy, restores}};
   auto fetched = backup::FetchFromOffsite(**store, copy);
   if (!fetched.ok()) return Fail(fetched.status());
   auto backups = storage::ListBackups(copy, keyring);
@@ -510,8 +511,7 @@ int VerifyOffsite(const ServerConfig& config, const KeyringPtr& keyring,
     return Fail(Status(Reason::kBackupNotFound, "the off-site copy holds no backup"));
   }
   const storage::BackupSummary& newest = backups->front();
-  auto verified =
-      backup::VerifyBackup(copy, newest, keyring, *audit_key, scratch + "/offsite-restore");
+  auto verified = backup::VerifyBackup(copy, newest, keyring, *audit_key, restores);
   if (!verified.ok()) {
     std::cout << "オフサイトのバックアップは復元できません / off-site copy NOT sound: "
               << verified.status().ToString() << "\n";

@@ -134,8 +134,13 @@ std::string CopyUnitForBuiltBinary(const std::string& dir) {
                  std::string("ExecStart=") + CASESERVER_PATH + " ");
   const std::string copy = dir + "/caseserver.service";
   std::ofstream(copy) << unit;
+  // Every drop-in (the off-site key, the previous KEK), as if all were installed at once.
   fs::create_directories(dir + "/caseserver.service.d");
-  fs::copy_file(kDropInPath, dir + "/caseserver.service.d/offsite-s3.conf");
+  for (const auto& drop_in :
+       fs::directory_iterator(std::string(CASECOORD_SYSTEMD_DIR) + "/caseserver.service.d")) {
+    fs::copy_file(drop_in.path(),
+                  dir + "/caseserver.service.d/" + drop_in.path().filename().string());
+  }
   return copy;
 }
 
