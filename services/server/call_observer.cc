@@ -102,7 +102,11 @@ class ObservingInterceptor : public grpc::experimental::Interceptor {
     outcome_.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     if (!status_seen_) outcome_.code = grpc::StatusCode::CANCELLED;
-    observer_.Record(outcome_);
+    // Only an allocation can fail here; a call must not take the server down for its metrics.
+    try {
+      observer_.Record(outcome_);
+    } catch (...) {
+    }
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {

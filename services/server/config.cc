@@ -2,13 +2,13 @@
 
 #include <sys/stat.h>
 
-#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 
 #include "services/common/fiscal_year.h"
+#include "services/common/text.h"
 
 namespace casecoord::server {
 namespace {
@@ -274,14 +274,12 @@ Apply Duration(int64_t ServerConfig::*field, const std::string& name) {
     if (value.size() < 2) return invalid();
     const char unit = value.back();
     const int64_t scale = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : 0;
-    const std::string digits = value.substr(0, value.size() - 1);
-    char* end = nullptr;
-    const long long parsed = std::strtoll(digits.c_str(), &end, 10);
-    if (scale == 0 || digits.empty() || *end != '\0' || !std::isdigit(digits[0]) || parsed <= 0 ||
-        parsed * scale > 7 * 24 * 3600) {
-      return invalid();
-    }
-    config.*field = parsed * scale;
+    if (scale == 0) return invalid();
+    constexpr int64_t kWeek = int64_t{7} * 24 * 3600;
+    const std::optional<int64_t> parsed =
+        ParseDecimalInt(std::string_view(value).substr(0, value.size() - 1), 1, kWeek / scale);
+    if (!parsed) return invalid();
+    config.*field = *parsed * scale;
     return Status::Ok();
   };
 }

@@ -80,7 +80,7 @@ struct ServerConfig {
   // Operations: the scraper's listener, the access log, scheduled backups and their off-site copy.
   std::string metrics_listen;
   bool access_log = true;
-  int64_t backup_interval_seconds = 24 * 3600;  // 0: no schedule
+  int64_t backup_interval_seconds = int64_t{24} * 3600;  // 0: no schedule
   int backup_keep = 14;
   std::string offsite_target;
   std::string offsite_endpoint;
