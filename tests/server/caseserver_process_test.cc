@@ -62,7 +62,8 @@ class CaseserverProcessTest : public ::testing::Test {
             "--kek-file=" + dir_.Sub("kek"),
             "--audit-key-file=" + dir_.Sub("audit"),
             "--bootstrap-admin=ops",
-            "--drain-ms=100"};
+            "--drain-ms=100",
+            "--backup-interval=0"};
   }
 
   // The settings every offline command needs to read the database in `data_dir`.

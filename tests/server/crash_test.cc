@@ -200,9 +200,9 @@ class CrashTest : public ::testing::Test {
     std::vector<std::string> args = {
         "serve",
         // Demo users and data: production mode refuses them.
-        "--mode=development", "--listen=127.0.0.1:0", "--tls-cert=" + dir_.Sub("pki/server.crt"),
-        "--tls-key=" + dir_.Sub("pki/server.key"), "--tls-client-ca=" + dir_.Sub("pki/ca.crt"),
-        "--bootstrap-admin=ops", "--demo-users=true",
+        "--mode=development", "--backup-interval=0", "--listen=127.0.0.1:0",
+        "--tls-cert=" + dir_.Sub("pki/server.crt"), "--tls-key=" + dir_.Sub("pki/server.key"),
+        "--tls-client-ca=" + dir_.Sub("pki/ca.crt"), "--bootstrap-admin=ops", "--demo-users=true",
         "--demo-vocabularies=" + testing::DemoVocabulariesPath(),
         "--demo-directory=" + std::string(CASECOORD_SOURCE_DIR) + "/deploy/demo/agencies.csv",
         "--rate-limit-per-second=1000000", "--rate-limit-burst=1000000", "--drain-ms=0"};

@@ -28,6 +28,10 @@ TestServer::TestServer(TestServerOptions options) {
   config_.tls_key = dir_.Sub("pki/server.key");
   config_.tls_client_ca = dir_.Sub("pki/ca.crt");
   config_.municipality = "テスト市";
+  // No backup schedule (a round 30 s after start would land in the middle of long tests and
+  // benches) and no access log on the test's stdout; tests/operations runs both on the process.
+  config_.backup_interval_seconds = 0;
+  config_.access_log = false;
   config_.bootstrap_admin = "admin";
   config_.rate_limit_per_second = options.rate_limit_per_second;
   config_.rate_limit_burst = options.rate_limit_burst;
