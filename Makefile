@@ -3,9 +3,10 @@ BUILD_DIR ?= build
 ASAN_DIR  ?= build-asan
 TSAN_DIR  ?= build-tsan
 # The test binaries whose code shares state between threads of our own (storage, audit committer,
-# gatekeeper, worker pool, hand-off and case locks, session table); gRPC's and RocksDB's threads
-# are not instrumented (Debian builds them without TSan), so tests that run the server stay out.
-TSAN_TESTS = common_test storage_test auth_test cases_test signin_test
+# gatekeeper, worker pool, hand-off and case locks, session table, metrics, backup schedule);
+# gRPC's and RocksDB's threads are not instrumented (Debian builds them without TSan), so tests
+# that run the server stay out.
+TSAN_TESTS = common_test storage_test auth_test cases_test signin_test backup_test
 FUZZ_DIR  ?= build-fuzz
 # Seconds each fuzz target runs in `make fuzz`; FUZZ_TARGETS narrows the set.
 FUZZ_SECONDS ?= 60
