@@ -460,16 +460,6 @@ int RotateKey(const ServerConfig& config, const KeyringPtr& keyring,
   return 1;
 }
 
-backup::OffsiteSettings OffsiteSettingsOf(const ServerConfig& config) {
-  backup::OffsiteSettings settings;
-  settings.target = config.offsite_target;
-  settings.endpoint = config.offsite_endpoint;
-  settings.region = config.offsite_region;
-  settings.credentials_file = config.offsite_credentials_file;
-  settings.ca_file = config.offsite_ca_file;
-  return settings;
-}
-
 Result<std::unique_ptr<backup::OffsiteStore>> OpenOffsite(const ServerConfig& config) {
   if (config.offsite_target.empty()) {
     return Status::InvalidArgument("offsite-target", "must name the off-site copy to read");

@@ -68,6 +68,16 @@ void CollectStorage(const storage::Storage& storage, metrics::ExpositionWriter& 
 
 }  // namespace
 
+backup::OffsiteSettings OffsiteSettingsOf(const ServerConfig& config) {
+  backup::OffsiteSettings settings;
+  settings.target = config.offsite_target;
+  settings.endpoint = config.offsite_endpoint;
+  settings.region = config.offsite_region;
+  settings.credentials_file = config.offsite_credentials_file;
+  settings.ca_file = config.offsite_ca_file;
+  return settings;
+}
+
 Operations::Operations(const ServerConfig& config, const auth::GatewayVouchers* vouchers)
     : config_(config), call_observer_(vouchers, config.access_log) {}
 
@@ -85,15 +95,7 @@ Status Operations::Begin(OperationsSources sources) {
     options.scratch_root = config_.restore_dir;
     // A short interval (tests, drills) also starts sooner; a daily one waits a while after start.
     options.first_delay = std::min(std::chrono::seconds(30), options.interval / 2);
-    if (!config_.offsite_target.empty()) {
-      backup::OffsiteSettings offsite;
-      offsite.target = config_.offsite_target;
-      offsite.endpoint = config_.offsite_endpoint;
-      offsite.region = config_.offsite_region;
-      offsite.credentials_file = config_.offsite_credentials_file;
-      offsite.ca_file = config_.offsite_ca_file;
-      options.offsite = offsite;
-    }
+    if (!config_.offsite_target.empty()) options.offsite = OffsiteSettingsOf(config_);
     CASECOORD_ASSIGN_OR_RETURN(
         backups_, backup::BackupSchedule::Start(*sources_.storage, *sources_.audit,
                                                 sources_.keyring, sources_.audit_key, options));

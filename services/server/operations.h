@@ -13,6 +13,7 @@
 
 #include "services/auth/audit_log.h"
 #include "services/auth/call_origin.h"
+#include "services/backup/backup_schedule.h"
 #include "services/common/metrics.h"
 #include "services/common/status.h"
 #include "services/server/call_observer.h"
@@ -22,11 +23,11 @@
 namespace casecoord::http {
 class MetricsListener;
 }
-namespace casecoord::backup {
-class BackupSchedule;
-}
 
 namespace casecoord::server {
+
+// The off-site store's settings (offsite-*) of `config`.
+backup::OffsiteSettings OffsiteSettingsOf(const ServerConfig& config);
 
 // What the collectors read at scrape time; every pointer must outlive Stop().
 struct OperationsSources {
