@@ -74,25 +74,17 @@ class AgencyImportCommand : public Command {
 
   int Run(const Context& context) override {
     auto stub = Directory(context);
-    v1::ImportAgenciesResponse response;
-    auto call = NewContext(context.options);
-    auto writer = stub->ImportAgencies(call.get(), &response);
-    const auto status = UploadFile(file_, bytes_, options_, call.get(), writer.get());
-    if (!status) return kExitFailed;
-    if (!status->ok()) return ReportError(*status);
-    const bool failed = !response.applied() && !response.problems().empty();
-    PrintResult(context, response, [&] { PrintReport(response, failed); });
-    return failed ? kExitFailed : kExitOk;
+    return RunImport<v1::ImportAgenciesResponse>(
+        context, file_, bytes_, options_,
+        [&stub](grpc::ClientContext* call, v1::ImportAgenciesResponse* response) {
+          return stub->ImportAgencies(call, response);
+        },
+        [this](const v1::ImportAgenciesResponse& response) { PrintCounts(response); },
+        " (--allow-partial imports the valid rows)");
   }
 
  private:
-  void PrintReport(const v1::ImportAgenciesResponse& response, bool failed) const {
-    std::string applied = "いいえ / no";
-    if (response.applied()) {
-      applied = "はい / yes";
-    } else if (options_.validate_only()) {
-      applied = "いいえ (検証のみ) / no (dry run)";
-    }
+  void PrintCounts(const v1::ImportAgenciesResponse& response) const {
     PrintFields({
         {"検出した文字コード / encoding", EncodingText(response.detected_encoding())},
         {"読み込んだ行 / rows read", std::to_string(response.rows_read())},
@@ -101,16 +93,8 @@ class AgencyImportCommand : public Command {
         {"変更なし / unchanged", std::to_string(response.unchanged())},
         {"スキップ / skipped", std::to_string(response.skipped())},
         {"不正な行 / rejected", std::to_string(response.rejected())},
-        {"反映 / applied", applied},
+        {"反映 / applied", ImportAppliedText(response.applied(), options_.validate_only())},
     });
-    PrintImportProblems(response.problems());
-    if (failed) {
-      std::cerr << "取り込みませんでした / nothing was imported"
-                << (options_.allow_partial() || options_.validate_only()
-                        ? ""
-                        : " (--allow-partial imports the valid rows)")
-                << "\n";
-    }
   }
 
   std::string file_, existing_ = "update";

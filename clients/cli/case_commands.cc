@@ -425,11 +425,7 @@ class CaseOpenCommand : public Command {
       return UsageError(error);
     }
     request_.set_allow_duplicate(allow_duplicate_);
-    if (const int code = PrepareRequestId(&request_id_, &generated_request_id_); code != kExitOk) {
-      return code;
-    }
-    request_.set_request_id(request_id_);
-    return kExitOk;
+    return PrepareRequestId(&request_id_, &generated_request_id_, &request_);
   }
 
   int Run(const Context& context) override {

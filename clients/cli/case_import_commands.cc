@@ -34,25 +34,17 @@ class CaseImportCommand : public Command {
 
   int Run(const Context& context) override {
     auto stub = cases::CasesStub(context);
-    v1::ImportCasesResponse response;
-    auto call = NewContext(context.options);
-    auto writer = stub->ImportCases(call.get(), &response);
-    const auto status = UploadFile(file_, bytes_, options_, call.get(), writer.get());
-    if (!status) return kExitFailed;
-    if (!status->ok()) return ReportError(*status);
-    const bool failed = !response.applied() && !response.problems().empty();
-    PrintResult(context, response, [&] { PrintReport(response, failed); });
-    return failed ? kExitFailed : kExitOk;
+    return RunImport<v1::ImportCasesResponse>(
+        context, file_, bytes_, options_,
+        [&stub](grpc::ClientContext* call, v1::ImportCasesResponse* response) {
+          return stub->ImportCases(call, response);
+        },
+        [this](const v1::ImportCasesResponse& response) { PrintCounts(response); },
+        " (--allow-partial imports the cases without problems)");
   }
 
  private:
-  void PrintReport(const v1::ImportCasesResponse& response, bool failed) const {
-    std::string applied = "いいえ / no";
-    if (response.applied()) {
-      applied = "はい / yes";
-    } else if (options_.validate_only()) {
-      applied = "いいえ (検証のみ) / no (dry run)";
-    }
+  void PrintCounts(const v1::ImportCasesResponse& response) const {
     PrintFields({
         {"形式 / format", response.detected_format()},
         {"読み込んだ行 / rows read", std::to_string(response.rows_read())},
@@ -60,16 +52,8 @@ class CaseImportCommand : public Command {
         {"作成 / created", std::to_string(response.created())},
         {"取込済み / imported before", std::to_string(response.unchanged())},
         {"問題のある事例 / rejected", std::to_string(response.rejected())},
-        {"反映 / applied", applied},
+        {"反映 / applied", ImportAppliedText(response.applied(), options_.validate_only())},
     });
-    PrintImportProblems(response.problems());
-    if (failed) {
-      std::cerr << "取り込みませんでした / nothing was imported"
-                << (options_.allow_partial() || options_.validate_only()
-                        ? ""
-                        : " (--allow-partial imports the cases without problems)")
-                << "\n";
-    }
   }
 
   std::string file_, sheet_;

@@ -247,12 +247,11 @@ class CaseTeamRemoveCommand : public CaseCommand {
     }
     request_.set_agency(agency);
     bool stdin_taken = false;
-    if (!TextOrEmpty("--reason", "--reason-file", reason_, reason_file_, &stdin_taken, &text,
-                     &error)) {
+    if (!RequiredTextFromFlags(
+            "--reason", "--reason-file", reason_, reason_file_, &stdin_taken,
+            "理由が必要です / give why the agency leaves: --reason or --reason-file", &text,
+            &error)) {
       return UsageError(error);
-    }
-    if (text.empty()) {
-      return UsageError("理由が必要です / give why the agency leaves: --reason or --reason-file");
     }
     request_.set_reason(text);
     return kExitOk;

@@ -263,14 +263,11 @@ class CaseLogCommand : public CaseCommand {
     std::string amended, text, error;
     if (!ParseAmends(name_, amends_, &amended, &error)) return UsageError(error);
     entry.set_amends(amended);
-    if (!TextOrEmpty("--reason", "--reason-file", reason_, reason_file_, stdin_taken, &text,
-                     &error)) {
+    if (!RequiredTextFromFlags("--reason", "--reason-file", reason_, reason_file_, stdin_taken,
+                               "訂正理由がありません / a correction needs --reason (or "
+                               "--reason-file): why the entry is corrected",
+                               &text, &error)) {
       return UsageError(error);
-    }
-    if (text.empty()) {
-      return UsageError(
-          "訂正理由がありません / a correction needs --reason (or --reason-file): why the entry "
-          "is corrected");
     }
     entry.set_amendment_reason(text);
     return kExitOk;
@@ -528,14 +525,12 @@ class ReferralDeclineCommand : public ReferralAnswerCommand {
     if (const int code = ReferralAnswerCommand::Prepare(); code != kExitOk) return code;
     std::string text, error;
     bool stdin_taken = false;
-    if (!TextOrEmpty("--reason", "--reason-file", reason_, reason_file_, &stdin_taken, &text,
-                     &error)) {
+    if (!RequiredTextFromFlags("--reason", "--reason-file", reason_, reason_file_, &stdin_taken,
+                               "辞退には理由が必要です / a declined referral needs a reason: give "
+                               "--reason TEXT or --reason-file PATH (the coordinator reads it to "
+                               "find another agency)",
+                               &text, &error)) {
       return UsageError(error);
-    }
-    if (text.empty()) {
-      return UsageError(
-          "辞退には理由が必要です / a declined referral needs a reason: give --reason TEXT or "
-          "--reason-file PATH (the coordinator reads it to find another agency)");
     }
     request_.set_reason(text);
     if (!propose_.empty()) {

@@ -136,12 +136,9 @@ bool RequiredText(const std::string& option, const std::string& what, const std:
                   const std::string& path, bool* stdin_taken, std::string* text,
                   std::string* error) {
   const std::string file_option = option + "-file";
-  if (!TextOrEmpty(option, file_option, given, path, stdin_taken, text, error)) return false;
-  if (text->empty()) {
-    *error = what + "がありません / give " + file_option + " (recommended) or " + option;
-    return false;
-  }
-  return true;
+  return RequiredTextFromFlags(
+      option, file_option, given, path, stdin_taken,
+      what + "がありません / give " + file_option + " (recommended) or " + option, text, error);
 }
 
 // --- Output ------------------------------------------------------------------------------------
@@ -454,12 +451,7 @@ class DispatchRequestCommand : public Command {
 
  private:
   int PrepareRequestId() {
-    if (const int code = cli::PrepareRequestId(&request_id_, &generated_request_id_);
-        code != kExitOk) {
-      return code;
-    }
-    request_.set_request_id(request_id_);
-    return kExitOk;
+    return cli::PrepareRequestId(&request_id_, &generated_request_id_, &request_);
   }
 
   std::string case_text_, group_, field_, note_, note_file_, adviser_text_, request_id_;

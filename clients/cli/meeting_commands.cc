@@ -176,11 +176,7 @@ class MeetingScheduleCommand : public Command {
       return UsageError(error);
     }
     meeting.set_materials(text);
-    if (const int code = PrepareRequestId(&request_id_, &generated_request_id_); code != kExitOk) {
-      return code;
-    }
-    request_.set_request_id(request_id_);
-    return kExitOk;
+    return PrepareRequestId(&request_id_, &generated_request_id_, &request_);
   }
 
   int Run(const Context& context) override {
@@ -506,14 +502,11 @@ class MeetingMinutesCommand : public MeetingCommand {
     v1::Minutes& record = *request_.mutable_minutes();
     std::string text;
     bool stdin_taken = false;
-    if (!TextOrEmpty("--policy", "--policy-file", policy_, policy_file_, &stdin_taken, &text,
-                     &error)) {
+    if (!RequiredTextFromFlags("--policy", "--policy-file", policy_, policy_file_, &stdin_taken,
+                               "支援方針がありません / give the household-wide support policy "
+                               "with --policy-file (recommended) or --policy",
+                               &text, &error)) {
       return UsageError(error);
-    }
-    if (text.empty()) {
-      return UsageError(
-          "支援方針がありません / give the household-wide support policy with --policy-file "
-          "(recommended) or --policy");
     }
     record.set_support_policy(text);
     std::vector<std::string> items;
@@ -605,14 +598,11 @@ class MeetingCancelCommand : public MeetingCommand {
     request_.set_etag(etag_);
     std::string text, error;
     bool stdin_taken = false;
-    if (!TextOrEmpty("--reason", "--reason-file", reason_, reason_file_, &stdin_taken, &text,
-                     &error)) {
+    if (!RequiredTextFromFlags("--reason", "--reason-file", reason_, reason_file_, &stdin_taken,
+                               "中止理由がありません / a cancellation needs a reason: give "
+                               "--reason-file PATH or --reason TEXT",
+                               &text, &error)) {
       return UsageError(error);
-    }
-    if (text.empty()) {
-      return UsageError(
-          "中止理由がありません / a cancellation needs a reason: give --reason-file PATH or "
-          "--reason TEXT");
     }
     request_.set_reason(text);
     return kExitOk;

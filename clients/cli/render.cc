@@ -131,6 +131,17 @@ bool TextOrEmpty(const std::string& option, const std::string& file_option,
   return true;
 }
 
+bool RequiredTextFromFlags(const std::string& option, const std::string& file_option,
+                           const std::string& given, const std::string& path, bool* stdin_taken,
+                           const std::string& missing, std::string* text, std::string* error) {
+  if (!TextOrEmpty(option, file_option, given, path, stdin_taken, text, error)) return false;
+  if (text->empty()) {
+    *error = missing;
+    return false;
+  }
+  return true;
+}
+
 int PrepareRequestId(std::string* request_id, bool* generated) {
   if (request_id->empty()) {
     std::optional<std::string> fresh = NewRequestId();

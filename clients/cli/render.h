@@ -75,10 +75,24 @@ bool TextOrEmpty(const std::string& option, const std::string& file_option,
                  const std::string& given, const std::string& path, bool* stdin_taken,
                  std::string* text, std::string* error);
 
+// TextOrEmpty for a text the command needs: false with `missing` as the error when neither flag
+// gave any.
+bool RequiredTextFromFlags(const std::string& option, const std::string& file_option,
+                           const std::string& given, const std::string& path, bool* stdin_taken,
+                           const std::string& missing, std::string* text, std::string* error);
+
 // --request-id of the creating commands: a new random UUID when `request_id` is empty (then
 // `generated` is set, so that Run can show it), else checked. kExitOk, or kExitUsage after
 // explaining.
 int PrepareRequestId(std::string* request_id, bool* generated);
+
+// PrepareRequestId, then the id set on `request` when it is good.
+template <typename Request>
+int PrepareRequestId(std::string* request_id, bool* generated, Request* request) {
+  const int code = PrepareRequestId(request_id, generated);
+  if (code == kExitOk) request->set_request_id(*request_id);
+  return code;
+}
 
 // nullopt for "", else `text`: for text flags where "" means "not given".
 std::optional<std::string> NonEmptyText(const std::string& text);

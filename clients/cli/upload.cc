@@ -42,4 +42,9 @@ void PrintImportProblems(const google::protobuf::RepeatedPtrField<v1::ImportProb
   PrintTable({"行", "列", "列名", "問題"}, rows);
 }
 
+std::string ImportAppliedText(bool applied, bool validate_only) {
+  if (applied) return "はい / yes";
+  return validate_only ? "いいえ (検証のみ) / no (dry run)" : "いいえ / no";
+}
+
 }  // namespace casecoord::cli

@@ -14,7 +14,10 @@
 #include <string>
 
 #include "casecoord/v1/directory.pb.h"
+#include "clients/cli/command.h"
+#include "clients/cli/command_support.h"
 #include "clients/cli/progress.h"
+#include "clients/cli/render.h"
 #include "google/protobuf/repeated_ptr_field.h"
 
 namespace casecoord::cli {
@@ -77,5 +80,36 @@ std::optional<grpc::Status> UploadFile(const std::string& file, int64_t bytes,
 
 // The problems as a table (行, 列, 列名, 問題) under a heading, nothing when there are none.
 void PrintImportProblems(const google::protobuf::RepeatedPtrField<v1::ImportProblem>& problems);
+
+// The 反映 / applied field of an import's report: yes, no, or no because it was a dry run.
+std::string ImportAppliedText(bool applied, bool validate_only);
+
+// An import call from start to end, for every import command: `open(call, &response)` starts the
+// client-streaming RPC (a stub's ImportX), `file` goes up with its `options`, and the response is
+// printed (`print_counts` shows the command's own counts to people; --json prints it whole), then
+// the problems and, when nothing was applied because of them, a line saying so with
+// `partial_hint` (how --allow-partial would have helped). kExitFailed in that case and on any
+// failed call, kExitOk otherwise.
+template <typename Response, typename Options, typename Open, typename PrintCounts>
+int RunImport(const Context& context, const std::string& file, int64_t bytes,
+              const Options& options, Open open, PrintCounts print_counts,
+              const char* partial_hint) {
+  Response response;
+  auto call = NewContext(context.options);
+  auto writer = open(call.get(), &response);
+  const auto status = UploadFile(file, bytes, options, call.get(), writer.get());
+  if (!status) return kExitFailed;
+  if (!status->ok()) return ReportError(*status);
+  const bool failed = !response.applied() && !response.problems().empty();
+  PrintResult(context, response, [&] {
+    print_counts(response);
+    PrintImportProblems(response.problems());
+    if (failed) {
+      std::cerr << "取り込みませんでした / nothing was imported"
+                << (options.allow_partial() || options.validate_only() ? "" : partial_hint) << "\n";
+    }
+  });
+  return failed ? kExitFailed : kExitOk;
+}
 
 }  // namespace casecoord::cli

@@ -106,6 +106,10 @@ bool IsStagingName(std::string_view path) {
                      kStagingMarker.size()) == kStagingMarker;
 }
 
+FdCloser::~FdCloser() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 Result<StagedFile> StagedFile::Create(const std::string& path, FileSide side) {
   std::string staging = path + std::string(kStagingMarker) + std::string(kStagingSuffixLength, 'X');
   int fd = ::mkostemp(staging.data(), O_CLOEXEC);

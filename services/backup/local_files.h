@@ -28,6 +28,18 @@ Status FileError(FileSide side, int error, const std::string& what);
 // file a writer had not finished, which listings leave out.
 bool IsStagingName(std::string_view path);
 
+// Closes a file descriptor when it goes out of scope (a negative one is left alone).
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  ~FdCloser();
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+
+ private:
+  int fd_;
+};
+
 // A file written as "PATH.tmp-XXXXXX" (mode 0600) beside `path` and renamed onto `path` by
 // Commit() after an fsync, followed by an fsync of the directory, so that a reader finds either the
 // old file or the whole new one. Destroying an uncommitted StagedFile removes the staging file.

@@ -69,19 +69,6 @@ Status CopyInto(int from, const std::string& from_name, FileSide read_side, Stag
   }
 }
 
-class FileCloser {
- public:
-  explicit FileCloser(int fd) : fd_(fd) {}
-  ~FileCloser() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileCloser(const FileCloser&) = delete;
-  FileCloser& operator=(const FileCloser&) = delete;
-
- private:
-  int fd_;
-};
-
 // A directory on a mounted file system (offsite.h, OpenOffsiteStore).
 class DirectoryStore final : public OffsiteStore {
  public:
@@ -94,7 +81,7 @@ class DirectoryStore final : public OffsiteStore {
     CASECOORD_RETURN_IF_ERROR(CheckRoot());
     int source = ::open(local_path.c_str(), O_RDONLY | O_CLOEXEC);
     if (source < 0) return FileError(FileSide::kLocal, errno, "opening " + local_path);
-    FileCloser closer(source);
+    FdCloser closer(source);
     const std::string path = PathOf(name);
     CASECOORD_RETURN_IF_ERROR(MakeDirectories(ParentOf(path), FileSide::kStore));
     CASECOORD_ASSIGN_OR_RETURN(StagedFile staged, StagedFile::Create(path, FileSide::kStore));
@@ -114,7 +101,7 @@ class DirectoryStore final : public OffsiteStore {
       }
       return FileError(FileSide::kStore, errno, "opening " + path);
     }
-    FileCloser closer(source);
+    FdCloser closer(source);
     struct stat info {};
     if (::fstat(source, &info) != 0) return FileError(FileSide::kStore, errno, "reading " + path);
     CASECOORD_ASSIGN_OR_RETURN(StagedFile staged, StagedFile::Create(local_path, FileSide::kLocal));

@@ -108,14 +108,14 @@ std::vector<UChar32> DecodeUtf8(std::string_view utf8) {
   return code_points;
 }
 
-void AppendUtf8(UChar32 c, std::string& out) {
+}  // namespace
+
+void AppendUtf8(char32_t c, std::string* out) {
   uint8_t buffer[U8_MAX_LENGTH];
   int32_t length = 0;
-  U8_APPEND_UNSAFE(buffer, length, c);
-  out.append(reinterpret_cast<const char*>(buffer), static_cast<size_t>(length));
+  U8_APPEND_UNSAFE(buffer, length, static_cast<UChar32>(c));
+  out->append(reinterpret_cast<const char*>(buffer), static_cast<size_t>(length));
 }
-
-}  // namespace
 
 // Converts, in place, the katakana of everyday text (ァ–ヴ, ヽ ヾ, ヷ–ヺ) to hiragana the way ICU's
 // Katakana-Hiragana transform does (ヴ → ゔ, ヷ → わ゙), keeping ヵ ヶ and ー. Returns false, leaving
@@ -181,7 +181,8 @@ std::vector<std::string> CharacterNGrams(std::string_view normalized, int n) {
   std::unordered_set<std::string> seen;
   for (size_t start = 0; start + gram_length <= code_points.size(); ++start) {
     std::string gram;
-    for (size_t i = start; i < start + gram_length; ++i) AppendUtf8(code_points[i], gram);
+    for (size_t i = start; i < start + gram_length; ++i)
+      AppendUtf8(static_cast<char32_t>(code_points[i]), &gram);
     if (seen.insert(gram).second) grams.push_back(std::move(gram));
   }
   return grams;

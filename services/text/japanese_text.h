@@ -78,4 +78,7 @@ std::string KanaSortKey(std::string_view kana);
 // including half-width katakana, East Asian Ambiguous characters and each invalid UTF-8 sequence.
 size_t DisplayWidth(std::string_view utf8);
 
+// Appends the UTF-8 encoding of the code point `c` (at most U+10FFFF) to `out`.
+void AppendUtf8(char32_t c, std::string* out);
+
 }  // namespace casecoord::text

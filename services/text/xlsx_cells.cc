@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "services/text/japanese_text.h"
+
 namespace casecoord::text {
 namespace {
 
@@ -20,19 +22,6 @@ bool IsHex(char c) {
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   return AsciiLower(c) - 'a' + 10;
-}
-
-void AppendUtf8(char32_t c, std::string* out) {
-  if (c < 0x80) {
-    out->push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
 }
 
 // Whether a bracketed section of a format code is an elapsed-time unit ([h], [mm], [ss]).
