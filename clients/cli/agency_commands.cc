@@ -378,28 +378,22 @@ class AgencyListCommand : public Command {
   void Configure(CLI::App& app) override {
     app.add_option("--filter", filter_, kFilterHelp);
     app.add_option("--order-by", order_by_, kOrderHelp);
-    app.add_option("--page-size", page_size_, "agencies per call (default 100)");
-    app.add_option("--page-token", page_token_, "continue from this page token");
-    app.add_flag("--all", all_pages_, "すべて / every page, not only the first");
+    pages_.Configure(app, "agencies per call (default 100)");
   }
 
   int Prepare() override {
     if (const int code = CheckOrder(order_by_); code != kExitOk) return code;
-    if (page_size_ < 0) {
-      return UsageError("--page-size: must be 0 (server default) or more, not " +
-                        std::to_string(page_size_));
-    }
+    if (const int code = CheckPageSize(pages_.size); code != kExitOk) return code;
     request_.set_filter(filter_);
     request_.set_order_by(order_by_);
-    request_.set_page_size(page_size_);
-    request_.set_page_token(page_token_);
+    pages_.ApplyTo(&request_);
     return kExitOk;
   }
 
   int Run(const Context& context) override {
     auto stub = Directory(context);
     return ListAndPrint(context, stub.get(), &v1::AgencyDirectory::Stub::ListAgencies, request_,
-                        all_pages_, std::function(PrintAgencies));
+                        pages_.all, std::function(PrintAgencies));
   }
 
  private:
@@ -422,9 +416,8 @@ class AgencyListCommand : public Command {
     }
   }
 
-  std::string filter_, order_by_, page_token_;
-  int page_size_ = 100;
-  bool all_pages_ = false;
+  std::string filter_, order_by_;
+  PageFlags pages_{100};
   v1::ListAgenciesRequest request_;
 };
 

@@ -546,16 +546,11 @@ class CaseListCommand : public Command {
     app.add_option("--state", state_,
                    "状態 / only cases in this state: " + ValidValues(*v1::CaseState_descriptor()));
     app.add_option("--district", district_, "地区 / only cases of this district, e.g. kita");
-    app.add_option("--page-size", page_size_, "cases per call (default 100)");
-    app.add_option("--page-token", page_token_, "continue from this page token");
-    app.add_flag("--all", all_pages_, "すべて / every page, not only the first");
+    pages_.Configure(app, "cases per call (default 100)");
   }
 
   int Prepare() override {
-    if (page_size_ < 0) {
-      return UsageError("--page-size: must be 0 (server default) or more, not " +
-                        std::to_string(page_size_));
-    }
+    if (const int code = CheckPageSize(pages_.size); code != kExitOk) return code;
     std::vector<std::string> clauses;
     std::string error;
     if (!state_.empty()) {
@@ -571,14 +566,13 @@ class CaseListCommand : public Command {
       clauses.push_back("district = \"" + district + "\"");
     }
     request_.set_filter(Join(clauses, " AND "));
-    request_.set_page_size(page_size_);
-    request_.set_page_token(page_token_);
+    pages_.ApplyTo(&request_);
     return kExitOk;
   }
 
   int Run(const Context& context) override {
     auto stub = CasesStub(context);
-    return ListAndPrint(context, stub.get(), &v1::Cases::Stub::ListCases, request_, all_pages_,
+    return ListAndPrint(context, stub.get(), &v1::Cases::Stub::ListCases, request_, pages_.all,
                         std::function(PrintCases));
   }
 
@@ -603,9 +597,8 @@ class CaseListCommand : public Command {
     }
   }
 
-  std::string state_, district_, page_token_;
-  int page_size_ = 100;
-  bool all_pages_ = false;
+  std::string state_, district_;
+  PageFlags pages_{100};
   v1::ListCasesRequest request_;
 };
 

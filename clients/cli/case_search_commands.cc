@@ -42,9 +42,7 @@ class CaseSearchCommand : public Command {
     app.add_option("--birth-date", birth_date_, "生年月日 / a member's birth date, YYYY-MM-DD");
     app.add_option("--phone", phone_, "電話 / the household's or a member's phone, any format");
     app.add_option("--number", number_, "受付番号 / the case number, e.g. R6-0042");
-    app.add_option("--page-size", page_size_, "cases per call (default 50)");
-    app.add_option("--page-token", page_token_, "continue from this page token");
-    app.add_flag("--all", all_pages_, "すべて / every page, not only the first");
+    pages_.Configure(app, "cases per call (default 50)");
     app.footer(
         "条件はすべて満たすものを探します / the criteria given are ANDed.\n"
         "例 / example:\n  casectl case search --kana やまだ --birth-date 1950-04-01\n"
@@ -52,10 +50,7 @@ class CaseSearchCommand : public Command {
   }
 
   int Prepare() override {
-    if (page_size_ < 0) {
-      return UsageError("--page-size: must be 0 (server default) or more, not " +
-                        std::to_string(page_size_));
-    }
+    if (const int code = CheckPageSize(pages_.size); code != kExitOk) return code;
     request_.set_name(std::string(TrimSpaces(name_)));
     request_.set_kana(std::string(TrimSpaces(kana_)));
     request_.set_phone(std::string(TrimSpaces(phone_)));
@@ -76,14 +71,13 @@ class CaseSearchCommand : public Command {
           "検索条件がありません / give at least one of --name, --kana, --birth-date, --phone, "
           "--number");
     }
-    request_.set_page_size(page_size_);
-    request_.set_page_token(page_token_);
+    pages_.ApplyTo(&request_);
     return kExitOk;
   }
 
   int Run(const Context& context) override {
     auto stub = CasesStub(context);
-    return ListAndPrint(context, stub.get(), &v1::Cases::Stub::SearchCases, request_, all_pages_,
+    return ListAndPrint(context, stub.get(), &v1::Cases::Stub::SearchCases, request_, pages_.all,
                         std::function(PrintFound));
   }
 
@@ -107,9 +101,8 @@ class CaseSearchCommand : public Command {
     }
   }
 
-  std::string name_, kana_, birth_date_, phone_, number_, page_token_;
-  int page_size_ = 0;
-  bool all_pages_ = false;
+  std::string name_, kana_, birth_date_, phone_, number_;
+  PageFlags pages_{0};
   v1::SearchCasesRequest request_;
 };
 

@@ -472,10 +472,7 @@ class DispatchListCommand : public Command {
   }
 
   int Prepare() override {
-    if (page_size_ < 0) {
-      return UsageError("--page-size: must be 0 (server default) or more, not " +
-                        std::to_string(page_size_));
-    }
+    if (const int code = CheckPageSize(page_size_); code != kExitOk) return code;
     std::vector<std::string> clauses;
     std::string name, error;
     if (!EnumClause("--state", "状態", "state", *v1::DispatchState_descriptor(), state_, &clauses,

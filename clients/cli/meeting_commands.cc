@@ -242,16 +242,11 @@ class MeetingListCommand : public Command {
                    "種別 / only this type: " + ValidValues(*v1::MeetingType_descriptor()));
     app.add_option("--state", state_,
                    "状態 / only this state: " + ValidValues(*v1::MeetingState_descriptor()));
-    app.add_option("--page-size", page_size_, "meetings per call (default 100)");
-    app.add_option("--page-token", page_token_, "continue from this page token");
-    app.add_flag("--all", all_pages_, "すべて / every page, not only the first");
+    pages_.Configure(app, "meetings per call (default 100)");
   }
 
   int Prepare() override {
-    if (page_size_ < 0) {
-      return UsageError("--page-size: must be 0 (server default) or more, not " +
-                        std::to_string(page_size_));
-    }
+    if (const int code = CheckPageSize(pages_.size); code != kExitOk) return code;
     std::string error;
     std::vector<std::string> clauses;
     if (!case_text_.empty()) {
@@ -266,15 +261,14 @@ class MeetingListCommand : public Command {
       return UsageError(error);
     }
     request_.set_filter(Join(clauses, " AND "));
-    request_.set_page_size(page_size_);
-    request_.set_page_token(page_token_);
+    pages_.ApplyTo(&request_);
     return kExitOk;
   }
 
   int Run(const Context& context) override {
     auto stub = MeetingsStub(context);
     return ListAndPrint(context, stub.get(), &v1::Meetings::Stub::ListMeetings, request_,
-                        all_pages_, std::function([](const v1::ListMeetingsResponse& all) {
+                        pages_.all, std::function([](const v1::ListMeetingsResponse& all) {
                           if (all.meetings().empty()) {
                             std::cout << "該当する会議はありません / no meetings\n";
                           } else {
@@ -288,9 +282,8 @@ class MeetingListCommand : public Command {
   }
 
  private:
-  std::string case_text_, type_, state_, page_token_;
-  int page_size_ = 100;
-  bool all_pages_ = false;
+  std::string case_text_, type_, state_;
+  PageFlags pages_{100};
   v1::ListMeetingsRequest request_;
 };
 

@@ -184,10 +184,7 @@ class DueCommand : public Command {
         !ParseDay("--by", by_, /*not_future=*/false, request_.mutable_due_by(), &error)) {
       return UsageError(error);
     }
-    if (page_size_ < 0) {
-      return UsageError("--page-size: must be 0 (server default) or more, not " +
-                        std::to_string(page_size_));
-    }
+    if (const int code = CheckPageSize(page_size_); code != kExitOk) return code;
     request_.set_page_size(page_size_);
     return kExitOk;
   }

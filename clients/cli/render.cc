@@ -1,5 +1,6 @@
 #include "clients/cli/render.h"
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 #include <tuple>
@@ -157,6 +158,17 @@ int PrepareRequestId(std::string* request_id, bool* generated) {
                       " printable ASCII characters without spaces, e.g. a UUID");
   }
   return kExitOk;
+}
+
+int CheckPageSize(int size) {
+  if (size >= 0) return kExitOk;
+  return UsageError("--page-size: must be 0 (server default) or more, not " + std::to_string(size));
+}
+
+void PageFlags::Configure(CLI::App& app, const std::string& size_help) {
+  app.add_option("--page-size", size, size_help);
+  app.add_option("--page-token", token, "continue from this page token");
+  app.add_flag("--all", all, "すべて / every page, not only the first");
 }
 
 std::optional<std::string> NonEmptyText(const std::string& text) {

@@ -94,6 +94,27 @@ int PrepareRequestId(std::string* request_id, bool* generated, Request* request)
   return code;
 }
 
+// kExitOk, or kExitUsage after explaining when --page-size `size` is negative (0 asks for the
+// server's default).
+int CheckPageSize(int size);
+
+// --page-size N, --page-token T and --all of a listing command.
+struct PageFlags {
+  explicit PageFlags(int default_size) : size(default_size) {}
+  // Adds the three flags; `size_help` describes --page-size ("cases per call (default 100)").
+  void Configure(CLI::App& app, const std::string& size_help);
+  // Sets page_size and page_token on `request`.
+  template <typename Request>
+  void ApplyTo(Request* request) const {
+    request->set_page_size(size);
+    request->set_page_token(token);
+  }
+
+  int size;
+  std::string token;
+  bool all = false;
+};
+
 // nullopt for "", else `text`: for text flags where "" means "not given".
 std::optional<std::string> NonEmptyText(const std::string& text);
 

@@ -285,10 +285,7 @@ class WelfarePlanListCommand : public Command {
   }
 
   int Prepare() override {
-    if (page_size_ < 0) {
-      return UsageError("--page-size: must be 0 (server default) or more, not " +
-                        std::to_string(page_size_));
-    }
+    if (const int code = CheckPageSize(page_size_); code != kExitOk) return code;
     return kExitOk;
   }
 
