@@ -71,7 +71,7 @@ std::string ReasonOf(const grpc::Status& status) {
 
 std::mutex g_access_log_mutex;
 
-void WriteAccessLine(const CallObserver::Outcome& outcome) {
+void WriteAccessLine(const CallObserver::Outcome& outcome, std::FILE* sink) {
   nlohmann::ordered_json line;
   line["ts"] = log::UtcTimestamp();
   line["channel"] = outcome.channel;
@@ -84,8 +84,8 @@ void WriteAccessLine(const CallObserver::Outcome& outcome) {
   const std::string text =
       line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::lock_guard<std::mutex> lock(g_access_log_mutex);
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
+  std::fwrite(text.data(), 1, text.size(), sink);
+  std::fflush(sink);
 }
 
 // One per call; reports when gRPC destroys it, which it does once the call is over.
@@ -173,7 +173,7 @@ void CallObserver::Record(const Outcome& outcome) {
   if (outcome.request_bytes > 0) {
     request_bytes_.Add({service, method}, static_cast<double>(outcome.request_bytes));
   }
-  if (access_log_) WriteAccessLine(outcome);
+  if (access_log_) WriteAccessLine(outcome, sink_);
 }
 
 void CallObserver::Collect(metrics::ExpositionWriter& writer) const {

@@ -17,6 +17,7 @@
 
 #include <grpcpp/support/server_interceptor.h>
 
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -27,9 +28,11 @@ namespace casecoord::server {
 
 class CallObserver {
  public:
-  // `vouchers` (may be null) tells the gateway's calls and their users apart.
-  CallObserver(const auth::GatewayVouchers* vouchers, bool access_log)
-      : vouchers_(vouchers), access_log_(access_log) {}
+  // `vouchers` (may be null) tells the gateway's calls and their users apart. With `access_log`
+  // each call's line goes to `sink` (stdout in the server; it must outlive this object), flushed
+  // line by line.
+  CallObserver(const auth::GatewayVouchers* vouchers, bool access_log, std::FILE* sink = stdout)
+      : vouchers_(vouchers), access_log_(access_log), sink_(sink) {}
 
   // For grpc::ServerBuilder::experimental().SetInterceptorCreators; this object must outlive the
   // server.
@@ -56,6 +59,7 @@ class CallObserver {
  private:
   const auth::GatewayVouchers* vouchers_;
   const bool access_log_;
+  std::FILE* const sink_;
   metrics::LabeledCounters calls_;                                   // service, method, code
   metrics::LabeledHistograms durations_{metrics::LatencyBuckets()};  // service, method
   metrics::LabeledCounters request_bytes_;                           // service, method
