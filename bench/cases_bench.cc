@@ -1145,7 +1145,8 @@ void ForgetChild(pid_t pid) {
   g_children.erase(std::remove(g_children.begin(), g_children.end(), pid), g_children.end());
 }
 
-// A caseserver started from this program; it is stopped (SIGKILL) if this program exits first.
+// A server started from this program (caseserver, or this program as the audited floor); it is
+// stopped (SIGKILL) if this program exits first.
 class ServerProcess {
  public:
   // Starts `binary serve args...` and waits (up to 10 min) for its "caseserver serving" line.
