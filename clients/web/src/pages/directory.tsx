@@ -7,7 +7,7 @@ import {
 } from "../gen/casecoord/v1/directory_pb";
 import { enumLabel, foldKana, fromTimestamp } from "../format";
 import { tr } from "../i18n";
-import { Checkbox, DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, useLoad, useSubmission } from "../ui/common";
+import { Checkbox, DataTable, DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, useLoad, useSubmission } from "../ui/common";
 import { idOf, termLabel, useTerms } from "./meeting/shared";
 
 function filterOf(field: string, district: string, tag: string, kind: string): string {
@@ -87,35 +87,33 @@ export function DirectoryPage(_: { params: Record<string, string> }) {
 
 function AgencyTable({ list, districts }: { list: Agency[]; districts: ReturnType<typeof useTerms> }) {
   return (
-    <div class="table-wrap">
-      <table aria-label={tr("相談機関", "Agencies")}>
-        <thead>
-          <tr>
-            <th scope="col">{tr("機関名", "Name")}</th>
-            <th scope="col">{tr("種別", "Kind")}</th>
-            <th scope="col">{tr("担当地区", "Districts")}</th>
-            <th scope="col">{tr("電話番号", "Phone")}</th>
-            <th scope="col">{tr("紹介の受付", "Referrals")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((a) => (
-            <tr key={a.name}>
-              <td>
-                <a href={`#/directory/${idOf(a.name)}`}>{a.displayName}</a>
-                <br />
-                <small class="muted">{a.kana}</small>
-                {a.state > 1 && <> <span class="badge">{enumLabel(Agency_StateSchema, a.state)}</span></>}
-              </td>
-              <td>{a.kind ? enumLabel(AgencyKindSchema, a.kind) : "—"}</td>
-              <td>{a.districts.map((d) => termLabel(districts, d)).join("、") || "—"}</td>
-              <td>{a.phone || "—"}</td>
-              <td>{a.acceptsReferrals ? tr("受付可", "Accepts") : tr("受付不可", "Does not accept")}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      label={tr("相談機関", "Agencies")}
+      head={
+        <>
+          <th scope="col">{tr("機関名", "Name")}</th>
+          <th scope="col">{tr("種別", "Kind")}</th>
+          <th scope="col">{tr("担当地区", "Districts")}</th>
+          <th scope="col">{tr("電話番号", "Phone")}</th>
+          <th scope="col">{tr("紹介の受付", "Referrals")}</th>
+        </>
+      }
+    >
+      {list.map((a) => (
+        <tr key={a.name}>
+          <td>
+            <a href={`#/directory/${idOf(a.name)}`}>{a.displayName}</a>
+            <br />
+            <small class="muted">{a.kana}</small>
+            {a.state > 1 && <> <span class="badge">{enumLabel(Agency_StateSchema, a.state)}</span></>}
+          </td>
+          <td>{a.kind ? enumLabel(AgencyKindSchema, a.kind) : "—"}</td>
+          <td>{a.districts.map((d) => termLabel(districts, d)).join("、") || "—"}</td>
+          <td>{a.phone || "—"}</td>
+          <td>{a.acceptsReferrals ? tr("受付可", "Accepts") : tr("受付不可", "Does not accept")}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -223,26 +221,24 @@ export function AgencyPage({ params }: { params: Record<string, string> }) {
           {a.services.length === 0 ? (
             <Empty>{tr("登録されたサービスはありません。", "No services listed.")}</Empty>
           ) : (
-            <div class="table-wrap">
-              <table aria-label={tr("サービス", "Services")}>
-                <thead>
-                  <tr>
-                    <th scope="col">{tr("名称", "Name")}</th>
-                    <th scope="col">{tr("対象", "Eligibility")}</th>
-                    <th scope="col">{tr("年齢", "Ages")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {a.services.map((s, i) => (
-                    <tr key={i}>
-                      <td>{s.name}</td>
-                      <td>{s.eligibility || "—"}</td>
-                      <td>{ageRange(s.minAge, s.maxAge)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              label={tr("サービス", "Services")}
+              head={
+                <>
+                  <th scope="col">{tr("名称", "Name")}</th>
+                  <th scope="col">{tr("対象", "Eligibility")}</th>
+                  <th scope="col">{tr("年齢", "Ages")}</th>
+                </>
+              }
+            >
+              {a.services.map((s, i) => (
+                <tr key={i}>
+                  <td>{s.name}</td>
+                  <td>{s.eligibility || "—"}</td>
+                  <td>{ageRange(s.minAge, s.maxAge)}</td>
+                </tr>
+              ))}
+            </DataTable>
           )}
           <p class="muted">
             {tr("最終確認日", "Last verified")}: <DateText value={fromTimestamp(a.lastVerifiedTime)} />

@@ -12,7 +12,7 @@ import { tr } from "../i18n";
 import { navigate, queryOf } from "../router";
 import { hasRole } from "../session";
 import {
-  DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad, useSubmission,
+  DataTable, DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad, useSubmission,
 } from "../ui/common";
 import { caseNumbers, idOf, inputFromApiDate, newRequestId } from "./meeting/shared";
 
@@ -52,30 +52,28 @@ export function DispatchesPage(_: { params: Record<string, string> }) {
             {list.length === 0 ? (
               <Empty>{tr("派遣はありません。", "No dispatches.")}</Empty>
             ) : (
-              <div class="table-wrap">
-                <table aria-label={tr("派遣の一覧", "Dispatches")}>
-                  <thead>
-                    <tr>
-                      <th scope="col">{tr("依頼日", "Requested")}</th>
-                      <th scope="col">{tr("受付番号・団体", "Case / group")}</th>
-                      <th scope="col">{tr("分野", "Field")}</th>
-                      <th scope="col">{tr("アドバイザー", "Adviser")}</th>
-                      <th scope="col">{tr("状態", "State")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {list.map((d) => (
-                      <tr key={d.name}>
-                        <td><a href={`#/dispatches/${idOf(d.name)}`}><DateText value={fromTimestamp(d.createTime)} /></a></td>
-                        <td>{d.case ? numbers.get(d.case) ?? idOf(d.case) : d.communityGroup}</td>
-                        <td>{enumLabel(SupportFieldSchema, d.field)}</td>
-                        <td>{adviserName(registry, d.assignedAdviser || d.requestedAdviser)}</td>
-                        <td><span class="badge">{enumLabel(DispatchStateSchema, d.state)}</span></td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                label={tr("派遣の一覧", "Dispatches")}
+                head={
+                  <>
+                    <th scope="col">{tr("依頼日", "Requested")}</th>
+                    <th scope="col">{tr("受付番号・団体", "Case / group")}</th>
+                    <th scope="col">{tr("分野", "Field")}</th>
+                    <th scope="col">{tr("アドバイザー", "Adviser")}</th>
+                    <th scope="col">{tr("状態", "State")}</th>
+                  </>
+                }
+              >
+                {list.map((d) => (
+                  <tr key={d.name}>
+                    <td><a href={`#/dispatches/${idOf(d.name)}`}><DateText value={fromTimestamp(d.createTime)} /></a></td>
+                    <td>{d.case ? numbers.get(d.case) ?? idOf(d.case) : d.communityGroup}</td>
+                    <td>{enumLabel(SupportFieldSchema, d.field)}</td>
+                    <td>{adviserName(registry, d.assignedAdviser || d.requestedAdviser)}</td>
+                    <td><span class="badge">{enumLabel(DispatchStateSchema, d.state)}</span></td>
+                  </tr>
+                ))}
+              </DataTable>
             )}
             {adviser && (
               <>

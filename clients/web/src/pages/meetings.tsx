@@ -15,7 +15,7 @@ import { navigate, queryOf } from "../router";
 import { currentUser, hasRole } from "../session";
 import { Dialog } from "../ui/dialog";
 import {
-  DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad, useSubmission,
+  DataTable, DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad, useSubmission,
 } from "../ui/common";
 import { ConfidentialityNotice } from "./meeting/notice";
 import { staffOf, UserName } from "../lookups";
@@ -78,47 +78,45 @@ export function MeetingsPage(_: { params: Record<string, string> }) {
 function MeetingTable({ label, list, numbers }: { label: string; list: Meeting[]; numbers: Map<string, string> }) {
   const me = currentUser();
   return (
-    <div class="table-wrap">
-      <table aria-label={label}>
-        <thead>
-          <tr>
-            <th scope="col">{tr("種類", "Type")}</th>
-            <th scope="col">{tr("会議名", "Title")}</th>
-            <th scope="col">{tr("日時", "When")}</th>
-            <th scope="col">{tr("受付番号", "Case no.")}</th>
-            <th scope="col">{tr("状態", "State")}</th>
+    <DataTable
+      label={label}
+      head={
+        <>
+          <th scope="col">{tr("種類", "Type")}</th>
+          <th scope="col">{tr("会議名", "Title")}</th>
+          <th scope="col">{tr("日時", "When")}</th>
+          <th scope="col">{tr("受付番号", "Case no.")}</th>
+          <th scope="col">{tr("状態", "State")}</th>
+        </>
+      }
+    >
+      {list.map((m) => {
+        const mine = m.participants.find((p) => me && p.user === `users/${me.userId}`);
+        return (
+          <tr key={m.name}>
+            <td>{enumLabel(MeetingTypeSchema, m.type)}</td>
+            <td>
+              <a href={`#/meetings/${idOf(m.name)}`}>{m.title || tr("（無題の会議）", "(untitled)")}</a>
+              {mine && !mine.acknowledgeTime && (
+                <>
+                  {" "}
+                  <span class="badge overdue">{tr("守秘義務の確認が必要", "Acknowledgement needed")}</span>
+                </>
+              )}
+            </td>
+            <td>
+              {m.state === MeetingState.HELD && m.heldDate ? (
+                <DateText value={fromApiDate(m.heldDate)} />
+              ) : (
+                <DateText value={fromTimestamp(m.scheduledTime)} withTime />
+              )}
+            </td>
+            <td>{m.case ? numbers.get(m.case) ?? idOf(m.case) : <span class="muted">—</span>}</td>
+            <td><span class="badge">{enumLabel(MeetingStateSchema, m.state)}</span></td>
           </tr>
-        </thead>
-        <tbody>
-          {list.map((m) => {
-            const mine = m.participants.find((p) => me && p.user === `users/${me.userId}`);
-            return (
-              <tr key={m.name}>
-                <td>{enumLabel(MeetingTypeSchema, m.type)}</td>
-                <td>
-                  <a href={`#/meetings/${idOf(m.name)}`}>{m.title || tr("（無題の会議）", "(untitled)")}</a>
-                  {mine && !mine.acknowledgeTime && (
-                    <>
-                      {" "}
-                      <span class="badge overdue">{tr("守秘義務の確認が必要", "Acknowledgement needed")}</span>
-                    </>
-                  )}
-                </td>
-                <td>
-                  {m.state === MeetingState.HELD && m.heldDate ? (
-                    <DateText value={fromApiDate(m.heldDate)} />
-                  ) : (
-                    <DateText value={fromTimestamp(m.scheduledTime)} withTime />
-                  )}
-                </td>
-                <td>{m.case ? numbers.get(m.case) ?? idOf(m.case) : <span class="muted">—</span>}</td>
-                <td><span class="badge">{enumLabel(MeetingStateSchema, m.state)}</span></td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }
 
@@ -268,34 +266,32 @@ function MeetingSummary({ meeting, caseRecord }: { meeting: Meeting; caseRecord?
 
 function ParticipantTable({ meeting, names, print }: { meeting: Meeting; names: Map<string, string>; print?: boolean }) {
   return (
-    <div class="table-wrap">
-      <table aria-label={tr("参加者", "Participants")}>
-        <thead>
-          <tr>
-            <th scope="col">{tr("機関", "Agency")}</th>
-            <th scope="col">{tr("参加者", "Person")}</th>
-            <th scope="col">{tr("役割", "Role")}</th>
-            <th scope="col">{tr("守秘義務の確認", "Acknowledged")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {meeting.participants.map((p) => (
-            <tr key={p.user}>
-              <td>{p.agency ? agencyName(names, p.agency) : tr("（市職員・アドバイザー）", "(city / adviser)")}</td>
-              <td><UserName name={p.user} /></td>
-              <td>{enumLabel(ParticipantRoleSchema, p.role)}</td>
-              <td>
-                {p.acknowledgeTime ? (
-                  <DateText value={fromTimestamp(p.acknowledgeTime)} withTime={!print} />
-                ) : (
-                  <span>{tr("未確認", "Not yet")}</span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      label={tr("参加者", "Participants")}
+      head={
+        <>
+          <th scope="col">{tr("機関", "Agency")}</th>
+          <th scope="col">{tr("参加者", "Person")}</th>
+          <th scope="col">{tr("役割", "Role")}</th>
+          <th scope="col">{tr("守秘義務の確認", "Acknowledged")}</th>
+        </>
+      }
+    >
+      {meeting.participants.map((p) => (
+        <tr key={p.user}>
+          <td>{p.agency ? agencyName(names, p.agency) : tr("（市職員・アドバイザー）", "(city / adviser)")}</td>
+          <td><UserName name={p.user} /></td>
+          <td>{enumLabel(ParticipantRoleSchema, p.role)}</td>
+          <td>
+            {p.acknowledgeTime ? (
+              <DateText value={fromTimestamp(p.acknowledgeTime)} withTime={!print} />
+            ) : (
+              <span>{tr("未確認", "Not yet")}</span>
+            )}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -330,41 +326,39 @@ function MinutesView({ meeting, names, onChanged, print }: {
       <h3>{tr("役割分担", "Role assignments")}</h3>
       <ErrorBanner error={error} />
       {minutes && minutes.assignments.length > 0 ? (
-        <div class="table-wrap">
-          <table aria-label={tr("役割分担", "Role assignments")}>
-            <thead>
-              <tr>
-                <th scope="col">{tr("担当機関", "Agency")}</th>
-                <th scope="col">{tr("内容", "Action")}</th>
-                <th scope="col">{tr("期限", "Due")}</th>
-                <th scope="col">{tr("状況", "Status")}</th>
-                {!print && <th scope="col" class="no-print">{tr("操作", "Actions")}</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {minutes.assignments.map((a) => {
-                const mayMark = hasRole("COORDINATOR") || (!!me?.agency && me.agency === a.agency);
-                return (
-                  <tr key={a.assignmentId}>
-                    <td>{agencyName(names, a.agency)}</td>
-                    <td class="mt-pre">{a.action}</td>
-                    <td><DateText value={fromApiDate(a.dueDate)} /></td>
-                    <td>{enumLabel(AssignmentStatusSchema, a.status)}</td>
-                    {!print && (
-                      <td class="no-print">
-                        {mayMark && a.status === AssignmentStatus.OPEN && (
-                          <button type="button" onClick={() => void mark(a.assignmentId, AssignmentStatus.DONE)}>
-                            {tr("完了にする", "Mark done")}
-                          </button>
-                        )}
-                      </td>
+        <DataTable
+          label={tr("役割分担", "Role assignments")}
+          head={
+            <>
+              <th scope="col">{tr("担当機関", "Agency")}</th>
+              <th scope="col">{tr("内容", "Action")}</th>
+              <th scope="col">{tr("期限", "Due")}</th>
+              <th scope="col">{tr("状況", "Status")}</th>
+              {!print && <th scope="col" class="no-print">{tr("操作", "Actions")}</th>}
+            </>
+          }
+        >
+          {minutes.assignments.map((a) => {
+            const mayMark = hasRole("COORDINATOR") || (!!me?.agency && me.agency === a.agency);
+            return (
+              <tr key={a.assignmentId}>
+                <td>{agencyName(names, a.agency)}</td>
+                <td class="mt-pre">{a.action}</td>
+                <td><DateText value={fromApiDate(a.dueDate)} /></td>
+                <td>{enumLabel(AssignmentStatusSchema, a.status)}</td>
+                {!print && (
+                  <td class="no-print">
+                    {mayMark && a.status === AssignmentStatus.OPEN && (
+                      <button type="button" onClick={() => void mark(a.assignmentId, AssignmentStatus.DONE)}>
+                        {tr("完了にする", "Mark done")}
+                      </button>
                     )}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+                  </td>
+                )}
+              </tr>
+            );
+          })}
+        </DataTable>
       ) : (
         <Empty>{tr("役割分担はありません。", "No role assignments.")}</Empty>
       )}

@@ -13,7 +13,7 @@ import { tr } from "../i18n";
 import { navigate, queryOf } from "../router";
 import { hasRole } from "../session";
 import {
-  DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad, useSubmission,
+  DataTable, DateText, Empty, ErrorBanner, Field, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad, useSubmission,
 } from "../ui/common";
 import {
   addDaysToInput, agencyChoices, agencyName, idOf, inputFromApiDate, newRequestId, useAgencyNames,
@@ -74,37 +74,35 @@ export function PlanPage({ params }: { params: Record<string, string> }) {
               {data.plans.length > 0 && (
                 <>
                   <h2>{tr("計画の版", "Versions")}</h2>
-                  <div class="table-wrap">
-                    <table aria-label={tr("計画の版", "Plan versions")}>
-                      <thead>
-                        <tr>
-                          <th scope="col">{tr("版", "Version")}</th>
-                          <th scope="col">{tr("作成日", "Created")}</th>
-                          <th scope="col">{tr("次回見直し日", "Next review")}</th>
-                          <th scope="col">{tr("見直し", "Reviews")}</th>
-                          <th scope="col">{tr("表示", "Show")}</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {data.plans.map((p) => (
-                          <tr key={p.name}>
-                            <td>
-                              {tr(`第${versionOf(p)}版`, `v${versionOf(p)}`)}{" "}
-                              {p.current && <span class="badge">{tr("現行", "In force")}</span>}
-                            </td>
-                            <td><DateText value={fromTimestamp(p.createTime)} /></td>
-                            <td><DateText value={fromApiDate(p.nextReviewDate)} /></td>
-                            <td class="num">{p.reviews.length}</td>
-                            <td>
-                              <button type="button" class="link" disabled={p === viewing} onClick={() => setShown(p.name)}>
-                                {tr(`第${versionOf(p)}版を表示`, `Show v${versionOf(p)}`)}
-                              </button>
-                            </td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
+                  <DataTable
+                    label={tr("計画の版", "Plan versions")}
+                    head={
+                      <>
+                        <th scope="col">{tr("版", "Version")}</th>
+                        <th scope="col">{tr("作成日", "Created")}</th>
+                        <th scope="col">{tr("次回見直し日", "Next review")}</th>
+                        <th scope="col">{tr("見直し", "Reviews")}</th>
+                        <th scope="col">{tr("表示", "Show")}</th>
+                      </>
+                    }
+                  >
+                    {data.plans.map((p) => (
+                      <tr key={p.name}>
+                        <td>
+                          {tr(`第${versionOf(p)}版`, `v${versionOf(p)}`)}{" "}
+                          {p.current && <span class="badge">{tr("現行", "In force")}</span>}
+                        </td>
+                        <td><DateText value={fromTimestamp(p.createTime)} /></td>
+                        <td><DateText value={fromApiDate(p.nextReviewDate)} /></td>
+                        <td class="num">{p.reviews.length}</td>
+                        <td>
+                          <button type="button" class="link" disabled={p === viewing} onClick={() => setShown(p.name)}>
+                            {tr(`第${versionOf(p)}版を表示`, `Show v${versionOf(p)}`)}
+                          </button>
+                        </td>
+                      </tr>
+                    ))}
+                  </DataTable>
                 </>
               )}
               {coordinator && current && <ReviewForm plan={current} onSaved={reload} />}
@@ -149,26 +147,24 @@ function PlanView({ plan, names, memberName }: {
       ) : <Empty>—</Empty>}
       <h3>{tr("取組（役割分担）", "Actions")}</h3>
       {plan.actions.length ? (
-        <div class="table-wrap">
-          <table aria-label={tr("取組", "Actions")}>
-            <thead>
-              <tr>
-                <th scope="col">{tr("担当機関", "Agency")}</th>
-                <th scope="col">{tr("内容", "Action")}</th>
-                <th scope="col">{tr("期限", "Due")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {plan.actions.map((a, i) => (
-                <tr key={i}>
-                  <td>{agencyName(names, a.agency) || "—"}</td>
-                  <td class="mt-pre">{a.action}</td>
-                  <td><DateText value={fromApiDate(a.dueDate)} /></td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          label={tr("取組", "Actions")}
+          head={
+            <>
+              <th scope="col">{tr("担当機関", "Agency")}</th>
+              <th scope="col">{tr("内容", "Action")}</th>
+              <th scope="col">{tr("期限", "Due")}</th>
+            </>
+          }
+        >
+          {plan.actions.map((a, i) => (
+            <tr key={i}>
+              <td>{agencyName(names, a.agency) || "—"}</td>
+              <td class="mt-pre">{a.action}</td>
+              <td><DateText value={fromApiDate(a.dueDate)} /></td>
+            </tr>
+          ))}
+        </DataTable>
       ) : <Empty>—</Empty>}
       <h3>{tr("見直しの記録", "Reviews")}</h3>
       {plan.reviews.length ? (
@@ -389,30 +385,28 @@ function MonitoringSection({ caseName, monitor, onSaved }: {
           </dl>
           <h3>{tr("確認の記録", "Checks")}</h3>
           {monitor.checks.length ? (
-            <div class="table-wrap">
-              <table aria-label={tr("確認の記録", "Checks")}>
-                <thead>
-                  <tr>
-                    <th scope="col">{tr("番号", "No.")}</th>
-                    <th scope="col">{tr("確認日", "Date")}</th>
-                    <th scope="col">{tr("種類", "Kind")}</th>
-                    <th scope="col">{tr("段階", "Stage")}</th>
-                    <th scope="col">{tr("内容", "Note")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {[...monitor.checks].reverse().map((c) => (
-                    <tr key={c.number}>
-                      <td class="num">{c.number}</td>
-                      <td><DateText value={fromApiDate(c.date)} /></td>
-                      <td>{enumLabel(CheckKindSchema, c.kind)}</td>
-                      <td>{c.stage ? enumLabel(MonitoringStageSchema, c.stage) : "—"}</td>
-                      <td class="mt-pre">{c.note}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              label={tr("確認の記録", "Checks")}
+              head={
+                <>
+                  <th scope="col">{tr("番号", "No.")}</th>
+                  <th scope="col">{tr("確認日", "Date")}</th>
+                  <th scope="col">{tr("種類", "Kind")}</th>
+                  <th scope="col">{tr("段階", "Stage")}</th>
+                  <th scope="col">{tr("内容", "Note")}</th>
+                </>
+              }
+            >
+              {[...monitor.checks].reverse().map((c) => (
+                <tr key={c.number}>
+                  <td class="num">{c.number}</td>
+                  <td><DateText value={fromApiDate(c.date)} /></td>
+                  <td>{enumLabel(CheckKindSchema, c.kind)}</td>
+                  <td>{c.stage ? enumLabel(MonitoringStageSchema, c.stage) : "—"}</td>
+                  <td class="mt-pre">{c.note}</td>
+                </tr>
+              ))}
+            </DataTable>
           ) : <Empty>{tr("確認の記録はまだありません。", "No check yet.")}</Empty>}
         </>
       ) : (

@@ -9,7 +9,7 @@ import { enumLabel, fromApiDate, fromTimestamp } from "../format";
 import { tr } from "../i18n";
 import { currentUser, hasRole } from "../session";
 import { Dialog } from "../ui/dialog";
-import { DateText, Empty, ErrorBanner, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad, useSubmission } from "../ui/common";
+import { DataTable, DateText, Empty, ErrorBanner, PageTitle, Select, Show, TextArea, useDraftGuard, useLoad, useSubmission } from "../ui/common";
 import {
   addDaysToInput, agencyName, agencyOptions, caseOf, idOf, loadAgencies, useAgencyNames,
 } from "./meeting/shared";
@@ -189,47 +189,45 @@ function ReferralTable({ caption, referrals, numbers, names, showAgency, actions
   actions: (r: Referral) => preact.ComponentChildren;
 }) {
   return (
-    <div class="table-wrap">
-      <table aria-label={caption}>
-        <thead>
-          <tr>
-            <th scope="col">{tr("受付番号", "Case no.")}</th>
-            <th scope="col">{tr("紹介日", "Referred")}</th>
-            {showAgency && <th scope="col">{tr("紹介先", "Agency")}</th>}
-            <th scope="col">{tr("依頼する役割", "Role")}</th>
-            <th scope="col">{tr("紹介の理由", "Reason")}</th>
-            <th scope="col">{tr("状態", "State")}</th>
-            <th scope="col">{tr("操作", "Actions")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {referrals.map((r) => (
-            <tr key={r.name}>
-              <td>{numbers.get(caseOf(r.name)) ?? caseOf(r.name)}</td>
-              <td><DateText value={fromTimestamp(r.createTime)} /></td>
-              {showAgency && <td>{agencyName(names, r.agency)}</td>}
-              <td>{r.role ? enumLabel(TeamRoleSchema, r.role) : "—"}</td>
-              <td>
-                {r.note || <span class="muted">—</span>}
-                {r.state === Referral_State.DECLINED && (
-                  <p class="muted">
-                    {tr("辞退の理由", "Reason for declining")}: {r.declineReason}
-                    {r.proposedAgency && (
-                      <>
-                        <br />
-                        {tr("提案された機関", "Proposed agency")}: {agencyName(names, r.proposedAgency)}
-                      </>
-                    )}
-                  </p>
+    <DataTable
+      label={caption}
+      head={
+        <>
+          <th scope="col">{tr("受付番号", "Case no.")}</th>
+          <th scope="col">{tr("紹介日", "Referred")}</th>
+          {showAgency && <th scope="col">{tr("紹介先", "Agency")}</th>}
+          <th scope="col">{tr("依頼する役割", "Role")}</th>
+          <th scope="col">{tr("紹介の理由", "Reason")}</th>
+          <th scope="col">{tr("状態", "State")}</th>
+          <th scope="col">{tr("操作", "Actions")}</th>
+        </>
+      }
+    >
+      {referrals.map((r) => (
+        <tr key={r.name}>
+          <td>{numbers.get(caseOf(r.name)) ?? caseOf(r.name)}</td>
+          <td><DateText value={fromTimestamp(r.createTime)} /></td>
+          {showAgency && <td>{agencyName(names, r.agency)}</td>}
+          <td>{r.role ? enumLabel(TeamRoleSchema, r.role) : "—"}</td>
+          <td>
+            {r.note || <span class="muted">—</span>}
+            {r.state === Referral_State.DECLINED && (
+              <p class="muted">
+                {tr("辞退の理由", "Reason for declining")}: {r.declineReason}
+                {r.proposedAgency && (
+                  <>
+                    <br />
+                    {tr("提案された機関", "Proposed agency")}: {agencyName(names, r.proposedAgency)}
+                  </>
                 )}
-              </td>
-              <td><StateBadge state={r.state} /></td>
-              <td>{actions(r)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+              </p>
+            )}
+          </td>
+          <td><StateBadge state={r.state} /></td>
+          <td>{actions(r)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -284,28 +282,26 @@ function MyCases({ list }: { list: Case[] }) {
       {list.length === 0 ? (
         <Empty>{tr("チームに加わっている事例はありません。", "Your agency is on no case team.")}</Empty>
       ) : (
-        <div class="table-wrap">
-          <table aria-label={tr("自機関の事例", "My agency's cases")}>
-            <thead>
-              <tr>
-                <th scope="col">{tr("受付番号", "Case no.")}</th>
-                <th scope="col">{tr("受付日", "Intake")}</th>
-                <th scope="col">{tr("状態", "State")}</th>
-                <th scope="col">{tr("地区", "District")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((c) => (
-                <tr key={c.name}>
-                  <td><a href={`#/cases/${idOf(c.name)}`}>{c.caseNumber}</a></td>
-                  <td><DateText value={fromApiDate(c.intakeDate)} /></td>
-                  <td>{enumLabel(CaseStateSchema, c.state)}</td>
-                  <td>{c.district}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          label={tr("自機関の事例", "My agency's cases")}
+          head={
+            <>
+              <th scope="col">{tr("受付番号", "Case no.")}</th>
+              <th scope="col">{tr("受付日", "Intake")}</th>
+              <th scope="col">{tr("状態", "State")}</th>
+              <th scope="col">{tr("地区", "District")}</th>
+            </>
+          }
+        >
+          {list.map((c) => (
+            <tr key={c.name}>
+              <td><a href={`#/cases/${idOf(c.name)}`}>{c.caseNumber}</a></td>
+              <td><DateText value={fromApiDate(c.intakeDate)} /></td>
+              <td>{enumLabel(CaseStateSchema, c.state)}</td>
+              <td>{c.district}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </>
   );
@@ -318,34 +314,32 @@ function MyAssignments({ items, names }: { items: DueItem[]; names: Map<string, 
       {items.length === 0 ? (
         <Empty>{tr("未了の役割分担はありません。", "No open assignment.")}</Empty>
       ) : (
-        <div class="table-wrap">
-          <table aria-label={tr("自機関の役割分担", "My agency's assignments")}>
-            <thead>
-              <tr>
-                <th scope="col">{tr("受付番号", "Case no.")}</th>
-                <th scope="col">{tr("期限", "Due")}</th>
-                <th scope="col">{tr("担当機関", "Agency")}</th>
-                <th scope="col">{tr("会議", "Meeting")}</th>
+        <DataTable
+          label={tr("自機関の役割分担", "My agency's assignments")}
+          head={
+            <>
+              <th scope="col">{tr("受付番号", "Case no.")}</th>
+              <th scope="col">{tr("期限", "Due")}</th>
+              <th scope="col">{tr("担当機関", "Agency")}</th>
+              <th scope="col">{tr("会議", "Meeting")}</th>
+            </>
+          }
+        >
+          {items.map((item) => {
+            const meetingId = idOf(item.subject.split("#")[0]);
+            return (
+              <tr key={item.subject}>
+                <td>{item.case ? <a href={`#/cases/${idOf(item.case)}`}>{item.caseNumber}</a> : item.caseNumber}</td>
+                <td>
+                  <DateText value={fromApiDate(item.dueDate)} />{" "}
+                  {item.overdue && <span class="badge overdue">{tr("期限超過", "Overdue")}</span>}
+                </td>
+                <td>{agencyName(names, item.agency)}</td>
+                <td><a href={`#/meetings/${meetingId}`}>{tr("会議の記録", "Meeting record")}（{item.subject.split("#")[1]}）</a></td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((item) => {
-                const meetingId = idOf(item.subject.split("#")[0]);
-                return (
-                  <tr key={item.subject}>
-                    <td>{item.case ? <a href={`#/cases/${idOf(item.case)}`}>{item.caseNumber}</a> : item.caseNumber}</td>
-                    <td>
-                      <DateText value={fromApiDate(item.dueDate)} />{" "}
-                      {item.overdue && <span class="badge overdue">{tr("期限超過", "Overdue")}</span>}
-                    </td>
-                    <td>{agencyName(names, item.agency)}</td>
-                    <td><a href={`#/meetings/${meetingId}`}>{tr("会議の記録", "Meeting record")}（{item.subject.split("#")[1]}）</a></td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
     </>
   );

@@ -48,6 +48,29 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="empty">{children}</p>;
 }
 
+/** A table in its scrolling frame: `label` names it for screen readers, `head` is the header
+ *  row's cells, the children are the body's rows. */
+export function DataTable({
+  label,
+  head,
+  children,
+}: {
+  label: string;
+  head: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="table-wrap">
+      <table aria-label={label}>
+        <thead>
+          <tr>{head}</tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
 type Loaded<T> =
   | { state: "loading" }
   | { state: "error"; error: ExplainedError }
