@@ -289,6 +289,16 @@ TEST_F(CasectlCaseTest, BadFlagsAreUsageErrorsAndOpenNothing) {
                 .exit_code,
             2);
   EXPECT_EQ(Casectl({"case", "close", "1", "--outcome", "NOT_RESOLVED_REVIEWED"}).exit_code, 2);
+  // A negative page size, in the listing and in the search alike (0 asks for the server's).
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"case", "list", "--page-size", "-1"},
+           {"case", "search", "--kana", "かくう", "--page-size", "-5"}}) {
+    CasectlRun negative = Casectl(args);
+    EXPECT_EQ(negative.exit_code, 2) << negative.out << negative.err;
+    EXPECT_NE(negative.err.find("--page-size: must be 0 (server default) or more"),
+              std::string::npos)
+        << negative.err;
+  }
 
   CasectlRun listed = Casectl({"--json", "case", "list"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
